@@ -1,0 +1,97 @@
+/**
+ * The one table of stable error codes. Every code has a line in docs/errors.md (checked by
+ * scripts/check-error-docs.ts); callers branch on `err.code`, never on message text.
+ */
+
+/** What an error code means for whoever receives it: the HTTP status is derived from it, once. */
+export type ErrorKind =
+  | 'protocol' // the peer sent bytes we cannot accept
+  | 'state' // the call or message is not valid in the current state
+  | 'input' // a bad argument, request field or configuration value
+  | 'auth' // access refused
+  | 'not-found'
+  | 'conflict'
+  | 'limit' // a configured limit was reached
+  | 'timeout'
+  | 'unsupported'
+  | 'internal';
+
+/** Every stable error code with its kind. */
+export const errorCodes = {
+  // RTMP handshake and chunk layer
+  RTMP_HANDSHAKE_VERSION: 'protocol',
+  RTMP_HANDSHAKE_DIGEST: 'protocol',
+  RTMP_HANDSHAKE_TIMEOUT: 'timeout',
+  RTMP_CHUNK_HEADER: 'protocol',
+  RTMP_CHUNK_SIZE: 'protocol',
+  RTMP_CHUNK_STREAM_LIMIT: 'limit',
+  RTMP_MESSAGE_TOO_LARGE: 'limit',
+  RTMP_MESSAGE_INVALID: 'protocol',
+  RTMP_COMMAND_INVALID: 'protocol',
+  RTMP_STATE: 'state',
+  RTMP_REJECTED: 'auth',
+  RTMP_IDLE_TIMEOUT: 'timeout',
+  RTMP_CONNECTION_LIMIT: 'limit',
+  // Value encodings
+  AMF0_TRUNCATED: 'protocol',
+  AMF0_MARKER: 'protocol',
+  AMF0_DEPTH: 'protocol',
+  AMF0_UNENCODABLE: 'input',
+  FLV_INVALID: 'protocol',
+  CODEC_CONFIG_INVALID: 'protocol',
+  // Hub
+  STREAM_NOT_FOUND: 'not-found',
+  STREAM_ALREADY_PUBLISHING: 'conflict',
+  STREAM_CLOSED: 'state',
+  SUBSCRIBER_STALLED: 'timeout',
+  // Access, configuration, internals
+  ACCESS_DENIED: 'auth',
+  CONFIG_INVALID: 'input',
+  INTERNAL: 'internal',
+} as const satisfies Record<string, ErrorKind>;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof errorCodes;
+
+/** The base error of openlive: a stable code, a human message and an optional cause. */
+export class LiveError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+  /** The kind that decides how an edge (HTTP, RTMP) reports this error. */
+  get kind(): ErrorKind {
+    return errorCodes[this.code];
+  }
+}
+
+/** The peer sent invalid bytes; decoders throw only this (rtmp-rs's InvalidData). */
+export class ProtocolError extends LiveError {}
+
+/** HTTP status for each kind, mapped in this one place. */
+export const httpStatusOfKind: Record<ErrorKind, number> = {
+  protocol: 400,
+  state: 409,
+  input: 400,
+  auth: 403,
+  'not-found': 404,
+  conflict: 409,
+  limit: 429,
+  timeout: 504,
+  unsupported: 415,
+  internal: 500,
+};
+
+/** The HTTP status for any thrown value; unknown errors are internal. */
+export function httpStatusOf(err: unknown): number {
+  return err instanceof LiveError ? httpStatusOfKind[err.kind] : 500;
+}
+
+/** Wraps any thrown value as a LiveError so edges can report a stable code. */
+export function toLiveError(err: unknown): LiveError {
+  if (err instanceof LiveError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new LiveError('INTERNAL', message, { cause: err });
+}
