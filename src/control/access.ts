@@ -1,0 +1,45 @@
+/**
+ * The access hook: every publish and play asks one function before anything is sent back to the
+ * peer. The decision carries a stable error code and a sentence for the encoder's log.
+ */
+import type { ErrorCode } from '../errors.ts';
+
+/** What a publisher asked for, as the RTMP server saw it. */
+export interface PublishRequest {
+  readonly app: string;
+  readonly stream: string;
+  /** Query of the publish name merged over the connect tcUrl/app query (txSecret, txTime, ...). */
+  readonly query: URLSearchParams;
+  readonly tcUrl: string;
+  readonly clientIp: string;
+}
+
+/** What a player asked for. */
+export interface PlayRequest {
+  readonly protocol: 'rtmp' | 'flv' | 'hls';
+  readonly app: string;
+  readonly stream: string;
+  readonly query: URLSearchParams;
+  /** The host the player addressed: tcUrl host for RTMP, the Host header for HTTP. */
+  readonly host: string;
+  readonly clientIp: string;
+}
+
+/** An access decision; a refusal names its code and says why in one sentence that starts with the code. */
+export type AccessDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: ErrorCode; readonly reason: string };
+
+/** Decides publishes and plays. */
+export interface Access {
+  checkPublish(req: PublishRequest): Promise<AccessDecision>;
+  checkPlay(req: PlayRequest): Promise<AccessDecision>;
+}
+
+const allowed: AccessDecision = { allowed: true };
+
+/** The access hook that admits everyone: the default until domains and signatures are configured. */
+export const allowAll: Access = {
+  checkPublish: () => Promise.resolve(allowed),
+  checkPlay: () => Promise.resolve(allowed),
+};
