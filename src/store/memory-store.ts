@@ -1,0 +1,243 @@
+/**
+ * A Store in memory: for unit tests of control/ and for throwaway runs. It passes the same
+ * conformance suite as the SQLite store, so tests written against it hold for the real one.
+ */
+import { LiveError } from '../errors.ts';
+import {
+  pageOf,
+  type Domain,
+  type DomainPatch,
+  type DomainQuery,
+  type ForbiddenQuery,
+  type ForbiddenStream,
+  type NewPublishRecord,
+  type NewRejectedAttempt,
+  type Page,
+  type PageOptions,
+  type PublishEnd,
+  type PublishRecord,
+  type PublishRecordQuery,
+  type RecordQuery,
+  type RejectedAttempt,
+  type Store,
+} from './store.ts';
+
+/** A Store that forgets everything when the process ends. */
+export class MemoryStore implements Store {
+  private readonly domains = new Map<string, Domain>();
+  private readonly forbidden = new Map<string, ForbiddenStream>();
+  private readonly records = new Map<number, PublishRecord>();
+  private readonly attempts: RejectedAttempt[] = [];
+  private readonly settings = new Map<string, string>();
+  private nextRecordId = 1;
+  private nextAttemptId = 1;
+  private closed = false;
+
+  async addDomain(d: Domain): Promise<void> {
+    this.check();
+    if (this.domains.has(d.name)) throw new LiveError('DOMAIN_EXISTS', `domain ${d.name} is already added`);
+    this.domains.set(d.name, { ...d, auth: { ...d.auth } });
+  }
+
+  async getDomain(name: string): Promise<Domain | undefined> {
+    this.check();
+    const d = this.domains.get(name);
+    return d && { ...d, auth: { ...d.auth } };
+  }
+
+  async listDomains(q: DomainQuery = {}): Promise<Page<Domain>> {
+    this.check();
+    const all = [...this.domains.values()]
+      .filter((d) => q.type === undefined || d.type === q.type)
+      .filter((d) => q.enabled === undefined || d.enabled === q.enabled)
+      .filter((d) => q.prefix === undefined || d.name.startsWith(q.prefix))
+      .sort((a, b) => compare(a.name, b.name));
+    return paged(all, q);
+  }
+
+  async updateDomain(name: string, patch: DomainPatch): Promise<Domain> {
+    this.check();
+    const old = this.domains.get(name);
+    if (!old) throw new LiveError('DOMAIN_NOT_FOUND', `domain ${name} is not added`);
+    const auth = Object.fromEntries(Object.entries(patch.auth ?? {}).filter(([, v]) => v !== undefined));
+    const next: Domain = {
+      ...old,
+      enabled: patch.enabled ?? old.enabled,
+      replacePublisher: patch.replacePublisher ?? old.replacePublisher,
+      auth: { ...old.auth, ...auth },
+    };
+    this.domains.set(name, next);
+    return { ...next, auth: { ...next.auth } };
+  }
+
+  async deleteDomain(name: string): Promise<boolean> {
+    this.check();
+    return this.domains.delete(name);
+  }
+
+  async forbidStream(f: ForbiddenStream): Promise<void> {
+    this.check();
+    this.forbidden.set(forbidKey(f.app, f.stream, f.domain), { ...f });
+  }
+
+  async resumeStream(app: string, stream: string, domain: string): Promise<boolean> {
+    this.check();
+    return this.forbidden.delete(forbidKey(app, stream, domain));
+  }
+
+  async findForbidden(app: string, stream: string, domain: string, now: number): Promise<ForbiddenStream | undefined> {
+    this.check();
+    const hits = [this.forbidden.get(forbidKey(app, stream, domain)), this.forbidden.get(forbidKey(app, stream, ''))]
+      .filter((f): f is ForbiddenStream => f !== undefined && f.until > now)
+      .sort((a, b) => b.until - a.until);
+    return hits[0] && { ...hits[0] };
+  }
+
+  async listForbidden(q: ForbiddenQuery = {}): Promise<Page<ForbiddenStream>> {
+    this.check();
+    const all = [...this.forbidden.values()]
+      .filter((f) => q.activeAt === undefined || f.until > q.activeAt)
+      .filter((f) => (q.domain === undefined || f.domain === q.domain) && (q.app === undefined || f.app === q.app))
+      .filter((f) => q.stream === undefined || f.stream === q.stream)
+      .sort((a, b) => b.until - a.until || compare(a.app, b.app) || compare(a.stream, b.stream) || compare(a.domain, b.domain));
+    return paged(all, q);
+  }
+
+  async addPublishRecord(r: NewPublishRecord): Promise<number> {
+    this.check();
+    const id = this.nextRecordId++;
+    this.records.set(id, {
+      ...r,
+      id,
+      endedAt: null,
+      durationMs: null,
+      breakCode: null,
+      reason: null,
+      bytesIn: 0,
+      width: null,
+      height: null,
+      videoCodec: null,
+      audioCodec: null,
+    });
+    return id;
+  }
+
+  async endPublishRecord(id: number, end: PublishEnd): Promise<boolean> {
+    this.check();
+    const r = this.records.get(id);
+    if (!r || r.endedAt !== null) return false;
+    this.records.set(id, ended(r, end));
+    return true;
+  }
+
+  async endOpenPublishRecords(end: PublishEnd): Promise<number> {
+    this.check();
+    let n = 0;
+    for (const r of this.records.values()) {
+      if (r.endedAt !== null) continue;
+      this.records.set(r.id, ended(r, end));
+      n++;
+    }
+    return n;
+  }
+
+  async getPublishRecord(id: number): Promise<PublishRecord | undefined> {
+    this.check();
+    const r = this.records.get(id);
+    return r && { ...r };
+  }
+
+  async listPublishRecords(q: PublishRecordQuery = {}): Promise<Page<PublishRecord>> {
+    this.check();
+    const all = [...this.records.values()]
+      .filter((r) => matches(r, r.startedAt, q))
+      .filter((r) => q.open === undefined || (r.endedAt === null) === q.open)
+      .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id);
+    return paged(all, q);
+  }
+
+  async addRejectedAttempt(a: NewRejectedAttempt): Promise<number> {
+    this.check();
+    const id = this.nextAttemptId++;
+    this.attempts.push({ ...a, id });
+    return id;
+  }
+
+  async listRejectedAttempts(q: RecordQuery = {}): Promise<Page<RejectedAttempt>> {
+    this.check();
+    const all = this.attempts.filter((a) => matches(a, a.at, q)).sort((a, b) => b.at - a.at || b.id - a.id);
+    return paged(all, q);
+  }
+
+  async pruneRecords(before: number): Promise<number> {
+    this.check();
+    let n = 0;
+    for (const r of [...this.records.values()]) {
+      if (r.endedAt !== null && r.startedAt < before && this.records.delete(r.id)) n++;
+    }
+    const kept = this.attempts.filter((a) => a.at >= before);
+    n += this.attempts.length - kept.length;
+    this.attempts.splice(0, this.attempts.length, ...kept);
+    return n;
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    this.check();
+    return this.settings.get(key);
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    this.check();
+    this.settings.set(key, value);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private check(): void {
+    if (this.closed) throw new LiveError('STORE_FAILED', 'the store is closed');
+  }
+}
+
+function forbidKey(app: string, stream: string, domain: string): string {
+  return JSON.stringify([app, stream, domain]);
+}
+
+/** Binary order, as SQLite's default collation sorts TEXT. */
+function compare(a: string, b: string): number {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return Buffer.compare(x, y);
+}
+
+function ended(r: PublishRecord, end: PublishEnd): PublishRecord {
+  return {
+    ...r,
+    endedAt: end.endedAt,
+    durationMs: end.endedAt - r.startedAt,
+    breakCode: end.breakCode,
+    reason: end.reason,
+    bytesIn: end.bytesIn,
+    width: end.width ?? null,
+    height: end.height ?? null,
+    videoCodec: end.videoCodec ?? null,
+    audioCodec: end.audioCodec ?? null,
+  };
+}
+
+function matches(r: { domain: string; app: string; stream: string; clientIp: string }, time: number, q: RecordQuery): boolean {
+  return (
+    (q.domain === undefined || r.domain === q.domain) &&
+    (q.app === undefined || r.app === q.app) &&
+    (q.stream === undefined || r.stream === q.stream) &&
+    (q.clientIp === undefined || r.clientIp === q.clientIp) &&
+    (q.since === undefined || time >= q.since) &&
+    (q.before === undefined || time < q.before)
+  );
+}
+
+function paged<T>(all: T[], options: PageOptions): Page<T> {
+  const { limit, offset } = pageOf(options);
+  return { items: all.slice(offset, offset + limit).map((x) => ({ ...x })), total: all.length };
+}

@@ -1,0 +1,118 @@
+/**
+ * The SQLite schema as an ordered list of migrations. A database records the last version it ran in
+ * `schema_version`; opening it runs the missing ones, each in its own transaction. Never edit a
+ * released migration: append a new one.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { LiveError } from '../errors.ts';
+
+/** One schema step. */
+export interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+/** Every migration, in order; versions are 1, 2, 3, ... */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE domains (
+        name TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('push', 'play')),
+        enabled INTEGER NOT NULL,
+        cname_target TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        auth_enabled INTEGER NOT NULL,
+        auth_key TEXT NOT NULL,
+        auth_backup_key TEXT NOT NULL,
+        auth_delta INTEGER NOT NULL,
+        auth_algorithm TEXT NOT NULL CHECK (auth_algorithm IN ('md5', 'sha256')),
+        replace_publisher INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE forbidden_streams (
+        app TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        until INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (app, stream, domain)
+      ) STRICT;
+      CREATE TABLE publish_records (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        domain TEXT NOT NULL,
+        app TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        client_ip TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        break_code TEXT,
+        reason TEXT,
+        bytes_in INTEGER NOT NULL DEFAULT 0,
+        width INTEGER,
+        height INTEGER,
+        video_codec TEXT,
+        audio_codec TEXT
+      ) STRICT;
+      CREATE INDEX publish_records_started ON publish_records (started_at);
+      CREATE INDEX publish_records_stream ON publish_records (app, stream, started_at);
+      CREATE INDEX publish_records_open ON publish_records (id) WHERE ended_at IS NULL;
+      CREATE TABLE rejected_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        client_ip TEXT NOT NULL,
+        host TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        app TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        break_code TEXT NOT NULL,
+        code TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        query TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX rejected_attempts_at ON rejected_attempts (at);
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+/** The version a fully migrated database has. */
+export const latestVersion = migrations.at(-1)?.version ?? 0;
+
+/** The version recorded in the database (0 for an empty one). */
+export function schemaVersion(db: DatabaseSync): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null } | undefined;
+  return row?.v ?? 0;
+}
+
+/** Runs the migrations the database lacks; refuses a database from a newer openlive. */
+export function migrate(db: DatabaseSync, list: readonly Migration[] = migrations): number {
+  const latest = list.at(-1)?.version ?? 0;
+  // BEGIN IMMEDIATE takes the write lock first, so two processes opening one file migrate once.
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const current = schemaVersion(db);
+    if (current > latest) {
+      throw new LiveError(
+        'STORE_SCHEMA_NEWER',
+        `the database has schema version ${current}; this openlive knows up to ${latest}`,
+      );
+    }
+    for (const m of list) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+    }
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+  return latest;
+}

@@ -1,0 +1,83 @@
+/** Maps SQLite rows (snake_case columns, 0/1 booleans, NULLs) to the Store's records. */
+import type { SignAlgorithm } from './store.ts';
+import type { Domain, DomainType, ForbiddenStream, PublishRecord, RejectedAttempt } from './store.ts';
+
+/** A row as node:sqlite returns it. */
+export type Row = Record<string, unknown>;
+
+const str = (v: unknown): string => String(v ?? '');
+const num = (v: unknown): number => Number(v ?? 0);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** A `domains` row as a Domain. */
+export function domainFromRow(row: Row): Domain {
+  return {
+    name: str(row.name),
+    type: str(row.type) as DomainType,
+    enabled: num(row.enabled) === 1,
+    cnameTarget: str(row.cname_target),
+    createdAt: num(row.created_at),
+    auth: {
+      enabled: num(row.auth_enabled) === 1,
+      key: str(row.auth_key),
+      backupKey: str(row.auth_backup_key),
+      authDelta: num(row.auth_delta),
+      algorithm: str(row.auth_algorithm) as SignAlgorithm,
+    },
+    replacePublisher: num(row.replace_publisher) === 1,
+  };
+}
+
+/** A `forbidden_streams` row as a ForbiddenStream. */
+export function forbiddenFromRow(row: Row): ForbiddenStream {
+  return {
+    app: str(row.app),
+    stream: str(row.stream),
+    domain: str(row.domain),
+    until: num(row.until),
+    reason: str(row.reason),
+    createdAt: num(row.created_at),
+  };
+}
+
+/** A `publish_records` row as a PublishRecord (duration derived from start and end). */
+export function publishRecordFromRow(row: Row): PublishRecord {
+  const startedAt = num(row.started_at);
+  const endedAt = numOrNull(row.ended_at);
+  return {
+    id: num(row.id),
+    domain: str(row.domain),
+    app: str(row.app),
+    stream: str(row.stream),
+    clientIp: str(row.client_ip),
+    startedAt,
+    endedAt,
+    durationMs: endedAt === null ? null : endedAt - startedAt,
+    breakCode: strOrNull(row.break_code),
+    reason: strOrNull(row.reason),
+    bytesIn: num(row.bytes_in),
+    width: numOrNull(row.width),
+    height: numOrNull(row.height),
+    videoCodec: strOrNull(row.video_codec),
+    audioCodec: strOrNull(row.audio_codec),
+  };
+}
+
+/** A `rejected_attempts` row as a RejectedAttempt. */
+export function rejectedFromRow(row: Row): RejectedAttempt {
+  return {
+    id: num(row.id),
+    at: num(row.at),
+    action: str(row.action) === 'play' ? 'play' : 'publish',
+    clientIp: str(row.client_ip),
+    host: str(row.host),
+    domain: str(row.domain),
+    app: str(row.app),
+    stream: str(row.stream),
+    breakCode: str(row.break_code),
+    code: str(row.code),
+    reason: str(row.reason),
+    query: str(row.query),
+  };
+}

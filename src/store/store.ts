@@ -1,0 +1,214 @@
+/**
+ * The Store: everything openlive must remember across restarts (domains and their keys, forbidden
+ * streams, publish records, rejected attempts, settings). SQLite implements it embedded; PostgreSQL
+ * will implement it for clusters; test/store-conformance.ts holds both to the same behaviour.
+ * Times are Unix milliseconds throughout.
+ */
+
+/** A domain serves either pushes or plays, never both (Tencent: "one domain cannot be both"). */
+export type DomainType = 'push' | 'play';
+
+/** The hash of a signed URL: MD5 is Tencent's default, SHA-256 its newer option. */
+export type SignAlgorithm = 'md5' | 'sha256';
+
+/**
+ * Hotlink-protection settings of a domain: the push key of a push domain (Tencent MasterAuthKey /
+ * BackupAuthKey) or the play key of a play domain (AuthKey / AuthBackKey).
+ */
+export interface AuthSettings {
+  readonly enabled: boolean;
+  readonly key: string;
+  /** Empty when there is no backup key. */
+  readonly backupKey: string;
+  /** Seconds a URL stays valid after its txTime (Tencent AuthDelta). */
+  readonly authDelta: number;
+  readonly algorithm: SignAlgorithm;
+}
+
+/** A push or play domain. */
+export interface Domain {
+  /** Lowercase, validated (control/domain-name.ts). */
+  readonly name: string;
+  readonly type: DomainType;
+  readonly enabled: boolean;
+  /** The host the operator's DNS must CNAME this domain to. */
+  readonly cnameTarget: string;
+  readonly createdAt: number;
+  readonly auth: AuthSettings;
+  /** Push domains: a newcomer with a valid signature replaces the live publisher (21/102) instead of 18/601. */
+  readonly replacePublisher: boolean;
+}
+
+/** The fields of a domain that can change after it was added. */
+export interface DomainPatch {
+  readonly enabled?: boolean;
+  readonly auth?: Partial<AuthSettings>;
+  readonly replacePublisher?: boolean;
+}
+
+/** A stream that may not be published until a time (Tencent ForbidLiveStream). */
+export interface ForbiddenStream {
+  readonly app: string;
+  readonly stream: string;
+  /** The push domain it applies to; empty string means every domain. */
+  readonly domain: string;
+  readonly until: number;
+  readonly reason: string;
+  readonly createdAt: number;
+}
+
+/** What is known when a publish is accepted. */
+export interface NewPublishRecord {
+  readonly domain: string;
+  readonly app: string;
+  readonly stream: string;
+  readonly clientIp: string;
+  readonly startedAt: number;
+}
+
+/** What is known when a publish ends. */
+export interface PublishEnd {
+  readonly endedAt: number;
+  /** Tencent break code such as '1/0' (client stopped) or '21/100' (dropped). */
+  readonly breakCode: string;
+  readonly reason: string;
+  readonly bytesIn: number;
+  readonly width?: number | undefined;
+  readonly height?: number | undefined;
+  readonly videoCodec?: string | undefined;
+  readonly audioCodec?: string | undefined;
+}
+
+/** One publish session; the end fields are null while it is live (or if the server died). */
+export interface PublishRecord extends NewPublishRecord {
+  readonly id: number;
+  readonly endedAt: number | null;
+  readonly durationMs: number | null;
+  readonly breakCode: string | null;
+  readonly reason: string | null;
+  readonly bytesIn: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly videoCodec: string | null;
+  readonly audioCodec: string | null;
+}
+
+/** A refused publish or play, as it is written. */
+export interface NewRejectedAttempt {
+  readonly at: number;
+  readonly action: 'publish' | 'play';
+  readonly clientIp: string;
+  /** The host the client addressed (may be an IP or an unknown name). */
+  readonly host: string;
+  /** The domain the host was attributed to, or empty when none. */
+  readonly domain: string;
+  readonly app: string;
+  readonly stream: string;
+  readonly breakCode: string;
+  /** The stable error code from src/errors.ts. */
+  readonly code: string;
+  readonly reason: string;
+  /** The query string with txSecret masked. */
+  readonly query: string;
+}
+
+/** A stored rejected attempt. */
+export interface RejectedAttempt extends NewRejectedAttempt {
+  readonly id: number;
+}
+
+/** Paging of every list method; `limit` is capped at maxPageSize. */
+export interface PageOptions {
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+/** One page of a list and the number of matches in all pages. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly total: number;
+}
+
+/** Filters of listDomains. */
+export interface DomainQuery extends PageOptions {
+  readonly type?: DomainType;
+  readonly enabled?: boolean;
+  readonly prefix?: string;
+}
+
+/** Filters of listForbidden; `activeAt` keeps only entries whose `until` is later. */
+export interface ForbiddenQuery extends PageOptions {
+  readonly activeAt?: number;
+  readonly domain?: string;
+  readonly app?: string;
+  readonly stream?: string;
+}
+
+/** Filters of the record lists (newest first); `since`/`before` bound the start (or attempt) time. */
+export interface RecordQuery extends PageOptions {
+  readonly domain?: string;
+  readonly app?: string;
+  readonly stream?: string;
+  readonly clientIp?: string;
+  readonly since?: number;
+  readonly before?: number;
+}
+
+/** Filters of listPublishRecords: `open` keeps only records without an end. */
+export interface PublishRecordQuery extends RecordQuery {
+  readonly open?: boolean;
+}
+
+/** The default page size of list methods. */
+export const defaultPageSize = 100;
+/** The largest page a list method returns. */
+export const maxPageSize = 1000;
+
+/** Clamps paging options to sane numbers. */
+export function pageOf(options: PageOptions): { limit: number; offset: number } {
+  const limit = Math.min(Math.max(Math.trunc(options.limit ?? defaultPageSize), 1), maxPageSize);
+  const offset = Math.max(Math.trunc(options.offset ?? 0), 0);
+  return { limit, offset };
+}
+
+/** Persistent state of openlive; every method may throw LiveError STORE_FAILED. */
+export interface Store {
+  /** Adds a domain; throws DOMAIN_EXISTS if the name is taken. */
+  addDomain(domain: Domain): Promise<void>;
+  getDomain(name: string): Promise<Domain | undefined>;
+  /** Domains sorted by name. */
+  listDomains(query?: DomainQuery): Promise<Page<Domain>>;
+  /** Applies a patch and returns the result; throws DOMAIN_NOT_FOUND. */
+  updateDomain(name: string, patch: DomainPatch): Promise<Domain>;
+  /** Deletes a domain; false if it did not exist. */
+  deleteDomain(name: string): Promise<boolean>;
+
+  /** Adds or replaces the forbid entry of (app, stream, domain). */
+  forbidStream(entry: ForbiddenStream): Promise<void>;
+  /** Removes the forbid entry of (app, stream, domain); false if there was none. */
+  resumeStream(app: string, stream: string, domain: string): Promise<boolean>;
+  /** The forbid entry for (app, stream) on `domain` or on every domain still active at `now`, latest `until` first. */
+  findForbidden(app: string, stream: string, domain: string, now: number): Promise<ForbiddenStream | undefined>;
+  /** Forbid entries sorted by `until`, latest first. */
+  listForbidden(query?: ForbiddenQuery): Promise<Page<ForbiddenStream>>;
+
+  /** Writes the start of a publish session durably and returns its id. */
+  addPublishRecord(record: NewPublishRecord): Promise<number>;
+  /** Writes the end of a session; a second end of the same session is ignored (false). */
+  endPublishRecord(id: number, end: PublishEnd): Promise<boolean>;
+  /** Ends every open session (after a crash) and returns how many. */
+  endOpenPublishRecords(end: PublishEnd): Promise<number>;
+  getPublishRecord(id: number): Promise<PublishRecord | undefined>;
+  listPublishRecords(query?: PublishRecordQuery): Promise<Page<PublishRecord>>;
+
+  addRejectedAttempt(attempt: NewRejectedAttempt): Promise<number>;
+  listRejectedAttempts(query?: RecordQuery): Promise<Page<RejectedAttempt>>;
+  /** Deletes ended publish records and rejected attempts older than `before`; returns how many. */
+  pruneRecords(before: number): Promise<number>;
+
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string): Promise<void>;
+
+  /** Releases the database; idempotent. */
+  close(): Promise<void>;
+}

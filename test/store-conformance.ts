@@ -1,0 +1,235 @@
+/**
+ * The behaviour every Store adapter must have, written against the interface only. An adapter's
+ * test calls `storeConformance('sqlite', () => new SqliteStore(...))`; the PostgreSQL adapter will
+ * run the same suite.
+ */
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Domain, PublishEnd, Store } from '../src/store/store.ts';
+
+const t0 = Date.UTC(2026, 10, 25, 10, 0, 0);
+
+/** A push domain with every field set to a non-default value, so a round trip shows each one. */
+export function sampleDomain(name: string, over: Partial<Domain> = {}): Domain {
+  return {
+    name,
+    type: 'push',
+    enabled: true,
+    cnameTarget: `${name}.live.openlive.local`,
+    createdAt: t0,
+    auth: { enabled: true, key: 'e12c46f2612d5106e2034781ab261ca3', backupKey: 'b4ck', authDelta: 300, algorithm: 'sha256' },
+    replacePublisher: true,
+    ...over,
+  };
+}
+
+const end = (over: Partial<PublishEnd> = {}): PublishEnd => ({
+  endedAt: t0 + 60_000,
+  breakCode: '1/0',
+  reason: 'the encoder stopped publishing',
+  bytesIn: 123_456_789_012,
+  width: 1280,
+  height: 720,
+  videoCodec: 'H.264 High',
+  audioCodec: 'AAC LC',
+  ...over,
+});
+
+const attempt = (over: Partial<Parameters<Store['addRejectedAttempt']>[0]> = {}) => ({
+  at: t0,
+  action: 'publish' as const,
+  clientIp: '10.0.0.1',
+  host: 'push.example.com',
+  domain: 'push.example.com',
+  app: 'live',
+  stream: 'demo',
+  breakCode: '18/503',
+  code: 'SIGNATURE_INVALID',
+  reason: '18/503: wrong signature',
+  query: 'txSecret=***&txTime=5C271099',
+  ...over,
+});
+
+/** Registers the conformance tests for one Store adapter; `makeStore` must return an empty store. */
+export function storeConformance(name: string, makeStore: () => Store | Promise<Store>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    test('a domain round-trips with every field, names are unique, unknown names are undefined', async () => {
+      const d = sampleDomain('push.example.com');
+      await store.addDomain(d);
+      assert.deepEqual(await store.getDomain('push.example.com'), d);
+      assert.equal(await store.getDomain('other.example.com'), undefined);
+      await assert.rejects(store.addDomain(sampleDomain('push.example.com', { type: 'play' })), { code: 'DOMAIN_EXISTS' });
+      assert.equal((await store.getDomain('push.example.com'))?.type, 'push');
+    });
+
+    test('listDomains sorts by name, filters by type, enabled and prefix, and pages with a total', async () => {
+      for (const n of ['c.example.com', 'a.example.com', 'b.example.com', 'a.other.com']) {
+        await store.addDomain(sampleDomain(n, { type: n.startsWith('b') ? 'play' : 'push', enabled: n !== 'c.example.com' }));
+      }
+      const all = await store.listDomains();
+      assert.deepEqual(all.items.map((d) => d.name), ['a.example.com', 'a.other.com', 'b.example.com', 'c.example.com']);
+      assert.equal(all.total, 4);
+      assert.deepEqual((await store.listDomains({ type: 'play' })).items.map((d) => d.name), ['b.example.com']);
+      assert.deepEqual((await store.listDomains({ enabled: false })).items.map((d) => d.name), ['c.example.com']);
+      assert.deepEqual((await store.listDomains({ prefix: 'a.' })).items.map((d) => d.name), ['a.example.com', 'a.other.com']);
+      const page = await store.listDomains({ limit: 2, offset: 1 });
+      assert.deepEqual(page.items.map((d) => d.name), ['a.other.com', 'b.example.com']);
+      assert.equal(page.total, 4);
+    });
+
+    test('updateDomain applies only the given fields and reports unknown domains', async () => {
+      await store.addDomain(sampleDomain('push.example.com'));
+      const next = await store.updateDomain('push.example.com', { enabled: false, auth: { key: 'newkey', backupKey: undefined } });
+      const expected = sampleDomain('push.example.com', { enabled: false });
+      assert.deepEqual(next, { ...expected, auth: { ...expected.auth, key: 'newkey' } });
+      assert.deepEqual(await store.getDomain('push.example.com'), next);
+      await assert.rejects(store.updateDomain('nope.example.com', { enabled: true }), { code: 'DOMAIN_NOT_FOUND' });
+    });
+
+    test('deleteDomain removes a domain once', async () => {
+      await store.addDomain(sampleDomain('push.example.com'));
+      assert.equal(await store.deleteDomain('push.example.com'), true);
+      assert.equal(await store.deleteDomain('push.example.com'), false);
+      assert.equal(await store.getDomain('push.example.com'), undefined);
+    });
+
+    test('a forbid applies to its domain or to all domains until its time, and can be replaced and resumed', async () => {
+      const f = { app: 'live', stream: 'demo', domain: 'push.example.com', until: t0 + 1000, reason: '违规 content', createdAt: t0 };
+      await store.forbidStream(f);
+      assert.deepEqual(await store.findForbidden('live', 'demo', 'push.example.com', t0), f);
+      assert.equal(await store.findForbidden('live', 'demo', 'push.other.com', t0), undefined);
+      assert.equal(await store.findForbidden('live', 'demo2', 'push.example.com', t0), undefined);
+      assert.equal(await store.findForbidden('live', 'demo', 'push.example.com', t0 + 1000), undefined, 'ends at until');
+      const everywhere = { ...f, domain: '', until: t0 + 5000 };
+      await store.forbidStream(everywhere);
+      assert.deepEqual(await store.findForbidden('live', 'demo', 'push.other.com', t0), everywhere);
+      assert.deepEqual(await store.findForbidden('live', 'demo', 'push.example.com', t0), everywhere, 'latest until wins');
+      await store.forbidStream({ ...f, until: t0 + 9000, reason: 'longer' });
+      assert.equal((await store.findForbidden('live', 'demo', 'push.example.com', t0))?.reason, 'longer');
+      assert.equal(await store.resumeStream('live', 'demo', ''), true);
+      assert.equal(await store.resumeStream('live', 'demo', ''), false);
+      assert.equal(await store.findForbidden('live', 'demo', 'push.other.com', t0), undefined);
+      assert.equal(await store.resumeStream('live', 'demo', 'push.example.com'), true);
+      assert.equal(await store.findForbidden('live', 'demo', 'push.example.com', t0), undefined);
+    });
+
+    test('listForbidden sorts by until, latest first, and filters active entries', async () => {
+      const base = { app: 'live', domain: '', reason: 'r', createdAt: t0 };
+      await store.forbidStream({ ...base, stream: 'old', until: t0 - 1 });
+      await store.forbidStream({ ...base, stream: 'late', until: t0 + 2000 });
+      await store.forbidStream({ ...base, stream: 'soon', until: t0 + 1000 });
+      assert.deepEqual((await store.listForbidden()).items.map((f) => f.stream), ['late', 'soon', 'old']);
+      const active = await store.listForbidden({ activeAt: t0 });
+      assert.deepEqual(active.items.map((f) => f.stream), ['late', 'soon']);
+      assert.equal(active.total, 2);
+      assert.deepEqual((await store.listForbidden({ stream: 'soon' })).items.map((f) => f.until), [t0 + 1000]);
+    });
+
+    test('a publish record is open until ended once; the end carries code, reason, quality and duration', async () => {
+      const start = { domain: 'push.example.com', app: 'live', stream: 'demo', clientIp: '::1', startedAt: t0 };
+      const id = await store.addPublishRecord(start);
+      const id2 = await store.addPublishRecord({ ...start, stream: 'other' });
+      assert.notEqual(id, id2);
+      const open = await store.getPublishRecord(id);
+      assert.deepEqual(open, {
+        ...start, id, endedAt: null, durationMs: null, breakCode: null, reason: null,
+        bytesIn: 0, width: null, height: null, videoCodec: null, audioCodec: null,
+      });
+      assert.equal(await store.endPublishRecord(id, end()), true);
+      assert.deepEqual(await store.getPublishRecord(id), { ...start, id, durationMs: 60_000, ...end() });
+      assert.equal(await store.endPublishRecord(id, end({ breakCode: '21/100' })), false, 'ended once');
+      assert.equal((await store.getPublishRecord(id))?.breakCode, '1/0');
+      assert.equal(await store.endPublishRecord(9999, end()), false);
+      assert.equal(await store.getPublishRecord(9999), undefined);
+    });
+
+    test('an end without quality fields stores nulls', async () => {
+      const id = await store.addPublishRecord({ domain: 'd.example.com', app: 'a', stream: 's', clientIp: '1.2.3.4', startedAt: t0 });
+      await store.endPublishRecord(id, { endedAt: t0 + 5, breakCode: '20/0', reason: 'no data', bytesIn: 0 });
+      const r = await store.getPublishRecord(id);
+      assert.deepEqual([r?.width, r?.height, r?.videoCodec, r?.audioCodec, r?.durationMs], [null, null, null, null, 5]);
+    });
+
+    test('endOpenPublishRecords closes only the records left open', async () => {
+      const start = { domain: 'd.example.com', app: 'live', clientIp: '1.2.3.4', startedAt: t0 };
+      const done = await store.addPublishRecord({ ...start, stream: 'done' });
+      await store.endPublishRecord(done, end());
+      const left = await store.addPublishRecord({ ...start, stream: 'left' });
+      assert.equal(await store.endOpenPublishRecords(end({ breakCode: '5/0', reason: 'server stopped' })), 1);
+      assert.equal((await store.getPublishRecord(left))?.breakCode, '5/0');
+      assert.equal((await store.getPublishRecord(done))?.breakCode, '1/0');
+    });
+
+    test('listPublishRecords is newest first with filters, open/ended and paging', async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        ids.push(await store.addPublishRecord({
+          domain: i % 2 ? 'b.example.com' : 'a.example.com', app: 'live', stream: `s${i}`, clientIp: `10.0.0.${i}`, startedAt: t0 + i * 1000,
+        }));
+      }
+      await store.endPublishRecord(ids[0]!, end());
+      const all = await store.listPublishRecords();
+      assert.deepEqual(all.items.map((r) => r.stream), ['s4', 's3', 's2', 's1', 's0']);
+      assert.equal(all.total, 5);
+      assert.deepEqual((await store.listPublishRecords({ domain: 'b.example.com' })).items.map((r) => r.stream), ['s3', 's1']);
+      assert.deepEqual((await store.listPublishRecords({ open: false })).items.map((r) => r.stream), ['s0']);
+      assert.equal((await store.listPublishRecords({ open: true })).total, 4);
+      assert.deepEqual((await store.listPublishRecords({ since: t0 + 1000, before: t0 + 3000 })).items.map((r) => r.stream), ['s2', 's1']);
+      assert.deepEqual((await store.listPublishRecords({ clientIp: '10.0.0.2' })).items.map((r) => r.stream), ['s2']);
+      const page = await store.listPublishRecords({ limit: 2, offset: 2 });
+      assert.deepEqual([page.items.map((r) => r.stream), page.total], [['s2', 's1'], 5]);
+      assert.equal((await store.listPublishRecords({ limit: 0 })).items.length, 1, 'limit is at least 1');
+    });
+
+    test('rejected attempts round-trip and list newest first with filters', async () => {
+      const a = attempt();
+      const id = await store.addRejectedAttempt(a);
+      await store.addRejectedAttempt(attempt({ at: t0 + 1, action: 'play', stream: 'x', clientIp: '10.0.0.2', breakCode: '18/301' }));
+      const all = await store.listRejectedAttempts();
+      assert.equal(all.total, 2);
+      assert.deepEqual(all.items[1], { ...a, id });
+      assert.deepEqual(all.items.map((r) => r.stream), ['x', 'demo']);
+      assert.equal(all.items[0]?.action, 'play');
+      assert.deepEqual((await store.listRejectedAttempts({ clientIp: '10.0.0.2' })).items.map((r) => r.stream), ['x']);
+      assert.deepEqual((await store.listRejectedAttempts({ before: t0 + 1 })).items.map((r) => r.stream), ['demo']);
+    });
+
+    test('pruneRecords removes old ended records and attempts, never open ones', async () => {
+      const base = { domain: 'd.example.com', app: 'live', clientIp: '1.2.3.4' };
+      const old = await store.addPublishRecord({ ...base, stream: 'old', startedAt: t0 - 10_000 });
+      await store.endPublishRecord(old, end());
+      const openOld = await store.addPublishRecord({ ...base, stream: 'open', startedAt: t0 - 10_000 });
+      const recent = await store.addPublishRecord({ ...base, stream: 'recent', startedAt: t0 });
+      await store.endPublishRecord(recent, end());
+      await store.addRejectedAttempt(attempt({ at: t0 - 1 }));
+      await store.addRejectedAttempt(attempt({ at: t0 }));
+      assert.equal(await store.pruneRecords(t0), 2);
+      assert.equal(await store.getPublishRecord(old), undefined);
+      assert.ok(await store.getPublishRecord(openOld));
+      assert.ok(await store.getPublishRecord(recent));
+      assert.deepEqual((await store.listRejectedAttempts()).items.map((a) => a.at), [t0]);
+    });
+
+    test('settings are strings by key, overwritten by set', async () => {
+      assert.equal(await store.getSetting('bootstrap'), undefined);
+      await store.setSetting('bootstrap', 'done');
+      await store.setSetting('bootstrap', 'done twice');
+      assert.equal(await store.getSetting('bootstrap'), 'done twice');
+    });
+
+    test('close is idempotent and later calls fail with STORE_FAILED', async () => {
+      await store.close();
+      await store.close();
+      await assert.rejects(store.getSetting('x'), { code: 'STORE_FAILED' });
+      await assert.rejects(store.listDomains(), { code: 'STORE_FAILED' });
+    });
+  });
+}
