@@ -1,0 +1,157 @@
+// The fan-out benchmark: one ffmpeg publisher of a 720p ~2.5 Mbit/s H.264/AAC stream and N players in separate
+// processes, against openlive, node-media-server 4 and nginx-rtmp (one worker) in the same run, so that the
+// figures are ratios on the same machine. See docs/performance.md.
+//   node bench/fanout.ts [--servers openlive,nms,nginx] [--n 100,1000] [--protocols rtmp,flv] [--window-s 10]
+//                        [--warmup-s 3] [--merge-window-ms 0,50] [--stall] [--stall-s 60] [--stall-players 20]
+//                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { rowsTable, ratioTable, stallTable, targetLines, type RowResult, type StallResult } from './lib/report.ts';
+import { runRow, runStall, type RowOptions } from './lib/run-row.ts';
+import type { ServerSpec } from './lib/servers.ts';
+import { benchDir, ensureMedia, ensureTools } from './lib/setup.ts';
+
+const { values } = parseArgs({
+  options: {
+    servers: { type: 'string', default: 'openlive,nms,nginx' },
+    n: { type: 'string', default: '100,1000' },
+    protocols: { type: 'string', default: 'rtmp,flv' },
+    'window-s': { type: 'string', default: '10' },
+    'warmup-s': { type: 'string', default: '3' },
+    'merge-window-ms': { type: 'string', default: '' },
+    'per-process': { type: 'string', default: '250' },
+    'join-rate': { type: 'string', default: '250' },
+    'rtmp-player': { type: 'string', default: 'walker' },
+    stall: { type: 'boolean', default: false },
+    'stall-s': { type: 'string', default: '60' },
+    'stall-players': { type: 'string', default: '20' },
+  },
+});
+
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+const kinds = list(values.servers) as ServerSpec['kind'][];
+const protocols = list(values.protocols) as ('rtmp' | 'flv')[];
+const ns = list(values.n).map(Number).filter((n) => n > 0);
+const windows = list(values['merge-window-ms']).map(Number);
+
+const specs: ServerSpec[] = [];
+for (const kind of kinds) {
+  if (kind === 'openlive' && windows.length > 0) {
+    for (const w of windows) specs.push({ kind, label: `openlive (window ${w} ms)`, mergeWindowMs: w });
+  } else if (kind === 'openlive') specs.push({ kind, label: 'openlive' });
+  else if (kind === 'nms') specs.push({ kind, label: 'node-media-server' });
+  else if (kind === 'nginx') specs.push({ kind, label: 'nginx-rtmp' });
+  else throw new Error(`unknown server ${kind as string} (openlive, nms, nginx)`);
+}
+
+ensureTools(kinds);
+const media = ensureMedia();
+const opts: RowOptions = {
+  media,
+  warmupS: Number(values['warmup-s']),
+  windowS: Number(values['window-s']),
+  perProcess: Number(values['per-process']),
+  joinRate: Number(values['join-rate']),
+  rtmpPlayer: values['rtmp-player'] === 'session' ? 'session' : 'walker',
+};
+const started = new Date();
+console.log(`fan-out benchmark, ${started.toISOString()}; source ${media.kbps} kbit/s (${media.path})`);
+
+const rows: RowResult[] = [];
+for (const spec of specs) {
+  for (const protocol of protocols) {
+    if (spec.kind === 'nginx' && protocol === 'flv') continue; // nginx-rtmp has no HTTP-FLV
+    for (const n of ns) {
+      const t = Date.now();
+      let row: RowResult;
+      try {
+        row = await runRow(spec, protocol, n, opts);
+      } catch (err) {
+        row = failedRow(spec, protocol, n, (err as Error).message);
+      }
+      rows.push(row);
+      console.log(`${spec.label} ${protocol} N=${n}: ${summary(row)} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
+    }
+  }
+}
+
+const stalls: StallResult[] = [];
+if (values.stall) {
+  for (const spec of specs) {
+    for (const protocol of protocols) {
+      if (spec.kind === 'nginx' && protocol === 'flv') continue;
+      const players = Number(values['stall-players']);
+      let s: StallResult;
+      try {
+        s = await runStall(spec, protocol, players, Number(values['stall-s']), opts);
+      } catch (err) {
+        s = { server: spec.label, protocol, players, rssBaselineMB: 0, samples: [], growthMB: 0, error: (err as Error).message };
+      }
+      stalls.push(s);
+      console.log(`${spec.label} ${protocol} stalled x${players}: ${s.error ?? `RSS +${s.growthMB.toFixed(1)} MB`}`);
+    }
+  }
+}
+
+const md = [
+  rows.length > 0 ? rowsTable(rows) : '',
+  rows.some((r) => r.kind === 'openlive') ? ratioTable(rows) : '',
+  stalls.length > 0 ? stallTable(stalls) : '',
+  targetLines(rows, stalls).join('\n'),
+].filter((s) => s !== '');
+console.log(`\n${md.join('\n\n')}\n`);
+for (const r of rows) if (Object.keys(r.errors).length > 0) console.log(`${r.server} ${r.protocol} N=${r.n} player errors:`, r.errors);
+
+mkdirSync(`${benchDir}/results`, { recursive: true });
+const file = `${benchDir}/results/fanout-${started.toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify({ started: started.toISOString(), machine: machine(), options: values, media, rows, stalls }, null, 2));
+console.log(`results: ${file}`);
+
+function failedRow(spec: ServerSpec, protocol: 'rtmp' | 'flv', n: number, error: string): RowResult {
+  const nan = Number.NaN;
+  return {
+    server: spec.label, kind: spec.kind, protocol, n, ok: 0, errors: {}, cpuPct: nan, idleCpuPct: nan,
+    rssBeforeMB: nan, rssDuringMB: nan, kbPerPlayer: nan, kbpsMin: nan, kbpsMedian: nan, starved: 0,
+    firstByteP50: nan, firstByteP95: nan, firstKeyP50: nan, firstKeyP95: nan, noKey: n, loadgenCpuPct: nan,
+    machineBusyPct: nan, error,
+  };
+}
+
+function summary(r: RowResult): string {
+  if (r.error !== undefined) return `FAILED: ${r.error}`;
+  return (
+    `CPU ${r.cpuPct.toFixed(1)} %, RSS ${r.rssBeforeMB.toFixed(0)}→${r.rssDuringMB.toFixed(0)} MB ` +
+    `(${r.kbPerPlayer.toFixed(0)} KB/player), ${r.ok}/${r.n} ok, kbit/s min ${r.kbpsMin.toFixed(0)} ` +
+    `median ${r.kbpsMedian.toFixed(0)}, first key p50 ${r.firstKeyP50.toFixed(0)} ms, ` +
+    `load-gen ${r.loadgenCpuPct.toFixed(0)} %, machine ${r.machineBusyPct.toFixed(0)} %`
+  );
+}
+
+function machine(): Record<string, string | number> {
+  const version = (cmd: string, args: string[]): string => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0] ?? '';
+    } catch (err) {
+      return String((err as { stderr?: string }).stderr ?? '').trim().split('\n')[0] ?? 'unknown';
+    }
+  };
+  const nmsPkg = `${benchDir}/node_modules/node-media-server/package.json`;
+  let nms = 'not installed';
+  try {
+    nms = (JSON.parse(readFileSync(nmsPkg, 'utf8')) as { version: string }).version;
+  } catch {
+    // not installed
+  }
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
+    kernel: os.release(),
+    node: process.version,
+    nginx: version('nginx', ['-v']),
+    nodeMediaServer: nms,
+    ffmpeg: version('ffmpeg', ['-version']),
+  };
+}

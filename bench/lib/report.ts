@@ -1,0 +1,145 @@
+// The benchmark's result records, and their rendering as markdown tables with ratios and target checks.
+
+/** One server × protocol × N measurement. */
+export interface RowResult {
+  server: string;
+  kind: 'openlive' | 'nms' | 'nginx';
+  protocol: 'rtmp' | 'flv';
+  n: number;
+  /** Players that received media through the whole window. */
+  ok: number;
+  /** Error texts and how many players ended with each. */
+  errors: Record<string, number>;
+  /** Server CPU in % of one core over the window; idleCpuPct with the publisher only. */
+  cpuPct: number;
+  idleCpuPct: number;
+  rssBeforeMB: number;
+  rssDuringMB: number;
+  /** (RSS during − RSS before) / N. */
+  kbPerPlayer: number;
+  kbpsMin: number;
+  kbpsMedian: number;
+  /** Players below 90 % of the source bitrate over the window. */
+  starved: number;
+  firstByteP50: number;
+  firstByteP95: number;
+  firstKeyP50: number;
+  firstKeyP95: number;
+  /** Players that never got a keyframe. */
+  noKey: number;
+  loadgenCpuPct: number;
+  machineBusyPct: number;
+  /** Set when the row could not be measured at all. */
+  error?: string;
+}
+
+/** The stalled-reader test of one server. */
+export interface StallResult {
+  server: string;
+  protocol: 'rtmp' | 'flv';
+  players: number;
+  rssBaselineMB: number;
+  samples: { t: number; rssMB: number }[];
+  growthMB: number;
+  error?: string;
+}
+
+/** The p-th percentile (0..100) of values, nearest rank; NaN when empty. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '–');
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
+
+/** The main table: one line per row. */
+export function rowsTable(rows: RowResult[]): string {
+  const out = [
+    '| server | protocol | N | players ok | server CPU % | CPU % publisher only | RSS before → during MB | RSS KB/player | kbit/s per player min / median | first byte p50 / p95 ms | first keyframe p50 / p95 ms | load-gen CPU % | machine busy % |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    if (r.error !== undefined) {
+      out.push(`| ${r.server} | ${r.protocol} | ${r.n} | failed: ${r.error.split('\n')[0]} |||||||||| |`);
+      continue;
+    }
+    out.push(
+      `| ${r.server} | ${r.protocol} | ${r.n} | ${r.ok} | ${f1(r.cpuPct)} | ${f1(r.idleCpuPct)} | ` +
+        `${f0(r.rssBeforeMB)} → ${f0(r.rssDuringMB)} | ${f0(r.kbPerPlayer)} | ${f0(r.kbpsMin)} / ${f0(r.kbpsMedian)} | ` +
+        `${f0(r.firstByteP50)} / ${f0(r.firstByteP95)} | ${f0(r.firstKeyP50)} / ${f0(r.firstKeyP95)} | ` +
+        `${f0(r.loadgenCpuPct)} | ${f0(r.machineBusyPct)} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+function peer(rows: RowResult[], kind: RowResult['kind'], r: RowResult): RowResult | undefined {
+  return rows.find((x) => x.kind === kind && x.protocol === r.protocol && x.n === r.n && x.error === undefined);
+}
+
+/** openlive's CPU and memory per player as ratios to nginx-rtmp's and node-media-server's in the same run. */
+export function ratioTable(rows: RowResult[]): string {
+  const out = [
+    '| openlive | protocol | N | CPU ÷ nginx-rtmp | CPU ÷ node-media-server | KB/player ÷ nginx-rtmp | KB/player ÷ node-media-server |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows.filter((x) => x.kind === 'openlive' && x.error === undefined)) {
+    const ng = peer(rows, 'nginx', r);
+    const nms = peer(rows, 'nms', r);
+    const ratio = (a: number, b: RowResult | undefined, key: 'cpuPct' | 'kbPerPlayer'): string =>
+      b === undefined ? '–' : f2(a / b[key]);
+    out.push(
+      `| ${r.server} | ${r.protocol} | ${r.n} | ${ratio(r.cpuPct, ng, 'cpuPct')} | ${ratio(r.cpuPct, nms, 'cpuPct')} | ` +
+        `${ratio(r.kbPerPlayer, ng, 'kbPerPlayer')} | ${ratio(r.kbPerPlayer, nms, 'kbPerPlayer')} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+/** The stalled-reader table: server RSS while 20 players have stopped reading. */
+export function stallTable(stalls: StallResult[]): string {
+  const ts = [0, 15, 30, 45, 60];
+  const out = [
+    `| server | protocol | stalled players | RSS before they joined MB | ${ts.map((t) => `RSS at ${t} s MB`).join(' | ')} | growth over the test MB |`,
+    `|---|---|---:|---:|${ts.map(() => '---:').join('|')}|---:|`,
+  ];
+  for (const s of stalls) {
+    if (s.error !== undefined) {
+      out.push(`| ${s.server} | ${s.protocol} | failed: ${s.error.split('\n')[0]} ||||||||`);
+      continue;
+    }
+    const at = (t: number): string => f1(s.samples.find((x) => Math.abs(x.t - t) < 2.5)?.rssMB ?? Number.NaN);
+    out.push(
+      `| ${s.server} | ${s.protocol} | ${s.players} | ${f1(s.rssBaselineMB)} | ${ts.map(at).join(' | ')} | ${f1(s.growthMB)} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+/** The issue's targets, checked against this run's rows (only those the run measured). */
+export function targetLines(rows: RowResult[], stalls: StallResult[]): string[] {
+  const lines: string[] = [];
+  const mark = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+  for (const r of rows.filter((x) => x.kind === 'openlive' && x.error === undefined)) {
+    const ng = peer(rows, 'nginx', r);
+    const nms = peer(rows, 'nms', r);
+    const at = `${r.server} ${r.protocol} N=${r.n}`;
+    if (r.n === 1000 && r.protocol === 'rtmp' && ng !== undefined)
+      lines.push(`${mark(r.cpuPct <= 0.6 * ng.cpuPct)} ${at}: CPU ${f2(r.cpuPct / ng.cpuPct)}× nginx-rtmp (target ≤ 0.6)`);
+    if (r.n === 1000 && r.protocol === 'rtmp' && nms !== undefined)
+      lines.push(`${mark(r.cpuPct <= 0.5 * nms.cpuPct)} ${at}: CPU ${f2(r.cpuPct / nms.cpuPct)}× node-media-server (target ≤ 0.5)`);
+    if (r.n === 1000 && r.protocol === 'flv' && nms !== undefined)
+      lines.push(`${mark(r.cpuPct <= 0.4 * nms.cpuPct)} ${at}: CPU ${f2(r.cpuPct / nms.cpuPct)}× node-media-server (target ≤ 0.4)`);
+    lines.push(`${mark(r.firstKeyP50 < 100)} ${at}: first keyframe p50 ${f0(r.firstKeyP50)} ms (target < 100)`);
+    lines.push(`${mark(r.kbPerPlayer < 100)} ${at}: RSS growth ${f0(r.kbPerPlayer)} KB/player (target < 100)`);
+    if (r.ok < r.n || r.starved > 0) lines.push(`FAIL ${at}: ${r.n - r.ok} players lost, ${r.starved} below 90 % of the bitrate`);
+  }
+  for (const s of stalls.filter((x) => x.server.startsWith('openlive') && x.error === undefined)) {
+    lines.push(`${mark(s.growthMB < 10)} ${s.server} ${s.protocol}: ${s.players} stalled players, RSS growth ${f1(s.growthMB)} MB (target: flat)`);
+  }
+  return lines;
+}

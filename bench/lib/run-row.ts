@@ -1,0 +1,204 @@
+// One measurement: a fresh server, the publisher, N players, warm-up, then a window over which the server's
+// CPU and memory and every player's bitrate are read; and the stalled-reader variant of it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { FlvPlayer } from './flv-player.ts';
+import { RtmpPlayer } from './rtmp-player.ts';
+import type { BenchPlayer } from './bench-player.ts';
+import { LoadPool } from './load-pool.ts';
+import type { RtmpPlayerKind } from './load-protocol.ts';
+import { machineJiffies, sumCpu, sumRss } from './proc-stats.ts';
+import { percentile, type RowResult, type StallResult } from './report.ts';
+import { startServer, type RunningServer, type ServerSpec } from './servers.ts';
+import { sleep, type Media } from './setup.ts';
+
+/** How a row is run. */
+export interface RowOptions {
+  media: Media;
+  warmupS: number;
+  windowS: number;
+  perProcess: number;
+  joinRate: number;
+  rtmpPlayer: RtmpPlayerKind;
+}
+
+const MB = 1024 * 1024;
+const STREAM = 'bench';
+
+/** A server with the publisher running and the stream confirmed live; close() tears both down. */
+interface Live {
+  server: RunningServer;
+  playUrl: string;
+  close(): Promise<void>;
+}
+
+async function goLive(spec: ServerSpec, protocol: 'rtmp' | 'flv', media: Media): Promise<Live> {
+  const dir = mkdtempSync(`${tmpdir()}/fanout-${spec.kind}-`);
+  const server = await startServer(spec, dir);
+  const playUrl = protocol === 'rtmp' ? server.rtmpUrl(STREAM) : server.flvUrl(STREAM);
+  let publisher: ChildProcess | undefined;
+  const close = async (): Promise<void> => {
+    publisher?.kill('SIGKILL');
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    if (playUrl === null) throw new Error(`${spec.label} has no ${protocol} playback`);
+    const log = openSync(`${dir}/publisher.log`, 'a');
+    // -stream_loop keeps timestamps increasing across loops; -re paces it like a live encoder.
+    const args = ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', media.path];
+    publisher = spawn('ffmpeg', [...args, '-c', 'copy', '-f', 'flv', server.rtmpUrl(STREAM)], {
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    await waitForKeyframe(playUrl, 20_000);
+    return { server, playUrl, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Plays the stream in this process until a keyframe arrives: the stream is live and its GOP is cached. */
+async function waitForKeyframe(url: string, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  let last = '';
+  while (performance.now() < until) {
+    await sleep(1000);
+    const p: BenchPlayer = url.startsWith('rtmp:') ? new RtmpPlayer({ url, stall: false }) : new FlvPlayer({ url, stall: false });
+    const giveUp = performance.now() + 5000;
+    while (p.firstKeyAt < 0 && p.error === '' && performance.now() < giveUp) await sleep(50);
+    const ok = p.firstKeyAt >= 0;
+    last = p.error || 'no keyframe within 5 s';
+    p.close();
+    if (ok) return;
+  }
+  throw new Error(`the stream did not go live at ${url}: ${last}`);
+}
+
+/** Samples a number for ms milliseconds at every stepMs, returning the samples. */
+async function sampleFor(ms: number, stepMs: number, f: () => number): Promise<number[]> {
+  const out: number[] = [];
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    await sleep(Math.min(stepMs, Math.max(0, until - performance.now())));
+    out.push(f());
+  }
+  return out;
+}
+
+/** Measures one server × protocol × N. */
+export async function runRow(spec: ServerSpec, protocol: 'rtmp' | 'flv', n: number, o: RowOptions): Promise<RowResult> {
+  const live = await goLive(spec, protocol, o.media);
+  const pids = (): number[] => live.server.measuredPids();
+  let pool: LoadPool | undefined;
+  try {
+    await sleep(1000);
+    const idle0 = sumCpu(pids());
+    const idleT = performance.now();
+    const rssBefore = Math.max(...(await sampleFor(2000, 500, () => sumRss(pids()))));
+    const idleCpuPct = ((sumCpu(pids()) - idle0) / ((performance.now() - idleT) / 1000)) * 100;
+
+    pool = new LoadPool(live.playUrl, n, o.perProcess, o.joinRate, false, o.rtmpPlayer);
+    const joinUntil = performance.now() + (n / o.joinRate) * 1000 + 20_000;
+    for (;;) {
+      const s = await pool.status();
+      if ((s.opened === n && s.firstKey + s.failed >= n) || performance.now() > joinUntil) break;
+      await sleep(250);
+    }
+    await sleep(o.warmupS * 1000);
+
+    const cpu0 = sumCpu(pids());
+    const gen0 = sumCpu(pool.pids());
+    const mach0 = machineJiffies();
+    const snap0 = await pool.snapshot();
+    const rss = await sampleFor(o.windowS * 1000, 1000, () => sumRss(pids()));
+    const snap1 = await pool.snapshot();
+    const cpu1 = sumCpu(pids());
+    const gen1 = sumCpu(pool.pids());
+    const mach1 = machineJiffies();
+    const seconds = o.windowS;
+
+    const kbps: number[] = [];
+    let ok = 0;
+    snap1.forEach((b, i) => {
+      const a = snap0[i];
+      if (a === undefined) return;
+      const dt = (b.at - a.at) / 1000;
+      b.bytes.forEach((bytes, j) => {
+        if (!(b.alive[j] ?? false)) return;
+        ok++;
+        kbps.push(((bytes - (a.bytes[j] ?? 0)) * 8) / dt / 1000);
+      });
+    });
+    const players = await pool.report();
+    const errors: Record<string, number> = {};
+    for (const p of players) if (p.error !== '') errors[p.error] = (errors[p.error] ?? 0) + 1;
+    const firstByte = players.filter((p) => p.firstByteMs >= 0).map((p) => p.firstByteMs);
+    const firstKey = players.filter((p) => p.firstKeyMs >= 0).map((p) => p.firstKeyMs);
+    const rssDuring = percentile(rss, 50);
+    return {
+      server: spec.label,
+      kind: spec.kind,
+      protocol,
+      n,
+      ok,
+      errors,
+      cpuPct: ((cpu1 - cpu0) / seconds) * 100,
+      idleCpuPct,
+      rssBeforeMB: rssBefore / MB,
+      rssDuringMB: rssDuring / MB,
+      kbPerPlayer: (rssDuring - rssBefore) / 1024 / n,
+      kbpsMin: kbps.length === 0 ? Number.NaN : Math.min(...kbps),
+      kbpsMedian: percentile(kbps, 50),
+      starved: kbps.filter((k) => k < 0.9 * o.media.kbps).length,
+      firstByteP50: percentile(firstByte, 50),
+      firstByteP95: percentile(firstByte, 95),
+      firstKeyP50: percentile(firstKey, 50),
+      firstKeyP95: percentile(firstKey, 95),
+      noKey: n - firstKey.length,
+      loadgenCpuPct: ((gen1 - gen0) / seconds) * 100,
+      machineBusyPct: ((mach1.busy - mach0.busy) / (mach1.total - mach0.total)) * 100,
+    };
+  } finally {
+    await pool?.close();
+    await live.close();
+  }
+}
+
+/** Stalled readers: `players` players take the first keyframe, then stop reading; RSS every 5 s for seconds. */
+export async function runStall(
+  spec: ServerSpec,
+  protocol: 'rtmp' | 'flv',
+  players: number,
+  seconds: number,
+  o: RowOptions,
+): Promise<StallResult> {
+  const live = await goLive(spec, protocol, o.media);
+  const rssMB = (): number => sumRss(live.server.measuredPids()) / MB;
+  let pool: LoadPool | undefined;
+  try {
+    await sleep(1000);
+    const rssBaselineMB = rssMB();
+    pool = new LoadPool(live.playUrl, players, players, o.joinRate, true, o.rtmpPlayer);
+    const until = performance.now() + 10_000;
+    while (performance.now() < until) {
+      const s = await pool.status();
+      if (s.opened === players && s.firstKey + s.failed >= players) break;
+      await sleep(100);
+    }
+    const t0 = performance.now();
+    const samples = [{ t: 0, rssMB: rssMB() }];
+    for (let t = 5; t <= seconds; t += 5) {
+      await sleep(t0 + t * 1000 - performance.now());
+      samples.push({ t, rssMB: rssMB() });
+    }
+    const last = samples[samples.length - 1]?.rssMB ?? Number.NaN;
+    return { server: spec.label, protocol, players, rssBaselineMB, samples, growthMB: last - (samples[0]?.rssMB ?? 0) };
+  } finally {
+    await pool?.close();
+    await live.close();
+  }
+}

@@ -1,0 +1,101 @@
+// Starts the three servers under test on their own ports, each in the foreground as a child process:
+// openlive (src/main.ts), node-media-server 4 (bench/lib/nms-main.ts) and nginx with Debian's rtmp module.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, writeFileSync, closeSync, readFileSync } from 'node:fs';
+import { childrenOf, processTree } from './proc-stats.ts';
+import { benchDir, freePort, nginxRtmpModule, repoDir, sleep, waitForPort } from './setup.ts';
+
+/** Which server, and for openlive the merge window to pass (undefined = its default). */
+export interface ServerSpec {
+  kind: 'openlive' | 'nms' | 'nginx';
+  label: string;
+  mergeWindowMs?: number;
+}
+
+/** A started server. */
+export interface RunningServer {
+  spec: ServerSpec;
+  /** The publish and RTMP play URL of a stream. */
+  rtmpUrl(name: string): string;
+  /** The HTTP-FLV play URL of a stream, or null when the server has none (nginx-rtmp). */
+  flvUrl(name: string): string | null;
+  /** The processes whose CPU and memory count as the server's (nginx: its one worker). */
+  measuredPids(): number[];
+  /** The last lines of its log, for error messages. */
+  logTail(): string;
+  /** Stops it and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts a server in tmpDir (config, data, logs) and waits until its ports accept connections. */
+export async function startServer(spec: ServerSpec, tmpDir: string): Promise<RunningServer> {
+  const rtmpPort = await freePort();
+  const httpPort = await freePort();
+  const logPath = `${tmpDir}/server.log`;
+  const log = openSync(logPath, 'a');
+  const node = process.execPath;
+  let child: ChildProcess;
+  if (spec.kind === 'openlive') {
+    const args = ['src/main.ts', '--rtmp.port', String(rtmpPort), '--http.port', String(httpPort)];
+    args.push('--data-dir', `${tmpDir}/data`, '--log.level', 'warn');
+    if (spec.mergeWindowMs !== undefined) args.push('--fanout.mergeWindowMs', String(spec.mergeWindowMs));
+    const env = { ...process.env, PATH: `${repoDir}/node_modules/.bin:${process.env.PATH ?? ''}` };
+    child = spawn(node, args, { cwd: repoDir, env, stdio: ['ignore', log, log] });
+  } else if (spec.kind === 'nms') {
+    const args = [`${benchDir}/lib/nms-main.ts`, '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort)];
+    args.push('--data-dir', `${tmpDir}/data`);
+    child = spawn(node, args, { cwd: tmpDir, stdio: ['ignore', log, log] });
+  } else {
+    writeFileSync(`${tmpDir}/nginx.conf`, nginxConf(tmpDir, rtmpPort));
+    const args = ['-p', tmpDir, '-c', `${tmpDir}/nginx.conf`, '-e', `${tmpDir}/error.log`];
+    child = spawn('nginx', args, { cwd: tmpDir, stdio: ['ignore', log, log] });
+  }
+  closeSync(log);
+  let exited = false;
+  const exitedP = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const pid = child.pid ?? -1;
+  const tail = (): string => readFileSync(logPath, 'utf8').split('\n').slice(-15).join('\n');
+  const server: RunningServer = {
+    spec,
+    rtmpUrl: (name) => `rtmp://127.0.0.1:${rtmpPort}/live/${name}`,
+    flvUrl: (name) => (spec.kind === 'nginx' ? null : `http://127.0.0.1:${httpPort}/live/${name}.flv`),
+    measuredPids: () => (spec.kind === 'nginx' ? childrenOf(pid) : processTree(pid)),
+    logTail: tail,
+    stop: async () => {
+      if (exited) return;
+      child.kill('SIGTERM');
+      await Promise.race([exitedP, sleep(3000)]);
+      if (!exited) child.kill('SIGKILL');
+      await exitedP;
+      // nginx's worker leaves on its own when the master goes; give it a moment to free the port.
+      await sleep(200);
+    },
+  };
+  try {
+    await waitForPort(rtmpPort, 20_000, () => !exited);
+    if (spec.kind !== 'nginx') await waitForPort(httpPort, 20_000, () => !exited);
+  } catch (err) {
+    await server.stop();
+    throw new Error(`${spec.label} did not start: ${(err as Error).message}\n${tail()}`);
+  }
+  return server;
+}
+
+/** One worker, in the foreground, the rtmp module loaded, one live application (nginx-rtmp defaults). */
+function nginxConf(dir: string, port: number): string {
+  return `load_module ${nginxRtmpModule};
+worker_processes 1;
+worker_rlimit_nofile 16384;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 8192; }
+rtmp {
+  server {
+    listen 127.0.0.1:${port};
+    chunk_size 4096;
+    application live { live on; }
+  }
+}
+`;
+}
