@@ -162,7 +162,7 @@ export class ChunkDecoder {
     }
     // §5.3.1.3: a timestamp field of 0xFFFFFF means a 32-bit extended timestamp follows.
     const extended = fmt < 3 ? field === 0xffffff : cs!.extended;
-    if (extended) {
+    if (extended && (fmt < 3 || this.#repeatsExtended !== false)) {
       if (avail < pos + 4) return false;
       const ext = buf.readUInt32BE(off + pos);
       if (fmt < 3) {

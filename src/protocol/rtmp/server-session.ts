@@ -248,7 +248,6 @@ export class ServerSession {
     if (slot === undefined) return;
     slot.role = 'playing';
     const core = this.#core;
-    core.sendUserControl(UserControlEvent.StreamIsRecorded, streamId);
     core.sendUserControl(UserControlEvent.StreamBegin, streamId);
     this.sendStatus(streamId, 'status', 'NetStream.Play.Reset', `Playing and resetting ${slot.name}.`);
     this.sendStatus(streamId, 'status', 'NetStream.Play.Start', `Started playing ${slot.name}.`);
