@@ -25,10 +25,15 @@ export interface PlayRequest {
   readonly clientIp: string;
 }
 
-/** An access decision; a refusal names its code and says why in one sentence that starts with the code. */
+/**
+ * An access decision. A refusal names its stable code, its Tencent break code (`'18/503'`) and says
+ * why in one short sentence that starts with the break code (ffmpeg keeps 255 bytes of it).
+ * An admission names the domain it was attributed to and, for publishes, whether the domain lets a
+ * newcomer replace a live publisher (21/102) rather than being refused (18/601).
+ */
 export type AccessDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly code: ErrorCode; readonly reason: string };
+  | { readonly allowed: true; readonly domain?: string; readonly replacePublisher?: boolean }
+  | { readonly allowed: false; readonly code: ErrorCode; readonly breakCode: string; readonly reason: string };
 
 /** Decides publishes and plays. */
 export interface Access {

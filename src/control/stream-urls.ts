@@ -1,0 +1,67 @@
+/**
+ * Ready-to-paste URLs for one stream (Tencent's Address Generator, tencent-css.md §1.1): the signed
+ * push URL and its OBS split, and the RTMP, HTTP-FLV and HLS play URLs, signed when the play domain
+ * has authentication on.
+ */
+import type { AuthSettings } from '../store/store.ts';
+import { formatTxTime, signQuery } from './signing.ts';
+
+/** A host to put in URLs and the auth settings that sign them. */
+export interface UrlEndpoint {
+  /** A domain name or an IP address (IPv6 without brackets is fine). */
+  readonly host: string;
+  readonly auth: AuthSettings;
+}
+
+/** What the URLs are made of. */
+export interface StreamUrlsInput {
+  readonly app: string;
+  readonly stream: string;
+  /** The expiry written as txTime, in Unix seconds. */
+  readonly expiresAt: number;
+  readonly push: UrlEndpoint;
+  readonly play?: UrlEndpoint;
+  readonly rtmpPort?: number;
+  readonly httpPort?: number;
+}
+
+/** The URLs of one stream. */
+export interface StreamUrls {
+  readonly push: { readonly rtmp: string; readonly obsServer: string; readonly obsStreamKey: string };
+  readonly play?: { readonly rtmp: string; readonly flv: string; readonly hls: string };
+  /** txTime as written in the signed URLs. */
+  readonly txTime: string;
+}
+
+/** Builds push and play URLs; unsigned where the domain's authentication is off. */
+export function streamUrls(input: StreamUrlsInput): StreamUrls {
+  const { app, stream } = input;
+  const rtmpPort = input.rtmpPort ?? 1935;
+  const httpPort = input.httpPort ?? 80;
+  const query = (auth: AuthSettings): string =>
+    auth.enabled
+      ? `?${signQuery({ streamName: stream, key: auth.key, expiresAt: input.expiresAt, algorithm: auth.algorithm })}`
+      : '';
+  const pushQuery = query(input.push.auth);
+  const pushServer = `rtmp://${hostPort(input.push.host, rtmpPort, 1935)}/${app}/`;
+  const urls: StreamUrls = {
+    push: { rtmp: `${pushServer}${stream}${pushQuery}`, obsServer: pushServer, obsStreamKey: `${stream}${pushQuery}` },
+    txTime: formatTxTime(input.expiresAt),
+  };
+  if (!input.play) return urls;
+  const playQuery = query(input.play.auth);
+  const http = `http://${hostPort(input.play.host, httpPort, 80)}/${app}/${stream}`;
+  return {
+    ...urls,
+    play: {
+      rtmp: `rtmp://${hostPort(input.play.host, rtmpPort, 1935)}/${app}/${stream}${playQuery}`,
+      flv: `${http}.flv${playQuery}`,
+      hls: `${http}.m3u8${playQuery}`,
+    },
+  };
+}
+
+function hostPort(host: string, port: number, defaultPort: number): string {
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return port === defaultPort ? h : `${h}:${port}`;
+}
