@@ -128,7 +128,8 @@ describe('FlvDemuxer rejects invalid input', () => {
   });
 
   it('skips a header extension the DataOffset announces', () => {
-    const bytes = Buffer.concat([hex('464c56 01 05 0000000c aabbcc 00000000'), encodeFlvTag(mediaMessage(8, 1, hex('22')))]);
+    const header12 = hex('464c56 01 05 0000000c aabbcc 00000000');
+    const bytes = Buffer.concat([header12, encodeFlvTag(mediaMessage(MediaType.Audio, 1, hex('22')))]);
     assert.deepEqual(demux([bytes]).map((m) => m.payload), [hex('22')]);
   });
 
