@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { amf0Object } from '../../protocol/amf0/amf0-value.ts';
+import { encodeRtmpMedia } from '../../protocol/rtmp/chunk-encoder.ts';
+import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
+import { mediaMessage, MediaType, type MediaMessage } from '../../protocol/media.ts';
+import { parseRtmpUrl, RtmpClient } from './rtmp-client.ts';
+
+const frames: MediaMessage[] = [
+  mediaMessage(MediaType.Video, 0, Buffer.from('1700000000014d401fffe1', 'hex')),
+  mediaMessage(MediaType.Audio, 0, Buffer.from('af001210', 'hex')),
+  mediaMessage(MediaType.Video, 40, Buffer.concat([Buffer.from('1701000000', 'hex'), Buffer.alloc(20_000, 7)])),
+];
+
+/** A scripted RTMP server over ServerSession: accepts `good*` publishes and plays, records what it got. */
+class ScriptedServer {
+  readonly server: Server;
+  readonly events: ServerSessionEvent[] = [];
+  readonly sockets = new Set<Socket>();
+
+  constructor() {
+    this.server = createServer((socket) => this.#serve(socket));
+  }
+
+  get url(): string {
+    return `rtmp://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  #serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    const session = new ServerSession();
+    const flush = () => {
+      for (const b of session.drain()) socket.write(b);
+    };
+    socket.on('data', (data: Buffer) => {
+      for (const e of session.receive(data)) {
+        this.events.push(e);
+        if (e.type === 'connect') {
+          if (e.app === 'live') session.acceptConnect();
+          else session.rejectConnect(`18/404 unknown app ${e.app}`);
+        } else if (e.type === 'publish') {
+          if (e.name.startsWith('good')) session.acceptPublish(e.streamId);
+          else session.rejectPublish(e.streamId, 'NetStream.Publish.BadName', '18/503 signature mismatch');
+        } else if (e.type === 'play') {
+          session.acceptPlay(e.streamId);
+          flush();
+          for (const f of frames) socket.write(encodeRtmpMedia(f, session.outChunkSize, e.streamId));
+        }
+      }
+      flush();
+    });
+  }
+}
+
+describe('parseRtmpUrl', () => {
+  it('splits host, port, app and stream with its query, and builds the tcUrl as ffmpeg does', () => {
+    assert.deepEqual(parseRtmpUrl('rtmp://example.com/live/cam?txSecret=a&txTime=b'), {
+      host: 'example.com',
+      port: 1935,
+      app: 'live',
+      stream: 'cam?txSecret=a&txTime=b',
+      tcUrl: 'rtmp://example.com/live',
+    });
+    assert.deepEqual(parseRtmpUrl('rtmp://[::1]:1936/live'), { host: '::1', port: 1936, app: 'live', stream: '', tcUrl: 'rtmp://[::1]:1936/live' });
+    assert.throws(() => parseRtmpUrl('http://example.com/live/x'), { code: 'CONFIG_INVALID' });
+    assert.throws(() => parseRtmpUrl('no url'), { code: 'CONFIG_INVALID' });
+  });
+});
+
+describe('RtmpClient', () => {
+  const scripted = new ScriptedServer();
+  before(async () => {
+    scripted.server.listen(0, '127.0.0.1');
+    await once(scripted.server, 'listening');
+  });
+  after(() => {
+    for (const s of scripted.sockets) s.destroy();
+    scripted.server.close();
+  });
+
+  it('publishes media and metadata that the server receives intact', async () => {
+    const client = await RtmpClient.connect(`${scripted.url}/live/good?k=v`, { timeoutMs: 5000 });
+    assert.deepEqual(client.handshakeWarnings, []);
+    const streamId = await client.publish();
+    assert.equal(streamId, 1);
+    client.sendMetadata(amf0Object({ width: 320 }));
+    for (const f of frames) client.sendMedia(f);
+    await client.close();
+    const got = scripted.events.filter((e) => e.type === 'publish' || e.type === 'media' || e.type === 'metadata' || e.type === 'unpublish');
+    const publish = got[0];
+    assert.ok(publish?.type === 'publish');
+    assert.deepEqual([publish.name, publish.query.get('k')], ['good', 'v']);
+    assert.deepEqual(
+      got.slice(2).map((e) => (e.type === 'media' ? e.message : e)),
+      [...frames, { type: 'unpublish', streamId: 1, reason: 'deleteStream' }],
+    );
+  });
+
+  it('rejects publish with the server’s onStatus description', async () => {
+    const client = await RtmpClient.connect(`${scripted.url}/live/bad`, { timeoutMs: 5000 });
+    await assert.rejects(client.publish(), { code: 'RTMP_REJECTED', message: '18/503 signature mismatch' });
+    await client.close();
+  });
+
+  it('rejects connect with the server’s _error description', async () => {
+    await assert.rejects(RtmpClient.connect(`${scripted.url}/nope/x`, { timeoutMs: 5000 }), {
+      code: 'RTMP_REJECTED',
+      message: '18/404 unknown app nope',
+    });
+  });
+
+  it('plays, yielding the media the server sends', async () => {
+    const client = await RtmpClient.connect(`${scripted.url}/live/any`, { timeoutMs: 5000, digest: false });
+    await client.play();
+    const got: MediaMessage[] = [];
+    for await (const m of client.media()) {
+      got.push(m);
+      if (got.length === frames.length) break;
+    }
+    assert.deepEqual(got, frames);
+    await client.close();
+  });
+
+  it('times out, explicitly, against a server that never answers', async () => {
+    const silent = createServer(() => {});
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as AddressInfo).port;
+    const started = Date.now();
+    await assert.rejects(RtmpClient.connect(`rtmp://127.0.0.1:${port}/live/x`, { timeoutMs: 200 }), { code: 'RTMP_HANDSHAKE_TIMEOUT' });
+    assert.ok(Date.now() - started < 2000);
+    silent.close();
+  });
+});
