@@ -1,0 +1,158 @@
+/**
+ * Operator control of streams (Tencent DropLiveStream, ForbidLiveStream, ResumeLiveStream,
+ * DescribeLiveForbidStreamList, DescribeLiveStreamState, DescribeLiveStreamOnlineList): the
+ * decisions live here; the hub carries them out through the LivePublishers interface.
+ */
+import { Buffer } from 'node:buffer';
+import { LiveError } from '../errors.ts';
+import type { ForbiddenQuery, ForbiddenStream, Page, Store } from '../store/store.ts';
+import { breakCodes } from './break-codes.ts';
+import { nameProblem } from './names.ts';
+import { droppedReason, forbiddenDropReason } from './reasons.ts';
+
+/** A live publisher and its push quality, as the hub reports it. */
+export interface LivePublisherInfo {
+  readonly app: string;
+  readonly stream: string;
+  /** The push domain the access decision attributed it to. */
+  readonly domain: string;
+  readonly clientIp: string;
+  readonly startedAt: number;
+  readonly bytesIn: number;
+  readonly videoCodec?: string;
+  readonly audioCodec?: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly fps?: number;
+  /** Bits per second over the last few seconds. */
+  readonly videoBitrate?: number;
+  readonly audioBitrate?: number;
+}
+
+/** What stream control needs from the hub; the server implements it over its live streams. */
+export interface LivePublishers {
+  isLive(app: string, stream: string): boolean;
+  /** Disconnects the publisher, ending its record with `breakCode` and `reason`; false if none was live. */
+  drop(app: string, stream: string, breakCode: string, reason: string): boolean;
+  list(): LivePublisherInfo[];
+}
+
+/** Tencent DescribeLiveStreamState: publishing now, not publishing, or forbidden. */
+export type StreamState = 'active' | 'inactive' | 'forbid';
+
+/** Forbid defaults and limits (Tencent: ResumeTime at most 90 days ahead, default 7 days; Reason ≤ 2048 bytes). */
+export const forbidLimits = { defaultDays: 7, maxDays: 90, maxReasonBytes: 2048 } as const;
+const day = 24 * 3600 * 1000;
+
+/** A forbid request; `domain` empty or absent means every domain, `until` defaults to 7 days ahead. */
+export interface ForbidInput {
+  readonly app: string;
+  readonly stream: string;
+  readonly domain?: string;
+  readonly until?: number;
+  readonly reason?: string;
+}
+
+/** How stream control is built. */
+export interface StreamPolicyOptions {
+  readonly store: Store;
+  readonly live: LivePublishers;
+  readonly now: () => number;
+}
+
+/** Drop, forbid, resume and state of streams. */
+export class StreamPolicy {
+  private readonly store: Store;
+  private readonly live: LivePublishers;
+  private readonly now: () => number;
+
+  constructor(options: StreamPolicyOptions) {
+    this.store = options.store;
+    this.live = options.live;
+    this.now = options.now;
+  }
+
+  /** Kicks the publisher (21/100); it may reconnect at once. Throws STREAM_NOT_LIVE if none is live. */
+  drop(app: string, stream: string, domain = ''): Promise<void> {
+    if (!this.liveOn(app, stream, domain) || !this.live.drop(app, stream, breakCodes.dropped, droppedReason())) {
+      return Promise.reject(new LiveError('STREAM_NOT_LIVE', `${app}/${stream} is not being published`));
+    }
+    return Promise.resolve();
+  }
+
+  /** Forbids publishing until a time; a live publisher is dropped at once (21/101), later publishes get 18/305. */
+  async forbid(input: ForbidInput): Promise<ForbiddenStream> {
+    checkNames(input.app, input.stream);
+    const now = this.now();
+    const entry: ForbiddenStream = {
+      app: input.app,
+      stream: input.stream,
+      domain: await this.pushDomainName(input.domain ?? ''),
+      until: input.until ?? now + forbidLimits.defaultDays * day,
+      reason: input.reason ?? '',
+      createdAt: now,
+    };
+    if (!Number.isFinite(entry.until) || entry.until <= now) throw new LiveError('FORBID_INVALID', 'the forbid must end in the future');
+    if (entry.until > now + forbidLimits.maxDays * day) {
+      throw new LiveError('FORBID_INVALID', `a forbid lasts at most ${forbidLimits.maxDays} days`);
+    }
+    if (Buffer.byteLength(entry.reason) > forbidLimits.maxReasonBytes) {
+      throw new LiveError('FORBID_INVALID', `the reason is longer than ${forbidLimits.maxReasonBytes} bytes`);
+    }
+    await this.store.forbidStream(entry);
+    if (this.liveOn(entry.app, entry.stream, entry.domain)) {
+      this.live.drop(entry.app, entry.stream, breakCodes.forbidden, forbiddenDropReason(entry.until, entry.reason));
+    }
+    return entry;
+  }
+
+  /** Lifts a forbid now; false if there was none for (app, stream, domain). */
+  async resume(app: string, stream: string, domain = ''): Promise<boolean> {
+    return this.store.resumeStream(app, stream, domain.toLowerCase());
+  }
+
+  /** Forbids still in force, latest end first. */
+  listForbidden(query: Omit<ForbiddenQuery, 'activeAt'> = {}): Promise<Page<ForbiddenStream>> {
+    return this.store.listForbidden({ ...query, activeAt: this.now() });
+  }
+
+  /** Forbidden wins over live: a forbid drops the publisher, so both at once is only a moment. */
+  async state(app: string, stream: string, domain = ''): Promise<StreamState> {
+    const now = this.now();
+    const forbidden = domain
+      ? (await this.store.findForbidden(app, stream, domain.toLowerCase(), now)) !== undefined
+      : (await this.store.listForbidden({ app, stream, activeAt: now, limit: 1 })).total > 0;
+    if (forbidden) return 'forbid';
+    return this.liveOn(app, stream, domain) ? 'active' : 'inactive';
+  }
+
+  /** Live publishers with their push quality, optionally of one domain or app, oldest first. */
+  listLive(filter: { domain?: string; app?: string } = {}): LivePublisherInfo[] {
+    return this.live
+      .list()
+      .filter((p) => (filter.domain === undefined || p.domain === filter.domain) && (filter.app === undefined || p.app === filter.app))
+      .sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  /** Live, and on `domain` when one is named. */
+  private liveOn(app: string, stream: string, domain: string): boolean {
+    if (!this.live.isLive(app, stream)) return false;
+    return domain === '' || this.live.list().some((p) => p.app === app && p.stream === stream && p.domain === domain);
+  }
+
+  /** The lowercase name of an existing push domain, or '' for every domain. */
+  private async pushDomainName(name: string): Promise<string> {
+    if (name === '') return '';
+    const domain = await this.store.getDomain(name.toLowerCase());
+    if (!domain) throw new LiveError('DOMAIN_NOT_FOUND', `domain ${name} is not added`);
+    if (domain.type !== 'push') throw new LiveError('DOMAIN_TYPE_MISMATCH', `${domain.name} is a play domain; forbid on its push domain`);
+    return domain.name;
+  }
+}
+
+function checkNames(app: string, stream: string): void {
+  const appProblem = nameProblem(app);
+  if (appProblem) throw new LiveError('APP_NAME_INVALID', `AppName ${JSON.stringify(app.slice(0, 64))} ${appProblem}`);
+  const streamProblem = nameProblem(stream);
+  if (streamProblem) throw new LiveError('STREAM_NAME_INVALID', `StreamName ${JSON.stringify(stream.slice(0, 64))} ${streamProblem}`);
+}
