@@ -63,6 +63,31 @@ describe('ServerHandshake', () => {
     assert.deepEqual(bytewise.rest, Buffer.of(9, 8));
   });
 
+  it('gives the same answer split at every offset, for ffmpeg’s digest C0 C1 C2', () => {
+    const { c0c1, c2 } = ffmpegPublishCapture();
+    const bytes = Buffer.concat([c0c1, c2, Buffer.of(1, 2, 3)]);
+    const expected = Buffer.concat(feed(new ServerHandshake({ random: counter(5) }), bytes, bytes.length).out);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const hs = new ServerHandshake({ random: counter(5) });
+      const a = hs.receive(bytes.subarray(0, cut));
+      const b = a.done ? undefined : hs.receive(bytes.subarray(cut));
+      const rest = b?.rest ?? Buffer.concat([a.rest, bytes.subarray(cut)]);
+      if (!Buffer.concat([...a.out, ...(b?.out ?? [])]).equals(expected) || !rest.equals(Buffer.of(1, 2, 3))) {
+        assert.fail(`split at ${cut} changed the handshake`);
+      }
+    }
+  });
+
+  it('answers a C1 with a version but no valid digest (garbage inside the handshake) with the simple handshake', () => {
+    const c1 = counter(200)(HandshakeSize);
+    c1.writeUInt32BE(0x0a0b0c0d, 4);
+    const hs = new ServerHandshake({ random: counter(1) });
+    const out = Buffer.concat(hs.receive(Buffer.concat([Buffer.of(3), c1])).out);
+    assert.equal(hs.digest, false);
+    assert.equal(out.readUInt32BE(5), 0);
+    assert.deepEqual(out.subarray(1 + HandshakeSize), c1);
+  });
+
   it('detects the digest C1 ffmpeg sent and answers with a digested S1 and an S2 keyed from the C1 digest', () => {
     const { c0c1 } = ffmpegPublishCapture();
     const hs = new ServerHandshake({ random: counter(7) });

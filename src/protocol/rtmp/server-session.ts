@@ -75,10 +75,7 @@ export class ServerSession {
       maxChunkStreams: options.maxChunkStreams,
       ackWindow: this.#windowAckSize,
     });
-    const hs: { random?: (n: number) => Buffer; epoch?: number } = {};
-    if (options.random) hs.random = options.random;
-    if (options.epoch !== undefined) hs.epoch = options.epoch;
-    this.#handshake = new ServerHandshake(hs);
+    this.#handshake = new ServerHandshake({ random: options.random, epoch: options.epoch });
     this.#commands = new ServerCommands(this.#core);
   }
 
@@ -100,7 +97,7 @@ export class ServerSession {
 
   /** Whether the client used the digest (Flash) handshake; false until the handshake is done. */
   get digestHandshake(): boolean {
-    return this.#handshake === undefined && this.#digest;
+    return this.#digest;
   }
 
   /** Feeds received bytes; throws ProtocolError on invalid data. */
