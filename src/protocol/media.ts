@@ -35,15 +35,19 @@ export function mediaMessage(type: MediaType, timestamp: number, payload: Buffer
   if (type === MediaType.Video && payload.length >= 1) {
     const b0 = payload[0]!;
     if (b0 & 0x80) {
-      // Enhanced RTMP v2: IsExHeader | FrameType(3) | PacketType(4); PacketType 0 = SequenceStart.
-      keyframe = ((b0 >> 4) & 0x07) === 1;
-      sequenceHeader = (b0 & 0x0f) === 0;
+      // Enhanced RTMP v2: IsExHeader | FrameType(3) | PacketType(4); PacketType 0 = SequenceStart,
+      // 1 = CodedFrames, 3 = CodedFramesX (no composition time); only those carry a picture.
+      const packetType = b0 & 0x0f;
+      keyframe = ((b0 >> 4) & 0x07) === 1 && (packetType === 1 || packetType === 3);
+      sequenceHeader = packetType === 0;
     } else {
       keyframe = b0 >> 4 === 1;
       const codecId = b0 & 0x0f;
-      // AVCPacketType 0 = AVC sequence header (FLV 10.1 §E.4.3.1).
+      // AVCPacketType 0 = sequence header, 1 = NALUs, 2 = end of sequence (FLV 10.1 §E.4.3.1); ffmpeg
+      // ends a stream with a keyframe-flagged end of sequence that holds no picture.
       if ((codecId === CodecIdAvc || codecId === CodecIdHevcLegacy) && payload.length >= 2) {
         sequenceHeader = payload[1] === 0;
+        keyframe &&= payload[1] === 1;
       }
     }
   } else if (type === MediaType.Audio && payload.length >= 2) {
