@@ -1,0 +1,64 @@
+/** Builds the public HTTP app (playback, health, metrics); only main.ts calls listen (fastify testing guide). */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { LiveError, httpStatusOf } from '../../errors.ts';
+import type { Access } from '../../control/access.ts';
+import type { Hub } from '../../hub/hub.ts';
+import type { Log } from '../../log.ts';
+import type { ServerCounters } from '../counters.ts';
+import { serveFlv } from './flv-route.ts';
+import { createMetrics } from './metrics.ts';
+import { errorBody } from './error-reply.ts';
+
+/** What the HTTP app serves from. */
+export interface HttpAppDeps {
+  readonly hub: Hub;
+  readonly access: Access;
+  readonly counters: ServerCounters;
+  readonly log: Log;
+  readonly playWaitMs: number;
+}
+
+/** App and stream names as Tencent allows them; anything else is a 404, never a path on disk. */
+const namePattern = /^[A-Za-z0-9_\-.~]{1,256}$/;
+
+/** Builds the fastify instance with every public route registered. */
+export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ server: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  });
+  const metrics = createMetrics(deps.hub, deps.counters);
+
+  app.setErrorHandler((err: FastifyError | LiveError, _req, reply) => {
+    if (err instanceof LiveError) return reply.code(httpStatusOf(err)).send(errorBody(err));
+    const status = err.statusCode ?? 500;
+    if (status >= 500) deps.log.error({ err }, 'http error');
+    return reply.code(status).send({ code: status >= 500 ? 'INTERNAL' : err.code, message: err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.url}` });
+  });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.contentType);
+    return metrics.metrics();
+  });
+  app.route<{ Params: { app: string; file: string } }>({
+    method: ['GET', 'HEAD'],
+    url: '/:app/:file',
+    exposeHeadRoute: false,
+    handler: async (req, reply) => {
+      const { app: appName, file } = req.params;
+      const dot = file.lastIndexOf('.');
+      const name = dot > 0 ? file.slice(0, dot) : file;
+      const ext = dot > 0 ? file.slice(dot + 1) : '';
+      if (ext === 'flv' && namePattern.test(appName) && namePattern.test(name)) {
+        return serveFlv(deps, req, reply, appName, name);
+      }
+      const err = new LiveError('STREAM_NOT_FOUND', `no such playback URL: ${req.url.split('?')[0]}`);
+      return reply.code(404).header('access-control-allow-origin', '*').send(errorBody(err));
+    },
+  });
+  return app;
+}

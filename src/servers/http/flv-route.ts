@@ -1,0 +1,71 @@
+/** GET/HEAD /{AppName}/{StreamName}.flv: live HTTP-FLV, one hub subscriber per response. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LiveError, httpStatusOf } from '../../errors.ts';
+import type { Access } from '../../control/access.ts';
+import type { Hub } from '../../hub/hub.ts';
+import type { ServerCounters } from '../counters.ts';
+import { streamKey } from '../rtmp/rtmp-connection.ts';
+import { FlvPlayerSink, flvHeaders } from './flv-player-sink.ts';
+import { errorBody } from './error-reply.ts';
+
+/** What the FLV route needs. */
+export interface FlvRouteDeps {
+  readonly hub: Hub;
+  readonly access: Access;
+  readonly counters: ServerCounters;
+  readonly playWaitMs: number;
+}
+
+/** Serves one HTTP-FLV request for `app`/`name`; resolves once the response is handed to the hub. */
+export async function serveFlv(
+  deps: FlvRouteDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  app: string,
+  name: string,
+): Promise<void> {
+  const rawUrl = req.raw.url ?? '';
+  const query = new URLSearchParams(rawUrl.includes('?') ? rawUrl.slice(rawUrl.indexOf('?') + 1) : '');
+  const decision = await deps.access.checkPlay({
+    protocol: 'flv',
+    app,
+    stream: name,
+    query,
+    host: req.hostname,
+    clientIp: req.ip,
+  });
+  const key = streamKey(app, name);
+  if (!decision.allowed) {
+    deps.counters.rejectedPlays++;
+    const err = new LiveError(decision.code, decision.reason);
+    return reply.code(httpStatusOf(err)).header('access-control-allow-origin', '*').send(errorBody(err));
+  }
+  if (req.method === 'HEAD') {
+    const live = deps.hub.get(key)?.live ?? false;
+    return reply.code(live ? 200 : 404).headers(live ? flvHeaders : { 'access-control-allow-origin': '*' }).send();
+  }
+  reply.hijack();
+  const res = reply.raw;
+  deps.counters.httpFlvPlayers++;
+  let ended = false;
+  const end = (reason?: LiveError): void => {
+    if (ended) return;
+    ended = true;
+    deps.counters.httpFlvPlayers--;
+    subscriber.close();
+    if (reason && !res.headersSent) {
+      res.writeHead(httpStatusOf(reason), { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+      res.end(JSON.stringify(errorBody(reason)));
+    } else if (reason) {
+      res.destroy();
+    } else {
+      res.end();
+    }
+  };
+  const sink = new FlvPlayerSink(res, end);
+  const subscriber = deps.hub.subscribe(key, sink);
+  res.on('close', () => end());
+  res.on('drain', () => subscriber.onDrain());
+  const live = await subscriber.waitForPublisher(deps.playWaitMs);
+  if (!live && !ended) end(new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
+}

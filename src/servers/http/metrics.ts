@@ -1,0 +1,46 @@
+/** Prometheus metrics, read from the hub and the server counters at scrape time (nothing on the hot path). */
+import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
+import type { Hub } from '../../hub/hub.ts';
+import type { ServerCounters } from '../counters.ts';
+
+/** Builds a registry whose metrics are collected from live state on each scrape. */
+export function createMetrics(hub: Hub, counters: ServerCounters): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'openlive_process_' });
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  };
+  const counter = (name: string, help: string, read: () => number): void => {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  };
+  gauge('openlive_rtmp_connections', 'Open RTMP connections (publishers and players)', () => counters.rtmpConnections);
+  gauge('openlive_http_flv_players', 'Open HTTP-FLV responses', () => counters.httpFlvPlayers);
+  gauge('openlive_streams', 'Streams known to the hub (live or awaited)', () => hub.stats().streams);
+  gauge('openlive_publishers', 'Streams with a live publisher', () => hub.stats().publishers);
+  gauge('openlive_subscribers', 'Players attached to streams (all formats)', () => hub.stats().subscribers);
+  counter('openlive_rtmp_connections_total', 'RTMP connections accepted', () => counters.rtmpConnectionsTotal);
+  counter('openlive_bytes_in_total', 'Bytes received from RTMP peers', () => counters.bytesInRtmp);
+  counter('openlive_bytes_out_total', 'Media bytes handed to players', () => hub.stats().bytesOut);
+  counter('openlive_dropped_messages_total', 'Media messages skipped for slow players', () => hub.stats().droppedMessages);
+  counter('openlive_rejected_publishes_total', 'Publishes refused by the access hook or the one-publisher rule', () => counters.rejectedPublishes);
+  counter('openlive_rejected_plays_total', 'Plays refused', () => counters.rejectedPlays);
+  new Counter({
+    name: 'openlive_connection_errors_total',
+    help: 'Connections closed for an error, by stable error code',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [code, n] of counters.errors) this.inc({ code }, n);
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,100 @@
+/** The RTMP listener: accepts sockets, enforces the connection limit and sweeps timeouts and pings. */
+import { createServer, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { LiveError } from '../../errors.ts';
+import { RtmpConnection, type RtmpConnectionDeps } from './rtmp-connection.ts';
+
+/** Listener settings on top of what each connection needs. */
+export interface RtmpServerOptions extends RtmpConnectionDeps {
+  readonly host: string;
+  readonly port: number;
+  readonly maxConnections: number;
+  readonly handshakeTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly pingIntervalMs: number;
+}
+
+/** How often timeouts are checked: one timer for all connections instead of one per socket. */
+const sweepIntervalMs = 1000;
+
+/** The RTMP server on net.Server, one RtmpConnection per socket. */
+export class RtmpServer {
+  private readonly server: Server;
+  private readonly connections = new Set<RtmpConnection>();
+  private readonly options: RtmpServerOptions;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private lastPingAt = 0;
+  private nextId = 1;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RtmpServerOptions) {
+    this.options = options;
+    this.server = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0 in tests). */
+  async start(): Promise<number> {
+    this.server.listen(this.options.port, this.options.host);
+    await once(this.server, 'listening');
+    this.sweepTimer = setInterval(() => this.sweep(), sweepIntervalMs);
+    this.sweepTimer.unref();
+    return this.port;
+  }
+
+  /** The port the server is bound to. */
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  /** Open connections right now. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private onSocket(socket: Socket): void {
+    const { counters, log } = this.options;
+    if (this.connections.size >= this.options.maxConnections || this.closing) {
+      counters.countError('RTMP_CONNECTION_LIMIT');
+      log.warn({ ip: socket.remoteAddress, limit: this.options.maxConnections }, 'connection refused: limit reached');
+      socket.destroy();
+      return;
+    }
+    const conn = new RtmpConnection(socket, this.nextId++, this.options);
+    this.connections.add(conn);
+    counters.rtmpConnections = this.connections.size;
+    counters.rtmpConnectionsTotal++;
+    socket.once('close', () => {
+      this.connections.delete(conn);
+      counters.rtmpConnections = this.connections.size;
+    });
+    conn.start();
+  }
+
+  /** Closes connections stuck in the handshake and publishers that stopped sending; pings the rest. */
+  private sweep(): void {
+    const now = this.options.now();
+    const ping = this.options.pingIntervalMs > 0 && now - this.lastPingAt >= this.options.pingIntervalMs;
+    if (ping) this.lastPingAt = now;
+    for (const conn of this.connections) {
+      if (!conn.handshakeDone && now - conn.openedAt > this.options.handshakeTimeoutMs) {
+        conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${this.options.handshakeTimeoutMs} ms`));
+      } else if (conn.isPublisher && this.options.idleTimeoutMs > 0 && now - conn.lastMediaAt > this.options.idleTimeoutMs) {
+        conn.close(new LiveError('RTMP_IDLE_TIMEOUT', `publisher sent no media for ${this.options.idleTimeoutMs} ms`));
+      } else if (ping) {
+        conn.ping();
+      }
+    }
+  }
+
+  /** Stops listening and closes every connection; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.sweepTimer);
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      for (const conn of this.connections) conn.close(undefined, 'server closing');
+      await closed;
+    })();
+    return this.closing;
+  }
+}
