@@ -45,6 +45,22 @@ interface ChunkStream {
   active: boolean;
 }
 
+/** The header of the chunk being parsed; one per decoder, reused for every chunk. */
+interface ChunkHeader {
+  fmt: number;
+  csid: number;
+  /** The chunk stream's state, undefined for a fresh one. */
+  stream: ChunkStream | undefined;
+  /** The timestamp field (or the extended timestamp when it was 0xFFFFFF). */
+  field: number;
+  length: number;
+  typeId: number;
+  streamId: number;
+  extended: boolean;
+  /** Header bytes: basic header, message header and extended timestamp. */
+  size: number;
+}
+
 const MaxHeader = 18; // 3-byte basic header + 11-byte fmt 0 header + 4-byte extended timestamp
 const MessageHeaderSize = [11, 7, 3, 0] as const;
 const TypeSetChunkSize = 1;
@@ -65,6 +81,17 @@ export class ChunkDecoder {
   #chunkSize = 128;
   #streams = new Map<number, ChunkStream>();
   #scratch = Buffer.allocUnsafe(MaxHeader);
+  #header: ChunkHeader = {
+    fmt: 0,
+    csid: 0,
+    stream: undefined,
+    field: 0,
+    length: 0,
+    typeId: 0,
+    streamId: 0,
+    extended: false,
+    size: 0,
+  };
   #maxMessageSize: number;
   #maxChunkStreams: number;
   /**
@@ -111,6 +138,40 @@ export class ChunkDecoder {
 
   /** Parses one chunk; returns false when more bytes are needed. */
   #chunk(out: RtmpMessage[]): boolean {
+    const h = this.#header;
+    if (!this.#readHeader(h)) return false;
+    const cs = h.stream ?? this.#newStream(h.csid);
+    if (h.fmt < 3 && cs.active) {
+      throw new ProtocolError(
+        'RTMP_CHUNK_HEADER',
+        `fmt ${h.fmt} header on chunk stream ${h.csid} before its ${cs.length}-byte message completed`,
+      );
+    }
+    const starts = !cs.active;
+    const remaining = starts ? (h.fmt < 2 ? h.length : cs.length) : cs.length - cs.received;
+    const chunkLen = remaining < this.#chunkSize ? remaining : this.#chunkSize;
+    if (this.#queue.length < h.size + chunkLen) return false;
+    // Everything needed is here: commit the header.
+    this.#queue.skip(h.size);
+    if (h.fmt < 3) {
+      cs.extended = h.extended;
+      if (h.extended) cs.extValue = h.field;
+      if (h.fmt < 2) {
+        cs.length = h.length;
+        cs.typeId = h.typeId;
+      }
+      if (h.fmt === 0) cs.streamId = h.streamId;
+      cs.timestamp = h.fmt === 0 ? h.field : (cs.timestamp + h.field) >>> 0;
+      cs.delta = h.field;
+    } else if (starts) {
+      // §5.3.1.2.4: a fmt 3 chunk that starts a message reuses the previous timestamp delta.
+      cs.timestamp = (cs.timestamp + cs.delta) >>> 0;
+    }
+    return this.#payload(cs, h.csid, chunkLen, starts, out);
+  }
+
+  /** Reads the basic and message headers (§5.3.1) into `h` without consuming; false if incomplete. */
+  #readHeader(h: ChunkHeader): boolean {
     const q = this.#queue;
     const avail = q.length;
     const need = avail < MaxHeader ? avail : MaxHeader;
@@ -120,11 +181,10 @@ export class ChunkDecoder {
       buf = q.copyPrefix(this.#scratch, need);
       off = 0;
     }
-    const b0 = buf[off]!;
-    const fmt = b0 >> 6;
-    let csid = b0 & 0x3f;
+    const fmt = buf[off]! >> 6;
+    let csid = buf[off]! & 0x3f;
     let pos = 1;
-    // RTMP 1.0 §5.3.1.1: csid 0 and 1 announce 2- and 3-byte basic headers (ids 64..65599).
+    // §5.3.1.1: csid 0 and 1 announce 2- and 3-byte basic headers (ids 64..65599).
     if (csid === 0) {
       if (avail < 2) return false;
       csid = buf[off + 1]! + 64;
@@ -135,75 +195,44 @@ export class ChunkDecoder {
       pos = 3;
     }
     if (avail < pos + MessageHeaderSize[fmt as 0 | 1 | 2 | 3]) return false;
-    let cs = this.#streams.get(csid);
+    const cs = this.#streams.get(csid);
     // A fresh chunk stream must start with fmt 0 (§5.3.1.2.1); librtmp starts its ping on csid 2
     // with fmt 1 (SRS issue 98), which carries everything but the stream id, so that one passes.
     if (cs === undefined && fmt > 1) {
       throw new ProtocolError('RTMP_CHUNK_HEADER', `chunk stream ${csid} starts with fmt ${fmt}, not 0`);
     }
-    let field = 0;
-    let length = 0;
-    let typeId = 0;
-    let streamId = 0;
+    h.fmt = fmt;
+    h.csid = csid;
+    h.stream = cs;
     if (fmt < 3) {
-      field = buf[off + pos]! * 65536 + buf[off + pos + 1]! * 256 + buf[off + pos + 2]!;
+      h.field = buf[off + pos]! * 65536 + buf[off + pos + 1]! * 256 + buf[off + pos + 2]!;
       if (fmt < 2) {
-        length = buf[off + pos + 3]! * 65536 + buf[off + pos + 4]! * 256 + buf[off + pos + 5]!;
-        typeId = buf[off + pos + 6]!;
-        if (fmt === 0) streamId = buf.readUInt32LE(off + pos + 7);
-        if (length > this.#maxMessageSize) {
+        h.length = buf[off + pos + 3]! * 65536 + buf[off + pos + 4]! * 256 + buf[off + pos + 5]!;
+        h.typeId = buf[off + pos + 6]!;
+        if (fmt === 0) h.streamId = buf.readUInt32LE(off + pos + 7);
+        if (h.length > this.#maxMessageSize) {
           throw new ProtocolError(
             'RTMP_MESSAGE_TOO_LARGE',
-            `message of ${length} bytes on chunk stream ${csid} exceeds the ${this.#maxMessageSize}-byte limit`,
+            `message of ${h.length} bytes on chunk stream ${csid} exceeds the ${this.#maxMessageSize}-byte limit`,
           );
         }
       }
       pos += MessageHeaderSize[fmt as 0 | 1 | 2];
     }
     // §5.3.1.3: a timestamp field of 0xFFFFFF means a 32-bit extended timestamp follows.
-    const extended = fmt < 3 ? field === 0xffffff : cs!.extended;
-    if (extended && (fmt < 3 || this.#repeatsExtended !== false)) {
+    h.extended = fmt < 3 ? h.field === 0xffffff : cs!.extended;
+    if (h.extended && (fmt < 3 || this.#repeatsExtended !== false)) {
       if (avail < pos + 4) return false;
       const ext = buf.readUInt32BE(off + pos);
       if (fmt < 3) {
-        field = ext;
+        h.field = ext;
         pos += 4;
       } else if (this.#repeats(ext, cs!)) {
         pos += 4;
       }
     }
-    cs ??= this.#newStream(csid);
-    if (fmt < 3 && cs.active) {
-      throw new ProtocolError(
-        'RTMP_CHUNK_HEADER',
-        `fmt ${fmt} header on chunk stream ${csid} before its ${cs.length}-byte message completed`,
-      );
-    }
-    const startsMessage = !cs.active;
-    const remaining = startsMessage ? (fmt < 2 ? length : cs.length) : cs.length - cs.received;
-    const chunkLen = remaining < this.#chunkSize ? remaining : this.#chunkSize;
-    if (avail < pos + chunkLen) return false;
-    // Everything needed is here: commit the header.
-    q.skip(pos);
-    if (fmt < 3) {
-      cs.extended = extended;
-      if (extended) cs.extValue = field;
-      if (fmt < 2) {
-        cs.length = length;
-        cs.typeId = typeId;
-      }
-      if (fmt === 0) {
-        cs.streamId = streamId;
-        cs.timestamp = field;
-      } else {
-        cs.timestamp = (cs.timestamp + field) >>> 0;
-      }
-      cs.delta = field;
-    } else if (startsMessage) {
-      // §5.3.1.2.4: a fmt 3 chunk that starts a message reuses the previous timestamp delta.
-      cs.timestamp = (cs.timestamp + cs.delta) >>> 0;
-    }
-    return this.#payload(cs, csid, chunkLen, startsMessage, out);
+    h.size = pos;
+    return true;
   }
 
   /** Decides whether a fmt 3 chunk carries the repeated extended timestamp `ext`. */
