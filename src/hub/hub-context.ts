@@ -1,0 +1,39 @@
+/** What a hub shares with its streams and subscribers: options, encoders, the write timer, counters. */
+import type { ResolvedHubOptions } from './hub-options.ts';
+import type { PacketEncoders } from './packet.ts';
+import type { Stream } from './stream.ts';
+import type { WriteScheduler } from './write-scheduler.ts';
+
+/** Hub-wide totals; plain fields so the media path pays one addition per update. */
+export interface HubCounters {
+  publishers: number;
+  subscribers: number;
+  bytesIn: number;
+  messagesIn: number;
+  bytesOut: number;
+  droppedMessages: number;
+  stalledCloses: number;
+}
+
+/** The dependencies a Stream and its Subscribers get from their Hub. */
+export interface HubContext {
+  readonly options: ResolvedHubOptions;
+  readonly encoders: PacketEncoders;
+  readonly scheduler: WriteScheduler;
+  readonly counters: HubCounters;
+  /** Called when a stream has neither publisher nor subscribers, so the hub forgets it. */
+  readonly streamIdle: (stream: Stream) => void;
+}
+
+/** Fresh zeroed counters. */
+export function newHubCounters(): HubCounters {
+  return {
+    publishers: 0,
+    subscribers: 0,
+    bytesIn: 0,
+    messagesIn: 0,
+    bytesOut: 0,
+    droppedMessages: 0,
+    stalledCloses: 0,
+  };
+}

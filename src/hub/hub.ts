@@ -1,0 +1,145 @@
+/**
+ * The registry of live streams: atomic publisher claims, subscriptions, totals for metrics, and the
+ * one write timer. Everything that moves media bytes goes through here (design.md).
+ */
+import { LiveError } from '../errors.ts';
+import { defaultEncoders } from './default-encoders.ts';
+import { newHubCounters, type HubContext, type HubCounters } from './hub-context.ts';
+import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './hub-options.ts';
+import type { PacketEncoders } from './packet.ts';
+import { Stream, type PublisherInfo } from './stream.ts';
+import { Subscriber } from './subscriber.ts';
+import type { SubscriberSink } from './subscriber-sink.ts';
+import { WriteScheduler } from './write-scheduler.ts';
+
+/** Hub-wide totals for /metrics; byte and message counts are cumulative over the hub's life. */
+export interface HubStats {
+  readonly streams: number;
+  readonly publishers: number;
+  readonly subscribers: number;
+  readonly bytesIn: number;
+  readonly messagesIn: number;
+  readonly bytesOut: number;
+  readonly droppedMessages: number;
+  readonly stalledCloses: number;
+}
+
+/** Hub options plus the encoders (injected by tests; the protocol encoders otherwise). */
+export interface HubInit extends HubOptions {
+  readonly encoders?: PacketEncoders;
+}
+
+/** The stream registry; create one per process and `close()` it on shutdown. */
+export class Hub {
+  readonly options: ResolvedHubOptions;
+  readonly #streams = new Map<string, Stream>();
+  readonly #counters: HubCounters = newHubCounters();
+  readonly #scheduler: WriteScheduler;
+  readonly #ctx: HubContext;
+  #closed = false;
+
+  constructor(init: HubInit = {}) {
+    this.options = resolveHubOptions(init);
+    this.#scheduler = new WriteScheduler(this.options.mergeWindowMs, this.options.timers);
+    this.#ctx = {
+      options: this.options,
+      encoders: init.encoders ?? defaultEncoders(this.options.rtmpChunkSize),
+      scheduler: this.#scheduler,
+      counters: this.#counters,
+      streamIdle: (stream) => {
+        if (this.#streams.get(stream.key) === stream) this.#streams.delete(stream.key);
+      },
+    };
+  }
+
+  /**
+   * Makes `publisher` the stream's publisher. Atomic: synchronous, with nothing awaited between the
+   * check and the take (SRS needed #4449/#4452 for this). Throws STREAM_ALREADY_PUBLISHING while
+   * another publisher holds the key; waiting subscribers get `publisherStarted()` before it returns.
+   */
+  claim(key: string, publisher: PublisherInfo): Stream {
+    this.#assertOpen();
+    const stream = this.#streamOf(key);
+    const holder = stream.publisher;
+    if (holder) {
+      throw new LiveError('STREAM_ALREADY_PUBLISHING', `stream ${key} is already being published by ${holder.id}`);
+    }
+    stream.attachPublisher(publisher);
+    return stream;
+  }
+
+  /**
+   * Ends `publisher`'s publish of `stream` (its PublisherInfo or id); does nothing if someone else
+   * publishes it by now, so a late release from an old session cannot end a new one.
+   */
+  release(stream: Stream, publisher: PublisherInfo | string): void {
+    const id = typeof publisher === 'string' ? publisher : publisher.id;
+    if (stream.publisher?.id === id) stream.unpublish();
+  }
+
+  /**
+   * Adds a player to `key`, creating the stream entry if no publisher has come yet. When the stream
+   * is live, `sink.publisherStarted()` and the join burst (metadata, sequence headers, GOP) happen
+   * before this returns; otherwise use `Subscriber.waitForPublisher()` for a bounded wait.
+   */
+  subscribe(key: string, sink: SubscriberSink): Subscriber {
+    this.#assertOpen();
+    const stream = this.#streamOf(key);
+    const subscriber = new Subscriber(stream, sink, this.#ctx);
+    stream.attach(subscriber);
+    return subscriber;
+  }
+
+  /** The stream of `key`, if it has a publisher or subscribers. */
+  get(key: string): Stream | undefined {
+    return this.#streams.get(key);
+  }
+
+  /** All streams with a publisher or subscribers. */
+  streams(): IterableIterator<Stream> {
+    return this.#streams.values();
+  }
+
+  /** Totals for metrics. */
+  stats(): HubStats {
+    const c = this.#counters;
+    return {
+      streams: this.#streams.size,
+      publishers: c.publishers,
+      subscribers: c.subscribers,
+      bytesIn: c.bytesIn,
+      messagesIn: c.messagesIn,
+      bytesOut: c.bytesOut,
+      droppedMessages: c.droppedMessages,
+      stalledCloses: c.stalledCloses,
+    };
+  }
+
+  /**
+   * Closes every subscriber (their sinks get `close()` without a reason: a clean shutdown), ends
+   * every publish and stops the write timer; later claims and subscribes throw STREAM_CLOSED. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#scheduler.close();
+    for (const stream of [...this.#streams.values()]) {
+      for (const subscriber of stream.subscribers) subscriber.terminate();
+      stream.unpublish();
+    }
+    this.#streams.clear();
+  }
+
+  #streamOf(key: string): Stream {
+    let stream = this.#streams.get(key);
+    if (!stream) {
+      stream = new Stream(key, this.#ctx);
+      this.#streams.set(key, stream);
+    }
+    return stream;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LiveError('STREAM_CLOSED', 'the hub is closed');
+  }
+}

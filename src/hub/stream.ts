@@ -1,0 +1,231 @@
+/**
+ * One live stream (`app/name`, a key the caller builds; the hub never parses URLs): at most one
+ * publisher, the cached metadata and sequence headers, the GOP cache, and its subscribers.
+ */
+import { MediaType, type MediaMessage } from '../protocol/media.ts';
+import { GopCache } from './gop-cache.ts';
+import type { HubContext } from './hub-context.ts';
+import { asMetadata } from './metadata.ts';
+import { Packet } from './packet.ts';
+import type { Subscriber } from './subscriber.ts';
+
+/** Who publishes a stream; `id` identifies the session for `Hub.release()`. */
+export interface PublisherInfo {
+  readonly id: string;
+  readonly clientIp?: string;
+  readonly protocol?: string;
+}
+
+/** Codec facts the caller parsed from sequence headers (the hub parses no codec), per track. */
+export interface StreamCodecInfo {
+  video?: object;
+  audio?: object;
+}
+
+/** A snapshot of one stream for the API and metrics. */
+export interface StreamStats {
+  readonly key: string;
+  readonly publisher: PublisherInfo | undefined;
+  /** When the current publisher claimed the stream (hub clock), or undefined. */
+  readonly publishedAt: number | undefined;
+  readonly bytesIn: number;
+  readonly messagesIn: number;
+  readonly subscribers: number;
+  readonly codecInfo: Readonly<StreamCodecInfo>;
+  readonly gopBytes: number;
+}
+
+/** A stream of the hub; obtained from `Hub.claim()`, `Hub.subscribe()` or `Hub.get()`. */
+export class Stream {
+  readonly key: string;
+  readonly #ctx: HubContext;
+  readonly #gop: GopCache;
+  #publisher: PublisherInfo | undefined;
+  #publishedAt: number | undefined;
+  #metadata: Packet | undefined;
+  #videoHeader: Packet | undefined;
+  #audioHeader: Packet | undefined;
+  #hasVideo = false;
+  #hasAudio = false;
+  #codecInfo: StreamCodecInfo = {};
+  /** Copy-on-write: publish() iterates a snapshot while sink callbacks add or remove subscribers. */
+  #subscribers: readonly Subscriber[] = [];
+  #bytesIn = 0;
+  #messagesIn = 0;
+
+  constructor(key: string, ctx: HubContext) {
+    this.key = key;
+    this.#ctx = ctx;
+    this.#gop = new GopCache(ctx.options.gopCache);
+  }
+
+  /** True while a publisher holds the stream. */
+  get live(): boolean {
+    return this.#publisher !== undefined;
+  }
+
+  /** The current publisher, if any. */
+  get publisher(): PublisherInfo | undefined {
+    return this.#publisher;
+  }
+
+  /** The cached `onMetaData` script tag. */
+  get metadata(): Packet | undefined {
+    return this.#metadata;
+  }
+
+  /** The cached video decoder configuration (AVC/HEVC record or Enhanced RTMP SequenceStart). */
+  get videoHeader(): Packet | undefined {
+    return this.#videoHeader;
+  }
+
+  /** The cached audio decoder configuration (AAC AudioSpecificConfig or SequenceStart). */
+  get audioHeader(): Packet | undefined {
+    return this.#audioHeader;
+  }
+
+  /** Whether the current publisher has sent any video (else skipping to a keyframe is pointless). */
+  get hasVideo(): boolean {
+    return this.#hasVideo;
+  }
+
+  /** Whether the current publisher has sent any audio (HTTP-FLV header flags, FLV 10.1 §E.2). */
+  get hasAudio(): boolean {
+    return this.#hasAudio;
+  }
+
+  /** Codec facts set by the caller with `setCodecInfo()`. */
+  get codecInfo(): Readonly<StreamCodecInfo> {
+    return this.#codecInfo;
+  }
+
+  /** The cached GOP (or audio tail) a joining subscriber receives after the headers. */
+  get gopPackets(): readonly Packet[] {
+    return this.#gop.packets;
+  }
+
+  /** The current subscribers (a snapshot; do not keep it). */
+  get subscribers(): readonly Subscriber[] {
+    return this.#subscribers;
+  }
+
+  /** A snapshot for the API and metrics. */
+  stats(): StreamStats {
+    return {
+      key: this.key,
+      publisher: this.#publisher,
+      publishedAt: this.#publishedAt,
+      bytesIn: this.#bytesIn,
+      messagesIn: this.#messagesIn,
+      subscribers: this.#subscribers.length,
+      codecInfo: this.#codecInfo,
+      gopBytes: this.#gop.bytes,
+    };
+  }
+
+  /** Whether joiners get the cached GOP (fast first frame) or wait for the next keyframe (low latency). */
+  get gopCacheEnabled(): boolean {
+    return this.#gop.enabled;
+  }
+
+  /** Switches the GOP cache of this stream; the hub option `gopCache.enabled` is the default. */
+  set gopCacheEnabled(on: boolean) {
+    this.#gop.enabled = on;
+  }
+
+  /**
+   * Records codec facts the caller parsed from a sequence header. `track` defaults to the info's own
+   * `kind`/`track`/`type` field when that is 'audio' or 'video'; info without a track is ignored.
+   */
+  setCodecInfo(info: object, track: 'audio' | 'video' | undefined = trackOf(info)): void {
+    if (track) this.#codecInfo = { ...this.#codecInfo, [track]: info };
+  }
+
+  /**
+   * Takes one message from the publisher: caches it, and offers it to every subscriber. Synchronous
+   * and never waits for a reader. Returns false (and drops the message) when no publisher holds the
+   * stream, e.g. data still arriving from a session the hub already released.
+   */
+  publish(msg: MediaMessage): boolean {
+    if (!this.#publisher) return false;
+    const counters = this.#ctx.counters;
+    this.#bytesIn += msg.payload.length;
+    this.#messagesIn++;
+    counters.bytesIn += msg.payload.length;
+    counters.messagesIn++;
+    const packet = this.#cache(msg);
+    const subscribers = this.#subscribers;
+    if (subscribers.length === 0) return true;
+    const now = this.#ctx.options.now();
+    for (let i = 0; i < subscribers.length; i++) subscribers[i]!.offer(packet, now);
+    return true;
+  }
+
+  /** Ends the current publish: subscribers get what was sent, then `publisherEnded()`; caches go. */
+  unpublish(): void {
+    if (!this.#publisher) return;
+    this.#publisher = undefined;
+    this.#publishedAt = undefined;
+    this.#ctx.counters.publishers--;
+    this.#clearCaches();
+    for (const subscriber of this.#subscribers) subscriber.end();
+    this.#checkIdle();
+  }
+
+  /** @internal Hub.claim(): the caller has checked that no publisher holds the stream. */
+  attachPublisher(publisher: PublisherInfo): void {
+    this.#publisher = publisher;
+    this.#publishedAt = this.#ctx.options.now();
+    this.#ctx.counters.publishers++;
+    for (const subscriber of this.#subscribers) subscriber.start();
+  }
+
+  /** @internal Hub.subscribe(): adds the subscriber; a live stream starts it at once. */
+  attach(subscriber: Subscriber): void {
+    this.#subscribers = [...this.#subscribers, subscriber];
+    this.#ctx.counters.subscribers++;
+    if (this.#publisher) subscriber.start();
+  }
+
+  /** @internal Subscriber.close(): forgets the subscriber; an unused stream leaves the hub. */
+  detach(subscriber: Subscriber): void {
+    const i = this.#subscribers.indexOf(subscriber);
+    if (i < 0) return;
+    this.#subscribers = this.#subscribers.toSpliced(i, 1);
+    this.#ctx.counters.subscribers--;
+    this.#checkIdle();
+  }
+
+  #cache(msg: MediaMessage): Packet {
+    const encoders = this.#ctx.encoders;
+    if (msg.type === MediaType.Data) {
+      const metadata = asMetadata(msg);
+      if (!metadata) return new Packet(msg, encoders);
+      return (this.#metadata = new Packet(metadata, encoders));
+    }
+    const packet = new Packet(msg, encoders);
+    if (msg.type === MediaType.Video) this.#hasVideo = true;
+    else this.#hasAudio = true;
+    if (!msg.sequenceHeader) this.#gop.push(packet);
+    else if (msg.type === MediaType.Video) this.#videoHeader = packet;
+    else this.#audioHeader = packet;
+    return packet;
+  }
+
+  #clearCaches(): void {
+    this.#metadata = this.#videoHeader = this.#audioHeader = undefined;
+    this.#hasVideo = this.#hasAudio = false;
+    this.#codecInfo = {};
+    this.#gop.clear();
+  }
+
+  #checkIdle(): void {
+    if (!this.#publisher && this.#subscribers.length === 0) this.#ctx.streamIdle(this);
+  }
+}
+
+function trackOf(info: object): 'audio' | 'video' | undefined {
+  const i = info as { kind?: unknown; track?: unknown; type?: unknown };
+  for (const v of [i.kind, i.track, i.type]) if (v === 'audio' || v === 'video') return v;
+  return undefined;
+}

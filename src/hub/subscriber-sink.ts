@@ -1,0 +1,35 @@
+/** The interface the I/O glue implements for each player: where a subscriber's bytes go. */
+import type { LiveError } from '../errors.ts';
+import type { OutputFormat } from './packet.ts';
+import type { Stream } from './stream.ts';
+
+/**
+ * One player's output, implemented by the glue (RTMP connection, HTTP-FLV response). The hub calls
+ * it synchronously and never awaits it; the glue reports socket 'drain' through `Subscriber.onDrain()`.
+ */
+export interface SubscriberSink {
+  /** Which shared encoding this sink receives. */
+  readonly format: OutputFormat;
+  /** Bytes handed to the socket but not yet flushed to the kernel (`socket.writableLength`). */
+  readonly bufferedBytes: number;
+  /**
+   * One merged write (a writev's worth), in order. Do `cork(); write×n; uncork()` only when there is
+   * more than one buffer: corking a single write costs more than a plain write (fanout-measurements.md).
+   * The array is handed over (the hub keeps no reference); the Buffers are shared, never modify them.
+   */
+  write(buffers: Buffer[]): void;
+  /**
+   * A publisher is live: called before its first media, synchronously inside `Hub.subscribe()` when
+   * the stream is already live, or inside `Hub.claim()` for a waiting subscriber. RTMP sends
+   * Play.Start (or StreamBegin + PublishNotify), HTTP-FLV sends the status line and FLV header.
+   */
+  publisherStarted(stream: Stream): void;
+  /** The publisher left; everything it sent has been written. RTMP: UnpublishNotify; HTTP-FLV: end. */
+  publisherEnded(): void;
+  /**
+   * The hub gives up on this player: SUBSCRIBER_STALLED, a `write()` that threw (wrapped with
+   * `toLiveError`), or no reason when the hub closes. Not called for the glue's own
+   * `Subscriber.close()`. Must be idempotent.
+   */
+  close(reason?: LiveError): void;
+}

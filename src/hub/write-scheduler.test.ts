@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock, FakeSink, interframe, keyframe, labels, testHub } from './hub-test-kit.ts';
+import { WriteScheduler } from './write-scheduler.ts';
+
+const pub = { id: 'p1' };
+
+test('N publishes within the merge window reach each subscriber as one write of N buffers', () => {
+  const { hub, clock } = testHub({ mergeWindowMs: 40 });
+  const stream = hub.claim('live/a', pub);
+  const sinks = [new FakeSink('flv'), new FakeSink('rtmp')];
+  for (const sink of sinks) hub.subscribe('live/a', sink);
+  stream.publish(keyframe(0));
+  for (let i = 1; i < 5; i++) {
+    clock.advance(5);
+    stream.publish(interframe(i * 5));
+  }
+  for (const sink of sinks) assert.equal(sink.writes.length, 0, 'nothing is written inside the window');
+  clock.advance(20);
+  for (const sink of sinks) {
+    assert.equal(sink.writes.length, 1);
+    assert.deepEqual(labels(sink), ['K0', 'P5', 'P10', 'P15', 'P20']);
+  }
+});
+
+test('a 0 ms window writes each publish at once and arms no timer', () => {
+  const { hub, clock } = testHub({ mergeWindowMs: 0 });
+  const stream = hub.claim('live/a', pub);
+  const sink = new FakeSink();
+  hub.subscribe('live/a', sink);
+  stream.publish(keyframe(0));
+  stream.publish(interframe(40));
+  assert.deepEqual(
+    sink.writes.map((w) => w.length),
+    [1, 1],
+  );
+  assert.equal(clock.pending, 0);
+});
+
+test('an idle hub has no timer; the timer runs only while a subscriber is dirty', () => {
+  const { hub, clock } = testHub();
+  const stream = hub.claim('live/a', pub);
+  assert.equal(clock.pending, 0, 'a publisher alone arms nothing');
+  stream.publish(keyframe(0));
+  assert.equal(clock.pending, 0, 'media with no subscribers arms nothing');
+  hub.subscribe('live/a', new FakeSink());
+  hub.subscribe('live/a', new FakeSink());
+  assert.equal(clock.pending, 0, 'the join burst is written at once');
+  stream.publish(interframe(40));
+  stream.publish(interframe(80));
+  assert.equal(clock.pending, 1, 'one timer for the whole hub');
+  clock.advance(40);
+  assert.equal(clock.pending, 0, 'and it is not re-armed when nothing is dirty');
+});
+
+test('a flush visits only the dirty subscribers', () => {
+  const clock = new FakeClock();
+  const scheduler = new WriteScheduler(40, clock);
+  const flushed: number[] = [];
+  const subs = Array.from({ length: 100 }, (_, i) => ({ flush: () => flushed.push(i) }));
+  scheduler.schedule(subs[7]!);
+  scheduler.schedule(subs[42]!);
+  assert.equal(scheduler.dirtyCount, 2);
+  clock.advance(40);
+  assert.deepEqual(flushed, [7, 42]);
+  assert.equal(scheduler.armed, false);
+});
+
+test('work scheduled during a flush waits for the next window', () => {
+  const clock = new FakeClock();
+  const scheduler = new WriteScheduler(40, clock);
+  const order: string[] = [];
+  const late = { flush: () => order.push('late') };
+  scheduler.schedule({
+    flush: () => {
+      order.push('first');
+      scheduler.schedule(late);
+    },
+  });
+  clock.advance(40);
+  assert.deepEqual(order, ['first']);
+  assert.equal(scheduler.armed, true);
+  clock.advance(40);
+  assert.deepEqual(order, ['first', 'late']);
+});
+
+test('close() stops the timer and drops pending work; idempotent', () => {
+  const clock = new FakeClock();
+  const scheduler = new WriteScheduler(40, clock);
+  let flushes = 0;
+  scheduler.schedule({ flush: () => flushes++ });
+  scheduler.close();
+  scheduler.close();
+  assert.equal(clock.pending, 0);
+  scheduler.schedule({ flush: () => flushes++ });
+  clock.advance(100);
+  assert.equal(flushes, 0);
+});
