@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const log = createLog(config.log.level);
   const service = new Service(config, log);
   await service.start();
-  process.stdout.write(startBanner(config, service.rtmpPort, service.httpPort));
+  process.stdout.write(startBanner(config, service.defaults, service.rtmpPort, service.httpPort, Date.now()));
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');
     service.close().then(() => process.exit(0), () => process.exit(1));

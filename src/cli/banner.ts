@@ -1,24 +1,38 @@
-/** The start-up banner: where to publish and where to play, ready to paste. */
+/** The start-up banner: a ready signed push URL, its OBS split, and where to play. */
 import type { Config } from './config-schema.ts';
+import { demoUrls, type Bootstrapped } from '../control/bootstrap.ts';
+
+/** The address to print for a listen host: a wildcard becomes loopback, which is what a newcomer can use. */
+export function publicHost(listenHost: string): string {
+  return listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost;
+}
 
 /** Text printed once the listeners are bound. */
-export function startBanner(config: Config, rtmpPort: number, httpPort: number): string {
-  const host = config.rtmp.host === '0.0.0.0' || config.rtmp.host === '::' ? '127.0.0.1' : config.rtmp.host;
-  const rtmp = `rtmp://${host}${rtmpPort === 1935 ? '' : `:${rtmpPort}`}`;
-  const http = `http://${host}${httpPort === 80 ? '' : `:${httpPort}`}`;
-  return [
+export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: number, httpPort: number, nowMs: number): string {
+  const host = publicHost(config.rtmp.host);
+  const urls = demoUrls(defaults, { host, rtmpPort, httpPort }, nowMs);
+  const lines = ['', `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}, data in ${config.dataDir})`, ''];
+  if (!urls) {
+    lines.push('There is no default push domain; add one and run `openlive url --domain <name> --stream demo`.', '');
+    return lines.join('\n');
+  }
+  const expires = new Date(Number.parseInt(urls.txTime, 16) * 1000).toISOString();
+  lines.push(
+    `Push URL (signed for push domain ${defaults.push?.name}, valid until ${expires}):`,
+    `  ${urls.push.rtmp}`,
+    `  OBS: Server = ${urls.push.obsServer}   Stream Key = ${urls.push.obsStreamKey}`,
     '',
-    `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}, data in ${config.dataDir})`,
+    'Publish a test pattern with ffmpeg:',
+    `  ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -preset veryfast -g 60 -c:a aac -f flv "${urls.push.rtmp}"`,
     '',
-    'Publish (OBS: Server = first line, Stream Key = demo; or ffmpeg):',
-    `  ${rtmp}/live/demo`,
-    `  ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -preset veryfast -g 60 -c:a aac -f flv "${rtmp}/live/demo"`,
+  );
+  if (urls.play) {
+    lines.push('Play:', `  HTTP-FLV  ${urls.play.flv}`, `  RTMP      ${urls.play.rtmp}`, '');
+  }
+  lines.push(
+    'More URLs: openlive url --stream <name> --expires 24h',
+    `Health http://${host}:${httpPort}/healthz   Metrics http://${host}:${httpPort}/metrics`,
     '',
-    'Play:',
-    `  HTTP-FLV  ${http}/live/demo.flv`,
-    `  RTMP      ${rtmp}/live/demo`,
-    '',
-    `Health ${http}/healthz   Metrics ${http}/metrics`,
-    '',
-  ].join('\n');
+  );
+  return lines.join('\n');
 }

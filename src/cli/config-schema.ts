@@ -43,6 +43,28 @@ export const configSchema = z.strictObject({
       playWaitMs: ms.default(5_000),
     })
     .prefault({}),
+  domains: z
+    .strictObject({
+      /** Strict: pushes to bare IPs (18/300) and unknown hosts (18/301) are refused instead of served by the default domains. */
+      strict: flag.default(false),
+      /** Each domain's CNAME target is `<domain>.<cnameSuffix>`. */
+      cnameSuffix: z.string().min(1).default('live.openlive.local'),
+      /** DNS servers for CNAME checks (`127.0.0.1:5353`); empty = the system's resolvers. */
+      dnsServers: z.preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
+        z.array(z.string().min(1)),
+      ).default([]),
+      /** The default domains the first start creates (they serve bare-IP and unknown hosts unless strict). */
+      defaultPushDomain: z.string().min(1).default('push.localhost'),
+      defaultPlayDomain: z.string().min(1).default('play.localhost'),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** SQLite `synchronous`: NORMAL survives a killed process (WAL); FULL also survives power loss. */
+      synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+    })
+    .prefault({}),
   fanout: z
     .strictObject({
       /** Writes to each player are merged over this window; 0 writes every message at once (lowest latency). */

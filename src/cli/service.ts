@@ -1,26 +1,69 @@
-/** Wires the concrete parts of a running openlive (hub, access, RTMP and HTTP servers) from a config. */
+/** Wires the concrete parts of a running openlive (store, control, hub, RTMP and HTTP servers) from a config. */
+import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config-schema.ts';
 import type { Log } from '../log.ts';
+import type { Store } from '../store/store.ts';
+import { SqliteStore, sqliteFileIn } from '../store/sqlite-store.ts';
 import { Hub } from '../hub/hub.ts';
-import { allowAll, type Access } from '../control/access.ts';
+import type { Access } from '../control/access.ts';
+import { AccessPolicy } from '../control/access-policy.ts';
+import { bootstrap, type Bootstrapped } from '../control/bootstrap.ts';
+import { Domains } from '../control/domains.ts';
+import { PublishRecords } from '../control/publish-records.ts';
+import { StreamPolicy } from '../control/stream-policy.ts';
+import { breakCodes, sentence } from '../control/break-codes.ts';
 import { ServerCounters } from '../servers/counters.ts';
+import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
 
-/** A running service: its bound ports, its parts for tests, and one idempotent close. */
+/** What can be swapped in tests: the clock, the store, the access hook. */
+export interface ServiceOverrides {
+  readonly now?: () => number;
+  readonly store?: Store;
+  readonly access?: Access;
+}
+
+/** A running service: its bound ports, its parts for tests and the CLI, and one idempotent close. */
 export class Service {
+  readonly config: Config;
+  readonly store: Store;
   readonly hub: Hub;
   readonly counters = new ServerCounters();
+  readonly publishers = new LivePublisherRegistry();
+  readonly records: PublishRecords;
+  readonly domains: Domains;
+  readonly streams: StreamPolicy;
+  readonly access: Access;
   readonly rtmp: RtmpServer;
   readonly http: FastifyInstance;
-  private readonly config: Config;
-  private closing: Promise<void> | undefined;
+  readonly log: Log;
+  readonly now: () => number;
+  /** The default domains (created on the first start). */
+  defaults: Bootstrapped = { created: false, push: undefined, play: undefined };
   rtmpPort = 0;
   httpPort = 0;
+  private closing: Promise<void> | undefined;
 
-  constructor(config: Config, log: Log, access: Access = allowAll, now: () => number = Date.now) {
+  constructor(config: Config, log: Log, overrides: ServiceOverrides = {}) {
     this.config = config;
+    this.log = log;
+    const now = (this.now = overrides.now ?? Date.now);
+    if (!overrides.store) mkdirSync(config.dataDir, { recursive: true });
+    this.store = overrides.store ?? new SqliteStore({ file: sqliteFileIn(config.dataDir), synchronous: config.store.synchronous });
+    this.records = new PublishRecords({ store: this.store, now });
+    const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
+    this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, dns });
+    this.streams = new StreamPolicy({ store: this.store, live: this.publishers, now });
+    this.access =
+      overrides.access ??
+      new AccessPolicy({
+        store: this.store,
+        now,
+        strict: config.domains.strict,
+        onStoreError: (err) => log.warn({ err }, 'could not record a rejected attempt'),
+      });
     const f = config.fanout;
     this.hub = new Hub({
       rtmpChunkSize: config.rtmp.chunkSize,
@@ -33,7 +76,9 @@ export class Service {
     this.rtmp = new RtmpServer({
       ...config.rtmp,
       hub: this.hub,
-      access,
+      access: this.access,
+      records: this.records,
+      publishers: this.publishers,
       log: log.child({ server: 'rtmp' }),
       counters: this.counters,
       now,
@@ -41,27 +86,39 @@ export class Service {
     });
     this.http = buildHttpApp({
       hub: this.hub,
-      access,
+      access: this.access,
       counters: this.counters,
       log,
       playWaitMs: config.http.playWaitMs,
     });
   }
 
-  /** Binds both listeners. */
+  /** Finishes what a killed server left open, creates the default domains once, then binds both listeners. */
   async start(): Promise<void> {
+    const recovered = await this.records.recoverOpen();
+    if (recovered > 0) this.log.warn({ recovered }, 'ended publish records a previous run left open');
+    this.defaults = await bootstrap({
+      store: this.store,
+      now: this.now,
+      pushDomain: this.config.domains.defaultPushDomain,
+      playDomain: this.config.domains.defaultPlayDomain,
+      cnameSuffix: this.config.domains.cnameSuffix,
+    });
     this.rtmpPort = await this.rtmp.start();
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
     const address = this.http.server.address();
     this.httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
   }
 
-  /** Stops accepting, closes every connection and the hub; idempotent. */
+  /** Ends live publishes (10/0), closes connections, the hub, the HTTP server and the store; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      const reason = sentence(breakCodes.serverStopped, 'the server is shutting down');
+      await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
       this.hub.close();
       await this.http.close();
+      await this.store.close();
     })();
     return this.closing;
   }

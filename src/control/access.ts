@@ -35,10 +35,14 @@ export type AccessDecision =
   | { readonly allowed: true; readonly domain?: string; readonly replacePublisher?: boolean }
   | { readonly allowed: false; readonly code: ErrorCode; readonly breakCode: string; readonly reason: string };
 
-/** Decides publishes and plays. */
+/** A refusal: its stable code, its break code and the sentence that starts with it. */
+export type Refusal = Extract<AccessDecision, { allowed: false }>;
+
+/** Decides publishes and plays, and records refusals decided after it (18/601 from the publisher claim). */
 export interface Access {
   checkPublish(req: PublishRequest): Promise<AccessDecision>;
   checkPlay(req: PlayRequest): Promise<AccessDecision>;
+  recordRejection(action: 'publish' | 'play', req: PublishRequest | PlayRequest, refused: Refusal, domain?: string): Promise<void>;
 }
 
 const allowed: AccessDecision = { allowed: true };
@@ -47,4 +51,5 @@ const allowed: AccessDecision = { allowed: true };
 export const allowAll: Access = {
   checkPublish: () => Promise.resolve(allowed),
   checkPlay: () => Promise.resolve(allowed),
+  recordRejection: () => Promise.resolve(),
 };

@@ -11,6 +11,10 @@ export const breakCodes = {
   clientStopped: '1/0',
   /** An internal error ended the session (Tencent 5, 9, 11). */
   internalError: '5/0',
+  /** The encoder sent bytes that break the RTMP protocol (Tencent 6). */
+  protocolError: '6/0',
+  /** One message exceeded the configured maximum (Tencent 7). */
+  messageTooLarge: '7/0',
   /** The server shut down (Tencent 10: "proxy layer received stop command"). */
   serverStopped: '10/0',
   /** The connection failed (Tencent 12–17: "push link network error"). */

@@ -3,12 +3,11 @@
  * ffmpeg's "Server error: ..." line, the records and the console all tell the same story.
  */
 import type { ErrorCode } from '../errors.ts';
-import type { AccessDecision } from './access.ts';
+import type { Refusal } from './access.ts';
 import { breakCodes, isoSeconds, quoted, sentence } from './break-codes.ts';
 import type { SignatureCheck } from './signing.ts';
 
-/** A refusal; `reason` is the sentence that starts with the break code. */
-export type Refusal = Extract<AccessDecision, { allowed: false }>;
+export type { Refusal };
 
 /** Builds a refusal from its codes and text. */
 export function refusal(code: ErrorCode, breakCode: string, text: string): Refusal {

@@ -4,15 +4,18 @@
  */
 import type { Socket } from 'node:net';
 import { LiveError, ProtocolError, toLiveError } from '../../errors.ts';
-import type { Access } from '../../control/access.ts';
+import type { Access, PublishRequest, Refusal } from '../../control/access.ts';
+import type { PublishRecords } from '../../control/publish-records.ts';
+import { breakCodes } from '../../control/break-codes.ts';
+import { clientStoppedReason, duplicatePublisher, noDataReason, replacedReason } from '../../control/reasons.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { Stream } from '../../hub/stream.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
-import { describeMediaMessage } from '../../protocol/codec/media-info.ts';
-import type { MediaMessage } from '../../protocol/media.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
+import { PublishSession } from '../ingest/publish-session.ts';
+import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 import { RtmpPlayerSink } from './rtmp-player-sink.ts';
 import { rtmpStatusOf } from './rtmp-status.ts';
 
@@ -20,6 +23,8 @@ import { rtmpStatusOf } from './rtmp-status.ts';
 export interface RtmpConnectionDeps {
   readonly hub: Hub;
   readonly access: Access;
+  readonly records: PublishRecords | undefined;
+  readonly publishers: LivePublisherRegistry;
   readonly log: Log;
   readonly counters: ServerCounters;
   readonly now: () => number;
@@ -34,16 +39,15 @@ type PendingEvent = ServerSessionEvent;
 export class RtmpConnection {
   readonly id: number;
   readonly clientIp: string;
-  /** When the connection opened and when media last arrived from it (for the idle sweep). */
+  /** When the connection opened (for the handshake sweep). */
   readonly openedAt: number;
-  lastMediaAt: number;
   handshakeDone = false;
   private readonly session: ServerSession;
   private readonly log: Log;
   private app = '';
   private tcUrl = '';
   private connectQuery = new URLSearchParams();
-  private publishing: { stream: Stream; streamId: number; key: string } | undefined;
+  private publishing: { session: PublishSession; streamId: number } | undefined;
   private readonly players = new Map<number, Subscriber>();
   /** Events left to handle while an asynchronous access decision is pending; the socket is paused meanwhile. */
   private backlog: PendingEvent[] = [];
@@ -58,7 +62,6 @@ export class RtmpConnection {
     this.id = id;
     this.clientIp = socket.remoteAddress ?? '';
     this.openedAt = deps.now();
-    this.lastMediaAt = this.openedAt;
     this.log = deps.log.child({ conn: id, ip: this.clientIp });
     this.session = new ServerSession({
       chunkSize: deps.chunkSize,
@@ -71,16 +74,30 @@ export class RtmpConnection {
   start(): void {
     this.socket.setNoDelay(true);
     this.socket.on('data', (data: Buffer) => this.onData(data));
-    this.socket.on('error', (err) => this.close(undefined, err.message));
+    this.socket.on('error', (err) => {
+      this.endPublishing(breakCodes.networkError, `${breakCodes.networkError}: connection error: ${err.message}`);
+      this.close(undefined, err.message);
+    });
     this.socket.on('close', () => this.close(undefined, 'socket closed'));
     this.socket.on('drain', () => {
       for (const player of this.players.values()) player.onDrain();
     });
   }
 
-  /** True while this connection publishes a stream. */
-  get isPublisher(): boolean {
-    return this.publishing !== undefined;
+  /** When the publisher last sent media, or undefined when this connection does not publish. */
+  get lastMediaAt(): number | undefined {
+    return this.publishing?.session.lastMediaAt;
+  }
+
+  /** True when the handshake is done but nothing was published or played yet. */
+  get idle(): boolean {
+    return this.handshakeDone && !this.publishing && this.players.size === 0 && !this.busy;
+  }
+
+  /** Drops a publisher that sent nothing for `idleMs`: record 20/0, close, the encoder may reconnect at once. */
+  dropIdle(idleMs: number): void {
+    this.endPublishing(breakCodes.noData, noDataReason(idleMs));
+    this.close(new LiveError('RTMP_IDLE_TIMEOUT', `publisher sent no media for ${idleMs} ms`));
   }
 
   /** Sends a PingRequest (User Control 6) so dead peers surface as socket errors. */
@@ -97,7 +114,10 @@ export class RtmpConnection {
     try {
       events = this.session.receive(data);
     } catch (err) {
-      this.close(toLiveError(err));
+      const live = toLiveError(err);
+      const code = live.code === 'RTMP_MESSAGE_TOO_LARGE' ? breakCodes.messageTooLarge : breakCodes.protocolError;
+      this.endPublishing(code, `${code}: ${live.code}: ${live.message}`);
+      this.close(live);
       return;
     }
     this.flush();
@@ -144,10 +164,12 @@ export class RtmpConnection {
         break;
       case 'metadata':
       case 'media':
-        if (this.publishing?.streamId === event.streamId) this.onMedia(event.message);
+        if (this.publishing?.streamId === event.streamId) this.publishing.session.onMedia(event.message);
         break;
       case 'unpublish':
-        if (this.publishing?.streamId === event.streamId) this.stopPublishing('publisher stopped');
+        if (this.publishing?.streamId === event.streamId) {
+          this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
+        }
         break;
       case 'stop-play':
         this.players.get(event.streamId)?.close();
@@ -161,54 +183,74 @@ export class RtmpConnection {
     }
   }
 
-  private onMedia(message: MediaMessage): void {
-    const publishing = this.publishing!;
-    this.lastMediaAt = this.deps.now();
-    if (message.sequenceHeader) {
-      try {
-        const info = describeMediaMessage(message);
-        if (info) publishing.stream.setCodecInfo(info);
-      } catch (err) {
-        // A config we cannot parse still plays through: players' decoders may know better.
-        this.log.warn({ code: toLiveError(err).code, err: (err as Error).message }, 'unparsable codec config');
-      }
-    }
-    publishing.stream.publish(message);
-  }
-
   private async onPublish(event: Extract<ServerSessionEvent, { type: 'publish' }>): Promise<void> {
-    const query = mergeQuery(this.connectQuery, event.query);
-    const decision = await this.deps.access.checkPublish({
+    const req: PublishRequest = {
       app: this.app,
       stream: event.name,
-      query,
+      query: mergeQuery(this.connectQuery, event.query),
       tcUrl: this.tcUrl,
       clientIp: this.clientIp,
-    });
+    };
+    const decision = await this.deps.access.checkPublish(req);
     if (this.closed) return;
-    if (!decision.allowed) return this.rejectPublish(event.streamId, new LiveError(decision.code, decision.reason));
+    if (!decision.allowed) return this.rejectPublish(event.streamId, decision);
     if (this.publishing) {
       return this.rejectPublish(event.streamId, new LiveError('RTMP_STATE', 'this connection already publishes a stream'));
     }
-    const key = streamKey(this.app, event.name);
-    let stream: Stream;
-    try {
-      // The claim is synchronous: no await between checking for a publisher and taking the stream.
-      stream = this.deps.hub.claim(key, { id: `rtmp-${this.id}`, clientIp: this.clientIp });
-    } catch (err) {
-      return this.rejectPublish(event.streamId, toLiveError(err));
+    const stream = this.claim(req, decision.replacePublisher === true);
+    if (!stream) {
+      const refused = duplicatePublisher(this.app, event.name);
+      this.rejectPublish(event.streamId, refused);
+      await this.deps.access.recordRejection('publish', req, refused, decision.domain ?? '');
+      return;
     }
-    this.publishing = { stream, streamId: event.streamId, key };
-    this.lastMediaAt = this.deps.now();
+    const session = new PublishSession({
+      hub: this.deps.hub,
+      records: this.deps.records,
+      log: this.log,
+      now: this.deps.now,
+      stream,
+      publisherId: this.publisherId,
+      domain: decision.domain ?? '',
+      app: this.app,
+      name: event.name,
+      clientIp: this.clientIp,
+      disconnect: () => this.close(undefined, 'ended by the operator or a newer publisher'),
+    });
+    this.publishing = { session, streamId: event.streamId };
+    this.deps.publishers.add(session);
     this.session.acceptPublish(event.streamId);
     this.flush();
-    this.log.info({ stream: key }, 'publish started');
+    this.log.info({ stream: stream.key, domain: decision.domain }, 'publish started');
   }
 
-  private rejectPublish(streamId: number, err: LiveError): void {
+  /**
+   * Takes the stream for this connection, synchronously: no await between the check and the take.
+   * Under the replace policy a signed newcomer ends the live publisher (21/102) and takes over.
+   */
+  private claim(req: PublishRequest, replace: boolean): Stream | undefined {
+    const key = streamKey(req.app, req.stream);
+    const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: 'rtmp' };
+    try {
+      return this.deps.hub.claim(key, publisher);
+    } catch (err) {
+      if (toLiveError(err).code !== 'STREAM_ALREADY_PUBLISHING') throw err;
+    }
+    if (!replace || !this.deps.publishers.drop(req.app, req.stream, breakCodes.replaced, replacedReason(this.clientIp))) {
+      return undefined;
+    }
+    return this.deps.hub.claim(key, publisher);
+  }
+
+  private get publisherId(): string {
+    return `rtmp-${this.id}`;
+  }
+
+  /** Sends the refusal (its sentence starts with the break code) before anything else, then closes. */
+  private rejectPublish(streamId: number, refused: LiveError | Refusal): void {
     this.deps.counters.rejectedPublishes++;
-    const status = rtmpStatusOf(err, 'publish');
-    this.session.rejectPublish(streamId, status, err.message);
+    const err = refused instanceof LiveError ? refused : new LiveError(refused.code, refused.reason);
+    this.session.rejectPublish(streamId, rtmpStatusOf(err, 'publish'), err.message);
     this.log.info({ code: err.code, reason: err.message }, 'publish rejected');
     this.flushAndEnd();
   }
@@ -251,13 +293,13 @@ export class RtmpConnection {
     this.flushAndEnd();
   }
 
-  /** Ends a publish: the hub tells the players, the stream stays claimable by the next publisher. */
-  stopPublishing(reason: string): void {
+  /** Ends this connection's publish session (once) with a break code and its sentence. */
+  endPublishing(breakCode: string, reason: string): void {
     const publishing = this.publishing;
     if (!publishing) return;
     this.publishing = undefined;
-    this.deps.hub.release(publishing.stream, `rtmp-${this.id}`);
-    this.log.info({ stream: publishing.key, reason }, 'publish stopped');
+    void publishing.session.end(breakCode, reason);
+    this.deps.publishers.remove(publishing.session);
   }
 
   /** Writes whatever the session has queued (control messages, statuses) to the socket. */
@@ -278,7 +320,7 @@ export class RtmpConnection {
   private flushAndEnd(): void {
     this.flush();
     this.closed = true;
-    this.releaseAll('rejected');
+    this.releaseAll();
     this.socket.end();
     // A peer that never reads its half would keep the socket; the status has been written by then.
     setTimeout(() => this.socket.destroy(), 2000).unref();
@@ -298,12 +340,13 @@ export class RtmpConnection {
     } else {
       this.log.debug({ reason }, 'connection closed');
     }
-    this.releaseAll(err?.message ?? reason ?? 'closed');
+    this.releaseAll();
     this.socket.destroy();
   }
 
-  private releaseAll(reason: string): void {
-    this.stopPublishing(reason);
+  /** Ends the publish (an encoder that just closes the socket stopped on purpose: 1/0) and every play. */
+  private releaseAll(): void {
+    this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
     for (const player of this.players.values()) player.close();
     this.players.clear();
   }

@@ -71,16 +71,23 @@ export class RtmpServer {
     conn.start();
   }
 
-  /** Closes connections stuck in the handshake and publishers that stopped sending; pings the rest. */
+  /**
+   * Closes connections stuck in the handshake or that never publish nor play, drops publishers that
+   * stopped sending (so the encoder can reconnect at once with the same URL), and pings the rest.
+   */
   private sweep(): void {
-    const now = this.options.now();
-    const ping = this.options.pingIntervalMs > 0 && now - this.lastPingAt >= this.options.pingIntervalMs;
+    const { now: clock, handshakeTimeoutMs, idleTimeoutMs, pingIntervalMs } = this.options;
+    const now = clock();
+    const ping = pingIntervalMs > 0 && now - this.lastPingAt >= pingIntervalMs;
     if (ping) this.lastPingAt = now;
     for (const conn of this.connections) {
-      if (!conn.handshakeDone && now - conn.openedAt > this.options.handshakeTimeoutMs) {
-        conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${this.options.handshakeTimeoutMs} ms`));
-      } else if (conn.isPublisher && this.options.idleTimeoutMs > 0 && now - conn.lastMediaAt > this.options.idleTimeoutMs) {
-        conn.close(new LiveError('RTMP_IDLE_TIMEOUT', `publisher sent no media for ${this.options.idleTimeoutMs} ms`));
+      const lastMediaAt = conn.lastMediaAt;
+      if (!conn.handshakeDone && now - conn.openedAt > handshakeTimeoutMs) {
+        conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`));
+      } else if (lastMediaAt !== undefined && idleTimeoutMs > 0 && now - lastMediaAt > idleTimeoutMs) {
+        conn.dropIdle(idleTimeoutMs);
+      } else if (conn.idle && idleTimeoutMs > 0 && now - conn.openedAt > handshakeTimeoutMs + idleTimeoutMs) {
+        conn.close(new LiveError('RTMP_IDLE_TIMEOUT', 'connected but neither published nor played'));
       } else if (ping) {
         conn.ping();
       }

@@ -1,0 +1,59 @@
+/** Starts a whole openlive service in-process on free ports with a fresh data dir, for end-to-end tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema, type Config } from '../../src/cli/config-schema.ts';
+import { createLog } from '../../src/log.ts';
+import { Service, type ServiceOverrides } from '../../src/cli/service.ts';
+import { streamUrls, type StreamUrls } from '../../src/control/stream-urls.ts';
+
+/** Deep-partial overrides of the configuration. */
+export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] };
+
+/** A running service with its URLs. */
+export interface TestService {
+  readonly service: Service;
+  readonly dataDir: string;
+  readonly rtmpUrl: string;
+  readonly httpUrl: string;
+  /** Signed URLs for `live/<stream>` on the default domains, as the banner prints them (valid 24 h by default). */
+  urls(stream: string, options?: { app?: string; validSeconds?: number }): StreamUrls;
+  close(): Promise<void>;
+}
+
+/** Starts openlive on 127.0.0.1 with ports picked by the OS; logs are silent unless OPENLIVE_TEST_LOG is set. */
+export async function startService(overrides: ConfigOverrides = {}, parts: ServiceOverrides = {}): Promise<TestService> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'openlive-test-'));
+  const config = configSchema.parse({
+    ...overrides,
+    dataDir,
+    log: { level: process.env.OPENLIVE_TEST_LOG ?? 'silent' },
+    rtmp: { host: '127.0.0.1', port: 0, ...overrides.rtmp },
+    http: { host: '127.0.0.1', port: 0, ...overrides.http },
+  });
+  const service = new Service(config, createLog(config.log.level), parts);
+  await service.start();
+  return {
+    service,
+    dataDir,
+    rtmpUrl: `rtmp://127.0.0.1:${service.rtmpPort}`,
+    httpUrl: `http://127.0.0.1:${service.httpPort}`,
+    urls(stream, options = {}) {
+      const { push, play } = service.defaults;
+      if (!push) throw new Error('no default push domain');
+      return streamUrls({
+        app: options.app ?? 'live',
+        stream,
+        expiresAt: Math.floor(service.now() / 1000) + (options.validSeconds ?? 24 * 3600),
+        push: { host: '127.0.0.1', auth: push.auth },
+        ...(play && { play: { host: '127.0.0.1', auth: play.auth } }),
+        rtmpPort: service.rtmpPort,
+        httpPort: service.httpPort,
+      });
+    },
+    async close() {
+      await service.close();
+      if (!overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
