@@ -92,7 +92,7 @@ describe('ClientSession ↔ ServerSession', () => {
     assert.deepEqual(statuses(started), ['status NetStream.Play.Reset@1', 'status NetStream.Play.Start@1']);
     assert.deepEqual(
       started.flatMap((e) => (e.type === 'data' ? [e.name] : [])),
-      ['|RtmpSampleAccess', 'onStatus'],
+      ['|RtmpSampleAccess'],
     );
     const messages = [avcHeader, aacHeader, keyframe(0, 10_000), keyframe(0xfffffff0)];
     const shared = messages.map((m) => encodeRtmpMedia(m, pair.server.outChunkSize, 1));

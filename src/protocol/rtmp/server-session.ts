@@ -239,7 +239,7 @@ export class ServerSession {
     this.sendStatus(streamId, 'error', code, description);
   }
 
-  /** Accepts a pending play: StreamBegin, Play.Reset, Play.Start, |RtmpSampleAccess, Data.Start. */
+  /** Accepts a pending play: StreamBegin, Play.Reset, Play.Start, |RtmpSampleAccess. */
   acceptPlay(streamId: number): void {
     const slot = this.#commands.pending(streamId, 'play-pending');
     if (slot === undefined) return;
@@ -250,8 +250,8 @@ export class ServerSession {
     this.sendStatus(streamId, 'status', 'NetStream.Play.Start', `Started playing ${slot.name}.`);
     // Flash players refuse to read the video/audio bits of a stream without |RtmpSampleAccess.
     core.send(ChunkStreamId.Data, MessageType.DataAmf0, streamId, encodeAmf0('|RtmpSampleAccess', true, true));
-    const dataStart = encodeAmf0('onStatus', new Map([['code', 'NetStream.Data.Start']]));
-    core.send(ChunkStreamId.Data, MessageType.DataAmf0, streamId, dataStart);
+    // No NetStream.Data.Start data message (SRS sends one, nginx-rtmp does not): ffmpeg turns it
+    // into an extra "Data: none" stream, and ffprobe/ffplay then probe for a long time.
   }
 
   /** Rejects a pending play with an error onStatus (e.g. NetStream.Play.StreamNotFound). */
