@@ -1,15 +1,36 @@
-/** The openlive entry point: `node src/main.ts [start] [--config file.yml] [--rtmp.port 1935] ...`. */
+/**
+ * The openlive command line: `openlive [start]` runs the service; `openlive url` prints signed URLs.
+ * Flags set configuration keys (`--rtmp.port 1936`) and command options (`--stream demo`).
+ */
 import { parseArgs } from './cli/args.ts';
 import { loadConfig } from './cli/config-load.ts';
+import { configSchema, type Config } from './cli/config-schema.ts';
 import { createLog } from './log.ts';
 import { Service } from './cli/service.ts';
 import { LiveError } from './errors.ts';
 import { startBanner } from './cli/banner.ts';
+import { SqliteStore, sqliteFileIn } from './store/sqlite-store.ts';
+import { bootstrap } from './control/bootstrap.ts';
+import { urlCommand } from './cli/commands/url-command.ts';
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const { config: file, ...flags } = args.flags;
-  const config = loadConfig({ file: file ?? process.env.OPENLIVE_CONFIG, env: process.env, flags });
+const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
+       openlive url [--domain D] [--play-domain P] [--app live] [--stream S] [--expires 24h] [--json]
+See docs/config.md for every key.
+`;
+
+/** Splits flags into configuration keys (top-level keys of the schema) and command options. */
+function splitFlags(flags: Record<string, string>): { configFlags: Record<string, string>; options: Record<string, string> } {
+  const configFlags: Record<string, string> = {};
+  const options: Record<string, string> = {};
+  const keys = new Set(Object.keys(configSchema.shape));
+  for (const [key, value] of Object.entries(flags)) {
+    if (keys.has(key.split('.')[0]!)) configFlags[key] = value;
+    else if (key !== 'config') options[key] = value;
+  }
+  return { configFlags, options };
+}
+
+async function start(config: Config): Promise<void> {
   const log = createLog(config.log.level);
   const service = new Service(config, log);
   await service.start();
@@ -20,6 +41,39 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+async function url(config: Config, options: Record<string, string>): Promise<void> {
+  const store = new SqliteStore({ file: sqliteFileIn(config.dataDir), synchronous: config.store.synchronous });
+  try {
+    // The first `url` before any start still finds the default domains.
+    await bootstrap({
+      store,
+      now: Date.now,
+      pushDomain: config.domains.defaultPushDomain,
+      playDomain: config.domains.defaultPlayDomain,
+      cnameSuffix: config.domains.cnameSuffix,
+    });
+    process.stdout.write(await urlCommand(config, store, options, Date.now()));
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.flags.help || args.command === 'help') return void process.stdout.write(usage);
+  const { configFlags, options } = splitFlags(args.flags);
+  const config = loadConfig({ file: args.flags.config ?? process.env.OPENLIVE_CONFIG, env: process.env, flags: configFlags });
+  switch (args.command ?? 'start') {
+    case 'start':
+      if (Object.keys(options).length > 0) throw new LiveError('CONFIG_INVALID', `unknown option --${Object.keys(options)[0]}`);
+      return start(config);
+    case 'url':
+      return url(config, options);
+    default:
+      throw new LiveError('CONFIG_INVALID', `unknown command "${args.command}"\n${usage}`);
+  }
 }
 
 main().catch((err: unknown) => {

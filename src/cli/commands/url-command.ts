@@ -1,0 +1,56 @@
+/** `openlive url`: the Address Generator on the command line: signed push URL, OBS split and play URLs. */
+import type { Config } from '../config-schema.ts';
+import type { Store } from '../../store/store.ts';
+import { Domains } from '../../control/domains.ts';
+import { streamUrls } from '../../control/stream-urls.ts';
+import { LiveError } from '../../errors.ts';
+import { parseDuration } from '../duration.ts';
+import { publicHost } from '../banner.ts';
+
+/** Flags of `openlive url`. */
+export interface UrlFlags {
+  readonly domain?: string;
+  readonly playDomain?: string;
+  readonly app?: string;
+  readonly stream?: string;
+  readonly expires?: string;
+  readonly json?: string;
+}
+
+/** Builds the URLs from the store's domains and prints them (text, or JSON with --json). */
+export async function urlCommand(config: Config, store: Store, flags: UrlFlags, nowMs: number): Promise<string> {
+  const domains = new Domains({ store, now: () => nowMs, cnameSuffix: config.domains.cnameSuffix });
+  const push = flags.domain ? await domains.get(flags.domain) : await domains.getDefault('push');
+  if (!push) throw new LiveError('DOMAIN_NOT_FOUND', 'there is no default push domain; pass --domain');
+  if (push.type !== 'push') throw new LiveError('DOMAIN_TYPE_MISMATCH', `${push.name} is a play domain; pass a push domain to --domain`);
+  const play = flags.playDomain ? await domains.get(flags.playDomain) : await domains.getDefault('play');
+  const stream = flags.stream ?? 'demo';
+  const app = flags.app ?? 'live';
+  const validSeconds = parseDuration(flags.expires ?? '24h', 'expires');
+  // A named domain is addressed by its name; the default domains also serve this machine's bare IP.
+  const pushHost = flags.domain ? push.name : publicHost(config.rtmp.host);
+  const playHost = flags.playDomain && play ? play.name : publicHost(config.http.host);
+  const urls = streamUrls({
+    app,
+    stream,
+    expiresAt: Math.floor(nowMs / 1000) + validSeconds,
+    push: { host: pushHost, auth: push.auth },
+    ...(play && { play: { host: playHost, auth: play.auth } }),
+    rtmpPort: config.rtmp.port,
+    httpPort: config.http.port,
+  });
+  if (flags.json === 'true') return `${JSON.stringify({ domain: push.name, app, stream, ...urls }, null, 2)}\n`;
+  const expiry = new Date((Math.floor(nowMs / 1000) + validSeconds) * 1000).toISOString();
+  const validity = push.auth.enabled ? ` (txTime ${urls.txTime}; accepted until ${push.auth.authDelta} s later)` : ' (push authentication is off)';
+  const lines = [
+    `Push domain ${push.name}, stream ${app}/${stream}, expires ${expiry}${validity}`,
+    '',
+    `Push URL     ${urls.push.rtmp}`,
+    `OBS Server   ${urls.push.obsServer}`,
+    `OBS Key      ${urls.push.obsStreamKey}`,
+  ];
+  if (urls.play) {
+    lines.push('', `Play RTMP    ${urls.play.rtmp}`, `Play FLV     ${urls.play.flv}`, `Play HLS     ${urls.play.hls}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
