@@ -11,7 +11,7 @@ let svc: TestService;
 let publisher: FfmpegProcess;
 
 before(async () => {
-  svc = await startService();
+  svc = await startService({ http: { playWaitMs: 1500 } });
   publisher = publish(svc.urls('main').push.rtmp);
   await waitFor('the publisher to go live', () => svc.service.hub.get('live/main')?.live === true);
 });
