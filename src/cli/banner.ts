@@ -30,7 +30,7 @@ export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: nu
     lines.push('Play:', `  HTTP-FLV  ${urls.play.flv}`, `  RTMP      ${urls.play.rtmp}`, '');
   }
   lines.push(
-    'More URLs: openlive url --stream <name> --expires 24h',
+    'More URLs: bin/openlive url --stream <name> --expires 24h',
     `Health http://${host}:${httpPort}/healthz   Metrics http://${host}:${httpPort}/metrics`,
     '',
   );

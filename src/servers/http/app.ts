@@ -24,8 +24,8 @@ const namePattern = /^[A-Za-z0-9_\-.~]{1,256}$/;
 /** Builds the fastify instance with every public route registered. */
 export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.log.child({ server: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines would drown the log under thousands of players; errors still get through.
+    loggerInstance: deps.log.child({ server: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
   });
   const metrics = createMetrics(deps.hub, deps.counters);
 
