@@ -8,6 +8,7 @@ import { startService, type TestService } from '../support/service.ts';
 import { publish, probe, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
 import { formatTxTime, txSecretOf } from '../../src/control/signing.ts';
+import { streamUrls } from '../../src/control/stream-urls.ts';
 
 let svc: TestService;
 
@@ -146,5 +147,58 @@ test('forbidding a live stream drops its publisher at once (21/101)', async () =
   } finally {
     await ff.stop();
     await svc.service.streams.resume('live', 'kick');
+  }
+});
+
+test('play authentication: an unsigned HTTP-FLV play gets 403 with a JSON reason, a signed one plays', async () => {
+  const play = svc.service.defaults.play!.name;
+  const playDomain = await svc.service.domains.setAuth(play, { enabled: true });
+  const ff = publish(svc.urls('paid').push.rtmp);
+  try {
+    await waitFor('live', () => svc.service.hub.get('live/paid')?.live === true);
+    const refused = await fetch(`${svc.httpUrl}/live/paid.flv`);
+    assert.equal(refused.status, 403);
+    const body = (await refused.json()) as { code: string; message: string };
+    assert.equal(body.code, 'TXTIME_MISSING');
+    assert.match(body.message, /^18\/500: /);
+    const signed = streamUrls({
+      app: 'live',
+      stream: 'paid',
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+      push: { host: '127.0.0.1', auth: svc.service.defaults.push!.auth },
+      play: { host: '127.0.0.1', auth: playDomain.auth },
+      httpPort: svc.service.httpPort,
+    }).play!.flv;
+    assert.match(signed, /txSecret=/);
+    const result = await probe(signed, 1);
+    assert.ok(result.streams.some((s) => s.codec_name === 'h264'));
+  } finally {
+    await ff.stop();
+    await svc.service.domains.setAuth(play, { enabled: false });
+  }
+});
+
+test('replace policy: a signed newcomer takes over a live stream and the old session ends with 21/102', async () => {
+  const push = svc.service.defaults.push!.name;
+  await svc.service.domains.setReplacePublisher(push, true);
+  const first = publish(svc.urls('swap').push.rtmp);
+  let second: FfmpegProcess | undefined;
+  try {
+    await waitFor('the first live', () => svc.service.hub.get('live/swap')?.live === true);
+    const firstId = svc.service.hub.get('live/swap')!.publisher!.id;
+    second = publish(svc.urls('swap').push.rtmp);
+    await waitFor('the newcomer to hold the stream', () => {
+      const p = svc.service.hub.get('live/swap')?.publisher;
+      return p !== undefined && p.id !== firstId;
+    });
+    await first.exited;
+    await waitFor('the record to say 21/102', async () => {
+      const page = await svc.service.records.list({ limit: 20 });
+      return page.items.some((r) => r.stream === 'swap' && r.breakCode === '21/102');
+    });
+  } finally {
+    await first.stop();
+    await second?.stop();
+    await svc.service.domains.setReplacePublisher(push, false);
   }
 });
