@@ -1,5 +1,6 @@
 /**
- * The openlive command line: `openlive [start]` runs the service; `openlive url` prints signed URLs.
+ * The openlive command line: `openlive [start]` runs the service; `openlive url` prints signed URLs;
+ * `openlive domain|records|stream` manage the store (docs/cli.md).
  * Flags set configuration keys (`--rtmp.port 1936`) and command options (`--stream demo`).
  */
 import { parseArgs } from './cli/args.ts';
@@ -12,9 +13,16 @@ import { startBanner } from './cli/banner.ts';
 import { SqliteStore, sqliteFileIn } from './store/sqlite-store.ts';
 import { bootstrap } from './control/bootstrap.ts';
 import { urlCommand } from './cli/commands/url-command.ts';
+import { domainCommand, domainUsage } from './cli/commands/domain-command.ts';
+import { recordsCommand, recordsUsage } from './cli/commands/records-command.ts';
+import { streamCommand, streamUsage } from './cli/commands/stream-command.ts';
+import type { Store } from './store/store.ts';
 
 const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
        openlive url [--domain D] [--play-domain P] [--app live] [--stream S] [--expires 24h] [--json]
+       ${domainUsage}
+       ${recordsUsage}
+       ${streamUsage}
 See docs/config.md for every key.
 `;
 
@@ -43,10 +51,11 @@ async function start(config: Config): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-async function url(config: Config, options: Record<string, string>): Promise<void> {
+/** Runs a command over the store the server uses (SQLite in WAL mode, so it works while the server runs). */
+async function withStore(config: Config, run: (store: Store) => Promise<string>): Promise<void> {
   const store = new SqliteStore({ file: sqliteFileIn(config.dataDir), synchronous: config.store.synchronous });
   try {
-    // The first `url` before any start still finds the default domains.
+    // A command before any start still finds the default domains (bootstrap runs once per data dir).
     await bootstrap({
       store,
       now: Date.now,
@@ -54,7 +63,7 @@ async function url(config: Config, options: Record<string, string>): Promise<voi
       playDomain: config.domains.defaultPlayDomain,
       cnameSuffix: config.domains.cnameSuffix,
     });
-    process.stdout.write(await urlCommand(config, store, options, Date.now()));
+    process.stdout.write(await run(store));
   } finally {
     await store.close();
   }
@@ -70,7 +79,13 @@ async function main(): Promise<void> {
       if (Object.keys(options).length > 0) throw new LiveError('CONFIG_INVALID', `unknown option --${Object.keys(options)[0]}`);
       return start(config);
     case 'url':
-      return url(config, options);
+      return withStore(config, (store) => urlCommand(config, store, options, Date.now()));
+    case 'domain':
+      return withStore(config, (store) => domainCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+    case 'records':
+      return withStore(config, (store) => recordsCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+    case 'stream':
+      return withStore(config, (store) => streamCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
     default:
       throw new LiveError('CONFIG_INVALID', `unknown command "${args.command}"\n${usage}`);
   }
