@@ -23,7 +23,7 @@ const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
        ${domainUsage}
        ${recordsUsage}
        ${streamUsage}
-See docs/config.md for every key.
+See docs/config.md for every key and docs/cli.md for the commands.
 `;
 
 /** Splits flags into configuration keys (top-level keys of the schema) and command options. */
