@@ -3,7 +3,8 @@
 // figures are ratios on the same machine. See docs/performance.md.
 //   node bench/fanout.ts [--servers openlive,nms,nginx] [--n 100,1000] [--protocols rtmp,flv] [--window-s 10]
 //                        [--warmup-s 3] [--merge-window-ms 0,50] [--stall] [--stall-s 60] [--stall-players 20]
-//                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session]
+//                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session] [--cpu-prof]
+//                        [--openlive-node-args='--import /abs/patch.mjs']
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     'per-process': { type: 'string', default: '250' },
     'join-rate': { type: 'string', default: '250' },
     'rtmp-player': { type: 'string', default: 'walker' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'openlive-node-args': { type: 'string', default: '' },
     stall: { type: 'boolean', default: false },
     'stall-s': { type: 'string', default: '60' },
     'stall-players': { type: 'string', default: '20' },
@@ -36,11 +39,13 @@ const protocols = list(values.protocols) as ('rtmp' | 'flv')[];
 const ns = list(values.n).map(Number).filter((n) => n > 0);
 const windows = list(values['merge-window-ms']).map(Number);
 
+const profDir = values['cpu-prof'] ? `${benchDir}/results/cpu-prof-${Date.now()}` : undefined;
+const nodeArgs = list(values['openlive-node-args'].replaceAll(' ', ','));
 const specs: ServerSpec[] = [];
 for (const kind of kinds) {
   if (kind === 'openlive' && windows.length > 0) {
-    for (const w of windows) specs.push({ kind, label: `openlive (window ${w} ms)`, mergeWindowMs: w });
-  } else if (kind === 'openlive') specs.push({ kind, label: 'openlive' });
+    for (const w of windows) specs.push({ kind, label: `openlive (window ${w} ms)`, mergeWindowMs: w, cpuProfDir: profDir, nodeArgs });
+  } else if (kind === 'openlive') specs.push({ kind, label: 'openlive', cpuProfDir: profDir, nodeArgs });
   else if (kind === 'nms') specs.push({ kind, label: 'node-media-server' });
   else if (kind === 'nginx') specs.push({ kind, label: 'nginx-rtmp' });
   else throw new Error(`unknown server ${kind as string} (openlive, nms, nginx)`);
@@ -72,6 +77,7 @@ for (const spec of specs) {
         row = failedRow(spec, protocol, n, (err as Error).message);
       }
       rows.push(row);
+      if (row.error !== undefined) console.error(row.error);
       console.log(`${spec.label} ${protocol} N=${n}: ${summary(row)} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
     }
   }
@@ -87,7 +93,8 @@ if (values.stall) {
       try {
         s = await runStall(spec, protocol, players, Number(values['stall-s']), opts);
       } catch (err) {
-        s = { server: spec.label, protocol, players, rssBaselineMB: 0, samples: [], growthMB: 0, error: (err as Error).message };
+        const error = (err as Error).message;
+        s = { server: spec.label, protocol, players, rssBaselineMB: 0, samples: [], growthMB: 0, lateGrowthMB: 0, error };
       }
       stalls.push(s);
       console.log(`${spec.label} ${protocol} stalled x${players}: ${s.error ?? `RSS +${s.growthMB.toFixed(1)} MB`}`);
@@ -108,6 +115,7 @@ mkdirSync(`${benchDir}/results`, { recursive: true });
 const file = `${benchDir}/results/fanout-${started.toISOString().replace(/[:.]/g, '-')}.json`;
 writeFileSync(file, JSON.stringify({ started: started.toISOString(), machine: machine(), options: values, media, rows, stalls }, null, 2));
 console.log(`results: ${file}`);
+if (profDir !== undefined) console.log(`openlive CPU profiles (one per row): ${profDir}; summarise with node bench/cpu-profile-top.ts FILE`);
 
 function failedRow(spec: ServerSpec, protocol: 'rtmp' | 'flv', n: number, error: string): RowResult {
   const nan = Number.NaN;

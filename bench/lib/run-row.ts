@@ -1,7 +1,7 @@
 // One measurement: a fresh server, the publisher, N players, warm-up, then a window over which the server's
 // CPU and memory and every player's bitrate are read; and the stalled-reader variant of it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { FlvPlayer } from './flv-player.ts';
@@ -25,7 +25,6 @@ export interface RowOptions {
 }
 
 const MB = 1024 * 1024;
-const STREAM = 'bench';
 
 /** A server with the publisher running and the stream confirmed live; close() tears both down. */
 interface Live {
@@ -37,7 +36,7 @@ interface Live {
 async function goLive(spec: ServerSpec, protocol: 'rtmp' | 'flv', media: Media): Promise<Live> {
   const dir = mkdtempSync(`${tmpdir()}/fanout-${spec.kind}-`);
   const server = await startServer(spec, dir);
-  const playUrl = protocol === 'rtmp' ? server.rtmpUrl(STREAM) : server.flvUrl(STREAM);
+  const playUrl = protocol === 'rtmp' ? server.rtmpUrl : server.flvUrl;
   let publisher: ChildProcess | undefined;
   const close = async (): Promise<void> => {
     publisher?.kill('SIGKILL');
@@ -49,15 +48,24 @@ async function goLive(spec: ServerSpec, protocol: 'rtmp' | 'flv', media: Media):
     const log = openSync(`${dir}/publisher.log`, 'a');
     // -stream_loop keeps timestamps increasing across loops; -re paces it like a live encoder.
     const args = ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', media.path];
-    publisher = spawn('ffmpeg', [...args, '-c', 'copy', '-f', 'flv', server.rtmpUrl(STREAM)], {
+    publisher = spawn('ffmpeg', [...args, '-c', 'copy', '-f', 'flv', server.publishUrl], {
       stdio: ['ignore', log, log],
     });
     closeSync(log);
     await waitForKeyframe(playUrl, 20_000);
     return { server, playUrl, close };
   } catch (err) {
+    const logs = `server log:\n${server.logTail()}\npublisher log:\n${tail(`${dir}/publisher.log`)}`;
     await close();
-    throw err;
+    throw new Error(`${(err as Error).message}\n${logs}`);
+  }
+}
+
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-10).join('\n');
+  } catch {
+    return '';
   }
 }
 
@@ -196,7 +204,9 @@ export async function runStall(
       samples.push({ t, rssMB: rssMB() });
     }
     const last = samples[samples.length - 1]?.rssMB ?? Number.NaN;
-    return { server: spec.label, protocol, players, rssBaselineMB, samples, growthMB: last - (samples[0]?.rssMB ?? 0) };
+    const half = samples.find((s) => s.t >= seconds / 2)?.rssMB ?? Number.NaN;
+    const growthMB = last - (samples[0]?.rssMB ?? 0);
+    return { server: spec.label, protocol, players, rssBaselineMB, samples, growthMB, lateGrowthMB: last - half };
   } finally {
     await pool?.close();
     await live.close();

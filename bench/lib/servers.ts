@@ -5,20 +5,28 @@ import { openSync, writeFileSync, closeSync, readFileSync } from 'node:fs';
 import { childrenOf, processTree } from './proc-stats.ts';
 import { benchDir, freePort, nginxRtmpModule, repoDir, sleep, waitForPort } from './setup.ts';
 
+const STREAM = 'bench';
+
 /** Which server, and for openlive the merge window to pass (undefined = its default). */
 export interface ServerSpec {
   kind: 'openlive' | 'nms' | 'nginx';
   label: string;
   mergeWindowMs?: number;
+  /** openlive only: write a V8 CPU profile (node --cpu-prof) into this folder when it stops. */
+  cpuProfDir?: string;
+  /** openlive only: extra node options (e.g. `--import ./patch.ts` to try a change without editing src/). */
+  nodeArgs?: string[];
 }
 
 /** A started server. */
 export interface RunningServer {
   spec: ServerSpec;
-  /** The publish and RTMP play URL of a stream. */
-  rtmpUrl(name: string): string;
-  /** The HTTP-FLV play URL of a stream, or null when the server has none (nginx-rtmp). */
-  flvUrl(name: string): string | null;
+  /** Where ffmpeg publishes (signed when the server asks for it). */
+  publishUrl: string;
+  /** The RTMP play URL of the stream. */
+  rtmpUrl: string;
+  /** The HTTP-FLV play URL of the stream, or null when the server has none (nginx-rtmp). */
+  flvUrl: string | null;
   /** The processes whose CPU and memory count as the server's (nginx: its one worker). */
   measuredPids(): number[];
   /** The last lines of its log, for error messages. */
@@ -36,7 +44,8 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
   const node = process.execPath;
   let child: ChildProcess;
   if (spec.kind === 'openlive') {
-    const args = ['src/main.ts', '--rtmp.port', String(rtmpPort), '--http.port', String(httpPort)];
+    const prof = spec.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir];
+    const args = [...prof, ...(spec.nodeArgs ?? []), 'src/main.ts', '--rtmp.port', String(rtmpPort), '--http.port', String(httpPort)];
     args.push('--data-dir', `${tmpDir}/data`, '--log.level', 'warn');
     if (spec.mergeWindowMs !== undefined) args.push('--fanout.mergeWindowMs', String(spec.mergeWindowMs));
     const env = { ...process.env, PATH: `${repoDir}/node_modules/.bin:${process.env.PATH ?? ''}` };
@@ -57,8 +66,9 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
   const tail = (): string => readFileSync(logPath, 'utf8').split('\n').slice(-15).join('\n');
   const server: RunningServer = {
     spec,
-    rtmpUrl: (name) => `rtmp://127.0.0.1:${rtmpPort}/live/${name}`,
-    flvUrl: (name) => (spec.kind === 'nginx' ? null : `http://127.0.0.1:${httpPort}/live/${name}.flv`),
+    publishUrl: `rtmp://127.0.0.1:${rtmpPort}/live/${STREAM}`,
+    rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live/${STREAM}`,
+    flvUrl: spec.kind === 'nginx' ? null : `http://127.0.0.1:${httpPort}/live/${STREAM}.flv`,
     measuredPids: () => (spec.kind === 'nginx' ? childrenOf(pid) : processTree(pid)),
     logTail: tail,
     stop: async () => {
@@ -74,11 +84,33 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
   try {
     await waitForPort(rtmpPort, 20_000, () => !exited);
     if (spec.kind !== 'nginx') await waitForPort(httpPort, 20_000, () => !exited);
+    if (spec.kind === 'openlive') await useBannerPushUrl(server, logPath);
   } catch (err) {
     await server.stop();
     throw new Error(`${spec.label} did not start: ${(err as Error).message}\n${tail()}`);
   }
   return server;
+}
+
+/**
+ * openlive signs pushes from its first start on (txSecret/txTime, Tencent style) and prints a signed push URL
+ * for the stream `demo` in its start banner: publish and play that stream.
+ */
+async function useBannerPushUrl(server: RunningServer, logPath: string): Promise<void> {
+  const until = Date.now() + 5000;
+  while (Date.now() < until) {
+    const text = readFileSync(logPath, 'utf8');
+    const m = /(rtmp:\/\/\S+?\/live\/)(\w+)(\?txSecret=[0-9a-fA-F]+&txTime=[0-9a-fA-F]+)/.exec(text);
+    if (m !== null) {
+      const [, base, name, query] = m as unknown as [string, string, string, string];
+      server.publishUrl = `${base}${name}${query}`;
+      server.rtmpUrl = `${base}${name}`;
+      server.flvUrl = server.flvUrl?.replace(`/live/${STREAM}.flv`, `/live/${name}.flv`) ?? null;
+      return;
+    }
+    if (/^Health /m.test(text)) return; // a banner without a signed push URL: pushes are open
+    await sleep(100);
+  }
 }
 
 /** One worker, in the foreground, the rtmp module loaded, one live application (nginx-rtmp defaults). */
