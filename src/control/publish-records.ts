@@ -3,7 +3,7 @@
  * when the publish starts, completed with its break code when it ends. A rejected publisher never
  * gets one (its refusal is a rejected attempt instead).
  */
-import type { Page, PublishRecord, PublishRecordQuery, Store } from '../store/store.ts';
+import type { Page, PublishEnd, PublishRecord, PublishRecordQuery, Store } from '../store/store.ts';
 import { breakCodes, sentence } from './break-codes.ts';
 
 /** The start of a session, after the access decision and the publisher claim both succeeded. */
@@ -15,20 +15,8 @@ export interface SessionStart {
   readonly clientIp: string;
 }
 
-/** How a session ended and what it carried. */
-export interface SessionEnd {
-  /** A break code from break-codes.ts: 1/0 client stopped, 20/0 no data, 21/100 dropped, 21/101 forbidden, 21/102 replaced, ... */
-  readonly breakCode: string;
-  /** The sentence, starting with the break code (reasons.ts builds them). */
-  readonly reason: string;
-  readonly bytesIn: number;
-  readonly width?: number | undefined;
-  readonly height?: number | undefined;
-  /** e.g. 'H.264 High 3.1'. */
-  readonly videoCodec?: string | undefined;
-  /** e.g. 'AAC LC 44100 Hz stereo'. */
-  readonly audioCodec?: string | undefined;
-}
+/** How a session ended and what it carried: the store's PublishEnd, whose time the records stamp. */
+export type SessionEnd = Omit<PublishEnd, 'endedAt'>;
 
 /** How the records are built. */
 export interface PublishRecordsOptions {
