@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, type Config } from '../../src/cli/config-schema.ts';
-import { createLog } from '../../src/log.ts';
+import { createLog, type Log } from '../../src/log.ts';
 import { Service, type ServiceOverrides } from '../../src/cli/service.ts';
 import { streamUrls, type StreamUrls } from '../../src/control/stream-urls.ts';
 
@@ -23,6 +23,15 @@ export interface TestService {
 
 /** Starts openlive on 127.0.0.1 with ports picked by the OS; logs are silent unless OPENLIVE_TEST_LOG is set. */
 export async function startService(overrides: ConfigOverrides = {}, parts: ServiceOverrides = {}): Promise<TestService> {
+  return startServiceWithLog(undefined, overrides, parts);
+}
+
+/** Like startService, logging to `log` (e.g. a LogCapture's) instead of the silent default. */
+export async function startServiceWithLog(
+  log: Log | undefined,
+  overrides: ConfigOverrides = {},
+  parts: ServiceOverrides = {},
+): Promise<TestService> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'openlive-test-'));
   const config = configSchema.parse({
     ...overrides,
@@ -31,7 +40,7 @@ export async function startService(overrides: ConfigOverrides = {}, parts: Servi
     rtmp: { host: '127.0.0.1', port: 0, ...overrides.rtmp },
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
   });
-  const service = new Service(config, createLog(config.log.level), parts);
+  const service = new Service(config, log ?? createLog(config.log.level), parts);
   await service.start();
   return {
     service,

@@ -1,0 +1,24 @@
+/** Reads one sample from the Prometheus text that /metrics serves, as a monitoring system would. */
+
+/** The value of `name{labels}` in `GET <httpUrl>/metrics`, or 0 when the sample is absent. */
+export async function metricValue(httpUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const res = await fetch(`${httpUrl}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+  const text = await res.text();
+  const wanted = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort()
+    .join(',');
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = (m[2] ?? '').split(',').filter(Boolean).sort().join(',');
+    if (got === wanted) return Number(m[3]);
+  }
+  return 0;
+}
+
+/** How many connections /metrics says were closed for this error code. */
+export function connectionErrors(httpUrl: string, code: string): Promise<number> {
+  return metricValue(httpUrl, 'openlive_connection_errors_total', { code });
+}
