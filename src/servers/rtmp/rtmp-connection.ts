@@ -42,6 +42,11 @@ export class RtmpConnection {
   /** When the connection opened (for the handshake sweep). */
   readonly openedAt: number;
   handshakeDone = false;
+  /**
+   * When it last stopped publishing or playing (undefined until it first does): the idle sweep counts
+   * from here, not from the open, so a long-lived connection may unpublish and publish again.
+   */
+  lastActiveAt: number | undefined;
   private readonly session: ServerSession;
   private readonly log: Log;
   private app = '';
@@ -174,6 +179,7 @@ export class RtmpConnection {
       case 'stop-play':
         this.players.get(event.streamId)?.close();
         this.players.delete(event.streamId);
+        this.lastActiveAt = this.deps.now();
         break;
       case 'ignored':
         this.log.debug({ what: event.what }, 'ignored RTMP message');
@@ -298,6 +304,7 @@ export class RtmpConnection {
     const publishing = this.publishing;
     if (!publishing) return;
     this.publishing = undefined;
+    this.lastActiveAt = this.deps.now();
     void publishing.session.end(breakCode, reason);
     this.deps.publishers.remove(publishing.session);
   }

@@ -86,8 +86,9 @@ export class RtmpServer {
         conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`));
       } else if (lastMediaAt !== undefined && idleTimeoutMs > 0 && now - lastMediaAt > idleTimeoutMs) {
         conn.dropIdle(idleTimeoutMs);
-      } else if (conn.idle && idleTimeoutMs > 0 && now - conn.openedAt > handshakeTimeoutMs + idleTimeoutMs) {
-        conn.close(new LiveError('RTMP_IDLE_TIMEOUT', 'connected but neither published nor played'));
+      } else if (conn.idle && idleTimeoutMs > 0 && now - (conn.lastActiveAt ?? conn.openedAt + handshakeTimeoutMs) > idleTimeoutMs) {
+        const what = conn.lastActiveAt === undefined ? 'connected but neither published nor played' : 'stopped publishing and playing';
+        conn.close(new LiveError('RTMP_IDLE_TIMEOUT', `${what}; idle for ${idleTimeoutMs} ms`));
       } else if (ping) {
         conn.ping();
       }
