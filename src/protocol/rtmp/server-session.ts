@@ -222,6 +222,15 @@ export class ServerSession {
     this.#commands.state = 'closed';
   }
 
+  /**
+   * Whether a publish or play on this stream still awaits the caller's decision; false once the client
+   * deleted the stream, e.g. with a deleteStream in the same read as the publish (a quick start/stop).
+   */
+  awaitsDecision(streamId: number): boolean {
+    const role = this.#commands.streams.get(streamId)?.role;
+    return role === 'publish-pending' || role === 'play-pending';
+  }
+
   /** Accepts a pending publish: StreamBegin, then onStatus NetStream.Publish.Start. */
   acceptPublish(streamId: number): void {
     const slot = this.#commands.pending(streamId, 'publish-pending');

@@ -200,6 +200,8 @@ export class RtmpConnection {
     const decision = await this.deps.access.checkPublish(req);
     if (this.closed) return;
     if (!decision.allowed) return this.rejectPublish(event.streamId, decision);
+    // Deleted while we decided: claiming now would hold the stream for a publisher that left.
+    if (!this.session.awaitsDecision(event.streamId)) return;
     if (this.publishing) {
       return this.rejectPublish(event.streamId, new LiveError('RTMP_STATE', 'this connection already publishes a stream'));
     }
@@ -273,6 +275,8 @@ export class RtmpConnection {
     });
     if (this.closed) return;
     if (!decision.allowed) return this.rejectPlay(event.streamId, new LiveError(decision.code, decision.reason));
+    // Deleted while we decided: a subscriber now would feed media to a stream the client forgot.
+    if (!this.session.awaitsDecision(event.streamId)) return;
     const key = streamKey(this.app, event.name);
     const sink = new RtmpPlayerSink(
       this.socket,
