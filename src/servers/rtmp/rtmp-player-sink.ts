@@ -1,8 +1,26 @@
 /** The hub's view of an RTMP player: shared chunk bytes go straight to the socket, statuses via the session. */
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { LiveError } from '../../errors.ts';
 import type { SubscriberSink } from '../../hub/subscriber-sink.ts';
 import type { ServerSession } from '../../protocol/rtmp/server-session.ts';
+
+/** The message stream id the hub's shared RTMP chunks carry (default-encoders.ts). */
+const SharedStreamId = 1;
+
+/**
+ * A copy of one shared message (a fmt 0 chunk first, RTMP 1.0 §5.3.1.2.1) with another message stream
+ * id: a player that plays on a second created stream (after deleteStream, or two plays on one
+ * connection) must see its media on that stream, and strict clients drop the rest. Costs one copy
+ * per message for such players only; first plays are on stream 1 and share the hub's bytes.
+ */
+function withMessageStreamId(chunks: Buffer, streamId: number): Buffer {
+  const csidBits = chunks[0]! & 0x3f;
+  const basic = csidBits === 0 ? 2 : csidBits === 1 ? 3 : 1;
+  const copy = Buffer.from(chunks);
+  copy.writeUInt32LE(streamId, basic + 7);
+  return copy;
+}
 
 /** Writes one player's merged media to its socket and tells it when the publisher comes and goes. */
 export class RtmpPlayerSink implements SubscriberSink {
@@ -36,6 +54,7 @@ export class RtmpPlayerSink implements SubscriberSink {
   /** One merged write: cork only when there is more than one buffer (fanout-measurements.md). */
   write(buffers: Buffer[]): void {
     if (this.socket.destroyed) return;
+    if (this.streamId !== SharedStreamId) buffers = buffers.map((b) => withMessageStreamId(b, this.streamId));
     if (buffers.length === 1) {
       this.socket.write(buffers[0]!);
       return;
