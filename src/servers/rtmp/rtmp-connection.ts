@@ -288,12 +288,13 @@ export class RtmpConnection {
     const subscriber = this.deps.hub.subscribe(key, sink);
     this.players.set(event.streamId, subscriber);
     // A player that arrives before the publisher waits a bounded time, then hears StreamNotFound.
-    const live = await subscriber.waitForPublisher(this.deps.playWaitMs);
-    if (!live && !this.closed && !subscriber.closed) {
+    // The wait runs beside the connection: its socket keeps being read (pings, deleteStream).
+    void subscriber.waitForPublisher(this.deps.playWaitMs).then((live) => {
+      if (live || this.closed || subscriber.closed) return;
       subscriber.close();
       this.players.delete(event.streamId);
       this.rejectPlay(event.streamId, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
-    }
+    });
   }
 
   private rejectPlay(streamId: number, err: LiveError): void {
