@@ -94,7 +94,7 @@ if (values.stall) {
         s = await runStall(spec, protocol, players, Number(values['stall-s']), opts);
       } catch (err) {
         const error = (err as Error).message;
-        s = { server: spec.label, protocol, players, rssBaselineMB: 0, samples: [], growthMB: 0, lateGrowthMB: 0, error };
+        s = { server: spec.label, protocol, players, rssBaselineMB: 0, samples: [], growthMB: 0, lateGrowthMB: 0, stream20sMB: 0, error };
       }
       stalls.push(s);
       console.log(`${spec.label} ${protocol} stalled x${players}: ${s.error ?? `RSS +${s.growthMB.toFixed(1)} MB`}`);

@@ -204,9 +204,11 @@ export async function runStall(
       samples.push({ t, rssMB: rssMB() });
     }
     const last = samples[samples.length - 1]?.rssMB ?? Number.NaN;
-    const half = samples.find((s) => s.t >= seconds / 2)?.rssMB ?? Number.NaN;
+    const before20s = samples.find((s) => s.t >= seconds - 20)?.rssMB ?? Number.NaN;
     const growthMB = last - (samples[0]?.rssMB ?? 0);
-    return { server: spec.label, protocol, players, rssBaselineMB, samples, growthMB, lateGrowthMB: last - half };
+    const stream20sMB = (o.media.kbps * 1000 * 20) / 8 / MB;
+    const lateGrowthMB = last - before20s;
+    return { server: spec.label, protocol, players, rssBaselineMB, samples, growthMB, lateGrowthMB, stream20sMB };
   } finally {
     await pool?.close();
     await live.close();
