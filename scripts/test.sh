@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
+# The HLS browser tests drive Debian's Chromium (playwright-core downloads no browser).
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
