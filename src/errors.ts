@@ -39,6 +39,7 @@ export const errorCodes = {
   AMF0_UNENCODABLE: 'input',
   FLV_INVALID: 'protocol',
   CODEC_CONFIG_INVALID: 'protocol',
+  TS_MUX_INPUT: 'protocol',
   // Hub
   STREAM_NOT_FOUND: 'not-found',
   STREAM_ALREADY_PUBLISHING: 'conflict',
