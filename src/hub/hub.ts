@@ -6,6 +6,7 @@ import { LiveError } from '../errors.ts';
 import { defaultEncoders } from './default-encoders.ts';
 import { newHubCounters, type HubContext, type HubCounters } from './hub-context.ts';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './hub-options.ts';
+import type { MediaTap, TapHandle } from './media-tap.ts';
 import type { PacketEncoders } from './packet.ts';
 import { Stream, type PublisherInfo } from './stream.ts';
 import { Subscriber } from './subscriber.ts';
@@ -36,6 +37,7 @@ export class Hub {
   readonly #counters: HubCounters = newHubCounters();
   readonly #scheduler: WriteScheduler;
   readonly #ctx: HubContext;
+  readonly #claimListeners = new Set<(stream: Stream) => void>();
   #closed = false;
 
   constructor(init: HubInit = {}) {
@@ -65,7 +67,34 @@ export class Hub {
       throw new LiveError('STREAM_ALREADY_PUBLISHING', `stream ${key} is already being published by ${holder.id}`);
     }
     stream.attachPublisher(publisher);
+    for (const listener of this.#claimListeners) {
+      try {
+        listener(stream);
+      } catch (err) {
+        this.options.logger.warn({ stream: key, err }, 'claim listener failed');
+      }
+    }
     return stream;
+  }
+
+  /**
+   * Calls `listener` synchronously at the end of every successful `claim()` (after waiting players
+   * and taps were started), e.g. to start an always-on HLS segmenter. Returns the unsubscribe.
+   */
+  onClaim(listener: (stream: Stream) => void): () => void {
+    this.#claimListeners.add(listener);
+    return () => this.#claimListeners.delete(listener);
+  }
+
+  /**
+   * Attaches a raw-message observer to `key` (media-tap.ts), creating the stream entry if no
+   * publisher has come yet; the entry stays while the tap does. The publisher never waits on it.
+   */
+  tap(key: string, tap: MediaTap): TapHandle {
+    this.#assertOpen();
+    const stream = this.#streamOf(key);
+    stream.attachTap(tap);
+    return { close: () => stream.detachTap(tap) };
   }
 
   /**
@@ -126,7 +155,9 @@ export class Hub {
     for (const stream of [...this.#streams.values()]) {
       for (const subscriber of stream.subscribers) subscriber.terminate();
       stream.unpublish();
+      stream.closeTaps();
     }
+    this.#claimListeners.clear();
     this.#streams.clear();
   }
 

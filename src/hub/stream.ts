@@ -2,9 +2,11 @@
  * One live stream (`app/name`, a key the caller builds; the hub never parses URLs): at most one
  * publisher, the cached metadata and sequence headers, the GOP cache, and its subscribers.
  */
+import { toLiveError } from '../errors.ts';
 import { MediaType, type MediaMessage } from '../protocol/media.ts';
 import { GopCache } from './gop-cache.ts';
 import type { HubContext } from './hub-context.ts';
+import type { MediaTap } from './media-tap.ts';
 import { asMetadata } from './metadata.ts';
 import { Packet } from './packet.ts';
 import type { Subscriber } from './subscriber.ts';
@@ -50,6 +52,8 @@ export class Stream {
   #codecInfo: StreamCodecInfo = {};
   /** Copy-on-write: publish() iterates a snapshot while sink callbacks add or remove subscribers. */
   #subscribers: readonly Subscriber[] = [];
+  /** Copy-on-write like the subscribers: raw-message observers (HLS segmenter). */
+  #taps: readonly MediaTap[] = [];
   #bytesIn = 0;
   #messagesIn = 0;
 
@@ -154,6 +158,14 @@ export class Stream {
     counters.bytesIn += msg.payload.length;
     counters.messagesIn++;
     const packet = this.#cache(msg);
+    const taps = this.#taps;
+    for (let i = 0; i < taps.length; i++) {
+      try {
+        taps[i]!.media(packet.message);
+      } catch (err) {
+        this.#dropTap(taps[i]!, err);
+      }
+    }
     const subscribers = this.#subscribers;
     if (subscribers.length === 0) return true;
     const now = this.#ctx.options.now();
@@ -169,6 +181,7 @@ export class Stream {
     this.#ctx.counters.publishers--;
     this.#clearCaches();
     for (const subscriber of this.#subscribers) subscriber.end();
+    for (const tap of this.#taps) this.#tapCall(tap, () => tap.publisherEnded());
     this.#checkIdle();
   }
 
@@ -178,6 +191,36 @@ export class Stream {
     this.#publishedAt = this.#ctx.options.now();
     this.#ctx.counters.publishers++;
     for (const subscriber of this.#subscribers) subscriber.start();
+    for (const tap of this.#taps) this.#tapCall(tap, () => tap.publisherStarted(this));
+  }
+
+  /**
+   * @internal Hub.tap(): adds the tap; on a live stream it gets `publisherStarted()` and the cached
+   * metadata, sequence headers and GOP at once, as a joining player would.
+   */
+  attachTap(tap: MediaTap): void {
+    this.#taps = [...this.#taps, tap];
+    if (!this.#publisher) return;
+    if (!this.#tapCall(tap, () => tap.publisherStarted(this))) return;
+    const replay = [this.#metadata, this.#videoHeader, this.#audioHeader, ...this.#gop.packets];
+    for (const packet of replay) {
+      if (packet && !this.#tapCall(tap, () => tap.media(packet.message))) return;
+    }
+  }
+
+  /** @internal TapHandle.close(): forgets the tap; an unused stream leaves the hub. */
+  detachTap(tap: MediaTap): void {
+    const i = this.#taps.indexOf(tap);
+    if (i < 0) return;
+    this.#taps = this.#taps.toSpliced(i, 1);
+    this.#checkIdle();
+  }
+
+  /** @internal Hub.close(): tells every tap the hub is gone and forgets them. */
+  closeTaps(): void {
+    const taps = this.#taps;
+    this.#taps = [];
+    for (const tap of taps) tap.close?.();
   }
 
   /** @internal Hub.subscribe(): adds the subscriber; a live stream starts it at once. */
@@ -219,8 +262,30 @@ export class Stream {
     this.#gop.clear();
   }
 
+  /** Runs one tap callback; a tap that throws is dropped so it cannot break the publisher. */
+  #tapCall(tap: MediaTap, call: () => void): boolean {
+    try {
+      call();
+      return true;
+    } catch (err) {
+      this.#dropTap(tap, err);
+      return false;
+    }
+  }
+
+  #dropTap(tap: MediaTap, err: unknown): void {
+    const reason = toLiveError(err);
+    this.#ctx.options.logger.warn({ stream: this.key, err: reason }, 'media tap failed; dropped');
+    this.detachTap(tap);
+    try {
+      tap.close?.(reason);
+    } catch {
+      // A tap that throws again while being dropped has nothing more to tell.
+    }
+  }
+
   #checkIdle(): void {
-    if (!this.#publisher && this.#subscribers.length === 0) this.#ctx.streamIdle(this);
+    if (!this.#publisher && this.#subscribers.length === 0 && this.#taps.length === 0) this.#ctx.streamIdle(this);
   }
 }
 

@@ -1,0 +1,33 @@
+/**
+ * A synchronous observer of one stream's raw media messages, for consumers that repackage media
+ * themselves (the HLS segmenter, a recorder) instead of reading a shared RTMP or FLV encoding.
+ */
+import type { LiveError } from '../errors.ts';
+import type { MediaMessage } from '../protocol/media.ts';
+import type { Stream } from './stream.ts';
+
+/**
+ * What a tap receives, always synchronously inside the publisher's call, so it must not block or
+ * await: `publisherStarted()`, then every message in publish order, then `publisherEnded()`, for
+ * each publisher in turn. A tap attached to a live stream first gets `publisherStarted()` and a
+ * replay of the cached metadata, sequence headers and GOP, so it can start on a keyframe at once.
+ */
+export interface MediaTap {
+  /** A publisher claimed the stream (or held it when the tap was attached). */
+  publisherStarted(stream: Stream): void;
+  /** One message as published; script data arrives as plain `onMetaData` (hub/metadata.ts). */
+  media(msg: MediaMessage): void;
+  /** The publisher left; every message it sent has been delivered. */
+  publisherEnded(): void;
+  /**
+   * The hub dropped the tap: a callback threw (the error, wrapped with `toLiveError`), or the hub
+   * closed (no reason). Not called for the owner's own `TapHandle.close()`.
+   */
+  close?(reason?: LiveError): void;
+}
+
+/** The owner's handle on an attached tap. */
+export interface TapHandle {
+  /** Detaches the tap; a stream with no publisher, subscriber or tap leaves the hub. Idempotent. */
+  close(): void;
+}
