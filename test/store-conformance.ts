@@ -225,6 +225,23 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
       assert.equal(await store.getSetting('bootstrap'), 'done twice');
     });
 
+    test('credentials round-trip, list oldest first, record their last use and delete once', async () => {
+      const a = { secretId: 'AKIDa', sealedKey: 'v1.sealed-a', description: 'first start', createdAt: t0 + 1, lastUsedAt: null };
+      const b = { secretId: 'AKIDb', sealedKey: 'v1.sealed-b', description: '', createdAt: t0, lastUsedAt: null };
+      await store.addCredential(a);
+      await store.addCredential(b);
+      await assert.rejects(store.addCredential({ ...a, sealedKey: 'other' }), { code: 'STORE_FAILED' });
+      assert.deepEqual(await store.getCredential('AKIDa'), a);
+      assert.equal(await store.getCredential('AKIDc'), undefined);
+      assert.deepEqual((await store.listCredentials()).map((c) => c.secretId), ['AKIDb', 'AKIDa']);
+      await store.touchCredential('AKIDa', t0 + 5);
+      await store.touchCredential('AKIDc', t0 + 5);
+      assert.equal((await store.getCredential('AKIDa'))?.lastUsedAt, t0 + 5);
+      assert.equal(await store.deleteCredential('AKIDa'), true);
+      assert.equal(await store.deleteCredential('AKIDa'), false);
+      assert.deepEqual(await store.listCredentials(), [b]);
+    });
+
     test('close is idempotent and later calls fail with STORE_FAILED', async () => {
       await store.close();
       await store.close();

@@ -20,6 +20,7 @@ import {
   type RecordQuery,
   type RejectedAttempt,
   type Store,
+  type StoredCredential,
 } from './store.ts';
 
 /** A Store that forgets everything when the process ends. */
@@ -29,6 +30,7 @@ export class MemoryStore implements Store {
   private readonly records = new Map<number, PublishRecord>();
   private readonly attempts: RejectedAttempt[] = [];
   private readonly settings = new Map<string, string>();
+  private readonly credentials = new Map<string, StoredCredential>();
   private nextRecordId = 1;
   private nextAttemptId = 1;
   private closed = false;
@@ -179,6 +181,34 @@ export class MemoryStore implements Store {
     n += this.attempts.length - kept.length;
     this.attempts.splice(0, this.attempts.length, ...kept);
     return n;
+  }
+
+  async addCredential(c: StoredCredential): Promise<void> {
+    this.check();
+    if (this.credentials.has(c.secretId)) throw new LiveError('STORE_FAILED', `credential ${c.secretId} already exists`);
+    this.credentials.set(c.secretId, { ...c });
+  }
+
+  async getCredential(secretId: string): Promise<StoredCredential | undefined> {
+    this.check();
+    const c = this.credentials.get(secretId);
+    return c && { ...c };
+  }
+
+  async listCredentials(): Promise<StoredCredential[]> {
+    this.check();
+    return [...this.credentials.values()].sort((a, b) => a.createdAt - b.createdAt || compare(a.secretId, b.secretId)).map((c) => ({ ...c }));
+  }
+
+  async touchCredential(secretId: string, at: number): Promise<void> {
+    this.check();
+    const c = this.credentials.get(secretId);
+    if (c) this.credentials.set(secretId, { ...c, lastUsedAt: at });
+  }
+
+  async deleteCredential(secretId: string): Promise<boolean> {
+    this.check();
+    return this.credentials.delete(secretId);
   }
 
   async getSetting(key: string): Promise<string | undefined> {

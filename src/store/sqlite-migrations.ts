@@ -79,6 +79,19 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Cloud API credentials: the SecretKey only sealed with <dataDir>/secret.key (control/credentials.ts).
+    version: 2,
+    sql: `
+      CREATE TABLE api_credentials (
+        secret_id TEXT PRIMARY KEY,
+        sealed_key TEXT NOT NULL,
+        description TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

@@ -27,6 +27,7 @@ import {
   type RecordQuery,
   type RejectedAttempt,
   type Store,
+  type StoredCredential,
 } from './store.ts';
 
 /** How the SQLite store opens its file. */
@@ -205,6 +206,39 @@ export class SqliteStore implements Store {
     });
   }
 
+  addCredential(c: StoredCredential): Promise<void> {
+    return this.run(() => {
+      this.sql('INSERT INTO api_credentials (secret_id, sealed_key, description, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)').run(
+        c.secretId,
+        c.sealedKey,
+        c.description,
+        c.createdAt,
+        c.lastUsedAt,
+      );
+    });
+  }
+
+  getCredential(secretId: string): Promise<StoredCredential | undefined> {
+    return this.run(() => {
+      const row = this.sql('SELECT * FROM api_credentials WHERE secret_id = ?').get(secretId) as Row | undefined;
+      return row ? credentialFromRow(row) : undefined;
+    });
+  }
+
+  listCredentials(): Promise<StoredCredential[]> {
+    return this.run(() => (this.sql('SELECT * FROM api_credentials ORDER BY created_at, secret_id').all() as Row[]).map(credentialFromRow));
+  }
+
+  touchCredential(secretId: string, at: number): Promise<void> {
+    return this.run(() => {
+      this.sql('UPDATE api_credentials SET last_used_at = ? WHERE secret_id = ?').run(at, secretId);
+    });
+  }
+
+  deleteCredential(secretId: string): Promise<boolean> {
+    return this.run(() => this.sql('DELETE FROM api_credentials WHERE secret_id = ?').run(secretId).changes > 0);
+  }
+
   getSetting(key: string): Promise<string | undefined> {
     return this.run(() => {
       const row = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
@@ -319,6 +353,16 @@ function domainValues(d: Domain): SQLInputValue[] {
     a.algorithm,
     d.replacePublisher ? 1 : 0,
   ];
+}
+
+function credentialFromRow(r: Row): StoredCredential {
+  return {
+    secretId: String(r.secret_id),
+    sealedKey: String(r.sealed_key),
+    description: String(r.description),
+    createdAt: Number(r.created_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+  };
 }
 
 function definedOnly<T extends object>(patch: T): Partial<T> {

@@ -117,6 +117,17 @@ export interface RejectedAttempt extends NewRejectedAttempt {
   readonly id: number;
 }
 
+/** A Cloud API credential as stored: the SecretKey only sealed with the data key (control/credentials.ts). */
+export interface StoredCredential {
+  /** Tencent-style `AKID...`. */
+  readonly secretId: string;
+  /** The SecretKey encrypted with AES-256-GCM under `<dataDir>/secret.key`, never the key itself. */
+  readonly sealedKey: string;
+  readonly description: string;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+}
+
 /** Paging of every list method; `limit` is capped at maxPageSize. */
 export interface PageOptions {
   readonly limit?: number;
@@ -205,6 +216,16 @@ export interface Store {
   listRejectedAttempts(query?: RecordQuery): Promise<Page<RejectedAttempt>>;
   /** Deletes ended publish records and rejected attempts older than `before`; returns how many. */
   pruneRecords(before: number): Promise<number>;
+
+  /** Adds a Cloud API credential; a taken SecretId fails with STORE_FAILED. */
+  addCredential(credential: StoredCredential): Promise<void>;
+  getCredential(secretId: string): Promise<StoredCredential | undefined>;
+  /** Every credential, oldest first. */
+  listCredentials(): Promise<StoredCredential[]>;
+  /** Records a use of the credential; unknown ids are ignored. */
+  touchCredential(secretId: string, at: number): Promise<void>;
+  /** Deletes a credential; false if it did not exist. */
+  deleteCredential(secretId: string): Promise<boolean>;
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
