@@ -66,6 +66,8 @@ export const errorCodes = {
   STREAM_NOT_LIVE: 'not-found',
   CNAME_LOOKUP_FAILED: 'timeout',
   STORE_SCHEMA_NEWER: 'internal',
+  CREDENTIAL_NOT_FOUND: 'not-found',
+  CREDENTIAL_UNREADABLE: 'internal',
   STORE_FAILED: 'internal',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
