@@ -202,6 +202,42 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
       assert.deepEqual((await store.listRejectedAttempts({ before: t0 + 1 })).items.map((r) => r.stream), ['demo']);
     });
 
+    test('record lists match stream names by substring, list oldest first on request, and keep sessions live in a window', async () => {
+      const base = { domain: 'd.example.com', app: 'live', clientIp: '1.2.3.4' };
+      const ids: number[] = [];
+      for (const [i, stream] of ['cam-1', 'CAM-2', 'desk', 'cam-3'].entries()) {
+        ids.push(await store.addPublishRecord({ ...base, stream, startedAt: t0 + i * 1000 }));
+      }
+      await store.endPublishRecord(ids[0]!, end({ endedAt: t0 + 500 }));
+      await store.endPublishRecord(ids[1]!, end({ endedAt: t0 + 5000 }));
+      const names = async (q: Parameters<Store['listPublishRecords']>[0]) => (await store.listPublishRecords(q)).items.map((r) => r.stream);
+      assert.deepEqual(await names({ streamContains: 'cam' }), ['cam-3', 'cam-1'], 'case-sensitive substring');
+      assert.deepEqual(await names({ streamContains: '%' }), [], 'no LIKE wildcards');
+      assert.deepEqual(await names({ ascending: true }), ['cam-1', 'CAM-2', 'desk', 'cam-3']);
+      assert.deepEqual(await names({ ascending: true, limit: 2, offset: 1 }), ['CAM-2', 'desk']);
+      // Live at or after t0 + 1000: cam-1 ended before, CAM-2 ended after, the others are open.
+      assert.deepEqual(await names({ endedSince: t0 + 1000 }), ['cam-3', 'desk', 'CAM-2']);
+      assert.equal((await store.listPublishRecords({ endedSince: t0 + 1000, before: t0 + 2000 })).total, 1);
+    });
+
+    test('rejected attempts filter by action and substring, list oldest first, and summarize by code', async () => {
+      await store.addRejectedAttempt(attempt({ at: t0, stream: 'cam-1', reason: '18/503: first' }));
+      await store.addRejectedAttempt(attempt({ at: t0 + 2, stream: 'cam-2', reason: '18/503: second' }));
+      await store.addRejectedAttempt(attempt({ at: t0 + 2, stream: 'cam-2', reason: '18/503: third' }));
+      await store.addRejectedAttempt(attempt({ at: t0 + 1, stream: 'desk', breakCode: '18/501', code: 'TXTIME_EXPIRED', reason: '18/501: late' }));
+      await store.addRejectedAttempt(attempt({ at: t0 + 3, action: 'play', stream: 'cam-1', breakCode: '18/301', code: 'DOMAIN_UNKNOWN' }));
+      const publishes = await store.listRejectedAttempts({ action: 'publish', ascending: true });
+      assert.deepEqual(publishes.items.map((a) => a.at - t0), [0, 1, 2, 2]);
+      assert.equal(publishes.total, 4);
+      assert.deepEqual((await store.listRejectedAttempts({ streamContains: 'cam' })).items.map((a) => a.action), ['play', 'publish', 'publish', 'publish']);
+      assert.deepEqual(await store.summarizeRejectedAttempts({ action: 'publish' }), [
+        { breakCode: '18/503', code: 'SIGNATURE_INVALID', count: 3, firstAt: t0, lastAt: t0 + 2, lastReason: '18/503: third' },
+        { breakCode: '18/501', code: 'TXTIME_EXPIRED', count: 1, firstAt: t0 + 1, lastAt: t0 + 1, lastReason: '18/501: late' },
+      ]);
+      assert.deepEqual((await store.summarizeRejectedAttempts({ streamContains: 'desk' })).map((g) => g.count), [1]);
+      assert.deepEqual(await store.summarizeRejectedAttempts({ since: t0 + 10 }), []);
+    });
+
     test('pruneRecords removes old ended records and attempts, never open ones', async () => {
       const base = { domain: 'd.example.com', app: 'live', clientIp: '1.2.3.4' };
       const old = await store.addPublishRecord({ ...base, stream: 'old', startedAt: t0 - 10_000 });

@@ -19,6 +19,8 @@ import {
   type PublishRecordQuery,
   type RecordQuery,
   type RejectedAttempt,
+  type RejectedAttemptGroup,
+  type RejectedAttemptQuery,
   type Store,
   type StoredCredential,
 } from './store.ts';
@@ -154,7 +156,8 @@ export class MemoryStore implements Store {
     const all = [...this.records.values()]
       .filter((r) => matches(r, r.startedAt, q))
       .filter((r) => q.open === undefined || (r.endedAt === null) === q.open)
-      .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id);
+      .filter((r) => q.endedSince === undefined || r.endedAt === null || r.endedAt >= q.endedSince)
+      .sort((a, b) => (b.startedAt - a.startedAt || b.id - a.id) * (q.ascending ? -1 : 1));
     return paged(all, q);
   }
 
@@ -165,10 +168,34 @@ export class MemoryStore implements Store {
     return id;
   }
 
-  async listRejectedAttempts(q: RecordQuery = {}): Promise<Page<RejectedAttempt>> {
+  async listRejectedAttempts(q: RejectedAttemptQuery = {}): Promise<Page<RejectedAttempt>> {
     this.check();
-    const all = this.attempts.filter((a) => matches(a, a.at, q)).sort((a, b) => b.at - a.at || b.id - a.id);
+    const all = this.matchingAttempts(q).sort((a, b) => (b.at - a.at || b.id - a.id) * (q.ascending ? -1 : 1));
     return paged(all, q);
+  }
+
+  async summarizeRejectedAttempts(q: RejectedAttemptQuery = {}): Promise<RejectedAttemptGroup[]> {
+    this.check();
+    const groups = new Map<string, RejectedAttemptGroup>();
+    for (const a of this.matchingAttempts(q).sort((x, y) => x.at - y.at || x.id - y.id)) {
+      const key = JSON.stringify([a.breakCode, a.code]);
+      const g = groups.get(key);
+      groups.set(key, {
+        breakCode: a.breakCode,
+        code: a.code,
+        count: (g?.count ?? 0) + 1,
+        firstAt: g?.firstAt ?? a.at,
+        lastAt: a.at,
+        lastReason: a.reason,
+      });
+    }
+    return [...groups.values()].sort(
+      (a, b) => b.count - a.count || b.lastAt - a.lastAt || compare(a.breakCode, b.breakCode) || compare(a.code, b.code),
+    );
+  }
+
+  private matchingAttempts(q: RejectedAttemptQuery): RejectedAttempt[] {
+    return this.attempts.filter((a) => matches(a, a.at, q) && (q.action === undefined || a.action === q.action));
   }
 
   async pruneRecords(before: number): Promise<number> {
@@ -261,6 +288,7 @@ function matches(r: { domain: string; app: string; stream: string; clientIp: str
     (q.domain === undefined || r.domain === q.domain) &&
     (q.app === undefined || r.app === q.app) &&
     (q.stream === undefined || r.stream === q.stream) &&
+    (q.streamContains === undefined || r.stream.includes(q.streamContains)) &&
     (q.clientIp === undefined || r.clientIp === q.clientIp) &&
     (q.since === undefined || time >= q.since) &&
     (q.before === undefined || time < q.before)

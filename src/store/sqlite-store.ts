@@ -26,6 +26,8 @@ import {
   type PublishRecordQuery,
   type RecordQuery,
   type RejectedAttempt,
+  type RejectedAttemptGroup,
+  type RejectedAttemptQuery,
   type Store,
   type StoredCredential,
 } from './store.ts';
@@ -180,7 +182,9 @@ export class SqliteStore implements Store {
     return this.run(() => {
       const where = recordWhere(query, 'started_at');
       if (query.open !== undefined) where.add(query.open ? 'ended_at IS NULL' : 'ended_at IS NOT NULL');
-      return this.page('publish_records', where, 'started_at DESC, id DESC', query, publishRecordFromRow);
+      if (query.endedSince !== undefined) where.add('(ended_at IS NULL OR ended_at >= ?)', query.endedSince);
+      const order = query.ascending ? 'started_at, id' : 'started_at DESC, id DESC';
+      return this.page('publish_records', where, order, query, publishRecordFromRow);
     });
   }
 
@@ -194,8 +198,31 @@ export class SqliteStore implements Store {
     });
   }
 
-  listRejectedAttempts(query: RecordQuery = {}): Promise<Page<RejectedAttempt>> {
-    return this.run(() => this.page('rejected_attempts', recordWhere(query, 'at'), 'at DESC, id DESC', query, rejectedFromRow));
+  listRejectedAttempts(query: RejectedAttemptQuery = {}): Promise<Page<RejectedAttempt>> {
+    const order = query.ascending ? 'at, id' : 'at DESC, id DESC';
+    return this.run(() => this.page('rejected_attempts', attemptWhere(query), order, query, rejectedFromRow));
+  }
+
+  summarizeRejectedAttempts(query: RejectedAttemptQuery = {}): Promise<RejectedAttemptGroup[]> {
+    return this.run(() => {
+      const where = attemptWhere(query);
+      // One row per group: the latest attempt (for its reason) with the group's count and time span.
+      const rows = this.sql(
+        `SELECT break_code, code, n, first_at, last_at, reason FROM (
+           SELECT break_code, code, reason, count(*) OVER g AS n, min(at) OVER g AS first_at, max(at) OVER g AS last_at,
+             row_number() OVER (PARTITION BY break_code, code ORDER BY at DESC, id DESC) AS latest
+           FROM rejected_attempts${where.sql()} WINDOW g AS (PARTITION BY break_code, code))
+         WHERE latest = 1 ORDER BY n DESC, last_at DESC, break_code, code`,
+      ).all(...where.params) as Row[];
+      return rows.map((r) => ({
+        breakCode: String(r.break_code),
+        code: String(r.code),
+        count: Number(r.n),
+        firstAt: Number(r.first_at),
+        lastAt: Number(r.last_at),
+        lastReason: String(r.reason),
+      }));
+    });
   }
 
   pruneRecords(before: number): Promise<number> {
@@ -332,9 +359,17 @@ function recordWhere(query: RecordQuery, timeColumn: string): Where {
   if (query.domain !== undefined) where.add('domain = ?', query.domain);
   if (query.app !== undefined) where.add('app = ?', query.app);
   if (query.stream !== undefined) where.add('stream = ?', query.stream);
+  // instr, not LIKE: no wildcards to escape, and case-sensitive like the memory store.
+  if (query.streamContains !== undefined) where.add('instr(stream, ?) > 0', query.streamContains);
   if (query.clientIp !== undefined) where.add('client_ip = ?', query.clientIp);
   if (query.since !== undefined) where.add(`${timeColumn} >= ?`, query.since);
   if (query.before !== undefined) where.add(`${timeColumn} < ?`, query.before);
+  return where;
+}
+
+function attemptWhere(query: RejectedAttemptQuery): Where {
+  const where = recordWhere(query, 'at');
+  if (query.action !== undefined) where.add('action = ?', query.action);
   return where;
 }
 

@@ -163,11 +163,33 @@ export interface RecordQuery extends PageOptions {
   readonly clientIp?: string;
   readonly since?: number;
   readonly before?: number;
+  /** Keeps streams whose name contains this text, case-sensitively (Tencent's fuzzy StreamName). */
+  readonly streamContains?: string;
+  /** Oldest first instead of newest first (Tencent IsAsc). */
+  readonly ascending?: boolean;
 }
 
 /** Filters of listPublishRecords: `open` keeps only records without an end. */
 export interface PublishRecordQuery extends RecordQuery {
   readonly open?: boolean;
+  /** Keeps sessions still live at or after this time: ended then or later, or not ended. */
+  readonly endedSince?: number;
+}
+
+/** Filters of listRejectedAttempts and summarizeRejectedAttempts. */
+export interface RejectedAttemptQuery extends RecordQuery {
+  readonly action?: 'publish' | 'play';
+}
+
+/** The rejected attempts of one break code and error code (a summary row). */
+export interface RejectedAttemptGroup {
+  readonly breakCode: string;
+  readonly code: string;
+  readonly count: number;
+  readonly firstAt: number;
+  readonly lastAt: number;
+  /** The reason of the latest attempt of the group. */
+  readonly lastReason: string;
 }
 
 /** The default page size of list methods. */
@@ -213,7 +235,9 @@ export interface Store {
   listPublishRecords(query?: PublishRecordQuery): Promise<Page<PublishRecord>>;
 
   addRejectedAttempt(attempt: NewRejectedAttempt): Promise<number>;
-  listRejectedAttempts(query?: RecordQuery): Promise<Page<RejectedAttempt>>;
+  listRejectedAttempts(query?: RejectedAttemptQuery): Promise<Page<RejectedAttempt>>;
+  /** Matching attempts grouped by break code and error code, most frequent first (paging and order ignored). */
+  summarizeRejectedAttempts(query?: RejectedAttemptQuery): Promise<RejectedAttemptGroup[]>;
   /** Deletes ended publish records and rejected attempts older than `before`; returns how many. */
   pruneRecords(before: number): Promise<number>;
 
