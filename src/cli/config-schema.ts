@@ -43,6 +43,17 @@ export const configSchema = z.strictObject({
       playWaitMs: ms.default(5_000),
     })
     .prefault({}),
+  api: z
+    .strictObject({
+      /** The admin listener (Cloud API and console); every API call is TC3-signed, so it may face the network. */
+      host: z.string().default('0.0.0.0'),
+      port: port.default(8081),
+      /** Requests per second per SecretId (burst the same); more get RequestLimitExceeded; 0 = no limit. */
+      rateLimitPerSecond: z.coerce.number().int().min(0).default(20),
+      /** The built web console served under /console/; empty = the console/dist of this installation. */
+      consoleDir: z.string().default(''),
+    })
+    .prefault({}),
   domains: z
     .strictObject({
       /** Strict: pushes to bare IPs (18/300) and unknown hosts (18/301) are refused instead of served by the default domains. */
