@@ -5,7 +5,7 @@
 //                        [--warmup-s 3] [--merge-window-ms 0,50] [--stall] [--stall-s 60] [--stall-players 20]
 //                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session] [--cpu-prof]
 //                        [--openlive-node-args='--import /abs/patch.mjs']
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -138,12 +138,10 @@ function summary(r: RowResult): string {
 }
 
 function machine(): Record<string, string | number> {
+  // nginx -v prints on stderr, ffmpeg -version on stdout.
   const version = (cmd: string, args: string[]): string => {
-    try {
-      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0] ?? '';
-    } catch (err) {
-      return String((err as { stderr?: string }).stderr ?? '').trim().split('\n')[0] ?? 'unknown';
-    }
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0] ?? 'unknown';
   };
   const nmsPkg = `${benchDir}/node_modules/node-media-server/package.json`;
   let nms = 'not installed';
