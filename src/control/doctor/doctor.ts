@@ -1,0 +1,107 @@
+/**
+ * The publishing-failure troubleshooter: takes a push URL and walks Tencent's checklist in its order
+ * (tencent-css.md §6: domain and CNAME, network, txTime, txSecret, stream in use or forbidden), then
+ * lists the stream's last rejected attempts. Everything it touches is injected, so the CLI (outside
+ * the server) and the Cloud API (inside it) share the checks and tests need no network.
+ */
+import { maxPageSize, type RejectedAttempt, type Store } from '../../store/store.ts';
+import { checkCname, checkDomain, type DomainLookup } from './domain-checks.ts';
+import type { DoctorCheck } from './doctor-check.ts';
+import { portCheck, type ListenAddress } from './port-check.ts';
+import { parsePushUrl } from './push-target.ts';
+import type { ProbeRtmp } from './rtmp-probe.ts';
+import { forbiddenCheck, liveCheck, type PublisherLookup } from './stream-checks.ts';
+import { txSecretCheck } from './txsecret-check.ts';
+import { txTimeCheck } from './txtime-check.ts';
+
+/** What the doctor reads and asks. */
+export interface DoctorDeps {
+  readonly store: Store;
+  /** Usually control/domains.ts's Domains, configured with the DNS servers of `domains.dnsServers`. */
+  readonly domains: DomainLookup;
+  /** `domains.strict`: bare IPs and unknown hosts are refused instead of served by the default domain. */
+  readonly strict: boolean;
+  readonly listen: ListenAddress;
+  readonly probeRtmp: ProbeRtmp;
+  readonly publisher: PublisherLookup;
+  /** A/AAAA addresses of a name without a CNAME (optional: without it, a missing CNAME is a failure). */
+  readonly resolveAddresses?: (host: string) => Promise<string[]>;
+  readonly now: () => number;
+}
+
+/** A rejected publish of the stream, as the report shows it (the query is left out: it was masked anyway). */
+export interface DoctorAttempt {
+  readonly at: number;
+  readonly clientIp: string;
+  readonly host: string;
+  readonly domain: string;
+  readonly breakCode: string;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** The troubleshooter's answer. */
+export interface DoctorReport {
+  /** The URL with txSecret masked. */
+  readonly url: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly app?: string;
+  readonly stream?: string;
+  /** The push domain that serves the URL, when one does. */
+  readonly domain?: string;
+  readonly checks: DoctorCheck[];
+  /** Newest first. */
+  readonly rejectedAttempts: DoctorAttempt[];
+  /** No check failed. */
+  readonly ok: boolean;
+  readonly checkedAt: number;
+}
+
+/** How many rejected attempts the report lists. */
+export const reportedAttempts = 10;
+
+/** Runs every check on `url`; never throws for a bad URL (the URL check says what is wrong). */
+export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<DoctorReport> {
+  const nowMs = deps.now();
+  const parsed = parsePushUrl(url);
+  if (!parsed.target) return { url: url.replace(/txSecret=[^&]*/g, 'txSecret=***'), checks: [parsed.check], rejectedAttempts: [], ok: false, checkedAt: nowMs };
+  const t = parsed.target;
+  const found = await checkDomain(t.host, deps.domains, deps.strict);
+  const domain = found.domain;
+  // The slow parts (DNS, the probe, the publisher lookup) run at once; the report keeps the checklist order.
+  const [cname, probe, publisher, forbidden, attempts, others] = await Promise.all([
+    checkCname(t.host, found, deps.domains, deps.resolveAddresses),
+    deps.probeRtmp(t.host, t.port, t.app),
+    deps.publisher(t.app, t.stream),
+    forbiddenCheck(deps.store, t.app, t.stream, domain, nowMs),
+    deps.store.listRejectedAttempts({ app: t.app, stream: t.stream, limit: 5 * reportedAttempts }),
+    deps.store.listDomains({ limit: maxPageSize }),
+  ]);
+  const checks: DoctorCheck[] = [
+    parsed.check,
+    found.check,
+    cname,
+    portCheck(t.host, t.port, probe, deps.listen),
+    txTimeCheck(t.txTime, domain, nowMs, t.stream),
+    txSecretCheck(t, domain, others.items),
+    liveCheck(t.app, t.stream, publisher, domain, nowMs),
+    forbidden,
+  ];
+  return {
+    url: t.url,
+    host: t.host,
+    port: t.port,
+    app: t.app,
+    stream: t.stream,
+    ...(domain && { domain: domain.name }),
+    checks,
+    rejectedAttempts: attempts.items.filter((a) => a.action === 'publish').slice(0, reportedAttempts).map(attemptOf),
+    ok: checks.every((c) => c.status !== 'fail'),
+    checkedAt: nowMs,
+  };
+}
+
+function attemptOf(a: RejectedAttempt): DoctorAttempt {
+  return { at: a.at, clientIp: a.clientIp, host: a.host, domain: a.domain, breakCode: a.breakCode, code: a.code, reason: a.reason };
+}
