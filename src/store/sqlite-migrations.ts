@@ -92,6 +92,57 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Event callbacks (store/callback-store.ts): templates, rules, the delivery queue and every attempt.
+    version: 3,
+    sql: `
+      CREATE TABLE callback_templates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        urls TEXT NOT NULL,
+        callback_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE callback_rules (
+        domain TEXT NOT NULL,
+        app TEXT NOT NULL,
+        template_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (domain, app)
+      ) STRICT;
+      CREATE TABLE callback_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_type INTEGER NOT NULL,
+        event_time INTEGER NOT NULL,
+        stream TEXT NOT NULL,
+        sequence TEXT NOT NULL,
+        url TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        next_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE callback_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id INTEGER NOT NULL,
+        event_type INTEGER NOT NULL,
+        event_time INTEGER NOT NULL,
+        stream TEXT NOT NULL,
+        url TEXT NOT NULL,
+        request TEXT NOT NULL,
+        response TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        result_code INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX callback_attempts_at ON callback_attempts (at);
+      CREATE INDEX callback_attempts_stream ON callback_attempts (stream, at);
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

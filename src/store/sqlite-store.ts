@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import { migrate } from './sqlite-migrations.ts';
+import { SqliteCallbackStore } from './sqlite-callback-store.ts';
 import { domainFromRow, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
 import {
   pageOf,
@@ -49,6 +50,7 @@ export function sqliteFileIn(dataDir: string): string {
 
 /** A Store backed by one SQLite file. */
 export class SqliteStore implements Store {
+  readonly callbacks: SqliteCallbackStore;
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
   private closed = false;
@@ -63,6 +65,7 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw storeError(err, `cannot open ${options.file}`);
     }
+    this.callbacks = new SqliteCallbackStore(this.db, () => this.closed);
   }
 
   addDomain(d: Domain): Promise<void> {

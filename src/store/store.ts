@@ -4,6 +4,7 @@
  * will implement it for clusters; test/store-conformance.ts holds both to the same behaviour.
  * Times are Unix milliseconds throughout.
  */
+import type { CallbackStore } from './callback-store.ts';
 
 /** A domain serves either pushes or plays, never both (Tencent: "one domain cannot be both"). */
 export type DomainType = 'push' | 'play';
@@ -206,6 +207,9 @@ export function pageOf(options: PageOptions): { limit: number; offset: number } 
 
 /** Persistent state of openlive; every method may throw LiveError STORE_FAILED. */
 export interface Store {
+  /** The event-callback tables: templates, rules, the delivery queue and attempts (store/callback-store.ts). */
+  readonly callbacks: CallbackStore;
+
   /** Adds a domain; throws DOMAIN_EXISTS if the name is taken. */
   addDomain(domain: Domain): Promise<void>;
   getDomain(name: string): Promise<Domain | undefined>;

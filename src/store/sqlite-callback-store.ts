@@ -1,0 +1,252 @@
+/**
+ * The callback tables of the SQLite store (migration 3): templates with their URLs as one JSON column
+ * (a new URL kind needs no migration), rules keyed by domain + app, the delivery queue and the attempts.
+ * It shares the store's connection; an attempt and its queue update commit in one transaction.
+ */
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { LiveError } from '../errors.ts';
+import { pageOf, type Page } from './store.ts';
+import {
+  cleanUrls,
+  type CallbackAttempt,
+  type CallbackAttemptOutcome,
+  type CallbackAttemptQuery,
+  type CallbackDelivery,
+  type CallbackRule,
+  type CallbackStore,
+  type CallbackTemplate,
+  type CallbackTemplatePatch,
+  type CallbackUrls,
+  type NewCallbackAttempt,
+  type NewCallbackDelivery,
+  type NewCallbackTemplate,
+} from './callback-store.ts';
+
+type Row = Record<string, unknown>;
+
+/** CallbackStore over the SQLite store's database. */
+export class SqliteCallbackStore implements CallbackStore {
+  private readonly db: DatabaseSync;
+  private readonly isClosed: () => boolean;
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync, isClosed: () => boolean) {
+    this.db = db;
+    this.isClosed = isClosed;
+  }
+
+  addCallbackTemplate(t: NewCallbackTemplate): Promise<number> {
+    return this.run(() => {
+      const result = this.sql(
+        `INSERT INTO callback_templates (name, description, urls, callback_key, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(t.name, t.description, JSON.stringify(cleanUrls(t.urls)), t.callbackKey, t.createdAt, t.createdAt);
+      return Number(result.lastInsertRowid);
+    });
+  }
+
+  getCallbackTemplate(id: number): Promise<CallbackTemplate | undefined> {
+    return this.run(() => this.template(id));
+  }
+
+  listCallbackTemplates(): Promise<CallbackTemplate[]> {
+    return this.run(() => (this.sql('SELECT * FROM callback_templates ORDER BY id').all() as Row[]).map(templateFromRow));
+  }
+
+  updateCallbackTemplate(id: number, patch: CallbackTemplatePatch): Promise<CallbackTemplate | undefined> {
+    return this.run(() => {
+      const old = this.template(id);
+      if (!old) return undefined;
+      const next: CallbackTemplate = {
+        ...old,
+        name: patch.name ?? old.name,
+        description: patch.description ?? old.description,
+        callbackKey: patch.callbackKey ?? old.callbackKey,
+        urls: cleanUrls({ ...old.urls, ...patch.urls }),
+        updatedAt: patch.updatedAt,
+      };
+      this.sql('UPDATE callback_templates SET name = ?, description = ?, urls = ?, callback_key = ?, updated_at = ? WHERE id = ?').run(
+        next.name,
+        next.description,
+        JSON.stringify(next.urls),
+        next.callbackKey,
+        next.updatedAt,
+        id,
+      );
+      return next;
+    });
+  }
+
+  deleteCallbackTemplate(id: number): Promise<boolean> {
+    return this.run(() => this.sql('DELETE FROM callback_templates WHERE id = ?').run(id).changes > 0);
+  }
+
+  setCallbackRule(r: CallbackRule): Promise<void> {
+    return this.run(() => {
+      this.sql(
+        `INSERT INTO callback_rules (domain, app, template_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (domain, app) DO UPDATE SET template_id = excluded.template_id, updated_at = excluded.updated_at`,
+      ).run(r.domain, r.app, r.templateId, r.createdAt, r.updatedAt);
+    });
+  }
+
+  getCallbackRule(domain: string, app: string): Promise<CallbackRule | undefined> {
+    return this.run(() => {
+      const row = this.sql('SELECT * FROM callback_rules WHERE domain = ? AND app = ?').get(domain, app) as Row | undefined;
+      return row ? ruleFromRow(row) : undefined;
+    });
+  }
+
+  listCallbackRules(): Promise<CallbackRule[]> {
+    return this.run(() => (this.sql('SELECT * FROM callback_rules ORDER BY domain, app').all() as Row[]).map(ruleFromRow));
+  }
+
+  deleteCallbackRule(domain: string, app: string): Promise<boolean> {
+    return this.run(() => this.sql('DELETE FROM callback_rules WHERE domain = ? AND app = ?').run(domain, app).changes > 0);
+  }
+
+  addCallbackDelivery(d: NewCallbackDelivery): Promise<number> {
+    return this.run(() => {
+      const result = this.sql(
+        `INSERT INTO callback_deliveries (event_type, event_time, stream, sequence, url, body, created_at, next_at, attempts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+      ).run(d.eventType, d.eventTime, d.stream, d.sequence, d.url, d.body, d.createdAt, d.nextAt);
+      return Number(result.lastInsertRowid);
+    });
+  }
+
+  listCallbackDeliveries(limit: number): Promise<CallbackDelivery[]> {
+    return this.run(() => (this.sql('SELECT * FROM callback_deliveries ORDER BY id LIMIT ?').all(limit) as Row[]).map(deliveryFromRow));
+  }
+
+  recordCallbackAttempt(a: NewCallbackAttempt, outcome: CallbackAttemptOutcome): Promise<number> {
+    return this.run(() => {
+      this.db.exec('BEGIN');
+      try {
+        const result = this.sql(
+          `INSERT INTO callback_attempts (delivery_id, event_type, event_time, stream, url, request, response, status,
+             result_code, at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(a.deliveryId, a.eventType, a.eventTime, a.stream, a.url, a.request, a.response, a.status, a.resultCode, a.at, a.durationMs);
+        if (outcome === 'done') this.sql('DELETE FROM callback_deliveries WHERE id = ?').run(a.deliveryId);
+        else this.sql('UPDATE callback_deliveries SET next_at = ?, attempts = ? WHERE id = ?').run(outcome.retryAt, outcome.attempts, a.deliveryId);
+        this.db.exec('COMMIT');
+        return Number(result.lastInsertRowid);
+      } catch (err) {
+        this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  listCallbackAttempts(query: CallbackAttemptQuery = {}): Promise<Page<CallbackAttempt>> {
+    return this.run(() => {
+      const clauses: string[] = [];
+      const params: SQLInputValue[] = [];
+      const add = (clause: string, value: SQLInputValue): void => {
+        clauses.push(clause);
+        params.push(value);
+      };
+      if (query.stream !== undefined) add('stream = ?', query.stream);
+      if (query.eventType !== undefined) add('event_type = ?', query.eventType);
+      if (query.delivered !== undefined) add(query.delivered ? 'result_code = ?' : 'result_code <> ?', 0);
+      if (query.since !== undefined) add('at >= ?', query.since);
+      if (query.before !== undefined) add('at < ?', query.before);
+      const where = clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '';
+      const { limit, offset } = pageOf(query);
+      const count = this.sql(`SELECT count(*) AS n FROM callback_attempts${where}`).get(...params) as { n: number };
+      const rows = this.sql(`SELECT * FROM callback_attempts${where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`).all(
+        ...params,
+        limit,
+        offset,
+      ) as Row[];
+      return { items: rows.map(attemptFromRow), total: count.n };
+    });
+  }
+
+  pruneCallbackAttempts(before: number): Promise<number> {
+    return this.run(() => Number(this.sql('DELETE FROM callback_attempts WHERE at < ?').run(before).changes));
+  }
+
+  private template(id: number): CallbackTemplate | undefined {
+    const row = this.sql('SELECT * FROM callback_templates WHERE id = ?').get(id) as Row | undefined;
+    return row ? templateFromRow(row) : undefined;
+  }
+
+  /** Runs a synchronous step as a promise, with errors mapped to STORE_FAILED as the store does. */
+  private run<T>(step: () => T): Promise<T> {
+    try {
+      if (this.isClosed()) throw new LiveError('STORE_FAILED', 'the store is closed');
+      return Promise.resolve(step());
+    } catch (err) {
+      if (err instanceof LiveError) return Promise.reject(err);
+      const message = err instanceof Error ? err.message : String(err);
+      return Promise.reject(new LiveError('STORE_FAILED', `database error: ${message}`, { cause: err }));
+    }
+  }
+
+  private sql(text: string): StatementSync {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+const str = (v: unknown): string => String(v ?? '');
+const num = (v: unknown): number => Number(v ?? 0);
+
+function templateFromRow(row: Row): CallbackTemplate {
+  return {
+    id: num(row.id),
+    name: str(row.name),
+    description: str(row.description),
+    urls: cleanUrls(JSON.parse(str(row.urls)) as CallbackUrls),
+    callbackKey: str(row.callback_key),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+function ruleFromRow(row: Row): CallbackRule {
+  return {
+    domain: str(row.domain),
+    app: str(row.app),
+    templateId: num(row.template_id),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+function deliveryFromRow(row: Row): CallbackDelivery {
+  return {
+    id: num(row.id),
+    eventType: num(row.event_type),
+    eventTime: num(row.event_time),
+    stream: str(row.stream),
+    sequence: str(row.sequence),
+    url: str(row.url),
+    body: str(row.body),
+    createdAt: num(row.created_at),
+    nextAt: num(row.next_at),
+    attempts: num(row.attempts),
+  };
+}
+
+function attemptFromRow(row: Row): CallbackAttempt {
+  return {
+    id: num(row.id),
+    deliveryId: num(row.delivery_id),
+    eventType: num(row.event_type),
+    eventTime: num(row.event_time),
+    stream: str(row.stream),
+    url: str(row.url),
+    request: str(row.request),
+    response: str(row.response),
+    status: num(row.status),
+    resultCode: num(row.result_code),
+    at: num(row.at),
+    durationMs: num(row.duration_ms),
+  };
+}
