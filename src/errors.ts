@@ -69,6 +69,13 @@ export const errorCodes = {
   CREDENTIAL_NOT_FOUND: 'not-found',
   CREDENTIAL_UNREADABLE: 'internal',
   STORE_FAILED: 'internal',
+  // Event callbacks (control/callbacks)
+  CALLBACK_TEMPLATE_INVALID: 'input',
+  CALLBACK_URL_INVALID: 'input',
+  CALLBACK_TEMPLATE_NOT_FOUND: 'not-found',
+  CALLBACK_TEMPLATE_IN_USE: 'conflict',
+  CALLBACK_TEMPLATE_LIMIT: 'limit',
+  CALLBACK_RULE_NOT_FOUND: 'not-found',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',
