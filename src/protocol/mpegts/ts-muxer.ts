@@ -49,8 +49,9 @@ export class TsMuxer {
   private video: VideoTrack | undefined;
   private audio: AudioTrack | undefined;
   private streams: PmtStream[] = [];
-  /** 31 so that the first stream list is version 0, as other muxers start. */
-  private pmtVersion = 31;
+  private pmtVersion = 0;
+  /** Whether a PMT with the current version went out; until then a new stream list can keep the version. */
+  private pmtWritten = false;
   private readonly clock = new TimestampUnwrapper();
   private readonly es = new EsPieces();
   private readonly adts = Buffer.alloc(ADTS_HEADER_SIZE);
@@ -176,8 +177,10 @@ export class TsMuxer {
     this.video = video;
     this.audio = audio;
     if (!changed) return;
-    // A different stream list is a new PMT version (ISO/IEC 13818-1 §2.4.4.9), so demuxers re-read it.
-    this.pmtVersion = (this.pmtVersion + 1) & 0x1f;
+    // A different stream list is a new PMT version (ISO/IEC 13818-1 §2.4.4.9), so demuxers re-read it;
+    // the video and audio headers at the start of a stream both land in version 0.
+    if (this.pmtWritten) this.pmtVersion = (this.pmtVersion + 1) & 0x1f;
+    this.pmtWritten = false;
     this.streams = [];
     if (video) this.streams.push({ streamType: video.streamType, pid: this.videoPid });
     if (audio) this.streams.push({ streamType: audio.streamType, pid: this.audioPid });
@@ -189,5 +192,6 @@ export class TsMuxer {
     const pcrPid = this.video ? this.videoPid : this.audio ? this.audioPid : undefined;
     writePmt(out, TS_PACKET_SIZE, this.pmtCc, this.pmtPid, pcrPid, this.streams, this.pmtVersion);
     this.pmtCc = (this.pmtCc + 1) & 0x0f;
+    this.pmtWritten = true;
   }
 }
