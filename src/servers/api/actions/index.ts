@@ -1,7 +1,31 @@
-/** Every Cloud API action the router serves; each group adds one line here. */
+/** Every Cloud API action the router serves; each group adds one import and one line to `groups`. */
 import type { ApiActions } from '../api-action.ts';
+import type { ApiDeps } from '../api-deps.ts';
+import { domainActions } from './domain-actions.ts';
+import { authKeyActions } from './auth-key-actions.ts';
 
-/** The action groups, merged; the deps type grows with the groups. */
-export function allActions(groups: readonly ApiActions[]): ApiActions {
-  return Object.assign({}, ...groups) as ApiActions;
+/** A group of actions built from the shared dependencies. */
+export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
+
+/** The registered groups. */
+export const groups: readonly ApiActionGroup[] = [
+  domainActions,
+  authKeyActions,
+];
+
+/** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
+export function mergeActions(built: readonly ApiActions[]): ApiActions {
+  const all: Record<string, ApiActions[string]> = {};
+  for (const group of built) {
+    for (const [name, handler] of Object.entries(group)) {
+      if (Object.hasOwn(all, name)) throw new Error(`Cloud API action ${name} is defined by two groups`);
+      all[name] = handler;
+    }
+  }
+  return all;
+}
+
+/** Every registered action. */
+export function allActions(deps: ApiDeps): ApiActions {
+  return mergeActions(groups.map((group) => group(deps)));
 }

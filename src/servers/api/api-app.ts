@@ -1,0 +1,138 @@
+/**
+ * The admin listener: the Tencent-compatible Cloud API (`POST /`, TC3-HMAC-SHA256, version
+ * 2018-08-01, tencent-css.md §3) and the web console's files under `/console/`. Every API answer is
+ * HTTP 200 with Tencent's envelope, because Tencent's SDKs read the error code only from there
+ * (tencent-sdk-notes.md: a non-200 status loses the code). Only service.ts calls listen.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { verifyTc3 } from '../../control/tc3.ts';
+import type { Credentials } from '../../control/credentials.ts';
+import { ApiError, type ApiActions, type ApiContext } from './api-action.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { apiErrorOf } from './api-errors.ts';
+import { allActions } from './actions/index.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { registerConsole } from './console-route.ts';
+
+/** The API version every request must name (X-TC-Version). */
+export const apiVersion = '2018-08-01';
+/** The largest request body accepted (Tencent allows 10 MB for TC3 POSTs; no action here needs more than a few KB). */
+export const maxBodyBytes = 1024 * 1024;
+
+/** What the admin app needs beyond the actions' dependencies. */
+export interface ApiAppDeps extends ApiDeps {
+  readonly credentials: Credentials;
+  /** The actions served; all registered groups by default. */
+  readonly actions?: ApiActions;
+  /** The built console (`console/dist`); undefined serves no console. */
+  readonly consoleDir?: string | undefined;
+}
+
+/** The envelope of every answer. */
+export type ApiEnvelope = { Response: Record<string, unknown> & { RequestId: string } };
+
+/** Builds the admin fastify instance: `POST /` for the API, `/console/` for the console. */
+export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
+  const log = deps.log.child({ server: 'api' });
+  const app = Fastify({ loggerInstance: log.child({}, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: maxBodyBytes });
+  const actions = deps.actions ?? allActions(deps);
+  const limiter = new RateLimiter(deps.config.api.rateLimitPerSecond, deps.now);
+
+  // The signature covers the exact bytes, so every body is taken raw and parsed only after verification.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const answer = (req: FastifyRequest, reply: FastifyReply, requestId: string, err: unknown): ApiEnvelope => {
+    const e = apiErrorOf(err);
+    if (e.code === 'InternalError') log.error({ err: e.cause ?? err, requestId, action: req.headers['x-tc-action'] }, 'Cloud API internal error');
+    traceHeader(req, reply, requestId);
+    return { Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId } };
+  };
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const requestId = randomUUID();
+    const apiErr =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new ApiError('RequestSizeLimitExceeded', `The request body is larger than ${maxBodyBytes} bytes.`)
+        : err;
+    return reply.code(200).send(answer(req, reply, requestId, apiErr));
+  });
+
+  app.post('/', async (req, reply) => {
+    const requestId = randomUUID();
+    const started = performance.now();
+    try {
+      const ctx = await authenticate(deps, limiter, req, requestId);
+      const action = header(req, 'x-tc-action');
+      const handler = checkAction(actions, action, header(req, 'x-tc-version'));
+      const result = await handler(parseParams(req.body), ctx);
+      traceHeader(req, reply, requestId);
+      log.debug({ action, secretId: ctx.secretId, ms: Math.round(performance.now() - started) }, 'Cloud API call');
+      return { Response: { ...result, RequestId: requestId } };
+    } catch (err) {
+      return answer(req, reply, requestId, err);
+    }
+  });
+  // A browser opening the admin address lands on the console; a GET API call learns that only POST is served.
+  app.get('/', (req, reply) => {
+    if (req.headers['x-tc-action'] === undefined) return reply.redirect('/console/');
+    const err = new ApiError('UnsupportedProtocol', 'openlive serves the Cloud API as POST with a JSON body (TC3-HMAC-SHA256).');
+    return reply.send(answer(req, reply, randomUUID(), err));
+  });
+  registerConsole(app, deps.consoleDir);
+  return app;
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Tencent's SDKs put the response's X-TC-TraceId on their exceptions: echo the caller's, else the RequestId. */
+function traceHeader(req: FastifyRequest, reply: FastifyReply, requestId: string): void {
+  reply.header('x-tc-traceid', header(req, 'x-tc-traceid') ?? requestId);
+}
+
+/** TC3 verification, then the per-SecretId rate limit; returns the caller's context. */
+async function authenticate(deps: ApiAppDeps, limiter: RateLimiter, req: FastifyRequest, requestId: string): Promise<ApiContext> {
+  const now = deps.now();
+  const [path = '/', query = ''] = req.url.split(/\?(.*)/s);
+  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const result = await verifyTc3(
+    { method: req.method, path, query, headers: req.headers, body },
+    { nowSeconds: Math.floor(now / 1000), secretKeyOf: (id) => deps.credentials.secretKeyOf(id) },
+  );
+  if (!result.ok) throw new ApiError(result.code, result.message);
+  if (!limiter.take(result.secretId)) {
+    throw new ApiError('RequestLimitExceeded', `SecretId ${result.secretId} made more than ${deps.config.api.rateLimitPerSecond} requests per second.`);
+  }
+  deps.credentials.noteUse(result.secretId).catch((err: unknown) => deps.log.warn({ err }, 'could not record a credential use'));
+  return { requestId, secretId: result.secretId, clientIp: req.ip, now };
+}
+
+/** The handler of a known action at the supported version. */
+function checkAction(actions: ApiActions, action: string | undefined, version: string | undefined) {
+  if (!action) throw new ApiError('MissingParameter', 'The request is missing the X-TC-Action header.');
+  if (!version) throw new ApiError('MissingParameter', 'The request is missing the X-TC-Version header.');
+  if (version !== apiVersion) throw new ApiError('NoSuchVersion', `Version ${version} does not exist; openlive serves live ${apiVersion}.`);
+  const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
+  if (!handler) throw new ApiError('InvalidAction', `The action ${action} does not exist.`);
+  return handler;
+}
+
+/** The JSON object of the body; an empty body is `{}`. */
+function parseParams(body: unknown): Record<string, unknown> {
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError('InvalidParameter', 'The request body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ApiError('InvalidParameter', 'The request body must be a JSON object of parameters.');
+  }
+  return value as Record<string, unknown>;
+}
