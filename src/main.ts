@@ -1,6 +1,6 @@
 /**
  * The openlive command line: `openlive [start]` runs the service; `openlive url` prints signed URLs;
- * `openlive domain|records|stream` manage the store (docs/cli.md).
+ * `openlive domain|records|stream` manage the store (docs/cli.md); `openlive doctor` troubleshoots a push URL.
  * Flags set configuration keys (`--rtmp.port 1936`) and command options (`--stream demo`).
  */
 import { parseArgs } from './cli/args.ts';
@@ -16,6 +16,7 @@ import { urlCommand } from './cli/commands/url-command.ts';
 import { domainCommand, domainUsage } from './cli/commands/domain-command.ts';
 import { recordsCommand, recordsUsage } from './cli/commands/records-command.ts';
 import { streamCommand, streamUsage } from './cli/commands/stream-command.ts';
+import { doctorCommand, doctorUsage } from './cli/commands/doctor-command.ts';
 import type { Store } from './store/store.ts';
 
 const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
@@ -23,6 +24,7 @@ const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
        ${domainUsage}
        ${recordsUsage}
        ${streamUsage}
+       ${doctorUsage}
 See docs/config.md for every key and docs/cli.md for the commands.
 `;
 
@@ -86,6 +88,13 @@ async function main(): Promise<void> {
       return withStore(config, (store) => recordsCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
     case 'stream':
       return withStore(config, (store) => streamCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+    case 'doctor':
+      // Exit 2 when a check fails, so scripts can tell "found a fault" from "could not run" (1).
+      return withStore(config, async (store) => {
+        const result = await doctorCommand({ config, store, nowMs: Date.now() }, args.positionals, options);
+        if (!result.ok) process.exitCode = 2;
+        return result.text;
+      });
     default:
       throw new LiveError('CONFIG_INVALID', `unknown command "${args.command}"\n${usage}`);
   }
