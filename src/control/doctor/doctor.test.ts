@@ -155,7 +155,7 @@ test('seeded fault: expired txTime fails with 18/501 and the expiry; the signatu
   assert.equal(c.status, 'fail');
   assert.equal(c.breakCode, '18/501');
   assert.match(c.detail, /expired at 2026-01-10T11:05:00Z, 55m00s ago \(txTime [0-9A-F]{8} \(hex\) = 2026-01-10T11:00:00Z, plus AuthDelta 300 s\)/);
-  assert.match(c.fix, /--expires 24h/);
+  assert.equal(c.fix, 'sign a new URL 12 to 24 hours ahead: openlive url --domain live.example.test --stream cam1 --expires 24h');
   assert.equal(get(r, 'txSecret').status, 'pass');
 });
 
@@ -239,7 +239,7 @@ test('the key of another domain, the play key, AppName or domain in the string, 
   const sha = await diagnosePushUrl(url({ secret: txSecretOf(keys.push, 'cam1', tx, 'sha256'), txTime: tx }), deps());
   assert.match(get(sha, 'txSecret').detail, /hashed with SHA256 while live\.example\.test uses MD5/);
   const cut = await diagnosePushUrl(url({ secret: 'abc123' }), deps());
-  assert.match(get(cut, 'txSecret').detail, /txSecret has 6 characters; a MD5 txSecret is 32 hex digits/);
+  assert.match(get(cut, 'txSecret').detail, /txSecret has 6 characters; an MD5 txSecret is 32 hex digits/);
 });
 
 test('seeded fault: stream already live fails with who, from where and since when; the replace policy makes it a warning', async () => {
@@ -286,6 +286,8 @@ test('hosts: a bare IP is served by the default domain (pass) or refused in stri
   assert.deepEqual([get(ip, 'domain').status, get(ip, 'cname').status, get(ip, 'txSecret').status], ['pass', 'pass', 'pass']);
   assert.match(get(ip, 'domain').detail, /default push domain push\.localhost serves it/);
   assert.match(get(ip, 'cname').detail, /^skipped: 127\.0\.0\.1 is an IP address/);
+  const stale = await diagnosePushUrl(url({ host: '127.0.0.1', key: keys.local, txTime: formatTxTime(nowS - 3600) }), deps());
+  assert.match(get(stale, 'txTime').fix, /: openlive url --stream cam1 --expires 24h$/, 'the default domain needs no --domain');
   const strict = await diagnosePushUrl(url({ host: '127.0.0.1', key: keys.local }), deps({ strict: true }));
   assert.equal(get(strict, 'domain').breakCode, '18/300');
   assert.equal(get(strict, 'txSecret').status, 'warn');

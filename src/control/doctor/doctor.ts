@@ -75,16 +75,18 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     deps.probeRtmp(t.host, t.port, t.app),
     deps.publisher(t.app, t.stream),
     forbiddenCheck(deps.store, t.app, t.stream, domain, nowMs),
-    deps.store.listRejectedAttempts({ app: t.app, stream: t.stream, limit: 5 * reportedAttempts }),
+    deps.store.listRejectedAttempts({ app: t.app, stream: t.stream, action: 'publish', limit: reportedAttempts }),
     deps.store.listDomains({ limit: maxPageSize }),
   ]);
+  // The URL generator's command line (Address Generator in the console); the default domain needs no --domain.
+  const sign = `openlive url${found.named && domain ? ` --domain ${domain.name}` : ''}${t.app === 'live' ? '' : ` --app ${t.app}`} --stream ${t.stream} --expires 24h`;
   const checks: DoctorCheck[] = [
     parsed.check,
     found.check,
     cname,
     portCheck(t.host, t.port, probe, deps.listen),
-    txTimeCheck(t.txTime, domain, nowMs, t.stream),
-    txSecretCheck(t, domain, others.items),
+    txTimeCheck(t.txTime, domain, nowMs, sign),
+    txSecretCheck(t, domain, others.items, sign),
     liveCheck(t.app, t.stream, publisher, domain, nowMs),
     forbidden,
   ];
@@ -96,7 +98,7 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     stream: t.stream,
     ...(domain && { domain: domain.name }),
     checks,
-    rejectedAttempts: attempts.items.filter((a) => a.action === 'publish').slice(0, reportedAttempts).map(attemptOf),
+    rejectedAttempts: attempts.items.map(attemptOf),
     ok: checks.every((c) => c.status !== 'fail'),
     checkedAt: nowMs,
   };

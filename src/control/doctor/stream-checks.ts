@@ -46,7 +46,7 @@ export function publisherFromOutside(open: PublishRecord | undefined, http: Http
 /** Judges whether the stream is taken. */
 export function liveCheck(app: string, stream: string, p: PublisherStatus, domain: Domain | undefined, nowMs: number): DoctorCheck {
   const name = `${app}/${stream}`;
-  if (p.state === 'idle') return check('live', 'pass', `no one publishes ${name} (${p.how})`);
+  if (p.state === 'idle') return check('live', 'pass', `no one publishes ${name}: ${p.how}`);
   const who = p.clientIp ? ` from ${p.clientIp}` : '';
   const since = p.startedAt !== undefined ? ` since ${isoSeconds(p.startedAt)} (${span(nowMs - p.startedAt)})` : '';
   const on = p.state === 'live' && p.domain ? ` on ${p.domain}` : '';

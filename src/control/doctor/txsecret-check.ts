@@ -11,10 +11,10 @@ import { findSignatureMistake } from './signature-mistakes.ts';
 import type { PushTarget } from './push-target.ts';
 
 /** Judges the URL's txSecret; `others` are every domain, for naming a key that belongs elsewhere. */
-export function txSecretCheck(t: PushTarget, domain: Domain | undefined, others: readonly Domain[]): DoctorCheck {
+export function txSecretCheck(t: PushTarget, domain: Domain | undefined, others: readonly Domain[], signCommand: string): DoctorCheck {
   if (!domain) return check('txSecret', 'warn', 'not checked: no push domain serves this URL (see Push domain)');
   const auth = domain.auth;
-  const signAgain = `sign the URL again: openlive url --domain ${domain.name} --stream ${t.stream} --expires 24h`;
+  const signAgain = `sign the URL again: ${signCommand}`;
   if (!auth.enabled) return check('txSecret', 'pass', `push authentication is off for ${domain.name}, so txSecret is not checked`);
   if (t.txSecret === undefined || t.txSecret === '') {
     return check('txSecret', 'fail', `the URL has no txSecret; push authentication is on for ${domain.name}`, signAgain, breakCodes.txSecretMissing);
@@ -42,7 +42,7 @@ export function txSecretCheck(t: PushTarget, domain: Domain | undefined, others:
     return check(
       'txSecret',
       'fail',
-      `txSecret has ${t.txSecret.length} characters; a ${auth.algorithm.toUpperCase()} txSecret is ${digits} hex digits (cut or padded when copied?)`,
+      `txSecret has ${t.txSecret.length} characters; ${auth.algorithm === 'md5' ? 'an MD5' : 'a SHA256'} txSecret is ${digits} hex digits (cut or padded when copied?)`,
       signAgain,
       breakCodes.signatureInvalid,
     );
@@ -56,7 +56,7 @@ export function txSecretCheck(t: PushTarget, domain: Domain | undefined, others:
     'txSecret',
     'fail',
     `does not match ${formula} with ${keys} of ${domain.name}, nor any usual mistake (other domain's key, play key, txTime form, AppName or domain in the signed string, whitespace): the key or StreamName used to sign differs`,
-    `copy the current push key of ${domain.name} (openlive domain show ${domain.name} --show-keys) into the signer, or ${signAgain.replace('sign the URL again: ', 'use ')}`,
+    `copy the current push key of ${domain.name} (openlive domain show ${domain.name} --show-keys) into the signer, or use ${signCommand}`,
     breakCodes.signatureInvalid,
   );
 }

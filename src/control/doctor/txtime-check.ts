@@ -14,10 +14,10 @@ export const shortValidityMs = 12 * 3600 * 1000;
 const minutesMs = 3600 * 1000;
 
 /** Judges the URL's txTime for the push domain that serves it. */
-export function txTimeCheck(txTime: string | undefined, domain: Domain | undefined, nowMs: number, streamHint: string): DoctorCheck {
+export function txTimeCheck(txTime: string | undefined, domain: Domain | undefined, nowMs: number, signCommand: string): DoctorCheck {
   if (!domain) return check('txTime', 'warn', 'not checked: no push domain serves this URL (see Push domain)');
   const auth = domain.auth;
-  const signAgain = `sign a new URL 12 to 24 hours ahead: openlive url --domain ${domain.name} --stream ${streamHint} --expires 24h`;
+  const signAgain = `sign a new URL 12 to 24 hours ahead: ${signCommand}`;
   if (!auth.enabled) {
     return check('txTime', 'pass', `push authentication is off for ${domain.name}, so txTime is not needed${txTime ? ' (it is ignored)' : ''}`);
   }
