@@ -45,6 +45,10 @@ export const errorCodes = {
   STREAM_ALREADY_PUBLISHING: 'conflict',
   STREAM_CLOSED: 'state',
   SUBSCRIBER_STALLED: 'timeout',
+  // HLS playback (RFC 8216, LL-HLS per RFC 8216bis)
+  HLS_SEGMENT_NOT_FOUND: 'not-found',
+  HLS_RELOAD_INVALID: 'input',
+  HLS_NOT_READY: 'timeout',
   // Domains, signed URLs, stream control (Tencent break codes in docs/errors.md)
   HOST_BARE_IP: 'auth',
   DOMAIN_UNKNOWN: 'auth',
