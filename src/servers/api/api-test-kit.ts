@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { configSchema } from '../../cli/config-schema.ts';
 import { Credentials, type NewCredential } from '../../control/credentials.ts';
 import { Domains } from '../../control/domains.ts';
+import type { CnameCheckOptions } from '../../control/cname-check.ts';
 import { PublishRecords } from '../../control/publish-records.ts';
 import { StreamPolicy } from '../../control/stream-policy.ts';
 import { signTc3 } from '../../control/tc3.ts';
@@ -47,17 +48,26 @@ export interface CallOptions {
   readonly rawBody?: string;
 }
 
+/** Config overrides (schema defaults otherwise), other actions than the registered groups, where CNAME queries go. */
+export interface KitOptions {
+  readonly config?: Record<string, unknown>;
+  readonly actions?: (deps: ApiDeps) => ApiActions;
+  /** Default: a closed port with a 50 ms timeout, so every CNAME check fails fast (BCName 0). */
+  readonly dns?: CnameCheckOptions;
+}
+
 /** Builds the kit; `config` overrides schema defaults, `actions` replaces the registered groups. */
-export async function apiKit(options: { config?: Record<string, unknown>; actions?: (deps: ApiDeps) => ApiActions } = {}): Promise<ApiKit> {
+export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
   const store = new MemoryStore();
   const kit = { clock: kitStart } as { clock: number };
   const now = (): number => kit.clock;
-  const config = configSchema.parse({ ...options.config, log: { level: 'silent' } });
+  // No rate limit unless a test sets one: the kit's clock stands still.
+  const config = configSchema.parse({ ...options.config, api: { rateLimitPerSecond: 0, ...(options.config?.api as object) }, log: { level: 'silent' } });
   const publishers = new LivePublisherRegistry();
   const deps: ApiDeps = {
     config,
     store,
-    domains: new Domains({ store, now, dns: { servers: ['127.0.0.1:9'], timeoutMs: 50, tries: 1 } }),
+    domains: new Domains({ store, now, dns: options.dns ?? { servers: ['127.0.0.1:9'], timeoutMs: 50, tries: 1 } }),
     streams: new StreamPolicy({ store, live: publishers, now }),
     records: new PublishRecords({ store, now }),
     publishers,
