@@ -3,6 +3,7 @@ import type { ApiActions } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { domainActions } from './domain-actions.ts';
 import { authKeyActions } from './auth-key-actions.ts';
+import { doctorActions } from './doctor-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -11,6 +12,7 @@ export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
 export const groups: readonly ApiActionGroup[] = [
   domainActions,
   authKeyActions,
+  doctorActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
