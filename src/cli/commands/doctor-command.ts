@@ -4,13 +4,13 @@
  * and learns whether the stream is live from the open publish records and a HEAD on the HTTP-FLV URL.
  */
 import { request } from 'node:http';
-import { Resolver } from 'node:dns/promises';
 import type { Store } from '../../store/store.ts';
 import type { Config } from '../config-schema.ts';
 import { Domains } from '../../control/domains.ts';
 import { signQuery } from '../../control/signing.ts';
 import { diagnosePushUrl, type DoctorDeps, type DoctorReport } from '../../control/doctor/doctor.ts';
 import { createRtmpProbe, type ProbeRtmp } from '../../control/doctor/rtmp-probe.ts';
+import { addressResolver } from '../../control/doctor/domain-checks.ts';
 import { publisherFromOutside, type HttpLiveAnswer, type PublisherLookup } from '../../control/doctor/stream-checks.ts';
 import { publicHost } from '../banner.ts';
 import { boolFlag, checkFlags, intFlag, json, time, usageError, type CliContext, type CliFlags } from './cli-output.ts';
@@ -64,17 +64,9 @@ function cliDeps(ctx: CliContext, timeoutMs: number, io: DoctorIo): DoctorDeps {
     listen: { host: config.rtmp.host, port: config.rtmp.port },
     probeRtmp: io.probeRtmp ?? createRtmpProbe({ timeoutMs }),
     publisher,
-    resolveAddresses: (host) => addresses(host, servers),
+    resolveAddresses: addressResolver(servers),
     now: () => ctx.nowMs,
   };
-}
-
-/** A/AAAA records through the configured DNS servers; none on any error. */
-async function addresses(host: string, servers: readonly string[]): Promise<string[]> {
-  const resolver = new Resolver({ timeout: 2000, tries: 1 });
-  if (servers.length > 0) resolver.setServers([...servers]);
-  const [v4, v6] = await Promise.all([resolver.resolve4(host).catch(() => []), resolver.resolve6(host).catch(() => [])]);
-  return [...v4, ...v6];
 }
 
 /**

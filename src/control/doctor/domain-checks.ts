@@ -2,6 +2,7 @@
  * Checklist step 1 (tencent-css.md §6): the push domain exists, is enabled (18/300, 18/301, 18/303),
  * and its DNS CNAMEs to the target openlive assigned it, asking DNS what it points to now.
  */
+import { Resolver } from 'node:dns/promises';
 import type { Domain } from '../../store/store.ts';
 import { toLiveError } from '../../errors.ts';
 import { breakCodes } from '../break-codes.ts';
@@ -101,4 +102,14 @@ export async function checkCname(
     );
   }
   return check('cname', 'fail', `${domain.name} has no CNAME (and no address): encoders cannot find the server`, `add the DNS record ${record}`);
+}
+
+/** A/AAAA lookups through `servers` (`domains.dnsServers`; empty = the system's), none on any error. */
+export function addressResolver(servers: readonly string[], timeoutMs = 2000): (host: string) => Promise<string[]> {
+  return async (host) => {
+    const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+    if (servers.length > 0) resolver.setServers([...servers]);
+    const [v4, v6] = await Promise.all([resolver.resolve4(host).catch(() => []), resolver.resolve6(host).catch(() => [])]);
+    return [...v4, ...v6];
+  };
 }

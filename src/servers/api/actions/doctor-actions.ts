@@ -1,0 +1,60 @@
+/**
+ * openlive's own Cloud API action for the troubleshooter (no Tencent equivalent, hence the
+ * `OpenLive` prefix): OpenLiveDiagnosePushUrl runs the doctor inside the server, where the live
+ * publishers are known first-hand, and answers in the API's PascalCase.
+ */
+import { isoSeconds } from '../../../control/break-codes.ts';
+import { diagnosePushUrl, type DoctorDeps } from '../../../control/doctor/doctor.ts';
+import { addressResolver } from '../../../control/doctor/domain-checks.ts';
+import { createRtmpProbe } from '../../../control/doctor/rtmp-probe.ts';
+import type { PublisherLookup } from '../../../control/doctor/stream-checks.ts';
+import type { ApiActions } from '../api-action.ts';
+import type { ApiDeps } from '../api-deps.ts';
+import { requiredString } from '../api-params.ts';
+
+/** The longest PushUrl accepted. */
+const maxUrlBytes = 4096;
+
+/** The troubleshooter action. */
+export function doctorActions(deps: ApiDeps): ApiActions {
+  const publisher: PublisherLookup = (app, stream) => {
+    const info = deps.publishers.get(app, stream)?.info();
+    return Promise.resolve(
+      info
+        ? { state: 'live', clientIp: info.clientIp, startedAt: info.startedAt, domain: info.domain, how: "the server's live publishers" }
+        : { state: 'idle', how: "not among the server's live publishers" },
+    );
+  };
+  const doctor: DoctorDeps = {
+    store: deps.store,
+    domains: deps.domains,
+    strict: deps.config.domains.strict,
+    listen: { host: deps.config.rtmp.host, port: deps.config.rtmp.port },
+    probeRtmp: createRtmpProbe({ timeoutMs: 3000 }),
+    publisher,
+    resolveAddresses: addressResolver(deps.config.domains.dnsServers),
+    now: deps.now,
+  };
+  return {
+    OpenLiveDiagnosePushUrl: async (params) => {
+      const report = await diagnosePushUrl(requiredString(params, 'PushUrl', maxUrlBytes), doctor);
+      return {
+        PushUrl: report.url,
+        DomainName: report.domain ?? '',
+        AppName: report.app ?? '',
+        StreamName: report.stream ?? '',
+        Checks: report.checks.map((c) => ({ Name: c.name, Title: c.title, Status: c.status, Detail: c.detail, Fix: c.fix, BreakCode: c.breakCode ?? '' })),
+        RejectedAttempts: report.rejectedAttempts.map((a) => ({
+          Time: isoSeconds(a.at),
+          BreakCode: a.breakCode,
+          Code: a.code,
+          Reason: a.reason,
+          ClientIp: a.clientIp,
+          Host: a.host,
+          DomainName: a.domain,
+        })),
+        Ok: report.ok,
+      };
+    },
+  };
+}
