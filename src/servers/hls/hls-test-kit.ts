@@ -21,9 +21,12 @@ export class FakeMuxer implements SegmentMuxer {
       else this.hasAudio = true;
       return undefined;
     }
-    const bytes = Buffer.alloc(188);
-    bytes[0] = 0x47;
-    bytes.write(msg.payload.subarray(2).toString('latin1').replace(/\0+$/, ''), 4, 'latin1');
+    // Like TsMuxer, a video keyframe's chunk starts with the tables.
+    const withTables = video && msg.keyframe;
+    const bytes = Buffer.alloc(withTables ? 376 : 188);
+    if (withTables) this.tables().copy(bytes);
+    bytes[bytes.length - 188] = 0x47;
+    bytes.write(msg.payload.subarray(2).toString('latin1').replace(/\0+$/, ''), bytes.length - 184, 'latin1');
     const dts = msg.timestamp * 90;
     return { bytes, pts: dts, dts, keyframe: msg.keyframe, track: video ? 'video' : 'audio' };
   }

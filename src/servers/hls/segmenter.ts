@@ -22,7 +22,10 @@ export interface SegmentChunk {
 /** What the segmenter needs of the MPEG-TS muxer (protocol/mpegts/ts-muxer.ts TsMuxer). */
 export interface SegmentMuxer {
   push(msg: MediaMessage): SegmentChunk | undefined;
-  /** PAT and PMT, written at the start of every part so each can be demuxed on its own. */
+  /**
+   * PAT and PMT, written at the start of every part so each can be demuxed on its own (TsMuxer
+   * already leads each video keyframe's chunk with them).
+   */
   tables(): Buffer;
   readonly hasVideo: boolean;
   readonly hasAudio: boolean;
@@ -171,7 +174,7 @@ export class Segmenter implements MediaTap {
         this.#open(c);
       } else if (this.#partFull(c.dts)) {
         this.#closePart(c.dts);
-        this.#part = { index: seg.parts.length, startDts: c.dts, independent: startable, chunks: [muxer.tables()] };
+        this.#part = { index: seg.parts.length, startDts: c.dts, independent: startable, chunks: this.#tablesBefore(c) };
         this.#o.listener.changed();
       }
     }
@@ -195,14 +198,19 @@ export class Segmenter implements MediaTap {
     this.#pendingDiscontinuity = false;
     if (discontinuity) this.#discontinuities++;
     this.#current = new HlsSegment(this.#nextMsn++, c.dts, discontinuity, this.#discontinuities);
-    this.#part = { index: 0, startDts: c.dts, independent: true, chunks: [this.#muxer!.tables()] };
+    this.#part = { index: 0, startDts: c.dts, independent: true, chunks: this.#tablesBefore(c) };
     this.#lastDts = c.dts;
     this.#o.listener.changed();
   }
 
+  /** PAT and PMT to open a part with, unless its first chunk (a video keyframe) carries them already. */
+  #tablesBefore(c: SegmentChunk): Buffer[] {
+    return c.track === 'video' && c.keyframe ? [] : [this.#muxer!.tables()];
+  }
+
   #closePart(endDts: number): void {
     const part = this.#part!;
-    const bytes = part.chunks.length === 1 ? part.chunks[0]! : Buffer.concat(part.chunks);
+    const bytes = Buffer.concat(part.chunks);
     const duration = Math.max(0, endDts - part.startDts) / 90_000;
     this.#current!.parts.push({ index: part.index, duration, independent: part.independent, bytes });
     this.#part = undefined;
