@@ -4,6 +4,8 @@ import type { ApiDeps } from '../api-deps.ts';
 import { domainActions } from './domain-actions.ts';
 import { authKeyActions } from './auth-key-actions.ts';
 import { doctorActions } from './doctor-actions.ts';
+import { streamActions } from './stream-actions.ts';
+import { recordActions } from './record-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -13,6 +15,8 @@ export const groups: readonly ApiActionGroup[] = [
   domainActions,
   authKeyActions,
   doctorActions,
+  streamActions,
+  recordActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
