@@ -90,6 +90,36 @@ export const configSchema = z.strictObject({
       stallTimeoutMs: ms.default(30_000),
     })
     .prefault({}),
+  /** HLS and LL-HLS playback (docs/hls.md). */
+  hls: z
+    .strictObject({
+      /** Segments are cut on the first keyframe at or after this duration (never shorter than a GOP). */
+      segmentTargetMs: z.coerce.number().int().min(200).max(60_000).default(2000),
+      /** Segments listed in a playlist. */
+      windowSegments: z.coerce.number().int().min(2).max(1000).default(6),
+      /** Segments kept fetchable after they left the playlist (RFC 8216 §6.2.2). */
+      retainSegments: z.coerce.number().int().min(0).max(1000).default(6),
+      /** Cap of one stream's segment bytes in memory; the oldest go first. */
+      maxStreamBytes: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+      /** memory, or files under <dataDir>/hls (deleted as they expire and at start). */
+      storage: z.enum(['memory', 'disk']).default('memory'),
+      /** Segment every live stream even when nobody watches it. */
+      alwaysOn: flag.default(false),
+      /** A stream's segmenter stops once nobody requested its playlist or segments for this long. */
+      idleTimeoutMs: z.coerce.number().int().min(1000).default(30_000),
+      /** How long the first viewer of a cold stream waits for its first segment (then 503 HLS_NOT_READY). */
+      startWaitMs: z.coerce.number().int().min(0).max(120_000).default(10_000),
+      /** LL-HLS partial segment target (PART-TARGET). */
+      partTargetMs: z.coerce.number().int().min(100).max(30_000).default(333),
+      /** Play domains served LL-HLS playlists; `*` = all; comma-separated in env and flags. */
+      lowLatencyDomains: z.preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
+        z.array(z.string().min(1)),
+      ).default([]),
+      /** End a stream's playlist with EXT-X-ENDLIST when its publisher leaves. */
+      endList: flag.default(false),
+    })
+    .prefault({}),
 });
 
 /** The validated configuration. */
