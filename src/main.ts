@@ -1,6 +1,6 @@
 /**
  * The openlive command line: `openlive [start]` runs the service; `openlive url` prints signed URLs;
- * `openlive domain|records|stream` manage the store (docs/cli.md); `openlive doctor` troubleshoots a push URL.
+ * `openlive domain|records|stream` manage the store and `openlive keys` the API keys (docs/cli.md); `openlive doctor` troubleshoots a push URL.
  * Flags set configuration keys (`--rtmp.port 1936`) and command options (`--stream demo`).
  */
 import { parseArgs } from './cli/args.ts';
@@ -16,6 +16,7 @@ import { urlCommand } from './cli/commands/url-command.ts';
 import { domainCommand, domainUsage } from './cli/commands/domain-command.ts';
 import { recordsCommand, recordsUsage } from './cli/commands/records-command.ts';
 import { streamCommand, streamUsage } from './cli/commands/stream-command.ts';
+import { keysCommand, keysUsage } from './cli/commands/keys-command.ts';
 import { doctorCommand, doctorUsage } from './cli/commands/doctor-command.ts';
 import type { Store } from './store/store.ts';
 
@@ -24,6 +25,7 @@ const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
        ${domainUsage}
        ${recordsUsage}
        ${streamUsage}
+       ${keysUsage}
        ${doctorUsage}
 See docs/config.md for every key and docs/cli.md for the commands.
 `;
@@ -44,7 +46,8 @@ async function start(config: Config): Promise<void> {
   const log = createLog(config.log.level);
   const service = new Service(config, log);
   await service.start();
-  process.stdout.write(startBanner(config, service.defaults, service.rtmpPort, service.httpPort, Date.now()));
+  const api = { port: service.apiPort, created: service.createdCredential };
+  process.stdout.write(startBanner(config, service.defaults, service.rtmpPort, service.httpPort, Date.now(), api));
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');
     service.close().then(() => process.exit(0), () => process.exit(1));
@@ -88,6 +91,8 @@ async function main(): Promise<void> {
       return withStore(config, (store) => recordsCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
     case 'stream':
       return withStore(config, (store) => streamCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+    case 'keys':
+      return withStore(config, (store) => keysCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
     case 'doctor':
       // Exit 2 when a check fails, so scripts can tell "found a fault" from "could not run" (1).
       return withStore(config, async (store) => {

@@ -1,6 +1,13 @@
 /** The start-up banner: a ready signed push URL, its OBS split, and where to play. */
 import type { Config } from './config-schema.ts';
 import { demoUrls, type Bootstrapped } from '../control/bootstrap.ts';
+import type { NewCredential } from '../control/credentials.ts';
+
+/** The admin listener's port and the API key pair a first start created (shown only then). */
+export interface ApiBanner {
+  readonly port: number;
+  readonly created: NewCredential | undefined;
+}
 
 /** The address to print for a listen host: a wildcard becomes loopback, which is what a newcomer can use. */
 export function publicHost(listenHost: string): string {
@@ -8,10 +15,12 @@ export function publicHost(listenHost: string): string {
 }
 
 /** Text printed once the listeners are bound. */
-export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: number, httpPort: number, nowMs: number): string {
+export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: number, httpPort: number, nowMs: number, api?: ApiBanner): string {
   const host = publicHost(config.rtmp.host);
   const urls = demoUrls(defaults, { host, rtmpPort, httpPort }, nowMs);
-  const lines = ['', `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}, data in ${config.dataDir})`, ''];
+  const apiPart = api ? `, API :${api.port}` : '';
+  const lines = ['', `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}${apiPart}, data in ${config.dataDir})`, ''];
+  if (api) lines.push(...apiLines(publicHost(config.api.host), api), '');
   if (!urls) {
     lines.push('There is no default push domain; add one and run `openlive url --domain <name> --stream demo`.', '');
     return lines.join('\n');
@@ -35,4 +44,21 @@ export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: nu
     '',
   );
   return lines.join('\n');
+}
+
+/** Where the Cloud API and console are, and the first start's key pair, printed this once. */
+function apiLines(host: string, api: ApiBanner): string[] {
+  const lines = [
+    `Cloud API (Tencent CSS 2018-08-01, TC3-HMAC-SHA256): http://${host}:${api.port}/   Console: http://${host}:${api.port}/console/`,
+  ];
+  if (api.created) {
+    lines.push(
+      'API key created on this first start. The SecretKey is shown only now; keep it safe (more: bin/openlive keys create):',
+      `  SecretId  ${api.created.secretId}`,
+      `  SecretKey ${api.created.secretKey}`,
+    );
+  } else {
+    lines.push('API keys: bin/openlive keys list | create | revoke ID');
+  }
+  return lines;
 }

@@ -17,6 +17,10 @@ import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
+import { buildApiApp } from '../servers/api/api-app.ts';
+import { Credentials, type NewCredential } from '../control/credentials.ts';
+import { loadDataKey } from './data-key-file.ts';
+import { fileURLToPath } from 'node:url';
 
 /** What can be swapped in tests: the clock, the store, the access hook. */
 export interface ServiceOverrides {
@@ -38,12 +42,18 @@ export class Service {
   readonly access: Access;
   readonly rtmp: RtmpServer;
   readonly http: FastifyInstance;
+  /** The admin listener: Cloud API and console. */
+  readonly api: FastifyInstance;
+  readonly credentials: Credentials;
+  /** The API key pair the first start created, to print once; undefined on later starts. */
+  createdCredential: NewCredential | undefined;
   readonly log: Log;
   readonly now: () => number;
   /** The default domains (created on the first start). */
   defaults: Bootstrapped = { created: false, push: undefined, play: undefined };
   rtmpPort = 0;
   httpPort = 0;
+  apiPort = 0;
   private closing: Promise<void> | undefined;
 
   constructor(config: Config, log: Log, overrides: ServiceOverrides = {}) {
@@ -91,6 +101,20 @@ export class Service {
       log,
       playWaitMs: config.http.playWaitMs,
     });
+    this.credentials = new Credentials({ store: this.store, dataKey: loadDataKey(config.dataDir), now });
+    this.api = buildApiApp({
+      config,
+      store: this.store,
+      domains: this.domains,
+      streams: this.streams,
+      records: this.records,
+      publishers: this.publishers,
+      hub: this.hub,
+      log,
+      now,
+      credentials: this.credentials,
+      consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
+    });
   }
 
   /** Finishes what a killed server left open, creates the default domains once, then binds both listeners. */
@@ -108,6 +132,10 @@ export class Service {
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
     const address = this.http.server.address();
     this.httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
+    this.createdCredential = await this.credentials.ensureInitial();
+    await this.api.listen({ host: this.config.api.host, port: this.config.api.port });
+    const apiAddress = this.api.server.address();
+    this.apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : this.config.api.port;
   }
 
   /** Ends live publishes (10/0), closes connections, the hub, the HTTP server and the store; idempotent. */
@@ -118,6 +146,7 @@ export class Service {
       await this.rtmp.close();
       this.hub.close();
       await this.http.close();
+      await this.api.close();
       await this.store.close();
     })();
     return this.closing;

@@ -16,6 +16,8 @@ export interface TestService {
   readonly dataDir: string;
   readonly rtmpUrl: string;
   readonly httpUrl: string;
+  /** `127.0.0.1:<port>` of the Cloud API, the form the Tencent SDK's `endpoint` takes. */
+  readonly apiEndpoint: string;
   /** Signed URLs for `live/<stream>` on the default domains, as the banner prints them (valid 24 h by default). */
   urls(stream: string, options?: { app?: string; validSeconds?: number }): StreamUrls;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startServiceWithLog(
     log: { level: process.env.OPENLIVE_TEST_LOG ?? 'silent' },
     rtmp: { host: '127.0.0.1', port: 0, ...overrides.rtmp },
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
+    api: { host: '127.0.0.1', port: 0, ...overrides.api },
   });
   const service = new Service(config, log ?? createLog(config.log.level), parts);
   await service.start();
@@ -47,6 +50,7 @@ export async function startServiceWithLog(
     dataDir,
     rtmpUrl: `rtmp://127.0.0.1:${service.rtmpPort}`,
     httpUrl: `http://127.0.0.1:${service.httpPort}`,
+    apiEndpoint: `127.0.0.1:${service.apiPort}`,
     urls(stream, options = {}) {
       const { push, play } = service.defaults;
       if (!push) throw new Error('no default push domain');

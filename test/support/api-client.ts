@@ -1,0 +1,50 @@
+/**
+ * Tencent's own Node SDK (`tencentcloud-sdk-nodejs`, CommonJS) as the client of openlive's Cloud API:
+ * its live 2018-08-01 client pointed at a local endpoint over plain HTTP (tencent-sdk-notes.md).
+ * `client.DescribeLiveDomains({...})` for typed actions, `client.request('Action', {...})` for the rest.
+ */
+import { createRequire } from 'node:module';
+import { Agent } from 'node:http';
+import type { Client as LiveClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/live/v20180801/live_client.js';
+
+const require = createRequire(import.meta.url);
+type SdkExceptionClass = typeof import('tencentcloud-sdk-nodejs/tencentcloud/common/exception/tencent_cloud_sdk_exception.js').default;
+const sdk = require('tencentcloud-sdk-nodejs') as { live: { v20180801: { Client: typeof LiveClient } } };
+
+/** The SDK's exception class: API errors arrive as it, with `.code` set to the Tencent code. */
+export const TencentCloudSDKHttpException = (
+  require('tencentcloud-sdk-nodejs/tencentcloud/common/exception/tencent_cloud_sdk_exception.js') as { default: SdkExceptionClass }
+).default;
+
+export type { LiveClient };
+
+/** A SecretId/SecretKey pair. */
+export interface ApiCredential {
+  readonly secretId: string;
+  readonly secretKey: string;
+}
+
+/**
+ * A live client for `endpoint` (`127.0.0.1:8081`). It gets its own keep-alive agent: without one a
+ * lowercase `http_proxy` variable would send even loopback traffic to the proxy. Call `close()` after.
+ */
+export function liveClient(endpoint: string, credential: ApiCredential, options: { reqTimeout?: number } = {}): LiveClient & { close(): void } {
+  const agent = new Agent({ keepAlive: true });
+  const client = new sdk.live.v20180801.Client({
+    credential: { secretId: credential.secretId, secretKey: credential.secretKey },
+    region: 'ap-guangzhou',
+    profile: { httpProfile: { endpoint, protocol: 'http://', reqTimeout: options.reqTimeout ?? 10, agent } },
+  });
+  return Object.assign(client, { close: () => agent.destroy() });
+}
+
+/** Runs `call` and returns the SDK exception it throws; fails if it resolves or throws something else. */
+export async function sdkError(call: Promise<unknown>): Promise<InstanceType<typeof TencentCloudSDKHttpException>> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof TencentCloudSDKHttpException) return err;
+    throw new Error(`expected a TencentCloudSDKHttpException, got ${String(err)}`, { cause: err });
+  }
+  throw new Error('expected the call to fail with a TencentCloudSDKHttpException, but it succeeded');
+}
