@@ -236,6 +236,9 @@ test('the key of another domain, the play key, AppName or domain in the string, 
     assert.match(c.fix, fix);
   }
   const tx = formatTxTime(nowS + 86400);
+  const both = get(await diagnosePushUrl(url({ key: keys.play, txTime: tx, signed: `cam1${tx.toLowerCase()}` }), deps()), 'txSecret');
+  assert.match(both.detail, /with the play key of play domain play\.example\.test, and with txTime "[0-9a-f]{8}" \(lowercase hex\)/);
+  assert.match(both.fix, /play key signs play URLs; sign the txTime string exactly/);
   const sha = await diagnosePushUrl(url({ secret: txSecretOf(keys.push, 'cam1', tx, 'sha256'), txTime: tx }), deps());
   assert.match(get(sha, 'txSecret').detail, /hashed with SHA256 while live\.example\.test uses MD5/);
   const cut = await diagnosePushUrl(url({ secret: 'abc123' }), deps());
