@@ -1,5 +1,6 @@
 /** Wires the concrete parts of a running openlive (store, control, hub, RTMP and HTTP servers) from a config. */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config-schema.ts';
 import type { Log } from '../log.ts';
@@ -17,6 +18,8 @@ import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
+import { HlsServer } from '../servers/hls/hls-server.ts';
+import { resolveHlsOptions } from '../servers/hls/hls-options.ts';
 import { buildApiApp } from '../servers/api/api-app.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { loadDataKey } from './data-key-file.ts';
@@ -42,6 +45,8 @@ export class Service {
   readonly access: Access;
   readonly rtmp: RtmpServer;
   readonly http: FastifyInstance;
+  /** HLS segmenters, one per watched stream (docs/hls.md). */
+  readonly hls: HlsServer;
   /** The admin listener: Cloud API and console. */
   readonly api: FastifyInstance;
   readonly credentials: Credentials;
@@ -94,7 +99,14 @@ export class Service {
       now,
       playWaitMs: config.http.playWaitMs,
     });
+    const h = config.hls;
+    this.hls = new HlsServer({
+      hub: this.hub,
+      options: resolveHlsOptions({ ...h, dir: join(config.dataDir, 'hls'), now }),
+      logger: log.child({ server: 'hls' }),
+    });
     this.http = buildHttpApp({
+      hls: this.hls,
       hub: this.hub,
       access: this.access,
       counters: this.counters,
@@ -128,6 +140,7 @@ export class Service {
       playDomain: this.config.domains.defaultPlayDomain,
       cnameSuffix: this.config.domains.cnameSuffix,
     });
+    this.hls.start();
     this.rtmpPort = await this.rtmp.start();
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
     const address = this.http.server.address();
@@ -144,6 +157,7 @@ export class Service {
       const reason = sentence(breakCodes.serverStopped, 'the server is shutting down');
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
+      this.hls.close();
       this.hub.close();
       await this.http.close();
       await this.api.close();

@@ -83,6 +83,11 @@ export class HlsStream implements MediaTap {
     return this.#segmenter.current;
   }
 
+  /** The Media Sequence Number of the next segment to open. */
+  get nextMsn(): number {
+    return this.#segmenter.nextMsn;
+  }
+
   /** The muxer of the live publisher (tracks and codecs), if any. */
   get muxer(): SegmentMuxer | undefined {
     return this.#segmenter.muxer;
@@ -154,6 +159,11 @@ export class HlsStream implements MediaTap {
   /** URI of a part, relative to the playlist. */
   partUri(msn: number, index: number, query: string): string {
     return `${this.name}/${this.gen}_${msn}_${index}.ts${query}`;
+  }
+
+  /** The file of a segment written to disk storage. */
+  filePath(seg: HlsSegment): string {
+    return this.#init.files?.path(this.#fileName(seg)) ?? '';
   }
 
   /** Detaches nothing by itself (the owner closes the tap); wakes parked requests, frees segments. */

@@ -6,6 +6,8 @@ import type { Hub } from '../../hub/hub.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
 import { serveFlv } from './flv-route.ts';
+import type { HlsServer } from '../hls/hls-server.ts';
+import { registerHlsMediaRoute, serveHlsPlaylist } from '../hls/hls-routes.ts';
 import { createMetrics } from './metrics.ts';
 import { errorBody } from './error-reply.ts';
 
@@ -16,6 +18,8 @@ export interface HttpAppDeps {
   readonly counters: ServerCounters;
   readonly log: Log;
   readonly playWaitMs: number;
+  /** HLS playback (`.m3u8` playlists and their segments); without it those URLs are 404. */
+  readonly hls?: HlsServer;
 }
 
 /** App and stream names as Tencent allows them; anything else is a 404, never a path on disk. */
@@ -44,6 +48,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();
   });
+  const hls = deps.hls && { hls: deps.hls, access: deps.access, counters: deps.counters };
   app.route<{ Params: { app: string; file: string } }>({
     method: ['GET', 'HEAD'],
     url: '/:app/:file',
@@ -56,9 +61,13 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
       if (ext === 'flv' && namePattern.test(appName) && namePattern.test(name)) {
         return serveFlv(deps, req, reply, appName, name);
       }
+      if (ext === 'm3u8' && hls && namePattern.test(appName) && namePattern.test(name)) {
+        return serveHlsPlaylist(hls, req, reply, appName, name);
+      }
       const err = new LiveError('STREAM_NOT_FOUND', `no such playback URL: ${req.url.split('?')[0]}`);
       return reply.code(404).header('access-control-allow-origin', '*').send(errorBody(err));
     },
   });
+  if (hls) registerHlsMediaRoute(app, hls);
   return app;
 }
