@@ -26,6 +26,45 @@ export interface PublishSessionInit {
   readonly clientIp: string;
   /** Closes the publisher's connection; called when the session is ended from outside (drop, forbid, replace). */
   readonly disconnect: () => void;
+  /** The push URL's query as the encoder sent it (callbacks' stream_param). */
+  readonly query?: string;
+  /** The local address the encoder connected to (callbacks' node). */
+  readonly serverIp?: string;
+  /** Told of the start, every message and the end (event callbacks); the session never waits for it. */
+  readonly listener?: PublishListener | undefined;
+}
+
+/** What a listener learns when a publish is accepted. */
+export interface PublishStart {
+  readonly domain: string;
+  readonly app: string;
+  readonly stream: string;
+  readonly clientIp: string;
+  readonly serverIp: string;
+  readonly query: string;
+  readonly startedAt: number;
+}
+
+/** How a publish ended: its break code and sentence, and the picture size its last header declared. */
+export interface PublishStop {
+  readonly breakCode: string;
+  readonly reason: string;
+  readonly endedAt: number;
+  readonly width?: number | undefined;
+  readonly height?: number | undefined;
+}
+
+/** Follows one publish. Called on the ingest path: each call must be O(1), must not throw and must not block. */
+export interface PublishObserver {
+  /** Every message, after the session learned its codec; `video` is what the last video header declared. */
+  onMedia(message: MediaMessage, now: number, video: VideoInfo | undefined): void;
+  onEnd(stop: PublishStop): void;
+}
+
+/** Observes publishes (event callbacks) without the session knowing who listens. */
+export interface PublishListener {
+  /** A publish was accepted; the observer follows it, or undefined to ignore it. */
+  onPublish(start: PublishStart): PublishObserver | undefined;
 }
 
 /** A live publish session from claim to end. */
@@ -38,6 +77,7 @@ export class PublishSession {
   private video: VideoInfo | undefined;
   private audio: AudioInfo | undefined;
   private readonly recordId: Promise<number | undefined>;
+  private readonly observer: PublishObserver | undefined;
   private ended = false;
 
   constructor(init: PublishSessionInit) {
@@ -53,6 +93,8 @@ export class PublishSession {
           return undefined;
         })
       : Promise.resolve(undefined);
+    const start = { domain, app, stream: name, clientIp, serverIp: init.serverIp ?? '', query: init.query ?? '', startedAt: this.startedAt };
+    this.observer = init.listener?.onPublish(start);
   }
 
   /** The hub key, `app/name`. */
@@ -68,6 +110,7 @@ export class PublishSession {
     this.quality.add(message, now);
     if (message.sequenceHeader) this.learnCodec(message);
     this.init.stream.publish(message);
+    this.observer?.onMedia(message, now, this.video);
   }
 
   private learnCodec(message: MediaMessage): void {
@@ -121,6 +164,7 @@ export class PublishSession {
     const { hub, stream, publisherId, records, log } = this.init;
     hub.release(stream, publisherId);
     log.info({ stream: this.key, breakCode, reason, bytesIn: this.bytesIn }, 'publish ended');
+    this.observer?.onEnd({ breakCode, reason, endedAt: this.init.now(), width: this.video?.width, height: this.video?.height });
     if (!records) return Promise.resolve();
     const end = {
       breakCode,

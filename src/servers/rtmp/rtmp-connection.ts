@@ -14,7 +14,7 @@ import type { Subscriber } from '../../hub/subscriber.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
-import { PublishSession } from '../ingest/publish-session.ts';
+import { PublishSession, type PublishListener } from '../ingest/publish-session.ts';
 import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 import { RtmpPlayerSink } from './rtmp-player-sink.ts';
 import { rtmpStatusOf } from './rtmp-status.ts';
@@ -31,6 +31,8 @@ export interface RtmpConnectionDeps {
   readonly chunkSize: number;
   readonly maxMessageSize: number;
   readonly playWaitMs: number;
+  /** Follows every accepted publish (event callbacks); optional so tests can leave it out. */
+  readonly publishListener?: PublishListener | undefined;
 }
 
 type PendingEvent = ServerSessionEvent;
@@ -224,6 +226,9 @@ export class RtmpConnection {
       name: event.name,
       clientIp: this.clientIp,
       disconnect: () => this.close(undefined, 'ended by the operator or a newer publisher'),
+      query: req.query.toString(),
+      serverIp: this.socket.localAddress ?? '',
+      listener: this.deps.publishListener,
     });
     this.publishing = { session, streamId: event.streamId };
     this.deps.publishers.add(session);
