@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
 import { configSchema } from '../config-schema.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { bootstrap } from '../../control/bootstrap.ts';
-import { formatTxTime, txSecretOf } from '../../control/signing.ts';
+import { formatTxTime, txSecretOf, verifySignature } from '../../control/signing.ts';
+import { Domains } from '../../control/domains.ts';
 import type { RtmpProbeResult } from '../../control/doctor/rtmp-probe.ts';
-import { doctorCommand, type DoctorIo } from './doctor-command.ts';
+import { doctorCommand, headFlvOverHttp, type DoctorIo } from './doctor-command.ts';
 
 const nowMs = Date.UTC(2026, 0, 10, 12, 0, 0);
 const reachable: RtmpProbeResult = { ok: true, tcpMs: 1, handshakeMs: 2, connectMs: 1 };
@@ -63,4 +66,33 @@ test('usage errors: no URL, two URLs, unknown flag', async () => {
   await assert.rejects(doctorCommand(ctx, [], {}, io), { code: 'CONFIG_INVALID', message: /missing the push URL/ });
   await assert.rejects(doctorCommand(ctx, [good, 'x'], {}, io), { code: 'CONFIG_INVALID', message: /quote it/ });
   await assert.rejects(doctorCommand(ctx, [good], { verbose: 'true' }, io), { code: 'CONFIG_INVALID', message: /--verbose/ });
+});
+
+test('the HEAD on HTTP-FLV goes to the public HTTP port as the default play domain, signed when play auth is on', async () => {
+  const { ctx } = await context();
+  const seen: Array<{ method?: string; host?: string; url?: string }> = [];
+  let status = 200;
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method, host: req.headers.host, url: req.url });
+    res.writeHead(status).end();
+  }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  try {
+    const config = configSchema.parse({ http: { host: '0.0.0.0', port } });
+    assert.deepEqual(await headFlvOverHttp(config, ctx.store, 'live', 'cam1', 1000), { live: true });
+    assert.deepEqual(seen[0], { method: 'HEAD', host: 'play.localhost', url: '/live/cam1.flv' });
+    await new Domains({ store: ctx.store, now: () => nowMs }).setAuth('play.localhost', { enabled: true, key: 'PlayKey9' });
+    status = 404;
+    assert.deepEqual(await headFlvOverHttp(config, ctx.store, 'live', 'cam1', 1000), { live: false });
+    const query = new URL(`http://x${seen[1]!.url}`).searchParams;
+    const check = verifySignature({ streamName: 'cam1', txTime: query.get('txTime') ?? undefined, txSecret: query.get('txSecret') ?? undefined, key: 'PlayKey9', backupKey: '', authDelta: 0, algorithm: 'md5', nowMs: Date.now() });
+    assert.equal(check.ok, true);
+    status = 403;
+    assert.deepEqual(await headFlvOverHttp(config, ctx.store, 'live', 'cam1', 1000), { error: 'HTTP 403' });
+  } finally {
+    server.close();
+  }
+  const closed = configSchema.parse({ http: { host: '127.0.0.1', port } });
+  assert.deepEqual(await headFlvOverHttp(closed, ctx.store, 'live', 'cam1', 1000), { error: 'ECONNREFUSED' });
 });
