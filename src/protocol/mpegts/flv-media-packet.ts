@@ -13,6 +13,8 @@ export interface FlvVideoPacket {
   readonly codec: TsVideoCodec;
   /** A decoder configuration record (AVCDecoderConfigurationRecord / HEVCDecoderConfigurationRecord). */
   readonly config: boolean;
+  /** FrameType 1: a keyframe. Read here because MediaMessage.keyframe does not look behind ModEx prefixes. */
+  readonly keyframe: boolean;
   /** CompositionTime in milliseconds: PTS minus DTS (signed, FLV 10.1 §E.4.3.1). */
   readonly cts: number;
   /** Where the record or the length-prefixed NAL units start in the payload. */
@@ -34,7 +36,8 @@ const AvcPacket = { SequenceHeader: 0, Nalu: 1 } as const;
 const VideoPacket = { SequenceStart: 0, CodedFrames: 1, CodedFramesX: 3, Multitrack: 6, ModEx: 7 } as const;
 /** Enhanced RTMP AudioPacketType values we act on. */
 const AudioPacket = { SequenceStart: 0, CodedFrames: 1, Multitrack: 5, ModEx: 7 } as const;
-/** VideoFrameType 5: a command or info frame that holds no picture. */
+/** VideoFrameType 1 is a keyframe; 5 is a command or info frame that holds no picture. */
+const FrameTypeKey = 1;
 const FrameTypeCommand = 5;
 const SoundFormat = { Aac: 10, ExHeader: 9 } as const;
 const VIDEO_FOURCC: Record<string, TsVideoCodec> = { avc1: 'avc', hvc1: 'hevc' };
@@ -43,7 +46,9 @@ const VIDEO_FOURCC: Record<string, TsVideoCodec> = { avc1: 'avc', hvc1: 'hevc' }
 export function readFlvVideo(p: Buffer): FlvVideoPacket | undefined {
   if (p.length < 1) return undefined;
   const b0 = p[0]!;
-  if (((b0 >> 4) & 0x07) === FrameTypeCommand) return undefined;
+  const frameType = (b0 >> 4) & 0x07;
+  if (frameType === FrameTypeCommand) return undefined;
+  const keyframe = frameType === FrameTypeKey;
   if (!(b0 & 0x80)) {
     const codecId = b0 & 0x0f;
     const codec = codecId === LegacyCodec.Avc ? 'avc' : codecId === LegacyCodec.Hevc ? 'hevc' : undefined;
@@ -52,7 +57,7 @@ export function readFlvVideo(p: Buffer): FlvVideoPacket | undefined {
     // AVCPacketType 2 (end of sequence) carries nothing to show; ffmpeg ends every stream with one.
     const type = p[1];
     if (type !== AvcPacket.SequenceHeader && type !== AvcPacket.Nalu) return undefined;
-    return { codec, config: type === AvcPacket.SequenceHeader, cts: p.readIntBE(2, 3), offset: 5 };
+    return { codec, config: type === AvcPacket.SequenceHeader, keyframe, cts: p.readIntBE(2, 3), offset: 5 };
   }
   const { type, pos } = skipModEx(p, b0 & 0x0f, VideoPacket.ModEx);
   if (type === VideoPacket.Multitrack) return undefined;
@@ -61,12 +66,12 @@ export function readFlvVideo(p: Buffer): FlvVideoPacket | undefined {
   if (codec === undefined) return undefined;
   switch (type) {
     case VideoPacket.SequenceStart:
-      return { codec, config: true, cts: 0, offset: pos + 4 };
+      return { codec, config: true, keyframe, cts: 0, offset: pos + 4 };
     case VideoPacket.CodedFrames:
       need(p, pos + 7, 'Enhanced RTMP CompositionTime');
-      return { codec, config: false, cts: p.readIntBE(pos + 4, 3), offset: pos + 7 };
+      return { codec, config: false, keyframe, cts: p.readIntBE(pos + 4, 3), offset: pos + 7 };
     case VideoPacket.CodedFramesX: // CompositionTime implied 0 to save three bytes
-      return { codec, config: false, cts: 0, offset: pos + 4 };
+      return { codec, config: false, keyframe, cts: 0, offset: pos + 4 };
     default: // SequenceEnd, Metadata, MPEG2TSSequenceStart
       return undefined;
   }

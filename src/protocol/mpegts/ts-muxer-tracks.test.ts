@@ -181,3 +181,18 @@ test('tables() counts PAT and PMT continuity on their own PIDs', () => {
   const ccs = Array.from({ length: 18 }, () => readPackets(muxer.tables()).map((p) => [p.pid, p.cc]));
   ccs.forEach((pair, i) => assert.deepEqual(pair, [[0, i % 16], [0x1000, i % 16]]));
 });
+
+test('a keyframe behind an Enhanced RTMP ModEx prefix is still a keyframe: tables, random access, parameter sets', () => {
+  const muxer = new TsMuxer();
+  muxer.push(m.exVideoConfig(m.HEVC_RECORD));
+  const idr = m.hevcNal(19, 100);
+  // FrameType 1 | PacketType 7 (ModEx), 1 byte of modifier data, modExType 0 | CodedFramesX, FourCC.
+  const payload = Buffer.concat([Buffer.from([0x97, 0x00, 0x00, 0x03]), Buffer.from('hvc1'), m.lengthPrefixed([idr])]);
+  const chunk = muxer.push(mediaMessage(MediaType.Video, 0, payload))!;
+  assert.equal(chunk.keyframe, true);
+  const packets = readPackets(chunk.bytes);
+  assert.deepEqual(packets.slice(0, 2).map((p) => p.pid), [0, 0x1000]);
+  const [pes] = readPes(packets, VIDEO);
+  assert.equal(pes!.packets[0]!.adaptation!.randomAccess, true);
+  assert.deepEqual(pes!.data, m.annexB([HEVC_AUD, ...hevcParams, idr]));
+});

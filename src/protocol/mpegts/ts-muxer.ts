@@ -122,12 +122,13 @@ export class TsMuxer {
     const track = this.video;
     if (track === undefined || track.codec !== packet.codec || packet.offset >= msg.payload.length) return undefined;
     this.es.reset();
-    track.toAnnexB(msg.payload, packet.offset, msg.keyframe, this.es);
+    const keyframe = packet.keyframe;
+    track.toAnnexB(msg.payload, packet.offset, keyframe, this.es);
     const dts = ms * TICKS_PER_MS;
     const pts = (ms + packet.cts) * TICKS_PER_MS;
-    const header: PesHeader = { streamId: StreamId.Video, pts, dts, pcr: this.nextPcr(dts), randomAccess: msg.keyframe };
-    const bytes = this.emit('video', header, withTables || msg.keyframe);
-    return { bytes, pts, dts, keyframe: msg.keyframe, track: 'video' };
+    const header: PesHeader = { streamId: StreamId.Video, pts, dts, pcr: this.nextPcr(dts), randomAccess: keyframe };
+    const bytes = this.emit('video', header, withTables || keyframe);
+    return { bytes, pts, dts, keyframe, track: 'video' };
   }
 
   private pushAudio(msg: MediaMessage, withTables: boolean): TsChunk | undefined {
