@@ -68,7 +68,8 @@ export function writePes(out: Buffer, at: number, pid: number, cc: number, h: Pe
     const capacity = TS_PAYLOAD_SIZE - afBase;
     const stuffing = left < capacity ? capacity - left : 0;
     const afSize = afBase + stuffing;
-    writePacketHeader(out, at, pid, first, afSize > 0 ? AdaptationControl.AdaptationAndPayload : AdaptationControl.PayloadOnly, cc);
+    const control = afSize > 0 ? AdaptationControl.AdaptationAndPayload : AdaptationControl.PayloadOnly;
+    writePacketHeader(out, at, pid, first, control, cc);
     cc = (cc + 1) & 0x0f;
     let p = at + 4;
     if (afSize > 0) p = writeAdaptationField(out, p, afSize, first ? h : undefined);

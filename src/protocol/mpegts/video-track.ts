@@ -97,7 +97,8 @@ export class VideoTrack {
   private readLength(payload: Buffer, pos: number): number {
     const end = pos + this.lengthSize;
     if (end > payload.length) {
-      throw new ProtocolError('TS_MUX_INPUT', `a ${this.lengthSize}-byte NAL unit length at ${pos} runs past the ${payload.length}-byte frame`);
+      const what = `a ${this.lengthSize}-byte NAL unit length at ${pos}`;
+      throw new ProtocolError('TS_MUX_INPUT', `${what} runs past the ${payload.length}-byte frame`);
     }
     const size = payload.readUIntBE(pos, this.lengthSize);
     if (end + size > payload.length) {
