@@ -6,6 +6,7 @@ import { authKeyActions } from './auth-key-actions.ts';
 import { doctorActions } from './doctor-actions.ts';
 import { streamActions } from './stream-actions.ts';
 import { recordActions } from './record-actions.ts';
+import { serverInfoActions } from './server-info-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -17,6 +18,7 @@ export const groups: readonly ApiActionGroup[] = [
   doctorActions,
   streamActions,
   recordActions,
+  serverInfoActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */

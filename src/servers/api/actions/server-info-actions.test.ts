@@ -1,0 +1,40 @@
+import { afterEach, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { streamTestBed, t0, type StreamTestBed } from '../../../../test/support/stream-test-bed.ts';
+import { FakeSink, keyframe, videoHeader } from '../../../hub/hub-test-kit.ts';
+import type { ApiActions } from '../api-action.ts';
+import { serverInfoActions } from './server-info-actions.ts';
+
+let bed: StreamTestBed;
+let actions: ApiActions;
+beforeEach(async () => {
+  bed = await streamTestBed();
+  actions = serverInfoActions(bed.deps);
+});
+afterEach(() => bed.close());
+
+test('an idle server: configured ports, default domains, zero counters, no streams', async () => {
+  await bed.deps.domains.setDefault('push', 'push2.example.com');
+  const info = await bed.call(actions, 'OpenLiveDescribeServerInfo');
+  assert.equal(info.Time, new Date(t0).toISOString().replace('.000Z', 'Z'));
+  assert.equal(info.RtmpPort, 1935);
+  assert.equal(info.HttpPort, 8080);
+  assert.equal(info.DefaultPushDomain, 'push2.example.com');
+  assert.equal(info.DefaultPlayDomain, '');
+  assert.equal(info.CnameSuffix, 'live.openlive.local');
+  assert.deepEqual([info.LiveStreams, info.Subscribers, info.BytesIn, info.BytesOut], [0, 0, 0, 0]);
+  assert.deepEqual(info.StreamList, []);
+});
+
+test('a live stream with a player: counted per stream and in the totals, bytes in grow with media', async () => {
+  const encoder = await bed.publish('live', 'cam');
+  bed.deps.hub.subscribe('live/cam', new FakeSink());
+  encoder.send(videoHeader());
+  encoder.send(keyframe(0, 'K0', 1000));
+  const info = await bed.call(actions, 'OpenLiveDescribeServerInfo');
+  assert.equal(info.LiveStreams, 1);
+  assert.equal(info.Subscribers, 1);
+  assert.ok((info.BytesIn as number) >= 1000, `BytesIn ${String(info.BytesIn)}`);
+  const [stream] = info.StreamList as Array<Record<string, unknown>>;
+  assert.deepEqual({ ...stream, BytesIn: undefined }, { AppName: 'live', StreamName: 'cam', Live: true, Subscribers: 1, BytesIn: undefined });
+});

@@ -1,0 +1,47 @@
+/**
+ * openlive's own `OpenLiveDescribeServerInfo` (no Tencent equivalent, hence the prefix): what the web
+ * console needs to draw the Overview and to build URLs that reach this node: the public ports, the
+ * default domains, the CNAME suffix, and the hub's live counters (cumulative bytes in and out, which
+ * the console samples to chart bandwidth; docs/console.md).
+ */
+import type { ApiActions } from '../api-action.ts';
+import type { ApiDeps } from '../api-deps.ts';
+import { utcTime } from './stream-params.ts';
+
+/** The server-info action. */
+export function serverInfoActions(deps: ApiDeps): ApiActions {
+  return {
+    OpenLiveDescribeServerInfo: async (_params, ctx) => {
+      const stats = deps.hub.stats();
+      const streams = [...deps.hub.streams()].map((s) => s.stats());
+      const [push, play] = await Promise.all([deps.domains.getDefault('push'), deps.domains.getDefault('play')]);
+      return {
+        Time: utcTime(ctx.now),
+        // As configured: the ports encoders and players reach (a proxy in front may change them; docs/console.md).
+        RtmpPort: deps.config.rtmp.port,
+        HttpPort: deps.config.http.port,
+        // The domains that serve bare-IP and unknown hosts unless domains.strict; '' when there is none.
+        DefaultPushDomain: push?.name ?? '',
+        DefaultPlayDomain: play?.name ?? '',
+        CnameSuffix: deps.config.domains.cnameSuffix,
+        StrictDomains: deps.config.domains.strict,
+        // Hub totals: Subscribers are RTMP and HTTP-FLV players (HLS viewers fetch segments and are not counted).
+        LiveStreams: stats.publishers,
+        Subscribers: stats.subscribers,
+        BytesIn: stats.bytesIn,
+        BytesOut: stats.bytesOut,
+        DroppedMessages: stats.droppedMessages,
+        StreamList: streams.map((s) => {
+          const slash = s.key.indexOf('/');
+          return {
+            AppName: s.key.slice(0, slash),
+            StreamName: s.key.slice(slash + 1),
+            Live: s.publisher !== undefined,
+            Subscribers: s.subscribers,
+            BytesIn: s.bytesIn,
+          };
+        }),
+      };
+    },
+  };
+}
