@@ -23,6 +23,9 @@ import { resolveHlsOptions } from '../servers/hls/hls-options.ts';
 import { buildApiApp } from '../servers/api/api-app.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { loadDataKey } from './data-key-file.ts';
+import { CallbackConfig } from '../control/callbacks/callback-config.ts';
+import { CallbackDeliverer } from '../servers/callbacks/callback-deliverer.ts';
+import { PublishCallbacks } from '../servers/callbacks/publish-callbacks.ts';
 import { fileURLToPath } from 'node:url';
 
 /** What can be swapped in tests: the clock, the store, the access hook. */
@@ -50,6 +53,10 @@ export class Service {
   /** The admin listener: Cloud API and console. */
   readonly api: FastifyInstance;
   readonly credentials: Credentials;
+  /** The event-callback queue and its delivery (docs/api.md "Event callbacks"). */
+  readonly callbacks: CallbackDeliverer;
+  /** Turns publishes into callbacks; the RTMP server tells it of every accepted publish. */
+  readonly publishCallbacks: PublishCallbacks;
   /** The API key pair the first start created, to print once; undefined on later starts. */
   createdCredential: NewCredential | undefined;
   readonly log: Log;
@@ -79,6 +86,25 @@ export class Service {
         strict: config.domains.strict,
         onStoreError: (err) => log.warn({ err }, 'could not record a rejected attempt'),
       });
+    const cb = config.callbacks;
+    const callbackLog = log.child({ layer: 'callbacks' });
+    this.callbacks = new CallbackDeliverer({
+      store: this.store,
+      log: callbackLog,
+      now,
+      retryIntervalMs: cb.retryIntervalMs,
+      maxRetries: cb.maxRetries,
+      timeoutMs: cb.timeoutMs,
+      maxPending: cb.maxPending,
+    });
+    this.publishCallbacks = new PublishCallbacks({
+      config: new CallbackConfig({ store: this.store, now }),
+      deliverer: this.callbacks,
+      log: callbackLog,
+      appId: cb.appId,
+      reportIntervalMs: cb.reportIntervalMs,
+      timeoutMs: cb.timeoutMs,
+    });
     const f = config.fanout;
     this.hub = new Hub({
       rtmpChunkSize: config.rtmp.chunkSize,
@@ -98,6 +124,7 @@ export class Service {
       counters: this.counters,
       now,
       playWaitMs: config.http.playWaitMs,
+      publishListener: this.publishCallbacks,
     });
     const h = config.hls;
     this.hls = new HlsServer({
@@ -140,6 +167,7 @@ export class Service {
       playDomain: this.config.domains.defaultPlayDomain,
       cnameSuffix: this.config.domains.cnameSuffix,
     });
+    await this.callbacks.start();
     this.hls.start();
     this.rtmpPort = await this.rtmp.start();
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
@@ -157,6 +185,9 @@ export class Service {
       const reason = sentence(breakCodes.serverStopped, 'the server is shutting down');
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
+      // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).
+      await this.publishCallbacks.flush();
+      await this.callbacks.close();
       this.hls.close();
       this.hub.close();
       await this.http.close();
