@@ -7,6 +7,7 @@ import { doctorActions } from './doctor-actions.ts';
 import { streamActions } from './stream-actions.ts';
 import { recordActions } from './record-actions.ts';
 import { serverInfoActions } from './server-info-actions.ts';
+import { callbackActions } from './callback-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -19,6 +20,7 @@ export const groups: readonly ApiActionGroup[] = [
   streamActions,
   recordActions,
   serverInfoActions,
+  callbackActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
