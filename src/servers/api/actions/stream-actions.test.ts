@@ -125,7 +125,14 @@ describe('ForbidLiveStream and ResumeLiveStream', () => {
       PageNum: 1,
       PageSize: 10,
       ForbidStreamList: [
-        { StreamName: 'demo', CreateTime: '2026-11-25T18:00:00+08:00', ExpireTime: '2026-12-02T18:00:00+08:00', AppName: 'live', DomainName: 'push.example.com' },
+        {
+          StreamName: 'demo',
+          CreateTime: '2026-11-25T18:00:00+08:00',
+          ExpireTime: '2026-12-02T18:00:00+08:00',
+          AppName: 'live',
+          DomainName: 'push.example.com',
+          Reason: 'off-topic',
+        },
       ],
     });
     assert.equal(Date.parse((list.ForbidStreamList as { ExpireTime: string }[])[0]!.ExpireTime), t0 + 7 * day, 'the offset makes it the right instant');

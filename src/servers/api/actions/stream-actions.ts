@@ -120,6 +120,8 @@ async function describeForbidden(deps: ApiDeps, params: Params): Promise<Record<
       AppName: f.app,
       // Empty for a forbid on every domain (openlive stream forbid without --domain).
       DomainName: f.domain,
+      // Not in Tencent's ForbidStreamInfo (its console keeps the reason elsewhere); the SDKs ignore extra fields.
+      Reason: f.reason,
     })),
   };
 }
