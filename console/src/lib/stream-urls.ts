@@ -1,0 +1,72 @@
+/**
+ * Push and play URLs as Tencent's Address Generator makes them (tencent-css.md §1.1-1.2):
+ * `txSecret = MD5(key + StreamName + txTime)`, txTime the expiry in uppercase hex Unix seconds; the
+ * OBS split is Server `rtmp://domain/AppName/` and Stream key `StreamName?txSecret=...&txTime=...`.
+ */
+import { md5Hex } from './md5.ts';
+
+/** The ports openlive's public listeners use (OpenLiveDescribeServerInfo). */
+export interface PublicPorts {
+  readonly rtmp: number;
+  readonly http: number;
+}
+
+/** A domain and, when its authentication is on, the key that signs its URLs. */
+export interface SigningDomain {
+  readonly name: string;
+  /** Undefined when authentication is off: the URL then ends before `?`. */
+  readonly key: string | undefined;
+}
+
+/** The URLs of one stream. */
+export interface GeneratedUrls {
+  readonly txTime: string;
+  readonly push?: { readonly rtmp: string; readonly obsServer: string; readonly obsStreamKey: string };
+  readonly play?: { readonly rtmp: string; readonly flv: string; readonly hls: string };
+}
+
+/** txTime as the official generators write it: uppercase hex Unix seconds. */
+export function formatTxTime(unixSeconds: number): string {
+  return Math.floor(unixSeconds).toString(16).toUpperCase();
+}
+
+/** `?txSecret=...&txTime=...`, or '' when the domain signs nothing. */
+export function signedQuery(key: string | undefined, stream: string, txTime: string): string {
+  return key ? `?txSecret=${md5Hex(key + stream + txTime)}&txTime=${txTime}` : '';
+}
+
+function hostPort(host: string, port: number, defaultPort: number): string {
+  return port === defaultPort ? host : `${host}:${port}`;
+}
+
+/** Builds the push and/or play URLs of AppName/StreamName valid until `expiresAt` (Unix seconds). */
+export function generateUrls(input: {
+  app: string;
+  stream: string;
+  expiresAt: number;
+  ports: PublicPorts;
+  push?: SigningDomain | undefined;
+  play?: SigningDomain | undefined;
+}): GeneratedUrls {
+  const { app, stream, ports } = input;
+  const txTime = formatTxTime(input.expiresAt);
+  let push: GeneratedUrls['push'];
+  if (input.push) {
+    const server = `rtmp://${hostPort(input.push.name, ports.rtmp, 1935)}/${app}/`;
+    const key = `${stream}${signedQuery(input.push.key, stream, txTime)}`;
+    push = { rtmp: server + key, obsServer: server, obsStreamKey: key };
+  }
+  let play: GeneratedUrls['play'];
+  if (input.play) {
+    const query = signedQuery(input.play.key, stream, txTime);
+    const http = `http://${hostPort(input.play.name, ports.http, 80)}/${app}/${stream}`;
+    play = { rtmp: `rtmp://${hostPort(input.play.name, ports.rtmp, 1935)}/${app}/${stream}${query}`, flv: `${http}.flv${query}`, hls: `${http}.m3u8${query}` };
+  }
+  return { txTime, ...(push && { push }), ...(play && { play }) };
+}
+
+/** A new random key of 32 hex characters (what `openlive domain auth --rotate` makes). */
+export function randomKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

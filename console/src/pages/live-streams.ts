@@ -1,0 +1,156 @@
+/**
+ * Stream Management > Live Streams: every stream being published (DescribeLiveStreamPushInfoList)
+ * with codecs, resolution, frame rate, bitrate, client IP and start time, viewers from the hub, a
+ * preview player, drop and forbid. Refreshes every 5 seconds.
+ */
+import { ApiError } from '../lib/api.ts';
+import { authOf, allDomains, type DomainInfo } from '../lib/domains.ts';
+import { formatApiTime, formatBitrate } from '../lib/format.ts';
+import { generateUrls } from '../lib/stream-urls.ts';
+import { button, card, copyField, emptyState, field, pager, table } from '../ui/components.ts';
+import { errorText, fill } from '../ui/async.ts';
+import { h, replace } from '../ui/dom.ts';
+import { flvPreview, type Preview } from '../ui/player.ts';
+import type { Page, PageContext } from './page.ts';
+import { dropDialog, forbidDialog, type StreamKey } from './stream-dialogs.ts';
+
+/** Tencent's PushDataInfo fields the page shows. */
+interface PushInfo {
+  readonly StreamName: string;
+  readonly AppName: string;
+  readonly PushDomain: string;
+  readonly ClientIp: string;
+  readonly Vcodec: string;
+  readonly Acodec: string;
+  readonly Resolution: string;
+  readonly VideoFps: number;
+  readonly VideoSpeed: number;
+  readonly AudioSpeed: number;
+  readonly BeginPushTime: string;
+}
+
+const pageSize = 10;
+const thisServer = '';
+
+/** The preview panel: a play-domain choice, the URLs, and the player. */
+function previewPanel(ctx: PageContext, s: StreamKey, onClose: () => void): { element: HTMLElement; close(): void } {
+  let preview: Preview | undefined;
+  const player = h('div', { class: 'preview-player' });
+  const urls = h('div');
+  const select = h('select', { class: 'input', name: 'playDomain' }, h('option', { value: thisServer }, `${location.hostname} (this server)`));
+  const start = async (): Promise<void> => {
+    preview?.close();
+    const [info, domains] = await Promise.all([ctx.info(), allDomains(ctx.api, 1)]);
+    const domainName = select.value || info.DefaultPlayDomain;
+    const host = select.value || location.hostname;
+    // Play authentication of the chosen domain (a bare address is served by the default play domain).
+    const auth = domainName ? await authOf(ctx.api, domainName, 1).catch(() => undefined) : undefined;
+    const generated = generateUrls({
+      app: s.app,
+      stream: s.stream,
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      ports: { rtmp: info.RtmpPort, http: info.HttpPort },
+      play: { name: host, key: auth?.enabled ? auth.key : undefined },
+    });
+    const play = generated.play!;
+    replace(urls, copyField('HTTP-FLV', play.flv, 'preview-flv-url'), copyField('HLS', play.hls), copyField('RTMP', play.rtmp));
+    preview = flvPreview(play.flv);
+    replace(player, preview.element);
+    if (select.options.length === 1) {
+      for (const d of domains.filter((x: DomainInfo) => x.Status === 1)) select.append(h('option', { value: d.Name }, d.Name));
+    }
+  };
+  select.addEventListener('change', () => void start().catch((err: unknown) => replace(player, errorText(err))));
+  void start().catch((err: unknown) => replace(player, errorText(err)));
+  const element = card(
+    `Preview: ${s.app}/${s.stream}`,
+    h('div', { class: 'preview-grid' }, player, h('div', null, field('Play through', select, 'A playback domain, or this server\'s address (served by the default playback domain). URLs are valid for one hour.'), urls)),
+    button('Close preview', onClose, { title: 'Close the preview' }),
+  );
+  return { element, close: () => preview?.close() };
+}
+
+/** The Live Streams page. */
+export const liveStreamsPage: Page = {
+  path: '/streams/live',
+  title: 'Live Streams',
+  render(ctx) {
+    let page = 1;
+    const body = h('div');
+    const previewSlot = h('div');
+    let preview: { key: string; close(): void } | undefined;
+    const closePreview = (): void => {
+      preview?.close();
+      preview = undefined;
+      replace(previewSlot);
+    };
+    ctx.onLeave(closePreview);
+    const openPreview = (s: StreamKey): void => {
+      closePreview();
+      const panel = previewPanel(ctx, s, closePreview);
+      preview = { key: `${s.app}/${s.stream}`, close: panel.close };
+      replace(previewSlot, panel.element);
+      panel.element.scrollIntoView({ block: 'nearest' });
+    };
+    const load = (quiet: boolean): Promise<void> =>
+      fill(body, async () => {
+        const info = await ctx.info();
+        let res: Record<string, any>;
+        try {
+          res = await ctx.api.call('DescribeLiveStreamPushInfoList', { PageNum: page, PageSize: pageSize });
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 'FailedOperation.HasNotLivingStream')) throw err;
+          res = { DataInfoList: [], TotalNum: 0 };
+        }
+        const hub = await ctx.api.call('OpenLiveDescribeServerInfo');
+        const viewers = new Map<string, number>((hub.StreamList ?? []).map((s: { AppName: string; StreamName: string; Subscribers: number }) => [`${s.AppName}/${s.StreamName}`, s.Subscribers]));
+        const list = (res.DataInfoList ?? []) as PushInfo[];
+        const key = (p: PushInfo): StreamKey => ({ domain: p.PushDomain, app: p.AppName, stream: p.StreamName });
+        const reload = (): void => void load(true);
+        return [
+          table<PushInfo>(
+            [
+              { title: 'Stream', render: (p) => h('span', { class: 'mono', 'data-testid': 'live-stream-name' }, p.StreamName) },
+              { title: 'App', render: (p) => p.AppName },
+              { title: 'Push domain', render: (p) => h('span', { class: 'mono' }, p.PushDomain) },
+              { title: 'Codec', render: (p) => [p.Vcodec || '-', ' / ', p.Acodec || '-'] },
+              { title: 'Resolution', render: (p) => p.Resolution || '-' },
+              { title: 'FPS', render: (p) => (p.VideoFps ? String(Math.round(p.VideoFps)) : '-') },
+              { title: 'Bitrate', render: (p) => formatBitrate(p.VideoSpeed + p.AudioSpeed) },
+              { title: 'Viewers', render: (p) => String(viewers.get(`${p.AppName}/${p.StreamName}`) ?? 0) },
+              { title: 'Client IP', render: (p) => h('span', { class: 'mono' }, p.ClientIp) },
+              { title: 'Started', render: (p) => formatApiTime(p.BeginPushTime) },
+              {
+                title: 'Operation',
+                className: 'ops',
+                render: (p) => [
+                  button('Preview', () => openPreview(key(p)), { kind: 'link', title: `Preview ${p.StreamName}` }),
+                  button('Drop', () => dropDialog(ctx, key(p), reload), { kind: 'link', title: `Drop ${p.StreamName}` }),
+                  button('Forbid', () => forbidDialog(ctx, key(p), reload), { kind: 'link', title: `Forbid ${p.StreamName}` }),
+                ],
+              },
+            ],
+            list,
+            emptyState(
+              'No stream is being published',
+              [
+                'Make a push URL in the ',
+                h('a', { href: '/console/address', onclick: (ev: MouseEvent) => (ev.preventDefault(), ctx.navigate('/console/address')) }, 'Address Generator'),
+                ` and start your encoder (OBS or ffmpeg; RTMP port ${info.RtmpPort}). Streams appear here within seconds.`,
+              ],
+            ),
+            'Live streams',
+          ),
+          pager(Number(res.TotalNum ?? 0), page, pageSize, (p) => ((page = p), void load(false))),
+        ];
+      }, quiet);
+    ctx.every(5000, () => load(true));
+    return h(
+      'div',
+      { class: 'page' },
+      h('h1', { class: 'page-title' }, 'Live Streams'),
+      previewSlot,
+      card(null, [h('div', { class: 'toolbar' }, h('p', { class: 'note' }, 'Refreshes every 5 seconds.'), button('Refresh', () => void load(false))), body]),
+    );
+  },
+};
