@@ -96,7 +96,7 @@ export const configSchema = z.strictObject({
   fanout: z
     .strictObject({
       /** Writes to each player are merged over this window; 0 writes every message at once (lowest latency). */
-      mergeWindowMs: z.coerce.number().int().min(0).max(1000).default(40),
+      mergeWindowMs: z.coerce.number().int().min(0).max(1000).default(50),
       gopCache: flag.default(true),
       gopCacheMaxBytes: bytes.default(16 * 1024 * 1024),
       gopCacheMaxMessages: z.coerce.number().int().min(1).default(4096),

@@ -1,9 +1,9 @@
 /** The hub's view of an HTTP-FLV player: a chunked response that receives the shared FLV tag buffers. */
-import type { ServerResponse } from 'node:http';
 import type { LiveError } from '../../errors.ts';
 import type { SubscriberSink } from '../../hub/subscriber-sink.ts';
 import type { Stream } from '../../hub/stream.ts';
 import { encodeFlvHeader } from '../../protocol/flv/flv-header.ts';
+import type { ChunkedWriter } from './chunked-writer.ts';
 
 /** Response headers of a live FLV body: never cached, readable cross-origin (mpegts.js, flv.js). */
 export const flvHeaders = {
@@ -11,38 +11,31 @@ export const flvHeaders = {
   'cache-control': 'no-cache, no-store',
   'access-control-allow-origin': '*',
   'access-control-expose-headers': 'Content-Length, Content-Type',
-  connection: 'keep-alive',
+  connection: 'close',
 } as const;
 
-/** Writes one player's merged FLV tags to its HTTP response; the response ends with the publisher. */
+/** Writes one player's merged FLV tags as one HTTP chunk per batch; the response ends with the publisher. */
 export class FlvPlayerSink implements SubscriberSink {
   readonly format = 'flv' as const;
-  private readonly res: ServerResponse;
+  private readonly out: ChunkedWriter;
   private readonly onEnd: (reason?: LiveError) => void;
   /** The stream whose FLV header is still to be written (set when a publisher starts). */
   private pendingHeader: Stream | undefined;
 
-  constructor(res: ServerResponse, onEnd: (reason?: LiveError) => void) {
-    this.res = res;
+  constructor(out: ChunkedWriter, onEnd: (reason?: LiveError) => void) {
+    this.out = out;
     this.onEnd = onEnd;
   }
 
-  /** Bytes the response holds that the socket has not taken yet. */
+  /** Bytes the socket holds that the kernel has not taken yet. */
   get bufferedBytes(): number {
-    return this.res.writableLength;
+    return this.out.bufferedBytes;
   }
 
-  /** One merged write: cork only when there is more than one buffer. */
+  /** One merged write: the batch (with the FLV header in front, the first time) as one chunk. */
   write(buffers: Buffer[]): void {
-    if (this.res.writableEnded || this.res.destroyed) return;
     if (this.pendingHeader) buffers = [this.flvHeader(this.pendingHeader), ...buffers];
-    if (buffers.length === 1) {
-      this.res.write(buffers[0]!);
-      return;
-    }
-    this.res.cork();
-    for (const b of buffers) this.res.write(b);
-    this.res.uncork();
+    this.out.chunk(buffers);
   }
 
   /**
@@ -51,7 +44,7 @@ export class FlvPlayerSink implements SubscriberSink {
    * mpegts.js and ffprobe wait for a track the header announces.
    */
   publisherStarted(stream: Stream): void {
-    if (!this.res.headersSent) this.res.writeHead(200, flvHeaders);
+    this.out.head(200, flvHeaders);
     this.pendingHeader = stream;
   }
 

@@ -7,6 +7,7 @@ import type { ServerCounters } from '../counters.ts';
 import { streamKey } from '../rtmp/rtmp-connection.ts';
 import { FlvPlayerSink, flvHeaders } from './flv-player-sink.ts';
 import { errorBody } from './error-reply.ts';
+import { ChunkedWriter } from './chunked-writer.ts';
 
 /** What the FLV route needs. */
 export interface FlvRouteDeps {
@@ -44,8 +45,10 @@ export async function serveFlv(
     const live = deps.hub.get(key)?.live ?? false;
     return reply.code(live ? 200 : 404).headers(live ? flvHeaders : { 'access-control-allow-origin': '*' }).send();
   }
+  // From here the socket is ours: each merged batch goes out as one chunk in one writev.
   reply.hijack();
-  const res = reply.raw;
+  const socket = req.raw.socket;
+  const out = new ChunkedWriter(socket);
   deps.counters.httpFlvPlayers++;
   let ended = false;
   const end = (reason?: LiveError): void => {
@@ -53,19 +56,19 @@ export async function serveFlv(
     ended = true;
     deps.counters.httpFlvPlayers--;
     subscriber.close();
-    if (reason && !res.headersSent) {
-      res.writeHead(httpStatusOf(reason), { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
-      res.end(JSON.stringify(errorBody(reason)));
+    if (reason && !out.headersSent) {
+      const headers = { 'content-type': 'application/json', 'access-control-allow-origin': '*' };
+      out.respond(httpStatusOf(reason), headers, JSON.stringify(errorBody(reason)));
     } else if (reason) {
-      res.destroy();
+      out.destroy();
     } else {
-      res.end();
+      out.end();
     }
   };
-  const sink = new FlvPlayerSink(res, end);
+  const sink = new FlvPlayerSink(out, end);
   const subscriber = deps.hub.subscribe(key, sink);
-  res.on('close', () => end());
-  res.on('drain', () => subscriber.onDrain());
+  socket.on('close', () => end());
+  socket.on('drain', () => subscriber.onDrain());
   const live = await subscriber.waitForPublisher(deps.playWaitMs);
   if (!live && !ended) end(new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
 }
