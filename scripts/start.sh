@@ -5,4 +5,8 @@ cd "$(dirname "$0")/.."
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# The web console on the admin listener (console/dist): built once, rebuilt when its sources change.
+if [ ! -f console/dist/index.html ] || [ -n "$(find console/src console/index.html console/package-lock.json -newer console/dist/index.html -print -quit)" ]; then
+  npm run build:console --silent
+fi
 exec npm start --silent -- "$@"

@@ -17,4 +17,6 @@ fi
 
 # npm ci brings Node 24 (the registry's `node` package) into node_modules/.bin; npm scripts run on it.
 npm ci --no-audit --no-fund
+# The console's own packages and build (console/dist is not committed); its browser test serves it.
+npm run build:console
 npm test
