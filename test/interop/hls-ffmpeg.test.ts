@@ -8,6 +8,7 @@ import { startService, type TestService } from '../support/service.ts';
 import { publish, probe, run, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
 import { parsePlaylist, type ParsedPlaylist } from '../../src/servers/hls/hls-test-kit.ts';
+import { streamUrls } from '../../src/control/stream-urls.ts';
 
 let svc: TestService;
 const publishers: FfmpegProcess[] = [];
@@ -124,4 +125,38 @@ test('a video-only stream plays as video-only HLS', async () => {
   assert.deepEqual(result.streams.map((s) => s.codec_type), ['video']);
   assert.equal(result.streams[0]!.codec_name, 'h264');
   assert.ok(Number(result.streams[0]!.nb_read_frames) >= 10);
+});
+
+test('play auth: an unsigned playlist is refused; a signed one lists signed segment URIs that play, never the key', async () => {
+  const play = svc.service.defaults.play!.name;
+  const domain = await svc.service.domains.setAuth(play, { enabled: true });
+  try {
+    const refused = await fetch(`${svc.httpUrl}/live/main.m3u8`);
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { code: string }).code, 'TXTIME_MISSING');
+    const signed = (stream: string) =>
+      streamUrls({
+        app: 'live',
+        stream,
+        expiresAt: Math.floor(Date.now() / 1000) + 600,
+        push: { host: '127.0.0.1', auth: svc.service.defaults.push!.auth },
+        play: { host: '127.0.0.1', auth: domain.auth },
+        httpPort: svc.service.httpPort,
+      }).play!.hls;
+    const url = signed('main');
+    const text = await (await fetch(url)).text();
+    assert.ok(!text.includes(domain.auth.key), 'the play key is not in the playlist');
+    const p = parsePlaylist(text);
+    const query = new URL(url).search;
+    for (const s of p.segments) assert.ok(s.uri.endsWith(query), `${s.uri} carries the playlist's signature`);
+    const segment = new URL(p.segments.at(-1)!.uri, url);
+    assert.equal((await fetch(segment)).status, 200);
+    assert.equal((await fetch(segment.href.split('?')[0]!)).status, 403, 'a segment without the signature is refused');
+    const otherStream = new URL(signed('other')).search;
+    assert.equal((await fetch(segment.href.split('?')[0]! + otherStream)).status, 403, "another stream's signature does not fit");
+    const result = await probe(url, 1);
+    assert.ok(result.streams.some((s) => s.codec_name === 'h264'));
+  } finally {
+    await svc.service.domains.setAuth(play, { enabled: false });
+  }
 });
