@@ -85,7 +85,7 @@ function listView(ctx: PageContext): HTMLElement {
           { title: 'CNAME target', render: (d) => h('span', { class: 'mono' }, d.TargetDomain) },
           { title: 'CNAME', render: cnameMark },
           { title: 'Status', render: (d) => (d.Status === 1 ? tag('Enabled', 'success') : tag('Disabled', 'neutral')) },
-          { title: 'Created', render: (d) => formatApiTime(d.CreateTime) },
+          { title: 'Created', className: 'nowrap', render: (d) => formatApiTime(d.CreateTime) },
           {
             title: 'Operation',
             className: 'ops',

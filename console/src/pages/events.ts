@@ -49,12 +49,12 @@ const eventTabs: readonly EventTab[] = [
       { title: 'Stream', render: (r) => mono(r.StreamName) },
       { title: 'App', render: (r) => r.AppName },
       { title: 'Push domain', render: (r) => mono(r.DomainName) },
-      { title: 'Started', render: (r) => formatApiTime(r.StreamStartTime) },
-      { title: 'Ended', render: (r) => (r.StreamEndTime ? formatApiTime(r.StreamEndTime) : tag('Live', 'success')) },
+      { title: 'Started', className: 'nowrap', render: (r) => formatApiTime(r.StreamStartTime) },
+      { title: 'Ended', className: 'nowrap', render: (r) => (r.StreamEndTime ? formatApiTime(r.StreamEndTime) : tag('Live', 'success')) },
       { title: 'Duration', render: (r) => formatDuration(Number(r.Duration ?? 0)) },
       { title: 'Stop reason', render: (r) => h('span', { class: 'reason', 'data-testid': 'stop-reason' }, r.StopReason || (r.StreamEndTime ? '-' : 'still live')) },
       { title: 'Client IP', render: (r) => mono(r.ClientIp) },
-      { title: 'Resolution', render: (r) => r.Resolution || '-' },
+      { title: 'Resolution', render: (r) => String(r.Resolution || '-').replace('*', '×') },
     ],
     empty: 'No publish in this period. Publish to a URL from the Address Generator and it is recorded here, with why it stopped.',
   },
@@ -68,7 +68,7 @@ const eventTabs: readonly EventTab[] = [
       return { rows: res.RejectedList ?? [], total: Number(res.TotalNum ?? 0) };
     },
     columns: () => [
-      { title: 'Time', render: (r) => formatApiTime(r.Time) },
+      { title: 'Time', className: 'nowrap', render: (r) => formatApiTime(r.Time) },
       { title: 'Code', render: (r) => [code(r.BreakCode), ' ', h('span', { class: 'note' }, r.ErrorCode)] },
       { title: 'Stream', render: (r) => mono(`${r.AppName}/${r.StreamName}`) },
       { title: 'Host', render: (r) => mono(r.Host) },
@@ -87,10 +87,10 @@ const eventTabs: readonly EventTab[] = [
       return { rows: res.DataInfoList ?? [], total: Number(res.TotalNum ?? 0) };
     },
     columns: () => [
-      { title: 'Event time', render: (r) => formatApiTime(r.EventTime) },
+      { title: 'Event time', className: 'nowrap', render: (r) => formatApiTime(r.EventTime) },
       { title: 'Event', render: (r) => ({ 0: 'Stream interrupted (0)', 1: 'Stream started (1)', 100: 'Recording (100)', 200: 'Screenshot (200)', 321: 'Push error (321)' } as Record<number, string>)[r.EventType] ?? String(r.EventType) },
       { title: 'Result', render: (r) => (Number(r.ResultCode) === 0 ? tag('Delivered', 'success') : tag(`Failed (${r.ResultCode})`, 'danger')) },
-      { title: 'Response time', render: (r) => formatApiTime(r.ResponseTime) },
+      { title: 'Response time', className: 'nowrap', render: (r) => formatApiTime(r.ResponseTime) },
       { title: 'Stream', render: (r) => mono(r.StreamId) },
       { title: 'Request', render: (r) => h('code', { class: 'clip', title: r.Request }, r.Request) },
       { title: 'Response', render: (r) => h('code', { class: 'clip', title: r.Response }, r.Response || '-') },
@@ -115,7 +115,9 @@ export const eventsPage: Page = {
         const now = Date.now();
         const params: Record<string, unknown> = {
           StartTime: isoUtc(now - Number(range.value)),
-          EndTime: isoUtc(now),
+          // The API takes whole seconds and ends the window before EndTime: round up, or an event of
+          // this very second would be left out until the next refresh.
+          EndTime: isoUtc(Math.ceil((now + 1) / 1000) * 1000),
           PageNum: page,
           PageSize: pageSize,
           ...(stream.value.trim() && { StreamName: stream.value.trim() }),

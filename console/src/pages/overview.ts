@@ -34,12 +34,15 @@ export const overviewPage: Page = {
         stat('Bandwidth in', bwIn.at(-1) ? formatBitrate(bwIn.at(-1)!.v) : '-', undefined, ctx.navigate),
         stat('Bandwidth out', bwOut.at(-1) ? formatBitrate(bwOut.at(-1)!.v) : '-', undefined, ctx.navigate),
       );
+      // The window is the last hour once the console has sampled that long; until then it starts at
+      // the first sample (at least two minutes wide), so a fresh console does not draw a sliver.
       const to = Date.now();
-      const from = to - historyMs;
+      const first = samples[0]?.t ?? to;
+      const from = Math.max(to - historyMs, Math.min(first, to - 2 * 60_000));
       replace(
         charts,
-        lineChart('Live streams', gauge((s) => s.streams), from, to, count),
-        lineChart('Viewers (RTMP and HTTP-FLV players)', gauge((s) => s.viewers), from, to, count),
+        lineChart('Live streams', gauge((s) => s.streams), from, to, count, true),
+        lineChart('Viewers (RTMP and HTTP-FLV players)', gauge((s) => s.viewers), from, to, count, true),
         lineChart('Bandwidth in', bwIn, from, to, formatBitrate),
         lineChart('Bandwidth out', bwOut, from, to, formatBitrate),
       );

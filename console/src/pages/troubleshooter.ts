@@ -56,7 +56,7 @@ export const troubleshooterPage: Page = {
           h('h3', { class: 'sub' }, 'Last rejected publishes of this stream'),
           table<Record<string, any>>(
             [
-              { title: 'Time', render: (a) => formatApiTime(a.Time) },
+              { title: 'Time', className: 'nowrap', render: (a) => formatApiTime(a.Time) },
               { title: 'Code', render: (a) => [h('span', { class: 'code' }, a.BreakCode), ' ', h('span', { class: 'note' }, a.Code)] },
               { title: 'Client IP', render: (a) => h('span', { class: 'mono' }, a.ClientIp) },
               { title: 'Host', render: (a) => h('span', { class: 'mono' }, a.Host) },

@@ -1,5 +1,5 @@
-/** A line chart of one series over the last hour, drawn as SVG that scales to its card's width. */
-import { formatClock } from '../lib/format.ts';
+/** A line chart of one series over a time window, drawn as SVG that scales to its card's width. */
+import { formatClock, formatClockSeconds } from '../lib/format.ts';
 import { h, svg } from './dom.ts';
 
 /** One sample. */
@@ -24,8 +24,11 @@ function niceCeil(v: number): number {
  * A chart of `points` between `from` and `to` (Unix ms), its y axis labelled by `format`. The
  * summary line states the latest value, so the numbers are available without reading the drawing.
  */
-export function lineChart(title: string, points: readonly Point[], from: number, to: number, format: (v: number) => string): HTMLElement {
-  const max = niceCeil(Math.max(0, ...points.map((p) => p.v)));
+export function lineChart(title: string, points: readonly Point[], from: number, to: number, format: (v: number) => string, integer = false): HTMLElement {
+  const top = niceCeil(Math.max(0, ...points.map((p) => p.v)));
+  // Counts (streams, viewers) get whole-number grid lines: 0 to at least 4 in steps of a quarter.
+  const max = integer ? Math.max(4, Math.ceil(top / 4) * 4) : top;
+  const clock = to - from < 10 * 60_000 ? formatClockSeconds : formatClock;
   const x = (t: number): number => pad.left + ((t - from) / (to - from)) * (width - pad.left - pad.right);
   const y = (v: number): number => height - pad.bottom - (v / max) * (height - pad.top - pad.bottom);
   const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
@@ -37,7 +40,7 @@ export function lineChart(title: string, points: readonly Point[], from: number,
   });
   const ticks = [0, 1, 2, 3, 4].map((i) => {
     const t = from + ((to - from) * i) / 4;
-    return svg('text', { x: x(t), y: height - 8, class: 'chart-label', 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' }, formatClock(t));
+    return svg('text', { x: x(t), y: height - 8, class: 'chart-label', 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' }, clock(t));
   });
   const visible = points.filter((p) => p.t >= from && p.t <= to);
   const path = visible.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ');
@@ -49,7 +52,7 @@ export function lineChart(title: string, points: readonly Point[], from: number,
     h('figcaption', null, h('span', { class: 'chart-title' }, title), h('span', { class: 'chart-value' }, latest ? format(latest.v) : 'no samples yet')),
     svg(
       'svg',
-      { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${title} over the last hour, latest ${latest ? format(latest.v) : 'none'}` },
+      { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${title} from ${clock(from)} to ${clock(to)}, latest ${latest ? format(latest.v) : 'none'}` },
       grid,
       ticks,
       area ? svg('path', { d: area, class: 'chart-area' }) : null,
