@@ -1,0 +1,69 @@
+/**
+ * The console's signing code, run in Node against the server's own: the browser's TC3 (WebCrypto) must
+ * produce what verifyTc3 accepts, its MD5 must be MD5, and its URLs must pass the server's signature check.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { md5Hex } from '../../console/src/lib/md5.ts';
+import { tc3Authorization } from '../../console/src/lib/tc3.ts';
+import { formatTxTime, generateUrls } from '../../console/src/lib/stream-urls.ts';
+import { signTc3, verifyTc3 } from '../../src/control/tc3.ts';
+import { verifySignature } from '../../src/control/signing.ts';
+import { streamUrls } from '../../src/control/stream-urls.ts';
+
+test('md5Hex is MD5 of the UTF-8 bytes, at every padding boundary and for any string', () => {
+  assert.equal(md5Hex(''), 'd41d8cd98f00b204e9800998ecf8427e');
+  // Tencent's hotlink vector (tencent-css.md §1.3).
+  assert.equal(md5Hex('e12c46f2612d5106e2034781ab261ca3test5C271099'), 'f85a2ab363fe4deaffef9754d79da6fe');
+  for (let n = 50; n < 140; n++) assert.equal(md5Hex('x'.repeat(n)), createHash('md5').update('x'.repeat(n)).digest('hex'), `length ${n}`);
+  fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (s) => md5Hex(s) === createHash('md5').update(s, 'utf8').digest('hex')));
+});
+
+test("the console's TC3 Authorization equals the server's and verifies, with the port in the signed host", async () => {
+  const input = { secretId: 'AKIDconsole', secretKey: 'k'.repeat(32), service: 'live', host: '127.0.0.1:8081', timestampSeconds: 1_767_225_600, payload: '{"PageNum":1}' };
+  const browser = await tc3Authorization({ ...input, contentType: 'application/json' });
+  assert.equal(browser, signTc3(input));
+  const result = await verifyTc3(
+    {
+      method: 'POST',
+      path: '/',
+      query: '',
+      headers: { authorization: browser, host: '127.0.0.1:8081', 'content-type': 'application/json', 'x-tc-timestamp': String(input.timestampSeconds) },
+      body: Buffer.from(input.payload),
+    },
+    { nowSeconds: input.timestampSeconds + 10, secretKeyOf: (id) => (id === input.secretId ? input.secretKey : undefined) },
+  );
+  assert.deepEqual(result.ok && result.secretId, 'AKIDconsole');
+  const wrong = await tc3Authorization({ ...input, secretKey: 'other', contentType: 'application/json' });
+  assert.notEqual(wrong, browser);
+});
+
+test('generated URLs match the server-side generator and pass its signature check', () => {
+  const expiresAt = 1_767_225_600;
+  const urls = generateUrls({
+    app: 'live',
+    stream: 'cam1',
+    expiresAt,
+    ports: { rtmp: 1935, http: 8080 },
+    push: { name: 'push.example.com', key: 'pushkey1' },
+    play: { name: 'play.example.com', key: undefined },
+  });
+  const auth = { enabled: true, key: 'pushkey1', backupKey: '', authDelta: 300, algorithm: 'md5' as const };
+  const server = streamUrls({
+    app: 'live',
+    stream: 'cam1',
+    expiresAt,
+    push: { host: 'push.example.com', auth },
+    play: { host: 'play.example.com', auth: { ...auth, enabled: false } },
+    rtmpPort: 1935,
+    httpPort: 8080,
+  });
+  assert.deepEqual(urls.push, server.push);
+  assert.deepEqual(urls.play, server.play);
+  assert.equal(urls.txTime, formatTxTime(expiresAt));
+  const q = new URL(urls.push!.rtmp).searchParams;
+  const check = verifySignature({ streamName: 'cam1', txTime: q.get('txTime') ?? undefined, txSecret: q.get('txSecret') ?? undefined, key: 'pushkey1', backupKey: '', authDelta: 300, algorithm: 'md5', nowMs: (expiresAt - 60) * 1000 });
+  assert.deepEqual(check, { ok: true, keyUsed: 'master', expiresAt: (expiresAt + 300) * 1000 });
+});
