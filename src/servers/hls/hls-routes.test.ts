@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse as LightResponse } from 'fastify';
 import { allowAll, type Access } from '../../control/access.ts';
 import { FakeClock, testHub } from '../../hub/hub-test-kit.ts';
@@ -250,3 +253,39 @@ test('close() releases parked requests and stops every segmenter', { timeout: 10
   assert.equal(res.statusCode, 503);
   assert.equal(hls.stats().streams, 0);
 });
+
+test('disk storage: finished segments are files, served from disk once out of memory, deleted as they expire', { timeout: 10_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'openlive-hls-disk-'));
+  try {
+    const { app, play, hls } = setup({ storage: 'disk', dir, windowSegments: 3, retainSegments: 1 });
+    play(0, 2100);
+    const first = parsePlaylist((await app.inject('/live/cam.m3u8')).body).segments[0]!.uri;
+    const inMemory = (await app.inject(`/live/${first}`)).rawPayload;
+    play(2100, 8100);
+    const folder = () => (existsSync(dir) ? readdirSync(dir).flatMap((d) => readdirSync(join(dir, d))) : []);
+    await waitUntil(() => folder().length >= 4);
+    await waitUntil(() => hls.get('live/cam')!.segment(0)!.bytes === undefined);
+    assert.ok(hls.stats().bytes < inMemory.length * 4, 'older segments left memory once on disk');
+    const fromDisk = await app.inject(`/live/${first}`);
+    assert.equal(fromDisk.statusCode, 200);
+    assert.ok(fromDisk.rawPayload.equals(inMemory), 'the file holds the same bytes');
+    const ranged = await app.inject({ url: `/live/${first}`, headers: { range: 'bytes=188-375' } });
+    assert.ok(ranged.rawPayload.equals(inMemory.subarray(188, 376)));
+    play(8100, 14_100);
+    await waitUntil(() => !folder().includes(first.split('/')[1]!));
+    assert.equal(folder().length, 4, 'window plus retained segments on disk');
+    hls.close();
+    await waitUntil(() => readdirSync(dir).length === 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Polls real file-system effects (bounded: 5 s). */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
