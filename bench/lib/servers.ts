@@ -45,7 +45,7 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
   let child: ChildProcess;
   if (spec.kind === 'openlive') {
     const prof = spec.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir];
-    const args = [...prof, ...(spec.nodeArgs ?? []), 'src/main.ts', '--rtmp.port', String(rtmpPort), '--http.port', String(httpPort)];
+    const args = [...prof, ...(spec.nodeArgs ?? []), 'src/main.ts', '--rtmp.port', String(rtmpPort), '--http.port', String(httpPort), '--api.port', '0'];
     args.push('--data-dir', `${tmpDir}/data`, '--log.level', 'warn');
     if (spec.mergeWindowMs !== undefined) args.push('--fanout.mergeWindowMs', String(spec.mergeWindowMs));
     const env = { ...process.env, PATH: `${repoDir}/node_modules/.bin:${process.env.PATH ?? ''}` };
