@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sampleDomain } from '../../../../test/store-conformance.ts';
 import { apiKit, kitStart } from '../api-test-kit.ts';
 import { callbackActions } from './callback-actions.ts';
-import { beijingTime } from './domain-info.ts';
+import { beijingTime } from './tencent-time.ts';
 
 async function kit() {
   const k = await apiKit({ actions: callbackActions });

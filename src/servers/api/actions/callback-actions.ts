@@ -9,7 +9,7 @@ import { callbackUrlKinds, type CallbackTemplate, type CallbackUrlKind, type Cal
 import { ApiError, type ApiActions } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { optionalInt, optionalString, pageFields, requiredInt, requiredString } from '../api-params.ts';
-import { beijingTime } from './domain-info.ts';
+import { beijingTime } from './tencent-time.ts';
 import { requiredName } from './stream-params.ts';
 import { callbackRecords } from './callback-records.ts';
 

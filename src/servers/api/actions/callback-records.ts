@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../api-action.ts';
 import { requiredString } from '../api-params.ts';
-import { beijingTime } from './domain-info.ts';
+import { beijingOffsetMs as beijingOffset, beijingTime } from './tencent-time.ts';
 import { parseIsoTime, utcTime } from './stream-params.ts';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -13,7 +13,6 @@ type Params = Readonly<Record<string, unknown>>;
 const day = 24 * 3600 * 1000;
 /** Tencent keeps callback records 14 days (the deliverer prunes older attempts). */
 export const recordHistoryDays = 14;
-const beijingOffset = 8 * 3600 * 1000;
 const beijingPattern = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 /** The query of one DescribeCallbackRecordsList call. */

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDnsServer } from '../../../../test/dns/dns-server.ts';
 import { apiKit, kitStart } from '../api-test-kit.ts';
-import { beijingTime, cnameWaitMs } from './domain-info.ts';
+import { cnameWaitMs } from './domain-info.ts';
+import { beijingTime } from './tencent-time.ts';
 import { domainLimit } from './domain-actions.ts';
 
 test('beijingTime is UTC+8 as YYYY-MM-DD hh:mm:ss', () => {

@@ -2,20 +2,15 @@
  * Tencent's DomainInfo for a stored domain (tencent-css.md §2, live_models DomainInfo): type and
  * status as 0/1, CreateTime in Beijing time, and BCName/CurrentCName from a real CNAME query.
  */
+import { beijingTime } from './tencent-time.ts';
 import type { Domain, DomainType } from '../../../store/store.ts';
 import type { Domains } from '../../../control/domains.ts';
 import type { CnameStatus } from '../../../control/cname-check.ts';
 import { ApiError } from '../api-action.ts';
 
-/** Beijing time is UTC+8 all year (no daylight saving). */
-const beijingOffsetMs = 8 * 3600 * 1000;
 /** A listing waits this long for DNS before it reports "no CNAME" (BCName 0) for a domain. */
 export const cnameWaitMs = 2000;
 
-/** Unix ms as Tencent's Beijing-time string `YYYY-MM-DD hh:mm:ss`. */
-export function beijingTime(ms: number): string {
-  return new Date(ms + beijingOffsetMs).toISOString().slice(0, 19).replace('T', ' ');
-}
 
 /** Tencent's DomainType / Type number of a domain type. */
 export function tencentDomainType(type: DomainType): 0 | 1 {

@@ -7,13 +7,12 @@ import type { Domain } from '../../../store/store.ts';
 import { ApiError } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { optionalInt, optionalString, requiredString } from '../api-params.ts';
+export { beijingIsoTime, utcTime } from './tencent-time.ts';
 
 type Params = Readonly<Record<string, unknown>>;
 
 const second = 1000;
 const day = 24 * 3600 * second;
-/** Beijing time is UTC+8 all year (no daylight saving); Tencent's "Beijing time" fields use it. */
-const beijingOffset = 8 * 3600 * second;
 
 function invalid(message: string): ApiError {
   return new ApiError('InvalidParameterValue', message);
@@ -121,15 +120,6 @@ export function checkEntryCap(pageNum: number, pageSize: number, max = 10_000): 
   if (pageNum * pageSize > max) throw invalid(`The parameter PageNum reaches past entry ${max}; PageNum × PageSize must be at most ${max}.`);
 }
 
-/** UTC to the second, Tencent's "UTC format": `2018-06-29T19:00:00Z`. */
-export function utcTime(ms: number): string {
-  return new Date(Math.floor(ms / second) * second).toISOString().replace('.000Z', 'Z');
-}
-
-/** Beijing time as ISO 8601 with its offset (`2019-01-16T20:00:00+08:00`): the same instant, unambiguous to any parser. */
-export function beijingIsoTime(ms: number): string {
-  return `${utcTime(ms + beijingOffset).slice(0, -1)}+08:00`;
-}
 
 /** Tencent's Resolution: `640*352`, or empty when the size is unknown. */
 export function resolution(width: number | null | undefined, height: number | null | undefined): string {

@@ -9,7 +9,7 @@ import type { LivePublisherInfo } from '../../../control/stream-policy.ts';
 import type { Hub } from '../../../hub/hub.ts';
 import { decodeAmf0All } from '../../../protocol/amf0/amf0-decoder.ts';
 import { amf0Number, type Amf0Value } from '../../../protocol/amf0/amf0-value.ts';
-import { beijingTime } from './domain-info.ts';
+import { beijingTime } from './tencent-time.ts';
 import { resolution } from './stream-params.ts';
 
 /** What the encoder declared in `onMetaData` (FLV 10.1 §E.5: videodatarate/audiodatarate in kbit/s). */
