@@ -75,12 +75,13 @@ after(async () => {
 async function play(src: string, lowLatency: boolean): Promise<Page> {
   const p = await browser.newPage();
   await p.goto(`${pageUrl}?ll=${lowLatency ? 1 : 0}&src=${encodeURIComponent(src)}`);
-  await p.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 0.5, undefined, { timeout: 30_000 });
+  await p.waitForFunction("document.getElementById('v').currentTime > 0.5", undefined, { timeout: 30_000 });
   return p;
 }
 
-const currentTime = (p: Page): Promise<number> => p.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
-const errors = (p: Page): Promise<unknown[]> => p.evaluate(() => (window as unknown as { hlsErrors: unknown[] }).hlsErrors);
+// Page-side code is passed as strings: this project compiles without the DOM library.
+const currentTime = (p: Page): Promise<number> => p.evaluate<number>("document.getElementById('v').currentTime");
+const errors = (p: Page): Promise<unknown[]> => p.evaluate<unknown[]>('window.hlsErrors');
 
 test('Chromium plays plain HLS with hls.js: currentTime advances and no error fires', async () => {
   const src = `http://play.localhost:${svc.service.httpPort}/live/cam.m3u8`;
@@ -97,7 +98,7 @@ test('Chromium plays plain HLS with hls.js: currentTime advances and no error fi
   const t2 = await currentTime(p);
   assert.ok(t2 - t1 > 2.5, `currentTime went from ${t1} to ${t2} in 4 s`);
   assert.deepEqual(await errors(p), []);
-  const parts = await p.evaluate(() => (window as unknown as { hls: { levels: Array<{ details?: { partList: unknown[] | null } }> } }).hls.levels[0]!.details?.partList?.length ?? 0);
+  const parts = await p.evaluate<number>('window.hls.levels[0].details?.partList?.length ?? 0');
   assert.equal(parts, 0, 'the default play domain serves plain HLS');
   await p.close();
 });
@@ -110,19 +111,16 @@ test('Chromium plays LL-HLS with hls.js lowLatencyMode: parts, advancing time, n
   const t2 = await currentTime(p);
   assert.ok(t2 - t1 > 4, `currentTime went from ${t1} to ${t2} in 6 s`);
   assert.deepEqual(await errors(p), []);
-  const state = await p.evaluate(() => {
-    const hls = (window as unknown as {
-      hls: { lowLatencyMode: boolean; latency: number; playingDate: Date | null; levels: Array<{ details?: { partList: unknown[] | null; canBlockReload: boolean } }> };
-    }).hls;
-    const details = hls.levels[0]!.details;
+  // PROGRAM-DATE-TIME is the server's wall clock when a frame arrived from ffmpeg: the same clock as Date.now() here.
+  const state = await p.evaluate<{ parts: number; canBlockReload: boolean; latency: number; behindIngestMs: number }>(`(() => {
+    const details = window.hls.levels[0].details;
     return {
       parts: details?.partList?.length ?? 0,
       canBlockReload: details?.canBlockReload ?? false,
-      latency: hls.latency,
-      // PROGRAM-DATE-TIME is the server's wall clock when the frame arrived from ffmpeg, the same clock as Date.now() here.
-      behindIngestMs: hls.playingDate ? Date.now() - hls.playingDate.getTime() : NaN,
+      latency: window.hls.latency,
+      behindIngestMs: window.hls.playingDate ? Date.now() - window.hls.playingDate.getTime() : NaN,
     };
-  });
+  })()`);
   assert.ok(state.parts > 0, 'the playlist lists parts');
   assert.equal(state.canBlockReload, true);
   // ffmpeg -re with -tune zerolatency hands a frame to RTMP within a frame or two of making it, so

@@ -130,6 +130,8 @@ test('a video-only stream plays as video-only HLS', async () => {
 test('play auth: an unsigned playlist is refused; a signed one lists signed segment URIs that play, never the key', async () => {
   const play = svc.service.defaults.play!.name;
   const domain = await svc.service.domains.setAuth(play, { enabled: true });
+  // HLS remembers admissions for a second (play-decision-cache.ts); the earlier tests' unsigned ones must lapse.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   try {
     const refused = await fetch(`${svc.httpUrl}/live/main.m3u8`);
     assert.equal(refused.status, 403);

@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LiveError, httpStatusOf } from '../../errors.ts';
-import type { Access } from '../../control/access.ts';
+import type { Access, AccessDecision, PlayRequest } from '../../control/access.ts';
 import type { ServerCounters } from '../counters.ts';
 import { errorBody } from '../http/error-reply.ts';
 import { readReloadDirective, reloadState, type ReloadDirective } from './blocking-reload.ts';
@@ -16,6 +16,7 @@ import { parseByteRange } from './byte-range.ts';
 import { lowLatencyFor } from './hls-options.ts';
 import type { HlsServer } from './hls-server.ts';
 import type { HlsStream } from './hls-stream.ts';
+import { PlayDecisionCache } from './play-decision-cache.ts';
 
 /** What the HLS routes need. */
 export interface HlsRouteDeps {
@@ -39,7 +40,7 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
   } catch (err) {
     return sendError(reply, err);
   }
-  const decision = await deps.access.checkPlay({ protocol: 'hls', app, stream: name, query, host: req.hostname, clientIp: req.ip });
+  const decision = await checkPlay(deps, { protocol: 'hls', app, stream: name, query, host: req.hostname, clientIp: req.ip });
   if (!decision.allowed) {
     deps.counters.rejectedPlays++;
     return sendError(reply, new LiveError(decision.code, decision.reason));
@@ -103,7 +104,7 @@ async function serveHlsMedia(
     return sendError(reply, new LiveError('STREAM_NOT_FOUND', `no such playback URL: ${req.url.split('?')[0]}`));
   }
   const query = queryOf(req);
-  const decision = await deps.access.checkPlay({ protocol: 'hls', app, stream: name, query, host: req.hostname, clientIp: req.ip });
+  const decision = await checkPlay(deps, { protocol: 'hls', app, stream: name, query, host: req.hostname, clientIp: req.ip });
   if (!decision.allowed) {
     deps.counters.rejectedPlays++;
     return sendError(reply, new LiveError(decision.code, decision.reason));
@@ -154,6 +155,16 @@ function sendMedia(req: FastifyRequest, reply: FastifyReply, stream: HlsStream, 
   if (req.method === 'HEAD') return reply.send();
   if (bytes) return reply.send(range ? bytes.subarray(start, end + 1) : bytes);
   return reply.send(createReadStream(stream.filePath(seg!), { start, end }));
+}
+
+// One decision cache per set of route deps (app.ts builds them once per app).
+const decisionCaches = new WeakMap<HlsRouteDeps, PlayDecisionCache>();
+
+/** The play check, with admissions remembered for a second (play-decision-cache.ts). */
+function checkPlay(deps: HlsRouteDeps, req: PlayRequest): Promise<AccessDecision> {
+  let cache = decisionCaches.get(deps);
+  if (!cache) decisionCaches.set(deps, (cache = new PlayDecisionCache(deps.access, deps.hls.options.now)));
+  return cache.checkPlay(req);
 }
 
 /** The query of the request URL. */

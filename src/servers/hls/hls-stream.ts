@@ -213,7 +213,10 @@ export class HlsStream implements MediaTap {
     while (this.#bytes > o.maxStreamBytes && this.#segments.length > 1) this.#drop();
     const files = this.#init.files;
     if (files) {
-      void files.write(this.#fileName(seg), seg.bytes!).then((ok) => {
+      const name = this.#fileName(seg);
+      void files.write(name, seg.bytes!).then((ok) => {
+        // A segment that expired while its file was being written leaves no file behind.
+        if (ok && !this.#segments.includes(seg)) files.remove(name);
         seg.stored = ok;
         this.#releaseStored();
       });
