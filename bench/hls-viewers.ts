@@ -40,8 +40,9 @@ if (values.worker !== undefined) {
     joinPerSecond: Number(values['join-rate']),
     startDelayMs: Number(values['start-delay-ms']),
   });
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-  process.exit(0);
+  // Exit only once the pipe took the whole report (an early exit cuts a large write short).
+  process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
+  await new Promise(() => {});
 }
 
 const n = Number(values.n);
@@ -113,8 +114,12 @@ function runWorker(args: string[]): Promise<ViewerReport> {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load process exited ${code}`));
-      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ViewerReport);
+      try {
+        if (code !== 0) throw new Error(`load process exited ${code}`);
+        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ViewerReport);
+      } catch (err) {
+        reject(err as Error);
+      }
     });
   });
 }
