@@ -3,7 +3,7 @@
 // duration and fetches each new segment; LL-HLS issues blocking reloads (_HLS_msn/_HLS_part) and fetches each new
 // part. Prints the server's CPU and RSS and the request latency p50/p99 per request kind. See docs/hls.md.
 //   node bench/hls-viewers.ts [--n 1000] [--modes hls,llhls] [--window-s 20] [--warmup-s 5] [--per-process 250]
-//                             [--join-rate 200]
+//                             [--join-rate 200] [--cpu-prof DIR]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     'warmup-s': { type: 'string', default: '5' },
     'per-process': { type: 'string', default: '250' },
     'join-rate': { type: 'string', default: '200' },
+    // Writes the server's V8 CPU profile to this folder (summarise it with bench/cpu-profile-top.ts).
+    'cpu-prof': { type: 'string' },
     // Internal: run as one load process (the parent passes the playlist URL and the counts).
     worker: { type: 'string' },
     ll: { type: 'boolean', default: false },
@@ -58,7 +60,8 @@ for (const mode of values.modes.split(',').map((m) => m.trim())) {
   const ll = mode === 'llhls';
   process.env.OPENLIVE_HLS__LOW_LATENCY_DOMAINS = ll ? '*' : '';
   const dir = mkdtempSync(`${os.tmpdir()}/openlive-hls-bench-`);
-  const server = await startServer({ kind: 'openlive', label: `openlive ${mode}` }, dir);
+  const prof = values['cpu-prof'];
+  const server = await startServer({ kind: 'openlive', label: `openlive ${mode}`, ...(prof !== undefined && { cpuProfDir: prof }) }, dir);
   let publisher: ChildProcess | undefined;
   try {
     const args = ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', media.path];
