@@ -36,10 +36,10 @@ export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: nu
     '',
   );
   if (urls.play) {
-    lines.push('Play:', `  HTTP-FLV  ${urls.play.flv}`, `  RTMP      ${urls.play.rtmp}`, '');
+    lines.push('Play:', `  HTTP-FLV  ${urls.play.flv}`, `  HLS       ${urls.play.hls}`, `  RTMP      ${urls.play.rtmp}`, '');
   }
   lines.push(
-    'More URLs: bin/openlive url --stream <name> --expires 24h',
+    'More URLs: bin/openlive url --stream <name> --expires 24h    A push fails? bin/openlive doctor "<push URL>"',
     `Health http://${host}:${httpPort}/healthz   Metrics http://${host}:${httpPort}/metrics`,
     '',
   );
