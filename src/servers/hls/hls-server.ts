@@ -138,7 +138,7 @@ export class HlsServer {
       newMuxer: this.#deps.newMuxer ?? (() => new TsMuxer()),
       timers: this.#timers,
       files,
-      onError: (err) => logger.debug({ stream: key, err }, 'HLS muxer skipped a message'),
+      onError: (err) => logger.debug({ stream: key, err }, 'HLS segmenter skipped media'),
     });
     // The tap is attached after the entry exists: a live stream replays its GOP into it at once.
     const entry: Entry = { stream, files, tap: { close() {} } };

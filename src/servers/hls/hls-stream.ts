@@ -181,6 +181,7 @@ export class HlsStream implements MediaTap {
     return new Segmenter({
       segmentTargetMs: this.#o.segmentTargetMs,
       partTargetMs: this.#partsOn ? this.#o.partTargetMs : undefined,
+      maxSegmentBytes: Math.floor(this.#o.maxStreamBytes / 2),
       newMuxer: this.#init.newMuxer,
       now: this.#o.now,
       listener: { changed: () => this.#changed(), segmentComplete: (s) => this.#completed(s) },

@@ -189,3 +189,27 @@ test('a muxer that throws on one message skips only that message', () => {
   assert.equal(packetLabels(done[0]!.bytes!).includes('P80'), false);
   assert.equal(packetLabels(done[0]!.bytes!).includes('P120'), true);
 });
+
+test('a segment in progress that outgrows maxSegmentBytes (no keyframe comes) is dropped, not kept growing', () => {
+  const clock = new FakeClock();
+  const done: HlsSegment[] = [];
+  const errors: unknown[] = [];
+  const segmenter = new Segmenter({
+    segmentTargetMs: 2000,
+    partTargetMs: undefined,
+    newMuxer: () => new FakeMuxer(),
+    now: clock.now,
+    listener: { changed() {}, segmentComplete: (s) => done.push(s) },
+    onError: (e) => errors.push(e),
+    maxSegmentBytes: 188 * 100,
+  });
+  segmenter.publisherStarted();
+  headers(segmenter, true, false);
+  // One keyframe, then inter frames only: 100 packets are 4 s of 25 fps.
+  feed(segmenter, clock, 0, 10_000, { audio: false, gop: 100_000 });
+  assert.equal(done.length, 0);
+  assert.equal(segmenter.current, undefined, 'the oversized segment was dropped');
+  assert.equal(errors.length, 1);
+  feed(segmenter, clock, 10_000, 12_100, { audio: false, gop: 25 });
+  assert.equal(done[0]!.discontinuity, true, 'the next keyframe starts a discontinuous segment');
+});

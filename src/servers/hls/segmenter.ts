@@ -7,6 +7,7 @@
 import { Buffer } from 'node:buffer';
 import type { MediaTap } from '../../hub/media-tap.ts';
 import type { MediaMessage } from '../../protocol/media.ts';
+import { LiveError } from '../../errors.ts';
 import { HlsSegment } from './hls-segment.ts';
 
 /** One muxed media message (protocol/mpegts/ts-muxer.ts TsChunk). */
@@ -50,6 +51,11 @@ export interface SegmenterOptions {
   readonly listener: SegmenterListener;
   /** A message the muxer refused (TS_MUX_INPUT); it is skipped. */
   readonly onError?: (err: unknown) => void;
+  /**
+   * Cap of the segment in progress: an encoder that stops sending keyframes would grow it without
+   * end, so past this it is dropped (and the next keyframe starts a discontinuous segment).
+   */
+  readonly maxSegmentBytes?: number;
 }
 
 const ticksPerMs = 90;
@@ -87,6 +93,8 @@ export class Segmenter implements MediaTap {
   #lastDts: number | undefined;
   #lastStep = 0;
   #prevStep = 0;
+  /** Bytes of the segment in progress. */
+  #openBytes = 0;
 
   constructor(options: SegmenterOptions) {
     this.#o = options;
@@ -180,6 +188,8 @@ export class Segmenter implements MediaTap {
     }
     if (timeline && (this.#lastDts === undefined || c.dts > this.#lastDts)) this.#lastDts = c.dts;
     this.#part!.chunks.push(c.bytes);
+    this.#openBytes += c.bytes.length;
+    if (this.#openBytes > (this.#o.maxSegmentBytes ?? Infinity)) this.#discard();
   }
 
   /**
@@ -198,6 +208,7 @@ export class Segmenter implements MediaTap {
     this.#pendingDiscontinuity = false;
     if (discontinuity) this.#discontinuities++;
     this.#current = new HlsSegment(this.#nextMsn++, c.dts, discontinuity, this.#discontinuities);
+    this.#openBytes = 0;
     this.#part = { index: 0, startDts: c.dts, independent: true, chunks: this.#tablesBefore(c) };
     this.#lastDts = c.dts;
     this.#o.listener.changed();
@@ -206,6 +217,17 @@ export class Segmenter implements MediaTap {
   /** PAT and PMT to open a part with, unless its first chunk (a video keyframe) carries them already. */
   #tablesBefore(c: SegmentChunk): Buffer[] {
     return c.track === 'video' && c.keyframe ? [] : [this.#muxer!.tables()];
+  }
+
+  /** Drops the segment in progress (too big): nothing of it is served, the next one is discontinuous. */
+  #discard(): void {
+    this.#current = undefined;
+    this.#part = undefined;
+    this.#openBytes = 0;
+    this.#pendingDiscontinuity = true;
+    this.#wallEnd = undefined;
+    this.#o.onError?.(new LiveError('HLS_NOT_READY', `no keyframe within ${this.#o.maxSegmentBytes} bytes; segment dropped`));
+    this.#o.listener.changed();
   }
 
   #closePart(endDts: number): void {
