@@ -41,6 +41,8 @@ export const configSchema = z.strictObject({
       port: port.default(8080),
       /** How long an HTTP-FLV player waits for a publisher that has not started yet before a 404. */
       playWaitMs: ms.default(5_000),
+      /** HTTP-FLV with chunked transfer encoding (for proxies that insist) instead of a close-delimited body. */
+      flvChunked: flag.default(false),
     })
     .prefault({}),
   api: z

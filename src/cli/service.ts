@@ -139,6 +139,7 @@ export class Service {
       counters: this.counters,
       log,
       playWaitMs: config.http.playWaitMs,
+      flvChunked: config.http.flvChunked,
     });
     this.credentials = new Credentials({ store: this.store, dataKey: loadDataKey(config.dataDir), now });
     this.api = buildApiApp({

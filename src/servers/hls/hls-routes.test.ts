@@ -33,7 +33,7 @@ function setup(opts: HlsOptions = {}, access: Access = allowAll, cold = false) {
   const options = resolveHlsOptions({ now: clock.now, ...opts });
   const hls = new HlsServer({ hub, options, logger: hub.options.logger, timers: clock, newMuxer });
   hls.start();
-  const app = buildHttpApp({ hub, access, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, hls, });
+  const app = buildHttpApp({ hub, access, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls });
   const t0 = clock.time;
   const media = { media: (m: Parameters<ReturnType<typeof hub.claim>['publish']>[0]) => stream.publish(m) };
   const stream = hub.claim('live/cam', { id: 'p1' });

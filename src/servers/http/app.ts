@@ -18,6 +18,8 @@ export interface HttpAppDeps {
   readonly counters: ServerCounters;
   readonly log: Log;
   readonly playWaitMs: number;
+  /** HTTP-FLV bodies with chunked transfer encoding instead of close-delimited ones. */
+  readonly flvChunked: boolean;
   /** HLS playback (`.m3u8` playlists and their segments); without it those URLs are 404. */
   readonly hls?: HlsServer;
 }

@@ -3,7 +3,7 @@ import type { LiveError } from '../../errors.ts';
 import type { SubscriberSink } from '../../hub/subscriber-sink.ts';
 import type { Stream } from '../../hub/stream.ts';
 import { encodeFlvHeader } from '../../protocol/flv/flv-header.ts';
-import type { ChunkedWriter } from './chunked-writer.ts';
+import type { LiveResponse } from './live-response.ts';
 
 /** Response headers of a live FLV body: never cached, readable cross-origin (mpegts.js, flv.js). */
 export const flvHeaders = {
@@ -11,18 +11,17 @@ export const flvHeaders = {
   'cache-control': 'no-cache, no-store',
   'access-control-allow-origin': '*',
   'access-control-expose-headers': 'Content-Length, Content-Type',
-  connection: 'close',
 } as const;
 
-/** Writes one player's merged FLV tags as one HTTP chunk per batch; the response ends with the publisher. */
+/** Writes one player's merged FLV tags, one writev per batch; the response ends with the publisher. */
 export class FlvPlayerSink implements SubscriberSink {
   readonly format = 'flv' as const;
-  private readonly out: ChunkedWriter;
+  private readonly out: LiveResponse;
   private readonly onEnd: (reason?: LiveError) => void;
   /** The stream whose FLV header is still to be written (set when a publisher starts). */
   private pendingHeader: Stream | undefined;
 
-  constructor(out: ChunkedWriter, onEnd: (reason?: LiveError) => void) {
+  constructor(out: LiveResponse, onEnd: (reason?: LiveError) => void) {
     this.out = out;
     this.onEnd = onEnd;
   }
@@ -32,10 +31,10 @@ export class FlvPlayerSink implements SubscriberSink {
     return this.out.bufferedBytes;
   }
 
-  /** One merged write: the batch (with the FLV header in front, the first time) as one chunk. */
+  /** One merged write: the batch, with the FLV header in front the first time. */
   write(buffers: Buffer[]): void {
     if (this.pendingHeader) buffers = [this.flvHeader(this.pendingHeader), ...buffers];
-    this.out.chunk(buffers);
+    this.out.write(buffers);
   }
 
   /**

@@ -7,7 +7,7 @@ import type { ServerCounters } from '../counters.ts';
 import { streamKey } from '../rtmp/rtmp-connection.ts';
 import { FlvPlayerSink, flvHeaders } from './flv-player-sink.ts';
 import { errorBody } from './error-reply.ts';
-import { ChunkedWriter } from './chunked-writer.ts';
+import { LiveResponse } from './live-response.ts';
 
 /** What the FLV route needs. */
 export interface FlvRouteDeps {
@@ -15,6 +15,8 @@ export interface FlvRouteDeps {
   readonly access: Access;
   readonly counters: ServerCounters;
   readonly playWaitMs: number;
+  /** Chunked transfer encoding instead of a close-delimited body (`http.flvChunked`). */
+  readonly flvChunked: boolean;
 }
 
 /** Serves one HTTP-FLV request for `app`/`name`; resolves once the response is handed to the hub. */
@@ -45,10 +47,10 @@ export async function serveFlv(
     const live = deps.hub.get(key)?.live ?? false;
     return reply.code(live ? 200 : 404).headers(live ? flvHeaders : { 'access-control-allow-origin': '*' }).send();
   }
-  // From here the socket is ours: each merged batch goes out as one chunk in one writev.
+  // From here the socket is ours: each merged batch goes out in one writev.
   reply.hijack();
   const socket = req.raw.socket;
-  const out = new ChunkedWriter(socket);
+  const out = new LiveResponse(socket, deps.flvChunked);
   deps.counters.httpFlvPlayers++;
   let ended = false;
   const end = (reason?: LiveError): void => {
