@@ -7,7 +7,7 @@ need=()
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 # The HLS browser tests drive Debian's Chromium (playwright-core downloads no browser).
-command -v chromium >/dev/null || need+=(chromium)
+command -v chromium >/dev/null || need+=(chromium fonts-liberation)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
