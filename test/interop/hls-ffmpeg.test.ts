@@ -1,4 +1,5 @@
 /** Real ffmpeg publishes over RTMP; real ffprobe and ffmpeg play the HLS playlist and its segments back. */
+import { metricValue } from '../support/metrics.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -108,6 +109,13 @@ test('ffmpeg -i URL.m3u8 -t 10 -f null - decodes without an error', async () => 
   const code = await ff.exited;
   assert.equal(code, 0, ff.stderr());
   assert.equal(ff.stderr().trim(), '', 'ffmpeg reported no decoding error');
+});
+
+test('/metrics shows the running segmenters and the segments they hold', async () => {
+  await fetch(playlistUrl('main'));
+  assert.ok((await metricValue(svc.httpUrl, 'openlive_hls_streams')) >= 1);
+  assert.ok((await metricValue(svc.httpUrl, 'openlive_hls_segments')) >= 1);
+  assert.ok((await metricValue(svc.httpUrl, 'openlive_hls_bytes')) > 10_000);
 });
 
 test('an audio-only stream plays as audio-only HLS', async () => {

@@ -33,7 +33,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     // Per-request lines would drown the log under thousands of players; errors still get through.
     loggerInstance: deps.log.child({ server: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
   });
-  const metrics = createMetrics(deps.hub, deps.counters);
+  const metrics = createMetrics(deps.hub, deps.counters, deps.hls);
 
   app.setErrorHandler((err: FastifyError | LiveError, _req, reply) => {
     if (err instanceof LiveError) return reply.code(httpStatusOf(err)).send(errorBody(err));

@@ -2,9 +2,10 @@
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
 import type { Hub } from '../../hub/hub.ts';
 import type { ServerCounters } from '../counters.ts';
+import type { HlsServer } from '../hls/hls-server.ts';
 
 /** Builds a registry whose metrics are collected from live state on each scrape. */
-export function createMetrics(hub: Hub, counters: ServerCounters): Registry {
+export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServer): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'openlive_process_' });
   const gauge = (name: string, help: string, read: () => number): void => {
@@ -26,6 +27,12 @@ export function createMetrics(hub: Hub, counters: ServerCounters): Registry {
   gauge('openlive_streams', 'Streams known to the hub (live or awaited)', () => hub.stats().streams);
   gauge('openlive_publishers', 'Streams with a live publisher', () => hub.stats().publishers);
   gauge('openlive_subscribers', 'Players attached to streams (all formats)', () => hub.stats().subscribers);
+  if (hls) {
+    gauge('openlive_hls_streams', 'Streams with a running HLS segmenter', () => hls.stats().streams);
+    gauge('openlive_hls_segments', 'HLS segments held in the sliding windows', () => hls.stats().segments);
+    gauge('openlive_hls_bytes', 'Bytes of HLS segments held', () => hls.stats().bytes);
+    gauge('openlive_hls_waiting_requests', 'Playlist requests blocked on a future segment or part', () => hls.stats().waiting);
+  }
   counter('openlive_rtmp_connections_total', 'RTMP connections accepted', () => counters.rtmpConnectionsTotal);
   counter('openlive_bytes_in_total', 'Bytes received from RTMP peers', () => counters.bytesInRtmp);
   counter('openlive_bytes_out_total', 'Media bytes handed to players', () => hub.stats().bytesOut);
