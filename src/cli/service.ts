@@ -152,6 +152,7 @@ export class Service {
       hub: this.hub,
       log,
       now,
+      ports: () => ({ rtmp: this.rtmpPort || config.rtmp.port, http: this.httpPort || config.http.port }),
       credentials: this.credentials,
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });

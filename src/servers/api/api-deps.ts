@@ -19,4 +19,11 @@ export interface ApiDeps {
   readonly hub: Hub;
   readonly log: Log;
   readonly now: () => number;
+  /** The ports the listeners are bound to (differ from the config when it says 0); the config's when absent. */
+  readonly ports?: () => { readonly rtmp: number; readonly http: number };
+}
+
+/** The RTMP and HTTP ports clients must use: the bound ones when known, else the configured ones. */
+export function publicPorts(deps: ApiDeps): { readonly rtmp: number; readonly http: number } {
+  return deps.ports?.() ?? { rtmp: deps.config.rtmp.port, http: deps.config.http.port };
 }

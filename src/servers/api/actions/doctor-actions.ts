@@ -9,7 +9,7 @@ import { addressResolver } from '../../../control/doctor/domain-checks.ts';
 import { createRtmpProbe } from '../../../control/doctor/rtmp-probe.ts';
 import type { PublisherLookup } from '../../../control/doctor/stream-checks.ts';
 import type { ApiActions } from '../api-action.ts';
-import type { ApiDeps } from '../api-deps.ts';
+import { publicPorts, type ApiDeps } from '../api-deps.ts';
 import { requiredString } from '../api-params.ts';
 
 /** The longest PushUrl accepted. */
@@ -29,7 +29,7 @@ export function doctorActions(deps: ApiDeps): ApiActions {
     store: deps.store,
     domains: deps.domains,
     strict: deps.config.domains.strict,
-    listen: { host: deps.config.rtmp.host, port: deps.config.rtmp.port },
+    listen: { host: deps.config.rtmp.host, port: publicPorts(deps).rtmp },
     probeRtmp: createRtmpProbe({ timeoutMs: 3000 }),
     publisher,
     resolveAddresses: addressResolver(deps.config.domains.dnsServers),

@@ -5,7 +5,7 @@
  * the console samples to chart bandwidth; docs/console.md).
  */
 import type { ApiActions } from '../api-action.ts';
-import type { ApiDeps } from '../api-deps.ts';
+import { publicPorts, type ApiDeps } from '../api-deps.ts';
 import { utcTime } from './stream-params.ts';
 
 /** The server-info action. */
@@ -18,8 +18,8 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
       return {
         Time: utcTime(ctx.now),
         // As configured: the ports encoders and players reach (a proxy in front may change them; docs/console.md).
-        RtmpPort: deps.config.rtmp.port,
-        HttpPort: deps.config.http.port,
+        RtmpPort: publicPorts(deps).rtmp,
+        HttpPort: publicPorts(deps).http,
         // The domains that serve bare-IP and unknown hosts unless domains.strict; '' when there is none.
         DefaultPushDomain: push?.name ?? '',
         DefaultPlayDomain: play?.name ?? '',
