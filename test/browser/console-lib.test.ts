@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { md5Hex } from '../../console/src/lib/md5.ts';
+import { sha256Hex } from '../../console/src/lib/sha256.ts';
 import { tc3Authorization } from '../../console/src/lib/tc3.ts';
 import { formatTxTime, generateUrls } from '../../console/src/lib/stream-urls.ts';
 import { signTc3, verifyTc3 } from '../../src/control/tc3.ts';
@@ -66,4 +67,23 @@ test('generated URLs match the server-side generator and pass its signature chec
   const q = new URL(urls.push!.rtmp).searchParams;
   const check = verifySignature({ streamName: 'cam1', txTime: q.get('txTime') ?? undefined, txSecret: q.get('txSecret') ?? undefined, key: 'pushkey1', backupKey: '', authDelta: 300, algorithm: 'md5', nowMs: (expiresAt - 60) * 1000 });
   assert.deepEqual(check, { ok: true, keyUsed: 'master', expiresAt: (expiresAt + 300) * 1000 });
+});
+
+test('sha256Hex is SHA-256 of the UTF-8 bytes, at every padding boundary and for any string', () => {
+  for (let n = 0; n < 130; n++) {
+    const text = 'k'.repeat(n);
+    assert.equal(sha256Hex(text), createHash('sha256').update(text, 'utf8').digest('hex'), `length ${n}`);
+  }
+  fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (text) => sha256Hex(text) === createHash('sha256').update(text, 'utf8').digest('hex')));
+});
+
+test('a SHA-256 domain gets URLs the server generates and accepts', () => {
+  const expiresAt = 1_767_225_600;
+  const auth = { enabled: true, key: 'shakey', backupKey: '', authDelta: 300, algorithm: 'sha256' as const };
+  const urls = generateUrls({ app: 'live', stream: 's1', expiresAt, ports: { rtmp: 1935, http: 8080 }, push: { name: 'p.example.com', key: 'shakey', algorithm: 'sha256' } });
+  const server = streamUrls({ app: 'live', stream: 's1', expiresAt, push: { host: 'p.example.com', auth }, rtmpPort: 1935, httpPort: 8080 });
+  assert.deepEqual(urls.push, server.push);
+  const q = new URL(urls.push!.rtmp).searchParams;
+  const check = verifySignature({ streamName: 's1', txTime: q.get('txTime') ?? undefined, txSecret: q.get('txSecret') ?? undefined, key: 'shakey', backupKey: '', authDelta: 300, algorithm: 'sha256', nowMs: (expiresAt - 60) * 1000 });
+  assert.equal(check.ok, true);
 });

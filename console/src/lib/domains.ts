@@ -21,6 +21,8 @@ export interface AuthInfo {
   readonly key: string;
   readonly backupKey: string;
   readonly authDelta: number;
+  /** How txSecret is hashed (openlive's `Algorithm` extension field; Tencent's default, MD5, when absent). */
+  readonly algorithm: 'md5' | 'sha256';
 }
 
 /** Every domain of a type (or all), walking the pages (100 a page). */
@@ -38,10 +40,14 @@ export async function allDomains(api: ApiClient, type?: 0 | 1): Promise<DomainIn
 export async function authOf(api: ApiClient, name: string, type: 0 | 1): Promise<AuthInfo> {
   if (type === 0) {
     const info = (await api.call('DescribeLivePushAuthKey', { DomainName: name })).PushAuthKeyInfo;
-    return { enabled: info.Enable === 1, key: info.MasterAuthKey ?? '', backupKey: info.BackupAuthKey ?? '', authDelta: info.AuthDelta ?? 0 };
+    return { enabled: info.Enable === 1, key: info.MasterAuthKey ?? '', backupKey: info.BackupAuthKey ?? '', authDelta: info.AuthDelta ?? 0, algorithm: algorithmOf(info) };
   }
   const info = (await api.call('DescribeLivePlayAuthKey', { DomainName: name })).PlayAuthKeyInfo;
-  return { enabled: info.Enable === 1, key: info.AuthKey ?? '', backupKey: info.AuthBackKey ?? '', authDelta: info.AuthDelta ?? 0 };
+  return { enabled: info.Enable === 1, key: info.AuthKey ?? '', backupKey: info.AuthBackKey ?? '', authDelta: info.AuthDelta ?? 0, algorithm: algorithmOf(info) };
+}
+
+function algorithmOf(info: { Algorithm?: unknown }): 'md5' | 'sha256' {
+  return info.Algorithm === 'sha256' ? 'sha256' : 'md5';
 }
 
 /** Changes the fields given; keys left out stay as they are. */

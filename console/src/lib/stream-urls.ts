@@ -4,6 +4,7 @@
  * OBS split is Server `rtmp://domain/AppName/` and Stream key `StreamName?txSecret=...&txTime=...`.
  */
 import { md5Hex } from './md5.ts';
+import { sha256Hex } from './sha256.ts';
 
 /** The ports openlive's public listeners use (OpenLiveDescribeServerInfo). */
 export interface PublicPorts {
@@ -16,6 +17,8 @@ export interface SigningDomain {
   readonly name: string;
   /** Undefined when authentication is off: the URL then ends before `?`. */
   readonly key: string | undefined;
+  /** The domain's hash for txSecret; MD5 unless it says otherwise. */
+  readonly algorithm?: 'md5' | 'sha256';
 }
 
 /** The URLs of one stream. */
@@ -31,8 +34,10 @@ export function formatTxTime(unixSeconds: number): string {
 }
 
 /** `?txSecret=...&txTime=...`, or '' when the domain signs nothing. */
-export function signedQuery(key: string | undefined, stream: string, txTime: string): string {
-  return key ? `?txSecret=${md5Hex(key + stream + txTime)}&txTime=${txTime}` : '';
+export function signedQuery(key: string | undefined, stream: string, txTime: string, algorithm: 'md5' | 'sha256' = 'md5'): string {
+  if (!key) return '';
+  const hash = algorithm === 'sha256' ? sha256Hex : md5Hex;
+  return `?txSecret=${hash(key + stream + txTime)}&txTime=${txTime}`;
 }
 
 function hostPort(host: string, port: number, defaultPort: number): string {
@@ -53,12 +58,12 @@ export function generateUrls(input: {
   let push: GeneratedUrls['push'];
   if (input.push) {
     const server = `rtmp://${hostPort(input.push.name, ports.rtmp, 1935)}/${app}/`;
-    const key = `${stream}${signedQuery(input.push.key, stream, txTime)}`;
+    const key = `${stream}${signedQuery(input.push.key, stream, txTime, input.push.algorithm)}`;
     push = { rtmp: server + key, obsServer: server, obsStreamKey: key };
   }
   let play: GeneratedUrls['play'];
   if (input.play) {
-    const query = signedQuery(input.play.key, stream, txTime);
+    const query = signedQuery(input.play.key, stream, txTime, input.play.algorithm);
     const http = `http://${hostPort(input.play.name, ports.http, 80)}/${app}/${stream}`;
     play = { rtmp: `rtmp://${hostPort(input.play.name, ports.rtmp, 1935)}/${app}/${stream}${query}`, flv: `${http}.flv${query}`, hls: `${http}.m3u8${query}` };
   }

@@ -42,7 +42,7 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
     if (!domain) return replace(result, alert('error', `Add a ${isPush ? 'push' : 'playback'} domain first (Domain Management).`));
     await fill(result, async () => {
       const [info, auth] = await Promise.all([ctx.info(), authOf(ctx.api, domain, isPush ? 0 : 1)]);
-      const signing = { name: domain, key: auth.enabled ? auth.key : undefined };
+      const signing = { name: domain, key: auth.enabled ? auth.key : undefined, algorithm: auth.algorithm };
       const urls = generateUrls({ app: app.value.trim(), stream: stream.value.trim(), expiresAt, ports: { rtmp: info.RtmpPort, http: info.HttpPort }, ...(isPush ? { push: signing } : { play: signing }) });
       const note = auth.enabled
         ? `Signed with the master key; valid until ${formatTime(expiresAt * 1000)} (txTime ${urls.txTime}) plus ${auth.authDelta} s.`

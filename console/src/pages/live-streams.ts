@@ -50,7 +50,7 @@ function previewPanel(ctx: PageContext, s: StreamKey, onClose: () => void): { el
       stream: s.stream,
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
       ports: { rtmp: info.RtmpPort, http: info.HttpPort },
-      play: { name: host, key: auth?.enabled ? auth.key : undefined },
+      play: { name: host, key: auth?.enabled ? auth.key : undefined, ...(auth && { algorithm: auth.algorithm }) },
     });
     const play = generated.play!;
     replace(urls, copyField('HTTP-FLV', play.flv, 'preview-flv-url'), copyField('HLS', play.hls), copyField('RTMP', play.rtmp));

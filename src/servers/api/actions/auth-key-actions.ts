@@ -50,6 +50,8 @@ export function authKeyActions(deps: ApiDeps): ApiActions {
           MasterAuthKey: d.auth.key,
           BackupAuthKey: d.auth.backupKey,
           AuthDelta: d.auth.authDelta,
+          // openlive extension (Tencent's SDKs ignore it): md5 or sha256, so signers pick the right hash.
+          Algorithm: d.auth.algorithm,
         },
       };
     },
@@ -71,6 +73,7 @@ export function authKeyActions(deps: ApiDeps): ApiActions {
           AuthKey: d.auth.key,
           AuthDelta: d.auth.authDelta,
           AuthBackKey: d.auth.backupKey,
+          Algorithm: d.auth.algorithm,
         },
       };
     },
