@@ -1,5 +1,6 @@
-/** Maps SQLite rows (snake_case columns, 0/1 booleans, NULLs) to the Store's records. */
-import type { SignAlgorithm } from './store.ts';
+/** Maps SQLite rows (snake_case columns, 0/1 booleans, NULLs) to the Store's records, and back. */
+import type { SQLInputValue } from 'node:sqlite';
+import type { SignAlgorithm, StoredCredential } from './store.ts';
 import type { Domain, DomainType, ForbiddenStream, PublishRecord, RejectedAttempt } from './store.ts';
 
 /** A row as node:sqlite returns it. */
@@ -79,5 +80,34 @@ export function rejectedFromRow(row: Row): RejectedAttempt {
     code: str(row.code),
     reason: str(row.reason),
     query: str(row.query),
+  };
+}
+
+/** A Domain as the `domains` columns, in table order (for INSERT and UPDATE). */
+export function domainValues(d: Domain): SQLInputValue[] {
+  const a = d.auth;
+  return [
+    d.name,
+    d.type,
+    d.enabled ? 1 : 0,
+    d.cnameTarget,
+    d.createdAt,
+    a.enabled ? 1 : 0,
+    a.key,
+    a.backupKey,
+    a.authDelta,
+    a.algorithm,
+    d.replacePublisher ? 1 : 0,
+  ];
+}
+
+/** An `api_credentials` row as a StoredCredential. */
+export function credentialFromRow(r: Row): StoredCredential {
+  return {
+    secretId: String(r.secret_id),
+    sealedKey: String(r.sealed_key),
+    description: String(r.description),
+    createdAt: Number(r.created_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
   };
 }

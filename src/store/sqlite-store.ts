@@ -10,7 +10,16 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { LiveError } from '../errors.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { SqliteCallbackStore } from './sqlite-callback-store.ts';
-import { domainFromRow, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
+import {
+  credentialFromRow,
+  domainFromRow,
+  domainValues,
+  forbiddenFromRow,
+  publishRecordFromRow,
+  rejectedFromRow,
+  type Row,
+} from './sqlite-rows.ts';
+import { attemptWhere, recordWhere, Where } from './sqlite-where.ts';
 import {
   pageOf,
   type Domain,
@@ -25,7 +34,6 @@ import {
   type PublishEnd,
   type PublishRecord,
   type PublishRecordQuery,
-  type RecordQuery,
   type RejectedAttempt,
   type RejectedAttemptGroup,
   type RejectedAttemptQuery,
@@ -342,65 +350,6 @@ export class SqliteStore implements Store {
     );
     return Number(result.changes);
   }
-}
-
-/** A WHERE clause built from optional filters, with its parameters in order. */
-class Where {
-  private readonly clauses: string[] = [];
-  readonly params: SQLInputValue[] = [];
-  add(clause: string, ...params: SQLInputValue[]): void {
-    this.clauses.push(clause);
-    this.params.push(...params);
-  }
-  sql(): string {
-    return this.clauses.length === 0 ? '' : ` WHERE ${this.clauses.join(' AND ')}`;
-  }
-}
-
-function recordWhere(query: RecordQuery, timeColumn: string): Where {
-  const where = new Where();
-  if (query.domain !== undefined) where.add('domain = ?', query.domain);
-  if (query.app !== undefined) where.add('app = ?', query.app);
-  if (query.stream !== undefined) where.add('stream = ?', query.stream);
-  // instr, not LIKE: no wildcards to escape, and case-sensitive like the memory store.
-  if (query.streamContains !== undefined) where.add('instr(stream, ?) > 0', query.streamContains);
-  if (query.clientIp !== undefined) where.add('client_ip = ?', query.clientIp);
-  if (query.since !== undefined) where.add(`${timeColumn} >= ?`, query.since);
-  if (query.before !== undefined) where.add(`${timeColumn} < ?`, query.before);
-  return where;
-}
-
-function attemptWhere(query: RejectedAttemptQuery): Where {
-  const where = recordWhere(query, 'at');
-  if (query.action !== undefined) where.add('action = ?', query.action);
-  return where;
-}
-
-function domainValues(d: Domain): SQLInputValue[] {
-  const a = d.auth;
-  return [
-    d.name,
-    d.type,
-    d.enabled ? 1 : 0,
-    d.cnameTarget,
-    d.createdAt,
-    a.enabled ? 1 : 0,
-    a.key,
-    a.backupKey,
-    a.authDelta,
-    a.algorithm,
-    d.replacePublisher ? 1 : 0,
-  ];
-}
-
-function credentialFromRow(r: Row): StoredCredential {
-  return {
-    secretId: String(r.secret_id),
-    sealedKey: String(r.sealed_key),
-    description: String(r.description),
-    createdAt: Number(r.created_at),
-    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
-  };
 }
 
 function definedOnly<T extends object>(patch: T): Partial<T> {
