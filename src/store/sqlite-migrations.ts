@@ -143,6 +143,27 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX callback_attempts_stream ON callback_attempts (stream, at);
     `,
   },
+  {
+    // Pushes whose interruption callback is still owed, for the start after a crash (CallbackStore.addOpenPush).
+    version: 4,
+    sql: `
+      CREATE TABLE callback_open_pushes (
+        sequence TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        callback_key TEXT NOT NULL,
+        app_id INTEGER NOT NULL,
+        domain TEXT NOT NULL,
+        app TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        client_ip TEXT NOT NULL,
+        server_ip TEXT NOT NULL,
+        query TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        started_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */
