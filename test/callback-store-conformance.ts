@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from '../src/store/store.ts';
-import type { NewCallbackAttempt, NewCallbackDelivery, NewCallbackTemplate } from '../src/store/callback-store.ts';
+import type { NewCallbackAttempt, NewCallbackDelivery, NewCallbackTemplate, OpenPush } from '../src/store/callback-store.ts';
 
 const t0 = Date.UTC(2026, 10, 25, 10, 0, 0);
 
@@ -134,6 +134,25 @@ export function callbackStoreConformance(name: string, makeStore: () => Store | 
       assert.deepEqual([page.items.map((x) => x.at), page.total], [[t0 + 20], 3]);
       assert.equal(await store.callbacks.pruneCallbackAttempts(t0 + 20), 1);
       assert.equal((await store.callbacks.listCallbackAttempts()).total, 2);
+    });
+
+    test('open pushes round-trip oldest first; queuing an interruption of the sequence removes its open push', async () => {
+      const push = (sequence: string, startedAt: number): OpenPush => ({
+        sequence, url: 'https://hooks.example.com/end', callbackKey: 'k3y', appId: 1250000000, domain: 'push.example.com',
+        app: 'live', stream: 'demo', clientIp: '10.0.0.7', serverIp: '10.0.0.1', query: 'txSecret=ab&txTime=1', width: 1280, height: 720, startedAt,
+      });
+      await store.callbacks.addOpenPush(push('2', t0 + 5));
+      await store.callbacks.addOpenPush(push('1', t0));
+      await store.callbacks.addOpenPush({ ...push('3', t0 + 9), width: 0, height: 0 });
+      assert.deepEqual(await store.callbacks.listOpenPushes(), [push('1', t0), push('2', t0 + 5), { ...push('3', t0 + 9), width: 0, height: 0 }]);
+      await store.callbacks.addCallbackDelivery(delivery({ sequence: '1', eventType: 1 }));
+      await store.callbacks.addCallbackDelivery(delivery({ sequence: '2', eventType: 321 }));
+      assert.equal((await store.callbacks.listOpenPushes()).length, 3, 'a push or push-error event leaves it open');
+      await store.callbacks.addCallbackDelivery(delivery({ sequence: '2', eventType: 0 }));
+      assert.deepEqual((await store.callbacks.listOpenPushes()).map((p) => p.sequence), ['1', '3']);
+      assert.equal(await store.callbacks.deleteOpenPush('3'), true);
+      assert.equal(await store.callbacks.deleteOpenPush('3'), false);
+      assert.deepEqual((await store.callbacks.listOpenPushes()).map((p) => p.sequence), ['1']);
     });
 
     test('callback tables fail with STORE_FAILED once the store is closed', async () => {

@@ -119,6 +119,30 @@ export interface CallbackAttemptQuery extends PageOptions {
   readonly before?: number;
 }
 
+/**
+ * A push whose interruption (event 0) is still owed: what the next start needs to send it when the server
+ * was killed while the push was live. Written when the push event is queued; queuing the interruption of
+ * its sequence removes it.
+ */
+export interface OpenPush {
+  readonly sequence: string;
+  /** The template's StreamEndNotifyUrl and CallbackKey when the push started (the push keeps its template). */
+  readonly url: string;
+  readonly callbackKey: string;
+  /** The push's body fields (callback-events.ts PushIdentity and the picture size). */
+  readonly appId: number;
+  readonly domain: string;
+  readonly app: string;
+  readonly stream: string;
+  readonly clientIp: string;
+  readonly serverIp: string;
+  readonly query: string;
+  readonly width: number;
+  readonly height: number;
+  /** When the publish was accepted. */
+  readonly startedAt: number;
+}
+
 /** The callback tables of a Store; every method may throw LiveError STORE_FAILED. */
 export interface CallbackStore {
   /** Adds a template and returns its id (ids are never reused). */
@@ -138,7 +162,11 @@ export interface CallbackStore {
   listCallbackRules(): Promise<CallbackRule[]>;
   deleteCallbackRule(domain: string, app: string): Promise<boolean>;
 
-  /** Queues a delivery durably and returns its id (increasing: the queue order). */
+  /**
+   * Queues a delivery durably and returns its id (increasing: the queue order). An interruption (event
+   * type 0) also removes the open push of its sequence, in the same transaction: after a crash the
+   * interruption is either queued or still owed, never both and never neither.
+   */
   addCallbackDelivery(delivery: NewCallbackDelivery): Promise<number>;
   /** The queued deliveries in queue order (at most `limit`). */
   listCallbackDeliveries(limit: number): Promise<CallbackDelivery[]>;
@@ -147,6 +175,13 @@ export interface CallbackStore {
   listCallbackAttempts(query?: CallbackAttemptQuery): Promise<Page<CallbackAttempt>>;
   /** Deletes attempts older than `before`; returns how many. */
   pruneCallbackAttempts(before: number): Promise<number>;
+
+  /** Remembers a live push whose interruption is owed, replacing one of the same sequence. */
+  addOpenPush(push: OpenPush): Promise<void>;
+  /** The open pushes, oldest start first. */
+  listOpenPushes(): Promise<OpenPush[]>;
+  /** Forgets an open push; false if there was none. */
+  deleteOpenPush(sequence: string): Promise<boolean>;
 }
 
 /** The URLs with empty slots and unknown kinds left out, in the kinds' order. */

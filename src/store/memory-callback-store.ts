@@ -14,6 +14,7 @@ import {
   type NewCallbackAttempt,
   type NewCallbackDelivery,
   type NewCallbackTemplate,
+  type OpenPush,
 } from './callback-store.ts';
 
 /** CallbackStore in memory, forgotten with the process. */
@@ -23,6 +24,7 @@ export class MemoryCallbackStore implements CallbackStore {
   private readonly rules = new Map<string, CallbackRule>();
   private readonly deliveries = new Map<number, CallbackDelivery>();
   private readonly attempts: CallbackAttempt[] = [];
+  private readonly openPushes = new Map<string, OpenPush>();
   private nextTemplateId = 1;
   private nextDeliveryId = 1;
   private nextAttemptId = 1;
@@ -97,6 +99,7 @@ export class MemoryCallbackStore implements CallbackStore {
     this.check();
     const id = this.nextDeliveryId++;
     this.deliveries.set(id, { ...d, id, attempts: 0 });
+    if (d.eventType === 0) this.openPushes.delete(d.sequence);
     return id;
   }
 
@@ -132,6 +135,21 @@ export class MemoryCallbackStore implements CallbackStore {
     const n = this.attempts.length - kept.length;
     this.attempts.splice(0, this.attempts.length, ...kept);
     return n;
+  }
+
+  async addOpenPush(push: OpenPush): Promise<void> {
+    this.check();
+    this.openPushes.set(push.sequence, { ...push });
+  }
+
+  async listOpenPushes(): Promise<OpenPush[]> {
+    this.check();
+    return [...this.openPushes.values()].sort((a, b) => a.startedAt - b.startedAt || compare(a.sequence, b.sequence)).map((p) => ({ ...p }));
+  }
+
+  async deleteOpenPush(sequence: string): Promise<boolean> {
+    this.check();
+    return this.openPushes.delete(sequence);
   }
 
   private check(): void {

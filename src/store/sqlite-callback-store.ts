@@ -1,7 +1,8 @@
 /**
- * The callback tables of the SQLite store (migration 3): templates with their URLs as one JSON column
- * (a new URL kind needs no migration), rules keyed by domain + app, the delivery queue and the attempts.
- * It shares the store's connection; an attempt and its queue update commit in one transaction.
+ * The callback tables of the SQLite store (migrations 3 and 4): templates with their URLs as one JSON column
+ * (a new URL kind needs no migration), rules keyed by domain + app, the delivery queue, the attempts and the
+ * open pushes. It shares the store's connection; an attempt and its queue update commit in one transaction,
+ * as do an interruption and the removal of its open push.
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
@@ -20,6 +21,7 @@ import {
   type NewCallbackAttempt,
   type NewCallbackDelivery,
   type NewCallbackTemplate,
+  type OpenPush,
 } from './callback-store.ts';
 
 type Row = Record<string, unknown>;
@@ -106,13 +108,16 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   addCallbackDelivery(d: NewCallbackDelivery): Promise<number> {
-    return this.run(() => {
-      const result = this.sql(
-        `INSERT INTO callback_deliveries (event_type, event_time, stream, sequence, url, body, created_at, next_at, attempts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-      ).run(d.eventType, d.eventTime, d.stream, d.sequence, d.url, d.body, d.createdAt, d.nextAt);
-      return Number(result.lastInsertRowid);
-    });
+    return this.run(() =>
+      this.transaction(() => {
+        const result = this.sql(
+          `INSERT INTO callback_deliveries (event_type, event_time, stream, sequence, url, body, created_at, next_at, attempts)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+        ).run(d.eventType, d.eventTime, d.stream, d.sequence, d.url, d.body, d.createdAt, d.nextAt);
+        if (d.eventType === 0) this.sql('DELETE FROM callback_open_pushes WHERE sequence = ?').run(d.sequence);
+        return Number(result.lastInsertRowid);
+      }),
+    );
   }
 
   listCallbackDeliveries(limit: number): Promise<CallbackDelivery[]> {
@@ -120,22 +125,17 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   recordCallbackAttempt(a: NewCallbackAttempt, outcome: CallbackAttemptOutcome): Promise<number> {
-    return this.run(() => {
-      this.db.exec('BEGIN');
-      try {
+    return this.run(() =>
+      this.transaction(() => {
         const result = this.sql(
           `INSERT INTO callback_attempts (delivery_id, event_type, event_time, stream, url, request, response, status,
              result_code, at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(a.deliveryId, a.eventType, a.eventTime, a.stream, a.url, a.request, a.response, a.status, a.resultCode, a.at, a.durationMs);
         if (outcome === 'done') this.sql('DELETE FROM callback_deliveries WHERE id = ?').run(a.deliveryId);
         else this.sql('UPDATE callback_deliveries SET next_at = ?, attempts = ? WHERE id = ?').run(outcome.retryAt, outcome.attempts, a.deliveryId);
-        this.db.exec('COMMIT');
         return Number(result.lastInsertRowid);
-      } catch (err) {
-        this.db.exec('ROLLBACK');
-        throw err;
-      }
-    });
+      }),
+    );
   }
 
   listCallbackAttempts(query: CallbackAttemptQuery = {}): Promise<Page<CallbackAttempt>> {
@@ -165,6 +165,36 @@ export class SqliteCallbackStore implements CallbackStore {
 
   pruneCallbackAttempts(before: number): Promise<number> {
     return this.run(() => Number(this.sql('DELETE FROM callback_attempts WHERE at < ?').run(before).changes));
+  }
+
+  addOpenPush(p: OpenPush): Promise<void> {
+    return this.run(() => {
+      this.sql(
+        `INSERT OR REPLACE INTO callback_open_pushes (sequence, url, callback_key, app_id, domain, app, stream, client_ip,
+           server_ip, query, width, height, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(p.sequence, p.url, p.callbackKey, p.appId, p.domain, p.app, p.stream, p.clientIp, p.serverIp, p.query, p.width, p.height, p.startedAt);
+    });
+  }
+
+  listOpenPushes(): Promise<OpenPush[]> {
+    return this.run(() => (this.sql('SELECT * FROM callback_open_pushes ORDER BY started_at, sequence').all() as Row[]).map(openPushFromRow));
+  }
+
+  deleteOpenPush(sequence: string): Promise<boolean> {
+    return this.run(() => this.sql('DELETE FROM callback_open_pushes WHERE sequence = ?').run(sequence).changes > 0);
+  }
+
+  /** Runs a step in one transaction, rolled back if it throws. */
+  private transaction<T>(step: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const result = step();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   private template(id: number): CallbackTemplate | undefined {
@@ -231,6 +261,24 @@ function deliveryFromRow(row: Row): CallbackDelivery {
     createdAt: num(row.created_at),
     nextAt: num(row.next_at),
     attempts: num(row.attempts),
+  };
+}
+
+function openPushFromRow(row: Row): OpenPush {
+  return {
+    sequence: str(row.sequence),
+    url: str(row.url),
+    callbackKey: str(row.callback_key),
+    appId: num(row.app_id),
+    domain: str(row.domain),
+    app: str(row.app),
+    stream: str(row.stream),
+    clientIp: str(row.client_ip),
+    serverIp: str(row.server_ip),
+    query: str(row.query),
+    width: num(row.width),
+    height: num(row.height),
+    startedAt: num(row.started_at),
   };
 }
 
