@@ -100,6 +100,7 @@ export class Service {
     this.publishCallbacks = new PublishCallbacks({
       config: new CallbackConfig({ store: this.store, now }),
       deliverer: this.callbacks,
+      openPushes: this.store.callbacks,
       log: callbackLog,
       appId: cb.appId,
       reportIntervalMs: cb.reportIntervalMs,
@@ -170,6 +171,8 @@ export class Service {
       cnameSuffix: this.config.domains.cnameSuffix,
     });
     await this.callbacks.start();
+    // Before publishers are accepted: the interruptions a kill -9 owed, queued behind what was left queued.
+    await this.publishCallbacks.recoverOpenPushes(this.now());
     this.hls.start();
     this.rtmpPort = await this.rtmp.start();
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
