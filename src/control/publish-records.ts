@@ -18,6 +18,12 @@ export interface SessionStart {
 /** How a session ended and what it carried: the store's PublishEnd, whose time the records stamp. */
 export type SessionEnd = Omit<PublishEnd, 'endedAt'>;
 
+/**
+ * Why a session a killed server left open ended (Tencent 5): the records keep it, and the interruption
+ * callback the next start sends for it carries it as errmsg.
+ */
+export const recoveredReason = sentence(breakCodes.internalError, 'the server stopped while this stream was live; the end time is when it started again');
+
 /** How the records are built. */
 export interface PublishRecordsOptions {
   readonly store: Store;
@@ -52,7 +58,7 @@ export class PublishRecords {
     return this.store.endOpenPublishRecords({
       endedAt: this.now(),
       breakCode: breakCodes.internalError,
-      reason: sentence(breakCodes.internalError, 'the server stopped while this stream was live; the end time is when it started again'),
+      reason: recoveredReason,
       bytesIn: 0,
     });
   }

@@ -6,6 +6,8 @@ import type { VideoInfo } from '../../protocol/codec/media-info.ts';
 import { callbackSign } from '../../control/callbacks/callback-sign.ts';
 import type { CallbackTemplate, CallbackUrls } from '../../store/callback-store.ts';
 import type { OutgoingCallback } from './callback-deliverer.ts';
+import { MemoryStore } from '../../store/memory-store.ts';
+import { recoveredReason } from '../../control/publish-records.ts';
 import { PublishCallbacks } from './publish-callbacks.ts';
 
 const t0 = Date.UTC(2026, 0, 1, 8, 0, 0);
@@ -15,7 +17,11 @@ const avcHeader = mediaMessage(MediaType.Video, 0, Buffer.from([0x17, 0x00, 0, 0
 const avcKey = (ts: number) => mediaMessage(MediaType.Video, ts, Buffer.from([0x17, 0x01, 0, 0, 0, 0x65]));
 const metadata = mediaMessage(MediaType.Data, 0, Buffer.from([2, 0, 0]));
 
-function setup(template: Partial<CallbackTemplate> | undefined | Error) {
+/**
+ * PublishCallbacks over a memory store: the fake deliverer writes each callback to the store's queue as
+ * the real one does (which is what removes an open push), at the fake clock's time.
+ */
+function setup(template: Partial<CallbackTemplate> | undefined | Error, store = new MemoryStore(), clock = { now: t0 }) {
   const queued: OutgoingCallback[] = [];
   const resolved: Array<[string, string]> = [];
   const callbacks = new PublishCallbacks({
@@ -26,7 +32,13 @@ function setup(template: Partial<CallbackTemplate> | undefined | Error) {
         return template && { id: 1, name: 't', description: '', callbackKey: 'key', urls, createdAt: 0, updatedAt: 0, ...template };
       },
     },
-    deliverer: { enqueue: async (c) => void queued.push(c) },
+    deliverer: {
+      enqueue: async (c) => {
+        await store.callbacks.addCallbackDelivery({ ...c, createdAt: clock.now, nextAt: clock.now });
+        queued.push(c);
+      },
+    },
+    openPushes: store.callbacks,
     log: pino({ level: 'silent' }),
     appId: 1250000000,
     reportIntervalMs: 60_000,
@@ -34,7 +46,7 @@ function setup(template: Partial<CallbackTemplate> | undefined | Error) {
     random: () => Buffer.from([0, 0, 0, 0, 0, 0, 0, 42]),
   });
   const start = { domain: 'push.example.com', app: 'live', stream: 'demo', clientIp: '::ffff:10.0.0.7', serverIp: '127.0.0.1', query: 'txSecret=ab&txTime=1', startedAt: t0 };
-  return { callbacks, start, queued, resolved, bodies: () => queued.map((q) => JSON.parse(q.body) as Record<string, unknown>) };
+  return { callbacks, start, queued, resolved, store, bodies: () => queued.map((q) => JSON.parse(q.body) as Record<string, unknown>) };
 }
 
 test('push then interruption, one sequence: the push waits for the video header to report the picture size', async () => {
@@ -111,4 +123,51 @@ test('a template without a push-error URL gets no 321 events', async () => {
   s.onEnd({ breakCode: '1/0', reason: 'r', endedAt: t0 + 70_001 });
   await callbacks.flush();
   assert.deepEqual(bodies().map((b) => b.event_type), [1, 0]);
+});
+
+test('a live push is remembered as open until its interruption is queued; one that never went live is not', async () => {
+  const { callbacks, start, store } = setup({});
+  const s = callbacks.onPublish(start);
+  s.onMedia(avcHeader, t0 + 6, video);
+  await callbacks.flush();
+  assert.deepEqual(await store.callbacks.listOpenPushes(), [
+    {
+      sequence: '42', url: 'http://rx/end', callbackKey: 'key', appId: 1250000000, domain: 'push.example.com', app: 'live', stream: 'demo',
+      clientIp: '::ffff:10.0.0.7', serverIp: '127.0.0.1', query: 'txSecret=ab&txTime=1', width: 1280, height: 720, startedAt: t0,
+    },
+  ]);
+  s.onEnd({ breakCode: '1/0', reason: 'r', endedAt: t0 + 9000 });
+  await callbacks.flush();
+  assert.deepEqual(await store.callbacks.listOpenPushes(), []);
+
+  callbacks.onPublish({ ...start, stream: 'short' }).onEnd({ breakCode: '20/0', reason: 'r', endedAt: t0 + 1 });
+  await callbacks.flush();
+  assert.deepEqual(await store.callbacks.listOpenPushes(), []);
+  const noEndUrl = setup({ urls: { streamBegin: 'http://rx/begin' } });
+  noEndUrl.callbacks.onPublish(start).onMedia(avcHeader, t0, video);
+  await noEndUrl.callbacks.flush();
+  assert.deepEqual(await noEndUrl.store.callbacks.listOpenPushes(), [], 'no interruption is owed without a StreamEnd URL');
+});
+
+test('after a kill, the next start queues the open push\'s interruption: 5/0, same sequence, duration up to the recovery', async () => {
+  const store = new MemoryStore();
+  const first = setup({}, store);
+  first.callbacks.onPublish(first.start).onMedia(avcHeader, t0 + 6, video);
+  await first.callbacks.flush();
+  // The process dies here: no onEnd. The next start, 7 minutes later, has a fresh PublishCallbacks on the same store.
+  const clock = { now: t0 + 420_000 };
+  const second = setup({ callbackKey: 'changed since' }, store, clock);
+  assert.equal(await second.callbacks.recoverOpenPushes(clock.now), 1);
+  assert.deepEqual(second.queued.map((q) => [q.url, q.eventType, q.eventTime, q.stream, q.sequence]), [['http://rx/end', 0, clock.now, 'demo', '42']]);
+  const [end] = second.bodies();
+  assert.deepEqual(end, {
+    app: 'push.example.com', appid: 1250000000, appname: 'live', channel_id: 'demo', stream_id: 'demo', event_type: 0,
+    event_time: clock.now / 1000, sequence: '42', node: '127.0.0.1', user_ip: '10.0.0.7', stream_param: 'txSecret=ab&txTime=1',
+    width: 1280, height: 720, errcode: 5, errmsg: recoveredReason, push_duration: '420000',
+    t: clock.now / 1000 + 600, sign: callbackSign('key', clock.now / 1000 + 600),
+  });
+  assert.match(recoveredReason, /^5\/0: the server stopped while this stream was live/);
+  assert.deepEqual(await store.callbacks.listOpenPushes(), []);
+  assert.deepEqual((await store.callbacks.listCallbackDeliveries(10)).map((d) => [d.eventType, d.sequence]), [[1, '42'], [0, '42']]);
+  assert.equal(await second.callbacks.recoverOpenPushes(clock.now + 1), 0, 'a second start owes nothing');
 });
