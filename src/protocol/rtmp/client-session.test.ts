@@ -67,7 +67,8 @@ describe('ClientSession ↔ ServerSession', () => {
     const sent = [avcHeader, aacHeader, keyframe(0), keyframe(40), keyframe(0x1000000)];
     for (const m of sent) pair.client.sendMedia(streamId, m);
     pair.pump();
-    const [metadata, ...media] = pair.takeServer();
+    const [chunkSize, metadata, ...media] = pair.takeServer();
+    assert.deepEqual(chunkSize, { type: 'chunk-size', size: 1000 }, 'the encoder\'s Set Chunk Size is reported (push error type 5)');
     assert.ok(metadata?.type === 'metadata');
     assert.deepEqual(metadata.metadata, amf0Object({ width: 640, height: 360 }));
     assert.deepEqual(media, sent.map((message) => ({ type: 'media', streamId: 1, message })));

@@ -271,6 +271,15 @@ describe('ServerSession chores', () => {
     s.ping(77);
     assert.deepEqual(peer.read(s), ['ping-request [77]']);
   });
+
+  it('reports the encoder\'s Set Chunk Size as a chunk-size event and reads the next message with it', () => {
+    const s = connected();
+    const setChunkSize = encodeChunks({ csid: 2, typeId: 1, streamId: 0, timestamp: 0, payload: Buffer.from('00004000', 'hex') }, 128);
+    assert.deepEqual(s.receive(setChunkSize), [{ type: 'chunk-size', size: 16384 }]);
+    // One 300-byte command in a single chunk: only a decoder at 16384 reads it whole.
+    const big = encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('hello', 9, null, 'x'.repeat(280)) }, 16384);
+    assert.deepEqual(s.receive(big), [{ type: 'ignored', what: 'unknown command hello' }]);
+  });
 });
 
 describe('ServerSession hostile input', () => {

@@ -46,6 +46,8 @@ export type ServerSessionEvent =
   | { type: 'unpublish'; streamId: number; reason: string }
   | { type: 'stop-play'; streamId: number; reason: string }
   | { type: 'pong'; timestamp: number }
+  /** The peer's Set Chunk Size (RTMP 1.0 §5.4.1), already applied to the decoder; reported for push-error checks. */
+  | { type: 'chunk-size'; size: number }
   | { type: 'ignored'; what: string };
 
 /** The connection state. */
@@ -149,6 +151,7 @@ export class ServerSession {
     }
     const ctl = this.#core.handleControl(msg);
     if (ctl.type === 'ping-response') events.push({ type: 'pong', timestamp: ctl.timestamp });
+    else if (ctl.type === 'set-chunk-size') events.push({ type: 'chunk-size', size: ctl.chunkSize });
     else if (ctl.type === 'user-control-unknown') events.push({ type: 'ignored', what: `user control event ${ctl.event}` });
   }
 
