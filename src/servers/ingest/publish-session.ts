@@ -58,6 +58,8 @@ export interface PublishStop {
 export interface PublishObserver {
   /** Every message, after the session learned its codec; `video` is what the last video header declared. */
   onMedia(message: MediaMessage, now: number, video: VideoInfo | undefined): void;
+  /** The encoder set its chunk size (RTMP Set Chunk Size; push error type 5 over 8192); RTMP ingest only. */
+  onChunkSize?(size: number, now: number): void;
   onEnd(stop: PublishStop): void;
 }
 
@@ -111,6 +113,11 @@ export class PublishSession {
     if (message.sequenceHeader) this.learnCodec(message);
     this.init.stream.publish(message);
     this.observer?.onMedia(message, now, this.video);
+  }
+
+  /** The encoder's chunk size, when its protocol has one: on every change, and once at the start if it set one before. */
+  onChunkSize(size: number): void {
+    this.observer?.onChunkSize?.(size, this.init.now());
   }
 
   private learnCodec(message: MediaMessage): void {
