@@ -171,3 +171,18 @@ test('after a kill, the next start queues the open push\'s interruption: 5/0, sa
   assert.deepEqual((await store.callbacks.listCallbackDeliveries(10)).map((d) => [d.eventType, d.sequence]), [[1, '42'], [0, '42']]);
   assert.equal(await second.callbacks.recoverOpenPushes(clock.now + 1), 0, 'a second start owes nothing');
 });
+
+test('a chunk size over 8192 set by the encoder is reported as push error type 5; 8192 is not', async () => {
+  const { callbacks, start, bodies } = setup({});
+  const s = callbacks.onPublish(start);
+  s.onChunkSize?.(8192, t0);
+  s.onChunkSize?.(16384, t0 + 1);
+  s.onMedia(avcHeader, t0 + 2, video);
+  s.onEnd({ breakCode: '1/0', reason: 'r', endedAt: t0 + 3000 });
+  await callbacks.flush();
+  const all = bodies();
+  assert.deepEqual(all.map((b) => b.event_type), [1, 321, 0]);
+  const [event] = all[1]!.abnormal_event as Array<{ type: number; count: number; detail: Array<{ desc: string; occur_time: number }> }>;
+  assert.deepEqual([event!.type, event!.count, event!.detail[0]!.occur_time], [5, 1, t0 + 1]);
+  assert.match(event!.detail[0]!.desc, /16384/);
+});

@@ -133,6 +133,10 @@ class CallbackSession implements PublishObserver {
     }
   }
 
+  onChunkSize(size: number, now: number): void {
+    if (this.watching && this.reportErrors) this.detector.onChunkSize(size, now);
+  }
+
   onEnd(stop: PublishStop): void {
     if (!this.pushQueued) this.queuePush(stop, false);
     if (this.detector.hasErrors) this.queueReport(stop.endedAt);

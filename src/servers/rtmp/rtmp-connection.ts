@@ -54,6 +54,8 @@ export class RtmpConnection {
   private app = '';
   private tcUrl = '';
   private connectQuery = new URLSearchParams();
+  /** The encoder's last Set Chunk Size; encoders send it before publish, so the publish session gets it at its start. */
+  private peerChunkSize: number | undefined;
   private publishing: { session: PublishSession; streamId: number } | undefined;
   private readonly players = new Map<number, Subscriber>();
   /** Events left to handle while an asynchronous access decision is pending; the socket is paused meanwhile. */
@@ -178,6 +180,10 @@ export class RtmpConnection {
           this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
         }
         break;
+      case 'chunk-size':
+        this.peerChunkSize = event.size;
+        this.publishing?.session.onChunkSize(event.size);
+        break;
       case 'stop-play':
         this.players.get(event.streamId)?.close();
         this.players.delete(event.streamId);
@@ -231,6 +237,7 @@ export class RtmpConnection {
       listener: this.deps.publishListener,
     });
     this.publishing = { session, streamId: event.streamId };
+    if (this.peerChunkSize !== undefined) session.onChunkSize(this.peerChunkSize);
     this.deps.publishers.add(session);
     this.session.acceptPublish(event.streamId);
     this.flush();
