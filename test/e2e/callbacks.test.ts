@@ -196,6 +196,33 @@ test('a scripted encoder with broken timestamps and a frame before its header ge
   assert.deepEqual(rx.received.map((r) => r.path).filter((p, i, all) => all.indexOf(p) === i), ['/begin', '/error', '/end']);
 });
 
+test('an encoder that sets chunk size 16384 gets a push-error (321) callback of type 5', async () => {
+  const rx = await new Receiver().listen();
+  cleanups.push(() => rx.close());
+  const { svc, client, domain } = await serviceWithClient({ callbacks: { retryIntervalMs: 500 } });
+  cleanups.push(() => svc.close(), () => client.close());
+  await bindTemplate(client, domain, rx, 'k');
+
+  const c = await ScriptedRtmp.open(svc.urls('big-chunks').push.rtmp);
+  cleanups.push(() => void c.socket.destroy());
+  c.session.setChunkSize(16384); // sent with the next command, before the publish as OBS and ffmpeg do
+  const streamId = await c.createStream();
+  c.publish(streamId, c.url.stream);
+  assert.equal((await c.status(streamId, 'NetStream.Publish.Start', { orError: true })).code, 'NetStream.Publish.Start');
+  c.sendMedia(streamId, mediaMessage(MediaType.Video, 0, Buffer.from([0x17, 0x00, 0, 0, 0, 1, 0x42, 0, 0x1e, 0xff, 0xe1, 0, 0])));
+  c.sendMedia(streamId, mediaMessage(MediaType.Video, 0, Buffer.concat([Buffer.from([0x17, 0x01, 0, 0, 0]), Buffer.alloc(12_000, 0x65)])));
+  c.deleteStream(streamId);
+  await waitFor('the interruption', () => rx.bodies('/end').length === 1, 10_000);
+
+  const push = rx.bodies('/begin')[0]!;
+  const reports = rx.bodies('/error');
+  assert.equal(reports.length, 1);
+  assert.deepEqual([reports[0]!.event_type, reports[0]!.sequence, reports[0]!.stream_id], [321, push.sequence, 'big-chunks']);
+  const events = reports[0]!.abnormal_event as Array<{ type: number; count: number; event_key: string; detail: Array<{ desc: string }> }>;
+  assert.deepEqual(events.map((e) => [e.type, e.count, e.event_key]), [[5, 1, 'chunk_size_too_big']]);
+  assert.match(events[0]!.detail[0]!.desc, /chunk size=16384/);
+});
+
 test('a restart loses no callback: queued while the receiver is down, delivered by the next openlive on the same data', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'openlive-callbacks-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
