@@ -55,7 +55,7 @@ test('push keys set with ModifyLivePushAuthKey are read back and decide a real p
   const oldKey = (await client.DescribeLivePushAuthKey({ DomainName: domain })).PushAuthKeyInfo?.MasterAuthKey ?? '';
   await client.ModifyLivePushAuthKey({ DomainName: domain, Enable: 1, MasterAuthKey: 'apiMasterKey1', BackupAuthKey: 'apiBackupKey2', AuthDelta: 120 });
   const { PushAuthKeyInfo: info } = await client.DescribeLivePushAuthKey({ DomainName: domain });
-  assert.deepEqual(info, { DomainName: domain, Enable: 1, MasterAuthKey: 'apiMasterKey1', BackupAuthKey: 'apiBackupKey2', AuthDelta: 120 });
+  assert.deepEqual(info, { DomainName: domain, Enable: 1, MasterAuthKey: 'apiMasterKey1', BackupAuthKey: 'apiBackupKey2', AuthDelta: 120, Algorithm: 'md5' });
 
   const txTime = formatTxTime(Math.floor(Date.now() / 1000) + 3600);
   const url = (key: string, stream: string) => `${svc.rtmpUrl}/live/${stream}?txSecret=${txSecretOf(key, stream, txTime)}&txTime=${txTime}`;
@@ -74,7 +74,7 @@ test('push keys set with ModifyLivePushAuthKey are read back and decide a real p
 test('play keys through the SDK', async () => {
   await client.ModifyLivePlayAuthKey({ DomainName: 'play.example.com', Enable: 1, AuthKey: 'playKey', AuthDelta: 60 });
   const { PlayAuthKeyInfo: info } = await client.DescribeLivePlayAuthKey({ DomainName: 'play.example.com' });
-  assert.deepEqual(info, { DomainName: 'play.example.com', Enable: 1, AuthKey: 'playKey', AuthDelta: 60, AuthBackKey: '' });
+  assert.deepEqual(info, { DomainName: 'play.example.com', Enable: 1, AuthKey: 'playKey', AuthDelta: 60, AuthBackKey: '', Algorithm: 'md5' });
 });
 
 test('errors reach the SDK as TencentCloudSDKHttpException with the Tencent code and the RequestId', async () => {
