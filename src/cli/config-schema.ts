@@ -128,6 +128,8 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: z.coerce.number().int().min(1000).default(30_000),
       /** How long the first viewer of a cold stream waits for its first segment (then 503 HLS_NOT_READY). */
       startWaitMs: z.coerce.number().int().min(0).max(120_000).default(10_000),
+      /** Whole segments a cold stream's first playlist waits for: a start buffer for hls.js. */
+      startSegments: z.coerce.number().int().min(1).max(1000).default(2),
       /** LL-HLS partial segment target (PART-TARGET). */
       partTargetMs: z.coerce.number().int().min(100).max(30_000).default(333),
       /** Play domains served LL-HLS playlists; `*` = all; comma-separated in env and flags. */

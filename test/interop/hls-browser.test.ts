@@ -86,8 +86,7 @@ const errors = (p: Page): Promise<unknown[]> => p.evaluate<unknown[]>('window.hl
 test('Chromium plays plain HLS with hls.js: currentTime advances and no error fires', async () => {
   const src = `http://play.localhost:${svc.service.httpPort}/live/cam.m3u8`;
   // A warm stream, as most viewers find it: hls.js starts three segments behind the edge (RFC 8216
-  // §6.3.3). The first viewer of a cold stream gets a one-segment playlist, starts at the edge and
-  // may stall once (non-fatal bufferStalledError) until the window fills; see docs/hls.md.
+  // §6.3.3). A cold stream's first viewer waits for hls.startSegments segments instead; see docs/hls.md.
   await waitFor('three segments', async () => {
     const res = await fetch(`${svc.httpUrl}/live/cam.m3u8`);
     return res.ok && (await res.text()).split('#EXTINF').length > 3;

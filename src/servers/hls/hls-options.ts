@@ -22,8 +22,13 @@ export interface HlsOptions {
   readonly alwaysOn?: boolean;
   /** A segmenter nobody asked anything of for this long stops (and frees its segments). */
   readonly idleTimeoutMs?: number;
-  /** How long the first request of a cold stream waits for its first segment. */
+  /** How long the first request of a cold stream waits for its first segments. */
   readonly startWaitMs?: number;
+  /**
+   * Whole segments a cold stream's first playlist waits for (after startWaitMs it is served with what
+   * there is). hls.js started on a lone first segment, plain or LL-HLS, stalls until the window fills.
+   */
+  readonly startSegments?: number;
   /** LL-HLS partial segment duration (RFC 8216bis §4.4.4.9 PART-TARGET). */
   readonly partTargetMs?: number;
   /** Play domains whose playlists are LL-HLS; `*` means every domain; empty turns parts off. */
@@ -48,6 +53,7 @@ export function resolveHlsOptions(o: HlsOptions = {}): ResolvedHlsOptions {
     alwaysOn: o.alwaysOn ?? false,
     idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
     startWaitMs: o.startWaitMs ?? 10_000,
+    startSegments: o.startSegments ?? 2,
     partTargetMs: o.partTargetMs ?? 333,
     lowLatencyDomains: (o.lowLatencyDomains ?? []).map((d) => d.toLowerCase()),
     endList: o.endList ?? false,
@@ -59,6 +65,7 @@ export function resolveHlsOptions(o: HlsOptions = {}): ResolvedHlsOptions {
   check('maxStreamBytes', r.maxStreamBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER);
   check('idleTimeoutMs', r.idleTimeoutMs, 1000, 24 * 3600_000);
   check('startWaitMs', r.startWaitMs, 0, 120_000);
+  check('startSegments', r.startSegments, 1, r.windowSegments);
   // RFC 8216bis §4.4.4.9: parts are shorter than segments; under 100 ms they cost more than they save.
   check('partTargetMs', r.partTargetMs, 100, Math.max(100, Math.floor(r.segmentTargetMs / 2)));
   if (r.storage === 'disk' && !r.dir) throw new LiveError('CONFIG_INVALID', 'hls.storage disk needs a folder (dataDir)');

@@ -30,7 +30,8 @@ function setup(opts: HlsOptions = {}, access: Access = allowAll, cold = false) {
     m.push = (msg) => (pushes++, push(msg));
     return m;
   };
-  const options = resolveHlsOptions({ now: clock.now, ...opts });
+  // One segment is enough here: these tests drive the publisher by hand (the default of 2 has its own test).
+  const options = resolveHlsOptions({ now: clock.now, startSegments: 1, ...opts });
   const hls = new HlsServer({ hub, options, logger: hub.options.logger, timers: clock, newMuxer });
   hls.start();
   const app = buildHttpApp({ hub, access, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls });
@@ -104,6 +105,21 @@ test('the first viewer of a cold stream waits for the first segment; then playli
   const headPlaylist = await app.inject({ method: 'HEAD', url: '/live/cam.m3u8' });
   assert.equal(headPlaylist.statusCode, 200);
   assert.equal(Number(headPlaylist.headers['content-length']), Buffer.byteLength(res.body));
+});
+
+test('by default the first playlist of a cold stream waits for two whole segments, a start buffer for hls.js', { timeout: 10_000 }, async () => {
+  const { app, play, hls } = setup({ startSegments: 2 }, allowAll, true);
+  play(0, 1500);
+  const { response: pending } = await begin(app, hls, '/live/cam.m3u8');
+  play(1500, 3100);
+  let answered = false;
+  void pending.then(() => (answered = true));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(answered, false, 'one segment is not enough to start on');
+  play(3100, 5100);
+  const res = await pending;
+  assert.equal(res.statusCode, 200);
+  assert.equal(parsePlaylist(res.body).segments.length, 2);
 });
 
 test('byte ranges on segments: 206 with Content-Range, suffix ranges, 416 past the end', { timeout: 10_000 }, async () => {

@@ -49,7 +49,10 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
   const stream = deps.hls.open(key, name);
   if (!stream) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
   const o = deps.hls.options;
-  if (stream.segments.length === 0 && !(await stream.waiters.wait(() => stream.segments.length > 0, o.startWaitMs))) {
+  // A cold stream's first playlist waits for hls.startSegments whole segments (a buffer to start from),
+  // and is served with what there is once startWaitMs passes; only no segment at all is an error.
+  const ready = (): boolean => stream.segments.length >= o.startSegments || stream.ended;
+  if (!ready() && !(await stream.waiters.wait(ready, o.startWaitMs)) && stream.segments.length === 0) {
     if (!stream.live) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
     return sendError(reply, new LiveError('HLS_NOT_READY', `stream ${key} produced no HLS segment within ${o.startWaitMs} ms`));
   }
