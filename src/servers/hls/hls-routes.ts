@@ -5,6 +5,7 @@
  * the policy verifies for the same stream name, so a signed playlist yields playable segments and
  * the key never leaves the server.
  */
+import { streamKey } from '../stream-key.ts';
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LiveError, httpStatusOf } from '../../errors.ts';
@@ -45,7 +46,7 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
     deps.counters.rejectedPlays++;
     return sendError(reply, new LiveError(decision.code, decision.reason));
   }
-  const key = `${app}/${name}`;
+  const key = streamKey(app, name);
   const stream = deps.hls.open(key, name);
   if (!stream) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
   const o = deps.hls.options;
@@ -112,7 +113,7 @@ async function serveHlsMedia(
     deps.counters.rejectedPlays++;
     return sendError(reply, new LiveError(decision.code, decision.reason));
   }
-  const key = `${app}/${name}`;
+  const key = streamKey(app, name);
   const stream = deps.hls.get(key);
   if (!stream) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} has no HLS segments; load its playlist first`));
   const [, gen, msnText, partText] = m;

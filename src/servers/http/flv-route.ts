@@ -4,7 +4,7 @@ import { LiveError, httpStatusOf } from '../../errors.ts';
 import type { Access } from '../../control/access.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { ServerCounters } from '../counters.ts';
-import { streamKey } from '../rtmp/rtmp-connection.ts';
+import { streamKey } from '../stream-key.ts';
 import { FlvPlayerSink, flvHeaders } from './flv-player-sink.ts';
 import { errorBody } from './error-reply.ts';
 import { LiveResponse } from './live-response.ts';

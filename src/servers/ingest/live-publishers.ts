@@ -1,4 +1,5 @@
 /** The live publish sessions of this node, by stream; stream control reaches publishers through it. */
+import { streamKey } from '../stream-key.ts';
 import type { LivePublisherInfo, LivePublishers } from '../../control/stream-policy.ts';
 import type { PublishSession } from './publish-session.ts';
 
@@ -18,12 +19,12 @@ export class LivePublisherRegistry implements LivePublishers {
 
   /** The session publishing `app/stream`, if any. */
   get(app: string, stream: string): PublishSession | undefined {
-    return this.sessions.get(`${app}/${stream}`);
+    return this.sessions.get(streamKey(app, stream));
   }
 
   /** True while someone publishes `app/stream`. */
   isLive(app: string, stream: string): boolean {
-    return this.sessions.has(`${app}/${stream}`);
+    return this.sessions.has(streamKey(app, stream));
   }
 
   /** Ends the session with the given code and disconnects its encoder. */

@@ -7,6 +7,7 @@ import { LiveError, ProtocolError, toLiveError } from '../../errors.ts';
 import type { Access, PublishRequest, Refusal } from '../../control/access.ts';
 import type { PublishRecords } from '../../control/publish-records.ts';
 import { breakCodes } from '../../control/break-codes.ts';
+import { hostOfTcUrl } from '../../control/names.ts';
 import { clientStoppedReason, duplicatePublisher, noDataReason, replacedReason } from '../../control/reasons.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { Stream } from '../../hub/stream.ts';
@@ -16,6 +17,7 @@ import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
 import { PublishSession, type PublishListener } from '../ingest/publish-session.ts';
 import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
+import { streamKey } from '../stream-key.ts';
 import { RtmpPlayerSink } from './rtmp-player-sink.ts';
 import { rtmpStatusOf } from './rtmp-status.ts';
 
@@ -376,23 +378,9 @@ export class RtmpConnection {
   }
 }
 
-/** The hub key of a stream: AppName/StreamName. */
-export function streamKey(app: string, name: string): string {
-  return `${app}/${name}`;
-}
-
 /** The publish-name query wins over the connect query (ffmpeg puts it on the name, some SDKs on the app). */
 function mergeQuery(connect: URLSearchParams, name: URLSearchParams): URLSearchParams {
   const merged = new URLSearchParams(connect);
   for (const [k, v] of name) merged.set(k, v);
   return merged;
-}
-
-/** The host part of a tcUrl, or '' when it is not a URL. */
-function hostOfTcUrl(tcUrl: string): string {
-  try {
-    return new URL(tcUrl).hostname;
-  } catch {
-    return '';
-  }
 }
