@@ -1,5 +1,6 @@
 // What every benchmark player (RTMP or HTTP-FLV) records, and the read buffer they share.
 import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 /** One read buffer for all sockets of a process: onread callbacks run one at a time and copy nothing out. */
@@ -29,7 +30,23 @@ export abstract class BenchPlayer {
   closed = false;
 
   /** Closes the socket at once. */
-  abstract close(): void;
+  close(): void {
+    this.error ||= 'closed by harness';
+    this.#socket?.destroy();
+  }
+
+  #socket: Socket | undefined;
+
+  /** Adopts the player's socket: its errors and its close are recorded the same way for every kind. */
+  protected watch(socket: Socket): Socket {
+    this.#socket = socket;
+    socket.on('error', (err) => this.fail(err.message));
+    socket.on('close', () => {
+      this.closed = true;
+      this.fail('closed by server');
+    });
+    return socket;
+  }
 
   protected fail(why: string): void {
     if (this.error === '') this.error = why;

@@ -30,26 +30,15 @@ export class FlvPlayer extends BenchPlayer {
     super();
     this.opts = opts;
     const u = new URL(opts.url);
-    this.socket = net.connect({
+    this.socket = this.watch(net.connect({
       host: u.hostname,
       port: Number(u.port || 80),
       noDelay: true,
       onread: { buffer: sharedReadBuffer, callback: (n) => this.onRead(n, sharedReadBuffer) },
-    });
+    }));
     this.socket.on('connect', () => {
       this.socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nAccept: */*\r\n\r\n`);
     });
-    this.socket.on('error', (err) => this.fail(err.message));
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.fail('closed by server');
-    });
-  }
-
-  /** Closes the socket at once. */
-  close(): void {
-    this.error ||= 'closed by harness';
-    this.socket.destroy();
   }
 
   private onRead(n: number, buf: Buffer): boolean {

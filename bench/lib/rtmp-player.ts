@@ -33,24 +33,13 @@ export class RtmpPlayer extends BenchPlayer implements WalkerSink {
     const name = (parts.pop() ?? '') + u.search;
     const app = parts.join('/');
     this.target = { app, name, tcUrl: `rtmp://${u.host}/${app}` };
-    this.socket = net.connect({
+    this.socket = this.watch(net.connect({
       host: u.hostname,
       port: Number(u.port || 1935),
       noDelay: true,
       onread: { buffer: sharedReadBuffer, callback: (n) => this.onRead(n, sharedReadBuffer) },
-    });
+    }));
     this.socket.on('connect', () => this.sendC0C1());
-    this.socket.on('error', (err) => this.fail(err.message));
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.fail('closed by server');
-    });
-  }
-
-  /** Closes the socket at once. */
-  close(): void {
-    this.error ||= 'closed by harness';
-    this.socket.destroy();
   }
 
   keepBody(type: number): boolean {

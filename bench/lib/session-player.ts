@@ -20,21 +20,10 @@ export class SessionPlayer extends BenchPlayer {
     const parts = u.pathname.split('/').filter((s) => s !== '');
     const name = (parts.pop() ?? '') + u.search;
     const app = parts.join('/');
-    this.socket = net.connect({ host: u.hostname, port: Number(u.port || 1935), noDelay: true });
+    this.socket = this.watch(net.connect({ host: u.hostname, port: Number(u.port || 1935), noDelay: true }));
     this.session.connect(`rtmp://${u.host}/${app}`, app);
     this.socket.on('connect', () => this.flush());
     this.socket.on('data', (bytes) => this.onData(bytes, name));
-    this.socket.on('error', (err) => this.fail(err.message));
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.fail('closed by server');
-    });
-  }
-
-  /** Closes the socket at once. */
-  close(): void {
-    this.error ||= 'closed by harness';
-    this.socket.destroy();
   }
 
   private onData(bytes: Buffer, name: string): void {
