@@ -4,6 +4,7 @@
  * domain, LL-HLS on a play domain listed in `hls.lowLatencyDomains` (Chromium resolves *.localhost
  * to the loopback, so both reach the same server under different Host headers).
  */
+import { chromiumArgs } from '../browser/console-browser.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -50,16 +51,7 @@ before(async () => {
   pageUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    args: [...chromiumArgs, '--autoplay-policy=no-user-gesture-required'],
   });
   await waitFor('the publisher to go live', () => svc.service.hub.get('live/cam')?.live === true);
 });
