@@ -40,7 +40,9 @@ let browser: Browser;
 before(async () => {
   svc = await startService({ hls: { lowLatencyDomains: ['ll.localhost'], segmentTargetMs: 2000, partTargetMs: 333 } });
   await svc.service.domains.add({ name: 'll.localhost', type: 'play' });
-  ffmpeg = publish(svc.urls('cam').push.rtmp, { gop: 25 });
+  // 30 fps with 1 s GOPs, as OBS sends by default: 333 ms parts are 10 frames and fill each 2 s segment
+  // exactly. (At 25 fps every segment ends in a 2-frame part, which hls.js sometimes stalls on; docs/hls.md.)
+  ffmpeg = publish(svc.urls('cam').push.rtmp, { rate: 30, gop: 30 });
   pages = createServer((req, res) => {
     if (req.url === '/hls.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
     else res.writeHead(200, { 'content-type': 'text/html' }).end(page);
