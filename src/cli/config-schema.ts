@@ -19,6 +19,16 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),
+  /** Limits shared by every listener (docs/security.md). */
+  limits: z
+    .strictObject({
+      /** CIDR blocks or addresses (encoder farms, CDN edges) exempt from the per-address connection caps. */
+      trustedNetworks: z.preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
+        z.array(z.string().min(1)),
+      ).default([]),
+    })
+    .prefault({}),
   rtmp: z
     .strictObject({
       host: z.string().default('0.0.0.0'),
