@@ -32,6 +32,17 @@ export const errorCodes = {
   RTMP_REJECTED: 'auth',
   RTMP_IDLE_TIMEOUT: 'timeout',
   RTMP_CONNECTION_LIMIT: 'limit',
+  // Limits: RTMP chunk layer, AMF0, names and queries (docs/security.md "RTMP")
+  RTMP_CHUNK_SIZE_TOO_SMALL: 'limit',
+  RTMP_PARTIAL_LIMIT: 'limit',
+  RTMP_AGGREGATE_LIMIT: 'limit',
+  RTMP_TCURL_TOO_LONG: 'limit',
+  RTMP_NAME_TOO_LONG: 'limit',
+  RTMP_QUERY_TOO_LONG: 'limit',
+  RTMP_QUERY_TOO_MANY_PARAMS: 'limit',
+  AMF0_PROPERTY_LIMIT: 'limit',
+  AMF0_VALUE_LIMIT: 'limit',
+  AMF0_STRING_LIMIT: 'limit',
   // Value encodings
   AMF0_TRUNCATED: 'protocol',
   AMF0_MARKER: 'protocol',

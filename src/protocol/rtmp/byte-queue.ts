@@ -83,18 +83,22 @@ export class ByteQueue {
     return out;
   }
 
-  /** Consumes `n` bytes as zero-copy views appended to `parts` (one view per received Buffer touched). */
-  readViews(n: number, parts: Buffer[]): void {
+  /**
+   * Consumes `n` bytes by copying them into `target` at `at`; the caller guarantees `n <= length`
+   * and room in `target`. No view is made, so nothing keeps the received Buffers alive afterwards.
+   */
+  readInto(target: Buffer, at: number, n: number): void {
     this.length -= n;
     while (n > 0) {
       const buf = this.#buffers[0]!;
       const left = buf.length - this.#offset;
       if (n < left) {
-        parts.push(buf.subarray(this.#offset, this.#offset + n));
+        buf.copy(target, at, this.#offset, this.#offset + n);
         this.#offset += n;
         return;
       }
-      parts.push(this.#offset === 0 ? buf : buf.subarray(this.#offset));
+      buf.copy(target, at, this.#offset);
+      at += left;
       n -= left;
       this.#buffers.shift();
       this.#offset = 0;

@@ -4,19 +4,22 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ProtocolError } from '../../errors.ts';
 import { ffmpegPublishCapture } from '../../../test/support/rtmp-fixtures.ts';
-import { ChunkDecoder, type RtmpMessage } from './chunk-decoder.ts';
+import { ChunkDecoder, type ChunkDecoderOptions, type RtmpMessage } from './chunk-decoder.ts';
 import { encodeChunks } from './chunk-encoder.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-function decodeAll(bytes: Buffer, options?: ConstructorParameters<typeof ChunkDecoder>[0], chunkSize?: number): RtmpMessage[] {
-  const d = new ChunkDecoder(options);
+/** Framing tests use tiny chunk sizes to make many chunks; the 128-byte minimum has its own tests. */
+const tiny = { minChunkSize: 1 };
+
+function decodeAll(bytes: Buffer, options?: ChunkDecoderOptions, chunkSize?: number): RtmpMessage[] {
+  const d = new ChunkDecoder({ ...tiny, ...options });
   if (chunkSize !== undefined) d.setChunkSize(chunkSize);
   return d.push(bytes);
 }
 
 function decodeSplit(bytes: Buffer, cuts: number[], chunkSize?: number): RtmpMessage[] {
-  const d = new ChunkDecoder();
+  const d = new ChunkDecoder(tiny);
   if (chunkSize !== undefined) d.setChunkSize(chunkSize);
   const out: RtmpMessage[] = [];
   let from = 0;
@@ -159,7 +162,7 @@ describe('chunk byte tables', () => {
 describe('ChunkDecoder control and limits', () => {
   it('applies Set Chunk Size at once, for the chunks that follow in the same read', () => {
     const bytes = hex('02 000000 000004 01 00000000 00000004  03 000000 00000a 14 00000000 00010203 c3 04050607 c3 0809');
-    const d = new ChunkDecoder();
+    const d = new ChunkDecoder(tiny);
     const msgs = d.push(bytes);
     assert.equal(d.chunkSize, 4);
     assert.deepEqual(msgs.map((m) => m.typeId), [1, 20]);
@@ -256,7 +259,7 @@ describe('ChunkDecoder properties', () => {
         (msgs, chunkSize, rawCuts) => {
           const bytes = Buffer.concat(msgs.map((m) => encodeChunks(m, chunkSize)));
           const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-          const d = new ChunkDecoder({ maxChunkStreams: 100 });
+          const d = new ChunkDecoder({ maxChunkStreams: 100, ...tiny });
           d.setChunkSize(chunkSize);
           const out: RtmpMessage[] = [];
           let from = 0;
@@ -293,7 +296,7 @@ describe('ChunkDecoder properties', () => {
   it('random bytes produce messages or a ProtocolError, never another exception or a hang', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), fc.integer({ min: 1, max: 300 }), (bytes, chunkSize) => {
-        const d = new ChunkDecoder({ maxMessageSize: 64 * 1024 });
+        const d = new ChunkDecoder({ maxMessageSize: 64 * 1024, ...tiny });
         d.setChunkSize(chunkSize);
         try {
           d.push(Buffer.from(bytes));

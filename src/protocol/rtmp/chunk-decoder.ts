@@ -20,13 +20,34 @@ export interface RtmpMessage {
   payload: Buffer;
 }
 
-/** Limits of a ChunkDecoder; the defaults are safe for a public ingest. */
+/** Limits of a ChunkDecoder; the defaults are safe for a public ingest (docs/security.md "RTMP"). */
 export interface ChunkDecoderOptions {
-  /** Largest message accepted (default 16 MiB, i.e. anything the 24-bit length can say). */
+  /** Largest audio, video or aggregate message (default 16 MiB, i.e. anything the 24-bit length can say). */
   maxMessageSize?: number;
+  /** Largest command, data or shared-object message, and of unknown types (default 64 KiB). */
+  maxCommandSize?: number;
+  /** Largest protocol control or User Control message, types 1..6 (default 1 KiB; they are 4..10 bytes). */
+  maxControlSize?: number;
+  /**
+   * Most bytes all partial messages of the connection may announce together (default maxMessageSize +
+   * 1 MiB: one largest message plus the audio, data and commands interleaved with it).
+   */
+  maxPartialBytes?: number;
+  /** Smallest Set Chunk Size the peer may send (default 128: encoders never go lower; SRS refuses it too). */
+  minChunkSize?: number;
   /** Most distinct chunk stream ids a peer may use (default 64). */
   maxChunkStreams?: number;
 }
+
+/** The decoder's defaults, also the configuration defaults (docs/config.md). */
+export const chunkDecoderDefaults = {
+  maxMessageSize: 16 * 1024 * 1024,
+  maxCommandSize: 64 * 1024,
+  maxControlSize: 1024,
+  maxPartialBytes: 17 * 1024 * 1024,
+  minChunkSize: 128,
+  maxChunkStreams: 64,
+} as const;
 
 /** Per chunk stream state (RTMP 1.0 §5.3.1.2: later headers reuse the previous one's fields). */
 interface ChunkStream {
@@ -39,8 +60,11 @@ interface ChunkStream {
   /** Whether the previous header used the extended timestamp field, and its value. */
   extended: boolean;
   extValue: number;
-  /** Payload views of the message being reassembled, and how many bytes arrived. */
-  parts: Buffer[];
+  /**
+   * The message being reassembled, allocated once from its announced length: chunks are copied in,
+   * so a peer's 1-byte chunks cost one byte each, not a Buffer view each. `empty` when none.
+   */
+  buf: Buffer;
   received: number;
   active: boolean;
 }
@@ -66,6 +90,22 @@ const MessageHeaderSize = [11, 7, 3, 0] as const;
 const TypeSetChunkSize = 1;
 const TypeAbort = 2;
 const empty = Buffer.alloc(0);
+const MiB = 1024 * 1024;
+
+/** The size limit of each message type id (RTMP 1.0 §5.4, §7.1), one array read per message. */
+function sizeLimits(media: number, command: number, control: number): Uint32Array {
+  const caps = new Uint32Array(256).fill(command);
+  for (let t = 1; t <= 6; t++) caps[t] = control;
+  for (const t of [8, 9, 22]) caps[t] = media; // audio, video, aggregate
+  return caps;
+}
+
+/** What a size refusal calls a message type, and the key that sets its limit. */
+function typeClass(typeId: number): [kind: string, key: string] {
+  if (typeId >= 1 && typeId <= 6) return ['control', 'rtmp.maxControlSize'];
+  if (typeId === 8 || typeId === 9 || typeId === 22) return ['media', 'rtmp.maxMessageSize'];
+  return ['command', 'rtmp.maxCommandSize'];
+}
 
 /** Checks a Set Chunk Size value: 1..0x7FFFFFFF, the MSB must be 0 (RTMP 1.0 §5.4.1). */
 export function checkChunkSize(size: number): number {
@@ -92,8 +132,13 @@ export class ChunkDecoder {
     extended: false,
     size: 0,
   };
-  #maxMessageSize: number;
+  /** Size limit per message type id. */
+  #caps: Uint32Array;
+  #maxPartialBytes: number;
+  #minChunkSize: number;
   #maxChunkStreams: number;
+  /** Bytes announced by the messages being reassembled, all chunk streams together. */
+  #partial = 0;
   /**
    * Whether the peer repeats the extended timestamp on fmt 3 chunks: librtmp and ffmpeg do, the
    * 2009 spec text says not to. Decided once, from the first fmt 3 chunk that can tell.
@@ -101,8 +146,17 @@ export class ChunkDecoder {
   #repeatsExtended: boolean | undefined;
 
   constructor(options: ChunkDecoderOptions = {}) {
-    this.#maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024;
-    this.#maxChunkStreams = options.maxChunkStreams ?? 64;
+    const d = chunkDecoderDefaults;
+    const media = options.maxMessageSize ?? d.maxMessageSize;
+    this.#caps = sizeLimits(media, options.maxCommandSize ?? d.maxCommandSize, options.maxControlSize ?? d.maxControlSize);
+    this.#maxPartialBytes = options.maxPartialBytes ?? media + MiB;
+    this.#minChunkSize = options.minChunkSize ?? d.minChunkSize;
+    this.#maxChunkStreams = options.maxChunkStreams ?? d.maxChunkStreams;
+  }
+
+  /** Bytes announced by partial messages right now (what the connection holds for them, at most). */
+  get partialBytes(): number {
+    return this.#partial;
   }
 
   /** The peer's current chunk size (128 until it sends Set Chunk Size). */
@@ -115,16 +169,27 @@ export class ChunkDecoder {
     return this.#queue.length;
   }
 
-  /** Applies a chunk size, as a Set Chunk Size message does. */
+  /**
+   * Applies a chunk size, as a Set Chunk Size message does. Below `minChunkSize` is refused: with
+   * 1-byte chunks a 4 MB message is 4 M chunk headers to parse, for nothing a real encoder needs.
+   */
   setChunkSize(size: number): void {
-    this.#chunkSize = checkChunkSize(size);
+    checkChunkSize(size);
+    if (size < this.#minChunkSize) {
+      throw new ProtocolError(
+        'RTMP_CHUNK_SIZE_TOO_SMALL',
+        `Set Chunk Size ${size} is below the ${this.#minChunkSize}-byte minimum (rtmp.minChunkSize)`,
+      );
+    }
+    this.#chunkSize = size;
   }
 
   /** Drops the partial message of a chunk stream, as an Abort Message does (RTMP 1.0 §5.4.2). */
   abort(csid: number): void {
     const cs = this.#streams.get(csid);
-    if (cs === undefined) return;
-    cs.parts = [];
+    if (cs === undefined || !cs.active) return;
+    this.#partial -= cs.length;
+    cs.buf = empty;
     cs.received = 0;
     cs.active = false;
   }
@@ -149,6 +214,8 @@ export class ChunkDecoder {
     }
     const starts = !cs.active;
     const remaining = starts ? (h.fmt < 2 ? h.length : cs.length) : cs.length - cs.received;
+    // Checked when the header announces the message, before any of its bytes is held.
+    if (starts && this.#partial + remaining > this.#maxPartialBytes) this.#partialLimit(h.csid, remaining);
     const chunkLen = remaining < this.#chunkSize ? remaining : this.#chunkSize;
     if (this.#queue.length < h.size + chunkLen) return false;
     // Everything needed is here: commit the header.
@@ -210,12 +277,7 @@ export class ChunkDecoder {
         h.length = buf[off + pos + 3]! * 65536 + buf[off + pos + 4]! * 256 + buf[off + pos + 5]!;
         h.typeId = buf[off + pos + 6]!;
         if (fmt === 0) h.streamId = buf.readUInt32LE(off + pos + 7);
-        if (h.length > this.#maxMessageSize) {
-          throw new ProtocolError(
-            'RTMP_MESSAGE_TOO_LARGE',
-            `message of ${h.length} bytes on chunk stream ${csid} exceeds the ${this.#maxMessageSize}-byte limit`,
-          );
-        }
+        if (h.length > this.#caps[h.typeId]!) this.#tooLarge(h.length, h.typeId, csid);
       }
       pos += MessageHeaderSize[fmt as 0 | 1 | 2];
     }
@@ -233,6 +295,22 @@ export class ChunkDecoder {
     }
     h.size = pos;
     return true;
+  }
+
+  #tooLarge(length: number, typeId: number, csid: number): never {
+    const [kind, key] = typeClass(typeId);
+    throw new ProtocolError(
+      'RTMP_MESSAGE_TOO_LARGE',
+      `${kind} message (type ${typeId}) of ${length} bytes on chunk stream ${csid} exceeds the ${this.#caps[typeId]}-byte limit (${key})`,
+    );
+  }
+
+  #partialLimit(csid: number, length: number): never {
+    throw new ProtocolError(
+      'RTMP_PARTIAL_LIMIT',
+      `a ${length}-byte message on chunk stream ${csid} would make ${this.#partial + length} bytes of partial messages, ` +
+        `over the ${this.#maxPartialBytes}-byte limit (rtmp.maxPartialBytes)`,
+    );
   }
 
   /** Decides whether a fmt 3 chunk carries the repeated extended timestamp `ext`. */
@@ -256,7 +334,7 @@ export class ChunkDecoder {
       streamId: 0,
       extended: false,
       extValue: 0,
-      parts: [],
+      buf: empty,
       received: 0,
       active: false,
     };
@@ -271,12 +349,17 @@ export class ChunkDecoder {
       // The whole message is in this chunk: hand out a view of the received bytes.
       payload = n === 0 ? empty : this.#queue.read(n);
     } else {
-      this.#queue.readViews(n, cs.parts);
+      if (starts) {
+        cs.buf = Buffer.allocUnsafe(cs.length);
+        this.#partial += cs.length;
+      }
+      this.#queue.readInto(cs.buf, cs.received, n);
       cs.received += n;
       cs.active = cs.received < cs.length;
       if (cs.active) return true;
-      payload = Buffer.concat(cs.parts, cs.length);
-      cs.parts = [];
+      payload = cs.buf;
+      this.#partial -= cs.length;
+      cs.buf = empty;
       cs.received = 0;
     }
     const msg: RtmpMessage = {
