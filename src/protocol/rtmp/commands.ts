@@ -8,6 +8,7 @@ import { ProtocolError } from '../../errors.ts';
 import { decodeAmf0, decodeAmf0All } from '../amf0/amf0-decoder.ts';
 import { encodeAmf0 } from '../amf0/amf0-encoder.ts';
 import type { Amf0Object, Amf0Value } from '../amf0/amf0-value.ts';
+import { nameLimitDefaults, splitNameQuery, type NameLimits, type SplitName } from './bounded-query.ts';
 import { MessageType } from './control-messages.ts';
 
 /** A decoded command message. */
@@ -113,9 +114,11 @@ export function encodeSetDataFrame(metadata: Amf0Value): Buffer {
   return encodeAmf0('@setDataFrame', 'onMetaData', metadata);
 }
 
-/** Splits a stream name like `x?txSecret=..&txTime=..` into the name and its query. */
-export function splitStreamName(raw: string): { name: string; query: URLSearchParams } {
-  const q = raw.indexOf('?');
-  if (q < 0) return { name: raw, query: new URLSearchParams() };
-  return { name: raw.slice(0, q), query: new URLSearchParams(raw.slice(q + 1)) };
+/**
+ * Splits a stream name like `x?txSecret=..&txTime=..` into the name and its query, its lengths and
+ * parameter count checked first (a ProtocolError RTMP_NAME_TOO_LONG, RTMP_QUERY_TOO_LONG or
+ * RTMP_QUERY_TOO_MANY_PARAMS; see bounded-query.ts).
+ */
+export function splitStreamName(raw: string, limits: NameLimits = nameLimitDefaults): SplitName {
+  return splitNameQuery(raw, 'stream name', limits);
 }

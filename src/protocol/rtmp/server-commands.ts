@@ -5,6 +5,7 @@
 
 import { LiveError, ProtocolError } from '../../errors.ts';
 import { amf0Number, amf0String, type Amf0Object, type Amf0Value } from '../amf0/amf0-value.ts';
+import { splitNameQuery, tcUrlQuery as boundedTcUrlQuery } from './bounded-query.ts';
 import type { RtmpMessage } from './chunk-decoder.ts';
 import { decodeCommand, encodeCommand, encodeError, encodeResult, splitStreamName, statusInfo, type Command } from './commands.ts';
 import type { ServerSessionEvent } from './server-session.ts';
@@ -26,16 +27,15 @@ export interface PendingConnect {
 /** Most message streams one connection may create; createStream beyond it gets `_error`. */
 const MaxStreams = 16;
 
-/** Splits `live?k=v` into the app (no trailing slash) and its query. */
+/** Splits `live?k=v` into the app (no trailing slash) and its query, within the name limits (bounded-query.ts). */
 function splitApp(raw: string): { app: string; query: URLSearchParams } {
-  const { name, query } = splitStreamName(raw);
+  const { name, query } = splitNameQuery(raw, 'app');
   return { app: name.replace(/\/+$/, ''), query };
 }
 
-/** Parameters after `?` in a tcUrl such as `rtmp://host/live?token=x` (FMLE style). */
+/** Parameters after `?` in a tcUrl such as `rtmp://host/live?token=x` (FMLE style), within the name limits. */
 function tcUrlQuery(tcUrl: string): URLSearchParams {
-  const q = tcUrl.indexOf('?');
-  return new URLSearchParams(q < 0 ? '' : tcUrl.slice(q + 1));
+  return boundedTcUrlQuery(tcUrl);
 }
 
 /** ServerCommands interprets command messages for a ServerSession. */

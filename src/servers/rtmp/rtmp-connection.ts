@@ -12,6 +12,7 @@ import { clientStoppedReason, duplicatePublisher, noDataReason, replacedReason }
 import type { Hub } from '../../hub/hub.ts';
 import type { Stream } from '../../hub/stream.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
+import { mergeQuery as mergeQueries } from '../../protocol/rtmp/bounded-query.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
@@ -378,9 +379,7 @@ export class RtmpConnection {
   }
 }
 
-/** The publish-name query wins over the connect query (ffmpeg puts it on the name, some SDKs on the app). */
+/** The publish-name query wins over the connect query (ffmpeg puts it on the name, some SDKs on the app); linear. */
 function mergeQuery(connect: URLSearchParams, name: URLSearchParams): URLSearchParams {
-  const merged = new URLSearchParams(connect);
-  for (const [k, v] of name) merged.set(k, v);
-  return merged;
+  return mergeQueries(connect, name);
 }
