@@ -6,16 +6,35 @@ import { ProtocolError } from '../../errors.ts';
 import { AMF0_MAX_DEPTH, Amf0Marker } from './amf0-marker.ts';
 import { Amf0EcmaArray, type Amf0Object, type Amf0Value } from './amf0-value.ts';
 
+/**
+ * Bounds on one decode call, so hostile input costs bounded work and memory whatever the message size
+ * (docs/security.md "RTMP"). Each is refused with its own code before the value it would exceed is built.
+ */
+export interface Amf0Limits {
+  /** Most properties in one object or ECMA array (AMF0_PROPERTY_LIMIT). */
+  readonly maxProperties: number;
+  /** Most values in one call, nested ones and strict-array items included (AMF0_VALUE_LIMIT). */
+  readonly maxValues: number;
+  /** Longest long string or XML document in bytes (AMF0_STRING_LIMIT); short strings stop at 65535 anyway. */
+  readonly maxStringLength: number;
+}
+
+/**
+ * The defaults: a connect has ~15 values and ffmpeg's or OBS's onMetaData ~30 properties; RTMP's
+ * 64 KiB command cap keeps strings shorter anyway, the string limit guards larger buffers (FLV files).
+ */
+export const amf0LimitDefaults: Amf0Limits = { maxProperties: 1024, maxValues: 8192, maxStringLength: 1024 * 1024 };
+
 /** Decodes one AMF0 value at `offset`; returns it and the offset just past it. */
-export function decodeAmf0(buf: Buffer, offset = 0): { value: Amf0Value; offset: number } {
-  const reader = new Amf0Reader(buf, offset);
+export function decodeAmf0(buf: Buffer, offset = 0, limits: Amf0Limits = amf0LimitDefaults): { value: Amf0Value; offset: number } {
+  const reader = new Amf0Reader(buf, offset, limits);
   const value = reader.value();
   return { value, offset: reader.pos };
 }
 
 /** Decodes consecutive AMF0 values until the end of `buf` (an RTMP command or data message body). */
-export function decodeAmf0All(buf: Buffer): Amf0Value[] {
-  const reader = new Amf0Reader(buf, 0);
+export function decodeAmf0All(buf: Buffer, limits: Amf0Limits = amf0LimitDefaults): Amf0Value[] {
+  const reader = new Amf0Reader(buf, 0, limits);
   const values: Amf0Value[] = [];
   while (reader.pos < buf.length) values.push(reader.value());
   return values;
@@ -26,16 +45,20 @@ class Amf0Reader {
   readonly buf: Buffer;
   pos: number;
   private depth = 0;
+  private values = 0;
+  private readonly limits: Amf0Limits;
 
-  constructor(buf: Buffer, pos: number) {
+  constructor(buf: Buffer, pos: number, limits: Amf0Limits) {
     if (!Number.isInteger(pos) || pos < 0 || pos > buf.length) {
       throw new ProtocolError('AMF0_TRUNCATED', `AMF0 offset ${pos} is outside the buffer`);
     }
     this.buf = buf;
     this.pos = pos;
+    this.limits = limits;
   }
 
   value(): Amf0Value {
+    if (++this.values > this.limits.maxValues) this.tooManyValues();
     this.need(1);
     const marker = this.buf[this.pos++]!;
     switch (marker) {
@@ -74,8 +97,14 @@ class Amf0Reader {
         return new Date(ms);
       }
       case Amf0Marker.LongString:
-      case Amf0Marker.XmlDocument:
-        return this.utf8(this.u32());
+      case Amf0Marker.XmlDocument: {
+        const len = this.u32();
+        this.need(len); // a lying length is AMF0_TRUNCATED, as for every other length
+        if (len > this.limits.maxStringLength) {
+          throw new ProtocolError('AMF0_STRING_LIMIT', `AMF0 long string of ${len} bytes is over the ${this.limits.maxStringLength}-byte limit`);
+        }
+        return this.utf8(len);
+      }
       case Amf0Marker.Reference:
         throw new ProtocolError('AMF0_MARKER', 'AMF0 references (0x07) are not supported');
       case Amf0Marker.AvmPlus:
@@ -90,7 +119,7 @@ class Amf0Reader {
   /** Reads name/value pairs up to the empty name followed by the object-end marker (AMF0 §2.5). */
   private properties<T extends Amf0Object>(target: T): T {
     this.enter();
-    for (;;) {
+    for (let count = 0; ; count++) {
       const len = this.u16();
       if (len === 0) {
         this.need(1);
@@ -98,6 +127,9 @@ class Amf0Reader {
           this.pos++;
           break;
         }
+      }
+      if (count === this.limits.maxProperties) {
+        throw new ProtocolError('AMF0_PROPERTY_LIMIT', `AMF0 object with more than ${this.limits.maxProperties} properties`);
       }
       const key = this.utf8(len);
       target.set(key, this.value());
@@ -110,6 +142,7 @@ class Amf0Reader {
     const count = this.u32();
     // Every value takes at least one byte, so a count beyond the bytes left is a lie: fail before looping.
     if (count > this.buf.length - this.pos) this.truncated();
+    if (count > this.limits.maxValues - this.values) this.tooManyValues();
     this.enter();
     const items: Amf0Value[] = [];
     for (let i = 0; i < count; i++) items.push(this.value());
@@ -144,6 +177,10 @@ class Amf0Reader {
 
   private need(n: number): void {
     if (this.pos + n > this.buf.length) this.truncated();
+  }
+
+  private tooManyValues(): never {
+    throw new ProtocolError('AMF0_VALUE_LIMIT', `AMF0 body with more than ${this.limits.maxValues} values`);
   }
 
   private truncated(): never {

@@ -5,7 +5,7 @@
 
 import { Buffer } from 'node:buffer';
 import { ProtocolError } from '../../errors.ts';
-import { decodeAmf0, decodeAmf0All } from '../amf0/amf0-decoder.ts';
+import { amf0LimitDefaults, decodeAmf0, decodeAmf0All, type Amf0Limits } from '../amf0/amf0-decoder.ts';
 import { encodeAmf0 } from '../amf0/amf0-encoder.ts';
 import type { Amf0Object, Amf0Value } from '../amf0/amf0-value.ts';
 import { nameLimitDefaults, splitNameQuery, type NameLimits, type SplitName } from './bounded-query.ts';
@@ -31,9 +31,9 @@ export function amf0Body(typeId: number, payload: Buffer): Buffer {
   throw new ProtocolError('RTMP_COMMAND_INVALID', `AMF3-encoded message (type ${typeId}) is not supported`);
 }
 
-/** Decodes a command message of type 20 or 17; AMF0 errors surface as their own ProtocolError codes. */
-export function decodeCommand(typeId: number, payload: Buffer): Command {
-  const values = decodeAmf0All(amf0Body(typeId, payload));
+/** Decodes a command message of type 20 or 17; AMF0 errors and limits surface as their own ProtocolError codes. */
+export function decodeCommand(typeId: number, payload: Buffer, limits: Amf0Limits = amf0LimitDefaults): Command {
+  const values = decodeAmf0All(amf0Body(typeId, payload), limits);
   const [name, transactionId = 0, commandObject = null] = values;
   if (typeof name !== 'string') {
     throw new ProtocolError('RTMP_COMMAND_INVALID', 'command message does not start with a name string');
@@ -99,12 +99,12 @@ export interface DataMessage {
   body: Buffer;
 }
 
-/** Decodes a data message body. */
-export function decodeData(typeId: number, payload: Buffer): DataMessage {
+/** Decodes a data message body (the AMF0 limits apply to the name and to the values after it, each). */
+export function decodeData(typeId: number, payload: Buffer, limits: Amf0Limits = amf0LimitDefaults): DataMessage {
   const body = amf0Body(typeId, payload);
   if (body.length === 0) return { name: undefined, values: [], valuesOffset: 0, body };
-  const first = decodeAmf0(body, 0);
-  const rest = decodeAmf0All(body.subarray(first.offset));
+  const first = decodeAmf0(body, 0, limits);
+  const rest = decodeAmf0All(body.subarray(first.offset), limits);
   const name = typeof first.value === 'string' ? first.value : undefined;
   return { name, values: name === undefined ? [first.value, ...rest] : rest, valuesOffset: first.offset, body };
 }
