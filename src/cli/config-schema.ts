@@ -43,6 +43,29 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: ms.default(15_000),
       /** How often players and publishers are pinged (User Control PingRequest). */
       pingIntervalMs: ms.default(30_000),
+      // Limits: RTMP chunk layer, names and queries (docs/security.md "RTMP")
+      /** Smallest Set Chunk Size a peer may send (RTMP_CHUNK_SIZE_TOO_SMALL); encoders never go below 128. */
+      minChunkSize: z.coerce.number().int().min(1).max(65536).default(128),
+      /** Largest command, data or shared-object message, and of unknown types (RTMP_MESSAGE_TOO_LARGE). */
+      maxCommandSize: bytes.default(64 * 1024),
+      /** Largest protocol control or User Control message (RTMP_MESSAGE_TOO_LARGE); they are 4 to 10 bytes. */
+      maxControlSize: bytes.default(1024),
+      /** Bytes all partial messages of one connection may announce together (RTMP_PARTIAL_LIMIT); at least maxMessageSize. */
+      maxPartialBytes: bytes.default(17 * 1024 * 1024),
+      /** Distinct chunk stream ids one connection may use (RTMP_CHUNK_STREAM_LIMIT). */
+      maxChunkStreams: z.coerce.number().int().min(2).max(65598).default(64),
+      /** Longest tcUrl of a connect, query included (RTMP_TCURL_TOO_LONG). */
+      maxTcUrlLength: z.coerce.number().int().min(1).default(4096),
+      /** Longest app or stream name without its query (RTMP_NAME_TOO_LONG); names past 256 are refused later with 18/308 or 18/309. */
+      maxNameLength: z.coerce.number().int().min(1).default(1024),
+      /** Longest query of a tcUrl, app or stream name (RTMP_QUERY_TOO_LONG). */
+      maxQueryLength: z.coerce.number().int().min(1).default(4096),
+      /** Most parameters in one query (RTMP_QUERY_TOO_MANY_PARAMS). */
+      maxQueryParams: z.coerce.number().int().min(1).default(64),
+    })
+    .refine((r) => r.maxPartialBytes >= r.maxMessageSize, {
+      message: 'rtmp.maxPartialBytes must be at least rtmp.maxMessageSize (one largest message must fit)',
+      path: ['maxPartialBytes'],
     })
     .prefault({}),
   http: z

@@ -9,6 +9,7 @@ import { amf0Number, type Amf0Object, type Amf0Value } from '../amf0/amf0-value.
 import { encodeAmf0 } from '../amf0/amf0-encoder.ts';
 import { mediaMessage, MediaType, type MediaMessage } from '../media.ts';
 import { splitAggregate } from './aggregate.ts';
+import type { NameLimits } from './bounded-query.ts';
 import type { RtmpMessage } from './chunk-decoder.ts';
 import { ChunkStreamId } from './chunk-encoder.ts';
 import { decodeData, encodeError, encodeOnStatus, encodeResult, statusInfo } from './commands.ts';
@@ -31,6 +32,13 @@ export interface ServerSessionOptions {
   windowAckSize?: number;
   maxMessageSize?: number;
   maxChunkStreams?: number;
+  /** The chunk layer's other limits (ChunkDecoderOptions; docs/security.md "RTMP"). */
+  maxCommandSize?: number;
+  maxControlSize?: number;
+  maxPartialBytes?: number;
+  minChunkSize?: number;
+  /** Limits on tcUrl, app, stream names and their queries, for the command layer (bounded-query.ts). */
+  names?: NameLimits;
   random?: (n: number) => Buffer;
   epoch?: number;
 }
@@ -75,6 +83,10 @@ export class ServerSession {
     this.#core = new SessionCore({
       maxMessageSize: options.maxMessageSize,
       maxChunkStreams: options.maxChunkStreams,
+      maxCommandSize: options.maxCommandSize,
+      maxControlSize: options.maxControlSize,
+      maxPartialBytes: options.maxPartialBytes,
+      minChunkSize: options.minChunkSize,
       ackWindow: this.#windowAckSize,
     });
     this.#handshake = new ServerHandshake({ random: options.random, epoch: options.epoch });

@@ -12,7 +12,7 @@ import { clientStoppedReason, duplicatePublisher, noDataReason, replacedReason }
 import type { Hub } from '../../hub/hub.ts';
 import type { Stream } from '../../hub/stream.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
-import { mergeQuery as mergeQueries } from '../../protocol/rtmp/bounded-query.ts';
+import { mergeQuery as mergeQueries, nameLimitDefaults } from '../../protocol/rtmp/bounded-query.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
@@ -33,6 +33,16 @@ export interface RtmpConnectionDeps {
   readonly now: () => number;
   readonly chunkSize: number;
   readonly maxMessageSize: number;
+  /** The chunk layer's and the names' limits (rtmp.* keys, docs/security.md "RTMP"); the decoder's defaults when absent. */
+  readonly maxCommandSize?: number;
+  readonly maxControlSize?: number;
+  readonly maxPartialBytes?: number;
+  readonly minChunkSize?: number;
+  readonly maxChunkStreams?: number;
+  readonly maxTcUrlLength?: number;
+  readonly maxNameLength?: number;
+  readonly maxQueryLength?: number;
+  readonly maxQueryParams?: number;
   readonly playWaitMs: number;
   /** Follows every accepted publish (event callbacks); optional so tests can leave it out. */
   readonly publishListener?: PublishListener | undefined;
@@ -78,6 +88,17 @@ export class RtmpConnection {
     this.session = new ServerSession({
       chunkSize: deps.chunkSize,
       maxMessageSize: deps.maxMessageSize,
+      maxCommandSize: deps.maxCommandSize,
+      maxControlSize: deps.maxControlSize,
+      maxPartialBytes: deps.maxPartialBytes,
+      minChunkSize: deps.minChunkSize,
+      maxChunkStreams: deps.maxChunkStreams,
+      names: {
+        maxTcUrlLength: deps.maxTcUrlLength ?? nameLimitDefaults.maxTcUrlLength,
+        maxNameLength: deps.maxNameLength ?? nameLimitDefaults.maxNameLength,
+        maxQueryLength: deps.maxQueryLength ?? nameLimitDefaults.maxQueryLength,
+        maxQueryParams: deps.maxQueryParams ?? nameLimitDefaults.maxQueryParams,
+      },
       epoch: 0,
     });
   }
