@@ -176,3 +176,55 @@ describe('assembly memory', () => {
     assert.ok(msg!.payload.every((b) => b === 7));
   });
 });
+
+describe('limits and splits', () => {
+  /** The messages and the error code (if any) a decoder gives for `bytes` fed in pieces cut at `cuts`. */
+  function outcome(bytes: Buffer, cuts: number[], options: ChunkDecoderOptions): { payloads: string[]; code?: string } {
+    const d = new ChunkDecoder(options);
+    const out: ReturnType<ChunkDecoder['push']> = [];
+    let from = 0;
+    try {
+      for (const cut of [...cuts, bytes.length]) {
+        d.push(bytes.subarray(from, cut), out);
+        from = cut;
+      }
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      return { payloads: out.map((m) => m.payload.toString('hex')), code: err.code };
+    }
+    return { payloads: out.map((m) => m.payload.toString('hex')) };
+  }
+
+  it('split at any offsets gives the messages and the refusal of the whole, whatever the limits', () => {
+    const msgArb = fc.record({
+      csid: fc.integer({ min: 3, max: 12 }),
+      typeId: fc.constantFrom(1, 4, 8, 9, 18, 20, 22),
+      payload: fc.integer({ min: 0, max: 900 }).map((n) => Buffer.alloc(n, 0x5a)),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(msgArb, { maxLength: 8 }),
+        fc.record({
+          maxMessageSize: fc.integer({ min: 1, max: 1000 }),
+          maxCommandSize: fc.integer({ min: 1, max: 1000 }),
+          maxControlSize: fc.integer({ min: 1, max: 1000 }),
+          maxPartialBytes: fc.integer({ min: 1, max: 3000 }),
+          maxChunkStreams: fc.integer({ min: 1, max: 12 }),
+        }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (msgs, options, rawCuts) => {
+          // Control messages of types 1 and 4 get bodies the decoder accepts (chunk size 128, a ping).
+          const wire = Buffer.concat(
+            msgs.map((m) => {
+              const payload = m.typeId === 1 ? Buffer.from('00000080', 'hex') : m.typeId === 4 ? Buffer.from('000600000001', 'hex') : m.payload;
+              return encodeChunks({ csid: m.csid, typeId: m.typeId, streamId: 1, timestamp: 0, payload }, 128);
+            }),
+          );
+          const cuts = [...new Set(rawCuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+          assert.deepEqual(outcome(wire, cuts, options), outcome(wire, [], options));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
