@@ -93,8 +93,8 @@ const empty = Buffer.alloc(0);
 const MiB = 1024 * 1024;
 
 /** The size limit of each message type id (RTMP 1.0 §5.4, §7.1), one array read per message. */
-function sizeLimits(media: number, command: number, control: number): Uint32Array {
-  const caps = new Uint32Array(256).fill(command);
+function sizeLimits(media: number, command: number, control: number): Float64Array {
+  const caps = new Float64Array(256).fill(command); // not Uint32: Infinity must stay Infinity
   for (let t = 1; t <= 6; t++) caps[t] = control;
   for (const t of [8, 9, 22]) caps[t] = media; // audio, video, aggregate
   return caps;
@@ -133,7 +133,7 @@ export class ChunkDecoder {
     size: 0,
   };
   /** Size limit per message type id. */
-  #caps: Uint32Array;
+  #caps: Float64Array;
   #maxPartialBytes: number;
   #minChunkSize: number;
   #maxChunkStreams: number;
