@@ -100,6 +100,8 @@ export class SqliteStore implements Store {
       this.db.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
       // Deleted and overwritten content is zeroed, so a key sealed in place leaves no plaintext in free pages.
       this.db.exec('PRAGMA secure_delete = ON');
+      // A WAL that grew past this (a large prune) is cut back at the next checkpoint: the disk it takes stays bounded.
+      this.db.exec('PRAGMA journal_size_limit = 8388608');
       migrate(this.db);
       // The old pages stay in the -wal file until a checkpoint: truncate it once the plaintext keys are sealed.
       if (this.keys.sealPlaintextRows(this.db) > 0 && options.file !== ':memory:') this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
