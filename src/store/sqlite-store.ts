@@ -7,11 +7,9 @@
  * freezing the event loop. The file and its -wal/-shm are mode 0600; domain and callback keys are sealed
  * with the data key when one is given (store/sqlite-keys.ts).
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
-import { migrate } from './sqlite-migrations.ts';
+import { openDatabase, storeError, type SqliteStoreOptions } from './sqlite-open.ts';
 import { SqliteCallbackStore } from './sqlite-callback-store.ts';
 import {
   credentialFromRow,
@@ -25,6 +23,7 @@ import {
 import { attemptWhere, recordWhere, Where } from './sqlite-where.ts';
 import { SqliteKeys } from './sqlite-keys.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
+export { defaultBusyTimeoutMs, sqliteFileIn, type SqliteStoreOptions } from './sqlite-open.ts';
 import {
   pageOf,
   type Domain,
@@ -48,36 +47,6 @@ import {
   type StoredCredential,
 } from './store.ts';
 
-/** How the SQLite store opens its file. */
-export interface SqliteStoreOptions {
-  /** The database file, or ':memory:' for tests. */
-  readonly file: string;
-  /** NORMAL survives a crashed process; FULL also survives power loss at one fsync per commit. */
-  readonly synchronous?: 'NORMAL' | 'FULL';
-  /**
-   * How long one try of a step may block waiting for another process's lock (SQLite busy_timeout); then
-   * the step waits in the write queue and is tried again from a timer. A server wants a few ms (default 5);
-   * a short-lived CLI may block longer.
-   */
-  readonly busyTimeoutMs?: number;
-  /** Writes held while the database is locked (default 10000); past it a write fails with STORE_BUSY. */
-  readonly maxQueuedWrites?: number;
-  /** How long close() waits for queued writes to get the lock before failing them (default 5000 ms). */
-  readonly closeDeadlineMs?: number;
-  /** The data key (`<dataDir>/secret.key`) that seals domain and callback keys; without it they are stored plaintext. */
-  readonly dataKey?: Buffer;
-}
-
-/** The busy timeout of the server's connection when none is configured (store.busyTimeoutMs). */
-export const defaultBusyTimeoutMs = 5;
-/** How long opening (migrations, sealing old rows) may wait for the lock: once, before anything is served. */
-const openBusyTimeoutMs = 10_000;
-
-/** The database file openlive uses inside its data directory. */
-export function sqliteFileIn(dataDir: string): string {
-  return join(dataDir, 'openlive.db');
-}
-
 /** A Store backed by one SQLite file. */
 export class SqliteStore implements Store {
   readonly callbacks: SqliteCallbackStore;
@@ -94,19 +63,7 @@ export class SqliteStore implements Store {
     this.closeDeadlineMs = options.closeDeadlineMs ?? 5000;
     this.queue = new SqliteWriteQueue({ maxQueued: options.maxQueuedWrites ?? 10_000, retryMs: 10, maxRetryMs: 200 });
     try {
-      if (options.file !== ':memory:') prepareFile(options.file);
-      this.db = new DatabaseSync(options.file, { timeout: openBusyTimeoutMs });
-      this.db.exec('PRAGMA journal_mode = WAL');
-      this.db.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
-      // Deleted and overwritten content is zeroed, so a key sealed in place leaves no plaintext in free pages.
-      this.db.exec('PRAGMA secure_delete = ON');
-      // A WAL that grew past this (a large prune) is cut back at the next checkpoint: the disk it takes stays bounded.
-      this.db.exec('PRAGMA journal_size_limit = 8388608');
-      migrate(this.db);
-      // The old pages stay in the -wal file until a checkpoint: truncate it once the plaintext keys are sealed.
-      if (this.keys.sealPlaintextRows(this.db) > 0 && options.file !== ':memory:') this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-      this.db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? defaultBusyTimeoutMs))}`);
-      if (options.file !== ':memory:') restrictModes(options.file);
+      this.db = openDatabase(options, this.keys);
     } catch (err) {
       throw storeError(err, `cannot open ${options.file}`);
     }
@@ -438,29 +395,6 @@ function nthNewest(table: string): string {
   return `SELECT id FROM ${table} ORDER BY id DESC LIMIT 1 OFFSET ?`;
 }
 
-/** Creates the data folder (0700) and an empty database file (0600) so SQLite's -wal and -shm inherit 0600. */
-function prepareFile(file: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  try {
-    closeSync(openSync(file, 'wx', 0o600));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-}
-
-/** Tightens a database written by an older openlive (0644) and its -wal/-shm to 0600. */
-function restrictModes(file: string): void {
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
-    if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
-  }
-}
-
 function definedOnly<T extends object>(patch: T): Partial<T> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function storeError(err: unknown, context: string): LiveError {
-  if (err instanceof LiveError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new LiveError('STORE_FAILED', `${context}: ${message}`, { cause: err });
 }
