@@ -79,10 +79,14 @@ export class AccessPolicy implements Access {
     return this.finish(attempt, await this.guard(() => this.decidePlay(attempt)));
   }
 
-  /** Records a refusal decided elsewhere (18/601 after a failed publisher claim); resolves once it is stored. */
+  /**
+   * Records a refusal decided elsewhere (18/601 after a failed publisher claim). The write starts now and
+   * the promise resolves at once: a database locked by another process must not delay the refusal.
+   */
   recordRejection(action: 'publish' | 'play', req: PublishRequest | PlayRequest, refused: Refusal, domain = ''): Promise<void> {
     const host = 'tcUrl' in req ? hostOfTcUrl(req.tcUrl) : hostOfHeader(req.host);
-    return this.record({ action, ...req, host }, refused, domain);
+    void this.record({ action, ...req, host }, refused, domain);
+    return Promise.resolve();
   }
 
   private async decidePublish(a: Attempt): Promise<Outcome> {
