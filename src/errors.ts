@@ -84,6 +84,9 @@ export const errorCodes = {
   CREDENTIAL_NOT_FOUND: 'not-found',
   CREDENTIAL_UNREADABLE: 'internal',
   STORE_FAILED: 'internal',
+  // Store: records, locks, the data folder (docs/security.md "Records and the store")
+  STORE_BUSY: 'limit',
+  DATA_DIR_NOT_FOUND: 'not-found',
   // Event callbacks (control/callbacks)
   CALLBACK_TEMPLATE_INVALID: 'input',
   CALLBACK_URL_INVALID: 'input',

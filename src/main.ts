@@ -19,6 +19,8 @@ import { streamCommand, streamUsage } from './cli/commands/stream-command.ts';
 import { keysCommand, keysUsage } from './cli/commands/keys-command.ts';
 import { doctorCommand, doctorUsage } from './cli/commands/doctor-command.ts';
 import type { Store } from './store/store.ts';
+import { requireDataDir } from './cli/data-dir.ts';
+import { loadDataKey } from './cli/data-key-file.ts';
 
 const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
        openlive url [--domain D] [--play-domain P] [--app live] [--stream S] [--expires 24h] [--json]
@@ -56,9 +58,22 @@ async function start(config: Config): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-/** Runs a command over the store the server uses (SQLite in WAL mode, so it works while the server runs). */
-async function withStore(config: Config, run: (store: Store) => Promise<string>): Promise<void> {
-  const store = new SqliteStore({ file: sqliteFileIn(config.dataDir), synchronous: config.store.synchronous });
+/** How long a CLI command may block waiting for the server's write lock: it is short-lived, nothing else waits on it. */
+const cliBusyTimeoutMs = 5000;
+
+/**
+ * Runs a command over the store the server uses (SQLite in WAL mode, so it works while the server runs);
+ * refuses with DATA_DIR_NOT_FOUND where there is no openlive data rather than creating a new database.
+ */
+async function withStore(config: Config, command: string, run: (store: Store, dataKey: Buffer) => Promise<string>): Promise<void> {
+  requireDataDir(config.dataDir, command);
+  const dataKey = loadDataKey(config.dataDir);
+  const store = new SqliteStore({
+    file: sqliteFileIn(config.dataDir),
+    synchronous: config.store.synchronous,
+    busyTimeoutMs: cliBusyTimeoutMs,
+    dataKey,
+  });
   try {
     // A command before any start still finds the default domains (bootstrap runs once per data dir).
     await bootstrap({
@@ -68,7 +83,7 @@ async function withStore(config: Config, run: (store: Store) => Promise<string>)
       playDomain: config.domains.defaultPlayDomain,
       cnameSuffix: config.domains.cnameSuffix,
     });
-    process.stdout.write(await run(store));
+    process.stdout.write(await run(store, dataKey));
   } finally {
     await store.close();
   }
@@ -84,18 +99,18 @@ async function main(): Promise<void> {
       if (Object.keys(options).length > 0) throw new LiveError('CONFIG_INVALID', `unknown option --${Object.keys(options)[0]}`);
       return start(config);
     case 'url':
-      return withStore(config, (store) => urlCommand(config, store, options, Date.now()));
+      return withStore(config, 'url', (store) => urlCommand(config, store, options, Date.now()));
     case 'domain':
-      return withStore(config, (store) => domainCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+      return withStore(config, 'domain', (store) => domainCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
     case 'records':
-      return withStore(config, (store) => recordsCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+      return withStore(config, 'records', (store) => recordsCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
     case 'stream':
-      return withStore(config, (store) => streamCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+      return withStore(config, 'stream', (store) => streamCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
     case 'keys':
-      return withStore(config, (store) => keysCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+      return withStore(config, 'keys', (store, dataKey) => keysCommand({ config, store, nowMs: Date.now(), dataKey }, args.positionals, options));
     case 'doctor':
       // Exit 2 when a check fails, so scripts can tell "found a fault" from "could not run" (1).
-      return withStore(config, async (store) => {
+      return withStore(config, 'doctor', async (store) => {
         const result = await doctorCommand({ config, store, nowMs: Date.now() }, args.positionals, options);
         if (!result.ok) process.exitCode = 2;
         return result.text;

@@ -136,6 +136,15 @@ export function callbackStoreConformance(name: string, makeStore: () => Store | 
       assert.equal((await store.callbacks.listCallbackAttempts()).total, 2);
     });
 
+    test('pruning callback attempts keeps at most maxRows, newest, a batch per call', async () => {
+      for (let i = 0; i < 5; i++) await store.callbacks.recordCallbackAttempt(attempt(1, { at: t0 + i, stream: `s${i}` }), 'done');
+      assert.equal(await store.callbacks.pruneCallbackAttempts(t0 - 1, { maxRows: 2, batch: 2 }), 2);
+      assert.equal(await store.callbacks.pruneCallbackAttempts(t0 - 1, { maxRows: 2, batch: 2 }), 1);
+      assert.deepEqual((await store.callbacks.listCallbackAttempts()).items.map((a) => a.stream), ['s4', 's3']);
+      assert.equal(await store.callbacks.pruneCallbackAttempts(t0 + 4), 1);
+      assert.deepEqual((await store.callbacks.listCallbackAttempts()).items.map((a) => a.stream), ['s4']);
+    });
+
     test('open pushes round-trip oldest first; queuing an interruption of the sequence removes its open push', async () => {
       const push = (sequence: string, startedAt: number): OpenPush => ({
         sequence, url: 'https://hooks.example.com/end', callbackKey: 'k3y', appId: 1250000000, domain: 'push.example.com',

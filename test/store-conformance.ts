@@ -196,7 +196,7 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
       await store.addRejectedAttempt(attempt({ at: t0 + 1, action: 'play', stream: 'x', clientIp: '10.0.0.2', breakCode: '18/301' }));
       const all = await store.listRejectedAttempts();
       assert.equal(all.total, 2);
-      assert.deepEqual(all.items[1], { ...a, id });
+      assert.deepEqual(all.items[1], { ...a, id, count: 1, lastAt: a.at });
       assert.deepEqual(all.items.map((r) => r.stream), ['x', 'demo']);
       assert.equal(all.items[0]?.action, 'play');
       assert.deepEqual((await store.listRejectedAttempts({ clientIp: '10.0.0.2' })).items.map((r) => r.stream), ['x']);
@@ -253,6 +253,40 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
       assert.ok(await store.getPublishRecord(openOld));
       assert.ok(await store.getPublishRecord(recent));
       assert.deepEqual((await store.listRejectedAttempts()).items.map((a) => a.at), [t0]);
+    });
+
+    test('an aggregate attempt counts many refusals: its count and last time grow, summaries add the counts', async () => {
+      const single = await store.addRejectedAttempt(attempt({ at: t0 }));
+      const aggregate = await store.addRejectedAttempt(attempt({ at: t0 + 1, count: 5, reason: '18/503: many' }));
+      assert.equal(await store.countRejectedAttempt(aggregate, 10, t0 + 50), true);
+      assert.equal(await store.countRejectedAttempt(aggregate, 1, t0 + 20), true, 'an older time does not move lastAt back');
+      assert.equal(await store.countRejectedAttempt(9999, 1, t0), false);
+      const [newest, oldest] = (await store.listRejectedAttempts()).items;
+      assert.deepEqual([newest?.id, newest?.count, newest?.at, newest?.lastAt], [aggregate, 16, t0 + 1, t0 + 50]);
+      assert.deepEqual([oldest?.id, oldest?.count, oldest?.lastAt], [single, 1, t0]);
+      assert.deepEqual(await store.summarizeRejectedAttempts(), [
+        { breakCode: '18/503', code: 'SIGNATURE_INVALID', count: 17, firstAt: t0, lastAt: t0 + 50, lastReason: '18/503: many' },
+      ]);
+    });
+
+    test('pruneRecords keeps at most maxRows per table (never an open session) and deletes in batches', async () => {
+      const base = { domain: 'd.example.com', app: 'live', clientIp: '1.2.3.4' };
+      const ids: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        ids.push(await store.addPublishRecord({ ...base, stream: `s${i}`, startedAt: t0 + i }));
+        if (i !== 1) await store.endPublishRecord(ids[i]!, end());
+        await store.addRejectedAttempt(attempt({ at: t0 + i, stream: `a${i}` }));
+      }
+      // An aggregate last seen recently survives the age cut although its first refusal is old.
+      const agg = await store.addRejectedAttempt(attempt({ at: t0 - 5000, stream: 'agg', count: 3 }));
+      await store.countRejectedAttempt(agg, 1, t0 + 100);
+      assert.equal(await store.pruneRecords(t0 - 10_000, { maxRows: 3, batch: 2 }), 4, 'two per table and call');
+      assert.equal(await store.pruneRecords(t0 - 10_000, { maxRows: 3, batch: 2 }), 2);
+      assert.equal(await store.pruneRecords(t0 - 10_000, { maxRows: 3, batch: 2 }), 0);
+      assert.deepEqual((await store.listPublishRecords()).items.map((r) => r.stream), ['s5', 's4', 's3', 's1'], 'the open s1 stays');
+      assert.deepEqual((await store.listRejectedAttempts()).items.map((a) => a.stream), ['a5', 'a4', 'agg']);
+      assert.equal(await store.pruneRecords(t0 + 5), 3, 'ended s3, s4 and the attempts a4 (t0+4) and older; agg was seen at t0+100');
+      assert.deepEqual((await store.listRejectedAttempts()).items.map((a) => a.stream), ['a5', 'agg']);
     });
 
     test('settings are strings by key, overwritten by set', async () => {

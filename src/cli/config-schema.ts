@@ -109,6 +109,21 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** SQLite `synchronous`: NORMAL survives a killed process (WAL); FULL also survives power loss. */
       synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+      // Store: locks, retention, rejected-attempt aggregation (docs/security.md "Records and the store")
+      /** How long one SQLite call may block the event loop waiting for another process's lock; then it waits in a queue. */
+      busyTimeoutMs: z.coerce.number().int().min(0).max(1000).default(5),
+      /** Writes held while another process holds the lock; past it a write fails with STORE_BUSY. */
+      maxQueuedWrites: z.coerce.number().int().min(1).default(10_000),
+      /** Publish records, rejected attempts and callback attempts older than this are deleted. */
+      retentionDays: z.coerce.number().int().min(1).max(3650).default(60),
+      /** Rows kept per record table at most (publish records, rejected attempts, callback attempts), oldest deleted first. */
+      maxRows: z.coerce.number().int().min(100).default(100_000),
+      /** How often the pruner runs (also once at start). */
+      pruneIntervalMs: z.coerce.number().int().min(1000).default(600_000),
+      /** Refused attempts of one client address stored one row each per window; past it they are counted in one row per code. */
+      rejectedPerAddress: z.coerce.number().int().min(0).default(20),
+      /** The window of rejectedPerAddress. */
+      rejectedWindowMs: z.coerce.number().int().min(1000).default(60_000),
     })
     .prefault({}),
   /** Event callbacks (docs/api.md "Event callbacks"): delivery to the receivers of callback templates. */

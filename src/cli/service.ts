@@ -6,6 +6,8 @@ import type { Config } from './config-schema.ts';
 import type { Log } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { SqliteStore, sqliteFileIn } from '../store/sqlite-store.ts';
+import { RecordPruner } from '../store/record-pruner.ts';
+import { RejectionRecorder } from '../control/rejection-recorder.ts';
 import { Hub } from '../hub/hub.ts';
 import type { Access } from '../control/access.ts';
 import { AccessPolicy } from '../control/access-policy.ts';
@@ -57,6 +59,10 @@ export class Service {
   readonly callbacks: CallbackDeliverer;
   /** Turns publishes into callbacks; the RTMP server tells it of every accepted publish. */
   readonly publishCallbacks: PublishCallbacks;
+  /** Deletes records past store.retentionDays and store.maxRows. */
+  readonly pruner: RecordPruner;
+  /** Stores refusals truncated and aggregated per address. */
+  readonly rejections: RejectionRecorder;
   /** The API key pair the first start created, to print once; undefined on later starts. */
   createdCredential: NewCredential | undefined;
   readonly log: Log;
@@ -72,20 +78,53 @@ export class Service {
     this.config = config;
     this.log = log;
     const now = (this.now = overrides.now ?? Date.now);
-    if (!overrides.store) mkdirSync(config.dataDir, { recursive: true });
-    this.store = overrides.store ?? new SqliteStore({ file: sqliteFileIn(config.dataDir), synchronous: config.store.synchronous });
+    // The folder holds the database and the data key: 0700 (docs/security.md "Admin API and data at rest").
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const dataKey = loadDataKey(config.dataDir);
+    const st = config.store;
+    this.store =
+      overrides.store ??
+      new SqliteStore({
+        file: sqliteFileIn(config.dataDir),
+        synchronous: st.synchronous,
+        busyTimeoutMs: st.busyTimeoutMs,
+        maxQueuedWrites: st.maxQueuedWrites,
+        dataKey,
+      });
     this.records = new PublishRecords({ store: this.store, now });
     const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
     this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, dns });
     this.streams = new StreamPolicy({ store: this.store, live: this.publishers, now });
+    const onStoreError = (err: unknown): void => log.warn({ err }, 'could not record a rejected attempt');
+    this.rejections = new RejectionRecorder({
+      store: this.store,
+      now,
+      perAddress: st.rejectedPerAddress,
+      windowMs: st.rejectedWindowMs,
+      onStoreError,
+    });
     this.access =
       overrides.access ??
-      new AccessPolicy({
-        store: this.store,
-        now,
-        strict: config.domains.strict,
-        onStoreError: (err) => log.warn({ err }, 'could not record a rejected attempt'),
-      });
+      new AccessPolicy({ store: this.store, now, strict: config.domains.strict, onStoreError, recorder: this.rejections });
+    this.pruner = new RecordPruner({
+      store: this.store,
+      now,
+      retentionDays: st.retentionDays,
+      maxRows: st.maxRows,
+      intervalMs: st.pruneIntervalMs,
+      onError: (err) => log.warn({ err }, 'could not prune old records'),
+    });
+    this.counters.records = () => {
+      const s = this.store.stats?.();
+      return {
+        queuedWrites: s?.queuedWrites ?? 0,
+        busyRetries: s?.busyRetries ?? 0,
+        refusedWrites: s?.refusedWrites ?? 0,
+        rejectedRows: this.rejections.stats.rows,
+        rejectedAggregated: this.rejections.stats.aggregated,
+        prunedRows: this.pruner.stats.records + this.pruner.stats.callbackAttempts,
+      };
+    };
     const cb = config.callbacks;
     const callbackLog = log.child({ layer: 'callbacks' });
     this.callbacks = new CallbackDeliverer({
@@ -142,7 +181,7 @@ export class Service {
       playWaitMs: config.http.playWaitMs,
       flvChunked: config.http.flvChunked,
     });
-    this.credentials = new Credentials({ store: this.store, dataKey: loadDataKey(config.dataDir), now });
+    this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({
       config,
       store: this.store,
@@ -171,6 +210,7 @@ export class Service {
       cnameSuffix: this.config.domains.cnameSuffix,
     });
     await this.callbacks.start();
+    this.pruner.start();
     // Before publishers are accepted: the interruptions a kill -9 owed, queued behind what was left queued.
     await this.publishCallbacks.recoverOpenPushes(this.now());
     this.hls.start();
@@ -197,6 +237,7 @@ export class Service {
       this.hub.close();
       await this.http.close();
       await this.api.close();
+      await this.pruner.close();
       await this.store.close();
     })();
     return this.closing;

@@ -191,10 +191,10 @@ test('every refusal is recorded with the secret masked; admissions are not', asy
   assert.equal(total, 2);
   assert.deepEqual(items.map((a) => ({ ...a, id: 0, reason: a.reason.slice(0, 7) })), [
     { id: 0, at: clock.now, action: 'play', clientIp: '198.51.100.4', host: 'nope.example.com', domain: '', app: 'live',
-      stream: 'test', breakCode: '18/301', code: 'DOMAIN_UNKNOWN', reason: '18/301:', query: '' },
+      stream: 'test', breakCode: '18/301', code: 'DOMAIN_UNKNOWN', reason: '18/301:', query: '', count: 1, lastAt: clock.now },
     { id: 0, at: clock.now, action: 'publish', clientIp: '203.0.113.9', host: 'push.example.com', domain: 'push.example.com',
       app: 'live', stream: 'test', breakCode: '18/503', code: 'SIGNATURE_INVALID', reason: '18/503:',
-      query: 'txSecret=***&txTime=5C271099&obs=1' },
+      query: 'txSecret=***&txTime=5C271099&obs=1', count: 1, lastAt: clock.now },
   ]);
   assert.ok(!JSON.stringify(items).includes('deadbeef'));
   await policy.recordRejection('publish', publish(), duplicatePublisher('live', 'test'), 'push.example.com');

@@ -2,7 +2,8 @@
  * The access decisions of tencent-css.md §5.1, in the order Tencent's checklist walks them: which
  * domain the host is (18/300, 18/301), whether it is enabled (18/303), legal names (18/309, 18/308),
  * a forbid (18/305), then the signature (18/500–18/503). Every refusal is recorded with the secret
- * masked. Only the moment of publishing is checked: a live stream outlives its URL's expiry.
+ * masked, its fields cut short and, past a threshold per address, counted in aggregate rows
+ * (control/rejection-recorder.ts). Only the moment of publishing is checked: a live stream outlives its URL's expiry.
  */
 import type { Domain, DomainType, Store } from '../store/store.ts';
 import { toLiveError } from '../errors.ts';
@@ -12,6 +13,7 @@ import { defaultDomainSetting } from './domains.ts';
 import { FailureDelay, type FailureDelayOptions } from './failure-delay.ts';
 import { hostOfHeader, hostOfTcUrl, isBareIp, nameProblem } from './names.ts';
 import { refusal, signatureRefusal, type Refusal } from './reasons.ts';
+import { RejectionRecorder } from './rejection-recorder.ts';
 import { verifySignature } from './signing.ts';
 
 /** How the policy is built; `random` and `sleep` are injected so tests need no real delays. */
@@ -25,6 +27,8 @@ export interface AccessPolicyOptions {
   readonly failureDelay?: FailureDelayOptions;
   /** Told when a rejected attempt could not be recorded; the decision stands. */
   readonly onStoreError?: (err: unknown) => void;
+  /** Writes the refusals; by default one per address and window is stored up to 20, then counted in aggregates. */
+  readonly recorder?: RejectionRecorder;
 }
 
 /** What a refusal is recorded with. */
@@ -48,6 +52,8 @@ export class AccessPolicy implements Access {
   private readonly onStoreError: (err: unknown) => void;
   /** Signature failures per client IP, for the brute-force delay. */
   readonly failures: FailureDelay;
+  /** Stores the refusals, truncated and aggregated per address. */
+  readonly recorder: RejectionRecorder;
 
   constructor(options: AccessPolicyOptions) {
     this.store = options.store;
@@ -56,6 +62,9 @@ export class AccessPolicy implements Access {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.onStoreError = options.onStoreError ?? (() => {});
     this.failures = new FailureDelay(options.now, options.random ?? Math.random, options.failureDelay);
+    this.recorder =
+      options.recorder ??
+      new RejectionRecorder({ store: options.store, now: options.now, perAddress: 20, windowMs: 60_000, onStoreError: this.onStoreError });
   }
 
   /** Decides a publish; an admission says which push domain it belongs to and the replace policy. */
@@ -70,10 +79,14 @@ export class AccessPolicy implements Access {
     return this.finish(attempt, await this.guard(() => this.decidePlay(attempt)));
   }
 
-  /** Records a refusal decided elsewhere (18/601 after a failed publisher claim). */
-  async recordRejection(action: 'publish' | 'play', req: PublishRequest | PlayRequest, refused: Refusal, domain = ''): Promise<void> {
+  /**
+   * Records a refusal decided elsewhere (18/601 after a failed publisher claim). The write starts now and
+   * the promise resolves at once: a database locked by another process must not delay the refusal.
+   */
+  recordRejection(action: 'publish' | 'play', req: PublishRequest | PlayRequest, refused: Refusal, domain = ''): Promise<void> {
     const host = 'tcUrl' in req ? hostOfTcUrl(req.tcUrl) : hostOfHeader(req.host);
-    await this.record({ action, ...req, host }, refused, domain);
+    void this.record({ action, ...req, host }, refused, domain);
+    return Promise.resolve();
   }
 
   private async decidePublish(a: Attempt): Promise<Outcome> {
@@ -161,10 +174,13 @@ export class AccessPolicy implements Access {
     }
   }
 
-  /** Records a refusal and slows repeated signature failures from one IP. */
+  /**
+   * Records a refusal and slows repeated signature failures from one IP. The refusal does not wait for the
+   * store: a database locked by another process must not hold refused clients (the write lands later).
+   */
   private async finish(a: Attempt, { decision, domain }: Outcome): Promise<AccessDecision> {
     if (decision.allowed) return decision;
-    await this.record(a, decision, domain?.name ?? '');
+    void this.record(a, decision, domain?.name ?? '');
     if (decision.code === 'SIGNATURE_INVALID') {
       const delay = this.failures.fail(a.clientIp);
       if (delay > 0) await this.sleep(delay);
@@ -172,24 +188,21 @@ export class AccessPolicy implements Access {
     return decision;
   }
 
-  private async record(a: Attempt, refused: Refusal, domain: string): Promise<void> {
-    try {
-      await this.store.addRejectedAttempt({
-        at: this.now(),
-        action: a.action,
-        clientIp: a.clientIp,
-        host: a.host,
-        domain,
-        app: a.app,
-        stream: a.stream,
-        breakCode: refused.breakCode,
-        code: refused.code,
-        reason: refused.reason,
-        query: maskQuery(a.query),
-      });
-    } catch (err) {
-      this.onStoreError(err);
-    }
+  /** Hands the refusal to the recorder, which truncates, aggregates and never rejects. */
+  private record(a: Attempt, refused: Refusal, domain: string): Promise<void> {
+    return this.recorder.record({
+      at: this.now(),
+      action: a.action,
+      clientIp: a.clientIp,
+      host: a.host,
+      domain,
+      app: a.app,
+      stream: a.stream,
+      breakCode: refused.breakCode,
+      code: refused.code,
+      reason: refused.reason,
+      query: maskQuery(a.query),
+    });
   }
 }
 

@@ -5,14 +5,15 @@
  * file alone reveals no key. The SecretId is the GCM associated data: a sealed key moved to another
  * row does not open.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { LiveError } from '../errors.ts';
 import type { Store, StoredCredential } from '../store/store.ts';
+import { dataKeyBytes, seal, unseal } from '../store/sealing.ts';
 
 /** The settings key set once the first start has created its pair. */
 export const credentialsBootstrapSetting = 'credentials.bootstrap.done';
-/** Length of a data key: AES-256. */
-export const dataKeyBytes = 32;
+/** Length of a data key: AES-256 (store/sealing.ts seals every key of a row with it). */
+export { dataKeyBytes };
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -29,28 +30,12 @@ export function randomAlphanumeric(n: number, random: (size: number) => Buffer =
 
 /** Seals a SecretKey: `v1.<iv>.<ciphertext>.<tag>` in base64url, the SecretId bound as associated data. */
 export function sealSecret(dataKey: Buffer, secretId: string, secretKey: string, iv: Buffer = randomBytes(12)): string {
-  const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-  cipher.setAAD(Buffer.from(secretId, 'utf8'));
-  const body = Buffer.concat([cipher.update(secretKey, 'utf8'), cipher.final()]);
-  return ['v1', iv, body, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  return seal(dataKey, secretId, secretKey, iv);
 }
 
 /** Opens a sealed SecretKey; throws CREDENTIAL_UNREADABLE when the data key or the row does not match. */
 export function openSecret(dataKey: Buffer, secretId: string, sealed: string): string {
-  const [version, iv, body, tag, extra] = sealed.split('.');
-  try {
-    if (version !== 'v1' || iv === undefined || body === undefined || tag === undefined || extra !== undefined) throw new Error('not a v1 sealed key');
-    const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(secretId, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
-  } catch (err) {
-    throw new LiveError(
-      'CREDENTIAL_UNREADABLE',
-      `the SecretKey of ${secretId} cannot be decrypted with this data directory's secret.key (replaced or lost?)`,
-      { cause: err },
-    );
-  }
+  return unseal(dataKey, secretId, sealed, `the SecretKey of ${secretId}`);
 }
 
 /** What a listing shows: never the SecretKey. */

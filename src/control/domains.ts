@@ -1,6 +1,7 @@
 /**
  * Push and play domains: add, delete, enable, disable, keys, the replace policy, the CNAME target
  * each must point to and whether it does. A domain is push or play, never both (tencent-css.md §2).
+ * The keys are sealed at rest with the data key by the SQLite store (store/sqlite-keys.ts); here they are plain.
  */
 import { randomBytes } from 'node:crypto';
 import { LiveError } from '../errors.ts';

@@ -4,7 +4,7 @@
  * receiver (so a restart loses none), and one record per delivery attempt (DescribeCallbackRecordsList).
  * Every Store adapter exposes it as `store.callbacks`. Times are Unix milliseconds.
  */
-import type { Page, PageOptions } from './store.ts';
+import type { Page, PageOptions, PruneLimits } from './store.ts';
 
 /** The URL slots of a template, one per event kind (Tencent `StreamBeginNotifyUrl`, ... without the suffix). */
 export const callbackUrlKinds = [
@@ -173,8 +173,8 @@ export interface CallbackStore {
   /** Records an attempt and, in the same transaction, reschedules its delivery or removes it from the queue. */
   recordCallbackAttempt(attempt: NewCallbackAttempt, outcome: CallbackAttemptOutcome): Promise<number>;
   listCallbackAttempts(query?: CallbackAttemptQuery): Promise<Page<CallbackAttempt>>;
-  /** Deletes attempts older than `before`; returns how many. */
-  pruneCallbackAttempts(before: number): Promise<number>;
+  /** Deletes attempts older than `before`, then the oldest past `limits.maxRows` (`limits.batch` per call); returns how many. */
+  pruneCallbackAttempts(before: number, limits?: PruneLimits): Promise<number>;
 
   /** Remembers a live push whose interruption is owed, replacing one of the same sequence. */
   addOpenPush(push: OpenPush): Promise<void>;

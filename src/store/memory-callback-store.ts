@@ -1,6 +1,6 @@
 /** The callback tables of the in-memory store; the same conformance cases hold it to the SQLite behaviour. */
 import { LiveError } from '../errors.ts';
-import { pageOf, type Page } from './store.ts';
+import { pageOf, type Page, type PruneLimits } from './store.ts';
 import {
   cleanUrls,
   type CallbackAttempt,
@@ -129,11 +129,18 @@ export class MemoryCallbackStore implements CallbackStore {
     return { items: all.slice(offset, offset + limit).map((a) => ({ ...a })), total: all.length };
   }
 
-  async pruneCallbackAttempts(before: number): Promise<number> {
+  async pruneCallbackAttempts(before: number, limits: PruneLimits = {}): Promise<number> {
     this.check();
-    const kept = this.attempts.filter((a) => a.at >= before);
-    const n = this.attempts.length - kept.length;
-    this.attempts.splice(0, this.attempts.length, ...kept);
+    const batch = limits.batch ?? Infinity;
+    const prune = (test: (a: CallbackAttempt) => boolean): number => {
+      let deleted = 0;
+      const kept = this.attempts.filter((a) => (deleted < batch && test(a) ? (deleted++, false) : true));
+      this.attempts.splice(0, this.attempts.length, ...kept);
+      return deleted;
+    };
+    let n = prune((a) => a.at < before);
+    const newest = limits.maxRows === undefined ? undefined : this.attempts[this.attempts.length - 1 - limits.maxRows]?.id;
+    if (newest !== undefined) n += prune((a) => a.id <= newest);
     return n;
   }
 

@@ -15,6 +15,7 @@ import {
   type NewRejectedAttempt,
   type Page,
   type PageOptions,
+  type PruneLimits,
   type PublishEnd,
   type PublishRecord,
   type PublishRecordQuery,
@@ -166,8 +167,17 @@ export class MemoryStore implements Store {
   async addRejectedAttempt(a: NewRejectedAttempt): Promise<number> {
     this.check();
     const id = this.nextAttemptId++;
-    this.attempts.push({ ...a, id });
+    this.attempts.push({ ...a, id, count: a.count ?? 1, lastAt: a.at });
     return id;
+  }
+
+  async countRejectedAttempt(id: number, by: number, lastAt: number): Promise<boolean> {
+    this.check();
+    const i = this.attempts.findIndex((a) => a.id === id);
+    const a = this.attempts[i];
+    if (!a) return false;
+    this.attempts[i] = { ...a, count: a.count + by, lastAt: Math.max(a.lastAt, lastAt) };
+    return true;
   }
 
   async listRejectedAttempts(q: RejectedAttemptQuery = {}): Promise<Page<RejectedAttempt>> {
@@ -185,9 +195,9 @@ export class MemoryStore implements Store {
       groups.set(key, {
         breakCode: a.breakCode,
         code: a.code,
-        count: (g?.count ?? 0) + 1,
+        count: (g?.count ?? 0) + a.count,
         firstAt: g?.firstAt ?? a.at,
-        lastAt: a.at,
+        lastAt: Math.max(g?.lastAt ?? a.lastAt, a.lastAt),
         lastReason: a.reason,
       });
     }
@@ -200,15 +210,27 @@ export class MemoryStore implements Store {
     return this.attempts.filter((a) => matches(a, a.at, q) && (q.action === undefined || a.action === q.action));
   }
 
-  async pruneRecords(before: number): Promise<number> {
+  async pruneRecords(before: number, limits: PruneLimits = {}): Promise<number> {
     this.check();
+    const batch = limits.batch ?? Infinity;
     let n = 0;
-    for (const r of [...this.records.values()]) {
-      if (r.endedAt !== null && r.startedAt < before && this.records.delete(r.id)) n++;
+    // Map order is insertion order, which is id order.
+    const prune = (test: (r: PublishRecord) => boolean): void => {
+      let deleted = 0;
+      for (const r of [...this.records.values()]) {
+        if (deleted >= batch) break;
+        if (r.endedAt !== null && test(r) && this.records.delete(r.id)) deleted++;
+      }
+      n += deleted;
+    };
+    prune((r) => r.startedAt < before);
+    n += pruneAttempts(this.attempts, (a) => a.lastAt < before, batch);
+    if (limits.maxRows !== undefined) {
+      const newest = [...this.records.keys()].reverse()[limits.maxRows];
+      if (newest !== undefined) prune((r) => r.id <= newest);
+      const newestAttempt = this.attempts[this.attempts.length - 1 - limits.maxRows]?.id;
+      if (newestAttempt !== undefined) n += pruneAttempts(this.attempts, (a) => a.id <= newestAttempt, batch);
     }
-    const kept = this.attempts.filter((a) => a.at >= before);
-    n += this.attempts.length - kept.length;
-    this.attempts.splice(0, this.attempts.length, ...kept);
     return n;
   }
 
@@ -257,6 +279,20 @@ export class MemoryStore implements Store {
   private check(): void {
     if (this.closed) throw new LiveError('STORE_FAILED', 'the store is closed');
   }
+}
+
+/** Removes up to `batch` of the oldest attempts that pass `test`, in place; returns how many. */
+function pruneAttempts(attempts: RejectedAttempt[], test: (a: RejectedAttempt) => boolean, batch: number): number {
+  let deleted = 0;
+  const kept = attempts.filter((a) => {
+    if (deleted < batch && test(a)) {
+      deleted++;
+      return false;
+    }
+    return true;
+  });
+  attempts.splice(0, attempts.length, ...kept);
+  return deleted;
 }
 
 function forbidKey(app: string, stream: string, domain: string): string {

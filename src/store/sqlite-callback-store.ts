@@ -1,12 +1,15 @@
 /**
  * The callback tables of the SQLite store (migrations 3 and 4): templates with their URLs as one JSON column
  * (a new URL kind needs no migration), rules keyed by domain + app, the delivery queue, the attempts and the
- * open pushes. It shares the store's connection; an attempt and its queue update commit in one transaction,
- * as do an interruption and the removal of its open push.
+ * open pushes. It shares the store's connection and write queue; an attempt and its queue update commit in
+ * one transaction, as do an interruption and the removal of its open push. Callback keys are sealed with the
+ * data key (store/sqlite-keys.ts).
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
-import { pageOf, type Page } from './store.ts';
+import { pageOf, type Page, type PruneLimits } from './store.ts';
+import type { SqliteKeys } from './sqlite-keys.ts';
+import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import {
   cleanUrls,
   type CallbackAttempt,
@@ -29,34 +32,41 @@ type Row = Record<string, unknown>;
 /** CallbackStore over the SQLite store's database. */
 export class SqliteCallbackStore implements CallbackStore {
   private readonly db: DatabaseSync;
-  private readonly isClosed: () => boolean;
+  private readonly queue: SqliteWriteQueue;
+  private readonly keys: SqliteKeys;
   private readonly statements = new Map<string, StatementSync>();
 
-  constructor(db: DatabaseSync, isClosed: () => boolean) {
+  constructor(db: DatabaseSync, queue: SqliteWriteQueue, keys: SqliteKeys) {
     this.db = db;
-    this.isClosed = isClosed;
+    this.queue = queue;
+    this.keys = keys;
   }
 
   addCallbackTemplate(t: NewCallbackTemplate): Promise<number> {
-    return this.run(() => {
-      const result = this.sql(
-        `INSERT INTO callback_templates (name, description, urls, callback_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(t.name, t.description, JSON.stringify(cleanUrls(t.urls)), t.callbackKey, t.createdAt, t.createdAt);
-      return Number(result.lastInsertRowid);
-    });
+    return this.write(() =>
+      this.transaction(() => {
+        // The key is sealed bound to the row's id, which the insert assigns.
+        const result = this.sql(
+          `INSERT INTO callback_templates (name, description, urls, callback_key, created_at, updated_at, keys_sealed)
+           VALUES (?, ?, ?, '', ?, ?, ?)`,
+        ).run(t.name, t.description, JSON.stringify(cleanUrls(t.urls)), t.createdAt, t.createdAt, this.keys.sealedFlag);
+        const id = Number(result.lastInsertRowid);
+        this.sql('UPDATE callback_templates SET callback_key = ? WHERE id = ?').run(this.keys.seal('callback_key', String(id), t.callbackKey), id);
+        return id;
+      }),
+    );
   }
 
   getCallbackTemplate(id: number): Promise<CallbackTemplate | undefined> {
-    return this.run(() => this.template(id));
+    return this.read(() => this.template(id));
   }
 
   listCallbackTemplates(): Promise<CallbackTemplate[]> {
-    return this.run(() => (this.sql('SELECT * FROM callback_templates ORDER BY id').all() as Row[]).map(templateFromRow));
+    return this.read(() => (this.sql('SELECT * FROM callback_templates ORDER BY id').all() as Row[]).map((r) => templateFromRow(r, this.keys)));
   }
 
   updateCallbackTemplate(id: number, patch: CallbackTemplatePatch): Promise<CallbackTemplate | undefined> {
-    return this.run(() => {
+    return this.write(() => {
       const old = this.template(id);
       if (!old) return undefined;
       const next: CallbackTemplate = {
@@ -67,12 +77,13 @@ export class SqliteCallbackStore implements CallbackStore {
         urls: cleanUrls({ ...old.urls, ...patch.urls }),
         updatedAt: patch.updatedAt,
       };
-      this.sql('UPDATE callback_templates SET name = ?, description = ?, urls = ?, callback_key = ?, updated_at = ? WHERE id = ?').run(
+      this.sql('UPDATE callback_templates SET name = ?, description = ?, urls = ?, callback_key = ?, updated_at = ?, keys_sealed = ? WHERE id = ?').run(
         next.name,
         next.description,
         JSON.stringify(next.urls),
-        next.callbackKey,
+        this.keys.seal('callback_key', String(id), next.callbackKey),
         next.updatedAt,
+        this.keys.sealedFlag,
         id,
       );
       return next;
@@ -80,11 +91,11 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   deleteCallbackTemplate(id: number): Promise<boolean> {
-    return this.run(() => this.sql('DELETE FROM callback_templates WHERE id = ?').run(id).changes > 0);
+    return this.write(() => this.sql('DELETE FROM callback_templates WHERE id = ?').run(id).changes > 0);
   }
 
   setCallbackRule(r: CallbackRule): Promise<void> {
-    return this.run(() => {
+    return this.write(() => {
       this.sql(
         `INSERT INTO callback_rules (domain, app, template_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (domain, app) DO UPDATE SET template_id = excluded.template_id, updated_at = excluded.updated_at`,
@@ -93,22 +104,22 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   getCallbackRule(domain: string, app: string): Promise<CallbackRule | undefined> {
-    return this.run(() => {
+    return this.read(() => {
       const row = this.sql('SELECT * FROM callback_rules WHERE domain = ? AND app = ?').get(domain, app) as Row | undefined;
       return row ? ruleFromRow(row) : undefined;
     });
   }
 
   listCallbackRules(): Promise<CallbackRule[]> {
-    return this.run(() => (this.sql('SELECT * FROM callback_rules ORDER BY domain, app').all() as Row[]).map(ruleFromRow));
+    return this.read(() => (this.sql('SELECT * FROM callback_rules ORDER BY domain, app').all() as Row[]).map(ruleFromRow));
   }
 
   deleteCallbackRule(domain: string, app: string): Promise<boolean> {
-    return this.run(() => this.sql('DELETE FROM callback_rules WHERE domain = ? AND app = ?').run(domain, app).changes > 0);
+    return this.write(() => this.sql('DELETE FROM callback_rules WHERE domain = ? AND app = ?').run(domain, app).changes > 0);
   }
 
   addCallbackDelivery(d: NewCallbackDelivery): Promise<number> {
-    return this.run(() =>
+    return this.write(() =>
       this.transaction(() => {
         const result = this.sql(
           `INSERT INTO callback_deliveries (event_type, event_time, stream, sequence, url, body, created_at, next_at, attempts)
@@ -121,11 +132,11 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   listCallbackDeliveries(limit: number): Promise<CallbackDelivery[]> {
-    return this.run(() => (this.sql('SELECT * FROM callback_deliveries ORDER BY id LIMIT ?').all(limit) as Row[]).map(deliveryFromRow));
+    return this.read(() => (this.sql('SELECT * FROM callback_deliveries ORDER BY id LIMIT ?').all(limit) as Row[]).map(deliveryFromRow));
   }
 
   recordCallbackAttempt(a: NewCallbackAttempt, outcome: CallbackAttemptOutcome): Promise<number> {
-    return this.run(() =>
+    return this.write(() =>
       this.transaction(() => {
         const result = this.sql(
           `INSERT INTO callback_attempts (delivery_id, event_type, event_time, stream, url, request, response, status,
@@ -139,7 +150,7 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   listCallbackAttempts(query: CallbackAttemptQuery = {}): Promise<Page<CallbackAttempt>> {
-    return this.run(() => {
+    return this.read(() => {
       const clauses: string[] = [];
       const params: SQLInputValue[] = [];
       const add = (clause: string, value: SQLInputValue): void => {
@@ -163,30 +174,42 @@ export class SqliteCallbackStore implements CallbackStore {
     });
   }
 
-  pruneCallbackAttempts(before: number): Promise<number> {
-    return this.run(() => Number(this.sql('DELETE FROM callback_attempts WHERE at < ?').run(before).changes));
+  pruneCallbackAttempts(before: number, limits: PruneLimits = {}): Promise<number> {
+    const batch = limits.batch ?? -1;
+    return this.write(() =>
+      this.transaction(() => {
+        const prune = (condition: string, param: number): number =>
+          Number(
+            this.sql(`DELETE FROM callback_attempts WHERE id IN (SELECT id FROM callback_attempts WHERE ${condition} ORDER BY id LIMIT ?)`).run(param, batch)
+              .changes,
+          );
+        let n = prune('at < ?', before);
+        if (limits.maxRows !== undefined) n += prune('id <= (SELECT id FROM callback_attempts ORDER BY id DESC LIMIT 1 OFFSET ?)', limits.maxRows);
+        return n;
+      }),
+    );
   }
 
   addOpenPush(p: OpenPush): Promise<void> {
-    return this.run(() => {
+    return this.write(() => {
       this.sql(
         `INSERT OR REPLACE INTO callback_open_pushes (sequence, url, callback_key, app_id, domain, app, stream, client_ip,
-           server_ip, query, width, height, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(p.sequence, p.url, p.callbackKey, p.appId, p.domain, p.app, p.stream, p.clientIp, p.serverIp, p.query, p.width, p.height, p.startedAt);
+           server_ip, query, width, height, started_at, keys_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(p.sequence, p.url, this.keys.seal('callback_key', `open-push ${p.sequence}`, p.callbackKey), p.appId, p.domain, p.app, p.stream, p.clientIp, p.serverIp, p.query, p.width, p.height, p.startedAt, this.keys.sealedFlag);
     });
   }
 
   listOpenPushes(): Promise<OpenPush[]> {
-    return this.run(() => (this.sql('SELECT * FROM callback_open_pushes ORDER BY started_at, sequence').all() as Row[]).map(openPushFromRow));
+    return this.read(() => (this.sql('SELECT * FROM callback_open_pushes ORDER BY started_at, sequence').all() as Row[]).map((r) => openPushFromRow(r, this.keys)));
   }
 
   deleteOpenPush(sequence: string): Promise<boolean> {
-    return this.run(() => this.sql('DELETE FROM callback_open_pushes WHERE sequence = ?').run(sequence).changes > 0);
+    return this.write(() => this.sql('DELETE FROM callback_open_pushes WHERE sequence = ?').run(sequence).changes > 0);
   }
 
-  /** Runs a step in one transaction, rolled back if it throws. */
+  /** Runs a step in one transaction (taking the write lock first), rolled back if it throws. */
   private transaction<T>(step: () => T): T {
-    this.db.exec('BEGIN');
+    this.db.exec('BEGIN IMMEDIATE');
     try {
       const result = step();
       this.db.exec('COMMIT');
@@ -199,19 +222,17 @@ export class SqliteCallbackStore implements CallbackStore {
 
   private template(id: number): CallbackTemplate | undefined {
     const row = this.sql('SELECT * FROM callback_templates WHERE id = ?').get(id) as Row | undefined;
-    return row ? templateFromRow(row) : undefined;
+    return row ? templateFromRow(row, this.keys) : undefined;
   }
 
-  /** Runs a synchronous step as a promise, with errors mapped to STORE_FAILED as the store does. */
-  private run<T>(step: () => T): Promise<T> {
-    try {
-      if (this.isClosed()) throw new LiveError('STORE_FAILED', 'the store is closed');
-      return Promise.resolve(step());
-    } catch (err) {
-      if (err instanceof LiveError) return Promise.reject(err);
-      const message = err instanceof Error ? err.message : String(err);
-      return Promise.reject(new LiveError('STORE_FAILED', `database error: ${message}`, { cause: err }));
-    }
+  /** Runs a reading step as a promise, with errors mapped to STORE_FAILED as the store does. */
+  private read<T>(step: () => T): Promise<T> {
+    return this.queue.read(step).catch(mapError);
+  }
+
+  /** Runs a writing step now, or in order once another process's lock is free. */
+  private write<T>(step: () => T): Promise<T> {
+    return this.queue.write(step).catch(mapError);
   }
 
   private sql(text: string): StatementSync {
@@ -224,16 +245,22 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 }
 
+function mapError(err: unknown): Promise<never> {
+  if (err instanceof LiveError) return Promise.reject(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return Promise.reject(new LiveError('STORE_FAILED', `database error: ${message}`, { cause: err }));
+}
+
 const str = (v: unknown): string => String(v ?? '');
 const num = (v: unknown): number => Number(v ?? 0);
 
-function templateFromRow(row: Row): CallbackTemplate {
+function templateFromRow(row: Row, keys: SqliteKeys): CallbackTemplate {
   return {
     id: num(row.id),
     name: str(row.name),
     description: str(row.description),
     urls: cleanUrls(JSON.parse(str(row.urls)) as CallbackUrls),
-    callbackKey: str(row.callback_key),
+    callbackKey: keys.open(row, 'callback_key', str(row.id)),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };
@@ -264,11 +291,11 @@ function deliveryFromRow(row: Row): CallbackDelivery {
   };
 }
 
-function openPushFromRow(row: Row): OpenPush {
+function openPushFromRow(row: Row, keys: SqliteKeys): OpenPush {
   return {
     sequence: str(row.sequence),
     url: str(row.url),
-    callbackKey: str(row.callback_key),
+    callbackKey: keys.open(row, 'callback_key', `open-push ${str(row.sequence)}`),
     appId: num(row.app_id),
     domain: str(row.domain),
     app: str(row.app),

@@ -164,6 +164,21 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Aggregated refusals (control/rejection-recorder.ts): one row may count many refusals of one address;
+    // pruning goes by the latest. Keys sealed with the data key (store/sealing.ts): rows written before
+    // this version hold plaintext keys (keys_sealed = 0) until SqliteStore seals them on opening.
+    version: 5,
+    sql: `
+      ALTER TABLE rejected_attempts ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE rejected_attempts ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE rejected_attempts SET last_at = at;
+      CREATE INDEX rejected_attempts_last_at ON rejected_attempts (last_at);
+      ALTER TABLE domains ADD COLUMN keys_sealed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE callback_templates ADD COLUMN keys_sealed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE callback_open_pushes ADD COLUMN keys_sealed INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

@@ -2,6 +2,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { SignAlgorithm, StoredCredential } from './store.ts';
 import type { Domain, DomainType, ForbiddenStream, PublishRecord, RejectedAttempt } from './store.ts';
+import type { SqliteKeys } from './sqlite-keys.ts';
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, unknown>;
@@ -11,18 +12,19 @@ const num = (v: unknown): number => Number(v ?? 0);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-/** A `domains` row as a Domain. */
-export function domainFromRow(row: Row): Domain {
+/** A `domains` row as a Domain, its keys opened. */
+export function domainFromRow(row: Row, keys: SqliteKeys): Domain {
+  const name = str(row.name);
   return {
-    name: str(row.name),
+    name,
     type: str(row.type) as DomainType,
     enabled: num(row.enabled) === 1,
     cnameTarget: str(row.cname_target),
     createdAt: num(row.created_at),
     auth: {
       enabled: num(row.auth_enabled) === 1,
-      key: str(row.auth_key),
-      backupKey: str(row.auth_backup_key),
+      key: keys.open(row, 'auth_key', name),
+      backupKey: keys.open(row, 'auth_backup_key', name),
       authDelta: num(row.auth_delta),
       algorithm: str(row.auth_algorithm) as SignAlgorithm,
     },
@@ -80,11 +82,14 @@ export function rejectedFromRow(row: Row): RejectedAttempt {
     code: str(row.code),
     reason: str(row.reason),
     query: str(row.query),
+    count: num(row.count ?? 1),
+    // Rows from before migration 5 got last_at = at.
+    lastAt: num(row.last_at) || num(row.at),
   };
 }
 
-/** A Domain as the `domains` columns, in table order (for INSERT and UPDATE). */
-export function domainValues(d: Domain): SQLInputValue[] {
+/** A Domain as the `domains` columns, in table order with `keys_sealed` last (for INSERT and UPDATE). */
+export function domainValues(d: Domain, keys: SqliteKeys): SQLInputValue[] {
   const a = d.auth;
   return [
     d.name,
@@ -93,11 +98,12 @@ export function domainValues(d: Domain): SQLInputValue[] {
     d.cnameTarget,
     d.createdAt,
     a.enabled ? 1 : 0,
-    a.key,
-    a.backupKey,
+    keys.seal('auth_key', d.name, a.key),
+    keys.seal('auth_backup_key', d.name, a.backupKey),
     a.authDelta,
     a.algorithm,
     d.replacePublisher ? 1 : 0,
+    keys.sealedFlag,
   ];
 }
 

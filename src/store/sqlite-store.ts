@@ -2,13 +2,14 @@
  * The embedded Store on Node 24's built-in `node:sqlite` (no native addon): one file under the data
  * directory, WAL journal so readers never block the writer, and a commit on every write so a record
  * survives `kill -9` of the server (SQLite WAL: a committed transaction is in the -wal file before
- * COMMIT returns; synchronous=FULL also survives power loss).
+ * COMMIT returns; synchronous=FULL also survives power loss). node:sqlite is synchronous, so the busy
+ * timeout is a few ms and a write that finds another process's lock waits in SqliteWriteQueue instead of
+ * freezing the event loop. The file and its -wal/-shm are mode 0600; domain and callback keys are sealed
+ * with the data key when one is given (store/sqlite-keys.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
-import { migrate } from './sqlite-migrations.ts';
+import { openDatabase, storeError, type SqliteStoreOptions } from './sqlite-open.ts';
 import { SqliteCallbackStore } from './sqlite-callback-store.ts';
 import {
   credentialFromRow,
@@ -20,6 +21,9 @@ import {
   type Row,
 } from './sqlite-rows.ts';
 import { attemptWhere, recordWhere, Where } from './sqlite-where.ts';
+import { SqliteKeys } from './sqlite-keys.ts';
+import { SqliteWriteQueue } from './sqlite-write-queue.ts';
+export { defaultBusyTimeoutMs, sqliteFileIn, type SqliteStoreOptions } from './sqlite-open.ts';
 import {
   pageOf,
   type Domain,
@@ -31,6 +35,8 @@ import {
   type NewRejectedAttempt,
   type Page,
   type PageOptions,
+  type PruneLimits,
+  type StoreStats,
   type PublishEnd,
   type PublishRecord,
   type PublishRecordQuery,
@@ -41,74 +47,68 @@ import {
   type StoredCredential,
 } from './store.ts';
 
-/** How the SQLite store opens its file. */
-export interface SqliteStoreOptions {
-  /** The database file, or ':memory:' for tests. */
-  readonly file: string;
-  /** NORMAL survives a crashed process; FULL also survives power loss at one fsync per commit. */
-  readonly synchronous?: 'NORMAL' | 'FULL';
-  /** How long a write waits for another process's lock (the CLI next to a running server). */
-  readonly busyTimeoutMs?: number;
-}
-
-/** The database file openlive uses inside its data directory. */
-export function sqliteFileIn(dataDir: string): string {
-  return join(dataDir, 'openlive.db');
-}
-
 /** A Store backed by one SQLite file. */
 export class SqliteStore implements Store {
   readonly callbacks: SqliteCallbackStore;
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
+  private readonly keys: SqliteKeys;
+  private readonly queue: SqliteWriteQueue;
+  private readonly closeDeadlineMs: number;
+  private closing: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
+    this.keys = new SqliteKeys(options.dataKey);
+    this.closeDeadlineMs = options.closeDeadlineMs ?? 5000;
+    this.queue = new SqliteWriteQueue({ maxQueued: options.maxQueuedWrites ?? 10_000, retryMs: 10, maxRetryMs: 200 });
     try {
-      if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-      this.db = new DatabaseSync(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
-      this.db.exec('PRAGMA journal_mode = WAL');
-      this.db.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
-      migrate(this.db);
+      this.db = openDatabase(options, this.keys);
     } catch (err) {
       throw storeError(err, `cannot open ${options.file}`);
     }
-    this.callbacks = new SqliteCallbackStore(this.db, () => this.closed);
+    this.callbacks = new SqliteCallbackStore(this.db, this.queue, this.keys);
+  }
+
+  /** Lock waits and refused writes, for /metrics. */
+  stats(): StoreStats {
+    const q = this.queue.stats;
+    return { queuedWrites: q.queued, busyRetries: q.busyRetries, refusedWrites: q.refused };
   }
 
   addDomain(d: Domain): Promise<void> {
-    return this.run(() => {
+    return this.write(() => {
       const result = this.sql(
         `INSERT INTO domains (name, type, enabled, cname_target, created_at, auth_enabled, auth_key,
-           auth_backup_key, auth_delta, auth_algorithm, replace_publisher)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-      ).run(...domainValues(d));
+           auth_backup_key, auth_delta, auth_algorithm, replace_publisher, keys_sealed)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+      ).run(...domainValues(d, this.keys));
       if (result.changes === 0) throw new LiveError('DOMAIN_EXISTS', `domain ${d.name} is already added`);
     });
   }
 
   getDomain(name: string): Promise<Domain | undefined> {
-    return this.run(() => {
+    return this.read(() => {
       const row = this.sql('SELECT * FROM domains WHERE name = ?').get(name) as Row | undefined;
-      return row ? domainFromRow(row) : undefined;
+      return row ? domainFromRow(row, this.keys) : undefined;
     });
   }
 
   listDomains(query: DomainQuery = {}): Promise<Page<Domain>> {
-    return this.run(() => {
+    return this.read(() => {
       const where = new Where();
       if (query.type !== undefined) where.add('type = ?', query.type);
       if (query.enabled !== undefined) where.add('enabled = ?', query.enabled ? 1 : 0);
       if (query.prefix !== undefined) where.add("substr(name, 1, length(?)) = ?", query.prefix, query.prefix);
-      return this.page('domains', where, 'name', query, domainFromRow);
+      return this.page('domains', where, 'name', query, (row) => domainFromRow(row, this.keys));
     });
   }
 
   updateDomain(name: string, patch: DomainPatch): Promise<Domain> {
-    return this.run(() => {
+    return this.write(() => {
       const row = this.sql('SELECT * FROM domains WHERE name = ?').get(name) as Row | undefined;
       if (!row) throw new LiveError('DOMAIN_NOT_FOUND', `domain ${name} is not added`);
-      const old = domainFromRow(row);
+      const old = domainFromRow(row, this.keys);
       const next: Domain = {
         ...old,
         enabled: patch.enabled ?? old.enabled,
@@ -117,19 +117,19 @@ export class SqliteStore implements Store {
       };
       this.sql(
         `UPDATE domains SET type = ?2, enabled = ?3, cname_target = ?4, created_at = ?5, auth_enabled = ?6,
-           auth_key = ?7, auth_backup_key = ?8, auth_delta = ?9, auth_algorithm = ?10, replace_publisher = ?11
-         WHERE name = ?1`,
-      ).run(...domainValues(next));
+           auth_key = ?7, auth_backup_key = ?8, auth_delta = ?9, auth_algorithm = ?10, replace_publisher = ?11,
+           keys_sealed = ?12 WHERE name = ?1`,
+      ).run(...domainValues(next, this.keys));
       return next;
     });
   }
 
   deleteDomain(name: string): Promise<boolean> {
-    return this.run(() => this.sql('DELETE FROM domains WHERE name = ?').run(name).changes > 0);
+    return this.write(() => this.sql('DELETE FROM domains WHERE name = ?').run(name).changes > 0);
   }
 
   forbidStream(f: ForbiddenStream): Promise<void> {
-    return this.run(() => {
+    return this.write(() => {
       this.sql(
         `INSERT INTO forbidden_streams (app, stream, domain, until, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (app, stream, domain) DO UPDATE SET until = excluded.until, reason = excluded.reason,
@@ -139,13 +139,13 @@ export class SqliteStore implements Store {
   }
 
   resumeStream(app: string, stream: string, domain: string): Promise<boolean> {
-    return this.run(
+    return this.write(
       () => this.sql('DELETE FROM forbidden_streams WHERE app = ? AND stream = ? AND domain = ?').run(app, stream, domain).changes > 0,
     );
   }
 
   findForbidden(app: string, stream: string, domain: string, now: number): Promise<ForbiddenStream | undefined> {
-    return this.run(() => {
+    return this.read(() => {
       const row = this.sql(
         `SELECT * FROM forbidden_streams WHERE app = ? AND stream = ? AND (domain = ? OR domain = '') AND until > ?
          ORDER BY until DESC LIMIT 1`,
@@ -155,7 +155,7 @@ export class SqliteStore implements Store {
   }
 
   listForbidden(query: ForbiddenQuery = {}): Promise<Page<ForbiddenStream>> {
-    return this.run(() => {
+    return this.read(() => {
       const where = new Where();
       if (query.activeAt !== undefined) where.add('until > ?', query.activeAt);
       if (query.domain !== undefined) where.add('domain = ?', query.domain);
@@ -166,7 +166,7 @@ export class SqliteStore implements Store {
   }
 
   addPublishRecord(r: NewPublishRecord): Promise<number> {
-    return this.run(() => {
+    return this.write(() => {
       const result = this.sql(
         'INSERT INTO publish_records (domain, app, stream, client_ip, started_at) VALUES (?, ?, ?, ?, ?)',
       ).run(r.domain, r.app, r.stream, r.clientIp, r.startedAt);
@@ -175,22 +175,22 @@ export class SqliteStore implements Store {
   }
 
   endPublishRecord(id: number, end: PublishEnd): Promise<boolean> {
-    return this.run(() => this.endWhere('id = ? AND ended_at IS NULL', [id], end) > 0);
+    return this.write(() => this.endWhere('id = ? AND ended_at IS NULL', [id], end) > 0);
   }
 
   endOpenPublishRecords(end: PublishEnd): Promise<number> {
-    return this.run(() => this.endWhere('ended_at IS NULL', [], end));
+    return this.write(() => this.endWhere('ended_at IS NULL', [], end));
   }
 
   getPublishRecord(id: number): Promise<PublishRecord | undefined> {
-    return this.run(() => {
+    return this.read(() => {
       const row = this.sql('SELECT * FROM publish_records WHERE id = ?').get(id) as Row | undefined;
       return row ? publishRecordFromRow(row) : undefined;
     });
   }
 
   listPublishRecords(query: PublishRecordQuery = {}): Promise<Page<PublishRecord>> {
-    return this.run(() => {
+    return this.read(() => {
       const where = recordWhere(query, 'started_at');
       if (query.open !== undefined) where.add(query.open ? 'ended_at IS NULL' : 'ended_at IS NOT NULL');
       if (query.endedSince !== undefined) where.add('(ended_at IS NULL OR ended_at >= ?)', query.endedSince);
@@ -200,27 +200,33 @@ export class SqliteStore implements Store {
   }
 
   addRejectedAttempt(a: NewRejectedAttempt): Promise<number> {
-    return this.run(() => {
+    return this.write(() => {
       const result = this.sql(
-        `INSERT INTO rejected_attempts (at, action, client_ip, host, domain, app, stream, break_code, code, reason, query)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(a.at, a.action, a.clientIp, a.host, a.domain, a.app, a.stream, a.breakCode, a.code, a.reason, a.query);
+        `INSERT INTO rejected_attempts (at, action, client_ip, host, domain, app, stream, break_code, code, reason, query, count, last_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(a.at, a.action, a.clientIp, a.host, a.domain, a.app, a.stream, a.breakCode, a.code, a.reason, a.query, a.count ?? 1, a.at);
       return Number(result.lastInsertRowid);
     });
   }
 
+  countRejectedAttempt(id: number, by: number, lastAt: number): Promise<boolean> {
+    return this.write(
+      () => this.sql('UPDATE rejected_attempts SET count = count + ?, last_at = max(last_at, ?) WHERE id = ?').run(by, lastAt, id).changes > 0,
+    );
+  }
+
   listRejectedAttempts(query: RejectedAttemptQuery = {}): Promise<Page<RejectedAttempt>> {
     const order = query.ascending ? 'at, id' : 'at DESC, id DESC';
-    return this.run(() => this.page('rejected_attempts', attemptWhere(query), order, query, rejectedFromRow));
+    return this.read(() => this.page('rejected_attempts', attemptWhere(query), order, query, rejectedFromRow));
   }
 
   summarizeRejectedAttempts(query: RejectedAttemptQuery = {}): Promise<RejectedAttemptGroup[]> {
-    return this.run(() => {
+    return this.read(() => {
       const where = attemptWhere(query);
       // One row per group: the latest attempt (for its reason) with the group's count and time span.
       const rows = this.sql(
         `SELECT break_code, code, n, first_at, last_at, reason FROM (
-           SELECT break_code, code, reason, count(*) OVER g AS n, min(at) OVER g AS first_at, max(at) OVER g AS last_at,
+           SELECT break_code, code, reason, sum(count) OVER g AS n, min(at) OVER g AS first_at, max(last_at) OVER g AS last_at,
              row_number() OVER (PARTITION BY break_code, code ORDER BY at DESC, id DESC) AS latest
            FROM rejected_attempts${where.sql()} WINDOW g AS (PARTITION BY break_code, code))
          WHERE latest = 1 ORDER BY n DESC, last_at DESC, break_code, code`,
@@ -236,16 +242,25 @@ export class SqliteStore implements Store {
     });
   }
 
-  pruneRecords(before: number): Promise<number> {
-    return this.run(() => {
-      const records = this.sql('DELETE FROM publish_records WHERE ended_at IS NOT NULL AND started_at < ?').run(before);
-      const attempts = this.sql('DELETE FROM rejected_attempts WHERE at < ?').run(before);
-      return Number(records.changes) + Number(attempts.changes);
-    });
+  pruneRecords(before: number, limits: PruneLimits = {}): Promise<number> {
+    const batch = limits.batch ?? -1;
+    const maxRows = limits.maxRows;
+    return this.write(() =>
+      this.transaction(() => {
+        const ended = 'ended_at IS NOT NULL';
+        let n = this.pruneTable('publish_records', `${ended} AND started_at < ?`, [before], batch);
+        n += this.pruneTable('rejected_attempts', 'last_at < ?', [before], batch);
+        if (maxRows !== undefined) {
+          n += this.pruneTable('publish_records', `${ended} AND id <= (${nthNewest('publish_records')})`, [maxRows], batch);
+          n += this.pruneTable('rejected_attempts', `id <= (${nthNewest('rejected_attempts')})`, [maxRows], batch);
+        }
+        return n;
+      }),
+    );
   }
 
   addCredential(c: StoredCredential): Promise<void> {
-    return this.run(() => {
+    return this.write(() => {
       this.sql('INSERT INTO api_credentials (secret_id, sealed_key, description, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)').run(
         c.secretId,
         c.sealedKey,
@@ -257,35 +272,35 @@ export class SqliteStore implements Store {
   }
 
   getCredential(secretId: string): Promise<StoredCredential | undefined> {
-    return this.run(() => {
+    return this.read(() => {
       const row = this.sql('SELECT * FROM api_credentials WHERE secret_id = ?').get(secretId) as Row | undefined;
       return row ? credentialFromRow(row) : undefined;
     });
   }
 
   listCredentials(): Promise<StoredCredential[]> {
-    return this.run(() => (this.sql('SELECT * FROM api_credentials ORDER BY created_at, secret_id').all() as Row[]).map(credentialFromRow));
+    return this.read(() => (this.sql('SELECT * FROM api_credentials ORDER BY created_at, secret_id').all() as Row[]).map(credentialFromRow));
   }
 
   touchCredential(secretId: string, at: number): Promise<void> {
-    return this.run(() => {
+    return this.write(() => {
       this.sql('UPDATE api_credentials SET last_used_at = ? WHERE secret_id = ?').run(at, secretId);
     });
   }
 
   deleteCredential(secretId: string): Promise<boolean> {
-    return this.run(() => this.sql('DELETE FROM api_credentials WHERE secret_id = ?').run(secretId).changes > 0);
+    return this.write(() => this.sql('DELETE FROM api_credentials WHERE secret_id = ?').run(secretId).changes > 0);
   }
 
   getSetting(key: string): Promise<string | undefined> {
-    return this.run(() => {
+    return this.read(() => {
       const row = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
       return row?.value;
     });
   }
 
   setSetting(key: string, value: string): Promise<void> {
-    return this.run(() => {
+    return this.write(() => {
       this.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
         key,
         value,
@@ -294,22 +309,45 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    if (!this.closed) {
+    this.closing ??= (async () => {
+      // Writes waiting for another process's lock are made first (a record is not lost), up to a deadline.
+      await this.queue.close(this.closeDeadlineMs);
       this.closed = true;
       this.statements.clear();
       this.db.close();
-    }
-    return Promise.resolve();
+    })();
+    return this.closing;
   }
 
-  /** Runs a synchronous database step as the Store's promise, with errors mapped to stable codes. */
-  private run<T>(step: () => T): Promise<T> {
+  /** Runs a reading step as the Store's promise, with errors mapped to stable codes. */
+  private read<T>(step: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new LiveError('STORE_FAILED', 'the store is closed'));
+    return this.queue.read(step).catch((err: unknown) => Promise.reject(storeError(err, 'database error')));
+  }
+
+  /** Runs a writing step now, or in order once another process's lock is free. */
+  private write<T>(step: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new LiveError('STORE_FAILED', 'the store is closed'));
+    return this.queue.write(step).catch((err: unknown) => Promise.reject(storeError(err, 'database error')));
+  }
+
+  /** Runs a step in one transaction (taking the write lock first), rolled back if it throws. */
+  private transaction<T>(step: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
     try {
-      if (this.closed) throw new LiveError('STORE_FAILED', 'the store is closed');
-      return Promise.resolve(step());
+      const result = step();
+      this.db.exec('COMMIT');
+      return result;
     } catch (err) {
-      return Promise.reject(storeError(err, 'database error'));
+      this.db.exec('ROLLBACK');
+      throw err;
     }
+  }
+
+  /** Deletes the oldest rows (by id) matching `condition`, at most `batch` (-1: all). */
+  private pruneTable(table: string, condition: string, params: SQLInputValue[], batch: number): number {
+    const sql = `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${condition} ORDER BY id LIMIT ?)`;
+    return Number(this.sql(sql).run(...params, batch).changes);
   }
 
   /** A prepared statement, prepared once per SQL text. */
@@ -352,12 +390,11 @@ export class SqliteStore implements Store {
   }
 }
 
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The id of the row just older than the newest `?` rows of a table (NULL when there are not that many). */
+function nthNewest(table: string): string {
+  return `SELECT id FROM ${table} ORDER BY id DESC LIMIT 1 OFFSET ?`;
 }
 
-function storeError(err: unknown, context: string): LiveError {
-  if (err instanceof LiveError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new LiveError('STORE_FAILED', `${context}: ${message}`, { cause: err });
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -111,11 +111,34 @@ export interface NewRejectedAttempt {
   readonly reason: string;
   /** The query string with txSecret masked. */
   readonly query: string;
+  /**
+   * How many refusals this row stands for (default 1): past the per-address threshold the refusals of an
+   * address in a window share one row whose count grows (control/rejection-recorder.ts).
+   */
+  readonly count?: number;
 }
 
-/** A stored rejected attempt. */
+/** A stored rejected attempt; `at` is the first refusal it counts, `lastAt` the latest. */
 export interface RejectedAttempt extends NewRejectedAttempt {
   readonly id: number;
+  readonly count: number;
+  readonly lastAt: number;
+}
+
+/** How much pruning removes at most: rows past `maxRows` per table go too, oldest first, `batch` per call and table. */
+export interface PruneLimits {
+  readonly maxRows?: number;
+  readonly batch?: number;
+}
+
+/** What an adapter tells /metrics about its waiting for locks (store/sqlite-write-queue.ts). */
+export interface StoreStats {
+  /** Writes waiting for another process's lock now. */
+  readonly queuedWrites: number;
+  /** Steps that found the database locked and were tried again later. */
+  readonly busyRetries: number;
+  /** Writes refused because too many were waiting (STORE_BUSY). */
+  readonly refusedWrites: number;
 }
 
 /** A Cloud API credential as stored: the SecretKey only sealed with the data key (control/credentials.ts). */
@@ -239,11 +262,17 @@ export interface Store {
   listPublishRecords(query?: PublishRecordQuery): Promise<Page<PublishRecord>>;
 
   addRejectedAttempt(attempt: NewRejectedAttempt): Promise<number>;
+  /** Adds `by` refusals at `lastAt` to an attempt row (an aggregate); false if the row is gone. */
+  countRejectedAttempt(id: number, by: number, lastAt: number): Promise<boolean>;
   listRejectedAttempts(query?: RejectedAttemptQuery): Promise<Page<RejectedAttempt>>;
-  /** Matching attempts grouped by break code and error code, most frequent first (paging and order ignored). */
+  /** Matching attempts grouped by break code and error code, most frequent first (paging and order ignored); counts include aggregates. */
   summarizeRejectedAttempts(query?: RejectedAttemptQuery): Promise<RejectedAttemptGroup[]>;
-  /** Deletes ended publish records and rejected attempts older than `before`; returns how many. */
-  pruneRecords(before: number): Promise<number>;
+  /**
+   * Deletes ended publish records started before `before` and rejected attempts last seen before it, then
+   * the oldest of each table past `limits.maxRows` (open sessions are never deleted), at most `limits.batch`
+   * rows per table and call; returns how many.
+   */
+  pruneRecords(before: number, limits?: PruneLimits): Promise<number>;
 
   /** Adds a Cloud API credential; a taken SecretId fails with STORE_FAILED. */
   addCredential(credential: StoredCredential): Promise<void>;
@@ -258,6 +287,9 @@ export interface Store {
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
 
-  /** Releases the database; idempotent. */
+  /** Lock waits and refused writes, for /metrics; adapters without locks leave it out. */
+  stats?(): StoreStats;
+
+  /** Releases the database (after writes waiting for a lock are made, or a deadline); idempotent. */
   close(): Promise<void>;
 }

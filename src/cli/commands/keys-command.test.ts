@@ -10,6 +10,8 @@ import { configSchema } from '../config-schema.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { Credentials } from '../../control/credentials.ts';
 import { keysCommand } from './keys-command.ts';
+import { SqliteStore, sqliteFileIn } from '../../store/sqlite-store.ts';
+import { loadDataKey } from '../data-key-file.ts';
 
 const t0 = Date.UTC(2026, 10, 25, 10, 0, 0);
 
@@ -48,6 +50,8 @@ test('keys revoke removes the key; unknown ids and commands are named', async ()
 test('as processes: a key created by the CLI is listed by the next one over the same data dir', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'openlive-keys-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
+  // The folder a server's first start leaves: the commands refuse one without openlive data (DATA_DIR_NOT_FOUND).
+  await new SqliteStore({ file: sqliteFileIn(dataDir), dataKey: loadDataKey(dataDir) }).close();
   const main = new URL('../../main.ts', import.meta.url).pathname;
   const run = (...args: string[]) => promisify(execFile)(process.execPath, [main, 'keys', ...args, '--data-dir', dataDir], { timeout: 20_000 });
   const created = JSON.parse((await run('create', '--json')).stdout);

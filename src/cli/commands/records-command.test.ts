@@ -53,6 +53,17 @@ async function seeded(): Promise<CliContext> {
   return { config, store, nowMs: t0 + 4_065_000 };
 }
 
+/** The seeded store plus an aggregate row: 997 refusals of one address counted in one row. */
+async function withAggregate(): Promise<CliContext> {
+  const ctx = await seeded();
+  const id = await ctx.store.addRejectedAttempt({
+    at: t0 + 30_000, action: 'publish', clientIp: '203.0.113.66', host: 'push.localhost', domain: 'push.localhost', app: 'live',
+    stream: 'x'.repeat(20), breakCode: '18/309', code: 'STREAM_NAME_INVALID', reason: '18/309: StreamName is too long', query: '',
+  });
+  await ctx.store.countRejectedAttempt(id, 996, t0 + 90_000);
+  return ctx;
+}
+
 test('lists publish sessions newest first with duration, stop code and reason, resolution, codecs and bytes', async () => {
   const ctx = await seeded();
   const lines = (await recordsCommand(ctx, [], {})).trimEnd().split('\n');
@@ -86,11 +97,19 @@ test('--stream filters by name or APP/STREAM; --limit pages and says how many th
 test('--rejected lists refused attempts with time, IP, domain (or the host addressed), stream, code and reason', async () => {
   const ctx = await seeded();
   const lines = (await recordsCommand(ctx, [], { rejected: 'true' })).trimEnd().split('\n');
-  assert.match(lines[0]!, /^TIME +ACTION +IP +DOMAIN +STREAM +CODE +REASON$/);
-  assert.match(lines[1]!, /^2026-11-25T10:00:20Z +publish +198\.51\.100\.9 +\(unknown\.example\.com\) +live\/x +18\/301 +domain unknown\.example\.com is not added$/);
-  assert.match(lines[2]!, /^2026-11-25T10:00:10Z +publish +198\.51\.100\.9 +push\.localhost +live\/cam1 +18\/503 +txSecret does not match$/);
+  assert.match(lines[0]!, /^TIME +COUNT +ACTION +IP +DOMAIN +STREAM +CODE +REASON$/);
+  assert.match(lines[1]!, /^2026-11-25T10:00:20Z +1 +publish +198\.51\.100\.9 +\(unknown\.example\.com\) +live\/x +18\/301 +domain unknown\.example\.com is not added$/);
+  assert.match(lines[2]!, /^2026-11-25T10:00:10Z +1 +publish +198\.51\.100\.9 +push\.localhost +live\/cam1 +18\/503 +txSecret does not match$/);
   const data = JSON.parse(await recordsCommand(ctx, [], { rejected: 'true', json: 'true' })) as { attempts: RejectedAttempt[] };
   assert.deepEqual(data.attempts.map((a) => a.code), ['DOMAIN_UNKNOWN', 'SIGNATURE_INVALID']);
+});
+
+test('--rejected shows an aggregate row with its count and the time of its last refusal', async () => {
+  const ctx = await withAggregate();
+  const lines = (await recordsCommand(ctx, [], { rejected: 'true' })).trimEnd().split('\n');
+  assert.match(lines[1]!, /^2026-11-25T10:00:30Z +997 until 2026-11-25T10:01:30Z +publish +203\.0\.113\.66 .* 18\/309 +StreamName is too long$/);
+  const data = JSON.parse(await recordsCommand(ctx, [], { rejected: 'true', json: 'true' })) as { attempts: RejectedAttempt[] };
+  assert.deepEqual(data.attempts.map((a) => a.count), [997, 1, 1]);
 });
 
 test('bad options are refused with the flag named', async () => {

@@ -71,6 +71,8 @@ function sessionTable(records: readonly PublishRecord[], nowMs: number): string 
 function rejectedTable(attempts: readonly RejectedAttempt[]): string {
   const rows = attempts.map((a) => [
     time(a.at),
+    // An aggregate row counts the refusals of one address past store.rejectedPerAddress, up to its last time.
+    a.count > 1 ? `${a.count} until ${time(a.lastAt)}` : '1',
     a.action,
     a.clientIp,
     // A refused host may match no domain (18/301); show what the client addressed instead.
@@ -79,5 +81,5 @@ function rejectedTable(attempts: readonly RejectedAttempt[]): string {
     a.breakCode,
     reasonText(a.breakCode, a.reason),
   ]);
-  return table(['TIME', 'ACTION', 'IP', 'DOMAIN', 'STREAM', 'CODE', 'REASON'], rows);
+  return table(['TIME', 'COUNT', 'ACTION', 'IP', 'DOMAIN', 'STREAM', 'CODE', 'REASON'], rows);
 }

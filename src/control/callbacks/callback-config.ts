@@ -2,7 +2,8 @@
  * Callback templates and rules (Tencent CSS CreateLiveCallbackTemplate / CreateLiveCallbackRule,
  * tencent-css.md §3.3): a template holds the receiver URL of each event kind and the CallbackKey; a rule
  * binds one template to the pushes of a push domain + AppName. Validation and Tencent's limits live here;
- * the Cloud API actions and the publish listener both go through it.
+ * the Cloud API actions and the publish listener both go through it. CallbackKeys are sealed at rest with the
+ * data key by the SQLite store (store/sqlite-keys.ts).
  */
 import { LiveError } from '../../errors.ts';
 import { validateDomainName } from '../domain-name.ts';

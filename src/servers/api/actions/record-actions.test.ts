@@ -196,11 +196,24 @@ describe('OpenLiveDescribeRejectedPushList and OpenLiveDescribeRejectedPushSumma
       ErrorCode: 'STREAM_FORBIDDEN',
       Reason: '18/305: live/cam-2 is forbidden',
       Query: 'txTime=6926A1C0',
+      Count: 1,
+      LastTime: '2026-11-25T09:40:00Z',
     });
     const asc = await bed.call(actions, 'OpenLiveDescribeRejectedPushList', { ...window, IsAsc: 1, PageSize: 1, PageNum: 2 });
     assert.deepEqual((asc.RejectedList as { StreamName: string }[]).map((i) => i.StreamName), ['cam-2']);
     const byIp = await bed.call(actions, 'OpenLiveDescribeRejectedPushList', { ...window, ClientIp: '198.51.100.1' });
     assert.equal(byIp.TotalNum, 0);
+  });
+
+  test('an aggregate row shows its count and last time in the list, and counts for all its refusals in the summary', async () => {
+    await scene();
+    const id = await refused({ at: at('09:45'), stream: 'flood', clientIp: '198.51.100.7' });
+    await bed.store.countRejectedAttempt(id, 999, at('09:46'));
+    const list = await bed.call(actions, 'OpenLiveDescribeRejectedPushList', { ...window, ClientIp: '198.51.100.7' });
+    const [item] = list.RejectedList as Record<string, unknown>[];
+    assert.deepEqual([item?.StreamName, item?.Count, item?.Time, item?.LastTime], ['flood', 1000, '2026-11-25T09:45:00Z', '2026-11-25T09:46:00Z']);
+    const summary = await bed.call(actions, 'OpenLiveDescribeRejectedPushSummary', window);
+    assert.equal(summary.TotalNum, 1002);
   });
 
   test('the summary counts refusals per break code, most frequent first, with the latest reason', async () => {

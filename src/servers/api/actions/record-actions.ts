@@ -170,5 +170,8 @@ function rejectedItem(a: RejectedAttempt): Record<string, unknown> {
     Reason: a.reason,
     // Stored masked already; masking again costs nothing and keeps a secret out even of old rows.
     Query: maskQuery(new URLSearchParams(a.query)),
+    // Past store.rejectedPerAddress one row counts many refusals of one address (docs/security.md "Records and the store").
+    Count: a.count,
+    LastTime: utcTime(a.lastAt),
   };
 }
