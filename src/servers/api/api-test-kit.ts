@@ -16,6 +16,7 @@ import { Hub } from '../../hub/hub.ts';
 import { createLog } from '../../log.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { LivePublisherRegistry } from '../ingest/live-publishers.ts';
+import { ServerCounters } from '../counters.ts';
 import type { ApiActions } from './api-action.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { buildApiApp } from './api-app.ts';
@@ -32,6 +33,8 @@ export interface ApiKit {
   readonly app: FastifyInstance;
   /** The clock's current Unix ms; tests move it. */
   clock: number;
+  /** Refusals counted by openlive code. */
+  readonly counters: ServerCounters;
   /** The waits of delayed authentication failures, in ms (the kit does not sleep). */
   readonly delays: number[];
   /** Sends a signed call and returns the parsed `Response`. */
@@ -92,7 +95,8 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
   const key = await credentials.create('test');
   const delays: number[] = [];
   const sleep = async (ms: number) => void delays.push(ms);
-  const app = buildApiApp({ ...deps, credentials, sleep, ...(options.actions && { actions: options.actions(deps) }) });
+  const counters = new ServerCounters();
+  const app = buildApiApp({ ...deps, credentials, sleep, counters, ...(options.actions && { actions: options.actions(deps) }) });
   await app.ready();
   return Object.assign(kit, {
     deps,
@@ -100,6 +104,7 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
     credentials,
     key,
     app,
+    counters,
     delays,
     async call(action: string, params: Record<string, unknown> = {}, o: CallOptions = {}) {
       const payload = o.rawBody ?? JSON.stringify(params);
