@@ -97,6 +97,7 @@ export class Service {
       maxRetries: cb.maxRetries,
       timeoutMs: cb.timeoutMs,
       maxPending: cb.maxPending,
+      onDrop: () => this.counters.countError('CALLBACK_QUEUE_FULL'),
     });
     this.publishCallbacks = new PublishCallbacks({
       config: new CallbackConfig({ store: this.store, now }),
