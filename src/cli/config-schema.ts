@@ -72,6 +72,8 @@ export const configSchema = z.strictObject({
       maxBodyBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
       /** Failed authentications held for their random delay at once; past it they are answered at once. */
       maxDelayedFailures: z.coerce.number().int().min(0).default(100),
+      /** The same per client address: a parallel flood from one address is not slowed further, only rate-limited. */
+      maxDelayedFailuresPerIp: z.coerce.number().int().min(0).default(4),
       /** The built web console served under /console/; empty = the console/dist of this installation. */
       consoleDir: z.string().default(''),
     })

@@ -100,17 +100,22 @@ test('repeated authentication failures from one address are answered after a ran
   assert.equal(kit.delays.length, 3);
 });
 
-test('at most api.maxDelayedFailures failures wait at once; the rest are answered without delay', async () => {
+test('at most api.maxDelayedFailures failures wait at once, api.maxDelayedFailuresPerIp per address; the rest are answered without delay', async () => {
   const store = new MemoryStore();
   const credentials = new Credentials({ store, dataKey: randomBytes(32), now: () => 0 });
-  const config = configSchema.parse({ api: { maxDelayedFailures: 2 }, log: { level: 'silent' } });
+  const config = configSchema.parse({ api: { maxDelayedFailures: 3, maxDelayedFailuresPerIp: 2 }, log: { level: 'silent' } });
   const counters = new ServerCounters();
   const guard = new ApiGuard({ config, credentials, now: () => 0, log: createLog('silent'), counters, sleep: () => new Promise<void>(() => {}) });
   const req = { method: 'POST', path: '/', query: '', headers: { authorization: 'junk' }, body: Buffer.alloc(0) };
   const settled: string[] = [];
   for (let i = 0; i < 10; i++) guard.authenticate(req, '10.0.0.9', `r${i}`).catch((err: { code: string }) => settled.push(err.code));
   await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(guard.delayed, 2);
+  assert.equal(guard.delayed, 2, 'two per address');
   assert.equal(settled.length, 8, 'two before the threshold, six past the cap');
-  assert.equal(counters.errors.get('API_AUTH_FAILED'), 10);
+  for (let i = 0; i < 6; i++) guard.authenticate(req, `10.0.1.${i}`, `o${i}`).catch((err: { code: string }) => settled.push(err.code));
+  for (let i = 0; i < 6; i++) guard.authenticate(req, '10.0.2.1', `p${i}`).catch((err: { code: string }) => settled.push(err.code));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(guard.delayed, 3, 'three in all');
+  assert.equal(settled.length, 8 + 6 + 5);
+  assert.equal(counters.errors.get('API_AUTH_FAILED'), 22);
 });

@@ -41,6 +41,8 @@ export class ApiGuard {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Failures waiting out their delay now; at most `api.maxDelayedFailures`. */
   private waiting = 0;
+  /** The same by address key; at most `api.maxDelayedFailuresPerIp` each, deleted at 0 (so bounded by `waiting`). */
+  private readonly waitingBy = new Map<string, number>();
 
   constructor(deps: ApiGuardDeps) {
     this.deps = deps;
@@ -105,13 +107,20 @@ export class ApiGuard {
 
   /** The random delay of a repeated failure, unless too many already wait (they would pile up sockets). */
   private async delayFailure(ip: string): Promise<void> {
-    const ms = this.failures.fail(addressKey(ip));
-    if (ms <= 0 || this.waiting >= this.deps.config.api.maxDelayedFailures) return;
+    const key = addressKey(ip);
+    const ms = this.failures.fail(key);
+    const api = this.deps.config.api;
+    const mine = this.waitingBy.get(key) ?? 0;
+    if (ms <= 0 || this.waiting >= api.maxDelayedFailures || mine >= api.maxDelayedFailuresPerIp) return;
     this.waiting++;
+    this.waitingBy.set(key, mine + 1);
     try {
       await this.sleep(ms);
     } finally {
       this.waiting--;
+      const left = (this.waitingBy.get(key) ?? 1) - 1;
+      if (left > 0) this.waitingBy.set(key, left);
+      else this.waitingBy.delete(key);
     }
   }
 }
