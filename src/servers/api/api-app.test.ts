@@ -166,3 +166,13 @@ test('mergeActions refuses an action defined twice', () => {
   assert.deepEqual(Object.keys(mergeActions([{ A: echo }, { B: echo }])), ['A', 'B']);
   assert.throws(() => mergeActions([{ A: echo }, { A: echo }]), /A is defined by two groups/);
 });
+
+test('a malformed request that fastify itself refuses is InvalidParameter, not InternalError', async (t) => {
+  const kit = await apiKit({ actions: probe });
+  t.after(() => kit.close());
+  // A Content-Length larger than the body sent.
+  const res = await kit.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json', 'content-length': '10' }, payload: '{}' });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.json().Response.Error.Code, 'InvalidParameter');
+  assert.match(res.json().Response.Error.Message, /FST_ERR_CTP_INVALID_CONTENT_LENGTH/);
+});

@@ -66,6 +66,9 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       deps.counters?.countError('API_BODY_TOO_LARGE');
       apiErr = new ApiError('RequestSizeLimitExceeded', `The request body is larger than ${bodyLimit} bytes (API_BODY_TOO_LARGE).`);
+    } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      // fastify's own refusals of a malformed request (bad Content-Length, ...) are the client's fault, not InternalError.
+      apiErr = new ApiError('InvalidParameter', `The request is malformed (${err.code}).`);
     }
     return reply.code(200).send(answer(req, reply, requestId, apiErr));
   });
