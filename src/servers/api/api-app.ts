@@ -128,8 +128,8 @@ function checkAction(actions: ApiActions, action: string | undefined, version: s
   return handler;
 }
 
-/** The JSON object of the body; an empty body is `{}`. */
-function parseParams(body: unknown): Record<string, unknown> {
+/** The JSON object of the body; an empty body is `{}`; anything else is InvalidParameter (exported for the fuzzer). */
+export function parseParams(body: unknown): Record<string, unknown> {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
   if (text.trim() === '') return {};
   let value: unknown;
