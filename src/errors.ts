@@ -94,6 +94,14 @@ export const errorCodes = {
   CALLBACK_TEMPLATE_IN_USE: 'conflict',
   CALLBACK_TEMPLATE_LIMIT: 'limit',
   CALLBACK_RULE_NOT_FOUND: 'not-found',
+  CALLBACK_QUEUE_FULL: 'limit',
+  // Admin API: TC3 replay, rate limits, body size (servers/api, docs/security.md)
+  API_SIGNATURE_REPLAYED: 'auth',
+  API_REPLAY_CACHE_FULL: 'limit',
+  API_AUTH_FAILED: 'auth',
+  API_RATE_LIMITED: 'limit',
+  API_ADDRESS_RATE_LIMITED: 'limit',
+  API_BODY_TOO_LARGE: 'limit',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',

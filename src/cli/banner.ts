@@ -14,13 +14,28 @@ export function publicHost(listenHost: string): string {
   return listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost;
 }
 
+/** True for addresses only this machine reaches: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The warning logged at start when the admin listener faces a network: it speaks plain HTTP, so the
+ * SecretId, every signed request and the console's key travel in clear (TLS for it comes with a later issue).
+ */
+export function apiExposureWarning(host: string): string | undefined {
+  if (isLoopbackHost(host)) return undefined;
+  return `the admin listener (Cloud API and console) binds ${host} without TLS: signed requests and console sessions cross the network in clear; put a TLS proxy in front or bind 127.0.0.1 (TLS for the admin port is planned)`;
+}
+
 /** Text printed once the listeners are bound. */
 export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: number, httpPort: number, nowMs: number, api?: ApiBanner): string {
   const host = publicHost(config.rtmp.host);
   const urls = demoUrls(defaults, { host, rtmpPort, httpPort }, nowMs);
   const apiPart = api ? `, API :${api.port}` : '';
   const lines = ['', `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}${apiPart}, data in ${config.dataDir})`, ''];
-  if (api) lines.push(...apiLines(publicHost(config.api.host), api), '');
+  if (api) lines.push(...apiLines(config.api.host, api), '');
   if (!urls) {
     lines.push('There is no default push domain; add one and run `openlive url --domain <name> --stream demo`.', '');
     return lines.join('\n');
@@ -47,9 +62,13 @@ export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: nu
 }
 
 /** Where the Cloud API and console are, and the first start's key pair, printed this once. */
-function apiLines(host: string, api: ApiBanner): string[] {
+function apiLines(listenHost: string, api: ApiBanner): string[] {
+  const host = publicHost(listenHost);
   const lines = [
     `Cloud API (Tencent CSS 2018-08-01, TC3-HMAC-SHA256): http://${host}:${api.port}/   Console: http://${host}:${api.port}/console/`,
+    isLoopbackHost(listenHost)
+      ? `  The admin port listens on ${listenHost} only; to open it to the network: --api.host 0.0.0.0 or OPENLIVE_API__HOST=0.0.0.0 (plain HTTP: put TLS in front).`
+      : `  The admin port listens on ${listenHost}, reachable from the network over plain HTTP (see the warning above).`,
   ];
   if (api.created) {
     lines.push(

@@ -80,11 +80,23 @@ export const configSchema = z.strictObject({
     .prefault({}),
   api: z
     .strictObject({
-      /** The admin listener (Cloud API and console); every API call is TC3-signed, so it may face the network. */
-      host: z.string().default('0.0.0.0'),
+      /** The admin listener (Cloud API and console): loopback unless opened; it speaks plain HTTP (docs/security.md). */
+      host: z.string().default('127.0.0.1'),
       port: port.default(8081),
       /** Requests per second per SecretId (burst the same); more get RequestLimitExceeded; 0 = no limit. */
       rateLimitPerSecond: z.coerce.number().int().min(0).default(20),
+      /** Requests per second per client address (IPv6: per /64), signed or not, checked before the signature; 0 = no limit. */
+      rateLimitPerIpPerSecond: z.coerce.number().int().min(0).default(50),
+      /** Client addresses whose rate is tracked at once; the least recently seen are forgotten first. */
+      rateLimitMaxAddresses: z.coerce.number().int().min(1).default(10_000),
+      /** Used TC3 signatures remembered (each for its 5-minute window); past it signed calls get RequestLimitExceeded. */
+      replayCacheMaxEntries: z.coerce.number().int().min(1).default(100_000),
+      /** Largest Cloud API request body (the largest action, a callback template, needs under 10 KiB). */
+      maxBodyBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+      /** Failed authentications held for their random delay at once; past it they are answered at once. */
+      maxDelayedFailures: z.coerce.number().int().min(0).default(100),
+      /** The same per client address: a parallel flood from one address is not slowed further, only rate-limited. */
+      maxDelayedFailuresPerIp: z.coerce.number().int().min(0).default(4),
       /** The built web console served under /console/; empty = the console/dist of this installation. */
       consoleDir: z.string().default(''),
     })

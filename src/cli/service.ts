@@ -23,6 +23,7 @@ import { buildHttpApp } from '../servers/http/app.ts';
 import { HlsServer } from '../servers/hls/hls-server.ts';
 import { resolveHlsOptions } from '../servers/hls/hls-options.ts';
 import { buildApiApp } from '../servers/api/api-app.ts';
+import { apiExposureWarning } from './banner.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { loadDataKey } from './data-key-file.ts';
 import { CallbackConfig } from '../control/callbacks/callback-config.ts';
@@ -135,6 +136,7 @@ export class Service {
       maxRetries: cb.maxRetries,
       timeoutMs: cb.timeoutMs,
       maxPending: cb.maxPending,
+      onDrop: () => this.counters.countError('CALLBACK_QUEUE_FULL'),
     });
     this.publishCallbacks = new PublishCallbacks({
       config: new CallbackConfig({ store: this.store, now }),
@@ -194,6 +196,7 @@ export class Service {
       now,
       ports: () => ({ rtmp: this.rtmpPort || config.rtmp.port, http: this.httpPort || config.http.port }),
       credentials: this.credentials,
+      counters: this.counters,
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -219,6 +222,8 @@ export class Service {
     const address = this.http.server.address();
     this.httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
     this.createdCredential = await this.credentials.ensureInitial();
+    const exposed = apiExposureWarning(this.config.api.host);
+    if (exposed) this.log.warn({ host: this.config.api.host }, exposed);
     await this.api.listen({ host: this.config.api.host, port: this.config.api.port });
     const apiAddress = this.api.server.address();
     this.apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : this.config.api.port;

@@ -60,7 +60,7 @@ const keys = (id: string): string | undefined => (id === vector.secretId ? vecto
 const verify = (req: Tc3Request, nowSeconds = vector.timestamp + 10) => verifyTc3(req, { nowSeconds, secretKeyOf: keys });
 
 test('the official request verifies, also with the port on Host and upper-case header spelling', async () => {
-  assert.deepEqual(await verify(request()), { ok: true, secretId: vector.secretId, service: 'cvm', timestampSeconds: vector.timestamp });
+  assert.deepEqual(await verify(request()), { ok: true, secretId: vector.secretId, service: 'cvm', timestampSeconds: vector.timestamp, signature: vector.signature });
   assert.equal((await verify(request({ headers: { host: `${vector.host}:8081` } }))).ok, true);
   assert.equal((await verify(request({ headers: { 'content-type': 'Application/JSON; charset=utf-8' } }))).ok, true);
 });
@@ -150,4 +150,16 @@ test('parseTc3Authorization reads the fields and lowercases header names', () =>
   assert.deepEqual(parseTc3Authorization(`TC3-HMAC-SHA256 Credential=AKID1/2019-02-25/127/tc3_request, SignedHeaders=Content-Type;Host, Signature=${'A'.repeat(64)}`), {
     secretId: 'AKID1', date: '2019-02-25', service: '127', signedHeaders: ['content-type', 'host'], signature: 'a'.repeat(64),
   });
+});
+
+test('extra signed headers (x-tc-action, a unique x-tc-traceid) verify, and bind the signature to their values', async () => {
+  const extra = { 'x-tc-action': 'DescribeInstances', 'x-tc-traceid': '7c1b2c8e-0f5e-4bbf-9a53-3d2b3c1f0a11' };
+  const authorization = signTc3({ ...vector, timestampSeconds: vector.timestamp, payload: vector.body, extraSignedHeaders: extra });
+  assert.match(authorization, /SignedHeaders=content-type;host;x-tc-action;x-tc-traceid,/);
+  const signed = request({ headers: { authorization, ...extra } });
+  const ok = await verify(signed);
+  assert.equal(ok.ok, true);
+  assert.notEqual(ok.ok && ok.signature, vector.signature, 'another trace id, another signature');
+  const otherAction = await verify(request({ headers: { authorization, ...extra, 'x-tc-action': 'TerminateInstances' } }));
+  assert.equal(otherAction.ok === false && otherAction.code, 'AuthFailure.SignatureFailure');
 });

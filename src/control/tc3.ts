@@ -96,17 +96,23 @@ export interface Tc3SignInput {
   readonly timestampSeconds: number;
   readonly payload: string | Buffer;
   readonly contentType?: string;
+  /**
+   * More headers to sign (lowercase names, values as sent), e.g. `x-tc-action` and a unique `x-tc-traceid`,
+   * so two calls with one body in one second differ and neither is refused as a replay (tc3-replay-cache.ts).
+   */
+  readonly extraSignedHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Signs a request and returns the Authorization header value. */
 export function signTc3(input: Tc3SignInput): string {
   const date = tc3Date(input.timestampSeconds);
-  const signedHeaders = ['content-type', 'host'];
+  const extra = input.extraSignedHeaders ?? {};
+  const signedHeaders = ['content-type', 'host', ...Object.keys(extra)].sort();
   const canonical = canonicalRequest({
     method: 'POST',
     path: '/',
     query: '',
-    headers: { 'content-type': input.contentType ?? 'application/json', host: input.host },
+    headers: { ...extra, 'content-type': input.contentType ?? 'application/json', host: input.host },
     signedHeaders,
     payload: input.payload,
   });
@@ -141,7 +147,14 @@ export interface Tc3VerifyOptions {
 
 /** A verified caller, or why the request was refused. */
 export type Tc3Result =
-  | { readonly ok: true; readonly secretId: string; readonly service: string; readonly timestampSeconds: number }
+  | {
+      readonly ok: true;
+      readonly secretId: string;
+      readonly service: string;
+      readonly timestampSeconds: number;
+      /** The verified signature (lowercase hex): the key of the replay cache. */
+      readonly signature: string;
+    }
   | { readonly ok: false; readonly code: Tc3FailureCode; readonly message: string };
 
 function header(req: Tc3Request, name: string): string | undefined {
@@ -211,7 +224,7 @@ export async function verifyTc3(req: Tc3Request, options: Tc3VerifyOptions): Pro
   for (const headers of headerReadings(req, auth.signedHeaders)) {
     const canonical = canonicalRequest({ ...req, headers, signedHeaders: auth.signedHeaders, payload: req.body });
     const expected = tc3Signature(secretKey, date, auth.service, stringToSign(timestamp, date, auth.service, canonical));
-    if (sameSignature(expected, auth.signature)) return { ok: true, secretId: auth.secretId, service: auth.service, timestampSeconds: timestamp };
+    if (sameSignature(expected, auth.signature)) return { ok: true, secretId: auth.secretId, service: auth.service, timestampSeconds: timestamp, signature: auth.signature };
   }
   return fail('AuthFailure.SignatureFailure', 'The signature does not match the request; check the SecretKey, the signed headers and the body.');
 }

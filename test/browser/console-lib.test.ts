@@ -39,6 +39,11 @@ test("the console's TC3 Authorization equals the server's and verifies, with the
   assert.deepEqual(result.ok && result.secretId, 'AKIDconsole');
   const wrong = await tc3Authorization({ ...input, secretKey: 'other', contentType: 'application/json' });
   assert.notEqual(wrong, browser);
+  // As the console sends calls: x-tc-action and a unique x-tc-traceid signed too.
+  const extraSignedHeaders = { 'x-tc-action': 'DescribeLiveDomains', 'x-tc-traceid': '0123456789abcdef0123456789abcdef' };
+  const withExtra = await tc3Authorization({ ...input, contentType: 'application/json', extraSignedHeaders });
+  assert.equal(withExtra, signTc3({ ...input, extraSignedHeaders }));
+  assert.match(withExtra, /SignedHeaders=content-type;host;x-tc-action;x-tc-traceid,/);
 });
 
 test('generated URLs match the server-side generator and pass its signature check', () => {

@@ -35,7 +35,27 @@ export function liveClient(endpoint: string, credential: ApiCredential, options:
     region: 'ap-guangzhou',
     profile: { httpProfile: { endpoint, protocol: 'http://', reqTimeout: options.reqTimeout ?? 10, agent } },
   });
-  return Object.assign(client, { close: () => agent.destroy() });
+  return Object.assign(retryReplays(client), { close: () => agent.destroy() });
+}
+
+/**
+ * What docs/api.md tells SDK users to do: the SDK signs only content-type;host with a timestamp in whole
+ * seconds, so a call repeating the previous one's body within the same second carries the same signature
+ * and is refused as a replay (AuthFailure.SignatureReplay). Such a call is sent again in the next second.
+ */
+export function retryReplays<C extends object>(client: C): C {
+  const sdkClient = client as unknown as { doRequest(action: string, req: unknown, options?: unknown): Promise<unknown> };
+  const doRequest = sdkClient.doRequest.bind(sdkClient);
+  sdkClient.doRequest = async (action, req, options) => {
+    try {
+      return await doRequest(action, req, options);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'AuthFailure.SignatureReplay') throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+      return doRequest(action, req, options);
+    }
+  };
+  return client;
 }
 
 /** Runs `call` and returns the SDK exception it throws; fails if it resolves or throws something else. */

@@ -61,8 +61,9 @@ export async function startServerProcess(flags: readonly string[] = [], options:
     httpPort: Number(ports[2]),
     apiPort: Number(ports[3] ?? 0),
     pushUrl,
-    secretId: /SecretId:?\s+(\S+)/.exec(out)?.[1],
-    secretKey: /SecretKey:?\s+(\S+)/.exec(out)?.[1],
+    secretId: /^\s*SecretId:?\s+(AKID\S+)$/m.exec(out)?.[1],
+    // Anchored: the banner line before the key pair also says "The SecretKey is shown only now".
+    secretKey: /^\s*SecretKey:?\s+(\S+)$/m.exec(out)?.[1],
     output: () => out,
     rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
     async stop(graceMs = 5000) {

@@ -35,13 +35,22 @@ export interface Tc3Request {
   readonly contentType: string;
   readonly timestampSeconds: number;
   readonly payload: string;
+  /**
+   * More headers to sign (lowercase names, values as sent). The console signs `x-tc-action` and a unique
+   * `x-tc-traceid`, so two calls with one body in one second never share a signature, which the server
+   * would refuse as a replay (AuthFailure.SignatureReplay).
+   */
+  readonly extraSignedHeaders?: Readonly<Record<string, string>>;
 }
 
 /** The Authorization header value of a request: `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
 export async function tc3Authorization(req: Tc3Request): Promise<string> {
   const date = tc3Date(req.timestampSeconds);
-  const signedHeaders = 'content-type;host';
-  const canonical = ['POST', '/', '', `content-type:${req.contentType}\nhost:${req.host}\n`, signedHeaders, await sha256Hex(req.payload)].join('\n');
+  const values: Record<string, string> = { ...req.extraSignedHeaders, 'content-type': req.contentType, host: req.host };
+  const names = Object.keys(values).sort();
+  const signedHeaders = names.join(';');
+  const canonicalHeaders = names.map((name) => `${name}:${values[name]}\n`).join('');
+  const canonical = ['POST', '/', '', canonicalHeaders, signedHeaders, await sha256Hex(req.payload)].join('\n');
   const scope = `${date}/${req.service}/tc3_request`;
   const toSign = ['TC3-HMAC-SHA256', String(req.timestampSeconds), scope, await sha256Hex(canonical)].join('\n');
   const kDate = await hmac(encoder.encode(`TC3${req.secretKey}`), date);

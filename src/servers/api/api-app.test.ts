@@ -125,11 +125,17 @@ test('the rate limit per SecretId answers RequestLimitExceeded and refills over 
   assert.equal((await kit.call('Echo')).Error?.Code, 'RequestLimitExceeded');
 });
 
-test('a body over 1 MiB is RequestSizeLimitExceeded in the envelope, with HTTP 200', async (t) => {
+test('a body over api.maxBodyBytes (64 KiB) or 1 MiB is RequestSizeLimitExceeded in the envelope, with HTTP 200, counted', async (t) => {
   const kit = await apiKit({ actions: probe });
   t.after(() => kit.close());
-  const res = await kit.call('Echo', {}, { rawBody: JSON.stringify({ A: 'x'.repeat(1024 * 1024) }) });
-  assert.equal(res.Error.Code, 'RequestSizeLimitExceeded');
+  assert.equal(kit.deps.config.api.maxBodyBytes, 64 * 1024);
+  for (const size of [64 * 1024 + 1, 1024 * 1024 + 1]) {
+    const res = await kit.call('Echo', {}, { rawBody: JSON.stringify({ A: 'x'.repeat(size) }) });
+    assert.equal(res.Error.Code, 'RequestSizeLimitExceeded');
+    assert.match(res.Error.Message, /API_BODY_TOO_LARGE/);
+  }
+  assert.equal(kit.counters.errors.get('API_BODY_TOO_LARGE'), 2);
+  assert.equal((await kit.call('Echo', { A: 'x'.repeat(60 * 1024) })).Error, undefined, 'under the limit');
 });
 
 test('a use is recorded on the credential', async (t) => {
@@ -159,4 +165,14 @@ test('mergeActions refuses an action defined twice', () => {
   const echo = async () => ({});
   assert.deepEqual(Object.keys(mergeActions([{ A: echo }, { B: echo }])), ['A', 'B']);
   assert.throws(() => mergeActions([{ A: echo }, { A: echo }]), /A is defined by two groups/);
+});
+
+test('a malformed request that fastify itself refuses is InvalidParameter, not InternalError', async (t) => {
+  const kit = await apiKit({ actions: probe });
+  t.after(() => kit.close());
+  // A Content-Length larger than the body sent.
+  const res = await kit.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json', 'content-length': '10' }, payload: '{}' });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.json().Response.Error.Code, 'InvalidParameter');
+  assert.match(res.json().Response.Error.Message, /FST_ERR_CTP_INVALID_CONTENT_LENGTH/);
 });

@@ -6,18 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { verifyTc3 } from '../../control/tc3.ts';
 import type { Credentials } from '../../control/credentials.ts';
+import type { ReplayCache } from '../../control/tc3-replay-cache.ts';
+import type { ServerCounters } from '../counters.ts';
 import { ApiError, type ApiActions, type ApiContext } from './api-action.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { apiErrorOf } from './api-errors.ts';
 import { allActions } from './actions/index.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { ApiGuard } from './api-guard.ts';
 import { registerConsole } from './console-route.ts';
 
 /** The API version every request must name (X-TC-Version). */
 export const apiVersion = '2018-08-01';
-/** The largest request body accepted (Tencent allows 10 MB for TC3 POSTs; no action here needs more than a few KB). */
+/** The ceiling of any admin request body; `POST /` has its own, smaller `api.maxBodyBytes` (docs/security.md). */
 export const maxBodyBytes = 1024 * 1024;
 
 /** What the admin app needs beyond the actions' dependencies. */
@@ -27,6 +28,13 @@ export interface ApiAppDeps extends ApiDeps {
   readonly actions?: ApiActions;
   /** The built console (`console/dist`); undefined serves no console. */
   readonly consoleDir?: string | undefined;
+  /** Where refusals are counted for /metrics (`openlive_connection_errors_total{code}`). */
+  readonly counters?: ServerCounters | undefined;
+  /** Used signatures; default in this process (a cluster passes the Coordinator's). */
+  readonly replayCache?: ReplayCache | undefined;
+  /** The wait of a delayed authentication failure; tests pass one that does not sleep. */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  readonly random?: (() => number) | undefined;
 }
 
 /** The envelope of every answer. */
@@ -37,7 +45,9 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
   const log = deps.log.child({ server: 'api' });
   const app = Fastify({ loggerInstance: log.child({}, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: maxBodyBytes });
   const actions = deps.actions ?? allActions(deps);
-  const limiter = new RateLimiter(deps.config.api.rateLimitPerSecond, deps.now);
+  const guard = new ApiGuard(deps);
+  const bodyLimit = deps.config.api.maxBodyBytes;
+  app.addHook('onClose', async () => guard.close());
 
   // The signature covers the exact bytes, so every body is taken raw and parsed only after verification.
   app.removeAllContentTypeParsers();
@@ -52,18 +62,32 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const requestId = randomUUID();
-    const apiErr =
-      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new ApiError('RequestSizeLimitExceeded', `The request body is larger than ${maxBodyBytes} bytes.`)
-        : err;
+    let apiErr: unknown = err;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      deps.counters?.countError('API_BODY_TOO_LARGE');
+      apiErr = new ApiError('RequestSizeLimitExceeded', `The request body is larger than ${bodyLimit} bytes (API_BODY_TOO_LARGE).`);
+    } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      // fastify's own refusals of a malformed request (bad Content-Length, ...) are the client's fault, not InternalError.
+      apiErr = new ApiError('InvalidParameter', `The request is malformed (${err.code}).`);
+    }
     return reply.code(200).send(answer(req, reply, requestId, apiErr));
   });
 
-  app.post('/', async (req, reply) => {
+  // The per-address limit runs on onRequest, before the body is read or any HMAC computed.
+  const admit = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      guard.admit(req.ip);
+    } catch (err) {
+      return reply.code(200).send(answer(req, reply, randomUUID(), err));
+    }
+  };
+  app.post('/', { bodyLimit, onRequest: admit }, async (req, reply) => {
     const requestId = randomUUID();
     const started = performance.now();
     try {
-      const ctx = await authenticate(deps, limiter, req, requestId);
+      const [path = '/', query = ''] = req.url.split(/\?(.*)/s);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const ctx = await guard.authenticate({ method: req.method, path, query, headers: req.headers, body }, req.ip, requestId);
       const action = header(req, 'x-tc-action');
       const handler = checkAction(actions, action, header(req, 'x-tc-version'));
       const result = await handler(parseParams(req.body), ctx);
@@ -94,23 +118,6 @@ function traceHeader(req: FastifyRequest, reply: FastifyReply, requestId: string
   reply.header('x-tc-traceid', header(req, 'x-tc-traceid') ?? requestId);
 }
 
-/** TC3 verification, then the per-SecretId rate limit; returns the caller's context. */
-async function authenticate(deps: ApiAppDeps, limiter: RateLimiter, req: FastifyRequest, requestId: string): Promise<ApiContext> {
-  const now = deps.now();
-  const [path = '/', query = ''] = req.url.split(/\?(.*)/s);
-  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  const result = await verifyTc3(
-    { method: req.method, path, query, headers: req.headers, body },
-    { nowSeconds: Math.floor(now / 1000), secretKeyOf: (id) => deps.credentials.secretKeyOf(id) },
-  );
-  if (!result.ok) throw new ApiError(result.code, result.message);
-  if (!limiter.take(result.secretId)) {
-    throw new ApiError('RequestLimitExceeded', `SecretId ${result.secretId} made more than ${deps.config.api.rateLimitPerSecond} requests per second.`);
-  }
-  deps.credentials.noteUse(result.secretId).catch((err: unknown) => deps.log.warn({ err }, 'could not record a credential use'));
-  return { requestId, secretId: result.secretId, clientIp: req.ip, now };
-}
-
 /** The handler of a known action at the supported version. */
 function checkAction(actions: ApiActions, action: string | undefined, version: string | undefined) {
   if (!action) throw new ApiError('MissingParameter', 'The request is missing the X-TC-Action header.');
@@ -121,8 +128,8 @@ function checkAction(actions: ApiActions, action: string | undefined, version: s
   return handler;
 }
 
-/** The JSON object of the body; an empty body is `{}`. */
-function parseParams(body: unknown): Record<string, unknown> {
+/** The JSON object of the body; an empty body is `{}`; anything else is InvalidParameter (exported for the fuzzer). */
+export function parseParams(body: unknown): Record<string, unknown> {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
   if (text.trim() === '') return {};
   let value: unknown;

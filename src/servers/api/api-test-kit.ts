@@ -3,7 +3,7 @@
  * credential, the admin app, and `call()` which signs a request with TC3 the way Tencent's SDK does
  * and sends it through `app.inject()`.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { configSchema } from '../../cli/config-schema.ts';
 import { Credentials, type NewCredential } from '../../control/credentials.ts';
@@ -16,6 +16,7 @@ import { Hub } from '../../hub/hub.ts';
 import { createLog } from '../../log.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { LivePublisherRegistry } from '../ingest/live-publishers.ts';
+import { ServerCounters } from '../counters.ts';
 import type { ApiActions } from './api-action.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { buildApiApp } from './api-app.ts';
@@ -32,6 +33,10 @@ export interface ApiKit {
   readonly app: FastifyInstance;
   /** The clock's current Unix ms; tests move it. */
   clock: number;
+  /** Refusals counted by openlive code. */
+  readonly counters: ServerCounters;
+  /** The waits of delayed authentication failures, in ms (the kit does not sleep). */
+  readonly delays: number[];
   /** Sends a signed call and returns the parsed `Response`. */
   call(action: string, params?: Record<string, unknown>, options?: CallOptions): Promise<Record<string, any>>;
   close(): Promise<void>;
@@ -46,6 +51,13 @@ export interface CallOptions {
   readonly headers?: Record<string, string>;
   /** The body as sent, instead of JSON of the params. */
   readonly rawBody?: string;
+  /**
+   * Sign only `content-type;host`, as Tencent's SDKs do: two such calls with one body in one kit second
+   * share a signature. By default the kit also signs `x-tc-action` and a unique `x-tc-traceid`.
+   */
+  readonly sdkSigning?: boolean;
+  /** The client address (default 127.0.0.1). */
+  readonly remoteAddress?: string;
 }
 
 /** Config overrides (schema defaults otherwise), other actions than the registered groups, where CNAME queries go. */
@@ -61,8 +73,12 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
   const store = new MemoryStore();
   const kit = { clock: kitStart } as { clock: number };
   const now = (): number => kit.clock;
-  // No rate limit unless a test sets one: the kit's clock stands still.
-  const config = configSchema.parse({ ...options.config, api: { rateLimitPerSecond: 0, ...(options.config?.api as object) }, log: { level: 'silent' } });
+  // No rate limits unless a test sets one: the kit's clock stands still.
+  const config = configSchema.parse({
+    ...options.config,
+    api: { rateLimitPerSecond: 0, rateLimitPerIpPerSecond: 0, ...(options.config?.api as object) },
+    log: { level: 'silent' },
+  });
   const publishers = new LivePublisherRegistry();
   const deps: ApiDeps = {
     config,
@@ -77,7 +93,10 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
   };
   const credentials = new Credentials({ store, dataKey: randomBytes(32), now });
   const key = await credentials.create('test');
-  const app = buildApiApp({ ...deps, credentials, ...(options.actions && { actions: options.actions(deps) }) });
+  const delays: number[] = [];
+  const sleep = async (ms: number) => void delays.push(ms);
+  const counters = new ServerCounters();
+  const app = buildApiApp({ ...deps, credentials, sleep, counters, ...(options.actions && { actions: options.actions(deps) }) });
   await app.ready();
   return Object.assign(kit, {
     deps,
@@ -85,10 +104,14 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
     credentials,
     key,
     app,
+    counters,
+    delays,
     async call(action: string, params: Record<string, unknown> = {}, o: CallOptions = {}) {
       const payload = o.rawBody ?? JSON.stringify(params);
       const timestampSeconds = o.timestampSeconds ?? Math.floor(kit.clock / 1000);
+      const extra: Record<string, string> = o.sdkSigning ? {} : { 'x-tc-action': action, 'x-tc-traceid': randomUUID() };
       const authorization = signTc3({
+        extraSignedHeaders: extra,
         secretId: o.secretId ?? key.secretId,
         secretKey: o.secretKey ?? key.secretKey,
         service: 'live',
@@ -99,13 +122,14 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
       const headers: Record<string, string> = {
         host: 'localhost:8081',
         'content-type': 'application/json',
+        ...extra,
         'x-tc-action': action,
         'x-tc-timestamp': String(timestampSeconds),
         authorization,
         ...(o.version !== null && { 'x-tc-version': o.version ?? '2018-08-01' }),
         ...o.headers,
       };
-      const res = await app.inject({ method: 'POST', url: '/', headers, payload });
+      const res = await app.inject({ method: 'POST', url: '/', headers, payload, remoteAddress: o.remoteAddress ?? '127.0.0.1' });
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${res.body}`);
       return (res.json() as { Response: Record<string, any> }).Response;
     },

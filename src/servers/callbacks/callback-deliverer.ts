@@ -52,6 +52,8 @@ export interface CallbackDelivererOptions {
   readonly historyMs?: number;
   readonly transport?: CallbackTransport;
   readonly timers?: CallbackTimers;
+  /** Told of each callback dropped because the queue was full (service.ts counts CALLBACK_QUEUE_FULL). */
+  readonly onDrop?: () => void;
 }
 
 const defaultHistoryMs = 14 * 24 * 3600 * 1000;
@@ -61,7 +63,8 @@ const closeGraceMs = 2000;
 
 /** The callback queue and its delivery loop. */
 export class CallbackDeliverer {
-  private readonly o: Required<Omit<CallbackDelivererOptions, 'store' | 'log' | 'now'>>;
+  private readonly o: Required<Omit<CallbackDelivererOptions, 'store' | 'log' | 'now' | 'onDrop'>>;
+  private readonly onDrop: (() => void) | undefined;
   private readonly store: Store;
   private readonly log: Log;
   private readonly now: () => number;
@@ -78,6 +81,7 @@ export class CallbackDeliverer {
     this.store = options.store;
     this.log = options.log;
     this.now = options.now;
+    this.onDrop = options.onDrop;
     this.o = {
       retryIntervalMs: options.retryIntervalMs,
       maxRetries: options.maxRetries,
@@ -203,7 +207,8 @@ export class CallbackDeliverer {
     for (const d of this.pending.values()) {
       if (this.inflight.has(d.id)) continue;
       this.pending.delete(d.id);
-      this.log.warn({ url: d.url, eventType: d.eventType, stream: d.stream, maxPending: this.o.maxPending }, 'callback queue full: dropped the oldest');
+      this.onDrop?.();
+      this.log.warn({ code: 'CALLBACK_QUEUE_FULL', url: d.url, eventType: d.eventType, stream: d.stream, maxPending: this.o.maxPending }, 'callback queue full: dropped the oldest');
       const at = this.now();
       const response = `dropped: more than ${this.o.maxPending} callbacks were queued`;
       await this.record(d, { status: 0, response, resultCode: resultCodes.dropped, at, durationMs: 0 }, 'done');
