@@ -60,7 +60,7 @@ export class Stream {
   constructor(key: string, ctx: HubContext) {
     this.key = key;
     this.#ctx = ctx;
-    this.#gop = new GopCache(ctx.options.gopCache);
+    this.#gop = new GopCache(ctx.options.gopCache, ctx.counters);
   }
 
   /** True while a publisher holds the stream. */
