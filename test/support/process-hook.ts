@@ -6,8 +6,11 @@
 import { LiveError } from '../../src/errors.ts';
 import { Service } from '../../src/cli/service.ts';
 
-/** What the hook does: on SIGUSR2 a rejected LiveError, a rejected plain Error or a thrown exception; or a drain that never ends. */
-export type HookMode = 'live' | 'plain' | 'exception' | 'stall';
+/**
+ * What the hook does on SIGUSR2: reject a LiveError, reject a plain Error, throw an exception, or run a
+ * full GC (`gc`, with `--expose-gc`, so a soak measures live memory); `stall`: the drain never ends.
+ */
+export type HookMode = 'live' | 'plain' | 'exception' | 'gc' | 'stall';
 
 /** The `--import` argument for a mode. */
 export function processHook(mode: HookMode): string {
@@ -20,7 +23,8 @@ if (mode === 'stall') {
   Service.prototype.close = () => new Promise<void>(() => {});
 } else if (mode) {
   process.on('SIGUSR2', () => {
-    if (mode === 'live') void Promise.reject(new LiveError('RTMP_STATE', 'a late rejection from a test hook'));
+    if (mode === 'gc') (globalThis as { gc?: () => void }).gc?.();
+    else if (mode === 'live') void Promise.reject(new LiveError('RTMP_STATE', 'a late rejection from a test hook'));
     else if (mode === 'plain') void Promise.reject(new Error('an unknown failure from a test hook'));
     else setImmediate(() => {
       throw new TypeError('an uncaught exception from a test hook');

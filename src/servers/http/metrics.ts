@@ -89,6 +89,15 @@ function processMetrics(registry: Registry, hub: Hub, counters: ServerCounters):
     });
   }
   new Counter({
+    name: 'openlive_stalled_players_total',
+    help: 'Players of any format the hub closed for taking no data for fanout.stallTimeoutMs (SUBSCRIBER_STALLED)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(hub.stats().stalledCloses);
+    },
+  });
+  new Counter({
     name: 'openlive_process_faults_total',
     help: 'Errors that reached a process-level handler, by stable code and kind (unhandledRejection, uncaughtException)',
     labelNames: ['code', 'kind'],
