@@ -151,6 +151,10 @@ test('past limits.memoryBudgetBytes new players and publishers are refused with 
     assert.equal(flv.status, 429);
     assert.equal(((await flv.json()) as { code: string }).code, 'MEMORY_BUDGET_EXCEEDED');
 
+    const hls = await fetch(`${http(server)}/live/demo.m3u8`);
+    assert.equal(hls.status, 429, 'no new HLS segmenter past the budget');
+    assert.equal(((await hls.json()) as { code: string }).code, 'MEMORY_BUDGET_EXCEEDED');
+
     const player = await ScriptedRtmp.open(`rtmp://127.0.0.1:${server.rtmpPort}/live`);
     const playId = await player.createStream();
     player.play(playId, 'demo');
@@ -162,7 +166,7 @@ test('past limits.memoryBudgetBytes new players and publishers are refused with 
     other.publish(otherId, other.url.stream);
     assert.ok(await other.closedWithin(5000), 'the second publisher is refused');
 
-    assert.equal(await metricValue(http(server), 'openlive_memory_budget_refusals_total', { kind: 'play' }), 2);
+    assert.equal(await metricValue(http(server), 'openlive_memory_budget_refusals_total', { kind: 'play' }), 3);
     assert.equal(await metricValue(http(server), 'openlive_memory_budget_refusals_total', { kind: 'publish' }), 1);
     await healthy(server);
     // The live publisher is unaffected; once it leaves the memory is free and players are admitted again.
