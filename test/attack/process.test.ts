@@ -10,6 +10,7 @@ import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { get, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { processHook } from '../support/process-hook.ts';
 import { metricValue, connectionErrors } from '../support/metrics.ts';
@@ -179,5 +180,33 @@ test('past limits.memoryBudgetBytes new players and publishers are refused with 
   } finally {
     pub.socket.destroy();
     assert.equal(await server.stop(), 0);
+  }
+});
+
+test('the drain stops every listener first: new RTMP and HTTP connections are refused while the live player is told', async () => {
+  const { startService } = await import('../support/service.ts');
+  const svc = await startService();
+  const pub = await ScriptedRtmp.open(svc.urls('drain').push.rtmp);
+  try {
+    const id = await pub.createStream();
+    pub.publish(id, pub.url.stream);
+    await pub.status(id, 'NetStream.Publish.Start');
+    const flv = await flvPlayer(`${svc.httpUrl}/live/drain.flv`);
+    const closing = svc.service.close();
+    const refused = (port: number): Promise<string> =>
+      new Promise((resolve) => {
+        const s = connect({ host: '127.0.0.1', port });
+        s.once('connect', () => (s.destroy(), resolve('accepted')));
+        s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      });
+    assert.equal(await refused(svc.service.rtmpPort), 'ECONNREFUSED');
+    assert.equal(await refused(svc.service.httpPort), 'ECONNREFUSED');
+    assert.equal(await refused(svc.service.apiPort), 'ECONNREFUSED');
+    await closing;
+    assert.equal(await flv.ended, 'end');
+    assert.ok(await pub.closedWithin(2000), 'the publisher is disconnected');
+  } finally {
+    pub.socket.destroy();
+    await svc.close();
   }
 });
