@@ -75,3 +75,23 @@ test(`soak: ${cycles} publish cycles and ${players} stalled players leave memory
     assert.equal(await server.stop(10_000), 0);
   }
 });
+
+test('HTTP-FLV players that never read and whose stream ends do not keep their sockets', { timeout: 120_000 }, async () => {
+  const server = await startServerProcess(['--fanout.stallTimeoutMs', '600000'], { nodeArgs: ['--expose-gc', '--import', processHook('gc')] });
+  const feeder = new Feeder();
+  const stalled: StalledPlayer[] = [];
+  try {
+    const baseline = await measure(server);
+    await feeder.start(signedPushUrl(server, 'feed'));
+    for (let i = 0; i < 20; i++) stalled.push(await stalledFlvPlayer(server, 'feed'));
+    // Enough media to fill the players' kernel buffers and leave bytes unsent in the server's sockets.
+    await waitFor('media to pile up', () => feeder.sent > 40 * 1024 * 1024, 60_000);
+    await feeder.stop();
+    await waitFor('the ended bodies let go of their sockets', async () => (await measure(server)).sockets <= baseline.sockets + 2, 30_000);
+    const after = await measure(server);
+    assert.ok(after.external <= baseline.external + memoryToleranceBytes, `external ${mib(baseline.external)} -> ${mib(after.external)}`);
+  } finally {
+    for (const p of stalled) p.destroy();
+    await server.stop(10_000);
+  }
+});
