@@ -154,6 +154,16 @@ export class Subscriber implements Flushable {
     }
   }
 
+  /** @internal The stream's stall check while it has no publisher: closes this player if it stalled. */
+  checkStalled(now: number): void {
+    if (this.#closed) return;
+    try {
+      this.#stalled(this.sink.bufferedBytes, now);
+    } catch (err) {
+      this.terminate(toLiveError(err));
+    }
+  }
+
   /** @internal The publisher left: write what it sent, then tell the sink. */
   end(): void {
     if (this.#closed) return;
