@@ -56,6 +56,8 @@ export const errorCodes = {
   STREAM_ALREADY_PUBLISHING: 'conflict',
   STREAM_CLOSED: 'state',
   SUBSCRIBER_STALLED: 'timeout',
+  // Limits: process (memory budget, faults)
+  MEMORY_BUDGET_EXCEEDED: 'limit',
   // HLS playback (RFC 8216, LL-HLS per RFC 8216bis)
   HLS_SEGMENT_NOT_FOUND: 'not-found',
   HLS_RELOAD_INVALID: 'input',

@@ -8,6 +8,8 @@ import { loadConfig } from './cli/config-load.ts';
 import { configSchema, type Config } from './cli/config-schema.ts';
 import { createLog } from './log.ts';
 import { Service } from './cli/service.ts';
+import { installFaultHandlers } from './cli/process-faults.ts';
+import { installShutdown } from './cli/shutdown.ts';
 import { LiveError } from './errors.ts';
 import { startBanner } from './cli/banner.ts';
 import { SqliteStore, sqliteFileIn } from './store/sqlite-store.ts';
@@ -44,18 +46,19 @@ function splitFlags(flags: Record<string, string>): { configFlags: Record<string
   return { configFlags, options };
 }
 
+/**
+ * Runs the server: the fault handlers go in before anything can fail asynchronously, the signal
+ * handlers once it is listening (a signal during start has Node's default: exit at once).
+ */
 async function start(config: Config): Promise<void> {
   const log = createLog(config.log.level);
   const service = new Service(config, log);
+  const exit = (status: number): never => process.exit(status);
+  installFaultHandlers({ log, counters: service.counters, exit });
   await service.start();
   const api = { port: service.apiPort, created: service.createdCredential };
   process.stdout.write(startBanner(config, service.defaults, service.rtmpPort, service.httpPort, Date.now(), api));
-  const stop = (signal: string): void => {
-    log.info({ signal }, 'shutting down');
-    service.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  installShutdown({ log, drain: () => service.close(), timeoutMs: config.limits.shutdownTimeoutMs, exit });
 }
 
 /** How long a CLI command may block waiting for the server's write lock: it is short-lived, nothing else waits on it. */

@@ -27,6 +27,11 @@ export const configSchema = z.strictObject({
         (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
         z.array(z.string().min(1)),
       ).default([]),
+      // Process: memory budget and shutdown (docs/security.md "Memory budget, process faults and shutdown").
+      /** Bytes held for players and publishers past which new ones are refused (MEMORY_BUDGET_EXCEEDED); 0 = a quarter of the V8 heap limit. */
+      memoryBudgetBytes: z.coerce.number().int().min(0).default(0),
+      /** SIGTERM/SIGINT drain at most this long, then the process exits anyway (status 124); 0 = no deadline. */
+      shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
     })
     .prefault({}),
   rtmp: z

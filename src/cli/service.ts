@@ -30,6 +30,11 @@ import { CallbackConfig } from '../control/callbacks/callback-config.ts';
 import { CallbackDeliverer } from '../servers/callbacks/callback-deliverer.ts';
 import { PublishCallbacks } from '../servers/callbacks/publish-callbacks.ts';
 import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import { MemoryBudget, autoMemoryBudget } from '../hub/memory-budget.ts';
+
+/** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
+const drainGraceMs = 2000;
 
 /** What can be swapped in tests: the clock, the store, the access hook. */
 export interface ServiceOverrides {
@@ -44,6 +49,8 @@ export class Service {
   readonly store: Store;
   readonly hub: Hub;
   readonly counters = new ServerCounters();
+  /** Bytes held for players and publishers, and the refusal past `limits.memoryBudgetBytes` (docs/security.md). */
+  readonly memoryBudget: MemoryBudget;
   readonly publishers = new LivePublisherRegistry();
   readonly records: PublishRecords;
   readonly domains: Domains;
@@ -147,8 +154,11 @@ export class Service {
       reportIntervalMs: cb.reportIntervalMs,
       timeoutMs: cb.timeoutMs,
     });
+    this.memoryBudget = new MemoryBudget(config.limits.memoryBudgetBytes || autoMemoryBudget(getHeapStatistics().heap_size_limit));
+    this.memoryBudget.addSource('rtmpPartialMessages', () => this.counters.rtmpPartialMessageBytes);
     const f = config.fanout;
     this.hub = new Hub({
+      memoryBudget: this.memoryBudget,
       rtmpChunkSize: config.rtmp.chunkSize,
       mergeWindowMs: f.mergeWindowMs,
       gopCache: { enabled: f.gopCache, maxBytes: f.gopCacheMaxBytes, maxMessages: f.gopCacheMaxMessages },
@@ -174,6 +184,7 @@ export class Service {
       options: resolveHlsOptions({ ...h, dir: join(config.dataDir, 'hls'), now }),
       logger: log.child({ server: 'hls' }),
     });
+    this.memoryBudget.addSource('hlsSegments', () => this.hls.stats().bytes);
     this.http = buildHttpApp({
       hls: this.hls,
       hub: this.hub,
@@ -229,9 +240,18 @@ export class Service {
     this.apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : this.config.api.port;
   }
 
-  /** Ends live publishes (10/0), closes connections, the hub, the HTTP server and the store; idempotent. */
+  /**
+   * The graceful drain, idempotent: stop accepting on every listener, end live publishes (10/0; their
+   * players get UnpublishNotify or the end of their FLV body), close the connections, queue the
+   * interruption callbacks and let deliveries in flight finish, then close the hub, listeners and store.
+   * main.ts bounds it with `limits.shutdownTimeoutMs`.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.rtmp.stopAccepting();
+      // fastify's close stops accepting at once, answers 503 on kept-alive sockets and waits for responses in flight.
+      const httpClosed = this.http.close();
+      const apiClosed = this.api.close();
       const reason = sentence(breakCodes.serverStopped, 'the server is shutting down');
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
@@ -240,8 +260,11 @@ export class Service {
       await this.callbacks.close();
       this.hls.close();
       this.hub.close();
-      await this.http.close();
-      await this.api.close();
+      // A player that stopped reading keeps its ended FLV body (and the listener) open: cut it after a grace.
+      const cut = setTimeout(() => this.http.server.closeAllConnections(), drainGraceMs);
+      await httpClosed;
+      clearTimeout(cut);
+      await apiClosed;
       await this.pruner.close();
       await this.store.close();
     })();

@@ -13,13 +13,16 @@ type GopMode = 'audio-tail' | 'gop' | 'wait-keyframe';
 /** A bounded cache of the current GOP (or audio tail); callers push only frames, never headers. */
 export class GopCache {
   readonly #limits: Required<GopCacheOptions>;
+  /** The hub-wide sum of GOP bytes (memory budget), updated with this cache's. */
+  readonly #tally: { gopBytes: number };
   #packets: Packet[] = [];
   #bytes = 0;
   #mode: GopMode = 'audio-tail';
   #enabled: boolean;
 
-  constructor(limits: Required<GopCacheOptions>) {
+  constructor(limits: Required<GopCacheOptions>, tally: { gopBytes: number } = { gopBytes: 0 }) {
     this.#limits = limits;
+    this.#tally = tally;
     this.#enabled = limits.enabled;
   }
 
@@ -59,6 +62,7 @@ export class GopCache {
     } else if (this.#mode === 'audio-tail') {
       this.#packets.push(packet);
       this.#bytes += msg.payload.length;
+      this.#tally.gopBytes += msg.payload.length;
       this.#trimAudioTail(msg.timestamp);
     }
   }
@@ -71,6 +75,7 @@ export class GopCache {
   #append(packet: Packet): void {
     this.#packets.push(packet);
     this.#bytes += packet.message.payload.length;
+    this.#tally.gopBytes += packet.message.payload.length;
     // Past a cap, a partial GOP would start without its keyframe: drop it all until the next one.
     if (this.#bytes > this.#limits.maxBytes || this.#packets.length > this.#limits.maxMessages) {
       this.#reset('wait-keyframe');
@@ -92,6 +97,7 @@ export class GopCache {
     }
     if (drop > 0) {
       packets.splice(0, drop);
+      this.#tally.gopBytes -= this.#bytes - bytes;
       this.#bytes = bytes;
     }
   }
@@ -99,6 +105,7 @@ export class GopCache {
   #reset(mode: GopMode): void {
     this.#mode = mode;
     this.#packets = [];
+    this.#tally.gopBytes -= this.#bytes;
     this.#bytes = 0;
   }
 }

@@ -13,6 +13,12 @@ export interface HubCounters {
   bytesOut: number;
   droppedMessages: number;
   stalledCloses: number;
+  /** Memory budget: bytes in subscriber queues waiting for the next merged write. */
+  queuedBytes: number;
+  /** Memory budget: bytes the sinks last reported unflushed (socket writableLength), summed over subscribers. */
+  sinkBytes: number;
+  /** Memory budget: payload bytes held by all GOP caches (audio tails included). */
+  gopBytes: number;
 }
 
 /** The dependencies a Stream and its Subscribers get from their Hub. */
@@ -35,5 +41,8 @@ export function newHubCounters(): HubCounters {
     bytesOut: 0,
     droppedMessages: 0,
     stalledCloses: 0,
+    queuedBytes: 0,
+    sinkBytes: 0,
+    gopBytes: 0,
   };
 }

@@ -7,6 +7,7 @@ import { defaultEncoders } from './default-encoders.ts';
 import { newHubCounters, type HubContext, type HubCounters } from './hub-context.ts';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './hub-options.ts';
 import type { MediaTap, TapHandle } from './media-tap.ts';
+import type { MemoryBudget } from './memory-budget.ts';
 import type { PacketEncoders } from './packet.ts';
 import { Stream, type PublisherInfo } from './stream.ts';
 import { Subscriber } from './subscriber.ts';
@@ -28,6 +29,11 @@ export interface HubStats {
 /** Hub options plus the encoders (injected by tests; the protocol encoders otherwise). */
 export interface HubInit extends HubOptions {
   readonly encoders?: PacketEncoders;
+  /**
+   * The process's memory budget: the hub adds its queues and GOP caches as sources and refuses new
+   * players and publishers past it (MEMORY_BUDGET_EXCEEDED). Without one nothing is refused.
+   */
+  readonly memoryBudget?: MemoryBudget;
 }
 
 /** The stream registry; create one per process and `close()` it on shutdown. */
@@ -38,6 +44,7 @@ export class Hub {
   readonly #scheduler: WriteScheduler;
   readonly #ctx: HubContext;
   readonly #claimListeners = new Set<(stream: Stream) => void>();
+  readonly #budget: MemoryBudget | undefined;
   #closed = false;
 
   constructor(init: HubInit = {}) {
@@ -52,20 +59,35 @@ export class Hub {
         if (this.#streams.get(stream.key) === stream) this.#streams.delete(stream.key);
       },
     };
+    const budget = (this.#budget = init.memoryBudget);
+    const c = this.#counters;
+    budget?.addSource('subscriberQueues', () => c.queuedBytes + c.sinkBytes);
+    budget?.addSource('gopCaches', () => c.gopBytes);
+  }
+
+  /**
+   * Throws MEMORY_BUDGET_EXCEEDED when the process's memory budget is spent. `claim()` and
+   * `subscribe()` call it; glue that must answer before it subscribes (an HTTP response it hijacks,
+   * a new HLS segmenter) calls it first.
+   */
+  admit(what: 'play' | 'publish'): void {
+    this.#budget?.admit(what);
   }
 
   /**
    * Makes `publisher` the stream's publisher. Atomic: synchronous, with nothing awaited between the
    * check and the take (SRS needed #4449/#4452 for this). Throws STREAM_ALREADY_PUBLISHING while
-   * another publisher holds the key; waiting subscribers get `publisherStarted()` before it returns.
+   * another publisher holds the key, MEMORY_BUDGET_EXCEEDED past the memory budget; waiting
+   * subscribers get `publisherStarted()` before it returns.
    */
   claim(key: string, publisher: PublisherInfo): Stream {
     this.#assertOpen();
-    const stream = this.#streamOf(key);
-    const holder = stream.publisher;
+    const holder = this.#streams.get(key)?.publisher;
     if (holder) {
       throw new LiveError('STREAM_ALREADY_PUBLISHING', `stream ${key} is already being published by ${holder.id}`);
     }
+    this.#budget?.admit('publish');
+    const stream = this.#streamOf(key);
     stream.attachPublisher(publisher);
     for (const listener of this.#claimListeners) {
       try {
@@ -109,14 +131,21 @@ export class Hub {
   /**
    * Adds a player to `key`, creating the stream entry if no publisher has come yet. When the stream
    * is live, `sink.publisherStarted()` and the join burst (metadata, sequence headers, GOP) happen
-   * before this returns; otherwise use `Subscriber.waitForPublisher()` for a bounded wait.
+   * before this returns; otherwise use `Subscriber.waitForPublisher()` for a bounded wait. Throws
+   * MEMORY_BUDGET_EXCEEDED past the memory budget, before anything is created.
    */
   subscribe(key: string, sink: SubscriberSink): Subscriber {
     this.#assertOpen();
+    this.#budget?.admit('play');
     const stream = this.#streamOf(key);
     const subscriber = new Subscriber(stream, sink, this.#ctx);
     stream.attach(subscriber);
     return subscriber;
+  }
+
+  /** The process's memory budget, if the hub was given one (for /metrics). */
+  get memoryBudget(): MemoryBudget | undefined {
+    return this.#budget;
   }
 
   /** The stream of `key`, if it has a publisher or subscribers. */

@@ -193,3 +193,39 @@ function joinedTo(hub: ReturnType<typeof testHub>['hub'], key: string): FakeSink
   hub.subscribe(key, sink);
   return sink;
 }
+
+test('a player stuck with unsent bytes when the publisher leaves is closed after the stall timeout, without media', () => {
+  const { hub, clock } = testHub({ subscriber: { stallTimeoutMs: 1000 } });
+  const stream = hub.claim('live/a', { id: 'p1' });
+  const stuck = new FakeSink();
+  stuck.stuck = true;
+  const reading = new FakeSink();
+  hub.subscribe('live/a', stuck);
+  hub.subscribe('live/a', reading);
+  stream.publish(keyframe(0));
+  clock.advance(100);
+  assert.ok(stuck.bufferedBytes > 0);
+  hub.release(stream, 'p1');
+  clock.advance(999);
+  assert.equal(stuck.events.at(-1)?.type, 'ended', 'not yet');
+  clock.advance(1000);
+  const last = stuck.events.at(-1);
+  assert.ok(last?.type === 'close' && last.reason?.code === 'SUBSCRIBER_STALLED');
+  assert.equal(hub.stats().subscribers, 1, 'the reading player still waits for the next publisher');
+  assert.equal(clock.pending, 0, 'no check runs while nobody is stuck');
+  assert.ok(!reading.events.some((e) => e.type === 'close'));
+});
+
+test('the stall check stops when the publisher returns', () => {
+  const { hub, clock } = testHub({ subscriber: { stallTimeoutMs: 1000 } });
+  const stream = hub.claim('live/a', { id: 'p1' });
+  const stuck = new FakeSink();
+  stuck.stuck = true;
+  hub.subscribe('live/a', stuck);
+  stream.publish(keyframe(0));
+  clock.advance(100);
+  hub.release(stream, 'p1');
+  assert.equal(clock.pending, 1);
+  hub.claim('live/a', { id: 'p2' });
+  assert.equal(clock.pending, 0);
+});

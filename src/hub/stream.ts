@@ -56,11 +56,13 @@ export class Stream {
   #taps: readonly MediaTap[] = [];
   #bytesIn = 0;
   #messagesIn = 0;
+  /** Timer of the stall check while no publisher sends media (which is when stalls are otherwise noticed). */
+  #stallCheck: unknown;
 
   constructor(key: string, ctx: HubContext) {
     this.key = key;
     this.#ctx = ctx;
-    this.#gop = new GopCache(ctx.options.gopCache);
+    this.#gop = new GopCache(ctx.options.gopCache, ctx.counters);
   }
 
   /** True while a publisher holds the stream. */
@@ -182,11 +184,13 @@ export class Stream {
     this.#clearCaches();
     for (const subscriber of this.#subscribers) subscriber.end();
     for (const tap of this.#taps) this.#tapCall(tap, () => tap.publisherEnded());
+    this.#scheduleStallCheck();
     this.#checkIdle();
   }
 
   /** @internal Hub.claim(): the caller has checked that no publisher holds the stream. */
   attachPublisher(publisher: PublisherInfo): void {
+    this.#clearStallCheck();
     this.#publisher = publisher;
     this.#publishedAt = this.#ctx.options.now();
     this.#ctx.counters.publishers++;
@@ -284,7 +288,32 @@ export class Stream {
     }
   }
 
+  /**
+   * Stalls are noticed as media arrives; without a publisher nothing arrives, so a player that stopped
+   * reading with bytes still unsent would keep its socket and bytes for ever. While such a player waits
+   * for the next publisher, it is checked every half stall timeout instead (no timer otherwise).
+   */
+  #scheduleStallCheck(): void {
+    if (this.#stallCheck !== undefined || this.#publisher) return;
+    if (!this.#subscribers.some((s) => s.sink.bufferedBytes > 0)) return;
+    const { timers, subscriber } = this.#ctx.options;
+    this.#stallCheck = timers.setTimeout(() => {
+      this.#stallCheck = undefined;
+      if (this.#publisher) return;
+      const now = this.#ctx.options.now();
+      for (const s of this.#subscribers) s.checkStalled(now);
+      this.#scheduleStallCheck();
+    }, Math.ceil(subscriber.stallTimeoutMs / 2));
+  }
+
+  #clearStallCheck(): void {
+    if (this.#stallCheck === undefined) return;
+    this.#ctx.options.timers.clearTimeout(this.#stallCheck);
+    this.#stallCheck = undefined;
+  }
+
   #checkIdle(): void {
+    if (this.#subscribers.length === 0) this.#clearStallCheck();
     if (!this.#publisher && this.#subscribers.length === 0 && this.#taps.length === 0) this.#ctx.streamIdle(this);
   }
 }

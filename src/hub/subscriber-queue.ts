@@ -16,6 +16,8 @@ export interface QueueLimits {
  */
 export class SubscriberQueue {
   readonly #limits: QueueLimits;
+  /** The hub-wide sum of pending bytes (memory budget), updated with this queue's. */
+  readonly #tally: { queuedBytes: number };
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   /** Timestamp of the first frame (not header) among the pending buffers, or -1. */
@@ -25,8 +27,9 @@ export class SubscriberQueue {
   #marks: number[] = [];
   #markHead = 0;
 
-  constructor(limits: QueueLimits) {
+  constructor(limits: QueueLimits, tally: { queuedBytes: number } = { queuedBytes: 0 }) {
     this.#limits = limits;
+    this.#tally = tally;
   }
 
   /** Number of pending buffers. */
@@ -60,6 +63,7 @@ export class SubscriberQueue {
   push(buf: Buffer, ts: number): void {
     this.#pending.push(buf);
     this.#pendingBytes += buf.length;
+    this.#tally.queuedBytes += buf.length;
     if (this.#pendingFirstTs < 0 && ts >= 0) this.#pendingFirstTs = ts;
   }
 
@@ -67,6 +71,7 @@ export class SubscriberQueue {
   take(): Buffer[] {
     const out = this.#pending;
     this.#written += this.#pendingBytes;
+    this.#tally.queuedBytes -= this.#pendingBytes;
     if (this.#pendingFirstTs >= 0) this.#marks.push(this.#written, this.#pendingFirstTs);
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -78,6 +83,7 @@ export class SubscriberQueue {
   drop(): number {
     const n = this.#pending.length;
     if (n > 0) {
+      this.#tally.queuedBytes -= this.#pendingBytes;
       this.#pending = [];
       this.#pendingBytes = 0;
       this.#pendingFirstTs = -1;

@@ -49,7 +49,7 @@ export class Subscriber implements Flushable {
     this.sink = sink;
     this.format = sink.format;
     this.#ctx = ctx;
-    this.#queue = new SubscriberQueue(ctx.options.subscriber);
+    this.#queue = new SubscriberQueue(ctx.options.subscriber, ctx.counters);
     this.#waiters = new PublisherWaiters(ctx.options.timers);
     this.#lastProgressAt = ctx.options.now();
   }
@@ -76,8 +76,9 @@ export class Subscriber implements Flushable {
 
   /** The glue calls this on the socket's 'drain': the reader is making progress. */
   onDrain(): void {
+    if (this.#closed) return;
     this.#lastProgressAt = this.#ctx.options.now();
-    this.#lastBuffered = this.sink.bufferedBytes;
+    this.#setBuffered(this.sink.bufferedBytes);
   }
 
   /**
@@ -98,6 +99,7 @@ export class Subscriber implements Flushable {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.drop();
+    this.#setBuffered(0);
     this.#waiters.settle(false);
     this.#logDrops(true);
     this.stream.detach(this);
@@ -152,6 +154,16 @@ export class Subscriber implements Flushable {
     }
   }
 
+  /** @internal The stream's stall check while it has no publisher: closes this player if it stalled. */
+  checkStalled(now: number): void {
+    if (this.#closed) return;
+    try {
+      this.#stalled(this.sink.bufferedBytes, now);
+    } catch (err) {
+      this.terminate(toLiveError(err));
+    }
+  }
+
   /** @internal The publisher left: write what it sent, then tell the sink. */
   end(): void {
     if (this.#closed) return;
@@ -182,7 +194,13 @@ export class Subscriber implements Flushable {
       this.terminate(toLiveError(err));
       return;
     }
-    this.#lastBuffered = this.sink.bufferedBytes;
+    this.#setBuffered(this.sink.bufferedBytes);
+  }
+
+  /** Remembers the sink's unflushed bytes, keeping the hub-wide sum (memory budget) in step. */
+  #setBuffered(bytes: number): void {
+    this.#ctx.counters.sinkBytes += bytes - this.#lastBuffered;
+    this.#lastBuffered = bytes;
   }
 
   /** Queues `packet` if the limits allow; on overflow drops everything pending and skips. */
@@ -262,7 +280,7 @@ export class Subscriber implements Flushable {
    */
   #stalled(buffered: number, now: number): boolean {
     if (buffered === 0 || buffered < this.#lastBuffered) this.#lastProgressAt = now;
-    this.#lastBuffered = buffered;
+    this.#setBuffered(buffered);
     const limit = this.#ctx.options.subscriber.stallTimeoutMs;
     if (buffered === 0 || now - this.#lastProgressAt < limit) return false;
     this.#ctx.counters.stalledCloses++;

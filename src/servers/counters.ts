@@ -29,4 +29,24 @@ export class ServerCounters {
   countError(code: ErrorCode): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
+
+  // Process: memory budget and faults (docs/security.md "Memory budget, process faults and shutdown").
+  /**
+   * Bytes held in partial RTMP messages by every connection together, for the memory budget: the chunk
+   * layer's glue adds what a connection's decoder holds more after a read and subtracts it all on close.
+   */
+  rtmpPartialMessageBytes = 0;
+  /** Process-level faults by source (unhandledRejection, uncaughtException) and stable code. */
+  readonly faults = new Map<string, { source: FaultSource; code: string; count: number }>();
+
+  /** Counts one fault that reached a process-level handler; `code` is the LiveError code or UNKNOWN. */
+  countFault(source: FaultSource, code: string): void {
+    const key = `${source} ${code}`;
+    const entry = this.faults.get(key);
+    if (entry) entry.count++;
+    else this.faults.set(key, { source, code, count: 1 });
+  }
 }
+
+/** Which process-level handler saw a fault. */
+export type FaultSource = 'unhandledRejection' | 'uncaughtException';

@@ -86,6 +86,8 @@ export class HlsServer {
     const running = this.get(key);
     if (running || this.#closed) return running;
     if (!this.#deps.hub.get(key)?.live) return undefined;
+    // A new segmenter holds up to hls.maxStreamBytes: past the memory budget it is refused (429).
+    this.#deps.hub.admit('play');
     return this.#ensure(key, name);
   }
 

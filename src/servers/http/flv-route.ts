@@ -47,6 +47,8 @@ export async function serveFlv(
     const live = deps.hub.get(key)?.live ?? false;
     return reply.code(live ? 200 : 404).headers(live ? flvHeaders : { 'access-control-allow-origin': '*' }).send();
   }
+  // Past the memory budget the refusal must be an HTTP answer (429 MEMORY_BUDGET_EXCEEDED), not a hijacked socket.
+  deps.hub.admit('play');
   // From here the socket is ours: each merged batch goes out in one writev.
   reply.hijack();
   const socket = req.raw.socket;

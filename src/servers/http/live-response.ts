@@ -66,12 +66,17 @@ export class LiveResponse {
     socket.uncork();
   }
 
-  /** Ends the body (the last chunk when chunked) and the connection: a live body cannot be resumed. */
+  /**
+   * Ends the body (the last chunk when chunked) and the connection: a live body cannot be resumed. A
+   * peer that stopped reading would keep the socket and its unsent bytes for ever (the hub no longer
+   * counts them), so the socket is destroyed after a grace whatever the peer does.
+   */
   end(): void {
     if (!this.writable) return;
     this.ended = true;
     if (this.headSent && this.chunked) this.socket.end('0\r\n\r\n', 'latin1');
     else this.socket.end();
+    setTimeout(() => this.socket.destroy(), endGraceMs).unref();
   }
 
   /** A complete response with a length (an error before the body started), then close. */
@@ -90,6 +95,9 @@ export class LiveResponse {
     this.socket.destroy();
   }
 }
+
+/** How long an ended live body may take to reach its player before the socket is destroyed. */
+const endGraceMs = 5000;
 
 function formatHead(status: number, headers: Readonly<Record<string, string>>): string {
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;

@@ -56,5 +56,74 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
       for (const [code, n] of counters.errors) this.inc({ code }, n);
     },
   });
+  processMetrics(registry, hub, counters);
   return registry;
+}
+
+/** Process block: the memory budget, faults that reached a process-level handler, live handles (soak checks). */
+function processMetrics(registry: Registry, hub: Hub, counters: ServerCounters): void {
+  const budget = hub.memoryBudget;
+  if (budget) {
+    new Gauge({
+      name: 'openlive_memory_budget_bytes',
+      help: 'limits.memoryBudgetBytes as resolved: past it new players and publishers are refused',
+      registers: [registry],
+      collect() {
+        this.set(budget.limitBytes);
+      },
+    });
+    new Gauge({
+      name: 'openlive_memory_used_bytes',
+      help: 'Bytes the memory budget counts, by source (subscriberQueues, gopCaches, hlsSegments, rtmpPartialMessages)',
+      labelNames: ['source'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [source, bytes] of budget.stats().sources) this.set({ source }, bytes);
+      },
+    });
+    new Counter({
+      name: 'openlive_memory_budget_refusals_total',
+      help: 'New players (play) and publishers (publish) refused with MEMORY_BUDGET_EXCEEDED',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const refusals = budget.stats().refusals;
+        this.inc({ kind: 'play' }, refusals.play);
+        this.inc({ kind: 'publish' }, refusals.publish);
+      },
+    });
+  }
+  new Counter({
+    name: 'openlive_stalled_players_total',
+    help: 'Players of any format the hub closed for taking no data for fanout.stallTimeoutMs (SUBSCRIBER_STALLED)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(hub.stats().stalledCloses);
+    },
+  });
+  new Counter({
+    name: 'openlive_process_faults_total',
+    help: 'Errors that reached a process-level handler, by stable code and kind (unhandledRejection, uncaughtException)',
+    labelNames: ['code', 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const f of counters.faults.values()) this.inc({ code: f.code, kind: f.source }, f.count);
+    },
+  });
+  new Gauge({
+    name: 'openlive_process_active_resources',
+    help: 'Live handles and requests by type (process.getActiveResourcesInfo()): sockets are TCPSocketWrap',
+    labelNames: ['type'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+      for (const [type, n] of counts) this.set({ type }, n);
+    },
+  });
 }

@@ -26,6 +26,8 @@ export class RtmpServer {
   private lastPingAt = 0;
   private nextId = 1;
   private closing: Promise<void> | undefined;
+  /** Resolves once the listener is closed and its last connection gone (net.Server 'close'). */
+  private serverClosed: Promise<void> | undefined;
 
   constructor(options: RtmpServerOptions) {
     this.options = options;
@@ -54,7 +56,7 @@ export class RtmpServer {
 
   private onSocket(socket: Socket): void {
     const { counters, log } = this.options;
-    if (this.connections.size >= this.options.maxConnections || this.closing) {
+    if (this.connections.size >= this.options.maxConnections || this.serverClosed) {
       counters.countError('RTMP_CONNECTION_LIMIT');
       log.warn({ ip: socket.remoteAddress, limit: this.options.maxConnections }, 'connection refused: limit reached');
       socket.destroy();
@@ -95,13 +97,21 @@ export class RtmpServer {
     }
   }
 
+  /**
+   * Stops accepting sockets while the open connections go on (the first step of a graceful shutdown:
+   * publishers and players are told before close() ends them); idempotent.
+   */
+  stopAccepting(): void {
+    this.serverClosed ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
   /** Stops listening and closes every connection; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.sweepTimer);
-      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.stopAccepting();
       for (const conn of this.connections) conn.close(undefined, 'server closing');
-      await closed;
+      await this.serverClosed;
     })();
     return this.closing;
   }
