@@ -14,6 +14,7 @@ import { apiErrorOf } from './api-errors.ts';
 import { allActions } from './actions/index.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { registerConsole } from './console-route.ts';
+import { hardenHttpServer } from '../http/http-hardening.ts';
 
 /** The API version every request must name (X-TC-Version). */
 export const apiVersion = '2018-08-01';
@@ -36,6 +37,7 @@ export type ApiEnvelope = { Response: Record<string, unknown> & { RequestId: str
 export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
   const log = deps.log.child({ server: 'api' });
   const app = Fastify({ loggerInstance: log.child({}, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: maxBodyBytes });
+  hardenHttpServer(app, 'admin', deps.config.api, deps.config.limits.trustedNetworks);
   const actions = deps.actions ?? allActions(deps);
   const limiter = new RateLimiter(deps.config.api.rateLimitPerSecond, deps.now);
 

@@ -9,6 +9,7 @@ import { FakeClock, testHub } from '../../hub/hub-test-kit.ts';
 import { createLog } from '../../log.ts';
 import { ServerCounters } from '../counters.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { configSchema } from '../../cli/config-schema.ts';
 import { resolveHlsOptions, type HlsOptions } from './hls-options.ts';
 import { HlsServer } from './hls-server.ts';
 import { FakeMuxer, feed, headers, packetLabels, parsePlaylist } from './hls-test-kit.ts';
@@ -34,7 +35,8 @@ function setup(opts: HlsOptions = {}, access: Access = allowAll, cold = false) {
   const options = resolveHlsOptions({ now: clock.now, startSegments: 1, ...opts });
   const hls = new HlsServer({ hub, options, logger: hub.options.logger, timers: clock, newMuxer });
   hls.start();
-  const app = buildHttpApp({ hub, access, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls });
+  const limits = configSchema.parse({}).http;
+  const app = buildHttpApp({ hub, access, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls, limits, trustedNetworks: [] });
   const t0 = clock.time;
   const media = { media: (m: Parameters<ReturnType<typeof hub.claim>['publish']>[0]) => stream.publish(m) };
   const stream = hub.claim('live/cam', { id: 'p1' });
