@@ -41,7 +41,7 @@ async function rawSocket(port: number, localAddress = '127.0.0.1'): Promise<Sock
   let text = '';
   socket.setEncoding('latin1').on('data', (d: string) => (text += d));
   socket.on('error', () => {});
-  const closed = once(socket, 'close').then(() => Date.now());
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
   return Object.assign(socket, { text: () => text, closedAt: () => closed });
 }
 
@@ -167,4 +167,14 @@ test('a live body outlives every timeout; a response that never comes is cut as 
 
 test('headersTimeoutMs above requestTimeoutMs is a configuration error', () => {
   assert.throws(() => hardenHttpServer(Fastify(), 'test', { ...limits, headersTimeoutMs: 2000, requestTimeoutMs: 1000 }, []), { code: 'CONFIG_INVALID' });
+});
+
+test('close() does not wait for a dripping request head; a response in flight finishes', async () => {
+  const { app, port } = await server({ headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, connectionTimeoutMs: 10_000 });
+  const dripping = await rawSocket(port);
+  dripping.write('GET /ok HTTP/1.1\r\nHost: x\r\n');
+  const started = Date.now();
+  await app.close();
+  await dripping.closedAt();
+  assert.ok(Date.now() - started < 2000, `closed in ${Date.now() - started} ms`);
 });

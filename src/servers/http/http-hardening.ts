@@ -47,6 +47,7 @@ export class HttpGuard {
   /** Connections refused or closed, by stable code. */
   readonly errors = new Map<ErrorCode, number>();
   readonly #gate: ConnectionGate;
+  readonly #sockets = new Set<Socket>();
 
   constructor(listener: string, gate: ConnectionGate) {
     this.listener = listener;
@@ -77,7 +78,20 @@ export class HttpGuard {
       socket.destroy();
       return;
     }
-    socket.once('close', () => this.#gate.release(ip));
+    this.#sockets.add(socket);
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      this.#gate.release(ip);
+    });
+  }
+
+  /**
+   * @internal On close: drops every socket with no response in flight (a request head still
+   * dripping, an idle keep-alive), so a slowloris client cannot hold a shutdown open; responses
+   * in flight finish.
+   */
+  dropUnanswered(): void {
+    for (const socket of this.#sockets) if (!inFlight(socket)) socket.destroy();
   }
 }
 
@@ -106,8 +120,12 @@ export function hardenHttpServer(app: FastifyInstance, listener: string, limits:
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(guard, err, socket));
   server.on('timeout', (socket: Socket) => {
     // A socket with no response in flight is an expired keep-alive: routine, not counted.
-    if ((socket as Socket & { _httpMessage?: unknown })._httpMessage) guard.count('HTTP_IDLE_TIMEOUT');
+    if (inFlight(socket)) guard.count('HTTP_IDLE_TIMEOUT');
     socket.destroy();
+  });
+  app.addHook('preClose', (done) => {
+    guard.dropUnanswered();
+    done();
   });
   guards.set(server, guard);
   return guard;
@@ -147,10 +165,14 @@ function onClientError(guard: HttpGuard, err: NodeJS.ErrnoException, socket: Soc
   if (err.code === 'ECONNRESET' || socket.destroyed) return void socket.destroy();
   const [code, status, message] = clientErrors[err.code ?? ''] ?? (['HTTP_BAD_REQUEST', 400, 'the request is not valid HTTP/1.1'] as const);
   guard.count(code);
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && !longLived.has(socket) && !inFlight?.headersSent) {
+  if (socket.writable && !longLived.has(socket) && !inFlight(socket)?.headersSent) {
     const body = JSON.stringify({ code, message });
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
   socket.destroy();
+}
+
+/** The response node:http is writing on `socket`, if any (its `_httpMessage`, set while a response is due). */
+function inFlight(socket: Socket): { headersSent?: boolean } | undefined {
+  return (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage ?? undefined;
 }
