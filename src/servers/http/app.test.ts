@@ -97,7 +97,9 @@ test('hostile paths and queries get a clear 4xx with a code, and the server keep
     await expect('/live/../../etc/passwd', 404);
     await expect('/live/cam/..%2F..%2Fx_1.ts', 404);
     await expect('/live/%00.flv', 404);
-    await expect(`/live/${'a'.repeat(300)}.flv`, 414);
+    await expect(`/live/${'a'.repeat(250)}.m3u8`, 404, 'STREAM_NOT_FOUND');
+    await expect(`/live/${'a'.repeat(300)}.flv`, 404, 'STREAM_NOT_FOUND');
+    await expect('/live/%zz.flv', 400, 'HTTP_BAD_REQUEST');
     await expect(`/live/cam.flv?${'a=1&'.repeat(1000)}`, 414, 'HTTP_QUERY_TOO_LARGE');
     await expect(`/live/cam.m3u8?x=${'%41'.repeat(2000)}`, 414, 'HTTP_QUERY_TOO_LARGE');
     const withBody = await raw(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');

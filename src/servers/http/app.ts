@@ -1,5 +1,5 @@
 /** Builds the public HTTP app (playback, health, metrics); only main.ts calls listen (fastify testing guide). */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { LiveError } from '../../errors.ts';
 import type { Access } from '../../control/access.ts';
 import type { Hub } from '../../hub/hub.ts';
@@ -48,6 +48,15 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const app = Fastify({
     // Per-request lines would drown the log under thousands of players; errors still get through.
     loggerInstance: deps.log.child({ server: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    // A name is at most 256 characters (namePattern) plus `.m3u8`; a longer path segment names nothing.
+    routerOptions: { maxParamLength: 262 },
+    // The router's own refusals (a segment over maxParamLength, malformed percent-encoding) with a stable code.
+    frameworkErrors: (err, _req, reply) => {
+      const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new LiveError('STREAM_NOT_FOUND', 'no such playback URL: a path segment is longer than any name')
+        : new LiveError('HTTP_BAD_REQUEST', `the URL cannot be routed: ${err.message}`);
+      (reply as FastifyReply).code(playbackStatusOf(e)).header('access-control-allow-origin', '*').send(errorBody(e));
+    },
   });
   const guard = hardenHttpServer(app, 'playback', deps.limits, deps.trustedNetworks);
   const l = deps.limits;
