@@ -40,7 +40,7 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
     gauge('openlive_hls_streams', 'Streams with a running HLS segmenter', () => hls.stats().streams);
     gauge('openlive_hls_segments', 'HLS segments held in the sliding windows', () => hls.stats().segments);
     gauge('openlive_hls_bytes', 'Bytes of HLS segments held', () => hls.stats().bytes);
-    gauge('openlive_hls_waiting_requests', 'Playlist requests blocked on a future segment or part', () => hls.stats().waiting);
+    gauge('openlive_hls_waiting_requests', 'HLS requests parked: blocking reloads, hinted parts, cold starts', () => hls.stats().waiting);
     gauge('openlive_hls_waiting_addresses', 'Client addresses with a parked HLS request', () => hls.stats().waitingAddresses);
   }
   if (http) {
