@@ -20,6 +20,7 @@ import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
+import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
 import { HlsServer } from '../servers/hls/hls-server.ts';
 import { resolveHlsOptions } from '../servers/hls/hls-options.ts';
 import { buildApiApp } from '../servers/api/api-app.ts';
@@ -181,7 +182,7 @@ export class Service {
     const h = config.hls;
     this.hls = new HlsServer({
       hub: this.hub,
-      options: resolveHlsOptions({ ...h, dir: join(config.dataDir, 'hls'), now }),
+      options: resolveHlsOptions({ ...h, dir: join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
       logger: log.child({ server: 'hls' }),
     });
     this.memoryBudget.addSource('hlsSegments', () => this.hls.stats().bytes);
@@ -193,6 +194,9 @@ export class Service {
       log,
       playWaitMs: config.http.playWaitMs,
       flvChunked: config.http.flvChunked,
+      limits: config.http,
+      trustedNetworks: config.limits.trustedNetworks,
+      listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
     });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({

@@ -15,6 +15,7 @@ import { apiErrorOf } from './api-errors.ts';
 import { allActions } from './actions/index.ts';
 import { ApiGuard } from './api-guard.ts';
 import { registerConsole } from './console-route.ts';
+import { hardenHttpServer } from '../http/http-hardening.ts';
 
 /** The API version every request must name (X-TC-Version). */
 export const apiVersion = '2018-08-01';
@@ -44,6 +45,7 @@ export type ApiEnvelope = { Response: Record<string, unknown> & { RequestId: str
 export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
   const log = deps.log.child({ server: 'api' });
   const app = Fastify({ loggerInstance: log.child({}, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: maxBodyBytes });
+  hardenHttpServer(app, 'admin', deps.config.api, deps.config.limits.trustedNetworks);
   const actions = deps.actions ?? allActions(deps);
   const guard = new ApiGuard(deps);
   const bodyLimit = deps.config.api.maxBodyBytes;

@@ -19,6 +19,8 @@ interface Waiter {
   readonly ready: () => boolean;
   readonly resolve: (ok: boolean) => void;
   timer: unknown;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 /** A set of parked requests, woken on every change of their stream. */
@@ -37,14 +39,19 @@ export class ChangeWaiters {
 
   /**
    * Resolves true as soon as `ready()` holds (at once if it already does), false after `timeoutMs`
-   * or when the waiters close. `ready` is checked on each `notify()`, so keep it cheap.
+   * or when the waiters close, or at once when `signal` aborts (the client went away), so a gone
+   * client holds nothing. `ready` is checked on each `notify()`, so keep it cheap.
    */
-  wait(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+  wait(ready: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (ready()) return Promise.resolve(true);
-    if (timeoutMs <= 0) return Promise.resolve(false);
+    if (timeoutMs <= 0 || signal?.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = { ready, resolve, timer: undefined };
+      const waiter: Waiter = { ready, resolve, timer: undefined, signal, onAbort: undefined };
       waiter.timer = this.#timers.setTimeout(() => this.#settle(waiter, false), timeoutMs);
+      if (signal) {
+        waiter.onAbort = () => this.#settle(waiter, false);
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
       this.#waiters.add(waiter);
     });
   }
@@ -62,6 +69,7 @@ export class ChangeWaiters {
   #settle(waiter: Waiter, ok: boolean): void {
     if (!this.#waiters.delete(waiter)) return;
     this.#timers.clearTimeout(waiter.timer);
+    if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     waiter.resolve(ok);
   }
 }

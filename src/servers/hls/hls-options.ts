@@ -35,6 +35,12 @@ export interface HlsOptions {
   readonly lowLatencyDomains?: readonly string[];
   /** Write EXT-X-ENDLIST once the publisher leaves (the playlist then restarts with the next publisher). */
   readonly endList?: boolean;
+  /** Parked requests (blocking reloads, hinted parts, cold starts) in total; past it 503 HLS_WAITERS_FULL. */
+  readonly maxBlockingWaiters?: number;
+  /** Parked requests per client address; past it 429 HLS_WAITERS_PER_IP; 0 = no cap. */
+  readonly maxBlockingWaitersPerIp?: number;
+  /** Addresses exempt from the per-address cap (`limits.trustedNetworks`). */
+  readonly trustedNetworks?: readonly string[];
   readonly now?: () => number;
 }
 
@@ -57,6 +63,9 @@ export function resolveHlsOptions(o: HlsOptions = {}): ResolvedHlsOptions {
     partTargetMs: o.partTargetMs ?? 333,
     lowLatencyDomains: (o.lowLatencyDomains ?? []).map((d) => d.toLowerCase()),
     endList: o.endList ?? false,
+    maxBlockingWaiters: o.maxBlockingWaiters ?? 5000,
+    maxBlockingWaitersPerIp: o.maxBlockingWaitersPerIp ?? 50,
+    trustedNetworks: o.trustedNetworks ?? [],
     now: o.now ?? Date.now,
   };
   check('segmentTargetMs', r.segmentTargetMs, 200, 60_000);
@@ -65,6 +74,8 @@ export function resolveHlsOptions(o: HlsOptions = {}): ResolvedHlsOptions {
   check('maxStreamBytes', r.maxStreamBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER);
   check('idleTimeoutMs', r.idleTimeoutMs, 1000, 24 * 3600_000);
   check('startWaitMs', r.startWaitMs, 0, 120_000);
+  check('maxBlockingWaiters', r.maxBlockingWaiters, 1, Number.MAX_SAFE_INTEGER);
+  check('maxBlockingWaitersPerIp', r.maxBlockingWaitersPerIp, 0, Number.MAX_SAFE_INTEGER);
   check('startSegments', r.startSegments, 1, r.windowSegments);
   // RFC 8216bis §4.4.4.9: parts are shorter than segments; under 100 ms they cost more than they save.
   check('partTargetMs', r.partTargetMs, 100, Math.max(100, Math.floor(r.segmentTargetMs / 2)));

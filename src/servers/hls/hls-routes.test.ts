@@ -9,6 +9,7 @@ import { FakeClock, testHub } from '../../hub/hub-test-kit.ts';
 import { createLog } from '../../log.ts';
 import { ServerCounters } from '../counters.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { configSchema } from '../../cli/config-schema.ts';
 import { resolveHlsOptions, type HlsOptions } from './hls-options.ts';
 import { HlsServer } from './hls-server.ts';
 import { FakeMuxer, feed, headers, packetLabels, parsePlaylist } from './hls-test-kit.ts';
@@ -34,7 +35,8 @@ function setup(opts: HlsOptions = {}, access: Access = allowAll, cold = false) {
   const options = resolveHlsOptions({ now: clock.now, startSegments: 1, ...opts });
   const hls = new HlsServer({ hub, options, logger: hub.options.logger, timers: clock, newMuxer });
   hls.start();
-  const app = buildHttpApp({ hub, access, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls });
+  const limits = configSchema.parse({}).http;
+  const app = buildHttpApp({ hub, access, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls, limits, trustedNetworks: [] });
   const t0 = clock.time;
   const media = { media: (m: Parameters<ReturnType<typeof hub.claim>['publish']>[0]) => stream.publish(m) };
   const stream = hub.claim('live/cam', { id: 'p1' });
@@ -307,3 +309,32 @@ async function waitUntil(condition: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+test('parked requests are capped per address (429 HLS_WAITERS_PER_IP) and in total (503 HLS_WAITERS_FULL), with Retry-After', { timeout: 10_000 }, async () => {
+  const { app, play, hls } = setup({ lowLatencyDomains: ['*'], maxBlockingWaitersPerIp: 2, maxBlockingWaiters: 3 });
+  play(0, 2100);
+  assert.equal((await app.inject('/live/cam.m3u8')).statusCode, 200);
+  const url = '/live/cam.m3u8?_HLS_msn=2';
+  const parkFrom = async (remoteAddress: string) => {
+    const parked = hls.stats().waiting;
+    const response = Promise.resolve(app.inject({ method: 'GET', url, remoteAddress }));
+    while (hls.stats().waiting === parked) await new Promise((resolve) => setTimeout(resolve, 5));
+    return { response };
+  };
+  const held = [await parkFrom('10.0.0.1'), await parkFrom('10.0.0.1')];
+  const perIp = await app.inject({ method: 'GET', url, remoteAddress: '10.0.0.1' });
+  assert.equal(perIp.statusCode, 429);
+  assert.equal(perIp.json().code, 'HLS_WAITERS_PER_IP');
+  assert.equal(perIp.headers['retry-after'], '1');
+  assert.equal(perIp.headers['access-control-allow-origin'], '*');
+  held.push(await parkFrom('10.0.0.2'));
+  const full = await app.inject({ method: 'GET', url, remoteAddress: '10.0.0.3' });
+  assert.equal(full.statusCode, 503);
+  assert.equal(full.json().code, 'HLS_WAITERS_FULL');
+  assert.equal(hls.stats().waiting, 3);
+  assert.equal(hls.stats().waitingAddresses, 2);
+  play(2100, 6500);
+  for (const { response } of held) assert.equal((await response).statusCode, 200);
+  assert.equal(hls.stats().waiting, 0);
+  assert.equal(hls.parking.parked, 0, 'every slot came back');
+});

@@ -8,15 +8,16 @@
 import { streamKey } from '../stream-key.ts';
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LiveError, httpStatusOf } from '../../errors.ts';
+import { LiveError } from '../../errors.ts';
 import type { Access, AccessDecision, PlayRequest } from '../../control/access.ts';
 import type { ServerCounters } from '../counters.ts';
-import { errorBody } from '../http/error-reply.ts';
+import { errorBody, playbackStatusOf, retryHeaders } from '../http/error-reply.ts';
 import { readReloadDirective, reloadState, type ReloadDirective } from './blocking-reload.ts';
 import { parseByteRange } from './byte-range.ts';
 import { lowLatencyFor } from './hls-options.ts';
 import type { HlsServer } from './hls-server.ts';
 import type { HlsStream } from './hls-stream.ts';
+import type { ParkResult } from './request-parking.ts';
 import { PlayDecisionCache } from './play-decision-cache.ts';
 
 /** What the HLS routes need. */
@@ -53,7 +54,9 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
   // A cold stream's first playlist waits for hls.startSegments whole segments (a buffer to start from),
   // and is served with what there is once startWaitMs passes; only no segment at all is an error.
   const ready = (): boolean => stream.segments.length >= o.startSegments || stream.ended;
-  if (!ready() && !(await stream.waiters.wait(ready, o.startWaitMs)) && stream.segments.length === 0) {
+  const started = await park(deps, req, reply, stream, ready, o.startWaitMs);
+  if (started === undefined) return;
+  if (started === 'timeout' && stream.segments.length === 0) {
     if (!stream.live) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
     return sendError(reply, new LiveError('HLS_NOT_READY', `stream ${key} produced no HLS segment within ${o.startWaitMs} ms`));
   }
@@ -68,7 +71,9 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
     }
     const d = directive;
     const waitMs = 3 * stream.targetDuration * 1000;
-    if (state === 'wait' && !(await stream.waiters.wait(() => reloadState(stream, d, partTarget) === 'ready', waitMs))) {
+    const reloaded = state === 'wait' ? await park(deps, req, reply, stream, () => reloadState(stream, d, partTarget) === 'ready', waitMs) : 'ready';
+    if (reloaded === undefined) return;
+    if (reloaded === 'timeout') {
       return sendError(reply, new LiveError('HLS_NOT_READY', `segment ${d.msn} part ${d.part ?? '-'} did not come within ${waitMs} ms`));
     }
   }
@@ -123,9 +128,31 @@ async function serveHlsMedia(
   if (gen !== stream.gen) return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `${what} belongs to an earlier run of ${key}; reload the playlist`));
   if (upcoming(stream, msn, part)) {
     // A hinted part (RFC 8216bis §4.4.5.3) or the segment in progress: answer as soon as it is complete.
-    await stream.waiters.wait(() => !upcoming(stream, msn, part), 3 * stream.targetDuration * 1000);
+    if ((await park(deps, req, reply, stream, () => !upcoming(stream, msn, part), 3 * stream.targetDuration * 1000)) === undefined) return;
   }
   return sendMedia(req, reply, stream, msn, part, what);
+}
+
+/**
+ * Parks the request on the stream's waiters within the caps (request-parking.ts). Undefined when
+ * nothing is left to send: the client went away, or the refusal (429/503) was sent and counted.
+ */
+async function park(
+  deps: HlsRouteDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  stream: HlsStream,
+  ready: () => boolean,
+  timeoutMs: number,
+): Promise<Exclude<ParkResult, 'gone'> | undefined> {
+  try {
+    const result = await deps.hls.parking.park(stream.waiters, ready, timeoutMs, { ip: req.ip, socket: req.raw.socket, response: reply.raw });
+    return result === 'gone' ? undefined : result;
+  } catch (err) {
+    if (err instanceof LiveError) deps.counters.countError(err.code);
+    sendError(reply, err);
+    return undefined;
+  }
 }
 
 /** Whether a segment or part is still being built (or is the very next one), so worth waiting for. */
@@ -189,9 +216,8 @@ export function authSuffix(query: URLSearchParams): string {
   return `?${out.toString()}`;
 }
 
-/** A JSON error with CORS, never cached. HLS_NOT_READY is 503 (RFC 8216bis §6.2.5.2), not the timeout kind's 504. */
+/** A JSON error with CORS, never cached; the status from playbackStatusOf (HLS_NOT_READY is 503, RFC 8216bis §6.2.5.2). */
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
-  const body = errorBody(err);
-  const status = body.code === 'HLS_NOT_READY' ? 503 : httpStatusOf(err);
-  return reply.code(status).headers({ ...cors, 'cache-control': 'no-cache' }).send(body);
+  const status = playbackStatusOf(err);
+  return reply.code(status).headers({ ...cors, 'cache-control': 'no-cache', ...retryHeaders(status) }).send(errorBody(err));
 }

@@ -12,6 +12,7 @@ import { TsMuxer } from '../../protocol/mpegts/ts-muxer.ts';
 import { globalWaitTimers, type WaitTimers } from './change-waiters.ts';
 import type { ResolvedHlsOptions } from './hls-options.ts';
 import { HlsStream } from './hls-stream.ts';
+import { RequestParking } from './request-parking.ts';
 import { SegmentFiles } from './segment-files.ts';
 import type { SegmentMuxer } from './segmenter.ts';
 
@@ -31,6 +32,8 @@ export interface HlsStats {
   readonly segments: number;
   readonly bytes: number;
   readonly waiting: number;
+  /** Distinct client addresses with a parked request. */
+  readonly waitingAddresses: number;
 }
 
 interface Entry {
@@ -44,6 +47,8 @@ const sweepIntervalMs = 1000;
 /** One per process: `start()` it, ask it for streams per request, `close()` it on shutdown. */
 export class HlsServer {
   readonly options: ResolvedHlsOptions;
+  /** The caps on parked requests, shared by every stream (docs/hls.md "Limits"). */
+  readonly parking: RequestParking;
   readonly #deps: HlsServerDeps;
   readonly #timers: WaitTimers;
   readonly #entries = new Map<string, Entry>();
@@ -56,6 +61,8 @@ export class HlsServer {
     this.#deps = deps;
     this.options = deps.options;
     this.#timers = deps.timers ?? globalWaitTimers;
+    const o = deps.options;
+    this.parking = new RequestParking({ maxTotal: o.maxBlockingWaiters, maxPerIp: o.maxBlockingWaitersPerIp, trusted: o.trustedNetworks });
   }
 
   /** Clears segment files a previous run left, starts always-on segmenting and the idle sweep. */
@@ -101,7 +108,7 @@ export class HlsServer {
       bytes += stream.bytes;
       waiting += stream.waiters.size;
     }
-    return { streams: this.#entries.size, segments, bytes, waiting };
+    return { streams: this.#entries.size, segments, bytes, waiting, waitingAddresses: this.parking.addresses };
   }
 
   /** Stops segmenters nobody watched for `idleTimeoutMs` (always-on ones only once their publisher left). */

@@ -1,6 +1,6 @@
 /** Builds the public HTTP app (playback, health, metrics); only main.ts calls listen (fastify testing guide). */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { LiveError, httpStatusOf } from '../../errors.ts';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { LiveError } from '../../errors.ts';
 import type { Access } from '../../control/access.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { Log } from '../../log.ts';
@@ -9,7 +9,10 @@ import { serveFlv } from './flv-route.ts';
 import type { HlsServer } from '../hls/hls-server.ts';
 import { registerHlsMediaRoute, serveHlsPlaylist } from '../hls/hls-routes.ts';
 import { createMetrics } from './metrics.ts';
-import { errorBody } from './error-reply.ts';
+import { errorBody, playbackStatusOf } from './error-reply.ts';
+import { ConnectionGate } from '../connection-gate.ts';
+import { hardenHttpServer, type HttpGuard, type HttpListenerLimits } from './http-hardening.ts';
+import { checkRequestShape, type RequestShapeLimits } from './request-shape.ts';
 
 /** What the HTTP app serves from. */
 export interface HttpAppDeps {
@@ -22,6 +25,19 @@ export interface HttpAppDeps {
   readonly flvChunked: boolean;
   /** HLS playback (`.m3u8` playlists and their segments); without it those URLs are 404. */
   readonly hls?: HlsServer;
+  /** The `http.*` limits (docs/security.md "HTTP playback and HLS"). */
+  readonly limits: PlaybackLimits;
+  /** `limits.trustedNetworks`: exempt from the per-address caps. */
+  readonly trustedNetworks: readonly string[];
+  /** Every hardened listener (this one and the admin one), read at scrape time for /metrics. */
+  readonly listeners?: () => readonly HttpGuard[];
+}
+
+/** The playback listener's limits: the server-level ones, the query's, and the FLV players' wait. */
+export interface PlaybackLimits extends HttpListenerLimits, RequestShapeLimits {
+  readonly maxWaitingPlayers: number;
+  /** 0 = no per-address cap. */
+  readonly maxWaitingPlayersPerIp: number;
 }
 
 /** App and stream names as Tencent allows them; anything else is a 404, never a path on disk. */
@@ -32,11 +48,27 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const app = Fastify({
     // Per-request lines would drown the log under thousands of players; errors still get through.
     loggerInstance: deps.log.child({ server: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    // A name is at most 256 characters (namePattern) plus `.m3u8`; a longer path segment names nothing.
+    routerOptions: { maxParamLength: 262 },
+    // The router's own refusals (a segment over maxParamLength, malformed percent-encoding) with a stable code.
+    frameworkErrors: (err, _req, reply) => {
+      const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new LiveError('STREAM_NOT_FOUND', 'no such playback URL: a path segment is longer than any name')
+        : new LiveError('HTTP_BAD_REQUEST', `the URL cannot be routed: ${err.message}`);
+      (reply as FastifyReply).code(playbackStatusOf(e)).header('access-control-allow-origin', '*').send(errorBody(e));
+    },
   });
-  const metrics = createMetrics(deps.hub, deps.counters, deps.hls);
+  const guard = hardenHttpServer(app, 'playback', deps.limits, deps.trustedNetworks);
+  const l = deps.limits;
+  const flvWaits = new ConnectionGate({ maxTotal: l.maxWaitingPlayers, maxPerIp: l.maxWaitingPlayersPerIp, trusted: deps.trustedNetworks });
+  const metrics = createMetrics(deps.hub, deps.counters, deps.hls, {
+    listeners: deps.listeners ?? (() => [guard]),
+    flvWaiting: () => flvWaits.open,
+  });
+  const flvDeps = { ...deps, waits: flvWaits };
 
   app.setErrorHandler((err: FastifyError | LiveError, _req, reply) => {
-    if (err instanceof LiveError) return reply.code(httpStatusOf(err)).send(errorBody(err));
+    if (err instanceof LiveError) return reply.code(playbackStatusOf(err)).send(errorBody(err));
     const status = err.statusCode ?? 500;
     if (status >= 500) deps.log.error({ err }, 'http error');
     return reply.code(status).send({ code: status >= 500 ? 'INTERNAL' : err.code, message: err.message });
@@ -45,6 +77,13 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     reply.code(404).send({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.url}` });
   });
 
+  // Before routing and any parsing of the query: an oversized query or a body is refused in linear time.
+  app.addHook('onRequest', (req, reply, done) => {
+    const refusal = checkRequestShape(req.raw, deps.limits);
+    if (!refusal) return done();
+    deps.counters.countError(refusal.code);
+    reply.code(playbackStatusOf(refusal)).header('access-control-allow-origin', '*').header('connection', 'close').send(errorBody(refusal));
+  });
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', metrics.contentType);
@@ -61,7 +100,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
       const name = dot > 0 ? file.slice(0, dot) : file;
       const ext = dot > 0 ? file.slice(dot + 1) : '';
       if (ext === 'flv' && namePattern.test(appName) && namePattern.test(name)) {
-        return serveFlv(deps, req, reply, appName, name);
+        return serveFlv(flvDeps, req, reply, appName, name);
       }
       if (ext === 'm3u8' && hls && namePattern.test(appName) && namePattern.test(name)) {
         return serveHlsPlaylist(hls, req, reply, appName, name);

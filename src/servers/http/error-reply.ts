@@ -1,5 +1,5 @@
 /** The JSON body of every HTTP error: a stable code and a sentence, mapped from LiveError in one place. */
-import { toLiveError } from '../../errors.ts';
+import { httpStatusOf, toLiveError, type ErrorCode } from '../../errors.ts';
 
 /** An HTTP error body. */
 export interface ErrorBody {
@@ -11,4 +11,26 @@ export interface ErrorBody {
 export function errorBody(err: unknown): ErrorBody {
   const live = toLiveError(err);
   return { code: live.code, message: live.message };
+}
+
+/**
+ * Playback codes whose HTTP status is not their kind's: the server is full (503, retry elsewhere or
+ * later; RFC 9110 §15.6.4), HLS_NOT_READY per RFC 8216bis §6.2.5.2, and the sizes with their own status.
+ */
+const statusOfCode: Partial<Record<ErrorCode, number>> = {
+  HLS_NOT_READY: 503,
+  HLS_WAITERS_FULL: 503,
+  FLV_WAITERS_FULL: 503,
+  HTTP_QUERY_TOO_LARGE: 414,
+  HTTP_BODY_TOO_LARGE: 413,
+};
+
+/** The HTTP status of an error on the playback listener. */
+export function playbackStatusOf(err: unknown): number {
+  return statusOfCode[toLiveError(err).code] ?? httpStatusOf(err);
+}
+
+/** Headers of a refusal a client may retry (429, 503): when to come back. */
+export function retryHeaders(status: number): Record<string, string> {
+  return status === 429 || status === 503 ? { 'retry-after': '1' } : {};
 }

@@ -1,12 +1,14 @@
 /** GET/HEAD /{AppName}/{StreamName}.flv: live HTTP-FLV, one hub subscriber per response. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { LiveError, httpStatusOf } from '../../errors.ts';
+import { LiveError } from '../../errors.ts';
 import type { Access } from '../../control/access.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { ServerCounters } from '../counters.ts';
 import { streamKey } from '../stream-key.ts';
 import { FlvPlayerSink, flvHeaders } from './flv-player-sink.ts';
-import { errorBody } from './error-reply.ts';
+import { errorBody, playbackStatusOf, retryHeaders } from './error-reply.ts';
+import type { ConnectionGate } from '../connection-gate.ts';
+import { markLongLived } from './http-hardening.ts';
 import { LiveResponse } from './live-response.ts';
 
 /** What the FLV route needs. */
@@ -17,6 +19,8 @@ export interface FlvRouteDeps {
   readonly playWaitMs: number;
   /** Chunked transfer encoding instead of a close-delimited body (`http.flvChunked`). */
   readonly flvChunked: boolean;
+  /** Players waiting for a publisher: `http.maxWaitingPlayers` in total and `…PerIp`. */
+  readonly waits: ConnectionGate;
 }
 
 /** Serves one HTTP-FLV request for `app`/`name`; resolves once the response is handed to the hub. */
@@ -41,7 +45,7 @@ export async function serveFlv(
   if (!decision.allowed) {
     deps.counters.rejectedPlays++;
     const err = new LiveError(decision.code, decision.reason);
-    return reply.code(httpStatusOf(err)).header('access-control-allow-origin', '*').send(errorBody(err));
+    return reply.code(playbackStatusOf(err)).header('access-control-allow-origin', '*').send(errorBody(err));
   }
   if (req.method === 'HEAD') {
     const live = deps.hub.get(key)?.live ?? false;
@@ -49,9 +53,25 @@ export async function serveFlv(
   }
   // Past the memory budget the refusal must be an HTTP answer (429 MEMORY_BUDGET_EXCEEDED), not a hijacked socket.
   deps.hub.admit('play');
+  // A player of a stream that is not live yet waits for it (playWaitMs); waits are capped, so names
+  // nobody publishes cannot pile up hub entries and sockets.
+  const waiting = deps.playWaitMs > 0 && !deps.hub.get(key)?.live;
+  if (waiting) {
+    const refused = deps.waits.admit(req.ip);
+    if (refused) {
+      const err = refused === 'total'
+        ? new LiveError('FLV_WAITERS_FULL', `the server holds ${deps.waits.open} players waiting for a publisher, its limit; retry shortly`)
+        : new LiveError('FLV_WAITERS_PER_IP', 'this address already has the most players allowed waiting for a publisher; retry shortly');
+      deps.counters.countError(err.code);
+      const status = playbackStatusOf(err);
+      return reply.code(status).headers({ 'access-control-allow-origin': '*', ...retryHeaders(status) }).send(errorBody(err));
+    }
+  }
   // From here the socket is ours: each merged batch goes out in one writev.
   reply.hijack();
   const socket = req.raw.socket;
+  // The request is complete; the live body must not be cut by the listener's idle timeout.
+  markLongLived(socket);
   const out = new LiveResponse(socket, deps.flvChunked);
   deps.counters.httpFlvPlayers++;
   let ended = false;
@@ -62,7 +82,7 @@ export async function serveFlv(
     subscriber.close();
     if (reason && !out.headersSent) {
       const headers = { 'content-type': 'application/json', 'access-control-allow-origin': '*' };
-      out.respond(httpStatusOf(reason), headers, JSON.stringify(errorBody(reason)));
+      out.respond(playbackStatusOf(reason), headers, JSON.stringify(errorBody(reason)));
     } else if (reason) {
       out.destroy();
     } else {
@@ -73,6 +93,13 @@ export async function serveFlv(
   const subscriber = deps.hub.subscribe(key, sink);
   socket.on('close', () => end());
   socket.on('drain', () => subscriber.onDrain());
-  const live = await subscriber.waitForPublisher(deps.playWaitMs);
+  // The client may have gone during the access check: then its 'close' has already fired.
+  if (socket.destroyed) end();
+  let live: boolean;
+  try {
+    live = await subscriber.waitForPublisher(deps.playWaitMs);
+  } finally {
+    if (waiting) deps.waits.release(req.ip);
+  }
   if (!live && !ended) end(new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
 }

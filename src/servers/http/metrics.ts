@@ -3,9 +3,18 @@ import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
 import type { Hub } from '../../hub/hub.ts';
 import type { ServerCounters } from '../counters.ts';
 import type { HlsServer } from '../hls/hls-server.ts';
+import type { HttpGuard } from './http-hardening.ts';
+
+/** The HTTP listeners' own state, read at scrape time. */
+export interface HttpMetricSources {
+  /** Every hardened listener (playback, admin). */
+  readonly listeners: () => readonly HttpGuard[];
+  /** HTTP-FLV players waiting for a publisher. */
+  readonly flvWaiting: () => number;
+}
 
 /** Builds a registry whose metrics are collected from live state on each scrape. */
-export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServer): Registry {
+export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServer, http?: HttpMetricSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'openlive_process_' });
   const gauge = (name: string, help: string, read: () => number): void => {
@@ -31,7 +40,34 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
     gauge('openlive_hls_streams', 'Streams with a running HLS segmenter', () => hls.stats().streams);
     gauge('openlive_hls_segments', 'HLS segments held in the sliding windows', () => hls.stats().segments);
     gauge('openlive_hls_bytes', 'Bytes of HLS segments held', () => hls.stats().bytes);
-    gauge('openlive_hls_waiting_requests', 'Playlist requests blocked on a future segment or part', () => hls.stats().waiting);
+    gauge('openlive_hls_waiting_requests', 'HLS requests parked: blocking reloads, hinted parts, cold starts', () => hls.stats().waiting);
+    gauge('openlive_hls_waiting_addresses', 'Client addresses with a parked HLS request', () => hls.stats().waitingAddresses);
+  }
+  if (http) {
+    gauge('openlive_http_flv_waiting_players', 'HTTP-FLV players waiting for a publisher', http.flvWaiting);
+    const perListener = (name: string, help: string, read: (g: HttpGuard) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['listener'],
+        registers: [registry],
+        collect() {
+          for (const g of http.listeners()) this.set({ listener: g.listener }, read(g));
+        },
+      });
+    };
+    perListener('openlive_http_connections', 'Open sockets on an HTTP listener (playback, admin)', (g) => g.open);
+    perListener('openlive_http_connection_addresses', 'Distinct client addresses with an open socket on an HTTP listener', (g) => g.addresses);
+    new Counter({
+      name: 'openlive_http_connection_errors_total',
+      help: 'HTTP connections refused or cut by a listener limit, by listener and stable error code',
+      labelNames: ['listener', 'code'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const g of http.listeners()) for (const [code, n] of g.errors) this.inc({ listener: g.listener, code }, n);
+      },
+    });
   }
   counter('openlive_rtmp_connections_total', 'RTMP connections accepted', () => counters.rtmpConnectionsTotal);
   counter('openlive_bytes_in_total', 'Bytes received from RTMP peers', () => counters.bytesInRtmp);
@@ -54,6 +90,8 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
     collect() {
       this.reset();
       for (const [code, n] of counters.errors) this.inc({ code }, n);
+      // The HTTP listeners count their refusals and cuts themselves (the admin app has no ServerCounters).
+      for (const g of http?.listeners() ?? []) for (const [code, n] of g.errors) this.inc({ code }, n);
     },
   });
   processMetrics(registry, hub, counters);

@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { allowAll } from '../../control/access.ts';
+import { testHub } from '../../hub/hub-test-kit.ts';
+import { createLog } from '../../log.ts';
+import { configSchema } from '../../cli/config-schema.ts';
+import { ServerCounters } from '../counters.ts';
+import { buildHttpApp } from './app.ts';
+
+/** The playback app on a loopback port, with a fake-clock hub (a waiting player waits until it leaves). */
+async function playback(http: Record<string, unknown> = {}) {
+  const { hub } = testHub();
+  const counters = new ServerCounters();
+  const limits = configSchema.parse({ http }).http;
+  const app = buildHttpApp({ hub, access: allowAll, counters, log: createLog('silent'), playWaitMs: 10_000, flvChunked: false, limits, trustedNetworks: ['127.0.0.9'] });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  return { hub, counters, app, base, port: (app.server.address() as { port: number }).port };
+}
+
+/** Sends a raw request and returns the socket and what came back so far. */
+async function raw(port: number, request: string, localAddress = '127.0.0.1'): Promise<Socket & { text(): string }> {
+  const socket = connect({ port, host: '127.0.0.1', localAddress });
+  await once(socket, 'connect');
+  let text = '';
+  socket.setEncoding('latin1').on('data', (d: string) => (text += d));
+  socket.on('error', () => {});
+  socket.write(request);
+  return Object.assign(socket, { text: () => text });
+}
+
+async function metric(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+const until = async (what: string, cond: () => boolean | Promise<boolean>): Promise<void> => {
+  const deadline = Date.now() + 5000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`never: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+test('HTTP-FLV players waiting for a publisher are capped per address; one that leaves frees its wait at once', async () => {
+  const { app, base, port, hub, counters } = await playback({ maxWaitingPlayersPerIp: 2 });
+  try {
+    const waiting = [await raw(port, 'GET /live/none.flv HTTP/1.1\r\nHost: x\r\n\r\n'), await raw(port, 'GET /live/other.flv HTTP/1.1\r\nHost: x\r\n\r\n')];
+    await until('two players wait', async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 2);
+    const refused = await fetch(`${base}/live/third.flv`);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.equal(((await refused.json()) as { code: string }).code, 'FLV_WAITERS_PER_IP');
+    assert.equal(counters.errors.get('FLV_WAITERS_PER_IP'), 1);
+    const trusted = await raw(port, 'GET /live/none.flv HTTP/1.1\r\nHost: x\r\n\r\n', '127.0.0.9');
+    await until('the trusted player waits', async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 3);
+    for (const s of waiting) s.destroy();
+    await until('the waits are freed', async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 1);
+    assert.equal(hub.stats().subscribers, 1, 'the gone players left the hub');
+    assert.equal(hub.get('live/other'), undefined, 'and the stream entry they created');
+    trusted.destroy();
+    await until('no player waits', async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 0);
+  } finally {
+    await app.close();
+  }
+});
+
+test('the total of waiting HTTP-FLV players is capped with 503 FLV_WAITERS_FULL', async () => {
+  const { app, base, port } = await playback({ maxWaitingPlayers: 1 });
+  try {
+    const first = await raw(port, 'GET /live/a.flv HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until('one waits', async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 1);
+    const full = await fetch(`${base}/live/b.flv`);
+    assert.equal(full.status, 503);
+    assert.equal(((await full.json()) as { code: string }).code, 'FLV_WAITERS_FULL');
+    first.destroy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('hostile paths and queries get a clear 4xx with a code, and the server keeps answering', async () => {
+  const { app, base, port } = await playback();
+  try {
+    const expect = async (path: string, status: number, code?: string) => {
+      const res = await fetch(`${base}${path}`);
+      assert.equal(res.status, status, path.slice(0, 80));
+      const body = (await res.json()) as { code: string };
+      if (code) assert.equal(body.code, code, path.slice(0, 80));
+    };
+    await expect('/live/a%2Fb.flv', 404, 'STREAM_NOT_FOUND');
+    await expect('/live/..%2F..%2Fetc%2Fpasswd.m3u8', 404, 'STREAM_NOT_FOUND');
+    await expect('/%2e%2e/%2e%2e.flv', 404);
+    await expect('/live/../../etc/passwd', 404);
+    await expect('/live/cam/..%2F..%2Fx_1.ts', 404);
+    await expect('/live/%00.flv', 404);
+    await expect(`/live/${'a'.repeat(250)}.m3u8`, 404, 'STREAM_NOT_FOUND');
+    await expect(`/live/${'a'.repeat(300)}.flv`, 404, 'STREAM_NOT_FOUND');
+    await expect('/live/%zz.flv', 400, 'HTTP_BAD_REQUEST');
+    await expect(`/live/cam.flv?${'a=1&'.repeat(1000)}`, 414, 'HTTP_QUERY_TOO_LARGE');
+    await expect(`/live/cam.m3u8?x=${'%41'.repeat(2000)}`, 414, 'HTTP_QUERY_TOO_LARGE');
+    const withBody = await raw(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
+    await once(withBody, 'close');
+    assert.match(withBody.text(), /^HTTP\/1.1 413 .*HTTP_BODY_TOO_LARGE/s);
+    const huge = await raw(port, `GET /live/cam.flv?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await once(huge, 'close');
+    assert.match(huge.text(), /^HTTP\/1.1 431 .*HTTP_HEADERS_TOO_LARGE/s);
+    const started = performance.now();
+    await expect('/healthz', 200);
+    assert.ok(performance.now() - started < 1000);
+    assert.ok((await metric(base, 'openlive_http_connections')) >= 1, 'the scrape itself is counted');
+  } finally {
+    await app.close();
+  }
+});
