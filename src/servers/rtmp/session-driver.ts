@@ -32,7 +32,9 @@ export class SessionDriver {
   readonly #socket: Socket;
   readonly #counters: ServerCounters;
   readonly #on: SessionDriverHandlers;
+  /** Events not handled yet are `#events[#head..]` (an index, not shift(): a publisher's read holds dozens). */
   #events: ServerSessionEvent[] = [];
+  #head = 0;
   #pumping = false;
   #busy = false;
 
@@ -61,7 +63,8 @@ export class SessionDriver {
       return this.#fail(err);
     }
     this.flush();
-    for (const e of events) this.#events.push(e);
+    if (this.#events.length === 0) this.#events = events;
+    else for (const e of events) this.#events.push(e);
     this.#pump();
   }
 
@@ -86,6 +89,7 @@ export class SessionDriver {
   /** Forgets the events not handled yet (the connection closed). */
   clear(): void {
     this.#events = [];
+    this.#head = 0;
   }
 
   /**
@@ -119,9 +123,9 @@ export class SessionDriver {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (!this.#busy && !this.#on.closed()) {
-        const event = this.#events.shift();
-        if (event === undefined) break;
+      while (!this.#busy && !this.#on.closed() && this.#head < this.#events.length) {
+        const event = this.#events[this.#head++]!;
+        if (this.#head === this.#events.length) this.clear();
         if (event.type === 'publish' || event.type === 'play') this.#decide(event);
         else this.#on.event(event);
       }
