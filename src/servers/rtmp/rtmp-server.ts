@@ -1,7 +1,7 @@
 /** The RTMP listener: admits sockets through the connection gate and sweeps timeouts and pings. */
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { LiveError, type ErrorCode } from '../../errors.ts';
+import { LiveError, toLiveError, type ErrorCode } from '../../errors.ts';
 import { ConnectionGate } from '../connection-gate.ts';
 import { RtmpConnection, type RtmpConnectionDeps } from './rtmp-connection.ts';
 
@@ -128,22 +128,33 @@ export class RtmpServer {
    * stopped sending (so the encoder can reconnect at once with the same URL), and pings the rest.
    */
   private sweep(): void {
-    const { now: clock, handshakeTimeoutMs, connectTimeoutMs, idleTimeoutMs, pingIntervalMs } = this.options;
+    const { now: clock, pingIntervalMs } = this.options;
     const now = clock();
     const ping = pingIntervalMs > 0 && now - this.lastPingAt >= pingIntervalMs;
     if (ping) this.lastPingAt = now;
     for (const conn of this.connections) {
-      const lastMediaAt = conn.lastMediaAt;
-      if (!conn.handshakeDone && now - conn.openedAt > handshakeTimeoutMs) {
-        conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`));
-      } else if (lastMediaAt !== undefined && idleTimeoutMs > 0 && now - lastMediaAt > idleTimeoutMs) {
-        conn.dropIdle(idleTimeoutMs);
-      } else if (conn.idle && connectTimeoutMs > 0 && now - (conn.lastActiveAt ?? conn.handshakeDoneAt ?? now) > connectTimeoutMs) {
-        const what = conn.lastActiveAt === undefined ? 'neither published nor played' : 'stopped publishing and playing and did not start again';
-        conn.close(new LiveError('RTMP_CONNECT_TIMEOUT', `${what} within ${connectTimeoutMs} ms`));
-      } else if (ping) {
-        conn.ping();
+      try {
+        this.sweepOne(conn, now, ping);
+      } catch (err) {
+        // One connection's fault must not stop the sweep of the others, nor reach the timer.
+        conn.close(toLiveError(err));
       }
+    }
+  }
+
+  /** One connection's timeouts, in order: handshake, idle publisher, connect-to-publish/play; else a ping. */
+  private sweepOne(conn: RtmpConnection, now: number, ping: boolean): void {
+    const { handshakeTimeoutMs, connectTimeoutMs, idleTimeoutMs } = this.options;
+    const lastMediaAt = conn.lastMediaAt;
+    if (!conn.handshakeDone && now - conn.openedAt > handshakeTimeoutMs) {
+      conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`));
+    } else if (lastMediaAt !== undefined && idleTimeoutMs > 0 && now - lastMediaAt > idleTimeoutMs) {
+      conn.dropIdle(idleTimeoutMs);
+    } else if (conn.idle && connectTimeoutMs > 0 && now - (conn.lastActiveAt ?? conn.handshakeDoneAt ?? now) > connectTimeoutMs) {
+      const what = conn.lastActiveAt === undefined ? 'neither published nor played' : 'stopped publishing and playing and did not start again';
+      conn.close(new LiveError('RTMP_CONNECT_TIMEOUT', `${what} within ${connectTimeoutMs} ms`));
+    } else if (ping) {
+      conn.ping();
     }
   }
 
