@@ -8,13 +8,14 @@ import type { Access, PublishRequest, Refusal } from '../../control/access.ts';
 import type { PublishRecords } from '../../control/publish-records.ts';
 import { breakCodes } from '../../control/break-codes.ts';
 import { hostOfTcUrl } from '../../control/names.ts';
-import { clientStoppedReason, duplicatePublisher, noDataReason, replacedReason } from '../../control/reasons.ts';
+import { clientStoppedReason, duplicatePublisher, noDataReason } from '../../control/reasons.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { Stream } from '../../hub/stream.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
+import { claimStream } from '../ingest/claim-stream.ts';
 import { PublishSession, type PublishListener } from '../ingest/publish-session.ts';
 import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 import { streamKey } from '../stream-key.ts';
@@ -215,29 +216,23 @@ export class RtmpConnection {
     if (this.publishing) {
       return this.rejectPublish(event.streamId, new LiveError('RTMP_STATE', 'this connection already publishes a stream'));
     }
-    const stream = this.claim(req, decision.replacePublisher === true);
+    const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: 'rtmp' };
+    const target = { app: req.app, stream: req.stream, key: streamKey(req.app, req.stream) };
+    const stream = claimStream(this.deps.hub, this.deps.publishers, target, publisher, decision.replacePublisher === true);
     if (!stream) {
       const refused = duplicatePublisher(this.app, event.name);
       this.rejectPublish(event.streamId, refused);
       await this.deps.access.recordRejection('publish', req, refused, decision.domain ?? '');
       return;
     }
-    const session = new PublishSession({
-      hub: this.deps.hub,
-      records: this.deps.records,
-      log: this.log,
-      now: this.deps.now,
-      stream,
-      publisherId: this.publisherId,
-      domain: decision.domain ?? '',
-      app: this.app,
-      name: event.name,
-      clientIp: this.clientIp,
-      disconnect: () => this.close(undefined, 'ended by the operator or a newer publisher'),
-      query: req.query.toString(),
-      serverIp: this.socket.localAddress ?? '',
-      listener: this.deps.publishListener,
-    });
+    let session: PublishSession;
+    try {
+      session = this.publishSession(stream, event.name, decision.domain ?? '', req.query.toString());
+    } catch (err) {
+      // The claim must not outlive a publish that could not start: the stream would stay taken by nobody.
+      this.deps.hub.release(stream, this.publisherId);
+      throw err;
+    }
     this.publishing = { session, streamId: event.streamId };
     if (this.peerChunkSize !== undefined) session.onChunkSize(this.peerChunkSize);
     this.deps.publishers.add(session);
@@ -245,22 +240,23 @@ export class RtmpConnection {
     this.log.info({ stream: stream.key, domain: decision.domain }, 'publish started');
   }
 
-  /**
-   * Takes the stream for this connection, synchronously: no await between the check and the take.
-   * Under the replace policy a signed newcomer ends the live publisher (21/102) and takes over.
-   */
-  private claim(req: PublishRequest, replace: boolean): Stream | undefined {
-    const key = streamKey(req.app, req.stream);
-    const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: 'rtmp' };
-    try {
-      return this.deps.hub.claim(key, publisher);
-    } catch (err) {
-      if (toLiveError(err).code !== 'STREAM_ALREADY_PUBLISHING') throw err;
-    }
-    if (!replace || !this.deps.publishers.drop(req.app, req.stream, breakCodes.replaced, replacedReason(this.clientIp))) {
-      return undefined;
-    }
-    return this.deps.hub.claim(key, publisher);
+  private publishSession(stream: Stream, name: string, domain: string, query: string): PublishSession {
+    return new PublishSession({
+      hub: this.deps.hub,
+      records: this.deps.records,
+      log: this.log,
+      now: this.deps.now,
+      stream,
+      publisherId: this.publisherId,
+      domain,
+      app: this.app,
+      name,
+      clientIp: this.clientIp,
+      disconnect: () => this.close(undefined, 'ended by the operator or a newer publisher'),
+      query,
+      serverIp: this.socket.localAddress ?? '',
+      listener: this.deps.publishListener,
+    });
   }
 
   private get publisherId(): string {
