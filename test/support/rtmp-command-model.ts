@@ -169,27 +169,43 @@ export class Driver {
   }
 }
 
+/** What the model tracks of the client: how many connects it sent (a second one ends most runs early). */
+export interface RtmpModel {
+  connects: number;
+}
+
+/** A fresh model and driver for `fc.modelRun`. */
+export function rtmpSetup(): { model: RtmpModel; real: Driver } {
+  return { model: { connects: 0 }, real: new Driver() };
+}
+
 /** One step of a model run. */
-export type Cmd = fc.Command<object, Driver>;
+export type Cmd = fc.Command<RtmpModel, Driver>;
 
 /** One model command: a client action, a read of some bytes, or a decision. */
-export function cmd(name: string, run: (d: Driver) => void): Cmd {
+export function cmd(name: string, run: (d: Driver, m: RtmpModel) => void, check: (m: RtmpModel) => boolean = () => true): Cmd {
   return {
-    check: () => true,
-    run: (_m, d) => {
-      run(d);
+    check,
+    run: (m, d) => {
+      run(d, m);
       d.checkNothingLost();
     },
     toString: () => name,
   };
 }
 
+const connectObject = amf0Object({ app: 'live', tcUrl: 'rtmp://h/live' });
+
 // Mostly the stream createStream makes first, sometimes one it did not make.
 const streamId = fc.oneof({ arbitrary: fc.constant(1), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 });
 const name = fc.constantFrom('cam', 'cam?k=v', '', 'a/b');
 /** Valid commands often, invalid ones (which end the connection) rarely, so runs get deep. */
 const weighted: Array<{ arbitrary: fc.Arbitrary<Cmd>; weight: number }> = [
-  { weight: 15, arbitrary: fc.constant(cmd('connect', (d) => d.wire.command('connect', 0, amf0Object({ app: 'live', tcUrl: 'rtmp://h/live' })))) },
+  {
+    weight: 15,
+    arbitrary: fc.constant(cmd('connect', (d, m) => (m.connects++, d.wire.command('connect', 0, connectObject)), (m) => m.connects === 0)),
+  },
+  { weight: 1, arbitrary: fc.constant(cmd('connect again', (d, m) => (m.connects++, d.wire.command('connect', 0, connectObject)))) },
   { weight: 1, arbitrary: fc.constant(cmd('connect(no object)', (d) => d.wire.command('connect', 0, null))) },
   { weight: 15, arbitrary: fc.constant(cmd('createStream', (d) => d.wire.command('createStream', 0, null))) },
   { weight: 10, arbitrary: fc.tuple(streamId, name).map(([id, n]) => cmd(`publish@${id} ${n}`, (d) => d.wire.command('publish', id, null, n, 'live'))) },
@@ -211,7 +227,9 @@ const weighted: Array<{ arbitrary: fc.Arbitrary<Cmd>; weight: number }> = [
   { weight: 4, arbitrary: fc.constant(cmd('ping', (d) => d.wire.control(4, '000600000001'))) },
   { weight: 3, arbitrary: fc.constantFrom(128, 4096).map((n) => cmd(`setChunkSize ${n}`, (d) => d.wire.control(1, n.toString(16).padStart(8, '0')))) },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => cmd('garbage command', (d) => d.wire.raw(3, 20, 0, Buffer.from(b)))) },
-  { weight: 30, arbitrary: fc.integer({ min: 1, max: 400 }).map((n) => cmd(`read ${n}`, (d) => d.deliver(n))) },
+  { weight: 20, arbitrary: fc.integer({ min: 1, max: 400 }).map((n) => cmd(`read ${n}`, (d) => d.deliver(n))) },
+  // Everything sent so far in one read (the handshake alone is 3073 bytes: small reads rarely get past it).
+  { weight: 15, arbitrary: fc.constant(cmd('read all', (d) => d.deliver(d.wire.length))) },
   { weight: 20, arbitrary: fc.constant(cmd('accept', (d) => d.decide(true))) },
   { weight: 3, arbitrary: fc.constant(cmd('reject', (d) => d.decide(false))) },
   { weight: 10, arbitrary: fc.boolean().map((live) => cmd(live ? 'publisher arrives' : 'play wait ends', (d) => d.endWaits(live))) },

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Driver, rtmpCommands } from '../../../test/support/rtmp-command-model.ts';
+import { Driver, rtmpCommands, rtmpSetup } from '../../../test/support/rtmp-command-model.ts';
 import { amf0Object } from '../amf0/amf0-value.ts';
 import type { ServerSessionEvent } from './server-session.ts';
 
@@ -16,9 +16,9 @@ describe('ServerSession command order (model-based)', () => {
   it('never throws anything but a coded ProtocolError and never loses a pending decision', () => {
     fc.assert(
       fc.property(fc.commands(rtmpCommands, { maxCommands: 80, size: 'max' }), (cmds) => {
-        const driver = new Driver();
-        fc.modelRun(() => ({ model: {}, real: driver }), cmds);
-        driver.finish();
+        const setup = rtmpSetup();
+        fc.modelRun(() => setup, cmds);
+        setup.real.finish();
       }),
       { numRuns: 2000 },
     );
