@@ -10,7 +10,6 @@ import { breakCodes } from '../../control/break-codes.ts';
 import { hostOfTcUrl } from '../../control/names.ts';
 import { clientStoppedReason, duplicatePublisher, noDataReason } from '../../control/reasons.ts';
 import type { Hub } from '../../hub/hub.ts';
-import type { Stream } from '../../hub/stream.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
@@ -46,11 +45,6 @@ export interface RtmpConnectionDeps {
   readonly publishListener?: PublishListener | undefined;
 }
 
-/** What the listener learns of a connection's progress (the handshake cap counts with it). */
-export interface RtmpConnectionHooks {
-  handshakeDone(conn: RtmpConnection): void;
-}
-
 /** One RTMP client (publisher or player) from handshake to close. */
 export class RtmpConnection {
   readonly id: number;
@@ -79,9 +73,10 @@ export class RtmpConnection {
   private closed = false;
   private readonly socket: Socket;
   private readonly deps: RtmpConnectionDeps;
-  private readonly hooks: RtmpConnectionHooks | undefined;
+  /** What the listener learns of the connection's progress (the handshake cap counts with it). */
+  private readonly hooks: { handshakeDone(conn: RtmpConnection): void } | undefined;
 
-  constructor(socket: Socket, id: number, deps: RtmpConnectionDeps, hooks?: RtmpConnectionHooks) {
+  constructor(socket: Socket, id: number, deps: RtmpConnectionDeps, hooks?: RtmpConnection['hooks']) {
     this.socket = socket;
     this.deps = deps;
     this.hooks = hooks;
@@ -116,11 +111,7 @@ export class RtmpConnection {
       }),
     );
     this.socket.on('close', () => this.driver.guard(() => this.close(undefined, 'socket closed')));
-    this.socket.on('drain', () =>
-      this.driver.guard(() => {
-        for (const player of this.players.values()) player.onDrain();
-      }),
-    );
+    this.socket.on('drain', () => this.driver.guard(() => this.players.forEach((player) => player.onDrain())));
   }
 
   /** When the publisher last sent media, or undefined when this connection does not publish. */
@@ -227,7 +218,22 @@ export class RtmpConnection {
     }
     let session: PublishSession;
     try {
-      session = this.publishSession(stream, event.name, decision.domain ?? '', req.query.toString());
+      session = new PublishSession({
+        hub: this.deps.hub,
+        records: this.deps.records,
+        log: this.log,
+        now: this.deps.now,
+        stream,
+        publisherId: this.publisherId,
+        domain: decision.domain ?? '',
+        app: this.app,
+        name: event.name,
+        clientIp: this.clientIp,
+        disconnect: () => this.close(undefined, 'ended by the operator or a newer publisher'),
+        query: req.query.toString(),
+        serverIp: this.socket.localAddress ?? '',
+        listener: this.deps.publishListener,
+      });
     } catch (err) {
       // The claim must not outlive a publish that could not start: the stream would stay taken by nobody.
       this.deps.hub.release(stream, this.publisherId);
@@ -238,25 +244,6 @@ export class RtmpConnection {
     this.deps.publishers.add(session);
     this.driver.run(() => this.session.acceptPublish(event.streamId));
     this.log.info({ stream: stream.key, domain: decision.domain }, 'publish started');
-  }
-
-  private publishSession(stream: Stream, name: string, domain: string, query: string): PublishSession {
-    return new PublishSession({
-      hub: this.deps.hub,
-      records: this.deps.records,
-      log: this.log,
-      now: this.deps.now,
-      stream,
-      publisherId: this.publisherId,
-      domain,
-      app: this.app,
-      name,
-      clientIp: this.clientIp,
-      disconnect: () => this.close(undefined, 'ended by the operator or a newer publisher'),
-      query,
-      serverIp: this.socket.localAddress ?? '',
-      listener: this.deps.publishListener,
-    });
   }
 
   private get publisherId(): string {
@@ -324,8 +311,7 @@ export class RtmpConnection {
     this.publishing = undefined;
     this.lastActiveAt = this.deps.now();
     this.deps.publishers.remove(publishing.session);
-    // end() never rejects (a failed record write is logged); the handlers keep a throwing observer from
-    // reaching the process: this runs from socket events and the sweep timer.
+    // end() never rejects; the handlers keep a throwing observer from reaching socket events and the sweep timer.
     const failed = (err: unknown) => this.logInternal(err, 'publish end failed');
     try {
       publishing.session.end(breakCode, reason).catch(failed);
