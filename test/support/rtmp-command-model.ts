@@ -17,7 +17,7 @@ import { HandshakeSize } from '../../src/protocol/rtmp/handshake.ts';
 import { ServerSession, type ServerSessionEvent } from '../../src/protocol/rtmp/server-session.ts';
 
 /** An event the connection must decide. */
-export type Decision = Extract<ServerSessionEvent, { type: 'connect' | 'publish' | 'play' }>;
+export type Decision = Extract<ServerSessionEvent, { type: 'connect' | 'publish' | 'play' | 'refused' }>;
 
 /** The client side: turns commands into bytes at the chunk size it announced. */
 export class Wire {
@@ -103,7 +103,7 @@ export class Driver {
 
   handle(events: ServerSessionEvent[]): void {
     for (const e of events) {
-      if (e.type === 'connect' || e.type === 'publish' || e.type === 'play') this.decisions.push(e);
+      if (e.type === 'connect' || e.type === 'publish' || e.type === 'play' || e.type === 'refused') this.decisions.push(e);
       // A stop-play does not cancel the wait here: the connection's timer may fire after it anyway
       // (the issue 9 crash), and the session must take that late decision as a no-op.
     }
@@ -118,7 +118,11 @@ export class Driver {
     const d = this.decisions.shift();
     if (d === undefined) return;
     const s = this.session;
-    if (d.type === 'connect') this.guard(() => (accept ? s.acceptConnect() : s.rejectConnect('18/404 refused')));
+    if (d.type === 'refused') {
+      // The session refused it by its own limits: the connection rejects it, whatever it would decide.
+      const reject = d.action === 'publish' ? () => s.rejectPublish(d.streamId, 'NetStream.Publish.BadName', d.error.code) : () => s.rejectPlay(d.streamId, 'NetStream.Play.Failed', d.error.code);
+      this.guard(reject);
+    } else if (d.type === 'connect') this.guard(() => (accept ? s.acceptConnect() : s.rejectConnect('18/404 refused')));
     else if (d.type === 'publish') {
       this.guard(() => (accept ? s.acceptPublish(d.streamId) : s.rejectPublish(d.streamId, 'NetStream.Publish.BadName', '18/503 refused')));
     } else if (accept) {
@@ -154,7 +158,11 @@ export class Driver {
     if (this.failed || this.session.state === 'closed') return;
     const pending = this.session.pendingDecision;
     if (pending === undefined) return;
-    const known = this.decisions.some((d) => (pending.kind === 'connect' ? d.type === 'connect' : d.type === pending.kind && d.streamId === pending.streamId));
+    const known = this.decisions.some((d) =>
+      pending.kind === 'connect'
+        ? d.type === 'connect'
+        : (d.type === pending.kind || (d.type === 'refused' && d.action === pending.kind)) && d.streamId === pending.streamId,
+    );
     assert.ok(known, `the session waits for ${JSON.stringify(pending)}, which no event announced`);
   }
 
@@ -198,7 +206,8 @@ const connectObject = amf0Object({ app: 'live', tcUrl: 'rtmp://h/live' });
 
 // Mostly the stream createStream makes first, sometimes one it did not make.
 const streamId = fc.oneof({ arbitrary: fc.constant(1), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 });
-const name = fc.constantFrom('cam', 'cam?k=v', '', 'a/b');
+// The long one is over rtmp.maxNameLength's default (1024): the session refuses it by its own limit.
+const name = fc.constantFrom('cam', 'cam?k=v', '', 'a/b', 'n'.repeat(2000));
 /** Valid commands often, invalid ones (which end the connection) rarely, so runs get deep. */
 const weighted: Array<{ arbitrary: fc.Arbitrary<Cmd>; weight: number }> = [
   {

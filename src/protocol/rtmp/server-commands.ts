@@ -193,9 +193,28 @@ export class ServerCommands {
     return { slot, rawName };
   }
 
+  /**
+   * The name and query of a publish or play. A name or query over its limit (RTMP_NAME_TOO_LONG and
+   * friends) is refused like an access decision, so the encoder reads why in an onStatus error: the
+   * stream awaits a decision, and the `refused` event tells the caller to reject it.
+   */
+  #split(streamId: number, slot: StreamSlot, rawName: string, action: 'publish' | 'play', events: ServerSessionEvent[]) {
+    try {
+      return splitStreamName(rawName);
+    } catch (err) {
+      if (!(err instanceof LiveError) || err.kind !== 'limit') throw err;
+      slot.role = action === 'publish' ? 'publish-pending' : 'play-pending';
+      this.awaiting = { kind: action, streamId };
+      events.push({ type: 'refused', streamId, action, error: err });
+      return undefined;
+    }
+  }
+
   #publish(streamId: number, cmd: Command, events: ServerSessionEvent[]): void {
     const { slot, rawName } = this.#slotFor(streamId, cmd);
-    const { name, query } = splitStreamName(rawName);
+    const split = this.#split(streamId, slot, rawName, 'publish', events);
+    if (split === undefined) return;
+    const { name, query } = split;
     const type = amf0Index(cmd.args, 1);
     slot.role = 'publish-pending';
     slot.name = name;
@@ -206,7 +225,9 @@ export class ServerCommands {
 
   #play(streamId: number, cmd: Command, events: ServerSessionEvent[]): void {
     const { slot, rawName } = this.#slotFor(streamId, cmd);
-    const { name, query } = splitStreamName(rawName);
+    const split = this.#split(streamId, slot, rawName, 'play', events);
+    if (split === undefined) return;
+    const { name, query } = split;
     const start = amf0Index(cmd.args, 1);
     slot.role = 'play-pending';
     slot.name = name;

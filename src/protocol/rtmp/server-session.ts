@@ -50,6 +50,8 @@ export type ServerSessionEvent =
   | { type: 'media'; streamId: number; message: MediaMessage }
   | { type: 'unpublish'; streamId: number; reason: string }
   | { type: 'stop-play'; streamId: number; reason: string }
+  /** A publish or play refused by the session's own limits (a name or query too long); reject it with this error. */
+  | { type: 'refused'; streamId: number; action: 'publish' | 'play'; error: LiveError }
   | { type: 'pong'; timestamp: number }
   /** The peer's Set Chunk Size (RTMP 1.0 §5.4.1), already applied to the decoder; reported for push-error checks. */
   | { type: 'chunk-size'; size: number }

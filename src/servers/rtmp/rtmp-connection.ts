@@ -178,6 +178,14 @@ export class RtmpConnection {
         this.peerChunkSize = event.size;
         this.publishing?.session.onChunkSize(event.size);
         break;
+      case 'refused': {
+        // The code first: ffmpeg keeps the first 255 bytes of the description (design.md).
+        const err = new LiveError(event.error.code, `${event.error.code}: ${event.error.message}`);
+        this.deps.counters.countError(err.code);
+        if (event.action === 'publish') this.rejectPublish(event.streamId, err);
+        else this.rejectPlay(event.streamId, err);
+        break;
+      }
       case 'stop-play':
         this.players.get(event.streamId)?.close();
         this.players.delete(event.streamId);
