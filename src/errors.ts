@@ -43,6 +43,12 @@ export const errorCodes = {
   AMF0_PROPERTY_LIMIT: 'limit',
   AMF0_VALUE_LIMIT: 'limit',
   AMF0_STRING_LIMIT: 'limit',
+  // RTMP session: command order, connection caps, timeouts, output to peers that never read (issue 9)
+  RTMP_COMMAND_QUEUE_LIMIT: 'limit',
+  RTMP_CONNECTION_LIMIT_PER_IP: 'limit',
+  RTMP_HANDSHAKE_LIMIT: 'limit',
+  RTMP_CONNECT_TIMEOUT: 'timeout',
+  RTMP_OUTPUT_LIMIT: 'limit',
   // Value encodings
   AMF0_TRUNCATED: 'protocol',
   AMF0_MARKER: 'protocol',

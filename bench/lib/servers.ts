@@ -47,6 +47,8 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
     const prof = spec.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir];
     const args = [...prof, ...(spec.nodeArgs ?? []), 'src/main.ts', '--rtmp.port', String(rtmpPort), '--http.port', String(httpPort), '--api.port', '0'];
     args.push('--data-dir', `${tmpDir}/data`, '--log.level', 'warn');
+    // Every bench player connects from 127.0.0.1: exempt loopback from the per-address connection caps.
+    args.push('--limits.trustedNetworks', '127.0.0.0/8');
     if (spec.mergeWindowMs !== undefined) args.push('--fanout.mergeWindowMs', String(spec.mergeWindowMs));
     const env = { ...process.env, PATH: `${repoDir}/node_modules/.bin:${process.env.PATH ?? ''}` };
     child = spawn(node, args, { cwd: repoDir, env, stdio: ['ignore', log, log] });

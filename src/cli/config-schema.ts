@@ -48,6 +48,18 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: ms.default(15_000),
       /** How often players and publishers are pinged (User Control PingRequest). */
       pingIntervalMs: ms.default(30_000),
+      // Session: connection caps, connect timeout, command queue, output to peers that never read (docs/security.md "RTMP").
+      /** Connections one client address may hold (limits.trustedNetworks exempt); 0 = no cap (RTMP_CONNECTION_LIMIT_PER_IP). */
+      maxConnectionsPerIp: z.coerce.number().int().min(0).default(100),
+      /** Connections still in the handshake at once; more are refused (RTMP_HANDSHAKE_LIMIT). */
+      maxHandshakes: z.coerce.number().int().min(1).default(1000),
+      /** A connection that neither publishes nor plays this long after its handshake (or its last stop) is closed; 0 = never. */
+      connectTimeoutMs: ms.default(10_000),
+      /** Non-media bytes (ping answers, results, errors) that may wait for a peer that does not read (RTMP_OUTPUT_LIMIT). */
+      maxOutputBytes: bytes.default(256 * 1024),
+      /** Messages held while a connect/publish/play is decided (pipelining clients), and their bytes (RTMP_COMMAND_QUEUE_LIMIT). */
+      maxQueuedMessages: z.coerce.number().int().min(1).default(64),
+      maxQueuedBytes: bytes.default(1024 * 1024),
       // Limits: RTMP chunk layer, names and queries (docs/security.md "RTMP")
       /** Smallest Set Chunk Size a peer may send (RTMP_CHUNK_SIZE_TOO_SMALL); encoders never go below 128. */
       minChunkSize: z.coerce.number().int().min(1).max(65536).default(128),

@@ -177,6 +177,8 @@ export class Service {
       counters: this.counters,
       now,
       playWaitMs: config.http.playWaitMs,
+      trustedNetworks: config.limits.trustedNetworks,
+      playerQueueBytes: config.fanout.maxQueueBytes,
       publishListener: this.publishCallbacks,
     });
     const h = config.hls;

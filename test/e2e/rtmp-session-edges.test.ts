@@ -16,15 +16,16 @@ import { waitFor } from '../support/wait.ts';
 const playWaitMs = 2000;
 const idleTimeoutMs = 1500;
 const handshakeTimeoutMs = 1000;
+const connectTimeoutMs = 1500;
 let svc: TestService;
-/** A second service whose publishers (and connections that do nothing) are dropped after a short idle time. */
+/** A second service whose publishers are dropped after a short idle time, and connections that do nothing after a short connect timeout. */
 let idleSvc: TestService;
 const open: ScriptedRtmp[] = [];
 const feeds: MediaFeed[] = [];
 
 before(async () => {
   svc = await startService({ http: { playWaitMs } });
-  idleSvc = await startService({ rtmp: { idleTimeoutMs, handshakeTimeoutMs } });
+  idleSvc = await startService({ rtmp: { idleTimeoutMs, handshakeTimeoutMs, connectTimeoutMs } });
 });
 
 after(async () => {
@@ -268,41 +269,41 @@ test('unknown commands (getStreamLength, _checkbw, a made-up one) leave the conn
   assert.equal(errorsAfter, errorsBefore, 'no connection error was counted');
 });
 
-test('a connection that connects and then does nothing is closed with RTMP_IDLE_TIMEOUT after the handshake and idle timeouts', async () => {
-  const before = await connectionErrors(idleSvc.httpUrl, 'RTMP_IDLE_TIMEOUT');
+test('a connection that connects and then does nothing is closed with RTMP_CONNECT_TIMEOUT after rtmp.connectTimeoutMs', async () => {
+  const before = await connectionErrors(idleSvc.httpUrl, 'RTMP_CONNECT_TIMEOUT');
   const started = Date.now();
   const c = await connect(idleSvc.urls('silent').push.rtmp);
-  assert.equal(await c.closedWithin(handshakeTimeoutMs + idleTimeoutMs + 5000), true, 'the server closes it');
-  assert.ok(Date.now() - started >= handshakeTimeoutMs + idleTimeoutMs, 'not before both timeouts');
-  assert.equal(await connectionErrors(idleSvc.httpUrl, 'RTMP_IDLE_TIMEOUT'), before + 1);
+  assert.equal(await c.closedWithin(connectTimeoutMs + 5000), true, 'the server closes it');
+  assert.ok(Date.now() - started >= connectTimeoutMs, 'not before the connect timeout');
+  assert.equal(await connectionErrors(idleSvc.httpUrl, 'RTMP_CONNECT_TIMEOUT'), before + 1);
 });
 
-test('a long-lived connection that unpublishes may publish again within rtmp.idleTimeoutMs; idle longer, it is closed', async () => {
+test('a long-lived connection that unpublishes may publish again within rtmp.connectTimeoutMs; idle longer, it is closed', async () => {
   const url = idleSvc.urls('again').push.rtmp;
   const opened = Date.now();
   const pub = await livePublisher(url);
-  // Older than handshake + idle timeouts: the age at which a connection that never published is closed.
-  await waitFor('the publisher to be long-lived', () => Date.now() - opened > handshakeTimeoutMs + idleTimeoutMs + 500, 10_000);
+  // Older than the connect timeout: the age at which a connection that never published is closed.
+  await waitFor('the publisher to be long-lived', () => Date.now() - opened > connectTimeoutMs + 1000, 10_000);
   assert.equal(live(idleSvc, 'again'), true, 'a fed publisher is not idle');
   pub.feed.stop();
   pub.c.deleteStream(pub.streamId);
   await waitFor('the stream to end', () => !live(idleSvc, 'again'), 5000);
-  assert.equal(await pub.c.closedWithin(idleTimeoutMs - 500), false, 'still open well within the idle timeout');
+  assert.equal(await pub.c.closedWithin(connectTimeoutMs - 700), false, 'still open well within the connect timeout');
   const streamId = await pub.c.createStream();
   pub.c.publish(streamId, pub.c.url.stream);
   const status = await pub.c.status(streamId, 'NetStream.Publish.Start', { orError: true });
   assert.equal(status.code, 'NetStream.Publish.Start', status.description);
-  const before = await connectionErrors(idleSvc.httpUrl, 'RTMP_IDLE_TIMEOUT');
+  const before = await connectionErrors(idleSvc.httpUrl, 'RTMP_CONNECT_TIMEOUT');
   const feed = new MediaFeed((m) => pub.c.sendMedia(streamId, m)).start();
   feed.stop();
   pub.c.deleteStream(streamId);
   const unpublishedAt = Date.now();
-  assert.equal(await pub.c.closedWithin(idleTimeoutMs + 5000), true, 'an idle connection is closed in the end');
-  assert.ok(Date.now() - unpublishedAt >= idleTimeoutMs, 'after the idle timeout, counted from the unpublish');
-  assert.equal(await connectionErrors(idleSvc.httpUrl, 'RTMP_IDLE_TIMEOUT'), before + 1);
+  assert.equal(await pub.c.closedWithin(connectTimeoutMs + 5000), true, 'an idle connection is closed in the end');
+  assert.ok(Date.now() - unpublishedAt >= connectTimeoutMs, 'after the connect timeout, counted from the unpublish');
+  assert.equal(await connectionErrors(idleSvc.httpUrl, 'RTMP_CONNECT_TIMEOUT'), before + 1);
 });
 
-test('publish and deleteStream in one packet (a quick start/stop) claim nothing: the same connection and URL publish again', async () => {
+test('publish and deleteStream in one packet (a quick start/stop) are answered in order and free the stream: the same connection and URL publish again', async () => {
   const url = svc.urls('quick').push.rtmp;
   const c = await connect(url);
   const first = await c.createStream();
@@ -311,12 +312,14 @@ test('publish and deleteStream in one packet (a quick start/stop) claim nothing:
   c.publish(first, c.url.stream);
   c.deleteStream(first);
   c.socket.uncork();
-  // The next publish is handled after the first one's decision: it must find the stream free.
+  // Commands are handled in order (issue 9): the deleteStream waits for the publish decision, then ends
+  // that publish; the next publish must find the stream free.
   const second = await c.createStream();
   c.publish(second, c.url.stream);
   const status = await c.status(second, 'NetStream.Publish.Start', { orError: true });
   assert.equal(status.code, 'NetStream.Publish.Start', status.description);
-  assert.equal(c.events.some((e) => e.type === 'status' && e.streamId === first), false, 'nothing is said about the deleted stream');
+  const onFirst = c.events.filter((e) => e.type === 'status' && e.streamId === first).map((e) => e.type === 'status' && e.code);
+  assert.deepEqual(onFirst, ['NetStream.Publish.Start'], 'the first publish was answered, then deleted; no error');
   await c.end();
   await waitFor('the stream to end', () => !live(svc, 'quick'), 5000);
   const again = await livePublisher(url);
@@ -324,7 +327,7 @@ test('publish and deleteStream in one packet (a quick start/stop) claim nothing:
   await again.c.end();
 });
 
-test('play and deleteStream in one packet subscribe nothing; the next play gets its media on its own message stream id', async () => {
+test('play and deleteStream in one packet are answered in order; the next play gets its media on its own message stream id', async () => {
   const pub = await livePublisher(svc.urls('quickplay').push.rtmp);
   const c = await connect(svc.urls('quickplay').play!.rtmp);
   const first = await c.createStream();
@@ -336,7 +339,9 @@ test('play and deleteStream in one packet subscribe nothing; the next play gets 
   c.play(second, c.url.stream);
   await c.status(second, 'NetStream.Play.Start');
   await c.next('video on the second stream', (e) => e.type === 'media' && e.streamId === second && e.message.type === 9);
-  assert.equal(c.events.some((e) => (e.type === 'media' || e.type === 'status') && e.streamId === first), false, 'nothing on the deleted stream');
+  const secondStart = c.events.findIndex((e) => e.type === 'status' && e.streamId === second && e.code === 'NetStream.Play.Start');
+  const lastOnFirst = c.events.findLastIndex((e) => (e.type === 'media' || e.type === 'status') && e.streamId === first);
+  assert.ok(lastOnFirst < secondStart, 'nothing on the deleted stream once the next play started');
   assert.equal(svc.service.hub.get('live/quickplay')?.stats().subscribers, 1, 'one subscriber, for the second play');
   pub.feed.stop();
   await c.end();

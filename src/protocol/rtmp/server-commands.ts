@@ -7,13 +7,15 @@ import { LiveError, ProtocolError } from '../../errors.ts';
 import { amf0Number, amf0String, type Amf0Object, type Amf0Value } from '../amf0/amf0-value.ts';
 import { splitNameQuery, tcUrlQuery as boundedTcUrlQuery } from './bounded-query.ts';
 import type { RtmpMessage } from './chunk-decoder.ts';
+import type { PendingDecision } from './decision-queue.ts';
 import { decodeCommand, encodeCommand, encodeError, encodeResult, splitStreamName, statusInfo, type Command } from './commands.ts';
 import type { ServerSessionEvent } from './server-session.ts';
 import type { SessionCore } from './session-core.ts';
 
 /** What one message stream (made by createStream) is doing. */
 export interface StreamSlot {
-  role: 'idle' | 'publish-pending' | 'publishing' | 'play-pending' | 'playing';
+  /** `play-waiting`: the play was admitted and waits for a publisher; the session reads on meanwhile. */
+  role: 'idle' | 'publish-pending' | 'publishing' | 'play-pending' | 'play-waiting' | 'playing';
   /** The stream name without its query. */
   name: string;
 }
@@ -42,6 +44,8 @@ function tcUrlQuery(tcUrl: string): URLSearchParams {
 export class ServerCommands {
   state: 'connecting' | 'connected' | 'closed' = 'connecting';
   readonly streams = new Map<number, StreamSlot>();
+  /** The decision the last command asked of the caller; the session holds later messages until it is made. */
+  awaiting: PendingDecision | undefined;
   #core: SessionCore;
   #pendingConnect: PendingConnect | undefined;
   #connectSeen = false;
@@ -60,14 +64,14 @@ export class ServerCommands {
   }
 
   /**
-   * The slot of a stream waiting for a publish/play decision. Undefined when the client deleted the
-   * stream meanwhile (the decision then has no one to tell); a LiveError when it waits for no such decision.
+   * The slot of a stream in one of `roles`, or undefined: a decision for a stream the client closed or
+   * deleted meanwhile has no one to tell, so it is a no-op rather than an error (the play-wait crash of
+   * issue 9 was a closeStream during the wait, then a StreamNotFound for a stream that was idle again).
    */
-  pending(streamId: number, role: 'publish-pending' | 'play-pending'): StreamSlot | undefined {
+  slotIn(streamId: number, ...roles: StreamSlot['role'][]): StreamSlot | undefined {
+    if (this.state !== 'connected') return undefined;
     const slot = this.streams.get(streamId);
-    if (slot === undefined) return undefined;
-    if (slot.role !== role) throw new LiveError('RTMP_STATE', `stream ${streamId} is ${slot.role}, not ${role}`);
-    return slot;
+    return slot !== undefined && roles.includes(slot.role) ? slot : undefined;
   }
 
   /** Handles one command message. */
@@ -157,6 +161,7 @@ export class ServerCommands {
     const query = tcUrlQuery(tcUrl);
     for (const [k, v] of appQuery) if (!query.getAll(k).includes(v)) query.append(k, v);
     this.#pendingConnect = { transactionId: cmd.transactionId, command: obj };
+    this.awaiting = { kind: 'connect' };
     const objectEncoding = amf0Number(obj, 'objectEncoding') ?? 0;
     events.push({ type: 'connect', app, tcUrl, query, objectEncoding, command: obj });
   }
@@ -188,22 +193,45 @@ export class ServerCommands {
     return { slot, rawName };
   }
 
+  /**
+   * The name and query of a publish or play. A name or query over its limit (RTMP_NAME_TOO_LONG and
+   * friends) is refused like an access decision, so the encoder reads why in an onStatus error: the
+   * stream awaits a decision, and the `refused` event tells the caller to reject it.
+   */
+  #split(streamId: number, slot: StreamSlot, rawName: string, action: 'publish' | 'play', events: ServerSessionEvent[]) {
+    try {
+      return splitStreamName(rawName);
+    } catch (err) {
+      if (!(err instanceof LiveError) || err.kind !== 'limit') throw err;
+      slot.role = action === 'publish' ? 'publish-pending' : 'play-pending';
+      this.awaiting = { kind: action, streamId };
+      events.push({ type: 'refused', streamId, action, error: err });
+      return undefined;
+    }
+  }
+
   #publish(streamId: number, cmd: Command, events: ServerSessionEvent[]): void {
     const { slot, rawName } = this.#slotFor(streamId, cmd);
-    const { name, query } = splitStreamName(rawName);
+    const split = this.#split(streamId, slot, rawName, 'publish', events);
+    if (split === undefined) return;
+    const { name, query } = split;
     const type = amf0Index(cmd.args, 1);
     slot.role = 'publish-pending';
     slot.name = name;
+    this.awaiting = { kind: 'publish', streamId };
     const publishType = typeof type === 'string' ? type : 'live';
     events.push({ type: 'publish', streamId, name, query, rawName, publishType });
   }
 
   #play(streamId: number, cmd: Command, events: ServerSessionEvent[]): void {
     const { slot, rawName } = this.#slotFor(streamId, cmd);
-    const { name, query } = splitStreamName(rawName);
+    const split = this.#split(streamId, slot, rawName, 'play', events);
+    if (split === undefined) return;
+    const { name, query } = split;
     const start = amf0Index(cmd.args, 1);
     slot.role = 'play-pending';
     slot.name = name;
+    this.awaiting = { kind: 'play', streamId };
     events.push({ type: 'play', streamId, name, query, rawName, start: typeof start === 'number' ? start : -2 });
   }
 
@@ -225,7 +253,8 @@ export class ServerCommands {
       return;
     }
     if (slot.role === 'publishing') events.push({ type: 'unpublish', streamId, reason });
-    else if (slot.role === 'playing') events.push({ type: 'stop-play', streamId, reason });
+    // A player still waiting for its publisher stops too: the caller must drop its subscriber.
+    else if (slot.role === 'playing' || slot.role === 'play-waiting') events.push({ type: 'stop-play', streamId, reason });
     slot.role = 'idle';
     if (remove) this.streams.delete(streamId);
   }

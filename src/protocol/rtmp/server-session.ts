@@ -20,6 +20,7 @@ import {
   PeerBandwidthLimit,
   UserControlEvent,
 } from './control-messages.ts';
+import { DecisionQueue, type PendingDecision } from './decision-queue.ts';
 import { ServerHandshake } from './handshake.ts';
 import { ServerCommands, type StreamSlot } from './server-commands.ts';
 import { SessionCore } from './session-core.ts';
@@ -41,6 +42,10 @@ export interface ServerSessionOptions {
   names?: NameLimits;
   random?: (n: number) => Buffer;
   epoch?: number;
+  /** Messages held while a connect/publish/play decision is pending (default 64; RTMP_COMMAND_QUEUE_LIMIT past it). */
+  maxQueuedMessages?: number;
+  /** Payload bytes held while a decision is pending (default 1 MiB). */
+  maxQueuedBytes?: number;
 }
 
 /** What the server learns from the peer. */
@@ -53,6 +58,8 @@ export type ServerSessionEvent =
   | { type: 'media'; streamId: number; message: MediaMessage }
   | { type: 'unpublish'; streamId: number; reason: string }
   | { type: 'stop-play'; streamId: number; reason: string }
+  /** A publish or play refused by the session's own limits (a name or query too long); reject it with this error. */
+  | { type: 'refused'; streamId: number; action: 'publish' | 'play'; error: LiveError }
   | { type: 'pong'; timestamp: number }
   /** The peer's Set Chunk Size (RTMP 1.0 §5.4.1), already applied to the decoder; reported for push-error checks. */
   | { type: 'chunk-size'; size: number }
@@ -76,8 +83,11 @@ export class ServerSession {
   #chunkSize: number;
   #windowAckSize: number;
   #digest = false;
+  /** Messages that arrived while a decision was pending, in order (see decision-queue.ts). */
+  #queue: DecisionQueue;
 
   constructor(options: ServerSessionOptions = {}) {
+    this.#queue = new DecisionQueue(options.maxQueuedMessages, options.maxQueuedBytes);
     this.#windowAckSize = options.windowAckSize ?? 2_500_000;
     this.#chunkSize = options.chunkSize ?? 4096;
     this.#core = new SessionCore({
@@ -109,12 +119,25 @@ export class ServerSession {
     return this.#core.outChunkSize;
   }
 
+  /** The decision the session waits for (later messages are held meanwhile), or undefined. */
+  get pendingDecision(): PendingDecision | undefined {
+    return this.#commands.state === 'closed' ? undefined : this.#commands.awaiting;
+  }
+
+  /** Messages held until the pending decision is made. */
+  get queuedMessages(): number {
+    return this.#queue.length;
+  }
+
   /** Whether the client used the digest (Flash) handshake; false until the handshake is done. */
   get digestHandshake(): boolean {
     return this.#digest;
   }
 
-  /** Feeds received bytes; throws ProtocolError on invalid data. */
+  /**
+   * Feeds received bytes; throws ProtocolError on invalid data. Control messages (RTMP 1.0 §5.4) are
+   * handled at once; any other message that arrives while a decision is pending is held until it is made.
+   */
   receive(bytes: Buffer): ServerSessionEvent[] {
     const events: ServerSessionEvent[] = [];
     if (this.#commands.state === 'closed') return events;
@@ -128,9 +151,34 @@ export class ServerSession {
       events.push({ type: 'handshake-done' });
       bytes = result.rest;
     }
-    for (const msg of this.#core.decode(bytes)) this.#dispatch(msg, events);
+    for (const msg of this.#core.decode(bytes)) {
+      if (this.#commands.awaiting !== undefined && !isControlType(msg.typeId)) this.#queue.push(msg);
+      else this.#dispatch(msg, events);
+    }
     this.#core.acknowledge();
     return events;
+  }
+
+  /**
+   * The decision was made: handles the held messages in order until the next one asks for a decision.
+   * Returns their events; may throw ProtocolError for them, as `receive` does.
+   */
+  #decided(): ServerSessionEvent[] {
+    this.#commands.awaiting = undefined;
+    const events: ServerSessionEvent[] = [];
+    while (this.#commands.awaiting === undefined && this.#commands.state !== 'closed') {
+      const msg = this.#queue.shift();
+      if (msg === undefined) break;
+      this.#dispatch(msg, events);
+    }
+    if (this.#commands.state === 'closed') this.#queue.clear();
+    return events;
+  }
+
+  /** Whether `streamId`'s publish/play is the decision the session waits for. */
+  #awaited(kind: 'publish' | 'play', streamId: number): boolean {
+    const awaiting = this.#commands.awaiting;
+    return awaiting !== undefined && awaiting.kind === kind && awaiting.streamId === streamId;
   }
 
   /** Bytes to write, in order (an empty array when none). */
@@ -205,8 +253,11 @@ export class ServerSession {
     events.push({ type: 'metadata', streamId: msg.streamId, message, metadata });
   }
 
-  /** Accepts the pending connect: window, bandwidth, chunk size, then `_result` (Connect.Success). */
-  acceptConnect(): void {
+  /**
+   * Accepts the pending connect: window, bandwidth, chunk size, then `_result` (Connect.Success).
+   * Returns the events of the messages held behind it (a pipelined createStream, publish or play).
+   */
+  acceptConnect(): ServerSessionEvent[] {
     const connect = this.#commands.takePendingConnect();
     const core = this.#core;
     core.announceWindow(this.#windowAckSize);
@@ -227,46 +278,67 @@ export class ServerSession {
     });
     core.sendCommand(0, encodeResult(connect.transactionId, props, info));
     this.#commands.state = 'connected';
+    return this.#decided();
   }
 
   /** Rejects the pending connect with `_error` NetConnection.Connect.Rejected; the session closes. */
-  rejectConnect(description: string): void {
+  rejectConnect(description: string): ServerSessionEvent[] {
     const connect = this.#commands.takePendingConnect();
     const info = statusInfo('error', 'NetConnection.Connect.Rejected', description);
     this.#core.sendCommand(0, encodeError(connect.transactionId, null, info));
     this.#commands.state = 'closed';
+    return this.#decided();
   }
 
   /**
    * Whether a publish or play on this stream still awaits the caller's decision; false once the client
-   * deleted the stream, e.g. with a deleteStream in the same read as the publish (a quick start/stop).
+   * closed or deleted the stream, or the session closed.
    */
   awaitsDecision(streamId: number): boolean {
-    const role = this.#commands.streams.get(streamId)?.role;
-    return role === 'publish-pending' || role === 'play-pending';
+    return this.#commands.slotIn(streamId, 'publish-pending', 'play-pending') !== undefined;
   }
 
-  /** Accepts a pending publish: StreamBegin, then onStatus NetStream.Publish.Start. */
-  acceptPublish(streamId: number): void {
-    const slot = this.#commands.pending(streamId, 'publish-pending');
-    if (slot === undefined) return;
+  /**
+   * Accepts a pending publish: StreamBegin, then onStatus NetStream.Publish.Start. Returns the events of
+   * the messages held behind the publish; a no-op for a stream that awaits no publish decision.
+   */
+  acceptPublish(streamId: number): ServerSessionEvent[] {
+    const slot = this.#commands.slotIn(streamId, 'publish-pending');
+    if (slot === undefined) return [];
     slot.role = 'publishing';
     this.#core.sendUserControl(UserControlEvent.StreamBegin, streamId);
     this.sendStatus(streamId, 'status', 'NetStream.Publish.Start', `${slot.name} is now published.`);
+    return this.#awaited('publish', streamId) ? this.#decided() : [];
   }
 
-  /** Rejects a pending publish with an error onStatus (e.g. NetStream.Publish.BadName). */
-  rejectPublish(streamId: number, code: string, description: string): void {
-    const slot = this.#commands.pending(streamId, 'publish-pending');
-    if (slot === undefined) return;
+  /** Rejects a pending publish with an error onStatus (e.g. NetStream.Publish.BadName); a no-op otherwise. */
+  rejectPublish(streamId: number, code: string, description: string): ServerSessionEvent[] {
+    const slot = this.#commands.slotIn(streamId, 'publish-pending');
+    if (slot === undefined) return [];
     slot.role = 'idle';
     this.sendStatus(streamId, 'error', code, description);
+    return this.#awaited('publish', streamId) ? this.#decided() : [];
   }
 
-  /** Accepts a pending play: StreamBegin, Play.Reset, Play.Start, |RtmpSampleAccess. */
-  acceptPlay(streamId: number): void {
-    const slot = this.#commands.pending(streamId, 'play-pending');
-    if (slot === undefined) return;
+  /**
+   * The play was admitted but its stream has no publisher yet: the session reads on (pings, closeStream,
+   * deleteStream) while the caller waits, and `acceptPlay` or `rejectPlay` ends the wait. Returns the
+   * events of the messages held behind the play; a no-op for a stream that awaits no play decision.
+   */
+  holdPlay(streamId: number): ServerSessionEvent[] {
+    const slot = this.#commands.slotIn(streamId, 'play-pending');
+    if (slot === undefined) return [];
+    slot.role = 'play-waiting';
+    return this.#awaited('play', streamId) ? this.#decided() : [];
+  }
+
+  /**
+   * Accepts a pending or waiting play: StreamBegin, Play.Reset, Play.Start, |RtmpSampleAccess. Returns
+   * the events of the messages held behind the play; a no-op for a stream that awaits no play.
+   */
+  acceptPlay(streamId: number): ServerSessionEvent[] {
+    const slot = this.#commands.slotIn(streamId, 'play-pending', 'play-waiting');
+    if (slot === undefined) return [];
     slot.role = 'playing';
     const core = this.#core;
     core.sendUserControl(UserControlEvent.StreamBegin, streamId);
@@ -276,30 +348,36 @@ export class ServerSession {
     core.send(ChunkStreamId.Data, MessageType.DataAmf0, streamId, encodeAmf0('|RtmpSampleAccess', true, true));
     // No NetStream.Data.Start data message (SRS sends one, nginx-rtmp does not): ffmpeg turns it
     // into an extra "Data: none" stream, and ffprobe/ffplay then probe for a long time.
+    return this.#awaited('play', streamId) ? this.#decided() : [];
   }
 
-  /** Rejects a pending play with an error onStatus (e.g. NetStream.Play.StreamNotFound). */
-  rejectPlay(streamId: number, code: string, description: string): void {
-    const slot = this.#commands.pending(streamId, 'play-pending');
-    if (slot === undefined) return;
+  /** Rejects a pending or waiting play with an error onStatus (e.g. NetStream.Play.StreamNotFound); a no-op otherwise. */
+  rejectPlay(streamId: number, code: string, description: string): ServerSessionEvent[] {
+    const slot = this.#commands.slotIn(streamId, 'play-pending', 'play-waiting');
+    if (slot === undefined) return [];
     slot.role = 'idle';
     this.sendStatus(streamId, 'error', code, description);
+    return this.#awaited('play', streamId) ? this.#decided() : [];
   }
 
-  /** Tells a player that the publisher went away: onStatus UnpublishNotify, then StreamEOF. */
+  /** Tells a player that the publisher went away: onStatus UnpublishNotify, then StreamEOF; a no-op unless playing. */
   unpublishNotify(streamId: number): void {
+    if (this.#commands.slotIn(streamId, 'playing') === undefined) return;
     this.sendStatus(streamId, 'status', 'NetStream.Play.UnpublishNotify', 'The stream is unpublished.');
     this.#core.sendUserControl(UserControlEvent.StreamEof, streamId);
   }
 
-  /** Tells a player that the publisher is back: StreamBegin, then onStatus PublishNotify. */
+  /** Tells a player that the publisher is back: StreamBegin, then onStatus PublishNotify; a no-op unless playing. */
   publishNotify(streamId: number): void {
+    if (this.#commands.slotIn(streamId, 'playing') === undefined) return;
     this.#core.sendUserControl(UserControlEvent.StreamBegin, streamId);
     this.sendStatus(streamId, 'status', 'NetStream.Play.PublishNotify', 'The stream is published.');
   }
 
-  /** Sends a PingRequest; the answer arrives as a `pong` event. */
+  /** Sends a PingRequest (a no-op during the handshake); the answer arrives as a `pong` event. */
   ping(timestamp: number): void {
+    // Before S2 a chunk would be read as handshake bytes; after a rejected connect nobody listens.
+    if (this.#handshake !== undefined || this.#commands.state === 'closed') return;
     this.#core.sendUserControl(UserControlEvent.PingRequest, timestamp);
   }
 

@@ -31,8 +31,10 @@ export class LivePublisherRegistry implements LivePublishers {
   drop(app: string, stream: string, breakCode: string, reason: string): boolean {
     const session = this.get(app, stream);
     if (!session) return false;
-    void session.kick(breakCode, reason);
     this.remove(session);
+    // kick() never rejects (a failed record write is logged); the catch keeps a future change from
+    // turning a drop into an unhandled rejection.
+    session.kick(breakCode, reason).catch(() => undefined);
     return true;
   }
 

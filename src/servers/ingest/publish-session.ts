@@ -171,7 +171,13 @@ export class PublishSession {
     const { hub, stream, publisherId, records, log } = this.init;
     hub.release(stream, publisherId);
     log.info({ stream: this.key, breakCode, reason, bytesIn: this.bytesIn }, 'publish ended');
-    this.observer?.onEnd({ breakCode, reason, endedAt: this.init.now(), width: this.video?.width, height: this.video?.height });
+    try {
+      this.observer?.onEnd({ breakCode, reason, endedAt: this.init.now(), width: this.video?.width, height: this.video?.height });
+    } catch (err) {
+      // An observer must not throw; if it does, the record still gets its end and the caller (a socket
+      // event, the sweep timer) never sees it.
+      log.error({ code: toLiveError(err).code, err: toLiveError(err).message }, 'publish observer failed at the end');
+    }
     if (!records) return Promise.resolve();
     const end = {
       breakCode,

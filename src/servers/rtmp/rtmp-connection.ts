@@ -8,18 +8,19 @@ import type { Access, PublishRequest, Refusal } from '../../control/access.ts';
 import type { PublishRecords } from '../../control/publish-records.ts';
 import { breakCodes } from '../../control/break-codes.ts';
 import { hostOfTcUrl } from '../../control/names.ts';
-import { clientStoppedReason, duplicatePublisher, noDataReason, replacedReason } from '../../control/reasons.ts';
+import { clientStoppedReason, duplicatePublisher, noDataReason } from '../../control/reasons.ts';
 import type { Hub } from '../../hub/hub.ts';
-import type { Stream } from '../../hub/stream.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import { mergeQuery as mergeQueries, nameLimitDefaults } from '../../protocol/rtmp/bounded-query.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
+import { claimStream } from '../ingest/claim-stream.ts';
 import { PublishSession, type PublishListener } from '../ingest/publish-session.ts';
 import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 import { streamKey } from '../stream-key.ts';
 import { RtmpPlayerSink } from './rtmp-player-sink.ts';
+import { SessionDriver } from './session-driver.ts';
 import { rtmpStatusOf } from './rtmp-status.ts';
 
 /** What a connection needs from the server that owns it. */
@@ -44,11 +45,16 @@ export interface RtmpConnectionDeps {
   readonly maxQueryLength?: number;
   readonly maxQueryParams?: number;
   readonly playWaitMs: number;
+  /** Non-media bytes (ping answers, `_result`s, `_error`s) that may wait in the socket for a peer that does not read. */
+  readonly maxOutputBytes: number;
+  /** What the hub may leave in a player's socket on top (its subscriber queue bound, fanout.maxQueueBytes). */
+  readonly playerQueueBytes: number;
+  /** Messages and bytes the session holds while a connect/publish/play is decided. */
+  readonly maxQueuedMessages: number;
+  readonly maxQueuedBytes: number;
   /** Follows every accepted publish (event callbacks); optional so tests can leave it out. */
   readonly publishListener?: PublishListener | undefined;
 }
-
-type PendingEvent = ServerSessionEvent;
 
 /** One RTMP client (publisher or player) from handshake to close. */
 export class RtmpConnection {
@@ -57,6 +63,8 @@ export class RtmpConnection {
   /** When the connection opened (for the handshake sweep). */
   readonly openedAt: number;
   handshakeDone = false;
+  /** When the handshake finished: the connect timeout counts from here. */
+  handshakeDoneAt: number | undefined;
   /**
    * When it last stopped publishing or playing (undefined until it first does): the idle sweep counts
    * from here, not from the open, so a long-lived connection may unpublish and publish again.
@@ -71,16 +79,18 @@ export class RtmpConnection {
   private peerChunkSize: number | undefined;
   private publishing: { session: PublishSession; streamId: number } | undefined;
   private readonly players = new Map<number, Subscriber>();
-  /** Events left to handle while an asynchronous access decision is pending; the socket is paused meanwhile. */
-  private backlog: PendingEvent[] = [];
-  private busy = false;
+  /** Runs the session's calls and hands their events here in order (pausing for access decisions). */
+  private readonly driver: SessionDriver;
   private closed = false;
   private readonly socket: Socket;
   private readonly deps: RtmpConnectionDeps;
+  /** What the listener learns of the connection's progress (the handshake cap counts with it). */
+  private readonly hooks: { handshakeDone(conn: RtmpConnection): void } | undefined;
 
-  constructor(socket: Socket, id: number, deps: RtmpConnectionDeps) {
+  constructor(socket: Socket, id: number, deps: RtmpConnectionDeps, hooks?: RtmpConnection['hooks']) {
     this.socket = socket;
     this.deps = deps;
+    this.hooks = hooks;
     this.id = id;
     this.clientIp = socket.remoteAddress ?? '';
     this.openedAt = deps.now();
@@ -99,7 +109,16 @@ export class RtmpConnection {
         maxQueryLength: deps.maxQueryLength ?? nameLimitDefaults.maxQueryLength,
         maxQueryParams: deps.maxQueryParams ?? nameLimitDefaults.maxQueryParams,
       },
+      maxQueuedMessages: deps.maxQueuedMessages,
+      maxQueuedBytes: deps.maxQueuedBytes,
       epoch: 0,
+    });
+    this.driver = new SessionDriver(this.session, socket, deps.counters, {
+      event: (e) => this.onEvent(e),
+      decide: (e) => (e.type === 'publish' ? this.onPublish(e) : this.onPlay(e)),
+      fail: (err) => this.fail(err),
+      closed: () => this.closed,
+      outputAllowance: () => deps.maxOutputBytes + (this.players.size > 0 ? deps.playerQueueBytes : 0),
     });
   }
 
@@ -107,14 +126,14 @@ export class RtmpConnection {
   start(): void {
     this.socket.setNoDelay(true);
     this.socket.on('data', (data: Buffer) => this.onData(data));
-    this.socket.on('error', (err) => {
-      this.endPublishing(breakCodes.networkError, `${breakCodes.networkError}: connection error: ${err.message}`);
-      this.close(undefined, err.message);
-    });
-    this.socket.on('close', () => this.close(undefined, 'socket closed'));
-    this.socket.on('drain', () => {
-      for (const player of this.players.values()) player.onDrain();
-    });
+    this.socket.on('error', (err) =>
+      this.driver.guard(() => {
+        this.endPublishing(breakCodes.networkError, `${breakCodes.networkError}: connection error: ${err.message}`);
+        this.close(undefined, err.message);
+      }),
+    );
+    this.socket.on('close', () => this.driver.guard(() => this.close(undefined, 'socket closed')));
+    this.socket.on('drain', () => this.driver.guard(() => this.players.forEach((player) => player.onDrain())));
   }
 
   /** When the publisher last sent media, or undefined when this connection does not publish. */
@@ -122,9 +141,9 @@ export class RtmpConnection {
     return this.publishing?.session.lastMediaAt;
   }
 
-  /** True when the handshake is done but nothing was published or played yet. */
+  /** True when the handshake is done and nothing is published, played, waited for or being decided. */
   get idle(): boolean {
-    return this.handshakeDone && !this.publishing && this.players.size === 0 && !this.busy;
+    return this.handshakeDone && !this.publishing && this.players.size === 0 && !this.driver.busy;
   }
 
   /** Drops a publisher that sent nothing for `idleMs`: record 20/0, close, the encoder may reconnect at once. */
@@ -137,63 +156,36 @@ export class RtmpConnection {
   ping(): void {
     if (this.closed || !this.handshakeDone) return;
     this.session.ping(this.deps.now() >>> 0);
-    this.flush();
+    this.driver.flush();
   }
 
   private onData(data: Buffer): void {
     if (this.closed) return;
     this.deps.counters.bytesInRtmp += data.length;
-    let events: ServerSessionEvent[];
-    try {
-      events = this.session.receive(data);
-    } catch (err) {
-      const live = toLiveError(err);
-      const code = live.code === 'RTMP_MESSAGE_TOO_LARGE' ? breakCodes.messageTooLarge : breakCodes.protocolError;
-      this.endPublishing(code, `${code}: ${live.code}: ${live.message}`);
-      this.close(live);
-      return;
-    }
-    this.flush();
-    if (this.busy) this.backlog.push(...events);
-    else this.handleEvents(events);
+    this.driver.run(() => this.session.receive(data));
   }
 
-  /** Handles events in order; an asynchronous one pauses the socket and keeps the rest for later. */
-  private handleEvents(events: PendingEvent[]): void {
-    for (let i = 0; i < events.length && !this.closed; i++) {
-      const event = events[i]!;
-      if (event.type === 'publish' || event.type === 'play') {
-        this.busy = true;
-        this.backlog = events.slice(i + 1);
-        this.socket.pause();
-        const done = event.type === 'publish' ? this.onPublish(event) : this.onPlay(event);
-        done
-          .catch((err: unknown) => this.close(toLiveError(err)))
-          .finally(() => {
-            this.busy = false;
-            const rest = this.backlog;
-            this.backlog = [];
-            if (this.closed) return;
-            this.socket.resume();
-            this.handleEvents(rest);
-          });
-        return;
-      }
-      this.onEvent(event);
-    }
+  /** Closes for an error the peer or a part caused: the publish ends with a break code, the close is counted by code. */
+  private fail(err: unknown): void {
+    const live = toLiveError(err);
+    const code = live.code === 'RTMP_MESSAGE_TOO_LARGE' ? breakCodes.messageTooLarge : breakCodes.protocolError;
+    this.endPublishing(code, `${code}: ${live.code}: ${live.message}`);
+    this.close(live);
   }
 
   private onEvent(event: ServerSessionEvent): void {
     switch (event.type) {
       case 'handshake-done':
         this.handshakeDone = true;
+        this.handshakeDoneAt = this.deps.now();
+        this.hooks?.handshakeDone(this);
         break;
       case 'connect':
         this.app = event.app;
         this.tcUrl = event.tcUrl;
         this.connectQuery = event.query;
-        this.session.acceptConnect();
-        this.flush();
+        // Commands pipelined behind connect (createStream, play) come back from the decision, in order.
+        this.driver.run(() => this.session.acceptConnect());
         break;
       case 'metadata':
       case 'media':
@@ -208,6 +200,14 @@ export class RtmpConnection {
         this.peerChunkSize = event.size;
         this.publishing?.session.onChunkSize(event.size);
         break;
+      case 'refused': {
+        // The code first: ffmpeg keeps the first 255 bytes of the description (design.md).
+        const err = new LiveError(event.error.code, `${event.error.code}: ${event.error.message}`);
+        this.deps.counters.countError(err.code);
+        if (event.action === 'publish') this.rejectPublish(event.streamId, err);
+        else this.rejectPlay(event.streamId, err);
+        break;
+      }
       case 'stop-play':
         this.players.get(event.streamId)?.close();
         this.players.delete(event.streamId);
@@ -237,53 +237,43 @@ export class RtmpConnection {
     if (this.publishing) {
       return this.rejectPublish(event.streamId, new LiveError('RTMP_STATE', 'this connection already publishes a stream'));
     }
-    const stream = this.claim(req, decision.replacePublisher === true);
+    const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: 'rtmp' };
+    const target = { app: req.app, stream: req.stream, key: streamKey(req.app, req.stream) };
+    const stream = claimStream(this.deps.hub, this.deps.publishers, target, publisher, decision.replacePublisher === true);
     if (!stream) {
       const refused = duplicatePublisher(this.app, event.name);
       this.rejectPublish(event.streamId, refused);
       await this.deps.access.recordRejection('publish', req, refused, decision.domain ?? '');
       return;
     }
-    const session = new PublishSession({
-      hub: this.deps.hub,
-      records: this.deps.records,
-      log: this.log,
-      now: this.deps.now,
-      stream,
-      publisherId: this.publisherId,
-      domain: decision.domain ?? '',
-      app: this.app,
-      name: event.name,
-      clientIp: this.clientIp,
-      disconnect: () => this.close(undefined, 'ended by the operator or a newer publisher'),
-      query: req.query.toString(),
-      serverIp: this.socket.localAddress ?? '',
-      listener: this.deps.publishListener,
-    });
+    let session: PublishSession;
+    try {
+      session = new PublishSession({
+        hub: this.deps.hub,
+        records: this.deps.records,
+        log: this.log,
+        now: this.deps.now,
+        stream,
+        publisherId: this.publisherId,
+        domain: decision.domain ?? '',
+        app: this.app,
+        name: event.name,
+        clientIp: this.clientIp,
+        disconnect: () => this.close(undefined, 'ended by the operator or a newer publisher'),
+        query: req.query.toString(),
+        serverIp: this.socket.localAddress ?? '',
+        listener: this.deps.publishListener,
+      });
+    } catch (err) {
+      // The claim must not outlive a publish that could not start: the stream would stay taken by nobody.
+      this.deps.hub.release(stream, this.publisherId);
+      throw err;
+    }
     this.publishing = { session, streamId: event.streamId };
     if (this.peerChunkSize !== undefined) session.onChunkSize(this.peerChunkSize);
     this.deps.publishers.add(session);
-    this.session.acceptPublish(event.streamId);
-    this.flush();
+    this.driver.run(() => this.session.acceptPublish(event.streamId));
     this.log.info({ stream: stream.key, domain: decision.domain }, 'publish started');
-  }
-
-  /**
-   * Takes the stream for this connection, synchronously: no await between the check and the take.
-   * Under the replace policy a signed newcomer ends the live publisher (21/102) and takes over.
-   */
-  private claim(req: PublishRequest, replace: boolean): Stream | undefined {
-    const key = streamKey(req.app, req.stream);
-    const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: 'rtmp' };
-    try {
-      return this.deps.hub.claim(key, publisher);
-    } catch (err) {
-      if (toLiveError(err).code !== 'STREAM_ALREADY_PUBLISHING') throw err;
-    }
-    if (!replace || !this.deps.publishers.drop(req.app, req.stream, breakCodes.replaced, replacedReason(this.clientIp))) {
-      return undefined;
-    }
-    return this.deps.hub.claim(key, publisher);
   }
 
   private get publisherId(): string {
@@ -294,7 +284,7 @@ export class RtmpConnection {
   private rejectPublish(streamId: number, refused: LiveError | Refusal): void {
     this.deps.counters.rejectedPublishes++;
     const err = refused instanceof LiveError ? refused : new LiveError(refused.code, refused.reason);
-    this.session.rejectPublish(streamId, rtmpStatusOf(err, 'publish'), err.message);
+    this.driver.run(() => this.session.rejectPublish(streamId, rtmpStatusOf(err, 'publish'), err.message));
     this.log.info({ code: err.code, reason: err.message }, 'publish rejected');
     this.flushAndEnd();
   }
@@ -314,28 +304,32 @@ export class RtmpConnection {
     // Deleted while we decided: a subscriber now would feed media to a stream the client forgot.
     if (!this.session.awaitsDecision(event.streamId)) return;
     const key = streamKey(this.app, event.name);
-    const sink = new RtmpPlayerSink(
-      this.socket,
-      this.session,
-      event.streamId,
-      () => this.flush(),
-      (reason) => this.close(reason, 'closed by the hub'),
-    );
-    const subscriber = this.deps.hub.subscribe(key, sink);
-    this.players.set(event.streamId, subscriber);
-    // A player that arrives before the publisher waits a bounded time, then hears StreamNotFound.
-    // The wait runs beside the connection: its socket keeps being read (pings, deleteStream).
-    void subscriber.waitForPublisher(this.deps.playWaitMs).then((live) => {
-      if (live || this.closed || subscriber.closed) return;
-      subscriber.close();
-      this.players.delete(event.streamId);
-      this.rejectPlay(event.streamId, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
+    const { streamId } = event;
+    const sink = new RtmpPlayerSink(this.socket, this.session, streamId, {
+      // Play.Start; the messages held behind the play (if it was still awaited) come back from it.
+      start: () => this.driver.run(() => this.session.acceptPlay(streamId)),
+      flush: () => this.driver.flush(),
+      close: (reason) => this.close(reason, 'closed by the hub'),
     });
+    const subscriber = this.deps.hub.subscribe(key, sink);
+    this.players.set(streamId, subscriber);
+    if (subscriber.closed || !this.session.awaitsDecision(streamId)) return;
+    // A player that arrives before the publisher waits a bounded time, then hears StreamNotFound.
+    // The wait runs beside the connection: its socket keeps being read (pings, closeStream, deleteStream).
+    this.driver.run(() => this.session.holdPlay(streamId));
+    const waited = subscriber.waitForPublisher(this.deps.playWaitMs).then((live) => {
+      // Closed, or closeStream/deleteStream during the wait (the issue 9 crash): nobody to tell.
+      if (live || this.closed || subscriber.closed || this.players.get(streamId) !== subscriber) return;
+      subscriber.close();
+      this.players.delete(streamId);
+      this.rejectPlay(streamId, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
+    });
+    waited.catch((err: unknown) => this.fail(err));
   }
 
   private rejectPlay(streamId: number, err: LiveError): void {
     this.deps.counters.rejectedPlays++;
-    this.session.rejectPlay(streamId, rtmpStatusOf(err, 'play'), err.message);
+    this.driver.run(() => this.session.rejectPlay(streamId, rtmpStatusOf(err, 'play'), err.message));
     this.log.info({ code: err.code, reason: err.message }, 'play rejected');
     this.flushAndEnd();
   }
@@ -346,27 +340,27 @@ export class RtmpConnection {
     if (!publishing) return;
     this.publishing = undefined;
     this.lastActiveAt = this.deps.now();
-    void publishing.session.end(breakCode, reason);
     this.deps.publishers.remove(publishing.session);
+    // end() never rejects; the handlers keep a throwing observer from reaching socket events and the sweep timer.
+    const failed = (err: unknown) => this.logInternal(err, 'publish end failed');
+    try {
+      publishing.session.end(breakCode, reason).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
-  /** Writes whatever the session has queued (control messages, statuses) to the socket. */
-  private flush(): void {
-    const out = this.session.drain();
-    if (out.length === 0 || this.socket.destroyed) return;
-    for (const b of out) this.deps.counters.bytesOutRtmpControl += b.length;
-    if (out.length === 1) {
-      this.socket.write(out[0]!);
-      return;
-    }
-    this.socket.cork();
-    for (const b of out) this.socket.write(b);
-    this.socket.uncork();
+  /** Logs and counts a fault of ours (not the peer's) that must not take the process down. */
+  private logInternal(err: unknown, what: string): void {
+    const live = toLiveError(err);
+    this.deps.counters.countError(live.code);
+    this.log.error({ code: live.code, err: live.message }, what);
   }
 
   /** Sends the last status, then closes: the encoder must be able to read why before the socket goes. */
   private flushAndEnd(): void {
-    this.flush();
+    this.driver.flush();
+    if (this.closed) return;
     this.closed = true;
     this.releaseAll();
     this.socket.end();
@@ -394,9 +388,17 @@ export class RtmpConnection {
 
   /** Ends the publish (an encoder that just closes the socket stopped on purpose: 1/0) and every play. */
   private releaseAll(): void {
+    this.driver.clear();
     this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
-    for (const player of this.players.values()) player.close();
+    const players = [...this.players.values()];
     this.players.clear();
+    for (const player of players) {
+      try {
+        player.close();
+      } catch (err) {
+        this.logInternal(err, 'player close failed');
+      }
+    }
   }
 }
 

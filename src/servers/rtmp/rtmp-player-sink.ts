@@ -22,6 +22,16 @@ function withMessageStreamId(chunks: Buffer, streamId: number): Buffer {
   return copy;
 }
 
+/** What the sink asks of its connection. */
+export interface RtmpPlayerConnection {
+  /** The first publisher is there: accept the play (the connection runs the session's decision and its events). */
+  start(): void;
+  /** Write what the session queued. */
+  flush(): void;
+  /** The hub gave up on this player: close the connection. */
+  close(reason?: LiveError): void;
+}
+
 /** Writes one player's merged media to its socket and tells it when the publisher comes and goes. */
 export class RtmpPlayerSink implements SubscriberSink {
   readonly format = 'rtmp' as const;
@@ -29,21 +39,13 @@ export class RtmpPlayerSink implements SubscriberSink {
   private readonly socket: Socket;
   private readonly session: ServerSession;
   private readonly streamId: number;
-  private readonly flushSession: () => void;
-  private readonly closeConnection: (reason?: LiveError) => void;
+  private readonly conn: RtmpPlayerConnection;
 
-  constructor(
-    socket: Socket,
-    session: ServerSession,
-    streamId: number,
-    flushSession: () => void,
-    closeConnection: (reason?: LiveError) => void,
-  ) {
+  constructor(socket: Socket, session: ServerSession, streamId: number, conn: RtmpPlayerConnection) {
     this.socket = socket;
     this.session = session;
     this.streamId = streamId;
-    this.flushSession = flushSession;
-    this.closeConnection = closeConnection;
+    this.conn = conn;
   }
 
   /** Bytes the socket holds that the kernel has not taken yet. */
@@ -66,20 +68,21 @@ export class RtmpPlayerSink implements SubscriberSink {
 
   /** First publisher: Play.Start and friends; a returning one: StreamBegin + PublishNotify. */
   publisherStarted(): void {
-    if (this.started) this.session.publishNotify(this.streamId);
-    else this.session.acceptPlay(this.streamId);
+    const first = !this.started;
     this.started = true;
-    this.flushSession();
+    if (first) return this.conn.start();
+    this.session.publishNotify(this.streamId);
+    this.conn.flush();
   }
 
   /** Players stay connected: UnpublishNotify + StreamEOF, as nginx-rtmp and FMS do. */
   publisherEnded(): void {
     this.session.unpublishNotify(this.streamId);
-    this.flushSession();
+    this.conn.flush();
   }
 
   /** The hub gave up on this player (stalled, or shutting down): the connection goes with it. */
   close(reason?: LiveError): void {
-    this.closeConnection(reason);
+    this.conn.close(reason);
   }
 }

@@ -1,7 +1,8 @@
-/** The RTMP listener: accepts sockets, enforces the connection limit and sweeps timeouts and pings. */
+/** The RTMP listener: admits sockets through the connection gate and sweeps timeouts and pings. */
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { LiveError } from '../../errors.ts';
+import { LiveError, toLiveError, type ErrorCode } from '../../errors.ts';
+import { ConnectionGate } from '../connection-gate.ts';
 import { RtmpConnection, type RtmpConnectionDeps } from './rtmp-connection.ts';
 
 /** Listener settings on top of what each connection needs. */
@@ -9,19 +10,32 @@ export interface RtmpServerOptions extends RtmpConnectionDeps {
   readonly host: string;
   readonly port: number;
   readonly maxConnections: number;
+  /** 0 = no per-address cap. */
+  readonly maxConnectionsPerIp: number;
+  /** CIDR blocks exempt from the per-address cap (limits.trustedNetworks). */
+  readonly trustedNetworks: readonly string[];
+  readonly maxHandshakes: number;
   readonly handshakeTimeoutMs: number;
+  /** Handshake done (or publish/play stopped) but neither publishing nor playing: closed after this long; 0 = never. */
+  readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly pingIntervalMs: number;
 }
 
 /** How often timeouts are checked: one timer for all connections instead of one per socket. */
 const sweepIntervalMs = 1000;
+/** Refusals are logged at most this often per code (with the count since), so a flood does not flood the log. */
+const refusalLogIntervalMs = 10_000;
 
 /** The RTMP server on net.Server, one RtmpConnection per socket. */
 export class RtmpServer {
   private readonly server: Server;
   private readonly connections = new Set<RtmpConnection>();
+  /** Connections that have not finished the handshake (the cap of rtmp.maxHandshakes). */
+  private readonly handshaking = new Set<RtmpConnection>();
+  private readonly gate: ConnectionGate;
   private readonly options: RtmpServerOptions;
+  private readonly refusals = new Map<ErrorCode, { loggedAt: number; unlogged: number }>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastPingAt = 0;
   private nextId = 1;
@@ -31,6 +45,11 @@ export class RtmpServer {
 
   constructor(options: RtmpServerOptions) {
     this.options = options;
+    this.gate = new ConnectionGate({
+      maxTotal: options.maxConnections,
+      maxPerIp: options.maxConnectionsPerIp,
+      trusted: options.trustedNetworks,
+    });
     this.server = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
   }
 
@@ -54,46 +73,90 @@ export class RtmpServer {
     return this.connections.size;
   }
 
+  /** Connections still in the handshake right now. */
+  get handshakeCount(): number {
+    return this.handshaking.size;
+  }
+
+  /** Admits a socket or destroys it at once, counting why: total, per address, handshakes in progress. */
   private onSocket(socket: Socket): void {
-    const { counters, log } = this.options;
-    if (this.connections.size >= this.options.maxConnections || this.serverClosed) {
-      counters.countError('RTMP_CONNECTION_LIMIT');
-      log.warn({ ip: socket.remoteAddress, limit: this.options.maxConnections }, 'connection refused: limit reached');
+    const ip = socket.remoteAddress;
+    if (this.closing || this.serverClosed || ip === undefined) {
       socket.destroy();
       return;
     }
-    const conn = new RtmpConnection(socket, this.nextId++, this.options);
+    const refusal = this.gate.admit(ip);
+    if (refusal !== undefined) {
+      const code = refusal === 'total' ? 'RTMP_CONNECTION_LIMIT' : 'RTMP_CONNECTION_LIMIT_PER_IP';
+      const limit = refusal === 'total' ? this.options.maxConnections : this.options.maxConnectionsPerIp;
+      return this.refuse(socket, code, ip, limit);
+    }
+    if (this.handshaking.size >= this.options.maxHandshakes) {
+      this.gate.release(ip);
+      return this.refuse(socket, 'RTMP_HANDSHAKE_LIMIT', ip, this.options.maxHandshakes);
+    }
+    const { counters } = this.options;
+    const conn = new RtmpConnection(socket, this.nextId++, this.options, {
+      handshakeDone: (c) => this.handshaking.delete(c),
+    });
     this.connections.add(conn);
+    this.handshaking.add(conn);
     counters.rtmpConnections = this.connections.size;
     counters.rtmpConnectionsTotal++;
     socket.once('close', () => {
       this.connections.delete(conn);
+      this.handshaking.delete(conn);
+      this.gate.release(ip);
       counters.rtmpConnections = this.connections.size;
     });
     conn.start();
   }
 
+  private refuse(socket: Socket, code: ErrorCode, ip: string, limit: number): void {
+    socket.destroy();
+    this.options.counters.countError(code);
+    const now = this.options.now();
+    const entry = this.refusals.get(code) ?? { loggedAt: -Infinity, unlogged: 0 };
+    this.refusals.set(code, entry);
+    entry.unlogged++;
+    if (now - entry.loggedAt < refusalLogIntervalMs) return;
+    this.options.log.warn({ code, ip, limit, refused: entry.unlogged }, 'connection refused');
+    entry.loggedAt = now;
+    entry.unlogged = 0;
+  }
+
   /**
-   * Closes connections stuck in the handshake or that never publish nor play, drops publishers that
+   * Closes connections stuck in the handshake or that neither publish nor play, drops publishers that
    * stopped sending (so the encoder can reconnect at once with the same URL), and pings the rest.
    */
   private sweep(): void {
-    const { now: clock, handshakeTimeoutMs, idleTimeoutMs, pingIntervalMs } = this.options;
+    const { now: clock, pingIntervalMs } = this.options;
     const now = clock();
     const ping = pingIntervalMs > 0 && now - this.lastPingAt >= pingIntervalMs;
     if (ping) this.lastPingAt = now;
     for (const conn of this.connections) {
-      const lastMediaAt = conn.lastMediaAt;
-      if (!conn.handshakeDone && now - conn.openedAt > handshakeTimeoutMs) {
-        conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`));
-      } else if (lastMediaAt !== undefined && idleTimeoutMs > 0 && now - lastMediaAt > idleTimeoutMs) {
-        conn.dropIdle(idleTimeoutMs);
-      } else if (conn.idle && idleTimeoutMs > 0 && now - (conn.lastActiveAt ?? conn.openedAt + handshakeTimeoutMs) > idleTimeoutMs) {
-        const what = conn.lastActiveAt === undefined ? 'connected but neither published nor played' : 'stopped publishing and playing';
-        conn.close(new LiveError('RTMP_IDLE_TIMEOUT', `${what}; idle for ${idleTimeoutMs} ms`));
-      } else if (ping) {
-        conn.ping();
+      try {
+        this.sweepOne(conn, now, ping);
+      } catch (err) {
+        // One connection's fault must not stop the sweep of the others, nor reach the timer.
+        conn.close(toLiveError(err));
       }
+    }
+  }
+
+  /** One connection's timeouts, in order: handshake, idle publisher, connect-to-publish/play; else a ping. */
+  private sweepOne(conn: RtmpConnection, now: number, ping: boolean): void {
+    const { handshakeTimeoutMs, connectTimeoutMs, idleTimeoutMs } = this.options;
+    const lastMediaAt = conn.lastMediaAt;
+    if (!conn.handshakeDone && now - conn.openedAt > handshakeTimeoutMs) {
+      conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`));
+    } else if (lastMediaAt !== undefined && idleTimeoutMs > 0 && now - lastMediaAt > idleTimeoutMs) {
+      conn.dropIdle(idleTimeoutMs);
+    } else if (conn.idle && connectTimeoutMs > 0 && now - (conn.lastActiveAt ?? conn.handshakeDoneAt ?? now) > connectTimeoutMs) {
+      const what = conn.lastActiveAt === undefined ? 'neither published nor played' : 'stopped publishing and playing and did not start again';
+      conn.close(new LiveError('RTMP_CONNECT_TIMEOUT', `${what} within ${connectTimeoutMs} ms`));
+    } else if (ping) {
+      conn.ping();
     }
   }
 
