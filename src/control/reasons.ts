@@ -82,3 +82,13 @@ export function signatureRefusal(
       );
   }
 }
+
+/** 18/308 or 18/309: a stream or app name (or its query) over the RTMP name limits, refused before the access check. */
+export function nameLimitRefusal(code: ErrorCode, message: string): Refusal {
+  return refusal(code, breakCodes.streamNameInvalid, `${code}: ${message}`);
+}
+
+/** 18/100: the process is at its memory budget; new publishers and players wait until it frees. */
+export function overloadedRefusal(code: ErrorCode, message: string): Refusal {
+  return refusal(code, breakCodes.internal, `${code}: ${message}; try again shortly or another node`);
+}

@@ -78,7 +78,7 @@ test('slowloris on both ports: capped per address, cut by headersTimeoutMs, whil
     const admin = await slowloris(server.apiPort, 80, '127.0.0.2');
     cleanup.push(admin.stop);
     const body = await rawClient(server.apiPort, '127.0.0.3');
-    body.socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{');
+    body.socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{');
     const bodyDrip = setInterval(() => body.socket.destroyed || body.socket.write(' '), 1000);
     cleanup.push(() => clearInterval(bodyDrip));
     cleanup.push(() => [...playback.clients, ...admin.clients, body].forEach((c) => c.socket.destroy()));
@@ -87,7 +87,9 @@ test('slowloris on both ports: capped per address, cut by headersTimeoutMs, whil
     await waitFor('the refused sockets to close', () => playback.clients.filter((c) => c.socket.destroyed).length >= 30 && admin.clients.filter((c) => c.socket.destroyed).length >= 16);
     assert.equal(await playbackErrors(base, 'HTTP_CONNECTION_LIMIT_PER_IP'), 30);
     assert.equal(await adminErrors(base, 'HTTP_CONNECTION_LIMIT_PER_IP'), 16);
-    assert.equal(await metricValue(base, 'openlive_http_connections', { listener: 'admin' }), 64 + 1 + 1, 'slowloris, the dripped body, the probe');
+    // The probe's kept-alive socket may be between two requests (closed and not yet reopened) when this is read.
+    const adminOpen = await metricValue(base, 'openlive_http_connections', { listener: 'admin' });
+    assert.ok(adminOpen === 64 + 1 || adminOpen === 64 + 1 + 1, `slowloris and the dripped body (and the probe): ${adminOpen}`);
 
     const adminClosed = await Promise.all(admin.clients.map((c) => c.closed));
     const playbackClosed = await Promise.all(playback.clients.map((c) => c.closed));

@@ -159,12 +159,16 @@ test('past limits.memoryBudgetBytes new players and publishers are refused with 
     const player = await ScriptedRtmp.open(`rtmp://127.0.0.1:${server.rtmpPort}/live`);
     const playId = await player.createStream();
     player.play(playId, 'demo');
+    const playStatus = await player.status(playId, 'NetStream.Play.Failed', { orError: true });
+    assert.match(String(playStatus.description), /^18\/100: MEMORY_BUDGET_EXCEEDED: /, 'the player reads why');
     assert.ok(await player.closedWithin(5000), 'the RTMP player is refused');
     assert.ok((await connectionErrors(http(server), 'MEMORY_BUDGET_EXCEEDED')) >= 1);
 
     const other = await ScriptedRtmp.open(pushUrlFor(server, 'other'));
     const otherId = await other.createStream();
     other.publish(otherId, other.url.stream);
+    const publishStatus = await other.status(otherId, 'NetStream.Publish.BadName', { orError: true });
+    assert.match(String(publishStatus.description), /^18\/100: MEMORY_BUDGET_EXCEEDED: /, 'the encoder reads why');
     assert.ok(await other.closedWithin(5000), 'the second publisher is refused');
 
     assert.equal(await metricValue(http(server), 'openlive_memory_budget_refusals_total', { kind: 'play' }), 3);

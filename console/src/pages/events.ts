@@ -73,6 +73,8 @@ const eventTabs: readonly EventTab[] = [
       { title: 'Stream', render: (r) => mono(`${r.AppName}/${r.StreamName}`) },
       { title: 'Host', render: (r) => mono(r.Host) },
       { title: 'Client IP', render: (r) => mono(r.ClientIp) },
+      // Past store.rejectedPerAddress refusals a window, one row counts an address's further refusals.
+      { title: 'Count', render: (r) => (Number(r.Count ?? 1) > 1 ? `${r.Count} until ${formatApiTime(r.LastTime)}` : '1') },
       { title: 'Reason', render: (r) => h('span', { class: 'reason' }, r.Reason) },
     ],
     empty: 'No push was refused in this period. When one is, its code and reason show here; the Troubleshooter explains a failing URL.',

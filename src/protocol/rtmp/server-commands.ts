@@ -5,7 +5,7 @@
 
 import { LiveError, ProtocolError } from '../../errors.ts';
 import { amf0Number, amf0String, type Amf0Object, type Amf0Value } from '../amf0/amf0-value.ts';
-import { splitNameQuery, tcUrlQuery as boundedTcUrlQuery } from './bounded-query.ts';
+import { nameLimitDefaults, splitNameQuery, tcUrlQuery, unionQuery, type NameLimits } from './bounded-query.ts';
 import type { RtmpMessage } from './chunk-decoder.ts';
 import type { PendingDecision } from './decision-queue.ts';
 import { decodeCommand, encodeCommand, encodeError, encodeResult, splitStreamName, statusInfo, type Command } from './commands.ts';
@@ -30,14 +30,9 @@ export interface PendingConnect {
 const MaxStreams = 16;
 
 /** Splits `live?k=v` into the app (no trailing slash) and its query, within the name limits (bounded-query.ts). */
-function splitApp(raw: string): { app: string; query: URLSearchParams } {
-  const { name, query } = splitNameQuery(raw, 'app');
+function splitApp(raw: string, limits: NameLimits): { app: string; query: URLSearchParams } {
+  const { name, query } = splitNameQuery(raw, 'app', limits);
   return { app: name.replace(/\/+$/, ''), query };
-}
-
-/** Parameters after `?` in a tcUrl such as `rtmp://host/live?token=x` (FMLE style), within the name limits. */
-function tcUrlQuery(tcUrl: string): URLSearchParams {
-  return boundedTcUrlQuery(tcUrl);
 }
 
 /** ServerCommands interprets command messages for a ServerSession. */
@@ -50,9 +45,11 @@ export class ServerCommands {
   #pendingConnect: PendingConnect | undefined;
   #connectSeen = false;
   #nextStreamId = 1;
+  #names: NameLimits;
 
-  constructor(core: SessionCore) {
+  constructor(core: SessionCore, names: NameLimits = nameLimitDefaults) {
     this.#core = core;
+    this.#names = names;
   }
 
   /** Takes the connect awaiting a decision; a LiveError RTMP_STATE when there is none. */
@@ -156,10 +153,9 @@ export class ServerCommands {
     }
     this.#connectSeen = true;
     const tcUrl = amf0String(obj, 'tcUrl') ?? '';
-    const { app, query: appQuery } = splitApp(amf0String(obj, 'app') ?? '');
-    // FMLE-era encoders put parameters in the app or the tcUrl; merge both, without duplicates.
-    const query = tcUrlQuery(tcUrl);
-    for (const [k, v] of appQuery) if (!query.getAll(k).includes(v)) query.append(k, v);
+    const { app, query: appQuery } = splitApp(amf0String(obj, 'app') ?? '', this.#names);
+    // FMLE-era encoders put parameters in the app or the tcUrl; merge both, without duplicates, in linear time.
+    const query = unionQuery(tcUrlQuery(tcUrl, this.#names), appQuery);
     this.#pendingConnect = { transactionId: cmd.transactionId, command: obj };
     this.awaiting = { kind: 'connect' };
     const objectEncoding = amf0Number(obj, 'objectEncoding') ?? 0;
@@ -200,12 +196,12 @@ export class ServerCommands {
    */
   #split(streamId: number, slot: StreamSlot, rawName: string, action: 'publish' | 'play', events: ServerSessionEvent[]) {
     try {
-      return splitStreamName(rawName);
+      return splitStreamName(rawName, this.#names);
     } catch (err) {
       if (!(err instanceof LiveError) || err.kind !== 'limit') throw err;
       slot.role = action === 'publish' ? 'publish-pending' : 'play-pending';
       this.awaiting = { kind: action, streamId };
-      events.push({ type: 'refused', streamId, action, error: err });
+      events.push({ type: 'refused', streamId, action, name: rawName, error: err });
       return undefined;
     }
   }

@@ -59,7 +59,7 @@ export type ServerSessionEvent =
   | { type: 'unpublish'; streamId: number; reason: string }
   | { type: 'stop-play'; streamId: number; reason: string }
   /** A publish or play refused by the session's own limits (a name or query too long); reject it with this error. */
-  | { type: 'refused'; streamId: number; action: 'publish' | 'play'; error: LiveError }
+  | { type: 'refused'; streamId: number; action: 'publish' | 'play'; name: string; error: LiveError }
   | { type: 'pong'; timestamp: number }
   /** The peer's Set Chunk Size (RTMP 1.0 §5.4.1), already applied to the decoder; reported for push-error checks. */
   | { type: 'chunk-size'; size: number }
@@ -100,7 +100,7 @@ export class ServerSession {
       ackWindow: this.#windowAckSize,
     });
     this.#handshake = new ServerHandshake({ random: options.random, epoch: options.epoch });
-    this.#commands = new ServerCommands(this.#core);
+    this.#commands = new ServerCommands(this.#core, options.names);
   }
 
   /** The connection state. */
@@ -112,6 +112,11 @@ export class ServerSession {
   /** Bytes received so far, handshake included. */
   get bytesReceived(): number {
     return this.#core.bytesReceived;
+  }
+
+  /** Bytes the unfinished messages of this connection announced (the memory budget counts them). */
+  get partialBytes(): number {
+    return this.#core.decoder.partialBytes;
   }
 
   /** The chunk size of what this session writes (shared media must be encoded with it). */

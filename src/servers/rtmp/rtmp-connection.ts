@@ -4,57 +4,21 @@
  */
 import type { Socket } from 'node:net';
 import { LiveError, ProtocolError, toLiveError } from '../../errors.ts';
-import type { Access, PublishRequest, Refusal } from '../../control/access.ts';
-import type { PublishRecords } from '../../control/publish-records.ts';
+import type { PublishRequest, Refusal } from '../../control/access.ts';
 import { breakCodes } from '../../control/break-codes.ts';
 import { hostOfTcUrl } from '../../control/names.ts';
-import { clientStoppedReason, duplicatePublisher, noDataReason } from '../../control/reasons.ts';
-import type { Hub } from '../../hub/hub.ts';
+import { clientStoppedReason, duplicatePublisher, nameLimitRefusal, noDataReason, overloadedRefusal } from '../../control/reasons.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
-import { mergeQuery as mergeQueries, nameLimitDefaults } from '../../protocol/rtmp/bounded-query.ts';
+import { mergeQuery, nameLimitDefaults } from '../../protocol/rtmp/bounded-query.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
-import type { ServerCounters } from '../counters.ts';
 import { claimStream } from '../ingest/claim-stream.ts';
-import { PublishSession, type PublishListener } from '../ingest/publish-session.ts';
-import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
+import { PublishSession } from '../ingest/publish-session.ts';
 import { streamKey } from '../stream-key.ts';
+import type { RtmpConnectionDeps } from './rtmp-connection-deps.ts';
 import { RtmpPlayerSink } from './rtmp-player-sink.ts';
 import { SessionDriver } from './session-driver.ts';
 import { rtmpStatusOf } from './rtmp-status.ts';
-
-/** What a connection needs from the server that owns it. */
-export interface RtmpConnectionDeps {
-  readonly hub: Hub;
-  readonly access: Access;
-  readonly records: PublishRecords | undefined;
-  readonly publishers: LivePublisherRegistry;
-  readonly log: Log;
-  readonly counters: ServerCounters;
-  readonly now: () => number;
-  readonly chunkSize: number;
-  readonly maxMessageSize: number;
-  /** The chunk layer's and the names' limits (rtmp.* keys, docs/security.md "RTMP"); the decoder's defaults when absent. */
-  readonly maxCommandSize?: number;
-  readonly maxControlSize?: number;
-  readonly maxPartialBytes?: number;
-  readonly minChunkSize?: number;
-  readonly maxChunkStreams?: number;
-  readonly maxTcUrlLength?: number;
-  readonly maxNameLength?: number;
-  readonly maxQueryLength?: number;
-  readonly maxQueryParams?: number;
-  readonly playWaitMs: number;
-  /** Non-media bytes (ping answers, `_result`s, `_error`s) that may wait in the socket for a peer that does not read. */
-  readonly maxOutputBytes: number;
-  /** What the hub may leave in a player's socket on top (its subscriber queue bound, fanout.maxQueueBytes). */
-  readonly playerQueueBytes: number;
-  /** Messages and bytes the session holds while a connect/publish/play is decided. */
-  readonly maxQueuedMessages: number;
-  readonly maxQueuedBytes: number;
-  /** Follows every accepted publish (event callbacks); optional so tests can leave it out. */
-  readonly publishListener?: PublishListener | undefined;
-}
 
 /** One RTMP client (publisher or player) from handshake to close. */
 export class RtmpConnection {
@@ -82,6 +46,8 @@ export class RtmpConnection {
   /** Runs the session's calls and hands their events here in order (pausing for access decisions). */
   private readonly driver: SessionDriver;
   private closed = false;
+  /** What this connection adds to ServerCounters.rtmpPartialMessageBytes (the memory budget's RTMP share). */
+  private heldPartial = 0;
   private readonly socket: Socket;
   private readonly deps: RtmpConnectionDeps;
   /** What the listener learns of the connection's progress (the handshake cap counts with it). */
@@ -163,6 +129,11 @@ export class RtmpConnection {
     if (this.closed) return;
     this.deps.counters.bytesInRtmp += data.length;
     this.driver.run(() => this.session.receive(data));
+    const held = this.session.partialBytes;
+    if (held !== this.heldPartial) {
+      this.deps.counters.rtmpPartialMessageBytes += held - this.heldPartial;
+      this.heldPartial = held;
+    }
   }
 
   /** Closes for an error the peer or a part caused: the publish ends with a break code, the close is counted by code. */
@@ -201,11 +172,11 @@ export class RtmpConnection {
         this.publishing?.session.onChunkSize(event.size);
         break;
       case 'refused': {
-        // The code first: ffmpeg keeps the first 255 bytes of the description (design.md).
-        const err = new LiveError(event.error.code, `${event.error.code}: ${event.error.message}`);
-        this.deps.counters.countError(err.code);
-        if (event.action === 'publish') this.rejectPublish(event.streamId, err);
-        else this.rejectPlay(event.streamId, err);
+        // A name or query over the RTMP limits, refused before the access check; recorded like any refusal.
+        const refused = nameLimitRefusal(event.error.code, event.error.message);
+        this.deps.counters.countError(refused.code);
+        if (event.action === 'play') this.rejectPlay(event.streamId, new LiveError(refused.code, refused.reason));
+        else this.refusePublish(event.streamId, this.publishRequest(event.name, new URLSearchParams()), refused, '');
         break;
       }
       case 'stop-play':
@@ -222,13 +193,7 @@ export class RtmpConnection {
   }
 
   private async onPublish(event: Extract<ServerSessionEvent, { type: 'publish' }>): Promise<void> {
-    const req: PublishRequest = {
-      app: this.app,
-      stream: event.name,
-      query: mergeQuery(this.connectQuery, event.query),
-      tcUrl: this.tcUrl,
-      clientIp: this.clientIp,
-    };
+    const req = this.publishRequest(event.name, event.query);
     const decision = await this.deps.access.checkPublish(req);
     if (this.closed) return;
     if (!decision.allowed) return this.rejectPublish(event.streamId, decision);
@@ -239,13 +204,17 @@ export class RtmpConnection {
     }
     const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: 'rtmp' };
     const target = { app: req.app, stream: req.stream, key: streamKey(req.app, req.stream) };
-    const stream = claimStream(this.deps.hub, this.deps.publishers, target, publisher, decision.replacePublisher === true);
-    if (!stream) {
-      const refused = duplicatePublisher(this.app, event.name);
-      this.rejectPublish(event.streamId, refused);
-      await this.deps.access.recordRejection('publish', req, refused, decision.domain ?? '');
-      return;
+    let stream;
+    try {
+      stream = claimStream(this.deps.hub, this.deps.publishers, target, publisher, decision.replacePublisher === true);
+    } catch (err) {
+      // Past the memory budget (MEMORY_BUDGET_EXCEEDED) the encoder reads why, like any refusal.
+      const live = toLiveError(err);
+      if (live.kind !== 'limit') throw err;
+      this.deps.counters.countError(live.code);
+      return this.refusePublish(event.streamId, req, overloadedRefusal(live.code, live.message), decision.domain ?? '');
     }
+    if (!stream) return this.refusePublish(event.streamId, req, duplicatePublisher(this.app, event.name), decision.domain ?? '');
     let session: PublishSession;
     try {
       session = new PublishSession({
@@ -274,6 +243,17 @@ export class RtmpConnection {
     this.deps.publishers.add(session);
     this.driver.run(() => this.session.acceptPublish(event.streamId));
     this.log.info({ stream: stream.key, domain: decision.domain }, 'publish started');
+  }
+
+  /** What the access policy and the records see of a publish on this connection. */
+  private publishRequest(stream: string, query: URLSearchParams): PublishRequest {
+    return { app: this.app, stream, query: mergeQuery(this.connectQuery, query), tcUrl: this.tcUrl, clientIp: this.clientIp };
+  }
+
+  /** Refuses a publish the access check did not refuse itself (18/601, limits) and records the attempt. */
+  private refusePublish(streamId: number, req: PublishRequest, refused: Refusal, domain: string): void {
+    this.rejectPublish(streamId, refused);
+    void this.deps.access.recordRejection('publish', req, refused, domain).catch((err: unknown) => this.logInternal(err, 'record failed'));
   }
 
   private get publisherId(): string {
@@ -311,7 +291,15 @@ export class RtmpConnection {
       flush: () => this.driver.flush(),
       close: (reason) => this.close(reason, 'closed by the hub'),
     });
-    const subscriber = this.deps.hub.subscribe(key, sink);
+    let subscriber: Subscriber;
+    try {
+      subscriber = this.deps.hub.subscribe(key, sink);
+    } catch (err) {
+      const live = toLiveError(err);
+      if (live.kind !== 'limit') throw err;
+      this.deps.counters.countError(live.code);
+      return this.rejectPlay(streamId, new LiveError(live.code, overloadedRefusal(live.code, live.message).reason));
+    }
     this.players.set(streamId, subscriber);
     if (subscriber.closed || !this.session.awaitsDecision(streamId)) return;
     // A player that arrives before the publisher waits a bounded time, then hears StreamNotFound.
@@ -389,6 +377,8 @@ export class RtmpConnection {
   /** Ends the publish (an encoder that just closes the socket stopped on purpose: 1/0) and every play. */
   private releaseAll(): void {
     this.driver.clear();
+    this.deps.counters.rtmpPartialMessageBytes -= this.heldPartial;
+    this.heldPartial = 0;
     this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
     const players = [...this.players.values()];
     this.players.clear();
@@ -400,9 +390,4 @@ export class RtmpConnection {
       }
     }
   }
-}
-
-/** The publish-name query wins over the connect query (ffmpeg puts it on the name, some SDKs on the app); linear. */
-function mergeQuery(connect: URLSearchParams, name: URLSearchParams): URLSearchParams {
-  return mergeQueries(connect, name);
 }

@@ -3,7 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { LiveError, toLiveError, type ErrorCode } from '../../errors.ts';
 import { ConnectionGate } from '../connection-gate.ts';
-import { RtmpConnection, type RtmpConnectionDeps } from './rtmp-connection.ts';
+import { RtmpConnection } from './rtmp-connection.ts';
+import type { RtmpConnectionDeps } from './rtmp-connection-deps.ts';
 
 /** Listener settings on top of what each connection needs. */
 export interface RtmpServerOptions extends RtmpConnectionDeps {
