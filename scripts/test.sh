@@ -8,6 +8,9 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 # The HLS browser tests drive Debian's Chromium (playwright-core downloads no browser).
 command -v chromium >/dev/null || need+=(chromium fonts-liberation)
+# Cluster adapters are tested against real engines; the tests start their own instances on free ports.
+command -v redis-server >/dev/null || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
