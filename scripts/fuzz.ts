@@ -131,7 +131,7 @@ function saveCorpus(target: string, grown: Buffer[], keep: number): void {
   const dir = new URL(`${target}/corpus/`, fixtures);
   mkdirSync(dir, { recursive: true });
   // The smallest new-outcome inputs: cheap to replay, and each reached something the seeds did not.
-  for (const b of [...grown].filter((x) => x.length <= 2048).sort((a, b) => a.length - b.length).slice(0, keep)) {
+  for (const b of [...grown].filter((x) => x.length > 0 && x.length <= 2048).sort((a, b) => a.length - b.length).slice(0, keep)) {
     writeFileSync(new URL(`${createHash('sha1').update(b).digest('hex').slice(0, 12)}.bin`, dir), b);
   }
 }

@@ -55,9 +55,14 @@ export function isCodedError(err: unknown): err is LiveError | ApiError {
   return err instanceof ApiError && err.code !== 'InternalError';
 }
 
-/** A coded error's label, numbers folded, so that new kinds of refusal count as new outcomes. */
+/**
+ * A coded error's label: its code and the plain lowercase words of its message (names, numbers and
+ * quoted input left out), so a new kind of refusal is a new outcome but the same refusal of other
+ * bytes is not (else the corpus fills with noise).
+ */
 export function codedOutcome(err: LiveError | ApiError): string {
-  return `${err.code}:${err.message.slice(0, 48).replace(/\d+/g, '#')}`;
+  const words = err.message.split(/\s+/).filter((w) => /^[a-z]+$/.test(w));
+  return `${err.code}:${words.join(' ').slice(0, 48)}`;
 }
 
 /** Runs `fn`, mapping coded errors to an outcome label; anything else propagates as a failure. */

@@ -27,7 +27,7 @@ export const amf0Target: BytesTarget = {
       const values = decodeAmf0All(input);
       // What we decoded we can encode again (or refuse with a code), and that decodes.
       coded(() => void decodeAmf0All(encodeAmf0(...values)));
-      return `ok:${values.length > 3 ? 'n' : values.length}:${values.map((v) => typeof v).join(',')}`;
+      return `ok:${values.length > 3 ? 'n' : values.length}:${values.slice(0, 3).map((v) => (v instanceof Map ? 'map' : typeof v)).join(',')}`;
     });
     const b = coded(() => void decodeCommand(input[0]! & 1 ? 17 : 20, input));
     const c = coded(() => void decodeData(18, input));

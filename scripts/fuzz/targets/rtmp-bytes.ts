@@ -112,7 +112,8 @@ export const chunkTarget: BytesTarget = {
     if (whole.messages.length !== split.messages.length || whole.messages.some((m, i) => !sameMessage(m, split.messages[i]!))) {
       throw new OracleFailure('split reads decode other messages than one read');
     }
-    const types = new Set(whole.messages.map((m) => m.typeId));
-    return `${whole.error ?? 'ok'}:${[...types].sort().join(',')}:${Math.min(whole.messages.length, 8)}`;
+    // Which kinds of message came out (control, commands, data, media, other), not which exact types.
+    const kinds = new Set(whole.messages.map((m) => (m.typeId <= 6 ? 'c' : m.typeId === 20 || m.typeId === 17 ? 'k' : m.typeId === 18 || m.typeId === 15 ? 'd' : m.typeId === 8 || m.typeId === 9 ? 'm' : 'o')));
+    return `${whole.error ?? 'ok'}:${[...kinds].sort().join('')}:${Math.min(whole.messages.length, 4)}`;
   },
 };
