@@ -64,3 +64,21 @@ for (const name of dirs) {
 test('every fuzz target loads and names itself as its folder', async () => {
   for (const name of targetNames) assert.equal((await loadTarget(name)).name, name);
 });
+
+test('a short fuzz run of every target (seed 1) finds nothing but the failures saved above', async () => {
+  const { runTarget } = await import('../scripts/fuzz/engine.ts');
+  for (const name of targetNames) {
+    const dir = new URL(`${name}/`, root);
+    const saved = new Set(
+      existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => f.endsWith('.meta.json'))
+            .map((f) => (JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as { signature: string }).signature)
+        : [],
+    );
+    const stats = await runTarget(await loadTarget(name), { inputs: 300, seconds: 0, seed: 1, budgetMs: budgetMs });
+    const unknown = stats.failures.filter((f) => !saved.has(f.signature)).map((f) => `${f.signature}: ${f.error}`);
+    assert.deepEqual(unknown, [], `${name} found new failures`);
+    assert.equal(stats.inputs, 300, name);
+  }
+});
