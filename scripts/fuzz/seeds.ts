@@ -6,14 +6,23 @@ import { encodeChunks } from '../../src/protocol/rtmp/chunk-encoder.ts';
 import { encodeCommand } from '../../src/protocol/rtmp/commands.ts';
 import { fixture, hexFixture } from '../../test/fixtures/fixture.ts';
 
-/** The ffmpeg publish capture: C0+C1, C2 and the chunk stream after the handshake. */
+let captured: { c0c1: Buffer; c2: Buffer; chunks: Buffer } | undefined;
+
+/** The ffmpeg publish capture: C0+C1, C2 and the chunk stream after the handshake (read once). */
 export function capture(): { c0c1: Buffer; c2: Buffer; chunks: Buffer } {
-  return {
+  captured ??= {
     c0c1: hexFixture('rtmp/ffmpeg-publish.c0c1.hex'),
     c2: hexFixture('rtmp/ffmpeg-publish.c2.hex'),
     chunks: hexFixture('rtmp/ffmpeg-publish.chunks.hex'),
   };
+  return captured;
 }
+
+/**
+ * C0+C1+C2 of the simple handshake (C1 version 0, RTMP 1.0 §5.2.3): the session targets start with it,
+ * since the digest one costs four HMACs per input and has a target of its own.
+ */
+export const simpleHandshake: Buffer = Buffer.concat([Buffer.of(3), Buffer.alloc(1536), Buffer.alloc(1536)]);
 
 /** Small chunk streams: commands, control messages, extended timestamps, several chunk sizes. */
 export function chunkSeeds(): Buffer[] {

@@ -92,7 +92,7 @@ async function call(c: Call): Promise<string> {
 export const apiTarget: CheckTarget<Call> = {
   kind: 'check',
   name: 'api',
-  inputs: 40_000,
+  inputs: 60_000,
   async: true,
   arbitrary: callArb,
   run: call,

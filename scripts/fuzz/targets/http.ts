@@ -165,7 +165,7 @@ async function send(r: Request): Promise<string> {
 export const httpRoutesTarget: CheckTarget<Request> = {
   kind: 'check',
   name: 'http-routes',
-  inputs: 60_000,
+  inputs: 100_000,
   async: true,
   arbitrary: requestArb,
   run: send,

@@ -7,6 +7,7 @@ import type { FuzzTarget } from '../target.ts';
 const loaders: Record<string, () => Promise<FuzzTarget>> = {
   handshake: async () => (await import('./rtmp-bytes.ts')).handshakeTarget,
   chunk: async () => (await import('./rtmp-bytes.ts')).chunkTarget,
+  'session-bytes': async () => (await import('./rtmp-bytes.ts')).sessionBytesTarget,
   amf0: async () => (await import('./media-bytes.ts')).amf0Target,
   flv: async () => (await import('./media-bytes.ts')).flvTarget,
   codec: async () => (await import('./media-bytes.ts')).codecTarget,

@@ -96,6 +96,7 @@ export const codecTarget: BytesTarget = {
       tag(2, Buffer.of(0x12, 0x10)),
       tag(2, Buffer.of(0x2b, 0x92, 0x08, 0x00)),
       ...avcSps.map((s) => tag(3, s)),
+      ...hevc.map((r) => tag(4, parseHevcDecoderConfig(r).sps[0]!)),
       ...avcSps.map((s) => tag(5, s)),
       ...hevc.map((r) => tag(6, r)),
       tag(7, media.legacyVideoConfig(avc[0]!).payload),

@@ -1,9 +1,10 @@
-/** Byte targets of the RTMP layer: the handshake (both roles) and the chunk decoder. */
+/** Byte targets of the RTMP layer: the handshake (both roles), the chunk decoder and a whole server session. */
 import { ChunkDecoder, type RtmpMessage } from '../../../src/protocol/rtmp/chunk-decoder.ts';
 import { ClientHandshake, HandshakeSize, ServerHandshake, type HandshakeResult } from '../../../src/protocol/rtmp/handshake.ts';
+import { ServerSession } from '../../../src/protocol/rtmp/server-session.ts';
 import type { Rng } from '../rng.ts';
 import { splitDeterministic } from '../rng.ts';
-import { capture, chunkSeeds } from '../seeds.ts';
+import { capture, chunkSeeds, simpleHandshake } from '../seeds.ts';
 import { codedOutcome, isCodedError, OracleFailure, type BytesTarget, type Outcome } from '../target.ts';
 
 const fixedRandom = (n: number): Buffer => Buffer.alloc(n, 0x5a);
@@ -115,5 +116,55 @@ export const chunkTarget: BytesTarget = {
     // Which kinds of message came out (control, commands, data, media, other), not which exact types.
     const kinds = new Set(whole.messages.map((m) => (m.typeId <= 6 ? 'c' : m.typeId === 20 || m.typeId === 17 ? 'k' : m.typeId === 18 || m.typeId === 15 ? 'd' : m.typeId === 8 || m.typeId === 9 ? 'm' : 'o')));
     return `${whole.error ?? 'ok'}:${[...kinds].sort().join('')}:${Math.min(whole.messages.length, 4)}`;
+  },
+};
+
+/** The ffmpeg publish after the handshake, cut into a few windows that each start at a command. */
+function sessionSeeds(): Buffer[] {
+  const { chunks } = capture();
+  return [chunks.subarray(0, 2048), chunks.subarray(0, 8192), ...chunkSeeds().slice(0, 4)];
+}
+
+/**
+ * A whole ServerSession after a real handshake, fed mutated chunk streams (the ffmpeg publish and
+ * built ones) in several reads, the server accepting every connect, publish and play at once. Only
+ * coded errors from `receive()`; the decisions never throw; the output decodes as chunks.
+ */
+export const sessionBytesTarget: BytesTarget = {
+  kind: 'bytes',
+  name: 'session-bytes',
+  inputs: 1_000_000,
+  maxLen: 16384,
+  seeds: sessionSeeds,
+  extra: forgeChunkHeader,
+  run(input): Outcome {
+    const session = new ServerSession({ random: fixedRandom, maxMessageSize: 1 << 20 });
+    session.receive(simpleHandshake);
+    const client = new ChunkDecoder();
+    client.push(Buffer.concat(session.drain()).subarray(1 + 2 * HandshakeSize));
+    const seen = new Set<string>();
+    try {
+      for (const piece of splitDeterministic(input, 6)) {
+        for (const e of session.receive(piece)) {
+          seen.add(e.type);
+          try {
+            if (e.type === 'connect') session.acceptConnect();
+            else if (e.type === 'publish') session.acceptPublish(e.streamId);
+            else if (e.type === 'play') session.acceptPlay(e.streamId);
+          } catch (err) {
+            throw new OracleFailure(`accepting ${e.type} at once threw ${(err as { code?: string }).code ?? String(err)}`, { cause: err });
+          }
+        }
+        try {
+          client.push(Buffer.concat(session.drain()));
+        } catch (err) {
+          throw new OracleFailure(`the server wrote an invalid chunk stream: ${(err as Error).message}`, { cause: err });
+        }
+      }
+    } catch (err) {
+      if (!isCodedError(err)) throw err;
+      return `${codedOutcome(err)}:${[...seen].sort().join(',')}`;
+    }
+    return `ok:${[...seen].sort().join(',')}`;
   },
 };

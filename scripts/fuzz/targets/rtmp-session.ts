@@ -11,7 +11,7 @@ import { ChunkDecoder } from '../../../src/protocol/rtmp/chunk-decoder.ts';
 import { encodeChunks } from '../../../src/protocol/rtmp/chunk-encoder.ts';
 import { decodeCommand, encodeCommand, encodeSetDataFrame } from '../../../src/protocol/rtmp/commands.ts';
 import { ServerSession, type ServerSessionEvent } from '../../../src/protocol/rtmp/server-session.ts';
-import { capture } from '../seeds.ts';
+import { simpleHandshake } from '../seeds.ts';
 import { isCodedError, OracleFailure, type CheckTarget } from '../target.ts';
 
 /** One step: something the client sends, or a decision of the server. Plain data, so it is saved as JSON. */
@@ -42,7 +42,6 @@ interface Real {
   answered: boolean;
 }
 
-const { c0c1, c2 } = capture();
 
 function commandBody(name: string, txn: number, obj: Amf0Value, ...args: Amf0Value[]): Buffer {
   return encodeCommand(name, txn, obj, ...args);
@@ -186,11 +185,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('ping' as const), ts: fc.nat() }) },
 );
 
-/** Runs a sequence of ops against a fresh session after a real ffmpeg handshake. */
+/** Runs a sequence of ops against a fresh session after a simple handshake. */
 export function runOps(ops: readonly Op[]): void {
   const real: Real = { session: new ServerSession({ random: (n) => Buffer.alloc(n, 7) }), chunkSize: 128, out: new ChunkDecoder(), answered: false };
   const model: Model = { owed: [], over: false };
-  real.session.receive(Buffer.concat([c0c1, c2]));
+  real.session.receive(simpleHandshake);
   checkOutput(real);
   fc.modelRun(() => ({ model, real }), ops.map((op) => new SessionCommand(op)));
 }
@@ -212,7 +211,7 @@ const expand = ([p, ops]: Script): Op[] => [...prologues[p]!, ...ops];
 export const rtmpSessionTarget: CheckTarget<Script> = {
   kind: 'check',
   name: 'rtmp-session',
-  inputs: 300_000,
+  inputs: 1_000_000,
   arbitrary: fc.tuple(fc.nat({ max: prologues.length - 1 }), fc.array(opArb, { maxLength: 24 })),
   run: (script) => runOps(expand(script)),
   toJson: expand,
