@@ -1,4 +1,5 @@
 /** Byte targets of the RTMP layer: the handshake (both roles), the chunk decoder and a whole server session. */
+import { ProtocolError } from '../../../src/errors.ts';
 import { ChunkDecoder, type RtmpMessage } from '../../../src/protocol/rtmp/chunk-decoder.ts';
 import { ClientHandshake, HandshakeSize, ServerHandshake, type HandshakeResult } from '../../../src/protocol/rtmp/handshake.ts';
 import { ServerSession } from '../../../src/protocol/rtmp/server-session.ts';
@@ -145,13 +146,18 @@ export const sessionBytesTarget: BytesTarget = {
     const seen = new Set<string>();
     try {
       for (const piece of splitDeterministic(input, 6)) {
-        for (const e of session.receive(piece)) {
+        // A decision returns the events of the messages held behind it (pipelining): they are handled in turn.
+        const events = session.receive(piece);
+        for (let i = 0; i < events.length; i++) {
+          const e = events[i]!;
           seen.add(e.type);
           try {
-            if (e.type === 'connect') session.acceptConnect();
-            else if (e.type === 'publish') session.acceptPublish(e.streamId);
-            else if (e.type === 'play') session.acceptPlay(e.streamId);
+            if (e.type === 'connect') events.push(...session.acceptConnect());
+            else if (e.type === 'publish') events.push(...session.acceptPublish(e.streamId));
+            else if (e.type === 'play') events.push(...session.acceptPlay(e.streamId));
           } catch (err) {
+            // Replaying held messages may meet the peer's bad bytes: a ProtocolError with a code, like receive().
+            if (err instanceof ProtocolError) throw err;
             throw new OracleFailure(`accepting ${e.type} at once threw ${(err as { code?: string }).code ?? String(err)}`, { cause: err });
           }
         }

@@ -5,6 +5,7 @@
  * `receive()` throws only coded errors (the connection then closes), a decision for an event the
  * session emitted never throws, and everything the session writes is a valid chunk stream.
  */
+import { ProtocolError } from '../../../src/errors.ts';
 import fc from 'fast-check';
 import { amf0Object, type Amf0Value } from '../../../src/protocol/amf0/amf0-value.ts';
 import { ChunkDecoder } from '../../../src/protocol/rtmp/chunk-decoder.ts';
@@ -119,19 +120,25 @@ function decide(model: Model, real: Real, pick: number, accept: boolean): void {
   const [d] = model.owed.splice(pick % model.owed.length, 1);
   const s = real.session;
   try {
+    // Each decision returns the events of the messages held behind it (pipelining): they owe decisions too.
     if (d!.type === 'connect') {
-      if (accept) s.acceptConnect();
+      if (accept) collect(model, s.acceptConnect());
       else {
         s.rejectConnect('18/403 refused');
         model.over = true;
       }
     } else if (d!.type === 'publish') {
-      if (accept) s.acceptPublish(d!.streamId);
-      else s.rejectPublish(d!.streamId, 'NetStream.Publish.BadName', '18/503 refused');
-    } else if (accept) s.acceptPlay(d!.streamId);
-    else s.rejectPlay(d!.streamId, 'NetStream.Play.StreamNotFound', 'STREAM_NOT_FOUND not live');
+      collect(model, accept ? s.acceptPublish(d!.streamId) : s.rejectPublish(d!.streamId, 'NetStream.Publish.BadName', '18/503 refused'));
+    } else {
+      collect(model, accept ? s.acceptPlay(d!.streamId) : s.rejectPlay(d!.streamId, 'NetStream.Play.StreamNotFound', 'STREAM_NOT_FOUND not live'));
+    }
   } catch (err) {
-    // rtmp-connection.ts makes these calls after an await: any throw there is an unhandled rejection.
+    // A held message replayed by the decision may be the peer's bad bytes: coded, the connection closes.
+    if (err instanceof ProtocolError) {
+      model.over = true;
+      return;
+    }
+    // rtmp-connection.ts makes these calls after an await: any other throw there is a fault of ours.
     const code = (err as { code?: string }).code;
     throw new OracleFailure(`${accept ? 'accept' : 'reject'} of ${d!.type} on stream ${d!.streamId} threw ${code ?? String(err)}`, { cause: err });
   }
