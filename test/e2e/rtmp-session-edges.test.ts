@@ -125,7 +125,7 @@ test('OBS sequence with a signed query: _results, onFCPublish, Publish.Start, li
   await c.end();
 });
 
-test('deleteStream ends the publish (1/0), players hear UnpublishNotify, and a second publish on the connection resumes them', async () => {
+test('deleteStream ends the publish (1/0), players hear UnpublishNotify after the reconnect grace, and a second publish on the connection resumes them', async () => {
   const pub = await livePublisher(svc.urls('del').push.rtmp);
   const player = await startPlay(svc.urls('del').play!.rtmp);
   await player.c.status(player.streamId, 'NetStream.Play.Start');
@@ -134,7 +134,8 @@ test('deleteStream ends the publish (1/0), players hear UnpublishNotify, and a s
   pub.feed.stop();
   const mark = player.c.events.length;
   pub.c.deleteStream(pub.streamId);
-  await player.c.status(player.streamId, 'NetStream.Play.UnpublishNotify', { from: mark });
+  // The player is told once fanout.reconnectGraceMs (5 s) passed without a new publisher (docs/cluster.md).
+  await player.c.status(player.streamId, 'NetStream.Play.UnpublishNotify', { from: mark, timeoutMs: 20_000 });
   assert.equal(live(svc, 'del'), false);
   const first = await endedRecord(svc, 'del');
   assert.equal(first.breakCode, '1/0', first.reason ?? '');
