@@ -222,6 +222,8 @@ export const configSchema = z.strictObject({
       maxQueueMs: ms.default(10_000),
       /** A player that takes nothing for this long while data waits is closed. */
       stallTimeoutMs: ms.default(30_000),
+      /** Players of a stream whose publisher left wait this long for it to publish again (0 = end them at once). */
+      reconnectGraceMs: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     })
     .prefault({}),
   /** HLS and LL-HLS playback (docs/hls.md). */

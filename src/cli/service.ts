@@ -164,6 +164,7 @@ export class Service {
       mergeWindowMs: f.mergeWindowMs,
       gopCache: { enabled: f.gopCache, maxBytes: f.gopCacheMaxBytes, maxMessages: f.gopCacheMaxMessages },
       subscriber: { maxQueueBytes: f.maxQueueBytes, maxQueueMs: f.maxQueueMs, stallTimeoutMs: f.stallTimeoutMs },
+      reconnectGraceMs: f.reconnectGraceMs,
       now,
       logger: log.child({ layer: 'hub' }),
     });

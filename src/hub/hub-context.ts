@@ -13,6 +13,10 @@ export interface HubCounters {
   bytesOut: number;
   droppedMessages: number;
   stalledCloses: number;
+  /** Publishers that took over a stream in its reconnect grace (players kept). */
+  reconnects: number;
+  /** Reconnect graces that ended without a publisher (players ended then). */
+  graceExpiries: number;
   /** Memory budget: bytes in subscriber queues waiting for the next merged write. */
   queuedBytes: number;
   /** Memory budget: bytes the sinks last reported unflushed (socket writableLength), summed over subscribers. */
@@ -41,6 +45,8 @@ export function newHubCounters(): HubCounters {
     bytesOut: 0,
     droppedMessages: 0,
     stalledCloses: 0,
+    reconnects: 0,
+    graceExpiries: 0,
     queuedBytes: 0,
     sinkBytes: 0,
     gopBytes: 0,

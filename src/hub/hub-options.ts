@@ -45,6 +45,12 @@ export interface HubOptions {
   readonly mergeWindowMs?: number;
   readonly gopCache?: GopCacheOptions;
   readonly subscriber?: SubscriberOptions;
+  /**
+   * A stream whose publisher left keeps its players this long, waiting for the same stream to be
+   * published again (a reconnecting encoder); 0 (the default here; the config default is 5000) ends
+   * the players at once (docs/cluster.md "Reconnect grace").
+   */
+  readonly reconnectGraceMs?: number;
   readonly now?: () => number;
   readonly logger?: HubLogger;
   readonly timers?: HubTimers;
@@ -56,6 +62,7 @@ export interface ResolvedHubOptions {
   readonly mergeWindowMs: number;
   readonly gopCache: Required<GopCacheOptions>;
   readonly subscriber: Required<SubscriberOptions>;
+  readonly reconnectGraceMs: number;
   readonly now: () => number;
   readonly logger: HubLogger;
   readonly timers: HubTimers;
@@ -91,6 +98,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
       maxQueueMs: sub.maxQueueMs ?? 10_000,
       stallTimeoutMs: sub.stallTimeoutMs ?? 30_000,
     },
+    reconnectGraceMs: options.reconnectGraceMs ?? 0,
     now: options.now ?? Date.now,
     logger: options.logger ?? silentLogger,
     timers: options.timers ?? globalTimers,
@@ -104,6 +112,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   check('subscriber.maxQueueBytes', resolved.subscriber.maxQueueBytes, 1, Number.MAX_SAFE_INTEGER);
   check('subscriber.maxQueueMs', resolved.subscriber.maxQueueMs, 1, Number.MAX_SAFE_INTEGER);
   check('subscriber.stallTimeoutMs', resolved.subscriber.stallTimeoutMs, 1, Number.MAX_SAFE_INTEGER);
+  check('reconnectGraceMs', resolved.reconnectGraceMs, 0, 3_600_000);
   return resolved;
 }
 

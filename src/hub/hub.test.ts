@@ -101,6 +101,9 @@ test('stats total streams, publishers, subscribers, bytes in and out', () => {
     bytesOut: 104 + 105, // "flv:" and "rtmp:" prefixes of the fake encoders
     droppedMessages: 0,
     stalledCloses: 0,
+    reconnects: 0,
+    graceExpiries: 0,
+    reconnecting: 0,
   });
 });
 

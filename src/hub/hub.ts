@@ -9,7 +9,7 @@ import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './h
 import type { MediaTap, TapHandle } from './media-tap.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { PacketEncoders } from './packet.ts';
-import { Stream, type PublisherInfo } from './stream.ts';
+import { Stream, type PublisherInfo, type UnpublishOptions } from './stream.ts';
 import { Subscriber } from './subscriber.ts';
 import type { SubscriberSink } from './subscriber-sink.ts';
 import { WriteScheduler } from './write-scheduler.ts';
@@ -24,6 +24,12 @@ export interface HubStats {
   readonly bytesOut: number;
   readonly droppedMessages: number;
   readonly stalledCloses: number;
+  /** Publishes that continued a stream within its reconnect grace, its players kept. */
+  readonly reconnects: number;
+  /** Reconnect graces that expired without a publisher. */
+  readonly graceExpiries: number;
+  /** Streams waiting now for their publisher to return. */
+  readonly reconnecting: number;
 }
 
 /** Hub options plus the encoders (injected by tests; the protocol encoders otherwise). */
@@ -78,7 +84,8 @@ export class Hub {
    * Makes `publisher` the stream's publisher. Atomic: synchronous, with nothing awaited between the
    * check and the take (SRS needed #4449/#4452 for this). Throws STREAM_ALREADY_PUBLISHING while
    * another publisher holds the key, MEMORY_BUDGET_EXCEEDED past the memory budget; waiting
-   * subscribers get `publisherStarted()` before it returns.
+   * subscribers get `publisherStarted()` before it returns. A claim within the key's reconnect
+   * grace takes the same Stream: its players continue without a new start (stream.ts).
    */
   claim(key: string, publisher: PublisherInfo): Stream {
     this.#assertOpen();
@@ -121,11 +128,12 @@ export class Hub {
 
   /**
    * Ends `publisher`'s publish of `stream` (its PublisherInfo or id); does nothing if someone else
-   * publishes it by now, so a late release from an old session cannot end a new one.
+   * publishes it by now, so a late release from an old session cannot end a new one. Its players
+   * wait `reconnectGraceMs` for a new claim of the key unless `options.grace` is false.
    */
-  release(stream: Stream, publisher: PublisherInfo | string): void {
+  release(stream: Stream, publisher: PublisherInfo | string, options?: UnpublishOptions): void {
     const id = typeof publisher === 'string' ? publisher : publisher.id;
-    if (stream.publisher?.id === id) stream.unpublish();
+    if (stream.publisher?.id === id) stream.unpublish(options);
   }
 
   /**
@@ -170,6 +178,9 @@ export class Hub {
       bytesOut: c.bytesOut,
       droppedMessages: c.droppedMessages,
       stalledCloses: c.stalledCloses,
+      reconnects: c.reconnects,
+      graceExpiries: c.graceExpiries,
+      reconnecting: this.#countReconnecting(),
     };
   }
 
@@ -183,11 +194,18 @@ export class Hub {
     this.#scheduler.close();
     for (const stream of [...this.#streams.values()]) {
       for (const subscriber of stream.subscribers) subscriber.terminate();
-      stream.unpublish();
+      // Ends a live publish, or the reconnect grace of a stream whose publisher left, at once.
+      stream.unpublish({ grace: false });
       stream.closeTaps();
     }
     this.#claimListeners.clear();
     this.#streams.clear();
+  }
+
+  #countReconnecting(): number {
+    let n = 0;
+    for (const stream of this.#streams.values()) if (stream.reconnecting) n++;
+    return n;
   }
 
   #streamOf(key: string): Stream {

@@ -20,6 +20,14 @@ export interface MediaTap {
   /** The publisher left; every message it sent has been delivered. */
   publisherEnded(): void;
   /**
+   * The publisher left and the stream waits `reconnectGraceMs` for it to return (hub-options.ts).
+   * A tap that has this gets `publisherStarted()` when a publisher returns within the grace, or
+   * `publisherEnded()` when none does; a tap without it gets `publisherEnded()` at once instead, as
+   * it would without a grace, then `publisherStarted()` if one returns. Timestamps after a return
+   * continue those before it (stream.ts rebases them).
+   */
+  publisherPaused?(): void;
+  /**
    * The hub dropped the tap: a callback threw (the error, wrapped with `toLiveError`), or the hub
    * closed (no reason). Not called for the owner's own `TapHandle.close()`.
    */

@@ -2,13 +2,14 @@
  * One live stream (`app/name`, a key the caller builds; the hub never parses URLs): at most one
  * publisher, the cached metadata and sequence headers, the GOP cache, and its subscribers.
  */
-import { toLiveError } from '../errors.ts';
 import { MediaType, type MediaMessage } from '../protocol/media.ts';
 import { GopCache } from './gop-cache.ts';
 import type { HubContext } from './hub-context.ts';
 import type { MediaTap } from './media-tap.ts';
 import { asMetadata } from './metadata.ts';
 import { Packet } from './packet.ts';
+import { StreamTaps } from './stream-taps.ts';
+import { StreamTimeline } from './stream-timeline.ts';
 import type { Subscriber } from './subscriber.ts';
 
 /** Who publishes a stream; `id` identifies the session for `Hub.release()`. */
@@ -22,6 +23,15 @@ export interface PublisherInfo {
 export interface StreamCodecInfo {
   video?: object;
   audio?: object;
+}
+
+/** How `unpublish()` ends a publish. */
+export interface UnpublishOptions {
+  /**
+   * false ends the players at once (operator drop or forbid, shutdown); by default they wait
+   * `reconnectGraceMs` for the stream to be published again (docs/cluster.md "Reconnect grace").
+   */
+  readonly grace?: boolean;
 }
 
 /** A snapshot of one stream for the API and metrics. */
@@ -52,22 +62,34 @@ export class Stream {
   #codecInfo: StreamCodecInfo = {};
   /** Copy-on-write: publish() iterates a snapshot while sink callbacks add or remove subscribers. */
   #subscribers: readonly Subscriber[] = [];
-  /** Copy-on-write like the subscribers: raw-message observers (HLS segmenter). */
-  #taps: readonly MediaTap[] = [];
+  /** Raw-message observers (HLS segmenter). */
+  readonly #taps: StreamTaps;
   #bytesIn = 0;
   #messagesIn = 0;
   /** Timer of the stall check while no publisher sends media (which is when stalls are otherwise noticed). */
   #stallCheck: unknown;
+  /** Timer of the reconnect grace: set while the publisher is gone and its players wait for it. */
+  #graceTimer: unknown;
+  readonly #timeline = new StreamTimeline();
 
   constructor(key: string, ctx: HubContext) {
     this.key = key;
     this.#ctx = ctx;
     this.#gop = new GopCache(ctx.options.gopCache, ctx.counters);
+    this.#taps = new StreamTaps(key, ctx.options.logger, () => this.#checkIdle());
   }
 
   /** True while a publisher holds the stream. */
   get live(): boolean {
     return this.#publisher !== undefined;
+  }
+
+  /**
+   * True while the publisher is gone but its players wait for it to return (reconnect grace): a claim
+   * of the same key now continues this stream for them instead of starting a new one.
+   */
+  get reconnecting(): boolean {
+    return this.#graceTimer !== undefined;
   }
 
   /** The current publisher, if any. */
@@ -154,20 +176,16 @@ export class Stream {
    */
   publish(msg: MediaMessage): boolean {
     if (!this.#publisher) return false;
+    const timeline = this.#timeline;
+    if (timeline.rebasing) msg = timeline.rebase(msg);
+    timeline.note(msg);
     const counters = this.#ctx.counters;
     this.#bytesIn += msg.payload.length;
     this.#messagesIn++;
     counters.bytesIn += msg.payload.length;
     counters.messagesIn++;
     const packet = this.#cache(msg);
-    const taps = this.#taps;
-    for (let i = 0; i < taps.length; i++) {
-      try {
-        taps[i]!.media(packet.message);
-      } catch (err) {
-        this.#dropTap(taps[i]!, err);
-      }
-    }
+    if (this.#taps.size > 0) this.#taps.media(packet.message);
     const subscribers = this.#subscribers;
     if (subscribers.length === 0) return true;
     const now = this.#ctx.options.now();
@@ -175,27 +193,44 @@ export class Stream {
     return true;
   }
 
-  /** Ends the current publish: subscribers get what was sent, then `publisherEnded()`; caches go. */
-  unpublish(): void {
-    if (!this.#publisher) return;
+  /**
+   * Ends the current publish; caches go. Subscribers get what was sent, then (at once, or when a
+   * reconnect grace expires without a new publisher) `publisherEnded()`. With `grace: false` a
+   * running grace ends now too.
+   */
+  unpublish(options: UnpublishOptions = {}): void {
+    const grace = options.grace ?? true;
+    if (!this.#publisher) {
+      if (!grace && this.reconnecting) this.#endGrace();
+      return;
+    }
     this.#publisher = undefined;
     this.#publishedAt = undefined;
     this.#ctx.counters.publishers--;
     this.#clearCaches();
-    for (const subscriber of this.#subscribers) subscriber.end();
-    for (const tap of this.#taps) this.#tapCall(tap, () => tap.publisherEnded());
-    this.#scheduleStallCheck();
-    this.#checkIdle();
+    const graceMs = this.#ctx.options.reconnectGraceMs;
+    if (grace && graceMs > 0 && (this.#subscribers.length > 0 || this.#taps.size > 0)) this.#startGrace(graceMs);
+    else this.#endPlayers(false);
   }
 
   /** @internal Hub.claim(): the caller has checked that no publisher holds the stream. */
   attachPublisher(publisher: PublisherInfo): void {
     this.#clearStallCheck();
+    const resumed = this.reconnecting;
+    if (resumed) {
+      this.#clearGrace();
+      this.#timeline.resume();
+      this.#ctx.counters.reconnects++;
+      this.#ctx.options.logger.info({ stream: this.key, publisher: publisher.id, players: this.#subscribers.length }, 'publisher returned within the reconnect grace: players continue');
+    }
     this.#publisher = publisher;
     this.#publishedAt = this.#ctx.options.now();
     this.#ctx.counters.publishers++;
-    for (const subscriber of this.#subscribers) subscriber.start();
-    for (const tap of this.#taps) this.#tapCall(tap, () => tap.publisherStarted(this));
+    for (const subscriber of this.#subscribers) {
+      if (resumed && subscriber.started) subscriber.resume();
+      else subscriber.start();
+    }
+    this.#taps.started(this);
   }
 
   /**
@@ -203,28 +238,24 @@ export class Stream {
    * metadata, sequence headers and GOP at once, as a joining player would.
    */
   attachTap(tap: MediaTap): void {
-    this.#taps = [...this.#taps, tap];
+    const taps = this.#taps;
+    taps.add(tap);
     if (!this.#publisher) return;
-    if (!this.#tapCall(tap, () => tap.publisherStarted(this))) return;
+    if (!taps.call(tap, () => tap.publisherStarted(this))) return;
     const replay = [this.#metadata, this.#videoHeader, this.#audioHeader, ...this.#gop.packets];
     for (const packet of replay) {
-      if (packet && !this.#tapCall(tap, () => tap.media(packet.message))) return;
+      if (packet && !taps.call(tap, () => tap.media(packet.message))) return;
     }
   }
 
   /** @internal TapHandle.close(): forgets the tap; an unused stream leaves the hub. */
   detachTap(tap: MediaTap): void {
-    const i = this.#taps.indexOf(tap);
-    if (i < 0) return;
-    this.#taps = this.#taps.toSpliced(i, 1);
-    this.#checkIdle();
+    this.#taps.remove(tap);
   }
 
   /** @internal Hub.close(): tells every tap the hub is gone and forgets them. */
   closeTaps(): void {
-    const taps = this.#taps;
-    this.#taps = [];
-    for (const tap of taps) tap.close?.();
+    this.#taps.closeAll();
   }
 
   /** @internal Hub.subscribe(): adds the subscriber; a live stream starts it at once. */
@@ -241,6 +272,42 @@ export class Stream {
     this.#subscribers = this.#subscribers.toSpliced(i, 1);
     this.#ctx.counters.subscribers--;
     this.#checkIdle();
+  }
+
+  /**
+   * The publisher left with players attached: they keep their connections, have everything it sent
+   * written, and wait `graceMs` for a claim of this key (docs/cluster.md "Reconnect grace").
+   */
+  #startGrace(graceMs: number): void {
+    this.#graceTimer = this.#ctx.options.timers.setTimeout(() => {
+      this.#graceTimer = undefined;
+      this.#ctx.counters.graceExpiries++;
+      this.#endGrace();
+    }, graceMs);
+    for (const subscriber of this.#subscribers) subscriber.pause();
+    this.#taps.paused();
+    this.#scheduleStallCheck();
+  }
+
+  /** No publisher came back in time (or the grace is cut short): the players end as without a grace. */
+  #endGrace(): void {
+    this.#clearGrace();
+    this.#endPlayers(true);
+  }
+
+  /** Tells every subscriber and the taps (only the paused ones after a grace) that the stream ended. */
+  #endPlayers(afterGrace: boolean): void {
+    this.#timeline.reset();
+    for (const subscriber of this.#subscribers) subscriber.end();
+    this.#taps.ended(afterGrace);
+    this.#scheduleStallCheck();
+    this.#checkIdle();
+  }
+
+  #clearGrace(): void {
+    if (this.#graceTimer === undefined) return;
+    this.#ctx.options.timers.clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
   }
 
   #cache(msg: MediaMessage): Packet {
@@ -264,28 +331,6 @@ export class Stream {
     this.#hasVideo = this.#hasAudio = false;
     this.#codecInfo = {};
     this.#gop.clear();
-  }
-
-  /** Runs one tap callback; a tap that throws is dropped so it cannot break the publisher. */
-  #tapCall(tap: MediaTap, call: () => void): boolean {
-    try {
-      call();
-      return true;
-    } catch (err) {
-      this.#dropTap(tap, err);
-      return false;
-    }
-  }
-
-  #dropTap(tap: MediaTap, err: unknown): void {
-    const reason = toLiveError(err);
-    this.#ctx.options.logger.warn({ stream: this.key, err: reason }, 'media tap failed; dropped');
-    this.detachTap(tap);
-    try {
-      tap.close?.(reason);
-    } catch {
-      // A tap that throws again while being dropped has nothing more to tell.
-    }
   }
 
   /**
@@ -314,7 +359,11 @@ export class Stream {
 
   #checkIdle(): void {
     if (this.#subscribers.length === 0) this.#clearStallCheck();
-    if (!this.#publisher && this.#subscribers.length === 0 && this.#taps.length === 0) this.#ctx.streamIdle(this);
+    if (this.#publisher || this.#subscribers.length > 0 || this.#taps.size > 0) return;
+    // Nobody is left to keep waiting for: the grace has no one to serve.
+    this.#clearGrace();
+    this.#timeline.reset();
+    this.#ctx.streamIdle(this);
   }
 }
 

@@ -28,6 +28,10 @@ export class Subscriber implements Flushable {
   readonly #queue: SubscriberQueue;
   readonly #waiters: PublisherWaiters;
   #closed = false;
+  /** Between `start()` and `end()`: the sink was told a publisher is live. */
+  #started = false;
+  /** A publisher returned within the reconnect grace: its video starts at its first keyframe. */
+  #awaitKeyframe = false;
   #dirty = false;
   #skip: Skip = 'none';
   #resync = false;
@@ -57,6 +61,11 @@ export class Subscriber implements Flushable {
   /** True once closed (by the glue, a stall, or the hub). */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** @internal Whether the sink was told of a publisher that has not ended for it (the stream uses it on a reconnect). */
+  get started(): boolean {
+    return this.#started;
   }
 
   /** Bytes handed to the sink. */
@@ -123,6 +132,7 @@ export class Subscriber implements Flushable {
     try {
       this.sink.publisherStarted(this.stream);
       if (this.#closed) return;
+      this.#started = true;
       this.#waiters.settle(true);
       this.#resendHeaders();
       const gop = this.stream.gopPackets;
@@ -164,10 +174,33 @@ export class Subscriber implements Flushable {
     }
   }
 
+  /**
+   * @internal The publisher left and the stream waits for it (reconnect grace): write what it sent;
+   * the sink is told nothing, so its connection and timeline continue.
+   */
+  pause(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#skip = 'none';
+    this.#resync = false;
+  }
+
+  /**
+   * @internal A publisher took over within the grace. Nothing is sent now: its headers arrive as it
+   * publishes them; inter frames before its first keyframe are skipped (a relay may join mid-GOP),
+   * and headers this sink did not get yet go out before that keyframe.
+   */
+  resume(): void {
+    if (this.#closed) return;
+    this.#awaitKeyframe = true;
+  }
+
   /** @internal The publisher left: write what it sent, then tell the sink. */
   end(): void {
     if (this.#closed) return;
     this.flush();
+    this.#started = false;
+    this.#awaitKeyframe = false;
     this.#skip = 'none';
     this.#resync = false;
     this.#sentMetadata = this.#sentVideoHeader = this.#sentAudioHeader = undefined;
@@ -205,6 +238,11 @@ export class Subscriber implements Flushable {
 
   /** Queues `packet` if the limits allow; on overflow drops everything pending and skips. */
   #admit(packet: Packet, now: number, buffered: number): boolean {
+    if (this.#awaitKeyframe && packet.frame && packet.message.type === MediaType.Video) {
+      if (!packet.keyframe) return false;
+      this.#awaitKeyframe = false;
+      this.#resendHeaders();
+    }
     if (this.#skip !== 'none' && !packet.keyframe) return this.#drop(1, now);
     const buf = packet.bytes(this.format);
     if (!this.#queue.fits(buf.length, packet.timestamp, packet.frame, buffered)) {

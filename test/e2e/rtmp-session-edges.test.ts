@@ -125,7 +125,7 @@ test('OBS sequence with a signed query: _results, onFCPublish, Publish.Start, li
   await c.end();
 });
 
-test('deleteStream ends the publish (1/0), players hear UnpublishNotify, and a second publish on the connection resumes them', async () => {
+test('deleteStream ends the publish (1/0), players hear UnpublishNotify after the reconnect grace, and a second publish on the connection resumes them', async () => {
   const pub = await livePublisher(svc.urls('del').push.rtmp);
   const player = await startPlay(svc.urls('del').play!.rtmp);
   await player.c.status(player.streamId, 'NetStream.Play.Start');
@@ -134,7 +134,8 @@ test('deleteStream ends the publish (1/0), players hear UnpublishNotify, and a s
   pub.feed.stop();
   const mark = player.c.events.length;
   pub.c.deleteStream(pub.streamId);
-  await player.c.status(player.streamId, 'NetStream.Play.UnpublishNotify', { from: mark });
+  // The player is told once fanout.reconnectGraceMs (5 s) passed without a new publisher (docs/cluster.md).
+  await player.c.status(player.streamId, 'NetStream.Play.UnpublishNotify', { from: mark, timeoutMs: 20_000 });
   assert.equal(live(svc, 'del'), false);
   const first = await endedRecord(svc, 'del');
   assert.equal(first.breakCode, '1/0', first.reason ?? '');
@@ -158,7 +159,7 @@ test('deleteStream ends the publish (1/0), players hear UnpublishNotify, and a s
   await player.c.end();
 });
 
-test('abrupt close (FIN) of a publisher ends the stream with 1/0; the same URL publishes again at once and players resume', async () => {
+test('abrupt close (FIN) of a publisher ends the stream with 1/0; the same URL publishes again at once and players continue within the reconnect grace', async () => {
   const url = svc.urls('abrupt').push.rtmp;
   const first = await livePublisher(url);
   const player = await startPlay(svc.urls('abrupt').play!.rtmp);
@@ -172,9 +173,10 @@ test('abrupt close (FIN) of a publisher ends the stream with 1/0; the same URL p
   assert.equal(live(svc, 'abrupt'), true);
   const record = await endedRecord(svc, 'abrupt');
   assert.equal(record.breakCode, '1/0', record.reason ?? '');
-  await player.c.status(player.streamId, 'NetStream.Play.UnpublishNotify', { from: mark });
-  await player.c.status(player.streamId, 'NetStream.Play.PublishNotify', { from: mark });
   await player.c.next('video from the new publisher', (e) => e.type === 'media' && e.message.type === 9, { from: mark });
+  // fanout.reconnectGraceMs (docs/cluster.md): the player was kept; it hears neither end nor start.
+  const notes = player.c.events.slice(mark).flatMap((e) => (e.type === 'status' ? [e.code] : []));
+  assert.deepEqual(notes, [], 'no UnpublishNotify / PublishNotify within the grace');
   second.feed.stop();
   await second.c.end();
   await player.c.end();

@@ -156,6 +156,7 @@ export class HlsServer {
       publisherStarted: () => stream.publisherStarted(),
       media: (msg) => stream.media(msg),
       publisherEnded: () => stream.publisherEnded(),
+      publisherPaused: () => stream.publisherPaused(),
       close: () => this.#stop(key),
     });
     this.#entries.set(key, { ...entry, tap });

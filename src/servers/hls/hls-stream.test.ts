@@ -206,3 +206,53 @@ test('memory stays bounded: maxStreamBytes drops the oldest segments first', () 
   assert.ok(stream.segments.length < 100);
   assert.equal(stream.segments.at(-1)!.msn, 148, 'the newest are kept');
 });
+
+test('reconnect grace: the running segment closes at the pause, no ENDLIST while waiting, the return is a discontinuity', () => {
+  const { stream, clock } = testStream({ endList: true, windowSegments: 6 });
+  stream.publisherStarted();
+  headers(stream);
+  feed(stream, clock, 0, 5100);
+  assert.equal(parsePlaylist(stream.playlist(false, '')).segments.length, 2, 'the third segment is in progress');
+  stream.publisherPaused();
+  const waiting = parsePlaylist(stream.playlist(false, ''));
+  assert.equal(waiting.segments.length, 3, 'the segment in progress is completed at once');
+  assert.equal(waiting.segments[2]!.duration, 1.12, 'from 4000 to the last frame (5080), plus one frame interval');
+  assert.equal(waiting.endList, false, 'a paused stream is still live: players keep polling');
+  assert.equal(stream.live, true);
+  clock.time += 1000;
+  // The hub rebases the returning encoder's timestamps to continue the timeline (stream-timeline.ts).
+  stream.publisherStarted();
+  headers(stream);
+  feed(stream, clock, 6000, 10_100);
+  const p = parsePlaylist(stream.playlist(false, ''));
+  assertRfc8216(p);
+  assert.equal(p.mediaSequence, 0);
+  assert.deepEqual(p.segments.map((s) => s.uri), [0, 1, 2, 3, 4].map((n) => `cam/g1_${n}.ts`), 'the sequence continues');
+  assert.deepEqual(p.segments.map((s) => s.discontinuity), [false, false, false, true, false]);
+  assert.ok(p.segments.every((s) => s.uri.startsWith('cam/g1_')), 'the same playlist: no restart, no new generation');
+  assert.equal(p.endList, false);
+  // No publisher by the end of the grace: the playlist ends as it does without one.
+  stream.publisherPaused();
+  stream.publisherEnded();
+  assert.equal(parsePlaylist(stream.playlist(false, '')).endList, true);
+});
+
+test('reconnect grace in LL-HLS: a hint stays out while paused, the new parts follow EXT-X-DISCONTINUITY', () => {
+  const { stream, clock } = testStream({ lowLatencyDomains: ['*'], partTargetMs: 333, windowSegments: 6 });
+  stream.publisherStarted();
+  headers(stream);
+  feed(stream, clock, 0, 4100);
+  stream.publisherPaused();
+  const paused = parsePlaylist(stream.playlist(true, ''));
+  assert.ok(paused.lines.some((l) => l.startsWith('#EXT-X-PRELOAD-HINT')), 'players may block on the next part');
+  stream.publisherStarted();
+  headers(stream);
+  feed(stream, clock, 5000, 5500);
+  const p = parsePlaylist(stream.playlist(true, ''));
+  const tag = p.lines.lastIndexOf('#EXT-X-DISCONTINUITY');
+  const lastExtinf = p.lines.findLastIndex((l) => l.startsWith('#EXTINF'));
+  assert.ok(tag > lastExtinf, 'the tag stands before the parts of the segment in progress');
+  assert.ok(p.lines.slice(tag + 1).some((l) => l.startsWith('#EXT-X-PART:') && l.includes('INDEPENDENT=YES')));
+  assert.equal(stream.current?.discontinuity, true);
+  assert.equal(stream.current?.discontinuitySequence, 1);
+});

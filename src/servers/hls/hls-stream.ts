@@ -68,7 +68,7 @@ export class HlsStream implements MediaTap {
     return this.#gen;
   }
 
-  /** Whether a publisher feeds the stream now. */
+  /** Whether a publisher feeds the stream now, or may return to it within the reconnect grace. */
   get live(): boolean {
     return this.#segmenter.live;
   }
@@ -122,6 +122,11 @@ export class HlsStream implements MediaTap {
   /** MediaTap: the publisher left; the open segment is finished. */
   publisherEnded(): void {
     this.#segmenter.publisherEnded();
+  }
+
+  /** MediaTap: the publisher left and may return within the reconnect grace; the playlist stays live. */
+  publisherPaused(): void {
+    this.#segmenter.publisherPaused();
   }
 
   /** A finished segment still held, by Media Sequence Number. */

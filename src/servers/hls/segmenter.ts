@@ -95,6 +95,8 @@ export class Segmenter implements MediaTap {
   #prevStep = 0;
   /** Bytes of the segment in progress. */
   #openBytes = 0;
+  /** The publisher left and may return within the hub's reconnect grace: the playlist stays live. */
+  #paused = false;
 
   constructor(options: SegmenterOptions) {
     this.#o = options;
@@ -112,9 +114,9 @@ export class Segmenter implements MediaTap {
     return this.#nextMsn;
   }
 
-  /** Whether a publisher is feeding the segmenter. */
+  /** Whether a publisher is feeding the segmenter, or may return to it (reconnect grace). */
   get live(): boolean {
-    return this.#muxer !== undefined;
+    return this.#muxer !== undefined || this.#paused;
   }
 
   /** The muxer of the current publisher (codecs, tracks), if live. */
@@ -125,6 +127,7 @@ export class Segmenter implements MediaTap {
   /** A new publisher: a new muxer, and a discontinuity if segments came before. */
   publisherStarted(): void {
     if (this.#muxer) this.#end();
+    this.#paused = false;
     this.#muxer = this.#o.newMuxer();
     this.#pendingDiscontinuity ||= this.#nextMsn > 0;
     this.#wallEnd = undefined;
@@ -151,6 +154,20 @@ export class Segmenter implements MediaTap {
   publisherEnded(): void {
     this.#end();
     this.#muxer = undefined;
+    this.#paused = false;
+    this.#o.listener.changed();
+  }
+
+  /**
+   * The publisher left and may return (the hub's reconnect grace): the segment in progress is
+   * completed so players get its media now, and the playlist stays live (no ENDLIST) while it waits.
+   * A returning publisher gets a new muxer (its codecs may differ) and its first segment carries
+   * EXT-X-DISCONTINUITY (RFC 8216 §4.3.2.3: encoding parameters and timestamps may change there).
+   */
+  publisherPaused(): void {
+    this.#end();
+    this.#muxer = undefined;
+    this.#paused = true;
     this.#o.listener.changed();
   }
 

@@ -142,6 +142,27 @@ function processMetrics(registry: Registry, hub: Hub, counters: ServerCounters):
       this.inc(hub.stats().stalledCloses);
     },
   });
+  // Reconnect grace (docs/cluster.md): publishers that came back in time, and graces that expired.
+  new Counter({
+    name: 'openlive_publisher_reconnects_total',
+    help: 'Publishers gone within fanout.reconnectGraceMs: resumed (a new publish kept the players) or expired (the players ended)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const stats = hub.stats();
+      this.inc({ outcome: 'resumed' }, stats.reconnects);
+      this.inc({ outcome: 'expired' }, stats.graceExpiries);
+    },
+  });
+  new Gauge({
+    name: 'openlive_streams_reconnecting',
+    help: 'Streams whose publisher left and whose players wait for it to return (fanout.reconnectGraceMs)',
+    registers: [registry],
+    collect() {
+      this.set(hub.stats().reconnecting);
+    },
+  });
   new Counter({
     name: 'openlive_process_faults_total',
     help: 'Errors that reached a process-level handler, by stable code and kind (unhandledRejection, uncaughtException)',

@@ -9,6 +9,7 @@ import type { LivePublisherInfo } from '../../control/stream-policy.ts';
 import { describeMediaMessage, type AudioInfo, type VideoInfo } from '../../protocol/codec/media-info.ts';
 import type { MediaMessage } from '../../protocol/media.ts';
 import { toLiveError } from '../../errors.ts';
+import { breakCodes } from '../../control/break-codes.ts';
 import type { Log } from '../../log.ts';
 import { PushQuality } from './push-quality.ts';
 
@@ -169,7 +170,7 @@ export class PublishSession {
     if (this.ended) return Promise.resolve();
     this.ended = true;
     const { hub, stream, publisherId, records, log } = this.init;
-    hub.release(stream, publisherId);
+    hub.release(stream, publisherId, { grace: keepsPlayers(breakCode) });
     log.info({ stream: this.key, breakCode, reason, bytesIn: this.bytesIn }, 'publish ended');
     try {
       this.observer?.onEnd({ breakCode, reason, endedAt: this.init.now(), width: this.video?.width, height: this.video?.height });
@@ -195,6 +196,15 @@ export class PublishSession {
         (err: unknown) => log.error({ err: toLiveError(err).message }, 'could not record the publish end'),
       );
   }
+}
+
+/**
+ * Whether the players wait for the encoder to return (fanout.reconnectGraceMs, docs/cluster.md): yes
+ * when the encoder left (stopped, network, no data, a protocol error) or a newcomer replaced it (the
+ * hand-over is seamless); no when the operator dropped or forbade the stream or the server stops.
+ */
+function keepsPlayers(breakCode: string): boolean {
+  return breakCode !== breakCodes.dropped && breakCode !== breakCodes.forbidden && breakCode !== breakCodes.serverStopped;
 }
 
 /** 'H264 High 3.1' */
