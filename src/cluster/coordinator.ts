@@ -110,6 +110,14 @@ export interface Coordinator {
   replayCache(maxEntries: number): ReplayCache;
 }
 
+/**
+ * The claim key of a stream: `AppName/StreamName`, the same as the hub's streamKey (servers/stream-key.ts),
+ * so admission's claim and stream control's registry lookup name one key.
+ */
+export function streamClaimKey(app: string, stream: string): string {
+  return `${app}/${stream}`;
+}
+
 const kinds = new Set(['drop', 'forbid', 'resume']);
 
 /** Reads a broadcast off the wire; undefined for anything that is not a well-formed stream command. */
