@@ -19,6 +19,8 @@ export interface CoordinatorDeps {
   readonly prefix?: string;
   /** The in-process cluster to join (tests with several in-process nodes); default a new one. */
   readonly memoryCluster?: MemoryCluster;
+  /** False for a process that only sends commands (the CLI): it writes no node key. */
+  readonly announce?: boolean;
 }
 
 /** `cluster.nodeId`, or `<hostname>-<pid>` when it is empty (unique per process, so workers on one host differ). */
@@ -48,6 +50,7 @@ export function createCoordinator(config: Pick<Config, 'cluster' | 'rtmp'>, deps
     advertise,
     leaseMs,
     ...(deps.prefix !== undefined && { prefix: deps.prefix }),
+    ...(deps.announce !== undefined && { announce: deps.announce }),
     ...(deps.now && { now: deps.now }),
     ...(deps.log && { log: deps.log.child({ layer: 'cluster' }) }),
   });

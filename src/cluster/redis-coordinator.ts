@@ -40,6 +40,8 @@ export interface RedisCoordinatorOptions {
   /** Wall-clock time for `since` and replay windows; leases run on a monotonic clock, as Redis's do. */
   readonly now?: () => number;
   readonly log?: Log;
+  /** Whether this node writes its node key (default true); a CLI that only broadcasts is no node. */
+  readonly announce?: boolean;
 }
 
 interface Held {
@@ -72,6 +74,7 @@ export class RedisCoordinator implements Coordinator {
   private running = false;
   private closing: Promise<void> | undefined;
   private reachable = true;
+  private readonly announce: boolean;
 
   constructor(options: RedisCoordinatorOptions) {
     this.nodeId = options.nodeId;
@@ -81,6 +84,7 @@ export class RedisCoordinator implements Coordinator {
     this.advertise = options.advertise;
     this.now = options.now ?? Date.now;
     this.log = options.log;
+    this.announce = options.announce ?? true;
     const redisOptions: RedisOptions = {
       lazyConnect: true,
       // Fail at once while disconnected rather than queue: a publish waits on a claim, and a queued renew
@@ -125,7 +129,8 @@ export class RedisCoordinator implements Coordinator {
       if (this.redis.status === 'ready') {
         const streams = [...this.heldClaims.keys(), ...this.stale];
         this.heldClaims.clear();
-        await Promise.allSettled([...streams.map((s) => this.releaseInRedis(s)), this.redis.del(this.keys.node(this.nodeId))]);
+        const goodbye = this.announce ? [this.redis.del(this.keys.node(this.nodeId))] : [];
+        await Promise.allSettled([...streams.map((s) => this.releaseInRedis(s)), ...goodbye]);
       }
       await Promise.allSettled([quit(this.sub), quit(this.redis)]);
       this.commandListeners.clear();
@@ -258,6 +263,7 @@ export class RedisCoordinator implements Coordinator {
   }
 
   private writeNode(): Promise<unknown> {
+    if (!this.announce) return Promise.resolve();
     const node: ClusterNode = { nodeId: this.nodeId, advertise: this.advertise() };
     return this.redis.set(this.keys.node(this.nodeId), JSON.stringify(node), 'PX', this.leaseMs);
   }

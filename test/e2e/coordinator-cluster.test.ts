@@ -10,6 +10,8 @@ import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { liveClient, type LiveClient } from '../support/api-client.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
+import { configSchema } from '../../src/cli/config-schema.ts';
+import { streamCommand } from '../../src/cli/commands/stream-command.ts';
 
 let redis: TestRedis;
 let a: TestService;
@@ -60,4 +62,17 @@ test('ForbidLiveStream sent to node B drops the ffmpeg publisher on node A withi
   assert.match(record?.reason ?? '', /forbade this stream .*cluster test/);
   const state = await clientB.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: 'cam' });
   assert.equal(state.StreamState, 'forbid');
+});
+
+test('`openlive stream forbid` with cluster.redis set broadcasts too: the publisher on A is dropped', async () => {
+  const domain = b.service.defaults.push!.name;
+  await clientB.ResumeLiveStream({ DomainName: domain, AppName: 'live', StreamName: 'cam' });
+  const ff = publish(a.urls('cam').push.rtmp);
+  running.push(ff);
+  await waitFor('live/cam publishing on A again', () => a.service.publishers.isLive('live', 'cam'));
+  const config = configSchema.parse({ dataDir: b.dataDir, cluster: { redis: redis.url, nodeId: 'b' } });
+  const out = await streamCommand({ config, store: b.service.store, nowMs: Date.now() }, ['forbid', 'live/cam'], { reason: 'from the CLI' });
+  assert.match(out, /any node of the cluster is dropped/);
+  await waitFor('the publisher on A dropped', () => !a.service.publishers.isLive('live', 'cam'), 5000);
+  assert.deepEqual((await a.service.coordinator.nodes()).map((n) => n.nodeId).sort(), ['a', 'b'], "the CLI is no node and left B's key alone");
 });
