@@ -11,11 +11,13 @@ import { wireCluster } from './cluster-wiring.ts';
 function fakeCoordinator() {
   const commands: ((c: StreamCommand) => void)[] = [];
   const lost: ((s: string, r: LostReason) => void)[] = [];
+  const reconnect: (() => void)[] = [];
   const coordinator = {
     onCommand: (l: (c: StreamCommand) => void) => (commands.push(l), () => commands.splice(commands.indexOf(l), 1)),
     onLost: (l: (s: string, r: LostReason) => void) => (lost.push(l), () => lost.splice(lost.indexOf(l), 1)),
+    onReconnect: (l: () => void) => (reconnect.push(l), () => reconnect.splice(reconnect.indexOf(l), 1)),
   } as unknown as Coordinator;
-  return { coordinator, command: (c: StreamCommand) => commands.forEach((l) => l(c)), lose: (s: string) => lost.forEach((l) => l(s, 'unreachable')), counts: () => commands.length + lost.length };
+  return { coordinator, reconnect: () => reconnect.forEach((l) => l()), command: (c: StreamCommand) => commands.forEach((l) => l(c)), lose: (s: string) => lost.forEach((l) => l(s, 'unreachable')), counts: () => commands.length + lost.length + reconnect.length };
 }
 
 function live(names: string[]) {
@@ -48,4 +50,16 @@ test('a lost claim drops the local publisher of that stream with 5/0 and counts 
   assert.deepEqual(l.drops, ['live/a 5/0', 'live/b 21/100']);
   off();
   assert.equal(f.counts(), 0, 'unsubscribed');
+});
+
+test('on reconnect, local publishers that a stored forbid covers are dropped (21/101)', async () => {
+  const f = fakeCoordinator();
+  const l = live(['live/a', 'live/b']);
+  const store = new MemoryStore();
+  await store.forbidStream({ app: 'live', stream: 'b', domain: '', until: Date.now() + 60_000, reason: '', createdAt: Date.now() });
+  const streams = new StreamPolicy({ store, live: l.publishers, now: Date.now });
+  wireCluster({ coordinator: f.coordinator, streams, publishers: l.publishers, counters: { countError: () => undefined }, log: pino({ level: 'silent' }) });
+  f.reconnect();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(l.drops, ['live/b 21/101']);
 });

@@ -2,6 +2,7 @@
  * What a node does with the Coordinator's news: each broadcast stream command is carried out on this node's
  * own publisher (StreamPolicy.apply), and a claim the node lost (Redis unreachable for its lease, or found
  * expired) ends the local publisher with 5/0 so its encoder reconnects, to a node that can claim the stream.
+ * After an outage, forbids in the store are enforced on the local publishers (their broadcasts were missed).
  */
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { breakCodes, sentence } from '../control/break-codes.ts';
@@ -37,8 +38,16 @@ export function wireCluster(parts: ClusterWiring): () => void {
     if (publisher) publishers.drop(publisher.app, publisher.stream, breakCodes.internalError, leaseLostReason());
     log.warn({ stream, reason, dropped: publisher !== undefined, code: 'COORDINATOR_LEASE_LOST' }, 'lost the cluster claim of a stream');
   });
+  // Pub/sub keeps nothing: a forbid broadcast while Redis was out of reach is read back from the store.
+  const offReconnect = coordinator.onReconnect(() => {
+    streams.enforceForbids().then(
+      (dropped) => dropped > 0 && log.info({ dropped }, 'dropped publishers forbidden while the coordinator was unreachable'),
+      (err: unknown) => log.warn({ err }, 'could not check live publishers against forbids after a reconnect'),
+    );
+  });
   return () => {
     offCommand();
     offLost();
+    offReconnect();
   };
 }

@@ -104,6 +104,11 @@ export interface Coordinator {
   onCommand(listener: (command: StreamCommand) => void): () => void;
   /** Calls `listener` when this node stops holding a claim it did not release; returns the unsubscribe. */
   onLost(listener: (stream: string, reason: LostReason) => void): () => void;
+  /**
+   * Calls `listener` when the engine is reachable again after an outage: broadcasts sent meanwhile were
+   * missed (pub/sub keeps nothing), so the node re-reads what they would have said. Returns the unsubscribe.
+   */
+  onReconnect(listener: () => void): () => void;
   /** Counters shared with every node. */
   readonly counters: SharedCounters;
   /** The TC3 replay cache of the cluster: a signature used on one node is refused on every other. */

@@ -182,6 +182,11 @@ export class MemoryCoordinator implements Coordinator {
     return () => this.lostListeners.delete(listener);
   }
 
+  onReconnect(): () => void {
+    // Nothing to reconnect to in one process.
+    return () => undefined;
+  }
+
   replayCache(maxEntries: number): ReplayCache {
     const shared = this.cluster.replayCache(maxEntries);
     // Closing one node's API must not forget the signatures the other nodes rely on.

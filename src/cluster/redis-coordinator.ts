@@ -67,6 +67,7 @@ export class RedisCoordinator implements Coordinator {
   private readonly stale = new Set<string>();
   private readonly commandListeners = new Set<(command: StreamCommand) => void>();
   private readonly lostListeners = new Set<(stream: string, reason: LostReason) => void>();
+  private readonly reconnectListeners = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private started = false;
@@ -135,6 +136,7 @@ export class RedisCoordinator implements Coordinator {
       await Promise.allSettled([quit(this.sub), quit(this.redis)]);
       this.commandListeners.clear();
       this.lostListeners.clear();
+      this.reconnectListeners.clear();
     })();
     return this.closing;
   }
@@ -209,6 +211,11 @@ export class RedisCoordinator implements Coordinator {
   onLost(listener: (stream: string, reason: LostReason) => void): () => void {
     this.lostListeners.add(listener);
     return () => this.lostListeners.delete(listener);
+  }
+
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   replayCache(): ReplayCache {
@@ -313,8 +320,10 @@ export class RedisCoordinator implements Coordinator {
     const reachable = this.redis.status === 'ready' && this.sub.status === 'ready';
     if (reachable === this.reachable) return;
     this.reachable = reachable;
-    if (up) this.log?.info({ connection: name }, 'Redis reachable again');
-    else this.log?.warn({ connection: name, code: 'COORDINATOR_UNAVAILABLE', leaseMs: this.leaseMs }, 'lost the connection to Redis; reconnecting');
+    if (up) {
+      this.log?.info({ connection: name }, 'Redis reachable again');
+      deliver(this.reconnectListeners, [], (err) => this.log?.error({ err }, 'a reconnect listener failed'));
+    } else this.log?.warn({ connection: name, code: 'COORDINATOR_UNAVAILABLE', leaseMs: this.leaseMs }, 'lost the connection to Redis; reconnecting');
   }
 
   private stopTimer(): void {

@@ -87,3 +87,16 @@ test('resume is broadcast and drops nothing; with the Coordinator down a forbid 
   assert.deepEqual(b.live.drops, ['live/cam2 21/101'], 'this node applied it');
   assert.equal(await b.streams.state('live', 'cam2'), 'forbid', 'the forbid is stored');
 });
+
+test('after a Coordinator outage, enforceForbids drops the local publishers a stored forbid covers (its broadcast was missed)', async () => {
+  const { a, b } = await twoNodes();
+  await b.streams.forbid({ app: 'live', stream: 'cam1' });
+  await b.streams.forbid({ app: 'live', stream: 'cam2', domain: 'push.example.com' });
+  // Publishers that started while the broadcasts could not reach this node.
+  a.live.add('live', 'cam1');
+  a.live.add('live', 'cam2');
+  a.live.add('live', 'cam3');
+  assert.equal(await a.streams.enforceForbids(), 2);
+  assert.deepEqual(a.live.drops.sort(), ['live/cam1 21/101', 'live/cam2 21/101']);
+  assert.equal(a.live.isLive('live', 'cam3'), true);
+});

@@ -134,6 +134,20 @@ export class StreamPolicy {
     return entry;
   }
 
+  /**
+   * Drops (21/101) this node's live publishers that a forbid in the store covers: after a Coordinator
+   * outage, whose broadcasts were missed. Returns how many were dropped.
+   */
+  async enforceForbids(): Promise<number> {
+    const now = this.now();
+    let dropped = 0;
+    for (const p of this.live.list()) {
+      const forbid = await this.store.findForbidden(p.app, p.stream, p.domain, now);
+      if (forbid && this.apply({ kind: 'forbid', app: p.app, stream: p.stream, domain: p.domain, until: forbid.until, reason: forbid.reason, from: '' })) dropped++;
+    }
+    return dropped;
+  }
+
   /** Lifts a forbid now; false if there was none for (app, stream, domain). */
   async resume(app: string, stream: string, domain = ''): Promise<boolean> {
     const resumed = await this.store.resumeStream(app, stream, domain.toLowerCase());

@@ -87,6 +87,8 @@ test('redis: after Redis restarts empty, claims, broadcasts (resubscribed) and t
     b.onCommand((c) => got.push(c));
     const lost: string[] = [];
     a.onLost((stream) => lost.push(stream));
+    let reconnects = 0;
+    b.onReconnect(() => reconnects++);
     await a.claim('live/cam1');
     await own.restart();
     // The restarted Redis lost the key: the holder finds out at its next renew (or by its lease).
@@ -99,6 +101,7 @@ test('redis: after Redis restarts empty, claims, broadcasts (resubscribed) and t
     }, 10_000);
     assert.equal(got[0]?.from, 'node-a');
     assert.equal((await b.claim('live/cam1')).ok, true);
+    assert.equal(reconnects, 1, 'told once that broadcasts may have been missed');
   } finally {
     await h.close();
     await own.stop();
