@@ -8,7 +8,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Redis, type RedisOptions } from 'ioredis';
-import { LiveError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { ReplayCache, ReplayVerdict } from '../control/tc3-replay-cache.ts';
 import {
@@ -24,8 +23,9 @@ import {
   type StreamCommandInput,
   type StreamHolder,
 } from './coordinator.ts';
-import { claimScript, incrementScript, releaseScript, renewScript } from './redis-scripts.ts';
+import { claimScript, releaseScript, renewScript } from './redis-scripts.ts';
 import { RedisKeys } from './redis-keys.ts';
+import { RedisCounters, unavailable } from './redis-counters.ts';
 
 /** How one Redis node is built. */
 export interface RedisCoordinatorOptions {
@@ -335,37 +335,6 @@ export class RedisCoordinator implements Coordinator {
     this.redis.disconnect();
     this.sub.disconnect();
   }
-}
-
-/** Fixed-window counters: INCRBY with the expiry set on a window's first increment. */
-class RedisCounters implements SharedCounters {
-  private readonly redis: Redis;
-  private readonly keys: RedisKeys;
-  constructor(redis: Redis, keys: RedisKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
-  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
-    try {
-      return Number(await incrementScript.run(this.redis, [this.keys.counter(key)], [by, ttlMs]));
-    } catch (err) {
-      throw unavailable('counter increment failed', err);
-    }
-  }
-
-  async count(key: string): Promise<number> {
-    try {
-      return Number((await this.redis.get(this.keys.counter(key))) ?? 0);
-    } catch (err) {
-      throw unavailable('counter read failed', err);
-    }
-  }
-}
-
-function unavailable(what: string, cause?: unknown): LiveError {
-  const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  return new LiveError('COORDINATOR_UNAVAILABLE', `Redis coordinator: ${what}${detail}`, cause === undefined ? undefined : { cause });
 }
 
 async function quit(conn: Redis): Promise<void> {
