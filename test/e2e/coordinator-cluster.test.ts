@@ -76,3 +76,26 @@ test('`openlive stream forbid` with cluster.redis set broadcasts too: the publis
   await waitFor('the publisher on A dropped', () => !a.service.publishers.isLive('live', 'cam'), 5000);
   assert.deepEqual((await a.service.coordinator.nodes()).map((n) => n.nodeId).sort(), ['a', 'b'], "the CLI is no node and left B's key alone");
 });
+
+test('a node cut off from Redis longer than its lease drops the publisher whose claim it held (5/0, COORDINATOR_LEASE_LOST)', async () => {
+  const own = await startRedis();
+  const node = await startService({ cluster: { redis: own.url, nodeId: 'solo', leaseMs: 800 } });
+  try {
+    const ff = publish(node.urls('cam').push.rtmp);
+    running.push(ff);
+    await waitFor('live/cam publishing', () => node.service.publishers.isLive('live', 'cam'));
+    // The claim admission takes for every publish (docs/cluster.md "For admission: the claim call").
+    assert.equal((await node.service.coordinator.claim('live/cam')).ok, true);
+    own.pause();
+    await waitFor('the publisher dropped', () => !node.service.publishers.isLive('live', 'cam'), 10_000);
+    await waitFor("the node's record ended", async () => (await node.service.store.listPublishRecords({ stream: 'cam' })).items.some((r) => r.breakCode !== null));
+    const [record] = (await node.service.store.listPublishRecords({ stream: 'cam' })).items;
+    assert.equal(record?.breakCode, '5/0');
+    assert.match(record?.reason ?? '', /lost its cluster claim/);
+    assert.equal(node.service.counters.errors.get('COORDINATOR_LEASE_LOST'), 1);
+  } finally {
+    own.resume();
+    await node.close();
+    await own.stop();
+  }
+});
