@@ -76,6 +76,8 @@ export class RedisCoordinator implements Coordinator {
   private closing: Promise<void> | undefined;
   private reachable = true;
   private readonly announce: boolean;
+  /** The Redis address for messages, without credentials. */
+  private readonly where: string;
 
   constructor(options: RedisCoordinatorOptions) {
     this.nodeId = options.nodeId;
@@ -86,6 +88,7 @@ export class RedisCoordinator implements Coordinator {
     this.now = options.now ?? Date.now;
     this.log = options.log;
     this.announce = options.announce ?? true;
+    this.where = redactedUrl(options.url);
     const redisOptions: RedisOptions = {
       lazyConnect: true,
       // Fail at once while disconnected rather than queue: a publish waits on a claim, and a queued renew
@@ -117,7 +120,7 @@ export class RedisCoordinator implements Coordinator {
       await this.writeNode();
     } catch (err) {
       this.stopConnections();
-      throw unavailable('could not reach Redis at start', err);
+      throw unavailable(`could not reach ${this.where} at start`, err);
     }
     this.running = true;
     this.timer = setInterval(() => void this.tick(), this.renewIntervalMs);
@@ -334,6 +337,16 @@ export class RedisCoordinator implements Coordinator {
   private stopConnections(): void {
     this.redis.disconnect();
     this.sub.disconnect();
+  }
+}
+
+/** `redis://host:port/db` without user and password, for logs and errors. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return 'Redis';
   }
 }
 
