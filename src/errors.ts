@@ -123,6 +123,9 @@ export const errorCodes = {
   API_RATE_LIMITED: 'limit',
   API_ADDRESS_RATE_LIMITED: 'limit',
   API_BODY_TOO_LARGE: 'limit',
+  // Cluster: the Coordinator (src/cluster, docs/cluster.md "Coordinator")
+  COORDINATOR_UNAVAILABLE: 'internal',
+  COORDINATOR_LEASE_LOST: 'internal',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',

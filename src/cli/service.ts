@@ -33,6 +33,9 @@ import { PublishCallbacks } from '../servers/callbacks/publish-callbacks.ts';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { MemoryBudget, autoMemoryBudget } from '../hub/memory-budget.ts';
+import type { Coordinator } from '../cluster/coordinator.ts';
+import { createCoordinator } from '../cluster/create-coordinator.ts';
+import { wireCluster } from './cluster-wiring.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -42,6 +45,8 @@ export interface ServiceOverrides {
   readonly now?: () => number;
   readonly store?: Store;
   readonly access?: Access;
+  /** The Coordinator (default: from `cluster.*`, in-process without `cluster.redis`). */
+  readonly coordinator?: Coordinator;
 }
 
 /** A running service: its bound ports, its parts for tests and the CLI, and one idempotent close. */
@@ -54,6 +59,8 @@ export class Service {
   readonly memoryBudget: MemoryBudget;
   readonly publishers = new LivePublisherRegistry();
   readonly records: PublishRecords;
+  /** Publisher claims, the stream registry and stream commands across nodes (docs/cluster.md "Coordinator"). */
+  readonly coordinator: Coordinator;
   readonly domains: Domains;
   readonly streams: StreamPolicy;
   readonly access: Access;
@@ -103,7 +110,10 @@ export class Service {
     this.records = new PublishRecords({ store: this.store, now });
     const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
     this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, dns });
-    this.streams = new StreamPolicy({ store: this.store, live: this.publishers, now });
+    this.coordinator =
+      overrides.coordinator ?? createCoordinator(config, { now, log, rtmpPort: () => this.rtmpPort || config.rtmp.port });
+    this.streams = new StreamPolicy({ store: this.store, live: this.publishers, now, cluster: this.coordinator });
+    wireCluster({ coordinator: this.coordinator, streams: this.streams, publishers: this.publishers, counters: this.counters, log });
     const onStoreError = (err: unknown): void => log.warn({ err }, 'could not record a rejected attempt');
     this.rejections = new RejectionRecorder({
       store: this.store,
@@ -215,12 +225,15 @@ export class Service {
       ports: () => ({ rtmp: this.rtmpPort || config.rtmp.port, http: this.httpPort || config.http.port }),
       credentials: this.credentials,
       counters: this.counters,
+      replayCache: this.coordinator.replayCache(config.api.replayCacheMaxEntries),
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
 
   /** Finishes what a killed server left open, creates the default domains once, then binds both listeners. */
   async start(): Promise<void> {
+    // First: a node that cannot reach its Redis must not accept publishers it could not claim.
+    await this.coordinator.start();
     const recovered = await this.records.recoverOpen();
     if (recovered > 0) this.log.warn({ recovered }, 'ended publish records a previous run left open');
     this.defaults = await bootstrap({
@@ -272,6 +285,8 @@ export class Service {
       await httpClosed;
       clearTimeout(cut);
       await apiClosed;
+      // After the listeners: the publishers are ended, so their claims go back at once (not by the lease).
+      await this.coordinator.close();
       await this.pruner.close();
       await this.store.close();
     })();

@@ -5,6 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { LiveError } from '../errors.ts';
+import { streamClaimKey, type StreamCommand, type StreamCommandInput, type StreamHolder } from '../cluster/coordinator.ts';
 import type { ForbiddenQuery, ForbiddenStream, Page, Store } from '../store/store.ts';
 import { breakCodes } from './break-codes.ts';
 import { nameProblem } from './names.ts';
@@ -53,11 +54,22 @@ export interface ForbidInput {
   readonly reason?: string;
 }
 
+/** What stream control needs of the Coordinator: the broadcast to every node and the registry. */
+export interface StreamCluster {
+  broadcast(command: StreamCommandInput): Promise<void>;
+  holder(stream: string): Promise<StreamHolder | undefined>;
+}
+
 /** How stream control is built. */
 export interface StreamPolicyOptions {
   readonly store: Store;
   readonly live: LivePublishers;
   readonly now: () => number;
+  /**
+   * With a cluster, drop/forbid/resume are broadcast and every node (this one too) acts on its own publisher
+   * in `apply`; without one (the CLI without cluster.redis, unit tests) they act on `live` directly.
+   */
+  readonly cluster?: StreamCluster;
 }
 
 /** Drop, forbid, resume and state of streams. */
@@ -65,19 +77,35 @@ export class StreamPolicy {
   private readonly store: Store;
   private readonly live: LivePublishers;
   private readonly now: () => number;
+  private readonly cluster: StreamCluster | undefined;
 
   constructor(options: StreamPolicyOptions) {
     this.store = options.store;
     this.live = options.live;
     this.now = options.now;
+    this.cluster = options.cluster;
   }
 
-  /** Kicks the publisher (21/100); it may reconnect at once. Throws STREAM_NOT_LIVE if none is live. */
-  drop(app: string, stream: string, domain = ''): Promise<void> {
-    if (!this.liveOn(app, stream, domain) || !this.live.drop(app, stream, breakCodes.dropped, droppedReason())) {
-      return Promise.reject(new LiveError('STREAM_NOT_LIVE', `${app}/${stream} is not being published`));
+  /** Kicks the publisher (21/100) on whichever node holds it; it may reconnect at once. Throws STREAM_NOT_LIVE if none is live. */
+  async drop(app: string, stream: string, domain = ''): Promise<void> {
+    const notLive = (): LiveError => new LiveError('STREAM_NOT_LIVE', `${app}/${stream} is not being published`);
+    if (!this.cluster) {
+      if (!this.liveOn(app, stream, domain) || !this.live.drop(app, stream, breakCodes.dropped, droppedReason())) throw notLive();
+      return;
     }
-    return Promise.resolve();
+    if (!this.liveOn(app, stream, domain) && !(await this.heldOn(app, stream, domain))) throw notLive();
+    await this.tell({ kind: 'drop', app, stream, domain });
+  }
+
+  /**
+   * Carries out a broadcast stream command on this node's own publisher (the Coordinator's subscriber
+   * calls it on every node); true when it dropped one. A resume needs nothing here: forbids are read from
+   * the store at each publish.
+   */
+  apply(command: StreamCommand): boolean {
+    if (command.kind === 'resume' || !this.liveOn(command.app, command.stream, command.domain)) return false;
+    if (command.kind === 'drop') return this.live.drop(command.app, command.stream, breakCodes.dropped, droppedReason());
+    return this.live.drop(command.app, command.stream, breakCodes.forbidden, forbiddenDropReason(command.until, command.reason));
   }
 
   /** Forbids publishing until a time; a live publisher is dropped at once (21/101), later publishes get 18/305. */
@@ -100,15 +128,32 @@ export class StreamPolicy {
       throw new LiveError('FORBID_INVALID', `the reason is longer than ${forbidLimits.maxReasonBytes} bytes`);
     }
     await this.store.forbidStream(entry);
-    if (this.liveOn(entry.app, entry.stream, entry.domain)) {
-      this.live.drop(entry.app, entry.stream, breakCodes.forbidden, forbiddenDropReason(entry.until, entry.reason));
-    }
+    const command = { kind: 'forbid', app: entry.app, stream: entry.stream, domain: entry.domain, until: entry.until, reason: entry.reason } as const;
+    if (this.cluster) await this.tell(command);
+    else this.apply({ ...command, from: '' });
     return entry;
+  }
+
+  /**
+   * Drops (21/101) this node's live publishers that a forbid in the store covers: after a Coordinator
+   * outage, whose broadcasts were missed. Returns how many were dropped.
+   */
+  async enforceForbids(): Promise<number> {
+    const now = this.now();
+    let dropped = 0;
+    for (const p of this.live.list()) {
+      const forbid = await this.store.findForbidden(p.app, p.stream, p.domain, now);
+      if (forbid && this.apply({ kind: 'forbid', app: p.app, stream: p.stream, domain: p.domain, until: forbid.until, reason: forbid.reason, from: '' })) dropped++;
+    }
+    return dropped;
   }
 
   /** Lifts a forbid now; false if there was none for (app, stream, domain). */
   async resume(app: string, stream: string, domain = ''): Promise<boolean> {
-    return this.store.resumeStream(app, stream, domain.toLowerCase());
+    const resumed = await this.store.resumeStream(app, stream, domain.toLowerCase());
+    // Only news for the other nodes (nothing to drop): a failed broadcast does not undo the resume.
+    if (resumed) await this.cluster?.broadcast({ kind: 'resume', app, stream, domain: domain.toLowerCase() }).catch(() => undefined);
+    return resumed;
   }
 
   /** Forbids still in force, latest end first. */
@@ -132,6 +177,30 @@ export class StreamPolicy {
       .list()
       .filter((p) => (filter.domain === undefined || p.domain === filter.domain) && (filter.app === undefined || p.app === filter.app))
       .sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  /**
+   * Broadcasts a command; when the Coordinator cannot be reached, carries it out here at least and says
+   * that the other nodes were not told (COORDINATOR_UNAVAILABLE), the stored forbid staying in force.
+   */
+  private async tell(command: StreamCommandInput): Promise<void> {
+    try {
+      await this.cluster!.broadcast(command);
+    } catch (err) {
+      this.apply({ ...command, from: '' } as StreamCommand);
+      const stored = command.kind === 'forbid' ? 'the forbid is stored and ' : '';
+      throw new LiveError(
+        'COORDINATOR_UNAVAILABLE',
+        `${command.app}/${command.stream}: ${stored}this node applied the ${command.kind}, but other nodes could not be told (${(err as Error).message})`,
+        { cause: err },
+      );
+    }
+  }
+
+  /** Claimed by some node (the cluster's registry), on `domain` when one is named and the claim recorded one. */
+  private async heldOn(app: string, stream: string, domain: string): Promise<boolean> {
+    const holder = await this.cluster!.holder(streamClaimKey(app, stream));
+    return holder !== undefined && (domain === '' || holder.domain === undefined || holder.domain === domain);
   }
 
   /** Live, and on `domain` when one is named. */

@@ -2,8 +2,12 @@
  * `openlive stream ...`: forbid, resume and list forbidden streams (Tencent ForbidLiveStream,
  * ResumeLiveStream, DescribeLiveForbidStreamList). The CLI is its own process and cannot reach the
  * server's live publishers: the server checks forbids on every publish, so a forbidden publisher
- * that is live now is refused (18/305) when it next publishes.
+ * that is live now is refused (18/305) when it next publishes. With `cluster.redis` set, the CLI also
+ * broadcasts the forbid through the cluster's Redis, and the node holding the publisher drops it (21/101).
  */
+import { hostname } from 'node:os';
+import type { Coordinator } from '../../cluster/coordinator.ts';
+import { createCoordinator } from '../../cluster/create-coordinator.ts';
 import type { ForbiddenStream } from '../../store/store.ts';
 import { maxPageSize } from '../../store/store.ts';
 import { StreamPolicy, type LivePublishers } from '../../control/stream-policy.ts';
@@ -21,9 +25,39 @@ const noLivePublishers: LivePublishers = { isLive: () => false, drop: () => fals
 /** What the operator learns about publishers live at the moment of a forbid. */
 const liveNote = 'A publisher live now is not dropped by this command; it is refused (18/305) at its next publish.';
 
+/** What the operator learns when the cluster's Redis carried the forbid to every node. */
+const clusterNote = 'A publisher live now on any node of the cluster is dropped (21/101).';
+
 /** Runs one `stream` subcommand and returns what to print. */
 export async function streamCommand(ctx: CliContext, args: readonly string[], flags: CliFlags): Promise<string> {
-  const policy = new StreamPolicy({ store: ctx.store, live: noLivePublishers, now: () => ctx.nowMs });
+  const sub = args[0];
+  const cluster = sub === 'forbid' || sub === 'resume' ? await joinCluster(ctx) : { coordinator: undefined, note: liveNote };
+  try {
+    return await run(ctx, args, flags, cluster.coordinator, cluster.note);
+  } finally {
+    await cluster.coordinator?.close();
+  }
+}
+
+/**
+ * The cluster's Coordinator when `cluster.redis` is set (as a sender only: no node key, its own id so it
+ * never touches a node's keys); when Redis cannot be reached the command goes on with the store alone.
+ */
+async function joinCluster(ctx: CliContext): Promise<{ coordinator: Coordinator | undefined; note: string }> {
+  if (ctx.config.cluster.redis === '') return { coordinator: undefined, note: liveNote };
+  const nodeId = `cli-${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  const coordinator = createCoordinator({ ...ctx.config, cluster: { ...ctx.config.cluster, nodeId } }, { announce: false });
+  try {
+    await coordinator.start();
+    return { coordinator, note: clusterNote };
+  } catch (err) {
+    await coordinator.close();
+    return { coordinator: undefined, note: `${liveNote} (The cluster's Redis could not be reached: ${(err as Error).message})` };
+  }
+}
+
+async function run(ctx: CliContext, args: readonly string[], flags: CliFlags, coordinator: Coordinator | undefined, note: string): Promise<string> {
+  const policy = new StreamPolicy({ store: ctx.store, live: noLivePublishers, now: () => ctx.nowMs, ...(coordinator && { cluster: coordinator }) });
   const sub = args[0];
   const asJson = flags.json === 'true';
   const target = (): { app: string; stream: string } => splitStream(positional(args, 1, 'APP/STREAM', streamUsage));
@@ -33,9 +67,9 @@ export async function streamCommand(ctx: CliContext, args: readonly string[], fl
       const { app, stream } = target();
       const reason = flags.reason === 'true' ? '' : flags.reason;
       const entry = await policy.forbid({ app, stream, domain: domainFlag(flags), until: untilOf(flags, ctx.nowMs), reason });
-      if (asJson) return json({ ...entry, note: liveNote });
+      if (asJson) return json({ ...entry, note });
       const why = entry.reason ? ` (${entry.reason})` : '';
-      return `Forbade ${app}/${stream} on ${onDomain(entry.domain)} until ${time(entry.until)}${why}.\n${liveNote}\n`;
+      return `Forbade ${app}/${stream} on ${onDomain(entry.domain)} until ${time(entry.until)}${why}.\n${note}\n`;
     }
     case 'resume': {
       checkFlags(flags, ['domain', 'json'], 'stream resume');

@@ -1,0 +1,101 @@
+/**
+ * Two openlive services sharing one real Redis (test/support/redis-server.ts): stream commands sent to one
+ * node take effect on the node that holds the publisher. ForbidLiveStream through Tencent's SDK to B drops
+ * ffmpeg publishing on A (21/101 in A's record), and B's forbid is reported as forbidden by B.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startService, type TestService } from '../support/service.ts';
+import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
+import { liveClient, type LiveClient } from '../support/api-client.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
+import { configSchema } from '../../src/cli/config-schema.ts';
+import { streamCommand } from '../../src/cli/commands/stream-command.ts';
+
+let redis: TestRedis;
+let a: TestService;
+let b: TestService;
+let clientB: LiveClient & { close(): void };
+const running: FfmpegProcess[] = [];
+
+before(async () => {
+  redis = await startRedis();
+  a = await startService({ cluster: { redis: redis.url, nodeId: 'a' } });
+  b = await startService({ cluster: { redis: redis.url, nodeId: 'b' } });
+  const key = b.service.createdCredential;
+  assert.ok(key);
+  clientB = liveClient(b.apiEndpoint, key, { reqTimeout: 15 });
+});
+
+after(async () => {
+  await Promise.all(running.map((ff) => ff.stop()));
+  clientB?.close();
+  await Promise.all([a?.close(), b?.close()]);
+  await redis?.stop();
+});
+
+test('both nodes joined the cluster with their ids and advertised RTMP addresses', async () => {
+  assert.deepEqual((await a.service.coordinator.nodes()).map((n) => n.nodeId).sort(), ['a', 'b']);
+  // The node key is written before the RTMP port is bound (port 0 here) and rewritten at each renew.
+  await waitFor("B's bound RTMP port advertised", async () => {
+    const nodes = await a.service.coordinator.nodes();
+    return nodes.find((n) => n.nodeId === 'b')?.advertise.endsWith(`:${b.service.rtmpPort}`) === true;
+  }, 10_000);
+});
+
+test('ForbidLiveStream sent to node B drops the ffmpeg publisher on node A within seconds', async () => {
+  const ff = publish(a.urls('cam').push.rtmp);
+  running.push(ff);
+  await waitFor('live/cam publishing on A', () => a.service.publishers.isLive('live', 'cam'));
+  assert.equal(b.service.publishers.isLive('live', 'cam'), false, 'B has no publisher of its own');
+  const domain = b.service.defaults.push!.name;
+  const sentAt = Date.now();
+  await clientB.ForbidLiveStream({ DomainName: domain, AppName: 'live', StreamName: 'cam', Reason: 'cluster test' });
+  await waitFor('the publisher on A dropped', () => !a.service.publishers.isLive('live', 'cam'), 5000);
+  const tookMs = Date.now() - sentAt;
+  assert.ok(tookMs < 3000, `dropped ${tookMs} ms after the forbid`);
+  await waitFor('ffmpeg gone', () => ff.child.exitCode !== null || ff.child.signalCode !== null, 10_000);
+  await waitFor("A's record ended", async () => (await a.service.store.listPublishRecords({ stream: 'cam' })).items.some((r) => r.breakCode !== null));
+  const [record] = (await a.service.store.listPublishRecords({ stream: 'cam' })).items;
+  assert.equal(record?.breakCode, '21/101');
+  assert.match(record?.reason ?? '', /forbade this stream .*cluster test/);
+  const state = await clientB.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: 'cam' });
+  assert.equal(state.StreamState, 'forbid');
+});
+
+test('`openlive stream forbid` with cluster.redis set broadcasts too: the publisher on A is dropped', async () => {
+  const domain = b.service.defaults.push!.name;
+  await clientB.ResumeLiveStream({ DomainName: domain, AppName: 'live', StreamName: 'cam' });
+  const ff = publish(a.urls('cam').push.rtmp);
+  running.push(ff);
+  await waitFor('live/cam publishing on A again', () => a.service.publishers.isLive('live', 'cam'));
+  const config = configSchema.parse({ dataDir: b.dataDir, cluster: { redis: redis.url, nodeId: 'b' } });
+  const out = await streamCommand({ config, store: b.service.store, nowMs: Date.now() }, ['forbid', 'live/cam'], { reason: 'from the CLI' });
+  assert.match(out, /any node of the cluster is dropped/);
+  await waitFor('the publisher on A dropped', () => !a.service.publishers.isLive('live', 'cam'), 5000);
+  assert.deepEqual((await a.service.coordinator.nodes()).map((n) => n.nodeId).sort(), ['a', 'b'], "the CLI is no node and left B's key alone");
+});
+
+test('a node cut off from Redis longer than its lease drops the publisher whose claim it held (5/0, COORDINATOR_LEASE_LOST)', async () => {
+  const own = await startRedis();
+  const node = await startService({ cluster: { redis: own.url, nodeId: 'solo', leaseMs: 800 } });
+  try {
+    const ff = publish(node.urls('cam').push.rtmp);
+    running.push(ff);
+    await waitFor('live/cam publishing', () => node.service.publishers.isLive('live', 'cam'));
+    // The claim admission takes for every publish (docs/cluster.md "For admission: the claim call").
+    assert.equal((await node.service.coordinator.claim('live/cam')).ok, true);
+    own.pause();
+    await waitFor('the publisher dropped', () => !node.service.publishers.isLive('live', 'cam'), 10_000);
+    await waitFor("the node's record ended", async () => (await node.service.store.listPublishRecords({ stream: 'cam' })).items.some((r) => r.breakCode !== null));
+    const [record] = (await node.service.store.listPublishRecords({ stream: 'cam' })).items;
+    assert.equal(record?.breakCode, '5/0');
+    assert.match(record?.reason ?? '', /lost its cluster claim/);
+    assert.equal(node.service.counters.errors.get('COORDINATOR_LEASE_LOST'), 1);
+  } finally {
+    own.resume();
+    await node.close();
+    await own.stop();
+  }
+});
