@@ -123,6 +123,11 @@ export const errorCodes = {
   API_RATE_LIMITED: 'limit',
   API_ADDRESS_RATE_LIMITED: 'limit',
   API_BODY_TOO_LARGE: 'limit',
+  // Push relays: forwarding to other RTMP(S) servers (servers/relay, docs/cluster.md "Push relays")
+  FORWARD_REFUSED: 'auth',
+  FORWARD_UNREACHABLE: 'timeout',
+  FORWARD_DISCONNECTED: 'state',
+  FORWARD_QUEUE_OVERFLOW: 'limit',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',

@@ -33,6 +33,9 @@ import { PublishCallbacks } from '../servers/callbacks/publish-callbacks.ts';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { MemoryBudget, autoMemoryBudget } from '../hub/memory-budget.ts';
+import { PushForwarder } from '../servers/relay/push-forwarder.ts';
+import { publishListeners } from '../servers/relay/publish-listeners.ts';
+import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -68,6 +71,8 @@ export class Service {
   readonly callbacks: CallbackDeliverer;
   /** Turns publishes into callbacks; the RTMP server tells it of every accepted publish. */
   readonly publishCallbacks: PublishCallbacks;
+  /** Push relays: forwards every matching publish to the relay.forward targets (docs/cluster.md). */
+  readonly forwarder: PushForwarder;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Stores refusals truncated and aggregated per address. */
@@ -167,6 +172,21 @@ export class Service {
       now,
       logger: log.child({ layer: 'hub' }),
     });
+    const r = config.relay;
+    this.forwarder = new PushForwarder({
+      hub: this.hub,
+      targets: r.forward,
+      options: {
+        connectTimeoutMs: r.forwardConnectTimeoutMs,
+        backoffInitialMs: r.forwardBackoffInitialMs,
+        backoffMaxMs: r.forwardBackoffMaxMs,
+        refusedRetryMs: r.forwardRefusedRetryMs,
+        maxQueueBytes: r.forwardMaxQueueBytes,
+      },
+      log: log.child({ layer: 'relay' }),
+      now,
+      countError: (code) => this.counters.countError(code),
+    });
     this.rtmp = new RtmpServer({
       ...config.rtmp,
       hub: this.hub,
@@ -179,7 +199,7 @@ export class Service {
       playWaitMs: config.http.playWaitMs,
       trustedNetworks: config.limits.trustedNetworks,
       playerQueueBytes: config.fanout.maxQueueBytes,
-      publishListener: this.publishCallbacks,
+      publishListener: this.forwarder.enabled ? publishListeners(this.publishCallbacks, this.forwarder) : this.publishCallbacks,
     });
     const h = config.hls;
     this.hls = new HlsServer({
@@ -199,6 +219,7 @@ export class Service {
       limits: config.http,
       trustedNetworks: config.limits.trustedNetworks,
       listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
+      extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
     });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({
@@ -214,6 +235,7 @@ export class Service {
       ports: () => ({ rtmp: this.rtmpPort || config.rtmp.port, http: this.httpPort || config.http.port }),
       credentials: this.credentials,
       counters: this.counters,
+      forwards: () => this.forwarder.list(),
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -259,6 +281,7 @@ export class Service {
       const httpClosed = this.http.close();
       const apiClosed = this.api.close();
       const reason = sentence(breakCodes.serverStopped, 'the server is shutting down');
+      this.forwarder.close();
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).
