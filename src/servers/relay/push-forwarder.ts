@@ -9,7 +9,8 @@ import type { Hub } from '../../hub/hub.ts';
 import type { HubLogger } from '../../hub/hub-options.ts';
 import type { PublishListener, PublishObserver, PublishStart } from '../ingest/publish-session.ts';
 import { RtmpClient } from '../rtmp/rtmp-client.ts';
-import { ForwardSession, type ForwardDialer, type ForwardOptions, type ForwardTimers } from './forward-session.ts';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { ForwardSession, type ForwardConnection, type ForwardDialer, type ForwardOptions, type ForwardTimers } from './forward-session.ts';
 import type { ForwardState, ForwardStatus } from './forward-status.ts';
 import { isForwarded, matchTargets, redactUrl, targetName, targetUrl, type ForwardTargetConfig } from './forward-targets.ts';
 
@@ -39,8 +40,18 @@ export interface ForwardTotals {
 /** How many stopped forwards stay visible (with their last error) in the API and console. */
 const recentStopped = 100;
 
-const realDial: ForwardDialer = async (url, timeoutMs) => {
-  const client = await RtmpClient.connect(url, { timeoutMs });
+/**
+ * The real dialer: RtmpClient over TCP for `rtmp://`, over `node:tls` for `rtmps://` (the system's CAs
+ * unless `tls` says otherwise, e.g. a private CA).
+ */
+export function rtmpDialer(tls?: TlsConnectionOptions): ForwardDialer {
+  return async (url, timeoutMs) => {
+    const client = await RtmpClient.connect(url, { timeoutMs, ...(tls && { tls }) });
+    return connectionOf(client);
+  };
+}
+
+function connectionOf(client: RtmpClient): ForwardConnection {
   return {
     publish: () => client.publish(),
     sendMedia: (msg) => client.sendMedia(msg),
@@ -53,7 +64,9 @@ const realDial: ForwardDialer = async (url, timeoutMs) => {
     closed: client.closed,
     close: () => client.close(),
   };
-};
+}
+
+const realDial = rtmpDialer();
 
 /** One per process; `start()` is a no-op kept for symmetry, `close()` stops every forward. */
 export class PushForwarder implements PublishListener {
