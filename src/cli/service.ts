@@ -187,6 +187,7 @@ export class Service {
       now,
       countError: (code) => this.counters.countError(code),
     });
+    this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
     this.rtmp = new RtmpServer({
       ...config.rtmp,
       hub: this.hub,

@@ -206,3 +206,20 @@ test('close() stops every forward, and later publishes start none', async () => 
   assert.equal(k.forwarder.list()[0]!.state, 'stopped');
   assert.equal(k.conns[0]!.closedCalls, 1);
 });
+
+test('a second onPublish of a stream already forwarded (a reconnect grace) starts no second forward', async () => {
+  const k = kit();
+  k.start();
+  k.forwarder.onPublish({ domain: 'push.example', app: 'live', stream: 'cam', clientIp: '', serverIp: '', query: '', startedAt: 0 });
+  await flush();
+  assert.equal(k.forwarder.list().length, 1);
+  assert.equal(k.dials.length, 1);
+});
+
+test('queuedBytes sums what waits in the forwards\' sockets (memory budget)', async () => {
+  const k = kit();
+  k.start();
+  await flush();
+  k.conns[0]!.buffered = 4321;
+  assert.equal(k.forwarder.queuedBytes(), 4321);
+});

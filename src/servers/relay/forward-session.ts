@@ -103,6 +103,21 @@ export class ForwardSession {
     return this.#state;
   }
 
+  /** The hub key of the forwarded stream. */
+  get key(): string {
+    return this.#init.key;
+  }
+
+  /** The URL published to. */
+  get url(): string {
+    return this.#init.url;
+  }
+
+  /** Bytes waiting unsent in the current connection's socket. */
+  get queuedBytes(): number {
+    return this.#conn?.bufferedBytes ?? 0;
+  }
+
   /** Taps the stream and dials the target. */
   start(): void {
     this.#tap = this.#init.hub.tap(this.#init.key, {

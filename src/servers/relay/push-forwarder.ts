@@ -102,14 +102,18 @@ export class PushForwarder implements PublishListener {
       return undefined;
     }
     const d = this.#deps;
+    const key = `${start.app}/${start.stream}`;
     for (const t of targets) {
+      // A publisher that came back within a reconnect grace keeps its running forwards: no second one.
+      const url = targetUrl(t.url, start.app, start.stream);
+      if ([...this.#live].some((s) => s.key === key && s.url === url)) continue;
       const session = new ForwardSession({
-        key: `${start.app}/${start.stream}`,
+        key,
         domain: start.domain,
         app: start.app,
         stream: start.stream,
         target: targetName(t),
-        url: targetUrl(t.url, start.app, start.stream),
+        url,
         displayUrl: redactUrl(t.url).replaceAll('{stream}', start.stream).replaceAll('{app}', start.app),
         hub: d.hub,
         dial: d.dial ?? realDial,
@@ -142,6 +146,13 @@ export class PushForwarder implements PublishListener {
     const counts: Record<ForwardState, number> = { connecting: 0, forwarding: 0, 'backing-off': 0, stopped: 0 };
     for (const s of this.#live) counts[s.state]++;
     return counts;
+  }
+
+  /** Bytes waiting unsent in the forwards' sockets (a source of the memory budget). */
+  queuedBytes(): number {
+    let n = 0;
+    for (const s of this.#live) n += s.queuedBytes;
+    return n;
   }
 
   /** Cumulative totals over live and ended forwards. */
