@@ -33,8 +33,12 @@ let b: TestService;
 let client: LiveClient & { close(): void };
 let ffmpeg: FfmpegProcess | undefined;
 
+// B forwards its own publishes on too (to a port where nothing listens): a stream that came from A's
+// forward must not be forwarded again, or two clusters forwarding to each other would loop.
+const bRelay = { forward: [{ domain: '*', app: 'live', url: 'rtmp://127.0.0.1:9/live/{stream}', name: 'onward' }] };
+
 before(async () => {
-  b = await startService({ dataDir: bDir });
+  b = await startService({ dataDir: bDir, relay: bRelay });
   const good = b.urls('cam').push.rtmp;
   // The right signature for another stream name: B answers 18/503 (signature mismatch) with BadName.
   const wrong = b.urls('cam').push.rtmp.replace('/live/cam?', '/live/wrongkey?');
@@ -81,6 +85,9 @@ test('A forwards a published stream to B, where ffprobe plays it', async () => {
   assert.equal(audio?.codec_name, 'aac');
   assert.ok(Number(video?.nb_read_frames) > 10, `frames decoded from B: ${video?.nb_read_frames}`);
   assert.ok((await row('b'))!.Bytes > 10_000);
+  // The forwarded publish carried the marker: B did not forward it onward.
+  assert.deepEqual(b.service.forwarder.list(), []);
+  assert.equal(await metricValue(b.httpUrl, 'openlive_forward_loops_avoided_total'), 1);
 });
 
 test('a target that refuses the key shows its code and RTMP status in the API and metrics', async () => {
@@ -100,7 +107,7 @@ test('B restarted: A reconnects and forwarding resumes', async () => {
   const port = b.service.rtmpPort;
   await b.close();
   await waitFor('A notices B is gone', async () => (await row('b'))?.State !== 'forwarding', 15_000);
-  b = await startService({ dataDir: bDir, rtmp: { port } });
+  b = await startService({ dataDir: bDir, rtmp: { port }, relay: bRelay });
   await waitFor('A forwards to the new B', async () => (await row('b'))?.State === 'forwarding', 30_000);
   const again = (await row('b'))!;
   assert.ok(again.Reconnects >= 1, `reconnects: ${again.Reconnects}`);
