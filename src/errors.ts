@@ -126,6 +126,11 @@ export const errorCodes = {
   // Cluster: the Coordinator (src/cluster, docs/cluster.md "Coordinator")
   COORDINATOR_UNAVAILABLE: 'internal',
   COORDINATOR_LEASE_LOST: 'internal',
+  // Push relays: forwarding to other RTMP(S) servers (servers/relay, docs/cluster.md "Push relays")
+  FORWARD_REFUSED: 'auth',
+  FORWARD_UNREACHABLE: 'timeout',
+  FORWARD_DISCONNECTED: 'state',
+  FORWARD_QUEUE_OVERFLOW: 'limit',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',

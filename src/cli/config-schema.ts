@@ -193,6 +193,39 @@ export const configSchema = z.strictObject({
       rejectedWindowMs: z.coerce.number().int().min(1000).default(60_000),
     })
     .prefault({}),
+  relay: z
+    .strictObject({
+      // Push relays (docs/cluster.md "Push relays"): forward published streams to other RTMP(S) servers.
+      /** Targets: `[{ domain: '*', app: 'live', url: 'rtmp://host/app/{stream}?key=…', name }]`; a JSON array in env and flags. */
+      forward: z.preprocess(
+        (v) => {
+          if (typeof v !== 'string') return v;
+          try {
+            return JSON.parse(v);
+          } catch {
+            return v;
+          }
+        },
+        z.array(
+          z.strictObject({
+            domain: z.string().min(1).default('*'),
+            app: z.string().min(1),
+            url: z.string().regex(/^rtmps?:\/\/[^/]+\/./, 'an rtmp:// or rtmps:// URL with an app'),
+            name: z.string().min(1).optional(),
+          }),
+        ),
+      ).default([]),
+      /** Bound on TCP/TLS connect, handshake, connect and publish of one forward attempt. */
+      forwardConnectTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+      /** First reconnect delay of a forward; doubles per failure (with jitter) up to forwardBackoffMaxMs. */
+      forwardBackoffInitialMs: z.coerce.number().int().min(10).default(1000),
+      forwardBackoffMaxMs: z.coerce.number().int().min(10).default(30_000),
+      /** Delay before asking again a target that refused the publish (FORWARD_REFUSED: wrong key, forbidden). */
+      forwardRefusedRetryMs: z.coerce.number().int().min(10).default(60_000),
+      /** Bytes one forward may leave unsent in its socket; past it frames are skipped to the next keyframe (FORWARD_QUEUE_OVERFLOW). */
+      forwardMaxQueueBytes: bytes.default(8 * 1024 * 1024),
+    })
+    .prefault({}),
   /** Event callbacks (docs/api.md "Event callbacks"): delivery to the receivers of callback templates. */
   callbacks: z
     .strictObject({

@@ -36,6 +36,9 @@ import { MemoryBudget, autoMemoryBudget } from '../hub/memory-budget.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { createCoordinator } from '../cluster/create-coordinator.ts';
 import { wireCluster } from './cluster-wiring.ts';
+import { PushForwarder } from '../servers/relay/push-forwarder.ts';
+import { publishListeners } from '../servers/relay/publish-listeners.ts';
+import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -75,6 +78,8 @@ export class Service {
   readonly callbacks: CallbackDeliverer;
   /** Turns publishes into callbacks; the RTMP server tells it of every accepted publish. */
   readonly publishCallbacks: PublishCallbacks;
+  /** Push relays: forwards every matching publish to the relay.forward targets (docs/cluster.md). */
+  readonly forwarder: PushForwarder;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Stores refusals truncated and aggregated per address. */
@@ -178,6 +183,22 @@ export class Service {
       now,
       logger: log.child({ layer: 'hub' }),
     });
+    const r = config.relay;
+    this.forwarder = new PushForwarder({
+      hub: this.hub,
+      targets: r.forward,
+      options: {
+        connectTimeoutMs: r.forwardConnectTimeoutMs,
+        backoffInitialMs: r.forwardBackoffInitialMs,
+        backoffMaxMs: r.forwardBackoffMaxMs,
+        refusedRetryMs: r.forwardRefusedRetryMs,
+        maxQueueBytes: r.forwardMaxQueueBytes,
+      },
+      log: log.child({ layer: 'relay' }),
+      now,
+      countError: (code) => this.counters.countError(code),
+    });
+    this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
     this.rtmp = new RtmpServer({
       ...config.rtmp,
       hub: this.hub,
@@ -190,7 +211,7 @@ export class Service {
       playWaitMs: config.http.playWaitMs,
       trustedNetworks: config.limits.trustedNetworks,
       playerQueueBytes: config.fanout.maxQueueBytes,
-      publishListener: this.publishCallbacks,
+      publishListener: this.forwarder.enabled ? publishListeners(this.publishCallbacks, this.forwarder) : this.publishCallbacks,
     });
     const h = config.hls;
     this.hls = new HlsServer({
@@ -210,6 +231,7 @@ export class Service {
       limits: config.http,
       trustedNetworks: config.limits.trustedNetworks,
       listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
+      extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
     });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({
@@ -226,6 +248,7 @@ export class Service {
       credentials: this.credentials,
       counters: this.counters,
       replayCache: this.coordinator.replayCache(config.api.replayCacheMaxEntries),
+      forwards: () => this.forwarder.list(),
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -273,6 +296,7 @@ export class Service {
       const httpClosed = this.http.close();
       const apiClosed = this.api.close();
       const reason = sentence(breakCodes.serverStopped, 'the server is shutting down');
+      this.forwarder.close();
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).

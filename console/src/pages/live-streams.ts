@@ -1,7 +1,8 @@
 /**
  * Stream Management > Live Streams: every stream being published (DescribeLiveStreamPushInfoList)
- * with codecs, resolution, frame rate, bitrate, client IP and start time, viewers from the hub, a
- * preview player, drop and forbid. Refreshes every 5 seconds.
+ * with codecs, resolution, frame rate, bitrate, client IP and start time, viewers from the hub, the
+ * push-relay forwards of each stream (OpenLiveDescribeForwardStatus), a preview player, drop and forbid.
+ * Refreshes every 5 seconds.
  */
 import { ApiError } from '../lib/api.ts';
 import { authOf, allDomains, type DomainInfo } from '../lib/domains.ts';
@@ -27,6 +28,37 @@ interface PushInfo {
   readonly VideoSpeed: number;
   readonly AudioSpeed: number;
   readonly BeginPushTime: string;
+}
+
+/** One push-relay forward as OpenLiveDescribeForwardStatus lists it (docs/api.md). */
+interface ForwardRow {
+  readonly AppName: string;
+  readonly StreamName: string;
+  readonly TargetName: string;
+  readonly TargetUrl: string;
+  readonly State: string;
+  readonly Reconnects: number;
+  readonly Bytes: number;
+  readonly LastErrorCode: string;
+  readonly LastErrorMessage: string;
+  readonly LastRtmpStatus: string;
+}
+
+const forwardTag: Record<string, string> = { forwarding: 'tag-success', connecting: 'tag-info', 'backing-off': 'tag-warning', stopped: 'tag-neutral' };
+
+/** The Forwarding cell: one tag per target with its state; the title tells the URL and the last error. */
+function forwardCell(rows: readonly ForwardRow[] | undefined): HTMLElement | string {
+  if (!rows || rows.length === 0) return '-';
+  return h(
+    'span',
+    { 'data-testid': 'live-stream-forwards' },
+    ...rows.map((f) => {
+      const error = f.LastErrorCode ? `\nlast error: ${f.LastErrorCode}${f.LastRtmpStatus ? ` (${f.LastRtmpStatus})` : ''} ${f.LastErrorMessage}` : '';
+      const title = `${f.TargetUrl}\n${f.State}, ${f.Reconnects} reconnects, ${f.Bytes} bytes${error}`;
+      const label = f.State === 'backing-off' && f.LastErrorCode === 'FORWARD_REFUSED' ? 'refused' : f.State;
+      return h('span', { class: `tag ${forwardTag[f.State] ?? 'tag-neutral'}`, title, 'data-state': f.State }, `${f.TargetName}: ${label}`);
+    }),
+  );
 }
 
 const pageSize = 10;
@@ -102,7 +134,17 @@ export const liveStreamsPage: Page = {
           if (!(err instanceof ApiError && err.code === 'FailedOperation.HasNotLivingStream')) throw err;
           res = { DataInfoList: [], TotalNum: 0 };
         }
-        const hub = await ctx.api.call('OpenLiveDescribeServerInfo');
+        const [hub, fwd] = await Promise.all([
+          ctx.api.call('OpenLiveDescribeServerInfo'),
+          // An older server without push relays answers InvalidAction: show no forwards rather than fail the page.
+          ctx.api.call('OpenLiveDescribeForwardStatus').catch(() => ({ ForwardList: [] })),
+        ]);
+        const forwards = new Map<string, ForwardRow[]>();
+        for (const f of (fwd.ForwardList ?? []) as ForwardRow[]) {
+          if (f.State === 'stopped') continue;
+          const k = `${f.AppName}/${f.StreamName}`;
+          forwards.set(k, [...(forwards.get(k) ?? []), f]);
+        }
         const viewers = new Map<string, number>((hub.StreamList ?? []).map((s: { AppName: string; StreamName: string; Subscribers: number }) => [`${s.AppName}/${s.StreamName}`, s.Subscribers]));
         const list = (res.DataInfoList ?? []) as PushInfo[];
         const key = (p: PushInfo): StreamKey => ({ domain: p.PushDomain, app: p.AppName, stream: p.StreamName });
@@ -118,6 +160,7 @@ export const liveStreamsPage: Page = {
               { title: 'FPS', render: (p) => (p.VideoFps ? String(Math.round(p.VideoFps)) : '-') },
               { title: 'Bitrate', render: (p) => formatBitrate(p.VideoSpeed + p.AudioSpeed) },
               { title: 'Viewers', render: (p) => String(viewers.get(`${p.AppName}/${p.StreamName}`) ?? 0) },
+              { title: 'Forwarding', render: (p) => forwardCell(forwards.get(`${p.AppName}/${p.StreamName}`)) },
               { title: 'Client IP', render: (p) => h('span', { class: 'mono' }, p.ClientIp) },
               { title: 'Started', className: 'nowrap', render: (p) => formatApiTime(p.BeginPushTime) },
               {

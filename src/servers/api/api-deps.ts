@@ -7,6 +7,7 @@ import type { PublishRecords } from '../../control/publish-records.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 import type { Log } from '../../log.ts';
+import type { ForwardStatus } from '../relay/forward-status.ts';
 
 /** Dependencies handed to every action group (`xxxActions(deps): ApiActions`). */
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   readonly now: () => number;
   /** The ports the listeners are bound to (differ from the config when it says 0); the config's when absent. */
   readonly ports?: () => { readonly rtmp: number; readonly http: number };
+  /** Push-relay forwards of this node (docs/cluster.md "Push relays"); none when absent. */
+  readonly forwards?: () => readonly ForwardStatus[];
 }
 
 /** The RTMP and HTTP ports clients must use: the bound ones when known, else the configured ones. */

@@ -40,7 +40,7 @@ test('no action answers InternalError (or anything but HTTP 200 with an envelope
     'DescribeLivePushAuthKey', 'ModifyLivePushAuthKey', 'DescribeLivePlayAuthKey', 'ModifyLivePlayAuthKey', 'OpenLiveDiagnosePushUrl',
     'DropLiveStream', 'ForbidLiveStream', 'ResumeLiveStream', 'DescribeLiveStreamState', 'DescribeLiveStreamOnlineList',
     'DescribeLiveStreamPublishedList', 'DescribeLiveStreamPushInfoList', 'DescribeLiveForbidStreamList', 'DescribeLiveStreamEventList',
-    'OpenLiveDescribeRejectedPushList', 'OpenLiveDescribeRejectedPushSummary', 'OpenLiveDescribeServerInfo',
+    'OpenLiveDescribeRejectedPushList', 'OpenLiveDescribeRejectedPushSummary', 'OpenLiveDescribeServerInfo', 'OpenLiveDescribeForwardStatus',
     'CreateLiveCallbackTemplate', 'ModifyLiveCallbackTemplate', 'DeleteLiveCallbackTemplate', 'DescribeLiveCallbackTemplate',
     'DescribeLiveCallbackTemplates', 'CreateLiveCallbackRule', 'DeleteLiveCallbackRule', 'DescribeLiveCallbackRules', 'DescribeCallbackRecordsList',
   ];

@@ -9,6 +9,7 @@ import { serveFlv } from './flv-route.ts';
 import type { HlsServer } from '../hls/hls-server.ts';
 import { registerHlsMediaRoute, serveHlsPlaylist } from '../hls/hls-routes.ts';
 import { createMetrics } from './metrics.ts';
+import type { Registry } from 'prom-client';
 import { errorBody, playbackStatusOf } from './error-reply.ts';
 import { ConnectionGate } from '../connection-gate.ts';
 import { hardenHttpServer, type HttpGuard, type HttpListenerLimits } from './http-hardening.ts';
@@ -31,6 +32,8 @@ export interface HttpAppDeps {
   readonly trustedNetworks: readonly string[];
   /** Every hardened listener (this one and the admin one), read at scrape time for /metrics. */
   readonly listeners?: () => readonly HttpGuard[];
+  /** Adds metrics of other parts (push relays) to /metrics. */
+  readonly extraMetrics?: (registry: Registry) => void;
 }
 
 /** The playback listener's limits: the server-level ones, the query's, and the FLV players' wait. */
@@ -65,6 +68,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     listeners: deps.listeners ?? (() => [guard]),
     flvWaiting: () => flvWaits.open,
   });
+  deps.extraMetrics?.(metrics);
   const flvDeps = { ...deps, waits: flvWaits };
 
   app.setErrorHandler((err: FastifyError | LiveError, _req, reply) => {

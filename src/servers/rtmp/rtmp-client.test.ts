@@ -64,8 +64,11 @@ describe('parseRtmpUrl', () => {
       app: 'live',
       stream: 'cam?txSecret=a&txTime=b',
       tcUrl: 'rtmp://example.com/live',
+      secure: false,
     });
-    assert.deepEqual(parseRtmpUrl('rtmp://[::1]:1936/live'), { host: '::1', port: 1936, app: 'live', stream: '', tcUrl: 'rtmp://[::1]:1936/live' });
+    assert.deepEqual(parseRtmpUrl('rtmp://[::1]:1936/live'), { host: '::1', port: 1936, app: 'live', stream: '', tcUrl: 'rtmp://[::1]:1936/live', secure: false });
+    // RTMPS (YouTube, Facebook ingest): TLS, port 443 unless given, and the tcUrl keeps the scheme.
+    assert.deepEqual(parseRtmpUrl('rtmps://a.example/app/k'), { host: 'a.example', port: 443, app: 'app', stream: 'k', tcUrl: 'rtmps://a.example/app', secure: true });
     assert.throws(() => parseRtmpUrl('http://example.com/live/x'), { code: 'CONFIG_INVALID' });
     assert.throws(() => parseRtmpUrl('no url'), { code: 'CONFIG_INVALID' });
   });
@@ -102,7 +105,7 @@ describe('RtmpClient', () => {
 
   it('rejects publish with the server’s onStatus description', async () => {
     const client = await RtmpClient.connect(`${scripted.url}/live/bad`, { timeoutMs: 5000 });
-    await assert.rejects(client.publish(), { code: 'RTMP_REJECTED', message: '18/503 signature mismatch' });
+    await assert.rejects(client.publish(), { code: 'RTMP_REJECTED', message: '18/503 signature mismatch', status: 'NetStream.Publish.BadName' });
     await client.close();
   });
 
@@ -110,6 +113,7 @@ describe('RtmpClient', () => {
     await assert.rejects(RtmpClient.connect(`${scripted.url}/nope/x`, { timeoutMs: 5000 }), {
       code: 'RTMP_REJECTED',
       message: '18/404 unknown app nope',
+      status: 'NetConnection.Connect.Rejected',
     });
   });
 

@@ -5,6 +5,7 @@
 
 import { Buffer } from 'node:buffer';
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { LiveError } from '../../errors.ts';
 import type { Amf0Value } from '../../protocol/amf0/amf0-value.ts';
 import { ClientSession, type ClientSessionEvent } from '../../protocol/rtmp/client-session.ts';
@@ -19,6 +20,20 @@ export interface RtmpUrl {
   stream: string;
   /** `rtmp://host[:port]/app`, as ffmpeg sends it in connect. */
   tcUrl: string;
+  /** An `rtmps://` URL: RTMP over TLS (default port 443, as YouTube's and Facebook's ingest). */
+  secure: boolean;
+}
+
+/**
+ * A refusal the server answered with an `onStatus` or `_error` (NetStream.Publish.BadName,
+ * NetConnection.Connect.Rejected): `status` is its code, so callers branch on it, not on the text.
+ */
+export class RtmpRejectedError extends LiveError {
+  readonly status: string;
+  constructor(status: string, description: string) {
+    super('RTMP_REJECTED', description || status);
+    this.status = status;
+  }
 }
 
 /** Parses an RTMP URL: the first path segment is the app, the rest (plus query) the stream. */
@@ -29,13 +44,15 @@ export function parseRtmpUrl(url: string): RtmpUrl {
   } catch (err) {
     throw new LiveError('CONFIG_INVALID', `not a URL: ${url}`, { cause: err });
   }
-  if (u.protocol !== 'rtmp:') throw new LiveError('CONFIG_INVALID', `not an rtmp:// URL: ${url}`);
+  if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:') throw new LiveError('CONFIG_INVALID', `not an rtmp:// URL: ${url}`);
+  const secure = u.protocol === 'rtmps:';
   const path = decodeURIComponent(u.pathname).replace(/^\/+/, '');
   const slash = path.indexOf('/');
   const app = slash < 0 ? path : path.slice(0, slash);
   const stream = (slash < 0 ? '' : path.slice(slash + 1)) + u.search;
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  return { host, port: u.port === '' ? 1935 : Number(u.port), app, stream, tcUrl: `rtmp://${u.host}/${app}` };
+  const port = u.port === '' ? (secure ? 443 : 1935) : Number(u.port);
+  return { host, port, app, stream, tcUrl: `${u.protocol}//${u.host}/${app}`, secure };
 }
 
 /** Options of an RtmpClient; every wait is bounded by `timeoutMs`. */
@@ -48,6 +65,8 @@ export interface RtmpClientOptions {
   chunkSize?: number;
   /** Extra connect properties, e.g. Enhanced RTMP `fourCcList`. */
   connectExtra?: Record<string, Amf0Value>;
+  /** TLS options for `rtmps://` URLs (a private CA, or `rejectUnauthorized: false` in tests). */
+  tls?: TlsConnectionOptions;
 }
 
 interface Waiter {
@@ -88,7 +107,9 @@ export class RtmpClient {
   /** Opens a TCP connection, handshakes and connects to the URL's app. */
   static async connect(url: string, options: RtmpClientOptions = {}): Promise<RtmpClient> {
     const parsed = parseRtmpUrl(url);
-    const socket = netConnect({ host: parsed.host, port: parsed.port });
+    const socket = parsed.secure
+      ? tlsConnect({ servername: parsed.host, ...options.tls, host: parsed.host, port: parsed.port })
+      : netConnect({ host: parsed.host, port: parsed.port });
     const client = new RtmpClient(socket, parsed, options);
     try {
       await client.#connectApp(options);
@@ -108,7 +129,7 @@ export class RtmpClient {
       'RTMP_HANDSHAKE_TIMEOUT',
       'connect',
     );
-    if (reply.type === 'error') throw new LiveError('RTMP_REJECTED', describe(reply.args[0], 'connect rejected'));
+    if (reply.type === 'error') throw new RtmpRejectedError(field(reply.args[0], 'code') || 'NetConnection.Connect.Rejected', describe(reply.args[0], 'connect rejected'));
     session.setChunkSize(options.chunkSize ?? 4096);
     this.#flush();
   }
@@ -142,6 +163,21 @@ export class RtmpClient {
   sendMetadata(metadata: Amf0Value): boolean {
     this.#session.sendMetadata(this.#requireStream(), metadata);
     return this.#flush();
+  }
+
+  /** Bytes handed to the socket and not yet sent (what a relay bounds its queue with). */
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  /** Bytes written to the socket so far, handshake included. */
+  get bytesWritten(): number {
+    return this.#socket.bytesWritten;
+  }
+
+  /** Resolves with why the connection ended (STREAM_CLOSED for a clean close, else the socket's error). */
+  get closed(): Promise<Error> {
+    return this.#done.then(() => this.#closed ?? new LiveError('STREAM_CLOSED', 'the RTMP connection closed'));
   }
 
   /** The media messages (audio, video, onMetaData as Data) of a played stream, until the connection closes. */
@@ -187,7 +223,7 @@ export class RtmpClient {
       what,
     );
     if (e.type === 'status' && e.code !== success) {
-      throw new LiveError('RTMP_REJECTED', e.description || e.code);
+      throw new RtmpRejectedError(e.code, e.description);
     }
   }
 
@@ -252,6 +288,11 @@ export class RtmpClient {
     if (out.length === 0 || this.#socket.destroyed) return !this.#socket.writableNeedDrain;
     return this.#socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
+}
+
+function field(info: Amf0Value | undefined, key: string): string {
+  const v = info instanceof Map ? info.get(key) : undefined;
+  return typeof v === 'string' ? v : '';
 }
 
 function describe(info: Amf0Value, fallback: string): string {

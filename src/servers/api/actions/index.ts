@@ -8,6 +8,7 @@ import { streamActions } from './stream-actions.ts';
 import { recordActions } from './record-actions.ts';
 import { serverInfoActions } from './server-info-actions.ts';
 import { callbackActions } from './callback-actions.ts';
+import { forwardActions } from './forward-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -21,6 +22,7 @@ export const groups: readonly ApiActionGroup[] = [
   recordActions,
   serverInfoActions,
   callbackActions,
+  forwardActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
