@@ -46,6 +46,7 @@ export function createStore(config: Config, options: CreateStoreOptions = {}): S
     synchronous: st.synchronous,
     busyTimeoutMs: options.busyTimeoutMs ?? st.busyTimeoutMs,
     maxQueuedWrites: st.maxQueuedWrites,
+    nodeId: options.nodeId ?? nodeIdOf(config),
     ...(options.dataKey ? { dataKey: options.dataKey } : {}),
   });
 }
