@@ -69,7 +69,7 @@ const cliBusyTimeoutMs = 5000;
  * refuses with DATA_DIR_NOT_FOUND where there is no openlive data rather than creating a new database.
  */
 async function withStore(config: Config, command: string, run: (store: Store, dataKey: Buffer) => Promise<string>): Promise<void> {
-  requireDataDir(config.dataDir, command);
+  requireDataDir(config.dataDir, command, config.store.url);
   const dataKey = loadDataKey(config.dataDir);
   const store = createStore(config, { dataKey, busyTimeoutMs: cliBusyTimeoutMs });
   try {

@@ -5,6 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { startService, type TestService } from '../support/service.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
@@ -75,4 +77,15 @@ test('a publish and a refused push land in PostgreSQL and the Cloud API lists th
   const rejected = await client.request('OpenLiveDescribeRejectedPushList', { ...window, StreamName: 'pgcam2', IsStrict: 1 });
   assert.equal(rejected.TotalNum, 1);
   assert.deepEqual([rejected.RejectedList[0].BreakCode, rejected.RejectedList[0].ErrorCode], ['18/503', 'SIGNATURE_INVALID']);
+});
+
+test('the CLI works on the same PostgreSQL store: a domain added there is the running service\'s', { skip }, async () => {
+  const main = new URL('../../src/main.ts', import.meta.url).pathname;
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [main, ...args, '--data-dir', svc.dataDir, '--store.url', url], { timeout: 60_000 });
+  const listed = await cli('domain', 'list');
+  assert.match(listed.stdout, new RegExp(svc.service.defaults.push!.name.replace(/\./g, '\\.')));
+  await cli('domain', 'add', 'cli.example.com', '--type', 'push');
+  assert.equal((await svc.service.store.getDomain('cli.example.com'))?.type, 'push');
+  assert.equal((await sql("SELECT name FROM domains WHERE name = 'cli.example.com'")).length, 1);
 });
