@@ -50,6 +50,7 @@ export class PostgresDb {
   private readonly counts = { queued: 0, busyRetries: 0, refused: 0 };
   private readonly waiting = new Set<() => void>();
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(options: PostgresDbOptions) {
     this.pool = new pg.Pool({
@@ -113,12 +114,19 @@ export class PostgresDb {
     });
   }
 
-  /** Ends the pool after writes waiting for PostgreSQL have been tried once more; idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const wake of this.waiting) wake();
-    await this.pool.end();
+  /**
+   * Ends the pool, idempotent. Writes waiting for PostgreSQL get `deadlineMs` to land (a record is not lost to
+   * a restart that PostgreSQL survives), then fail with STORE_FAILED.
+   */
+  close(deadlineMs = 5000): Promise<void> {
+    this.closing ??= (async () => {
+      const until = Date.now() + deadlineMs;
+      while (this.counts.queued > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      this.closed = true;
+      for (const wake of this.waiting) wake();
+      await this.pool.end();
+    })();
+    return this.closing;
   }
 
   private async retried<T>(attempt: () => Promise<T>): Promise<T> {
