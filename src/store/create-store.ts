@@ -3,10 +3,21 @@
  * (clusters share one database), empty the embedded SQLite file in the data directory. The server and the
  * CLI commands both build their store here.
  */
-import type { Config } from '../cli/config-schema.ts';
 import { PostgresStore, defaultNodeId } from './postgres-store.ts';
 import { SqliteStore, sqliteFileIn } from './sqlite-store.ts';
 import type { Store } from './store.ts';
+
+/** The config keys the factory reads (cli/config-schema.ts Config has them; store/ does not import cli/). */
+export interface StoreConfig {
+  readonly dataDir: string;
+  readonly store: {
+    readonly url: string;
+    readonly poolSize: number;
+    readonly synchronous: 'NORMAL' | 'FULL';
+    readonly busyTimeoutMs: number;
+    readonly maxQueuedWrites: number;
+  };
+}
 
 /** What the caller adds to the config's store section. */
 export interface CreateStoreOptions {
@@ -24,13 +35,13 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 /** The node id rows are written with: cluster.nodeId where the config has one. */
-export function nodeIdOf(config: Config): string {
+export function nodeIdOf(config: StoreConfig): string {
   const cluster = (config as { cluster?: { nodeId?: unknown } }).cluster;
   return typeof cluster?.nodeId === 'string' && cluster.nodeId !== '' ? cluster.nodeId : defaultNodeId;
 }
 
 /** Builds the configured store (not yet awaited: call `store.ready?.()` before serving). */
-export function createStore(config: Config, options: CreateStoreOptions = {}): Store {
+export function createStore(config: StoreConfig, options: CreateStoreOptions = {}): Store {
   const st = config.store;
   if (isPostgresUrl(st.url)) {
     return new PostgresStore({
