@@ -137,7 +137,7 @@ export interface StoreStats {
   readonly queuedWrites: number;
   /** Steps that found the database locked and were tried again later. */
   readonly busyRetries: number;
-  /** Writes refused because too many were waiting (STORE_BUSY). */
+  /** Writes refused because too many were waiting (STORE_BUSY; STORE_UNAVAILABLE with PostgreSQL). */
   readonly refusedWrites: number;
 }
 
