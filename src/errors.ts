@@ -108,6 +108,8 @@ export const errorCodes = {
   // Store: records, locks, the data folder (docs/security.md "Records and the store")
   STORE_BUSY: 'limit',
   DATA_DIR_NOT_FOUND: 'not-found',
+  // Store: PostgreSQL (docs/cluster.md "PostgreSQL")
+  STORE_UNAVAILABLE: 'limit',
   // Event callbacks (control/callbacks)
   CALLBACK_TEMPLATE_INVALID: 'input',
   CALLBACK_URL_INVALID: 'input',

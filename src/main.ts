@@ -12,7 +12,7 @@ import { installFaultHandlers } from './cli/process-faults.ts';
 import { installShutdown } from './cli/shutdown.ts';
 import { LiveError } from './errors.ts';
 import { startBanner } from './cli/banner.ts';
-import { SqliteStore, sqliteFileIn } from './store/sqlite-store.ts';
+import { createStore } from './store/create-store.ts';
 import { bootstrap } from './control/bootstrap.ts';
 import { urlCommand } from './cli/commands/url-command.ts';
 import { domainCommand, domainUsage } from './cli/commands/domain-command.ts';
@@ -65,19 +65,15 @@ async function start(config: Config): Promise<void> {
 const cliBusyTimeoutMs = 5000;
 
 /**
- * Runs a command over the store the server uses (SQLite in WAL mode, so it works while the server runs);
+ * Runs a command over the store the server uses (store.url: PostgreSQL, or SQLite in WAL mode, so it works while the server runs);
  * refuses with DATA_DIR_NOT_FOUND where there is no openlive data rather than creating a new database.
  */
 async function withStore(config: Config, command: string, run: (store: Store, dataKey: Buffer) => Promise<string>): Promise<void> {
-  requireDataDir(config.dataDir, command);
+  requireDataDir(config.dataDir, command, config.store.url);
   const dataKey = loadDataKey(config.dataDir);
-  const store = new SqliteStore({
-    file: sqliteFileIn(config.dataDir),
-    synchronous: config.store.synchronous,
-    busyTimeoutMs: cliBusyTimeoutMs,
-    dataKey,
-  });
+  const store = createStore(config, { dataKey, busyTimeoutMs: cliBusyTimeoutMs });
   try {
+    await store.ready?.();
     // A command before any start still finds the default domains (bootstrap runs once per data dir).
     await bootstrap({
       store,

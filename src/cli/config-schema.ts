@@ -174,6 +174,14 @@ export const configSchema = z.strictObject({
     .prefault({}),
   store: z
     .strictObject({
+      // Store: PostgreSQL (docs/cluster.md "PostgreSQL")
+      /** `postgres://user:pass@host:port/db` stores everything in PostgreSQL (clusters); empty = SQLite in dataDir. */
+      url: z
+        .string()
+        .default('')
+        .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'store.url must be empty or a postgres:// URL'),
+      /** PostgreSQL connections this node opens at most. */
+      poolSize: z.coerce.number().int().min(1).max(100).default(10),
       /** SQLite `synchronous`: NORMAL survives a killed process (WAL); FULL also survives power loss. */
       synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
       // Store: locks, retention, rejected-attempt aggregation (docs/security.md "Records and the store")

@@ -5,15 +5,21 @@
  * the right folder. Only `openlive start` creates a data folder.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { LiveError } from '../errors.ts';
 import { sqliteFileIn } from '../store/sqlite-store.ts';
+import { isPostgresUrl } from '../store/create-store.ts';
+import { dataKeyFileIn } from './data-key-file.ts';
 
-/** Throws DATA_DIR_NOT_FOUND unless `dataDir` holds an openlive database. */
-export function requireDataDir(dataDir: string, command: string): void {
-  if (existsSync(sqliteFileIn(dataDir))) return;
+/**
+ * Throws DATA_DIR_NOT_FOUND unless `dataDir` holds an openlive database, or (with PostgreSQL, store.url)
+ * the data key the server seals keys with: a new one would not open them.
+ */
+export function requireDataDir(dataDir: string, command: string, storeUrl = ''): void {
+  const needed = isPostgresUrl(storeUrl) ? dataKeyFileIn(dataDir) : sqliteFileIn(dataDir);
+  if (existsSync(needed)) return;
   const where = resolve(dataDir);
-  const why = existsSync(where) ? `${where} has no openlive.db` : `${where} does not exist`;
+  const why = existsSync(where) ? `${where} has no ${basename(needed)}` : `${where} does not exist`;
   throw new LiveError(
     'DATA_DIR_NOT_FOUND',
     `no openlive data here (${why}), so "openlive ${command}" would not see the running server's domains and keys.\n` +

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config-schema.ts';
 import type { Log } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import { SqliteStore, sqliteFileIn } from '../store/sqlite-store.ts';
+import { createStore } from '../store/create-store.ts';
 import { RecordPruner } from '../store/record-pruner.ts';
 import { RejectionRecorder } from '../control/rejection-recorder.ts';
 import { Hub } from '../hub/hub.ts';
@@ -103,15 +103,7 @@ export class Service {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const dataKey = loadDataKey(config.dataDir);
     const st = config.store;
-    this.store =
-      overrides.store ??
-      new SqliteStore({
-        file: sqliteFileIn(config.dataDir),
-        synchronous: st.synchronous,
-        busyTimeoutMs: st.busyTimeoutMs,
-        maxQueuedWrites: st.maxQueuedWrites,
-        dataKey,
-      });
+    this.store = overrides.store ?? createStore(config, { dataKey });
     this.records = new PublishRecords({ store: this.store, now });
     const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
     this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, dns });
@@ -257,6 +249,8 @@ export class Service {
   async start(): Promise<void> {
     // First: a node that cannot reach its Redis must not accept publishers it could not claim.
     await this.coordinator.start();
+    // PostgreSQL migrates asynchronously: a newer schema (STORE_SCHEMA_NEWER) stops the start here.
+    await this.store.ready?.();
     const recovered = await this.records.recoverOpen();
     if (recovered > 0) this.log.warn({ recovered }, 'ended publish records a previous run left open');
     this.defaults = await bootstrap({

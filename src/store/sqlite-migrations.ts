@@ -179,6 +179,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE callback_open_pushes ADD COLUMN keys_sealed INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // The node that wrote a publish record (cluster.nodeId), as in PostgreSQL (store/postgres-migrations.ts).
+    version: 6,
+    sql: `
+      ALTER TABLE publish_records ADD COLUMN node_id TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

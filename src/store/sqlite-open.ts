@@ -28,6 +28,8 @@ export interface SqliteStoreOptions {
   readonly closeDeadlineMs?: number;
   /** The data key (`<dataDir>/secret.key`) that seals domain and callback keys; without it they are stored plaintext. */
   readonly dataKey?: Buffer;
+  /** The node id publish records are written with (cluster.nodeId); default 'local'. */
+  readonly nodeId?: string;
 }
 
 /** The busy timeout of the server's connection when none is configured (store.busyTimeoutMs). */

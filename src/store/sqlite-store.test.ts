@@ -124,3 +124,22 @@ test('records written before kill -9 are there after reopening', async () => {
   assert.equal((await store.listRejectedAttempts()).total, 1);
   await store.close();
 });
+
+test('publish records carry the node id; a node id given to endOpenPublishRecords ends only that node\'s', async () => {
+  const file = sqliteFileIn(tempDir());
+  const a = new SqliteStore({ file, nodeId: 'a' });
+  const record = { domain: 'd.example.com', app: 'live', stream: 's', clientIp: '1.2.3.4', startedAt: 1 };
+  const ra = await a.addPublishRecord(record);
+  await a.close();
+  const b = new SqliteStore({ file, nodeId: 'b' });
+  const rb = await b.addPublishRecord(record);
+  const end = { endedAt: 5, breakCode: '5', reason: 'r', bytesIn: 0 };
+  assert.equal(await b.endOpenPublishRecords(end, 'b'), 1);
+  assert.equal((await b.getPublishRecord(ra))?.endedAt, null);
+  assert.equal((await b.getPublishRecord(rb))?.endedAt, 5);
+  assert.equal(await b.endOpenPublishRecords(end), 1, 'without a node id every open session ends (one node owns the file)');
+  await b.close();
+  const db = new DatabaseSync(file);
+  assert.deepEqual((db.prepare('SELECT node_id FROM publish_records ORDER BY id').all() as { node_id: string }[]).map((r) => r.node_id), ['a', 'b']);
+  db.close();
+});

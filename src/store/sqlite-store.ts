@@ -57,8 +57,10 @@ export class SqliteStore implements Store {
   private readonly closeDeadlineMs: number;
   private closing: Promise<void> | undefined;
   private closed = false;
+  private readonly nodeId: string;
 
   constructor(options: SqliteStoreOptions) {
+    this.nodeId = options.nodeId || 'local';
     this.keys = new SqliteKeys(options.dataKey);
     this.closeDeadlineMs = options.closeDeadlineMs ?? 5000;
     this.queue = new SqliteWriteQueue({ maxQueued: options.maxQueuedWrites ?? 10_000, retryMs: 10, maxRetryMs: 200 });
@@ -168,8 +170,8 @@ export class SqliteStore implements Store {
   addPublishRecord(r: NewPublishRecord): Promise<number> {
     return this.write(() => {
       const result = this.sql(
-        'INSERT INTO publish_records (domain, app, stream, client_ip, started_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(r.domain, r.app, r.stream, r.clientIp, r.startedAt);
+        'INSERT INTO publish_records (node_id, domain, app, stream, client_ip, started_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(this.nodeId, r.domain, r.app, r.stream, r.clientIp, r.startedAt);
       return Number(result.lastInsertRowid);
     });
   }
@@ -178,7 +180,9 @@ export class SqliteStore implements Store {
     return this.write(() => this.endWhere('id = ? AND ended_at IS NULL', [id], end) > 0);
   }
 
-  endOpenPublishRecords(end: PublishEnd): Promise<number> {
+  /** Ends open sessions: every one by default (one node owns the file, rows from before migration 6 included), or one node's. */
+  endOpenPublishRecords(end: PublishEnd, nodeId?: string): Promise<number> {
+    if (nodeId !== undefined) return this.write(() => this.endWhere('ended_at IS NULL AND node_id = ?', [nodeId], end));
     return this.write(() => this.endWhere('ended_at IS NULL', [], end));
   }
 
@@ -261,13 +265,8 @@ export class SqliteStore implements Store {
 
   addCredential(c: StoredCredential): Promise<void> {
     return this.write(() => {
-      this.sql('INSERT INTO api_credentials (secret_id, sealed_key, description, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)').run(
-        c.secretId,
-        c.sealedKey,
-        c.description,
-        c.createdAt,
-        c.lastUsedAt,
-      );
+      const sql = 'INSERT INTO api_credentials (secret_id, sealed_key, description, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)';
+      this.sql(sql).run(c.secretId, c.sealedKey, c.description, c.createdAt, c.lastUsedAt);
     });
   }
 

@@ -137,7 +137,7 @@ export interface StoreStats {
   readonly queuedWrites: number;
   /** Steps that found the database locked and were tried again later. */
   readonly busyRetries: number;
-  /** Writes refused because too many were waiting (STORE_BUSY). */
+  /** Writes refused because too many were waiting (STORE_BUSY; STORE_UNAVAILABLE with PostgreSQL). */
   readonly refusedWrites: number;
 }
 
@@ -256,8 +256,11 @@ export interface Store {
   addPublishRecord(record: NewPublishRecord): Promise<number>;
   /** Writes the end of a session; a second end of the same session is ignored (false). */
   endPublishRecord(id: number, end: PublishEnd): Promise<boolean>;
-  /** Ends every open session (after a crash) and returns how many. */
-  endOpenPublishRecords(end: PublishEnd): Promise<number>;
+  /**
+   * Ends every open session of a node (after a crash) and returns how many: by default this store's node
+   * (cluster.nodeId); another node's when its lease expired. Single-node adapters own every row.
+   */
+  endOpenPublishRecords(end: PublishEnd, nodeId?: string): Promise<number>;
   getPublishRecord(id: number): Promise<PublishRecord | undefined>;
   listPublishRecords(query?: PublishRecordQuery): Promise<Page<PublishRecord>>;
 
@@ -286,6 +289,9 @@ export interface Store {
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
+
+  /** Resolves once the store is usable (schema migrated); adapters that open synchronously leave it out. */
+  ready?(): Promise<void>;
 
   /** Lock waits and refused writes, for /metrics; adapters without locks leave it out. */
   stats?(): StoreStats;

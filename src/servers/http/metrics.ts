@@ -76,9 +76,9 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   counter('openlive_rejected_publishes_total', 'Publishes refused by the access hook or the one-publisher rule', () => counters.rejectedPublishes);
   counter('openlive_rejected_plays_total', 'Plays refused', () => counters.rejectedPlays);
   // Store: lock waits, aggregated refusals, pruning
-  gauge('openlive_store_queued_writes', 'Writes waiting for another process to release the database lock', () => counters.records().queuedWrites);
-  counter('openlive_store_busy_retries_total', 'Database steps that found the lock taken and were tried again later', () => counters.records().busyRetries);
-  counter('openlive_store_refused_writes_total', 'Writes refused with STORE_BUSY because too many were waiting', () => counters.records().refusedWrites);
+  gauge('openlive_store_queued_writes', 'Writes waiting for the database: another process to release the SQLite lock, or PostgreSQL to come back', () => counters.records().queuedWrites);
+  counter('openlive_store_busy_retries_total', 'Database steps that found the lock taken (SQLite) or the server unreachable (PostgreSQL) and were tried again later', () => counters.records().busyRetries);
+  counter('openlive_store_refused_writes_total', 'Writes refused with STORE_BUSY (SQLite) or STORE_UNAVAILABLE (PostgreSQL) because too many were waiting', () => counters.records().refusedWrites);
   counter('openlive_rejected_attempt_rows_total', 'Refused attempts stored as rows of their own', () => counters.records().rejectedRows);
   counter('openlive_rejected_attempts_aggregated_total', 'Refused attempts counted in an aggregate row (past store.rejectedPerAddress)', () => counters.records().rejectedAggregated);
   counter('openlive_records_pruned_total', 'Record rows deleted by retention (store.retentionDays, store.maxRows)', () => counters.records().prunedRows);
