@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory-store.ts';
 import type { Store } from '../store/store.ts';
 import type { AccessDecision, PlayRequest, PublishRequest } from './access.ts';
+import { rtmpRequest } from './admission-request.ts';
 import { AccessPolicy } from './access-policy.ts';
 import { Domains } from './domains.ts';
 import { duplicatePublisher } from './reasons.ts';
@@ -37,12 +38,9 @@ async function setup(strict = false, store: Store = new MemoryStore()): Promise<
   return { store, policy, domains, clock, sleeps };
 }
 
-const publish = (over: Partial<PublishRequest> & { q?: string } = {}): PublishRequest => ({
-  app: 'live',
-  stream: 'test',
-  query: new URLSearchParams(over.q ?? officialQuery),
-  tcUrl: 'rtmp://push.example.com/live',
-  clientIp: '203.0.113.9',
+/** An RTMP publish as the RTMP glue builds it: the host comes from the tcUrl. */
+const publish = ({ tcUrl = 'rtmp://push.example.com/live', q, ...over }: Partial<PublishRequest> & { q?: string; tcUrl?: string } = {}): PublishRequest => ({
+  ...rtmpRequest({ tcUrl, app: 'live', stream: 'test', query: new URLSearchParams(q ?? officialQuery), clientIp: '203.0.113.9' }),
   ...over,
 });
 

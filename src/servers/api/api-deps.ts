@@ -7,6 +7,8 @@ import type { PublishRecords } from '../../control/publish-records.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 import type { Log } from '../../log.ts';
+import type { PublishVerdict } from '../../control/admission-dry-run.ts';
+import type { AdmissionRequest } from '../../control/admission-request.ts';
 
 /** Dependencies handed to every action group (`xxxActions(deps): ApiActions`). */
 export interface ApiDeps {
@@ -21,6 +23,8 @@ export interface ApiDeps {
   readonly now: () => number;
   /** The ports the listeners are bound to (differ from the config when it says 0); the config's when absent. */
   readonly ports?: () => { readonly rtmp: number; readonly http: number };
+  /** The admission path's dry run (Admission.dryRunPublish): the doctor asks it; absent, it asks the store's policy. */
+  readonly admission?: { dryRunPublish(req: AdmissionRequest): Promise<PublishVerdict> };
 }
 
 /** The RTMP and HTTP ports clients must use: the bound ones when known, else the configured ones. */
