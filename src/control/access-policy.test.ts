@@ -223,3 +223,20 @@ test('a store that fails refuses with 18/100 instead of throwing', async () => {
   refused(await broken.checkPublish(publish()), 'STORE_FAILED', '18/100', /try again/);
   assert.equal(errors.length, 2, 'the failed decision and the failed record are both reported');
 });
+
+test('a dry run (the doctor) decides the same, but records nothing and neither counts nor slows signature failures', async () => {
+  const { policy, sleeps, store } = await setup(true);
+  const wrong = publish({ q: 'txSecret=00000000000000000000000000000000&txTime=5C271099' });
+  for (let i = 0; i < 5; i++) refused(await policy.checkPublish(wrong, { dryRun: true }), 'SIGNATURE_INVALID', '18/503');
+  refused(await policy.checkPlay(play({ host: 'nowhere.example.org' }), { dryRun: true }), 'DOMAIN_UNKNOWN', '18/301');
+  assert.deepEqual(sleeps, []);
+  assert.equal((await store.listRejectedAttempts()).total, 0);
+  const real = await policy.checkPublish(wrong);
+  assert.deepEqual(real, await policy.checkPublish(wrong, { dryRun: true }), 'the same decision');
+  await waitForRecords(store, 1);
+});
+
+async function waitForRecords(store: Store, n: number): Promise<void> {
+  for (let i = 0; i < 50 && (await store.listRejectedAttempts()).total < n; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal((await store.listRejectedAttempts()).total, n);
+}
