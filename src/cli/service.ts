@@ -11,6 +11,9 @@ import { RejectionRecorder } from '../control/rejection-recorder.ts';
 import { Hub } from '../hub/hub.ts';
 import type { Access } from '../control/access.ts';
 import { AccessPolicy } from '../control/access-policy.ts';
+import { Admission } from '../control/admission.ts';
+import type { Stream } from '../hub/stream.ts';
+import { HubClaims } from '../servers/ingest/claim-stream.ts';
 import { bootstrap, type Bootstrapped } from '../control/bootstrap.ts';
 import { Domains } from '../control/domains.ts';
 import { PublishRecords } from '../control/publish-records.ts';
@@ -67,6 +70,8 @@ export class Service {
   readonly domains: Domains;
   readonly streams: StreamPolicy;
   readonly access: Access;
+  /** The one admission path every transport and the doctor ask (control/admission.ts). */
+  readonly admission: Admission<Stream>;
   readonly rtmp: RtmpServer;
   readonly http: FastifyInstance;
   /** HLS segmenters, one per watched stream (docs/hls.md). */
@@ -191,10 +196,18 @@ export class Service {
       countError: (code) => this.counters.countError(code),
     });
     this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
+    this.admission = new Admission({
+      access: this.access,
+      claims: new HubClaims(this.hub),
+      live: this.publishers,
+      capacity: this.hub,
+      countError: (code) => this.counters.countError(code),
+      onRecordError: onStoreError,
+    });
     this.rtmp = new RtmpServer({
       ...config.rtmp,
       hub: this.hub,
-      access: this.access,
+      admission: this.admission,
       records: this.records,
       publishers: this.publishers,
       log: log.child({ server: 'rtmp' }),
@@ -215,7 +228,7 @@ export class Service {
     this.http = buildHttpApp({
       hls: this.hls,
       hub: this.hub,
-      access: this.access,
+      admission: this.admission,
       counters: this.counters,
       log,
       playWaitMs: config.http.playWaitMs,
@@ -234,6 +247,7 @@ export class Service {
       records: this.records,
       publishers: this.publishers,
       hub: this.hub,
+      admission: this.admission,
       log,
       now,
       ports: () => ({ rtmp: this.rtmpPort || config.rtmp.port, http: this.httpPort || config.http.port }),

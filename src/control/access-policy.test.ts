@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory-store.ts';
 import type { Store } from '../store/store.ts';
 import type { AccessDecision, PlayRequest, PublishRequest } from './access.ts';
+import { rtmpRequest } from './admission-request.ts';
 import { AccessPolicy } from './access-policy.ts';
 import { Domains } from './domains.ts';
 import { duplicatePublisher } from './reasons.ts';
@@ -37,12 +38,9 @@ async function setup(strict = false, store: Store = new MemoryStore()): Promise<
   return { store, policy, domains, clock, sleeps };
 }
 
-const publish = (over: Partial<PublishRequest> & { q?: string } = {}): PublishRequest => ({
-  app: 'live',
-  stream: 'test',
-  query: new URLSearchParams(over.q ?? officialQuery),
-  tcUrl: 'rtmp://push.example.com/live',
-  clientIp: '203.0.113.9',
+/** An RTMP publish as the RTMP glue builds it: the host comes from the tcUrl. */
+const publish = ({ tcUrl = 'rtmp://push.example.com/live', q, ...over }: Partial<PublishRequest> & { q?: string; tcUrl?: string } = {}): PublishRequest => ({
+  ...rtmpRequest({ tcUrl, app: 'live', stream: 'test', query: new URLSearchParams(q ?? officialQuery), clientIp: '203.0.113.9' }),
   ...over,
 });
 
@@ -225,3 +223,20 @@ test('a store that fails refuses with 18/100 instead of throwing', async () => {
   refused(await broken.checkPublish(publish()), 'STORE_FAILED', '18/100', /try again/);
   assert.equal(errors.length, 2, 'the failed decision and the failed record are both reported');
 });
+
+test('a dry run (the doctor) decides the same, but records nothing and neither counts nor slows signature failures', async () => {
+  const { policy, sleeps, store } = await setup(true);
+  const wrong = publish({ q: 'txSecret=00000000000000000000000000000000&txTime=5C271099' });
+  for (let i = 0; i < 5; i++) refused(await policy.checkPublish(wrong, { dryRun: true }), 'SIGNATURE_INVALID', '18/503');
+  refused(await policy.checkPlay(play({ host: 'nowhere.example.org' }), { dryRun: true }), 'DOMAIN_UNKNOWN', '18/301');
+  assert.deepEqual(sleeps, []);
+  assert.equal((await store.listRejectedAttempts()).total, 0);
+  const real = await policy.checkPublish(wrong);
+  assert.deepEqual(real, await policy.checkPublish(wrong, { dryRun: true }), 'the same decision');
+  await waitForRecords(store, 1);
+});
+
+async function waitForRecords(store: Store, n: number): Promise<void> {
+  for (let i = 0; i < 50 && (await store.listRejectedAttempts()).total < n; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal((await store.listRejectedAttempts()).total, n);
+}

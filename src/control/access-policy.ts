@@ -7,11 +7,11 @@
  */
 import type { Domain, DomainType, Store } from '../store/store.ts';
 import { toLiveError } from '../errors.ts';
-import type { Access, AccessDecision, PlayRequest, PublishRequest } from './access.ts';
+import type { Access, AccessDecision, AdmissionRequest, CheckOptions, PlayRequest, PublishRequest } from './access.ts';
 import { breakCodes, isoSeconds, quoted } from './break-codes.ts';
 import { defaultDomainSetting } from './domains.ts';
 import { FailureDelay, type FailureDelayOptions } from './failure-delay.ts';
-import { hostOfHeader, hostOfTcUrl, isBareIp, nameProblem } from './names.ts';
+import { hostOfHeader, isBareIp, nameProblem } from './names.ts';
 import { refusal, signatureRefusal, type Refusal } from './reasons.ts';
 import { RejectionRecorder } from './rejection-recorder.ts';
 import { verifySignature } from './signing.ts';
@@ -68,24 +68,25 @@ export class AccessPolicy implements Access {
   }
 
   /** Decides a publish; an admission says which push domain it belongs to and the replace policy. */
-  async checkPublish(req: PublishRequest): Promise<AccessDecision> {
-    const attempt: Attempt = { action: 'publish', ...req, host: hostOfTcUrl(req.tcUrl) };
-    return this.finish(attempt, await this.guard(() => this.decidePublish(attempt)));
+  async checkPublish(req: PublishRequest, options: CheckOptions = {}): Promise<AccessDecision> {
+    const attempt: Attempt = { action: 'publish', ...req, host: hostOfHeader(req.host) };
+    const outcome = await this.guard(() => this.decidePublish(attempt));
+    return options.dryRun ? outcome.decision : this.finish(attempt, outcome);
   }
 
   /** Decides a play on a play domain; the signature is checked only when the domain's play auth is on. */
-  async checkPlay(req: PlayRequest): Promise<AccessDecision> {
+  async checkPlay(req: PlayRequest, options: CheckOptions = {}): Promise<AccessDecision> {
     const attempt: Attempt = { action: 'play', ...req, host: hostOfHeader(req.host) };
-    return this.finish(attempt, await this.guard(() => this.decidePlay(attempt)));
+    const outcome = await this.guard(() => this.decidePlay(attempt));
+    return options.dryRun ? outcome.decision : this.finish(attempt, outcome);
   }
 
   /**
    * Records a refusal decided elsewhere (18/601 after a failed publisher claim). The write starts now and
    * the promise resolves at once: a database locked by another process must not delay the refusal.
    */
-  recordRejection(action: 'publish' | 'play', req: PublishRequest | PlayRequest, refused: Refusal, domain = ''): Promise<void> {
-    const host = 'tcUrl' in req ? hostOfTcUrl(req.tcUrl) : hostOfHeader(req.host);
-    void this.record({ action, ...req, host }, refused, domain);
+  recordRejection(action: 'publish' | 'play', req: AdmissionRequest, refused: Refusal, domain = ''): Promise<void> {
+    void this.record({ action, ...req, host: hostOfHeader(req.host) }, refused, domain);
     return Promise.resolve();
   }
 

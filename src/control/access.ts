@@ -1,29 +1,18 @@
 /**
- * The access hook: every publish and play asks one function before anything is sent back to the
- * peer. The decision carries a stable error code and a sentence for the encoder's log.
+ * The access hook: the domain, name, forbid and signature half of every admission (control/admission.ts
+ * adds the publisher claim, the replace policy and the memory budget). The decision carries a stable
+ * error code and a sentence for the encoder's log.
  */
 import type { ErrorCode } from '../errors.ts';
+import type { AdmissionRequest } from './admission-request.ts';
 
-/** What a publisher asked for, as the RTMP server saw it. */
-export interface PublishRequest {
-  readonly app: string;
-  readonly stream: string;
-  /** Query of the publish name merged over the connect tcUrl/app query (txSecret, txTime, ...). */
-  readonly query: URLSearchParams;
-  readonly tcUrl: string;
-  readonly clientIp: string;
-}
+export type { AdmissionRequest };
 
-/** What a player asked for. */
-export interface PlayRequest {
-  readonly protocol: 'rtmp' | 'flv' | 'hls';
-  readonly app: string;
-  readonly stream: string;
-  readonly query: URLSearchParams;
-  /** The host the player addressed: tcUrl host for RTMP, the Host header for HTTP. */
-  readonly host: string;
-  readonly clientIp: string;
-}
+/** What a publisher asked for (the transport-neutral request). */
+export type PublishRequest = AdmissionRequest;
+
+/** What a player asked for (the transport-neutral request). */
+export type PlayRequest = AdmissionRequest;
 
 /**
  * An access decision. A refusal names its stable code, its Tencent break code (`'18/503'`) and says
@@ -38,11 +27,16 @@ export type AccessDecision =
 /** A refusal: its stable code, its break code and the sentence that starts with it. */
 export type Refusal = Extract<AccessDecision, { allowed: false }>;
 
+/** How a check runs: a dry run (the doctor) decides the same way but records nothing and slows nobody. */
+export interface CheckOptions {
+  readonly dryRun?: boolean;
+}
+
 /** Decides publishes and plays, and records refusals decided after it (18/601 from the publisher claim). */
 export interface Access {
-  checkPublish(req: PublishRequest): Promise<AccessDecision>;
-  checkPlay(req: PlayRequest): Promise<AccessDecision>;
-  recordRejection(action: 'publish' | 'play', req: PublishRequest | PlayRequest, refused: Refusal, domain?: string): Promise<void>;
+  checkPublish(req: PublishRequest, options?: CheckOptions): Promise<AccessDecision>;
+  checkPlay(req: PlayRequest, options?: CheckOptions): Promise<AccessDecision>;
+  recordRejection(action: 'publish' | 'play', req: AdmissionRequest, refused: Refusal, domain?: string): Promise<void>;
 }
 
 const allowed: AccessDecision = { allowed: true };

@@ -56,7 +56,7 @@ test('the banner URLs are signed for 24 h and the access policy accepts them on 
   const clock = { now: t0 + 86400_000 };
   const policy = new AccessPolicy({ store, now: () => clock.now, strict: false });
   const url = new URL(urls.push.rtmp);
-  const publish = { app: 'live', stream: 'demo', query: url.searchParams, tcUrl: 'rtmp://127.0.0.1/live', clientIp: '127.0.0.1' };
+  const publish = { app: 'live', stream: 'demo', query: url.searchParams, protocol: 'rtmp' as const, host: '127.0.0.1', clientIp: '127.0.0.1' };
   assert.deepEqual(await policy.checkPublish(publish), { allowed: true, domain: 'push.localhost', replacePublisher: false });
   assert.equal((await policy.checkPlay({ protocol: 'flv', app: 'live', stream: 'demo', query: new URLSearchParams(), host: '127.0.0.1:8080', clientIp: '127.0.0.1' })).allowed, true);
   clock.now = t0 + (86400 + 301) * 1000;

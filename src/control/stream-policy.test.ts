@@ -44,7 +44,7 @@ async function setup() {
 }
 
 const publish = (stream = 'demo', host = 'push.example.com') => ({
-  app: 'live', stream, query: new URLSearchParams(), tcUrl: `rtmp://${host}/live`, clientIp: '10.0.0.9',
+  app: 'live', stream, query: new URLSearchParams(), protocol: 'rtmp' as const, host, clientIp: '10.0.0.9',
 });
 
 test('drop kicks a live publisher with 21/100; dropping a stream that is not live is STREAM_NOT_LIVE', async () => {

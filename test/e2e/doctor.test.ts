@@ -53,7 +53,7 @@ async function doctorApi(url: string): Promise<{ Checks: Array<{ Name: string; S
 
 test('a good URL against the running server: the probe handshakes for real and every check passes', async () => {
   const api = await doctorApi(svc.urls('idle').push.rtmp);
-  assert.deepEqual(api.Checks.map((c) => c.Status), Array(8).fill('pass'), JSON.stringify(api.Checks, null, 1));
+  assert.deepEqual(api.Checks.map((c) => c.Status), Array(9).fill('pass'), JSON.stringify(api.Checks, null, 1));
   assert.match(api.Checks.find((c) => c.Name === 'port')!.Detail, /answers RTMP \(TCP connect [\d.]+ ms, RTMP handshake [\d.]+ ms, connect [\d.]+ ms\)/);
   const cli = await doctorCli(svc.urls('idle').push.rtmp);
   assert.equal(cli.code, 0, cli.stderr + cli.stdout);

@@ -3,6 +3,7 @@
  * hosts, stream-name queries, LL-HLS directives, txTime, the TC3 Authorization header and its
  * verification), and the playback app itself through fastify inject with random URLs and headers.
  */
+import { PlayAdmission } from '../../../src/control/admission-play.ts';
 import { configSchema } from '../../../src/cli/config-schema.ts';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
@@ -87,7 +88,7 @@ async function playbackApp(): Promise<{ app: FastifyInstance; clock: FakeClock; 
   const options = resolveHlsOptions({ now: clock.now, startSegments: 1 });
   const hls = new HlsServer({ hub, options, logger: hub.options.logger, timers: clock, newMuxer: () => new FakeMuxer() });
   hls.start();
-  const app = buildHttpApp({ hub, access: allowAll, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls, limits: configSchema.parse({}).http, trustedNetworks: [] });
+  const app = buildHttpApp({ hub, admission: new PlayAdmission({ access: allowAll }), counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls, limits: configSchema.parse({}).http, trustedNetworks: [] });
   await app.ready();
   const stream = hub.claim('live/cam', { id: 'p1' });
   const sink = { media: (m: Parameters<typeof stream.publish>[0]) => stream.publish(m) };

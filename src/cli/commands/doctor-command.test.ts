@@ -38,6 +38,7 @@ test('a good URL prints one line per check and no failure; ok is true', async ()
     'PASS  txSecret',
     'PASS  Stream in use',
     'PASS  Stream forbidden',
+    "PASS  Server's answer",
   ]);
   assert.match(out.text, /\nLast rejected publishes of live\/cam1:\n {2}none\n\nNo check failed\.\n$/);
 });
@@ -47,7 +48,7 @@ test('--json before the URL still takes the URL, and prints the report as JSON',
   const out = await doctorCommand(ctx, [], { json: good }, io);
   const report = JSON.parse(out.text) as { ok: boolean; checks: unknown[] };
   assert.equal(report.ok, true);
-  assert.equal(report.checks.length, 8);
+  assert.equal(report.checks.length, 9);
 });
 
 test('a URL the shell cut at "&" gets a note; a failing check makes ok false with its fix printed', async () => {
@@ -58,7 +59,8 @@ test('a URL the shell cut at "&" gets a note; a failing check makes ok false wit
   assert.match(out.text, /^Note: the URL ends after txSecret; if you did not quote it, the shell cut it at "&": put the URL in quotes\.$/m);
   assert.match(out.text, /^FAIL {2}txTime +\[18\/500\] the URL has no txTime/m);
   assert.match(out.text, /^ +fix: sign a new URL 12 to 24 hours ahead: openlive url --stream cam1 --expires 24h$/m);
-  assert.match(out.text, /^1 check failed, 1 warning\.$/m);
+  assert.match(out.text, /^FAIL {2}Server's answer +\[18\/500\] a publish of this URL is refused now: 18\/500/m);
+  assert.match(out.text, /^2 checks failed, 1 warning\.$/m);
 });
 
 test('usage errors: no URL, two URLs, unknown flag', async () => {

@@ -7,7 +7,7 @@
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 /** The stable names of the checks, in the order they run. */
-export const checkNames = ['url', 'domain', 'cname', 'port', 'txTime', 'txSecret', 'live', 'forbidden'] as const;
+export const checkNames = ['url', 'domain', 'cname', 'port', 'txTime', 'txSecret', 'live', 'forbidden', 'admission'] as const;
 
 /** One of the stable check names. */
 export type CheckName = (typeof checkNames)[number];
@@ -22,6 +22,7 @@ export const checkTitles: Readonly<Record<CheckName, string>> = {
   txSecret: 'txSecret',
   live: 'Stream in use',
   forbidden: 'Stream forbidden',
+  admission: "Server's answer",
 };
 
 /** A check's verdict. `fix` is empty when there is nothing to do; `breakCode` is the refusal the server would send. */

@@ -79,7 +79,8 @@ function get(r: DoctorReport, name: CheckName) {
 test('a good URL passes every check, in the checklist order', async () => {
   const { deps } = await setup();
   const r = await diagnosePushUrl(url(), deps());
-  assert.deepEqual(r.checks.map((c) => c.name), ['url', 'domain', 'cname', 'port', 'txTime', 'txSecret', 'live', 'forbidden']);
+  assert.deepEqual(r.checks.map((c) => c.name), ['url', 'domain', 'cname', 'port', 'txTime', 'txSecret', 'live', 'forbidden', 'admission']);
+  assert.deepEqual(r.verdict, { accepted: true, domain: 'live.example.test', replaces: false });
   assert.deepEqual(new Set(Object.values(statuses(r))), new Set(['pass']), JSON.stringify(r.checks, null, 1));
   assert.equal(r.ok, true);
   assert.equal(r.domain, 'live.example.test');

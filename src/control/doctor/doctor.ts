@@ -1,12 +1,18 @@
 /**
  * The publishing-failure troubleshooter: takes a push URL and walks Tencent's checklist in its order
  * (tencent-css.md §6: domain and CNAME, network, txTime, txSecret, stream in use or forbidden), then
- * lists the stream's last rejected attempts. Everything it touches is injected, so the CLI (outside
- * the server) and the Cloud API (inside it) share the checks and tests need no network.
+ * lists the stream's last rejected attempts. The checks explain; whether the push would be accepted
+ * is not theirs to say: the last line is the admission path's own answer, asked as a dry run
+ * (control/admission-dry-run.ts), so the doctor and a real publish cannot disagree. Everything it touches
+ * is injected, so the CLI (outside the server) and the Cloud API (inside it) share the checks and tests
+ * need no network.
  */
+import { AccessPolicy } from '../access-policy.ts';
+import { dryRunPublish, type PublishVerdict } from '../admission-dry-run.ts';
+import type { AdmissionRequest } from '../admission-request.ts';
 import { maxPageSize, type RejectedAttempt, type Store } from '../../store/store.ts';
 import { checkCname, checkDomain, type DomainLookup } from './domain-checks.ts';
-import type { DoctorCheck } from './doctor-check.ts';
+import { check, type DoctorCheck } from './doctor-check.ts';
 import { portCheck, type ListenAddress } from './port-check.ts';
 import { parsePushUrl } from './push-target.ts';
 import type { ProbeRtmp } from './rtmp-probe.ts';
@@ -27,7 +33,17 @@ export interface DoctorDeps {
   /** A/AAAA addresses of a name without a CNAME (optional: without it, a missing CNAME is a failure). */
   readonly resolveAddresses?: (host: string) => Promise<string[]>;
   readonly now: () => number;
+  /**
+   * The admission path's dry run (Admission.dryRunPublish inside the server). Without it the doctor asks
+   * the same dry run over the store's access policy and `publisher` as the claim view (the CLI).
+   */
+  readonly verdict?: (req: AdmissionRequest) => Promise<PublishVerdict>;
 }
+
+/** What a real publish of the URL would hear now: accepted, or the refusal with its codes and sentence. */
+export type DoctorVerdict =
+  | { readonly accepted: true; readonly domain: string; readonly replaces: boolean }
+  | { readonly accepted: false; readonly code: string; readonly breakCode: string; readonly reason: string };
 
 /** A rejected publish of the stream, as the report shows it (the query is left out: it was masked anyway). */
 export interface DoctorAttempt {
@@ -51,6 +67,8 @@ export interface DoctorReport {
   /** The push domain that serves the URL, when one does. */
   readonly domain?: string;
   readonly checks: DoctorCheck[];
+  /** The admission path's answer for this URL (absent when the URL could not be parsed). */
+  readonly verdict?: DoctorVerdict;
   /** Newest first. */
   readonly rejectedAttempts: DoctorAttempt[];
   /** No check failed. */
@@ -70,13 +88,15 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
   const found = await checkDomain(t.host, deps.domains, deps.strict);
   const domain = found.domain;
   // The slow parts (DNS, the probe, the publisher lookup) run at once; the report keeps the checklist order.
-  const [cname, probe, publisher, forbidden, attempts, others] = await Promise.all([
+  const request: AdmissionRequest = { protocol: 'rtmp', host: t.host, app: t.app, stream: t.stream, query: t.query, clientIp: '' };
+  const [cname, probe, publisher, forbidden, attempts, others, verdict] = await Promise.all([
     checkCname(t.host, found, deps.domains, deps.resolveAddresses),
     deps.probeRtmp(t.host, t.port, t.app),
     deps.publisher(t.app, t.stream),
     forbiddenCheck(deps.store, t.app, t.stream, domain, nowMs),
     deps.store.listRejectedAttempts({ app: t.app, stream: t.stream, action: 'publish', limit: reportedAttempts }),
     deps.store.listDomains({ limit: maxPageSize }),
+    (deps.verdict ?? defaultVerdict(deps))(request),
   ]);
   // The URL generator's command line (Address Generator in the console); the default domain needs no --domain.
   const sign = `openlive url${found.named && domain ? ` --domain ${domain.name}` : ''}${t.app === 'live' ? '' : ` --app ${t.app}`} --stream ${t.stream} --expires 24h`;
@@ -89,6 +109,7 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     txSecretCheck(t, domain, others.items, sign),
     liveCheck(t.app, t.stream, publisher, domain, nowMs),
     forbidden,
+    admissionCheck(verdict),
   ];
   return {
     url: t.url,
@@ -98,6 +119,7 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     stream: t.stream,
     ...(domain && { domain: domain.name }),
     checks,
+    verdict: verdictOf(verdict),
     rejectedAttempts: attempts.items.map(attemptOf),
     ok: checks.every((c) => c.status !== 'fail'),
     checkedAt: nowMs,
@@ -106,4 +128,26 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
 
 function attemptOf(a: RejectedAttempt): DoctorAttempt {
   return { at: a.at, clientIp: a.clientIp, host: a.host, domain: a.domain, breakCode: a.breakCode, code: a.code, reason: a.reason };
+}
+
+/** The dry run outside the server: the store's access policy (records nothing) and the publisher lookup as the claim. */
+function defaultVerdict(deps: DoctorDeps): (req: AdmissionRequest) => Promise<PublishVerdict> {
+  const access = new AccessPolicy({ store: deps.store, now: deps.now, strict: deps.strict });
+  const claims = { isHeld: async (t: { app: string; stream: string }) => (await deps.publisher(t.app, t.stream)).state === 'live' };
+  return (req) => dryRunPublish({ access, claims }, req);
+}
+
+function verdictOf(v: PublishVerdict): DoctorVerdict {
+  return v.kind === 'admitted'
+    ? { accepted: true, domain: v.domain, replaces: v.replaces }
+    : { accepted: false, code: v.refusal.code, breakCode: v.refusal.breakCode, reason: v.refusal.reason };
+}
+
+/** The last line: what the server's admission answers a publish of this URL now. */
+function admissionCheck(v: PublishVerdict): DoctorCheck {
+  if (v.kind === 'refused') {
+    return check('admission', 'fail', `a publish of this URL is refused now: ${v.refusal.reason}`, 'fix the failed checks above', v.refusal.breakCode);
+  }
+  const replaces = v.replaces ? '; it replaces the live publisher (21/102)' : '';
+  return check('admission', 'pass', `a publish of this URL is accepted now on ${v.domain || 'this server'}${replaces}`);
 }

@@ -8,6 +8,8 @@ import type { Hub } from '../../hub/hub.ts';
 import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 import type { Log } from '../../log.ts';
 import type { ForwardStatus } from '../relay/forward-status.ts';
+import type { PublishVerdict } from '../../control/admission-dry-run.ts';
+import type { AdmissionRequest } from '../../control/admission-request.ts';
 
 /** Dependencies handed to every action group (`xxxActions(deps): ApiActions`). */
 export interface ApiDeps {
@@ -24,6 +26,8 @@ export interface ApiDeps {
   readonly ports?: () => { readonly rtmp: number; readonly http: number };
   /** Push-relay forwards of this node (docs/cluster.md "Push relays"); none when absent. */
   readonly forwards?: () => readonly ForwardStatus[];
+  /** The admission path's dry run (Admission.dryRunPublish): the doctor asks it; absent, it asks the store's policy. */
+  readonly admission?: { dryRunPublish(req: AdmissionRequest): Promise<PublishVerdict> };
 }
 
 /** The RTMP and HTTP ports clients must use: the bound ones when known, else the configured ones. */

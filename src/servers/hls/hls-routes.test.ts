@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse as LightResponse } from 'fastify';
+import { PlayAdmission } from '../../control/admission-play.ts';
 import { allowAll, type Access } from '../../control/access.ts';
 import { FakeClock, testHub } from '../../hub/hub-test-kit.ts';
 import { createLog } from '../../log.ts';
@@ -36,7 +37,7 @@ function setup(opts: HlsOptions = {}, access: Access = allowAll, cold = false) {
   const hls = new HlsServer({ hub, options, logger: hub.options.logger, timers: clock, newMuxer });
   hls.start();
   const limits = configSchema.parse({}).http;
-  const app = buildHttpApp({ hub, access, counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls, limits, trustedNetworks: [] });
+  const app = buildHttpApp({ hub, admission: new PlayAdmission({ access }), counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls, limits, trustedNetworks: [] });
   const t0 = clock.time;
   const media = { media: (m: Parameters<ReturnType<typeof hub.claim>['publish']>[0]) => stream.publish(m) };
   const stream = hub.claim('live/cam', { id: 'p1' });

@@ -9,7 +9,9 @@ import { streamKey } from '../stream-key.ts';
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LiveError } from '../../errors.ts';
-import type { Access, AccessDecision, PlayRequest } from '../../control/access.ts';
+import type { Abandoned, PlayGrant, Refused } from '../../control/admission-outcome.ts';
+import type { PlayAdmitter } from '../../control/admission-play.ts';
+import { httpPlayRequest } from '../../control/admission-request.ts';
 import type { ServerCounters } from '../counters.ts';
 import { errorBody, playbackStatusOf, retryHeaders } from '../http/error-reply.ts';
 import { readReloadDirective, reloadState, type ReloadDirective } from './blocking-reload.ts';
@@ -23,7 +25,8 @@ import { PlayDecisionCache } from './play-decision-cache.ts';
 /** What the HLS routes need. */
 export interface HlsRouteDeps {
   readonly hls: HlsServer;
-  readonly access: Access;
+  /** Grants or refuses every playlist and segment request (control/admission.ts). */
+  readonly admission: PlayAdmitter;
   readonly counters: ServerCounters;
 }
 
@@ -42,10 +45,10 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
   } catch (err) {
     return sendError(reply, err);
   }
-  const decision = await checkPlay(deps, { protocol: 'hls', app, stream: name, query, host: req.hostname, clientIp: req.ip });
-  if (!decision.allowed) {
+  const decision = await checkPlay(deps, req, app, name, query);
+  if (decision.kind !== 'admitted') {
     deps.counters.rejectedPlays++;
-    return sendError(reply, new LiveError(decision.code, decision.reason));
+    return sendError(reply, new LiveError(decision.refusal.code, decision.refusal.reason));
   }
   const key = streamKey(app, name);
   const stream = deps.hls.open(key, name);
@@ -113,10 +116,10 @@ async function serveHlsMedia(
     return sendError(reply, new LiveError('STREAM_NOT_FOUND', `no such playback URL: ${req.url.split('?')[0]}`));
   }
   const query = queryOf(req);
-  const decision = await checkPlay(deps, { protocol: 'hls', app, stream: name, query, host: req.hostname, clientIp: req.ip });
-  if (!decision.allowed) {
+  const decision = await checkPlay(deps, req, app, name, query);
+  if (decision.kind !== 'admitted') {
     deps.counters.rejectedPlays++;
-    return sendError(reply, new LiveError(decision.code, decision.reason));
+    return sendError(reply, new LiveError(decision.refusal.code, decision.refusal.reason));
   }
   const key = streamKey(app, name);
   const stream = deps.hls.get(key);
@@ -191,11 +194,13 @@ function sendMedia(req: FastifyRequest, reply: FastifyReply, stream: HlsStream, 
 // One decision cache per set of route deps (app.ts builds them once per app).
 const decisionCaches = new WeakMap<HlsRouteDeps, PlayDecisionCache>();
 
-/** The play check, with admissions remembered for a second (play-decision-cache.ts). */
-function checkPlay(deps: HlsRouteDeps, req: PlayRequest): Promise<AccessDecision> {
+/** Admission's play decision, with grants remembered for a second (play-decision-cache.ts). */
+function checkPlay(deps: HlsRouteDeps, req: FastifyRequest, app: string, stream: string, query: URLSearchParams): Promise<PlayGrant | Refused> {
   let cache = decisionCaches.get(deps);
-  if (!cache) decisionCaches.set(deps, (cache = new PlayDecisionCache(deps.access, deps.hls.options.now)));
-  return cache.checkPlay(req);
+  if (!cache) decisionCaches.set(deps, (cache = new PlayDecisionCache(deps.admission, deps.hls.options.now)));
+  const request = httpPlayRequest('hls', { hostHeader: req.hostname, app, stream, query, clientIp: req.ip });
+  // Nothing is asked to be still wanted, so nothing is abandoned: a client gone meanwhile is seen when parking.
+  return cache.play(request) as Promise<PlayGrant | Refused>;
 }
 
 /** The query of the request URL. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allowAll, type Access, type PlayRequest } from '../../control/access.ts';
+import { PlayAdmission } from '../../control/admission-play.ts';
 import { PlayDecisionCache } from './play-decision-cache.ts';
 
 function request(query: string, stream = 'cam'): PlayRequest {
@@ -21,16 +22,16 @@ test('an admission is reused for a second, per URL signature and stream; refusal
       );
     },
   };
-  const cache = new PlayDecisionCache(access, () => time, 1000);
-  assert.equal((await cache.checkPlay(request('txSecret=ok&txTime=1'))).allowed, true);
-  assert.equal((await cache.checkPlay(request('txSecret=ok&txTime=1&_HLS_msn=4'))).allowed, true);
+  const cache = new PlayDecisionCache(new PlayAdmission({ access }), () => time, 1000);
+  assert.equal((await cache.play(request('txSecret=ok&txTime=1'))).kind, 'admitted');
+  assert.equal((await cache.play(request('txSecret=ok&txTime=1&_HLS_msn=4'))).kind, 'admitted');
   assert.equal(calls, 1, 'the second request used the cached admission');
-  await cache.checkPlay(request('txSecret=ok&txTime=1', 'other'));
+  await cache.play(request('txSecret=ok&txTime=1', 'other'));
   assert.equal(calls, 2, 'another stream is another decision');
-  assert.equal((await cache.checkPlay(request('txSecret=bad&txTime=1'))).allowed, false);
-  assert.equal((await cache.checkPlay(request('txSecret=bad&txTime=1'))).allowed, false);
+  assert.equal((await cache.play(request('txSecret=bad&txTime=1'))).kind, 'refused');
+  assert.equal((await cache.play(request('txSecret=bad&txTime=1'))).kind, 'refused');
   assert.equal(calls, 4, 'refusals are not cached');
   time = 1000;
-  await cache.checkPlay(request('txSecret=ok&txTime=1'));
+  await cache.play(request('txSecret=ok&txTime=1'));
   assert.equal(calls, 5, 'after a second the policy is asked again');
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { PlayAdmission } from '../../control/admission-play.ts';
 import { allowAll } from '../../control/access.ts';
 import { testHub } from '../../hub/hub-test-kit.ts';
 import { createLog } from '../../log.ts';
@@ -14,7 +15,7 @@ async function playback(http: Record<string, unknown> = {}) {
   const { hub } = testHub();
   const counters = new ServerCounters();
   const limits = configSchema.parse({ http }).http;
-  const app = buildHttpApp({ hub, access: allowAll, counters, log: createLog('silent'), playWaitMs: 10_000, flvChunked: false, limits, trustedNetworks: ['127.0.0.9'] });
+  const app = buildHttpApp({ hub, admission: new PlayAdmission({ access: allowAll }), counters, log: createLog('silent'), playWaitMs: 10_000, flvChunked: false, limits, trustedNetworks: ['127.0.0.9'] });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   return { hub, counters, app, base, port: (app.server.address() as { port: number }).port };

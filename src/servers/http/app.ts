@@ -1,7 +1,7 @@
 /** Builds the public HTTP app (playback, health, metrics); only main.ts calls listen (fastify testing guide). */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { LiveError } from '../../errors.ts';
-import type { Access } from '../../control/access.ts';
+import type { PlayAdmitter } from '../../control/admission-play.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
@@ -18,7 +18,8 @@ import { checkRequestShape, type RequestShapeLimits } from './request-shape.ts';
 /** What the HTTP app serves from. */
 export interface HttpAppDeps {
   readonly hub: Hub;
-  readonly access: Access;
+  /** Grants or refuses every play (control/admission.ts). */
+  readonly admission: PlayAdmitter;
   readonly counters: ServerCounters;
   readonly log: Log;
   readonly playWaitMs: number;
@@ -93,7 +94,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();
   });
-  const hls = deps.hls && { hls: deps.hls, access: deps.access, counters: deps.counters };
+  const hls = deps.hls && { hls: deps.hls, admission: deps.admission, counters: deps.counters };
   app.route<{ Params: { app: string; file: string } }>({
     method: ['GET', 'HEAD'],
     url: '/:app/:file',

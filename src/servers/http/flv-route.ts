@@ -1,7 +1,8 @@
 /** GET/HEAD /{AppName}/{StreamName}.flv: live HTTP-FLV, one hub subscriber per response. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LiveError } from '../../errors.ts';
-import type { Access } from '../../control/access.ts';
+import type { PlayAdmitter } from '../../control/admission-play.ts';
+import { httpPlayRequest } from '../../control/admission-request.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { ServerCounters } from '../counters.ts';
 import { streamKey } from '../stream-key.ts';
@@ -14,7 +15,7 @@ import { LiveResponse } from './live-response.ts';
 /** What the FLV route needs. */
 export interface FlvRouteDeps {
   readonly hub: Hub;
-  readonly access: Access;
+  readonly admission: PlayAdmitter;
   readonly counters: ServerCounters;
   readonly playWaitMs: number;
   /** Chunked transfer encoding instead of a close-delimited body (`http.flvChunked`). */
@@ -33,26 +34,22 @@ export async function serveFlv(
 ): Promise<void> {
   const rawUrl = req.raw.url ?? '';
   const query = new URLSearchParams(rawUrl.includes('?') ? rawUrl.slice(rawUrl.indexOf('?') + 1) : '');
-  const decision = await deps.access.checkPlay({
-    protocol: 'flv',
-    app,
-    stream: name,
-    query,
-    host: req.hostname,
-    clientIp: req.ip,
-  });
+  // A HEAD holds no media; a GET does, so the memory budget is part of its grant: past it the refusal
+  // must be an HTTP answer (429 MEMORY_BUDGET_EXCEEDED), not a hijacked socket.
+  const holdsMedia = req.method !== 'HEAD';
+  const request = httpPlayRequest('flv', { hostHeader: req.hostname, app, stream: name, query, clientIp: req.ip });
+  const outcome = await deps.admission.play(request, { holdsMedia });
   const key = streamKey(app, name);
-  if (!decision.allowed) {
+  if (outcome.kind === 'refused') {
     deps.counters.rejectedPlays++;
-    const err = new LiveError(decision.code, decision.reason);
-    return reply.code(playbackStatusOf(err)).header('access-control-allow-origin', '*').send(errorBody(err));
+    const err = new LiveError(outcome.refusal.code, outcome.refusal.reason);
+    const status = playbackStatusOf(err);
+    return reply.code(status).headers({ 'access-control-allow-origin': '*', ...retryHeaders(status) }).send(errorBody(err));
   }
   if (req.method === 'HEAD') {
     const live = deps.hub.get(key)?.live ?? false;
     return reply.code(live ? 200 : 404).headers(live ? flvHeaders : { 'access-control-allow-origin': '*' }).send();
   }
-  // Past the memory budget the refusal must be an HTTP answer (429 MEMORY_BUDGET_EXCEEDED), not a hijacked socket.
-  deps.hub.admit('play');
   // A player of a stream that is not live yet waits for it (playWaitMs); waits are capped, so names
   // nobody publishes cannot pile up hub entries and sockets.
   const waiting = deps.playWaitMs > 0 && !deps.hub.get(key)?.live;
@@ -93,7 +90,7 @@ export async function serveFlv(
   const subscriber = deps.hub.subscribe(key, sink);
   socket.on('close', () => end());
   socket.on('drain', () => subscriber.onDrain());
-  // The client may have gone during the access check: then its 'close' has already fired.
+  // The client may have gone during the admission: then its 'close' has already fired.
   if (socket.destroyed) end();
   let live: boolean;
   try {

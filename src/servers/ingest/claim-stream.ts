@@ -1,30 +1,34 @@
-/** The atomic publisher claim shared by the ingest protocols, with the replace policy. */
+/** This node's publisher claim: the hub's, behind control's PublisherClaims so admission decides with it. */
 import { toLiveError } from '../../errors.ts';
-import { breakCodes } from '../../control/break-codes.ts';
-import { replacedReason } from '../../control/reasons.ts';
+import type { Claimant, ClaimTarget, PublisherClaims } from '../../control/publisher-claims.ts';
 import type { Hub } from '../../hub/hub.ts';
-import type { PublisherInfo, Stream } from '../../hub/stream.ts';
-import type { LivePublisherRegistry } from './live-publishers.ts';
+import type { Stream } from '../../hub/stream.ts';
 
-/**
- * Takes `app/stream` for `publisher`, synchronously: no await between the check and the take (design.md).
- * Under the replace policy a signed newcomer ends the live publisher (21/102) and takes over; otherwise
- * undefined when someone already publishes.
- */
-export function claimStream(
-  hub: Hub,
-  publishers: LivePublisherRegistry,
-  target: { app: string; stream: string; key: string },
-  publisher: PublisherInfo,
-  replace: boolean,
-): Stream | undefined {
-  try {
-    return hub.claim(target.key, publisher);
-  } catch (err) {
-    if (toLiveError(err).code !== 'STREAM_ALREADY_PUBLISHING') throw err;
+/** PublisherClaims over the hub: synchronous, so the check and the take are one step (Hub.claim). */
+export class HubClaims implements PublisherClaims<Stream> {
+  readonly #hub: Hub;
+
+  constructor(hub: Hub) {
+    this.#hub = hub;
   }
-  if (!replace || !publishers.drop(target.app, target.stream, breakCodes.replaced, replacedReason(publisher.clientIp ?? ''))) {
-    return undefined;
+
+  /** The stream, now published by `publisher`; undefined while another holds it; throws MEMORY_BUDGET_EXCEEDED past the budget. */
+  claim(target: ClaimTarget, publisher: Claimant): Stream | undefined {
+    try {
+      return this.#hub.claim(target.key, publisher);
+    } catch (err) {
+      if (toLiveError(err).code === 'STREAM_ALREADY_PUBLISHING') return undefined;
+      throw err;
+    }
   }
-  return hub.claim(target.key, publisher);
+
+  /** Ends `publisherId`'s publish of the stream; a no-op when someone else holds it by now. */
+  release(claim: Stream, publisherId: string): void {
+    this.#hub.release(claim, publisherId);
+  }
+
+  /** True while the stream has a publisher on this node. */
+  isHeld(target: ClaimTarget): boolean {
+    return this.#hub.get(target.key)?.publisher !== undefined;
+  }
 }

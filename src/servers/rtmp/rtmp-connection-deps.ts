@@ -1,7 +1,8 @@
 /** What an RTMP connection needs from the server that owns it: the parts it calls and the rtmp.* limits. */
-import type { Access } from '../../control/access.ts';
+import type { Admission } from '../../control/admission.ts';
 import type { PublishRecords } from '../../control/publish-records.ts';
 import type { Hub } from '../../hub/hub.ts';
+import type { Stream } from '../../hub/stream.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
 import type { PublishListener } from '../ingest/publish-session.ts';
@@ -10,7 +11,10 @@ import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 /** What a connection needs from the server that owns it. */
 export interface RtmpConnectionDeps {
   readonly hub: Hub;
-  readonly access: Access;
+  /** Decides every publish and play (control/admission.ts); the connection only translates. */
+  readonly admission: Admission<Stream>;
+  /** RTMPS listener: requests say `rtmps`. */
+  readonly tls?: boolean;
   readonly records: PublishRecords | undefined;
   readonly publishers: LivePublisherRegistry;
   readonly log: Log;

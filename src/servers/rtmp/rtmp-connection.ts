@@ -1,18 +1,18 @@
 /**
- * One RTMP connection: socket bytes into the sans-I/O ServerSession, its events to the access hook
- * and the hub, its output back to the socket. Glue only: no protocol decisions live here.
+ * One RTMP connection: socket bytes into the sans-I/O ServerSession, its publishes and plays to the
+ * admission path (control/admission.ts) as transport-neutral requests, accepted ones to the hub, its
+ * output back to the socket. Glue only: no protocol or admission decisions live here.
  */
 import type { Socket } from 'node:net';
 import { LiveError, ProtocolError, toLiveError } from '../../errors.ts';
-import type { PublishRequest, Refusal } from '../../control/access.ts';
+import type { Refusal } from '../../control/access.ts';
+import { rtmpRequest, type AdmissionRequest } from '../../control/admission-request.ts';
 import { breakCodes } from '../../control/break-codes.ts';
-import { hostOfTcUrl } from '../../control/names.ts';
-import { clientStoppedReason, duplicatePublisher, nameLimitRefusal, noDataReason, overloadedRefusal } from '../../control/reasons.ts';
+import { clientStoppedReason, nameLimitRefusal, noDataReason } from '../../control/reasons.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import { mergeQuery, nameLimitDefaults } from '../../protocol/rtmp/bounded-query.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
-import { claimStream } from '../ingest/claim-stream.ts';
 import { PublishSession } from '../ingest/publish-session.ts';
 import { streamKey } from '../stream-key.ts';
 import type { RtmpConnectionDeps } from './rtmp-connection-deps.ts';
@@ -172,11 +172,12 @@ export class RtmpConnection {
         this.publishing?.session.onChunkSize(event.size);
         break;
       case 'refused': {
-        // A name or query over the RTMP limits, refused before the access check; recorded like any refusal.
+        // A name or query over the RTMP limits, refused by the protocol layer before there is a request to
+        // decide; admission records a refused publish like any other.
         const refused = nameLimitRefusal(event.error.code, event.error.message);
         this.deps.counters.countError(refused.code);
-        if (event.action === 'play') this.rejectPlay(event.streamId, new LiveError(refused.code, refused.reason));
-        else this.refusePublish(event.streamId, this.publishRequest(event.name, new URLSearchParams()), refused, '');
+        if (event.action === 'play') this.rejectPlay(event.streamId, refusalError(refused));
+        else this.rejectPublish(event.streamId, this.deps.admission.refuse('publish', this.request(event.name, new URLSearchParams()), refused).refusal);
         break;
       }
       case 'stop-play':
@@ -193,28 +194,17 @@ export class RtmpConnection {
   }
 
   private async onPublish(event: Extract<ServerSessionEvent, { type: 'publish' }>): Promise<void> {
-    const req = this.publishRequest(event.name, event.query);
-    const decision = await this.deps.access.checkPublish(req);
-    if (this.closed) return;
-    if (!decision.allowed) return this.rejectPublish(event.streamId, decision);
-    // Deleted while we decided: claiming now would hold the stream for a publisher that left.
-    if (!this.session.awaitsDecision(event.streamId)) return;
     if (this.publishing) {
       return this.rejectPublish(event.streamId, new LiveError('RTMP_STATE', 'this connection already publishes a stream'));
     }
-    const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: 'rtmp' };
-    const target = { app: req.app, stream: req.stream, key: streamKey(req.app, req.stream) };
-    let stream;
-    try {
-      stream = claimStream(this.deps.hub, this.deps.publishers, target, publisher, decision.replacePublisher === true);
-    } catch (err) {
-      // Past the memory budget (MEMORY_BUDGET_EXCEEDED) the encoder reads why, like any refusal.
-      const live = toLiveError(err);
-      if (live.kind !== 'limit') throw err;
-      this.deps.counters.countError(live.code);
-      return this.refusePublish(event.streamId, req, overloadedRefusal(live.code, live.message), decision.domain ?? '');
-    }
-    if (!stream) return this.refusePublish(event.streamId, req, duplicatePublisher(this.app, event.name), decision.domain ?? '');
+    const req = this.request(event.name, event.query);
+    const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: req.protocol };
+    // Deleted while it was decided (or closed): claiming would hold the stream for a publisher that left.
+    const stillWanted = (): boolean => !this.closed && this.session.awaitsDecision(event.streamId);
+    const outcome = await this.deps.admission.publish(req, publisher, { stillWanted });
+    if (outcome.kind === 'abandoned') return;
+    if (outcome.kind === 'refused') return this.rejectPublish(event.streamId, outcome.refusal);
+    const stream = outcome.claim;
     let session: PublishSession;
     try {
       session = new PublishSession({
@@ -224,7 +214,7 @@ export class RtmpConnection {
         now: this.deps.now,
         stream,
         publisherId: this.publisherId,
-        domain: decision.domain ?? '',
+        domain: outcome.domain,
         app: this.app,
         name: event.name,
         clientIp: this.clientIp,
@@ -235,25 +225,20 @@ export class RtmpConnection {
       });
     } catch (err) {
       // The claim must not outlive a publish that could not start: the stream would stay taken by nobody.
-      this.deps.hub.release(stream, this.publisherId);
+      this.deps.admission.release(stream, this.publisherId);
       throw err;
     }
     this.publishing = { session, streamId: event.streamId };
     if (this.peerChunkSize !== undefined) session.onChunkSize(this.peerChunkSize);
     this.deps.publishers.add(session);
     this.driver.run(() => this.session.acceptPublish(event.streamId));
-    this.log.info({ stream: stream.key, domain: decision.domain }, 'publish started');
+    this.log.info({ stream: stream.key, domain: outcome.domain }, 'publish started');
   }
 
-  /** What the access policy and the records see of a publish on this connection. */
-  private publishRequest(stream: string, query: URLSearchParams): PublishRequest {
-    return { app: this.app, stream, query: mergeQuery(this.connectQuery, query), tcUrl: this.tcUrl, clientIp: this.clientIp };
-  }
-
-  /** Refuses a publish the access check did not refuse itself (18/601, limits) and records the attempt. */
-  private refusePublish(streamId: number, req: PublishRequest, refused: Refusal, domain: string): void {
-    this.rejectPublish(streamId, refused);
-    void this.deps.access.recordRejection('publish', req, refused, domain).catch((err: unknown) => this.logInternal(err, 'record failed'));
+  /** The transport-neutral request of a publish or play on this connection (the host from the connect tcUrl). */
+  private request(stream: string, query: URLSearchParams): AdmissionRequest {
+    const tls = this.deps.tls === true;
+    return rtmpRequest({ tls, tcUrl: this.tcUrl, app: this.app, stream, query: mergeQuery(this.connectQuery, query), clientIp: this.clientIp });
   }
 
   private get publisherId(): string {
@@ -270,19 +255,12 @@ export class RtmpConnection {
   }
 
   private async onPlay(event: Extract<ServerSessionEvent, { type: 'play' }>): Promise<void> {
-    const query = mergeQuery(this.connectQuery, event.query);
-    const decision = await this.deps.access.checkPlay({
-      protocol: 'rtmp',
-      app: this.app,
-      stream: event.name,
-      query,
-      host: hostOfTcUrl(this.tcUrl),
-      clientIp: this.clientIp,
-    });
-    if (this.closed) return;
-    if (!decision.allowed) return this.rejectPlay(event.streamId, new LiveError(decision.code, decision.reason));
-    // Deleted while we decided: a subscriber now would feed media to a stream the client forgot.
-    if (!this.session.awaitsDecision(event.streamId)) return;
+    const req = this.request(event.name, event.query);
+    // Deleted while it was decided: a subscriber now would feed media to a stream the client forgot.
+    const stillWanted = (): boolean => !this.closed && this.session.awaitsDecision(event.streamId);
+    const outcome = await this.deps.admission.play(req, { stillWanted, holdsMedia: true });
+    if (outcome.kind === 'abandoned') return;
+    if (outcome.kind === 'refused') return this.rejectPlay(event.streamId, refusalError(outcome.refusal));
     const key = streamKey(this.app, event.name);
     const { streamId } = event;
     const sink = new RtmpPlayerSink(this.socket, this.session, streamId, {
@@ -295,10 +273,8 @@ export class RtmpConnection {
     try {
       subscriber = this.deps.hub.subscribe(key, sink);
     } catch (err) {
-      const live = toLiveError(err);
-      if (live.kind !== 'limit') throw err;
-      this.deps.counters.countError(live.code);
-      return this.rejectPlay(streamId, new LiveError(live.code, overloadedRefusal(live.code, live.message).reason));
+      // The budget filled between the grant and the subscribe: refused like the grant would have.
+      return this.rejectPlay(streamId, refusalError(this.deps.admission.refuseLimit('play', req, err, outcome.domain).refusal));
     }
     this.players.set(streamId, subscriber);
     if (subscriber.closed || !this.session.awaitsDecision(streamId)) return;
@@ -390,4 +366,9 @@ export class RtmpConnection {
       }
     }
   }
+}
+
+/** A refusal as the LiveError the RTMP status mapping (rtmp-status.ts) and the logs take. */
+function refusalError(refused: Refusal): LiveError {
+  return new LiveError(refused.code, refused.reason);
 }

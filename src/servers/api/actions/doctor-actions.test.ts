@@ -55,8 +55,9 @@ test('a live stream and a closed port: the checks in PascalCase, who publishes f
   const checks = answer.Checks as Check[];
   assert.deepEqual(
     checks.map((c) => `${c.Name} ${c.Status}`),
-    ['url pass', 'domain pass', 'cname pass', 'port fail', 'txTime pass', 'txSecret pass', 'live fail', 'forbidden pass'],
+    ['url pass', 'domain pass', 'cname pass', 'port fail', 'txTime pass', 'txSecret pass', 'live fail', 'forbidden pass', 'admission fail'],
   );
+  assert.equal((answer.Verdict as { BreakCode: string }).BreakCode, '18/601', "the admission path's own answer");
   const live = checks.find((c) => c.Name === 'live')!;
   assert.equal(live.Title, 'Stream in use');
   assert.equal(live.BreakCode, '18/601');

@@ -25,6 +25,7 @@ export function doctorActions(deps: ApiDeps): ApiActions {
         : { state: 'idle', how: "not among the server's live publishers" },
     );
   };
+  const admission = deps.admission;
   const doctor: DoctorDeps = {
     store: deps.store,
     domains: deps.domains,
@@ -34,6 +35,8 @@ export function doctorActions(deps: ApiDeps): ApiActions {
     publisher,
     resolveAddresses: addressResolver(deps.config.domains.dnsServers),
     now: deps.now,
+    // The same decision a real publish gets: the server's admission path, as a dry run.
+    ...(admission && { verdict: (req) => admission.dryRunPublish(req) }),
   };
   return {
     OpenLiveDiagnosePushUrl: async (params) => {
@@ -53,6 +56,11 @@ export function doctorActions(deps: ApiDeps): ApiActions {
           Host: a.host,
           DomainName: a.domain,
         })),
+        Verdict: report.verdict
+          ? report.verdict.accepted
+            ? { Accepted: true, DomainName: report.verdict.domain, Replaces: report.verdict.replaces }
+            : { Accepted: false, Code: report.verdict.code, BreakCode: report.verdict.breakCode, Reason: report.verdict.reason }
+          : null,
         Ok: report.ok,
       };
     },
