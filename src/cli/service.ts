@@ -14,6 +14,8 @@ import { AccessPolicy } from '../control/access-policy.ts';
 import { Admission } from '../control/admission.ts';
 import type { Stream } from '../hub/stream.ts';
 import { HubClaims } from '../servers/ingest/claim-stream.ts';
+import { ClusterClaims } from '../servers/ingest/cluster-claims.ts';
+import type { PublisherClaims } from '../control/publisher-claims.ts';
 import { bootstrap, type Bootstrapped } from '../control/bootstrap.ts';
 import { Domains } from '../control/domains.ts';
 import { PublishRecords } from '../control/publish-records.ts';
@@ -198,7 +200,7 @@ export class Service {
     this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
     this.admission = new Admission({
       access: this.access,
-      claims: new HubClaims(this.hub),
+      claims: this.publisherClaims(),
       live: this.publishers,
       capacity: this.hub,
       countError: (code) => this.counters.countError(code),
@@ -257,6 +259,17 @@ export class Service {
       forwards: () => this.forwarder.list(),
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
+  }
+
+  /**
+   * This node's hub claims; with Redis, also the cluster lease (a stream live on another node is 18/601 here
+   * too). The in-process default keeps the hub's synchronous claim alone: one process, nothing to agree on.
+   */
+  private publisherClaims(): PublisherClaims<Stream> {
+    if (this.config.cluster.redis === '') return new HubClaims(this.hub);
+    const claims = new ClusterClaims(this.hub, this.coordinator, (err) => this.log.warn({ err }, 'could not release a cluster claim'));
+    this.publishers.onRemoved = (key) => claims.ended(key);
+    return claims;
   }
 
   /** Finishes what a killed server left open, creates the default domains once, then binds both listeners. */

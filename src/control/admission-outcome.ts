@@ -51,7 +51,8 @@ export function recordRefusal(sink: RefusalSink, action: 'publish' | 'play', req
  */
 export function limitRefusal(sink: RefusalSink, action: 'publish' | 'play', req: AdmissionRequest, err: unknown, domain: string): Refused {
   const live = toLiveError(err);
-  if (live.kind !== 'limit') throw err;
+  // Past a budget, or the cluster's Coordinator unreachable (the claim cannot be taken): 18/100, try again.
+  if (live.kind !== 'limit' && live.code !== 'COORDINATOR_UNAVAILABLE') throw err;
   sink.countError?.(live.code);
   return recordRefusal(sink, action, req, overloadedRefusal(live.code, live.message), domain);
 }

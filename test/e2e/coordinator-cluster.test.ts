@@ -10,6 +10,7 @@ import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { liveClient, type LiveClient } from '../support/api-client.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
+import { ScriptedRtmp } from '../support/scripted-rtmp.ts';
 import { configSchema } from '../../src/cli/config-schema.ts';
 import { streamCommand } from '../../src/cli/commands/stream-command.ts';
 
@@ -62,6 +63,31 @@ test('ForbidLiveStream sent to node B drops the ffmpeg publisher on node A withi
   assert.match(record?.reason ?? '', /forbade this stream .*cluster test/);
   const state = await clientB.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: 'cam' });
   assert.equal(state.StreamState, 'forbid');
+});
+
+test('a stream live on node A is refused on node B with 18/601 in its status; once A\'s publisher leaves, B takes it', async () => {
+  const ff = publish(a.urls('dup').push.rtmp);
+  running.push(ff);
+  await waitFor('live/dup publishing on A', () => a.service.publishers.isLive('live', 'dup'));
+  await waitFor("A's cluster claim", async () => (await b.service.coordinator.holder('live/dup'))?.nodeId === 'a');
+  const second = await ScriptedRtmp.open(b.urls('dup').push.rtmp);
+  const id = await second.createStream();
+  second.publish(id, second.url.stream);
+  const status = await second.status(id, 'NetStream.Publish.BadName', { orError: true });
+  assert.match(String(status.description), /^18\/601: /, 'the encoder on B reads why');
+  assert.equal(b.service.publishers.isLive('live', 'dup'), false);
+  const [refused] = (await b.service.store.listRejectedAttempts({ limit: 10 })).items.filter((r) => r.stream === 'dup');
+  assert.equal(refused?.breakCode, '18/601', 'B records the refusal');
+
+  await ff.stop();
+  await waitFor('the lease given back', async () => (await b.service.coordinator.holder('live/dup')) === undefined, 5000);
+  const third = await ScriptedRtmp.open(b.urls('dup').push.rtmp);
+  const thirdId = await third.createStream();
+  third.publish(thirdId, third.url.stream);
+  await third.status(thirdId, 'NetStream.Publish.Start');
+  assert.equal((await a.service.coordinator.holder('live/dup'))?.nodeId, 'b');
+  await third.end();
+  await waitFor('B released it', async () => (await a.service.coordinator.holder('live/dup')) === undefined, 5000);
 });
 
 test('`openlive stream forbid` with cluster.redis set broadcasts too: the publisher on A is dropped', async () => {

@@ -6,6 +6,8 @@ import type { PublishSession } from './publish-session.ts';
 /** Implements control's LivePublishers over the sessions the ingest servers register. */
 export class LivePublisherRegistry implements LivePublishers {
   private readonly sessions = new Map<string, PublishSession>();
+  /** Told the stream key of every session that ended or was dropped (the cluster claim gives its lease back). */
+  onRemoved: ((key: string) => void) | undefined;
 
   /** Registers a session once its publish is accepted. */
   add(session: PublishSession): void {
@@ -14,7 +16,9 @@ export class LivePublisherRegistry implements LivePublishers {
 
   /** Forgets a session that ended (only if it is still the registered one). */
   remove(session: PublishSession): void {
-    if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
+    if (this.sessions.get(session.key) !== session) return;
+    this.sessions.delete(session.key);
+    this.onRemoved?.(session.key);
   }
 
   /** The session publishing `app/stream`, if any. */
