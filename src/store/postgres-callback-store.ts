@@ -25,7 +25,7 @@ import {
   type NewCallbackTemplate,
   type OpenPush,
 } from './callback-store.ts';
-import { attemptFromRow, deliveryFromRow, openPushFromRow, ruleFromRow, templateFromRow, type Row } from './postgres-callback-rows.ts';
+import { attemptFromRow, deliveryFromRow, openPushFromRow, ruleFromRow, templateFromRow, type Row } from './callback-rows.ts';
 
 /** What the callback tables share with their store. */
 export interface PostgresCallbackStoreOptions {

@@ -1,8 +1,8 @@
-/** Maps callback rows (PostgreSQL's, shaped like SQLite's: snake_case, int8 as strings) to the CallbackStore's records. */
+/** Maps callback rows to the CallbackStore's records; SQLite's and PostgreSQL's share the shape (snake_case, int8 as strings in pg). */
 import { cleanUrls, type CallbackAttempt, type CallbackDelivery, type CallbackRule, type CallbackTemplate, type CallbackUrls, type OpenPush } from './callback-store.ts';
 import type { SqliteKeys } from './sqlite-keys.ts';
 
-/** A row as pg returns it. */
+/** A row as node:sqlite or pg returns it. */
 export type Row = Record<string, unknown>;
 
 const str = (v: unknown): string => String(v ?? '');
