@@ -197,20 +197,23 @@ async function runCheck(target: CheckTarget, limits: RunLimits, progress: Progre
   let batch = 0;
   let failing: { signature: string; err: unknown } | undefined;
   // Inside the property a failure already recorded passes, so one known bug does not end the search.
+  const passKnown = (err: unknown): true => {
+    const signature = err instanceof HangError ? 'hang' : failureSignature(err);
+    if (!known.has(signature)) {
+      failing = { signature, err };
+      throw err;
+    }
+    if (err instanceof HangError) stats.hangs++;
+    else stats.crashes++;
+    return true;
+  };
   const predicate = async (v: unknown): Promise<boolean> => {
     try {
       const { ms } = await runChecked((x: unknown) => target.run(x), v, limits.budgetMs);
       if (ms > stats.slowestMs) stats.slowestMs = ms;
       return true;
     } catch (err) {
-      const signature = err instanceof HangError ? 'hang' : failureSignature(err);
-      if (known.has(signature)) {
-        if (err instanceof HangError) stats.hangs++;
-        else stats.crashes++;
-        return true;
-      }
-      failing = { signature, err };
-      throw err;
+      return passKnown(err);
     }
   };
   const syncPredicate = (v: unknown): boolean => {
@@ -229,14 +232,7 @@ async function runCheck(target: CheckTarget, limits: RunLimits, progress: Progre
       if (ms > stats.slowestMs) stats.slowestMs = ms;
       return true;
     } catch (err) {
-      const signature = err instanceof HangError ? 'hang' : failureSignature(err);
-      if (known.has(signature)) {
-        if (err instanceof HangError) stats.hangs++;
-        else stats.crashes++;
-        return true;
-      }
-      failing = { signature, err };
-      throw err;
+      return passKnown(err);
     }
   };
   const batchSize = target.async ? 2000 : 20_000;
