@@ -312,7 +312,7 @@ export const configSchema = z.strictObject({
         .string()
         .refine((v) => v === '' || /^rediss?:\/\/./.test(v), { message: 'must be empty or a redis:// or rediss:// URL' })
         .default(''),
-      /** This node's id in claims and records; empty = `<hostname>-<pid>`. Letters, digits, `.`, `_`, `-`. */
+      /** This node's id in claims, records, logs and /metrics; empty = the hostname (stable across restarts). Letters, digits, `.`, `_`, `-`. */
       nodeId: z
         .string()
         .regex(/^[A-Za-z0-9._-]{0,64}$/, 'at most 64 letters, digits, ".", "_" or "-"')

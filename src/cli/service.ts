@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { MemoryBudget, autoMemoryBudget } from '../hub/memory-budget.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
-import { createCoordinator } from '../cluster/create-coordinator.ts';
+import { createCoordinator, nodeIdOf } from '../cluster/create-coordinator.ts';
 import { wireCluster } from './cluster-wiring.ts';
 import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
@@ -94,6 +94,8 @@ export class Service {
   /** The API key pair the first start created, to print once; undefined on later starts. */
   createdCredential: NewCredential | undefined;
   readonly log: Log;
+  /** This node's one id (`cluster.nodeId`, default the hostname): store rows, claims, records, logs and /metrics. */
+  readonly nodeId: string;
   readonly now: () => number;
   /** The default domains (created on the first start). */
   defaults: Bootstrapped = { created: false, push: undefined, play: undefined };
@@ -102,20 +104,21 @@ export class Service {
   apiPort = 0;
   private closing: Promise<void> | undefined;
 
-  constructor(config: Config, log: Log, overrides: ServiceOverrides = {}) {
+  constructor(config: Config, rootLog: Log, overrides: ServiceOverrides = {}) {
     this.config = config;
-    this.log = log;
+    const nodeId = (this.nodeId = overrides.coordinator?.nodeId ?? nodeIdOf(config));
+    const log = (this.log = rootLog.child({ nodeId }));
     const now = (this.now = overrides.now ?? Date.now);
     // The folder holds the database and the data key: 0700 (docs/security.md "Admin API and data at rest").
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const dataKey = loadDataKey(config.dataDir);
     const st = config.store;
-    this.store = overrides.store ?? createStore(config, { dataKey });
+    this.store = overrides.store ?? createStore(config, { dataKey, nodeId });
     this.records = new PublishRecords({ store: this.store, now });
     const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
     this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, dns });
     this.coordinator =
-      overrides.coordinator ?? createCoordinator(config, { now, log, rtmpPort: () => this.rtmpPort || config.rtmp.port });
+      overrides.coordinator ?? createCoordinator(config, { now, log, nodeId, rtmpPort: () => this.rtmpPort || config.rtmp.port });
     this.streams = new StreamPolicy({ store: this.store, live: this.publishers, now, cluster: this.coordinator });
     wireCluster({ coordinator: this.coordinator, streams: this.streams, publishers: this.publishers, counters: this.counters, log });
     const onStoreError = (err: unknown): void => log.warn({ err }, 'could not record a rejected attempt');
@@ -239,6 +242,7 @@ export class Service {
       trustedNetworks: config.limits.trustedNetworks,
       listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
       extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
+      nodeId,
     });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({

@@ -8,6 +8,7 @@ import type { Log } from '../log.ts';
 import type { Coordinator } from './coordinator.ts';
 import { MemoryCluster, MemoryCoordinator } from './memory-coordinator.ts';
 import { RedisCoordinator } from './redis-coordinator.ts';
+import { resolveNodeId } from './node-id.ts';
 
 /** What the factory needs besides the configuration. */
 export interface CoordinatorDeps {
@@ -21,11 +22,13 @@ export interface CoordinatorDeps {
   readonly memoryCluster?: MemoryCluster;
   /** False for a process that only sends commands (the CLI): it writes no node key. */
   readonly announce?: boolean;
+  /** The node id service.ts resolved once (the store and the logs use the same); default nodeIdOf(config). */
+  readonly nodeId?: string;
 }
 
-/** `cluster.nodeId`, or `<hostname>-<pid>` when it is empty (unique per process, so workers on one host differ). */
+/** `cluster.nodeId`, or the hostname when it is empty (stable across restarts: cluster/node-id.ts says why). */
 export function nodeIdOf(config: Pick<Config, 'cluster'>): string {
-  return config.cluster.nodeId || `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return resolveNodeId(config.cluster.nodeId);
 }
 
 /** `cluster.advertise`, or this node's RTMP host (the hostname for a wildcard listen address) and port. */
@@ -37,7 +40,7 @@ export function advertiseOf(config: Pick<Config, 'cluster' | 'rtmp'>, rtmpPort: 
 
 /** The Coordinator of `config.cluster`; not started (the caller's start() does that before its listeners). */
 export function createCoordinator(config: Pick<Config, 'cluster' | 'rtmp'>, deps: CoordinatorDeps = {}): Coordinator {
-  const nodeId = nodeIdOf(config);
+  const nodeId = deps.nodeId ?? nodeIdOf(config);
   const advertise = (): string => advertiseOf(config, deps.rtmpPort?.() || config.rtmp.port);
   const leaseMs = config.cluster.leaseMs;
   if (config.cluster.redis === '') {

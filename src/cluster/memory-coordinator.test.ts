@@ -5,6 +5,8 @@ import { configSchema } from '../cli/config-schema.ts';
 import { createCoordinator, nodeIdOf, advertiseOf } from './create-coordinator.ts';
 import { MemoryCluster, MemoryCoordinator } from './memory-coordinator.ts';
 import { RedisCoordinator } from './redis-coordinator.ts';
+import { resolveNodeId } from './node-id.ts';
+import { hostname } from 'node:os';
 
 /** Nodes on one MemoryCluster with a fake clock: leases pass without sleeping. */
 function memoryHarness(leaseMs = 5000): CoordinatorHarness {
@@ -78,7 +80,10 @@ test('createCoordinator: in-process without cluster.redis, Redis with it; node i
   assert.ok(redis instanceof RedisCoordinator);
   assert.equal(redis.nodeId, 'n1');
   assert.equal(redis.leaseMs, 2000);
-  assert.match(nodeIdOf(config), new RegExp(`-${process.pid}$`));
+  assert.equal(nodeIdOf(config), resolveNodeId('', hostname()));
+  assert.equal(resolveNodeId('', 'db 1.example'), 'db_1.example');
+  assert.equal(resolveNodeId('', ''), 'local');
+  assert.equal(resolveNodeId('a', 'host'), 'a');
   assert.equal(advertiseOf(withRedis, 1935), 'edge1:1936');
   assert.equal(advertiseOf(configSchema.parse({ rtmp: { host: '10.1.2.3' } }), 1940), '10.1.2.3:1940');
   assert.equal(advertiseOf(configSchema.parse({ rtmp: { host: '::1' } }), 1940), '[::1]:1940');

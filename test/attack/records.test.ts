@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { ScriptedRtmp } from '../support/scripted-rtmp.ts';
 import { waitFor } from '../support/wait.ts';
+import { withoutNodeLabel } from '../support/metrics.ts';
 import type { RejectedAttempt } from '../../src/store/store.ts';
 
 const bin = new URL('../../bin/openlive', import.meta.url).pathname;
@@ -72,7 +73,7 @@ function databaseBytes(dataDir: string): number {
 }
 
 async function metric(server: ServerProcess, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+  const text = withoutNodeLabel(await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text());
   return Number(pattern.exec(text)?.[1] ?? 0);
 }
 

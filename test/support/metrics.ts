@@ -1,6 +1,14 @@
 /** Reads one sample from the Prometheus text that /metrics serves, as a monitoring system would. */
 
-/** The value of `name{labels}` in `GET <httpUrl>/metrics`, or 0 when the sample is absent. */
+/**
+ * The Prometheus text without the `node="<id>"` label every series carries (cluster.nodeId), so a parser
+ * looking for `name{code="X"} 1` finds it whatever the node is called.
+ */
+export function withoutNodeLabel(text: string): string {
+  return text.replace(/\{node="[^"]*"\}/g, '').replace(/,node="[^"]*"/g, '').replace(/\{node="[^"]*",/g, '{');
+}
+
+/** The value of `name{labels}` in `GET <httpUrl>/metrics` (the node label ignored unless asked for), or 0 when absent. */
 export async function metricValue(httpUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
   const res = await fetch(`${httpUrl}/metrics`);
   if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
@@ -12,7 +20,11 @@ export async function metricValue(httpUrl: string, name: string, labels: Record<
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const got = (m[2] ?? '').split(',').filter(Boolean).sort().join(',');
+    const got = (m[2] ?? '')
+      .split(',')
+      .filter((l) => l !== '' && (labels.node !== undefined || !l.startsWith('node=')))
+      .sort()
+      .join(',');
     if (got === wanted) return Number(m[3]);
   }
   return 0;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import { mediaMessage, type MediaMessage } from '../../src/protocol/media.ts';
 import { fixtureMedia } from './media-feed.ts';
-import { metricValue } from './metrics.ts';
+import { metricValue, withoutNodeLabel } from './metrics.ts';
 import { ScriptedRtmp } from './scripted-rtmp.ts';
 import type { ServerProcess } from './server-process.ts';
 
@@ -145,7 +145,7 @@ export async function measure(server: ServerProcess): Promise<ProcessFigures> {
   const http = `http://127.0.0.1:${server.httpPort}`;
   server.child.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 300));
-  const text = await (await fetch(`${http}/metrics`)).text();
+  const text = withoutNodeLabel(await (await fetch(`${http}/metrics`)).text());
   const value = (name: string, labels = ''): number => {
     const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;

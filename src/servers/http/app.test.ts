@@ -117,3 +117,19 @@ test('hostile paths and queries get a clear 4xx with a code, and the server keep
     await app.close();
   }
 });
+
+test('/metrics: every series carries the node label when the app is given its node id', async () => {
+  const { hub } = testHub();
+  const limits = configSchema.parse({}).http;
+  const app = buildHttpApp({ hub, admission: new PlayAdmission({ access: allowAll }), counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 1000, flvChunked: false, limits, trustedNetworks: [], nodeId: 'node-a' });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/metrics`)).text();
+    const samples = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    assert.ok(samples.length > 20, 'a few dozen series');
+    for (const line of samples) assert.match(line, /\{(?:[^}]*,)?node="node-a"[,}]/, line);
+    assert.ok(samples.some((l) => l.startsWith('openlive_publishers{node="node-a"} ')));
+  } finally {
+    await app.close();
+  }
+});

@@ -35,6 +35,8 @@ export interface HttpAppDeps {
   readonly listeners?: () => readonly HttpGuard[];
   /** Adds metrics of other parts (push relays) to /metrics. */
   readonly extraMetrics?: (registry: Registry) => void;
+  /** This node's id (`cluster.nodeId`): every /metrics series carries it as `node="<id>"`. */
+  readonly nodeId?: string;
 }
 
 /** The playback listener's limits: the server-level ones, the query's, and the FLV players' wait. */
@@ -69,6 +71,8 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     listeners: deps.listeners ?? (() => [guard]),
     flvWaiting: () => flvWaits.open,
   });
+  // A constant label on every series (prom-client's default labels), so one Prometheus scrapes every node apart.
+  if (deps.nodeId !== undefined) metrics.setDefaultLabels({ node: deps.nodeId });
   deps.extraMetrics?.(metrics);
   const flvDeps = { ...deps, waits: flvWaits };
 
