@@ -169,6 +169,19 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
       assert.equal((await store.getPublishRecord(done))?.breakCode, '1/0');
     });
 
+    test('listOpenPublishNodes names the node that owns an open session, none once all are ended', async () => {
+      assert.deepEqual(await store.listOpenPublishNodes(), []);
+      const start = { domain: 'd.example.com', app: 'live', clientIp: '1.2.3.4', startedAt: t0 };
+      const a = await store.addPublishRecord({ ...start, stream: 'a' });
+      await store.addPublishRecord({ ...start, stream: 'b' });
+      const nodes = await store.listOpenPublishNodes();
+      assert.equal(nodes.length, 1, 'two sessions of one node: one id');
+      await store.endPublishRecord(a, end());
+      assert.deepEqual(await store.listOpenPublishNodes(), nodes);
+      assert.equal(await store.endOpenPublishRecords(end(), nodes[0]), 1, 'ended by that node id');
+      assert.deepEqual(await store.listOpenPublishNodes(), []);
+    });
+
     test('listPublishRecords is newest first with filters, open/ended and paging', async () => {
       const ids: number[] = [];
       for (let i = 0; i < 5; i++) {

@@ -33,12 +33,20 @@ export class MemoryStore implements Store {
   private readonly domains = new Map<string, Domain>();
   private readonly forbidden = new Map<string, ForbiddenStream>();
   private readonly records = new Map<number, PublishRecord>();
+  /** The node that wrote each record (this store's `nodeId`; tests give records of others by `addPublishRecordOf`). */
+  private readonly recordNodes = new Map<number, string>();
+  /** The node id rows are written with, as cluster.nodeId in the other adapters. */
+  readonly nodeId: string;
   private readonly attempts: RejectedAttempt[] = [];
   private readonly settings = new Map<string, string>();
   private readonly credentials = new Map<string, StoredCredential>();
   private nextRecordId = 1;
   private nextAttemptId = 1;
   private closed = false;
+
+  constructor(options: { nodeId?: string } = {}) {
+    this.nodeId = options.nodeId || 'local';
+  }
 
   async addDomain(d: Domain): Promise<void> {
     this.check();
@@ -111,8 +119,14 @@ export class MemoryStore implements Store {
   }
 
   async addPublishRecord(r: NewPublishRecord): Promise<number> {
+    return this.addPublishRecordOf(this.nodeId, r);
+  }
+
+  /** A record written by node `nodeId` (another node sharing the database, in tests). */
+  async addPublishRecordOf(nodeId: string, r: NewPublishRecord): Promise<number> {
     this.check();
     const id = this.nextRecordId++;
+    this.recordNodes.set(id, nodeId);
     this.records.set(id, {
       ...r,
       id,
@@ -137,15 +151,22 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async endOpenPublishRecords(end: PublishEnd): Promise<number> {
+  async endOpenPublishRecords(end: PublishEnd, nodeId?: string): Promise<number> {
     this.check();
     let n = 0;
     for (const r of this.records.values()) {
-      if (r.endedAt !== null) continue;
+      if (r.endedAt !== null || (nodeId !== undefined && this.recordNodes.get(r.id) !== nodeId)) continue;
       this.records.set(r.id, ended(r, end));
       n++;
     }
     return n;
+  }
+
+  async listOpenPublishNodes(): Promise<string[]> {
+    this.check();
+    const nodes = new Set<string>();
+    for (const r of this.records.values()) if (r.endedAt === null) nodes.add(this.recordNodes.get(r.id) ?? this.nodeId);
+    return [...nodes].sort();
   }
 
   async getPublishRecord(id: number): Promise<PublishRecord | undefined> {

@@ -189,6 +189,11 @@ export class PostgresStore implements Store {
     return this.endWhere('node_id = $9 AND ended_at IS NULL', [nodeId], end);
   }
 
+  async listOpenPublishNodes(): Promise<string[]> {
+    const rows = await this.all('SELECT DISTINCT node_id FROM publish_records WHERE ended_at IS NULL ORDER BY node_id', []);
+    return rows.map((r) => String(r.node_id));
+  }
+
   async getPublishRecord(id: number): Promise<PublishRecord | undefined> {
     const row = await this.one('SELECT * FROM publish_records WHERE id = $1', [id]);
     return row ? publishRecordFromRow(row) : undefined;

@@ -186,6 +186,13 @@ export class SqliteStore implements Store {
     return this.write(() => this.endWhere('ended_at IS NULL', [], end));
   }
 
+  listOpenPublishNodes(): Promise<string[]> {
+    return this.read(() => {
+      const rows = this.sql('SELECT DISTINCT node_id FROM publish_records WHERE ended_at IS NULL ORDER BY node_id').all() as Row[];
+      return rows.map((r) => String(r.node_id));
+    });
+  }
+
   getPublishRecord(id: number): Promise<PublishRecord | undefined> {
     return this.read(() => {
       const row = this.sql('SELECT * FROM publish_records WHERE id = ?').get(id) as Row | undefined;

@@ -261,6 +261,8 @@ export interface Store {
    * (cluster.nodeId); another node's when its lease expired. Single-node adapters own every row.
    */
   endOpenPublishRecords(end: PublishEnd, nodeId?: string): Promise<number>;
+  /** The node ids that own open sessions now, sorted: the dead-node sweep compares them with the live nodes. */
+  listOpenPublishNodes(): Promise<string[]>;
   getPublishRecord(id: number): Promise<PublishRecord | undefined>;
   listPublishRecords(query?: PublishRecordQuery): Promise<Page<PublishRecord>>;
 

@@ -69,12 +69,14 @@ describe('PostgreSQL store in a cluster', { skip }, () => {
     const b = await open('b');
     const ra = await a.addPublishRecord(rec('on-a'));
     const rb = await b.addPublishRecord(rec('on-b'));
+    assert.deepEqual(await a.listOpenPublishNodes(), ['a', 'b'], 'both nodes own an open session');
     assert.equal(await b.endOpenPublishRecords(end), 1);
     assert.equal((await a.getPublishRecord(ra))?.endedAt, null, 'b left a\'s session open');
     assert.equal((await a.getPublishRecord(rb))?.endedAt, 2000);
     assert.equal(await b.endOpenPublishRecords({ ...end, breakCode: '21/100' }, 'a'), 1, 'a\'s lease expired: b closes its records');
     assert.equal((await b.getPublishRecord(ra))?.breakCode, '21/100');
     assert.equal((await a.listPublishRecords({ open: true })).total, 0);
+    assert.deepEqual(await a.listOpenPublishNodes(), []);
   });
 
   test('open pushes are replayed only by their node', async () => {
