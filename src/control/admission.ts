@@ -73,7 +73,7 @@ export class Admission<S> implements PlayAdmitter {
     if (options.stillWanted && !options.stillWanted()) return { kind: 'abandoned' };
     if (!decision.allowed) return { kind: 'refused', refusal: decision, domain: '' };
     const domain = decision.domain ?? '';
-    const target = claimTargetOf(req);
+    const target = { ...claimTargetOf(req), domain };
     let claim: S | undefined;
     let replaced = false;
     try {

@@ -9,6 +9,8 @@ export interface ClaimTarget {
   readonly app: string;
   readonly stream: string;
   readonly key: string;
+  /** The push domain admission attributed the publish to: the cluster registry shows it (online list). */
+  readonly domain?: string;
 }
 
 /** Who claims: a publisher id unique on the node (`rtmp-12`), its address and protocol. */

@@ -100,3 +100,21 @@ test('after a Coordinator outage, enforceForbids drops the local publishers a st
   assert.deepEqual(a.live.drops.sort(), ['live/cam1 21/101', 'live/cam2 21/101']);
   assert.equal(a.live.isLive('live', 'cam3'), true);
 });
+
+test('any node answers the online list and the state for the whole cluster: its own publishers and the registry\'s', async () => {
+  const { a, b } = await twoNodes();
+  a.live.add('live', 'cam1');
+  await a.coordinator.claim(streamClaimKey('live', 'cam1'), { domain: 'push.example.com' });
+  b.live.add('live', 'cam2', 'push.example.com');
+  await b.coordinator.claim(streamClaimKey('live', 'cam2'), { domain: 'push.example.com' });
+  const online = await b.streams.listOnline();
+  assert.deepEqual(online.map((o) => `${o.app}/${o.stream}@${o.nodeId} ${o.domain}`).sort(), ['live/cam1@a push.example.com', 'live/cam2@b push.example.com']);
+  assert.deepEqual((await b.streams.listOnline({ stream: 'cam1' })).map((o) => o.nodeId), ['a']);
+  assert.deepEqual(await b.streams.listOnline({ domain: 'other.example.com' }), []);
+  assert.deepEqual((await a.streams.listOnline({ app: 'live' })).length, 2, 'node A sees the same two');
+  assert.equal(await b.streams.state('live', 'cam1', 'push.example.com'), 'active', 'live on A, asked on B');
+  assert.equal(await b.streams.state('live', 'nothing', 'push.example.com'), 'inactive');
+  await a.coordinator.release(streamClaimKey('live', 'cam1'));
+  a.live.publishers.length = 0;
+  assert.equal(await b.streams.state('live', 'cam1', 'push.example.com'), 'inactive');
+});

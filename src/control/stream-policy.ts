@@ -56,8 +56,24 @@ export interface ForbidInput {
 
 /** What stream control needs of the Coordinator: the broadcast to every node and the registry. */
 export interface StreamCluster {
+  /** This node's id (an entry of the registry with it is this node's own publisher). */
+  readonly nodeId?: string;
   broadcast(command: StreamCommandInput): Promise<void>;
   holder(stream: string): Promise<StreamHolder | undefined>;
+  /** Every claimed stream of the cluster with its holder (the cluster-wide online list). */
+  holders?(): Promise<Map<string, StreamHolder>>;
+}
+
+/** A stream live somewhere in the cluster: this node's publishers, and other nodes' from the registry. */
+export interface OnlineStream {
+  readonly app: string;
+  readonly stream: string;
+  /** The push domain; '' when the holder did not record one (a node of an older version). */
+  readonly domain: string;
+  /** When the publish started (the holder's clock). */
+  readonly startedAt: number;
+  /** The node that holds it ('' without a cluster). */
+  readonly nodeId: string;
 }
 
 /** How stream control is built. */
@@ -168,7 +184,32 @@ export class StreamPolicy {
       ? (await this.store.findForbidden(app, stream, domain.toLowerCase(), now)) !== undefined
       : (await this.store.listForbidden({ app, stream, activeAt: now, limit: 1 })).total > 0;
     if (forbidden) return 'forbid';
-    return this.liveOn(app, stream, domain) ? 'active' : 'inactive';
+    if (this.liveOn(app, stream, domain)) return 'active';
+    // Any node answers for the whole cluster: a stream held by another node is live too.
+    return this.cluster && (await this.heldOn(app, stream, domain).catch(() => false)) ? 'active' : 'inactive';
+  }
+
+  /**
+   * The live streams of the whole cluster, oldest first: this node's publishers, then what the registry
+   * says the other nodes hold (Coordinator.holders). When the registry cannot be read, this node's alone.
+   */
+  async listOnline(filter: { domain?: string; app?: string; stream?: string } = {}): Promise<OnlineStream[]> {
+    const self = this.cluster?.nodeId ?? '';
+    const local = this.listLive(filter)
+      .filter((p) => filter.stream === undefined || p.stream === filter.stream)
+      .map((p): OnlineStream => ({ app: p.app, stream: p.stream, domain: p.domain, startedAt: p.startedAt, nodeId: self }));
+    const holders = this.cluster?.holders ? await this.cluster.holders().catch(() => new Map<string, StreamHolder>()) : new Map<string, StreamHolder>();
+    const seen = new Set(local.map((p) => streamClaimKey(p.app, p.stream)));
+    const remote: OnlineStream[] = [];
+    for (const [key, holder] of holders) {
+      if (seen.has(key) || holder.nodeId === self) continue;
+      const slash = key.indexOf('/');
+      const entry = { app: key.slice(0, slash), stream: key.slice(slash + 1), domain: holder.domain ?? '', startedAt: holder.since, nodeId: holder.nodeId };
+      if (slash <= 0 || (filter.app !== undefined && entry.app !== filter.app) || (filter.stream !== undefined && entry.stream !== filter.stream)) continue;
+      if (filter.domain !== undefined && entry.domain !== filter.domain) continue;
+      remote.push(entry);
+    }
+    return [...local, ...remote].sort((a, b) => a.startedAt - b.startedAt);
   }
 
   /** Live publishers with their push quality, optionally of one domain or app, oldest first. */

@@ -90,6 +90,27 @@ test('a stream live on node A is refused on node B with 18/601 in its status; on
   await waitFor('B released it', async () => (await a.service.coordinator.holder('live/dup')) === undefined, 5000);
 });
 
+test('node B answers for the cluster: the online list and the state show A\'s stream, and DropLiveStream sent to B drops it on A', async () => {
+  const domain = b.service.defaults.push!.name;
+  const domainA = a.service.defaults.push!.name;
+  const ff = publish(a.urls('seen').push.rtmp);
+  running.push(ff);
+  await waitFor('live/seen publishing on A', () => a.service.publishers.isLive('live', 'seen'));
+  await waitFor("A's cluster claim", async () => (await b.service.coordinator.holder('live/seen'))?.nodeId === 'a');
+  const online = await clientB.DescribeLiveStreamOnlineList({ AppName: 'live', StreamName: 'seen' });
+  assert.equal(online.TotalNum, 1);
+  assert.equal(online.OnlineInfo?.[0]?.StreamName, 'seen');
+  assert.equal(online.OnlineInfo?.[0]?.AppName, 'live');
+  assert.equal(online.OnlineInfo?.[0]?.DomainName, domainA, 'the push domain A admitted it on');
+  assert.match(String(online.OnlineInfo?.[0]?.PublishTimeList?.[0]?.PublishTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.equal((await clientB.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: 'seen' })).StreamState, 'active');
+  await clientB.DropLiveStream({ DomainName: domain, AppName: 'live', StreamName: 'seen' });
+  await waitFor('the publisher on A dropped', () => !a.service.publishers.isLive('live', 'seen'), 5000);
+  await waitFor("A's record ended", async () => (await a.service.store.listPublishRecords({ stream: 'seen' })).items.some((r) => r.breakCode !== null));
+  assert.equal((await a.service.store.listPublishRecords({ stream: 'seen' })).items[0]?.breakCode, '21/100');
+  await ff.stop();
+});
+
 test('`openlive stream forbid` with cluster.redis set broadcasts too: the publisher on A is dropped', async () => {
   const domain = b.service.defaults.push!.name;
   await clientB.ResumeLiveStream({ DomainName: domain, AppName: 'live', StreamName: 'cam' });

@@ -28,7 +28,7 @@ export class ClusterClaims implements PublisherClaims<Stream> {
   claim(target: ClaimTarget, publisher: Claimant): Stream | undefined | Promise<Stream | undefined> {
     const stream = this.#local.claim(target, publisher);
     if (stream === undefined) return undefined;
-    return this.#coordinator.claim(target.key).then(
+    return this.#coordinator.claim(target.key, target.domain ? { domain: target.domain } : {}).then(
       (result) => {
         if (result.ok) return stream;
         this.#local.release(stream, publisher.id);

@@ -2,7 +2,7 @@
  * Tencent CSS stream management (tencent-css.md §3.3): DescribeLiveStreamOnlineList,
  * DescribeLiveStreamState, DropLiveStream, ForbidLiveStream, ResumeLiveStream,
  * DescribeLiveForbidStreamList and DescribeLiveStreamPushInfoList, over control's StreamPolicy and
- * this node's live publishers.
+ * this node's live publishers; the online list and the state answer for the whole cluster (Coordinator registry).
  */
 import { LiveError } from '../../../errors.ts';
 import { forbidLimits } from '../../../control/stream-policy.ts';
@@ -72,14 +72,17 @@ async function streamParams(deps: ApiDeps, params: Params): Promise<{ app: strin
   return { app, stream, domain };
 }
 
-function describeOnline(deps: ApiDeps, params: Params): Record<string, unknown> {
+/** The whole cluster's live streams (StreamPolicy.listOnline): any node answers for every node. */
+async function describeOnline(deps: ApiDeps, params: Params): Promise<Record<string, unknown>> {
   const page = paging(params, 10, 10, 100);
   const domain = optionalDomain(params, 'DomainName');
   const app = optionalName(params, 'AppName');
   const stream = optionalName(params, 'StreamName');
-  const live = deps.streams
-    .listLive({ ...(domain !== undefined && { domain }), ...(app !== undefined && { app }) })
-    .filter((p) => stream === undefined || p.stream === stream);
+  const live = await deps.streams.listOnline({
+    ...(domain !== undefined && { domain }),
+    ...(app !== undefined && { app }),
+    ...(stream !== undefined && { stream }),
+  });
   return {
     ...pageFields(live.length, page.pageNum, page.pageSize),
     OnlineInfo: live.slice(page.offset, page.offset + page.limit).map((p) => ({
