@@ -218,6 +218,10 @@ export class Service {
       access: this.access,
       claims: this.publisherClaims(),
       live: this.publishers,
+      // With Redis the holder may be another node: it drops its publisher (21/102), bounded by the lease.
+      ...(config.cluster.redis !== '' && {
+        replaceElsewhere: (t, ip) => this.streams.replaceElsewhere(t.app, t.stream, ip, this.coordinator.leaseMs),
+      }),
       capacity: this.hub,
       countError: (code) => this.counters.countError(code),
       onRecordError: onStoreError,

@@ -57,7 +57,19 @@ export type StreamCommand =
       readonly reason: string;
       readonly from: string;
     }
-  | { readonly kind: 'resume'; readonly app: string; readonly stream: string; readonly domain: string; readonly from: string };
+  | { readonly kind: 'resume'; readonly app: string; readonly stream: string; readonly domain: string; readonly from: string }
+  /**
+   * The replace policy across nodes (21/102): a signed newcomer on node `from` asks the holder to drop its
+   * publisher, then claims the stream once the holder's lease is given back. `clientIp` is the newcomer's.
+   */
+  | {
+      readonly kind: 'replace';
+      readonly app: string;
+      readonly stream: string;
+      readonly domain: string;
+      readonly clientIp: string;
+      readonly from: string;
+    };
 
 /** A stream command before the coordinator stamps it with the sending node. */
 export type StreamCommandInput = DistributiveOmit<StreamCommand, 'from'>;
@@ -123,7 +135,7 @@ export function streamClaimKey(app: string, stream: string): string {
   return `${app}/${stream}`;
 }
 
-const kinds = new Set(['drop', 'forbid', 'resume']);
+const kinds = new Set(['drop', 'forbid', 'resume', 'replace']);
 
 /** Reads a broadcast off the wire; undefined for anything that is not a well-formed stream command. */
 export function parseStreamCommand(text: string): StreamCommand | undefined {
@@ -138,6 +150,7 @@ export function parseStreamCommand(text: string): StreamCommand | undefined {
   if (typeof v.kind !== 'string' || !kinds.has(v.kind)) return undefined;
   for (const field of ['app', 'stream', 'domain', 'from']) if (typeof v[field] !== 'string') return undefined;
   if (v.kind === 'forbid' && (typeof v.until !== 'number' || typeof v.reason !== 'string')) return undefined;
+  if (v.kind === 'replace' && typeof v.clientIp !== 'string') return undefined;
   return v as unknown as StreamCommand;
 }
 

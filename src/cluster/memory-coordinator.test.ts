@@ -6,6 +6,7 @@ import { createCoordinator, nodeIdOf, advertiseOf } from './create-coordinator.t
 import { MemoryCluster, MemoryCoordinator } from './memory-coordinator.ts';
 import { RedisCoordinator } from './redis-coordinator.ts';
 import { resolveNodeId } from './node-id.ts';
+import { parseStreamCommand } from './coordinator.ts';
 import { hostname } from 'node:os';
 
 /** Nodes on one MemoryCluster with a fake clock: leases pass without sleeping. */
@@ -90,4 +91,12 @@ test('createCoordinator: in-process without cluster.redis, Redis with it; node i
   assert.throws(() => configSchema.parse({ cluster: { redis: 'http://x' } }), /redis:\/\//);
   assert.throws(() => configSchema.parse({ cluster: { nodeId: 'a b' } }));
   assert.throws(() => configSchema.parse({ cluster: { leaseMs: 10 } }));
+});
+
+test('parseStreamCommand reads the replace command (with the newcomer\'s address) and refuses malformed ones', () => {
+  const replace = { kind: 'replace', app: 'live', stream: 'cam', domain: '', clientIp: '10.0.0.2', from: 'b' };
+  assert.deepEqual(parseStreamCommand(JSON.stringify(replace)), replace);
+  assert.equal(parseStreamCommand(JSON.stringify({ ...replace, clientIp: 7 })), undefined);
+  assert.equal(parseStreamCommand(JSON.stringify({ ...replace, kind: 'explode' })), undefined);
+  assert.equal(parseStreamCommand('{'), undefined);
 });

@@ -42,6 +42,11 @@ export interface AdmissionOptions<S> {
   readonly claims: PublisherClaims<S>;
   /** This node's live publishers: the replace policy drops the holder through it. */
   readonly live: Pick<LivePublishers, 'drop'>;
+  /**
+   * The replace policy when another node holds the stream (StreamPolicy.replaceElsewhere): true once the
+   * holder let go and the newcomer may claim. Absent on one node.
+   */
+  readonly replaceElsewhere?: ((target: ClaimTarget, clientIp: string) => Promise<boolean>) | undefined;
   /** The memory budget for plays (publishes meet it in `claims.claim`). */
   readonly capacity?: Capacity | undefined;
   readonly countError?: RefusalSink['countError'];
@@ -83,6 +88,8 @@ export class Admission<S> implements PlayAdmitter {
       // Replacing needs proof of the key (the policy grants it only with authentication on): no hijack.
       if (claim === undefined && decision.replacePublisher === true) {
         replaced = this.#o.live.drop(req.app, req.stream, breakCodes.replaced, replacedReason(publisher.clientIp));
+        // Held on another node: that node drops its publisher (21/102) and gives the lease back first.
+        if (!replaced && this.#o.replaceElsewhere) replaced = await this.#o.replaceElsewhere(target, publisher.clientIp);
         const second = replaced ? this.#o.claims.claim(target, publisher) : undefined;
         claim = second instanceof Promise ? await second : second;
       }

@@ -118,3 +118,21 @@ test('any node answers the online list and the state for the whole cluster: its 
   a.live.publishers.length = 0;
   assert.equal(await b.streams.state('live', 'cam1', 'push.example.com'), 'inactive');
 });
+
+test('replaceElsewhere: the holder on A drops its publisher (21/102) and gives the claim back; B may then claim', async () => {
+  const { a, b } = await twoNodes();
+  a.live.add('live', 'cam1');
+  await a.coordinator.claim(streamClaimKey('live', 'cam1'));
+  // What the service does when a local publisher ends: the lease goes back.
+  a.coordinator.onCommand((c) => c.kind === 'replace' && c.stream === 'cam1' && void a.coordinator.release(streamClaimKey('live', 'cam1')));
+  assert.equal(await b.streams.replaceElsewhere('live', 'cam1', '10.9.9.9', 1000), true);
+  assert.deepEqual(a.live.drops, ['live/cam1 21/102']);
+  assert.equal((await b.coordinator.claim(streamClaimKey('live', 'cam1'))).ok, true);
+
+  assert.equal(await b.streams.replaceElsewhere('live', 'cam1', '10.9.9.9', 1000), false, 'held by this node: a local matter');
+  assert.equal(await b.streams.replaceElsewhere('live', 'free', '10.9.9.9', 1000), false, 'held by nobody');
+  a.live.add('live', 'stuck');
+  await a.coordinator.claim(streamClaimKey('live', 'stuck'));
+  assert.equal(await b.streams.replaceElsewhere('live', 'stuck', '10.9.9.9', 100), false, 'the holder never let go: bounded wait');
+  assert.deepEqual(b.live.drops, [], 'the sender never drops on its own replace');
+});

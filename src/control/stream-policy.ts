@@ -9,7 +9,7 @@ import { streamClaimKey, type StreamCommand, type StreamCommandInput, type Strea
 import type { ForbiddenQuery, ForbiddenStream, Page, Store } from '../store/store.ts';
 import { breakCodes } from './break-codes.ts';
 import { nameProblem } from './names.ts';
-import { droppedReason, forbiddenDropReason } from './reasons.ts';
+import { droppedReason, forbiddenDropReason, replacedReason } from './reasons.ts';
 
 /** A live publisher and its push quality, as the hub reports it. */
 export interface LivePublisherInfo {
@@ -86,7 +86,12 @@ export interface StreamPolicyOptions {
    * in `apply`; without one (the CLI without cluster.redis, unit tests) they act on `live` directly.
    */
   readonly cluster?: StreamCluster;
+  /** Waits between looks at the registry during a cross-node replace (tests: no real sleep). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** How often a cross-node replace looks whether the holder gave the claim back. */
+const replacePollMs = 25;
 
 /** Drop, forbid, resume and state of streams. */
 export class StreamPolicy {
@@ -94,12 +99,14 @@ export class StreamPolicy {
   private readonly live: LivePublishers;
   private readonly now: () => number;
   private readonly cluster: StreamCluster | undefined;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: StreamPolicyOptions) {
     this.store = options.store;
     this.live = options.live;
     this.now = options.now;
     this.cluster = options.cluster;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Kicks the publisher (21/100) on whichever node holds it; it may reconnect at once. Throws STREAM_NOT_LIVE if none is live. */
@@ -121,6 +128,12 @@ export class StreamPolicy {
   apply(command: StreamCommand): boolean {
     if (command.kind === 'resume' || !this.liveOn(command.app, command.stream, command.domain)) return false;
     if (command.kind === 'drop') return this.live.drop(command.app, command.stream, breakCodes.dropped, droppedReason());
+    if (command.kind === 'replace') {
+      // The sender's own newcomer is not live yet; anything live here under its name is what it replaces,
+      // unless the sender is this node (it dropped its own publisher itself before asking).
+      if (command.from !== '' && command.from === this.cluster?.nodeId) return false;
+      return this.live.drop(command.app, command.stream, breakCodes.replaced, replacedReason(command.clientIp));
+    }
     return this.live.drop(command.app, command.stream, breakCodes.forbidden, forbiddenDropReason(command.until, command.reason));
   }
 
@@ -162,6 +175,28 @@ export class StreamPolicy {
       if (forbid && this.apply({ kind: 'forbid', app: p.app, stream: p.stream, domain: p.domain, until: forbid.until, reason: forbid.reason, from: '' })) dropped++;
     }
     return dropped;
+  }
+
+  /**
+   * The replace policy when another node holds the stream: asks it to drop its publisher (21/102, a
+   * `replace` broadcast), then waits up to `waitMs` (the lease: a dead holder's claim is gone by then too)
+   * for the registry to show the claim given back. True when the newcomer may claim now; false when no
+   * other node holds the stream, or it did not let go in time (the newcomer then gets 18/601).
+   */
+  async replaceElsewhere(app: string, stream: string, clientIp: string, waitMs: number): Promise<boolean> {
+    const cluster = this.cluster;
+    if (!cluster) return false;
+    const key = streamClaimKey(app, stream);
+    const holder = await cluster.holder(key);
+    if (!holder || holder.nodeId === cluster.nodeId) return false;
+    // Every domain: the claim is per app/stream, and a local replace drops the holder whatever its domain.
+    await cluster.broadcast({ kind: 'replace', app, stream, domain: '', clientIp });
+    for (let waited = 0; waited <= waitMs; waited += replacePollMs) {
+      const now = await cluster.holder(key);
+      if (now === undefined || now.nodeId !== holder.nodeId) return now === undefined;
+      await this.sleep(replacePollMs);
+    }
+    return false;
   }
 
   /** Lifts a forbid now; false if there was none for (app, stream, domain). */

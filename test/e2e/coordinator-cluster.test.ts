@@ -111,6 +111,30 @@ test('node B answers for the cluster: the online list and the state show A\'s st
   await ff.stop();
 });
 
+test('the replace policy across nodes: a signed newcomer on B takes over from the publisher on A, which gets 21/102', async () => {
+  for (const node of [a, b]) await node.service.domains.setReplacePublisher(node.service.defaults.push!.name, true);
+  try {
+    const ff = publish(a.urls('rep').push.rtmp);
+    running.push(ff);
+    await waitFor('live/rep publishing on A', () => a.service.publishers.isLive('live', 'rep'));
+    await waitFor("A's cluster claim", async () => (await b.service.coordinator.holder('live/rep'))?.nodeId === 'a');
+    const newcomer = await ScriptedRtmp.open(b.urls('rep').push.rtmp);
+    const id = await newcomer.createStream();
+    newcomer.publish(id, newcomer.url.stream);
+    await newcomer.status(id, 'NetStream.Publish.Start', { timeoutMs: 10_000 });
+    assert.equal((await a.service.coordinator.holder('live/rep'))?.nodeId, 'b', 'the claim moved to B');
+    assert.equal(a.service.publishers.isLive('live', 'rep'), false);
+    await waitFor("A's record ended", async () => (await a.service.store.listPublishRecords({ stream: 'rep' })).items.some((r) => r.breakCode !== null));
+    const [record] = (await a.service.store.listPublishRecords({ stream: 'rep' })).items;
+    assert.equal(record?.breakCode, '21/102');
+    assert.match(record?.reason ?? '', /^21\/102: a new publisher from 127\.0\.0\.1 replaced this one/);
+    await newcomer.end();
+    await ff.stop();
+  } finally {
+    for (const node of [a, b]) await node.service.domains.setReplacePublisher(node.service.defaults.push!.name, false);
+  }
+});
+
 test('`openlive stream forbid` with cluster.redis set broadcasts too: the publisher on A is dropped', async () => {
   const domain = b.service.defaults.push!.name;
   await clientB.ResumeLiveStream({ DomainName: domain, AppName: 'live', StreamName: 'cam' });
