@@ -128,6 +128,8 @@ export const errorCodes = {
   // Cluster: the Coordinator (src/cluster, docs/cluster.md "Coordinator")
   COORDINATOR_UNAVAILABLE: 'internal',
   COORDINATOR_LEASE_LOST: 'internal',
+  // Cluster operations: shared counters, dead nodes (docs/cluster.md "Operations")
+  COORDINATOR_COUNTERS_UNAVAILABLE: 'internal',
   // Push relays: forwarding to other RTMP(S) servers (servers/relay, docs/cluster.md "Push relays")
   FORWARD_REFUSED: 'auth',
   FORWARD_UNREACHABLE: 'timeout',

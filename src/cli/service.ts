@@ -41,7 +41,7 @@ import { MemoryBudget, autoMemoryBudget } from '../hub/memory-budget.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { createCoordinator, nodeIdOf } from '../cluster/create-coordinator.ts';
 import { wireCluster } from './cluster-wiring.ts';
-import { DeadNodeSweep } from '../control/dead-node-sweep.ts';
+import { clusterOperations, type ClusterOperations } from './cluster-operations.ts';
 import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
@@ -88,8 +88,8 @@ export class Service {
   readonly publishCallbacks: PublishCallbacks;
   /** Push relays: forwards every matching publish to the relay.forward targets (docs/cluster.md). */
   readonly forwarder: PushForwarder;
-  /** With a cluster: ends the open publish records of nodes whose lease expired (docs/cluster.md "Operations"). */
-  readonly deadNodes: DeadNodeSweep | undefined;
+  /** With Redis: the dead-node sweep and the shared counters (docs/cluster.md "Operations"). */
+  readonly operations: ClusterOperations | undefined;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Stores refusals truncated and aggregated per address. */
@@ -124,16 +124,15 @@ export class Service {
       overrides.coordinator ?? createCoordinator(config, { now, log, nodeId, rtmpPort: () => this.rtmpPort || config.rtmp.port });
     this.streams = new StreamPolicy({ store: this.store, live: this.publishers, now, cluster: this.coordinator });
     wireCluster({ coordinator: this.coordinator, streams: this.streams, publishers: this.publishers, counters: this.counters, log });
-    // Only with Redis: an in-process coordinator sees this node alone, and would end other nodes' records.
-    this.deadNodes = config.cluster.redis === '' ? undefined : new DeadNodeSweep({
+    const ops = (this.operations = clusterOperations({
+      config,
+      coordinator: this.coordinator,
       store: this.store,
-      alive: () => this.coordinator.nodes(),
-      self: nodeId,
+      nodeId,
       now,
-      intervalMs: this.coordinator.leaseMs,
-      onSwept: (node, ended, endedAt) => log.warn({ node, ended, endedAt }, 'ended the open publish records of a node whose cluster lease expired'),
-      onError: (err) => log.warn({ err }, 'could not sweep the records of dead nodes'),
-    });
+      counters: this.counters,
+      log,
+    }));
     const onStoreError = (err: unknown): void => log.warn({ err }, 'could not record a rejected attempt');
     this.rejections = new RejectionRecorder({
       store: this.store,
@@ -144,7 +143,15 @@ export class Service {
     });
     this.access =
       overrides.access ??
-      new AccessPolicy({ store: this.store, now, strict: config.domains.strict, onStoreError, recorder: this.rejections });
+      new AccessPolicy({
+        store: this.store,
+        now,
+        strict: config.domains.strict,
+        onStoreError,
+        recorder: this.rejections,
+        // With Redis, signature failures count cluster-wide: a guesser spread over nodes is delayed as one.
+        ...(ops && { failureDelay: { shared: ops.failureTally } }),
+      });
     this.pruner = new RecordPruner({
       store: this.store,
       now,
@@ -277,6 +284,7 @@ export class Service {
       credentials: this.credentials,
       counters: this.counters,
       replayCache: this.coordinator.replayCache(config.api.replayCacheMaxEntries),
+      sharedCounters: ops?.sharedCounters,
       forwards: () => this.forwarder.list(),
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
@@ -301,7 +309,7 @@ export class Service {
     await this.store.ready?.();
     const recovered = await this.records.recoverOpen();
     if (recovered > 0) this.log.warn({ recovered }, 'ended publish records a previous run left open');
-    this.deadNodes?.start();
+    this.operations?.deadNodes.start();
     this.defaults = await bootstrap({
       store: this.store,
       now: this.now,
@@ -353,7 +361,7 @@ export class Service {
       clearTimeout(cut);
       await apiClosed;
       // After the listeners: the publishers are ended, so their claims go back at once (not by the lease).
-      this.deadNodes?.close();
+      this.operations?.deadNodes.close();
       await this.coordinator.close();
       await this.pruner.close();
       await this.store.close();

@@ -14,6 +14,11 @@ export interface FailureDelayOptions {
   readonly maxDelayMs?: number;
   /** IPs remembered at most. */
   readonly maxTracked?: number;
+  /**
+   * The cluster's count of failures per IP (control/cluster-tally.ts, a window of `halfLifeMs`): a guesser
+   * spread over nodes is delayed once the cluster has seen `threshold` failures. Read without waiting.
+   */
+  readonly shared?: { add(ip: string): number };
 }
 
 interface Score {
@@ -31,6 +36,7 @@ export class FailureDelay {
   private readonly maxTracked: number;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly shared: { add(ip: string): number } | undefined;
 
   constructor(now: () => number, random: () => number, options: FailureDelayOptions = {}) {
     this.now = now;
@@ -40,6 +46,7 @@ export class FailureDelay {
     this.minDelayMs = options.minDelayMs ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 600;
     this.maxTracked = options.maxTracked ?? 10_000;
+    this.shared = options.shared;
   }
 
   /** Counts one signature failure from `ip` and returns how long to wait before answering (0 if none). */
@@ -52,7 +59,8 @@ export class FailureDelay {
       const oldest = this.scores.keys().next();
       if (!oldest.done) this.scores.delete(oldest.value);
     }
-    if (value < this.threshold) return 0;
+    const cluster = this.shared?.add(ip) ?? 0;
+    if (Math.max(value, cluster) < this.threshold) return 0;
     return Math.round(this.minDelayMs + this.random() * (this.maxDelayMs - this.minDelayMs));
   }
 

@@ -14,6 +14,7 @@ import type { ApiDeps } from './api-deps.ts';
 import { apiErrorOf } from './api-errors.ts';
 import { allActions } from './actions/index.ts';
 import { ApiGuard } from './api-guard.ts';
+import type { SharedCounters } from '../../cluster/coordinator.ts';
 import { registerConsole } from './console-route.ts';
 import { hardenHttpServer } from '../http/http-hardening.ts';
 
@@ -33,6 +34,8 @@ export interface ApiAppDeps extends ApiDeps {
   readonly counters?: ServerCounters | undefined;
   /** Used signatures; default in this process (a cluster passes the Coordinator's). */
   readonly replayCache?: ReplayCache | undefined;
+  /** With a cluster: the Coordinator's counters, so the per-address limit and failure delays count cluster-wide. */
+  readonly sharedCounters?: SharedCounters | undefined;
   /** The wait of a delayed authentication failure; tests pass one that does not sleep. */
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   readonly random?: (() => number) | undefined;

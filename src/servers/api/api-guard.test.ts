@@ -8,6 +8,7 @@ import { createLog } from '../../log.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { ServerCounters } from '../counters.ts';
 import { ApiGuard, replayCode } from './api-guard.ts';
+import { MemoryCluster, MemoryCoordinator } from '../../cluster/memory-coordinator.ts';
 import { apiKit, type ApiKit } from './api-test-kit.ts';
 
 const probe = () => ({ Echo: async (params: Readonly<Record<string, unknown>>) => ({ Params: params }) });
@@ -118,4 +119,44 @@ test('at most api.maxDelayedFailures failures wait at once, api.maxDelayedFailur
   assert.equal(guard.delayed, 3, 'three in all');
   assert.equal(settled.length, 8 + 6 + 5);
   assert.equal(counters.errors.get('API_AUTH_FAILED'), 22);
+});
+
+test('with shared counters, one address spread over two nodes is rate-limited as one; an unreachable Coordinator falls back to the local bucket, counted', async () => {
+  const config = configSchema.parse({ api: { rateLimitPerIpPerSecond: 4 } });
+  const cluster = new MemoryCluster(() => 0);
+  const node = (nodeId: string, sharedCounters?: ConstructorParameters<typeof ApiGuard>[0]['sharedCounters']) => {
+    const counters = new ServerCounters();
+    const guard = new ApiGuard({
+      config,
+      credentials: {} as Credentials,
+      now: () => 0,
+      log: createLog('silent'),
+      counters,
+      sharedCounters: sharedCounters ?? new MemoryCoordinator({ cluster, nodeId, advertise: () => '', leaseMs: 5000 }).counters,
+    });
+    return { guard, counters };
+  };
+  const [a, b] = [node('a'), node('b')];
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+  const answers: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    try {
+      (i % 2 === 0 ? a : b).guard.admit('198.51.100.7');
+      answers.push('ok');
+    } catch (err) {
+      answers.push((err as { code?: string }).code ?? String(err));
+    }
+    await flush();
+  }
+  // Each node alone would take 4 (its bucket's burst); together the cluster lets 4 through, plus at most one
+  // per other node whose latest add the asking node had not heard of yet, and refuses the rest.
+  assert.deepEqual(answers, ['ok', 'ok', 'ok', 'ok', 'ok', 'RequestLimitExceeded', 'RequestLimitExceeded', 'RequestLimitExceeded']);
+  assert.equal(a.counters.errors.get('API_ADDRESS_RATE_LIMITED'), 1);
+  assert.equal(b.counters.errors.get('API_ADDRESS_RATE_LIMITED'), 2);
+
+  const down = node('c', { increment: () => Promise.reject(new Error('down')), count: () => Promise.reject(new Error('down')) });
+  for (let i = 0; i < 4; i++) down.guard.admit('198.51.100.8');
+  assert.throws(() => down.guard.admit('198.51.100.8'), { code: 'RequestLimitExceeded' }, 'the local bucket still limits');
+  await flush();
+  assert.equal(down.counters.errors.get('COORDINATOR_COUNTERS_UNAVAILABLE'), 5);
 });

@@ -14,6 +14,8 @@ import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
 import { ApiError, type ApiContext } from './api-action.ts';
 import { addressKey, RateLimiter } from './rate-limiter.ts';
+import { ClusterTally } from '../../control/cluster-tally.ts';
+import type { SharedCounters } from '../../cluster/coordinator.ts';
 
 /** The Cloud API code of a second use of a signature (openlive's; Tencent documents none for it). */
 export const replayCode = 'AuthFailure.SignatureReplay';
@@ -27,6 +29,11 @@ export interface ApiGuardDeps {
   readonly counters?: ServerCounters | undefined;
   /** Default: in this process, `api.replayCacheMaxEntries` signatures. */
   readonly replayCache?: ReplayCache | undefined;
+  /**
+   * With a cluster (Coordinator.counters): the per-address rate and the failure delays also count what the
+   * other nodes saw, so a client spread over nodes is limited as one (docs/cluster.md "Operations").
+   */
+  readonly sharedCounters?: SharedCounters | undefined;
   readonly random?: (() => number) | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
@@ -36,6 +43,8 @@ export class ApiGuard {
   private readonly deps: ApiGuardDeps;
   private readonly perKey: RateLimiter;
   private readonly perAddress: RateLimiter;
+  /** The cluster's requests per address in the current second; undefined on one node. */
+  private readonly sharedRate: ClusterTally | undefined;
   private readonly replay: ReplayCache;
   private readonly failures: FailureDelay;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -50,7 +59,23 @@ export class ApiGuard {
     this.perKey = new RateLimiter(api.rateLimitPerSecond, deps.now);
     this.perAddress = new RateLimiter(api.rateLimitPerIpPerSecond, deps.now, api.rateLimitMaxAddresses);
     this.replay = deps.replayCache ?? new MemoryReplayCache({ now: deps.now, maxEntries: api.replayCacheMaxEntries });
-    this.failures = new FailureDelay(deps.now, deps.random ?? Math.random, { maxTracked: api.rateLimitMaxAddresses });
+    const shared = deps.sharedCounters;
+    const tally = (prefix: string, windowMs: number): ClusterTally | undefined =>
+      shared &&
+      new ClusterTally({
+        counters: shared,
+        prefix,
+        windowMs,
+        now: deps.now,
+        maxKeys: api.rateLimitMaxAddresses,
+        onUnavailable: () => deps.counters?.countError('COORDINATOR_COUNTERS_UNAVAILABLE'),
+      });
+    this.sharedRate = api.rateLimitPerIpPerSecond > 0 ? tally('api-ip:', 1000) : undefined;
+    const sharedFailures = tally('api-fail:', 60_000);
+    this.failures = new FailureDelay(deps.now, deps.random ?? Math.random, {
+      maxTracked: api.rateLimitMaxAddresses,
+      ...(sharedFailures && { shared: sharedFailures }),
+    });
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -61,7 +86,11 @@ export class ApiGuard {
 
   /** The per-address rate limit; throws RequestLimitExceeded. Runs before the body is read. */
   admit(ip: string): void {
-    if (this.perAddress.take(addressKey(ip))) return;
+    const key = addressKey(ip);
+    // Both count every request; the cluster's count (one fixed second, read without waiting) joins the local bucket.
+    const local = this.perAddress.take(key);
+    const cluster = this.sharedRate?.add(key) ?? 0;
+    if (local && cluster <= this.perAddress.ratePerSecond) return;
     this.refuse('API_ADDRESS_RATE_LIMITED', 'RequestLimitExceeded', `More than ${this.perAddress.ratePerSecond} requests per second from ${ip}.`);
   }
 
