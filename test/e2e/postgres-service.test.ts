@@ -57,7 +57,8 @@ test('a publish and a refused push land in PostgreSQL and the Cloud API lists th
   running.push(ff);
   await waitFor('live/pgcam online', async () => (await client.DescribeLiveStreamOnlineList({ DomainName: domain, StreamName: 'pgcam' })).TotalNum === 1, 30_000);
   const open = await sql("SELECT node_id, stream, ended_at FROM publish_records WHERE stream = 'pgcam'");
-  assert.deepEqual(open, [{ node_id: 'local', stream: 'pgcam', ended_at: null }], 'the open session is a row of this node');
+  assert.deepEqual(open, [{ node_id: svc.service.nodeId, stream: 'pgcam', ended_at: null }], 'the open session is a row of this node (cluster.nodeId, default the hostname)');
+  assert.equal(svc.service.nodeId, svc.service.coordinator.nodeId, 'one id for the store and the Coordinator');
 
   const bad = svc.urls('pgcam2').push.rtmp.replace(/txSecret=[0-9a-f]+/, 'txSecret=00000000000000000000000000000000');
   const refused = publish(bad, { seconds: 10 });
