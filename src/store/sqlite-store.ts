@@ -11,15 +11,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import { openDatabase, storeError, type SqliteStoreOptions } from './sqlite-open.ts';
 import { SqliteCallbackStore } from './sqlite-callback-store.ts';
-import {
-  credentialFromRow,
-  domainFromRow,
-  domainValues,
-  forbiddenFromRow,
-  publishRecordFromRow,
-  rejectedFromRow,
-  type Row,
-} from './sqlite-rows.ts';
+import { credentialFromRow, domainFromRow, domainValues, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
 import { attemptWhere, recordWhere, Where } from './sqlite-where.ts';
 import { SqliteKeys } from './sqlite-keys.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
@@ -187,10 +179,8 @@ export class SqliteStore implements Store {
   }
 
   listOpenPublishNodes(): Promise<string[]> {
-    return this.read(() => {
-      const rows = this.sql('SELECT DISTINCT node_id FROM publish_records WHERE ended_at IS NULL ORDER BY node_id').all() as Row[];
-      return rows.map((r) => String(r.node_id));
-    });
+    const sql = 'SELECT DISTINCT node_id FROM publish_records WHERE ended_at IS NULL ORDER BY node_id';
+    return this.read(() => (this.sql(sql).all() as Row[]).map((r) => String(r.node_id)));
   }
 
   getPublishRecord(id: number): Promise<PublishRecord | undefined> {
