@@ -132,3 +132,28 @@ test('property: the dry run answers what publish then does, and never claims, dr
     }),
   );
 });
+
+test('the replace policy with the holder on another node: asked there (replaceElsewhere), then claimed; a holder that holds on is 18/601', async () => {
+  const decision = { allowed: true, domain: 'push.example.com', replacePublisher: true } as const;
+  const { table, recorded } = setup(decision);
+  // The stream is held, but by "another node": this node's live publishers do not have it.
+  table.held.set('live/cam', 'remote');
+  const asked: string[] = [];
+  const make = (lets: boolean) =>
+    new Admission({
+      access: { checkPublish: () => Promise.resolve(decision), checkPlay: () => Promise.resolve(decision), recordRejection: (a, r, refused, d) => (recorded.push({ action: a, refused, domain: d }), Promise.resolve()) },
+      claims: table.c,
+      live: { drop: () => false },
+      replaceElsewhere: async (t, ip) => {
+        asked.push(`${t.key}@${t.domain} from ${ip}`);
+        if (lets) table.held.delete(t.key);
+        return lets;
+      },
+    });
+  const refused = await make(false).publish(req(), who('n1'));
+  assert.equal(refused.kind, 'refused');
+  assert.equal(refused.kind === 'refused' && refused.refusal.breakCode, '18/601');
+  const admitted = await make(true).publish(req(), who('n2'));
+  assert.deepEqual(admitted, { kind: 'admitted', claim: 'live/cam#n2', domain: 'push.example.com', replaced: true });
+  assert.deepEqual(asked, ['live/cam@push.example.com from 10.0.0.9', 'live/cam@push.example.com from 10.0.0.9']);
+});
