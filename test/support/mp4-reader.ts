@@ -13,7 +13,7 @@ export interface BoxAt {
   readonly end: number;
 }
 
-/** The boxes between `start` and `end` (64-bit sizes and size 0 = to the end handled). */
+/** The boxes between `start` and `end` (64-bit sizes and size 0 = to the end handled; the last may be cut short). */
 export function boxes(buf: Buffer, start = 0, end = buf.length): BoxAt[] {
   const out: BoxAt[] = [];
   for (let at = start; at + 8 <= end; ) {
@@ -24,8 +24,9 @@ export function boxes(buf: Buffer, start = 0, end = buf.length): BoxAt[] {
       size = Number(buf.readBigUInt64BE(at + 8));
       body += 8;
     } else if (size === 0) size = end - at;
-    if (size < 8 || at + size > end) throw new Error(`box ${type} at ${at} has a bad size ${size}`);
-    out.push({ type, start: at, body, end: at + size });
+    if (size < 8) throw new Error(`box ${type} at ${at} has a bad size ${size}`);
+    // A box running past the end is kept, cut at the end: a file's head without its mdat payload.
+    out.push({ type, start: at, body, end: Math.min(at + size, end) });
     at += size;
   }
   return out;
