@@ -1,6 +1,6 @@
 /**
  * The in-memory sample table of a progressive MP4: per sample only its times, flags, size and where
- * its bytes are (no payload), in compact growable typed arrays (about 25 bytes a sample), and the stbl
+ * its bytes are (no payload), in compact growable typed arrays (30 bytes a sample), and the stbl
  * boxes built from it (ISO/IEC 14496-12 §8.5–§8.7: stts, ctts, stss, stsc, stsz, stco/co64).
  */
 import { box, fullBox, u32 } from './box-writer.ts';
