@@ -76,8 +76,8 @@ async function checkBoth(name: string, messages: readonly MediaMessage[], want: 
     assert.equal(vt.video?.width, want.width);
     assert.equal(box.samples.get(vt.id)?.count, want.videoFrames, `${kind}: MP4Box.js video samples`);
     assert.equal(box.samples.get(at.id)?.count, want.audioFrames, `${kind}: MP4Box.js audio samples`);
-    assert.equal(vt.codec, rec.source.video!.codecString);
-    assert.equal(at.codec.toLowerCase(), rec.source.audio!.codecString.toLowerCase());
+    assert.equal(vt.codec, rec.video!.codecString);
+    assert.equal(at.codec.toLowerCase(), rec.audio!.codecString.toLowerCase());
   }
 }
 
