@@ -97,3 +97,17 @@ test('a new publisher gets a new init segment after EXT-X-DISCONTINUITY', () => 
   assert.notEqual(maps[0], maps[1]);
   assert.equal(lines[lines.indexOf(maps[1]!) - 1], '#EXT-X-DISCONTINUITY');
 });
+
+test('audio-only fMP4 HLS: segments cut on audio frames, one audio traf each, init with one trak', () => {
+  const stream = fmp4Stream();
+  stream.publisherStarted();
+  for (const m of messages(4.5).filter((x) => x.type === MediaType.Audio)) stream.media(m);
+  assert.ok(stream.segments.length >= 3);
+  const init = stream.segments[0]!.map!.bytes;
+  assert.equal(all(init, 'trak', find(init, 'moov')).length, 1);
+  for (const seg of stream.segments) {
+    const trafs = all(seg.bytes!, 'traf', find(seg.bytes!, 'moof'));
+    assert.deepEqual(trafs.map((t) => seg.bytes!.readUInt32BE(find(seg.bytes!, 'tfhd', t)!.body + 4)), [2]);
+    assert.ok(Math.abs(seg.duration - 1) < 0.05, `segment of ${seg.duration} s`);
+  }
+});
