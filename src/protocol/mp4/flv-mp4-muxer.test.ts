@@ -46,6 +46,15 @@ describe('FlvMp4Muxer', () => {
     assert.deepEqual(run!.samples.map((s) => [s.dts, s.duration, s.data.toString()]), [[0, 1014, 'a0']]);
   });
 
+  it('a timestamp jump back (an encoder restart) shifts the timeline: decode times keep growing', () => {
+    const m = new FlvMp4Muxer();
+    m.push(audio(0, Buffer.concat([hex('af00'), hex('1210')])));
+    for (const ts of [5000, 5023, 5046, 10, 33]) m.push(audio(ts, Buffer.concat([hex('af01'), Buffer.from('a')])));
+    const dts = m.take(true)[0]!.samples.map((s) => s.dts);
+    for (let i = 1; i < dts.length; i++) assert.ok(dts[i]! > dts[i - 1]!, `dts ${dts.join(',')}`);
+    assert.equal(dts[4]! - dts[3]!, Math.round(0.023 * 44100));
+  });
+
   it('Enhanced RTMP av01 and Opus: SequenceStart configures, CodedFrames carry no CompositionTime for av01', () => {
     const m = new FlvMp4Muxer();
     m.push(video(0, exVideo(0, 1, 'av01', AV1C)));

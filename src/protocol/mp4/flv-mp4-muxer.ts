@@ -18,7 +18,7 @@ export const AUDIO_TRACK_ID = 2;
 /** What one pushed frame became: enough for a segmenter to decide where to cut. */
 export interface PushedSample {
   readonly track: 'video' | 'audio';
-  /** Unwrapped milliseconds of the publisher's timeline. */
+  /** Milliseconds of the muxer's timeline: the publisher's, unwrapped, shifted past backward jumps. */
   readonly dtsMs: number;
   readonly ptsMs: number;
   readonly keyframe: boolean;
@@ -39,7 +39,12 @@ interface Lane {
   pending: Pending | undefined;
   done: Mp4Sample[];
   lastDuration: number;
+  /** Milliseconds of its newest sample on the muxer's (shifted) timeline. */
+  lastMs: number;
 }
+
+/** A step back further than this inside a track is a timeline jump (an encoder restarted without unpublishing). */
+const MAX_BACKWARD_MS = 1000;
 
 /** Turns one publisher's media messages into MP4 tracks and samples; one per publish. */
 export class FlvMp4Muxer {
@@ -47,6 +52,8 @@ export class FlvMp4Muxer {
   #audio: Lane | undefined;
   #generation = 0;
   readonly #clock = new TimestampUnwrapper();
+  /** Added to every timestamp after a backward jump, so decode times keep growing (MP4 durations are unsigned). */
+  #shiftMs = 0;
 
   /** The configured tracks, video first. */
   get tracks(): Mp4Track[] {
@@ -87,22 +94,30 @@ export class FlvMp4Muxer {
       if (lane && lane.track.codec === p.codec && lane.track.config.equals(p.config)) return undefined; // a repeat
       const track = p.track === 'video' ? mp4VideoTrack(VIDEO_TRACK_ID, p.codec, p.config) : mp4AudioTrack(AUDIO_TRACK_ID, p.codec, p.config);
       if (lane) lane.track = track;
-      else if (p.track === 'video') this.#video = { track, pending: undefined, done: [], lastDuration: 0 };
-      else this.#audio = { track, pending: undefined, done: [], lastDuration: 0 };
+      else if (p.track === 'video') this.#video = { track, pending: undefined, done: [], lastDuration: 0, lastMs: -Infinity };
+      else this.#audio = { track, pending: undefined, done: [], lastDuration: 0, lastMs: -Infinity };
       this.#generation++;
       return undefined;
     }
     const lane = p.track === 'video' ? this.#video : this.#audio;
     if (!lane || lane.track.codec !== p.codec || p.data.length === 0) return undefined;
     const scale = lane.track.timescale;
+    let t = ms + this.#shiftMs;
+    if (t < lane.lastMs - MAX_BACKWARD_MS) {
+      // The timeline jumped back: shift it so this sample follows the newest one by one step.
+      const stepMs = Math.max(1, Math.round((lane.lastDuration * 1000) / scale));
+      this.#shiftMs += lane.lastMs + stepMs - t;
+      t = lane.lastMs + stepMs;
+    }
+    lane.lastMs = Math.max(lane.lastMs, t);
     // Decode times never step back inside a track (MP4 sample durations are unsigned).
     const prev = lane.pending?.dts ?? -Infinity;
-    const dts = Math.max(0, prev, Math.round((ms * scale) / 1000));
+    const dts = Math.max(0, prev, Math.round((t * scale) / 1000));
     const ctsMs = p.track === 'video' ? p.ctsMs : 0;
     const keyframe = p.track === 'audio' || p.keyframe;
     this.#settle(lane, dts);
     lane.pending = { dts, cts: Math.round((ctsMs * scale) / 1000), keyframe, data: p.data };
-    return { track: p.track, dtsMs: ms, ptsMs: ms + ctsMs, keyframe, size: p.data.length };
+    return { track: p.track, dtsMs: t, ptsMs: t + ctsMs, keyframe, size: p.data.length };
   }
 
   /**
