@@ -57,6 +57,8 @@ export const errorCodes = {
   FLV_INVALID: 'protocol',
   CODEC_CONFIG_INVALID: 'protocol',
   TS_MUX_INPUT: 'protocol',
+  // MP4/fMP4 muxer (protocol/mp4, docs/mp4.md)
+  MP4_MUX_INPUT: 'protocol',
   // Hub
   STREAM_NOT_FOUND: 'not-found',
   STREAM_ALREADY_PUBLISHING: 'conflict',

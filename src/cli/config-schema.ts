@@ -280,6 +280,8 @@ export const configSchema = z.strictObject({
       maxStreamBytes: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
       /** memory, or files under <dataDir>/hls (deleted as they expire and at start). */
       storage: z.enum(['memory', 'disk']).default('memory'),
+      /** Segment container: ts (MPEG-TS) or fmp4 (CMAF fragmented MP4 with EXT-X-MAP; carries HEVC, AV1 and Opus too). */
+      segmentFormat: z.enum(['ts', 'fmp4']).default('ts'),
       /** Segment every live stream even when nobody watches it. */
       alwaysOn: flag.default(false),
       /** A stream's segmenter stops once nobody requested its playlist or segments for this long. */

@@ -16,6 +16,8 @@ export interface HlsOptions {
   readonly maxStreamBytes?: number;
   /** Where finished segments live: memory (default) or files under `<dataDir>/hls`. */
   readonly storage?: 'memory' | 'disk';
+  /** Segment container: MPEG-TS (default) or CMAF fragmented MP4 with an EXT-X-MAP init segment. */
+  readonly segmentFormat?: 'ts' | 'fmp4';
   /** The folder disk storage writes to (`<dataDir>/hls`). */
   readonly dir?: string;
   /** Produce segments for every live stream, watched or not. */
@@ -55,6 +57,7 @@ export function resolveHlsOptions(o: HlsOptions = {}): ResolvedHlsOptions {
     retainSegments: o.retainSegments ?? o.windowSegments ?? 6,
     maxStreamBytes: o.maxStreamBytes ?? 64 * 1024 * 1024,
     storage: o.storage ?? 'memory',
+    segmentFormat: o.segmentFormat ?? 'ts',
     dir: o.dir,
     alwaysOn: o.alwaysOn ?? false,
     idleTimeoutMs: o.idleTimeoutMs ?? 30_000,

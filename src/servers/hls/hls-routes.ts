@@ -1,7 +1,7 @@
 /**
  * The HLS HTTP routes: `GET/HEAD /{app}/{stream}.m3u8` (a media playlist, RFC 8216; LL-HLS per
  * domain) and `GET/HEAD /{app}/{stream}/{gen}_{msn}.ts` and `…_{msn}_{part}.ts` (segments and
- * parts). Both pass the play-URL check: segment URIs carry the playlist's txSecret/txTime, which
+ * parts; `.m4s` and the `{gen}_init{id}.mp4` init segments with `hls.segmentFormat: fmp4`). Both pass the play-URL check: segment URIs carry the playlist's txSecret/txTime, which
  * the policy verifies for the same stream name, so a signed playlist yields playable segments and
  * the key never leaves the server.
  */
@@ -34,7 +34,11 @@ const cors = { 'access-control-allow-origin': '*', 'access-control-expose-header
 // Segment and part URIs are unique for ever (a generation per segmenter run), so caches may keep them.
 const immutable = 'public, max-age=31536000, immutable';
 const namePattern = /^[A-Za-z0-9_\-.~]{1,256}$/;
-const mediaFile = /^([0-9a-z]{1,20})_(\d{1,15})(?:_(\d{1,6}))?\.ts$/;
+const mediaFile = /^([0-9a-z]{1,20})_(\d{1,15})(?:_(\d{1,6}))?\.(ts|m4s)$/;
+/** fMP4 init segments (EXT-X-MAP): `{gen}_init{id}.mp4`. */
+const initFile = /^([0-9a-z]{1,20})_init(\d{1,15})\.mp4$/;
+/** Content types: MPEG-TS (RFC 8216 §3.2), and MP4 for fMP4 init and media segments (RFC 8216 §3.3, as Apple serves them). */
+const contentTypes: Record<string, string> = { ts: 'video/mp2t', m4s: 'video/mp4', mp4: 'video/mp4' };
 
 /** Serves one playlist request for `app`/`name` (the `.m3u8` branch of the `/:app/:file` route). */
 export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, reply: FastifyReply, app: string, name: string): Promise<void> {
@@ -112,7 +116,8 @@ async function serveHlsMedia(
 ): Promise<void> {
   const { app, stream: name, file } = req.params;
   const m = mediaFile.exec(file);
-  if (!m || !namePattern.test(app) || !namePattern.test(name)) {
+  const initMatch = m ? null : initFile.exec(file);
+  if ((!m && !initMatch) || !namePattern.test(app) || !namePattern.test(name)) {
     return sendError(reply, new LiveError('STREAM_NOT_FOUND', `no such playback URL: ${req.url.split('?')[0]}`));
   }
   const query = queryOf(req);
@@ -124,7 +129,11 @@ async function serveHlsMedia(
   const key = streamKey(app, name);
   const stream = deps.hls.get(key);
   if (!stream) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} has no HLS segments; load its playlist first`));
-  const [, gen, msnText, partText] = m;
+  if (initMatch) return sendInit(req, reply, stream, initMatch[1]!, Number(initMatch[2]));
+  const [, gen, msnText, partText, ext] = m!;
+  if (ext !== (deps.hls.options.segmentFormat === 'fmp4' ? 'm4s' : 'ts')) {
+    return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `${key} serves ${deps.hls.options.segmentFormat} segments, not .${ext}`));
+  }
   const msn = Number(msnText);
   const part = partText === undefined ? undefined : Number(partText);
   const what = part === undefined ? `segment ${msn}` : `part ${msn}.${part}`;
@@ -133,7 +142,16 @@ async function serveHlsMedia(
     // A hinted part (RFC 8216bis §4.4.5.3) or the segment in progress: answer as soon as it is complete.
     if ((await park(deps, req, reply, stream, () => !upcoming(stream, msn, part), 3 * stream.targetDuration * 1000)) === undefined) return;
   }
-  return sendMedia(req, reply, stream, msn, part, what);
+  return sendMedia(req, reply, stream, msn, part, what, contentTypes[ext!]!);
+}
+
+/** An fMP4 init segment from memory (a few hundred bytes, held while a listed segment names it). */
+function sendInit(req: FastifyRequest, reply: FastifyReply, stream: HlsStream, gen: string, id: number): FastifyReply {
+  const init = gen === stream.gen ? stream.init(id) : undefined;
+  if (!init) return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `init segment ${id} of ${stream.key} is not held; reload the playlist`));
+  const headers = { ...cors, 'content-type': contentTypes.mp4!, 'cache-control': immutable, 'content-length': init.bytes.length };
+  reply.code(200).headers(headers);
+  return reply.send(req.method === 'HEAD' ? undefined : init.bytes);
 }
 
 /**
@@ -167,7 +185,15 @@ function upcoming(stream: HlsStream, msn: number, part: number | undefined): boo
   return !current && part === 0 && msn === stream.nextMsn;
 }
 
-function sendMedia(req: FastifyRequest, reply: FastifyReply, stream: HlsStream, msn: number, partIndex: number | undefined, what: string): FastifyReply {
+function sendMedia(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  stream: HlsStream,
+  msn: number,
+  partIndex: number | undefined,
+  what: string,
+  contentType: string,
+): FastifyReply {
   const seg = stream.segment(msn);
   const bytes = partIndex === undefined ? seg?.bytes : stream.part(msn, partIndex)?.bytes;
   const onDisk = partIndex === undefined && seg && !seg.bytes && seg.stored;
@@ -178,7 +204,7 @@ function sendMedia(req: FastifyRequest, reply: FastifyReply, stream: HlsStream, 
     return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `${what} of ${stream.key} ${why}`));
   }
   const range = parseByteRange(req.headers.range, size);
-  const headers = { ...cors, 'content-type': 'video/mp2t', 'cache-control': immutable, 'accept-ranges': 'bytes' };
+  const headers = { ...cors, 'content-type': contentType, 'cache-control': immutable, 'accept-ranges': 'bytes' };
   if (range === 'unsatisfiable') {
     return reply.code(416).headers({ ...headers, 'content-range': `bytes */${size}` }).send();
   }

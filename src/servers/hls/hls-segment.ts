@@ -13,6 +13,12 @@ export interface HlsPart {
   bytes: Buffer;
 }
 
+/** An fMP4 init segment (EXT-X-MAP): numbered per HLS stream, shared by the segments that decode with it. */
+export interface HlsInit {
+  readonly id: number;
+  readonly bytes: Buffer;
+}
+
 /** A media segment: a run of parts that starts on a keyframe (or any audio frame in an audio-only stream). */
 export class HlsSegment {
   /** Media Sequence Number (RFC 8216 §4.3.3.2). */
@@ -24,6 +30,8 @@ export class HlsSegment {
   /** Discontinuities up to and including this segment (RFC 8216 §4.3.3.3 Discontinuity Sequence Number). */
   readonly discontinuitySequence: number;
   readonly parts: HlsPart[] = [];
+  /** The fMP4 init segment its fragments decode with (EXT-X-MAP); undefined for MPEG-TS. */
+  map: HlsInit | undefined;
   /** Seconds; set when the segment is complete. */
   duration = 0;
   /** Wall-clock time of its first frame (Unix ms); set when the segment is complete. */

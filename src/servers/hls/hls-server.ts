@@ -9,6 +9,7 @@ import type { Hub } from '../../hub/hub.ts';
 import type { HubLogger } from '../../hub/hub-options.ts';
 import type { TapHandle } from '../../hub/media-tap.ts';
 import { TsMuxer } from '../../protocol/mpegts/ts-muxer.ts';
+import { Fmp4SegmentMuxer } from './fmp4-segment-muxer.ts';
 import { globalWaitTimers, type WaitTimers } from './change-waiters.ts';
 import type { ResolvedHlsOptions } from './hls-options.ts';
 import { HlsStream } from './hls-stream.ts';
@@ -22,7 +23,7 @@ export interface HlsServerDeps {
   readonly options: ResolvedHlsOptions;
   readonly logger: HubLogger;
   readonly timers?: WaitTimers;
-  /** The MPEG-TS muxer; TsMuxer unless a test swaps it. */
+  /** The segment muxer; TsMuxer, or Fmp4SegmentMuxer with `segmentFormat: fmp4`, unless a test swaps it. */
   readonly newMuxer?: () => SegmentMuxer;
 }
 
@@ -144,7 +145,7 @@ export class HlsServer {
       name,
       gen,
       options: o,
-      newMuxer: this.#deps.newMuxer ?? (() => new TsMuxer()),
+      newMuxer: this.#deps.newMuxer ?? (this.options.segmentFormat === 'fmp4' ? () => new Fmp4SegmentMuxer() : () => new TsMuxer()),
       timers: this.#timers,
       files,
       onError: (err) => logger.debug({ stream: key, err }, 'HLS segmenter skipped media'),

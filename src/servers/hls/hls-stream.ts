@@ -6,7 +6,7 @@
 import type { MediaTap } from '../../hub/media-tap.ts';
 import type { MediaMessage } from '../../protocol/media.ts';
 import { ChangeWaiters, type WaitTimers } from './change-waiters.ts';
-import type { HlsPart, HlsSegment } from './hls-segment.ts';
+import type { HlsInit, HlsPart, HlsSegment } from './hls-segment.ts';
 import type { ResolvedHlsOptions } from './hls-options.ts';
 import { writeMediaPlaylist, type PlaylistPart, type PlaylistSegment } from './media-playlist.ts';
 import type { SegmentFiles } from './segment-files.ts';
@@ -16,7 +16,7 @@ import { Segmenter, type SegmentMuxer } from './segmenter.ts';
 export interface HlsStreamInit {
   /** The hub key, `app/stream`. */
   readonly key: string;
-  /** The stream name: segment URIs are `<name>/<gen>_<msn>.ts`, relative to the playlist. */
+  /** The stream name: segment URIs are `<name>/<gen>_<msn>.ts` (`.m4s` for fMP4), relative to the playlist. */
   readonly name: string;
   /** Unique per HlsStream (and so per segment URI): segments can be cached as immutable. */
   readonly gen: string;
@@ -40,6 +40,8 @@ export class HlsStream implements MediaTap {
   readonly #init: HlsStreamInit;
   /** Parts are cut only when some domain serves LL-HLS. */
   readonly #partsOn: boolean;
+  /** Segment and part file extension: `ts`, or `m4s` for fMP4 (CMAF media segments). */
+  readonly #ext: string;
   #gen: string;
   #segmenter: Segmenter;
   #segments: HlsSegment[] = [];
@@ -57,6 +59,7 @@ export class HlsStream implements MediaTap {
     this.#gen = init.gen;
     this.#o = init.options;
     this.#partsOn = init.options.lowLatencyDomains.length > 0;
+    this.#ext = init.options.segmentFormat === 'fmp4' ? 'm4s' : 'ts';
     this.waiters = new ChangeWaiters(init.timers);
     this.#targetDuration = Math.max(1, Math.round(this.#o.segmentTargetMs / 1000));
     this.#segmenter = this.#newSegmenter();
@@ -158,12 +161,28 @@ export class HlsStream implements MediaTap {
 
   /** URI of a segment, relative to the playlist. */
   segmentUri(msn: number, query: string): string {
-    return `${this.name}/${this.gen}_${msn}.ts${query}`;
+    return `${this.name}/${this.gen}_${msn}.${this.#ext}${query}`;
   }
 
   /** URI of a part, relative to the playlist. */
   partUri(msn: number, index: number, query: string): string {
-    return `${this.name}/${this.gen}_${msn}_${index}.ts${query}`;
+    return `${this.name}/${this.gen}_${msn}_${index}.${this.#ext}${query}`;
+  }
+
+  /** URI of an fMP4 init segment (EXT-X-MAP), relative to the playlist. */
+  initUri(id: number, query: string): string {
+    return `${this.name}/${this.gen}_init${id}.mp4${query}`;
+  }
+
+  /** An fMP4 init segment some held segment (or the one in progress) decodes with. */
+  init(id: number): HlsInit | undefined {
+    const current = this.current?.map;
+    if (current?.id === id) return current;
+    for (let i = this.#segments.length - 1; i >= 0; i--) {
+      const map = this.#segments[i]!.map;
+      if (map?.id === id) return map;
+    }
+    return undefined;
   }
 
   /** The file of a segment written to disk storage. */
@@ -252,7 +271,7 @@ export class HlsStream implements MediaTap {
 
   /** The file name of a stored segment (its URI's last path segment). */
   #fileName(seg: HlsSegment): string {
-    return `${this.gen}_${seg.msn}.ts`;
+    return `${this.gen}_${seg.msn}.${this.#ext}`;
   }
 
   /**
@@ -281,6 +300,7 @@ export class HlsStream implements MediaTap {
       // The first listed segment's discontinuity is counted in EXT-X-DISCONTINUITY-SEQUENCE instead.
       discontinuity: i > 0 && s.discontinuity,
       programDateTime: s.programDateTime,
+      ...(s.map && { map: this.initUri(s.map.id, query) }),
       ...(i >= withParts && { parts: s.parts.map(part(s.msn)) }),
     }));
     const current = this.current;
@@ -298,6 +318,7 @@ export class HlsStream implements MediaTap {
           partHoldBack: (3 * this.#o.partTargetMs) / 1000,
           pendingParts: current ? current.parts.map(part(current.msn)) : [],
           pendingDiscontinuity: listed.length > 0 && (current?.discontinuity ?? false),
+          ...(current?.map && { pendingMap: this.initUri(current.map.id, query) }),
           ...(this.live && {
             preloadHint: current
               ? this.partUri(current.msn, current.parts.length, query)

@@ -110,6 +110,8 @@ export interface ParsedSegment {
   discontinuity: boolean;
   programDateTime: number | undefined;
   parts: ParsedPart[];
+  /** The EXT-X-MAP in force (fMP4), if any. */
+  map?: string;
 }
 
 /** One EXT-X-PART line. */
@@ -154,6 +156,7 @@ export function parsePlaylist(text: string): ParsedPlaylist {
   };
   let next: Omit<ParsedSegment, 'uri' | 'duration'> = { discontinuity: false, programDateTime: undefined, parts: [] };
   let duration: number | undefined;
+  let map: string | undefined;
   for (const line of lines.slice(1)) {
     const [tag, value = ''] = splitTag(line);
     if (line === '') continue;
@@ -165,6 +168,7 @@ export function parsePlaylist(text: string): ParsedPlaylist {
     else if (tag === '#EXT-X-PART-INF') p.partTarget = Number(attributes(value)['PART-TARGET']);
     else if (tag === '#EXT-X-INDEPENDENT-SEGMENTS') continue;
     else if (tag === '#EXT-X-DISCONTINUITY') next.discontinuity = true;
+    else if (tag === '#EXT-X-MAP') map = attributes(value).URI;
     else if (tag === '#EXT-X-PROGRAM-DATE-TIME') next.programDateTime = Date.parse(value);
     else if (tag === '#EXT-X-PART') {
       const a = attributes(value);
@@ -173,7 +177,7 @@ export function parsePlaylist(text: string): ParsedPlaylist {
     else if (tag === '#EXTINF') duration = Number(value.split(',')[0]);
     else if (tag === '#EXT-X-ENDLIST') p.endList = true;
     else if (!line.startsWith('#') && duration !== undefined) {
-      p.segments.push({ uri: line, duration, ...next });
+      p.segments.push({ uri: line, duration, ...next, ...(map !== undefined && { map }) });
       next = { discontinuity: false, programDateTime: undefined, parts: [] };
       duration = undefined;
     } else throw new Error(`unexpected playlist line: ${line}`);

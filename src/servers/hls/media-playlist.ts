@@ -19,6 +19,8 @@ export interface PlaylistSegment {
   readonly discontinuity: boolean;
   /** Unix ms of its first frame (EXT-X-PROGRAM-DATE-TIME). */
   readonly programDateTime?: number;
+  /** URI of its fMP4 init segment (EXT-X-MAP, RFC 8216 §4.3.2.5), written whenever it differs from the one before. */
+  readonly map?: string;
   /** Parts, listed before the segment's URI (RFC 8216bis §4.4.4.9), for the newest segments only. */
   readonly parts?: readonly PlaylistPart[];
 }
@@ -35,6 +37,8 @@ export interface LowLatencyPlaylist {
   readonly preloadHint?: string;
   /** A discontinuity before the segment in progress (its parts follow the tag). */
   readonly pendingDiscontinuity?: boolean;
+  /** The fMP4 init segment of the segment in progress, written before its parts if it is a new one. */
+  readonly pendingMap?: string;
 }
 
 /** A media playlist's content. */
@@ -56,8 +60,11 @@ export interface MediaPlaylist {
 /** The playlist text, lines joined by LF, ending with a newline. */
 export function writeMediaPlaylist(p: MediaPlaylist): string {
   const ll = p.lowLatency;
-  // RFC 8216 §7: floating-point EXTINF needs version 3; LL-HLS playlists follow Apple's examples (6).
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${ll ? 6 : 3}`, `#EXT-X-TARGETDURATION:${p.targetDuration}`];
+  // RFC 8216 §7: floating-point EXTINF needs version 3, EXT-X-MAP without I-frames-only version 6;
+  // LL-HLS playlists follow Apple's examples (6).
+  const maps = p.segments.some((s) => s.map !== undefined) || ll?.pendingMap !== undefined;
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${ll || maps ? 6 : 3}`, `#EXT-X-TARGETDURATION:${p.targetDuration}`];
+  let map: string | undefined;
   if (ll) {
     lines.push(`#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${seconds(ll.partHoldBack)}`);
     lines.push(`#EXT-X-PART-INF:PART-TARGET=${seconds(ll.partTarget)}`);
@@ -67,12 +74,15 @@ export function writeMediaPlaylist(p: MediaPlaylist): string {
   if (p.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   for (const s of p.segments) {
     if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+    if (s.map !== undefined && s.map !== map) lines.push(`#EXT-X-MAP:URI="${(map = s.map)}"`);
     if (s.programDateTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTime).toISOString()}`);
     if (ll && s.parts) for (const part of s.parts) lines.push(partLine(part));
     lines.push(`#EXTINF:${s.duration.toFixed(3)},`, s.uri);
   }
   if (ll && !p.endList) {
-    if (ll.pendingDiscontinuity && (ll.pendingParts.length > 0 || ll.preloadHint)) lines.push('#EXT-X-DISCONTINUITY');
+    const pending = ll.pendingParts.length > 0 || ll.preloadHint !== undefined;
+    if (ll.pendingDiscontinuity && pending) lines.push('#EXT-X-DISCONTINUITY');
+    if (pending && ll.pendingMap !== undefined && ll.pendingMap !== map) lines.push(`#EXT-X-MAP:URI="${ll.pendingMap}"`);
     for (const part of ll.pendingParts) lines.push(partLine(part));
     if (ll.preloadHint) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${ll.preloadHint}"`);
   }

@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import type { MediaTap } from '../../hub/media-tap.ts';
 import type { MediaMessage } from '../../protocol/media.ts';
 import { LiveError } from '../../errors.ts';
-import { HlsSegment } from './hls-segment.ts';
+import { HlsSegment, type HlsInit } from './hls-segment.ts';
 
 /** One muxed media message (protocol/mpegts/ts-muxer.ts TsChunk). */
 export interface SegmentChunk {
@@ -18,6 +18,8 @@ export interface SegmentChunk {
   readonly dts: number;
   readonly keyframe: boolean;
   readonly track: 'video' | 'audio';
+  /** Media bytes it stands for when `bytes` is empty (fMP4 muxes at `cut()`); counts toward maxSegmentBytes. */
+  readonly size?: number;
 }
 
 /** What the segmenter needs of the MPEG-TS muxer (protocol/mpegts/ts-muxer.ts TsMuxer). */
@@ -30,6 +32,15 @@ export interface SegmentMuxer {
   tables(): Buffer;
   readonly hasVideo: boolean;
   readonly hasAudio: boolean;
+  /**
+   * fMP4: muxers that build a part's bytes when it closes (a moof + mdat) rather than per message. The
+   * part is everything pushed before the newest message, or, `final`, everything pushed.
+   */
+  cut?(final: boolean): Buffer;
+  /** fMP4: drops the media pushed before the newest message (no segment is open to take it). */
+  skip?(): void;
+  /** fMP4: the init segment a segment opened now decodes with; its media before now is dropped. */
+  openSegment?(): HlsInit | undefined;
 }
 
 /** Told about every change, synchronously, inside the publisher's call. */
@@ -126,7 +137,7 @@ export class Segmenter implements MediaTap {
 
   /** A new publisher: a new muxer, and a discontinuity if segments came before. */
   publisherStarted(): void {
-    if (this.#muxer) this.#end();
+    if (this.#muxer) this.#end(true);
     this.#paused = false;
     this.#muxer = this.#o.newMuxer();
     this.#pendingDiscontinuity ||= this.#nextMsn > 0;
@@ -152,7 +163,7 @@ export class Segmenter implements MediaTap {
 
   /** The publisher left: the segment in progress is completed with what it has. */
   publisherEnded(): void {
-    this.#end();
+    this.#end(true);
     this.#muxer = undefined;
     this.#paused = false;
     this.#o.listener.changed();
@@ -165,7 +176,7 @@ export class Segmenter implements MediaTap {
    * EXT-X-DISCONTINUITY (RFC 8216 §4.3.2.3: encoding parameters and timestamps may change there).
    */
   publisherPaused(): void {
-    this.#end();
+    this.#end(true);
     this.#muxer = undefined;
     this.#paused = true;
     this.#o.listener.changed();
@@ -180,7 +191,7 @@ export class Segmenter implements MediaTap {
       const step = c.dts - last;
       if (step > maxForwardJumpTicks || step < -maxBackwardJumpTicks) {
         // A timestamp jump inside one publish: close what we have and start over, discontinuous.
-        this.#end();
+        this.#end(false);
         this.#pendingDiscontinuity = true;
         this.#lastDts = undefined;
         this.#edgeDts = c.dts;
@@ -191,21 +202,24 @@ export class Segmenter implements MediaTap {
     }
     const seg = this.#current;
     if (!seg) {
-      if (!startable) return; // nothing decodable to start a segment on yet
+      if (!startable) {
+        muxer.skip?.(); // nothing decodable to start a segment on yet; fMP4 media held for it goes
+        return;
+      }
       this.#open(c);
     } else if (timeline && this.#lastDts !== undefined && c.dts > this.#lastDts) {
       if (startable && c.dts - seg.startDts >= this.#targetTicks - cutSlackTicks) {
-        this.#closeSegment(c.dts);
+        this.#closeSegment(c.dts, false);
         this.#open(c);
       } else if (this.#partFull(c.dts)) {
-        this.#closePart(c.dts);
+        this.#closePart(c.dts, false);
         this.#part = { index: seg.parts.length, startDts: c.dts, independent: startable, chunks: this.#tablesBefore(c) };
         this.#o.listener.changed();
       }
     }
     if (timeline && (this.#lastDts === undefined || c.dts > this.#lastDts)) this.#lastDts = c.dts;
     this.#part!.chunks.push(c.bytes);
-    this.#openBytes += c.bytes.length;
+    this.#openBytes += c.size ?? c.bytes.length;
     if (this.#openBytes > (this.#o.maxSegmentBytes ?? Infinity)) this.#discard();
   }
 
@@ -225,6 +239,7 @@ export class Segmenter implements MediaTap {
     this.#pendingDiscontinuity = false;
     if (discontinuity) this.#discontinuities++;
     this.#current = new HlsSegment(this.#nextMsn++, c.dts, discontinuity, this.#discontinuities);
+    this.#current.map = this.#muxer!.openSegment?.();
     this.#openBytes = 0;
     this.#part = { index: 0, startDts: c.dts, independent: true, chunks: this.#tablesBefore(c) };
     this.#lastDts = c.dts;
@@ -247,17 +262,18 @@ export class Segmenter implements MediaTap {
     this.#o.listener.changed();
   }
 
-  #closePart(endDts: number): void {
+  #closePart(endDts: number, final: boolean): void {
     const part = this.#part!;
-    const bytes = Buffer.concat(part.chunks);
+    const cut = this.#muxer?.cut;
+    const bytes = cut ? cut.call(this.#muxer, final) : Buffer.concat(part.chunks);
     const duration = Math.max(0, endDts - part.startDts) / 90_000;
     this.#current!.parts.push({ index: part.index, duration, independent: part.independent, bytes });
     this.#part = undefined;
   }
 
-  #closeSegment(endDts: number): void {
+  #closeSegment(endDts: number, final: boolean): void {
     const seg = this.#current!;
-    this.#closePart(endDts);
+    this.#closePart(endDts, final);
     const ticks = Math.max(0, endDts - seg.startDts);
     // The first segment of a publish is placed by the live edge (the arrival of its newest frame);
     // later ones follow it without gaps, so PROGRAM-DATE-TIME advances exactly with EXTINF.
@@ -270,10 +286,14 @@ export class Segmenter implements MediaTap {
     this.#o.listener.changed();
   }
 
-  /** Completes the open segment at the last frame's end (one estimated frame interval past it). */
-  #end(): void {
+  /**
+   * Completes the open segment at the last frame's end (one estimated frame interval past it); `final`
+   * when the publisher left, so everything pushed belongs to it (not so on a timestamp jump, whose
+   * newest frame opens the next segment).
+   */
+  #end(final: boolean): void {
     if (!this.#current) return;
     const last = this.#lastDts ?? this.#current.startDts;
-    this.#closeSegment(last + (this.#lastStep || fallbackStepTicks));
+    this.#closeSegment(last + (this.#lastStep || fallbackStepTicks), final);
   }
 }
