@@ -15,8 +15,9 @@ export interface ListenAddress {
 const loopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.') || host.endsWith('.localhost');
 
 /** Judges a probe of `host:port` against the listen address. */
-export function portCheck(host: string, port: number, probe: RtmpProbeResult, listen: ListenAddress): DoctorCheck {
-  const listens = `openlive listens on ${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port === 0 ? '(a port picked at start)' : listen.port} (rtmp.host, rtmp.port)`;
+export function portCheck(host: string, port: number, probe: RtmpProbeResult, listen: ListenAddress, secure = false): DoctorCheck {
+  const keys = secure ? 'rtmps.host, rtmps.port' : 'rtmp.host, rtmp.port';
+  const listens = `openlive listens${secure ? ' for RTMPS' : ''} on ${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port === 0 ? '(a port picked at start)' : listen.port} (${keys})`;
   const otherPort = listen.port !== 0 && listen.port !== port;
   const where = `${host}:${port}`;
   if (probe.ok) {
@@ -31,6 +32,9 @@ export function portCheck(host: string, port: number, probe: RtmpProbeResult, li
   }
   const hint = otherPort ? ` (${listens}; the URL says port ${port})` : `; ${listens}`;
   switch (probe.failedAt) {
+    case 'tls':
+      // The TLS check below says what went wrong with the handshake.
+      return check('port', 'pass', `${where} accepts TCP (${probe.tcpMs} ms); the TLS handshake failed (see "TLS certificate")${hint}`);
     case 'resolve':
       return check('port', 'fail', `${host} does not resolve from here (${probe.error})${hint}`, 'add the DNS record of the push domain (see CNAME), or use the server\'s address');
     case 'handshake':
