@@ -43,7 +43,8 @@ export function startBanner(
   const urls = demoUrls(defaults, { host, rtmpPort, httpPort, ...tls }, nowMs);
   const apiPart = api ? `, API :${api.port}${config.api.tls ? ' (TLS)' : ''}` : '';
   const tlsPart = `${tls.rtmpsPort ? `, RTMPS :${tls.rtmpsPort}` : ''}${tls.httpsPort ? `, HTTPS :${tls.httpsPort}` : ''}`;
-  const lines = ['', `openlive is running (RTMP :${rtmpPort}${tlsPart}, HTTP :${httpPort}${apiPart}, data in ${config.dataDir})`, ''];
+  // The TLS ports come last: scripts (test/support/server-process.ts) read "RTMP :n, HTTP :n, API :n".
+  const lines = ['', `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}${apiPart}${tlsPart}, data in ${config.dataDir})`, ''];
   if (api) lines.push(...apiLines(config.api.host, api, config.api.tls), '');
   if (!urls) {
     lines.push('There is no default push domain; add one and run `openlive url --domain <name> --stream demo`.', '');
