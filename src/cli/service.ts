@@ -279,6 +279,7 @@ export class Service {
       counters: this.counters,
       replayCache: this.coordinator.replayCache(config.api.replayCacheMaxEntries),
       forwards: () => this.forwarder.list(),
+      certificates: this.certificates,
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }

@@ -189,3 +189,39 @@ test('the doctor fails an rtmps:// URL whose certificate does not name the host,
     rmSync(other, { recursive: true, force: true });
   }
 });
+
+test("Tencent's certificate actions over the SDK: list, a domain's certificate, bindings on and off, unbind", async () => {
+  await svc.service.domains.add({ name: 'cam.example.com', type: 'push' });
+  const call = (action: string, params: Record<string, unknown>): Promise<any> => client.request(action, params);
+  const { CertInfoSet } = await call('DescribeLiveCerts', {});
+  assert.deepEqual(CertInfoSet.map((c: { CertId: number; CertName: string }) => [c.CertId, c.CertName]), [[1, 'served.pem'], [2, 'sni.pem']]);
+  assert.deepEqual(CertInfoSet[1].DomainList, ['cam.example.com']);
+  assert.match(CertInfoSet[1].HttpsCrt, /BEGIN CERTIFICATE/);
+  const info = (await call('DescribeLiveDomainCert', { DomainName: 'cam.example.com' })).DomainCertInfo;
+  assert.deepEqual([info.CertId, info.Status, info.CertDomains], [2, 1, ['*.example.com']]);
+
+  // HTTPS rule off: handshakes for the name get the default certificate; on again: the SNI one.
+  let res = await call('ModifyLiveDomainCertBindings', { DomainInfos: [{ DomainName: 'cam.example.com', Status: 0 }] });
+  assert.deepEqual(res.Errors, []);
+  const served = async (): Promise<string> => {
+    const s = await handshake(svc.service.rtmpsPort, 'cam.example.com');
+    const fp = fingerprintOf(s);
+    s.destroy();
+    return fp;
+  };
+  assert.notEqual(await served(), sni.fingerprint256);
+  assert.equal((await call('DescribeLiveDomainCert', { DomainName: 'cam.example.com' })).DomainCertInfo.Status, 0);
+  await call('ModifyLiveDomainCertBindings', { DomainInfos: [{ DomainName: 'cam.example.com', Status: 1 }] });
+  assert.equal(await served(), sni.fingerprint256);
+
+  // A certificate that does not name the domain is skipped and reported; an unknown domain too.
+  res = await call('ModifyLiveDomainCertBindings', { CloudCertId: '2', DomainInfos: [{ DomainName: 'push.localhost', Status: 1 }, { DomainName: 'nope.example.org', Status: 1 }] });
+  assert.deepEqual(res.MismatchedDomainNames, ['push.localhost']);
+  assert.deepEqual(res.Errors.map((e: { Code: string }) => e.Code), ['InvalidParameterValue.CrtDomainNotMatch', 'ResourceNotFound.DomainNotExist']);
+  // Keys are files, not API uploads.
+  await assert.rejects(call('ModifyLiveDomainCertBindings', { CertificatePublicKey: 'x', CertificatePrivateKey: 'y', DomainInfos: [{ DomainName: 'cam.example.com', Status: 1 }] }), { code: 'UnsupportedOperation' });
+
+  await call('ModifyLiveDomainCertBindings', { DomainInfos: [{ DomainName: 'cam.example.com', Status: 0 }] });
+  await call('UnBindLiveDomainCert', { DomainName: 'cam.example.com' });
+  assert.equal(await served(), sni.fingerprint256, 'unbound: tls.certificates decides again');
+});

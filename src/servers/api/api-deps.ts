@@ -1,4 +1,5 @@
 /** What Cloud API actions may use: the control services and the live state of this node. */
+import type { CertificateStore } from '../tls/certificate-store.ts';
 import type { Config } from '../../cli/config-schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { Domains } from '../../control/domains.ts';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   readonly now: () => number;
   /** The ports the listeners are bound to (differ from the config when it says 0); the config's when absent. */
   readonly ports?: () => PublicPorts;
+  /** The TLS certificates (docs/tls.md), for the certificate actions; absent while TLS is off. */
+  readonly certificates?: CertificateStore | undefined;
   /** Push-relay forwards of this node (docs/cluster.md "Push relays"); none when absent. */
   readonly forwards?: () => readonly ForwardStatus[];
   /** The admission path's dry run (Admission.dryRunPublish): the doctor asks it; absent, it asks the store's policy. */

@@ -24,6 +24,12 @@ export interface CertificateConfig {
 
 /** One loaded certificate, as the API and the start-up checks describe it. */
 export interface LoadedCertificate {
+  /** 1-based position in list(): the default pair first (when set), then tls.certificates in order. */
+  readonly id: number;
+  /** The PEM chain as served. */
+  readonly pem: string;
+  /** When these files were loaded (start or the last reload). */
+  readonly loadedAt: number;
   /** The SNI names it serves (`*` for the default pair). */
   readonly domains: readonly string[];
   readonly certFile: string;
@@ -63,6 +69,8 @@ export class CertificateStore {
   private fileSignature = '';
   private timer: unknown;
   private readonly listeners = new Set<(options: SecureContextOptions) => void>();
+  /** Bindings set through the Cloud API (ModifyLiveDomainCertBindings), in memory: the config is the truth at start. */
+  private readonly bindings = new Map<string, { readonly certId: number; readonly enabled: boolean }>();
   /** Reloads that swapped the certificates in. */
   reloads = 0;
 
@@ -112,10 +120,45 @@ export class CertificateStore {
 
   /** The context for an SNI name: an exact domain first, then a wildcard, else the default. */
   contextFor(serverName: string): SecureContext {
+    return this.entryFor(serverName).context;
+  }
+
+  /** The certificate a handshake for `serverName` gets now (what DescribeLiveDomainCert reports). */
+  certificateFor(serverName: string): LoadedCertificate {
+    return this.entryFor(serverName).info;
+  }
+
+  /** An API binding of `domain`, if any: which certificate, and whether its HTTPS rule is on. */
+  binding(domain: string): { readonly certId: number; readonly enabled: boolean } | undefined {
+    return this.bindings.get(domain.toLowerCase());
+  }
+
+  /** Binds `domain` to certificate `certId` (its HTTPS rule on or off) until unbound, reloaded ids aside, or restart. */
+  bind(domain: string, certId: number, enabled: boolean): void {
+    this.bindings.set(domain.toLowerCase(), { certId, enabled });
+  }
+
+  /** Removes an API binding: the domain gets what tls.certificates gives it again. True when there was one. */
+  unbind(domain: string): boolean {
+    return this.bindings.delete(domain.toLowerCase());
+  }
+
+  private entryFor(serverName: string): Entry {
     const name = serverName.toLowerCase();
+    const bound = this.bindings.get(name);
+    if (bound) {
+      const entry = this.entries().find((e) => e.info.id === bound.certId);
+      // An HTTPS rule turned off leaves the name to the default certificate.
+      if (entry && bound.enabled) return entry;
+      if (!bound.enabled) return this.requireDefault();
+    }
     const exact = this.sniEntries.find((e) => e.info.domains.some((d) => d.toLowerCase() === name));
     const wild = exact ?? this.sniEntries.find((e) => e.info.domains.some((d) => matchesServerName(d, name)));
-    return (wild ?? this.requireDefault()).context;
+    return wild ?? this.requireDefault();
+  }
+
+  private entries(): Entry[] {
+    return [...(this.defaultEntry && this.config.cert !== '' ? [this.defaultEntry] : []), ...this.sniEntries];
   }
 
   /** `SNICallback` of every TLS listener: reads the current set, so a reload applies to the next handshake. */
@@ -125,7 +168,7 @@ export class CertificateStore {
 
   /** Every loaded certificate, the default first. */
   list(): LoadedCertificate[] {
-    return [...(this.defaultEntry && this.config.cert !== '' ? [this.defaultEntry.info] : []), ...this.sniEntries.map((e) => e.info)];
+    return this.entries().map((e) => e.info);
   }
 
   /** Reads the files again and swaps them in; on any failure keeps the old set, logs and counts. True when swapped. */
@@ -174,13 +217,14 @@ export class CertificateStore {
     const c = this.config;
     if (!this.configured) throw new Error('no certificate configured: set tls.cert and tls.key (or tls.certificates)');
     if ((c.cert === '') !== (c.key === '')) throw new Error('tls.cert and tls.key go together: set both or neither');
-    const def = c.cert !== '' ? this.entry(['*'], c.cert, c.key) : undefined;
-    const sni = c.certificates.map((e) => this.entry(e.domains, e.cert, e.key));
+    const first = c.cert !== '' ? 1 : 0;
+    const def = c.cert !== '' ? this.entry(1, ['*'], c.cert, c.key) : undefined;
+    const sni = c.certificates.map((e, i) => this.entry(first + i + 1, e.domains, e.cert, e.key));
     this.defaultEntry = def ?? sni[0];
     this.sniEntries = sni;
   }
 
-  private entry(domains: readonly string[], certFile: string, keyFile: string): Entry {
+  private entry(id: number, domains: readonly string[], certFile: string, keyFile: string): Entry {
     const cert = read(certFile, 'certificate');
     const key = read(keyFile, 'key');
     let x509: X509Certificate;
@@ -198,6 +242,9 @@ export class CertificateStore {
       throw new Error(`${certFile} with ${keyFile}: ${(err as Error).message}`);
     }
     const info: LoadedCertificate = {
+      id,
+      pem: cert,
+      loadedAt: (this.deps.now ?? Date.now)(),
       domains,
       certFile,
       subject: x509.subject,
