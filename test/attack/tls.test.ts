@@ -3,6 +3,7 @@
  * protocols sent to the RTMPS and HTTPS ports, handshakes that never finish (nothing, or half a
  * ClientHello), and one address at its per-address cap during the TLS handshake while another
  * address still gets in. Each bad socket is closed alone with its stable code; the server stays healthy.
+ * SIGHUP reloads the certificates (the poll is off here, so only the signal can have done it).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { connectionErrors } from '../support/metrics.ts';
-import { makeCert } from '../support/tls-certs.ts';
+import { makeCert, type TestCert } from '../support/tls-certs.ts';
+import { copyFileSync } from 'node:fs';
 import { waitFor } from '../support/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'openlive-tls-attack-'));
@@ -23,11 +25,12 @@ let server: ServerProcess;
 let rtmpsPort = 0;
 let httpsPort = 0;
 let httpUrl = '';
+let cert: TestCert;
 
 before(async () => {
-  const cert = makeCert(dir, 'c');
+  cert = makeCert(dir, 'c');
   server = await startServerProcess([
-    '--tls.cert', cert.cert, '--tls.key', cert.key, '--tls.handshakeTimeoutMs', '1000',
+    '--tls.cert', cert.cert, '--tls.key', cert.key, '--tls.handshakeTimeoutMs', '1000', '--tls.reloadIntervalMs', '0',
     '--rtmps.enabled', 'true', '--rtmps.host', '127.0.0.1', '--rtmps.port', '0',
     '--https.enabled', 'true', '--https.host', '127.0.0.1', '--https.port', '0',
     '--rtmp.maxConnectionsPerIp', '4', '--http.maxConnectionsPerIp', '4',
@@ -119,4 +122,21 @@ test('the per-address caps hold during the TLS handshake; another address still 
       return s !== undefined;
     });
   }
+});
+
+test('SIGHUP reloads the certificate files: the next handshake gets the new one, the process lives on', async () => {
+  const fingerprint = async (): Promise<string> => {
+    const s = await handshake(rtmpsPort, '127.0.0.1');
+    assert.ok(s);
+    const fp = s.getPeerX509Certificate()!.fingerprint256;
+    s.destroy();
+    return fp;
+  };
+  assert.equal(await fingerprint(), cert.fingerprint256);
+  const next = makeCert(dir, 'next');
+  copyFileSync(next.key, cert.key);
+  copyFileSync(next.cert, cert.cert);
+  server.child.kill('SIGHUP');
+  await waitFor('the new certificate after SIGHUP', async () => (await fingerprint()) === next.fingerprint256);
+  assert.equal(server.child.exitCode, null);
 });
