@@ -140,3 +140,10 @@ test('SIGHUP reloads the certificate files: the next handshake gets the new one,
   await waitFor('the new certificate after SIGHUP', async () => (await fingerprint()) === next.fingerprint256);
   assert.equal(server.child.exitCode, null);
 });
+
+test('SIGTERM drains with TLS sockets open on every TLS port: exit 0', async () => {
+  const open = [await handshake(rtmpsPort, '127.0.0.1'), await handshake(httpsPort, '127.0.0.1'), (await raw(rtmpsPort)).socket];
+  assert.ok(open.every((s) => s !== undefined));
+  assert.equal(await server.stop(15_000), 0, server.output());
+  for (const s of open) s!.destroy();
+});
