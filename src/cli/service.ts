@@ -44,10 +44,8 @@ import { wireCluster } from './cluster-wiring.ts';
 import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
-import { CertificateStore } from '../servers/tls/certificate-store.ts';
-import { TlsListener, type TlsListenerOptions } from '../servers/tls/tls-listener.ts';
-import type { ErrorCode } from '../errors.ts';
-import { httpsFront } from '../servers/tls/https-front.ts';
+import type { CertificateStore } from '../servers/tls/certificate-store.ts';
+import { TlsListeners } from '../servers/tls/tls-listeners.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -104,12 +102,8 @@ export class Service {
   rtmpPort = 0;
   httpPort = 0;
   apiPort = 0;
-  /** The certificates of the TLS listeners (docs/tls.md); undefined when rtmps, https and api.tls are all off. */
-  readonly certificates: CertificateStore | undefined;
-  /** The TLS listeners, made at start once the certificates are loaded. */
-  rtmps: TlsListener | undefined;
-  https: TlsListener | undefined;
-  apiTls: TlsListener | undefined;
+  /** RTMPS, HTTPS and admin TLS with their certificates (docs/tls.md). */
+  readonly tls: TlsListeners;
   /** 0 while the listener is off. */
   rtmpsPort = 0;
   httpsPort = 0;
@@ -253,10 +247,7 @@ export class Service {
       listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
       extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
     });
-    const tlsOn = config.rtmps.enabled || config.https.enabled || config.api.tls;
-    this.certificates = tlsOn
-      ? new CertificateStore(config.tls, { log: log.child({ layer: 'tls' }), countError: (code) => this.counters.countError(code), now })
-      : undefined;
+    this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({
       config,
@@ -279,7 +270,7 @@ export class Service {
       counters: this.counters,
       replayCache: this.coordinator.replayCache(config.api.replayCacheMaxEntries),
       forwards: () => this.forwarder.list(),
-      certificates: this.certificates,
+      certificates: this.tls.certificates,
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -315,32 +306,20 @@ export class Service {
     // Before publishers are accepted: the interruptions a kill -9 owed, queued behind what was left queued.
     await this.publishCallbacks.recoverOpenPushes(this.now());
     // Before any listener: a missing or broken certificate stops the start (TLS_CERT_INVALID).
-    this.certificates?.start();
+    this.tls.loadCertificates();
     this.hls.start();
     this.rtmpPort = await this.rtmp.start();
+    this.rtmpsPort = await this.tls.startRtmps(this.rtmp);
     const c = this.config;
-    if (c.rtmps.enabled) {
-      this.rtmps = this.tlsListener('rtmps', c.rtmps, {
-        admit: (raw) => this.rtmp.admitSocket(raw),
-        onSecure: (socket) => this.rtmp.acceptSecure(socket),
-      });
-      this.rtmpsPort = await this.rtmps.start();
-    }
     await this.http.listen({ host: c.http.host, port: c.http.port });
     const address = this.http.server.address();
     this.httpPort = typeof address === 'object' && address ? address.port : c.http.port;
-    if (c.https.enabled) {
-      this.https = httpsFront(this.http, this.tlsOptions('https', c.https));
-      this.httpsPort = await this.https.start();
-    }
+    this.httpsPort = await this.tls.startHttps(this.http);
     this.createdCredential = await this.credentials.ensureInitial();
     const exposed = c.api.tls ? undefined : apiExposureWarning(c.api.host);
     if (exposed) this.log.warn({ host: c.api.host }, exposed);
     if (c.api.tls) {
-      // HTTPS only: the app never listens in clear; the TLS listener hands it the decrypted sockets.
-      await this.api.ready();
-      this.apiTls = httpsFront(this.api, this.tlsOptions('admin', c.api));
-      this.apiPort = await this.apiTls.start();
+      this.apiPort = await this.tls.startAdmin(this.api);
     } else {
       await this.api.listen({ host: c.api.host, port: c.api.port });
       const apiAddress = this.api.server.address();
@@ -348,19 +327,14 @@ export class Service {
     }
   }
 
+  /** The TLS certificates (undefined while TLS is off). */
+  get certificates(): CertificateStore | undefined {
+    return this.tls.certificates;
+  }
+
   /** Reads the certificate files again (SIGHUP); a bad file keeps the old certificates (TLS_CERT_RELOAD_FAILED). */
   reloadCertificates(why: string): boolean {
-    return this.certificates?.reload(why) ?? false;
-  }
-
-  private tlsOptions(name: string, where: { host: string; port: number }) {
-    const certificates = this.certificates!;
-    const countError = (code: ErrorCode): void => this.counters.countError(code);
-    return { name, host: where.host, port: where.port, certificates, handshakeTimeoutMs: this.config.tls.handshakeTimeoutMs, countError, log: this.log.child({ server: name }) };
-  }
-
-  private tlsListener(name: string, where: { host: string; port: number }, to: Pick<TlsListenerOptions, 'admit' | 'onSecure'>): TlsListener {
-    return new TlsListener({ ...this.tlsOptions(name, where), ...to });
+    return this.tls.reload(why);
   }
 
   /**
@@ -372,8 +346,7 @@ export class Service {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.rtmp.stopAccepting();
-      const tls = [this.rtmps, this.https, this.apiTls].filter((l): l is TlsListener => l !== undefined);
-      for (const l of tls) void l.stopAccepting();
+      this.tls.stopAccepting();
       // fastify's close stops accepting at once, answers 503 on kept-alive sockets and waits for responses in flight.
       const httpClosed = this.http.close();
       const apiClosed = this.api.close();
@@ -392,8 +365,7 @@ export class Service {
       clearTimeout(cut);
       await apiClosed;
       // The TLS sockets are not the http servers' own: what is left of them goes now.
-      await Promise.all(tls.map((l) => l.close()));
-      this.certificates?.close();
+      await this.tls.close();
       // After the listeners: the publishers are ended, so their claims go back at once (not by the lease).
       await this.coordinator.close();
       await this.pruner.close();
