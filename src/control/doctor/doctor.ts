@@ -107,7 +107,7 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     parsed.check,
     found.check,
     cname,
-    portCheck(t.host, t.port, probe, t.secure ? (deps.listenTls ?? { host: deps.listen.host, port: 0 }) : deps.listen, t.secure),
+    portCheck(t.host, t.port, probe, t.secure ? deps.listenTls : deps.listen, t.secure),
     ...(t.secure ? [tlsCheck(t.host, t.port, probe, nowMs)] : []),
     txTimeCheck(t.txTime, domain, nowMs, sign),
     txSecretCheck(t, domain, others.items, sign),

@@ -15,7 +15,8 @@ export interface ListenAddress {
 const loopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.') || host.endsWith('.localhost');
 
 /** Judges a probe of `host:port` against the listen address. */
-export function portCheck(host: string, port: number, probe: RtmpProbeResult, listen: ListenAddress, secure = false): DoctorCheck {
+export function portCheck(host: string, port: number, probe: RtmpProbeResult, listen: ListenAddress | undefined, secure = false): DoctorCheck {
+  if (listen === undefined) return rtmpsOffCheck(`${host}:${port}`, probe);
   const keys = secure ? 'rtmps.host, rtmps.port' : 'rtmp.host, rtmp.port';
   const listens = `openlive listens${secure ? ' for RTMPS' : ''} on ${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port === 0 ? '(a port picked at start)' : listen.port} (${keys})`;
   const otherPort = listen.port !== 0 && listen.port !== port;
@@ -52,4 +53,13 @@ export function portCheck(host: string, port: number, probe: RtmpProbeResult, li
       return check('port', 'fail', `cannot connect to ${where}: ${why}${hint}`, fix);
     }
   }
+}
+
+/** An rtmps:// URL while openlive's RTMPS listener is off: only a TLS proxy in front can answer it. */
+function rtmpsOffCheck(where: string, probe: RtmpProbeResult): DoctorCheck {
+  const fix = 'set rtmps.enabled true with tls.cert and tls.key (docs/tls.md), or push to rtmp:// on rtmp.port';
+  if (probe.ok) {
+    return check('port', 'warn', `${where} answers RTMPS, but openlive's own RTMPS listener is off (rtmps.enabled): a TLS proxy in front?`, `if there is no proxy, ${fix}`);
+  }
+  return check('port', 'fail', `${where} does not answer RTMPS (${probe.failedAt ?? 'tcp'}: ${probe.error ?? 'unknown'}), and openlive's RTMPS listener is off (rtmps.enabled)`, fix);
 }
