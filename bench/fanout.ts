@@ -1,7 +1,7 @@
 // The fan-out benchmark: one ffmpeg publisher of a 720p ~2.5 Mbit/s H.264/AAC stream and N players in separate
 // processes, against openlive, node-media-server 4 and nginx-rtmp (one worker) in the same run, so that the
 // figures are ratios on the same machine. See docs/performance.md.
-//   node bench/fanout.ts [--servers openlive,nms,nginx] [--n 100,1000] [--protocols rtmp,flv] [--window-s 10]
+//   node bench/fanout.ts [--servers openlive,nms,nginx] [--n 100,1000] [--protocols rtmp,flv,rtmps] [--window-s 10]
 //                        [--warmup-s 3] [--merge-window-ms 0,50] [--stall] [--stall-s 60] [--stall-players 20]
 //                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session] [--cpu-prof]
 //                        [--openlive-node-args='--import /abs/patch.mjs']
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { rowsTable, ratioTable, stallTable, targetLines, type RowResult, type StallResult } from './lib/report.ts';
+import { rowsTable, ratioTable, stallTable, targetLines, tlsRatioTable, type BenchProtocol, type RowResult, type StallResult } from './lib/report.ts';
 import { runRow, runStall, type RowOptions } from './lib/run-row.ts';
 import type { ServerSpec } from './lib/servers.ts';
 import { benchDir, ensureMedia, ensureTools } from './lib/setup.ts';
@@ -35,7 +35,7 @@ const { values } = parseArgs({
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
 const kinds = list(values.servers) as ServerSpec['kind'][];
-const protocols = list(values.protocols) as ('rtmp' | 'flv')[];
+const protocols = list(values.protocols) as BenchProtocol[];
 const ns = list(values.n).map(Number).filter((n) => n > 0);
 const windows = list(values['merge-window-ms']).map(Number);
 
@@ -68,6 +68,7 @@ const rows: RowResult[] = [];
 for (const spec of specs) {
   for (const protocol of protocols) {
     if (spec.kind === 'nginx' && protocol === 'flv') continue; // nginx-rtmp has no HTTP-FLV
+    if (spec.kind !== 'openlive' && protocol === 'rtmps') continue; // the peers are measured without TLS
     for (const n of ns) {
       const t = Date.now();
       let row: RowResult;
@@ -88,6 +89,7 @@ if (values.stall) {
   for (const spec of specs) {
     for (const protocol of protocols) {
       if (spec.kind === 'nginx' && protocol === 'flv') continue;
+      if (spec.kind !== 'openlive' && protocol === 'rtmps') continue;
       const players = Number(values['stall-players']);
       let s: StallResult;
       try {
@@ -105,6 +107,7 @@ if (values.stall) {
 const md = [
   rows.length > 0 ? rowsTable(rows) : '',
   rows.some((r) => r.kind === 'openlive') ? ratioTable(rows) : '',
+  rows.some((r) => r.protocol === 'rtmps') ? tlsRatioTable(rows) : '',
   stalls.length > 0 ? stallTable(stalls) : '',
   targetLines(rows, stalls).join('\n'),
 ].filter((s) => s !== '');
@@ -117,7 +120,7 @@ writeFileSync(file, JSON.stringify({ started: started.toISOString(), machine: ma
 console.log(`results: ${file}`);
 if (profDir !== undefined) console.log(`openlive CPU profiles (one per row): ${profDir}; summarise with node bench/cpu-profile-top.ts FILE`);
 
-function failedRow(spec: ServerSpec, protocol: 'rtmp' | 'flv', n: number, error: string): RowResult {
+function failedRow(spec: ServerSpec, protocol: BenchProtocol, n: number, error: string): RowResult {
   const nan = Number.NaN;
   return {
     server: spec.label, kind: spec.kind, protocol, n, ok: 0, errors: {}, cpuPct: nan, idleCpuPct: nan,

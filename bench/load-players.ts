@@ -17,8 +17,9 @@ async function open(url: string, count: number, perSecond: number, stall: boolea
   // Loaded only on request, so that the default harness does not depend on src/ being runnable.
   const Session = kind === 'session' ? (await import('./lib/session-player.ts')).SessionPlayer : undefined;
   const make = (): BenchPlayer => {
-    if (!url.startsWith('rtmp:')) return new FlvPlayer({ url, stall });
-    return Session === undefined ? new RtmpPlayer({ url, stall }) : new Session({ url, stall });
+    if (!url.startsWith('rtmp')) return new FlvPlayer({ url, stall });
+    // The session player speaks plain RTMP only; RTMPS rows use the walker.
+    return Session === undefined || url.startsWith('rtmps:') ? new RtmpPlayer({ url, stall }) : new Session({ url, stall });
   };
   const start = performance.now();
   let made = 0;

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
+# TLS tests make their certificates with openssl.
+command -v openssl >/dev/null || need+=(openssl)
 # The HLS browser tests drive Debian's Chromium (playwright-core downloads no browser).
 command -v chromium >/dev/null || need+=(chromium fonts-liberation)
 # Cluster adapters are tested against real engines; the tests start their own instances on free ports.

@@ -140,6 +140,12 @@ export const errorCodes = {
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',
+  // TLS listeners: RTMPS, HTTPS, admin TLS (docs/tls.md)
+  TLS_HANDSHAKE_TIMEOUT: 'timeout',
+  TLS_HANDSHAKE_FAILED: 'protocol',
+  TLS_CERT_INVALID: 'input',
+  TLS_CERT_RELOAD_FAILED: 'input',
+  TLS_CERT_EXPIRES_SOON: 'input',
   INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorKind>;
 

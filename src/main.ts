@@ -57,8 +57,11 @@ async function start(config: Config): Promise<void> {
   installFaultHandlers({ log, counters: service.counters, exit });
   await service.start();
   const api = { port: service.apiPort, created: service.createdCredential };
-  process.stdout.write(startBanner(config, service.defaults, service.rtmpPort, service.httpPort, Date.now(), api));
+  const tls = { rtmpsPort: service.rtmpsPort, httpsPort: service.httpsPort };
+  process.stdout.write(startBanner(config, service.defaults, service.rtmpPort, service.httpPort, Date.now(), api, tls));
   installShutdown({ log, drain: () => service.close(), timeoutMs: config.limits.shutdownTimeoutMs, exit });
+  // SIGHUP reloads the TLS certificates (docs/tls.md); without TLS it keeps Node's default (exit).
+  if (service.certificates) process.on('SIGHUP', () => service.reloadCertificates('SIGHUP'));
 }
 
 /** How long a CLI command may block waiting for the server's write lock: it is short-lived, nothing else waits on it. */

@@ -1,10 +1,13 @@
 // The benchmark's result records, and their rendering as markdown tables with ratios and target checks.
+/** What the players speak: RTMP, RTMPS (openlive only) or HTTP-FLV. */
+export type BenchProtocol = 'rtmp' | 'rtmps' | 'flv';
+
 
 /** One server × protocol × N measurement. */
 export interface RowResult {
   server: string;
   kind: 'openlive' | 'nms' | 'nginx';
-  protocol: 'rtmp' | 'flv';
+  protocol: BenchProtocol;
   n: number;
   /** Players that received media through the whole window. */
   ok: number;
@@ -36,7 +39,7 @@ export interface RowResult {
 /** The stalled-reader test of one server. */
 export interface StallResult {
   server: string;
-  protocol: 'rtmp' | 'flv';
+  protocol: BenchProtocol;
   players: number;
   rssBaselineMB: number;
   samples: { t: number; rssMB: number }[];
@@ -95,6 +98,23 @@ export function rowsTable(rows: RowResult[]): string {
 
 function peer(rows: RowResult[], kind: RowResult['kind'], r: RowResult): RowResult | undefined {
   return rows.find((x) => x.kind === kind && x.protocol === r.protocol && x.n === r.n && x.error === undefined);
+}
+
+/** What TLS costs openlive: each RTMPS row against the RTMP row of the same server and N in the same run. */
+export function tlsRatioTable(rows: RowResult[]): string {
+  const out = [
+    '| openlive | N | server CPU % RTMP → RTMPS | CPU ÷ RTMP | KB/player RTMP → RTMPS | first keyframe p50 ms RTMP → RTMPS |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows.filter((x) => x.protocol === 'rtmps' && x.error === undefined)) {
+    const plain = rows.find((x) => x.server === r.server && x.protocol === 'rtmp' && x.n === r.n && x.error === undefined);
+    if (plain === undefined) continue;
+    out.push(
+      `| ${r.server} | ${r.n} | ${f1(plain.cpuPct)} → ${f1(r.cpuPct)} | ${f2(r.cpuPct / plain.cpuPct)} | ` +
+        `${f0(plain.kbPerPlayer)} → ${f0(r.kbPerPlayer)} | ${f0(plain.firstKeyP50)} → ${f0(r.firstKeyP50)} |`,
+    );
+  }
+  return out.join('\n');
 }
 
 /** openlive's CPU and memory per player as ratios to nginx-rtmp's and node-media-server's in the same run. */

@@ -3,6 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import { BenchPlayer, isVideoKeyframe, sharedReadBuffer, type PlayerOptions } from './bench-player.ts';
 import { ChunkWalker, type WalkerSink } from './rtmp-chunk-walker.ts';
 import { decodeLite, encodeLite } from './amf0-lite.ts';
@@ -32,14 +33,25 @@ export class RtmpPlayer extends BenchPlayer implements WalkerSink {
     const parts = u.pathname.split('/').filter((s) => s !== '');
     const name = (parts.pop() ?? '') + u.search;
     const app = parts.join('/');
-    this.target = { app, name, tcUrl: `rtmp://${u.host}/${app}` };
-    this.socket = this.watch(net.connect({
-      host: u.hostname,
-      port: Number(u.port || 1935),
-      noDelay: true,
-      onread: { buffer: sharedReadBuffer, callback: (n) => this.onRead(n, sharedReadBuffer) },
-    }));
-    this.socket.on('connect', () => this.sendC0C1());
+    const secure = u.protocol === 'rtmps:';
+    this.target = { app, name, tcUrl: `${secure ? 'rtmps' : 'rtmp'}://${u.host}/${app}` };
+    if (secure) {
+      // RTMPS (the bench's own self-signed certificate): TLSSocket has no onread, so 'data' with pause for stalls.
+      this.socket = this.watch(tls.connect({ host: u.hostname, port: Number(u.port || 443), rejectUnauthorized: false }));
+      this.socket.setNoDelay(true);
+      this.socket.on('data', (d: Buffer) => {
+        if (!this.onRead(d.length, d)) this.socket.pause();
+      });
+      this.socket.on('secureConnect', () => this.sendC0C1());
+    } else {
+      this.socket = this.watch(net.connect({
+        host: u.hostname,
+        port: Number(u.port || 1935),
+        noDelay: true,
+        onread: { buffer: sharedReadBuffer, callback: (n) => this.onRead(n, sharedReadBuffer) },
+      }));
+      this.socket.on('connect', () => this.sendC0C1());
+    }
   }
 
   keepBody(type: number): boolean {

@@ -10,7 +10,7 @@ import type { BenchPlayer } from './bench-player.ts';
 import { LoadPool } from './load-pool.ts';
 import type { RtmpPlayerKind } from './load-protocol.ts';
 import { machineJiffies, sumCpu, sumRss } from './proc-stats.ts';
-import { percentile, type RowResult, type StallResult } from './report.ts';
+import { percentile, type RowResult, type StallResult, type BenchProtocol } from './report.ts';
 import { startServer, type RunningServer, type ServerSpec } from './servers.ts';
 import { sleep, type Media } from './setup.ts';
 
@@ -33,10 +33,10 @@ interface Live {
   close(): Promise<void>;
 }
 
-async function goLive(spec: ServerSpec, protocol: 'rtmp' | 'flv', media: Media): Promise<Live> {
+async function goLive(spec: ServerSpec, protocol: BenchProtocol, media: Media): Promise<Live> {
   const dir = mkdtempSync(`${tmpdir()}/fanout-${spec.kind}-`);
   const server = await startServer(spec, dir);
-  const playUrl = protocol === 'rtmp' ? server.rtmpUrl : server.flvUrl;
+  const playUrl = protocol === 'rtmp' ? server.rtmpUrl : protocol === 'rtmps' ? server.rtmpsUrl() : server.flvUrl;
   let publisher: ChildProcess | undefined;
   const close = async (): Promise<void> => {
     publisher?.kill('SIGKILL');
@@ -75,7 +75,7 @@ async function waitForKeyframe(url: string, timeoutMs: number): Promise<void> {
   let last = '';
   while (performance.now() < until) {
     await sleep(1000);
-    const p: BenchPlayer = url.startsWith('rtmp:') ? new RtmpPlayer({ url, stall: false }) : new FlvPlayer({ url, stall: false });
+    const p: BenchPlayer = url.startsWith('rtmp') ? new RtmpPlayer({ url, stall: false }) : new FlvPlayer({ url, stall: false });
     const giveUp = performance.now() + 5000;
     while (p.firstKeyAt < 0 && p.error === '' && performance.now() < giveUp) await sleep(50);
     const ok = p.firstKeyAt >= 0;
@@ -98,7 +98,7 @@ async function sampleFor(ms: number, stepMs: number, f: () => number): Promise<n
 }
 
 /** Measures one server × protocol × N. */
-export async function runRow(spec: ServerSpec, protocol: 'rtmp' | 'flv', n: number, o: RowOptions): Promise<RowResult> {
+export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: number, o: RowOptions): Promise<RowResult> {
   const live = await goLive(spec, protocol, o.media);
   const pids = (): number[] => live.server.measuredPids();
   let pool: LoadPool | undefined;
@@ -179,7 +179,7 @@ export async function runRow(spec: ServerSpec, protocol: 'rtmp' | 'flv', n: numb
 /** Stalled readers: `players` players take the first keyframe, then stop reading; RSS every 5 s for seconds. */
 export async function runStall(
   spec: ServerSpec,
-  protocol: 'rtmp' | 'flv',
+  protocol: BenchProtocol,
   players: number,
   seconds: number,
   o: RowOptions,

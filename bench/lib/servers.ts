@@ -1,6 +1,6 @@
 // Starts the three servers under test on their own ports, each in the foreground as a child process:
 // openlive (src/main.ts), node-media-server 4 (bench/lib/nms-main.ts) and nginx with Debian's rtmp module.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, writeFileSync, closeSync, readFileSync } from 'node:fs';
 import { childrenOf, processTree } from './proc-stats.ts';
 import { benchDir, freePort, nginxRtmpModule, repoDir, sleep, waitForPort } from './setup.ts';
@@ -25,6 +25,8 @@ export interface RunningServer {
   publishUrl: string;
   /** The RTMP play URL of the stream. */
   rtmpUrl: string;
+  /** The RTMPS play URL of the stream (openlive only: its own self-signed certificate); throws for the peers. */
+  rtmpsUrl(): string;
   /** The HTTP-FLV play URL of the stream, or null when the server has none (nginx-rtmp). */
   flvUrl: string | null;
   /** The processes whose CPU and memory count as the server's (nginx: its one worker). */
@@ -39,6 +41,7 @@ export interface RunningServer {
 export async function startServer(spec: ServerSpec, tmpDir: string): Promise<RunningServer> {
   const rtmpPort = await freePort();
   const httpPort = await freePort();
+  const rtmpsPort = spec.kind === 'openlive' ? await freePort() : 0;
   const logPath = `${tmpDir}/server.log`;
   const log = openSync(logPath, 'a');
   const node = process.execPath;
@@ -47,6 +50,11 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
     const prof = spec.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir];
     const args = [...prof, ...(spec.nodeArgs ?? []), 'src/main.ts', '--rtmp.port', String(rtmpPort), '--http.port', String(httpPort), '--api.port', '0'];
     args.push('--data-dir', `${tmpDir}/data`, '--log.level', 'warn');
+    // RTMPS beside RTMP for the rtmps rows (an idle listener costs the other rows nothing).
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+      '-keyout', `${tmpDir}/key.pem`, '-out', `${tmpDir}/cert.pem`], { stdio: 'ignore' });
+    args.push('--tls.cert', `${tmpDir}/cert.pem`, '--tls.key', `${tmpDir}/key.pem`);
+    args.push('--rtmps.enabled', 'true', '--rtmps.host', '127.0.0.1', '--rtmps.port', String(rtmpsPort));
     // Every bench player connects from 127.0.0.1: exempt loopback from the per-address connection caps.
     args.push('--limits.trustedNetworks', '127.0.0.0/8');
     if (spec.mergeWindowMs !== undefined) args.push('--fanout.mergeWindowMs', String(spec.mergeWindowMs));
@@ -70,6 +78,10 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
     spec,
     publishUrl: `rtmp://127.0.0.1:${rtmpPort}/live/${STREAM}`,
     rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live/${STREAM}`,
+    rtmpsUrl() {
+      if (rtmpsPort === 0) throw new Error(`${spec.label} is measured without RTMPS`);
+      return this.rtmpUrl.replace(`rtmp://127.0.0.1:${rtmpPort}/`, `rtmps://127.0.0.1:${rtmpsPort}/`);
+    },
     flvUrl: spec.kind === 'nginx' ? null : `http://127.0.0.1:${httpPort}/live/${STREAM}.flv`,
     measuredPids: () => (spec.kind === 'nginx' ? childrenOf(pid) : processTree(pid)),
     logTail: tail,

@@ -26,16 +26,26 @@ export function isLoopbackHost(host: string): boolean {
  */
 export function apiExposureWarning(host: string): string | undefined {
   if (isLoopbackHost(host)) return undefined;
-  return `the admin listener (Cloud API and console) binds ${host} without TLS: signed requests and console sessions cross the network in clear; put a TLS proxy in front or bind 127.0.0.1 (TLS for the admin port is planned)`;
+  return `the admin listener (Cloud API and console) binds ${host} without TLS: signed requests and console sessions cross the network in clear; set api.tls (docs/tls.md), put a TLS proxy in front, or bind 127.0.0.1`;
 }
 
 /** Text printed once the listeners are bound. */
-export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: number, httpPort: number, nowMs: number, api?: ApiBanner): string {
+export function startBanner(
+  config: Config,
+  defaults: Bootstrapped,
+  rtmpPort: number,
+  httpPort: number,
+  nowMs: number,
+  api?: ApiBanner,
+  tls: { rtmpsPort?: number; httpsPort?: number } = {},
+): string {
   const host = publicHost(config.rtmp.host);
-  const urls = demoUrls(defaults, { host, rtmpPort, httpPort }, nowMs);
-  const apiPart = api ? `, API :${api.port}` : '';
-  const lines = ['', `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}${apiPart}, data in ${config.dataDir})`, ''];
-  if (api) lines.push(...apiLines(config.api.host, api), '');
+  const urls = demoUrls(defaults, { host, rtmpPort, httpPort, ...tls }, nowMs);
+  const apiPart = api ? `, API :${api.port}${config.api.tls ? ' (TLS)' : ''}` : '';
+  const tlsPart = `${tls.rtmpsPort ? `, RTMPS :${tls.rtmpsPort}` : ''}${tls.httpsPort ? `, HTTPS :${tls.httpsPort}` : ''}`;
+  // The TLS ports come last: scripts (test/support/server-process.ts) read "RTMP :n, HTTP :n, API :n".
+  const lines = ['', `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}${apiPart}${tlsPart}, data in ${config.dataDir})`, ''];
+  if (api) lines.push(...apiLines(config.api.host, api, config.api.tls), '');
   if (!urls) {
     lines.push('There is no default push domain; add one and run `openlive url --domain <name> --stream demo`.', '');
     return lines.join('\n');
@@ -45,13 +55,18 @@ export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: nu
     `Push URL (signed for push domain ${defaults.push?.name}, valid until ${expires}):`,
     `  ${urls.push.rtmp}`,
     `  OBS: Server = ${urls.push.obsServer}   Stream Key = ${urls.push.obsStreamKey}`,
+    ...(urls.push.rtmps ? [`  RTMPS: ${urls.push.rtmps}`] : []),
     '',
     'Publish a test pattern with ffmpeg:',
     `  ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -preset veryfast -g 60 -c:a aac -f flv "${urls.push.rtmp}"`,
     '',
   );
   if (urls.play) {
-    lines.push('Play:', `  HTTP-FLV  ${urls.play.flv}`, `  HLS       ${urls.play.hls}`, `  RTMP      ${urls.play.rtmp}`, '');
+    const p = urls.play;
+    lines.push('Play:', `  HTTP-FLV  ${p.flv}`, `  HLS       ${p.hls}`, `  RTMP      ${p.rtmp}`);
+    if (p.httpsFlv) lines.push(`  HTTPS-FLV ${p.httpsFlv}`, `  HTTPS-HLS ${p.httpsHls}`);
+    if (p.rtmps) lines.push(`  RTMPS     ${p.rtmps}`);
+    lines.push('');
   }
   lines.push(
     'More URLs: bin/openlive url --stream <name> --expires 24h    A push fails? bin/openlive doctor "<push URL>"',
@@ -62,11 +77,14 @@ export function startBanner(config: Config, defaults: Bootstrapped, rtmpPort: nu
 }
 
 /** Where the Cloud API and console are, and the first start's key pair, printed this once. */
-function apiLines(listenHost: string, api: ApiBanner): string[] {
+function apiLines(listenHost: string, api: ApiBanner, secure: boolean): string[] {
   const host = publicHost(listenHost);
+  const scheme = secure ? 'https' : 'http';
   const lines = [
-    `Cloud API (Tencent CSS 2018-08-01, TC3-HMAC-SHA256): http://${host}:${api.port}/   Console: http://${host}:${api.port}/console/`,
-    isLoopbackHost(listenHost)
+    `Cloud API (Tencent CSS 2018-08-01, TC3-HMAC-SHA256): ${scheme}://${host}:${api.port}/   Console: ${scheme}://${host}:${api.port}/console/`,
+    secure
+      ? `  The admin port speaks HTTPS only (api.tls) with the tls.* certificates.`
+      : isLoopbackHost(listenHost)
       ? `  The admin port listens on ${listenHost} only; to open it to the network: --api.host 0.0.0.0 or OPENLIVE_API__HOST=0.0.0.0 (plain HTTP: put TLS in front).`
       : `  The admin port listens on ${listenHost}, reachable from the network over plain HTTP (see the warning above).`,
   ];

@@ -120,7 +120,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   api: z
     .strictObject({
-      /** The admin listener (Cloud API and console): loopback unless opened; it speaks plain HTTP (docs/security.md). */
+      /** The admin listener (Cloud API and console): loopback unless opened; plain HTTP unless `api.tls` (docs/security.md). */
       host: z.string().default('127.0.0.1'),
       port: port.default(8081),
       /** Requests per second per SecretId (burst the same); more get RequestLimitExceeded; 0 = no limit. */
@@ -154,6 +154,52 @@ export const configSchema = z.strictObject({
       maxConnections: z.coerce.number().int().min(1).default(1000),
       /** Open admin sockets per client address, limits.trustedNetworks exempt (HTTP_CONNECTION_LIMIT_PER_IP); 0 = no cap. */
       maxConnectionsPerIp: z.coerce.number().int().min(0).default(64),
+      /** Serve the admin listener (Cloud API and console) over HTTPS only, with the `tls.*` certificates (docs/tls.md). */
+      tls: flag.default(false),
+    })
+    .prefault({}),
+  // TLS listeners: RTMPS, HTTPS, admin TLS (docs/tls.md)
+  /** Certificates of every TLS listener (rtmps, https, api.tls), PEM files reloaded when they change or on SIGHUP. */
+  tls: z
+    .strictObject({
+      /** The default certificate chain (PEM), served to clients without SNI (an IP address) and names no entry matches. */
+      cert: z.string().default(''),
+      /** Its private key (PEM, unencrypted). */
+      key: z.string().default(''),
+      /** More certificates picked by SNI: `[{ domains: ['live.example.com', '*.example.com'], cert, key }]`; a JSON array in env and flags. */
+      certificates: z.preprocess(
+        (v) => {
+          if (typeof v !== 'string') return v;
+          try {
+            return JSON.parse(v);
+          } catch {
+            return v;
+          }
+        },
+        z.array(z.strictObject({ domains: z.array(z.string().min(1)).min(1), cert: z.string().min(1), key: z.string().min(1) })),
+      ).default([]),
+      /** A TLS handshake not finished within this closes the socket (TLS_HANDSHAKE_TIMEOUT). */
+      handshakeTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+      /** How often the PEM files' size and mtime are compared to reload changed ones; 0 = only on SIGHUP. */
+      reloadIntervalMs: ms.default(5_000),
+      /** Oldest TLS version accepted. */
+      minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+    })
+    .prefault({}),
+  /** RTMP over TLS for ingest and playback, the same RTMP server behind a TLS listener. */
+  rtmps: z
+    .strictObject({
+      enabled: flag.default(false),
+      host: z.string().default('0.0.0.0'),
+      port: port.default(1936),
+    })
+    .prefault({}),
+  /** HTTPS for playback (HTTP-FLV, HLS, /healthz, /metrics): the same app as `http.*`, with its limits. */
+  https: z
+    .strictObject({
+      enabled: flag.default(false),
+      host: z.string().default('0.0.0.0'),
+      port: port.default(8443),
     })
     .prefault({}),
   domains: z

@@ -45,6 +45,8 @@ import { clusterOperations, type ClusterOperations } from './cluster-operations.
 import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
+import type { CertificateStore } from '../servers/tls/certificate-store.ts';
+import { TlsListeners } from '../servers/tls/tls-listeners.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -105,6 +107,11 @@ export class Service {
   rtmpPort = 0;
   httpPort = 0;
   apiPort = 0;
+  /** RTMPS, HTTPS and admin TLS with their certificates (docs/tls.md). */
+  readonly tls: TlsListeners;
+  /** 0 while the listener is off. */
+  rtmpsPort = 0;
+  httpsPort = 0;
   private closing: Promise<void> | undefined;
 
   constructor(config: Config, rootLog: Log, overrides: ServiceOverrides = {}) {
@@ -268,6 +275,7 @@ export class Service {
       extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
       nodeId,
     });
+    this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({
       config,
@@ -280,12 +288,18 @@ export class Service {
       admission: this.admission,
       log,
       now,
-      ports: () => ({ rtmp: this.rtmpPort || config.rtmp.port, http: this.httpPort || config.http.port }),
+      ports: () => ({
+        rtmp: this.rtmpPort || config.rtmp.port,
+        http: this.httpPort || config.http.port,
+        rtmps: config.rtmps.enabled ? this.rtmpsPort || config.rtmps.port : 0,
+        https: config.https.enabled ? this.httpsPort || config.https.port : 0,
+      }),
       credentials: this.credentials,
       counters: this.counters,
       replayCache: this.coordinator.replayCache(config.api.replayCacheMaxEntries),
       sharedCounters: ops?.sharedCounters,
       forwards: () => this.forwarder.list(),
+      certificates: this.tls.certificates,
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -321,17 +335,36 @@ export class Service {
     this.pruner.start();
     // Before publishers are accepted: the interruptions a kill -9 owed, queued behind what was left queued.
     await this.publishCallbacks.recoverOpenPushes(this.now());
+    // Before any listener: a missing or broken certificate stops the start (TLS_CERT_INVALID).
+    this.tls.loadCertificates();
     this.hls.start();
     this.rtmpPort = await this.rtmp.start();
-    await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
+    this.rtmpsPort = await this.tls.startRtmps(this.rtmp);
+    const c = this.config;
+    await this.http.listen({ host: c.http.host, port: c.http.port });
     const address = this.http.server.address();
-    this.httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
+    this.httpPort = typeof address === 'object' && address ? address.port : c.http.port;
+    this.httpsPort = await this.tls.startHttps(this.http);
     this.createdCredential = await this.credentials.ensureInitial();
-    const exposed = apiExposureWarning(this.config.api.host);
-    if (exposed) this.log.warn({ host: this.config.api.host }, exposed);
-    await this.api.listen({ host: this.config.api.host, port: this.config.api.port });
-    const apiAddress = this.api.server.address();
-    this.apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : this.config.api.port;
+    const exposed = c.api.tls ? undefined : apiExposureWarning(c.api.host);
+    if (exposed) this.log.warn({ host: c.api.host }, exposed);
+    if (c.api.tls) {
+      this.apiPort = await this.tls.startAdmin(this.api);
+    } else {
+      await this.api.listen({ host: c.api.host, port: c.api.port });
+      const apiAddress = this.api.server.address();
+      this.apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : c.api.port;
+    }
+  }
+
+  /** The TLS certificates (undefined while TLS is off). */
+  get certificates(): CertificateStore | undefined {
+    return this.tls.certificates;
+  }
+
+  /** Reads the certificate files again (SIGHUP); a bad file keeps the old certificates (TLS_CERT_RELOAD_FAILED). */
+  reloadCertificates(why: string): boolean {
+    return this.tls.reload(why);
   }
 
   /**
@@ -343,6 +376,7 @@ export class Service {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.rtmp.stopAccepting();
+      this.tls.stopAccepting();
       // fastify's close stops accepting at once, answers 503 on kept-alive sockets and waits for responses in flight.
       const httpClosed = this.http.close();
       const apiClosed = this.api.close();
@@ -360,6 +394,8 @@ export class Service {
       await httpClosed;
       clearTimeout(cut);
       await apiClosed;
+      // The TLS sockets are not the http servers' own: what is left of them goes now.
+      await this.tls.close();
       // After the listeners: the publishers are ended, so their claims go back at once (not by the lease).
       this.operations?.deadNodes.close();
       await this.coordinator.close();

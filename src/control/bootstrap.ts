@@ -62,6 +62,9 @@ export interface BannerEndpoints {
   readonly host: string;
   readonly rtmpPort: number;
   readonly httpPort: number;
+  /** 0 or absent while RTMPS / HTTPS are off. */
+  readonly rtmpsPort?: number;
+  readonly httpsPort?: number;
 }
 
 /** The banner's signed demo URLs (push valid `validSeconds`, 24 h by default), or undefined without a push domain. */
@@ -81,5 +84,7 @@ export function demoUrls(
     ...(b.play && { play: { host: endpoints.host, auth: b.play.auth } }),
     rtmpPort: endpoints.rtmpPort,
     httpPort: endpoints.httpPort,
+    rtmpsPort: endpoints.rtmpsPort ?? 0,
+    httpsPort: endpoints.httpsPort ?? 0,
   });
 }

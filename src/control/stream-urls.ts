@@ -23,12 +23,22 @@ export interface StreamUrlsInput {
   readonly play?: UrlEndpoint;
   readonly rtmpPort?: number;
   readonly httpPort?: number;
+  /** The RTMPS and HTTPS ports (docs/tls.md): their URLs are added when given (0 or absent = off). */
+  readonly rtmpsPort?: number;
+  readonly httpsPort?: number;
 }
 
 /** The URLs of one stream. */
 export interface StreamUrls {
-  readonly push: { readonly rtmp: string; readonly obsServer: string; readonly obsStreamKey: string };
-  readonly play?: { readonly rtmp: string; readonly flv: string; readonly hls: string };
+  readonly push: { readonly rtmp: string; readonly obsServer: string; readonly obsStreamKey: string; readonly rtmps?: string; readonly obsServerRtmps?: string };
+  readonly play?: {
+    readonly rtmp: string;
+    readonly flv: string;
+    readonly hls: string;
+    readonly rtmps?: string;
+    readonly httpsFlv?: string;
+    readonly httpsHls?: string;
+  };
   /** txTime as written in the signed URLs. */
   readonly txTime: string;
 }
@@ -44,19 +54,31 @@ export function streamUrls(input: StreamUrlsInput): StreamUrls {
       : '';
   const pushQuery = query(input.push.auth);
   const pushServer = `rtmp://${hostPort(input.push.host, rtmpPort, 1935)}/${app}/`;
+  const rtmpsPort = input.rtmpsPort ?? 0;
+  const httpsPort = input.httpsPort ?? 0;
+  // RTMPS URLs name their port unless it is 443 (YouTube's and Facebook's ingest use 443).
+  const pushServerTls = rtmpsPort > 0 ? `rtmps://${hostPort(input.push.host, rtmpsPort, 443)}/${app}/` : undefined;
   const urls: StreamUrls = {
-    push: { rtmp: `${pushServer}${stream}${pushQuery}`, obsServer: pushServer, obsStreamKey: `${stream}${pushQuery}` },
+    push: {
+      rtmp: `${pushServer}${stream}${pushQuery}`,
+      obsServer: pushServer,
+      obsStreamKey: `${stream}${pushQuery}`,
+      ...(pushServerTls && { rtmps: `${pushServerTls}${stream}${pushQuery}`, obsServerRtmps: pushServerTls }),
+    },
     txTime: formatTxTime(input.expiresAt),
   };
   if (!input.play) return urls;
   const playQuery = query(input.play.auth);
   const http = `http://${hostPort(input.play.host, httpPort, 80)}/${app}/${stream}`;
+  const https = `https://${hostPort(input.play.host, httpsPort, 443)}/${app}/${stream}`;
   return {
     ...urls,
     play: {
       rtmp: `rtmp://${hostPort(input.play.host, rtmpPort, 1935)}/${app}/${stream}${playQuery}`,
       flv: `${http}.flv${playQuery}`,
       hls: `${http}.m3u8${playQuery}`,
+      ...(rtmpsPort > 0 && { rtmps: `rtmps://${hostPort(input.play.host, rtmpsPort, 443)}/${app}/${stream}${playQuery}` }),
+      ...(httpsPort > 0 && { httpsFlv: `${https}.flv${playQuery}`, httpsHls: `${https}.m3u8${playQuery}` }),
     },
   };
 }

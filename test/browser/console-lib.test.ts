@@ -74,6 +74,28 @@ test('generated URLs match the server-side generator and pass its signature chec
   assert.deepEqual(check, { ok: true, keyUsed: 'master', expiresAt: (expiresAt + 300) * 1000 });
 });
 
+test('with RTMPS and HTTPS on, the console and the server hand out the same rtmps:// and https:// URLs', () => {
+  const expiresAt = 1_767_225_600;
+  const ports = { rtmp: 1935, http: 8080, rtmps: 1936, https: 443 };
+  const urls = generateUrls({ app: 'live', stream: 'cam1', expiresAt, ports, push: { name: 'push.example.com', key: 'k1' }, play: { name: 'play.example.com', key: undefined } });
+  const auth = { enabled: true, key: 'k1', backupKey: '', authDelta: 300, algorithm: 'md5' as const };
+  const server = streamUrls({
+    app: 'live',
+    stream: 'cam1',
+    expiresAt,
+    push: { host: 'push.example.com', auth },
+    play: { host: 'play.example.com', auth: { ...auth, enabled: false } },
+    rtmpPort: 1935,
+    httpPort: 8080,
+    rtmpsPort: 1936,
+    httpsPort: 443,
+  });
+  assert.deepEqual(urls.push, server.push);
+  assert.deepEqual(urls.play, server.play);
+  assert.match(urls.push!.rtmps!, /^rtmps:\/\/push\.example\.com:1936\/live\/cam1\?txSecret=/);
+  assert.equal(urls.play!.httpsHls, 'https://play.example.com/live/cam1.m3u8');
+});
+
 test('sha256Hex is SHA-256 of the UTF-8 bytes, at every padding boundary and for any string', () => {
   for (let n = 0; n < 130; n++) {
     const text = 'k'.repeat(n);

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Client as LiveClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/live/v20180801/live_client.js';
 
 const require = createRequire(import.meta.url);
@@ -28,12 +29,17 @@ export interface ApiCredential {
  * A live client for `endpoint` (`127.0.0.1:8081`). It gets its own keep-alive agent: without one a
  * lowercase `http_proxy` variable would send even loopback traffic to the proxy. Call `close()` after.
  */
-export function liveClient(endpoint: string, credential: ApiCredential, options: { reqTimeout?: number } = {}): LiveClient & { close(): void } {
-  const agent = new Agent({ keepAlive: true });
+export function liveClient(
+  endpoint: string,
+  credential: ApiCredential,
+  options: { reqTimeout?: number; /** HTTPS (api.tls), trusting this CA certificate (PEM). */ ca?: Buffer } = {},
+): LiveClient & { close(): void } {
+  const agent = options.ca ? new HttpsAgent({ keepAlive: true, ca: options.ca }) : new Agent({ keepAlive: true });
+  const protocol = options.ca ? 'https://' : 'http://';
   const client = new sdk.live.v20180801.Client({
     credential: { secretId: credential.secretId, secretKey: credential.secretKey },
     region: 'ap-guangzhou',
-    profile: { httpProfile: { endpoint, protocol: 'http://', reqTimeout: options.reqTimeout ?? 10, agent } },
+    profile: { httpProfile: { endpoint, protocol, reqTimeout: options.reqTimeout ?? 10, agent } },
   });
   return Object.assign(retryReplays(client), { close: () => agent.destroy() });
 }

@@ -62,6 +62,8 @@ export async function startServiceWithLog(
         ...(play && { play: { host: '127.0.0.1', auth: play.auth } }),
         rtmpPort: service.rtmpPort,
         httpPort: service.httpPort,
+        rtmpsPort: service.rtmpsPort,
+        httpsPort: service.httpsPort,
       });
     },
     async close() {

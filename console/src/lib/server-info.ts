@@ -15,6 +15,9 @@ export interface ServerInfo {
   readonly Time: string;
   readonly RtmpPort: number;
   readonly HttpPort: number;
+  /** RTMPS and HTTPS playback ports; 0 while off (docs/tls.md). Absent from servers older than TLS. */
+  readonly RtmpsPort?: number;
+  readonly HttpsPort?: number;
   readonly DefaultPushDomain: string;
   readonly DefaultPlayDomain: string;
   readonly CnameSuffix: string;

@@ -10,6 +10,9 @@ import { sha256Hex } from './sha256.ts';
 export interface PublicPorts {
   readonly rtmp: number;
   readonly http: number;
+  /** 0 or absent while RTMPS / HTTPS are off. */
+  readonly rtmps?: number;
+  readonly https?: number;
 }
 
 /** A domain and, when its authentication is on, the key that signs its URLs. */
@@ -24,8 +27,8 @@ export interface SigningDomain {
 /** The URLs of one stream. */
 export interface GeneratedUrls {
   readonly txTime: string;
-  readonly push?: { readonly rtmp: string; readonly obsServer: string; readonly obsStreamKey: string };
-  readonly play?: { readonly rtmp: string; readonly flv: string; readonly hls: string };
+  readonly push?: { readonly rtmp: string; readonly obsServer: string; readonly obsStreamKey: string; readonly rtmps?: string; readonly obsServerRtmps?: string };
+  readonly play?: { readonly rtmp: string; readonly flv: string; readonly hls: string; readonly rtmps?: string; readonly httpsFlv?: string; readonly httpsHls?: string };
 }
 
 /** txTime as the official generators write it: uppercase hex Unix seconds. */
@@ -59,13 +62,21 @@ export function generateUrls(input: {
   if (input.push) {
     const server = `rtmp://${hostPort(input.push.name, ports.rtmp, 1935)}/${app}/`;
     const key = `${stream}${signedQuery(input.push.key, stream, txTime, input.push.algorithm)}`;
-    push = { rtmp: server + key, obsServer: server, obsStreamKey: key };
+    const rtmps = ports.rtmps ? `rtmps://${hostPort(input.push.name, ports.rtmps, 443)}/${app}/` : undefined;
+    push = { rtmp: server + key, obsServer: server, obsStreamKey: key, ...(rtmps && { rtmps: rtmps + key, obsServerRtmps: rtmps }) };
   }
   let play: GeneratedUrls['play'];
   if (input.play) {
     const query = signedQuery(input.play.key, stream, txTime, input.play.algorithm);
     const http = `http://${hostPort(input.play.name, ports.http, 80)}/${app}/${stream}`;
-    play = { rtmp: `rtmp://${hostPort(input.play.name, ports.rtmp, 1935)}/${app}/${stream}${query}`, flv: `${http}.flv${query}`, hls: `${http}.m3u8${query}` };
+    const https = `https://${hostPort(input.play.name, ports.https ?? 0, 443)}/${app}/${stream}`;
+    play = {
+      rtmp: `rtmp://${hostPort(input.play.name, ports.rtmp, 1935)}/${app}/${stream}${query}`,
+      flv: `${http}.flv${query}`,
+      hls: `${http}.m3u8${query}`,
+      ...(ports.rtmps && { rtmps: `rtmps://${hostPort(input.play.name, ports.rtmps, 443)}/${app}/${stream}${query}` }),
+      ...(ports.https && { httpsFlv: `${https}.flv${query}`, httpsHls: `${https}.m3u8${query}` }),
+    };
   }
   return { txTime, ...(push && { push }), ...(play && { play }) };
 }

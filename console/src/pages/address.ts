@@ -43,7 +43,7 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
     await fill(result, async () => {
       const [info, auth] = await Promise.all([ctx.info(), authOf(ctx.api, domain, isPush ? 0 : 1)]);
       const signing = { name: domain, key: auth.enabled ? auth.key : undefined, algorithm: auth.algorithm };
-      const urls = generateUrls({ app: app.value.trim(), stream: stream.value.trim(), expiresAt, ports: { rtmp: info.RtmpPort, http: info.HttpPort }, ...(isPush ? { push: signing } : { play: signing }) });
+      const urls = generateUrls({ app: app.value.trim(), stream: stream.value.trim(), expiresAt, ports: { rtmp: info.RtmpPort, http: info.HttpPort, rtmps: info.RtmpsPort ?? 0, https: info.HttpsPort ?? 0 }, ...(isPush ? { push: signing } : { play: signing }) });
       const note = auth.enabled
         ? `Signed with the master key; valid until ${formatTime(expiresAt * 1000)} (txTime ${urls.txTime}) plus ${auth.authDelta} s.`
         : 'Authentication is off for this domain, so the URL carries no signature.';
@@ -57,9 +57,20 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
               h('h3', { class: 'sub' }, 'OBS settings'),
               copyField('Server', urls.push.obsServer, 'obs-server'),
               copyField('Stream key', urls.push.obsStreamKey, 'obs-stream-key'),
+              urls.push.rtmps ? copyField('RTMPS push URL', urls.push.rtmps, 'push-url-rtmps') : null,
+              urls.push.obsServerRtmps ? copyField('Server (RTMPS)', urls.push.obsServerRtmps, 'obs-server-rtmps') : null,
             ]
           : null,
-        urls.play ? [copyField('RTMP', urls.play.rtmp, 'play-rtmp'), copyField('HTTP-FLV', urls.play.flv, 'play-flv'), copyField('HLS', urls.play.hls, 'play-hls')] : null,
+        urls.play
+          ? [
+              copyField('RTMP', urls.play.rtmp, 'play-rtmp'),
+              copyField('HTTP-FLV', urls.play.flv, 'play-flv'),
+              copyField('HLS', urls.play.hls, 'play-hls'),
+              urls.play.rtmps ? copyField('RTMPS', urls.play.rtmps, 'play-rtmps') : null,
+              urls.play.httpsFlv ? copyField('HTTPS-FLV', urls.play.httpsFlv, 'play-https-flv') : null,
+              urls.play.httpsHls ? copyField('HTTPS-HLS', urls.play.httpsHls, 'play-https-hls') : null,
+            ]
+          : null,
       ];
     });
   };

@@ -62,6 +62,7 @@ function cliDeps(ctx: CliContext, timeoutMs: number, io: DoctorIo): DoctorDeps {
     domains: new Domains({ store, now: () => ctx.nowMs, cnameSuffix: config.domains.cnameSuffix, dns }),
     strict: config.domains.strict,
     listen: { host: config.rtmp.host, port: config.rtmp.port },
+    ...(config.rtmps.enabled && { listenTls: { host: config.rtmps.host, port: config.rtmps.port } }),
     probeRtmp: io.probeRtmp ?? createRtmpProbe({ timeoutMs }),
     publisher,
     resolveAddresses: addressResolver(servers),

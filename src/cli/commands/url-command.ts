@@ -38,6 +38,8 @@ export async function urlCommand(config: Config, store: Store, flags: UrlFlags, 
     ...(play && { play: { host: playHost, auth: play.auth } }),
     rtmpPort: config.rtmp.port,
     httpPort: config.http.port,
+    rtmpsPort: config.rtmps.enabled ? config.rtmps.port : 0,
+    httpsPort: config.https.enabled ? config.https.port : 0,
   });
   if (flags.json === 'true') return `${JSON.stringify({ domain: push.name, app, stream, ...urls }, null, 2)}\n`;
   const expiry = new Date((Math.floor(nowMs / 1000) + validSeconds) * 1000).toISOString();
@@ -48,9 +50,12 @@ export async function urlCommand(config: Config, store: Store, flags: UrlFlags, 
     `Push URL     ${urls.push.rtmp}`,
     `OBS Server   ${urls.push.obsServer}`,
     `OBS Key      ${urls.push.obsStreamKey}`,
+    ...(urls.push.rtmps ? [`Push RTMPS   ${urls.push.rtmps}`] : []),
   ];
   if (urls.play) {
     lines.push('', `Play RTMP    ${urls.play.rtmp}`, `Play FLV     ${urls.play.flv}`, `Play HLS     ${urls.play.hls}`);
+    if (urls.play.rtmps) lines.push(`Play RTMPS   ${urls.play.rtmps}`);
+    if (urls.play.httpsFlv) lines.push(`Play FLV/TLS ${urls.play.httpsFlv}`, `Play HLS/TLS ${urls.play.httpsHls}`);
   }
   return `${lines.join('\n')}\n`;
 }

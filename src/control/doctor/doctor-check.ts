@@ -7,7 +7,7 @@
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 /** The stable names of the checks, in the order they run. */
-export const checkNames = ['url', 'domain', 'cname', 'port', 'txTime', 'txSecret', 'live', 'forbidden', 'admission'] as const;
+export const checkNames = ['url', 'domain', 'cname', 'port', 'tls', 'txTime', 'txSecret', 'live', 'forbidden', 'admission'] as const;
 
 /** One of the stable check names. */
 export type CheckName = (typeof checkNames)[number];
@@ -18,6 +18,7 @@ export const checkTitles: Readonly<Record<CheckName, string>> = {
   domain: 'Push domain',
   cname: 'CNAME',
   port: 'RTMP port',
+  tls: 'TLS certificate',
   txTime: 'txTime',
   txSecret: 'txSecret',
   live: 'Stream in use',

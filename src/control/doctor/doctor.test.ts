@@ -342,3 +342,31 @@ test('property: whatever was signed, no report contains a key of any domain or t
     { numRuns: 40 },
   );
 });
+
+test('an rtmps:// URL gets the TLS check after the port check, probed with TLS on port 443 by default', async () => {
+  const { deps } = await setup();
+  const probes: unknown[] = [];
+  const peer = { protocol: 'TLSv1.3', trusted: true, subject: 'CN=live.example.test', issuer: 'CN=CA', names: ['live.example.test'], nameMatches: true, notBefore: nowMs - 86_400_000, notAfter: nowMs - 3_600_000 };
+  const report = await diagnosePushUrl(url().replace('rtmp://', 'rtmps://'), deps({
+    listenTls: { host: '0.0.0.0', port: 443 },
+    probeRtmp: (host, port, app, o) => (probes.push([host, port, app, o]), Promise.resolve({ ...reachable, tlsMs: 2, tls: peer })),
+  }));
+  assert.deepEqual(probes, [['live.example.test', 443, 'live', { tls: true }]]);
+  assert.deepEqual(report.checks.map((c) => c.name), ['url', 'domain', 'cname', 'port', 'tls', 'txTime', 'txSecret', 'live', 'forbidden', 'admission']);
+  assert.match(report.url, /^rtmps:\/\/live\.example\.test\/live\/cam1\?txSecret=\*\*\*/);
+  assert.equal(get(report, 'tls').status, 'fail', 'the certificate expired an hour ago');
+  assert.equal(report.ok, false);
+});
+
+test('an rtmps:// URL while openlive has RTMPS off: the port check says so and names rtmps.enabled', async () => {
+  const { deps } = await setup();
+  const refused: RtmpProbeResult = { ok: false, failedAt: 'tcp', error: 'ECONNREFUSED' };
+  const report = await diagnosePushUrl(url().replace('rtmp://live.example.test/', 'rtmps://live.example.test:1936/'), deps({ probeRtmp: () => Promise.resolve(refused) }));
+  const port = get(report, 'port');
+  assert.equal(port.status, 'fail');
+  assert.match(port.detail, /RTMPS listener is off/);
+  assert.match(port.fix, /rtmps\.enabled true/);
+  // A URL without TLS never gets the TLS check.
+  const plain = await diagnosePushUrl(url(), deps());
+  assert.equal(plain.checks.some((c) => c.name === 'tls'), false);
+});

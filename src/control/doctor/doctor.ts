@@ -19,6 +19,7 @@ import type { ProbeRtmp } from './rtmp-probe.ts';
 import { forbiddenCheck, liveCheck, type PublisherLookup } from './stream-checks.ts';
 import { txSecretCheck } from './txsecret-check.ts';
 import { txTimeCheck } from './txtime-check.ts';
+import { tlsCheck } from './tls-check.ts';
 
 /** What the doctor reads and asks. */
 export interface DoctorDeps {
@@ -28,6 +29,8 @@ export interface DoctorDeps {
   /** `domains.strict`: bare IPs and unknown hosts are refused instead of served by the default domain. */
   readonly strict: boolean;
   readonly listen: ListenAddress;
+  /** Where RTMPS listens (`rtmps.host`, `rtmps.port`); absent when rtmps is off. */
+  readonly listenTls?: ListenAddress;
   readonly probeRtmp: ProbeRtmp;
   readonly publisher: PublisherLookup;
   /** A/AAAA addresses of a name without a CNAME (optional: without it, a missing CNAME is a failure). */
@@ -91,7 +94,7 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
   const request: AdmissionRequest = { protocol: 'rtmp', host: t.host, app: t.app, stream: t.stream, query: t.query, clientIp: '' };
   const [cname, probe, publisher, forbidden, attempts, others, verdict] = await Promise.all([
     checkCname(t.host, found, deps.domains, deps.resolveAddresses),
-    deps.probeRtmp(t.host, t.port, t.app),
+    deps.probeRtmp(t.host, t.port, t.app, t.secure ? { tls: true } : undefined),
     deps.publisher(t.app, t.stream),
     forbiddenCheck(deps.store, t.app, t.stream, domain, nowMs),
     deps.store.listRejectedAttempts({ app: t.app, stream: t.stream, action: 'publish', limit: reportedAttempts }),
@@ -104,7 +107,8 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     parsed.check,
     found.check,
     cname,
-    portCheck(t.host, t.port, probe, deps.listen),
+    portCheck(t.host, t.port, probe, t.secure ? deps.listenTls : deps.listen, t.secure),
+    ...(t.secure ? [tlsCheck(t.host, t.port, probe, nowMs)] : []),
     txTimeCheck(t.txTime, domain, nowMs, sign),
     txSecretCheck(t, domain, others.items, sign),
     liveCheck(t.app, t.stream, publisher, domain, nowMs),

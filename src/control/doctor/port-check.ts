@@ -15,8 +15,10 @@ export interface ListenAddress {
 const loopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.') || host.endsWith('.localhost');
 
 /** Judges a probe of `host:port` against the listen address. */
-export function portCheck(host: string, port: number, probe: RtmpProbeResult, listen: ListenAddress): DoctorCheck {
-  const listens = `openlive listens on ${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port === 0 ? '(a port picked at start)' : listen.port} (rtmp.host, rtmp.port)`;
+export function portCheck(host: string, port: number, probe: RtmpProbeResult, listen: ListenAddress | undefined, secure = false): DoctorCheck {
+  if (listen === undefined) return rtmpsOffCheck(`${host}:${port}`, probe);
+  const keys = secure ? 'rtmps.host, rtmps.port' : 'rtmp.host, rtmp.port';
+  const listens = `openlive listens${secure ? ' for RTMPS' : ''} on ${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port === 0 ? '(a port picked at start)' : listen.port} (${keys})`;
   const otherPort = listen.port !== 0 && listen.port !== port;
   const where = `${host}:${port}`;
   if (probe.ok) {
@@ -31,6 +33,9 @@ export function portCheck(host: string, port: number, probe: RtmpProbeResult, li
   }
   const hint = otherPort ? ` (${listens}; the URL says port ${port})` : `; ${listens}`;
   switch (probe.failedAt) {
+    case 'tls':
+      // The TLS check below says what went wrong with the handshake.
+      return check('port', 'pass', `${where} accepts TCP (${probe.tcpMs} ms); the TLS handshake failed (see "TLS certificate")${hint}`);
     case 'resolve':
       return check('port', 'fail', `${host} does not resolve from here (${probe.error})${hint}`, 'add the DNS record of the push domain (see CNAME), or use the server\'s address');
     case 'handshake':
@@ -48,4 +53,13 @@ export function portCheck(host: string, port: number, probe: RtmpProbeResult, li
       return check('port', 'fail', `cannot connect to ${where}: ${why}${hint}`, fix);
     }
   }
+}
+
+/** An rtmps:// URL while openlive's RTMPS listener is off: only a TLS proxy in front can answer it. */
+function rtmpsOffCheck(where: string, probe: RtmpProbeResult): DoctorCheck {
+  const fix = 'set rtmps.enabled true with tls.cert and tls.key (docs/tls.md), or push to rtmp:// on rtmp.port';
+  if (probe.ok) {
+    return check('port', 'warn', `${where} answers RTMPS, but openlive's own RTMPS listener is off (rtmps.enabled): a TLS proxy in front?`, `if there is no proxy, ${fix}`);
+  }
+  return check('port', 'fail', `${where} does not answer RTMPS (${probe.failedAt ?? 'tcp'}: ${probe.error ?? 'unknown'}), and openlive's RTMPS listener is off (rtmps.enabled)`, fix);
 }

@@ -20,10 +20,14 @@ export interface PushTarget {
   /** The parameters as received, undefined when absent. */
   readonly txTime: string | undefined;
   readonly txSecret: string | undefined;
+  /** An `rtmps://` URL: RTMP over TLS, checked by the TLS check too. */
+  readonly secure: boolean;
 }
 
 /** The RTMP port when the URL names none (tencent-css.md §1.1: "Default RTMP port is 1935"). */
 export const defaultRtmpPort = 1935;
+/** The RTMPS port when the URL names none: 443, as YouTube's, Facebook's and ffmpeg's default. */
+export const defaultRtmpsPort = 443;
 
 /** The target and the URL check, or only the failed check when nothing else can be checked. */
 export type ParsedPushUrl = { readonly target: PushTarget; readonly check: DoctorCheck } | { readonly target?: undefined; readonly check: DoctorCheck };
@@ -37,7 +41,8 @@ export function parsePushUrl(raw: string): ParsedPushUrl {
   } catch {
     return { check: check('url', 'fail', `${quoted(raw)} is not a URL`, fix) };
   }
-  if (u.protocol !== 'rtmp:') return { check: check('url', 'fail', `${u.protocol}// is not RTMP; the doctor checks RTMP push URLs`, fix) };
+  if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:') return { check: check('url', 'fail', `${u.protocol}// is not RTMP; the doctor checks rtmp:// and rtmps:// push URLs`, fix) };
+  const secure = u.protocol === 'rtmps:';
   const host = normaliseHost(u.hostname);
   if (host === '') return { check: check('url', 'fail', 'the URL has no host', fix) };
   const segments = u.pathname.split('/').filter((s) => s !== '');
@@ -54,14 +59,15 @@ export function parsePushUrl(raw: string): ParsedPushUrl {
   }
   const query = u.searchParams;
   const target: PushTarget = {
-    url: `rtmp://${u.host}${u.pathname}${[...query.keys()].length > 0 ? `?${maskQuery(query)}` : ''}`,
+    url: `${u.protocol}//${u.host}${u.pathname}${[...query.keys()].length > 0 ? `?${maskQuery(query)}` : ''}`,
     host,
-    port: u.port === '' ? defaultRtmpPort : Number(u.port),
+    port: u.port === '' ? (secure ? defaultRtmpsPort : defaultRtmpPort) : Number(u.port),
     app,
     stream,
     query,
     txTime: query.get('txTime') ?? undefined,
     txSecret: query.get('txSecret') ?? undefined,
+    secure,
   };
   return { target, check: shapeCheck(target) };
 }

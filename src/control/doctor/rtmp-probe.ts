@@ -1,15 +1,35 @@
 /**
- * The network step of the troubleshooter: opens a TCP connection to the URL's host and port, runs
- * the RTMP handshake (RTMP 1.0 §5.2) and a `connect` to the URL's app, timing each stage, then hangs
- * up. It publishes nothing, so it never takes a stream or leaves a record.
+ * The network step of the troubleshooter: opens a TCP connection to the URL's host and port (for
+ * `rtmps://`, then the TLS handshake, noting the certificate without trusting or refusing it: the
+ * TLS check judges it), runs the RTMP handshake (RTMP 1.0 §5.2) and a `connect` to the URL's app,
+ * timing each stage, then hangs up. It publishes nothing, so it never takes a stream or leaves a record.
  */
 import { Buffer } from 'node:buffer';
-import { connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ClientSession } from '../../protocol/rtmp/client-session.ts';
 
-/** Where a probe stopped: the name did not resolve, TCP failed, the peer is not RTMP, or connect was refused. */
-export type ProbeStage = 'resolve' | 'tcp' | 'handshake' | 'connect';
+/** Where a probe stopped: the name did not resolve, TCP failed, TLS failed, the peer is not RTMP, or connect was refused. */
+export type ProbeStage = 'resolve' | 'tcp' | 'tls' | 'handshake' | 'connect';
+
+/** What the TLS handshake of an `rtmps://` probe showed. */
+export interface TlsPeer {
+  /** `TLSv1.3`, `TLSv1.2`. */
+  readonly protocol: string;
+  /** The chain verifies against the system's CAs (and NODE_EXTRA_CA_CERTS). */
+  readonly trusted: boolean;
+  /** OpenSSL's reason when not trusted (`DEPTH_ZERO_SELF_SIGNED_CERT`, `CERT_HAS_EXPIRED`). */
+  readonly trustError?: string;
+  readonly subject: string;
+  readonly issuer: string;
+  /** subjectAltName DNS/IP entries, else the CN. */
+  readonly names: readonly string[];
+  /** The certificate covers the URL's host (RFC 6125 name matching, IP entries for addresses). */
+  readonly nameMatches: boolean;
+  readonly notBefore: number;
+  readonly notAfter: number;
+}
 
 /** The outcome of one probe; times are milliseconds since the previous stage ended. */
 export interface RtmpProbeResult {
@@ -20,20 +40,23 @@ export interface RtmpProbeResult {
   /** The address TCP connected to. */
   readonly address?: string;
   readonly tcpMs?: number;
+  /** `rtmps://` only: the TLS handshake's time and what it showed. */
+  readonly tlsMs?: number;
+  readonly tls?: TlsPeer;
   readonly handshakeMs?: number;
   readonly connectMs?: number;
 }
 
-/** Probes `host:port` with a connect to `app`. */
-export type ProbeRtmp = (host: string, port: number, app: string) => Promise<RtmpProbeResult>;
+/** Probes `host:port` with a connect to `app`; `tls` for an `rtmps://` URL. */
+export type ProbeRtmp = (host: string, port: number, app: string, options?: { readonly tls?: boolean }) => Promise<RtmpProbeResult>;
 
 /** A probe bounded by `timeoutMs` in all (default 5000). */
 export function createRtmpProbe(options: { timeoutMs?: number } = {}): ProbeRtmp {
   const timeoutMs = options.timeoutMs ?? 5000;
-  return (host, port, app) => probe(host, port, app, timeoutMs);
+  return (host, port, app, o) => probe(host, port, app, timeoutMs, o?.tls === true);
 }
 
-function probe(host: string, port: number, app: string, timeoutMs: number): Promise<RtmpProbeResult> {
+function probe(host: string, port: number, app: string, timeoutMs: number, secure: boolean): Promise<RtmpProbeResult> {
   return new Promise((resolve) => {
     const started = performance.now();
     let mark = started;
@@ -43,10 +66,13 @@ function probe(host: string, port: number, app: string, timeoutMs: number): Prom
       mark = now;
       return ms;
     };
-    const times: { tcpMs?: number; handshakeMs?: number; address?: string } = {};
+    const times: { tcpMs?: number; tlsMs?: number; tls?: TlsPeer; handshakeMs?: number; address?: string } = {};
     let stage: ProbeStage = 'tcp';
     const session = new ClientSession({ digest: true });
-    const socket = netConnect({ host, port });
+    // Not verified here: an untrusted, expired or mismatched certificate is reported by the TLS check, not a dead end.
+    const socket: Socket = secure
+      ? tlsConnect({ host, port, rejectUnauthorized: false, ...(isIP(host) === 0 && { servername: host }) })
+      : netConnect({ host, port });
     let done = false;
     const finish = (result: RtmpProbeResult): void => {
       if (done) return;
@@ -65,6 +91,12 @@ function probe(host: string, port: number, app: string, timeoutMs: number): Prom
     socket.once('connect', () => {
       times.tcpMs = lap();
       times.address = socket.remoteAddress ?? host;
+      stage = secure ? 'tls' : 'handshake';
+      if (!secure) flush();
+    });
+    socket.once('secureConnect', () => {
+      times.tlsMs = lap();
+      times.tls = tlsPeer(socket as TLSSocket, host);
       stage = 'handshake';
       flush();
     });
@@ -72,7 +104,7 @@ function probe(host: string, port: number, app: string, timeoutMs: number): Prom
       if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'ENODATA') stage = 'resolve';
       fail(err.code ?? err.message);
     });
-    socket.on('close', () => fail(stage === 'handshake' ? 'the server closed the connection during the handshake' : 'the server closed the connection'));
+    socket.on('close', () => fail(stage === 'handshake' || stage === 'tls' ? `the server closed the connection during the ${stage === 'tls' ? 'TLS ' : ''}handshake` : 'the server closed the connection'));
     socket.on('data', (data: Buffer) => {
       let events;
       try {
@@ -84,7 +116,7 @@ function probe(host: string, port: number, app: string, timeoutMs: number): Prom
         if (e.type === 'handshake-done') {
           times.handshakeMs = lap();
           stage = 'connect';
-          connectTx = session.connect(`rtmp://${host.includes(':') ? `[${host}]` : host}:${port}/${app}`, app);
+          connectTx = session.connect(`${secure ? 'rtmps' : 'rtmp'}://${host.includes(':') ? `[${host}]` : host}:${port}/${app}`, app);
         } else if ((e.type === 'result' || e.type === 'error') && e.transactionId === connectTx) {
           const connectMs = lap();
           if (e.type === 'result') return finish({ ok: true, ...times, connectMs });
@@ -94,6 +126,30 @@ function probe(host: string, port: number, app: string, timeoutMs: number): Prom
       flush();
     });
   });
+}
+
+function tlsPeer(socket: TLSSocket, host: string): TlsPeer | undefined {
+  const x509 = socket.getPeerX509Certificate();
+  if (!x509) return undefined;
+  const names = (x509.subjectAltName ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('DNS:') || s.startsWith('IP Address:'))
+    .map((s) => s.slice(s.indexOf(':') + 1).trim());
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(x509.subject)?.[1];
+  const nameMatches = isIP(host) === 0 ? x509.checkHost(host) !== undefined : x509.checkIP(host) !== undefined;
+  const trustError = socket.authorizationError;
+  return {
+    protocol: socket.getProtocol() ?? '',
+    trusted: socket.authorized,
+    ...(trustError !== undefined && trustError !== null && { trustError: String(trustError) }),
+    subject: x509.subject.replace(/\n/g, ', '),
+    issuer: x509.issuer.replace(/\n/g, ', '),
+    names: names.length > 0 ? names : cn ? [cn] : [],
+    nameMatches,
+    notBefore: Date.parse(x509.validFrom),
+    notAfter: Date.parse(x509.validTo),
+  };
 }
 
 function describe(info: unknown): string {

@@ -1,4 +1,5 @@
 /** What Cloud API actions may use: the control services and the live state of this node. */
+import type { CertificateStore } from '../tls/certificate-store.ts';
 import type { Config } from '../../cli/config-schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { Domains } from '../../control/domains.ts';
@@ -23,14 +24,32 @@ export interface ApiDeps {
   readonly log: Log;
   readonly now: () => number;
   /** The ports the listeners are bound to (differ from the config when it says 0); the config's when absent. */
-  readonly ports?: () => { readonly rtmp: number; readonly http: number };
+  readonly ports?: () => PublicPorts;
+  /** The TLS certificates (docs/tls.md), for the certificate actions; absent while TLS is off. */
+  readonly certificates?: CertificateStore | undefined;
   /** Push-relay forwards of this node (docs/cluster.md "Push relays"); none when absent. */
   readonly forwards?: () => readonly ForwardStatus[];
   /** The admission path's dry run (Admission.dryRunPublish): the doctor asks it; absent, it asks the store's policy. */
   readonly admission?: { dryRunPublish(req: AdmissionRequest): Promise<PublishVerdict> };
 }
 
-/** The RTMP and HTTP ports clients must use: the bound ones when known, else the configured ones. */
-export function publicPorts(deps: ApiDeps): { readonly rtmp: number; readonly http: number } {
-  return deps.ports?.() ?? { rtmp: deps.config.rtmp.port, http: deps.config.http.port };
+/** The ports clients use; `rtmps` and `https` are 0 while those listeners are off (docs/tls.md). */
+export interface PublicPorts {
+  readonly rtmp: number;
+  readonly http: number;
+  readonly rtmps?: number;
+  readonly https?: number;
+}
+
+/** The ports clients must use: the bound ones when known, else the configured ones. */
+export function publicPorts(deps: ApiDeps): PublicPorts {
+  const c = deps.config;
+  return (
+    deps.ports?.() ?? {
+      rtmp: c.rtmp.port,
+      http: c.http.port,
+      rtmps: c.rtmps.enabled ? c.rtmps.port : 0,
+      https: c.https.enabled ? c.https.port : 0,
+    }
+  );
 }

@@ -48,6 +48,7 @@ export class HttpGuard {
   readonly errors = new Map<ErrorCode, number>();
   readonly #gate: ConnectionGate;
   readonly #sockets = new Set<Socket>();
+  readonly #adopted = new WeakSet<Socket>();
 
   constructor(listener: string, gate: ConnectionGate) {
     this.listener = listener;
@@ -69,20 +70,36 @@ export class HttpGuard {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 
-  /** @internal Admits a new socket, or closes it at once and counts why. */
-  admit(socket: Socket): void {
+  /**
+   * @internal Admits a new socket, or closes it at once and counts why. The TLS listener admits the
+   * raw socket before its handshake; the decrypted one it then hands over was adopted and passes.
+   */
+  admit(socket: Socket): boolean {
+    if (this.#adopted.has(socket)) return true;
     const ip = socket.remoteAddress ?? '';
     const refused = this.#gate.admit(ip);
     if (refused) {
       this.count(refused === 'total' ? 'HTTP_CONNECTION_LIMIT' : 'HTTP_CONNECTION_LIMIT_PER_IP');
       socket.destroy();
-      return;
+      return false;
     }
     this.#sockets.add(socket);
     socket.once('close', () => {
       this.#sockets.delete(socket);
       this.#gate.release(ip);
     });
+    return true;
+  }
+
+  /**
+   * @internal The TLS socket decrypted from `raw` (admitted before its handshake) takes its place: it
+   * holds raw's slot (given back when raw closes) and is the one a shutdown looks at for a response.
+   */
+  adopt(raw: Socket, secure: Socket): void {
+    this.#adopted.add(secure);
+    if (!this.#sockets.delete(raw)) return;
+    this.#sockets.add(secure);
+    secure.once('close', () => this.#sockets.delete(secure));
   }
 
   /**

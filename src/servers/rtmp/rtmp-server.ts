@@ -40,6 +40,8 @@ export class RtmpServer {
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastPingAt = 0;
   private nextId = 1;
+  /** The connection deps of RTMPS sockets (built once, not per socket). */
+  private tlsDeps: RtmpConnectionDeps | undefined;
   private closing: Promise<void> | undefined;
   /** Resolves once the listener is closed and its last connection gone (net.Server 'close'). */
   private serverClosed: Promise<void> | undefined;
@@ -79,25 +81,48 @@ export class RtmpServer {
     return this.handshaking.size;
   }
 
-  /** Admits a socket or destroys it at once, counting why: total, per address, handshakes in progress. */
+  /** A plain RTMP socket: admitted through the gate, then one RtmpConnection. */
   private onSocket(socket: Socket): void {
+    if (this.admitSocket(socket)) this.openConnection(socket, this.options);
+  }
+
+  /**
+   * Admits a TCP socket or destroys it at once, counting why: total, per address, handshakes in
+   * progress. The slot is given back when that socket closes. The RTMPS listener calls it with the
+   * raw socket before its TLS handshake, so TLS sockets count against the same caps.
+   */
+  admitSocket(socket: Socket): boolean {
     const ip = socket.remoteAddress;
     if (this.closing || this.serverClosed || ip === undefined) {
       socket.destroy();
-      return;
+      return false;
     }
     const refusal = this.gate.admit(ip);
     if (refusal !== undefined) {
       const code = refusal === 'total' ? 'RTMP_CONNECTION_LIMIT' : 'RTMP_CONNECTION_LIMIT_PER_IP';
       const limit = refusal === 'total' ? this.options.maxConnections : this.options.maxConnectionsPerIp;
-      return this.refuse(socket, code, ip, limit);
+      this.refuse(socket, code, ip, limit);
+      return false;
     }
     if (this.handshaking.size >= this.options.maxHandshakes) {
       this.gate.release(ip);
-      return this.refuse(socket, 'RTMP_HANDSHAKE_LIMIT', ip, this.options.maxHandshakes);
+      this.refuse(socket, 'RTMP_HANDSHAKE_LIMIT', ip, this.options.maxHandshakes);
+      return false;
     }
+    socket.once('close', () => this.gate.release(ip));
+    return true;
+  }
+
+  /** An RTMPS socket after its TLS handshake (its raw socket went through admitSocket): requests say `rtmps`. */
+  acceptSecure(socket: Socket): void {
+    if (this.closing || this.serverClosed) return void socket.destroy();
+    this.tlsDeps ??= { ...this.options, tls: true };
+    this.openConnection(socket, this.tlsDeps);
+  }
+
+  private openConnection(socket: Socket, deps: RtmpConnectionDeps): void {
     const { counters } = this.options;
-    const conn = new RtmpConnection(socket, this.nextId++, this.options, {
+    const conn = new RtmpConnection(socket, this.nextId++, deps, {
       handshakeDone: (c) => this.handshaking.delete(c),
     });
     this.connections.add(conn);
@@ -107,7 +132,6 @@ export class RtmpServer {
     socket.once('close', () => {
       this.connections.delete(conn);
       this.handshaking.delete(conn);
-      this.gate.release(ip);
       counters.rtmpConnections = this.connections.size;
     });
     conn.start();

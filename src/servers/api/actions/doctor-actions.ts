@@ -31,6 +31,7 @@ export function doctorActions(deps: ApiDeps): ApiActions {
     domains: deps.domains,
     strict: deps.config.domains.strict,
     listen: { host: deps.config.rtmp.host, port: publicPorts(deps).rtmp },
+    ...(deps.config.rtmps.enabled && { listenTls: { host: deps.config.rtmps.host, port: publicPorts(deps).rtmps ?? deps.config.rtmps.port } }),
     probeRtmp: createRtmpProbe({ timeoutMs: 3000 }),
     publisher,
     resolveAddresses: addressResolver(deps.config.domains.dnsServers),

@@ -9,6 +9,7 @@ import { recordActions } from './record-actions.ts';
 import { serverInfoActions } from './server-info-actions.ts';
 import { callbackActions } from './callback-actions.ts';
 import { forwardActions } from './forward-actions.ts';
+import { certActions } from './cert-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -23,6 +24,7 @@ export const groups: readonly ApiActionGroup[] = [
   serverInfoActions,
   callbackActions,
   forwardActions,
+  certActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */

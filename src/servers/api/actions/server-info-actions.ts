@@ -20,6 +20,9 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
         // As configured: the ports encoders and players reach (a proxy in front may change them; docs/console.md).
         RtmpPort: publicPorts(deps).rtmp,
         HttpPort: publicPorts(deps).http,
+        // RTMPS and HTTPS playback (docs/tls.md); 0 while off.
+        RtmpsPort: publicPorts(deps).rtmps ?? 0,
+        HttpsPort: publicPorts(deps).https ?? 0,
         // The domains that serve bare-IP and unknown hosts unless domains.strict; '' when there is none.
         DefaultPushDomain: push?.name ?? '',
         DefaultPlayDomain: play?.name ?? '',
