@@ -10,7 +10,8 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
-import { probe, publish, type FfmpegProcess, type ProbeResult } from '../support/ffmpeg.ts';
+import { probe, publish, run, type FfmpegProcess, type ProbeResult } from '../support/ffmpeg.ts';
+import { formatTxTime, txSecretOf } from '../../src/control/signing.ts';
 import { connectionErrors, metricValue } from '../support/metrics.ts';
 import { liveClient } from '../support/api-client.ts';
 import { waitFor } from '../support/wait.ts';
@@ -121,7 +122,7 @@ test('two players on B cause one pull from A; the last one leaving ends it', asy
   await waitFor('the relay play on A ended', async () => (await relayPlays(a)) === 0, 10_000);
 });
 
-test("B's signed-play domain refuses an unsigned play on B", async () => {
+test("B's signed-play domain refuses an unsigned play on B and serves a signed one (pulled with the relay token)", async () => {
   const client = liveClient(`127.0.0.1:${b.apiPort}`, { secretId: b.secretId!, secretKey: b.secretKey! });
   try {
     await client.AddLiveDomain({ DomainName: 'secure.example.com', DomainType: 1 });
@@ -131,10 +132,16 @@ test("B's signed-play domain refuses an unsigned play on B", async () => {
   }
   const player = flvPlayer(`${http(b)}/live/demo.flv`, 'secure.example.com');
   assert.equal(await player.status, 403);
-  assert.match(await player.body, /TXSECRET_MISSING|18\/50/);
-  const viaRtmp = await RtmpClient.connect(`rtmp://secure.example.com:${b.rtmpPort}/live/demo`).catch((err: unknown) => err);
-  // The name does not resolve: the RTMP check is the HTTP one's twin, asserted through the tcUrl below.
-  if (viaRtmp instanceof RtmpClient) await viaRtmp.close();
+  assert.match(await player.body, /"code":"TX(SECRET|TIME)_MISSING"/);
+  // RTMP names the play domain in the connect tcUrl, as a player given rtmp://secure.example.com/live/demo would.
+  const tcUrl = ['-rtmp_tcurl', 'rtmp://secure.example.com/live'];
+  const unsigned = run('ffprobe', ['-v', 'error', ...tcUrl, rtmp(b, 'live/demo')]);
+  assert.notEqual(await unsigned.exited, 0);
+  assert.match(unsigned.stderr(), /18\/50[02]/, 'ffprobe prints why');
+  const txTime = formatTxTime(Math.floor(Date.now() / 1000) + 600);
+  const signed = `live/demo?txSecret=${txSecretOf('playKey', 'demo', txTime)}&txTime=${txTime}`;
+  const ok = run('ffprobe', ['-v', 'error', '-of', 'json', '-show_streams', '-read_intervals', '%+2', ...tcUrl, rtmp(b, signed)]);
+  assert.equal(await ok.exited, 0, ok.stderr());
 });
 
 test('a relay play on A with a forged relay token is refused with RELAY_TOKEN_INVALID', async () => {
