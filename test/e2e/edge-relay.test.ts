@@ -145,6 +145,7 @@ test("B's signed-play domain refuses an unsigned play on B and serves a signed o
 });
 
 test('a relay play on A with a forged relay token is refused with RELAY_TOKEN_INVALID', async () => {
+  await waitFor('no pull left from the previous test', async () => (await relayPlays(a)) === 0, 20_000);
   const before = await connectionErrors(http(a), 'RELAY_TOKEN_INVALID');
   const expiry = Math.floor(Date.now() / 1000) + 30;
   const forged = `live/demo?openliveRelay=${'ab'.repeat(32)}&openliveRelayExp=${expiry}&openliveRelayHops=1`;
@@ -159,4 +160,24 @@ test('a relay play on A with a forged relay token is refused with RELAY_TOKEN_IN
   }
   assert.equal(await connectionErrors(http(a), 'RELAY_TOKEN_INVALID'), before + 1);
   assert.equal(await relayPlays(a), 0);
+});
+
+test('the encoder moving from A to B within the grace: the player on B keeps playing, no end in between', async () => {
+  const statuses: string[] = [];
+  const player = await RtmpClient.connect(rtmp(b, 'live/demo'), { onStatus: (code) => statuses.push(code) });
+  await player.play();
+  let frames = 0;
+  const reading = (async () => {
+    for await (const _ of player.media()) frames++;
+  })();
+  await waitFor('media through the pull', () => frames > 50, 10_000);
+  await ff.stop();
+  ff = publish(b.pushUrl);
+  await waitFor('live/demo claimed by B in the registry', async () => (await metricValue(http(b), 'openlive_publishers')) === 1 && (await pulling(b)) === 0, 20_000);
+  const at = frames;
+  await waitFor('media from the encoder on B', () => frames > at + 50, 15_000);
+  assert.deepEqual(statuses.filter((s) => s !== 'NetStream.Play.Reset' && s !== 'NetStream.Play.Start'), [], 'no UnpublishNotify: the player never saw the stream end');
+  await waitFor('no relay play left on A', async () => (await relayPlays(a)) === 0, 10_000);
+  await player.close();
+  await reading;
 });

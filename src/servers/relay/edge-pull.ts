@@ -178,7 +178,12 @@ export class EdgePull {
     try {
       upstream = await c.dial(c.url(holder.advertise, this.key, hops), c.options.connectTimeoutMs, {
         onStart: () => this.#claim(holder),
-        onMedia: (msg) => this.#stream?.publish(msg),
+        onMedia: (msg) => {
+          // One comparison per message: a local encoder that took the stream over is never fed relay media.
+          const stream = this.#stream;
+          if (stream?.publisher?.id === this.publisherId) stream.publish(msg);
+          else if (stream) this.yielded();
+        },
         onUnpublished: () => this.#ended('the origin stream ended'),
       });
     } catch (err) {
@@ -203,6 +208,20 @@ export class EdgePull {
     this.#backoff.reset();
     c.log.info({ stream: this.key, origin: holder.nodeId, advertise: holder.advertise, hops }, 'edge pull started');
     void upstream.closed.then(() => this.#ended('the connection to the origin closed'));
+  }
+
+  /**
+   * Another publisher claimed the local stream (an encoder reconnected to this node and the cluster gave
+   * it the stream): the pull steps aside without touching the stream, and looks again later.
+   */
+  yielded(): void {
+    if (this.#state !== 'pulling' && this.#state !== 'connecting') return;
+    const stream = this.#stream;
+    if (!stream || stream.publisher?.id === this.publisherId) return;
+    this.#c.log.info({ stream: this.key, publisher: stream.publisher?.id }, 'edge pull yields to a local publisher');
+    this.#stream = undefined;
+    this.#dropUpstream({ grace: true });
+    if (this.#state === 'pulling') this.#schedule(this.#c.options.pollMs);
   }
 
   /** Play.Start: the relay becomes the local publisher, synchronously before the first media. */

@@ -246,3 +246,25 @@ test('close stops every pull and ends their local streams at once', async () => 
 test('relayUrl escapes the names', () => {
   assert.equal(relayUrl('h:1', 'live/a b', { t: '1' }), 'rtmp://h:1/live/a%20b?t=1');
 });
+
+test('a local publisher that takes a pulled stream over makes the pull step aside', async () => {
+  const { hub, clock, ups, dials, puller } = kit({ hub: { reconnectGraceMs: 5000 } });
+  const sink = new FakeSink();
+  hub.subscribe('live/cam', sink);
+  await flush();
+  const stream = hub.get('live/cam')!;
+  const relayId = stream.publisher!.id;
+  // What cluster-claims.ts does for an encoder the cluster gives the stream to: the relay yields, the encoder claims.
+  hub.release(stream, relayId);
+  hub.claim('live/cam', { id: 'rtmp-9', protocol: 'rtmp' });
+  assert.equal(ups[0]!.closeCalls, 1);
+  const before = stream.stats().messagesIn;
+  ups[0]!.handlers.onMedia(keyframe(80));
+  assert.equal(stream.stats().messagesIn, before, 'relay media never reach the new publisher');
+  assert.equal(stream.publisher?.id, 'rtmp-9');
+  clock.advance(5000);
+  await flush();
+  assert.equal(dials.length, 1, 'no pull while the stream is published here');
+  assert.equal(puller.stats().pulling, 0);
+  assert.equal(sink.events.filter((e) => e.type === 'started').length, 1, 'the players continued');
+});

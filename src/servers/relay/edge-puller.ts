@@ -56,6 +56,7 @@ export class EdgePuller {
   readonly #errors: Record<string, number> = {};
   #slots = 0;
   #offDemand: (() => void) | undefined;
+  #offClaim: (() => void) | undefined;
   #noSecretLogged = false;
   #closed = false;
 
@@ -73,6 +74,8 @@ export class EdgePuller {
   start(): void {
     if (this.#offDemand || this.#closed) return;
     this.#offDemand = this.#init.hub.onDemand((stream) => this.#demand(stream));
+    // A local encoder that takes a pulled stream over (cluster-claims.ts) makes its pull step aside.
+    this.#offClaim = this.#init.hub.onClaim((stream) => this.#pulls.get(stream.key)?.yielded());
   }
 
   /**
@@ -110,6 +113,7 @@ export class EdgePuller {
     if (this.#closed) return;
     this.#closed = true;
     this.#offDemand?.();
+    this.#offClaim?.();
     for (const pull of [...this.#pulls.values()]) pull.stop();
   }
 
