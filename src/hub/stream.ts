@@ -42,9 +42,8 @@ export interface StreamStats {
   readonly publishedAt: number | undefined;
   readonly bytesIn: number;
   readonly messagesIn: number;
-  /** Viewers: subscribers other than relay plays of other nodes. */
+  /** Viewers: subscribers other than relay plays of other nodes (edges pulling this stream: `relays`). */
   readonly subscribers: number;
-  /** Relay plays of other nodes (edges pulling this stream). */
   readonly relays: number;
   readonly codecInfo: Readonly<StreamCodecInfo>;
   readonly gopBytes: number;
@@ -80,10 +79,7 @@ export class Stream {
     this.key = key;
     this.#ctx = ctx;
     this.#gop = new GopCache(ctx.options.gopCache, ctx.counters);
-    this.#taps = new StreamTaps(key, ctx.options.logger, () => {
-      this.#ctx.demandChanged(this);
-      this.#checkIdle();
-    });
+    this.#taps = new StreamTaps(key, ctx.options.logger, () => (this.#ctx.demandChanged(this), this.#checkIdle()));
   }
 
   /** True while a publisher holds the stream. */
@@ -144,10 +140,7 @@ export class Stream {
     return this.#subscribers;
   }
 
-  /**
-   * Who wants this stream here: its subscribers (relay plays included, so chains of edges hold) plus
-   * the taps that serve viewers (HLS). An edge pulls while it is above 0 (servers/relay/edge-puller.ts).
-   */
+  /** Subscribers (relay plays too, so chains hold) plus viewer taps (HLS): what an edge pulls for. */
   get demand(): number {
     return this.#subscribers.length + this.#taps.viewers;
   }
@@ -155,14 +148,6 @@ export class Stream {
   /** Subscribers that are relay plays of other nodes. */
   get relays(): number {
     return this.#relays;
-  }
-
-  /** The most hops among the relay plays of this stream (0 without any): a pull for them is one more. */
-  get relayHops(): number {
-    let hops = 0;
-    if (this.#relays === 0) return hops;
-    for (const s of this.#subscribers) hops = Math.max(hops, s.sink.relayHops ?? 0);
-    return hops;
   }
 
   /** A snapshot for the API and metrics. */
@@ -292,11 +277,7 @@ export class Stream {
   attach(subscriber: Subscriber): void {
     this.#subscribers = [...this.#subscribers, subscriber];
     this.#ctx.counters.subscribers++;
-    if (subscriber.sink.relayHops !== undefined) {
-      this.#relays++;
-      this.#ctx.counters.relaySubscribers++;
-    }
-    this.#ctx.demandChanged(this);
+    this.#demandChanged(subscriber, 1);
     if (this.#publisher) subscriber.start();
   }
 
@@ -306,12 +287,17 @@ export class Stream {
     if (i < 0) return;
     this.#subscribers = this.#subscribers.toSpliced(i, 1);
     this.#ctx.counters.subscribers--;
+    this.#demandChanged(subscriber, -1);
+    this.#checkIdle();
+  }
+
+  /** A subscriber came (+1) or went (-1): relay plays are counted apart, and edge pulls follow the demand. */
+  #demandChanged(subscriber: Subscriber, by: 1 | -1): void {
     if (subscriber.sink.relayHops !== undefined) {
-      this.#relays--;
-      this.#ctx.counters.relaySubscribers--;
+      this.#relays += by;
+      this.#ctx.counters.relaySubscribers += by;
     }
     this.#ctx.demandChanged(this);
-    this.#checkIdle();
   }
 
   /**

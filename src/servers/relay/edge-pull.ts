@@ -173,7 +173,7 @@ export class EdgePull {
     const c = this.#c;
     this.#state = 'connecting';
     this.#origin = holder;
-    const hops = (c.hub.get(this.key)?.relayHops ?? 0) + 1;
+    const hops = relayHopsOf(c.hub.get(this.key)) + 1;
     let upstream: EdgeUpstream;
     try {
       upstream = await c.dial(c.url(holder.advertise, this.key, hops), c.options.connectTimeoutMs, {
@@ -263,4 +263,12 @@ export class EdgePull {
     this.#slot = false;
     this.#c.releaseSlot();
   }
+}
+
+/** The most hops among the relay plays a stream serves (0 without any): a pull for them is one more. */
+function relayHopsOf(stream: Stream | undefined): number {
+  let hops = 0;
+  if (!stream || stream.relays === 0) return hops;
+  for (const s of stream.subscribers) hops = Math.max(hops, s.sink.relayHops ?? 0);
+  return hops;
 }
