@@ -42,6 +42,7 @@ export interface EdgePullContext {
   readonly dial: EdgeDialer;
   readonly options: EdgePullOptions;
   readonly timers: EdgeTimers;
+  readonly now: () => number;
   readonly random?: () => number;
   readonly log: HubLogger;
   /** Whether another pull may start (relay.maxPulls); `acquire` counts this one in, `releaseSlot` out. */
@@ -71,6 +72,9 @@ export class EdgePull {
   #origin: StreamHolder | undefined;
   #slot = false;
   #fullLogged = false;
+  /** The holder the last attempt failed with, and when it may be tried again (the backoff). */
+  #failed: StreamHolder | undefined;
+  #retryAt = 0;
 
   constructor(key: string, context: EdgePullContext) {
     this.key = key;
@@ -158,6 +162,9 @@ export class EdgePull {
     if (this.#state !== 'looking') return;
     // Nobody holds it (yet), or the holder is this node (its claim outlived its publisher): ask again.
     if (!holder || holder.nodeId === c.nodeId || holder.advertise === c.selfAdvertise()) return this.#schedule(c.options.pollMs);
+    // The holder that just failed waits out its backoff; a new one (the encoder moved) is pulled at once.
+    const wait = this.#failed && sameHolder(holder, this.#failed) ? this.#retryAt - c.now() : 0;
+    if (wait > 0) return this.#schedule(Math.min(wait, c.options.pollMs));
     if (!c.acquireSlot()) {
       c.countError('EDGE_PULLS_FULL');
       if (!this.#fullLogged) c.log.warn({ stream: this.key, code: 'EDGE_PULLS_FULL' }, 'edge pull refused: relay.maxPulls pulls run already');
@@ -194,7 +201,7 @@ export class EdgePull {
       c.countError(code);
       const delay = this.#backoff.next();
       c.log.warn({ stream: this.key, origin: holder.nodeId, code, err: (err as Error).message, retryMs: delay }, 'edge pull failed');
-      return this.#schedule(delay);
+      return this.#retryLater(holder, delay);
     }
     if (this.#state !== 'connecting' || this.#stream === undefined) {
       // Stopped meanwhile, or a local publisher took the stream at Play.Start: this pull is not needed.
@@ -206,6 +213,7 @@ export class EdgePull {
     this.#upstream = upstream;
     this.#state = 'pulling';
     this.#backoff.reset();
+    this.#failed = undefined;
     c.log.info({ stream: this.key, origin: holder.nodeId, advertise: holder.advertise, hops }, 'edge pull started');
     void upstream.closed.then(() => this.#ended('the connection to the origin closed'));
   }
@@ -230,7 +238,8 @@ export class EdgePull {
     try {
       this.#stream = this.#c.hub.claim(this.key, { id: this.publisherId, protocol: 'relay', clientIp: holder.advertise });
     } catch (err) {
-      this.#c.log.info({ stream: this.key, err: (err as Error).message }, 'edge pull not needed: the stream is published here');
+      // A local encoder was faster (STREAM_ALREADY_PUBLISHING), or the memory budget is spent.
+      this.#c.log.info({ stream: this.key, err: (err as Error).message }, 'edge pull could not take the local stream');
     }
   }
 
@@ -238,9 +247,17 @@ export class EdgePull {
   #ended(why: string): void {
     if (this.#state !== 'pulling') return;
     this.#c.countError('EDGE_PULL_ENDED');
-    this.#c.log.info({ stream: this.key, origin: this.#origin?.nodeId, why }, 'edge pull ended; asking the registry again');
+    const origin = this.#origin;
+    this.#c.log.info({ stream: this.key, origin: origin?.nodeId, why }, 'edge pull ended; asking the registry again');
     this.#dropUpstream({ grace: true });
-    this.#schedule(this.#backoff.next());
+    this.#retryLater(origin, this.#backoff.next());
+  }
+
+  /** Asks the registry again soon (pollMs), but tries `holder` again only after `delay`. */
+  #retryLater(holder: StreamHolder | undefined, delay: number): void {
+    this.#failed = holder;
+    this.#retryAt = this.#c.now() + delay;
+    this.#schedule(Math.min(delay, this.#c.options.pollMs));
   }
 
   #dropUpstream(options: { grace: boolean }): void {
@@ -271,4 +288,8 @@ function relayHopsOf(stream: Stream | undefined): number {
   if (!stream || stream.relays === 0) return hops;
   for (const s of stream.subscribers) hops = Math.max(hops, s.sink.relayHops ?? 0);
   return hops;
+}
+
+function sameHolder(a: StreamHolder, b: StreamHolder): boolean {
+  return a.nodeId === b.nodeId && a.since === b.since && a.advertise === b.advertise;
 }

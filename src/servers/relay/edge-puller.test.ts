@@ -132,6 +132,26 @@ test('an unreachable origin is retried with exponential backoff; a success reset
   assert.equal(hub.get('live/cam')?.publisher?.protocol, 'relay');
 });
 
+test('a new holder is pulled at once, without waiting out the backoff of the one that failed', async () => {
+  const { hub, clock, holders, dials, ups } = kit({ script: ['unreachable', 'unreachable', 'unreachable'] });
+  hub.subscribe('live/cam', new FakeSink());
+  await flush();
+  for (let t = 0; t < 2000; t += 100) {
+    clock.advance(100);
+    await flush();
+  }
+  assert.deepEqual(dials, [0, 500, 1500]);
+  // The next try of A is due at 1500 + 2000; the registry names C (the encoder moved) at 2000.
+  holders.set('live/cam', { nodeId: 'c', advertise: '10.0.0.3:1935', since: 1 });
+  for (let t = 0; t < 600; t += 100) {
+    clock.advance(100);
+    await flush();
+  }
+  assert.equal(dials.length, 4);
+  assert.ok(dials[3]! <= 2500, `C dialled at ${dials[3]}`);
+  assert.equal(new URL(ups[0]!.url).host, '10.0.0.3:1935');
+});
+
 test('nobody holds the stream, or this node does: no pull until another node holds it', async () => {
   const { hub, clock, holders, dials } = kit({ holder: undefined });
   hub.subscribe('live/cam', new FakeSink());

@@ -140,6 +140,7 @@ export class EdgePuller {
       dial: init.dial ?? rtmpEdgeDialer,
       options: init.options,
       timers: init.timers ?? globalTimers,
+      now: init.now,
       random: init.random,
       log: init.log,
       acquireSlot: () => {
