@@ -248,6 +248,8 @@ export const configSchema = z.strictObject({
       pullLingerMs: z.coerce.number().int().min(0).max(600_000).default(2000),
       /** How often a wanted stream nobody holds is looked up again in the registry. */
       pullPollMs: z.coerce.number().int().min(50).max(60_000).default(1000),
+      /** A pull that read nothing from its origin for this long is ended and retried (a hung origin). */
+      pullIdleTimeoutMs: z.coerce.number().int().min(1000).default(30_000),
     })
     .prefault({}),
   /** Event callbacks (docs/api.md "Event callbacks"): delivery to the receivers of callback templates. */

@@ -217,6 +217,7 @@ export class Service {
         backoffMaxMs: r.pullBackoffMaxMs,
         lingerMs: r.pullLingerMs,
         pollMs: r.pullPollMs,
+        idleTimeoutMs: r.pullIdleTimeoutMs,
       },
       now,
       log: relayLog,

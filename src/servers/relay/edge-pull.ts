@@ -28,6 +28,8 @@ export interface EdgePullOptions {
   readonly lingerMs: number;
   /** How often a wanted stream that nobody holds (or that is published here) is looked up again. */
   readonly pollMs: number;
+  /** A pull that read nothing from its origin for this long is ended (a hung origin keeps its socket open). */
+  readonly idleTimeoutMs: number;
 }
 
 /** What one pull needs from its puller. */
@@ -67,6 +69,7 @@ export class EdgePull {
   #state: EdgePullState = 'waiting';
   #timer: unknown;
   #linger: unknown;
+  #idle: unknown;
   #upstream: EdgeUpstream | undefined;
   #stream: Stream | undefined;
   #origin: StreamHolder | undefined;
@@ -214,6 +217,7 @@ export class EdgePull {
     this.#state = 'pulling';
     this.#backoff.reset();
     this.#failed = undefined;
+    this.#watchIdle(upstream, upstream.bytesRead);
     c.log.info({ stream: this.key, origin: holder.nodeId, advertise: holder.advertise, hops }, 'edge pull started');
     void upstream.closed.then(() => this.#ended('the connection to the origin closed'));
   }
@@ -260,7 +264,20 @@ export class EdgePull {
     this.#schedule(Math.min(delay, this.#c.options.pollMs));
   }
 
+  /** Checks once per idle timeout that the origin sent something since the last check (no timer per message). */
+  #watchIdle(upstream: EdgeUpstream, bytes: number): void {
+    const ms = this.#c.options.idleTimeoutMs;
+    this.#idle = this.#c.timers.setTimeout(() => {
+      this.#idle = undefined;
+      if (this.#upstream !== upstream) return;
+      if (upstream.bytesRead > bytes) return this.#watchIdle(upstream, upstream.bytesRead);
+      this.#ended(`the origin sent nothing for ${ms} ms`);
+    }, ms);
+  }
+
   #dropUpstream(options: { grace: boolean }): void {
+    if (this.#idle !== undefined) this.#c.timers.clearTimeout(this.#idle);
+    this.#idle = undefined;
     const upstream = this.#upstream;
     this.#upstream = undefined;
     if (upstream) void upstream.close().catch(() => undefined);

@@ -65,7 +65,7 @@ function kit(o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: H
     selfAdvertise: () => '10.0.0.2:1935',
     secret: o.secret ?? 's3cret',
     maxPulls: o.maxPulls ?? 10,
-    options: { connectTimeoutMs: 1000, backoffInitialMs: 1000, backoffMaxMs: 8000, lingerMs: 2000, pollMs: 500 },
+    options: { connectTimeoutMs: 1000, backoffInitialMs: 1000, backoffMaxMs: 8000, lingerMs: 2000, pollMs: 500, idleTimeoutMs: 10_000 },
     dial,
     timers: clock,
     now: clock.now,
@@ -150,6 +150,19 @@ test('a new holder is pulled at once, without waiting out the backoff of the one
   assert.equal(dials.length, 4);
   assert.ok(dials[3]! <= 2500, `C dialled at ${dials[3]}`);
   assert.equal(new URL(ups[0]!.url).host, '10.0.0.3:1935');
+});
+
+test('an origin that sends nothing for the idle timeout is left, its players kept through the grace', async () => {
+  const { hub, clock, ups, errors } = kit({ hub: { reconnectGraceMs: 5000 } });
+  hub.subscribe('live/cam', new FakeSink());
+  await flush();
+  ups[0]!.bytesRead = 1000;
+  clock.advance(10_000);
+  assert.equal(ups[0]!.closeCalls, 0, 'bytes came: still pulling');
+  clock.advance(10_000);
+  assert.equal(ups[0]!.closeCalls, 1);
+  assert.deepEqual(errors, ['EDGE_PULL_ENDED']);
+  assert.equal(hub.get('live/cam')?.reconnecting, true);
 });
 
 test('nobody holds the stream, or this node does: no pull until another node holds it', async () => {
