@@ -236,6 +236,18 @@ export class EdgePull {
     if (this.#state === 'pulling') this.#schedule(this.#c.options.pollMs);
   }
 
+  /**
+   * The operator dropped or forbade the stream (a cluster broadcast): its players end now, as on the
+   * origin, without a grace; the pull looks again after its backoff (a dropped encoder may come back).
+   */
+  cut(why: 'drop' | 'forbid'): void {
+    if (this.#state !== 'pulling') return;
+    const origin = this.#origin;
+    this.#c.log.info({ stream: this.key, why }, 'edge pull cut by the operator');
+    this.#dropUpstream({ grace: false });
+    this.#retryLater(origin, this.#backoff.next());
+  }
+
   /** Play.Start: the relay becomes the local publisher, synchronously before the first media. */
   #claim(holder: StreamHolder): void {
     if (this.#state !== 'connecting') return;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StreamHolder } from '../../cluster/coordinator.ts';
+import type { StreamCommand, StreamHolder } from '../../cluster/coordinator.ts';
 import { RelayTokens } from '../../control/relay-token.ts';
 import { LiveError, type ErrorCode } from '../../errors.ts';
 import { audioHeader, FakeSink, keyframe, testHub, videoHeader } from '../../hub/hub-test-kit.ts';
@@ -37,6 +37,7 @@ class FakeUpstream implements EdgeUpstream {
 type Script = 'ok' | 'unreachable' | 'refuse';
 
 function kit(o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: HubInit; holder?: StreamHolder | undefined } = {}) {
+  const commandListeners: Array<(c: StreamCommand) => void> = [];
   const { hub, clock, logger } = testHub(o.hub ?? {});
   const holders = new Map<string, StreamHolder>();
   const a: StreamHolder = { nodeId: 'a', advertise: '10.0.0.1:1935', since: 0 };
@@ -61,7 +62,11 @@ function kit(o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: H
   };
   const puller = new EdgePuller({
     hub,
-    coordinator: { nodeId: 'b', holder: async (key) => holders.get(key) },
+    coordinator: {
+      nodeId: 'b',
+      holder: async (key) => holders.get(key),
+      onCommand: (listener) => (commandListeners.push(listener), () => undefined),
+    },
     selfAdvertise: () => '10.0.0.2:1935',
     secret: o.secret ?? 's3cret',
     maxPulls: o.maxPulls ?? 10,
@@ -74,7 +79,8 @@ function kit(o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: H
     countError: (code) => errors.push(code),
   });
   puller.start();
-  return { hub, clock, logger, holders, ups, dials, errors, puller };
+  const broadcast = (c: StreamCommand): void => commandListeners.forEach((l) => l(c));
+  return { hub, clock, logger, holders, ups, dials, errors, puller, broadcast };
 }
 
 test('two local players of a stream held elsewhere cause one pull; its media reach both', async () => {
@@ -163,6 +169,19 @@ test('an origin that sends nothing for the idle timeout is left, its players kep
   assert.equal(ups[0]!.closeCalls, 1);
   assert.deepEqual(errors, ['EDGE_PULL_ENDED']);
   assert.equal(hub.get('live/cam')?.reconnecting, true);
+});
+
+test('an operator drop broadcast ends the edge players at once, without a grace', async () => {
+  const { hub, ups, broadcast } = kit({ hub: { reconnectGraceMs: 5000 } });
+  const sink = new FakeSink();
+  hub.subscribe('live/cam', sink);
+  await flush();
+  broadcast({ kind: 'drop', app: 'live', stream: 'other', domain: '', from: 'a' });
+  assert.equal(ups[0]!.closeCalls, 0);
+  broadcast({ kind: 'drop', app: 'live', stream: 'cam', domain: '', from: 'a' });
+  assert.equal(ups[0]!.closeCalls, 1);
+  assert.ok(sink.events.some((e) => e.type === 'ended'), 'ended at once');
+  assert.equal(hub.get('live/cam')?.reconnecting, false);
 });
 
 test('nobody holds the stream, or this node does: no pull until another node holds it', async () => {

@@ -16,7 +16,7 @@ import { EdgePull, type EdgePullOptions, type EdgePullState, type EdgeTimers } f
 /** What the puller is built from. */
 export interface EdgePullerInit {
   readonly hub: Hub;
-  readonly coordinator: Pick<Coordinator, 'nodeId' | 'holder'>;
+  readonly coordinator: Pick<Coordinator, 'nodeId' | 'holder'> & Partial<Pick<Coordinator, 'onCommand'>>;
   /** This node's `cluster.advertise` (host:port of its RTMP). */
   readonly selfAdvertise: () => string;
   /** `relay.secret`; empty = no pulls. */
@@ -57,6 +57,7 @@ export class EdgePuller {
   #slots = 0;
   #offDemand: (() => void) | undefined;
   #offClaim: (() => void) | undefined;
+  #offCommand: (() => void) | undefined;
   #noSecretLogged = false;
   #closed = false;
 
@@ -76,6 +77,10 @@ export class EdgePuller {
     this.#offDemand = this.#init.hub.onDemand((stream) => this.#demand(stream));
     // A local encoder that takes a pulled stream over (cluster-claims.ts) makes its pull step aside.
     this.#offClaim = this.#init.hub.onClaim((stream) => this.#pulls.get(stream.key)?.yielded());
+    // An operator drop or forbid ends the origin's players at once (no grace): the edge's players too.
+    this.#offCommand = this.#init.coordinator.onCommand?.((command) => {
+      if (command.kind === 'drop' || command.kind === 'forbid') this.#pulls.get(`${command.app}/${command.stream}`)?.cut(command.kind);
+    });
   }
 
   /**
@@ -114,6 +119,7 @@ export class EdgePuller {
     this.#closed = true;
     this.#offDemand?.();
     this.#offClaim?.();
+    this.#offCommand?.();
     for (const pull of [...this.#pulls.values()]) pull.stop();
   }
 
