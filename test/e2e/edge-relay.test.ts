@@ -162,22 +162,31 @@ test('a relay play on A with a forged relay token is refused with RELAY_TOKEN_IN
   assert.equal(await relayPlays(a), 0);
 });
 
-test('the encoder moving from A to B within the grace: the player on B keeps playing, no end in between', async () => {
-  const statuses: string[] = [];
-  const player = await RtmpClient.connect(rtmp(b, 'live/demo'), { onStatus: (code) => statuses.push(code) });
-  await player.play();
-  let frames = 0;
-  const reading = (async () => {
-    for await (const _ of player.media()) frames++;
-  })();
-  await waitFor('media through the pull', () => frames > 50, 10_000);
+test('the encoder moving from A to B within the grace: players on B and on A keep playing, no end in between', async () => {
+  const players = await Promise.all([b, a].map(async (node) => {
+    const statuses: string[] = [];
+    const client = await RtmpClient.connect(rtmp(node, 'live/demo'), { onStatus: (code) => statuses.push(code) });
+    await client.play();
+    const player = { client, statuses, frames: 0, reading: Promise.resolve() };
+    player.reading = (async () => {
+      for await (const _ of client.media()) player.frames++;
+    })();
+    return player;
+  }));
+  await waitFor('media on both players', () => players.every((p) => p.frames > 50), 10_000);
   await ff.stop();
   ff = publish(b.pushUrl);
-  await waitFor('live/demo claimed by B in the registry', async () => (await metricValue(http(b), 'openlive_publishers')) === 1 && (await pulling(b)) === 0, 20_000);
-  const at = frames;
-  await waitFor('media from the encoder on B', () => frames > at + 50, 15_000);
-  assert.deepEqual(statuses.filter((s) => s !== 'NetStream.Play.Reset' && s !== 'NetStream.Play.Start'), [], 'no UnpublishNotify: the player never saw the stream end');
-  await waitFor('no relay play left on A', async () => (await relayPlays(a)) === 0, 10_000);
-  await player.close();
-  await reading;
+  await waitFor('live/demo published on B, its pull gone', async () => (await metricValue(http(b), 'openlive_publishers')) === 1 && (await pulling(b)) === 0, 20_000);
+  const at = players.map((p) => p.frames);
+  await waitFor('media from the encoder on B on both players', () => players.every((p, i) => p.frames > at[i]! + 50), 15_000);
+  for (const p of players) {
+    assert.deepEqual(p.statuses.filter((s) => s !== 'NetStream.Play.Reset' && s !== 'NetStream.Play.Start'), [], 'no UnpublishNotify: the stream never ended');
+  }
+  // The origin followed its encoder: A now pulls from B for its own player.
+  assert.equal(await pulling(a), 1);
+  assert.equal(await relayPlays(b), 1);
+  for (const p of players) {
+    await p.client.close();
+    await p.reading;
+  }
 });

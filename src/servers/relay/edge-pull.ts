@@ -55,7 +55,7 @@ export interface EdgePullContext {
 }
 
 /** Where a pull is. */
-export type EdgePullState = 'waiting' | 'looking' | 'connecting' | 'pulling' | 'stopped';
+export type EdgePullState = 'local' | 'waiting' | 'looking' | 'connecting' | 'pulling' | 'stopped';
 
 let nextId = 1;
 
@@ -139,9 +139,10 @@ export class EdgePull {
     return this.#state === 'stopped';
   }
 
-  #schedule(ms: number): void {
+  /** The next look in `ms`; `local` while the stream is published here (watched, not pulled). */
+  #schedule(ms: number, state: 'waiting' | 'local' = 'waiting'): void {
     if (this.#state === 'stopped') return;
-    this.#state = 'waiting';
+    this.#state = state;
     this.#timer = this.#c.timers.setTimeout(() => {
       this.#timer = undefined;
       void this.#tick();
@@ -153,7 +154,7 @@ export class EdgePull {
     if (this.#state === 'stopped') return;
     const local = c.hub.get(this.key);
     // Published here (an encoder, or one returning within the grace): nothing to pull while it lasts.
-    if (local?.live && local.publisher?.id !== this.publisherId) return this.#schedule(c.options.pollMs);
+    if (local?.live && local.publisher?.id !== this.publisherId) return this.#schedule(c.options.pollMs, 'local');
     this.#state = 'looking';
     let holder: StreamHolder | undefined;
     try {
@@ -233,7 +234,7 @@ export class EdgePull {
     this.#c.log.info({ stream: this.key, publisher: stream.publisher?.id }, 'edge pull yields to a local publisher');
     this.#stream = undefined;
     this.#dropUpstream({ grace: true });
-    if (this.#state === 'pulling') this.#schedule(this.#c.options.pollMs);
+    if (this.#state === 'pulling') this.#schedule(this.#c.options.pollMs, 'local');
   }
 
   /**

@@ -200,13 +200,33 @@ test('nobody holds the stream, or this node does: no pull until another node hol
   assert.equal(dials.length, 1);
 });
 
-test('a stream published here is not pulled', async () => {
-  const { hub, clock, dials } = kit();
+test('a stream published here is not pulled, only watched', async () => {
+  const { hub, clock, dials, puller } = kit();
   hub.claim('live/cam', { id: 'rtmp-1' });
   hub.subscribe('live/cam', new FakeSink());
   clock.advance(5000);
   await flush();
   assert.equal(dials.length, 0);
+  assert.equal(puller.pull('live/cam')?.state, 'local');
+  assert.deepEqual(puller.stats(), { connecting: 0, pulling: 0, waiting: 0, errors: {} });
+});
+
+test('an origin whose encoder moved to another node within the grace pulls from there; its players continue', async () => {
+  const { hub, clock, holders, dials, ups } = kit({ hub: { reconnectGraceMs: 5000 } });
+  const local = hub.claim('live/cam', { id: 'rtmp-1' });
+  const sink = new FakeSink();
+  hub.subscribe('live/cam', sink);
+  clock.advance(2000);
+  await flush();
+  assert.equal(dials.length, 0);
+  hub.release(local, 'rtmp-1');
+  holders.set('live/cam', { nodeId: 'c', advertise: '10.0.0.3:1935', since: 5 });
+  clock.advance(600);
+  await flush();
+  assert.equal(dials.length, 1);
+  assert.equal(new URL(ups[0]!.url).host, '10.0.0.3:1935');
+  assert.equal(sink.events.filter((e) => e.type === 'started').length, 1, 'the grace continued the stream');
+  assert.ok(!sink.events.some((e) => e.type === 'ended'));
 });
 
 test('relay.maxPulls bounds concurrent pulls; a waiting stream pulls once a slot frees', async () => {

@@ -35,7 +35,7 @@ export interface EdgePullerInit {
 export interface EdgePullerStats {
   readonly connecting: number;
   readonly pulling: number;
-  /** Streams wanted here that are looked up or waited for (nobody holds them, or a retry is due). */
+  /** Streams wanted here that are looked up or waited for (nobody holds them, or a retry is due); not those published here. */
   readonly waiting: number;
   /** Pull errors since start, by code. */
   readonly errors: Readonly<Record<string, number>>;
@@ -108,7 +108,7 @@ export class EdgePuller {
       const s: EdgePullState = pull.state;
       if (s === 'connecting') connecting++;
       else if (s === 'pulling') pulling++;
-      else if (s !== 'stopped') waiting++;
+      else if (s !== 'stopped' && s !== 'local') waiting++;
     }
     return { connecting, pulling, waiting, errors: { ...this.#errors } };
   }
@@ -129,9 +129,9 @@ export class EdgePuller {
     const running = this.#pulls.get(stream.key);
     if (running) return running.demand(n);
     if (n === 0) return;
-    // Published here by an encoder: the common case on an origin, nothing to do until it leaves.
-    if (stream.live) return;
-    if (!this.#tokens) return this.#explainNoSecret(stream.key);
+    // Published here too (an origin's own players): the pull only watches, without asking the registry,
+    // so that when the encoder leaves and reconnects to another node within the grace it follows it there.
+    if (!this.#tokens) return stream.live ? undefined : this.#explainNoSecret(stream.key);
     this.#startPull(stream.key, this.#tokens);
   }
 
