@@ -186,6 +186,7 @@ export class EdgePull {
     this.#origin = holder;
     const hops = relayHopsOf(c.hub.get(this.key)) + 1;
     let upstream: EdgeUpstream;
+    let endedEarly = false;
     try {
       upstream = await c.dial(c.url(holder.advertise, this.key, hops), c.options.connectTimeoutMs, {
         onStart: () => this.#claim(holder),
@@ -195,7 +196,11 @@ export class EdgePull {
           if (stream?.publisher?.id === this.publisherId) stream.publish(msg);
           else if (stream) this.yielded();
         },
-        onUnpublished: () => this.#ended('the origin stream ended'),
+        onUnpublished: () => {
+          // In the same read as Play.Start (before play() resolved): ended as soon as it is pulling.
+          if (this.#state === 'connecting') endedEarly = true;
+          else this.#ended('the origin stream ended');
+        },
       });
     } catch (err) {
       this.#releaseSlot();
@@ -221,6 +226,7 @@ export class EdgePull {
     this.#watchIdle(upstream, upstream.bytesRead);
     c.log.info({ stream: this.key, origin: holder.nodeId, advertise: holder.advertise, hops }, 'edge pull started');
     void upstream.closed.then(() => this.#ended('the connection to the origin closed'));
+    if (endedEarly) this.#ended('the origin stream ended');
   }
 
   /**

@@ -34,7 +34,7 @@ class FakeUpstream implements EdgeUpstream {
   }
 }
 
-type Script = 'ok' | 'unreachable' | 'refuse';
+type Script = 'ok' | 'unreachable' | 'refuse' | 'ends-at-once';
 
 function kit(o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: HubInit; holder?: StreamHolder | undefined } = {}) {
   const commandListeners: Array<(c: StreamCommand) => void> = [];
@@ -58,6 +58,7 @@ function kit(o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: H
     handlers.onStart();
     handlers.onMedia(videoHeader());
     handlers.onMedia(audioHeader());
+    if (step === 'ends-at-once') handlers.onUnpublished();
     return up;
   };
   const puller = new EdgePuller({
@@ -227,6 +228,15 @@ test('an origin whose encoder moved to another node within the grace pulls from 
   assert.equal(new URL(ups[0]!.url).host, '10.0.0.3:1935');
   assert.equal(sink.events.filter((e) => e.type === 'started').length, 1, 'the grace continued the stream');
   assert.ok(!sink.events.some((e) => e.type === 'ended'));
+});
+
+test('an UnpublishNotify in the same read as Play.Start ends the pull once it is up', async () => {
+  const { hub, ups, errors } = kit({ script: ['ends-at-once'], hub: { reconnectGraceMs: 5000 } });
+  hub.subscribe('live/cam', new FakeSink());
+  await flush();
+  assert.equal(ups[0]!.closeCalls, 1);
+  assert.deepEqual(errors, ['EDGE_PULL_ENDED']);
+  assert.equal(hub.get('live/cam')?.reconnecting, true);
 });
 
 test('relay.maxPulls bounds concurrent pulls; a waiting stream pulls once a slot frees', async () => {
