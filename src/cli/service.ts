@@ -47,6 +47,10 @@ import { publishListeners } from '../servers/relay/publish-listeners.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 import type { CertificateStore } from '../servers/tls/certificate-store.ts';
 import { TlsListeners } from '../servers/tls/tls-listeners.ts';
+import { EdgePuller } from '../servers/relay/edge-puller.ts';
+import { registerEdgeMetrics } from '../servers/relay/edge-metrics.ts';
+import { RelayTokens } from '../control/relay-token.ts';
+import { advertiseOf } from '../cluster/create-coordinator.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -92,6 +96,8 @@ export class Service {
   readonly forwarder: PushForwarder;
   /** With Redis: the dead-node sweep and the shared counters (docs/cluster.md "Operations"). */
   readonly operations: ClusterOperations | undefined;
+  /** Origin/edge relays: pulls streams held by other nodes for local players (docs/cluster.md). */
+  readonly edge: EdgePuller;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Stores refusals truncated and aggregated per address. */
@@ -228,6 +234,25 @@ export class Service {
       countError: (code) => this.counters.countError(code),
     });
     this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
+    const relayLog = log.child({ layer: 'relay' });
+    this.edge = new EdgePuller({
+      hub: this.hub,
+      coordinator: this.coordinator,
+      selfAdvertise: () => advertiseOf(config, this.rtmpPort || config.rtmp.port),
+      secret: r.secret,
+      maxPulls: r.maxPulls,
+      options: {
+        connectTimeoutMs: r.pullConnectTimeoutMs,
+        backoffInitialMs: r.pullBackoffInitialMs,
+        backoffMaxMs: r.pullBackoffMaxMs,
+        lingerMs: r.pullLingerMs,
+        pollMs: r.pullPollMs,
+        idleTimeoutMs: r.pullIdleTimeoutMs,
+      },
+      now,
+      log: relayLog,
+      countError: (code) => this.counters.countError(code),
+    });
     this.admission = new Admission({
       access: this.access,
       claims: this.publisherClaims(),
@@ -237,6 +262,12 @@ export class Service {
         replaceElsewhere: (t, ip) => this.streams.replaceElsewhere(t.app, t.stream, ip, this.coordinator.leaseMs),
       }),
       capacity: this.hub,
+      relay: {
+        tokens: r.secret === '' ? undefined : new RelayTokens(r.secret),
+        maxHops: r.maxHops,
+        now,
+        onRelayPlay: (req, outcome, detail) => relayLog.info({ stream: `${req.app}/${req.stream}`, clientIp: req.clientIp, outcome, detail }, `relay play ${outcome}`),
+      },
       countError: (code) => this.counters.countError(code),
       onRecordError: onStoreError,
     });
@@ -259,6 +290,7 @@ export class Service {
       hub: this.hub,
       options: resolveHlsOptions({ ...h, dir: join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
       logger: log.child({ server: 'hls' }),
+      edge: this.edge,
     });
     this.memoryBudget.addSource('hlsSegments', () => this.hls.stats().bytes);
     this.http = buildHttpApp({
@@ -272,7 +304,10 @@ export class Service {
       limits: config.http,
       trustedNetworks: config.limits.trustedNetworks,
       listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
-      extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
+      extraMetrics: (registry) => {
+        registerForwardMetrics(registry, this.forwarder);
+        registerEdgeMetrics(registry, this.edge, this.hub);
+      },
       nodeId,
     });
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
@@ -338,6 +373,7 @@ export class Service {
     // Before any listener: a missing or broken certificate stops the start (TLS_CERT_INVALID).
     this.tls.loadCertificates();
     this.hls.start();
+    this.edge.start();
     this.rtmpPort = await this.rtmp.start();
     this.rtmpsPort = await this.tls.startRtmps(this.rtmp);
     const c = this.config;
@@ -382,6 +418,7 @@ export class Service {
       const apiClosed = this.api.close();
       const reason = sentence(breakCodes.serverStopped, 'the server is shutting down');
       this.forwarder.close();
+      this.edge.close();
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).

@@ -42,7 +42,9 @@ export interface StreamStats {
   readonly publishedAt: number | undefined;
   readonly bytesIn: number;
   readonly messagesIn: number;
+  /** Viewers: subscribers other than relay plays of other nodes (edges pulling this stream: `relays`). */
   readonly subscribers: number;
+  readonly relays: number;
   readonly codecInfo: Readonly<StreamCodecInfo>;
   readonly gopBytes: number;
 }
@@ -66,6 +68,7 @@ export class Stream {
   readonly #taps: StreamTaps;
   #bytesIn = 0;
   #messagesIn = 0;
+  #relays = 0;
   /** Timer of the stall check while no publisher sends media (which is when stalls are otherwise noticed). */
   #stallCheck: unknown;
   /** Timer of the reconnect grace: set while the publisher is gone and its players wait for it. */
@@ -76,7 +79,7 @@ export class Stream {
     this.key = key;
     this.#ctx = ctx;
     this.#gop = new GopCache(ctx.options.gopCache, ctx.counters);
-    this.#taps = new StreamTaps(key, ctx.options.logger, () => this.#checkIdle());
+    this.#taps = new StreamTaps(key, ctx.options.logger, () => (this.#ctx.demandChanged(this), this.#checkIdle()));
   }
 
   /** True while a publisher holds the stream. */
@@ -137,6 +140,16 @@ export class Stream {
     return this.#subscribers;
   }
 
+  /** Subscribers (relay plays too, so chains hold) plus viewer taps (HLS): what an edge pulls for. */
+  get demand(): number {
+    return this.#subscribers.length + this.#taps.viewers;
+  }
+
+  /** Subscribers that are relay plays of other nodes. */
+  get relays(): number {
+    return this.#relays;
+  }
+
   /** A snapshot for the API and metrics. */
   stats(): StreamStats {
     return {
@@ -145,7 +158,8 @@ export class Stream {
       publishedAt: this.#publishedAt,
       bytesIn: this.#bytesIn,
       messagesIn: this.#messagesIn,
-      subscribers: this.#subscribers.length,
+      subscribers: this.#subscribers.length - this.#relays,
+      relays: this.#relays,
       codecInfo: this.#codecInfo,
       gopBytes: this.#gop.bytes,
     };
@@ -240,6 +254,7 @@ export class Stream {
   attachTap(tap: MediaTap): void {
     const taps = this.#taps;
     taps.add(tap);
+    if (tap.viewer) this.#ctx.demandChanged(this);
     if (!this.#publisher) return;
     if (!taps.call(tap, () => tap.publisherStarted(this))) return;
     const replay = [this.#metadata, this.#videoHeader, this.#audioHeader, ...this.#gop.packets];
@@ -262,6 +277,7 @@ export class Stream {
   attach(subscriber: Subscriber): void {
     this.#subscribers = [...this.#subscribers, subscriber];
     this.#ctx.counters.subscribers++;
+    this.#demandChanged(subscriber, 1);
     if (this.#publisher) subscriber.start();
   }
 
@@ -271,7 +287,17 @@ export class Stream {
     if (i < 0) return;
     this.#subscribers = this.#subscribers.toSpliced(i, 1);
     this.#ctx.counters.subscribers--;
+    this.#demandChanged(subscriber, -1);
     this.#checkIdle();
+  }
+
+  /** A subscriber came (+1) or went (-1): relay plays are counted apart, and edge pulls follow the demand. */
+  #demandChanged(subscriber: Subscriber, by: 1 | -1): void {
+    if (subscriber.sink.relayHops !== undefined) {
+      this.#relays += by;
+      this.#ctx.counters.relaySubscribers += by;
+    }
+    this.#ctx.demandChanged(this);
   }
 
   /**

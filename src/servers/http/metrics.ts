@@ -35,7 +35,7 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   gauge('openlive_http_flv_players', 'Open HTTP-FLV responses', () => counters.httpFlvPlayers);
   gauge('openlive_streams', 'Streams known to the hub (live or awaited)', () => hub.stats().streams);
   gauge('openlive_publishers', 'Streams with a live publisher', () => hub.stats().publishers);
-  gauge('openlive_subscribers', 'Players attached to streams (all formats)', () => hub.stats().subscribers);
+  gauge('openlive_subscribers', 'Players attached to streams (all formats; relay plays of other nodes are openlive_relay_plays)', () => hub.stats().subscribers);
   if (hls) {
     gauge('openlive_hls_streams', 'Streams with a running HLS segmenter', () => hls.stats().streams);
     gauge('openlive_hls_segments', 'HLS segments held in the sliding windows', () => hls.stats().segments);

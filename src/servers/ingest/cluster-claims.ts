@@ -26,6 +26,8 @@ export class ClusterClaims implements PublisherClaims<Stream> {
 
   /** The local stream once the cluster lease is ours too; undefined when this node or another holds it. */
   claim(target: ClaimTarget, publisher: Claimant): Stream | undefined | Promise<Stream | undefined> {
+    const relay = this.#hub.get(target.key)?.publisher;
+    if (relay?.protocol === 'relay') return this.#takeFromRelay(target, publisher, relay.id);
     const stream = this.#local.claim(target, publisher);
     if (stream === undefined) return undefined;
     return this.#coordinator.claim(target.key, target.domain ? { domain: target.domain } : {}).then(
@@ -40,6 +42,22 @@ export class ClusterClaims implements PublisherClaims<Stream> {
         throw err;
       },
     );
+  }
+
+  /**
+   * An encoder publishing a stream this node only pulls (an edge; the encoder reconnected here within
+   * the grace): the cluster decides. Held elsewhere: 18/601 as ever. Free: the relay yields the local
+   * stream (its players wait through the grace) and the encoder continues it (docs/cluster.md
+   * "Origin/edge relays"). The local take re-checks synchronously after the await.
+   */
+  async #takeFromRelay(target: ClaimTarget, publisher: Claimant, relayId: string): Promise<Stream | undefined> {
+    const result = await this.#coordinator.claim(target.key);
+    if (!result.ok) return undefined;
+    const held = this.#hub.get(target.key);
+    if (held && held.publisher?.id === relayId) this.#hub.release(held, relayId);
+    const stream = this.#local.claim(target, publisher);
+    if (stream === undefined) this.ended(target.key);
+    return stream;
   }
 
   /** Gives the local claim back, then the lease unless a newer local publisher holds the stream. */
@@ -59,6 +77,8 @@ export class ClusterClaims implements PublisherClaims<Stream> {
 
   /** True while this node or another holds the stream. */
   async isHeld(target: ClaimTarget): Promise<boolean> {
-    return this.#local.isHeld(target) || (await this.#coordinator.holder(target.key)) !== undefined;
+    // A relay (edge pull) holds the local stream only for players: the cluster's holder is the answer.
+    const relay = this.#hub.get(target.key)?.publisher?.protocol === 'relay';
+    return (!relay && this.#local.isHeld(target)) || (await this.#coordinator.holder(target.key)) !== undefined;
   }
 }

@@ -129,6 +129,23 @@ describe('RtmpClient', () => {
     await client.close();
   });
 
+  it('hands played media to onMedia synchronously, after the Play.Start its onStatus saw (edge pulls)', async () => {
+    const seen: string[] = [];
+    const got: MediaMessage[] = [];
+    const client = await RtmpClient.connect(`${scripted.url}/live/any`, {
+      timeoutMs: 5000,
+      digest: false,
+      onStatus: (code) => seen.push(code),
+      onMedia: (msg) => (got.push(msg), seen.push(`media@${seen.length}`)),
+    });
+    await client.play();
+    const deadline = Date.now() + 5000;
+    while (got.length < frames.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(got, frames);
+    assert.deepEqual(seen.slice(0, 3), ['NetStream.Play.Reset', 'NetStream.Play.Start', 'media@2']);
+    await client.close();
+  });
+
   it('times out, explicitly, against a server that never answers', async () => {
     const silent = createServer(() => {});
     silent.listen(0, '127.0.0.1');

@@ -28,7 +28,8 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
         DefaultPlayDomain: play?.name ?? '',
         CnameSuffix: deps.config.domains.cnameSuffix,
         StrictDomains: deps.config.domains.strict,
-        // Hub totals: Subscribers are RTMP and HTTP-FLV players (HLS viewers fetch segments and are not counted).
+        // Hub totals: Subscribers are RTMP and HTTP-FLV players (HLS viewers fetch segments and are not counted;
+        // relay plays of other nodes neither).
         LiveStreams: stats.publishers,
         Subscribers: stats.subscribers,
         BytesIn: stats.bytesIn,
@@ -40,7 +41,10 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
             AppName: s.key.slice(0, slash),
             StreamName: s.key.slice(slash + 1),
             Live: s.publisher !== undefined,
+            // An edge pull publishes it here (docs/cluster.md "Origin/edge relays"); relay plays of other nodes are not Subscribers.
+            Relayed: s.publisher?.protocol === 'relay',
             Subscribers: s.subscribers,
+            RelayPlays: s.relays,
             BytesIn: s.bytesIn,
           };
         }),
