@@ -43,6 +43,10 @@ import { createCoordinator } from '../cluster/create-coordinator.ts';
 import { wireCluster } from './cluster-wiring.ts';
 import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
+import { Recorder } from '../servers/record/recorder.ts';
+import { nodeRecordFs } from '../servers/record/record-fs.ts';
+import { recordFilePath } from '../servers/record/record-routes.ts';
+import { RecordCallbacks } from '../servers/callbacks/record-callbacks.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
@@ -87,6 +91,9 @@ export class Service {
   readonly publishCallbacks: PublishCallbacks;
   /** Push relays: forwards every matching publish to the relay.forward targets (docs/cluster.md). */
   readonly forwarder: PushForwarder;
+  /** Recording (docs/recording.md). */
+  readonly recorder: Recorder;
+  readonly recordCallbacks: RecordCallbacks;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Stores refusals truncated and aggregated per address. */
@@ -198,6 +205,35 @@ export class Service {
       countError: (code) => this.counters.countError(code),
     });
     this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
+    const rc = config.record;
+    const recordRoot = rc.dir || join(config.dataDir, 'record');
+    const recordBase = (): string => (rc.publicUrl || `http://127.0.0.1:${this.httpPort || config.http.port}`).replace(/\/+$/, '');
+    this.recordCallbacks = new RecordCallbacks({
+      config: new CallbackConfig({ store: this.store, now }),
+      deliverer: this.callbacks,
+      log: callbackLog,
+      appId: cb.appId,
+      urlOf: (file) => `${recordBase()}${recordFilePath(file)}`,
+    });
+    this.recorder = new Recorder({
+      hub: this.hub,
+      store: this.store.recordings,
+      fs: nodeRecordFs,
+      options: {
+        root: recordRoot,
+        segmentMs: rc.hlsSegmentMs,
+        minIntervalMs: rc.minIntervalSeconds * 1000,
+        sweepIntervalMs: rc.sweepIntervalMs,
+        taskCheckIntervalMs: rc.taskCheckIntervalMs,
+        maxQueueBytes: rc.maxQueueBytes,
+        maxQueueWrites: rc.maxQueueWrites,
+      },
+      now,
+      log: log.child({ layer: 'record' }),
+      countError: (code) => this.counters.countError(code),
+      onFile: (file) => this.recordCallbacks.fileReady(file),
+    });
+    this.memoryBudget.addSource('recordQueues', () => this.recorder.queuedBytes());
     this.admission = new Admission({
       access: this.access,
       claims: this.publisherClaims(),
@@ -218,7 +254,9 @@ export class Service {
       playWaitMs: config.http.playWaitMs,
       trustedNetworks: config.limits.trustedNetworks,
       playerQueueBytes: config.fanout.maxQueueBytes,
-      publishListener: this.forwarder.enabled ? publishListeners(this.publishCallbacks, this.forwarder) : this.publishCallbacks,
+      publishListener: this.forwarder.enabled
+        ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder)
+        : publishListeners(this.publishCallbacks, this.recorder),
     });
     const h = config.hls;
     this.hls = new HlsServer({
@@ -239,6 +277,7 @@ export class Service {
       trustedNetworks: config.limits.trustedNetworks,
       listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
       extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
+      records: { store: this.store.recordings, root: recordRoot, fs: nodeRecordFs },
     });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({
@@ -257,6 +296,12 @@ export class Service {
       counters: this.counters,
       replayCache: this.coordinator.replayCache(config.api.replayCacheMaxEntries),
       forwards: () => this.forwarder.list(),
+      recording: {
+        checkTasks: () => this.recorder.checkTasks(),
+        stopTask: (id) => this.recorder.stopTask(id),
+        deleteFile: (id) => this.recorder.deleteFile(id),
+        fileUrl: (file) => `${recordBase()}${recordFilePath(file)}`,
+      },
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -291,6 +336,8 @@ export class Service {
     this.pruner.start();
     // Before publishers are accepted: the interruptions a kill -9 owed, queued behind what was left queued.
     await this.publishCallbacks.recoverOpenPushes(this.now());
+    // Files a kill -9 left open are closed as cut (RECORD_CUT) before anything records again.
+    await this.recorder.start();
     this.hls.start();
     this.rtmpPort = await this.rtmp.start();
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
@@ -320,6 +367,9 @@ export class Service {
       this.forwarder.close();
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
+      // The ended publishes finished their files; their rows and type-100 callbacks are written before the queue stops.
+      await this.recorder.close();
+      await this.recordCallbacks.flush();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).
       await this.publishCallbacks.flush();
       await this.callbacks.close();

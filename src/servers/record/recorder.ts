@@ -142,9 +142,12 @@ export class Recorder implements PublishListener {
     const store = this.#d.store;
     const now = this.#d.now();
     const wanted: { templateId: number; taskId: string }[] = [];
-    const rules = (await store.listRecordRules()).filter((r) => r.domain === domain && r.app === app && (r.stream === '' || r.stream === stream));
-    // The rule naming the stream wins over the AppName-wide one (Tencent: StreamName narrows the rule).
-    const rule = rules.find((r) => r.stream === stream) ?? rules[0];
+    const rules = (await store.listRecordRules()).filter(
+      (r) => r.domain === domain && (r.app === '' || r.app === app) && (r.stream === '' || r.stream === stream),
+    );
+    // The rule naming the stream wins over the AppName-wide one, which wins over the domain-wide one
+    // (Tencent: AppName and StreamName narrow a rule; '' matches every one).
+    const rule = rules.find((r) => r.stream === stream) ?? rules.find((r) => r.app === app) ?? rules[0];
     if (rule) wanted.push({ templateId: rule.templateId, taskId: '' });
     for (const t of await store.listRecordTasks({ domain, app, stream, activeAt: now })) wanted.push({ templateId: t.templateId, taskId: t.taskId });
     for (const w of wanted) {
@@ -235,6 +238,19 @@ export class Recorder implements PublishListener {
       log.warn({ err }, 'could not delete expired recordings');
     }
     return n;
+  }
+
+  /** Deletes a recorded file (its folder entries, then its row); false if there is no such file. */
+  async deleteFile(id: number): Promise<boolean> {
+    const { store, fs, options } = this.#d;
+    const f = await store.getRecordFile(id);
+    if (!f) return false;
+    for (const r of this.#recordings.values()) {
+      // A file still being written ends first: its recording stops.
+      if (f.endedAt === null && r.init.key === streamKey(f.app, f.stream) && r.init.format.name === f.format) r.stop();
+    }
+    for (const path of await filesOf(fs, options.root, f)) await fs.remove(path);
+    return await store.deleteRecordFile(id);
   }
 
   /** Ends every recording (their files are finished) and stops the timers; idempotent. */

@@ -9,6 +9,8 @@ import { recordActions } from './record-actions.ts';
 import { serverInfoActions } from './server-info-actions.ts';
 import { callbackActions } from './callback-actions.ts';
 import { forwardActions } from './forward-actions.ts';
+import { recordTemplateActions } from './record-template-actions.ts';
+import { recordTaskActions } from './record-task-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -23,6 +25,8 @@ export const groups: readonly ApiActionGroup[] = [
   serverInfoActions,
   callbackActions,
   forwardActions,
+  recordTemplateActions,
+  recordTaskActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
