@@ -89,7 +89,6 @@ export class Recording {
   #lastTs = 0;
   #lastStep = 0;
   #seq = 0;
-  #paused = false;
   #stopped = false;
 
   constructor(init: RecordingInit) {
@@ -113,10 +112,7 @@ export class Recording {
   /** Taps the stream. */
   start(): void {
     this.#tap = this.init.hub.tap(this.init.key, {
-      publisherStarted: (stream) => {
-        this.#stream = stream;
-        this.#paused = false;
-      },
+      publisherStarted: (stream) => void (this.#stream = stream),
       media: (msg) => this.#media(msg),
       publisherPaused: () => this.#pause(),
       publisherEnded: () => this.stop(),
@@ -243,10 +239,10 @@ export class Recording {
   }
 
   #pause(): void {
-    this.#paused = true;
     // HLS keeps its file through a reconnect when the template asks (FlowContinueDuration); the others end it.
+    // The others stop: a publisher that comes back starts new recordings with the templates of that moment.
     if (this.init.format.name === 'hls' && this.init.flowContinueMs > 0) return;
-    this.#finish(this.#lastTs + this.#lastStep, undefined);
+    this.stop();
   }
 
   #failed(failure: SinkFailure): void {
