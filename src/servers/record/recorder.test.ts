@@ -202,3 +202,60 @@ test('the sweep deletes files past StorageTime; recoverOpen closes files a kille
   assert.equal(cut!.status, 'cut');
   assert.equal(cut!.errorCode, 'RECORD_CUT');
 });
+
+test('a record task records HLS by default while its window is open and stops at StopRecordTask', async () => {
+  const fs = new MemoryRecordFs();
+  const b = await bed({}, fs);
+  await b.store.recordings.deleteRecordRule(start.domain, 'live', '');
+  await b.store.recordings.addRecordTask({ taskId: 't1', ...start, startTime: 0, endTime: 3600_000, templateId: 0, extension: '', stopped: 0, createdAt: 0 });
+  const s = b.hub.claim('live/demo', { id: 'p1' });
+  b.recorder.onPublish(start);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(b.recorder.active, 1);
+  const { headers, frames } = loopedFeed(3);
+  for (const m of [...headers, ...frames]) s.publish(m);
+  await b.store.recordings.stopRecordTask('t1', 1);
+  b.recorder.stopTask('t1');
+  await b.timers.fns[0]!(); // the task check: a stopped task is not started again
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(b.recorder.active, 0);
+  const [row] = (await b.store.recordings.listRecordFiles()).items;
+  assert.equal(row!.format, 'hls');
+  assert.equal(row!.taskId, 't1');
+  assert.equal(row!.status, 'done');
+  b.hub.release(s, 'p1');
+  await b.recorder.close();
+});
+
+test('HLS with FlowContinueDuration keeps one file through a reconnect within the hub grace; FLV starts a new one', async () => {
+  const fs = new MemoryRecordFs();
+  const { hub, clock } = testHub({ reconnectGraceMs: 10_000 });
+  const store = new MemoryStore();
+  const tid = await store.recordings.addRecordTemplate({
+    name: 't', description: '', createdAt: 0,
+    params: { formats: { hls: on(), flv: on() }, flowContinueSeconds: 30, isDelayLive: 0, removeWatermark: false },
+  });
+  await store.recordings.setRecordRule({ domain: start.domain, app: 'live', stream: '', templateId: tid, createdAt: 0, updatedAt: 0 });
+  const recorder = new Recorder({
+    hub, store: store.recordings, fs, now: clock.now, log: quietLog, countError: () => undefined, timers: new ManualTimers(),
+    options: { root: '/rec', segmentMs: 2000, minIntervalMs: 1000, sweepIntervalMs: 1000, taskCheckIntervalMs: 1000, maxQueueBytes: 4 << 20, maxQueueWrites: 1000 },
+  });
+  await recorder.start();
+  const viewer = hub.tap('live/demo', { publisherStarted: () => undefined, media: () => undefined, publisherEnded: () => undefined, publisherPaused: () => undefined });
+  for (let i = 0; i < 2; i++) {
+    const s = hub.claim('live/demo', { id: `p${i}` });
+    recorder.onPublish(start);
+    await new Promise((r) => setTimeout(r, 20));
+    const { headers, frames } = loopedFeed(3);
+    for (const m of [...headers, ...frames]) s.publish(m);
+    hub.release(s, `p${i}`, { grace: true });
+  }
+  clock.advance(20_000);
+  viewer.close();
+  await recorder.close();
+  const rows = (await store.recordings.listRecordFiles()).items;
+  assert.deepEqual(rows.filter((r) => r.format === 'hls').length, 1);
+  assert.deepEqual(rows.filter((r) => r.format === 'flv').length, 2);
+  const hls = rows.find((r) => r.format === 'hls')!;
+  assert.ok(Math.abs(hls.durationMs - 6000) <= 200, `one HLS file of both pushes: ${hls.durationMs} ms`);
+});
