@@ -44,6 +44,7 @@ import { wireCluster } from './cluster-wiring.ts';
 import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
 import { Recorder } from '../servers/record/recorder.ts';
+import { registerRecordMetrics } from '../servers/record/record-metrics.ts';
 import { nodeRecordFs } from '../servers/record/record-fs.ts';
 import { recordFilePath } from '../servers/record/record-routes.ts';
 import { RecordCallbacks } from '../servers/callbacks/record-callbacks.ts';
@@ -276,7 +277,10 @@ export class Service {
       limits: config.http,
       trustedNetworks: config.limits.trustedNetworks,
       listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
-      extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
+      extraMetrics: (registry) => {
+        registerForwardMetrics(registry, this.forwarder);
+        registerRecordMetrics(registry, this.recorder);
+      },
       records: { store: this.store.recordings, root: recordRoot, fs: nodeRecordFs },
     });
     this.credentials = new Credentials({ store: this.store, dataKey, now });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { probe, publish } from '../support/ffmpeg.ts';
 import { liveClient, type LiveClient } from '../support/api-client.ts';
-import { connectionErrors } from '../support/metrics.ts';
+import { connectionErrors, metricValue } from '../support/metrics.ts';
 import { CallbackReceiver } from '../support/record-receiver.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -61,6 +61,7 @@ test('a full disk stops the recording with RECORD_DISK_FULL; the publisher and a
   cleanups.push(() => ff.stop());
   const httpUrl = `http://127.0.0.1:${server.httpPort}`;
   await waitFor('RECORD_DISK_FULL counted', async () => (await connectionErrors(httpUrl, 'RECORD_DISK_FULL')) === 1, 20_000);
+  assert.equal(await metricValue(httpUrl, 'openlive_record_active'), 0, 'the failed recording stopped');
   // The recording failed: a viewer joining now still gets the stream, and the publisher is not disturbed.
   const viewed = await probe(`${httpUrl}/live/demo.flv`, 2);
   const video = viewed.streams.find((s) => s.codec_type === 'video');
