@@ -178,3 +178,31 @@ test('retention: a file with StorageTime 1 s is deleted by the sweep, older perm
   assert.equal(list.TotalNum, 5);
   assert.ok(!list.RecordFileList.some((f: { FileId: string }) => f.FileId === String(body.file_id)));
 });
+
+test('a record task made with the SDK records HLS (no template) while the stream is live; StopRecordTask ends it', async () => {
+  const ff = publish(server.pushUrl);
+  try {
+    const files = async () => (await client.request('OpenLiveDescribeRecordFiles', { StreamName: 'demo', PageSize: 100 })).RecordFileList as { TaskId: string; Status: string; Format: string }[];
+    await waitFor('the rule recording to run', async () => (await files()).some((f) => f.Status === 'recording'));
+    const now = Math.floor(Date.now() / 1000);
+    const { TaskId } = await client.CreateRecordTask({ DomainName: domain, AppName: 'live', StreamName: 'demo', EndTime: now + 600 });
+    assert.match(TaskId ?? '', /^[0-9a-f]{32}$/);
+    await waitFor('the task recording', async () => (await files()).some((f) => f.TaskId === TaskId && f.Status === 'recording' && f.Format === 'hls'));
+    await new Promise((r) => setTimeout(r, 3000));
+    await client.StopRecordTask({ TaskId: TaskId! });
+    await waitFor('the task file callback', () => rx.bodies('/record').some((b) => b.task_id === TaskId), 20_000);
+    const body = rx.bodies('/record').find((b) => b.task_id === TaskId)!;
+    assert.equal(body.file_format, 'hls');
+    const p = await ffprobe(body.video_url);
+    assert.ok(p.streams.some((s) => s.codec_name === 'h264'));
+    assert.ok(Math.abs(Number(p.format.duration) - body.duration_ms / 1000) <= 0.2);
+    const tasks = await client.DescribeRecordTask({ StartTime: now - 60, EndTime: now + 60, StreamName: 'demo' });
+    assert.equal(tasks.TaskList?.length, 1);
+    assert.equal(tasks.TaskList![0]!.TaskId, TaskId);
+    assert.ok((tasks.TaskList![0]!.Stopped ?? 0) >= now);
+    await client.DeleteRecordTask({ TaskId: TaskId! });
+    assert.equal((await client.DescribeRecordTask({ StartTime: now - 60, EndTime: now + 60 })).TaskList?.length ?? 0, 0);
+  } finally {
+    await ff.stop();
+  }
+});

@@ -62,6 +62,11 @@ export class RecordSink {
     return this.#written.get(name) ?? 0;
   }
 
+  /** Forgets the byte count of a file that ended (a long HLS recording makes many segments). */
+  forget(name: string): void {
+    this.#written.delete(name);
+  }
+
   /** The path of `name` relative to the record root. */
   relativePath(name: string): string {
     return join(this.#folder, name);

@@ -221,6 +221,7 @@ export class Recording {
       const f = failure ?? this.#sink.failure;
       const endedAt = init.now();
       const size = [...file.names].reduce((n, name) => n + this.#sink.written(name), 0);
+      for (const name of file.names) this.#sink.forget(name);
       const storage = init.params.storageTime;
       const end: RecordFileEnd = {
         endedAt,
