@@ -197,6 +197,12 @@ export class Recorder implements PublishListener {
     });
     this.#recordings.set(id, recording);
     recording.start();
+    // The publish may have ended while the rules were looked up: a tap on an idle stream would hold it.
+    const entry = d.hub.get(live.key);
+    if (!entry?.live && !entry?.reconnecting) {
+      recording.stop();
+      return;
+    }
     d.log.info({ stream: live.key, format: format.name, templateId: w.templateId, taskId: w.taskId }, 'recording');
   }
 
