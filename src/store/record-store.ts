@@ -78,6 +78,32 @@ export interface RecordTask {
   readonly createdAt: number;
 }
 
+/** What a CreateLiveRecord task records: one format, its interval and storage (StreamParam). */
+export interface LiveRecordSpec {
+  readonly format: string;
+  readonly recordInterval: number;
+  readonly storageTime: number;
+}
+
+const liveRecordPrefix = 'openlive-live-record:';
+
+/** The task extension that carries a CreateLiveRecord spec. */
+export function liveRecordExtension(spec: LiveRecordSpec): string {
+  return liveRecordPrefix + JSON.stringify(spec);
+}
+
+/** The CreateLiveRecord spec of a task's extension, if it has one. */
+export function liveRecordSpecOf(extension: string): LiveRecordSpec | undefined {
+  if (!extension.startsWith(liveRecordPrefix)) return undefined;
+  try {
+    const v = JSON.parse(extension.slice(liveRecordPrefix.length)) as Partial<LiveRecordSpec>;
+    if (typeof v.format !== 'string' || typeof v.recordInterval !== 'number' || typeof v.storageTime !== 'number') return undefined;
+    return { format: v.format, recordInterval: v.recordInterval, storageTime: v.storageTime };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Filters of listRecordTasks; `since`/`before` bound the task's start. */
 export interface RecordTaskQuery {
   readonly domain?: string;

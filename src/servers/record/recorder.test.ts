@@ -8,7 +8,7 @@ import { testHub } from '../../hub/hub-test-kit.ts';
 import { FlvDemuxer } from '../../protocol/flv/flv-demuxer.ts';
 import { MediaType } from '../../protocol/media.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
-import type { RecordFormatParams } from '../../store/record-store.ts';
+import { liveRecordExtension, type RecordFormatParams } from '../../store/record-store.ts';
 import { nodeRecordFs, type RecordFs } from './record-fs.ts';
 import { MemoryRecordFs, loopedFeed, quietLog } from './record-test-kit.ts';
 import { Recorder, type RecorderTimers } from './recorder.ts';
@@ -258,4 +258,16 @@ test('HLS with FlowContinueDuration keeps one file through a reconnect within th
   assert.deepEqual(rows.filter((r) => r.format === 'flv').length, 2);
   const hls = rows.find((r) => r.format === 'hls')!;
   assert.ok(Math.abs(hls.durationMs - 6000) <= 200, `one HLS file of both pushes: ${hls.durationMs} ms`);
+});
+
+test('a CreateLiveRecord task records its one format with its StreamParam interval', async () => {
+  const fs = new MemoryRecordFs();
+  const b = await bed({}, fs);
+  await b.store.recordings.deleteRecordRule(start.domain, 'live', '');
+  const extension = liveRecordExtension({ format: 'flv', recordInterval: 2, storageTime: 0 });
+  await b.store.recordings.addRecordTask({ taskId: '77', ...start, startTime: 0, endTime: 3600_000, templateId: 0, extension, stopped: 0, createdAt: 0 });
+  await publish(b, 5);
+  const rows = (await b.store.recordings.listRecordFiles()).items;
+  assert.deepEqual(rows.map((r) => [r.format, r.taskId, r.durationMs]).slice(0, 2), [['flv', '77', 2000], ['flv', '77', 2000]]);
+  assert.equal(rows.length, 3);
 });

@@ -11,7 +11,7 @@ import type { Hub } from '../../hub/hub.ts';
 import type { HubLogger } from '../../hub/hub-options.ts';
 import { streamKey } from '../stream-key.ts';
 import type { PublishListener, PublishObserver, PublishStart } from '../ingest/publish-session.ts';
-import type { RecordFile, RecordFormatParams, RecordStore, RecordTemplate } from '../../store/record-store.ts';
+import { liveRecordSpecOf, type LiveRecordSpec, type RecordFile, type RecordFormatParams, type RecordStore, type RecordTemplate } from '../../store/record-store.ts';
 import { availableFormats } from './formats/record-formats.ts';
 import type { RecordFormat } from './formats/record-format.ts';
 import type { RecordFs } from './record-fs.ts';
@@ -141,7 +141,7 @@ export class Recorder implements PublishListener {
     const { domain, app, stream } = live.start;
     const store = this.#d.store;
     const now = this.#d.now();
-    const wanted: { templateId: number; taskId: string }[] = [];
+    const wanted: { templateId: number; taskId: string; spec?: LiveRecordSpec | undefined }[] = [];
     const rules = (await store.listRecordRules()).filter(
       (r) => r.domain === domain && (r.app === '' || r.app === app) && (r.stream === '' || r.stream === stream),
     );
@@ -149,11 +149,13 @@ export class Recorder implements PublishListener {
     // (Tencent: AppName and StreamName narrow a rule; '' matches every one).
     const rule = rules.find((r) => r.stream === stream) ?? rules.find((r) => r.app === app) ?? rules[0];
     if (rule) wanted.push({ templateId: rule.templateId, taskId: '' });
-    for (const t of await store.listRecordTasks({ domain, app, stream, activeAt: now })) wanted.push({ templateId: t.templateId, taskId: t.taskId });
+    for (const t of await store.listRecordTasks({ domain, app, stream, activeAt: now })) {
+      wanted.push({ templateId: t.templateId, taskId: t.taskId, spec: liveRecordSpecOf(t.extension) });
+    }
     for (const w of wanted) {
       const template = w.templateId > 0 ? await store.getRecordTemplate(w.templateId) : undefined;
       if (this.#live.get(key) !== live || this.#closed) return;
-      for (const [format, params] of formatsOf(template, w.taskId !== '')) {
+      for (const [format, params] of formatsOf(template, w.taskId !== '', w.spec)) {
         const id = `${key}|${w.templateId}|${w.taskId}|${format.name}`;
         if (this.#recordings.get(id)?.active || live.failed.has(id)) continue;
         this.#startRecording(id, live, format, params, template, w);
@@ -272,7 +274,12 @@ export class Recorder implements PublishListener {
 }
 
 /** The enabled, recordable formats of a template; a task without one records HLS (Tencent's default). */
-function formatsOf(template: RecordTemplate | undefined, isTask: boolean): [RecordFormat, RecordFormatParams][] {
+function formatsOf(template: RecordTemplate | undefined, isTask: boolean, spec?: LiveRecordSpec): [RecordFormat, RecordFormatParams][] {
+  if (spec) {
+    // CreateLiveRecord: its one format (MP4 and MP3 are not recorded yet).
+    const format = availableFormats[spec.format as keyof typeof availableFormats];
+    return format ? [[format, { enable: true, recordInterval: spec.recordInterval, storageTime: spec.storageTime, vodFileName: '' }]] : [];
+  }
   if (!template) return isTask ? [[availableFormats.hls!, defaultTaskParams]] : [];
   const out: [RecordFormat, RecordFormatParams][] = [];
   for (const [name, params] of Object.entries(template.params.formats)) {

@@ -11,6 +11,7 @@ import { callbackActions } from './callback-actions.ts';
 import { forwardActions } from './forward-actions.ts';
 import { recordTemplateActions } from './record-template-actions.ts';
 import { recordTaskActions } from './record-task-actions.ts';
+import { liveRecordActions } from './live-record-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -27,6 +28,7 @@ export const groups: readonly ApiActionGroup[] = [
   forwardActions,
   recordTemplateActions,
   recordTaskActions,
+  liveRecordActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */

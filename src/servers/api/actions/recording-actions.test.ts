@@ -6,6 +6,8 @@ import { apiKit, kitStart } from '../api-test-kit.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { recordTemplateActions } from './record-template-actions.ts';
 import { recordTaskActions } from './record-task-actions.ts';
+import { liveRecordActions } from './live-record-actions.ts';
+import { liveRecordSpecOf } from '../../../store/record-store.ts';
 import { beijingTime } from './tencent-time.ts';
 
 const stopped: string[] = [];
@@ -21,7 +23,7 @@ async function kit() {
           fileUrl: (f) => `http://play.example.com/record/files/${f.id}/x.flv`,
         },
       };
-      return mergeActions([recordTemplateActions(withRecording), recordTaskActions(withRecording)]);
+      return mergeActions([recordTemplateActions(withRecording), recordTaskActions(withRecording), liveRecordActions(withRecording)]);
     },
   });
   await k.store.addDomain(sampleDomain('push.example.com'));
@@ -128,4 +130,26 @@ test('OpenLiveDescribeRecordFiles lists files by stream and time with ids and UR
   assert.equal((await k.call('OpenLiveDeleteRecordFile', { FileId: String(a) })).Error, undefined);
   assert.equal((await k.call('OpenLiveDeleteRecordFile', { FileId: String(a) })).Error?.Code, 'ResourceNotFound.FileNotExist');
   assert.equal((await k.call('OpenLiveDeleteRecordFile', { FileId: '../1' })).Error?.Code, 'InvalidParameterValue');
+});
+
+test('CreateLiveRecord: scheduled in China Standard Time or real-time, one format, StreamParam; StopLiveRecord', async (t) => {
+  const k = await kit();
+  t.after(() => k.close());
+  // kitStart is 2026-11-25 18:00:00 in Beijing.
+  const base = { DomainName: 'push.example.com', StreamName: 'cam' };
+  assert.equal((await k.call('CreateLiveRecord', base)).Error?.Code, 'MissingParameter');
+  assert.equal((await k.call('CreateLiveRecord', { ...base, StartTime: '2026-11-25 18:10:00', EndTime: '2026-11-25 18:05:00' })).Error?.Code, 'InvalidParameterValue');
+  assert.equal((await k.call('CreateLiveRecord', { ...base, Highlight: 1, FileFormat: 'avi' })).Error?.Code, 'InvalidParameterValue');
+  const scheduled = await k.call('CreateLiveRecord', { ...base, StartTime: '2026-11-25+18%3a10%3a00', EndTime: '2026-11-25 18:40:00', FileFormat: 'HLS', StreamParam: 'record_interval=3600&storage_time=86400' });
+  assert.equal(typeof scheduled.TaskId, 'number');
+  const task = await k.store.recordings.getRecordTask(String(scheduled.TaskId));
+  assert.deepEqual([task?.app, task?.startTime, task?.endTime], ['live', kitStart + 600_000, kitStart + 2400_000]);
+  assert.deepEqual(liveRecordSpecOf(task!.extension), { format: 'hls', recordInterval: 3600, storageTime: 86400 });
+  const live = await k.call('CreateLiveRecord', { ...base, Highlight: 1, RecordType: 'audio' });
+  const liveTask = await k.store.recordings.getRecordTask(String(live.TaskId));
+  assert.deepEqual([liveTask?.startTime, liveTask?.endTime], [kitStart, kitStart + 1800_000]);
+  assert.equal(liveRecordSpecOf(liveTask!.extension)?.format, 'aac');
+  assert.equal((await k.call('StopLiveRecord', { StreamName: 'other', TaskId: live.TaskId })).Error?.Code, 'ResourceNotFound.TaskId');
+  assert.equal((await k.call('StopLiveRecord', { StreamName: 'cam', TaskId: live.TaskId })).Error, undefined);
+  assert.equal(stopped.at(-1), String(live.TaskId));
 });
