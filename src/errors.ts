@@ -145,6 +145,12 @@ export const errorCodes = {
   EDGE_PULL_UNREACHABLE: 'timeout',
   EDGE_PULL_REFUSED: 'auth',
   EDGE_PULL_ENDED: 'state',
+  // Recording: the record tap, its queue and its files (servers/record, docs/recording.md)
+  RECORD_QUEUE_FULL: 'limit',
+  RECORD_DISK_FULL: 'limit',
+  RECORD_WRITE_FAILED: 'internal',
+  RECORD_CUT: 'internal',
+  RECORD_FILE_NOT_FOUND: 'not-found',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Domain, PublishEnd, Store } from '../src/store/store.ts';
 import { callbackStoreConformance } from './callback-store-conformance.ts';
+import { recordStoreConformance } from './record-store-conformance.ts';
 
 const t0 = Date.UTC(2026, 10, 25, 10, 0, 0);
 
@@ -334,4 +335,5 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
     });
   });
   callbackStoreConformance(name, makeStore);
+  recordStoreConformance(name, makeStore);
 }

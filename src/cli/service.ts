@@ -44,6 +44,11 @@ import { wireCluster } from './cluster-wiring.ts';
 import { clusterOperations, type ClusterOperations } from './cluster-operations.ts';
 import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
+import { Recorder } from '../servers/record/recorder.ts';
+import { registerRecordMetrics } from '../servers/record/record-metrics.ts';
+import { nodeRecordFs } from '../servers/record/record-fs.ts';
+import { recordFilePath } from '../servers/record/record-routes.ts';
+import { RecordCallbacks } from '../servers/callbacks/record-callbacks.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 import type { CertificateStore } from '../servers/tls/certificate-store.ts';
 import { TlsListeners } from '../servers/tls/tls-listeners.ts';
@@ -98,6 +103,9 @@ export class Service {
   readonly operations: ClusterOperations | undefined;
   /** Origin/edge relays: pulls streams held by other nodes for local players (docs/cluster.md). */
   readonly edge: EdgePuller;
+  /** Recording (docs/recording.md). */
+  readonly recorder: Recorder;
+  readonly recordCallbacks: RecordCallbacks;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Stores refusals truncated and aggregated per address. */
@@ -253,6 +261,35 @@ export class Service {
       log: relayLog,
       countError: (code) => this.counters.countError(code),
     });
+    const rc = config.record;
+    const recordRoot = rc.dir || join(config.dataDir, 'record');
+    const recordBase = (): string => (rc.publicUrl || `http://127.0.0.1:${this.httpPort || config.http.port}`).replace(/\/+$/, '');
+    this.recordCallbacks = new RecordCallbacks({
+      config: new CallbackConfig({ store: this.store, now }),
+      deliverer: this.callbacks,
+      log: callbackLog,
+      appId: cb.appId,
+      urlOf: (file) => `${recordBase()}${recordFilePath(file)}`,
+    });
+    this.recorder = new Recorder({
+      hub: this.hub,
+      store: this.store.recordings,
+      fs: nodeRecordFs,
+      options: {
+        root: recordRoot,
+        segmentMs: rc.hlsSegmentMs,
+        minIntervalMs: rc.minIntervalSeconds * 1000,
+        sweepIntervalMs: rc.sweepIntervalMs,
+        taskCheckIntervalMs: rc.taskCheckIntervalMs,
+        maxQueueBytes: rc.maxQueueBytes,
+        maxQueueWrites: rc.maxQueueWrites,
+      },
+      now,
+      log: log.child({ layer: 'record' }),
+      countError: (code) => this.counters.countError(code),
+      onFile: (file) => this.recordCallbacks.fileReady(file),
+    });
+    this.memoryBudget.addSource('recordQueues', () => this.recorder.queuedBytes());
     this.admission = new Admission({
       access: this.access,
       claims: this.publisherClaims(),
@@ -283,7 +320,9 @@ export class Service {
       playWaitMs: config.http.playWaitMs,
       trustedNetworks: config.limits.trustedNetworks,
       playerQueueBytes: config.fanout.maxQueueBytes,
-      publishListener: this.forwarder.enabled ? publishListeners(this.publishCallbacks, this.forwarder) : this.publishCallbacks,
+      publishListener: this.forwarder.enabled
+        ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder)
+        : publishListeners(this.publishCallbacks, this.recorder),
     });
     const h = config.hls;
     this.hls = new HlsServer({
@@ -307,8 +346,10 @@ export class Service {
       extraMetrics: (registry) => {
         registerForwardMetrics(registry, this.forwarder);
         registerEdgeMetrics(registry, this.edge, this.hub);
+        registerRecordMetrics(registry, this.recorder);
       },
       nodeId,
+      records: { store: this.store.recordings, root: recordRoot, fs: nodeRecordFs },
     });
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
@@ -335,6 +376,12 @@ export class Service {
       sharedCounters: ops?.sharedCounters,
       forwards: () => this.forwarder.list(),
       certificates: this.tls.certificates,
+      recording: {
+        checkTasks: () => this.recorder.checkTasks(),
+        stopTask: (id) => this.recorder.stopTask(id),
+        deleteFile: (id) => this.recorder.deleteFile(id),
+        fileUrl: (file) => `${recordBase()}${recordFilePath(file)}`,
+      },
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -372,6 +419,8 @@ export class Service {
     await this.publishCallbacks.recoverOpenPushes(this.now());
     // Before any listener: a missing or broken certificate stops the start (TLS_CERT_INVALID).
     this.tls.loadCertificates();
+    // Files a kill -9 left open are closed as cut (RECORD_CUT) before anything records again.
+    await this.recorder.start();
     this.hls.start();
     this.edge.start();
     this.rtmpPort = await this.rtmp.start();
@@ -421,6 +470,9 @@ export class Service {
       this.edge.close();
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
+      // The ended publishes finished their files; their rows and type-100 callbacks are written before the queue stops.
+      await this.recorder.close();
+      await this.recordCallbacks.flush();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).
       await this.publishCallbacks.flush();
       await this.callbacks.close();

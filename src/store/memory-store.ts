@@ -3,6 +3,7 @@
  * conformance suite as the SQLite store, so tests written against it hold for the real one.
  */
 import { LiveError } from '../errors.ts';
+import { MemoryRecordStore } from './memory-record-store.ts';
 import { MemoryCallbackStore } from './memory-callback-store.ts';
 import {
   pageOf,
@@ -30,6 +31,7 @@ import {
 /** A Store that forgets everything when the process ends. */
 export class MemoryStore implements Store {
   readonly callbacks = new MemoryCallbackStore(() => this.closed);
+  readonly recordings = new MemoryRecordStore(() => this.closed);
   private readonly domains = new Map<string, Domain>();
   private readonly forbidden = new Map<string, ForbiddenStream>();
   private readonly records = new Map<number, PublishRecord>();

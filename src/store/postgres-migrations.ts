@@ -156,6 +156,65 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    // Recording (store/record-store.ts), as SQLite's migration 7.
+    version: 2,
+    sql: `
+      CREATE TABLE record_templates (
+        id BIGSERIAL PRIMARY KEY,
+        name TEXT COLLATE "C" NOT NULL,
+        description TEXT COLLATE "C" NOT NULL,
+        params TEXT COLLATE "C" NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE record_rules (
+        domain TEXT COLLATE "C" NOT NULL,
+        app TEXT COLLATE "C" NOT NULL,
+        stream TEXT COLLATE "C" NOT NULL,
+        template_id BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (domain, app, stream)
+      );
+      CREATE TABLE record_tasks (
+        task_id TEXT COLLATE "C" PRIMARY KEY,
+        domain TEXT COLLATE "C" NOT NULL,
+        app TEXT COLLATE "C" NOT NULL,
+        stream TEXT COLLATE "C" NOT NULL,
+        start_time BIGINT NOT NULL,
+        end_time BIGINT NOT NULL,
+        template_id BIGINT NOT NULL,
+        extension TEXT COLLATE "C" NOT NULL,
+        stopped BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX record_tasks_start ON record_tasks (start_time);
+      CREATE TABLE record_files (
+        id BIGSERIAL PRIMARY KEY,
+        node_id TEXT COLLATE "C" NOT NULL,
+        domain TEXT COLLATE "C" NOT NULL,
+        app TEXT COLLATE "C" NOT NULL,
+        stream TEXT COLLATE "C" NOT NULL,
+        format TEXT COLLATE "C" NOT NULL,
+        path TEXT COLLATE "C" NOT NULL,
+        started_at BIGINT NOT NULL,
+        template_id BIGINT NOT NULL,
+        task_id TEXT COLLATE "C" NOT NULL,
+        expires_at BIGINT,
+        ended_at BIGINT,
+        duration_ms BIGINT NOT NULL DEFAULT 0,
+        size BIGINT NOT NULL DEFAULT 0,
+        status TEXT COLLATE "C" NOT NULL,
+        error_code TEXT COLLATE "C" NOT NULL DEFAULT '',
+        reason TEXT COLLATE "C" NOT NULL DEFAULT ''
+      );
+      CREATE INDEX record_files_stream ON record_files (app, stream, started_at);
+      CREATE INDEX record_files_started ON record_files (started_at);
+      CREATE INDEX record_files_expires ON record_files (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

@@ -8,6 +8,7 @@
  */
 import { LiveError } from '../errors.ts';
 import { PostgresDb, type Queryable } from './postgres-db.ts';
+import { PostgresRecordStore } from './postgres-record-store.ts';
 import { PostgresCallbackStore } from './postgres-callback-store.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { pgAttemptWhere, pgRecordWhere, PgWhere, type PgValue } from './postgres-where.ts';
@@ -59,6 +60,7 @@ export const defaultNodeId = 'local';
 /** A Store backed by a PostgreSQL database. */
 export class PostgresStore implements Store {
   readonly callbacks: PostgresCallbackStore;
+  readonly recordings: PostgresRecordStore;
   readonly nodeId: string;
   private readonly db: PostgresDb;
   private readonly keys: SqliteKeys;
@@ -72,6 +74,7 @@ export class PostgresStore implements Store {
     this.opening = this.db.withClient((client) => migratePostgres(client)).then(() => undefined);
     // Methods await opening; this keeps an unawaited failure from being reported as unhandled.
     this.opening.catch(() => {});
+    this.recordings = new PostgresRecordStore({ db: this.db, nodeId: this.nodeId, opened: () => this.opened() });
     this.callbacks = new PostgresCallbackStore({
       db: this.db,
       keys: this.keys,

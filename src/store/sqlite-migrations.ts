@@ -186,6 +186,66 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE publish_records ADD COLUMN node_id TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    // Recording (store/record-store.ts): templates with their Tencent parameters as one JSON column, rules keyed
+    // by domain + app + stream ('' = every stream), tasks, and one row per recorded file.
+    version: 7,
+    sql: `
+      CREATE TABLE record_templates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        params TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE record_rules (
+        domain TEXT NOT NULL,
+        app TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        template_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (domain, app, stream)
+      ) STRICT;
+      CREATE TABLE record_tasks (
+        task_id TEXT PRIMARY KEY,
+        domain TEXT NOT NULL,
+        app TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        start_time INTEGER NOT NULL,
+        end_time INTEGER NOT NULL,
+        template_id INTEGER NOT NULL,
+        extension TEXT NOT NULL,
+        stopped INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX record_tasks_start ON record_tasks (start_time);
+      CREATE TABLE record_files (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        node_id TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        app TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        format TEXT NOT NULL,
+        path TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        template_id INTEGER NOT NULL,
+        task_id TEXT NOT NULL,
+        expires_at INTEGER,
+        ended_at INTEGER,
+        duration_ms INTEGER NOT NULL DEFAULT 0,
+        size INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        error_code TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+      CREATE INDEX record_files_stream ON record_files (app, stream, started_at);
+      CREATE INDEX record_files_started ON record_files (started_at);
+      CREATE INDEX record_files_expires ON record_files (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

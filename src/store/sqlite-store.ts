@@ -10,6 +10,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import { openDatabase, storeError, type SqliteStoreOptions } from './sqlite-open.ts';
+import { SqliteRecordStore } from './sqlite-record-store.ts';
 import { SqliteCallbackStore } from './sqlite-callback-store.ts';
 import { credentialFromRow, domainFromRow, domainValues, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
 import { attemptWhere, recordWhere, Where } from './sqlite-where.ts';
@@ -42,6 +43,7 @@ import {
 /** A Store backed by one SQLite file. */
 export class SqliteStore implements Store {
   readonly callbacks: SqliteCallbackStore;
+  readonly recordings: SqliteRecordStore;
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
   private readonly keys: SqliteKeys;
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
       throw storeError(err, `cannot open ${options.file}`);
     }
     this.callbacks = new SqliteCallbackStore(this.db, this.queue, this.keys);
+    this.recordings = new SqliteRecordStore(this.db, this.queue, this.nodeId);
   }
 
   /** Lock waits and refused writes, for /metrics. */

@@ -4,6 +4,7 @@
  * will implement it for clusters; test/store-conformance.ts holds both to the same behaviour.
  * Times are Unix milliseconds throughout.
  */
+import type { RecordStore } from './record-store.ts';
 import type { CallbackStore } from './callback-store.ts';
 
 /** A domain serves either pushes or plays, never both (Tencent: "one domain cannot be both"). */
@@ -232,6 +233,8 @@ export function pageOf(options: PageOptions): { limit: number; offset: number } 
 export interface Store {
   /** The event-callback tables: templates, rules, the delivery queue and attempts (store/callback-store.ts). */
   readonly callbacks: CallbackStore;
+  /** The recording tables: templates, rules, tasks and recorded files (store/record-store.ts). */
+  readonly recordings: RecordStore;
 
   /** Adds a domain; throws DOMAIN_EXISTS if the name is taken. */
   addDomain(domain: Domain): Promise<void>;

@@ -2,6 +2,7 @@
 import type { CertificateStore } from '../tls/certificate-store.ts';
 import type { Config } from '../../cli/config-schema.ts';
 import type { Store } from '../../store/store.ts';
+import type { RecordFile } from '../../store/record-store.ts';
 import type { Domains } from '../../control/domains.ts';
 import type { StreamPolicy } from '../../control/stream-policy.ts';
 import type { PublishRecords } from '../../control/publish-records.ts';
@@ -11,6 +12,18 @@ import type { Log } from '../../log.ts';
 import type { ForwardStatus } from '../relay/forward-status.ts';
 import type { PublishVerdict } from '../../control/admission-dry-run.ts';
 import type { AdmissionRequest } from '../../control/admission-request.ts';
+
+/** What the recording actions ask of this node's recorder (servers/record/recorder.ts). */
+export interface RecordingControl {
+  /** Starts task recordings whose window is open now (after CreateRecordTask). */
+  checkTasks(): Promise<void>;
+  /** Stops a task's recordings at once (StopRecordTask, DeleteRecordTask). */
+  stopTask(taskId: string): void;
+  /** Deletes a recorded file from disk and store; false if there is none. */
+  deleteFile(id: number): Promise<boolean>;
+  /** The download URL of a file. */
+  fileUrl(file: RecordFile): string;
+}
 
 /** Dependencies handed to every action group (`xxxActions(deps): ApiActions`). */
 export interface ApiDeps {
@@ -30,6 +43,7 @@ export interface ApiDeps {
   /** Push-relay forwards of this node (docs/cluster.md "Push relays"); none when absent. */
   readonly forwards?: () => readonly ForwardStatus[];
   /** The admission path's dry run (Admission.dryRunPublish): the doctor asks it; absent, it asks the store's policy. */
+  readonly recording?: RecordingControl;
   readonly admission?: { dryRunPublish(req: AdmissionRequest): Promise<PublishVerdict> };
 }
 

@@ -9,6 +9,7 @@ import { serveFlv } from './flv-route.ts';
 import type { HlsServer } from '../hls/hls-server.ts';
 import { registerHlsMediaRoute, serveHlsPlaylist } from '../hls/hls-routes.ts';
 import { createMetrics } from './metrics.ts';
+import { registerRecordRoutes, type RecordRouteDeps } from '../record/record-routes.ts';
 import type { Registry } from 'prom-client';
 import { errorBody, playbackStatusOf } from './error-reply.ts';
 import { ConnectionGate } from '../connection-gate.ts';
@@ -33,6 +34,8 @@ export interface HttpAppDeps {
   readonly trustedNetworks: readonly string[];
   /** Every hardened listener (this one and the admin one), read at scrape time for /metrics. */
   readonly listeners?: () => readonly HttpGuard[];
+  /** Playback of recordings (`/record/files/...`, servers/record/record-routes.ts); without it those URLs are 404. */
+  readonly records?: Omit<RecordRouteDeps, 'admission' | 'counters'>;
   /** Adds metrics of other parts (push relays) to /metrics. */
   readonly extraMetrics?: (registry: Registry) => void;
   /** This node's id (`cluster.nodeId`): every /metrics series carries it as `node="<id>"`. */
@@ -119,5 +122,6 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     },
   });
   if (hls) registerHlsMediaRoute(app, hls);
+  if (deps.records) registerRecordRoutes(app, { ...deps.records, admission: deps.admission, counters: deps.counters });
   return app;
 }

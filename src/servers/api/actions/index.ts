@@ -10,6 +10,9 @@ import { serverInfoActions } from './server-info-actions.ts';
 import { callbackActions } from './callback-actions.ts';
 import { forwardActions } from './forward-actions.ts';
 import { certActions } from './cert-actions.ts';
+import { recordTemplateActions } from './record-template-actions.ts';
+import { recordTaskActions } from './record-task-actions.ts';
+import { liveRecordActions } from './live-record-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -25,6 +28,9 @@ export const groups: readonly ApiActionGroup[] = [
   callbackActions,
   forwardActions,
   certActions,
+  recordTemplateActions,
+  recordTaskActions,
+  liveRecordActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
