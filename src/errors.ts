@@ -57,6 +57,14 @@ export const errorCodes = {
   FLV_INVALID: 'protocol',
   CODEC_CONFIG_INVALID: 'protocol',
   TS_MUX_INPUT: 'protocol',
+  // MPEG-TS demuxer: counted, never thrown out of the demuxer (protocol/mpegts/ts-demuxer.ts, docs/mpegts.md)
+  TS_SYNC_LOST: 'protocol',
+  TS_PACKET_INVALID: 'protocol',
+  TS_CONTINUITY: 'protocol',
+  TS_SECTION_INVALID: 'protocol',
+  TS_PES_INVALID: 'protocol',
+  TS_PES_TOO_LARGE: 'limit',
+  TS_ES_INVALID: 'protocol',
   // Hub
   STREAM_NOT_FOUND: 'not-found',
   STREAM_ALREADY_PUBLISHING: 'conflict',
