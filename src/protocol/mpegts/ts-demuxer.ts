@@ -248,7 +248,8 @@ export class TsDemuxer {
     if (entry) {
       const video = which === 'video' ? new AnnexBVideo(entry.streamType === StreamTypes.Hevc ? 'hevc' : 'avc', this.stats, this.report) : undefined;
       const audio = which === 'audio' ? (entry.streamType === StreamTypes.AacAdts ? new AdtsAudio(this.stats, this.report) : new OpusAudio(entry.opusChannels, this.stats, this.report)) : undefined;
-      const initial = which === 'video' ? 256 * 1024 : 16 * 1024;
+      // Small at first: a PMT that keeps changing must not make every new track cost much (the buffer doubles as needed).
+      const initial = which === 'video' ? 32 * 1024 : 4 * 1024;
       const t: Track = {
         pid: entry.pid,
         streamType: entry.streamType,
