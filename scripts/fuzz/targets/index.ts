@@ -12,6 +12,7 @@ const loaders: Record<string, () => Promise<FuzzTarget>> = {
   flv: async () => (await import('./media-bytes.ts')).flvTarget,
   codec: async () => (await import('./media-bytes.ts')).codecTarget,
   tsmux: async () => (await import('./media-bytes.ts')).tsmuxTarget,
+  'ts-demuxer': async () => (await import('./ts-demux.ts')).tsDemuxTarget,
   'rtmp-session': async () => (await import('./rtmp-session.ts')).rtmpSessionTarget,
   'http-parse': async () => (await import('./http.ts')).httpParseTarget,
   'http-routes': async () => (await import('./http.ts')).httpRoutesTarget,

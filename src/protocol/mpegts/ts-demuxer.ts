@@ -70,6 +70,9 @@ export class TsDemuxer {
   private videoTrack: Track | undefined;
   private audioTrack: Track | undefined;
   private readonly timeline = new TsTimeline();
+  /** One clock per kind, kept when a PMT replaces a track, so video (or audio) times never go back. */
+  private readonly videoClock: TrackClock;
+  private readonly audioClock: TrackClock;
   private out: MediaMessage[] = [];
   private readonly report = (code: ErrorCode, message: string): void => {
     this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
@@ -82,6 +85,8 @@ export class TsDemuxer {
     this.metadata = options.metadata ?? true;
     this.onError = options.onError;
     this.kinds[PAT_PID] = Kind.Pat;
+    this.videoClock = new TrackClock(this.timeline, this.maxJumpMs, this.stats);
+    this.audioClock = new TrackClock(this.timeline, this.maxJumpMs, this.stats);
     this.pat = new SectionAssembler((s, end) => this.onPat(s, end), this.report);
     this.pmt = new SectionAssembler((s, end) => this.onPmt(s, end), this.report);
   }
@@ -253,7 +258,7 @@ export class TsDemuxer {
       const t: Track = {
         pid: entry.pid,
         streamType: entry.streamType,
-        clock: new TrackClock(this.timeline, this.maxJumpMs, this.stats),
+        clock: which === 'video' ? this.videoClock : this.audioClock,
         video,
         audio,
         lastTime: 0,
