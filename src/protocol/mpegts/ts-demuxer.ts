@@ -313,8 +313,9 @@ export class TsDemuxer {
       meta.set('stereo', a.channels === 2);
     }
     meta.set('encoder', 'openlive TS demuxer');
-    const last = out.length > 0 ? out[out.length - 1]!.timestamp : 0;
-    out.push(mediaMessage(MediaType.Data, last, encodeAmf0('onMetaData', meta)));
+    // At time 0 whenever it comes: FFmpeg's FLV demuxer takes an onMetaData at any other time for a packet
+    // of a data stream (flvdec.c), and ffprobe then lists a `text` stream.
+    out.push(mediaMessage(MediaType.Data, 0, encodeAmf0('onMetaData', meta)));
   }
 }
 
