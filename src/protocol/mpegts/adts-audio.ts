@@ -43,6 +43,11 @@ export class AdtsAudio {
     this.report = report;
   }
 
+  /** Forgets a frame cut by the end of the last PES: the PES after it was lost, so it cannot be finished. */
+  reset(): void {
+    this.carryLen = 0;
+  }
+
   /** Converts the ADTS frames in `b[start..end)` whose first frame starts at unwrapped 90 kHz time `t90`. */
   push(b: Buffer, start: number, end: number, t90: number, clock: ClockFn, out: MediaMessage[]): boolean {
     let configured = false;

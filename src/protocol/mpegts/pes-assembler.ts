@@ -29,6 +29,8 @@ export class PesAssembler {
   private readonly report: TsErrorReport;
   private readonly stats: TsDemuxStats;
   private readonly onPes: (pes: PesPacket) => void;
+  /** Told when a PES is dropped, so a track can forget what it carried over (a cut ADTS frame). */
+  onDrop: (() => void) | undefined;
 
   constructor(maxSize: number, initialSize: number, stats: TsDemuxStats, report: TsErrorReport, onPes: (pes: PesPacket) => void) {
     this.maxSize = maxSize;
@@ -41,6 +43,8 @@ export class PesAssembler {
   /** A packet was lost (continuity gap): the PES in progress is incomplete and will be dropped. */
   damage(): void {
     if (this.active) this.damaged = true;
+    // Lost between two PES: nothing to drop here, but what a track carried over cannot be finished.
+    else this.onDrop?.();
   }
 
   /** Feeds one packet's payload `p[start..end)`. */
@@ -56,7 +60,7 @@ export class PesAssembler {
     }
     const n = end - start;
     if (this.len + n > this.maxSize) {
-      this.stats.pesDropped++;
+      this.dropped();
       this.report('TS_PES_TOO_LARGE', `a PES packet grew past ${this.maxSize} bytes and was dropped`);
       this.active = false;
       this.len = 0;
@@ -93,10 +97,7 @@ export class PesAssembler {
     const b = this.buf;
     const len = this.expected > 0 ? Math.min(this.expected, this.len) : this.len;
     this.len = 0;
-    if (this.damaged) {
-      this.stats.pesDropped++;
-      return;
-    }
+    if (this.damaged) return this.dropped();
     if (len < 6 || b[0] !== 0 || b[1] !== 0 || b[2] !== 1) return this.invalid('a PES packet without its start code prefix');
     if (this.expected > 0 && this.expected > len) return this.invalid('a PES packet shorter than its PES_packet_length');
     if (NO_HEADER.has(b[3]!)) return this.onPes({ data: b, start: 6, end: len, pts: -1, dts: -1 });
@@ -114,8 +115,13 @@ export class PesAssembler {
     this.onPes({ data: b, start: headerEnd, end: len, pts, dts: dts < 0 ? pts : dts });
   }
 
-  private invalid(message: string): void {
+  private dropped(): void {
     this.stats.pesDropped++;
+    this.onDrop?.();
+  }
+
+  private invalid(message: string): void {
+    this.dropped();
     this.report('TS_PES_INVALID', message);
   }
 }

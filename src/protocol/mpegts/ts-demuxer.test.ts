@@ -190,6 +190,22 @@ test('several ADTS frames in one PES each get their time; a frame cut by the PES
   assert.deepEqual(a.slice(1).map((m) => m.payload.subarray(2).toString('hex')), frames.map((f) => f.subarray(7).toString('hex')));
 });
 
+test('an ADTS frame cut by a PES end is forgotten when the next PES is lost', () => {
+  const adts = (raw: Buffer): Buffer => {
+    const len = raw.length + 7;
+    return Buffer.concat([Buffer.from([0xff, 0xf1, 0x50, 0x80 | (len >> 11), (len >> 3) & 0xff, ((len & 7) << 5) | 0x1f, 0xfc]), raw]);
+  };
+  const frames = [0, 1, 2].map((i) => adts(Buffer.alloc(40, i + 1)));
+  const first = pesPackets(0x101, pes(0xc0, Buffer.concat([frames[0]!, frames[1]!.subarray(0, 20)]), 0), 0);
+  const lost = pesPackets(0x101, pes(0xc0, frames[1]!.subarray(20), 1000), first.cc);
+  lost.bytes[1] = lost.bytes[1]! | 0x80; // transport_error_indicator
+  const third = pesPackets(0x101, pes(0xc0, frames[2]!, 4180), lost.cc);
+  const tables = Buffer.concat([psiPackets(0, pat(0x1000)), psiPackets(0x1000, pmt([{ type: 0x0f, pid: 0x101 }], 0, 0x101))]);
+  const { out } = demuxAll(Buffer.concat([tables, first.bytes, lost.bytes, third.bytes]));
+  const a = out.filter((m) => m.type === MediaType.Audio && !m.sequenceHeader);
+  assert.deepEqual(a.map((m) => m.payload.subarray(2).toString('hex')), [frames[0]!, frames[2]!].map((f) => f.subarray(7).toString('hex')));
+});
+
 test('a PMT version that moves video to HEVC on another PID replaces the track; the same PMT again changes nothing', () => {
   const hevcAu = media.annexB([hevc.vps[0]!, hevc.sps[0]!, hevc.pps[0]!, media.hevcNal(19, 80)]);
   const first = handStream([{ pid: 0x100, pes: pes(0xe0, idr, 0, undefined, true) }, { pid: 0x100, pes: pes(0xe0, pFrame(1), 3600, undefined, true) }]);

@@ -264,6 +264,7 @@ export class TsDemuxer {
         lastTime: 0,
         pes: new PesAssembler(this.maxPesSize, initial, this.stats, this.report, (pes) => this.onPes(t, pes)),
       };
+      if (audio instanceof AdtsAudio) t.pes.onDrop = () => audio.reset();
       track = t;
       this.kinds[entry.pid] = which === 'video' ? Kind.Video : Kind.Audio;
       this.lastCc[entry.pid] = -1;
