@@ -7,6 +7,7 @@ import { decodeAmf0All } from '../amf0/amf0-decoder.ts';
 import { parseAacAudioSpecificConfig } from '../codec/aac-config.ts';
 import { parseAvcDecoderConfig } from '../codec/avc-config.ts';
 import { parseHevcDecoderConfig } from '../codec/hevc-config.ts';
+import { describeMediaMessage } from '../codec/media-info.ts';
 import { FlvDemuxer } from '../flv/flv-demuxer.ts';
 import { MediaType, type MediaMessage } from '../media.ts';
 import { TsDemuxer } from './ts-demuxer.ts';
@@ -109,6 +110,8 @@ test('round trip of HEVC (Enhanced RTMP hvc1) and audio only', () => {
   assert.equal(video[0]!.payload.subarray(0, 5).toString('latin1'), '\x90hvc1');
   const record = parseHevcDecoderConfig(video[0]!.payload.subarray(5));
   assert.deepEqual([record.vps, record.sps, record.pps, record.width, record.height], [hevc.vps, hevc.sps, hevc.pps, 426, 240]);
+  // What the publish session tells the hub and the API about the stream.
+  assert.deepEqual(describeMediaMessage(video[0]!), describeMediaMessage(input[0]!));
   assert.deepEqual(video.slice(1).map((m) => [m.timestamp, m.keyframe, m.payload.toString('hex')]), input.slice(1).map((m) => [m.timestamp, m.keyframe, m.payload.toString('hex')]));
 
   const audioIn = [media.aacConfig(), ...[0, 23, 46, 70].map((t, i) => media.aacFrame(t, Buffer.alloc(30 + i, i + 1)))];
@@ -229,6 +232,7 @@ test('Opus in TS (registration descriptor, extension descriptor for channels): O
   const a = out.filter((m) => m.type === MediaType.Audio);
   assert.equal(a[0]!.payload.subarray(0, 13).toString('latin1'), '\x90OpusOpusHead');
   assert.equal(a[0]!.payload[14], 1, 'mono');
+  assert.deepEqual(describeMediaMessage(a[0]!), { kind: 'audio', codec: 'Opus', sampleRate: 48000, channels: 1 });
   // TOC 0xfc: config 31 (CELT FB 20 ms), one frame.
   assert.deepEqual(a.slice(1).map((m) => [m.timestamp, m.payload.length, m.payload[0]]), [[0, 5 + 30, 0x91], [20, 5 + 20, 0x91]]);
 });
