@@ -25,6 +25,9 @@ export class PesAssembler {
   private expected = 0;
   private active = false;
   private damaged = false;
+  /** Every byte PES_packet_length announced is here; with joinUntimed the PES still waits for the next start. */
+  private complete = false;
+  private readonly joinUntimed: boolean;
   private readonly maxSize: number;
   private readonly report: TsErrorReport;
   private readonly stats: TsDemuxStats;
@@ -32,7 +35,13 @@ export class PesAssembler {
   /** Told when a PES is dropped, so a track can forget what it carried over (a cut ADTS frame). */
   onDrop: (() => void) | undefined;
 
-  constructor(maxSize: number, initialSize: number, stats: TsDemuxStats, report: TsErrorReport, onPes: (pes: PesPacket) => void) {
+  /**
+   * With `joinUntimed` (video), a PES without a PTS continues the access unit before it (ISO/IEC 13818-1
+   * lets an encoder cut one frame into several PES packets of PES_packet_length under 64 KiB; only the
+   * first carries the time), so a PES is handed out when the next timed one starts, or at flush().
+   */
+  constructor(maxSize: number, initialSize: number, stats: TsDemuxStats, report: TsErrorReport, onPes: (pes: PesPacket) => void, joinUntimed = false) {
+    this.joinUntimed = joinUntimed;
     this.maxSize = maxSize;
     this.buf = Buffer.allocUnsafe(Math.min(initialSize, maxSize));
     this.stats = stats;
@@ -49,14 +58,23 @@ export class PesAssembler {
 
   /** Feeds one packet's payload `p[start..end)`. */
   push(p: Buffer, start: number, end: number, unitStart: boolean): void {
-    if (unitStart) {
+    if (unitStart && this.joinUntimed && this.active && this.len > 0 && untimedHeader(p, start, end)) {
+      // The rest of the same access unit: append its data after the header, and expect its own length.
+      const headerEnd = start + 9 + p[start + 8]!;
+      const length = p.readUInt16BE(start + 4);
+      if (this.expected > 0) this.len = Math.min(this.len, this.expected);
+      this.expected = length === 0 ? 0 : this.len + 6 + length - (headerEnd - start);
+      this.complete = false;
+      start = headerEnd;
+    } else if (unitStart) {
       if (this.active && this.len > 0) this.finish();
       this.active = true;
       this.damaged = false;
+      this.complete = false;
       this.len = 0;
       this.expected = 0;
-    } else if (!this.active) {
-      return; // joined mid-PES: wait for the next start
+    } else if (!this.active || this.complete) {
+      return; // joined mid-PES (wait for the next start), or bytes past what PES_packet_length announced
     }
     const n = end - start;
     if (this.len + n > this.maxSize) {
@@ -78,7 +96,10 @@ export class PesAssembler {
       const length = this.buf.readUInt16BE(4);
       this.expected = length === 0 ? 0 : 6 + length;
     }
-    if (this.expected > 0 && this.len >= this.expected) this.finish();
+    if (this.expected > 0 && this.len >= this.expected) {
+      if (this.joinUntimed) this.complete = true;
+      else this.finish();
+    }
   }
 
   /** Hands out the PES in progress, if any (the end of the input ends an unbounded PES too). */
@@ -124,6 +145,12 @@ export class PesAssembler {
     this.dropped();
     this.report('TS_PES_INVALID', message);
   }
+}
+
+/** True when `p[start..end)` starts a PES whose whole optional header is there and carries no PTS. */
+function untimedHeader(p: Buffer, start: number, end: number): boolean {
+  if (end - start < 9 || p[start] !== 0 || p[start + 1] !== 0 || p[start + 2] !== 1 || NO_HEADER.has(p[start + 3]!)) return false;
+  return (p[start + 6]! & 0xc0) === 0x80 && p[start + 7]! >> 6 === 0 && 9 + p[start + 8]! <= end - start;
 }
 
 /** Reads a 5-byte PTS or DTS field (§2.4.3.7): 3 + 15 + 15 bits between marker bits. */

@@ -153,6 +153,25 @@ test('hand-built H.264: the record comes from the in-band SPS/PPS; AUD and fille
   assert.equal(v[2]!.payload.subarray(5).toString('hex'), media.lengthPrefixed([media.avcNal(1, 100, 2)]).toString('hex'));
 });
 
+test('a frame cut into several bounded PES packets (only the first timed) is one frame', () => {
+  const big = media.annexB([avc.sps[0]!, avc.pps[0]!, media.avcNal(5, 1500)]);
+  const untimed = (data: Buffer): Buffer => {
+    const h = Buffer.from([0, 0, 1, 0xe0, 0, 0, 0x80, 0x00, 0x00]);
+    h.writeUInt16BE(3 + data.length, 4);
+    return Buffer.concat([h, data]);
+  };
+  const ts = handStream([
+    { pid: 0x100, pes: pes(0xe0, big.subarray(0, 500), 0) },
+    { pid: 0x100, pes: untimed(big.subarray(500, 1000)) },
+    { pid: 0x100, pes: untimed(big.subarray(1000)) },
+    { pid: 0x100, pes: pes(0xe0, pFrame(4), 3600) },
+  ]);
+  const { out, d } = demuxAll(ts);
+  assert.deepEqual(d.stats.errors, {});
+  const frames = out.filter((m) => m.type === MediaType.Video && !m.sequenceHeader);
+  assert.deepEqual(frames.map((m) => [m.timestamp, m.keyframe, m.payload.length]), [[0, true, 5 + 4 + 1500], [40, false, 5 + 4 + 100]]);
+});
+
 test('a changed SPS sends a new sequence header before the frame that brings it; the same one again does not', () => {
   const sps2 = parseAvcDecoderConfig(fixture('codec/avc-1280x720-main.avcC'));
   const idr2 = media.annexB([sps2.sps[0]!, sps2.pps[0]!, media.avcNal(5, 50)]);

@@ -262,7 +262,7 @@ export class TsDemuxer {
         video,
         audio,
         lastTime: 0,
-        pes: new PesAssembler(this.maxPesSize, initial, this.stats, this.report, (pes) => this.onPes(t, pes)),
+        pes: new PesAssembler(this.maxPesSize, initial, this.stats, this.report, (pes) => this.onPes(t, pes), which === 'video'),
       };
       if (audio instanceof AdtsAudio) t.pes.onDrop = () => audio.reset();
       track = t;
