@@ -8,13 +8,17 @@ import { parseAvcDecoderConfig, parseAvcSps } from '../codec/avc-config.ts';
 import { invalidConfig, nalToRbsp } from '../codec/bit-reader.ts';
 import { parseHevcDecoderConfig, parseHevcSps } from '../codec/hevc-config.ts';
 
-/** profile_idc values whose record carries the chroma and bit-depth trailer (§5.3.3.1.2). */
-const AVC_TRAILER_PROFILES = new Set([100, 110, 122, 144]);
+/**
+ * profile_idc values whose record has no chroma and bit-depth trailer: §5.3.3.1.2 lists 100, 110, 122 and 144
+ * as having one; FFmpeg (avc.c) and x264 write it for every profile but Baseline, Main and Extended (so for
+ * High 4:4:4 Predictive, 244, too), and we write what they do.
+ */
+const AVC_NO_TRAILER_PROFILES = new Set([66, 77, 88]);
 
 /** An AVCDecoderConfigurationRecord for `sps` (one, with its NAL header) and `pps` (one or more). */
 export function buildAvcRecord(sps: Buffer, pps: readonly Buffer[]): Buffer {
   const info = parseAvcSps(sps);
-  const trailer = AVC_TRAILER_PROFILES.has(sps[1]!);
+  const trailer = !AVC_NO_TRAILER_PROFILES.has(sps[1]!);
   let size = 6 + 2 + sps.length + 1 + (trailer ? 4 : 0);
   for (const p of pps) size += 2 + p.length;
   if (pps.length === 0 || pps.length > 255) invalidConfig(`${pps.length} AVC PPS for one record`);
