@@ -138,3 +138,14 @@ test('ffmpeg Opus in TS: one Enhanced RTMP Opus frame per packet ffprobe counts,
     assert.ok(Math.abs(m.timestamp - expected) <= 1, `opus ${i} at ${m.timestamp}, ffprobe says ${expected}`);
   });
 });
+
+test('x264 intra refresh (no IDR after the first): a keyframe per recovery point, and the FLV decodes', async () => {
+  const ts = await ffmpegTs('intra-refresh.ts', [...lavfi(4), '-c:v', 'libx264', '-x264-params', 'intra-refresh=1:keyint=25', '-c:a', 'aac']);
+  const { messages, demuxer } = demux(ts);
+  assert.deepEqual(demuxer.stats.errors, {});
+  const video = frames(messages, MediaType.Video);
+  assert.equal(video.length, 100);
+  assert.equal(video.filter((m) => m.keyframe).length, 4);
+  const flv = writeFlv('intra-refresh.flv', messages);
+  assert.equal(await decodeErrors(flv), '');
+});

@@ -102,6 +102,10 @@ export class AnnexBVideo {
         if (type >= 1 && type <= 5) {
           vcl = true;
           if (type === Avc.Idr) keyframe = true;
+        } else if (type === Avc.Sei && hasRecoveryPoint(b, nalStart + 1, nalEnd)) {
+          // Intra refresh (x264 --intra-refresh, low-latency hardware encoders) sends no IDR at all; a
+          // recovery point SEI marks where decoding can start, and FFmpeg's parser flags it a keyframe too.
+          keyframe = true;
         }
       }
       if (count === MAX_NALS) {
@@ -198,6 +202,24 @@ export class AnnexBVideo {
     this.info = { codec: this.codec, width, height };
     return true;
   }
+}
+
+/** SEI payloadType 6 (H.264 §D.1.8, recovery_point) among the first SEI messages of `b[start..end)`. */
+function hasRecoveryPoint(b: Buffer, start: number, end: number): boolean {
+  let p = start;
+  for (let m = 0; m < 8 && p < end && b[p] !== 0x80; m++) {
+    let type = 0;
+    while (p < end && b[p] === 0xff) type += b[p++]!;
+    if (p >= end) return false;
+    type += b[p++]!;
+    if (type === 6) return true;
+    let size = 0;
+    while (p < end && b[p] === 0xff) size += b[p++]!;
+    if (p >= end) return false;
+    size += b[p++]!;
+    p += size;
+  }
+  return false;
 }
 
 /** pic_parameter_set_id: the first ue(v) of the PPS RBSP (H.264 §7.3.2.2, H.265 §7.3.2.3); -1 if unreadable. */

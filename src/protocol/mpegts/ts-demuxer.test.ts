@@ -172,6 +172,18 @@ test('a frame cut into several bounded PES packets (only the first timed) is one
   assert.deepEqual(frames.map((m) => [m.timestamp, m.keyframe, m.payload.length]), [[0, true, 5 + 4 + 1500], [40, false, 5 + 4 + 100]]);
 });
 
+test('intra refresh: a non-IDR frame with a recovery point SEI is a keyframe, one with another SEI is not', () => {
+  const sei = (payloadType: number): Buffer => Buffer.from([0x06, 0x05, 2, 0xaa, 0xbb, payloadType, 1, 0x84, 0x80]);
+  const au = (t: number): Buffer => media.annexB([sei(t), media.avcNal(1, 60)]);
+  const ts = handStream([
+    { pid: 0x100, pes: pes(0xe0, idr, 0) },
+    { pid: 0x100, pes: pes(0xe0, au(6), 3600) },
+    { pid: 0x100, pes: pes(0xe0, au(1), 7200) },
+  ]);
+  const frames = demuxAll(ts).out.filter((m) => m.type === MediaType.Video && !m.sequenceHeader);
+  assert.deepEqual(frames.map((m) => m.keyframe), [true, true, false]);
+});
+
 test('a changed SPS sends a new sequence header before the frame that brings it; the same one again does not', () => {
   const sps2 = parseAvcDecoderConfig(fixture('codec/avc-1280x720-main.avcC'));
   const idr2 = media.annexB([sps2.sps[0]!, sps2.pps[0]!, media.avcNal(5, 50)]);
