@@ -149,3 +149,16 @@ test('x264 intra refresh (no IDR after the first): a keyframe per recovery point
   const flv = writeFlv('intra-refresh.flv', messages);
   assert.equal(await decodeErrors(flv), '');
 });
+
+test('MP3 in TS (stream_type 0x03): one FLV MP3 tag per frame; ffprobe counts the same frames and it decodes', async () => {
+  const ts = await ffmpegTs('mp3.ts', [...lavfi(3), '-c:v', 'libx264', '-c:a', 'libmp3lame']);
+  const { messages, demuxer } = demux(ts);
+  assert.deepEqual(demuxer.stats.errors, {});
+  assert.deepEqual(demuxer.audio, { codec: 'mp3', sampleRate: 44100, channels: 1 });
+  const flv = writeFlv('mp3.flv', messages);
+  const source = (await probe(join(dir, 'mp3.ts'))).streams.find((s) => s.codec_type === 'audio');
+  const a = (await probe(flv)).streams.find((s) => s.codec_type === 'audio');
+  assert.deepEqual([a?.codec_name, a?.sample_rate, a?.nb_read_frames], ['mp3', '44100', source?.nb_read_frames]);
+  assert.equal(frames(messages, MediaType.Audio).length, Number(source?.nb_read_frames));
+  assert.equal(await decodeErrors(flv), '');
+});

@@ -1,5 +1,6 @@
 /**
- * The MPEG-TS demuxer (what SRT publishers send): mutated ffmpeg and muxer output, with TS-aware
+ * The MPEG-TS demuxer (what SRT publishers send): mutated ffmpeg and muxer output and hand-built MP3 and
+ * Opus streams, with TS-aware
  * mutations (packet header fields, dropped, repeated and cut packets). The rules: nothing escapes
  * the demuxer, no INTERNAL error is counted, each track's times only grow, and a stream that needed
  * no resync gives the same messages whole and cut into pieces.
@@ -9,6 +10,7 @@ import { MediaType, type MediaMessage } from '../../../src/protocol/media.ts';
 import { TsDemuxer } from '../../../src/protocol/mpegts/ts-demuxer.ts';
 import { TsMuxer } from '../../../src/protocol/mpegts/ts-muxer.ts';
 import * as media from '../../../test/fixtures/mpegts/flv-messages.ts';
+import { pat, pes, pesPackets, pmt, psiPackets } from '../../../test/fixtures/mpegts/ts-builder.ts';
 import type { Rng } from '../rng.ts';
 import { splitDeterministic } from '../rng.ts';
 import { OracleFailure, type BytesTarget } from '../target.ts';
@@ -72,7 +74,18 @@ function seeds(): Buffer[] {
   const hnals = media.lengthPrefixed([media.hevcNal(19, 60), media.hevcNal(1, 20)]);
   const hevc = [media.exVideoConfig(media.HEVC_RECORD), media.aacConfig(), media.exVideoFrame(0, 0, true, hnals), media.aacFrame(10, Buffer.alloc(20, 1)), media.exVideoFrame(40, 40, false, hnals)];
   const ours = Buffer.concat(hevc.map((m) => muxer.push(m, true)?.bytes).filter((b) => b !== undefined));
-  return [ffmpeg.subarray(0, 188 * 40), ffmpeg.subarray(188 * 40, 188 * 80), ffmpeg.subarray(ffmpeg.length - 188 * 30), ours];
+  // MP3 (MPEG-1 layer III, 128 kbit/s, 44.1 kHz: 417-byte frames) and Opus, built by hand.
+  const mp3 = Buffer.concat([0, 1, 2].map(() => Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(413, 0x11)])));
+  const opusAu = Buffer.concat([Buffer.from([0x7f, 0xe0, 20, 0xfc]), Buffer.alloc(19, 0x22)]);
+  const opusPmt = [{ type: 0x03, pid: 0x101 }, { type: 0x06, pid: 0x102, descriptors: Buffer.from([0x05, 4, 0x4f, 0x70, 0x75, 0x73, 0x7f, 2, 0x80, 2]) }];
+  const hand = Buffer.concat([
+    psiPackets(0, pat(0x1000)),
+    psiPackets(0x1000, pmt(opusPmt, 0, 0x101)),
+    pesPackets(0x101, pes(0xc0, mp3, 9000)).bytes,
+    psiPackets(0x1000, pmt([opusPmt[1]!], 1, 0x102), 1),
+    pesPackets(0x102, pes(0xbd, Buffer.concat([opusAu, opusAu]), 9000)).bytes,
+  ]);
+  return [ffmpeg.subarray(0, 188 * 40), ffmpeg.subarray(188 * 40, 188 * 80), ffmpeg.subarray(ffmpeg.length - 188 * 30), ours, hand];
 }
 
 /** The TS demuxer target. */

@@ -16,7 +16,7 @@ const FLV_AAC = 0xaf;
 
 /** What the AudioSpecificConfig says, for onMetaData. */
 export interface AudioConfigInfo {
-  readonly codec: 'aac' | 'opus';
+  readonly codec: 'aac' | 'opus' | 'mp3';
   readonly sampleRate: number;
   readonly channels: number;
 }

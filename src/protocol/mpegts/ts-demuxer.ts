@@ -12,6 +12,7 @@ import { Amf0EcmaArray } from '../amf0/amf0-value.ts';
 import { MediaType, mediaMessage, type MediaMessage } from '../media.ts';
 import { AdtsAudio, type AudioConfigInfo } from './adts-audio.ts';
 import { AnnexBVideo, type VideoConfigInfo } from './annexb-video.ts';
+import { MpegAudio } from './mpeg-audio.ts';
 import { OpusAudio } from './opus-audio.ts';
 import { PesAssembler, type PesPacket } from './pes-assembler.ts';
 import { readPat, readPmt, SectionAssembler, type PmtEntry } from './psi-reader.ts';
@@ -35,8 +36,8 @@ export interface TsDemuxerOptions {
 const Kind = { None: 0, Pat: 1, Pmt: 2, Video: 3, Audio: 4 } as const;
 const PAT_PID = 0;
 const NULL_PID = 0x1fff;
-/** stream_type values (ISO/IEC 13818-1 Table 2-34): H.264, HEVC, AAC ADTS, PES private data (Opus with its registration). */
-const StreamTypes = { H264: 0x1b, Hevc: 0x24, AacAdts: 0x0f, Private: 0x06 } as const;
+/** stream_type values (ISO/IEC 13818-1 Table 2-34): MPEG-1/2 audio, H.264, HEVC, AAC ADTS, PES private data (Opus with its registration). */
+const StreamTypes = { Mpeg1Audio: 0x03, Mpeg2Audio: 0x04, H264: 0x1b, Hevc: 0x24, AacAdts: 0x0f, Private: 0x06 } as const;
 
 /** One elementary stream being read. */
 interface Track {
@@ -45,7 +46,7 @@ interface Track {
   readonly pes: PesAssembler;
   readonly clock: TrackClock;
   readonly video: AnnexBVideo | undefined;
-  readonly audio: AdtsAudio | OpusAudio | undefined;
+  readonly audio: AdtsAudio | OpusAudio | MpegAudio | undefined;
   /** Last unwrapped 90 kHz DTS, for a PES without times. */
   lastTime: number;
 }
@@ -252,7 +253,7 @@ export class TsDemuxer {
     let track: Track | undefined;
     if (entry) {
       const video = which === 'video' ? new AnnexBVideo(entry.streamType === StreamTypes.Hevc ? 'hevc' : 'avc', this.stats, this.report) : undefined;
-      const audio = which === 'audio' ? (entry.streamType === StreamTypes.AacAdts ? new AdtsAudio(this.stats, this.report) : new OpusAudio(entry.opusChannels, this.stats, this.report)) : undefined;
+      const audio = which === 'audio' ? this.newAudio(entry) : undefined;
       // Small at first: a PMT that keeps changing must not make every new track cost much (the buffer doubles as needed).
       const initial = which === 'video' ? 32 * 1024 : 4 * 1024;
       const t: Track = {
@@ -264,13 +265,19 @@ export class TsDemuxer {
         lastTime: 0,
         pes: new PesAssembler(this.maxPesSize, initial, this.stats, this.report, (pes) => this.onPes(t, pes), which === 'video'),
       };
-      if (audio instanceof AdtsAudio) t.pes.onDrop = () => audio.reset();
+      if (audio instanceof AdtsAudio || audio instanceof MpegAudio) t.pes.onDrop = () => audio.reset();
       track = t;
       this.kinds[entry.pid] = which === 'video' ? Kind.Video : Kind.Audio;
       this.lastCc[entry.pid] = -1;
     }
     if (which === 'video') this.videoTrack = track;
     else this.audioTrack = track;
+  }
+
+  private newAudio(entry: PmtEntry): AdtsAudio | OpusAudio | MpegAudio {
+    if (entry.streamType === StreamTypes.AacAdts) return new AdtsAudio(this.stats, this.report);
+    if (entry.streamType === StreamTypes.Private) return new OpusAudio(entry.opusChannels, this.stats, this.report);
+    return new MpegAudio(this.stats, this.report);
   }
 
   private onPes(track: Track, pes: PesPacket): void {
@@ -308,7 +315,7 @@ export class TsDemuxer {
       meta.set('videocodecid', v.codec === 'avc' ? 7 : fourCc('hvc1'));
     }
     if (a) {
-      meta.set('audiocodecid', a.codec === 'aac' ? 10 : fourCc('Opus'));
+      meta.set('audiocodecid', a.codec === 'aac' ? 10 : a.codec === 'mp3' ? 2 : fourCc('Opus'));
       meta.set('audiosamplerate', a.sampleRate);
       meta.set('audiochannels', a.channels);
       meta.set('stereo', a.channels === 2);
@@ -321,7 +328,8 @@ export class TsDemuxer {
 }
 
 function isAudio(e: PmtEntry): boolean {
-  return e.streamType === StreamTypes.AacAdts || (e.streamType === StreamTypes.Private && e.registration === 'Opus');
+  const t = e.streamType;
+  return t === StreamTypes.AacAdts || t === StreamTypes.Mpeg1Audio || t === StreamTypes.Mpeg2Audio || (t === StreamTypes.Private && e.registration === 'Opus');
 }
 
 function fourCc(s: string): number {
