@@ -59,6 +59,14 @@ export const errorCodes = {
   TS_MUX_INPUT: 'protocol',
   // MP4/fMP4 muxer (protocol/mp4, docs/mp4.md)
   MP4_MUX_INPUT: 'protocol',
+  // MPEG-TS demuxer: counted, never thrown out of the demuxer (protocol/mpegts/ts-demuxer.ts, docs/mpegts.md)
+  TS_SYNC_LOST: 'protocol',
+  TS_PACKET_INVALID: 'protocol',
+  TS_CONTINUITY: 'protocol',
+  TS_SECTION_INVALID: 'protocol',
+  TS_PES_INVALID: 'protocol',
+  TS_PES_TOO_LARGE: 'limit',
+  TS_ES_INVALID: 'protocol',
   // Hub
   STREAM_NOT_FOUND: 'not-found',
   STREAM_ALREADY_PUBLISHING: 'conflict',

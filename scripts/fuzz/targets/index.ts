@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<FuzzTarget>> = {
   codec: async () => (await import('./media-bytes.ts')).codecTarget,
   tsmux: async () => (await import('./media-bytes.ts')).tsmuxTarget,
   mp4mux: async () => (await import('./mp4-bytes.ts')).mp4muxTarget,
+  'ts-demuxer': async () => (await import('./ts-demux.ts')).tsDemuxTarget,
   'rtmp-session': async () => (await import('./rtmp-session.ts')).rtmpSessionTarget,
   'http-parse': async () => (await import('./http.ts')).httpParseTarget,
   'http-routes': async () => (await import('./http.ts')).httpRoutesTarget,
