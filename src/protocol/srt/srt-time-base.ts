@@ -14,7 +14,8 @@ const driftMaxUs = 5000;
 /** Maps a peer's 32-bit µs timestamps to local µs. */
 export class TimeBase {
   #baseUs: number;
-  #ref = 0;
+  /** The highest unfolded timestamp so far; -1 before the first. */
+  #ref = -1;
   #driftSum = 0;
   #driftCount = 0;
   /** Total correction applied so far (µs), for the stats. */
@@ -27,6 +28,7 @@ export class TimeBase {
 
   /** The peer timestamp unfolded past wraps, near the last one seen (reordering across a wrap stays right). */
   unwrap(ts: number): number {
+    if (this.#ref < 0) return (this.#ref = ts);
     let t = Math.floor(this.#ref / wrap) * wrap + ts;
     if (t - this.#ref > half) t -= wrap;
     else if (this.#ref - t > half) t += wrap;
