@@ -41,9 +41,11 @@ export async function startSrtBed(overrides: Partial<SrtServerOptions<string>> =
   const access: Access = {
     async checkPublish(req) {
       const secret = req.query.get('txSecret');
-      if (secret === null) return refusal('TXSECRET_MISSING', '18/502', 'txSecret is missing');
-      if (secret !== 'good') return refusal('SIGNATURE_INVALID', '18/503', 'txSecret does not match');
-      return { allowed: true, domain: req.host || 'default' };
+      // The access hook records its own refusals (control/access-policy.ts does).
+      const refused = secret === null ? refusal('TXSECRET_MISSING', '18/502', 'txSecret is missing') : secret !== 'good' ? refusal('SIGNATURE_INVALID', '18/503', 'txSecret does not match') : undefined;
+      if (!refused) return { allowed: true, domain: req.host || 'default' };
+      rejections.push({ action: 'publish', refused });
+      return refused;
     },
     checkPlay: async () => ({ allowed: true }),
     async recordRejection(action, _req, refused) {
