@@ -110,6 +110,11 @@ export class SrtServer<S> {
     const nowUs = this.#clock();
     const destId = peekDestId(msg);
     this.#o.counters.bytesInSrt += msg.length;
+    if (destId < 0) {
+      this.dropped.malformed++;
+      this.#o.counters.countError('SRT_PACKET_INVALID');
+      return;
+    }
     try {
       if (destId === 0) return this.#onHandshake(msg, rinfo, nowUs);
       const peer = destId > 0 ? this.#byId.get(destId) : undefined;
