@@ -24,6 +24,9 @@ import { breakCodes, sentence } from '../control/break-codes.ts';
 import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
+import { LiveError } from '../errors.ts';
+import { SrtServer } from '../servers/srt/srt-server.ts';
+import type { TsSinkFactory } from '../servers/srt/ts-payload-sink.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
 import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
 import { HlsServer } from '../servers/hls/hls-server.ts';
@@ -55,6 +58,8 @@ export interface ServiceOverrides {
   readonly access?: Access;
   /** The Coordinator (default: from `cluster.*`, in-process without `cluster.redis`). */
   readonly coordinator?: Coordinator;
+  /** Where accepted SRT publishes send their TS bytes (the TS demuxer and the ingest; servers/srt/ts-payload-sink.ts). */
+  readonly srtSinks?: TsSinkFactory<Stream>;
 }
 
 /** A running service: its bound ports, its parts for tests and the CLI, and one idempotent close. */
@@ -75,6 +80,8 @@ export class Service {
   /** The one admission path every transport and the doctor ask (control/admission.ts). */
   readonly admission: Admission<Stream>;
   readonly rtmp: RtmpServer;
+  /** The SRT listener when `srt.enabled` (docs/srt.md). */
+  readonly srt: SrtServer<Stream> | undefined;
   readonly http: FastifyInstance;
   /** HLS segmenters, one per watched stream (docs/hls.md). */
   readonly hls: HlsServer;
@@ -98,6 +105,7 @@ export class Service {
   /** The default domains (created on the first start). */
   defaults: Bootstrapped = { created: false, push: undefined, play: undefined };
   rtmpPort = 0;
+  srtPort = 0;
   httpPort = 0;
   apiPort = 0;
   private closing: Promise<void> | undefined;
@@ -220,6 +228,17 @@ export class Service {
       playerQueueBytes: config.fanout.maxQueueBytes,
       publishListener: this.forwarder.enabled ? publishListeners(this.publishCallbacks, this.forwarder) : this.publishCallbacks,
     });
+    const { enabled: srtEnabled, ...srtConfig } = config.srt;
+    this.srt = srtEnabled
+      ? new SrtServer<Stream>({
+          ...srtConfig,
+          admission: this.admission,
+          openSink: overrides.srtSinks ?? noTsDemuxer,
+          counters: this.counters,
+          log: log.child({ server: 'srt' }),
+          trustedNetworks: config.limits.trustedNetworks,
+        })
+      : undefined;
     const h = config.hls;
     this.hls = new HlsServer({
       hub: this.hub,
@@ -293,6 +312,7 @@ export class Service {
     await this.publishCallbacks.recoverOpenPushes(this.now());
     this.hls.start();
     this.rtmpPort = await this.rtmp.start();
+    if (this.srt) this.srtPort = await this.srt.start();
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
     const address = this.http.server.address();
     this.httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
@@ -320,6 +340,7 @@ export class Service {
       this.forwarder.close();
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
+      await this.srt?.close();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).
       await this.publishCallbacks.flush();
       await this.callbacks.close();
@@ -338,3 +359,11 @@ export class Service {
     return this.closing;
   }
 }
+
+/**
+ * Until the TS demuxer is wired (issue 13, servers/srt/ts-payload-sink.ts), an admitted SRT publish cannot
+ * feed the hub: it is refused with SRT_REJX_ISE rather than accepted into nothing.
+ */
+const noTsDemuxer: TsSinkFactory<Stream> = () => {
+  throw new LiveError('INTERNAL', 'no MPEG-TS demuxer is wired to the SRT listener');
+};
