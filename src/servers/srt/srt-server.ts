@@ -204,7 +204,7 @@ export class SrtServer<S> {
     }
     if (parsed.mode === 'request') {
       this.#o.counters.countError('SRT_PLAY_UNSUPPORTED');
-      return this.#refuse(peer, hs, srtReasonOf('SRT_PLAY_UNSUPPORTED'));
+      return this.#refuse(peer, hs, srtReasonOf('SRT_PLAY_UNSUPPORTED'), 'play');
     }
     const publisher = { id: publisherId, clientIp: peer.address, protocol: 'srt' as const };
     const outcome = await this.#o.admission.publish(parsed.request, publisher, { stillWanted: () => peer.state === 'pending' && !this.#closing });
@@ -213,7 +213,6 @@ export class SrtServer<S> {
       return;
     }
     if (outcome.kind === 'refused') {
-      this.#o.counters.rejectedPublishes++;
       this.#o.log.info({ ip: peer.address, code: outcome.refusal.code, reason: outcome.refusal.reason }, 'SRT publish rejected');
       return this.#refuse(peer, hs, srtReasonOf(outcome.refusal.code));
     }
@@ -261,9 +260,11 @@ export class SrtServer<S> {
     this.#o.log.info({ ip: peer.address, stream: `${parsed.request.app}/${parsed.request.stream}`, domain: outcome.domain, latencyMs: latency.recvMs }, 'SRT publish started');
   }
 
-  #refuse(peer: SrtPeer, hs: Handshake, reason: number): void {
+  #refuse(peer: SrtPeer, hs: Handshake, reason: number, action: 'publish' | 'play' = 'publish'): void {
     if (peer.state !== 'pending') return;
     peer.state = 'refused';
+    if (action === 'publish') this.#o.counters.rejectedPublishes++;
+    else this.#o.counters.rejectedPlays++;
     peer.answer = rejectConclusion(hs, reason, 0);
     this.#send(peer.answer, peer.address, peer.port);
     this.#gate.release(peer.address);
@@ -350,6 +351,8 @@ export class SrtServer<S> {
       clearInterval(this.#timer);
       const nowUs = this.#clock();
       for (const peer of [...this.#byId.values()]) peer.close(nowUs, undefined, 'server closing', breakCodes.serverStopped);
+      // Let the shutdown datagrams leave before the socket closes.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
     })();
     return this.#closing;
