@@ -116,3 +116,16 @@ test('RTT smoothing as libsrt: first sample sets RTT and RTT/2, then 7/8 and 3/4
   r.update(48_000);
   assert.deepEqual([r.rttUs, r.rttVarUs], [41_000, 17_000]);
 });
+
+test('a full ACK the sender did not answer is sent again after 2 RTT; an answered one is not', async () => {
+  const { Receiver } = await import('./srt-receiver.ts');
+  const rx = new Receiver({ initialSeq: 10, latencyUs: 100_000, baseUs: 0, windowPackets: 64, maxBytes: 1 << 20 });
+  rx.onData({ kind: 'data', seq: 10, position: 3, inOrder: false, key: 0, retransmitted: false, msgNo: 1, timestamp: 0, destId: 1, payload: Buffer.alloc(10) });
+  const first = rx.nextAck(1000)!;
+  assert.equal(first.ackSeq, 11);
+  assert.equal(rx.nextAck(11_000), undefined, 'nothing new, and not yet 2 RTT (RTT is 100 ms before a sample)');
+  const again = rx.nextAck(202_000)!;
+  assert.deepEqual([again.ackSeq, again.ackNo > first.ackNo], [11, true], 'the lost ACK goes again');
+  rx.onAckAck(again.ackNo, 0, 222_000);
+  assert.equal(rx.nextAck(2_000_000), undefined, 'answered: no more ACKs until something new arrives');
+});

@@ -62,7 +62,10 @@ export class Receiver {
   #max: number;
   #ackNo = 0;
   /** Sent ACK numbers and when, for the RTT of their ACKACK (libsrt ACK window, 1024 entries). */
-  readonly #acks = new Map<number, number>();
+  readonly #acks = new Map<number, { atUs: number; seq: number }>();
+  #lastAckUs = 0;
+  /** The ACK sequence number of the newest ACK the sender answered. */
+  #ackAckedSeq = -1;
   #lastAckSeq = -1;
   #firstRttUs: number | undefined;
 
@@ -129,15 +132,17 @@ export class Receiver {
   }
 
   /**
-   * A full ACK to send now, or undefined when nothing new was acknowledged since the last one. The ACK
-   * number and time are kept for the ACKACK's RTT.
+   * A full ACK to send now, or undefined when nothing new was acknowledged since the last one and that one
+   * was answered by an ACKACK or is younger than 2 RTT (libsrt sendCtrlAck: a lost ACK is sent again). The
+   * ACK number and time are kept for the ACKACK's RTT.
    */
   nextAck(nowUs: number): { ackNo: number; ackSeq: number; rttUs: number; rttVarUs: number; available: number } | undefined {
     const ackSeq = this.ackSeq;
-    if (ackSeq === this.#lastAckSeq) return undefined;
+    if (ackSeq === this.#lastAckSeq && (ackSeq === this.#ackAckedSeq || nowUs - this.#lastAckUs < 2 * this.rtt.rttUs)) return undefined;
     this.#lastAckSeq = ackSeq;
+    this.#lastAckUs = nowUs;
     this.#ackNo = (this.#ackNo + 1) & 0x7fffffff || 1;
-    this.#acks.set(this.#ackNo, nowUs);
+    this.#acks.set(this.#ackNo, { atUs: nowUs, seq: ackSeq });
     if (this.#acks.size > 1024) this.#acks.delete(this.#acks.keys().next().value!);
     const available = Math.max(2, this.#o.windowPackets - this.#slots.size);
     return { ackNo: this.#ackNo, ackSeq, rttUs: Math.round(this.rtt.rttUs), rttVarUs: Math.round(this.rtt.rttVarUs), available };
@@ -145,10 +150,11 @@ export class Receiver {
 
   /** An ACKACK for `ackNo` arrived: one RTT sample, and one drift sample from its timestamp. */
   onAckAck(ackNo: number, timestamp: number, nowUs: number): void {
-    const sentAt = this.#acks.get(ackNo);
-    if (sentAt === undefined) return;
+    const sent = this.#acks.get(ackNo);
+    if (sent === undefined) return;
     this.#acks.delete(ackNo);
-    const sample = nowUs - sentAt;
+    this.#ackAckedSeq = sent.seq;
+    const sample = nowUs - sent.atUs;
     this.rtt.update(sample);
     this.#firstRttUs ??= sample;
     this.time.sample(timestamp, nowUs, (sample - this.#firstRttUs) / 2);
