@@ -24,6 +24,9 @@ import { breakCodes, sentence } from '../control/break-codes.ts';
 import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
+import { LiveError } from '../errors.ts';
+import { SrtServer } from '../servers/srt/srt-server.ts';
+import type { TsSinkFactory } from '../servers/srt/ts-payload-sink.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
 import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
 import { HlsServer } from '../servers/hls/hls-server.ts';
@@ -67,6 +70,8 @@ export interface ServiceOverrides {
   readonly access?: Access;
   /** The Coordinator (default: from `cluster.*`, in-process without `cluster.redis`). */
   readonly coordinator?: Coordinator;
+  /** Where accepted SRT publishes send their TS bytes (the TS demuxer and the ingest; servers/srt/ts-payload-sink.ts). */
+  readonly srtSinks?: TsSinkFactory<Stream>;
 }
 
 /** A running service: its bound ports, its parts for tests and the CLI, and one idempotent close. */
@@ -87,6 +92,8 @@ export class Service {
   /** The one admission path every transport and the doctor ask (control/admission.ts). */
   readonly admission: Admission<Stream>;
   readonly rtmp: RtmpServer;
+  /** The SRT listener when `srt.enabled` (docs/srt.md). */
+  readonly srt: SrtServer<Stream> | undefined;
   readonly http: FastifyInstance;
   /** HLS segmenters, one per watched stream (docs/hls.md). */
   readonly hls: HlsServer;
@@ -119,6 +126,7 @@ export class Service {
   /** The default domains (created on the first start). */
   defaults: Bootstrapped = { created: false, push: undefined, play: undefined };
   rtmpPort = 0;
+  srtPort = 0;
   httpPort = 0;
   apiPort = 0;
   /** RTMPS, HTTPS and admin TLS with their certificates (docs/tls.md). */
@@ -324,6 +332,17 @@ export class Service {
         ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder)
         : publishListeners(this.publishCallbacks, this.recorder),
     });
+    const { enabled: srtEnabled, ...srtConfig } = config.srt;
+    this.srt = srtEnabled
+      ? new SrtServer<Stream>({
+          ...srtConfig,
+          admission: this.admission,
+          openSink: overrides.srtSinks ?? noTsDemuxer,
+          counters: this.counters,
+          log: log.child({ server: 'srt' }),
+          trustedNetworks: config.limits.trustedNetworks,
+        })
+      : undefined;
     const h = config.hls;
     this.hls = new HlsServer({
       hub: this.hub,
@@ -426,6 +445,7 @@ export class Service {
     this.rtmpPort = await this.rtmp.start();
     this.rtmpsPort = await this.tls.startRtmps(this.rtmp);
     const c = this.config;
+    if (this.srt) this.srtPort = await this.srt.start();
     await this.http.listen({ host: c.http.host, port: c.http.port });
     const address = this.http.server.address();
     this.httpPort = typeof address === 'object' && address ? address.port : c.http.port;
@@ -470,6 +490,7 @@ export class Service {
       this.edge.close();
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
+      await this.srt?.close();
       // The ended publishes finished their files; their rows and type-100 callbacks are written before the queue stops.
       await this.recorder.close();
       await this.recordCallbacks.flush();
@@ -494,3 +515,11 @@ export class Service {
     return this.closing;
   }
 }
+
+/**
+ * Until the TS demuxer is wired (issue 13, servers/srt/ts-payload-sink.ts), an admitted SRT publish cannot
+ * feed the hub: it is refused with SRT_REJX_ISE rather than accepted into nothing.
+ */
+const noTsDemuxer: TsSinkFactory<Stream> = () => {
+  throw new LiveError('INTERNAL', 'no MPEG-TS demuxer is wired to the SRT listener');
+};

@@ -17,6 +17,10 @@ export class ServerCounters {
   rtmpConnectionsTotal = 0;
   httpFlvPlayers = 0;
   bytesInRtmp = 0;
+  /** SRT listener (servers/srt): live connections, accepted ones, datagram bytes received. */
+  srtConnections = 0;
+  srtConnectionsTotal = 0;
+  bytesInSrt = 0;
   bytesOutRtmpControl = 0;
   rejectedPublishes = 0;
   rejectedPlays = 0;

@@ -18,6 +18,8 @@ const loaders: Record<string, () => Promise<FuzzTarget>> = {
   'http-parse': async () => (await import('./http.ts')).httpParseTarget,
   'http-routes': async () => (await import('./http.ts')).httpRoutesTarget,
   api: async () => (await import('./api.ts')).apiTarget,
+  'srt-packet': async () => (await import('./srt-bytes.ts')).srtPacketTarget,
+  'srt-handshake': async () => (await import('./srt-bytes.ts')).srtHandshakeTarget,
 };
 
 /** The names of all targets. */

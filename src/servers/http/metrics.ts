@@ -71,6 +71,9 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   }
   counter('openlive_rtmp_connections_total', 'RTMP connections accepted', () => counters.rtmpConnectionsTotal);
   counter('openlive_bytes_in_total', 'Bytes received from RTMP peers', () => counters.bytesInRtmp);
+  gauge('openlive_srt_connections', 'Open SRT connections (publishers)', () => counters.srtConnections);
+  counter('openlive_srt_connections_total', 'SRT connections accepted', () => counters.srtConnectionsTotal);
+  counter('openlive_srt_bytes_in_total', 'Datagram bytes received by the SRT listener', () => counters.bytesInSrt);
   counter('openlive_bytes_out_total', 'Media bytes handed to players', () => hub.stats().bytesOut);
   counter('openlive_dropped_messages_total', 'Media messages skipped for slow players', () => hub.stats().droppedMessages);
   counter('openlive_rejected_publishes_total', 'Publishes refused by the access hook or the one-publisher rule', () => counters.rejectedPublishes);
