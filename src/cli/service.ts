@@ -24,9 +24,9 @@ import { breakCodes, sentence } from '../control/break-codes.ts';
 import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
-import { LiveError } from '../errors.ts';
 import { SrtServer } from '../servers/srt/srt-server.ts';
 import type { TsSinkFactory } from '../servers/srt/ts-payload-sink.ts';
+import { srtIngest } from '../servers/srt/srt-ingest.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
 import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
 import { HlsServer } from '../servers/hls/hls-server.ts';
@@ -316,6 +316,10 @@ export class Service {
       countError: (code) => this.counters.countError(code),
       onRecordError: onStoreError,
     });
+    // Every ingest (RTMP, SRT) tells the same listeners: callbacks, push relays, recordings.
+    const publishListener = this.forwarder.enabled
+      ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder)
+      : publishListeners(this.publishCallbacks, this.recorder);
     this.rtmp = new RtmpServer({
       ...config.rtmp,
       hub: this.hub,
@@ -328,16 +332,15 @@ export class Service {
       playWaitMs: config.http.playWaitMs,
       trustedNetworks: config.limits.trustedNetworks,
       playerQueueBytes: config.fanout.maxQueueBytes,
-      publishListener: this.forwarder.enabled
-        ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder)
-        : publishListeners(this.publishCallbacks, this.recorder),
+      publishListener,
     });
     const { enabled: srtEnabled, ...srtConfig } = config.srt;
+    const ingest = { hub: this.hub, admission: this.admission, records: this.records, publishers: this.publishers, log: log.child({ server: 'srt' }), counters: this.counters, now, publishListener };
     this.srt = srtEnabled
       ? new SrtServer<Stream>({
           ...srtConfig,
           admission: this.admission,
-          openSink: overrides.srtSinks ?? noTsDemuxer,
+          openSink: overrides.srtSinks ?? srtIngest(ingest),
           counters: this.counters,
           log: log.child({ server: 'srt' }),
           trustedNetworks: config.limits.trustedNetworks,
@@ -515,11 +518,3 @@ export class Service {
     return this.closing;
   }
 }
-
-/**
- * Until the TS demuxer is wired (issue 13, servers/srt/ts-payload-sink.ts), an admitted SRT publish cannot
- * feed the hub: it is refused with SRT_REJX_ISE rather than accepted into nothing.
- */
-const noTsDemuxer: TsSinkFactory<Stream> = () => {
-  throw new LiveError('INTERNAL', 'no MPEG-TS demuxer is wired to the SRT listener');
-};

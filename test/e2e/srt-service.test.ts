@@ -1,7 +1,7 @@
 /**
  * SRT through the whole service (`srt.enabled`): the real access policy signs and checks Tencent's
  * stream id, a wrong txSecret is refused in the handshake with SRT_REJX_UNAUTHORIZED and stored as a
- * rejected attempt (18/503) like an RTMP one, and a good one reaches the TS sink the integrator wires.
+ * rejected attempt (18/503) like an RTMP one, and a good one is demuxed into the hub and plays over RTMP and FLV.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import type { TsSinkFactory } from '../../src/servers/srt/ts-payload-sink.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { connectCaller } from '../support/srt-udp-caller.ts';
 import { waitFor } from '../support/wait.ts';
+import { probe, run } from '../support/ffmpeg.ts';
 
 /** Tencent's SRT stream id for the signed RTMP push URL of `stream`, with `secret` in place of its txSecret when given. */
 function streamIdOf(svc: TestService, stream: string, secret?: string): string {
@@ -46,14 +47,28 @@ test('a wrong txSecret over SRT is refused with 1401 and recorded as 18/503; a g
   }
 });
 
-test('without a TS demuxer wired, an admitted SRT publish is refused (SRT_REJX_ISE) rather than accepted into nothing', { timeout: 30_000 }, async () => {
+test('ffmpeg publishes over SRT with Tencent\'s stream id; ffprobe plays it back over RTMP and HTTP-FLV', { timeout: 60_000 }, async () => {
   const svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } });
+  const ff = run('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '64k', '-f', 'mpegts', `srt://127.0.0.1:${svc.service.srtPort}?streamid=${streamIdOf(svc, 'cam')}&latency=200000`,
+  ]);
   try {
-    const c = await connectCaller(svc.service.srtPort, streamIdOf(svc, 'cam'));
-    assert.equal(await c.outcome, RejectReason.internal);
-    await c.close();
-    assert.equal(svc.service.hub.get('live/cam')?.live ?? false, false);
+    await waitFor('live/cam published over SRT', () => svc.service.hub.get('live/cam')?.live === true, 20_000);
+    const play = svc.urls('cam').play!;
+    for (const url of [play.rtmp, play.flv]) {
+      const result = await probe(url, 2);
+      assert.deepEqual(result.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], url);
+      const video = result.streams.find((s) => s.codec_type === 'video')!;
+      assert.equal(video.width, 320, url);
+      assert.ok(Number(video.nb_read_frames) > 10, `${url}: ${video.nb_read_frames} frames`);
+    }
+    const [record] = (await svc.service.store.listPublishRecords({ limit: 10 })).items;
+    assert.equal(record?.stream, 'cam');
   } finally {
+    await ff.stop();
     await svc.close();
   }
 });

@@ -65,6 +65,19 @@ export async function admitDemuxedPublish(deps: DemuxedIngestDeps, r: DemuxedPub
     if (outcome.kind === 'refused') deps.counters.rejectedPublishes++;
     return outcome;
   }
+  return { kind: 'admitted', publish: startDemuxedPublish(deps, outcome, r), domain: outcome.domain };
+}
+
+/**
+ * Starts the session of a publish the admission path already admitted (a transport that asked it itself,
+ * as the SRT listener does); the claim is released if the session cannot start.
+ */
+export function startDemuxedPublish(
+  deps: DemuxedIngestDeps,
+  outcome: { readonly claim: Stream; readonly domain: string },
+  r: Omit<DemuxedPublishRequest, 'stillWanted'>,
+): DemuxedPublish {
+  const { request } = r;
   let session: PublishSession;
   try {
     session = new PublishSession({
@@ -90,7 +103,7 @@ export async function admitDemuxedPublish(deps: DemuxedIngestDeps, r: DemuxedPub
   }
   deps.publishers.add(session);
   deps.log.info({ stream: session.key, domain: outcome.domain, protocol: request.protocol }, 'publish started');
-  return { kind: 'admitted', publish: new DemuxedPublish(deps, session, r.demuxer), domain: outcome.domain };
+  return new DemuxedPublish(deps, session, r.demuxer);
 }
 
 /** A live publish fed with TS bytes or media messages; `end()` once when the transport closes. */
