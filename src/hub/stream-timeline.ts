@@ -52,6 +52,9 @@ export class StreamTimeline {
    * every track stays strictly increasing and the last old audio frame is not overlapped.
    */
   rebase(msg: MediaMessage): MediaMessage {
+    // Script data (onMetaData) keeps its own time, 0 from every encoder: ffmpeg's FLV demuxer reads a
+    // script tag at any other time as a data packet and shows players an extra `text` stream.
+    if (msg.type === MediaType.Data) return msg;
     if (this.#pending) {
       this.#pending = false;
       const step = Math.max(1, this.#videoStep, this.#audioStep);

@@ -4,18 +4,21 @@
  * publisher of the same stream on B hears 18/601 in its own log; DescribeLiveStreamOnlineList on C lists the
  * stream; ForbidLiveStream sent to C drops the publisher on A; after a resume the encoder publishes on A
  * again, A is killed with SIGKILL, B or C ends A's open publish record (the dead-node sweep), and the
- * encoder, retrying as OBS does, publishes on B once A's lease ran out.
+ * encoder, retrying as OBS does, publishes on B once A's lease ran out. Players on B and C are fed by
+ * origin/edge pulls (RTMP, HTTP-FLV, HLS), and a viewer on C stays connected across the kill of A.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { postgresBin, startPostgres, type PostgresServer } from '../support/postgres-server.ts';
-import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
+import { probe, publish, type FfmpegProcess, type ProbeResult } from '../support/ffmpeg.ts';
 import { liveClient, type LiveClient } from '../support/api-client.ts';
 import { metricValue } from '../support/metrics.ts';
 import { waitFor } from '../support/wait.ts';
@@ -23,6 +26,9 @@ import { waitFor } from '../support/wait.ts';
 const skip = postgresBin() === undefined ? 'PostgreSQL is not installed (scripts/test.sh installs it)' : false;
 /** Short, so the test waits little for a dead node's lease; the default is 5000. */
 const leaseMs = 2000;
+/** The reconnect grace of every node (default 5000): a kill -9 of the origin is bridged when the encoder is back in time. */
+const graceMs = 12_000;
+const relaySecret = 'three-node-cluster-secret';
 
 let redis: TestRedis;
 let postgres: PostgresServer;
@@ -34,10 +40,39 @@ let domain: string;
 const running: FfmpegProcess[] = [];
 
 /** One node of the cluster: its own ports and data dir (holding the shared secret.key), the shared Redis and database. */
-function startNode(nodeId: 'a' | 'b' | 'c', dataDir: string): Promise<ServerProcess> {
-  const flags = ['--cluster.redis', redis.url, '--cluster.nodeId', nodeId, '--cluster.leaseMs', String(leaseMs), '--store.url', storeUrl, '--store.poolSize', '4'];
+async function startNode(nodeId: 'a' | 'b' | 'c', dataDir: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const flags = [
+    '--cluster.redis', redis.url, '--cluster.nodeId', nodeId, '--cluster.leaseMs', String(leaseMs), '--store.url', storeUrl, '--store.poolSize', '4',
+    // Edge pulls: how the others reach this node's RTMP, and the cluster secret they authenticate with.
+    '--rtmp.port', String(port), '--cluster.advertise', `127.0.0.1:${port}`, '--relay.secret', relaySecret,
+    // Long enough to cover a dead origin's lease and the encoder's reconnect to another node.
+    '--fanout.reconnectGraceMs', String(graceMs),
+  ];
   return startServerProcess(flags, { dataDir });
 }
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** An HTTP-FLV player on `node` that counts the bytes it reads until the body ends. */
+function flvPlayer(node: ServerProcess): { bytes: () => number; ended: () => boolean; close: () => void } {
+  let bytes = 0;
+  let ended = false;
+  const req = get(`http://127.0.0.1:${node.httpPort}/live/demo.flv`, (res) => {
+    res.on('data', (d: Buffer) => (bytes += d.length));
+    res.on('close', () => (ended = true));
+  });
+  req.on('error', () => (ended = true));
+  return { bytes: () => bytes, ended: () => ended, close: () => req.destroy() };
+}
+
+const codecs = (r: ProbeResult): string[] => r.streams.map((s) => s.codec_name).sort();
 
 /** The banner's push URL of live/demo, pointed at `node`'s RTMP port (every node shares the domains and keys). */
 function pushUrlOn(node: ServerProcess, stream = 'demo'): string {
@@ -110,7 +145,14 @@ test('three nodes on one Redis and one PostgreSQL: 18/601 on B, the online list 
   assert.deepEqual(online.OnlineInfo?.map((o) => `${o.DomainName} ${o.AppName}/${o.StreamName}`), [`${domain} live/demo`]);
   assert.equal((await clientC.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: 'demo' })).StreamState, 'active');
 
-  // plays on B and C: added when edge relays land (ffprobe over RTMP, HTTP-FLV and HLS from B and C while A publishes).
+  // Players on B and C: each node pulls the stream from A once (origin/edge relays) and serves it over
+  // RTMP, HTTP-FLV and HLS.
+  for (const n of [nodes.b, nodes.c]) {
+    const base = `127.0.0.1:${n.rtmpPort}`;
+    assert.deepEqual(codecs(await probe(`rtmp://${base}/live/demo`)), ['aac', 'h264'], `RTMP on ${base}`);
+    assert.deepEqual(codecs(await probe(`http://127.0.0.1:${n.httpPort}/live/demo.flv`)), ['aac', 'h264'], 'HTTP-FLV');
+    assert.deepEqual(codecs(await probe(`http://127.0.0.1:${n.httpPort}/live/demo.m3u8`, 4)), ['aac', 'h264'], 'HLS');
+  }
 
   await clientC.ForbidLiveStream({ DomainName: domain, AppName: 'live', StreamName: 'demo', Reason: 'three-node test' });
   await waitFor('the encoder on A dropped', () => exited(encoder), 15_000);
@@ -127,6 +169,10 @@ test('kill -9 of A: B or C ends its open publish record, and the encoder publish
   running.push(encoder);
   await waitFor('live/demo publishing on A again', async () => (await onlineOnC()) === 1, 30_000);
   await waitFor("A's open record written", async () => (await sql("SELECT id FROM publish_records WHERE node_id = 'a' AND ended_at IS NULL")).length === 1, 15_000);
+
+  // A viewer on C, fed through C's pull from A.
+  const viewer = flvPlayer(nodes.c);
+  await waitFor('the viewer on C reading', () => viewer.bytes() > 50_000, 20_000);
 
   nodes.a.child.kill('SIGKILL');
   const killedAt = Date.now();
@@ -167,4 +213,13 @@ test('kill -9 of A: B or C ends its open publish record, and the encoder publish
   await waitFor('the online list on C shows the stream from B', async () => (await onlineOnC()) === 1, 15_000);
   const [open] = await sql("SELECT node_id FROM publish_records WHERE ended_at IS NULL AND stream = 'demo'");
   assert.equal(open?.node_id, 'b', "B's record of the new publish is the open one");
+
+  // The viewer on C stayed connected through the reconnect grace and now reads the stream from B.
+  const before = viewer.bytes();
+  await waitFor('the viewer on C reading the stream from B', () => viewer.bytes() > before + 50_000, 20_000);
+  assert.equal(viewer.ended(), false, 'the viewer on C kept its connection across the kill of A');
+  viewer.close();
+  // New viewers play on B (the origin now) and on C.
+  assert.deepEqual(codecs(await probe(`http://127.0.0.1:${nodes.b.httpPort}/live/demo.flv`)), ['aac', 'h264']);
+  assert.deepEqual(codecs(await probe(`rtmp://127.0.0.1:${nodes.c.rtmpPort}/live/demo`)), ['aac', 'h264']);
 });
