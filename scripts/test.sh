@@ -13,6 +13,8 @@ command -v chromium >/dev/null || need+=(chromium fonts-liberation)
 # Cluster adapters are tested against real engines; the tests start their own instances on free ports.
 command -v redis-server >/dev/null || need+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# SRT interop: libsrt's own client publishes to the TypeScript listener.
+command -v srt-live-transmit >/dev/null || need+=(srt-tools)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
