@@ -55,6 +55,16 @@ export interface ServiceOverrides {
   readonly access?: Access;
   /** The Coordinator (default: from `cluster.*`, in-process without `cluster.redis`). */
   readonly coordinator?: Coordinator;
+  /** This process is one of `--workers N` (cli/worker-process.ts): one node among its sibling workers. */
+  readonly worker?: WorkerRole;
+}
+
+/** What a worker process changes in its service (docs/cluster.md "Worker processes"). */
+export interface WorkerRole {
+  /** Where its own RTMP listener binds (ephemeral port): its cluster.advertise for relays between workers. */
+  readonly privateRtmpHost: string;
+  /** Its own HLS folder: workers must not delete each other's segments. */
+  readonly hlsDir: string;
 }
 
 /** A running service: its bound ports, its parts for tests and the CLI, and one idempotent close. */
@@ -100,11 +110,15 @@ export class Service {
   rtmpPort = 0;
   httpPort = 0;
   apiPort = 0;
+  /** A worker's own RTMP port (WorkerRole), 0 otherwise. */
+  privateRtmpPort = 0;
+  private readonly worker: WorkerRole | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(config: Config, log: Log, overrides: ServiceOverrides = {}) {
     this.config = config;
     this.log = log;
+    this.worker = overrides.worker;
     const now = (this.now = overrides.now ?? Date.now);
     // The folder holds the database and the data key: 0700 (docs/security.md "Admin API and data at rest").
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -223,7 +237,7 @@ export class Service {
     const h = config.hls;
     this.hls = new HlsServer({
       hub: this.hub,
-      options: resolveHlsOptions({ ...h, dir: join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
+      options: resolveHlsOptions({ ...h, dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
       logger: log.child({ server: 'hls' }),
     });
     this.memoryBudget.addSource('hlsSegments', () => this.hls.stats().bytes);
@@ -266,7 +280,7 @@ export class Service {
    * too). The in-process default keeps the hub's synchronous claim alone: one process, nothing to agree on.
    */
   private publisherClaims(): PublisherClaims<Stream> {
-    if (this.config.cluster.redis === '') return new HubClaims(this.hub);
+    if (this.config.cluster.redis === '' && !this.worker) return new HubClaims(this.hub);
     const claims = new ClusterClaims(this.hub, this.coordinator, (err) => this.log.warn({ err }, 'could not release a cluster claim'));
     this.publishers.onRemoved = (key) => claims.ended(key);
     return claims;
@@ -293,6 +307,7 @@ export class Service {
     await this.publishCallbacks.recoverOpenPushes(this.now());
     this.hls.start();
     this.rtmpPort = await this.rtmp.start();
+    if (this.worker) this.privateRtmpPort = await this.rtmp.listenPrivate(this.worker.privateRtmpHost);
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
     const address = this.http.server.address();
     this.httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
