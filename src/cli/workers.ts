@@ -98,7 +98,7 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
           bannerShown = true;
           const api = { port: message.apiPort, created: prepared.created };
           process.stdout.write(startBanner(config, prepared.defaults, message.rtmpPort, message.httpPort, Date.now(), api));
-          process.stdout.write(`${count} worker processes: ${slots.map((s) => s.ready?.nodeId).join(', ')}\n`);
+          process.stdout.write(`${count} worker processes: ${slots.map((s) => `${s.ready?.nodeId} (pid ${s.worker?.process.pid})`).join(', ')}\n`);
         }
       } else if (message.t === 'load') {
         const before = slot.load;
