@@ -60,7 +60,8 @@ async function start(config: Config): Promise<void> {
   const exitNow = (status: number): never => process.exit(status);
   // `--workers N` (docs/cluster.md "Worker processes"): this process is the primary, or one of its workers.
   if (cluster.isWorker && process.env[workerEnvNames.index] !== undefined) return runWorker(config, log, exitNow);
-  if (workerCount(config.workers) > 1) {
+  // A foreign cluster worker (pm2 cluster mode) runs as one process: only a primary can fork.
+  if (workerCount(config.workers) > 1 && cluster.isPrimary) {
     installFaultHandlers({ log, counters: new ServerCounters(), exit: exitNow });
     return runPrimary(config, log, exitNow);
   }

@@ -65,6 +65,11 @@ export interface WorkerRole {
   readonly privateRtmpHost: string;
   /** Its own HLS folder: workers must not delete each other's segments. */
   readonly hlsDir: string;
+  /**
+   * Whether it loads the callbacks a previous run left queued and owed interruptions. SQLite's queue and open
+   * pushes carry no node id, so on SQLite only worker 1's first start does (PostgreSQL: every worker, its own).
+   */
+  readonly recoverCallbacks: boolean;
 }
 
 /** A running service: its bound ports, its parts for tests and the CLI, and one idempotent close. */
@@ -301,10 +306,10 @@ export class Service {
       playDomain: this.config.domains.defaultPlayDomain,
       cnameSuffix: this.config.domains.cnameSuffix,
     });
-    await this.callbacks.start();
+    await this.callbacks.start({ loadQueued: this.worker?.recoverCallbacks !== false });
     this.pruner.start();
     // Before publishers are accepted: the interruptions a kill -9 owed, queued behind what was left queued.
-    await this.publishCallbacks.recoverOpenPushes(this.now());
+    if (this.worker?.recoverCallbacks !== false) await this.publishCallbacks.recoverOpenPushes(this.now());
     this.hls.start();
     this.rtmpPort = await this.rtmp.start();
     if (this.worker) this.privateRtmpPort = await this.rtmp.listenPrivate(this.worker.privateRtmpHost);

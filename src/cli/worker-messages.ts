@@ -8,13 +8,15 @@ export const workerEnvNames = {
   index: 'OPENLIVE_WORKER_INDEX',
   count: 'OPENLIVE_WORKER_COUNT',
   relaySecret: 'OPENLIVE_WORKER_RELAY_SECRET',
+  recoverCallbacks: 'OPENLIVE_WORKER_RECOVER_CALLBACKS',
 } as const;
 
 /** The environment of worker `index` of `count`. */
-export function workerEnv(index: number, count: number, relaySecret: string | undefined): Record<string, string> {
+export function workerEnv(index: number, count: number, relaySecret: string | undefined, recoverCallbacks: boolean): Record<string, string> {
   return {
     [workerEnvNames.index]: String(index),
     [workerEnvNames.count]: String(count),
+    [workerEnvNames.recoverCallbacks]: recoverCallbacks ? '1' : '0',
     ...(relaySecret !== undefined && { [workerEnvNames.relaySecret]: relaySecret }),
   };
 }

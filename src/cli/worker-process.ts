@@ -51,6 +51,7 @@ export async function runWorker(baseConfig: Config, rootLog: Log, exit: (status:
   const count = Number(process.env[workerEnvNames.count] ?? 1);
   const config = workerConfig(baseConfig, index, count, process.env[workerEnvNames.relaySecret]);
   const nodeId = config.cluster.nodeId;
+  const recoverCallbacks = process.env[workerEnvNames.recoverCallbacks] !== '0';
   const log = rootLog.child({ worker: index, node: nodeId });
   let advertise = `${privateRtmpHost}:0`;
   const coordinator =
@@ -63,7 +64,7 @@ export async function runWorker(baseConfig: Config, rootLog: Log, exit: (status:
           onListenerError: (err) => log.error({ err }, 'a stream command listener failed'),
         })
       : createCoordinator(config, { log, advertise: () => advertise });
-  const service = new Service(config, log, { coordinator, worker: { privateRtmpHost, hlsDir: join(config.dataDir, `hls-w${index}`) } });
+  const service = new Service(config, log, { coordinator, worker: { privateRtmpHost, hlsDir: join(config.dataDir, `hls-w${index}`), recoverCallbacks } });
   installFaultHandlers({ log, counters: service.counters, exit });
   await service.start();
   advertise = `${privateRtmpHost}:${service.privateRtmpPort}`;

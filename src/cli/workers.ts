@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from './config-schema.ts';
 import type { Log } from '../log.ts';
 import { loadDataKey } from './data-key-file.ts';
-import { createStore } from '../store/create-store.ts';
+import { createStore, isPostgresUrl } from '../store/create-store.ts';
 import { bootstrap, type Bootstrapped } from '../control/bootstrap.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { IpcCoordinatorHost } from '../cluster/ipc-coordinator-host.ts';
@@ -65,6 +65,7 @@ interface Slot {
   ready: WorkerReport | undefined;
   load: WorkerLoad | undefined;
   restarts: number[];
+  forked: boolean;
 }
 
 /** Runs the primary until its workers are drained; resolves with the exit status. */
@@ -75,7 +76,7 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
   // Relays between workers authenticate like any edge; an empty relay.secret gets a random one for this run.
   const relay = config.relay as Record<string, unknown>;
   const relaySecret = relay.secret === '' ? randomBytes(24).toString('hex') : undefined;
-  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({ index: index + 1, worker: undefined, ready: undefined, load: undefined, restarts: [] }));
+  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({ index: index + 1, worker: undefined, ready: undefined, load: undefined, restarts: [], forked: false }));
   let stopping = false;
   let bannerShown = false;
   let exitCode = 0;
@@ -85,7 +86,10 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
   };
 
   const fork = (slot: Slot): void => {
-    const worker = cluster.fork(workerEnv(slot.index, count, relaySecret));
+    // SQLite's callback queue and open pushes have no node id: one worker (1, first start) recovers them.
+    const recover = isPostgresUrl(config.store.url) || (slot.index === 1 && !slot.forked);
+    slot.forked = true;
+    const worker = cluster.fork(workerEnv(slot.index, count, relaySecret, recover));
     slot.worker = worker;
     slot.ready = undefined;
     host?.attach(worker);
