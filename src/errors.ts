@@ -133,6 +133,14 @@ export const errorCodes = {
   FORWARD_UNREACHABLE: 'timeout',
   FORWARD_DISCONNECTED: 'state',
   FORWARD_QUEUE_OVERFLOW: 'limit',
+  // Origin/edge relays: pulls from the node holding a stream (servers/relay/edge-*, docs/cluster.md "Origin/edge relays")
+  RELAY_TOKEN_INVALID: 'auth',
+  RELAY_TOO_DEEP: 'limit',
+  RELAY_NO_SECRET: 'input',
+  EDGE_PULLS_FULL: 'limit',
+  EDGE_PULL_UNREACHABLE: 'timeout',
+  EDGE_PULL_REFUSED: 'auth',
+  EDGE_PULL_ENDED: 'state',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',

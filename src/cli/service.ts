@@ -44,6 +44,10 @@ import { wireCluster } from './cluster-wiring.ts';
 import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
+import { EdgePuller } from '../servers/relay/edge-puller.ts';
+import { registerEdgeMetrics } from '../servers/relay/edge-metrics.ts';
+import { RelayTokens } from '../control/relay-token.ts';
+import { advertiseOf } from '../cluster/create-coordinator.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -102,6 +106,8 @@ export class Service {
   readonly publishCallbacks: PublishCallbacks;
   /** Push relays: forwards every matching publish to the relay.forward targets (docs/cluster.md). */
   readonly forwarder: PushForwarder;
+  /** Origin/edge relays: pulls streams held by other nodes for local players (docs/cluster.md). */
+  readonly edge: EdgePuller;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Stores refusals truncated and aggregated per address. */
@@ -217,11 +223,35 @@ export class Service {
       countError: (code) => this.counters.countError(code),
     });
     this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
+    const relayLog = log.child({ layer: 'relay' });
+    this.edge = new EdgePuller({
+      hub: this.hub,
+      coordinator: this.coordinator,
+      selfAdvertise: () => advertiseOf(config, this.rtmpPort || config.rtmp.port),
+      secret: r.secret,
+      maxPulls: r.maxPulls,
+      options: {
+        connectTimeoutMs: r.pullConnectTimeoutMs,
+        backoffInitialMs: r.pullBackoffInitialMs,
+        backoffMaxMs: r.pullBackoffMaxMs,
+        lingerMs: r.pullLingerMs,
+        pollMs: r.pullPollMs,
+      },
+      now,
+      log: relayLog,
+      countError: (code) => this.counters.countError(code),
+    });
     this.admission = new Admission({
       access: this.access,
       claims: this.publisherClaims(),
       live: this.publishers,
       capacity: this.hub,
+      relay: {
+        tokens: r.secret === '' ? undefined : new RelayTokens(r.secret),
+        maxHops: r.maxHops,
+        now,
+        onRelayPlay: (req, outcome, detail) => relayLog.info({ stream: `${req.app}/${req.stream}`, clientIp: req.clientIp, outcome, detail }, `relay play ${outcome}`),
+      },
       countError: (code) => this.counters.countError(code),
       onRecordError: onStoreError,
     });
@@ -244,6 +274,7 @@ export class Service {
       hub: this.hub,
       options: resolveHlsOptions({ ...h, dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
       logger: log.child({ server: 'hls' }),
+      edge: this.edge,
     });
     this.memoryBudget.addSource('hlsSegments', () => this.hls.stats().bytes);
     this.http = buildHttpApp({
@@ -257,7 +288,10 @@ export class Service {
       limits: config.http,
       trustedNetworks: config.limits.trustedNetworks,
       listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
-      extraMetrics: (registry) => registerForwardMetrics(registry, this.forwarder),
+      extraMetrics: (registry) => {
+        registerForwardMetrics(registry, this.forwarder);
+        registerEdgeMetrics(registry, this.edge, this.hub);
+      },
     });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({
@@ -311,6 +345,7 @@ export class Service {
     // Before publishers are accepted: the interruptions a kill -9 owed, queued behind what was left queued.
     if (this.worker?.recoverCallbacks !== false) await this.publishCallbacks.recoverOpenPushes(this.now());
     this.hls.start();
+    this.edge.start();
     this.rtmpPort = await this.rtmp.start();
     if (this.worker) this.privateRtmpPort = await this.rtmp.listenPrivate(this.worker.privateRtmpHost);
     await this.http.listen({ host: this.config.http.host, port: this.config.http.port });
@@ -338,6 +373,7 @@ export class Service {
       const apiClosed = this.api.close();
       const reason = sentence(breakCodes.serverStopped, 'the server is shutting down');
       this.forwarder.close();
+      this.edge.close();
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).

@@ -22,6 +22,8 @@ export interface Abandoned {
 export interface PlayGrant {
   readonly kind: 'admitted';
   readonly domain: string;
+  /** Set for the relay play of another node (a valid relay token): its hop count along the chain. */
+  readonly relay?: { readonly hops: number };
 }
 
 /** What a transport tells admission while a request is decided; all optional. */

@@ -18,7 +18,7 @@ import {
   type Refused,
   type RefusalSink,
 } from './admission-outcome.ts';
-import { PlayAdmission, type Capacity, type PlayAdmitter, type PlayOptions } from './admission-play.ts';
+import { PlayAdmission, type Capacity, type PlayAdmitter, type PlayOptions, type RelayPlayCheck } from './admission-play.ts';
 import { breakCodes } from './break-codes.ts';
 import type { Claimant, ClaimTarget, PublisherClaims } from './publisher-claims.ts';
 import { duplicatePublisher, replacedReason, type Refusal } from './reasons.ts';
@@ -44,6 +44,8 @@ export interface AdmissionOptions<S> {
   readonly live: Pick<LivePublishers, 'drop'>;
   /** The memory budget for plays (publishes meet it in `claims.claim`). */
   readonly capacity?: Capacity | undefined;
+  /** Relay plays of other nodes (admission-play.ts). */
+  readonly relay?: RelayPlayCheck | undefined;
   readonly countError?: RefusalSink['countError'];
   readonly onRecordError?: RefusalSink['onRecordError'];
 }

@@ -8,6 +8,8 @@ import type { WriteScheduler } from './write-scheduler.ts';
 export interface HubCounters {
   publishers: number;
   subscribers: number;
+  /** Subscribers that are relay plays of another node (counted in `subscribers` too; not viewers). */
+  relaySubscribers: number;
   bytesIn: number;
   messagesIn: number;
   bytesOut: number;
@@ -33,6 +35,8 @@ export interface HubContext {
   readonly counters: HubCounters;
   /** Called when a stream has neither publisher nor subscribers, so the hub forgets it. */
   readonly streamIdle: (stream: Stream) => void;
+  /** Called when a stream's demand (subscribers plus viewer taps) changed: edge pulls follow it. */
+  readonly demandChanged: (stream: Stream) => void;
 }
 
 /** Fresh zeroed counters. */
@@ -40,6 +44,7 @@ export function newHubCounters(): HubCounters {
   return {
     publishers: 0,
     subscribers: 0,
+    relaySubscribers: 0,
     bytesIn: 0,
     messagesIn: 0,
     bytesOut: 0,

@@ -96,6 +96,7 @@ test('stats total streams, publishers, subscribers, bytes in and out', () => {
     streams: 2,
     publishers: 1,
     subscribers: 3,
+    relaySubscribers: 0,
     bytesIn: 100,
     messagesIn: 1,
     bytesOut: 104 + 105, // "flv:" and "rtmp:" prefixes of the fake encoders

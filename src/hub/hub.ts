@@ -18,7 +18,10 @@ import { WriteScheduler } from './write-scheduler.ts';
 export interface HubStats {
   readonly streams: number;
   readonly publishers: number;
+  /** Viewers: RTMP and HTTP-FLV subscribers other than relay plays of other nodes. */
   readonly subscribers: number;
+  /** Relay plays of other nodes (edges pulling from this one). */
+  readonly relaySubscribers: number;
   readonly bytesIn: number;
   readonly messagesIn: number;
   readonly bytesOut: number;
@@ -50,6 +53,7 @@ export class Hub {
   readonly #scheduler: WriteScheduler;
   readonly #ctx: HubContext;
   readonly #claimListeners = new Set<(stream: Stream) => void>();
+  readonly #demandListeners = new Set<(stream: Stream) => void>();
   readonly #budget: MemoryBudget | undefined;
   #closed = false;
 
@@ -63,6 +67,15 @@ export class Hub {
       counters: this.#counters,
       streamIdle: (stream) => {
         if (this.#streams.get(stream.key) === stream) this.#streams.delete(stream.key);
+      },
+      demandChanged: (stream) => {
+        for (const listener of this.#demandListeners) {
+          try {
+            listener(stream);
+          } catch (err) {
+            this.options.logger.warn({ stream: stream.key, err }, 'demand listener failed');
+          }
+        }
       },
     };
     const budget = (this.#budget = init.memoryBudget);
@@ -113,6 +126,16 @@ export class Hub {
   onClaim(listener: (stream: Stream) => void): () => void {
     this.#claimListeners.add(listener);
     return () => this.#claimListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` synchronously whenever a stream's `demand` (subscribers plus viewer taps) changes,
+   * on connection events only (never per message): the edge puller starts and stops pulls with it.
+   * Returns the unsubscribe.
+   */
+  onDemand(listener: (stream: Stream) => void): () => void {
+    this.#demandListeners.add(listener);
+    return () => this.#demandListeners.delete(listener);
   }
 
   /**
@@ -172,7 +195,8 @@ export class Hub {
     return {
       streams: this.#streams.size,
       publishers: c.publishers,
-      subscribers: c.subscribers,
+      subscribers: c.subscribers - c.relaySubscribers,
+      relaySubscribers: c.relaySubscribers,
       bytesIn: c.bytesIn,
       messagesIn: c.messagesIn,
       bytesOut: c.bytesOut,
@@ -199,6 +223,7 @@ export class Hub {
       stream.closeTaps();
     }
     this.#claimListeners.clear();
+    this.#demandListeners.clear();
     this.#streams.clear();
   }
 

@@ -13,6 +13,11 @@ import type { Stream } from './stream.ts';
  * replay of the cached metadata, sequence headers and GOP, so it can start on a keyframe at once.
  */
 export interface MediaTap {
+  /**
+   * True for a tap that serves viewers (the HLS segmenter): it counts as demand for the stream, so an
+   * edge keeps pulling it while the tap is attached (docs/cluster.md "Origin/edge relays").
+   */
+  readonly viewer?: boolean;
   /** A publisher claimed the stream (or held it when the tap was attached). */
   publisherStarted(stream: Stream): void;
   /** One message as published; script data arrives as plain `onMetaData` (hub/metadata.ts). */

@@ -30,6 +30,13 @@ export class StreamTaps {
     return this.#taps.length;
   }
 
+  /** How many attached taps serve viewers (`MediaTap.viewer`); asked on connection events only. */
+  get viewers(): number {
+    let n = 0;
+    for (const tap of this.#taps) if (tap.viewer) n++;
+    return n;
+  }
+
   /** Adds a tap (it gets nothing yet). */
   add(tap: MediaTap): void {
     this.#taps = [...this.#taps, tap];

@@ -42,7 +42,10 @@ export interface StreamStats {
   readonly publishedAt: number | undefined;
   readonly bytesIn: number;
   readonly messagesIn: number;
+  /** Viewers: subscribers other than relay plays of other nodes. */
   readonly subscribers: number;
+  /** Relay plays of other nodes (edges pulling this stream). */
+  readonly relays: number;
   readonly codecInfo: Readonly<StreamCodecInfo>;
   readonly gopBytes: number;
 }
@@ -66,6 +69,7 @@ export class Stream {
   readonly #taps: StreamTaps;
   #bytesIn = 0;
   #messagesIn = 0;
+  #relays = 0;
   /** Timer of the stall check while no publisher sends media (which is when stalls are otherwise noticed). */
   #stallCheck: unknown;
   /** Timer of the reconnect grace: set while the publisher is gone and its players wait for it. */
@@ -76,7 +80,10 @@ export class Stream {
     this.key = key;
     this.#ctx = ctx;
     this.#gop = new GopCache(ctx.options.gopCache, ctx.counters);
-    this.#taps = new StreamTaps(key, ctx.options.logger, () => this.#checkIdle());
+    this.#taps = new StreamTaps(key, ctx.options.logger, () => {
+      this.#ctx.demandChanged(this);
+      this.#checkIdle();
+    });
   }
 
   /** True while a publisher holds the stream. */
@@ -137,6 +144,27 @@ export class Stream {
     return this.#subscribers;
   }
 
+  /**
+   * Who wants this stream here: its subscribers (relay plays included, so chains of edges hold) plus
+   * the taps that serve viewers (HLS). An edge pulls while it is above 0 (servers/relay/edge-puller.ts).
+   */
+  get demand(): number {
+    return this.#subscribers.length + this.#taps.viewers;
+  }
+
+  /** Subscribers that are relay plays of other nodes. */
+  get relays(): number {
+    return this.#relays;
+  }
+
+  /** The most hops among the relay plays of this stream (0 without any): a pull for them is one more. */
+  get relayHops(): number {
+    let hops = 0;
+    if (this.#relays === 0) return hops;
+    for (const s of this.#subscribers) hops = Math.max(hops, s.sink.relayHops ?? 0);
+    return hops;
+  }
+
   /** A snapshot for the API and metrics. */
   stats(): StreamStats {
     return {
@@ -145,7 +173,8 @@ export class Stream {
       publishedAt: this.#publishedAt,
       bytesIn: this.#bytesIn,
       messagesIn: this.#messagesIn,
-      subscribers: this.#subscribers.length,
+      subscribers: this.#subscribers.length - this.#relays,
+      relays: this.#relays,
       codecInfo: this.#codecInfo,
       gopBytes: this.#gop.bytes,
     };
@@ -240,6 +269,7 @@ export class Stream {
   attachTap(tap: MediaTap): void {
     const taps = this.#taps;
     taps.add(tap);
+    if (tap.viewer) this.#ctx.demandChanged(this);
     if (!this.#publisher) return;
     if (!taps.call(tap, () => tap.publisherStarted(this))) return;
     const replay = [this.#metadata, this.#videoHeader, this.#audioHeader, ...this.#gop.packets];
@@ -262,6 +292,11 @@ export class Stream {
   attach(subscriber: Subscriber): void {
     this.#subscribers = [...this.#subscribers, subscriber];
     this.#ctx.counters.subscribers++;
+    if (subscriber.sink.relayHops !== undefined) {
+      this.#relays++;
+      this.#ctx.counters.relaySubscribers++;
+    }
+    this.#ctx.demandChanged(this);
     if (this.#publisher) subscriber.start();
   }
 
@@ -271,6 +306,11 @@ export class Stream {
     if (i < 0) return;
     this.#subscribers = this.#subscribers.toSpliced(i, 1);
     this.#ctx.counters.subscribers--;
+    if (subscriber.sink.relayHops !== undefined) {
+      this.#relays--;
+      this.#ctx.counters.relaySubscribers--;
+    }
+    this.#ctx.demandChanged(this);
     this.#checkIdle();
   }
 

@@ -13,6 +13,11 @@ export interface SubscriberSink {
   /** Bytes handed to the socket but not yet flushed to the kernel (`socket.writableLength`). */
   readonly bufferedBytes: number;
   /**
+   * Set for the relay play of another node (an edge pulling this stream): its hop count. It counts as
+   * demand (chains of edges hold) but not as a viewer in stats (docs/cluster.md "Origin/edge relays").
+   */
+  readonly relayHops?: number;
+  /**
    * One merged write (a writev's worth), in order. Do `cork(); write×n; uncork()` only when there is
    * more than one buffer: corking a single write costs more than a plain write (fanout-measurements.md).
    * The array is handed over (the hub keeps no reference); the Buffers are shared, never modify them.

@@ -51,7 +51,7 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
     return sendError(reply, new LiveError(decision.refusal.code, decision.refusal.reason));
   }
   const key = streamKey(app, name);
-  const stream = deps.hls.open(key, name);
+  const stream = await deps.hls.openOrPull(key, name);
   if (!stream) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
   const o = deps.hls.options;
   // A cold stream's first playlist waits for hls.startSegments whole segments (a buffer to start from),

@@ -24,6 +24,8 @@ export interface HlsServerDeps {
   readonly timers?: WaitTimers;
   /** The MPEG-TS muxer; TsMuxer unless a test swaps it. */
   readonly newMuxer?: () => SegmentMuxer;
+  /** Origin/edge relays: whether a stream not live here is held by another node (servers/relay/edge-puller.ts). */
+  readonly edge?: { canPull(key: string): Promise<boolean> } | undefined;
 }
 
 /** Totals for metrics and tests. */
@@ -71,6 +73,8 @@ export class HlsServer {
     if (this.options.storage === 'disk' && dir) rmSync(dir, { recursive: true, force: true });
     if (this.options.alwaysOn) {
       this.#offClaim = this.#deps.hub.onClaim((stream) => {
+        // An edge pull is not segmented for nobody: its segmenter would keep the pull alive for ever.
+        if (stream.publisher?.protocol === 'relay') return;
         this.#ensure(stream.key, stream.key.slice(stream.key.indexOf('/') + 1));
       });
     }
@@ -98,6 +102,21 @@ export class HlsServer {
     return this.#ensure(key, name);
   }
 
+  /**
+   * `open()`, or on an edge a segmenter for a stream another node holds: its tap is demand, so the edge
+   * pulls the stream while it runs (the playlist then waits for its first segments like a cold start).
+   */
+  async openOrPull(key: string, name: string): Promise<HlsStream | undefined> {
+    const local = this.open(key, name);
+    if (local || this.#closed || !this.#deps.edge) return local;
+    if (!(await this.#deps.edge.canPull(key))) return undefined;
+    // Asked again: another request may have started it, or the stream went live here, meanwhile.
+    const again = this.open(key, name);
+    if (again || this.#closed) return again;
+    this.#deps.hub.admit('play');
+    return this.#ensure(key, name);
+  }
+
   /** Totals: running segmenters, segments held, their bytes in memory, parked requests. */
   stats(): HlsStats {
     let segments = 0;
@@ -116,7 +135,7 @@ export class HlsServer {
     const now = this.options.now();
     for (const [key, { stream }] of this.#entries) {
       if (stream.waiters.size > 0) continue;
-      if (this.options.alwaysOn && stream.live) continue;
+      if (this.options.alwaysOn && stream.live && this.#deps.hub.get(key)?.publisher?.protocol !== 'relay') continue;
       if (now - stream.lastRequestAt >= this.options.idleTimeoutMs) this.#stop(key);
     }
   }
@@ -153,6 +172,8 @@ export class HlsServer {
     const entry: Entry = { stream, files, tap: { close() {} } };
     this.#entries.set(key, entry);
     const tap = this.#deps.hub.tap(key, {
+      // Its viewers fetch segments, not a socket: the segmenter stands for them as the stream's demand.
+      viewer: true,
       publisherStarted: () => stream.publisherStarted(),
       media: (msg) => stream.media(msg),
       publisherEnded: () => stream.publisherEnded(),

@@ -67,6 +67,13 @@ export interface RtmpClientOptions {
   connectExtra?: Record<string, Amf0Value>;
   /** TLS options for `rtmps://` URLs (a private CA, or `rejectUnauthorized: false` in tests). */
   tls?: TlsConnectionOptions;
+  /**
+   * Takes every media message (audio, video, onMetaData) of the played stream synchronously as it is
+   * decoded, instead of the `media()` queue: an edge pull hands them straight to its hub stream.
+   */
+  onMedia?: (msg: MediaMessage) => void;
+  /** Told of every onStatus of the played or published stream after its start (e.g. Play.UnpublishNotify). */
+  onStatus?: (code: string, description: string) => void;
 }
 
 interface Waiter {
@@ -89,11 +96,15 @@ export class RtmpClient {
   #streamId: number | undefined;
   #closed: Error | undefined;
   #done: Promise<void>;
+  readonly #onMedia: ((msg: MediaMessage) => void) | undefined;
+  readonly #onStatus: ((code: string, description: string) => void) | undefined;
 
   private constructor(socket: Socket, url: RtmpUrl, options: RtmpClientOptions) {
     this.url = url;
     this.#socket = socket;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#onMedia = options.onMedia;
+    this.#onStatus = options.onStatus;
     this.#session = new ClientSession({ digest: options.digest ?? true });
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => this.#onData(data));
@@ -168,6 +179,11 @@ export class RtmpClient {
   /** Bytes handed to the socket and not yet sent (what a relay bounds its queue with). */
   get bufferedBytes(): number {
     return this.#socket.writableLength;
+  }
+
+  /** Bytes read from the socket so far, handshake included. */
+  get bytesRead(): number {
+    return this.#socket.bytesRead;
   }
 
   /** Bytes written to the socket so far, handshake included. */
@@ -260,7 +276,11 @@ export class RtmpClient {
     this.#flush();
     for (const e of events) {
       if (e.type === 'handshake-done') this.handshakeWarnings = e.warnings;
-      if ((e.type === 'media' || e.type === 'metadata') && e.streamId === this.#streamId) this.#pushMedia(e.message);
+      if ((e.type === 'media' || e.type === 'metadata') && e.streamId === this.#streamId) {
+        if (this.#onMedia) this.#onMedia(e.message);
+        else this.#pushMedia(e.message);
+      }
+      if (e.type === 'status' && e.streamId === this.#streamId) this.#onStatus?.(e.code, e.description);
       for (const w of this.#waiters) {
         if (!w.match(e)) continue;
         this.#waiters.delete(w);

@@ -268,7 +268,7 @@ export class RtmpConnection {
       start: () => this.driver.run(() => this.session.acceptPlay(streamId)),
       flush: () => this.driver.flush(),
       close: (reason) => this.close(reason, 'closed by the hub'),
-    });
+    }, outcome.relay?.hops);
     let subscriber: Subscriber;
     try {
       subscriber = this.deps.hub.subscribe(key, sink);

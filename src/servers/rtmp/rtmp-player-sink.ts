@@ -40,8 +40,11 @@ export class RtmpPlayerSink implements SubscriberSink {
   private readonly session: ServerSession;
   private readonly streamId: number;
   private readonly conn: RtmpPlayerConnection;
+  /** Set for the relay play of another node (an edge): its hop count (SubscriberSink.relayHops). */
+  readonly relayHops: number | undefined;
 
-  constructor(socket: Socket, session: ServerSession, streamId: number, conn: RtmpPlayerConnection) {
+  constructor(socket: Socket, session: ServerSession, streamId: number, conn: RtmpPlayerConnection, relayHops?: number) {
+    this.relayHops = relayHops;
     this.socket = socket;
     this.session = session;
     this.streamId = streamId;
