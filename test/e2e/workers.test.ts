@@ -13,6 +13,8 @@ import { ScriptedRtmp } from '../support/scripted-rtmp.ts';
 import { liveClient } from '../support/api-client.ts';
 import { waitFor } from '../support/wait.ts';
 import { execFileSync } from 'node:child_process';
+import { FlvReader } from '../support/flv-reader.ts';
+import { MediaType } from '../../src/protocol/media.ts';
 
 const leaseMs = 1500;
 let server: ServerProcess;
@@ -148,25 +150,35 @@ test('kill -9 of the worker holding the stream: the primary restarts it, the enc
   await again!.stop();
 });
 
-test('players over the shared ports are spread over both workers', async () => {
+test('RTMP and HTTP-FLV players over the shared ports land on both workers and each gets the stream; one relay per worker', async () => {
   const ff = publish(server.pushUrl);
   running.push(ff);
   await waitFor('live/demo held', () => load().some((w) => w.publishers === 1), 20_000);
   const holder = load().find((w) => w.publishers === 1)!;
-  const players = await Promise.all(
+  const relaysBefore = logged('relay play granted').length;
+  const flvUrl = /HTTP-FLV\s+(\S+)/.exec(server.output())![1]!;
+  const rtmpPlayers = await Promise.all(
     Array.from({ length: 10 }, async () => {
       const p = await ScriptedRtmp.open(server.pushUrl.replace(/\?.*$/, ''));
       const id = await p.createStream();
       p.play(id, 'demo');
-      return p;
+      return { p, id };
     }),
   );
+  const flvPlayers = await Promise.all(Array.from({ length: 10 }, () => FlvReader.open(flvUrl, 20_000)));
   try {
     await waitFor('players on both workers', () => load().every((w) => w.players > 0), 20_000);
     const onHolder = load().find((w) => w.nodeId === holder.nodeId)!.players;
-    assert.ok(onHolder > 0 && onHolder < 10, `${onHolder} of 10 players on the publisher's worker`);
+    assert.ok(onHolder > 0 && onHolder < 20, `${onHolder} of 20 players on the publisher's worker`);
+    // Every player, whichever worker it landed on, gets video: the other worker pulls it from the holder.
+    await waitFor('every RTMP player has video', () => rtmpPlayers.every(({ p, id }) => p.media(id).some((m) => m.type === MediaType.Video)), 20_000);
+    const before = flvPlayers.map((f) => f.bytes);
+    await waitFor('every HTTP-FLV player keeps receiving', () => flvPlayers.every((f, i) => f.bytes > before[i]! + 20_000), 20_000);
+    // One pull by the other worker however many of its players (the origin logs each relay play it grants).
+    assert.equal(logged('relay play granted').length - relaysBefore, 1, 'one relay play from the other worker');
   } finally {
-    await Promise.all(players.map((p) => p.end()));
+    for (const f of flvPlayers) f.close();
+    await Promise.all(rtmpPlayers.map(({ p }) => p.end()));
     await ff.stop();
   }
 });
