@@ -115,14 +115,15 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
     worker.on('exit', (code, signal) => {
       slot.worker = undefined;
       slot.load = undefined;
-      if (code !== 0 && code !== null) exitCode ||= code;
       if (stopping) {
+        if (code !== 0 && code !== null) exitCode ||= code;
         if (slots.every((s) => s.worker === undefined)) finish(exitCode);
         return;
       }
       if (!bannerShown) {
         // A worker that cannot start (Redis unreachable, a port taken) stops the whole start, as one process would.
         log.error({ worker: slot.index, code, signal }, 'a worker failed to start: stopping');
+        exitCode = code || exitStatus.failed;
         stopAll('SIGTERM');
         return;
       }
@@ -148,7 +149,11 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
     stopping = true;
     const alive = slots.filter((s) => s.worker);
     if (alive.length === 0) return finish(exitCode);
-    for (const s of alive) s.worker!.send({ openlive: 'worker', t: 'shutdown', signal }, () => undefined);
+    for (const s of alive) {
+      // A worker still starting has no drain to run yet: its signal's default action ends it.
+      if (!s.ready) s.worker!.process.kill('SIGTERM');
+      else s.worker!.send({ openlive: 'worker', t: 'shutdown', signal }, () => undefined);
+    }
     // Each worker bounds its own drain by limits.shutdownTimeoutMs; this catches one that hangs anyway.
     if (config.limits.shutdownTimeoutMs > 0) {
       setTimeout(() => {

@@ -61,3 +61,10 @@ test('each worker is a Redis node advertising its own loopback RTMP listener; th
   await ff.stop();
   await waitFor('the claim released', async () => (await observer.holder('live/cam')) === undefined, 10_000);
 });
+
+test('a worker that cannot start (Redis unreachable) stops the whole start: the primary exits 1 with the reason', async () => {
+  await assert.rejects(
+    startServerProcess(['--cluster.redis', 'redis://127.0.0.1:1', '--cluster.nodeId', 'box'], { workers: 2 }),
+    (err: Error) => /exited with 1/.test(err.message) && /COORDINATOR_UNAVAILABLE/.test(err.message) && /a worker failed to start/.test(err.message),
+  );
+});
