@@ -129,7 +129,6 @@ export class Service {
   constructor(config: Config, log: Log, overrides: ServiceOverrides = {}) {
     this.config = config;
     this.log = log;
-    this.worker = overrides.worker;
     const now = (this.now = overrides.now ?? Date.now);
     // The folder holds the database and the data key: 0700 (docs/security.md "Admin API and data at rest").
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -194,6 +193,7 @@ export class Service {
       reportIntervalMs: cb.reportIntervalMs,
       timeoutMs: cb.timeoutMs,
     });
+    this.worker = overrides.worker;
     this.memoryBudget = new MemoryBudget(config.limits.memoryBudgetBytes || autoMemoryBudget(getHeapStatistics().heap_size_limit));
     this.memoryBudget.addSource('rtmpPartialMessages', () => this.counters.rtmpPartialMessageBytes);
     const f = config.fanout;
