@@ -5,7 +5,9 @@
 // with every row, and the players a worker count could serve are projected from the CPU per player measured
 // below saturation (one worker can use at most one core, N workers N). See docs/performance.md.
 //   node bench/workers.ts [--workers 1,2] [--n 200,400] [--protocol flv|rtmp] [--window-s 10] [--warmup-s 3]
-//                         [--per-process 250] [--join-rate 250]
+//                         [--per-process 250] [--join-rate 250] [--repeat 1]
+// With --repeat R every row is measured R times, interleaved (1, 2, 1, 2, ...) so that the machine's other load
+// falls on both alike, and the summary compares medians.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     'warmup-s': { type: 'string', default: '3' },
     'per-process': { type: 'string', default: '250' },
     'join-rate': { type: 'string', default: '250' },
+    repeat: { type: 'string', default: '1' },
   },
 });
 
@@ -53,8 +56,8 @@ interface Row extends RowResult {
 }
 
 const rows: Row[] = [];
-for (const workers of workerCounts) {
-  for (const n of ns) {
+for (let rep = 0; rep < Math.max(1, Number(values.repeat)); rep++) for (const n of ns) {
+  for (const workers of workerCounts) {
     const spec = { kind: 'openlive' as const, label: `openlive --workers ${workers}`, args: ['--workers', String(workers)] };
     const t = Date.now();
     try {
@@ -87,13 +90,23 @@ const lines = [
 // bounded by one core, two by two: each projection is (its cores - its fixed CPU) / the CPU each player adds,
 // both measured at the same N below saturation (the load generators share the cores).
 const summary: string[] = [];
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
+/** The median row of a worker count at N: CPU and the publisher-only CPU as medians over the repetitions. */
+const medianRow = (workers: number, n: number): Row | undefined => {
+  const of = rows.filter((r) => r.workers === workers && r.n === n);
+  if (of.length === 0) return undefined;
+  const cpuPct = median(of.map((r) => r.cpuPct));
+  const idleCpuPct = median(of.map((r) => r.idleCpuPct));
+  const marginalPct = (cpuPct - idleCpuPct) / n;
+  return { ...of[0]!, cpuPct, idleCpuPct, cpuPerPlayerPct: cpuPct / n, marginalPct, capacity: (workers * 100 - idleCpuPct) / marginalPct };
+};
 for (const n of ns) {
-  const one = rows.find((r) => r.workers === 1 && r.n === n);
-  for (const r of rows.filter((x) => x.workers > 1 && x.n === n)) {
-    if (!one) continue;
+  const one = medianRow(1, n);
+  for (const r of workerCounts.filter((w) => w > 1).map((w) => medianRow(w, n))) {
+    if (!one || !r) continue;
     const ratio = r.capacity / one.capacity;
     summary.push(
-      `N=${n}: each player adds ${(r.marginalPct * 1000).toFixed(1)} m% of a core with ${r.workers} workers against ${(one.marginalPct * 1000).toFixed(1)} m% with 1; ` +
+      `N=${n}${Number(values.repeat) > 1 ? ` (medians of ${values.repeat})` : ''}: each player adds ${(r.marginalPct * 1000).toFixed(1)} m% of a core with ${r.workers} workers against ${(one.marginalPct * 1000).toFixed(1)} m% with 1; ` +
         `fixed CPU ${r.idleCpuPct.toFixed(1)} % against ${one.idleCpuPct.toFixed(1)} %: ${r.workers} workers on ${r.workers} cores serve ${ratio.toFixed(2)}x the players of one ` +
         `(goal >= ${(0.9 * r.workers).toFixed(1)}x: ${ratio >= 0.9 * r.workers ? 'met' : 'not met'})`,
     );
