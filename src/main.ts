@@ -23,6 +23,11 @@ import { doctorCommand, doctorUsage } from './cli/commands/doctor-command.ts';
 import type { Store } from './store/store.ts';
 import { requireDataDir } from './cli/data-dir.ts';
 import { loadDataKey } from './cli/data-key-file.ts';
+import cluster from 'node:cluster';
+import { ServerCounters } from './servers/counters.ts';
+import { runPrimary, workerCount } from './cli/workers.ts';
+import { runWorker } from './cli/worker-process.ts';
+import { configEnv, workerEnvNames } from './cli/worker-messages.ts';
 
 const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
        openlive url [--domain D] [--play-domain P] [--app live] [--stream S] [--expires 24h] [--json]
@@ -52,6 +57,14 @@ function splitFlags(flags: Record<string, string>): { configFlags: Record<string
  */
 async function start(config: Config): Promise<void> {
   const log = createLog(config.log.level);
+  const exitNow = (status: number): never => process.exit(status);
+  // `--workers N` (docs/cluster.md "Worker processes"): this process is the primary, or one of its workers.
+  if (cluster.isWorker && process.env[workerEnvNames.index] !== undefined) return runWorker(config, log, exitNow);
+  // A foreign cluster worker (pm2 cluster mode) runs as one process: only a primary can fork.
+  if (workerCount(config.workers) > 1 && cluster.isPrimary) {
+    installFaultHandlers({ log, counters: new ServerCounters(), exit: exitNow });
+    return runPrimary(config, log, exitNow);
+  }
   const service = new Service(config, log);
   const exit = (status: number): never => process.exit(status);
   installFaultHandlers({ log, counters: service.counters, exit });
@@ -95,7 +108,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.flags.help || args.command === 'help') return void process.stdout.write(usage);
   const { configFlags, options } = splitFlags(args.flags);
-  const config = loadConfig({ file: args.flags.config ?? process.env.OPENLIVE_CONFIG, env: process.env, flags: configFlags });
+  const config = loadConfig({ file: args.flags.config ?? process.env.OPENLIVE_CONFIG, env: configEnv(process.env), flags: configFlags });
   switch (args.command ?? 'start') {
     case 'start':
       if (Object.keys(options).length > 0) throw new LiveError('CONFIG_INVALID', `unknown option --${Object.keys(options)[0]}`);

@@ -16,6 +16,8 @@ export interface ServerSpec {
   cpuProfDir?: string;
   /** openlive only: extra node options (e.g. `--import ./patch.ts` to try a change without editing src/). */
   nodeArgs?: string[];
+  /** openlive only: extra configuration flags after src/main.ts (e.g. `--workers 2`). */
+  args?: string[];
 }
 
 /** A started server. */
@@ -58,6 +60,7 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
     // Every bench player connects from 127.0.0.1: exempt loopback from the per-address connection caps.
     args.push('--limits.trustedNetworks', '127.0.0.0/8');
     if (spec.mergeWindowMs !== undefined) args.push('--fanout.mergeWindowMs', String(spec.mergeWindowMs));
+    args.push(...(spec.args ?? []));
     const env = { ...process.env, PATH: `${repoDir}/node_modules/.bin:${process.env.PATH ?? ''}` };
     child = spawn(node, args, { cwd: repoDir, env, stdio: ['ignore', log, log] });
   } else if (spec.kind === 'nms') {

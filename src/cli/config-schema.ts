@@ -14,6 +14,9 @@ const flag = z.preprocess(
 export const configSchema = z.strictObject({
   /** Where the SQLite file, HLS segments on disk and other state live. */
   dataDir: z.string().min(1).default('./data'),
+  // Worker processes (docs/cluster.md "Worker processes")
+  /** Processes sharing the listening ports (node:cluster): a number, or `auto` = one per core; 1 = one process. */
+  workers: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default(1),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

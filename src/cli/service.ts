@@ -72,6 +72,21 @@ export interface ServiceOverrides {
   readonly coordinator?: Coordinator;
   /** Where accepted SRT publishes send their TS bytes (the TS demuxer and the ingest; servers/srt/ts-payload-sink.ts). */
   readonly srtSinks?: TsSinkFactory<Stream>;
+  /** This process is one of `--workers N` (cli/worker-process.ts): one node among its sibling workers. */
+  readonly worker?: WorkerRole;
+}
+
+/** What a worker process changes in its service (docs/cluster.md "Worker processes"). */
+export interface WorkerRole {
+  /** Where its own RTMP listener binds (ephemeral port): its cluster.advertise for relays between workers. */
+  readonly privateRtmpHost: string;
+  /** Its own HLS folder: workers must not delete each other's segments. */
+  readonly hlsDir: string;
+  /**
+   * Whether it loads the callbacks a previous run left queued and owed interruptions. SQLite's queue and open
+   * pushes carry no node id, so on SQLite only worker 1's first start does (PostgreSQL: every worker, its own).
+   */
+  readonly recoverCallbacks: boolean;
 }
 
 /** A running service: its bound ports, its parts for tests and the CLI, and one idempotent close. */
@@ -134,6 +149,9 @@ export class Service {
   /** 0 while the listener is off. */
   rtmpsPort = 0;
   httpsPort = 0;
+  /** A worker's own RTMP port (WorkerRole), 0 otherwise. */
+  privateRtmpPort = 0;
+  private readonly worker: WorkerRole | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(config: Config, rootLog: Log, overrides: ServiceOverrides = {}) {
@@ -221,6 +239,7 @@ export class Service {
       reportIntervalMs: cb.reportIntervalMs,
       timeoutMs: cb.timeoutMs,
     });
+    this.worker = overrides.worker;
     this.memoryBudget = new MemoryBudget(config.limits.memoryBudgetBytes || autoMemoryBudget(getHeapStatistics().heap_size_limit));
     this.memoryBudget.addSource('rtmpPartialMessages', () => this.counters.rtmpPartialMessageBytes);
     const f = config.fanout;
@@ -349,7 +368,7 @@ export class Service {
     const h = config.hls;
     this.hls = new HlsServer({
       hub: this.hub,
-      options: resolveHlsOptions({ ...h, dir: join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
+      options: resolveHlsOptions({ ...h, dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
       logger: log.child({ server: 'hls' }),
       edge: this.edge,
     });
@@ -413,7 +432,7 @@ export class Service {
    * too). The in-process default keeps the hub's synchronous claim alone: one process, nothing to agree on.
    */
   private publisherClaims(): PublisherClaims<Stream> {
-    if (this.config.cluster.redis === '') return new HubClaims(this.hub);
+    if (this.config.cluster.redis === '' && !this.worker) return new HubClaims(this.hub);
     const claims = new ClusterClaims(this.hub, this.coordinator, (err) => this.log.warn({ err }, 'could not release a cluster claim'));
     this.publishers.onRemoved = (key) => claims.ended(key);
     return claims;
@@ -435,10 +454,10 @@ export class Service {
       playDomain: this.config.domains.defaultPlayDomain,
       cnameSuffix: this.config.domains.cnameSuffix,
     });
-    await this.callbacks.start();
+    await this.callbacks.start({ loadQueued: this.worker?.recoverCallbacks !== false });
     this.pruner.start();
     // Before publishers are accepted: the interruptions a kill -9 owed, queued behind what was left queued.
-    await this.publishCallbacks.recoverOpenPushes(this.now());
+    if (this.worker?.recoverCallbacks !== false) await this.publishCallbacks.recoverOpenPushes(this.now());
     // Before any listener: a missing or broken certificate stops the start (TLS_CERT_INVALID).
     this.tls.loadCertificates();
     // Files a kill -9 left open are closed as cut (RECORD_CUT) before anything records again.
@@ -446,6 +465,7 @@ export class Service {
     this.hls.start();
     this.edge.start();
     this.rtmpPort = await this.rtmp.start();
+    if (this.worker) this.privateRtmpPort = await this.rtmp.listenPrivate(this.worker.privateRtmpHost);
     this.rtmpsPort = await this.tls.startRtmps(this.rtmp);
     const c = this.config;
     if (this.srt) this.srtPort = await this.srt.start();

@@ -20,6 +20,8 @@ export interface CoordinatorDeps {
   readonly prefix?: string;
   /** The in-process cluster to join (tests with several in-process nodes); default a new one. */
   readonly memoryCluster?: MemoryCluster;
+  /** This node's RTMP address for others, read at each claim (a worker's private listener); default advertiseOf. */
+  readonly advertise?: () => string;
   /** False for a process that only sends commands (the CLI): it writes no node key. */
   readonly announce?: boolean;
   /** The node id service.ts resolved once (the store and the logs use the same); default nodeIdOf(config). */
@@ -41,7 +43,7 @@ export function advertiseOf(config: Pick<Config, 'cluster' | 'rtmp'>, rtmpPort: 
 /** The Coordinator of `config.cluster`; not started (the caller's start() does that before its listeners). */
 export function createCoordinator(config: Pick<Config, 'cluster' | 'rtmp'>, deps: CoordinatorDeps = {}): Coordinator {
   const nodeId = deps.nodeId ?? nodeIdOf(config);
-  const advertise = (): string => advertiseOf(config, deps.rtmpPort?.() || config.rtmp.port);
+  const advertise = deps.advertise ?? ((): string => advertiseOf(config, deps.rtmpPort?.() || config.rtmp.port));
   const leaseMs = config.cluster.leaseMs;
   if (config.cluster.redis === '') {
     const onListenerError = (err: unknown): void => deps.log?.error({ err }, 'a stream command listener failed');

@@ -23,6 +23,8 @@ export interface ServerProcess {
   /** The first start's API key pair (undefined when the data dir already had one). */
   readonly secretId: string | undefined;
   readonly secretKey: string | undefined;
+  /** With `workers`: each worker's node id and the pid it had at start (from the banner). */
+  workerPids(): Record<string, number>;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** The process's resident set size in bytes, from /proc. */
@@ -32,7 +34,10 @@ export interface ServerProcess {
 }
 
 /** Starts the server with extra flags (`--rtmp.maxConnectionsPerIp`, '3', ...); the data dir is removed on stop unless given. */
-export async function startServerProcess(flags: readonly string[] = [], options: { dataDir?: string; nodeArgs?: readonly string[] } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  flags: readonly string[] = [],
+  options: { dataDir?: string; nodeArgs?: readonly string[]; /** `--workers N`: waits for all N, pids in workerPids(). */ workers?: number } = {},
+): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'openlive-proc-'));
   const args = [
     ...(options.nodeArgs ?? []),
@@ -42,6 +47,7 @@ export async function startServerProcess(flags: readonly string[] = [], options:
     '--http.host', '127.0.0.1', '--http.port', '0',
     '--api.host', '127.0.0.1', '--api.port', '0',
     '--log.level', 'warn',
+    ...(options.workers !== undefined ? ['--workers', String(options.workers)] : []),
     ...flags,
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,6 +55,9 @@ export async function startServerProcess(flags: readonly string[] = [], options:
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   await waitFor('the banner', () => /Health http:\/\//.test(out) || child.exitCode !== null, 30_000);
+  if (options.workers !== undefined && options.workers > 1) {
+    await waitFor('the workers line', () => / worker processes: /.test(out) || child.exitCode !== null, 30_000);
+  }
   if (child.exitCode !== null) throw new Error(`openlive exited with ${child.exitCode}:\n${out}`);
   const ports = /RTMP :(\d+), HTTP :(\d+)(?:, API :(\d+))?/.exec(out);
   const pushUrl = /(rtmp:\/\/\S+\/live\/demo\?txSecret=\S+)/.exec(out)?.[1];
@@ -65,6 +74,7 @@ export async function startServerProcess(flags: readonly string[] = [], options:
     // Anchored: the banner line before the key pair also says "The SecretKey is shown only now".
     secretKey: /^\s*SecretKey:?\s+(\S+)$/m.exec(out)?.[1],
     output: () => out,
+    workerPids: () => Object.fromEntries([...(/ worker processes: (.*)/.exec(out)?.[1] ?? '').matchAll(/(\S+) \(pid (\d+)\)/g)].map((m) => [m[1]!, Number(m[2])])),
     rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
     async stop(graceMs = 5000) {
       if (child.exitCode === null && child.signalCode === null) {

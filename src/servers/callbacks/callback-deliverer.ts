@@ -99,9 +99,12 @@ export class CallbackDeliverer {
     return this.pending.size;
   }
 
-  /** Loads what a previous run left queued and starts delivering. */
-  async start(): Promise<void> {
-    const left = await this.store.callbacks.listCallbackDeliveries(this.o.maxPending);
+  /**
+   * Loads what a previous run left queued (unless `loadQueued` is false: a worker sharing SQLite whose
+   * sibling loads them, docs/cluster.md "Worker processes") and starts delivering.
+   */
+  async start(options: { readonly loadQueued?: boolean } = {}): Promise<void> {
+    const left = options.loadQueued === false ? [] : await this.store.callbacks.listCallbackDeliveries(this.o.maxPending);
     for (const d of left) this.pending.set(d.id, d);
     if (left.length > 0) this.log.info({ pending: left.length }, 'callbacks a previous run left queued');
     this.started = true;

@@ -31,6 +31,8 @@ const refusalLogIntervalMs = 10_000;
 /** The RTMP server on net.Server, one RtmpConnection per socket. */
 export class RtmpServer {
   private readonly server: Server;
+  /** A worker's own listener (listenPrivate), not shared with the other workers. */
+  private privateServer: Server | undefined;
   private readonly connections = new Set<RtmpConnection>();
   /** Connections that have not finished the handshake (the cap of rtmp.maxHandshakes). */
   private readonly handshaking = new Set<RtmpConnection>();
@@ -63,6 +65,18 @@ export class RtmpServer {
     this.sweepTimer = setInterval(() => this.sweep(), sweepIntervalMs);
     this.sweepTimer.unref();
     return this.port;
+  }
+
+  /**
+   * Also listens on `host` at a port of its own (`exclusive`: under node:cluster the shared listener would
+   * hand a relay to any worker; this one reaches this process). Resolves with the port; closed with the rest.
+   */
+  async listenPrivate(host: string): Promise<number> {
+    const server = (this.privateServer = createServer({ noDelay: true }, (socket) => this.onSocket(socket)));
+    server.listen({ host, port: 0, exclusive: true });
+    await once(server, 'listening');
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
   }
 
   /** The port the server is bound to. */
@@ -190,6 +204,7 @@ export class RtmpServer {
    * publishers and players are told before close() ends them); idempotent.
    */
   stopAccepting(): void {
+    this.privateServer?.close();
     this.serverClosed ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 

@@ -1,0 +1,100 @@
+/**
+ * One worker of `--workers N` (forked by cli/workers.ts): a full Service on the shared ports, as its own node
+ * of the cluster. Its node id is `<cluster.nodeId or hostname>-w<i>` (stable across restarts of slot i), its
+ * cluster.advertise its own loopback RTMP listener, its memory budget 1/N of the machine's, and its
+ * Coordinator the primary's over IPC (or Redis with `cluster.redis`). It drains on its own SIGTERM/SIGINT or
+ * on the primary's shutdown message, whichever comes first, once.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
+import type { Config } from './config-schema.ts';
+import type { Log } from '../log.ts';
+import { Service } from './service.ts';
+import { installFaultHandlers } from './process-faults.ts';
+import { installShutdown, type SignalProcess } from './shutdown.ts';
+import { autoMemoryBudget } from '../hub/memory-budget.ts';
+import { IpcCoordinator } from '../cluster/ipc-coordinator.ts';
+import type { IpcPort } from '../cluster/ipc-protocol.ts';
+import { createCoordinator } from '../cluster/create-coordinator.ts';
+import { isWorkerMessage, workerEnvNames, type WorkerMessage } from './worker-messages.ts';
+
+/** Where a worker's own RTMP listener binds: only processes on this machine relay between workers. */
+export const privateRtmpHost = '127.0.0.1';
+/** How often a worker reports its load to the primary. */
+const loadIntervalMs = 1000;
+
+/** The node id of worker `index`: `<cluster.nodeId or hostname>-w<index>`, within the 64 characters allowed. */
+export function workerNodeId(nodeId: string, index: number): string {
+  const base = (nodeId || hostname()).replace(/[^A-Za-z0-9._-]/g, '_');
+  const suffix = `-w${index}`;
+  return base.slice(0, 64 - suffix.length) + suffix;
+}
+
+/** The configuration worker `index` of `count` runs with (node id, memory budget share, relay secret). */
+export function workerConfig(config: Config, index: number, count: number, relaySecret: string | undefined, heapLimit = getHeapStatistics().heap_size_limit): Config {
+  // One machine's memory: the configured (or automatic) budget is shared by the workers.
+  const budget = Math.floor((config.limits.memoryBudgetBytes || autoMemoryBudget(heapLimit)) / count);
+  return {
+    ...config,
+    cluster: { ...config.cluster, nodeId: workerNodeId(config.cluster.nodeId, index) },
+    limits: { ...config.limits, memoryBudgetBytes: Math.max(1, budget) },
+    // relay.secret authenticates the pulls between workers (the primary made one up when it was empty).
+    ...(relaySecret !== undefined && { relay: { ...config.relay, ...{ secret: relaySecret } } }),
+  };
+}
+
+/** Runs this worker: starts its service, reports ready and load to the primary, drains on shutdown. */
+export async function runWorker(baseConfig: Config, rootLog: Log, exit: (status: number) => void): Promise<void> {
+  const index = Number(process.env[workerEnvNames.index] ?? 1);
+  const count = Number(process.env[workerEnvNames.count] ?? 1);
+  const config = workerConfig(baseConfig, index, count, process.env[workerEnvNames.relaySecret]);
+  const nodeId = config.cluster.nodeId;
+  const recoverCallbacks = process.env[workerEnvNames.recoverCallbacks] !== '0';
+  const log = rootLog.child({ worker: index, node: nodeId });
+  let advertise = `${privateRtmpHost}:0`;
+  const coordinator =
+    config.cluster.redis === ''
+      ? new IpcCoordinator({
+          port: process as unknown as IpcPort,
+          nodeId,
+          advertise: () => advertise,
+          leaseMs: config.cluster.leaseMs,
+          onListenerError: (err) => log.error({ err }, 'a stream command listener failed'),
+        })
+      : createCoordinator(config, { log, advertise: () => advertise });
+  const service = new Service(config, log, { coordinator, worker: { privateRtmpHost, hlsDir: join(config.dataDir, `hls-w${index}`), recoverCallbacks } });
+  installFaultHandlers({ log, counters: service.counters, exit });
+  await service.start();
+  advertise = `${privateRtmpHost}:${service.privateRtmpPort}`;
+  const send = (message: WorkerMessage): void => void process.send?.(message, () => undefined);
+  send({ openlive: 'worker', t: 'ready', nodeId, advertise, rtmpPort: service.rtmpPort, httpPort: service.httpPort, apiPort: service.apiPort });
+  const load = setInterval(() => {
+    const stats = service.hub.stats();
+    send({ openlive: 'worker', t: 'load', publishers: stats.publishers, players: stats.subscribers });
+  }, loadIntervalMs);
+  load.unref();
+  installShutdown({ log, drain: () => (clearInterval(load), service.close()), timeoutMs: config.limits.shutdownTimeoutMs, exit, process: shutdownSignals() });
+}
+
+/**
+ * The worker's signals: its own SIGTERM/SIGINT, and the primary's shutdown message as the first one only (a
+ * Ctrl-C reaches the whole process group: the worker's own SIGINT and the primary's message are one request).
+ */
+function shutdownSignals(): SignalProcess {
+  const events = new EventEmitter();
+  let signalled = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      signalled = true;
+      events.emit(signal, signal);
+    });
+  }
+  process.on('message', (message: unknown) => {
+    if (!isWorkerMessage(message) || message.t !== 'shutdown' || signalled) return;
+    signalled = true;
+    events.emit(message.signal, message.signal);
+  });
+  return { on: (event, listener) => events.on(event, listener) };
+}
