@@ -444,7 +444,8 @@ export class Service {
     await this.coordinator.start();
     // PostgreSQL migrates asynchronously: a newer schema (STORE_SCHEMA_NEWER) stops the start here.
     await this.store.ready?.();
-    const recovered = await this.records.recoverOpen();
+    // A worker ends only its own rows: its siblings share the store and are live (the primary ended the rest).
+    const recovered = await this.records.recoverOpen(this.worker ? this.nodeId : undefined);
     if (recovered > 0) this.log.warn({ recovered }, 'ended publish records a previous run left open');
     this.operations?.deadNodes.start();
     this.defaults = await bootstrap({

@@ -14,6 +14,7 @@ import type { Log } from '../log.ts';
 import { loadDataKey } from './data-key-file.ts';
 import { createStore, isPostgresUrl } from '../store/create-store.ts';
 import { bootstrap, type Bootstrapped } from '../control/bootstrap.ts';
+import { PublishRecords } from '../control/publish-records.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { IpcCoordinatorHost } from '../cluster/ipc-coordinator-host.ts';
 import { exitStatus } from './process-faults.ts';
@@ -35,6 +36,8 @@ const restartDelayMs = 500;
 interface Prepared {
   readonly defaults: Bootstrapped;
   readonly created: NewCredential | undefined;
+  /** Publish records a previous run left open, ended before the workers start (SQLite). */
+  readonly recovered: number;
 }
 
 /** Runs migrations, the default domains and the first API key once, before any worker starts. */
@@ -52,7 +55,11 @@ async function prepareStore(config: Config): Promise<Prepared> {
       cnameSuffix: config.domains.cnameSuffix,
     });
     const created = await new Credentials({ store, dataKey, now: Date.now }).ensureInitial();
-    return { defaults, created };
+    // One SQLite file is this machine's alone: what a previous run left open ends here, once, before any
+    // worker starts (a worker then ends only its own rows, e.g. after a restart beside live siblings).
+    // PostgreSQL rows may belong to other machines: each worker ends its own.
+    const recovered = isPostgresUrl(config.store.url) ? 0 : await new PublishRecords({ store, now: Date.now }).recoverOpen();
+    return { defaults, created, recovered };
   } finally {
     await store.close();
   }
@@ -72,6 +79,7 @@ interface Slot {
 export async function runPrimary(config: Config, log: Log, exit: (status: number) => void): Promise<void> {
   const count = workerCount(config.workers);
   const prepared = await prepareStore(config);
+  if (prepared.recovered > 0) log.warn({ recovered: prepared.recovered }, 'ended publish records a previous run left open');
   const host = config.cluster.redis === '' ? new IpcCoordinatorHost({ leaseMs: config.cluster.leaseMs, onError: (err) => log.warn({ err }, 'worker coordinator channel') }) : undefined;
   // Relays between workers authenticate like any edge; an empty relay.secret gets a random one for this run.
   const relay = config.relay as Record<string, unknown>;

@@ -52,15 +52,12 @@ export class PublishRecords {
 
   /**
    * Ends the sessions a killed server left open (call once at start-up, before accepting publishers):
-   * their end time is unknown, so it is now, and the code says the server stopped (Tencent 5).
+   * their end time is unknown, so it is now, and the code says the server stopped (Tencent 5). `nodeId`
+   * limits it to one node's rows (a worker restarted beside live siblings sharing one SQLite file).
    */
-  recoverOpen(): Promise<number> {
-    return this.store.endOpenPublishRecords({
-      endedAt: this.now(),
-      breakCode: breakCodes.internalError,
-      reason: recoveredReason,
-      bytesIn: 0,
-    });
+  recoverOpen(nodeId?: string): Promise<number> {
+    const end = { endedAt: this.now(), breakCode: breakCodes.internalError, reason: recoveredReason, bytesIn: 0 };
+    return nodeId === undefined ? this.store.endOpenPublishRecords(end) : this.store.endOpenPublishRecords(end, nodeId);
   }
 
   /** Sessions newest first. */

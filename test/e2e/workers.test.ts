@@ -55,6 +55,14 @@ function pushUrl(stream: string): string {
   return `rtmp://127.0.0.1:${server.rtmpPort}/live/${(JSON.parse(out) as { push: { obsStreamKey: string } }).push.obsStreamKey}`;
 }
 
+/** The streams with an open publish record (`openlive records --json` on the server's data dir). */
+function openRecords(): string[] {
+  const main = new URL('../../src/main.ts', import.meta.url).pathname;
+  const out = execFileSync(process.execPath, [main, 'records', '--data-dir', server.dataDir, '--limit', '50', '--json'], { encoding: 'utf8' });
+  const { records } = JSON.parse(out) as { records: Array<{ stream: string; endedAt?: number | null }> };
+  return records.filter((r) => r.endedAt === undefined || r.endedAt === null).map((r) => r.stream);
+}
+
 function urlOn(address: string, url: string): string {
   const u = new URL(url);
   u.host = address;
@@ -126,6 +134,11 @@ test('kill -9 of the worker holding the stream: the primary restarts it, the enc
   running.push(ff);
   await waitFor('live/crash held', () => load().some((w) => w.publishers === 1), 20_000);
   const holder = load().find((w) => w.publishers === 1)!;
+  // A stream on the other worker (published on its private listener) must live through its sibling's crash.
+  const sibling = [...advertised()].find(([nodeId]) => nodeId !== holder.nodeId)!;
+  const siblingFf = publish(urlOn(sibling[1], pushUrl('sibling')));
+  running.push(siblingFf);
+  await waitFor('live/sibling open on the other worker', () => openRecords().includes('sibling'), 20_000);
   const readyBefore = logged('worker ready').length;
   const pid = Number(logged('worker ready').filter((l) => l.nodeId === holder.nodeId).at(-1)!.pid);
   process.kill(pid, 'SIGKILL');
@@ -135,6 +148,10 @@ test('kill -9 of the worker holding the stream: the primary restarts it, the enc
   const restarted = logged('worker ready').at(-1)!;
   assert.equal(restarted.nodeId, holder.nodeId, 'the slot keeps its node id');
   assert.notEqual(Number(restarted.pid), pid);
+  // The restarted worker ended its own open record (5/0), not its live sibling's (one SQLite file).
+  assert.equal(openRecords().includes('crash'), false, "the dead worker's record was ended on its restart");
+  assert.ok(openRecords().includes('sibling'), "the sibling's record is still open");
+  assert.equal(siblingFf.child.exitCode, null, 'the encoder on the other worker goes on');
   // The encoder reconnects like OBS: again and again until admitted (refused 18/601 while the lease runs).
   const started = Date.now();
   let again: FfmpegProcess | undefined;
