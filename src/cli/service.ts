@@ -10,7 +10,6 @@ import { RecordPruner } from '../store/record-pruner.ts';
 import { RejectionRecorder } from '../control/rejection-recorder.ts';
 import { Hub } from '../hub/hub.ts';
 import type { Access } from '../control/access.ts';
-import { AccessPolicy } from '../control/access-policy.ts';
 import { Admission } from '../control/admission.ts';
 import type { Stream } from '../hub/stream.ts';
 import { HubClaims } from '../servers/ingest/claim-stream.ts';
@@ -23,10 +22,8 @@ import { StreamPolicy } from '../control/stream-policy.ts';
 import { breakCodes, sentence } from '../control/break-codes.ts';
 import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
-import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
-import { SrtServer } from '../servers/srt/srt-server.ts';
-import type { TsSinkFactory } from '../servers/srt/ts-payload-sink.ts';
-import { srtIngest } from '../servers/srt/srt-ingest.ts';
+import type { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
+import type { SrtServer } from '../servers/srt/srt-server.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
 import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
 import { HlsServer } from '../servers/hls/hls-server.ts';
@@ -35,59 +32,35 @@ import { buildApiApp } from '../servers/api/api-app.ts';
 import { apiExposureWarning } from './banner.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { loadDataKey } from './data-key-file.ts';
-import { CallbackConfig } from '../control/callbacks/callback-config.ts';
-import { CallbackDeliverer } from '../servers/callbacks/callback-deliverer.ts';
-import { PublishCallbacks } from '../servers/callbacks/publish-callbacks.ts';
+import type { CallbackDeliverer } from '../servers/callbacks/callback-deliverer.ts';
+import type { PublishCallbacks } from '../servers/callbacks/publish-callbacks.ts';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { MemoryBudget, autoMemoryBudget } from '../hub/memory-budget.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { createCoordinator, nodeIdOf } from '../cluster/create-coordinator.ts';
 import { wireCluster } from './cluster-wiring.ts';
+import type { ServiceOverrides, WorkerRole } from './service-options.ts';
+import { createCallbacks, createIngest, createRecordKeeping, createRecording, createRelays } from './service-parts.ts';
+import type { ErrorCode } from '../errors.ts';
 import { clusterOperations, type ClusterOperations } from './cluster-operations.ts';
-import { PushForwarder } from '../servers/relay/push-forwarder.ts';
+import type { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
-import { Recorder } from '../servers/record/recorder.ts';
+import type { Recorder } from '../servers/record/recorder.ts';
 import { registerRecordMetrics } from '../servers/record/record-metrics.ts';
 import { nodeRecordFs } from '../servers/record/record-fs.ts';
-import { recordFilePath } from '../servers/record/record-routes.ts';
-import { RecordCallbacks } from '../servers/callbacks/record-callbacks.ts';
+import type { RecordCallbacks } from '../servers/callbacks/record-callbacks.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 import type { CertificateStore } from '../servers/tls/certificate-store.ts';
 import { TlsListeners } from '../servers/tls/tls-listeners.ts';
-import { EdgePuller } from '../servers/relay/edge-puller.ts';
+import type { EdgePuller } from '../servers/relay/edge-puller.ts';
 import { registerEdgeMetrics } from '../servers/relay/edge-metrics.ts';
 import { RelayTokens } from '../control/relay-token.ts';
-import { advertiseOf } from '../cluster/create-coordinator.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
 
-/** What can be swapped in tests: the clock, the store, the access hook. */
-export interface ServiceOverrides {
-  readonly now?: () => number;
-  readonly store?: Store;
-  readonly access?: Access;
-  /** The Coordinator (default: from `cluster.*`, in-process without `cluster.redis`). */
-  readonly coordinator?: Coordinator;
-  /** Where accepted SRT publishes send their TS bytes (the TS demuxer and the ingest; servers/srt/ts-payload-sink.ts). */
-  readonly srtSinks?: TsSinkFactory<Stream>;
-  /** This process is one of `--workers N` (cli/worker-process.ts): one node among its sibling workers. */
-  readonly worker?: WorkerRole;
-}
-
-/** What a worker process changes in its service (docs/cluster.md "Worker processes"). */
-export interface WorkerRole {
-  /** Where its own RTMP listener binds (ephemeral port): its cluster.advertise for relays between workers. */
-  readonly privateRtmpHost: string;
-  /** Its own HLS folder: workers must not delete each other's segments. */
-  readonly hlsDir: string;
-  /**
-   * Whether it loads the callbacks a previous run left queued and owed interruptions. SQLite's queue and open
-   * pushes carry no node id, so on SQLite only worker 1's first start does (PostgreSQL: every worker, its own).
-   */
-  readonly recoverCallbacks: boolean;
-}
+export type { ServiceOverrides, WorkerRole } from './service-options.ts';
 
 /** A running service: its bound ports, its parts for tests and the CLI, and one idempotent close. */
 export class Service {
@@ -162,7 +135,6 @@ export class Service {
     // The folder holds the database and the data key: 0700 (docs/security.md "Admin API and data at rest").
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const dataKey = loadDataKey(config.dataDir);
-    const st = config.store;
     this.store = overrides.store ?? createStore(config, { dataKey, nodeId });
     this.records = new PublishRecords({ store: this.store, now });
     const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
@@ -180,33 +152,13 @@ export class Service {
       counters: this.counters,
       log,
     }));
-    const onStoreError = (err: unknown): void => log.warn({ err }, 'could not record a rejected attempt');
-    this.rejections = new RejectionRecorder({
-      store: this.store,
-      now,
-      perAddress: st.rejectedPerAddress,
-      windowMs: st.rejectedWindowMs,
-      onStoreError,
-    });
-    this.access =
-      overrides.access ??
-      new AccessPolicy({
-        store: this.store,
-        now,
-        strict: config.domains.strict,
-        onStoreError,
-        recorder: this.rejections,
-        // With Redis, signature failures count cluster-wide: a guesser spread over nodes is delayed as one.
-        ...(ops && { failureDelay: { shared: ops.failureTally } }),
-      });
-    this.pruner = new RecordPruner({
-      store: this.store,
-      now,
-      retentionDays: st.retentionDays,
-      maxRows: st.maxRows,
-      intervalMs: st.pruneIntervalMs,
-      onError: (err) => log.warn({ err }, 'could not prune old records'),
-    });
+    const countError = (code: ErrorCode): void => this.counters.countError(code);
+    const part = { config, store: this.store, log, now, countError };
+    const keeping = createRecordKeeping({ ...part, failureTally: ops?.failureTally });
+    const onStoreError = keeping.onStoreError;
+    this.rejections = keeping.rejections;
+    this.pruner = keeping.pruner;
+    this.access = overrides.access ?? keeping.access;
     this.counters.records = () => {
       const s = this.store.stats?.();
       return {
@@ -218,27 +170,9 @@ export class Service {
         prunedRows: this.pruner.stats.records + this.pruner.stats.callbackAttempts,
       };
     };
-    const cb = config.callbacks;
-    const callbackLog = log.child({ layer: 'callbacks' });
-    this.callbacks = new CallbackDeliverer({
-      store: this.store,
-      log: callbackLog,
-      now,
-      retryIntervalMs: cb.retryIntervalMs,
-      maxRetries: cb.maxRetries,
-      timeoutMs: cb.timeoutMs,
-      maxPending: cb.maxPending,
-      onDrop: () => this.counters.countError('CALLBACK_QUEUE_FULL'),
-    });
-    this.publishCallbacks = new PublishCallbacks({
-      config: new CallbackConfig({ store: this.store, now }),
-      deliverer: this.callbacks,
-      openPushes: this.store.callbacks,
-      log: callbackLog,
-      appId: cb.appId,
-      reportIntervalMs: cb.reportIntervalMs,
-      timeoutMs: cb.timeoutMs,
-    });
+    const callbacks = createCallbacks(part);
+    this.callbacks = callbacks.deliverer;
+    this.publishCallbacks = callbacks.publish;
     this.worker = overrides.worker;
     this.memoryBudget = new MemoryBudget(config.limits.memoryBudgetBytes || autoMemoryBudget(getHeapStatistics().heap_size_limit));
     this.memoryBudget.addSource('rtmpPartialMessages', () => this.counters.rtmpPartialMessageBytes);
@@ -254,68 +188,14 @@ export class Service {
       logger: log.child({ layer: 'hub' }),
     });
     const r = config.relay;
-    this.forwarder = new PushForwarder({
-      hub: this.hub,
-      targets: r.forward,
-      options: {
-        connectTimeoutMs: r.forwardConnectTimeoutMs,
-        backoffInitialMs: r.forwardBackoffInitialMs,
-        backoffMaxMs: r.forwardBackoffMaxMs,
-        refusedRetryMs: r.forwardRefusedRetryMs,
-        maxQueueBytes: r.forwardMaxQueueBytes,
-      },
-      log: log.child({ layer: 'relay' }),
-      now,
-      countError: (code) => this.counters.countError(code),
-    });
+    const relays = createRelays({ ...part, hub: this.hub, coordinator: this.coordinator, rtmpPort: () => this.rtmpPort });
+    this.forwarder = relays.forwarder;
+    this.edge = relays.edge;
+    const relayLog = relays.log;
     this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
-    const relayLog = log.child({ layer: 'relay' });
-    this.edge = new EdgePuller({
-      hub: this.hub,
-      coordinator: this.coordinator,
-      selfAdvertise: () => advertiseOf(config, this.rtmpPort || config.rtmp.port),
-      secret: r.secret,
-      maxPulls: r.maxPulls,
-      options: {
-        connectTimeoutMs: r.pullConnectTimeoutMs,
-        backoffInitialMs: r.pullBackoffInitialMs,
-        backoffMaxMs: r.pullBackoffMaxMs,
-        lingerMs: r.pullLingerMs,
-        pollMs: r.pullPollMs,
-        idleTimeoutMs: r.pullIdleTimeoutMs,
-      },
-      now,
-      log: relayLog,
-      countError: (code) => this.counters.countError(code),
-    });
-    const rc = config.record;
-    const recordRoot = rc.dir || join(config.dataDir, 'record');
-    const recordBase = (): string => (rc.publicUrl || `http://127.0.0.1:${this.httpPort || config.http.port}`).replace(/\/+$/, '');
-    this.recordCallbacks = new RecordCallbacks({
-      config: new CallbackConfig({ store: this.store, now }),
-      deliverer: this.callbacks,
-      log: callbackLog,
-      appId: cb.appId,
-      urlOf: (file) => `${recordBase()}${recordFilePath(file)}`,
-    });
-    this.recorder = new Recorder({
-      hub: this.hub,
-      store: this.store.recordings,
-      fs: nodeRecordFs,
-      options: {
-        root: recordRoot,
-        segmentMs: rc.hlsSegmentMs,
-        minIntervalMs: rc.minIntervalSeconds * 1000,
-        sweepIntervalMs: rc.sweepIntervalMs,
-        taskCheckIntervalMs: rc.taskCheckIntervalMs,
-        maxQueueBytes: rc.maxQueueBytes,
-        maxQueueWrites: rc.maxQueueWrites,
-      },
-      now,
-      log: log.child({ layer: 'record' }),
-      countError: (code) => this.counters.countError(code),
-      onFile: (file) => this.recordCallbacks.fileReady(file),
-    });
+    const recording = createRecording({ ...part, hub: this.hub, deliverer: this.callbacks, callbackLog: callbacks.log, httpPort: () => this.httpPort });
+    this.recorder = recording.recorder;
+    this.recordCallbacks = recording.callbacks;
     this.memoryBudget.addSource('recordQueues', () => this.recorder.queuedBytes());
     this.admission = new Admission({
       access: this.access,
@@ -339,36 +219,15 @@ export class Service {
     const publishListener = this.forwarder.enabled
       ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder)
       : publishListeners(this.publishCallbacks, this.recorder);
-    this.rtmp = new RtmpServer({
-      ...config.rtmp,
-      hub: this.hub,
-      admission: this.admission,
-      records: this.records,
-      publishers: this.publishers,
-      log: log.child({ server: 'rtmp' }),
-      counters: this.counters,
-      now,
-      playWaitMs: config.http.playWaitMs,
-      trustedNetworks: config.limits.trustedNetworks,
-      playerQueueBytes: config.fanout.maxQueueBytes,
-      publishListener,
+    const ingest = createIngest({
+      ...part,
+      parts: { hub: this.hub, admission: this.admission, records: this.records, publishers: this.publishers, counters: this.counters, now, publishListener },
+      srtSinks: overrides.srtSinks,
     });
-    const { enabled: srtEnabled, ...srtConfig } = config.srt;
-    const ingest = { hub: this.hub, admission: this.admission, records: this.records, publishers: this.publishers, log: log.child({ server: 'srt' }), counters: this.counters, now, publishListener };
-    this.srt = srtEnabled
-      ? new SrtServer<Stream>({
-          ...srtConfig,
-          admission: this.admission,
-          openSink: overrides.srtSinks ?? srtIngest(ingest),
-          counters: this.counters,
-          log: log.child({ server: 'srt' }),
-          trustedNetworks: config.limits.trustedNetworks,
-        })
-      : undefined;
-    const h = config.hls;
+    ({ rtmp: this.rtmp, srt: this.srt } = ingest);
     this.hls = new HlsServer({
       hub: this.hub,
-      options: resolveHlsOptions({ ...h, dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
+      options: resolveHlsOptions({ ...config.hls, dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
       logger: log.child({ server: 'hls' }),
       edge: this.edge,
     });
@@ -390,7 +249,7 @@ export class Service {
         registerRecordMetrics(registry, this.recorder);
       },
       nodeId,
-      records: { store: this.store.recordings, root: recordRoot, fs: nodeRecordFs },
+      records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs },
     });
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
@@ -421,7 +280,7 @@ export class Service {
         checkTasks: () => this.recorder.checkTasks(),
         stopTask: (id) => this.recorder.stopTask(id),
         deleteFile: (id) => this.recorder.deleteFile(id),
-        fileUrl: (file) => `${recordBase()}${recordFilePath(file)}`,
+        fileUrl: recording.fileUrl,
       },
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
