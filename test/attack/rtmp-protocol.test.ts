@@ -27,6 +27,7 @@ class HealthPoller {
   answers = 0;
   failures: string[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
   private readonly url: string;
   constructor(url: string) {
@@ -35,6 +36,8 @@ class HealthPoller {
 
   start(): void {
     const tick = (): void => {
+      // A request in flight when stop() came must not schedule the next one: the poller would run forever.
+      if (this.stopped) return;
       const started = performance.now();
       const req = get(this.url, { agent: this.agent, timeout: 5000 }, (res) => {
         res.resume();
@@ -62,6 +65,7 @@ class HealthPoller {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.agent.destroy();
   }
