@@ -1,7 +1,8 @@
 /**
- * The cluster operations a node runs only with Redis (docs/cluster.md "Operations"): the dead-node sweep of
- * open publish records, and the shared counters behind the brute-force delays and the Cloud API's
- * per-address rate. The in-process default needs none of them (one node: its own counts are the cluster's).
+ * The cluster operations of a node among others (docs/cluster.md "Operations"): the dead-node sweep of open
+ * publish records (with Redis), and the shared counters behind the brute-force delays and the Cloud API's
+ * per-address rate (with Redis, and between the worker processes of one machine). One process alone needs
+ * none of them: its own counts are the cluster's.
  */
 import type { Config } from './config-schema.ts';
 import type { Coordinator, SharedCounters } from '../cluster/coordinator.ts';
@@ -13,8 +14,8 @@ import type { Store } from '../store/store.ts';
 
 /** What a node of a Redis cluster adds to the single-node service. */
 export interface ClusterOperations {
-  /** Ends the open publish records of nodes whose Coordinator key expired. */
-  readonly deadNodes: DeadNodeSweep;
+  /** Ends the open publish records of nodes whose Coordinator key expired (Redis only: see clusterOperations). */
+  readonly deadNodes: DeadNodeSweep | undefined;
   /** The Coordinator's counters, for the Cloud API guard. */
   readonly sharedCounters: SharedCounters;
   /** Signature failures per client address across the cluster (the RTMP brute-force delay). */
@@ -30,13 +31,20 @@ export interface ClusterOperationsDeps {
   readonly now: () => number;
   readonly counters: Pick<ServerCounters, 'countError'>;
   readonly log: Log;
+  /** This process is one of `--workers N`: its siblings share its counters through the primary. */
+  readonly worker?: boolean;
 }
 
-/** The operations of a Redis cluster; undefined for the in-process default (it would see only itself alive). */
+/**
+ * The operations of a Redis cluster or of worker processes; undefined for one process alone. Workers without
+ * Redis share counters but do not sweep: their coordinator knows only this machine's nodes, and a database
+ * shared with other machines would have their records ended (the primary ends this machine's at start).
+ */
 export function clusterOperations(deps: ClusterOperationsDeps): ClusterOperations | undefined {
   const { config, coordinator, log } = deps;
-  if (config.cluster.redis === '') return undefined;
-  const deadNodes = new DeadNodeSweep({
+  const redis = config.cluster.redis !== '';
+  if (!redis && !deps.worker) return undefined;
+  const deadNodes = !redis ? undefined : new DeadNodeSweep({
     store: deps.store,
     alive: () => coordinator.nodes(),
     self: deps.nodeId,

@@ -151,6 +151,7 @@ export class Service {
       now,
       counters: this.counters,
       log,
+      worker: overrides.worker !== undefined,
     }));
     const countError = (code: ErrorCode): void => this.counters.countError(code);
     const part = { config, store: this.store, log, now, countError };
@@ -202,7 +203,7 @@ export class Service {
       claims: this.publisherClaims(),
       live: this.publishers,
       // With Redis the holder may be another node: it drops its publisher (21/102), bounded by the lease.
-      ...(config.cluster.redis !== '' && {
+      ...((config.cluster.redis !== '' || overrides.worker !== undefined) && {
         replaceElsewhere: (t, ip) => this.streams.replaceElsewhere(t.app, t.stream, ip, this.coordinator.leaseMs),
       }),
       capacity: this.hub,
@@ -306,7 +307,7 @@ export class Service {
     // A worker ends only its own rows: its siblings share the store and are live (the primary ended the rest).
     const recovered = await this.records.recoverOpen(this.worker ? this.nodeId : undefined);
     if (recovered > 0) this.log.warn({ recovered }, 'ended publish records a previous run left open');
-    this.operations?.deadNodes.start();
+    this.operations?.deadNodes?.start();
     this.defaults = await bootstrap({
       store: this.store,
       now: this.now,
@@ -390,7 +391,7 @@ export class Service {
       // The TLS sockets are not the http servers' own: what is left of them goes now.
       await this.tls.close();
       // After the listeners: the publishers are ended, so their claims go back at once (not by the lease).
-      this.operations?.deadNodes.close();
+      this.operations?.deadNodes?.close();
       await this.coordinator.close();
       await this.pruner.close();
       await this.store.close();

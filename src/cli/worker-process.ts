@@ -20,8 +20,20 @@ import type { IpcPort } from '../cluster/ipc-protocol.ts';
 import { createCoordinator } from '../cluster/create-coordinator.ts';
 import { isWorkerMessage, workerEnvNames, type WorkerMessage } from './worker-messages.ts';
 
-/** Where a worker's own RTMP listener binds: only processes on this machine relay between workers. */
+/** Where a worker's own RTMP listener binds without Redis: only processes on this machine relay between workers. */
 export const privateRtmpHost = '127.0.0.1';
+
+/**
+ * The host a worker's own RTMP listener binds and advertises: with Redis, nodes on other machines pull from
+ * it, so the host of `cluster.advertise` (the machine's routable address; each worker its own port);
+ * otherwise loopback. Returns the bind address and the form for `host:port` (IPv6 in brackets).
+ */
+export function workerRtmpHost(config: Pick<Config, 'cluster'>): { bind: string; url: string } {
+  const { redis, advertise } = config.cluster;
+  const host = redis === '' ? '' : (/^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(advertise)?.[1] ?? '');
+  if (host === '') return { bind: privateRtmpHost, url: privateRtmpHost };
+  return { bind: host.replace(/^\[|\]$/g, ''), url: host };
+}
 /** How often a worker reports its load to the primary. */
 const loadIntervalMs = 1000;
 
@@ -53,7 +65,8 @@ export async function runWorker(baseConfig: Config, rootLog: Log, exit: (status:
   const nodeId = config.cluster.nodeId;
   const recoverCallbacks = process.env[workerEnvNames.recoverCallbacks] !== '0';
   const log = rootLog.child({ worker: index, node: nodeId });
-  let advertise = `${privateRtmpHost}:0`;
+  const host = workerRtmpHost(baseConfig);
+  let advertise = `${host.url}:0`;
   const coordinator =
     config.cluster.redis === ''
       ? new IpcCoordinator({
@@ -64,10 +77,10 @@ export async function runWorker(baseConfig: Config, rootLog: Log, exit: (status:
           onListenerError: (err) => log.error({ err }, 'a stream command listener failed'),
         })
       : createCoordinator(config, { log, advertise: () => advertise });
-  const service = new Service(config, log, { coordinator, worker: { privateRtmpHost, hlsDir: join(config.dataDir, `hls-w${index}`), recoverCallbacks } });
+  const service = new Service(config, log, { coordinator, worker: { privateRtmpHost: host.bind, hlsDir: join(config.dataDir, `hls-w${index}`), recoverCallbacks } });
   installFaultHandlers({ log, counters: service.counters, exit });
   await service.start();
-  advertise = `${privateRtmpHost}:${service.privateRtmpPort}`;
+  advertise = `${host.url}:${service.privateRtmpPort}`;
   const send = (message: WorkerMessage): void => void process.send?.(message, () => undefined);
   send({ openlive: 'worker', t: 'ready', nodeId, advertise, rtmpPort: service.rtmpPort, httpPort: service.httpPort, apiPort: service.apiPort });
   const load = setInterval(() => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { configSchema } from './config-schema.ts';
 import { workerCount } from './workers.ts';
-import { workerConfig, workerNodeId } from './worker-process.ts';
+import { workerConfig, workerNodeId, workerRtmpHost } from './worker-process.ts';
 import { configEnv, workerEnv, workerEnvNames } from './worker-messages.ts';
 import { loadConfig } from './config-load.ts';
 
@@ -40,4 +40,14 @@ test('the worker variables reach the worker but are not configuration keys', () 
   assert.throws(() => loadConfig({ env }), /unknown key/);
   const config = loadConfig({ env: configEnv(env) });
   assert.equal(config.rtmp.port, 1936);
+});
+
+test("a worker's own RTMP listener: loopback alone, the host of cluster.advertise with Redis (other machines pull from it)", () => {
+  const parse = (cluster: Record<string, string>) => configSchema.parse({ cluster });
+  assert.deepEqual(workerRtmpHost(parse({})), { bind: '127.0.0.1', url: '127.0.0.1' });
+  assert.deepEqual(workerRtmpHost(parse({ advertise: '10.0.0.1:1935' })), { bind: '127.0.0.1', url: '127.0.0.1' }, 'no Redis: only this machine relays');
+  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: '10.0.0.1:1935' })), { bind: '10.0.0.1', url: '10.0.0.1' });
+  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: 'node-a.internal' })), { bind: 'node-a.internal', url: 'node-a.internal' });
+  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: '[fd00::1]:1935' })), { bind: 'fd00::1', url: '[fd00::1]' });
+  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379' })), { bind: '127.0.0.1', url: '127.0.0.1' });
 });
