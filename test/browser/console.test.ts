@@ -7,8 +7,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { startService, type TestService } from '../support/service.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
@@ -17,16 +15,7 @@ import { waitFor } from '../support/wait.ts';
 import { TestDnsServer } from '../dns/dns-server.ts';
 import { txSecretOf } from '../../src/control/signing.ts';
 import { ensureConsoleBuilt, openBrowser, type ConsolePage } from './console-browser.ts';
-
-/** A port the OS says is free now: the console builds URLs from the configured ports, so they cannot be 0. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { freePort } from '../support/free-port.ts';
 
 const domain = 'cam.example.test';
 const stream = 'cam1';

@@ -13,7 +13,6 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
@@ -22,6 +21,7 @@ import { probe, publish, type FfmpegProcess, type ProbeResult } from '../support
 import { liveClient, type LiveClient } from '../support/api-client.ts';
 import { metricValue } from '../support/metrics.ts';
 import { waitFor } from '../support/wait.ts';
+import { freePort } from '../support/free-port.ts';
 
 const skip = postgresBin() === undefined ? 'PostgreSQL is not installed (scripts/test.sh installs it)' : false;
 /** Short, so the test waits little for a dead node's lease; the default is 5000. */
@@ -50,14 +50,6 @@ async function startNode(nodeId: 'a' | 'b' | 'c', dataDir: string): Promise<Serv
     '--fanout.reconnectGraceMs', String(graceMs),
   ];
   return startServerProcess(flags, { dataDir });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** An HTTP-FLV player on `node` that counts the bytes it reads until the body ends. */

@@ -7,7 +7,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { probe, publish, run, type FfmpegProcess, type ProbeResult } from '../support/ffmpeg.ts';
@@ -16,20 +15,13 @@ import { connectionErrors, metricValue } from '../support/metrics.ts';
 import { liveClient } from '../support/api-client.ts';
 import { waitFor } from '../support/wait.ts';
 import { RtmpClient, RtmpRejectedError } from '../../src/servers/rtmp/rtmp-client.ts';
+import { freePort } from '../support/free-port.ts';
 
 let redis: TestRedis;
 let a: ServerProcess;
 let b: ServerProcess;
 let ff: FfmpegProcess;
 const secret = 'edge-test-cluster-secret';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function node(id: string, extra: string[] = []): Promise<ServerProcess> {
   const port = await freePort();

@@ -1,0 +1,14 @@
+/** A loopback TCP port the OS says is free now (for servers whose ports must be known before they start). */
+import { createServer } from 'node:net';
+
+/** A port nobody listens on at 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
