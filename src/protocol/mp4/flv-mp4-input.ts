@@ -5,6 +5,7 @@
  * the message: FLV carries length-prefixed NAL units and low-overhead AV1 OBUs, exactly as MP4 stores them.
  */
 import { ProtocolError } from '../../errors.ts';
+import { skipModEx } from '../flv/modex.ts';
 import { MediaType, type MediaMessage } from '../media.ts';
 import type { Mp4AudioCodec, Mp4VideoCodec } from './mp4-track.ts';
 
@@ -50,7 +51,7 @@ function readVideo(p: Buffer): FlvMp4Packet | undefined {
     if (p[1] !== 1) return undefined;
     return { kind: 'frame', track: 'video', codec, keyframe, ctsMs: p.readIntBE(2, 3), data: p.subarray(5) };
   }
-  const { type, pos } = skipModEx(p, b0 & 0x0f, VideoPacket.ModEx);
+  const { type, pos } = skipModEx(p, b0 & 0x0f, VideoPacket.ModEx, 'MP4_MUX_INPUT');
   if (type === VideoPacket.Multitrack) return undefined;
   need(p, pos + 4, 'Enhanced RTMP video FourCC');
   const codec = VIDEO_FOURCC[p.toString('latin1', pos, pos + 4)];
@@ -74,7 +75,7 @@ function readAudio(p: Buffer): FlvMp4Packet | undefined {
     return { kind: 'frame', track: 'audio', codec: 'aac', data: p.subarray(2) };
   }
   if (format !== 9) return undefined;
-  const { type, pos } = skipModEx(p, p[0]! & 0x0f, AudioPacket.ModEx);
+  const { type, pos } = skipModEx(p, p[0]! & 0x0f, AudioPacket.ModEx, 'MP4_MUX_INPUT');
   if (type === AudioPacket.Multitrack) return undefined;
   need(p, pos + 4, 'Enhanced RTMP audio FourCC');
   const codec = AUDIO_FOURCC[p.toString('latin1', pos, pos + 4)];
@@ -82,24 +83,6 @@ function readAudio(p: Buffer): FlvMp4Packet | undefined {
   if (type === AudioPacket.SequenceStart) return { kind: 'config', track: 'audio', codec, config: p.subarray(pos + 4) };
   if (type === AudioPacket.CodedFrames) return { kind: 'frame', track: 'audio', codec, data: p.subarray(pos + 4) };
   return undefined;
-}
-
-/** Skips Enhanced RTMP v2 ModEx prefixes (size UI8 + 1, or UI16 + 1 after 255; data; modExType | packet type). */
-function skipModEx(p: Buffer, type: number, modEx: number): { type: number; pos: number } {
-  let pos = 1;
-  while (type === modEx) {
-    need(p, pos + 1, 'ModEx size');
-    let size = p[pos++]! + 1;
-    if (size === 256) {
-      need(p, pos + 2, 'ModEx size');
-      size = p.readUInt16BE(pos) + 1;
-      pos += 2;
-    }
-    pos += size;
-    need(p, pos + 1, 'ModEx data');
-    type = p[pos++]! & 0x0f;
-  }
-  return { type, pos };
 }
 
 function need(p: Buffer, length: number, what: string): void {

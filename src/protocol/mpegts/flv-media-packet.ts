@@ -4,6 +4,7 @@
  * decoder configuration or a frame, its composition time, and where the codec bytes start.
  */
 import { ProtocolError } from '../../errors.ts';
+import { skipModEx } from '../flv/modex.ts';
 
 /** The video codecs MPEG-TS carries for us. */
 export type TsVideoCodec = 'avc' | 'hevc';
@@ -59,7 +60,7 @@ export function readFlvVideo(p: Buffer): FlvVideoPacket | undefined {
     if (type !== AvcPacket.SequenceHeader && type !== AvcPacket.Nalu) return undefined;
     return { codec, config: type === AvcPacket.SequenceHeader, keyframe, cts: p.readIntBE(2, 3), offset: 5 };
   }
-  const { type, pos } = skipModEx(p, b0 & 0x0f, VideoPacket.ModEx);
+  const { type, pos } = skipModEx(p, b0 & 0x0f, VideoPacket.ModEx, 'TS_MUX_INPUT');
   if (type === VideoPacket.Multitrack) return undefined;
   need(p, pos + 4, 'Enhanced RTMP video FourCC');
   const codec = VIDEO_FOURCC[p.toString('latin1', pos, pos + 4)];
@@ -86,34 +87,13 @@ export function readFlvAudio(p: Buffer): FlvAudioPacket | undefined {
     return { config: p[1] === 0, offset: 2 };
   }
   if (format !== SoundFormat.ExHeader) return undefined;
-  const { type, pos } = skipModEx(p, p[0]! & 0x0f, AudioPacket.ModEx);
+  const { type, pos } = skipModEx(p, p[0]! & 0x0f, AudioPacket.ModEx, 'TS_MUX_INPUT');
   if (type === AudioPacket.Multitrack) return undefined;
   need(p, pos + 4, 'Enhanced RTMP audio FourCC');
   if (p.toString('latin1', pos, pos + 4) !== 'mp4a') return undefined;
   if (type === AudioPacket.SequenceStart) return { config: true, offset: pos + 4 };
   if (type === AudioPacket.CodedFrames) return { config: false, offset: pos + 4 };
   return undefined; // SequenceEnd, MultichannelConfig
-}
-
-/**
- * Skips Enhanced RTMP v2 ModEx prefixes: each is a size (UI8 + 1, or UI16 + 1 after 255), its data and a
- * byte of modExType(4) | packet type(4), repeated while the packet type is still ModEx.
- */
-function skipModEx(p: Buffer, type: number, modEx: number): { type: number; pos: number } {
-  let pos = 1;
-  while (type === modEx) {
-    need(p, pos + 1, 'ModEx size');
-    let size = p[pos++]! + 1;
-    if (size === 256) {
-      need(p, pos + 2, 'ModEx size');
-      size = p.readUInt16BE(pos) + 1;
-      pos += 2;
-    }
-    pos += size;
-    need(p, pos + 1, 'ModEx data');
-    type = p[pos++]! & 0x0f;
-  }
-  return { type, pos };
 }
 
 function need(p: Buffer, length: number, what: string): void {
