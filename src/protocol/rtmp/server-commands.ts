@@ -9,6 +9,7 @@ import { nameLimitDefaults, splitNameQuery, tcUrlQuery, unionQuery, type NameLim
 import type { RtmpMessage } from './chunk-decoder.ts';
 import type { PendingDecision } from './decision-queue.ts';
 import { decodeCommand, encodeCommand, encodeError, encodeResult, splitStreamName, statusInfo, type Command } from './commands.ts';
+import { NoEnhancedCapabilities, parseEnhancedCapabilities, type EnhancedCapabilities } from './enhanced-capabilities.ts';
 import type { ServerSessionEvent } from './server-session.ts';
 import type { SessionCore } from './session-core.ts';
 
@@ -41,6 +42,8 @@ export class ServerCommands {
   readonly streams = new Map<number, StreamSlot>();
   /** The decision the last command asked of the caller; the session holds later messages until it is made. */
   awaiting: PendingDecision | undefined;
+  /** What the peer announced in connect (Enhanced RTMP v2); nothing before connect. */
+  peerCapabilities: EnhancedCapabilities = NoEnhancedCapabilities;
   #core: SessionCore;
   #pendingConnect: PendingConnect | undefined;
   #connectSeen = false;
@@ -152,6 +155,7 @@ export class ServerCommands {
       throw new ProtocolError('RTMP_COMMAND_INVALID', 'connect without a command object');
     }
     this.#connectSeen = true;
+    this.peerCapabilities = parseEnhancedCapabilities(obj);
     const tcUrl = amf0String(obj, 'tcUrl') ?? '';
     const { app, query: appQuery } = splitApp(amf0String(obj, 'app') ?? '', this.#names);
     // FMLE-era encoders put parameters in the app or the tcUrl; merge both, without duplicates, in linear time.

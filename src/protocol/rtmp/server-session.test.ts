@@ -129,9 +129,9 @@ describe('ServerSession connect', () => {
     assert.equal(e.query.toString(), 'token=a&y=2&x=1');
   });
 
-  it('echoes Enhanced RTMP fourCcList and capsEx in the connect _result', () => {
+  it('answers Enhanced RTMP fourCcList and capsEx in the connect _result with its own values', () => {
     const s = handshaken();
-    const obj = amf0Object({ app: 'live', fourCcList: ['hvc1', 'av01'], capsEx: 1 });
+    const obj = amf0Object({ app: 'live', fourCcList: ['hvc1', 'av01', 'zzzz'], capsEx: 1 });
     s.receive(command('connect', 1, obj)());
     s.acceptConnect();
     const out = new ChunkDecoder();
@@ -139,8 +139,10 @@ describe('ServerSession connect', () => {
     const result = out.push(Buffer.concat(s.drain())).filter((m) => m.typeId === 20)[0]!;
     const props = decodeCommand(20, result.payload).commandObject as Map<string, unknown>;
     assert.deepEqual(props.get('fourCcList'), ['hvc1', 'av01']);
-    assert.equal(props.get('capsEx'), 1);
+    assert.equal(props.get('capsEx'), 15);
     assert.equal(props.get('fmsVer'), 'FMS/3,5,7,7009');
+    assert.equal(s.peerCapabilities.reconnect, true);
+    assert.equal(s.peerCapabilities.multitrack, false);
   });
 
   it('rejects with _error NetConnection.Connect.Rejected and closes', () => {

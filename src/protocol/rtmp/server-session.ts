@@ -24,6 +24,7 @@ import { DecisionQueue, type PendingDecision } from './decision-queue.ts';
 import { ServerHandshake } from './handshake.ts';
 import { ServerCommands, type StreamSlot } from './server-commands.ts';
 import { SessionCore } from './session-core.ts';
+import { enhancedConnectReply, type EnhancedCapabilities } from './enhanced-capabilities.ts';
 
 /** Options of a ServerSession. */
 export interface ServerSessionOptions {
@@ -68,8 +69,6 @@ export type ServerSessionEvent =
 /** The connection state. */
 export type ServerSessionState = 'handshake' | 'connecting' | 'connected' | 'closed';
 
-/** Enhanced RTMP v2 capability properties of connect that the server echoes in its `_result`. */
-const EnhancedRtmpKeys = ['fourCcList', 'videoFourCcInfoMap', 'audioFourCcInfoMap', 'capsEx'];
 
 function stateError(message: string): LiveError {
   return new LiveError('RTMP_STATE', message);
@@ -132,6 +131,14 @@ export class ServerSession {
   /** Messages held until the pending decision is made. */
   get queuedMessages(): number {
     return this.#queue.length;
+  }
+
+  /**
+   * What the peer announced in connect (Enhanced RTMP v2 capsEx, FourCC lists); a legacy peer's
+   * all-false value before connect or without the properties. The drain reads `reconnect` here.
+   */
+  get peerCapabilities(): EnhancedCapabilities {
+    return this.#commands.peerCapabilities;
   }
 
   /** Whether the client used the digest (Flash) handshake; false until the handshake is done. */
@@ -274,10 +281,7 @@ export class ServerSession {
       ['capabilities', 31],
       ['mode', 1],
     ]);
-    for (const key of EnhancedRtmpKeys) {
-      const value = connect.command.get(key);
-      if (value !== undefined) props.set(key, value);
-    }
+    for (const [key, value] of enhancedConnectReply(this.#commands.peerCapabilities)) props.set(key, value);
     const info = statusInfo('status', 'NetConnection.Connect.Success', 'Connection succeeded.', {
       objectEncoding: amf0Number(connect.command, 'objectEncoding') ?? 0,
     });
