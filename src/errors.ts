@@ -71,6 +71,8 @@ export const errorCodes = {
   FLV_INVALID: 'protocol',
   CODEC_CONFIG_INVALID: 'protocol',
   TS_MUX_INPUT: 'protocol',
+  // Enhanced RTMP v2: ex-header ModEx and Multitrack (protocol/flv/ex-multitrack.ts, docs/enhanced-rtmp.md)
+  FLV_MULTITRACK_INVALID: 'protocol',
   // MP4/fMP4 muxer (protocol/mp4, docs/mp4.md)
   MP4_MUX_INPUT: 'protocol',
   // MPEG-TS demuxer: counted, never thrown out of the demuxer (protocol/mpegts/ts-demuxer.ts, docs/mpegts.md)

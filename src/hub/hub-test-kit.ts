@@ -99,9 +99,9 @@ export class FakeSink implements SubscriberSink {
  * Encoders that tag each output with its format and the message's payload, and count calls, so tests
  * can tell which message a buffer carries (`decodeFake`) and how often each format was built.
  */
-export function fakeEncoders(): PacketEncoders & { calls: Record<OutputFormat, number> } {
+export function fakeEncoders(): PacketEncoders & { calls: Record<keyof PacketEncoders, number> } {
   const calls = { rtmp: 0, flv: 0 };
-  const build = (format: OutputFormat) => (msg: MediaMessage) => {
+  const build = (format: keyof PacketEncoders) => (msg: MediaMessage) => {
     calls[format]++;
     return Buffer.concat([Buffer.from(`${format}:`), msg.payload]);
   };

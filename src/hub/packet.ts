@@ -4,11 +4,14 @@
  */
 import { MediaType, type MediaMessage } from '../protocol/media.ts';
 
-/** The wire formats subscribers read: RTMP chunks or FLV tags. */
-export type OutputFormat = 'rtmp' | 'flv';
+/**
+ * The wire formats subscribers read: RTMP chunks, FLV tags, or RTMP chunks of every track for players
+ * that announced Enhanced RTMP v2 Multitrack (the same bytes as 'rtmp' for single-track messages).
+ */
+export type OutputFormat = 'rtmp' | 'flv' | 'rtmp-multitrack';
 
 /** Builds one format's bytes for a message; the hub wires the protocol encoders in. */
-export type PacketEncoders = Readonly<Record<OutputFormat, (msg: MediaMessage) => Buffer>>;
+export type PacketEncoders = Readonly<Record<'rtmp' | 'flv', (msg: MediaMessage) => Buffer>>;
 
 /** An immutable MediaMessage with lazily built, shared RTMP and FLV encodings. */
 export class Packet {
@@ -20,6 +23,7 @@ export class Packet {
   readonly #encoders: PacketEncoders;
   #rtmp: Buffer | undefined;
   #flv: Buffer | undefined;
+  #multitrack: Buffer | undefined;
 
   constructor(message: MediaMessage, encoders: PacketEncoders) {
     this.message = message;
@@ -36,11 +40,19 @@ export class Packet {
   /** The message in `format`, built on first use; later calls return the same Buffer. */
   bytes(format: OutputFormat): Buffer {
     if (format === 'rtmp') return (this.#rtmp ??= this.#encoders.rtmp(this.message));
-    return (this.#flv ??= this.#encoders.flv(this.message));
+    if (format === 'flv') return (this.#flv ??= this.#encoders.flv(this.message));
+    return (this.#multitrack ??= this.#allTracks());
+  }
+
+  /** Every track as the publisher sent it (ModEx included), or the shared RTMP bytes of a single-track message. */
+  #allTracks(): Buffer {
+    const all = this.message.multitrack;
+    if (all === undefined) return this.bytes('rtmp');
+    return this.#encoders.rtmp({ ...this.message, payload: all });
   }
 
   /** Whether `format` has been built (for tests and stats: unread formats must cost nothing). */
   built(format: OutputFormat): boolean {
-    return (format === 'rtmp' ? this.#rtmp : this.#flv) !== undefined;
+    return (format === 'rtmp' ? this.#rtmp : format === 'flv' ? this.#flv : this.#multitrack) !== undefined;
   }
 }

@@ -7,6 +7,7 @@ import { GopCache } from './gop-cache.ts';
 import type { HubContext } from './hub-context.ts';
 import type { MediaTap } from './media-tap.ts';
 import { asMetadata } from './metadata.ts';
+import { lacksDefaultTrack, offerOtherTracks } from './multitrack.ts';
 import { Packet } from './packet.ts';
 import { StreamTaps } from './stream-taps.ts';
 import { StreamTimeline } from './stream-timeline.ts';
@@ -20,10 +21,7 @@ export interface PublisherInfo {
 }
 
 /** Codec facts the caller parsed from sequence headers (the hub parses no codec), per track. */
-export interface StreamCodecInfo {
-  video?: object;
-  audio?: object;
-}
+export interface StreamCodecInfo { video?: object; audio?: object }
 
 /** How `unpublish()` ends a publish. */
 export interface UnpublishOptions {
@@ -198,6 +196,7 @@ export class Stream {
     this.#messagesIn++;
     counters.bytesIn += msg.payload.length;
     counters.messagesIn++;
+    if (lacksDefaultTrack(msg)) return offerOtherTracks(this.#subscribers, new Packet(msg, this.#ctx.encoders), this.#ctx.options.now());
     const packet = this.#cache(msg);
     if (this.#taps.size > 0) this.#taps.media(packet.message);
     const subscribers = this.#subscribers;

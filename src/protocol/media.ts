@@ -19,6 +19,13 @@ export interface MediaMessage {
   readonly keyframe: boolean;
   /** A decoder configuration: AVC/HEVC record, AAC AudioSpecificConfig, or an Enhanced RTMP SequenceStart. */
   readonly sequenceHeader: boolean;
+  /**
+   * Enhanced RTMP v2 Multitrack: the tag body as the publisher sent it, every track (flv/default-track.ts);
+   * `payload` is then the default track alone (empty when the message has none).
+   */
+  readonly multitrack?: Buffer;
+  /** Enhanced RTMP v2 ModEx TimestampOffsetNano: nanoseconds (0..999,999) past `timestamp`. */
+  readonly nanoOffset?: number;
 }
 
 /** Legacy FLV SoundFormat 10 (AAC) and the Enhanced RTMP ex-header marker 9. */

@@ -14,6 +14,7 @@ import { decodeCommand, decodeData, encodeCommand, encodeSetDataFrame, type Comm
 import { isControlType, MessageType, type ControlMessage } from './control-messages.ts';
 import { ClientHandshake, type ClientHandshakeOptions } from './handshake.ts';
 import { SessionCore } from './session-core.ts';
+import { ingestMediaMessage } from '../flv/default-track.ts';
 
 /** Options of a ClientSession. */
 export interface ClientSessionOptions extends ClientHandshakeOptions {
@@ -173,7 +174,7 @@ export class ClientSession {
       case MessageType.Audio:
       case MessageType.Video: {
         const type = msg.typeId === MessageType.Audio ? MediaType.Audio : MediaType.Video;
-        events.push({ type: 'media', streamId: msg.streamId, message: mediaMessage(type, msg.timestamp, msg.payload) });
+        events.push({ type: 'media', streamId: msg.streamId, message: ingestMediaMessage(type, msg.timestamp, msg.payload) });
         return;
       }
       case MessageType.DataAmf0:

@@ -24,6 +24,7 @@ import { DecisionQueue, type PendingDecision } from './decision-queue.ts';
 import { ServerHandshake } from './handshake.ts';
 import { ServerCommands, type StreamSlot } from './server-commands.ts';
 import { SessionCore } from './session-core.ts';
+import { ingestMediaMessage } from '../flv/default-track.ts';
 import { enhancedConnectReply, type EnhancedCapabilities } from './enhanced-capabilities.ts';
 
 /** Options of a ServerSession. */
@@ -242,7 +243,7 @@ export class ServerSession {
       return;
     }
     const type = msg.typeId === MessageType.Audio ? MediaType.Audio : MediaType.Video;
-    events.push({ type: 'media', streamId: msg.streamId, message: mediaMessage(type, msg.timestamp, msg.payload) });
+    events.push({ type: 'media', streamId: msg.streamId, message: ingestMediaMessage(type, msg.timestamp, msg.payload) });
   }
 
   #data(msg: RtmpMessage, events: ServerSessionEvent[]): void {

@@ -34,7 +34,8 @@ export interface RtmpPlayerConnection {
 
 /** Writes one player's merged media to its socket and tells it when the publisher comes and goes. */
 export class RtmpPlayerSink implements SubscriberSink {
-  readonly format = 'rtmp' as const;
+  /** Players that announced Enhanced RTMP v2 Multitrack (capsEx) in connect receive every track. */
+  readonly format: 'rtmp' | 'rtmp-multitrack';
   private started = false;
   private readonly socket: Socket;
   private readonly session: ServerSession;
@@ -45,6 +46,7 @@ export class RtmpPlayerSink implements SubscriberSink {
 
   constructor(socket: Socket, session: ServerSession, streamId: number, conn: RtmpPlayerConnection, relayHops?: number) {
     this.relayHops = relayHops;
+    this.format = session.peerCapabilities.multitrack ? 'rtmp-multitrack' : 'rtmp';
     this.socket = socket;
     this.session = session;
     this.streamId = streamId;
