@@ -12,6 +12,8 @@ const loaders: Record<string, () => Promise<FuzzTarget>> = {
   flv: async () => (await import('./media-bytes.ts')).flvTarget,
   codec: async () => (await import('./media-bytes.ts')).codecTarget,
   tsmux: async () => (await import('./media-bytes.ts')).tsmuxTarget,
+  'ex-multitrack': async () => (await import('./enhanced-rtmp.ts')).exMultitrackTarget,
+  'enhanced-caps': async () => (await import('./enhanced-rtmp.ts')).enhancedCapsTarget,
   mp4mux: async () => (await import('./mp4-bytes.ts')).mp4muxTarget,
   'ts-demuxer': async () => (await import('./ts-demux.ts')).tsDemuxTarget,
   'rtmp-session': async () => (await import('./rtmp-session.ts')).rtmpSessionTarget,
