@@ -19,6 +19,8 @@ export interface HubCounters {
   reconnects: number;
   /** Reconnect graces that ended without a publisher (players ended then). */
   graceExpiries: number;
+  /** Codec changes a muxed output (TS/fMP4 HLS, MP4 recording) cannot carry, per output (hub/tracks.ts). */
+  codecsLeftOut: number;
   /** Memory budget: bytes in subscriber queues waiting for the next merged write. */
   queuedBytes: number;
   /** Memory budget: bytes the sinks last reported unflushed (socket writableLength), summed over subscribers. */
@@ -52,6 +54,7 @@ export function newHubCounters(): HubCounters {
     stalledCloses: 0,
     reconnects: 0,
     graceExpiries: 0,
+    codecsLeftOut: 0,
     queuedBytes: 0,
     sinkBytes: 0,
     gopBytes: 0,

@@ -104,6 +104,7 @@ test('stats total streams, publishers, subscribers, bytes in and out', () => {
     stalledCloses: 0,
     reconnects: 0,
     graceExpiries: 0,
+    codecsLeftOut: 0,
     reconnecting: 0,
   });
 });

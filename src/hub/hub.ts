@@ -31,6 +31,8 @@ export interface HubStats {
   readonly reconnects: number;
   /** Reconnect graces that expired without a publisher. */
   readonly graceExpiries: number;
+  /** Tracks left out of an output that cannot carry their codec (hub/tracks.ts noteCodecLeftOut). */
+  readonly codecsLeftOut: number;
   /** Streams waiting now for their publisher to return. */
   readonly reconnecting: number;
 }
@@ -204,6 +206,7 @@ export class Hub {
       stalledCloses: c.stalledCloses,
       reconnects: c.reconnects,
       graceExpiries: c.graceExpiries,
+      codecsLeftOut: c.codecsLeftOut,
       reconnecting: this.#countReconnecting(),
     };
   }

@@ -7,7 +7,7 @@ import { GopCache } from './gop-cache.ts';
 import type { HubContext } from './hub-context.ts';
 import type { MediaTap } from './media-tap.ts';
 import { asMetadata } from './metadata.ts';
-import { lacksDefaultTrack, offerOtherTracks } from './multitrack.ts';
+import { lacksDefaultTrack, noteCodecLeftOut, offerOtherTracks } from './tracks.ts';
 import { Packet } from './packet.ts';
 import { StreamTaps } from './stream-taps.ts';
 import { StreamTimeline } from './stream-timeline.ts';
@@ -178,6 +178,7 @@ export class Stream {
    * `kind`/`track`/`type` field when that is 'audio' or 'video'; info without a track is ignored.
    */
   setCodecInfo(info: object, track: 'audio' | 'video' | undefined = trackOf(info)): void {
+    if (track) noteCodecLeftOut(this.#ctx, this.key, info, this.#codecInfo[track]);
     if (track) this.#codecInfo = { ...this.#codecInfo, [track]: info };
   }
 

@@ -76,6 +76,7 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   counter('openlive_srt_bytes_in_total', 'Datagram bytes received by the SRT listener', () => counters.bytesInSrt);
   counter('openlive_bytes_out_total', 'Media bytes handed to players', () => hub.stats().bytesOut);
   counter('openlive_dropped_messages_total', 'Media messages skipped for slow players', () => hub.stats().droppedMessages);
+  counter('openlive_codec_left_out_total', 'Tracks an output (TS/fMP4 HLS, MP4 recording) left out because it cannot carry their codec (docs/enhanced-rtmp.md)', () => hub.stats().codecsLeftOut);
   counter('openlive_rejected_publishes_total', 'Publishes refused by the access hook or the one-publisher rule', () => counters.rejectedPublishes);
   counter('openlive_rejected_plays_total', 'Plays refused', () => counters.rejectedPlays);
   // Store: lock waits, aggregated refusals, pruning
