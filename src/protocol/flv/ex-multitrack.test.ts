@@ -108,3 +108,19 @@ describe('ingestMediaMessage', () => {
     }
   });
 });
+
+describe('TimestampOffsetNano in the TS muxer', () => {
+  it('moves the PES time by the sub-millisecond ticks a 90 kHz clock can hold', async () => {
+    const { TsMuxer } = await import('../mpegts/ts-muxer.ts');
+    const asc = exAudioBody(0, 'mp4a', Buffer.of(0x12, 0x10));
+    const pts = (nano: number | undefined) => {
+      const mux = new TsMuxer();
+      mux.push(ingestMediaMessage(MediaType.Audio, 0, asc));
+      const frame = exAudioBody(1, 'mp4a', Buffer.alloc(8, 0x21));
+      return mux.push(ingestMediaMessage(MediaType.Audio, 1000, nano === undefined ? frame : withNanoOffset(frame, nano)))?.pts;
+    };
+    assert.equal(pts(undefined), 90_000);
+    assert.equal(pts(500_000), 90_045, '0.5 ms = 45 ticks');
+    assert.equal(pts(999_999), 90_089);
+  });
+});

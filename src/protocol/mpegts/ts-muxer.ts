@@ -124,8 +124,8 @@ export class TsMuxer {
     this.es.reset();
     const keyframe = packet.keyframe;
     track.toAnnexB(msg.payload, packet.offset, keyframe, this.es);
-    const dts = ms * TICKS_PER_MS;
-    const pts = (ms + packet.cts) * TICKS_PER_MS;
+    const dts = ms * TICKS_PER_MS + nanoTicks(msg);
+    const pts = (ms + packet.cts) * TICKS_PER_MS + nanoTicks(msg);
     const header: PesHeader = { streamId: StreamId.Video, pts, dts, pcr: this.nextPcr(dts), randomAccess: keyframe };
     const bytes = this.emit('video', header, withTables || keyframe);
     return { bytes, pts, dts, keyframe, track: 'video' };
@@ -145,7 +145,7 @@ export class TsMuxer {
     this.es.reset();
     this.es.add(this.adts);
     this.es.add(msg.payload, packet.offset);
-    const pts = ms * TICKS_PER_MS;
+    const pts = ms * TICKS_PER_MS + nanoTicks(msg);
     // Without video every AAC frame is a place to start, and the audio PID carries the PCR.
     const keyframe = this.video === undefined;
     const pcr = keyframe ? this.nextPcr(pts) : undefined;
@@ -195,4 +195,9 @@ export class TsMuxer {
     this.pmtCc = (this.pmtCc + 1) & 0x0f;
     this.pmtWritten = true;
   }
+}
+
+/** E-RTMP v2 ModEx TimestampOffsetNano in 90 kHz ticks (0..89): the sub-millisecond part TS can keep. */
+function nanoTicks(msg: MediaMessage): number {
+  return msg.nanoOffset === undefined ? 0 : Math.floor((msg.nanoOffset * 9) / 100_000);
 }
