@@ -61,8 +61,8 @@ export class GopCache {
       this.#append(packet);
     } else if (this.#mode === 'audio-tail') {
       this.#packets.push(packet);
-      this.#bytes += msg.payload.length;
-      this.#tally.gopBytes += msg.payload.length;
+      this.#bytes += packet.size;
+      this.#tally.gopBytes += packet.size;
       this.#trimAudioTail(msg.timestamp);
     }
   }
@@ -74,8 +74,8 @@ export class GopCache {
 
   #append(packet: Packet): void {
     this.#packets.push(packet);
-    this.#bytes += packet.message.payload.length;
-    this.#tally.gopBytes += packet.message.payload.length;
+    this.#bytes += packet.size;
+    this.#tally.gopBytes += packet.size;
     // Past a cap, a partial GOP would start without its keyframe: drop it all until the next one.
     if (this.#bytes > this.#limits.maxBytes || this.#packets.length > this.#limits.maxMessages) {
       this.#reset('wait-keyframe');
@@ -92,7 +92,7 @@ export class GopCache {
         packets.length - drop > this.#limits.maxMessages ||
         bytes > this.#limits.maxBytes)
     ) {
-      bytes -= packets[drop]!.message.payload.length;
+      bytes -= packets[drop]!.size;
       drop++;
     }
     if (drop > 0) {

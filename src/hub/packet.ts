@@ -20,6 +20,8 @@ export class Packet {
   readonly keyframe: boolean;
   /** Audio or video frame that advances the timeline (not a sequence header, not script data). */
   readonly frame: boolean;
+  /** Payload bytes the packet holds: the default track plus, for E-RTMP v2 Multitrack, every track (memory budget). */
+  readonly size: number;
   readonly #encoders: PacketEncoders;
   #rtmp: Buffer | undefined;
   #flv: Buffer | undefined;
@@ -30,6 +32,7 @@ export class Packet {
     this.#encoders = encoders;
     this.keyframe = message.type === MediaType.Video && message.keyframe;
     this.frame = message.type !== MediaType.Data && !message.sequenceHeader;
+    this.size = message.payload.length + (message.multitrack?.length ?? 0);
   }
 
   /** The media timestamp in milliseconds. */
