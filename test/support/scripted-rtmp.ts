@@ -43,11 +43,14 @@ export class ScriptedRtmp {
     this.closed = new Promise((resolve) => this.socket.once('close', () => (this.wakeAll(), resolve())));
   }
 
-  /** TCP connect, handshake, and RTMP connect to the URL's app; rejects unless the server answers `_result`. */
-  static async open(url: string, timeoutMs = 5000): Promise<ScriptedRtmp> {
+  /**
+   * TCP connect, handshake, and RTMP connect to the URL's app; rejects unless the server answers `_result`.
+   * `connectExtra` adds connect command properties (E-RTMP v2 `capsEx`, `fourCcList`).
+   */
+  static async open(url: string, timeoutMs = 5000, connectExtra: Record<string, Amf0Value> = {}): Promise<ScriptedRtmp> {
     const c = new ScriptedRtmp(url);
     await once(c.socket, 'connect');
-    const tx = c.session.connect(c.url.tcUrl, c.url.app);
+    const tx = c.session.connect(c.url.tcUrl, c.url.app, connectExtra);
     c.flush();
     const reply = await c.reply(tx, 'connect', timeoutMs);
     if (reply.type !== 'result') throw new Error(`connect refused: ${JSON.stringify(reply.args)}`);
