@@ -10,13 +10,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { obsMissing, startObs, type ObsRun } from '../support/obs.ts';
+import { obsMissing, privateCertsMissing, startObs, type ObsRun } from '../support/obs.ts';
 import { makeCert } from '../support/tls-certs.ts';
 import { probe } from '../support/ffmpeg.ts';
 import { freePort } from '../support/free-port.ts';
 import { waitFor } from '../support/wait.ts';
 
 const skip = obsMissing() ?? false;
+const skipRtmps = skip || (privateCertsMissing() ?? false);
 const dir = mkdtempSync(join(tmpdir(), 'openlive-obs-test-'));
 let server: ServerProcess;
 let rtmpsPort: number;
@@ -58,7 +59,7 @@ test('OBS publishes over RTMP to the push URL split into server and key; ffprobe
   await run.stop();
 });
 
-test('OBS publishes over RTMPS, trusting the self-signed certificate; ffprobe plays it back', { skip, timeout: 120_000 }, async () => {
+test('OBS publishes over RTMPS, trusting the self-signed certificate; ffprobe plays it back', { skip: skipRtmps, timeout: 120_000 }, async () => {
   const url = server.pushUrl.replace(/^rtmp:\/\/127\.0\.0\.1:\d+/, `rtmps://127.0.0.1:${rtmpsPort}`);
   const run = await obsStreaming(url, { caDir });
   assert.match(run.log(), /Connection to rtmps:\/\/127\.0\.0\.1:\d+\/live successful/, run.log().slice(-2000));

@@ -18,6 +18,12 @@ export function obsMissing(): string | undefined {
   return undefined;
 }
 
+/** Why OBS cannot get a private /etc/ssl/certs here (RTMPS), or undefined: `unshare -rm` needs user namespaces or root. */
+export function privateCertsMissing(): string | undefined {
+  const r = spawnSync('unshare', ['-rm', 'true']);
+  return r.status === 0 ? undefined : `unshare -rm fails here (${String(r.stderr).trim() || r.error?.message}): OBS trusts only /etc/ssl/certs, which the test cannot replace for it`;
+}
+
 /** `rtmp://host:port/live/demo?txSecret=...` as OBS's Custom service wants it: server up to the app, key = the rest. */
 export function splitPushUrl(url: string): { server: string; key: string } {
   const m = /^(rtmps?:\/\/[^/]+\/[^/]+)\/(.+)$/.exec(url);
