@@ -15,6 +15,9 @@ command -v redis-server >/dev/null || need+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 # SRT interop: libsrt's own client publishes to the TypeScript listener.
 command -v srt-live-transmit >/dev/null || need+=(srt-tools)
+# OBS interop: Debian's OBS Studio runs headless on an Xvfb display (test/interop/obs.test.ts).
+command -v obs >/dev/null || need+=(obs-studio)
+command -v Xvfb >/dev/null || need+=(xvfb)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

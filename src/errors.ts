@@ -184,6 +184,8 @@ export const errorCodes = {
   TLS_CERT_INVALID: 'input',
   TLS_CERT_RELOAD_FAILED: 'input',
   TLS_CERT_EXPIRES_SOON: 'input',
+  // Graceful drain (servers/drain, docs/cluster.md "Drain")
+  SERVER_DRAINING: 'state',
   INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorKind>;
 

@@ -35,6 +35,8 @@ export const configSchema = z.strictObject({
       memoryBudgetBytes: z.coerce.number().int().min(0).default(0),
       /** SIGTERM/SIGINT drain at most this long, then the process exits anyway (status 124); 0 = no deadline. */
       shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
+      /** The drain (SIGTERM, OpenLiveDrainNode) waits at most this long for publishers asked to reconnect elsewhere, then closes them (10/0). */
+      drainWaitMs: z.coerce.number().int().min(0).default(5000),
     })
     .prefault({}),
   rtmp: z

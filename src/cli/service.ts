@@ -56,6 +56,7 @@ import { TlsListeners } from '../servers/tls/tls-listeners.ts';
 import type { EdgePuller } from '../servers/relay/edge-puller.ts';
 import { registerEdgeMetrics } from '../servers/relay/edge-metrics.ts';
 import { RelayTokens } from '../control/relay-token.ts';
+import { serviceDrainer, type Drainer } from '../servers/drain/service-drainer.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -119,6 +120,8 @@ export class Service {
   apiPort = 0;
   /** RTMPS, HTTPS and admin TLS with their certificates (docs/tls.md). */
   readonly tls: TlsListeners;
+  /** The graceful drain (SIGTERM, OpenLiveDrainNode; docs/cluster.md "Drain"). */
+  readonly drainer: Drainer;
   /** 0 while the listener is off. */
   rtmpsPort = 0;
   httpsPort = 0;
@@ -253,6 +256,7 @@ export class Service {
       records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs },
     });
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
+    this.drainer = serviceDrainer({ ...this, log, nodeId, waitMs: config.limits.drainWaitMs });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
     this.api = buildApiApp({
       config,
@@ -277,6 +281,7 @@ export class Service {
       sharedCounters: ops?.sharedCounters,
       forwards: () => this.forwarder.list(),
       certificates: this.tls.certificates,
+      drain: this.drainer,
       recording: {
         checkTasks: () => this.recorder.checkTasks(),
         stopTask: (id) => this.recorder.stopTask(id),
@@ -364,6 +369,7 @@ export class Service {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.drainer.drain('shutdown'); // E-RTMP v2 reconnect requests first (docs/cluster.md "Drain")
       this.rtmp.stopAccepting();
       this.tls.stopAccepting();
       // fastify's close stops accepting at once, answers 503 on kept-alive sockets and waits for responses in flight.

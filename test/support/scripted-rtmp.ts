@@ -44,10 +44,10 @@ export class ScriptedRtmp {
   }
 
   /**
-   * TCP connect, handshake, and RTMP connect to the URL's app (with `connectExtra` properties, e.g. the
-   * Enhanced RTMP v2 capsEx); rejects unless the server answers `_result`.
+   * TCP connect, handshake, and RTMP connect to the URL's app; rejects unless the server answers `_result`.
+   * `connectExtra` adds connect command properties (E-RTMP v2 `capsEx`, `fourCcList`).
    */
-  static async open(url: string, timeoutMs = 5000, connectExtra?: Record<string, Amf0Value>): Promise<ScriptedRtmp> {
+  static async open(url: string, timeoutMs = 5000, connectExtra: Record<string, Amf0Value> = {}): Promise<ScriptedRtmp> {
     const c = new ScriptedRtmp(url);
     await once(c.socket, 'connect');
     const tx = c.session.connect(c.url.tcUrl, c.url.app, connectExtra);

@@ -391,9 +391,9 @@ export class ServerSession {
     this.#core.sendUserControl(UserControlEvent.PingRequest, timestamp);
   }
 
-  /** Sends an onStatus on a message stream. */
-  sendStatus(streamId: number, level: string, code: string, description: string): void {
+  /** Sends an onStatus on a message stream; `extra` adds info properties (E-RTMP v2 ReconnectRequest: `tcUrl`). */
+  sendStatus(streamId: number, level: string, code: string, description: string, extra?: Record<string, Amf0Value>): void {
     if (this.#commands.state !== 'connected') throw stateError(`onStatus ${code} while ${this.state}`);
-    this.#core.sendCommand(streamId, encodeOnStatus(level, code, description));
+    this.#core.sendCommand(streamId, encodeOnStatus(level, code, description, extra));
   }
 }

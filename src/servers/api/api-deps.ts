@@ -12,6 +12,7 @@ import type { Log } from '../../log.ts';
 import type { ForwardStatus } from '../relay/forward-status.ts';
 import type { PublishVerdict } from '../../control/admission-dry-run.ts';
 import type { AdmissionRequest } from '../../control/admission-request.ts';
+import type { DrainReport } from '../drain/drainer.ts';
 
 /** What the recording actions ask of this node's recorder (servers/record/recorder.ts). */
 export interface RecordingControl {
@@ -45,6 +46,8 @@ export interface ApiDeps {
   /** The admission path's dry run (Admission.dryRunPublish): the doctor asks it; absent, it asks the store's policy. */
   readonly recording?: RecordingControl;
   readonly admission?: { dryRunPublish(req: AdmissionRequest): Promise<PublishVerdict> };
+  /** The node's graceful drain (OpenLiveDrainNode; docs/cluster.md "Drain"); absent in tests without one. */
+  readonly drain?: { drain(why: string): Promise<DrainReport> };
 }
 
 /** The ports clients use; `rtmps` and `https` are 0 while those listeners are off (docs/tls.md). */

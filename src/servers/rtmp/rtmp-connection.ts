@@ -19,6 +19,7 @@ import type { RtmpConnectionDeps } from './rtmp-connection-deps.ts';
 import { RtmpPlayerSink } from './rtmp-player-sink.ts';
 import { SessionDriver } from './session-driver.ts';
 import { rtmpStatusOf } from './rtmp-status.ts';
+import { announcesReconnect } from '../drain/reconnect-capability.ts';
 
 /** One RTMP client (publisher or player) from handshake to close. */
 export class RtmpConnection {
@@ -39,6 +40,10 @@ export class RtmpConnection {
   private app = '';
   private tcUrl = '';
   private connectQuery = new URLSearchParams();
+  /** The connect object's capsEx announced Reconnect (E-RTMP v2): the drain asks it to move (docs/cluster.md "Drain"). */
+  private reconnectCapable = false;
+  /** Sent the reconnect request: the end of this publish is the drain's (10/0), not the encoder's (1/0). */
+  private reconnectRequested = false;
   /** The encoder's last Set Chunk Size; encoders send it before publish, so the publish session gets it at its start. */
   private peerChunkSize: number | undefined;
   private publishing: { session: PublishSession; streamId: number } | undefined;
@@ -118,6 +123,52 @@ export class RtmpConnection {
     this.close(new LiveError('RTMP_IDLE_TIMEOUT', `publisher sent no media for ${idleMs} ms`));
   }
 
+  /** True while this connection publishes a stream. */
+  get publishes(): boolean {
+    return !this.closed && this.publishing !== undefined;
+  }
+
+  /** The hub key of the stream this connection publishes, if it does. */
+  get publishingKey(): string | undefined {
+    return this.publishing?.session.key;
+  }
+
+  /**
+   * The drain's end of a publisher that did not move: an error onStatus whose description is the 10/0
+   * sentence (ffmpeg prints it as `Server error: ...`, OBS logs it), the record ended with it, then close.
+   */
+  closeForDrain(reason: string): boolean {
+    const publishing = this.publishing;
+    if (!this.publishes || !publishing) return false;
+    try {
+      this.session.sendStatus(publishing.streamId, 'error', 'NetConnection.Connect.Closed', reason);
+    } catch (err) {
+      this.logInternal(err, 'drain status failed');
+    }
+    this.endPublishing(breakCodes.serverStopped, reason);
+    this.flushAndEnd();
+    return true;
+  }
+
+  /**
+   * The drain (E-RTMP v2 Reconnect Request): a publisher that announced the capability gets onStatus
+   * `NetConnection.Connect.ReconnectRequest` on stream 0, with `tcUrl` (`rtmp://<advertise>/<app>`) when
+   * another node is known; it keeps streaming, reconnects, then drops this connection. False when not sent.
+   */
+  requestReconnect(advertise: string | undefined, description: string): boolean {
+    if (!this.publishes || !this.reconnectCapable) return false;
+    const extra = advertise === undefined ? undefined : { tcUrl: `rtmp://${advertise}/${this.app}` };
+    try {
+      this.session.sendStatus(0, 'status', 'NetConnection.Connect.ReconnectRequest', description, extra);
+    } catch (err) {
+      this.logInternal(err, 'reconnect request failed');
+      return false;
+    }
+    this.driver.flush();
+    this.reconnectRequested = true;
+    return true;
+  }
+
   /** Sends a PingRequest (User Control 6) so dead peers surface as socket errors. */
   ping(): void {
     if (this.closed || !this.handshakeDone) return;
@@ -155,6 +206,7 @@ export class RtmpConnection {
         this.app = event.app;
         this.tcUrl = event.tcUrl;
         this.connectQuery = event.query;
+        this.reconnectCapable = announcesReconnect(event.command);
         // Commands pipelined behind connect (createStream, play) come back from the decision, in order.
         this.driver.run(() => this.session.acceptConnect());
         break;
@@ -164,7 +216,8 @@ export class RtmpConnection {
         break;
       case 'unpublish':
         if (this.publishing?.streamId === event.streamId) {
-          this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
+          if (this.reconnectRequested) this.endPublishing(breakCodes.serverStopped, movedReason);
+          else this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
         }
         break;
       case 'chunk-size':
@@ -355,7 +408,8 @@ export class RtmpConnection {
     this.driver.clear();
     this.deps.counters.rtmpPartialMessageBytes -= this.heldPartial;
     this.heldPartial = 0;
-    this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
+    if (this.reconnectRequested) this.endPublishing(breakCodes.serverStopped, movedReason);
+    else this.endPublishing(breakCodes.clientStopped, clientStoppedReason());
     const players = [...this.players.values()];
     this.players.clear();
     for (const player of players) {
@@ -367,6 +421,9 @@ export class RtmpConnection {
     }
   }
 }
+
+/** The record of a publisher that left after the drain's reconnect request (E-RTMP v2: it moved to another node). */
+const movedReason = '10/0: SERVER_DRAINING: the server drained; the encoder was asked to reconnect to another node (E-RTMP v2 reconnect request)';
 
 /** A refusal as the LiveError the RTMP status mapping (rtmp-status.ts) and the logs take. */
 function refusalError(refused: Refusal): LiveError {

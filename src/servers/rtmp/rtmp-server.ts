@@ -199,6 +199,11 @@ export class RtmpServer {
     }
   }
 
+  /** The connections publishing now (RTMP and RTMPS), for the drain's reconnect requests. */
+  publishingConnections(): RtmpConnection[] {
+    return [...this.connections].filter((c) => c.publishes);
+  }
+
   /**
    * Stops accepting sockets while the open connections go on (the first step of a graceful shutdown:
    * publishers and players are told before close() ends them); idempotent.

@@ -13,6 +13,7 @@ import { certActions } from './cert-actions.ts';
 import { recordTemplateActions } from './record-template-actions.ts';
 import { recordTaskActions } from './record-task-actions.ts';
 import { liveRecordActions } from './live-record-actions.ts';
+import { drainActions } from './drain-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -31,6 +32,7 @@ export const groups: readonly ApiActionGroup[] = [
   recordTemplateActions,
   recordTaskActions,
   liveRecordActions,
+  drainActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
