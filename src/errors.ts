@@ -143,6 +143,12 @@ export const errorCodes = {
   CALLBACK_TEMPLATE_IN_USE: 'conflict',
   CALLBACK_TEMPLATE_LIMIT: 'limit',
   CALLBACK_RULE_NOT_FOUND: 'not-found',
+  // WS-FLV playback (servers/http/ws-flv-*.ts)
+  WS_FLV_BAD_HANDSHAKE: 'input',
+  WS_FLV_BAD_FRAME: 'input',
+  WS_FLV_FRAME_TOO_LARGE: 'limit',
+  // Cloud API fidelity (issue 15): a second rule for one domain/AppName
+  CALLBACK_RULE_EXISTS: 'conflict',
   CALLBACK_QUEUE_FULL: 'limit',
   // Admin API: TC3 replay, rate limits, body size (servers/api, docs/security.md)
   API_SIGNATURE_REPLAYED: 'auth',

@@ -148,6 +148,8 @@ export const configSchema = z.strictObject({
       maxWaitingPlayers: z.coerce.number().int().min(1).default(1000),
       /** HTTP-FLV players waiting for a publisher per client address, trusted networks exempt (429 FLV_WAITERS_PER_IP); 0 = no cap. */
       maxWaitingPlayersPerIp: z.coerce.number().int().min(0).default(10),
+      /** Largest frame a WS-FLV player may send (it sends only pings and a close); bigger ends it with 1009 WS_FLV_FRAME_TOO_LARGE. */
+      wsMaxFrameBytes: z.coerce.number().int().min(125).max(1024 * 1024).default(4096),
     })
     .prefault({}),
   api: z

@@ -5,6 +5,7 @@
  * masked, its fields cut short and, past a threshold per address, counted in aggregate rows
  * (control/rejection-recorder.ts). Only the moment of publishing is checked: a live stream outlives its URL's expiry.
  */
+import { findForbiddenName } from './forbid-lookup.ts';
 import type { Domain, DomainType, Store } from '../store/store.ts';
 import { toLiveError } from '../errors.ts';
 import type { Access, AccessDecision, AdmissionRequest, CheckOptions, PlayRequest, PublishRequest } from './access.ts';
@@ -96,7 +97,8 @@ export class AccessPolicy implements Access {
     const domain = found;
     const names = namesRefusal(a.app, a.stream);
     if (names) return { decision: names, domain };
-    const forbid = await this.store.findForbidden(a.app, a.stream, domain.name, this.now());
+    // Keyed on StreamName as Tencent does: a forbidden name cannot publish under another AppName.
+    const forbid = await findForbiddenName(this.store, a.stream, domain.name, this.now());
     if (forbid) {
       const why = forbid.reason ? `: ${forbid.reason}` : '';
       const text = `stream ${quoted(`${a.app}/${a.stream}`)} is forbidden until ${isoSeconds(forbid.until)}${why}`;

@@ -9,6 +9,7 @@ import { streamClaimKey, type StreamCommand, type StreamCommandInput, type Strea
 import type { ForbiddenQuery, ForbiddenStream, Page, Store } from '../store/store.ts';
 import { breakCodes } from './break-codes.ts';
 import { nameProblem } from './names.ts';
+import { findForbiddenName, forbidsOfName } from './forbid-lookup.ts';
 import { droppedReason, forbiddenDropReason, replacedReason } from './reasons.ts';
 
 /** A live publisher and its push quality, as the hub reports it. */
@@ -126,7 +127,9 @@ export class StreamPolicy {
    * the store at each publish.
    */
   apply(command: StreamCommand): boolean {
-    if (command.kind === 'resume' || !this.liveOn(command.app, command.stream, command.domain)) return false;
+    if (command.kind === 'resume') return false;
+    if (command.kind === 'forbid') return this.dropName(command.stream, command.domain, forbiddenDropReason(command.until, command.reason));
+    if (!this.liveOn(command.app, command.stream, command.domain)) return false;
     if (command.kind === 'drop') return this.live.drop(command.app, command.stream, breakCodes.dropped, droppedReason());
     if (command.kind === 'replace') {
       // The sender's own newcomer is not live yet; anything live here under its name is what it replaces,
@@ -134,7 +137,16 @@ export class StreamPolicy {
       if (command.from !== '' && command.from === this.cluster?.nodeId) return false;
       return this.live.drop(command.app, command.stream, breakCodes.replaced, replacedReason(command.clientIp));
     }
-    return this.live.drop(command.app, command.stream, breakCodes.forbidden, forbiddenDropReason(command.until, command.reason));
+    return false;
+  }
+
+  /** A forbid holds for the stream name under every AppName (Tencent's key): drops each such publisher here. */
+  private dropName(stream: string, domain: string, reason: string): boolean {
+    let dropped = false;
+    for (const p of this.live.list()) {
+      if (p.stream === stream && (domain === '' || p.domain === domain) && this.live.drop(p.app, p.stream, breakCodes.forbidden, reason)) dropped = true;
+    }
+    return dropped;
   }
 
   /** Forbids publishing until a time; a live publisher is dropped at once (21/101), later publishes get 18/305. */
@@ -171,7 +183,7 @@ export class StreamPolicy {
     const now = this.now();
     let dropped = 0;
     for (const p of this.live.list()) {
-      const forbid = await this.store.findForbidden(p.app, p.stream, p.domain, now);
+      const forbid = await findForbiddenName(this.store, p.stream, p.domain, now);
       if (forbid && this.apply({ kind: 'forbid', app: p.app, stream: p.stream, domain: p.domain, until: forbid.until, reason: forbid.reason, from: '' })) dropped++;
     }
     return dropped;
@@ -201,7 +213,11 @@ export class StreamPolicy {
 
   /** Lifts a forbid now; false if there was none for (app, stream, domain). */
   async resume(app: string, stream: string, domain = ''): Promise<boolean> {
-    const resumed = await this.store.resumeStream(app, stream, domain.toLowerCase());
+    // Keyed on the stream name as the forbid is: the forbids of this name on this domain go, whatever their AppName.
+    let resumed = await this.store.resumeStream(app, stream, domain.toLowerCase());
+    for (const f of await forbidsOfName(this.store, stream, domain.toLowerCase(), this.now())) {
+      if (await this.store.resumeStream(f.app, f.stream, f.domain)) resumed = true;
+    }
     // Only news for the other nodes (nothing to drop): a failed broadcast does not undo the resume.
     if (resumed) await this.cluster?.broadcast({ kind: 'resume', app, stream, domain: domain.toLowerCase() }).catch(() => undefined);
     return resumed;
@@ -216,8 +232,8 @@ export class StreamPolicy {
   async state(app: string, stream: string, domain = ''): Promise<StreamState> {
     const now = this.now();
     const forbidden = domain
-      ? (await this.store.findForbidden(app, stream, domain.toLowerCase(), now)) !== undefined
-      : (await this.store.listForbidden({ app, stream, activeAt: now, limit: 1 })).total > 0;
+      ? (await findForbiddenName(this.store, stream, domain.toLowerCase(), now)) !== undefined
+      : (await this.store.listForbidden({ stream, activeAt: now, limit: 1 })).total > 0;
     if (forbidden) return 'forbid';
     if (this.liveOn(app, stream, domain)) return 'active';
     // Any node answers for the whole cluster: a stream held by another node is live too.

@@ -16,6 +16,8 @@ export class ServerCounters {
   rtmpConnections = 0;
   rtmpConnectionsTotal = 0;
   httpFlvPlayers = 0;
+  /** Open WS-FLV players (servers/http/ws-flv-route.ts). */
+  wsFlvPlayers = 0;
   bytesInRtmp = 0;
   /** SRT listener (servers/srt): live connections, accepted ones, datagram bytes received. */
   srtConnections = 0;

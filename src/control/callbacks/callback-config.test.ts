@@ -36,8 +36,6 @@ test('templates Tencent refuses are refused with the field named', async () => {
     [{ name: 'x'.repeat(256), urls: begin }, 'CALLBACK_TEMPLATE_INVALID', /255 bytes/],
     [{ name: '名'.repeat(86), urls: begin }, 'CALLBACK_TEMPLATE_INVALID', /255 bytes/],
     [{ name: 'ok', description: 'd'.repeat(1025), urls: begin }, 'CALLBACK_TEMPLATE_INVALID', /Description/],
-    [{ name: 'ok', urls: {} }, 'CALLBACK_TEMPLATE_INVALID', /at least one callback URL/],
-    [{ name: 'ok', urls: { streamBegin: '' } }, 'CALLBACK_TEMPLATE_INVALID', /at least one callback URL/],
     [{ name: 'ok', urls: { streamEnd: 'ftp://h.example.com/x' } }, 'CALLBACK_URL_INVALID', /streamEnd .*http:\/\/ or https:\/\//],
     [{ name: 'ok', urls: { pushException: '/relative' } }, 'CALLBACK_URL_INVALID', /not an absolute URL/],
     [{ name: 'ok', urls: { streamBegin: `http://h.example.com/${'a'.repeat(1024)}` } }, 'CALLBACK_URL_INVALID', /1024 bytes/],
@@ -58,19 +56,20 @@ test('at most 50 templates', async () => {
   await assert.rejects(config.createTemplate({ name: 'one-too-many', urls: begin }), { code: 'CALLBACK_TEMPLATE_LIMIT' });
 });
 
-test('modify changes only the given fields, clears a URL with an empty string, and keeps at least one URL', async () => {
+test('modify changes only the given fields, clears a URL with an empty string, and may clear the last URL', async () => {
   const { config, tick } = await setup();
   const t = await config.createTemplate({ name: 'tpl', callbackKey: 'old', urls: { ...begin, streamEnd: 'http://h.example.com/end' } });
   tick(5000);
   const next = await config.modifyTemplate(t.id, { callbackKey: 'new', urls: { streamBegin: '' } });
   assert.deepEqual(next, { ...t, callbackKey: 'new', urls: { streamEnd: 'http://h.example.com/end' }, updatedAt: t0 + 5000 });
-  await assert.rejects(config.modifyTemplate(t.id, { urls: { streamEnd: '' } }), { code: 'CALLBACK_TEMPLATE_INVALID' });
+  // Tencent keeps a template whose last URL was cleared (and creates one without any).
+  assert.deepEqual((await config.modifyTemplate(t.id, { urls: { streamEnd: '' } })).urls, {});
   await assert.rejects(config.modifyTemplate(t.id, { urls: { streamEnd: 'nope' } }), { code: 'CALLBACK_URL_INVALID' });
   await assert.rejects(config.modifyTemplate(999, { name: 'x' }), { code: 'CALLBACK_TEMPLATE_NOT_FOUND' });
-  assert.deepEqual(await config.getTemplate(t.id), next);
+  assert.deepEqual(await config.getTemplate(t.id), { ...next, urls: {} });
 });
 
-test('rules bind a template to an added push domain + AppName; binding again replaces; resolve follows them', async () => {
+test('rules bind a template to an added push domain + AppName; binding again is CALLBACK_RULE_EXISTS; resolve follows them', async () => {
   const { config, tick } = await setup();
   const a = await config.createTemplate({ name: 'a', urls: begin });
   const b = await config.createTemplate({ name: 'b', urls: begin });
@@ -79,7 +78,10 @@ test('rules bind a template to an added push domain + AppName; binding again rep
   assert.equal((await config.resolve('push.example.com', 'live'))?.name, 'a');
   assert.equal(await config.resolve('push.example.com', 'other'), undefined);
   tick(1000);
-  assert.deepEqual(await config.bindRule('push.example.com', 'live', b.id), { ...rule, templateId: b.id, updatedAt: t0 + 1000 });
+  await assert.rejects(config.bindRule('push.example.com', 'live', b.id), { code: 'CALLBACK_RULE_EXISTS' });
+  assert.equal((await config.resolve('push.example.com', 'live'))?.name, 'a', 'the first rule stays');
+  await config.unbindRule('push.example.com', 'live');
+  assert.deepEqual(await config.bindRule('push.example.com', 'live', b.id), { ...rule, templateId: b.id, createdAt: t0 + 1000, updatedAt: t0 + 1000 });
   assert.equal((await config.resolve('push.example.com', 'live'))?.name, 'b');
   await assert.rejects(config.bindRule('nope.example.com', 'live', a.id), { code: 'DOMAIN_NOT_FOUND' });
   await assert.rejects(config.bindRule('play.example.com', 'live', a.id), { code: 'DOMAIN_TYPE_MISMATCH' });

@@ -23,7 +23,7 @@ export const maxCallbackUrlBytes = 1024;
 const templateNamePattern = /^[\p{Script=Han}A-Za-z0-9_-]+$/u;
 const controlChars = /[\u0000-\u001f\u007f]/;
 
-/** The fields of a new template; `urls` needs at least one URL (Tencent: "至少填写一个回调 URL"). */
+/** The fields of a new template; `urls` may be empty, as Tencent allows. */
 export interface TemplateInput {
   readonly name: string;
   readonly description?: string | undefined;
@@ -85,7 +85,7 @@ export class CallbackConfig {
     return this.store.callbacks.listCallbackTemplates();
   }
 
-  /** Changes the given fields; the result must still have a URL. */
+  /** Changes the given fields; clearing every URL is allowed (Tencent keeps such a template). */
   async modifyTemplate(id: number, change: TemplateChange): Promise<CallbackTemplate> {
     const old = await this.getTemplate(id);
     const merged = { ...old, ...definedOnly(change), urls: { ...old.urls, ...change.urls } };
@@ -118,6 +118,10 @@ export class CallbackConfig {
     if (!found) throw new LiveError('DOMAIN_NOT_FOUND', `domain ${domain} is not added`);
     if (found.type !== 'push') throw new LiveError('DOMAIN_TYPE_MISMATCH', `${domain} is a play domain; callbacks bind to push domains`);
     await this.getTemplate(templateId);
+    // Tencent answers a second rule for the same domain/AppName with InternalError.RuleAlreadyExist rather than replacing it.
+    if (await this.store.callbacks.getCallbackRule(domain, app)) {
+      throw new LiveError('CALLBACK_RULE_EXISTS', `a callback rule already binds ${domain}/${app}; delete it first (DeleteLiveCallbackRule)`);
+    }
     const now = this.now();
     const rule = { domain, app, templateId, createdAt: now, updatedAt: now };
     await this.store.callbacks.setCallbackRule(rule);
@@ -162,7 +166,7 @@ export function checkTemplate(t: TemplateInput): void {
     const url = t.urls[kind];
     if (url) checkCallbackUrl(url, kind);
   }
-  if (Object.keys(cleanUrls(t.urls)).length === 0) invalid('a callback template needs at least one callback URL');
+  // Tencent accepts a template without any URL (its console creates one, then fills the URLs in).
 }
 
 /** Throws CALLBACK_URL_INVALID unless `url` is an absolute http(s) URL with a host. */

@@ -147,15 +147,16 @@ test('a use is recorded on the credential', async (t) => {
   assert.equal((await kit.store.getCredential(kit.key.secretId))?.lastUsedAt, kitStart + 5000);
 });
 
-test('GET / leads a browser to the console and tells an API client to POST', async (t) => {
+test('GET / is an unsigned API call (an AuthFailure envelope, not a redirect); the console keeps /console/', async (t) => {
   const kit = await apiKit({ actions: probe });
   t.after(() => kit.close());
   const browser = await kit.app.inject({ method: 'GET', url: '/' });
-  assert.equal(browser.statusCode, 302);
-  assert.equal(browser.headers.location, '/console/');
-  const sdk = await kit.app.inject({ method: 'GET', url: '/?Action=Echo', headers: { 'x-tc-action': 'Echo' } });
+  assert.equal(browser.statusCode, 200);
+  assert.equal(browser.json().Response.Error.Code, 'AuthFailure.InvalidAuthorization');
+  const sdk = await kit.app.inject({ method: 'GET', url: '/?Action=Echo', headers: { 'x-tc-action': 'Echo', 'x-tc-language': 'zh-CN' } });
   assert.equal(sdk.statusCode, 200);
-  assert.equal(sdk.json().Response.Error.Code, 'UnsupportedProtocol');
+  assert.equal(sdk.json().Response.Error.Code, 'AuthFailure.InvalidAuthorization');
+  assert.match(sdk.json().Response.Error.Message, /Authorization 不符合/);
   const consolePage = await kit.app.inject({ method: 'GET', url: '/console/' });
   assert.equal(consolePage.statusCode, 404);
   assert.equal(consolePage.json().code, 'CONSOLE_NOT_BUILT');

@@ -1,5 +1,5 @@
 /**
- * The admin listener: the Tencent-compatible Cloud API (`POST /`, TC3-HMAC-SHA256, version
+ * The admin listener: the Tencent-compatible Cloud API (`POST /` and `GET /`, TC3-HMAC-SHA256 or signature v1, version
  * 2018-08-01, tencent-css.md §3) and the web console's files under `/console/`. Every API answer is
  * HTTP 200 with Tencent's envelope, because Tencent's SDKs read the error code only from there
  * (tencent-sdk-notes.md: a non-200 status loses the code). Only service.ts calls listen.
@@ -17,6 +17,7 @@ import { ApiGuard } from './api-guard.ts';
 import type { SharedCounters } from '../../cluster/coordinator.ts';
 import { registerConsole } from './console-route.ts';
 import { hardenHttpServer } from '../http/http-hardening.ts';
+import { language, localized, signedCall } from './api-signed-call.ts';
 
 /** The API version every request must name (X-TC-Version). */
 export const apiVersion = '2018-08-01';
@@ -62,7 +63,7 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
     const e = apiErrorOf(err);
     if (e.code === 'InternalError') log.error({ err: e.cause ?? err, requestId, action: req.headers['x-tc-action'] }, 'Cloud API internal error');
     traceHeader(req, reply, requestId);
-    return { Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId } };
+    return { Response: { Error: { Code: e.code, Message: localized(e.code, e.message, language(req)) }, RequestId: requestId } };
   };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -86,29 +87,25 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
       return reply.code(200).send(answer(req, reply, randomUUID(), err));
     }
   };
-  app.post('/', { bodyLimit, onRequest: admit }, async (req, reply) => {
+  const call = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = randomUUID();
     const started = performance.now();
     try {
-      const [path = '/', query = ''] = req.url.split(/\?(.*)/s);
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const ctx = await guard.authenticate({ method: req.method, path, query, headers: req.headers, body }, req.ip, requestId);
-      const action = header(req, 'x-tc-action');
-      const handler = checkAction(actions, action, header(req, 'x-tc-version'));
-      const result = await handler(parseParams(req.body), ctx);
+      const signed = await signedCall(guard, req, requestId);
+      const handler = checkAction(actions, signed.action, signed.version);
+      const result = await handler(signed.params, signed.ctx);
       traceHeader(req, reply, requestId);
-      log.debug({ action, secretId: ctx.secretId, ms: Math.round(performance.now() - started) }, 'Cloud API call');
+      log.debug({ action: signed.action, secretId: signed.ctx.secretId, ms: Math.round(performance.now() - started) }, 'Cloud API call');
       return { Response: { ...result, RequestId: requestId } };
     } catch (err) {
       return answer(req, reply, requestId, err);
     }
-  });
-  // A browser opening the admin address lands on the console; a GET API call learns that only POST is served.
-  app.get('/', (req, reply) => {
-    if (req.headers['x-tc-action'] === undefined) return reply.redirect('/console/');
-    const err = new ApiError('UnsupportedProtocol', 'openlive serves the Cloud API as POST with a JSON body (TC3-HMAC-SHA256).');
-    return reply.send(answer(req, reply, randomUUID(), err));
-  });
+  };
+  // POST with JSON (TC3) or a form (v1), GET with the query (TC3 `reqMethod: "GET"` or v1): all at `/`.
+  // A GET of `/` that is no API call is answered as one that failed to sign, not redirected: an SDK that
+  // forgot a setting gets a code it can read. The console keeps its own path, `/console/`.
+  app.post('/', { bodyLimit, onRequest: admit }, call);
+  app.get('/', { onRequest: admit }, call);
   registerConsole(app, deps.consoleDir);
   return app;
 }
@@ -133,18 +130,5 @@ function checkAction(actions: ApiActions, action: string | undefined, version: s
   return handler;
 }
 
-/** The JSON object of the body; an empty body is `{}`; anything else is InvalidParameter (exported for the fuzzer). */
-export function parseParams(body: unknown): Record<string, unknown> {
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ApiError('InvalidParameter', 'The request body is not valid JSON.');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ApiError('InvalidParameter', 'The request body must be a JSON object of parameters.');
-  }
-  return value as Record<string, unknown>;
-}
+/** The JSON object of the body (exported for the fuzzer). */
+export { parseParams } from './api-signed-call.ts';

@@ -7,7 +7,8 @@
 import type { Config } from '../../cli/config-schema.ts';
 import type { Credentials } from '../../control/credentials.ts';
 import { FailureDelay } from '../../control/failure-delay.ts';
-import { tc3MaxSkewSeconds, verifyTc3, type Tc3Request } from '../../control/tc3.ts';
+import { tc3MaxSkewSeconds, verifyTc3, type Tc3Request, type Tc3Result } from '../../control/tc3.ts';
+import { verifyLegacy, type LegacyRequest } from '../../control/legacy-signature.ts';
 import { MemoryReplayCache, signatureExpiresAt, type ReplayCache } from '../../control/tc3-replay-cache.ts';
 import type { ErrorCode } from '../../errors.ts';
 import type { Log } from '../../log.ts';
@@ -98,6 +99,17 @@ export class ApiGuard {
   async authenticate(req: Tc3Request, ip: string, requestId: string): Promise<ApiContext> {
     const now = this.deps.now();
     const result = await verifyTc3(req, { nowSeconds: Math.floor(now / 1000), secretKeyOf: (id) => this.deps.credentials.secretKeyOf(id) });
+    return this.admitVerified(result, now, ip, requestId);
+  }
+
+  /** The same for signature v1 (HmacSHA1/HmacSHA256 with a Signature parameter): same delays, replay cache and limits. */
+  async authenticateLegacy(req: LegacyRequest, ip: string, requestId: string): Promise<ApiContext> {
+    const now = this.deps.now();
+    const result = await verifyLegacy(req, { nowSeconds: Math.floor(now / 1000), secretKeyOf: (id) => this.deps.credentials.secretKeyOf(id) });
+    return this.admitVerified(result, now, ip, requestId);
+  }
+
+  private async admitVerified(result: Tc3Result, now: number, ip: string, requestId: string): Promise<ApiContext> {
     if (!result.ok) {
       this.deps.counters?.countError('API_AUTH_FAILED');
       await this.delayFailure(ip);

@@ -6,6 +6,7 @@ import type { Hub } from '../../hub/hub.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
 import { serveFlv } from './flv-route.ts';
+import { registerWsFlv } from './ws-flv-route.ts';
 import type { HlsServer } from '../hls/hls-server.ts';
 import { registerHlsMediaRoute, serveHlsPlaylist } from '../hls/hls-routes.ts';
 import { createMetrics } from './metrics.ts';
@@ -44,6 +45,8 @@ export interface HttpAppDeps {
 
 /** The playback listener's limits: the server-level ones, the query's, and the FLV players' wait. */
 export interface PlaybackLimits extends HttpListenerLimits, RequestShapeLimits {
+  /** Largest frame a WS-FLV player may send (`http.wsMaxFrameBytes`). */
+  readonly wsMaxFrameBytes?: number;
   readonly maxWaitingPlayers: number;
   /** 0 = no per-address cap. */
   readonly maxWaitingPlayersPerIp: number;
@@ -78,6 +81,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   if (deps.nodeId !== undefined) metrics.setDefaultLabels({ node: deps.nodeId });
   deps.extraMetrics?.(metrics);
   const flvDeps = { ...deps, waits: flvWaits };
+  registerWsFlv(app.server, flvDeps);
 
   app.setErrorHandler((err: FastifyError | LiveError, _req, reply) => {
     if (err instanceof LiveError) return reply.code(playbackStatusOf(err)).send(errorBody(err));

@@ -1,9 +1,15 @@
-/** The hub's view of an HTTP-FLV player: a chunked response that receives the shared FLV tag buffers. */
+/** The hub's view of an HTTP-FLV or WS-FLV player: a live body that receives the shared FLV tag buffers. */
 import type { LiveError } from '../../errors.ts';
 import type { SubscriberSink } from '../../hub/subscriber-sink.ts';
 import type { Stream } from '../../hub/stream.ts';
 import { encodeFlvHeader } from '../../protocol/flv/flv-header.ts';
-import type { LiveResponse } from './live-response.ts';
+
+/** Where the sink writes: an HTTP body (LiveResponse) or WebSocket messages (WsFlvResponse). */
+export interface FlvOut {
+  readonly bufferedBytes: number;
+  head(status: number, headers: Readonly<Record<string, string>>): void;
+  write(buffers: readonly Buffer[]): void;
+}
 
 /** Response headers of a live FLV body: never cached, readable cross-origin (mpegts.js, flv.js). */
 export const flvHeaders = {
@@ -16,12 +22,12 @@ export const flvHeaders = {
 /** Writes one player's merged FLV tags, one writev per batch; the response ends with the publisher. */
 export class FlvPlayerSink implements SubscriberSink {
   readonly format = 'flv' as const;
-  private readonly out: LiveResponse;
+  private readonly out: FlvOut;
   private readonly onEnd: (reason?: LiveError) => void;
   /** The stream whose FLV header is still to be written (set when a publisher starts). */
   private pendingHeader: Stream | undefined;
 
-  constructor(out: LiveResponse, onEnd: (reason?: LiveError) => void) {
+  constructor(out: FlvOut, onEnd: (reason?: LiveError) => void) {
     this.out = out;
     this.onEnd = onEnd;
   }

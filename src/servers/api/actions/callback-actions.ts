@@ -37,6 +37,7 @@ const tencentCodes: Partial<Record<ErrorCode, string>> = {
   CALLBACK_TEMPLATE_IN_USE: 'FailedOperation.ConfInUsed',
   CALLBACK_TEMPLATE_LIMIT: 'InternalError.ConfOutLimit',
   CALLBACK_RULE_NOT_FOUND: 'FailedOperation.NotFound',
+  CALLBACK_RULE_EXISTS: 'InternalError.RuleAlreadyExist',
 };
 
 /** Runs a step, turning callback LiveErrors into their Tencent codes (`overrides` first); others pass on to the router. */

@@ -27,7 +27,7 @@ async function rejects(action: string, params: Record<string, unknown>, code: st
 }
 
 describe('DescribeLiveStreamOnlineList', () => {
-  test('lists live streams with their UTC publish time, filters by domain, app and exact name, and pages 10-100', async () => {
+  test('lists live streams with their UTC publish time, filters by domain, app and exact name, and pages 10-300000', async () => {
     await bed.publish('live', 'demo');
     bed.clock.now = t0 + 61_500;
     await bed.publish('live', 'demo2', { domain: 'push2.example.com' });
@@ -51,7 +51,7 @@ describe('DescribeLiveStreamOnlineList', () => {
     assert.deepEqual(await names({ StreamName: 'dem' }), [], 'StreamName is exact here');
     assert.deepEqual(await names({ PageNum: 2 }), []);
     await rejects('DescribeLiveStreamOnlineList', { PageSize: 9 }, 'InvalidParameterValue', 'PageSize');
-    await rejects('DescribeLiveStreamOnlineList', { PageSize: 101 }, 'InvalidParameterValue', 'PageSize');
+    await rejects('DescribeLiveStreamOnlineList', { PageSize: 300_001 }, 'InvalidParameterValue', 'PageSize');
     await rejects('DescribeLiveStreamOnlineList', { AppName: 'li ve' }, 'InvalidParameterValue', 'AppName');
   });
 
@@ -226,7 +226,7 @@ describe('DescribeLiveStreamPushInfoList', () => {
           ServerIp: '127.0.0.1',
           VideoFps: Math.round((videoFrames / seconds) * 10) / 10,
           VideoSpeed: Math.round((videoBytes * 8) / seconds),
-          AudioFps: 0,
+          AudioFps: 43, // AAC at 44.1 kHz: 44100 / 1024 frames per second
           AudioSpeed: Math.round((audioBytes * 8) / seconds),
           PushDomain: 'push.example.com',
           BeginPushTime: '2026-11-25 18:00:00',
@@ -247,13 +247,13 @@ describe('DescribeLiveStreamPushInfoList', () => {
     assert.equal((info.DataInfoList as { VideoFps: number }[])[0]?.VideoFps, 25, 'the fixture is 25 fps');
   });
 
-  test('pages PageNum 1-10000 and PageSize 1-1000, oldest publish first', async () => {
+  test('pages PageNum 1-10000 and PageSize 1-100000, oldest publish first', async () => {
     await bed.publish('live', 'first');
     bed.clock.now += 1000;
     await bed.publish('live', 'second');
     const page = await bed.call(actions, 'DescribeLiveStreamPushInfoList', { PageNum: 2, PageSize: 1 });
     assert.deepEqual([(page.DataInfoList as { StreamName: string }[]).map((d) => d.StreamName), page.TotalNum, page.TotalPage], [['second'], 2, 2]);
-    await rejects('DescribeLiveStreamPushInfoList', { PageSize: 1001 }, 'InvalidParameterValue', 'PageSize');
+    await rejects('DescribeLiveStreamPushInfoList', { PageSize: 100_001 }, 'InvalidParameterValue', 'PageSize');
     await rejects('DescribeLiveStreamPushInfoList', { PageNum: 10_001 }, 'InvalidParameterValue', 'PageNum');
     await rejects('DescribeLiveStreamPushInfoList', { PageSize: 'many' }, 'InvalidParameterValue', 'PageSize');
   });

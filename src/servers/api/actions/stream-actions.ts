@@ -46,9 +46,10 @@ export function streamActions(deps: ApiDeps): ApiActions {
     },
     DescribeLiveForbidStreamList: async (params) => describeForbidden(deps, params),
     DescribeLiveStreamPushInfoList: async (params) => {
-      // Tencent bounds this action's paging on its own: PageNum 1-10000, PageSize 1-1000, default 200.
+      // Tencent bounds this action's paging on its own: PageNum 1-10000, PageSize 1-100000, default 200
+      // (SDK 4.1.313: "尽量PageSize填大于预估在线流数，一次性全部把在线流拉过去").
       optionalInt(params, 'PageNum', 1, 10_000);
-      const page = paging(params, 200, 1, 1000);
+      const page = paging(params, 200, 1, 100_000);
       const domain = optionalDomain(params, 'PushDomain');
       const app = optionalName(params, 'AppName');
       const live = deps.publishers
@@ -74,7 +75,8 @@ async function streamParams(deps: ApiDeps, params: Params): Promise<{ app: strin
 
 /** The whole cluster's live streams (StreamPolicy.listOnline): any node answers for every node. */
 async function describeOnline(deps: ApiDeps, params: Params): Promise<Record<string, unknown>> {
-  const page = paging(params, 10, 10, 100);
+  // PageSize 10-300000 (SDK 4.1.313): Tencent advises one page larger than every online stream, fetched each minute.
+  const page = paging(params, 10, 10, 300_000);
   const domain = optionalDomain(params, 'DomainName');
   const app = optionalName(params, 'AppName');
   const stream = optionalName(params, 'StreamName');

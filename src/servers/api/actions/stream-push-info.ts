@@ -32,8 +32,9 @@ export function pushDataInfo(p: LivePublisherInfo, hub: Hub, serverIp: string): 
     ServerIp: serverIp,
     VideoFps: p.fps ?? 0,
     VideoSpeed: p.videoBitrate ?? 0,
-    // Audio frames are not counted per second (only their bytes): 0 means not measured.
-    AudioFps: 0,
+    // AAC carries 1024 samples per frame (ISO 14496-3 §4.5.1.1), so its frame rate follows from the sample
+    // rate; other codecs are not measured (0).
+    AudioFps: audioFps(p.audioCodec),
     AudioSpeed: p.audioBitrate ?? 0,
     PushDomain: p.domain,
     // Tencent's example shows this field as plain Beijing time ("2019-02-01 00:00:00").
@@ -51,6 +52,12 @@ export function pushDataInfo(p: LivePublisherInfo, hub: Hub, serverIp: string): 
 /** "H264" of the session's "H264 High 3.1": Tencent's Vcodec/Acodec name only the codec. */
 function codecName(description: string | undefined): string {
   return description?.split(' ')[0] ?? '';
+}
+
+/** Frames per second of an AAC track (sampleRate / 1024), or 0 when the codec or rate is unknown. */
+function audioFps(description: string | undefined): number {
+  const rate = sampleRateOf(description);
+  return description?.startsWith('AAC') && rate > 0 ? Math.round(rate / 1024) : 0;
 }
 
 /** The sample rate in the session's audio description ("AAC LC 44100 Hz 2 ch"), or 0. */
