@@ -181,6 +181,8 @@ export const errorCodes = {
   RECORD_WRITE_FAILED: 'internal',
   RECORD_CUT: 'internal',
   RECORD_FILE_NOT_FOUND: 'not-found',
+  // Recording: S3-compatible storage (servers/record/storage, docs/recording.md "S3")
+  RECORD_UPLOAD_FAILED: 'internal',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',

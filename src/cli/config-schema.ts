@@ -1,5 +1,6 @@
 /** The configuration schema: every key, its type, its bounds and its default, in one place (docs/config.md). */
 import { z } from 'zod';
+import { recordS3Section } from './config-sections/record-s3.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -351,6 +352,9 @@ export const configSchema = z.strictObject({
       sweepIntervalMs: z.coerce.number().int().min(100).default(60_000),
       /** How often record tasks are checked for windows that opened or closed. */
       taskCheckIntervalMs: z.coerce.number().int().min(100).default(5000),
+      /** Where finished files are kept: `local` (record.dir) or `s3` (record.s3, uploaded then removed locally). */
+      storage: z.enum(['local', 's3']).default('local'),
+      s3: recordS3Section,
     })
     .prefault({}),
   /** Event callbacks (docs/api.md "Event callbacks"): delivery to the receivers of callback templates. */

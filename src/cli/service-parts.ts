@@ -18,7 +18,11 @@ import { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { EdgePuller } from '../servers/relay/edge-puller.ts';
 import { Recorder } from '../servers/record/recorder.ts';
 import { nodeRecordFs } from '../servers/record/record-fs.ts';
-import { recordFilePath } from '../servers/record/record-routes.ts';
+import { recordFilePath, type RecordRouteDeps } from '../servers/record/record-routes.ts';
+import type { FinishedFile } from '../servers/record/recording.ts';
+import { RecordUploader } from '../servers/record/storage/record-uploader.ts';
+import { S3RecordStorage } from '../servers/record/storage/s3-record-storage.ts';
+import { LiveError } from '../errors.ts';
 import type { RecordFile } from '../store/record-store.ts';
 import { RecordPruner } from '../store/record-pruner.ts';
 import { RejectionRecorder } from '../control/rejection-recorder.ts';
@@ -110,7 +114,15 @@ export function createRelays(
 /** Recording (record.*): the recorder, its type-100 callbacks, where files live and the URL each gets. */
 export function createRecording(
   d: PartDeps & { readonly hub: Hub; readonly deliverer: CallbackDeliverer; readonly callbackLog: Log; readonly httpPort: () => number },
-): { recorder: Recorder; callbacks: RecordCallbacks; root: string; fileUrl: (file: Pick<RecordFile, 'id' | 'path'>) => string } {
+): {
+  recorder: Recorder;
+  callbacks: RecordCallbacks;
+  root: string;
+  fileUrl: (file: Pick<RecordFile, 'id' | 'path'>) => string;
+  /** With record.storage s3: the uploader (start after the recorder, close after it) and what the routes read from. */
+  uploader: RecordUploader | undefined;
+  remote: RecordRouteDeps['remote'];
+} {
   const { config } = d;
   const rc = config.record;
   const root = rc.dir || join(config.dataDir, 'record');
@@ -123,10 +135,12 @@ export function createRecording(
     appId: config.callbacks.appId,
     urlOf: fileUrl,
   });
+  const uploader = createUploader(d, root, (file) => callbacks.fileReady(file));
   const recorder = new Recorder({
     hub: d.hub,
     store: d.store.recordings,
     fs: nodeRecordFs,
+    ...(uploader ? { remote: uploader } : {}),
     options: {
       root,
       segmentMs: rc.hlsSegmentMs,
@@ -139,9 +153,30 @@ export function createRecording(
     now: d.now,
     log: d.log.child({ layer: 'record' }),
     countError: d.countError,
-    onFile: (file) => callbacks.fileReady(file),
+    onFile: (file) => (uploader ? uploader.enqueue(file) : callbacks.fileReady(file)),
   });
-  return { recorder, callbacks, root, fileUrl };
+  const remote = uploader ? { storage: uploader.storage, keyOf: (p: string) => uploader.keyOf(p) } : undefined;
+  return { recorder, callbacks, root, fileUrl, uploader, remote };
+}
+
+/** record.storage s3: the bucket and its uploader; undefined for local storage. */
+function createUploader(d: PartDeps, root: string, onDone: (file: FinishedFile) => void): RecordUploader | undefined {
+  const rc = d.config.record;
+  if (rc.storage !== 's3') return undefined;
+  if (!rc.s3.bucket) throw new LiveError('CONFIG_INVALID', 'record.storage is s3 but record.s3.bucket is empty');
+  return new RecordUploader({
+    storage: new S3RecordStorage(rc.s3),
+    fs: nodeRecordFs,
+    root,
+    store: d.store.recordings,
+    prefix: rc.s3.prefix,
+    concurrency: rc.s3.uploadConcurrency,
+    maxAttempts: rc.s3.maxAttempts,
+    retryDelayMs: rc.s3.retryDelayMs,
+    log: d.log.child({ layer: 'record-upload' }),
+    countError: d.countError,
+    onDone,
+  });
 }
 
 /** The rejected-attempt recorder, the access policy that feeds it, and the pruner of old records (store.*). */

@@ -250,10 +250,10 @@ export class Service {
       extraMetrics: (registry) => {
         registerForwardMetrics(registry, this.forwarder);
         registerEdgeMetrics(registry, this.edge, this.hub);
-        registerRecordMetrics(registry, this.recorder);
+        registerRecordMetrics(registry, this.recorder, recording.uploader);
       },
       nodeId,
-      records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs },
+      records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs, remote: recording.remote },
     });
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.drainer = serviceDrainer({ ...this, log, nodeId, waitMs: config.limits.drainWaitMs });

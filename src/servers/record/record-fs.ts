@@ -14,6 +14,11 @@ export interface RecordFs {
   openAppend(path: string): Promise<AppendFile>;
   /** Replaces a whole file atomically (a temporary file renamed over it), so readers never see half of it. */
   replace(path: string, data: Buffer): Promise<void>;
+  /**
+   * Replaces `path` atomically by `head` followed by the ranges `copies` of its current content, streamed
+   * (never the whole file in memory): an MP4 finalized to faststart from its fragmented self.
+   */
+  rewrite(path: string, head: Buffer, copies: readonly { readonly offset: number; readonly size: number }[]): Promise<void>;
   /** The size of a file, or undefined if it does not exist. */
   size(path: string): Promise<number | undefined>;
   /** The names in a folder ([] if it does not exist). */
@@ -28,10 +33,7 @@ export const nodeRecordFs: RecordFs = {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const fh: FileHandle = await open(path, 'a', 0o600);
     return {
-      write: async (data) => {
-        let at = 0;
-        while (at < data.length) at += (await fh.write(data, at, data.length - at)).bytesWritten;
-      },
+      write: (data) => writeAll(fh, data),
       close: () => fh.close(),
     };
   },
@@ -39,6 +41,34 @@ export const nodeRecordFs: RecordFs = {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const tmp = `${path}.tmp`;
     await writeFile(tmp, data, { mode: 0o600 });
+    await rename(tmp, path);
+  },
+  async rewrite(path, head, copies) {
+    const tmp = `${path}.tmp`;
+    const src = await open(path, 'r');
+    try {
+      const out = await open(tmp, 'w', 0o600);
+      try {
+        await writeAll(out, head);
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (const c of copies) {
+          for (let at = c.offset, left = c.size; left > 0; ) {
+            const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, left), at);
+            if (bytesRead === 0) throw new Error(`${path} ends before ${at}`);
+            await writeAll(out, buf.subarray(0, bytesRead));
+            at += bytesRead;
+            left -= bytesRead;
+          }
+        }
+      } finally {
+        await out.close();
+      }
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    } finally {
+      await src.close();
+    }
     await rename(tmp, path);
   },
   async size(path) {
@@ -57,3 +87,8 @@ export const nodeRecordFs: RecordFs = {
   },
   remove: (path) => rm(path, { force: true }),
 };
+
+async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
+  let at = 0;
+  while (at < data.length) at += (await fh.write(data, at, data.length - at)).bytesWritten;
+}

@@ -20,6 +20,7 @@ import type { ServerCounters } from '../counters.ts';
 import { availableFormats } from './formats/record-formats.ts';
 import type { RecordFs } from './record-fs.ts';
 import { insideRoot } from './record-names.ts';
+import type { RemoteRecordStorage } from './storage/s3-record-storage.ts';
 
 /** What the record routes serve from. */
 export interface RecordRouteDeps {
@@ -28,6 +29,11 @@ export interface RecordRouteDeps {
   readonly fs: Pick<RecordFs, 'size'>;
   readonly admission: PlayAdmitter;
   readonly counters: ServerCounters;
+  /**
+   * With record.storage s3: a file no longer on the local disk is read from the bucket and proxied with its
+   * ranges (the bucket's address and credentials never reach a player; play auth applies as for local files).
+   */
+  readonly remote?: { readonly storage: Pick<RemoteRecordStorage, 'size' | 'read'>; keyOf(relativePath: string): string };
 }
 
 const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Content-Length, Content-Range, Accept-Ranges' };
@@ -64,14 +70,17 @@ async function serve(deps: RecordRouteDeps, req: FastifyRequest, reply: FastifyR
     return sendError(reply, decision.kind === 'refused' ? new LiveError(decision.refusal.code, decision.refusal.reason) : notFound(req));
   }
   const path = insideRoot(deps.root, join(dirname(file.path), name));
-  const size = await deps.fs.size(path);
+  const local = await deps.fs.size(path);
+  const key = local === undefined && deps.remote ? deps.remote.keyOf(join(dirname(file.path), name)) : undefined;
+  const size = local ?? (key === undefined ? undefined : await deps.remote!.storage.size(key).catch(() => undefined));
   if (size === undefined) return sendError(reply, notFound(req));
+  const body = (start: number, end: number) => (key === undefined ? createReadStream(path, { start, end }) : deps.remote!.storage.read(key, start, end));
   const contentType = part?.contentType ?? format.contentType;
   const recording = file.endedAt === null;
   if (format.name === 'hls' && !part) {
     // The playlist is small: read whole and passed the signature on to its segment lines.
     const suffix = authSuffix(query);
-    let text = await readFile(path, 'utf8');
+    let text = key === undefined ? await readFile(path, 'utf8') : await streamText(await deps.remote!.storage.read(key, 0, size - 1));
     if (suffix) text = text.replace(/^([^#\n].*)$/gm, `$1${suffix}`);
     return reply.code(200).headers({ ...cors, 'content-type': contentType, 'cache-control': recording ? 'no-cache' : 'max-age=60' }).send(text);
   }
@@ -82,7 +91,13 @@ async function serve(deps: RecordRouteDeps, req: FastifyRequest, reply: FastifyR
   reply.code(range ? 206 : 200).headers({ ...headers, 'content-length': String(Math.max(0, end - start + 1)) });
   if (range) reply.header('content-range', `bytes ${start}-${end}/${size}`);
   if (req.method === 'HEAD' || size === 0) return reply.send();
-  return reply.send(createReadStream(path, { start, end }));
+  return reply.send(await body(start, end));
+}
+
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function notFound(req: FastifyRequest): LiveError {

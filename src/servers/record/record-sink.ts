@@ -130,6 +130,11 @@ export class RecordSink {
       return;
     }
     const path = insideRoot(this.#root, this.relativePath(w.name));
+    if (w.op === 'rewrite') {
+      await this.#fs.rewrite(path, w.data, w.copies);
+      this.#written.set(w.name, w.data.length + w.copies.reduce((n, c) => n + c.size, 0));
+      return;
+    }
     if (w.op === 'put') {
       await this.#fs.replace(path, w.data);
       this.#written.set(w.name, w.data.length);

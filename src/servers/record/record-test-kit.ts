@@ -36,6 +36,11 @@ export class MemoryRecordFs implements RecordFs {
     return this.#write(path, data, true);
   }
 
+  async rewrite(path: string, head: Buffer, copies: readonly { offset: number; size: number }[]): Promise<void> {
+    const old = this.files.get(path) ?? Buffer.alloc(0);
+    this.files.set(path, Buffer.concat([head, ...copies.map((c) => old.subarray(c.offset, c.offset + c.size))]));
+  }
+
   async size(path: string): Promise<number | undefined> {
     return this.files.get(path)?.length;
   }

@@ -48,6 +48,11 @@ export interface RecorderDeps {
   /** A recording failed (RECORD_DISK_FULL, RECORD_QUEUE_FULL, ...). */
   readonly onFailed?: (stream: string, failure: SinkFailure) => void;
   readonly timers?: RecorderTimers;
+  /**
+   * With record.storage s3 (storage/record-uploader.ts): started after the cut files are closed (it uploads
+   * what a previous run left), closed after the recordings; deletes a file's objects (retention, delete).
+   */
+  readonly remote?: { start(): Promise<unknown>; close(): Promise<void>; removeFile(f: RecordFile): Promise<void> };
 }
 
 /** The default of a task without a template (Tencent: HLS, kept for ever). */
@@ -98,6 +103,7 @@ export class Recorder implements PublishListener {
   async start(): Promise<void> {
     const cut = await this.recoverOpen();
     if (cut > 0) this.#d.log.warn({ files: cut }, 'closed the record files a previous run left open (RECORD_CUT)');
+    await this.#d.remote?.start();
     const o = this.#d.options;
     this.#handles = [
       this.#timers.setInterval(() => void this.checkTasks(), o.taskCheckIntervalMs),
@@ -240,6 +246,7 @@ export class Recorder implements PublishListener {
     try {
       for (const f of await store.listExpiredRecordFiles(now(), 100)) {
         for (const path of await filesOf(fs, options.root, f)) await fs.remove(path);
+        await this.#d.remote?.removeFile(f);
         if (await store.deleteRecordFile(f.id)) n++;
       }
     } catch (err) {
@@ -258,6 +265,7 @@ export class Recorder implements PublishListener {
       if (f.endedAt === null && r.init.key === streamKey(f.app, f.stream) && r.init.format.name === f.format) r.stop();
     }
     for (const path of await filesOf(fs, options.root, f)) await fs.remove(path);
+    await this.#d.remote?.removeFile(f);
     return await store.deleteRecordFile(id);
   }
 
@@ -270,6 +278,7 @@ export class Recorder implements PublishListener {
     for (const r of all) r.stop();
     await Promise.allSettled(all.map((r) => r.drained()));
     await this.#sweeping;
+    await this.#d.remote?.close();
   }
 }
 

@@ -20,7 +20,18 @@ export type RecordFormatName = (typeof recordFormats)[number];
 export type RecordWrite =
   | { readonly op: 'append'; readonly name: string; readonly data: Buffer }
   | { readonly op: 'put'; readonly name: string; readonly data: Buffer }
-  | { readonly op: 'close'; readonly name: string };
+  | { readonly op: 'close'; readonly name: string }
+  /**
+   * Rewrites `name` (closed before) as `data` followed by the byte ranges `copies` of its old content, atomically
+   * (a temporary file renamed over it): an MP4 finalized to faststart from the fragmented file it was.
+   */
+  | { readonly op: 'rewrite'; readonly name: string; readonly data: Buffer; readonly copies: readonly ByteRange[] };
+
+/** A byte range of a file. */
+export interface ByteRange {
+  readonly offset: number;
+  readonly size: number;
+}
 
 /** A file being written in one format. */
 export interface RecordFormatWriter {
