@@ -21,6 +21,10 @@ export interface StatsSample {
   readonly bytesIn: number;
   /** Bytes sent to players (RTMP, HTTP-FLV, HLS segments and playlists) during the period. */
   readonly bytesOut: number;
+  /** The part of bytesOut by protocol. */
+  readonly rtmpBytesOut: number;
+  readonly flvBytesOut: number;
+  readonly hlsBytesOut: number;
   /** Players at the period's peak sample, by protocol (HLS: sessions seen within the session timeout). */
   readonly rtmpViewers: number;
   readonly flvViewers: number;
@@ -70,10 +74,13 @@ export interface StatsStore {
 /** The roll-up of minute rows into one coarser row (the same rules in every adapter). */
 export function combineSamples(at: number, period: number, rows: readonly StatsSample[]): StatsSample {
   const first = rows[0]!;
-  let bytesIn = 0, bytesOut = 0, requests = 0, dropped = 0, rtmp = 0, flv = 0, hls = 0, bitrate = 0, fps = 0, width = 0, height = 0;
+  let bytesIn = 0, bytesOut = 0, rtmpOut = 0, flvOut = 0, hlsOut = 0, requests = 0, dropped = 0, rtmp = 0, flv = 0, hls = 0, bitrate = 0, fps = 0, width = 0, height = 0;
   for (const r of rows) {
     bytesIn += r.bytesIn;
     bytesOut += r.bytesOut;
+    rtmpOut += r.rtmpBytesOut;
+    flvOut += r.flvBytesOut;
+    hlsOut += r.hlsBytesOut;
     requests += r.requests;
     dropped += r.droppedFrames;
     rtmp = Math.max(rtmp, r.rtmpViewers);
@@ -86,6 +93,7 @@ export function combineSamples(at: number, period: number, rows: readonly StatsS
   }
   return {
     at, period, domain: first.domain, app: first.app, stream: first.stream, bytesIn, bytesOut,
+    rtmpBytesOut: rtmpOut, flvBytesOut: flvOut, hlsBytesOut: hlsOut,
     rtmpViewers: rtmp, flvViewers: flv, hlsViewers: hls, requests,
     pushBitrate: Math.round(bitrate / rows.length), pushFps: Math.round((fps / rows.length) * 100) / 100,
     width, height, droppedFrames: dropped,
@@ -94,13 +102,13 @@ export function combineSamples(at: number, period: number, rows: readonly StatsS
 
 /** Column list shared by the SQL adapters, in insert order. */
 export const statsColumns = [
-  'node_id', 'period', 'at', 'domain', 'app', 'stream', 'bytes_in', 'bytes_out', 'rtmp_viewers', 'flv_viewers',
+  'node_id', 'period', 'at', 'domain', 'app', 'stream', 'bytes_in', 'bytes_out', 'rtmp_bytes_out', 'flv_bytes_out', 'hls_bytes_out', 'rtmp_viewers', 'flv_viewers',
   'hls_viewers', 'requests', 'push_bitrate', 'push_fps', 'width', 'height', 'dropped_frames',
 ] as const;
 
 /** The values of a row in `statsColumns` order. */
 export function statsValues(nodeId: string, s: StatsSample): (string | number)[] {
-  return [nodeId, s.period, s.at, s.domain, s.app, s.stream, s.bytesIn, s.bytesOut, s.rtmpViewers, s.flvViewers,
+  return [nodeId, s.period, s.at, s.domain, s.app, s.stream, s.bytesIn, s.bytesOut, s.rtmpBytesOut, s.flvBytesOut, s.hlsBytesOut, s.rtmpViewers, s.flvViewers,
     s.hlsViewers, s.requests, s.pushBitrate, s.pushFps, s.width, s.height, s.droppedFrames];
 }
 
@@ -109,7 +117,7 @@ export function statsSampleFromRow(r: Record<string, unknown>): StoredStatsSampl
   const n = (k: string): number => Number(r[k] ?? 0);
   return {
     nodeId: String(r.node_id), period: n('period'), at: n('at'), domain: String(r.domain), app: String(r.app), stream: String(r.stream),
-    bytesIn: n('bytes_in'), bytesOut: n('bytes_out'), rtmpViewers: n('rtmp_viewers'), flvViewers: n('flv_viewers'),
+    bytesIn: n('bytes_in'), bytesOut: n('bytes_out'), rtmpBytesOut: n('rtmp_bytes_out'), flvBytesOut: n('flv_bytes_out'), hlsBytesOut: n('hls_bytes_out'), rtmpViewers: n('rtmp_viewers'), flvViewers: n('flv_viewers'),
     hlsViewers: n('hls_viewers'), requests: n('requests'), pushBitrate: n('push_bitrate'), pushFps: n('push_fps'),
     width: n('width'), height: n('height'), droppedFrames: n('dropped_frames'),
   };

@@ -12,6 +12,8 @@ import type { Log } from '../../log.ts';
 import type { ForwardStatus } from '../relay/forward-status.ts';
 import type { PublishVerdict } from '../../control/admission-dry-run.ts';
 import type { AdmissionRequest } from '../../control/admission-request.ts';
+import type { StatsSample } from '../../store/stats-store.ts';
+import type { HlsSession } from '../hls/hls-viewers.ts';
 
 /** What the recording actions ask of this node's recorder (servers/record/recorder.ts). */
 export interface RecordingControl {
@@ -45,6 +47,8 @@ export interface ApiDeps {
   /** The admission path's dry run (Admission.dryRunPublish): the doctor asks it; absent, it asks the store's policy. */
   readonly recording?: RecordingControl;
   readonly admission?: { dryRunPublish(req: AdmissionRequest): Promise<PublishVerdict> };
+  /** Statistics (docs/statistics.md): the minute this node samples now and its HLS sessions; absent, history alone. */
+  readonly stats?: { current(): StatsSample[]; hlsSessions(): HlsSession[] };
 }
 
 /** The ports clients use; `rtmps` and `https` are 0 while those listeners are off (docs/tls.md). */

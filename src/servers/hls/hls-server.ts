@@ -28,6 +28,8 @@ export interface HlsServerDeps {
   readonly newMuxer?: () => SegmentMuxer;
   /** Origin/edge relays: whether a stream not live here is held by another node (servers/relay/edge-puller.ts). */
   readonly edge?: { canPull(key: string): Promise<boolean> } | undefined;
+  /** An HLS viewer session without a playlist request for this long has left (stats.hlsSessionTimeoutMs). */
+  readonly viewerTimeoutMs?: number;
 }
 
 /** Totals for metrics and tests. */
@@ -68,7 +70,7 @@ export class HlsServer {
     this.options = deps.options;
     this.#timers = deps.timers ?? globalWaitTimers;
     const o = deps.options;
-    this.viewers = new HlsViewers({ now: o.now });
+    this.viewers = new HlsViewers({ now: o.now, ...(deps.viewerTimeoutMs ? { timeoutMs: deps.viewerTimeoutMs } : {}) });
     this.parking = new RequestParking({ maxTotal: o.maxBlockingWaiters, maxPerIp: o.maxBlockingWaitersPerIp, trusted: o.trustedNetworks });
   }
 

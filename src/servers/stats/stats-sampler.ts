@@ -40,6 +40,9 @@ interface Bucket {
   domain: string;
   bytesIn: number;
   bytesOut: number;
+  rtmpOut: number;
+  flvOut: number;
+  hlsOut: number;
   rtmp: number;
   flv: number;
   hls: number;
@@ -149,7 +152,10 @@ export class StatsSampler {
         this.#lastPlayer.set(s, now);
         if (viewersOnly) continue;
         if (!last) b.requests++;
-        b.bytesOut += now.bytes - (last?.bytes ?? 0);
+        const sent = now.bytes - (last?.bytes ?? 0);
+        b.bytesOut += sent;
+        if (s.format === 'rtmp') b.rtmpOut += sent;
+        else b.flvOut += sent;
         b.dropped += now.dropped - (last?.dropped ?? 0);
       }
       b.rtmp = Math.max(b.rtmp, rtmp);
@@ -158,6 +164,7 @@ export class StatsSampler {
       const traffic = hlsTraffic.get(stream.key);
       if (traffic) {
         b.bytesOut += traffic.bytesOut;
+        b.hlsOut += traffic.bytesOut;
         b.requests += traffic.newSessions;
       }
       if (pub && !viewersOnly) {
@@ -173,7 +180,7 @@ export class StatsSampler {
   #bucket(key: string, domain: string): Bucket {
     let b = this.#buckets.get(key);
     if (!b) {
-      b = { domain, bytesIn: 0, bytesOut: 0, rtmp: 0, flv: 0, hls: 0, requests: 0, bitrate: 0, fps: 0, rateSamples: 0, width: 0, height: 0, dropped: 0 };
+      b = { domain, bytesIn: 0, bytesOut: 0, rtmpOut: 0, flvOut: 0, hlsOut: 0, rtmp: 0, flv: 0, hls: 0, requests: 0, bitrate: 0, fps: 0, rateSamples: 0, width: 0, height: 0, dropped: 0 };
       this.#buckets.set(key, b);
     }
     return b;
@@ -185,7 +192,7 @@ export class StatsSampler {
       const slash = key.indexOf('/');
       rows.push({
         at, period: statsPeriods.minute, domain: b.domain, app: key.slice(0, slash), stream: key.slice(slash + 1),
-        bytesIn: b.bytesIn, bytesOut: b.bytesOut, rtmpViewers: b.rtmp, flvViewers: b.flv, hlsViewers: b.hls, requests: b.requests,
+        bytesIn: b.bytesIn, bytesOut: b.bytesOut, rtmpBytesOut: b.rtmpOut, flvBytesOut: b.flvOut, hlsBytesOut: b.hlsOut, rtmpViewers: b.rtmp, flvViewers: b.flv, hlsViewers: b.hls, requests: b.requests,
         pushBitrate: b.rateSamples ? Math.round(b.bitrate / b.rateSamples) : 0,
         pushFps: b.rateSamples ? Math.round((b.fps / b.rateSamples) * 100) / 100 : 0,
         width: b.width, height: b.height, droppedFrames: b.dropped,
