@@ -1,6 +1,7 @@
 /** The configuration schema: every key, its type, its bounds and its default, in one place (docs/config.md). */
 import { z } from 'zod';
 import { recordS3Section } from './config-sections/record-s3.ts';
+import { statsSection } from './config-sections/stats.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -357,6 +358,8 @@ export const configSchema = z.strictObject({
       s3: recordS3Section,
     })
     .prefault({}),
+  /** Statistics history (docs/statistics.md). */
+  stats: statsSection,
   /** Event callbacks (docs/api.md "Event callbacks"): delivery to the receivers of callback templates. */
   callbacks: z
     .strictObject({

@@ -28,6 +28,7 @@ import { buildHttpApp } from '../servers/http/app.ts';
 import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
 import { HlsServer } from '../servers/hls/hls-server.ts';
 import { resolveHlsOptions } from '../servers/hls/hls-options.ts';
+import { StatsSampler } from '../servers/stats/stats-sampler.ts';
 import { buildApiApp } from '../servers/api/api-app.ts';
 import { apiExposureWarning } from './banner.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
@@ -104,6 +105,8 @@ export class Service {
   readonly recordCallbacks: RecordCallbacks;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
+  /** Statistics history (docs/statistics.md): per-minute samples of every stream into the store. */
+  readonly statsSampler: StatsSampler;
   /** Stores refusals truncated and aggregated per address. */
   readonly rejections: RejectionRecorder;
   /** The API key pair the first start created, to print once; undefined on later starts. */
@@ -234,6 +237,22 @@ export class Service {
       options: resolveHlsOptions({ ...config.hls, dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
       logger: log.child({ server: 'hls' }),
       edge: this.edge,
+      viewerTimeoutMs: config.stats.hlsSessionTimeoutMs,
+    });
+    this.statsSampler = new StatsSampler({
+      hub: this.hub,
+      store: this.store.history,
+      publishers: () => this.publishers.list(),
+      hls: this.hls.viewers,
+      now,
+      tickMs: config.stats.sampleIntervalMs,
+      retention: {
+        minuteDays: config.stats.minuteRetentionDays,
+        fiveMinuteDays: config.stats.fiveMinuteRetentionDays,
+        hourDays: config.stats.hourRetentionDays,
+        dayDays: config.stats.dayRetentionDays,
+      },
+      onError: (err) => log.warn({ err }, 'could not write statistics samples'),
     });
     this.memoryBudget.addSource('hlsSegments', () => this.hls.stats().bytes);
     this.http = buildHttpApp({
@@ -282,6 +301,7 @@ export class Service {
       forwards: () => this.forwarder.list(),
       certificates: this.tls.certificates,
       drain: this.drainer,
+      stats: { current: () => this.statsSampler.current(), hlsSessions: () => this.hls.viewers.sessions() },
       recording: {
         checkTasks: () => this.recorder.checkTasks(),
         stopTask: (id) => this.recorder.stopTask(id),
@@ -329,6 +349,7 @@ export class Service {
     // Files a kill -9 left open are closed as cut (RECORD_CUT) before anything records again.
     await this.recorder.start();
     this.hls.start();
+    if (this.config.stats.enabled) this.statsSampler.start();
     this.edge.start();
     this.rtmpPort = await this.rtmp.start();
     if (this.worker) this.privateRtmpPort = await this.rtmp.listenPrivate(this.worker.privateRtmpHost);
@@ -387,6 +408,8 @@ export class Service {
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).
       await this.publishCallbacks.flush();
       await this.callbacks.close();
+      // The minute in progress is written before the hub's streams go (history survives a restart).
+      if (this.config.stats.enabled) await this.statsSampler.close();
       this.hls.close();
       this.hub.close();
       // A player that stopped reading keeps its ended FLV body (and the listener) open: cut it after a grace.

@@ -4,6 +4,7 @@
  */
 import { LiveError } from '../errors.ts';
 import { MemoryRecordStore } from './memory-record-store.ts';
+import { MemoryStatsStore } from './memory-stats-store.ts';
 import { MemoryCallbackStore } from './memory-callback-store.ts';
 import {
   pageOf,
@@ -32,6 +33,7 @@ import {
 export class MemoryStore implements Store {
   readonly callbacks = new MemoryCallbackStore(() => this.closed);
   readonly recordings = new MemoryRecordStore(() => this.closed);
+  readonly history: MemoryStatsStore;
   private readonly domains = new Map<string, Domain>();
   private readonly forbidden = new Map<string, ForbiddenStream>();
   private readonly records = new Map<number, PublishRecord>();
@@ -48,6 +50,7 @@ export class MemoryStore implements Store {
 
   constructor(options: { nodeId?: string } = {}) {
     this.nodeId = options.nodeId || 'local';
+    this.history = new MemoryStatsStore(this.nodeId, () => this.closed);
   }
 
   async addDomain(d: Domain): Promise<void> {

@@ -215,6 +215,37 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
     `,
   },
+  {
+    // Statistics (store/stats-store.ts), as SQLite's migration 9. Version 4: version 3 belongs to another part of issue 15.
+    version: 4,
+    sql: `
+      CREATE TABLE stats_samples (
+        node_id TEXT COLLATE "C" NOT NULL,
+        period BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        domain TEXT COLLATE "C" NOT NULL,
+        app TEXT COLLATE "C" NOT NULL,
+        stream TEXT COLLATE "C" NOT NULL,
+        bytes_in BIGINT NOT NULL,
+        bytes_out BIGINT NOT NULL,
+        rtmp_bytes_out BIGINT NOT NULL,
+        flv_bytes_out BIGINT NOT NULL,
+        hls_bytes_out BIGINT NOT NULL,
+        rtmp_viewers BIGINT NOT NULL,
+        flv_viewers BIGINT NOT NULL,
+        hls_viewers BIGINT NOT NULL,
+        requests BIGINT NOT NULL,
+        push_bitrate BIGINT NOT NULL,
+        push_fps DOUBLE PRECISION NOT NULL,
+        width BIGINT NOT NULL,
+        height BIGINT NOT NULL,
+        dropped_frames BIGINT NOT NULL,
+        PRIMARY KEY (node_id, period, at, domain, app, stream)
+      );
+      CREATE INDEX stats_samples_at ON stats_samples (period, at);
+      CREATE INDEX stats_samples_stream ON stats_samples (period, stream, at);
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

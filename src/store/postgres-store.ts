@@ -9,6 +9,7 @@
 import { LiveError } from '../errors.ts';
 import { PostgresDb, type Queryable } from './postgres-db.ts';
 import { PostgresRecordStore } from './postgres-record-store.ts';
+import { PostgresStatsStore } from './postgres-stats-store.ts';
 import { PostgresCallbackStore } from './postgres-callback-store.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { pgAttemptWhere, pgRecordWhere, PgWhere, type PgValue } from './postgres-where.ts';
@@ -61,6 +62,7 @@ export const defaultNodeId = 'local';
 export class PostgresStore implements Store {
   readonly callbacks: PostgresCallbackStore;
   readonly recordings: PostgresRecordStore;
+  readonly history: PostgresStatsStore;
   readonly nodeId: string;
   private readonly db: PostgresDb;
   private readonly keys: SqliteKeys;
@@ -75,6 +77,7 @@ export class PostgresStore implements Store {
     // Methods await opening; this keeps an unawaited failure from being reported as unhandled.
     this.opening.catch(() => {});
     this.recordings = new PostgresRecordStore({ db: this.db, nodeId: this.nodeId, opened: () => this.opened() });
+    this.history = new PostgresStatsStore({ db: this.db, nodeId: this.nodeId, opened: () => this.opened() });
     this.callbacks = new PostgresCallbackStore({
       db: this.db,
       keys: this.keys,

@@ -246,6 +246,38 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
     `,
   },
+  {
+    // Statistics (store/stats-store.ts, docs/statistics.md): one row per node, period (1 min, 5 min, 1 h, 1 day),
+    // period start and stream. Version 9: version 8 belongs to another part of issue 15.
+    version: 9,
+    sql: `
+      CREATE TABLE stats_samples (
+        node_id TEXT NOT NULL,
+        period INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        domain TEXT NOT NULL,
+        app TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        bytes_in INTEGER NOT NULL,
+        bytes_out INTEGER NOT NULL,
+        rtmp_bytes_out INTEGER NOT NULL,
+        flv_bytes_out INTEGER NOT NULL,
+        hls_bytes_out INTEGER NOT NULL,
+        rtmp_viewers INTEGER NOT NULL,
+        flv_viewers INTEGER NOT NULL,
+        hls_viewers INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        push_bitrate INTEGER NOT NULL,
+        push_fps REAL NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        dropped_frames INTEGER NOT NULL,
+        PRIMARY KEY (node_id, period, at, domain, app, stream)
+      ) STRICT;
+      CREATE INDEX stats_samples_at ON stats_samples (period, at);
+      CREATE INDEX stats_samples_stream ON stats_samples (period, stream, at);
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

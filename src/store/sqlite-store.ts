@@ -11,6 +11,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import { openDatabase, storeError, type SqliteStoreOptions } from './sqlite-open.ts';
 import { SqliteRecordStore } from './sqlite-record-store.ts';
+import { SqliteStatsStore } from './sqlite-stats-store.ts';
 import { SqliteCallbackStore } from './sqlite-callback-store.ts';
 import { credentialFromRow, domainFromRow, domainValues, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
 import { attemptWhere, recordWhere, Where } from './sqlite-where.ts';
@@ -44,6 +45,7 @@ import {
 export class SqliteStore implements Store {
   readonly callbacks: SqliteCallbackStore;
   readonly recordings: SqliteRecordStore;
+  readonly history: SqliteStatsStore;
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
   private readonly keys: SqliteKeys;
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
     }
     this.callbacks = new SqliteCallbackStore(this.db, this.queue, this.keys);
     this.recordings = new SqliteRecordStore(this.db, this.queue, this.nodeId);
+    this.history = new SqliteStatsStore(this.db, this.queue, this.nodeId);
   }
 
   /** Lock waits and refused writes, for /metrics. */

@@ -6,6 +6,7 @@
  */
 import type { RecordStore } from './record-store.ts';
 import type { CallbackStore } from './callback-store.ts';
+import type { StatsStore } from './stats-store.ts';
 
 /** A domain serves either pushes or plays, never both (Tencent: "one domain cannot be both"). */
 export type DomainType = 'push' | 'play';
@@ -235,6 +236,8 @@ export interface Store {
   readonly callbacks: CallbackStore;
   /** The recording tables: templates, rules, tasks and recorded files (store/record-store.ts). */
   readonly recordings: RecordStore;
+  /** The statistics history: per-minute samples and their roll-ups (store/stats-store.ts, docs/statistics.md). */
+  readonly history: StatsStore;
 
   /** Adds a domain; throws DOMAIN_EXISTS if the name is taken. */
   addDomain(domain: Domain): Promise<void>;

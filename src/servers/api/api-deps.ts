@@ -13,6 +13,8 @@ import type { ForwardStatus } from '../relay/forward-status.ts';
 import type { PublishVerdict } from '../../control/admission-dry-run.ts';
 import type { AdmissionRequest } from '../../control/admission-request.ts';
 import type { DrainReport } from '../drain/drainer.ts';
+import type { StatsSample } from '../../store/stats-store.ts';
+import type { HlsSession } from '../hls/hls-viewers.ts';
 
 /** What the recording actions ask of this node's recorder (servers/record/recorder.ts). */
 export interface RecordingControl {
@@ -48,6 +50,8 @@ export interface ApiDeps {
   readonly admission?: { dryRunPublish(req: AdmissionRequest): Promise<PublishVerdict> };
   /** The node's graceful drain (OpenLiveDrainNode; docs/cluster.md "Drain"); absent in tests without one. */
   readonly drain?: { drain(why: string): Promise<DrainReport> };
+  /** Statistics (docs/statistics.md): the minute this node samples now and its HLS sessions; absent, history alone. */
+  readonly stats?: { current(): StatsSample[]; hlsSessions(): HlsSession[] };
 }
 
 /** The ports clients use; `rtmps` and `https` are 0 while those listeners are off (docs/tls.md). */

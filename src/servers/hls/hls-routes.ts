@@ -21,6 +21,7 @@ import type { HlsServer } from './hls-server.ts';
 import type { HlsStream } from './hls-stream.ts';
 import type { ParkResult } from './request-parking.ts';
 import { PlayDecisionCache } from './play-decision-cache.ts';
+import { hlsSessionId, type HlsViewers } from './hls-viewers.ts';
 
 /** What the HLS routes need. */
 export interface HlsRouteDeps {
@@ -93,6 +94,8 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
     'cache-control': ll ? 'no-cache' : 'public, max-age=1',
     'content-length': body.length,
   });
+  // A viewer session per player (hls-viewers.ts): HEADs are probes, not viewers.
+  if (req.method !== 'HEAD') deps.hls.viewers.playlist(key, hlsSessionId(query, req.ip, req.headers['user-agent']), req.ip, req.hostname, body.length);
   return reply.send(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -129,7 +132,7 @@ async function serveHlsMedia(
   const key = streamKey(app, name);
   const stream = deps.hls.get(key);
   if (!stream) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} has no HLS segments; load its playlist first`));
-  if (initMatch) return sendInit(req, reply, stream, initMatch[1]!, Number(initMatch[2]));
+  if (initMatch) return sendInit(req, reply, stream, initMatch[1]!, Number(initMatch[2]), deps.hls.viewers);
   const [, gen, msnText, partText, ext] = m!;
   if (ext !== (deps.hls.options.segmentFormat === 'fmp4' ? 'm4s' : 'ts')) {
     return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `${key} serves ${deps.hls.options.segmentFormat} segments, not .${ext}`));
@@ -142,15 +145,16 @@ async function serveHlsMedia(
     // A hinted part (RFC 8216bis §4.4.5.3) or the segment in progress: answer as soon as it is complete.
     if ((await park(deps, req, reply, stream, () => !upcoming(stream, msn, part), 3 * stream.targetDuration * 1000)) === undefined) return;
   }
-  return sendMedia(req, reply, stream, msn, part, what, contentTypes[ext!]!);
+  return sendMedia(req, reply, stream, msn, part, what, contentTypes[ext!]!, deps.hls.viewers);
 }
 
 /** An fMP4 init segment from memory (a few hundred bytes, held while a listed segment names it). */
-function sendInit(req: FastifyRequest, reply: FastifyReply, stream: HlsStream, gen: string, id: number): FastifyReply {
+function sendInit(req: FastifyRequest, reply: FastifyReply, stream: HlsStream, gen: string, id: number, viewers: HlsViewers): FastifyReply {
   const init = gen === stream.gen ? stream.init(id) : undefined;
   if (!init) return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `init segment ${id} of ${stream.key} is not held; reload the playlist`));
   const headers = { ...cors, 'content-type': contentTypes.mp4!, 'cache-control': immutable, 'content-length': init.bytes.length };
   reply.code(200).headers(headers);
+  if (req.method !== 'HEAD') viewers.media(stream.key, init.bytes.length);
   return reply.send(req.method === 'HEAD' ? undefined : init.bytes);
 }
 
@@ -193,6 +197,7 @@ function sendMedia(
   partIndex: number | undefined,
   what: string,
   contentType: string,
+  viewers: HlsViewers,
 ): FastifyReply {
   const seg = stream.segment(msn);
   const bytes = partIndex === undefined ? seg?.bytes : stream.part(msn, partIndex)?.bytes;
@@ -213,6 +218,8 @@ function sendMedia(
   reply.code(range ? 206 : 200).headers({ ...headers, 'content-length': end - start + 1 });
   if (range) reply.header('content-range', `bytes ${start}-${end}/${size}`);
   if (req.method === 'HEAD') return reply.send();
+  // Statistics: bytes per stream, counted once per request (hls-viewers.ts).
+  viewers.media(stream.key, end - start + 1);
   if (bytes) return reply.send(range ? bytes.subarray(start, end + 1) : bytes);
   return reply.send(createReadStream(stream.filePath(seg!), { start, end }));
 }

@@ -16,6 +16,7 @@ import { HlsStream } from './hls-stream.ts';
 import { RequestParking } from './request-parking.ts';
 import { SegmentFiles } from './segment-files.ts';
 import type { SegmentMuxer } from './segmenter.ts';
+import { HlsViewers } from './hls-viewers.ts';
 
 /** What the HLS server is built from. */
 export interface HlsServerDeps {
@@ -27,6 +28,8 @@ export interface HlsServerDeps {
   readonly newMuxer?: () => SegmentMuxer;
   /** Origin/edge relays: whether a stream not live here is held by another node (servers/relay/edge-puller.ts). */
   readonly edge?: { canPull(key: string): Promise<boolean> } | undefined;
+  /** An HLS viewer session without a playlist request for this long has left (stats.hlsSessionTimeoutMs). */
+  readonly viewerTimeoutMs?: number;
 }
 
 /** Totals for metrics and tests. */
@@ -52,6 +55,8 @@ export class HlsServer {
   readonly options: ResolvedHlsOptions;
   /** The caps on parked requests, shared by every stream (docs/hls.md "Limits"). */
   readonly parking: RequestParking;
+  /** HLS viewer sessions and bytes for statistics (hls-viewers.ts, docs/statistics.md). */
+  readonly viewers: HlsViewers;
   readonly #deps: HlsServerDeps;
   readonly #timers: WaitTimers;
   readonly #entries = new Map<string, Entry>();
@@ -65,6 +70,7 @@ export class HlsServer {
     this.options = deps.options;
     this.#timers = deps.timers ?? globalWaitTimers;
     const o = deps.options;
+    this.viewers = new HlsViewers({ now: o.now, ...(deps.viewerTimeoutMs ? { timeoutMs: deps.viewerTimeoutMs } : {}) });
     this.parking = new RequestParking({ maxTotal: o.maxBlockingWaiters, maxPerIp: o.maxBlockingWaitersPerIp, trusted: o.trustedNetworks });
   }
 

@@ -19,7 +19,6 @@ import type { RtmpConnectionDeps } from './rtmp-connection-deps.ts';
 import { RtmpPlayerSink } from './rtmp-player-sink.ts';
 import { SessionDriver } from './session-driver.ts';
 import { rtmpStatusOf } from './rtmp-status.ts';
-import { announcesReconnect } from '../drain/reconnect-capability.ts';
 
 /** One RTMP client (publisher or player) from handshake to close. */
 export class RtmpConnection {
@@ -41,7 +40,6 @@ export class RtmpConnection {
   private tcUrl = '';
   private connectQuery = new URLSearchParams();
   /** The connect object's capsEx announced Reconnect (E-RTMP v2): the drain asks it to move (docs/cluster.md "Drain"). */
-  private reconnectCapable = false;
   /** Sent the reconnect request: the end of this publish is the drain's (10/0), not the encoder's (1/0). */
   private reconnectRequested = false;
   /** The encoder's last Set Chunk Size; encoders send it before publish, so the publish session gets it at its start. */
@@ -156,7 +154,7 @@ export class RtmpConnection {
    * another node is known; it keeps streaming, reconnects, then drops this connection. False when not sent.
    */
   requestReconnect(advertise: string | undefined, description: string): boolean {
-    if (!this.publishes || !this.reconnectCapable) return false;
+    if (!this.publishes || !this.session.peerCapabilities.reconnect) return false;
     const extra = advertise === undefined ? undefined : { tcUrl: `rtmp://${advertise}/${this.app}` };
     try {
       this.session.sendStatus(0, 'status', 'NetConnection.Connect.ReconnectRequest', description, extra);
@@ -206,7 +204,6 @@ export class RtmpConnection {
         this.app = event.app;
         this.tcUrl = event.tcUrl;
         this.connectQuery = event.query;
-        this.reconnectCapable = announcesReconnect(event.command);
         // Commands pipelined behind connect (createStream, play) come back from the decision, in order.
         this.driver.run(() => this.session.acceptConnect());
         break;
