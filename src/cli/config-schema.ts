@@ -1,5 +1,6 @@
 /** The configuration schema: every key, its type, its bounds and its default, in one place (docs/config.md). */
 import { z } from 'zod';
+import { snapshotSection } from './config-sections/snapshot.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -349,6 +350,8 @@ export const configSchema = z.strictObject({
       taskCheckIntervalMs: z.coerce.number().int().min(100).default(5000),
     })
     .prefault({}),
+  /** Snapshots (docs/recording.md "Snapshots"): JPEGs of live streams decoded by ffmpeg. */
+  snapshot: snapshotSection,
   /** Event callbacks (docs/api.md "Event callbacks"): delivery to the receivers of callback templates. */
   callbacks: z
     .strictObject({

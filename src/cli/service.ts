@@ -50,6 +50,7 @@ import type { Recorder } from '../servers/record/recorder.ts';
 import { registerRecordMetrics } from '../servers/record/record-metrics.ts';
 import { nodeRecordFs } from '../servers/record/record-fs.ts';
 import type { RecordCallbacks } from '../servers/callbacks/record-callbacks.ts';
+import { Snapshots } from '../servers/snapshot/snapshots.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 import type { CertificateStore } from '../servers/tls/certificate-store.ts';
 import { TlsListeners } from '../servers/tls/tls-listeners.ts';
@@ -101,6 +102,8 @@ export class Service {
   /** Recording (docs/recording.md). */
   readonly recorder: Recorder;
   readonly recordCallbacks: RecordCallbacks;
+  /** Snapshots (docs/recording.md "Snapshots"). */
+  readonly snapshots: Snapshots;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Stores refusals truncated and aggregated per address. */
@@ -198,6 +201,7 @@ export class Service {
     this.recorder = recording.recorder;
     this.recordCallbacks = recording.callbacks;
     this.memoryBudget.addSource('recordQueues', () => this.recorder.queuedBytes());
+    this.snapshots = new Snapshots({ ...part, hub: this.hub, deliverer: this.callbacks, callbackLog: callbacks.log, httpPort: () => this.httpPort });
     this.admission = new Admission({
       access: this.access,
       claims: this.publisherClaims(),
@@ -218,8 +222,8 @@ export class Service {
     });
     // Every ingest (RTMP, SRT) tells the same listeners: callbacks, push relays, recordings.
     const publishListener = this.forwarder.enabled
-      ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder)
-      : publishListeners(this.publishCallbacks, this.recorder);
+      ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder, this.snapshots.snapshotter)
+      : publishListeners(this.publishCallbacks, this.recorder, this.snapshots.snapshotter);
     const ingest = createIngest({
       ...part,
       parts: { hub: this.hub, admission: this.admission, records: this.records, publishers: this.publishers, counters: this.counters, now, publishListener },
@@ -251,6 +255,7 @@ export class Service {
       },
       nodeId,
       records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs },
+      snapshots: { store: this.store.snapshots, root: this.snapshots.root },
     });
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
@@ -283,6 +288,7 @@ export class Service {
         deleteFile: (id) => this.recorder.deleteFile(id),
         fileUrl: recording.fileUrl,
       },
+      snapshots: { stopTask: (id) => this.snapshots.snapshotter.stopTask(id), checkTasks: () => this.snapshots.snapshotter.checkTasks(), deleteFile: (id) => this.snapshots.snapshotter.deleteFile(id), fileUrl: this.snapshots.fileUrl },
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -323,6 +329,7 @@ export class Service {
     this.tls.loadCertificates();
     // Files a kill -9 left open are closed as cut (RECORD_CUT) before anything records again.
     await this.recorder.start();
+    this.snapshots.start();
     this.hls.start();
     this.edge.start();
     this.rtmpPort = await this.rtmp.start();
@@ -378,6 +385,7 @@ export class Service {
       // The ended publishes finished their files; their rows and type-100 callbacks are written before the queue stops.
       await this.recorder.close();
       await this.recordCallbacks.flush();
+      await this.snapshots.close();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).
       await this.publishCallbacks.flush();
       await this.callbacks.close();

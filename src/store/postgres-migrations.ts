@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { LiveError } from '../errors.ts';
+import { postgresSnapshotTables } from './sql-snapshot-store.ts';
 
 /** One step of the schema. */
 export interface PostgresMigration {
@@ -215,6 +216,8 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
     `,
   },
+  // Snapshots (store/snapshot-store.ts), as SQLite's migration 8.
+  { version: 3, sql: postgresSnapshotTables },
 ];
 
 /** The version a fully migrated database has. */

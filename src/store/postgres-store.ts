@@ -6,6 +6,7 @@
  * and listOpenPushes returns only its pushes. Writes wait and retry while PostgreSQL is down, up to a cap
  * (store/postgres-db.ts). The schema is migrated when the store opens (ready()).
  */
+import { SqlSnapshotStore, postgresSnapshotSql } from './sql-snapshot-store.ts';
 import { LiveError } from '../errors.ts';
 import { PostgresDb, type Queryable } from './postgres-db.ts';
 import { PostgresRecordStore } from './postgres-record-store.ts';
@@ -61,6 +62,7 @@ export const defaultNodeId = 'local';
 export class PostgresStore implements Store {
   readonly callbacks: PostgresCallbackStore;
   readonly recordings: PostgresRecordStore;
+  readonly snapshots: SqlSnapshotStore;
   readonly nodeId: string;
   private readonly db: PostgresDb;
   private readonly keys: SqliteKeys;
@@ -75,6 +77,7 @@ export class PostgresStore implements Store {
     // Methods await opening; this keeps an unawaited failure from being reported as unhandled.
     this.opening.catch(() => {});
     this.recordings = new PostgresRecordStore({ db: this.db, nodeId: this.nodeId, opened: () => this.opened() });
+    this.snapshots = new SqlSnapshotStore(postgresSnapshotSql(this.db, () => this.opened()), this.nodeId);
     this.callbacks = new PostgresCallbackStore({
       db: this.db,
       keys: this.keys,

@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
+import { sqliteSnapshotTables } from './sql-snapshot-store.ts';
 
 /** One schema step. */
 export interface Migration {
@@ -246,6 +247,8 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
     `,
   },
+  // Snapshots (store/snapshot-store.ts): templates, rules, screenshot tasks and one row per picture.
+  { version: 8, sql: sqliteSnapshotTables },
 ];
 
 /** The version a fully migrated database has. */

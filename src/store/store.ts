@@ -4,6 +4,7 @@
  * will implement it for clusters; test/store-conformance.ts holds both to the same behaviour.
  * Times are Unix milliseconds throughout.
  */
+import type { SnapshotStore } from './snapshot-store.ts';
 import type { RecordStore } from './record-store.ts';
 import type { CallbackStore } from './callback-store.ts';
 
@@ -235,6 +236,8 @@ export interface Store {
   readonly callbacks: CallbackStore;
   /** The recording tables: templates, rules, tasks and recorded files (store/record-store.ts). */
   readonly recordings: RecordStore;
+  /** The snapshot tables: templates, rules, screenshot tasks and pictures (store/snapshot-store.ts). */
+  readonly snapshots: SnapshotStore;
 
   /** Adds a domain; throws DOMAIN_EXISTS if the name is taken. */
   addDomain(domain: Domain): Promise<void>;

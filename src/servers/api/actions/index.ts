@@ -13,6 +13,8 @@ import { certActions } from './cert-actions.ts';
 import { recordTemplateActions } from './record-template-actions.ts';
 import { recordTaskActions } from './record-task-actions.ts';
 import { liveRecordActions } from './live-record-actions.ts';
+import { snapshotTemplateActions } from './snapshot-template-actions.ts';
+import { snapshotTaskActions } from './snapshot-task-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -31,6 +33,8 @@ export const groups: readonly ApiActionGroup[] = [
   recordTemplateActions,
   recordTaskActions,
   liveRecordActions,
+  snapshotTemplateActions,
+  snapshotTaskActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
