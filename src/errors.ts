@@ -183,6 +183,13 @@ export const errorCodes = {
   RECORD_FILE_NOT_FOUND: 'not-found',
   // Recording: S3-compatible storage (servers/record/storage, docs/recording.md "S3")
   RECORD_UPLOAD_FAILED: 'internal',
+  // Snapshots: the ffmpeg decoder and the pictures (servers/snapshot, docs/recording.md "Snapshots")
+  SNAPSHOT_BUSY: 'limit',
+  SNAPSHOT_TIMEOUT: 'timeout',
+  SNAPSHOT_DECODE_FAILED: 'internal',
+  SNAPSHOT_TOO_LARGE: 'limit',
+  SNAPSHOT_WRITE_FAILED: 'internal',
+  SNAPSHOT_FILE_NOT_FOUND: 'not-found',
   // Access, configuration, internals
   ACCESS_DENIED: 'auth',
   CONFIG_INVALID: 'input',

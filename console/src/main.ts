@@ -14,6 +14,7 @@ import { loginPage } from './pages/login.ts';
 import { overviewPage } from './pages/overview.ts';
 import { domainsPage } from './pages/domains.ts';
 import { liveStreamsPage } from './pages/live-streams.ts';
+import { recordingsPage } from './pages/recordings.ts';
 import { disabledStreamsPage } from './pages/disabled-streams.ts';
 import { addressPage } from './pages/address.ts';
 import { eventsPage } from './pages/events.ts';
@@ -25,7 +26,7 @@ const base = '/console';
 const menu: readonly (Page | { group: string; pages: readonly Page[] })[] = [
   overviewPage,
   domainsPage,
-  { group: 'Stream Management', pages: [liveStreamsPage, disabledStreamsPage] },
+  { group: 'Stream Management', pages: [liveStreamsPage, disabledStreamsPage, recordingsPage] },
   addressPage,
   eventsPage,
   troubleshooterPage,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { recordS3Section } from './config-sections/record-s3.ts';
 import { statsSection } from './config-sections/stats.ts';
+import { snapshotSection } from './config-sections/snapshot.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -360,6 +361,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Statistics history (docs/statistics.md). */
   stats: statsSection,
+  /** Snapshots (docs/recording.md "Snapshots"): JPEGs of live streams decoded by ffmpeg. */
+  snapshot: snapshotSection,
   /** Event callbacks (docs/api.md "Event callbacks"): delivery to the receivers of callback templates. */
   callbacks: z
     .strictObject({

@@ -51,6 +51,7 @@ import type { Recorder } from '../servers/record/recorder.ts';
 import { registerRecordMetrics } from '../servers/record/record-metrics.ts';
 import { nodeRecordFs } from '../servers/record/record-fs.ts';
 import type { RecordCallbacks } from '../servers/callbacks/record-callbacks.ts';
+import { Snapshots } from '../servers/snapshot/snapshots.ts';
 import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 import type { CertificateStore } from '../servers/tls/certificate-store.ts';
 import { TlsListeners } from '../servers/tls/tls-listeners.ts';
@@ -103,6 +104,8 @@ export class Service {
   /** Recording (docs/recording.md). */
   readonly recorder: Recorder;
   readonly recordCallbacks: RecordCallbacks;
+  /** Snapshots (docs/recording.md "Snapshots"). */
+  readonly snapshots: Snapshots;
   /** Deletes records past store.retentionDays and store.maxRows. */
   readonly pruner: RecordPruner;
   /** Statistics history (docs/statistics.md): per-minute samples of every stream into the store. */
@@ -204,6 +207,7 @@ export class Service {
     this.recorder = recording.recorder;
     this.recordCallbacks = recording.callbacks;
     this.memoryBudget.addSource('recordQueues', () => this.recorder.queuedBytes());
+    this.snapshots = new Snapshots({ ...part, hub: this.hub, deliverer: this.callbacks, callbackLog: callbacks.log, httpPort: () => this.httpPort });
     this.admission = new Admission({
       access: this.access,
       claims: this.publisherClaims(),
@@ -224,8 +228,8 @@ export class Service {
     });
     // Every ingest (RTMP, SRT) tells the same listeners: callbacks, push relays, recordings.
     const publishListener = this.forwarder.enabled
-      ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder)
-      : publishListeners(this.publishCallbacks, this.recorder);
+      ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder, this.snapshots.snapshotter)
+      : publishListeners(this.publishCallbacks, this.recorder, this.snapshots.snapshotter);
     const ingest = createIngest({
       ...part,
       parts: { hub: this.hub, admission: this.admission, records: this.records, publishers: this.publishers, counters: this.counters, now, publishListener },
@@ -273,6 +277,7 @@ export class Service {
       },
       nodeId,
       records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs, remote: recording.remote },
+      snapshots: { store: this.store.snapshots, root: this.snapshots.root },
     });
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.drainer = serviceDrainer({ ...this, log, nodeId, waitMs: config.limits.drainWaitMs });
@@ -308,6 +313,7 @@ export class Service {
         deleteFile: (id) => this.recorder.deleteFile(id),
         fileUrl: recording.fileUrl,
       },
+      snapshots: { stopTask: (id) => this.snapshots.snapshotter.stopTask(id), checkTasks: () => this.snapshots.snapshotter.checkTasks(), deleteFile: (id) => this.snapshots.snapshotter.deleteFile(id), fileUrl: this.snapshots.fileUrl },
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -348,6 +354,7 @@ export class Service {
     this.tls.loadCertificates();
     // Files a kill -9 left open are closed as cut (RECORD_CUT) before anything records again.
     await this.recorder.start();
+    this.snapshots.start();
     this.hls.start();
     if (this.config.stats.enabled) this.statsSampler.start();
     this.edge.start();
@@ -405,6 +412,7 @@ export class Service {
       // The ended publishes finished their files; their rows and type-100 callbacks are written before the queue stops.
       await this.recorder.close();
       await this.recordCallbacks.flush();
+      await this.snapshots.close();
       // The interruptions of the sessions just ended are queued before the queue stops (they stay in the store).
       await this.publishCallbacks.flush();
       await this.callbacks.close();

@@ -2,6 +2,7 @@
  * A Store in memory: for unit tests of control/ and for throwaway runs. It passes the same
  * conformance suite as the SQLite store, so tests written against it hold for the real one.
  */
+import { MemorySnapshotStore } from './memory-snapshot-store.ts';
 import { LiveError } from '../errors.ts';
 import { MemoryRecordStore } from './memory-record-store.ts';
 import { MemoryStatsStore } from './memory-stats-store.ts';
@@ -34,6 +35,7 @@ export class MemoryStore implements Store {
   readonly callbacks = new MemoryCallbackStore(() => this.closed);
   readonly recordings = new MemoryRecordStore(() => this.closed);
   readonly history: MemoryStatsStore;
+  readonly snapshots = new MemorySnapshotStore(() => this.closed);
   private readonly domains = new Map<string, Domain>();
   private readonly forbidden = new Map<string, ForbiddenStream>();
   private readonly records = new Map<number, PublishRecord>();

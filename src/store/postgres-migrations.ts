@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { LiveError } from '../errors.ts';
+import { postgresSnapshotTables } from './sql-snapshot-store.ts';
 
 /** One step of the schema. */
 export interface PostgresMigration {
@@ -215,8 +216,10 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
     `,
   },
+  // Snapshots (store/snapshot-store.ts), as SQLite's migration 8.
+  { version: 3, sql: postgresSnapshotTables },
   {
-    // Statistics (store/stats-store.ts), as SQLite's migration 9. Version 4: version 3 belongs to another part of issue 15.
+    // Statistics (store/stats-store.ts), as SQLite's migration 9.
     version: 4,
     sql: `
       CREATE TABLE stats_samples (

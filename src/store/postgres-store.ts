@@ -6,6 +6,7 @@
  * and listOpenPushes returns only its pushes. Writes wait and retry while PostgreSQL is down, up to a cap
  * (store/postgres-db.ts). The schema is migrated when the store opens (ready()).
  */
+import { SqlSnapshotStore, postgresSnapshotSql } from './sql-snapshot-store.ts';
 import { LiveError } from '../errors.ts';
 import { PostgresDb, type Queryable } from './postgres-db.ts';
 import { PostgresRecordStore } from './postgres-record-store.ts';
@@ -63,6 +64,7 @@ export class PostgresStore implements Store {
   readonly callbacks: PostgresCallbackStore;
   readonly recordings: PostgresRecordStore;
   readonly history: PostgresStatsStore;
+  readonly snapshots: SqlSnapshotStore;
   readonly nodeId: string;
   private readonly db: PostgresDb;
   private readonly keys: SqliteKeys;
@@ -78,6 +80,7 @@ export class PostgresStore implements Store {
     this.opening.catch(() => {});
     this.recordings = new PostgresRecordStore({ db: this.db, nodeId: this.nodeId, opened: () => this.opened() });
     this.history = new PostgresStatsStore({ db: this.db, nodeId: this.nodeId, opened: () => this.opened() });
+    this.snapshots = new SqlSnapshotStore(postgresSnapshotSql(this.db, () => this.opened()), this.nodeId);
     this.callbacks = new PostgresCallbackStore({
       db: this.db,
       keys: this.keys,

@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
+import { sqliteSnapshotTables } from './sql-snapshot-store.ts';
 
 /** One schema step. */
 export interface Migration {
@@ -246,9 +247,11 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
     `,
   },
+  // Snapshots (store/snapshot-store.ts): templates, rules, screenshot tasks and one row per picture.
+  { version: 8, sql: sqliteSnapshotTables },
   {
     // Statistics (store/stats-store.ts, docs/statistics.md): one row per node, period (1 min, 5 min, 1 h, 1 day),
-    // period start and stream. Version 9: version 8 belongs to another part of issue 15.
+    // period start and stream.
     version: 9,
     sql: `
       CREATE TABLE stats_samples (

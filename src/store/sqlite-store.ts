@@ -7,6 +7,7 @@
  * freezing the event loop. The file and its -wal/-shm are mode 0600; domain and callback keys are sealed
  * with the data key when one is given (store/sqlite-keys.ts).
  */
+import { SqlSnapshotStore, sqliteSnapshotSql } from './sql-snapshot-store.ts';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import { openDatabase, storeError, type SqliteStoreOptions } from './sqlite-open.ts';
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
   readonly callbacks: SqliteCallbackStore;
   readonly recordings: SqliteRecordStore;
   readonly history: SqliteStatsStore;
+  readonly snapshots: SqlSnapshotStore;
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
   private readonly keys: SqliteKeys;
@@ -68,6 +70,7 @@ export class SqliteStore implements Store {
     this.callbacks = new SqliteCallbackStore(this.db, this.queue, this.keys);
     this.recordings = new SqliteRecordStore(this.db, this.queue, this.nodeId);
     this.history = new SqliteStatsStore(this.db, this.queue, this.nodeId);
+    this.snapshots = new SqlSnapshotStore(sqliteSnapshotSql(this.db, this.queue), this.nodeId);
   }
 
   /** Lock waits and refused writes, for /metrics. */

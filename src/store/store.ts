@@ -4,6 +4,7 @@
  * will implement it for clusters; test/store-conformance.ts holds both to the same behaviour.
  * Times are Unix milliseconds throughout.
  */
+import type { SnapshotStore } from './snapshot-store.ts';
 import type { RecordStore } from './record-store.ts';
 import type { CallbackStore } from './callback-store.ts';
 import type { StatsStore } from './stats-store.ts';
@@ -238,6 +239,8 @@ export interface Store {
   readonly recordings: RecordStore;
   /** The statistics history: per-minute samples and their roll-ups (store/stats-store.ts, docs/statistics.md). */
   readonly history: StatsStore;
+  /** The snapshot tables: templates, rules, screenshot tasks and pictures (store/snapshot-store.ts). */
+  readonly snapshots: SnapshotStore;
 
   /** Adds a domain; throws DOMAIN_EXISTS if the name is taken. */
   addDomain(domain: Domain): Promise<void>;

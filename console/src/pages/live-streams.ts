@@ -1,7 +1,8 @@
 /**
  * Stream Management > Live Streams: every stream being published (DescribeLiveStreamPushInfoList)
  * with codecs, resolution, frame rate, bitrate, client IP and start time, viewers from the hub, the
- * push-relay forwards of each stream (OpenLiveDescribeForwardStatus), a preview player, drop and forbid.
+ * push-relay forwards of each stream (OpenLiveDescribeForwardStatus), the latest snapshot of each stream
+ * (OpenLiveDescribeSnapshotFiles, newest first), a preview player, drop and forbid.
  * Refreshes every 5 seconds.
  */
 import { ApiError } from '../lib/api.ts';
@@ -59,6 +60,13 @@ function forwardCell(rows: readonly ForwardRow[] | undefined): HTMLElement | str
       return h('span', { class: `tag ${forwardTag[f.State] ?? 'tag-neutral'}`, title, 'data-state': f.State }, `${f.TargetName}: ${label}`);
     }),
   );
+}
+
+/** The Snapshot cell: the stream's latest picture (a link to the full size), or '-' when it has none. */
+function snapshotCell(pic: { PicUrl: string; Width: number; Height: number; CreateTime: string } | undefined, stream: string): HTMLElement | string {
+  if (!pic) return '-';
+  const title = `${stream}: ${pic.Width}×${pic.Height}, ${formatApiTime(pic.CreateTime)}`;
+  return h('a', { href: pic.PicUrl, target: '_blank', rel: 'noopener', title }, h('img', { class: 'snapshot-thumb', src: pic.PicUrl, alt: `Latest snapshot of ${stream}`, 'data-testid': 'live-stream-snapshot', width: 80 }));
 }
 
 const pageSize = 10;
@@ -147,11 +155,21 @@ export const liveStreamsPage: Page = {
         }
         const viewers = new Map<string, number>((hub.StreamList ?? []).map((s: { AppName: string; StreamName: string; Subscribers: number }) => [`${s.AppName}/${s.StreamName}`, s.Subscribers]));
         const list = (res.DataInfoList ?? []) as PushInfo[];
+        // The latest picture of each stream shown (at most a page of them); a server without snapshots shows none.
+        const pictures = new Map<string, { PicUrl: string; Width: number; Height: number; CreateTime: string }>();
+        await Promise.all(
+          list.map(async (p) => {
+            const r = await ctx.api.call('OpenLiveDescribeSnapshotFiles', { DomainName: p.PushDomain, AppName: p.AppName, StreamName: p.StreamName, IsDesc: 1, PageSize: 1 }).catch(() => undefined);
+            const pic = r?.SnapshotFileList?.[0];
+            if (pic) pictures.set(`${p.AppName}/${p.StreamName}`, pic);
+          }),
+        );
         const key = (p: PushInfo): StreamKey => ({ domain: p.PushDomain, app: p.AppName, stream: p.StreamName });
         const reload = (): void => void load(true);
         return [
           table<PushInfo>(
             [
+              { title: 'Snapshot', render: (p) => snapshotCell(pictures.get(`${p.AppName}/${p.StreamName}`), p.StreamName) },
               { title: 'Stream', render: (p) => h('span', { class: 'mono', 'data-testid': 'live-stream-name' }, p.StreamName) },
               { title: 'App', render: (p) => p.AppName },
               { title: 'Push domain', render: (p) => h('span', { class: 'mono' }, p.PushDomain) },

@@ -3,6 +3,7 @@ import type { CertificateStore } from '../tls/certificate-store.ts';
 import type { Config } from '../../cli/config-schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { RecordFile } from '../../store/record-store.ts';
+import type { SnapshotFile } from '../../store/snapshot-store.ts';
 import type { Domains } from '../../control/domains.ts';
 import type { StreamPolicy } from '../../control/stream-policy.ts';
 import type { PublishRecords } from '../../control/publish-records.ts';
@@ -28,6 +29,18 @@ export interface RecordingControl {
   fileUrl(file: RecordFile): string;
 }
 
+/** What the snapshot actions ask of this node's snapshotter (servers/snapshot/snapshotter.ts). */
+export interface SnapshotControl {
+  /** Starts task sessions whose window is open now (after CreateScreenshotTask). */
+  checkTasks(): Promise<void>;
+  /** Stops a task's sessions at once (StopScreenshotTask, DeleteScreenshotTask). */
+  stopTask(taskId: string): void;
+  /** Deletes a picture from disk and store; false if there is none. */
+  deleteFile(id: number): Promise<boolean>;
+  /** The download URL of a picture. */
+  fileUrl(file: SnapshotFile): string;
+}
+
 /** Dependencies handed to every action group (`xxxActions(deps): ApiActions`). */
 export interface ApiDeps {
   readonly config: Config;
@@ -47,6 +60,7 @@ export interface ApiDeps {
   readonly forwards?: () => readonly ForwardStatus[];
   /** The admission path's dry run (Admission.dryRunPublish): the doctor asks it; absent, it asks the store's policy. */
   readonly recording?: RecordingControl;
+  readonly snapshots?: SnapshotControl;
   readonly admission?: { dryRunPublish(req: AdmissionRequest): Promise<PublishVerdict> };
   /** The node's graceful drain (OpenLiveDrainNode; docs/cluster.md "Drain"); absent in tests without one. */
   readonly drain?: { drain(why: string): Promise<DrainReport> };

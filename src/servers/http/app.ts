@@ -1,4 +1,5 @@
 /** Builds the public HTTP app (playback, health, metrics); only main.ts calls listen (fastify testing guide). */
+import { registerSnapshotRoutes, type SnapshotRouteDeps } from '../snapshot/snapshot-routes.ts';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { LiveError } from '../../errors.ts';
 import type { PlayAdmitter } from '../../control/admission-play.ts';
@@ -37,6 +38,8 @@ export interface HttpAppDeps {
   readonly listeners?: () => readonly HttpGuard[];
   /** Playback of recordings (`/record/files/...`, servers/record/record-routes.ts); without it those URLs are 404. */
   readonly records?: Omit<RecordRouteDeps, 'admission' | 'counters'>;
+  /** Snapshot pictures (`/snapshot/files/...`, servers/snapshot/snapshot-routes.ts). */
+  readonly snapshots?: Omit<SnapshotRouteDeps, 'admission' | 'counters'>;
   /** Adds metrics of other parts (push relays) to /metrics. */
   readonly extraMetrics?: (registry: Registry) => void;
   /** This node's id (`cluster.nodeId`): every /metrics series carries it as `node="<id>"`. */
@@ -127,5 +130,6 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   });
   if (hls) registerHlsMediaRoute(app, hls);
   if (deps.records) registerRecordRoutes(app, { ...deps.records, admission: deps.admission, counters: deps.counters });
+  if (deps.snapshots) registerSnapshotRoutes(app, { ...deps.snapshots, admission: deps.admission, counters: deps.counters });
   return app;
 }

@@ -16,6 +16,8 @@ import { liveRecordActions } from './live-record-actions.ts';
 import { drainActions } from './drain-actions.ts';
 import { statsPlayActions } from './stats-play-actions.ts';
 import { statsBillActions } from './stats-bill-actions.ts';
+import { snapshotTemplateActions } from './snapshot-template-actions.ts';
+import { snapshotTaskActions } from './snapshot-task-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -37,6 +39,8 @@ export const groups: readonly ApiActionGroup[] = [
   drainActions,
   statsPlayActions,
   statsBillActions,
+  snapshotTemplateActions,
+  snapshotTaskActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
