@@ -63,6 +63,10 @@ export const errorCodes = {
   SRT_HANDSHAKE_LIMIT: 'limit',
   SRT_RECEIVE_BUFFER_FULL: 'limit',
   SRT_PLAY_UNSUPPORTED: 'unsupported',
+  // SRT encryption (docs/srt.md "Encryption")
+  SRT_KEY_MATERIAL_INVALID: 'protocol',
+  SRT_PASSPHRASE_WRONG: 'auth',
+  SRT_PASSPHRASE_REQUIRED: 'auth',
   // Value encodings
   AMF0_TRUNCATED: 'protocol',
   AMF0_MARKER: 'protocol',

@@ -7,6 +7,8 @@ import { snapshotSection } from './config-sections/snapshot.ts';
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
 const bytes = z.coerce.number().int().min(1);
+/** libsrt takes a passphrase of 10 to 79 characters (SRTO_PASSPHRASE); '' means none. */
+const srtPassphrase = z.string().refine((s) => s === '' || (s.length >= 10 && s.length <= 79), 'an SRT passphrase has 10 to 79 characters');
 // Booleans arrive as strings from env and flags; z.coerce.boolean would turn "false" into true.
 const flag = z.preprocess(
   (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
@@ -103,6 +105,12 @@ export const configSchema = z.strictObject({
       port: port.default(9000),
       /** Our TSBPD latency; the larger of ours and the encoder's is used (libsrt SRTO_LATENCY). */
       latencyMs: z.coerce.number().int().min(20).max(10_000).default(120),
+      /** AES-CTR passphrase of every push domain without its own (libsrt: 10 to 79 characters); '' = clear. */
+      passphrase: srtPassphrase.default(''),
+      /** Per push domain (the stream id's h=): its passphrase, '' for clear; overrides srt.passphrase. */
+      domainPassphrases: z.record(z.string(), srtPassphrase).default({}),
+      /** Key length in bytes advertised to callers that set none (16, 24 or 32; libsrt SRTO_PBKEYLEN). */
+      pbKeyLen: z.coerce.number().int().refine((n) => n === 16 || n === 24 || n === 32, 'pbKeyLen is 16, 24 or 32').default(16),
       // Limits: SRT listener (docs/security.md "SRT")
       /** Connections at once; more are refused in the handshake with SRT_REJX_OVERLOAD (SRT_CONNECTION_LIMIT). */
       maxConnections: z.coerce.number().int().min(1).default(1000),

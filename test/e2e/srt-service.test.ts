@@ -47,7 +47,7 @@ test('a wrong txSecret over SRT is refused with 1401 and recorded as 18/503; a g
   }
 });
 
-test('ffmpeg publishes over SRT with Tencent\'s stream id; ffprobe plays it back over RTMP and HTTP-FLV', { timeout: 60_000 }, async () => {
+test('ffmpeg publishes over SRT with Tencent\'s stream id; ffprobe plays it back over RTMP, HTTP-FLV and HLS', { timeout: 60_000 }, async () => {
   const svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } });
   const ff = run('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-re',
@@ -58,7 +58,9 @@ test('ffmpeg publishes over SRT with Tencent\'s stream id; ffprobe plays it back
   try {
     await waitFor('live/cam published over SRT', () => svc.service.hub.get('live/cam')?.live === true, 20_000);
     const play = svc.urls('cam').play!;
-    for (const url of [play.rtmp, play.flv]) {
+    const hls = play.flv.replace('.flv', '.m3u8');
+    await waitFor('the first HLS segment', async () => (await fetch(hls)).status === 200 && (await (await fetch(hls)).text()).includes('#EXTINF'), 20_000);
+    for (const url of [play.rtmp, play.flv, hls]) {
       const result = await probe(url, 2);
       assert.deepEqual(result.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], url);
       const video = result.streams.find((s) => s.codec_type === 'video')!;

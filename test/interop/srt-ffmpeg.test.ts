@@ -125,7 +125,7 @@ test('a wrong txSecret is refused in the handshake (SRT_REJX_UNAUTHORIZED) and r
   }
 });
 
-test('a caller with a passphrase is refused with SRT_REJ_UNSECURE (no encryption yet)', { timeout: 60_000 }, async () => {
+test('a caller with a passphrase where the listener has none is refused with SRT_REJ_UNSECURE', { timeout: 60_000 }, async () => {
   const bed = await startSrtBed();
   try {
     const ff = run('ffmpeg', ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&passphrase=0123456789abc&pbkeylen=16`, 2));

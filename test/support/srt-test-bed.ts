@@ -76,6 +76,9 @@ export async function startSrtBed(overrides: Partial<SrtServerOptions<string>> =
     maxReceiveBufferBytes: 8 * 1024 * 1024,
     peerIdleTimeoutMs: 5000,
     idleTimeoutMs: 10_000,
+    passphrase: '',
+    domainPassphrases: {},
+    pbKeyLen: 16,
     openSink: (p) => {
       const file = join(dir, `${publishes.length}-${p.request.stream}.ts`);
       const out: WriteStream = createWriteStream(file);

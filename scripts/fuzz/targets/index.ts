@@ -22,6 +22,7 @@ const loaders: Record<string, () => Promise<FuzzTarget>> = {
   api: async () => (await import('./api.ts')).apiTarget,
   'srt-packet': async () => (await import('./srt-bytes.ts')).srtPacketTarget,
   'srt-handshake': async () => (await import('./srt-bytes.ts')).srtHandshakeTarget,
+  'srt-key-material': async () => (await import('./srt-bytes.ts')).srtKeyMaterialTarget,
 };
 
 /** The names of all targets. */

@@ -10,6 +10,8 @@ import { decodeAck, decodeDropRequest, decodeLossList, encodeAck, encodeDropRequ
 import { decodeHandshake, encodeHandshake, HandshakeType, type Handshake } from '../../../src/protocol/srt/srt-handshake.ts';
 import { listenerStep } from '../../../src/protocol/srt/srt-listener-handshake.ts';
 import { ControlType, decodePacket, encodeControl, encodeData, type ControlPacket } from '../../../src/protocol/srt/srt-packet.ts';
+import { SrtCrypto } from '../../../src/protocol/srt/srt-crypto.ts';
+import { wrapKeys } from '../../../src/protocol/srt/srt-key-material.ts';
 import { codedOutcome, isCodedError, OracleFailure, type BytesTarget } from '../target.ts';
 
 const windowPackets = 256;
@@ -125,5 +127,49 @@ export const srtHandshakeTarget: BytesTarget = {
       outcome += codedOutcome(err);
     }
     return outcome;
+  },
+};
+
+const fuzzPassphrase = '0123456789ab';
+
+/** Key material (KMREQ in the handshake or a UMSG_EXT refresh), then encrypted data packets: only coded errors, no key from a wrong passphrase. */
+export const srtKeyMaterialTarget: BytesTarget = {
+  kind: 'bytes',
+  name: 'srt-key-material',
+  inputs: 100_000,
+  maxLen: 2048,
+  seeds: () => {
+    const km = wrapKeys(fuzzPassphrase, Buffer.alloc(16, 5), { even: Buffer.alloc(16, 1), odd: Buffer.alloc(16, 2) });
+    const data = encodeData({ seq: 100, msgNo: 1, timestamp: 0, destId: 2, key: 1 }, Buffer.alloc(188, 0x47));
+    return [framed([km, encodeControl(ControlType.userDefined, 0, 0, 2, km, 3), data])];
+  },
+  run(input) {
+    const pieces = unframe(input);
+    let outcome = '';
+    const crypto = new SrtCrypto(fuzzPassphrase);
+    try {
+      outcome += crypto.take(pieces[0] ?? Buffer.alloc(0));
+    } catch (err) {
+      if (!isCodedError(err)) throw err;
+      outcome += codedOutcome(err);
+    }
+    const conn = new SrtConnection(
+      { localId: 2, peerId: 1, initialSeq: 100, startUs: 0, peerStartUs: 0, recvLatencyUs: 20_000, sendLatencyUs: 20_000, windowPackets, maxReceiveBytes: maxBytes, maxSendPackets: 64, peerIdleTimeoutUs: 5_000_000, nowUs: 0, crypto },
+      { send: () => {}, deliver: () => {}, closed: () => {} },
+    );
+    let now = 1000;
+    for (const d of pieces.slice(1)) {
+      now += 3000;
+      try {
+        conn.receive(d, now);
+        conn.tick(now);
+        outcome += 'r';
+      } catch (err) {
+        if (!isCodedError(err)) throw err;
+        outcome += codedOutcome(err);
+      }
+    }
+    if (conn.receiver.bufferedBytes > maxBytes) throw new OracleFailure(`receive buffer holds ${conn.receiver.bufferedBytes} bytes`);
+    return outcome.slice(0, 64);
   },
 };

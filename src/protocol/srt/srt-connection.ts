@@ -9,6 +9,12 @@ import { ControlType, decodePacket, encodeControl, type ControlPacket } from './
 import { decodeAck, decodeDropRequest, decodeLossList, encodeAck, encodeDropRequest, encodeLossList, type LossRange } from './srt-control.ts';
 import { Receiver } from './srt-receiver.ts';
 import { Sender } from './srt-sender.ts';
+import type { SrtCrypto } from './srt-crypto.ts';
+import { KmState } from './srt-handshake.ts';
+
+/** UMSG_EXT subtypes of the key refresh (libsrt SRT_CMD_KMREQ / SRT_CMD_KMRSP). */
+const extKmReq = 3;
+const extKmRsp = 4;
 
 /** libsrt COMM_SYN_INTERVAL_US: the full-ACK period. */
 export const synIntervalUs = 10_000;
@@ -48,6 +54,8 @@ export interface SrtConnectionOptions {
   /** No packet from the peer for this long closes the connection (libsrt SRTO_PEERIDLETIMEO, 5 s). */
   readonly peerIdleTimeoutUs: number;
   readonly nowUs: number;
+  /** The keys agreed in the handshake (KMREQ/KMRSP): data both ways is AES-CTR encrypted. */
+  readonly crypto?: SrtCrypto | undefined;
 }
 
 /** An established SRT connection in live mode (both directions; a publisher only sends, a listener only receives). */
@@ -68,7 +76,7 @@ export class SrtConnection {
     this.#o = o;
     this.#sink = sink;
     this.receiver = new Receiver({ initialSeq: o.initialSeq, latencyUs: o.recvLatencyUs, baseUs: o.peerStartUs, windowPackets: o.windowPackets, maxBytes: o.maxReceiveBytes, tooLateDrop: true });
-    this.sender = new Sender({ initialSeq: o.initialSeq, peerId: o.peerId, maxPackets: o.maxSendPackets, dropAfterUs: Math.max(1_000_000, o.sendLatencyUs * 1.25 + 2 * synIntervalUs) });
+    this.sender = new Sender({ initialSeq: o.initialSeq, peerId: o.peerId, maxPackets: o.maxSendPackets, crypto: o.crypto, dropAfterUs: Math.max(1_000_000, o.sendLatencyUs * 1.25 + 2 * synIntervalUs) });
     this.#lastRecvUs = o.nowUs;
     this.#lastSendUs = o.nowUs;
     this.#nextAckUs = o.nowUs + synIntervalUs;
@@ -96,8 +104,15 @@ export class SrtConnection {
     const p = decodePacket(datagram);
     this.#lastRecvUs = nowUs;
     if (p.kind === 'data') {
-      if (p.key !== 0) throw new ProtocolError('SRT_ENCRYPTION_UNSUPPORTED', 'encrypted data packet, but no key was agreed');
-      const gap = this.receiver.onData(p);
+      let packet = p;
+      if (p.key !== 0) {
+        const crypto = this.#o.crypto;
+        if (!crypto) throw new ProtocolError('SRT_ENCRYPTION_UNSUPPORTED', 'encrypted data packet, but no key was agreed');
+        const clear = crypto.decrypt(p.seq, p.key, p.payload);
+        if (!clear) return; // a key never announced: dropped (counted in crypto.stats), NAKed like a loss later
+        packet = { ...p, payload: clear };
+      }
+      const gap = this.receiver.onData(packet);
       if (gap) this.#nak([gap], nowUs);
       return;
     }
@@ -135,6 +150,10 @@ export class SrtConnection {
         this.#end(undefined, 'peer shut down');
         return;
       case ControlType.keepalive:
+        return;
+      case ControlType.userDefined:
+        if (p.subtype === extKmReq) return this.#keyRefresh(p, nowUs);
+        if (p.subtype !== extKmRsp) this.control.ignored++;
         return;
       case ControlType.handshake:
         return; // a repeated conclusion: the listener answers it from its cache before it reaches here
@@ -188,6 +207,16 @@ export class SrtConnection {
   /** Ends the connection without telling the peer (a protocol error the caller already counted). */
   fail(err: LiveError): void {
     this.#end(err.code, err.message);
+  }
+
+  /** A KMREQ after the handshake (libsrt regenCryptoKm, key refresh): take the new key, echo it as KMRSP. */
+  #keyRefresh(p: ControlPacket, nowUs: number): void {
+    const crypto = this.#o.crypto;
+    const outcome = crypto ? crypto.take(p.cif) : 'noSecret';
+    const state = Buffer.alloc(4);
+    state.writeUInt32BE(outcome === 'badSecret' ? KmState.badSecret : outcome === 'badCipher' ? KmState.badCryptoMode : KmState.noSecret);
+    const answer = outcome === 'ok' ? p.cif : state;
+    this.#write(encodeControl(ControlType.userDefined, 0, this.timestamp(nowUs), this.#o.peerId, answer, extKmRsp), nowUs);
   }
 
   #nak(ranges: LossRange[], nowUs: number): void {

@@ -1,6 +1,6 @@
 /**
  * The SRT handshake control information field (draft-sharabayko-srt §3.2.1) and its extensions: HSREQ /
- * HSRSP (§3.2.1.1: SRT version, flags, TSBPD delays), KMREQ / KMRSP (only detected here), the stream id
+ * HSRSP (§3.2.1.1: SRT version, flags, TSBPD delays), KMREQ / KMRSP (raw KM bytes, srt-key-material.ts), the stream id
  * SID (§3.2.1.3) and the congestion controller name. libsrt writes SID and congestion strings as 4-byte
  * words in little-endian order (core.cpp fillHsExtConfigString, HtoILA), so "#!::" travels as "::!#".
  */
@@ -70,7 +70,16 @@ export interface Handshake {
   readonly congestion?: string | undefined;
   /** True when a KMREQ or KMRSP block was present (the caller wants encryption). */
   readonly keyMaterial?: boolean | undefined;
+  /** The KMREQ block's KM message, as sent (its own byte order). */
+  readonly kmreq?: Buffer | undefined;
+  /** The KMRSP block: the KM echoed, or one word with the responder's KM state (libsrt SRT_KM_S_*). */
+  readonly kmrsp?: Buffer | undefined;
 }
+
+/** libsrt SRT_KM_S_*: the one-word KMRSP of a responder that could not take the key material. */
+export const KmState = { unsecured: 0, securing: 1, secured: 2, noSecret: 3, badSecret: 4, badCryptoMode: 5 } as const;
+/** A KM message is at most 16 + 16 (salt) + 8 + 2 × 32 bytes (HCRYPT_MSG_KM_MAX_SZ); more is refused. */
+const maxKmBytes = 256;
 
 /** Extension blocks decoded at most: a handshake cannot make us walk an unbounded list. */
 const maxExtensions = 16;
@@ -83,6 +92,8 @@ export function decodeHandshake(cif: Buffer): Handshake {
   let streamId: string | undefined;
   let congestion: string | undefined;
   let keyMaterial = false;
+  let kmreq: Buffer | undefined;
+  let kmrsp: Buffer | undefined;
   let o = handshakeBytes;
   for (let n = 0; o + 4 <= cif.length; n++) {
     if (n >= maxExtensions) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `more than ${maxExtensions} handshake extensions`);
@@ -103,7 +114,10 @@ export function decodeHandshake(cif: Buffer): Handshake {
       if (bytes > 64) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `congestion name of ${bytes} bytes`);
       congestion = decodeWordString(content);
     } else if (type === ExtType.kmreq || type === ExtType.kmrsp) {
+      if (bytes > maxKmBytes) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `key material of ${bytes} bytes`);
       keyMaterial = true;
+      if (type === ExtType.kmreq) kmreq = content;
+      else kmrsp = content;
     }
     o = body + bytes;
   }
@@ -123,10 +137,12 @@ export function decodeHandshake(cif: Buffer): Handshake {
     streamId,
     congestion,
     keyMaterial,
+    kmreq,
+    kmrsp,
   };
 }
 
-/** Encodes a handshake CIF with the extensions it carries (HSREQ, HSRSP, SID, congestion). */
+/** Encodes a handshake CIF with the extensions it carries (HSREQ, HSRSP, KMREQ, KMRSP, SID, congestion). */
 export function encodeHandshake(h: Handshake): Buffer {
   const parts: Buffer[] = [];
   const base = Buffer.alloc(handshakeBytes);
@@ -143,6 +159,8 @@ export function encodeHandshake(h: Handshake): Buffer {
   parts.push(base);
   if (h.hsreq) parts.push(hsBlock(ExtType.hsreq, h.hsreq));
   if (h.hsrsp) parts.push(hsBlock(ExtType.hsrsp, h.hsrsp));
+  if (h.kmreq) parts.push(rawBlock(ExtType.kmreq, h.kmreq));
+  if (h.kmrsp) parts.push(rawBlock(ExtType.kmrsp, h.kmrsp));
   if (h.streamId !== undefined) parts.push(stringBlock(ExtType.sid, h.streamId));
   if (h.congestion !== undefined) parts.push(stringBlock(ExtType.congestion, h.congestion));
   return Buffer.concat(parts);
@@ -156,6 +174,15 @@ function hsBlock(type: number, b: HsReq): Buffer {
   out.writeUInt32BE(b.flags >>> 0, 8);
   out.writeUInt16BE(b.recvDelayMs & 0xffff, 12);
   out.writeUInt16BE(b.sendDelayMs & 0xffff, 14);
+  return out;
+}
+
+function rawBlock(type: number, bytes: Buffer): Buffer {
+  const words = Math.ceil(bytes.length / 4);
+  const out = Buffer.alloc(4 + words * 4);
+  out.writeUInt16BE(type, 0);
+  out.writeUInt16BE(words, 2);
+  bytes.copy(out, 4);
   return out;
 }
 

@@ -28,12 +28,17 @@ export function synCookie(secret: Buffer, peer: string, nowUs: number, minutesAg
   return createHmac('sha256', secret).update(`${peer}|${minute}`).digest().readUInt32BE(0);
 }
 
-/** One handshake packet addressed to the listener (destination id 0): answers an induction, checks a conclusion. */
-export function listenerStep(p: ControlPacket, peer: string, secret: Buffer, nowUs: number, timestamp: number): ListenerStep {
+/**
+ * One handshake packet addressed to the listener (destination id 0): answers an induction, checks a conclusion.
+ * `pbKeyLen` (16, 24, 32; 0 = no passphrase anywhere) is advertised in the induction answer's encryption
+ * field, which a libsrt caller with a passphrase and no SRTO_PBKEYLEN adopts; with 0 a caller's KMREQ is
+ * refused here with SRT_REJ_UNSECURE, otherwise the server decides the passphrase for its stream.
+ */
+export function listenerStep(p: ControlPacket, peer: string, secret: Buffer, nowUs: number, timestamp: number, pbKeyLen = 0): ListenerStep {
   const hs = decodeHandshake(p.cif);
   if (hs.type === HandshakeType.induction) {
     // Echo the caller's fields (libsrt processConnectRequest): version 5, magic, the cookie.
-    const reply: Handshake = { ...hs, version: 5, encryption: 0, extension: srtMagic, cookie: synCookie(secret, peer, nowUs), hsreq: undefined, hsrsp: undefined, streamId: undefined, congestion: undefined };
+    const reply: Handshake = { ...hs, version: 5, encryption: pbKeyLen / 8, extension: srtMagic, cookie: synCookie(secret, peer, nowUs), hsreq: undefined, hsrsp: undefined, streamId: undefined, congestion: undefined, kmreq: undefined, kmrsp: undefined };
     return { kind: 'reply', datagram: encodeControl(ControlType.handshake, 0, timestamp, hs.socketId, encodeHandshake(reply)) };
   }
   if (hs.type !== HandshakeType.conclusion) return { kind: 'ignore', why: `handshake type ${hs.type} to the listener` };
@@ -43,8 +48,8 @@ export function listenerStep(p: ControlPacket, peer: string, secret: Buffer, now
   if (hs.version !== 5 || !hs.hsreq) return reject(hs, RejectReason.version, `handshake version ${hs.version} without HSREQ (HSv4 callers are not supported)`, timestamp);
   // A passphrase on the caller: KMREQ present, or the encryption field names a key length (libsrt SRT_REJ_UNSECURE).
   // Not SRT_OPT_HAICRYPT in the flags: libsrt sets it on every caller to say it could encrypt.
-  if (hs.keyMaterial || hs.encryption !== 0 || (hs.extension & HsExt.kmreq) !== 0) {
-    return reject(hs, RejectReason.unsecure, 'the caller uses a passphrase; encryption is not supported by this listener', timestamp);
+  if (pbKeyLen === 0 && (hs.keyMaterial || (hs.extension & HsExt.kmreq) !== 0)) {
+    return reject(hs, RejectReason.unsecure, 'the caller uses a passphrase; this listener has none', timestamp);
   }
   if (hs.congestion !== undefined && hs.congestion !== 'live') return reject(hs, RejectReason.congestion, `congestion control "${hs.congestion}"`, timestamp);
   if ((hs.hsreq.flags & SrtFlag.stream) !== 0) return reject(hs, RejectReason.messageApi, 'stream (file) mode', timestamp);
@@ -63,6 +68,8 @@ export interface Acceptance {
   readonly sendMs: number;
   readonly mtu: number;
   readonly flowWindow: number;
+  /** The KM echoed as KMRSP when the caller's KMREQ was taken (the connection is encrypted). */
+  readonly kmrsp?: Buffer | undefined;
 }
 
 /** The conclusion answer that accepts `hs`: our socket id, the caller's initial sequence number, the HSRSP. */
@@ -70,7 +77,7 @@ export function acceptConclusion(hs: Handshake, a: Acceptance, timestamp: number
   const reply: Handshake = {
     version: 5,
     encryption: 0,
-    extension: HsExt.hsreq,
+    extension: HsExt.hsreq | (a.kmrsp ? HsExt.kmreq : 0),
     initialSeq: hs.initialSeq,
     mtu: Math.min(hs.mtu, a.mtu),
     flowWindow: a.flowWindow,
@@ -78,14 +85,15 @@ export function acceptConclusion(hs: Handshake, a: Acceptance, timestamp: number
     socketId: a.localId,
     cookie: hs.cookie,
     peerIp: hs.peerIp,
-    hsrsp: { version: srtVersion, flags: ourFlags, recvDelayMs: a.recvMs, sendDelayMs: a.sendMs },
+    hsrsp: { version: srtVersion, flags: ourFlags | (a.kmrsp ? SrtFlag.crypt : 0), recvDelayMs: a.recvMs, sendDelayMs: a.sendMs },
+    kmrsp: a.kmrsp,
   };
   return encodeControl(ControlType.handshake, 0, timestamp, hs.socketId, encodeHandshake(reply));
 }
 
 /** The conclusion answer that refuses `hs` with `reason` (SRT_REJ_* or SRT_REJX_*). */
 export function rejectConclusion(hs: Handshake, reason: number, timestamp: number): Buffer {
-  const reply: Handshake = { ...hs, version: 5, type: rejectionType(reason), hsreq: undefined, hsrsp: undefined, streamId: undefined, congestion: undefined };
+  const reply: Handshake = { ...hs, version: 5, type: rejectionType(reason), hsreq: undefined, hsrsp: undefined, streamId: undefined, congestion: undefined, kmreq: undefined, kmrsp: undefined };
   return encodeControl(ControlType.handshake, 0, timestamp, hs.socketId, encodeHandshake(reply));
 }
 

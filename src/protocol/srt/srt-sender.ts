@@ -6,6 +6,7 @@
 import { encodeData, Position, writeDataHeader, type DataFields } from './srt-packet.ts';
 import type { LossRange } from './srt-control.ts';
 import { msgNoInc, seqCmp, seqInc, seqOff } from './srt-seq.ts';
+import type { SrtCrypto } from './srt-crypto.ts';
 
 /** How the sender is set up at the handshake. */
 export interface SenderOptions {
@@ -15,6 +16,8 @@ export interface SenderOptions {
   readonly maxPackets: number;
   /** A packet older than this (µs) is dropped instead of retransmitted (latency × 1.25 + margin, at least 1 s). */
   readonly dropAfterUs: number;
+  /** When the connection is encrypted: payloads leave AES-CTR encrypted with its send key (srt-crypto.ts). */
+  readonly crypto?: SrtCrypto | undefined;
 }
 
 /** The sender's counters. */
@@ -57,8 +60,9 @@ export class Sender {
   /** Numbers one payload (one message, one packet: live mode) and returns its datagram. */
   send(payload: Uint8Array, timestamp: number, nowUs: number): Buffer {
     this.#msgNo = msgNoInc(this.#msgNo);
-    const fields: DataFields = { seq: this.#nextSeq, msgNo: this.#msgNo, timestamp, destId: this.#o.peerId, position: Position.solo, inOrder: false };
-    const datagram = encodeData(fields, payload);
+    const crypto = this.#o.crypto;
+    const fields: DataFields = { seq: this.#nextSeq, msgNo: this.#msgNo, timestamp, destId: this.#o.peerId, position: Position.solo, inOrder: false, key: crypto ? crypto.sendKey : 0 };
+    const datagram = encodeData(fields, crypto ? crypto.encrypt(this.#nextSeq, payload) : payload);
     if (this.unacknowledged >= this.#o.maxPackets) {
       this.#head++;
       this.stats.dropped++;

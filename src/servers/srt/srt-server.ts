@@ -20,10 +20,11 @@ import type { ServerCounters } from '../counters.ts';
 import { SrtPeer } from './srt-peer.ts';
 import { srtReasonOf } from './srt-reject-reason.ts';
 import { parseStreamId } from './srt-stream-id.ts';
+import { agreeKeys, anyPassphrase, passphraseFor, type SrtEncryptionConfig } from './srt-encryption.ts';
 import type { TsSinkFactory } from './ts-payload-sink.ts';
 
 /** The listener's settings (srt.* keys, docs/config.md) and the parts it calls. */
-export interface SrtServerOptions<S> {
+export interface SrtServerOptions<S> extends SrtEncryptionConfig {
   readonly host: string;
   readonly port: number;
   readonly admission: Admission<S>;
@@ -149,8 +150,8 @@ export class SrtServer<S> {
       this.dropped.malformed++;
       return;
     }
-    const step = listenerStep(p, `${rinfo.address}|${rinfo.port}`, this.#secret, nowUs, 0);
-    if (step.kind === 'ignore') return;
+    const step = listenerStep(p, `${rinfo.address}|${rinfo.port}`, this.#secret, nowUs, 0, anyPassphrase(this.#o) ? this.#o.pbKeyLen : 0);
+    if (step.kind === "ignore") return;
     if (step.kind === 'reply' || step.kind === 'reject') {
       if (step.kind === 'reject') this.#o.log.info({ ip: rinfo.address, reason: step.reason, why: step.why }, 'SRT handshake rejected');
       return this.#send(step.datagram, rinfo.address, rinfo.port);
@@ -202,6 +203,13 @@ export class SrtServer<S> {
       this.#o.admission.refuse('publish', { protocol: 'srt', host: '', app: '', stream: '', query: new URLSearchParams(), clientIp: peer.address }, refusal);
       return this.#refuse(peer, hs, srtReasonOf(refusal.code));
     }
+    const keys = agreeKeys(hs, passphraseFor(this.#o, parsed.request.host));
+    if (keys.kind === 'refused') {
+      this.#o.counters.countError(keys.refusal.code);
+      this.#o.admission.refuse(parsed.mode === 'request' ? 'play' : 'publish', parsed.request, keys.refusal);
+      this.#o.log.info({ ip: peer.address, code: keys.refusal.code, reason: keys.refusal.reason }, 'SRT caller refused');
+      return this.#refuse(peer, hs, keys.reason, parsed.mode === 'request' ? 'play' : 'publish');
+    }
     if (parsed.mode === 'request') {
       this.#o.counters.countError('SRT_PLAY_UNSUPPORTED');
       return this.#refuse(peer, hs, srtReasonOf('SRT_PLAY_UNSUPPORTED'), 'play');
@@ -235,7 +243,8 @@ export class SrtServer<S> {
     })();
     const latency = negotiateLatency(hs.hsreq!, { recvLatencyMs: this.#o.latencyMs, sendLatencyMs: this.#o.latencyMs });
     const windowPackets = Math.max(32, Math.min(8192, Math.floor(this.#o.maxReceiveBufferBytes / mtu)));
-    const answer = acceptConclusion(hs, { localId: peer.localId, recvMs: latency.recvMs, sendMs: latency.sendMs, mtu, flowWindow: windowPackets }, 0);
+    const crypto = keys.kind === 'keyed' ? keys.crypto : undefined;
+    const answer = acceptConclusion(hs, { localId: peer.localId, recvMs: latency.recvMs, sendMs: latency.sendMs, mtu, flowWindow: windowPackets, kmrsp: keys.kind === 'keyed' ? keys.kmrsp : undefined }, 0);
     peer.go(
       {
         localId: peer.localId,
@@ -251,13 +260,14 @@ export class SrtServer<S> {
         maxSendPackets: 1024,
         peerIdleTimeoutUs: this.#o.peerIdleTimeoutMs * 1000,
         nowUs,
+        crypto,
       },
       sink,
       answer,
     );
     this.#o.counters.srtConnections = this.#gate.open;
     this.#o.counters.srtConnectionsTotal++;
-    this.#o.log.info({ ip: peer.address, stream: `${parsed.request.app}/${parsed.request.stream}`, domain: outcome.domain, latencyMs: latency.recvMs }, 'SRT publish started');
+    this.#o.log.info({ ip: peer.address, stream: `${parsed.request.app}/${parsed.request.stream}`, domain: outcome.domain, latencyMs: latency.recvMs, encrypted: crypto !== undefined }, 'SRT publish started');
   }
 
   #refuse(peer: SrtPeer, hs: Handshake, reason: number, action: 'publish' | 'play' = 'publish'): void {
