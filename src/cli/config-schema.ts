@@ -1,5 +1,6 @@
 /** The configuration schema: every key, its type, its bounds and its default, in one place (docs/config.md). */
 import { z } from 'zod';
+import { webrtcSection } from './config-sections/webrtc.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -115,6 +116,8 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: ms.default(15_000),
     })
     .prefault({}),
+  /** WHIP ingest and WHEP playback (docs/webrtc.md). */
+  webrtc: webrtcSection,
   http: z
     .strictObject({
       host: z.string().default('0.0.0.0'),
