@@ -23,6 +23,7 @@ export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'tr
   readonly mtu: number;
   readonly maxFrameBytes: number;
   readonly idleTimeoutMs: number;
+  readonly keyframeIntervalMs: number;
   readonly maxSdpBytes: number;
 }
 
@@ -87,6 +88,7 @@ export class WebrtcServer {
         const whip = new WhipSession(pc, grant.publish, {
           maxFrameBytes: this.#d.config.maxFrameBytes,
           idleTimeoutMs: this.#d.config.idleTimeoutMs,
+          keyframeIntervalMs: this.#d.config.keyframeIntervalMs,
           now: this.#d.ingest.now,
           countError: (code) => this.#d.ingest.counters.countError(code),
         });
@@ -142,6 +144,8 @@ export class WebrtcServer {
       try {
         await applyOffer(pc, sdp);
         if (!negotiated(pc).video) throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', 'the offer cannot receive H.264 video (packetization-mode 1)');
+        // werift answers a recvonly m-line of a transceiver without a local track as inactive: WHEP sends.
+        for (const t of pc.getTransceivers()) t.setDirection('sendonly');
         const senders = pc.getTransceivers();
         const video = senders.find((t) => t.kind === 'video')?.sender;
         const audio = senders.find((t) => t.kind === 'audio')?.sender;

@@ -73,7 +73,6 @@ export class WebrtcSessions {
     };
     arm(this.#l.connectTimeoutMs, `ICE and DTLS did not connect within ${this.#l.connectTimeoutMs} ms`);
     s.pc.connectionStateChange.subscribe((state) => {
-      if (process.env.WEBRTC_DEBUG) console.error('state', s.kind, state);
       if (state === 'connected') {
         clearTimeout(entry.timer);
         entry.timer = undefined;

@@ -18,6 +18,8 @@ import type { DemuxedPublish } from '../ingest/demuxed-publish.ts';
 export interface WhipSessionOptions {
   readonly maxFrameBytes: number;
   readonly idleTimeoutMs: number;
+  /** PLI at least this often (webrtc.keyframeIntervalMs); 0 = never unasked. */
+  readonly keyframeIntervalMs: number;
   readonly now: () => number;
   readonly countError: (code: ErrorCode) => void;
 }
@@ -36,6 +38,7 @@ export class WhipSession {
   #lastPli = -Infinity;
   #lastPacketMs: number;
   #idle: NodeJS.Timeout | undefined;
+  #pli: NodeJS.Timeout | undefined;
   #onIdle: (() => void) | undefined;
 
   constructor(pc: RTCPeerConnection, publish: DemuxedPublish, o: WhipSessionOptions) {
@@ -61,6 +64,10 @@ export class WhipSession {
     this.#idle = setInterval(() => {
       if (this.#o.now() - this.#lastPacketMs >= this.#o.idleTimeoutMs) this.#onIdle?.();
     }, every);
+    if (this.#o.keyframeIntervalMs > 0) {
+      this.#pli = setInterval(() => this.requestKeyframe(), this.#o.keyframeIntervalMs);
+      this.#pli.unref();
+    }
     this.#idle.unref();
   }
 
@@ -72,7 +79,6 @@ export class WhipSession {
       this.#video = { transceiver, ssrc: track.ssrc ?? 0, depack };
       const aus: H264AccessUnit[] = [];
       track.onReceiveRtp.subscribe((rtp) => {
-        if (process.env.WEBRTC_DEBUG) console.error('video rtp', rtp.header.sequenceNumber, rtp.payload[0]! & 0x1f, depack.dropped, depack.lost);
         this.#lastPacketMs = this.#o.now();
         if (rtp.header.ssrc && this.#video) this.#video.ssrc = rtp.header.ssrc;
         aus.length = 0;
@@ -112,6 +118,7 @@ export class WhipSession {
   /** Ends the publish once with its break code (12/0 for an ICE/DTLS loss, 1/0 for DELETE) and closes the peer. */
   async end(breakCode: string, reason: string): Promise<void> {
     if (this.#idle) clearInterval(this.#idle);
+    if (this.#pli) clearInterval(this.#pli);
     this.#idle = undefined;
     this.#onIdle = undefined;
     await this.publish.end(breakCode, reason);
