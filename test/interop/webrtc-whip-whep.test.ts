@@ -137,6 +137,11 @@ test('a wrong txSecret is refused 401 with the reason code', async () => {
   assert.equal(res2.status, 401);
   assert.equal(((await res2.json()) as { breakCode: string }).breakCode, '18/500');
   assert.equal(svc.service.hub.get('live/bad')?.live ?? false, false);
+  // Recorded like an RTMP refusal (the same admission path).
+  await waitFor('the rejection record', async () => {
+    const page = await svc.service.store.listRejectedAttempts({ limit: 50 });
+    return page.items.some((r) => r.stream === 'bad' && r.breakCode === '18/503' && r.code === 'SIGNATURE_INVALID');
+  }, 10_000);
 });
 
 test('a WHIP page closed without DELETE is cleaned up: the session ends and the stream with it', { timeout: 60_000 }, async () => {
@@ -146,4 +151,9 @@ test('a WHIP page closed without DELETE is cleaned up: the session ends and the 
   await pub.close();
   await waitFor('the stream to end after the idle timeout', () => !svc.service.hub.get('live/gone')?.live, 20_000);
   await waitFor('the session to be gone', () => svc.service.webrtc!.sessions.size === 0, 10_000);
+  // The publish ended as an interruption (12/0, network error), which is what its callback reports.
+  await waitFor('the publish record ended with 12/0', async () => {
+    const page = await svc.service.store.listPublishRecords({});
+    return page.items.some((r) => r.stream === 'gone' && r.endedAt !== null && r.breakCode === '12/0');
+  }, 10_000);
 });
