@@ -28,6 +28,14 @@ export function isWebrtcSignalling(method: string | undefined, url: string | und
 export function registerWebrtcRoutes(app: FastifyInstance, server: WebrtcServer | undefined, maxSdpBytes: number): void {
   void app.register(async (scope) => {
     scope.addContentTypeParser(['application/sdp', 'application/trickle-ice-sdpfrag'], { parseAs: 'string', bodyLimit: maxSdpBytes }, (_req, body, done) => done(null, body));
+    // fastify's own body refusal (bodyLimit) with our code: a too-large offer is 413 WEBRTC_SDP_INVALID.
+    scope.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reply.code(413).headers(cors).send({ code: 'WEBRTC_SDP_INVALID', message: `the offer is larger than webrtc.maxSdpBytes (${maxSdpBytes})` });
+      }
+      const status = err.statusCode ?? 500;
+      return reply.code(status).headers(cors).send({ code: status >= 500 ? 'INTERNAL' : (err.code ?? 'HTTP_BAD_REQUEST'), message: err.message });
+    });
     const offer = (kind: 'whip' | 'whep') => async (req: FastifyRequest<{ Params: { app: string; stream: string } }>, reply: FastifyReply) => {
       if (!server) return fail(reply, new LiveError('WEBRTC_DISABLED', 'WebRTC is off (webrtc.enabled)'));
       const sdp = req.body;
