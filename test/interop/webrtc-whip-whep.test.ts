@@ -101,6 +101,14 @@ test('Chromium publishes H.264 over WHIP; ffprobe reads it over HTTP-FLV and HLS
   await waitFor('WHEP frames decoded', async () => (await framesDecoded(viewer)) > 10, 20_000);
   const first = await framesDecoded(viewer);
   await waitFor('decoded frames to keep growing', async () => (await framesDecoded(viewer)) > first + 10, 20_000);
+  // The ICE round trip on loopback (the nominated pair's STUN RTT) is under 100 ms.
+  const rtt = await viewer.evaluate(async () => {
+    const stats = await (window as unknown as { whep: RTCPeerConnection }).whep.getStats();
+    let r: number | undefined;
+    stats.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined) r = s.currentRoundTripTime; });
+    return r;
+  });
+  assert.ok(rtt !== undefined && rtt < 0.1, `round trip ${rtt} s`);
   // DELETE ends the publish (RFC 9725 §4.2).
   const status = await pub.evaluate(async () => {
     const w = (window as unknown as { whip: { location: string } }).whip;
