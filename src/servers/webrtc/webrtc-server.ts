@@ -43,9 +43,6 @@ export type SignalReply =
   | { readonly status: 201; readonly sdp: string; readonly location: string }
   | { readonly status: number; readonly error: { code: string; message: string; breakCode?: string } };
 
-/** Sessions the server is ending itself (drop, forbid, replace). */
-const dropping = new Set<string>();
-
 /** The path prefix of session URLs (`Location`). */
 export const sessionPath = '/webrtc/session/';
 
@@ -54,6 +51,8 @@ export class WebrtcServer {
   readonly sessions: WebrtcSessions;
   readonly #d: WebrtcServerDeps;
   readonly #whipByKey = new Map<string, WhipSession>();
+  /** WHIP sessions the server is ending itself (drop, forbid, replace: break code 21/1xx). */
+  readonly #dropping = new Set<string>();
   #closed = false;
 
   constructor(d: WebrtcServerDeps) {
@@ -74,8 +73,8 @@ export class WebrtcServer {
           serverIp,
           // Drop, forbid or a newer publisher (21/1xx): the publish session already ends itself with that code.
           disconnect: () => {
-            dropping.add(id);
-            void this.sessions.end(id, undefined, 'the server ended this publish').finally(() => dropping.delete(id));
+            this.#dropping.add(id);
+            void this.sessions.end(id, undefined, 'the server ended this publish').finally(() => this.#dropping.delete(id));
           },
           stillWanted: () => !this.#closed,
         });
@@ -96,7 +95,7 @@ export class WebrtcServer {
           id, kind: 'whip', ip: request.clientIp, key, pc,
           onEnd: async (code, reason) => {
             if (this.#whipByKey.get(key) === whip) this.#whipByKey.delete(key);
-            return whip.end(dropping.has(id) ? breakCodes.dropped : whipBreakCode(code), reason);
+            return whip.end(this.#dropping.has(id) ? breakCodes.dropped : whipBreakCode(code), reason);
           },
         };
         whip.start(() => void this.sessions.end(id, 'WEBRTC_ICE_TIMEOUT', `no RTP for ${this.#d.config.idleTimeoutMs} ms`));
