@@ -82,7 +82,7 @@ function player(url: string): { stop(): Promise<{ kbps: number; maxGapMs: number
   const done = (async () => {
     try {
       const res = await fetch(url, { signal: ac.signal });
-      for await (const chunk of res.body!) {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         const now = performance.now();
         maxGap = Math.max(maxGap, now - last);
         last = now;

@@ -67,6 +67,16 @@ export const errorCodes = {
   SRT_KEY_MATERIAL_INVALID: 'protocol',
   SRT_PASSPHRASE_WRONG: 'auth',
   SRT_PASSPHRASE_REQUIRED: 'auth',
+  // WebRTC: RTP media (protocol/rtp) and WHIP/WHEP sessions (servers/webrtc)
+  RTP_PACKET_INVALID: 'protocol',
+  RTP_FRAME_TOO_LARGE: 'limit',
+  WEBRTC_DISABLED: 'not-found',
+  WEBRTC_SDP_INVALID: 'input',
+  WEBRTC_CODEC_UNSUPPORTED: 'unsupported',
+  WEBRTC_SESSION_LIMIT: 'limit',
+  WEBRTC_SESSION_NOT_FOUND: 'not-found',
+  WEBRTC_ICE_TIMEOUT: 'timeout',
+  WEBRTC_PATCH_UNSUPPORTED: 'unsupported',
   // Value encodings
   AMF0_TRUNCATED: 'protocol',
   AMF0_MARKER: 'protocol',

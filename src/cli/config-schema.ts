@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { recordS3Section } from './config-sections/record-s3.ts';
 import { statsSection } from './config-sections/stats.ts';
 import { snapshotSection } from './config-sections/snapshot.ts';
+import { webrtcSection } from './config-sections/webrtc.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -128,6 +129,8 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: ms.default(15_000),
     })
     .prefault({}),
+  /** WHIP ingest and WHEP playback (docs/webrtc.md). */
+  webrtc: webrtcSection,
   http: z
     .strictObject({
       host: z.string().default('0.0.0.0'),

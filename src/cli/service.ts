@@ -24,6 +24,7 @@ import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import type { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
 import type { SrtServer } from '../servers/srt/srt-server.ts';
+import { WebrtcServer } from '../servers/webrtc/webrtc-server.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
 import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
 import { HlsServer } from '../servers/hls/hls-server.ts';
@@ -88,6 +89,8 @@ export class Service {
   readonly http: FastifyInstance;
   /** HLS segmenters, one per watched stream (docs/hls.md). */
   readonly hls: HlsServer;
+  /** WHIP/WHEP when `webrtc.enabled` (docs/webrtc.md). */
+  readonly webrtc: WebrtcServer | undefined;
   /** The admin listener: Cloud API and console. */
   readonly api: FastifyInstance;
   readonly credentials: Credentials;
@@ -230,9 +233,14 @@ export class Service {
     const publishListener = this.forwarder.enabled
       ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder, this.snapshots.snapshotter)
       : publishListeners(this.publishCallbacks, this.recorder, this.snapshots.snapshotter);
+    const ingestParts = { hub: this.hub, admission: this.admission, records: this.records, publishers: this.publishers, counters: this.counters, now, publishListener };
+    const { enabled: webrtcOn, ...webrtcConfig } = config.webrtc;
+    this.webrtc = webrtcOn
+      ? new WebrtcServer({ config: webrtcConfig, trustedNetworks: config.limits.trustedNetworks, ingest: { ...ingestParts, log: log.child({ server: 'webrtc' }) }, plays: this.admission, hub: this.hub, log: log.child({ server: 'webrtc' }) })
+      : undefined;
     const ingest = createIngest({
       ...part,
-      parts: { hub: this.hub, admission: this.admission, records: this.records, publishers: this.publishers, counters: this.counters, now, publishListener },
+      parts: ingestParts,
       srtSinks: overrides.srtSinks,
     });
     ({ rtmp: this.rtmp, srt: this.srt } = ingest);
@@ -278,6 +286,7 @@ export class Service {
       nodeId,
       records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs, remote: recording.remote },
       snapshots: { store: this.store.snapshots, root: this.snapshots.root },
+      webrtc: { server: this.webrtc, maxSdpBytes: config.webrtc.maxSdpBytes },
     });
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.drainer = serviceDrainer({ ...this, log, nodeId, waitMs: config.limits.drainWaitMs });
@@ -409,6 +418,7 @@ export class Service {
       await this.publishers.endAll(breakCodes.serverStopped, reason);
       await this.rtmp.close();
       await this.srt?.close();
+      await this.webrtc?.close();
       // The ended publishes finished their files; their rows and type-100 callbacks are written before the queue stops.
       await this.recorder.close();
       await this.recordCallbacks.flush();

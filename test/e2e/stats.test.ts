@@ -47,7 +47,7 @@ async function flvPlayer(url: string, stop: Promise<void>): Promise<void> {
   void stop.then(() => controller.abort());
   try {
     const res = await fetch(url, { signal: controller.signal });
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) received.flv += chunk.length;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) received.flv += chunk.length;
   } catch {
     // aborted
   }

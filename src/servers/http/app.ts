@@ -17,6 +17,8 @@ import { errorBody, playbackStatusOf } from './error-reply.ts';
 import { ConnectionGate } from '../connection-gate.ts';
 import { hardenHttpServer, type HttpGuard, type HttpListenerLimits } from './http-hardening.ts';
 import { checkRequestShape, type RequestShapeLimits } from './request-shape.ts';
+import { isWebrtcSignalling, registerWebrtcRoutes } from '../webrtc/webrtc-routes.ts';
+import type { WebrtcServer } from '../webrtc/webrtc-server.ts';
 
 /** What the HTTP app serves from. */
 export interface HttpAppDeps {
@@ -44,6 +46,8 @@ export interface HttpAppDeps {
   readonly extraMetrics?: (registry: Registry) => void;
   /** This node's id (`cluster.nodeId`): every /metrics series carries it as `node="<id>"`. */
   readonly nodeId?: string;
+  /** WHIP/WHEP (servers/webrtc); `server` undefined when webrtc.enabled is false (404 WEBRTC_DISABLED). */
+  readonly webrtc?: { readonly server: WebrtcServer | undefined; readonly maxSdpBytes: number };
 }
 
 /** The playback listener's limits: the server-level ones, the query's, and the FLV players' wait. */
@@ -98,7 +102,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
 
   // Before routing and any parsing of the query: an oversized query or a body is refused in linear time.
   app.addHook('onRequest', (req, reply, done) => {
-    const refusal = checkRequestShape(req.raw, deps.limits);
+    const refusal = checkRequestShape(req.raw, deps.limits, deps.webrtc !== undefined && isWebrtcSignalling(req.raw.method, req.raw.url));
     if (!refusal) return done();
     deps.counters.countError(refusal.code);
     reply.code(playbackStatusOf(refusal)).header('access-control-allow-origin', '*').header('connection', 'close').send(errorBody(refusal));
@@ -129,6 +133,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     },
   });
   if (hls) registerHlsMediaRoute(app, hls);
+  if (deps.webrtc) registerWebrtcRoutes(app, deps.webrtc.server, deps.webrtc.maxSdpBytes);
   if (deps.records) registerRecordRoutes(app, { ...deps.records, admission: deps.admission, counters: deps.counters });
   if (deps.snapshots) registerSnapshotRoutes(app, { ...deps.snapshots, admission: deps.admission, counters: deps.counters });
   return app;

@@ -13,7 +13,7 @@ export interface RequestShapeLimits {
 }
 
 /** The refusal of a request whose query or body is out of bounds, undefined when it passes. */
-export function checkRequestShape(req: IncomingMessage, limits: RequestShapeLimits): LiveError | undefined {
+export function checkRequestShape(req: IncomingMessage, limits: RequestShapeLimits, allowBody = false): LiveError | undefined {
   const url = req.url ?? '';
   const q = url.indexOf('?');
   if (q >= 0) {
@@ -30,7 +30,8 @@ export function checkRequestShape(req: IncomingMessage, limits: RequestShapeLimi
     }
   }
   const length = req.headers['content-length'];
-  if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
+  // WHIP/WHEP offers are the one body the playback listener takes (its route caps the size: webrtc.maxSdpBytes).
+  if (!allowBody && (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
     return new LiveError('HTTP_BODY_TOO_LARGE', 'playback requests take no body');
   }
   return undefined;

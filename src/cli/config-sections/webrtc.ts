@@ -1,0 +1,41 @@
+/** The `webrtc` section: WHIP ingest and WHEP playback on the HTTP listener (docs/webrtc.md); off unless enabled. */
+import { z } from 'zod';
+
+const ms = z.coerce.number().int().min(0);
+const flag = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+const list = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1)));
+
+/** WHIP/WHEP: ICE ports, announced addresses, and the limits and timeouts of the sessions. */
+export const webrtcSection = z
+  .strictObject({
+    /** Off by default: `/{app}/{stream}/whip` and `/whep` answer 404 WEBRTC_DISABLED until this is true. */
+    enabled: flag.default(false),
+    /**
+     * The UDP ports ICE binds, one per session (werift 0.24 has no shared-socket mux): `minPort`..`maxPort`;
+     * both 0 = any free port.
+     */
+    minPort: z.coerce.number().int().min(0).max(65535).default(0),
+    maxPort: z.coerce.number().int().min(0).max(65535).default(0),
+    /** Addresses announced as extra host candidates in every answer (the public address behind a 1:1 NAT). */
+    publicIps: list.default([]),
+    /** RTP payload bytes of a WHEP packet (H.264 is cut into FU-A fragments of this size; fits a 1280-byte IPv6 path). */
+    mtu: z.coerce.number().int().min(200).max(1400).default(1200),
+    /** A WHIP publisher is asked for a keyframe (PLI) this often: browsers send one only when asked, and HLS cuts segments at keyframes; 0 = only on loss and new viewers. */
+    keyframeIntervalMs: ms.default(2_000),
+    // Limits: WebRTC sessions (docs/security.md "WebRTC")
+    /** WHIP and WHEP sessions at once; more get 503 WEBRTC_SESSION_LIMIT. */
+    maxSessions: z.coerce.number().int().min(1).default(500),
+    /** Sessions one client address may hold, limits.trustedNetworks exempt; 0 = no cap (WEBRTC_SESSION_LIMIT). */
+    maxSessionsPerIp: z.coerce.number().int().min(0).default(20),
+    /** Largest SDP offer body (WEBRTC_SDP_INVALID, 413). */
+    maxSdpBytes: z.coerce.number().int().min(1024).default(32 * 1024),
+    /** Largest WHIP H.264 access unit; larger ones are dropped (RTP_FRAME_TOO_LARGE). */
+    maxFrameBytes: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+    /** A session not connected (ICE + DTLS) this long after its answer is ended (WEBRTC_ICE_TIMEOUT). */
+    connectTimeoutMs: z.coerce.number().int().min(1000).default(15_000),
+    /** ICE disconnected or failed this long ends the session (WEBRTC_ICE_TIMEOUT, break code 12/0). */
+    disconnectTimeoutMs: ms.default(5_000),
+    /** A WHIP publisher that sends no RTP this long is ended (WEBRTC_ICE_TIMEOUT, 12/0); catches a tab closed without DELETE. */
+    idleTimeoutMs: z.coerce.number().int().min(1000).default(10_000),
+  })
+  .prefault({});

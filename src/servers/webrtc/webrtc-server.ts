@@ -1,0 +1,231 @@
+/**
+ * WHIP ingest and WHEP playback (RFC 9725 and the WHEP draft) on the HTTP listener: an SDP offer is
+ * admitted through the one admission path (the same codes, records, callbacks and one-publisher claim as
+ * RTMP), answered 201 with the SDP answer and a `Location` for the session, ended by DELETE or by the
+ * ICE/DTLS timeouts. The txSecret/txTime pair comes in the query or as the bearer token
+ * (`Authorization: Bearer txSecret=…&txTime=…`, as Tencent's `webrtc://` push URLs carry it).
+ */
+import { breakCodes } from '../../control/break-codes.ts';
+import type { PlayAdmitter } from '../../control/admission-play.ts';
+import type { AdmissionRequest } from '../../control/admission-request.ts';
+import { httpStatusOf, LiveError, toLiveError, type ErrorCode } from '../../errors.ts';
+import type { Hub } from '../../hub/hub.ts';
+import type { Subscriber } from '../../hub/subscriber.ts';
+import type { Log } from '../../log.ts';
+import { admitDemuxedPublish, type DemuxedIngestDeps } from '../ingest/demuxed-publish.ts';
+import { answer, applyOffer, createPeer, negotiated, type PeerOptions } from './webrtc-peer.ts';
+import { WebrtcSessions, type SessionLimits, type WebrtcSession } from './webrtc-sessions.ts';
+import { WhepSink } from './whep-sink.ts';
+import { WhipSession, whipBreakCode } from './whip-session.ts';
+
+/** The `webrtc.*` keys the server reads. */
+export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'trustedNetworks'> {
+  readonly mtu: number;
+  readonly maxFrameBytes: number;
+  readonly idleTimeoutMs: number;
+  readonly keyframeIntervalMs: number;
+  readonly maxSdpBytes: number;
+}
+
+/** What the WebRTC server is built from. */
+export interface WebrtcServerDeps {
+  readonly config: WebrtcServerConfig;
+  readonly trustedNetworks: readonly string[];
+  /** The ingest parts every publish uses (admission, records, publish listeners). */
+  readonly ingest: DemuxedIngestDeps;
+  readonly plays: PlayAdmitter;
+  readonly hub: Hub;
+  readonly log: Log;
+}
+
+/** The answer to a WHIP/WHEP request, before it becomes an HTTP reply. */
+export type SignalReply =
+  | { readonly status: 201; readonly sdp: string; readonly location: string }
+  | { readonly status: number; readonly error: { code: string; message: string; breakCode?: string } };
+
+/** The path prefix of session URLs (`Location`). */
+export const sessionPath = '/webrtc/session/';
+
+/** WHIP and WHEP sessions of this node. */
+export class WebrtcServer {
+  readonly sessions: WebrtcSessions;
+  readonly #d: WebrtcServerDeps;
+  readonly #whipByKey = new Map<string, WhipSession>();
+  /** WHIP sessions the server is ending itself (drop, forbid, replace: break code 21/1xx). */
+  readonly #dropping = new Set<string>();
+  #closed = false;
+
+  constructor(d: WebrtcServerDeps) {
+    this.#d = d;
+    this.sessions = new WebrtcSessions({ ...d.config, trustedNetworks: d.trustedNetworks });
+  }
+
+  /** A WHIP offer: admitted, then answered; refusals carry the reason code (e.g. 18/503) in the body. */
+  async publish(request: AdmissionRequest, sdp: string, serverIp: string): Promise<SignalReply> {
+    return this.#signal(request.clientIp, async (id, release) => {
+      const pc = createPeer(this.#d.config);
+      try {
+        await applyOffer(pc, sdp);
+        if (!negotiated(pc).video) throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', 'the offer has no H.264 video (packetization-mode 1)');
+        const grant = await admitDemuxedPublish(this.#d.ingest, {
+          request,
+          publisherId: `whip-${id}`,
+          serverIp,
+          // Drop, forbid or a newer publisher (21/1xx): the publish session already ends itself with that code.
+          disconnect: () => {
+            this.#dropping.add(id);
+            void this.sessions.end(id, undefined, 'the server ended this publish').finally(() => this.#dropping.delete(id));
+          },
+          stillWanted: () => !this.#closed,
+        });
+        if (grant.kind === 'abandoned') throw new LiveError('STREAM_CLOSED', 'the server is shutting down');
+        if (grant.kind === 'refused') {
+          const r = grant.refusal;
+          return { status: statusOf(r.code), error: { code: r.code, breakCode: r.breakCode, message: r.reason } };
+        }
+        const key = grant.publish.session.key;
+        const whip = new WhipSession(pc, grant.publish, {
+          maxFrameBytes: this.#d.config.maxFrameBytes,
+          idleTimeoutMs: this.#d.config.idleTimeoutMs,
+          keyframeIntervalMs: this.#d.config.keyframeIntervalMs,
+          now: this.#d.ingest.now,
+          countError: (code) => this.#d.ingest.counters.countError(code),
+        });
+        const s: WebrtcSession = {
+          id, kind: 'whip', ip: request.clientIp, key, pc,
+          onEnd: async (code, reason) => {
+            if (this.#whipByKey.get(key) === whip) this.#whipByKey.delete(key);
+            return whip.end(this.#dropping.has(id) ? breakCodes.dropped : whipBreakCode(code), reason);
+          },
+        };
+        whip.start(() => void this.sessions.end(id, 'WEBRTC_ICE_TIMEOUT', `no RTP for ${this.#d.config.idleTimeoutMs} ms`));
+        let answerSdp: string;
+        try {
+          answerSdp = await answer(pc, this.#d.config.publicIps);
+        } catch (err) {
+          await whip.end(breakCodes.internalError, 'the answer could not be made');
+          throw err;
+        }
+        this.#whipByKey.set(key, whip);
+        this.sessions.add(s);
+        this.#d.log.info({ stream: key, session: id, clientIp: request.clientIp }, 'WHIP session answered');
+        return { status: 201, sdp: answerSdp, location: sessionPath + id };
+      } catch (err) {
+        await pc.close().catch(() => {});
+        release();
+        throw err;
+      }
+    });
+  }
+
+  /** A WHEP offer: a play of any live H.264 stream (RTMP, SRT or WHIP source). */
+  async play(request: AdmissionRequest, sdp: string): Promise<SignalReply> {
+    return this.#signal(request.clientIp, async (id, release) => {
+      const outcome = await this.#d.plays.play(request, { holdsMedia: true });
+      if (outcome.kind === 'abandoned') throw new LiveError('STREAM_CLOSED', 'the server is shutting down');
+      if (outcome.kind === 'refused') {
+        const r = outcome.refusal;
+        release();
+        return { status: statusOf(r.code), error: { code: r.code, breakCode: r.breakCode, message: r.reason } };
+      }
+      const key = `${request.app}/${request.stream}`;
+      const stream = this.#d.hub.get(key);
+      if (!stream?.live) {
+        release();
+        throw new LiveError('STREAM_NOT_FOUND', `${key} is not live`);
+      }
+      const header = stream.videoHeader?.message.payload;
+      if (header && (header[0]! & 0x8f) !== 0x07) {
+        release();
+        throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', `${key} is not H.264 video; WHEP plays H.264 only`);
+      }
+      const pc = createPeer(this.#d.config);
+      try {
+        await applyOffer(pc, sdp);
+        if (!negotiated(pc).video) throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', 'the offer cannot receive H.264 video (packetization-mode 1)');
+        // werift answers a recvonly m-line of a transceiver without a local track as inactive: WHEP sends.
+        for (const t of pc.getTransceivers()) t.setDirection('sendonly');
+        const senders = pc.getTransceivers();
+        const video = senders.find((t) => t.kind === 'video')?.sender;
+        const audio = senders.find((t) => t.kind === 'audio')?.sender;
+        let subscriber: Subscriber | undefined;
+        const s: WebrtcSession = {
+          id, kind: 'whep', ip: request.clientIp, key, pc,
+          onEnd: async () => {
+            subscriber?.close();
+            subscriber = undefined;
+          },
+        };
+        const sink = new WhepSink({
+          video, audio, mtu: this.#d.config.mtu,
+          onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
+        });
+        // The hub subscription starts once DTLS is up: werift drops RTP sent before, and the cached GOP must arrive.
+        const connected = () => {
+          if (subscriber) return;
+          const live = this.#d.hub.get(key);
+          const hasKeyframe = live?.gopPackets.some((p) => p.keyframe) ?? false;
+          if (!hasKeyframe) this.#whipByKey.get(key)?.requestKeyframe();
+          subscriber = this.#d.hub.subscribe(key, sink);
+        };
+        pc.connectionStateChange.subscribe((state) => {
+          if (state === 'connected') connected();
+        });
+        video?.onPictureLossIndication.subscribe(() => this.#whipByKey.get(key)?.requestKeyframe());
+        const answerSdp = await answer(pc, this.#d.config.publicIps);
+        this.sessions.add(s);
+        if (pc.connectionState === 'connected') connected();
+        return { status: 201, sdp: answerSdp, location: sessionPath + id };
+      } catch (err) {
+        await pc.close().catch(() => {});
+        release();
+        throw err;
+      }
+    });
+  }
+
+  /** DELETE of a session URL (RFC 9725 §4.2): false when there is no such session. */
+  async delete(id: string): Promise<boolean> {
+    return this.sessions.end(id, undefined, 'the client sent DELETE');
+  }
+
+  /** Ends every session; later offers are refused. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.sessions.close();
+  }
+
+  async #signal(ip: string, run: (id: string, release: () => void) => Promise<SignalReply>): Promise<SignalReply> {
+    let place;
+    try {
+      if (this.#closed) throw new LiveError('STREAM_CLOSED', 'the server is shutting down');
+      place = this.sessions.reserve(ip);
+    } catch (err) {
+      return this.#error(err);
+    }
+    try {
+      return await run(place.id, place.release);
+    } catch (err) {
+      place.release();
+      return this.#error(err);
+    }
+  }
+
+  #error(err: unknown): SignalReply {
+    const e = toLiveError(err);
+    this.#d.ingest.counters.countError(e.code);
+    if (e.code === 'INTERNAL') this.#d.log.error({ err }, 'WebRTC signalling failed');
+    return { status: statusOf(e.code), error: { code: e.code, message: e.message } };
+  }
+}
+
+/** HTTP status of a WHIP/WHEP refusal: a full server is 503 (RFC 9725 §4.6 lets a client retry later). */
+export function statusOf(code: ErrorCode): number {
+  if (code === 'WEBRTC_SESSION_LIMIT' || code === 'STREAM_CLOSED') return 503;
+  // A missing, expired or wrong signature is 401 (RFC 9725 §4.5: the bearer token is the credential);
+  // the other refusals (unknown domain, forbidden stream) are 403, 18/601 is 409: their kinds' statuses.
+  if (authCodes.has(code)) return 401;
+  return httpStatusOf(new LiveError(code, ''));
+}
+
+const authCodes = new Set<ErrorCode>(['TXTIME_MISSING', 'TXTIME_INVALID', 'TXTIME_EXPIRED', 'TXSECRET_MISSING', 'SIGNATURE_INVALID']);
