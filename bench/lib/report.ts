@@ -146,19 +146,23 @@ export function ratioTable(rows: RowResult[]): string {
  */
 export function srsRatioTable(rows: RowResult[]): string {
   const out = [
-    '| window ms | protocol | N | CPU % openlive / SRS | CPU ÷ SRS (target) | KB/player openlive / SRS | KB/player ÷ SRS (target ≤ 1.5) | RSS during MB openlive / SRS |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| window ms | protocol | N | CPU % openlive / SRS | CPU ÷ SRS (target) | KB/player openlive / SRS | RSS slope KB/player openlive / SRS | growth ÷ SRS (target ≤ 1.5) | RSS during MB openlive / SRS |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows.filter((x) => x.kind === 'openlive' && x.error === undefined)) {
     const s = srsPeer(rows, r);
     if (s === undefined) continue;
     const target = r.protocol === 'flv' ? 0.8 : 1.0;
     const cpu = r.cpuPct / s.cpuPct;
-    const kb = r.kbPerPlayer / s.kbPerPlayer;
+    // Growth per player: the RSS slope between the smallest and largest N when the run has two, else (during − before) / N.
+    const ro = rssSlopeKb(rows, r);
+    const so = rssSlopeKb(rows, s);
+    const slopes = Number.isFinite(ro) && Number.isFinite(so);
+    const kb = slopes ? ro / so : r.kbPerPlayer / s.kbPerPlayer;
     out.push(
       `| ${r.mergeWindowMs ?? 'default'} | ${r.protocol} | ${r.n} | ${f1(r.cpuPct)} / ${f1(s.cpuPct)} | ` +
         `${f2(cpu)} ${cpu <= target ? 'PASS' : 'FAIL'} (≤ ${target.toFixed(1)}) | ${f0(r.kbPerPlayer)} / ${f0(s.kbPerPlayer)} | ` +
-        `${f2(kb)} ${kb <= 1.5 ? 'PASS' : 'FAIL'} | ${f0(r.rssDuringMB)} / ${f0(s.rssDuringMB)} |`,
+        `${f0(ro)} / ${f0(so)} | ${f2(kb)} ${kb <= 1.5 ? 'PASS' : 'FAIL'} | ${f0(r.rssDuringMB)} / ${f0(s.rssDuringMB)} |`,
     );
   }
   return out.join('\n');
