@@ -1,7 +1,8 @@
 // The fan-out benchmark: one ffmpeg publisher of a 720p ~2.5 Mbit/s H.264/AAC stream and N players in separate
-// processes, against openlive, node-media-server 4 and nginx-rtmp (one worker) in the same run, so that the
-// figures are ratios on the same machine. See docs/performance.md.
-//   node bench/fanout.ts [--servers openlive,nms,nginx] [--n 100,1000] [--protocols rtmp,flv,rtmps] [--window-s 10]
+// processes, against openlive, SRS, node-media-server 4 and nginx-rtmp (one worker) in the same run, so that the
+// figures are ratios on the same machine. With --merge-window-ms, openlive (fanout.mergeWindowMs) and SRS
+// (mw_latency) run once per window, side by side. See docs/performance.md.
+//   node bench/fanout.ts [--servers openlive,srs,nms,nginx] [--n 100,1000] [--protocols rtmp,flv,rtmps] [--window-s 10]
 //                        [--warmup-s 3] [--merge-window-ms 0,50] [--stall] [--stall-s 60] [--stall-players 20]
 //                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session] [--cpu-prof]
 //                        [--openlive-node-args='--import /abs/patch.mjs']
@@ -9,10 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { rowsTable, ratioTable, stallTable, targetLines, tlsRatioTable, type BenchProtocol, type RowResult, type StallResult } from './lib/report.ts';
+import { rowsTable, ratioTable, srsRatioTable, stallTable, targetLines, tlsRatioTable, type BenchProtocol, type RowResult, type StallResult } from './lib/report.ts';
 import { runRow, runStall, type RowOptions } from './lib/run-row.ts';
 import type { ServerSpec } from './lib/servers.ts';
 import { benchDir, ensureMedia, ensureTools } from './lib/setup.ts';
+import { ensureSrs, srsBinary } from './lib/srs-conf.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,16 +44,23 @@ const windows = list(values['merge-window-ms']).map(Number);
 const profDir = values['cpu-prof'] ? `${benchDir}/results/cpu-prof-${Date.now()}` : undefined;
 const nodeArgs = list(values['openlive-node-args'].replaceAll(' ', ','));
 const specs: ServerSpec[] = [];
+// openlive and SRS alternate per window so that each pair is measured close together on the shared machine.
+const windowed = windows.length > 0 ? windows : [undefined];
+for (const w of windowed) {
+  for (const kind of kinds) {
+    const at = w === undefined ? '' : ` (window ${w} ms)`;
+    if (kind === 'openlive') specs.push({ kind, label: `openlive${at}`, mergeWindowMs: w, cpuProfDir: profDir, nodeArgs });
+    else if (kind === 'srs') specs.push({ kind, label: `SRS${w === undefined ? '' : ` (mw_latency ${w} ms)`}`, mergeWindowMs: w });
+  }
+}
 for (const kind of kinds) {
-  if (kind === 'openlive' && windows.length > 0) {
-    for (const w of windows) specs.push({ kind, label: `openlive (window ${w} ms)`, mergeWindowMs: w, cpuProfDir: profDir, nodeArgs });
-  } else if (kind === 'openlive') specs.push({ kind, label: 'openlive', cpuProfDir: profDir, nodeArgs });
-  else if (kind === 'nms') specs.push({ kind, label: 'node-media-server' });
+  if (kind === 'nms') specs.push({ kind, label: 'node-media-server' });
   else if (kind === 'nginx') specs.push({ kind, label: 'nginx-rtmp' });
-  else throw new Error(`unknown server ${kind as string} (openlive, nms, nginx)`);
+  else if (kind !== 'openlive' && kind !== 'srs') throw new Error(`unknown server ${kind as string} (openlive, srs, nms, nginx)`);
 }
 
 ensureTools(kinds);
+if (kinds.includes('srs')) ensureSrs();
 const media = ensureMedia();
 const opts: RowOptions = {
   media,
@@ -107,6 +116,7 @@ if (values.stall) {
 const md = [
   rows.length > 0 ? rowsTable(rows) : '',
   rows.some((r) => r.kind === 'openlive') ? ratioTable(rows) : '',
+  rows.some((r) => r.kind === 'srs') ? srsRatioTable(rows) : '',
   rows.some((r) => r.protocol === 'rtmps') ? tlsRatioTable(rows) : '',
   stalls.length > 0 ? stallTable(stalls) : '',
   targetLines(rows, stalls).join('\n'),
@@ -123,7 +133,7 @@ if (profDir !== undefined) console.log(`openlive CPU profiles (one per row): ${p
 function failedRow(spec: ServerSpec, protocol: BenchProtocol, n: number, error: string): RowResult {
   const nan = Number.NaN;
   return {
-    server: spec.label, kind: spec.kind, protocol, n, ok: 0, errors: {}, cpuPct: nan, idleCpuPct: nan,
+    server: spec.label, kind: spec.kind, mergeWindowMs: spec.mergeWindowMs, protocol, n, ok: 0, errors: {}, cpuPct: nan, idleCpuPct: nan,
     rssBeforeMB: nan, rssDuringMB: nan, kbPerPlayer: nan, kbpsMin: nan, kbpsMedian: nan, starved: 0,
     firstByteP50: nan, firstByteP95: nan, firstKeyP50: nan, firstKeyP95: nan, noKey: n, loadgenCpuPct: nan,
     machineBusyPct: nan, error,
@@ -161,6 +171,7 @@ function machine(): Record<string, string | number> {
     node: process.version,
     nginx: version('nginx', ['-v']),
     nodeMediaServer: nms,
+    srs: kinds.includes('srs') ? version(srsBinary(), ['-v']) : 'not run',
     ffmpeg: version('ffmpeg', ['-version']),
   };
 }

@@ -6,7 +6,9 @@ export type BenchProtocol = 'rtmp' | 'rtmps' | 'flv';
 /** One server × protocol × N measurement. */
 export interface RowResult {
   server: string;
-  kind: 'openlive' | 'nms' | 'nginx';
+  kind: 'openlive' | 'nms' | 'nginx' | 'srs';
+  /** The merge window the row ran with (openlive `fanout.mergeWindowMs`, SRS `mw_latency`); undefined = default. */
+  mergeWindowMs?: number;
   protocol: BenchProtocol;
   n: number;
   /** Players that received media through the whole window. */
@@ -135,6 +137,42 @@ export function ratioTable(rows: RowResult[]): string {
     );
   }
   return out.join('\n');
+}
+
+/**
+ * openlive against SRS at the same merge window (openlive `fanout.mergeWindowMs` = SRS `mw_latency`), protocol
+ * and N in the same run: CPU and RSS per player as ratios, with the issue-17 targets (RTMP CPU ≤ 1.0×, HTTP-FLV
+ * CPU ≤ 0.8×, KB/player ≤ 1.5× SRS's).
+ */
+export function srsRatioTable(rows: RowResult[]): string {
+  const out = [
+    '| window ms | protocol | N | CPU % openlive / SRS | CPU ÷ SRS (target) | KB/player openlive / SRS | RSS slope KB/player openlive / SRS | growth ÷ SRS (target ≤ 1.5) | RSS during MB openlive / SRS |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows.filter((x) => x.kind === 'openlive' && x.error === undefined)) {
+    const s = srsPeer(rows, r);
+    if (s === undefined) continue;
+    const target = r.protocol === 'flv' ? 0.8 : 1.0;
+    const cpu = r.cpuPct / s.cpuPct;
+    // Growth per player: the RSS slope between the smallest and largest N when the run has two, else (during − before) / N.
+    const ro = rssSlopeKb(rows, r);
+    const so = rssSlopeKb(rows, s);
+    const slopes = Number.isFinite(ro) && Number.isFinite(so);
+    const kb = slopes ? ro / so : r.kbPerPlayer / s.kbPerPlayer;
+    out.push(
+      `| ${r.mergeWindowMs ?? 'default'} | ${r.protocol} | ${r.n} | ${f1(r.cpuPct)} / ${f1(s.cpuPct)} | ` +
+        `${f2(cpu)} ${cpu <= target ? 'PASS' : 'FAIL'} (≤ ${target.toFixed(1)}) | ${f0(r.kbPerPlayer)} / ${f0(s.kbPerPlayer)} | ` +
+        `${f0(ro)} / ${f0(so)} | ${f2(kb)} ${kb <= 1.5 ? 'PASS' : 'FAIL'} | ${f0(r.rssDuringMB)} / ${f0(s.rssDuringMB)} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+/** The SRS row that pairs with an openlive row: same protocol, N and merge window. */
+export function srsPeer(rows: RowResult[], r: RowResult): RowResult | undefined {
+  return rows.find(
+    (x) => x.kind === 'srs' && x.protocol === r.protocol && x.n === r.n && x.mergeWindowMs === r.mergeWindowMs && x.error === undefined,
+  );
 }
 
 /** The stalled-reader table: server RSS while 20 players have stopped reading. */

@@ -150,6 +150,7 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
     return {
       server: spec.label,
       kind: spec.kind,
+      mergeWindowMs: spec.mergeWindowMs,
       protocol,
       n,
       ok,

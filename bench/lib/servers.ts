@@ -1,16 +1,19 @@
 // Starts the three servers under test on their own ports, each in the foreground as a child process:
-// openlive (src/main.ts), node-media-server 4 (bench/lib/nms-main.ts) and nginx with Debian's rtmp module.
+// openlive (src/main.ts), node-media-server 4 (bench/lib/nms-main.ts), nginx with Debian's rtmp module and SRS
+// (built by ../shared/tools/build-srs.sh; bench/lib/srs-conf.ts writes its config).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, writeFileSync, closeSync, readFileSync } from 'node:fs';
 import { childrenOf, processTree } from './proc-stats.ts';
+import { srsBinary, srsConf, srsWorkDir, SRS_DEFAULT_MW_LATENCY_MS } from './srs-conf.ts';
 import { benchDir, freePort, nginxRtmpModule, repoDir, sleep, waitForPort } from './setup.ts';
 
 const STREAM = 'bench';
 
-/** Which server, and for openlive the merge window to pass (undefined = its default). */
+/** Which server, and for openlive and SRS the merge window to pass (undefined = its default). */
 export interface ServerSpec {
-  kind: 'openlive' | 'nms' | 'nginx';
+  kind: 'openlive' | 'nms' | 'nginx' | 'srs';
   label: string;
+  /** openlive: `fanout.mergeWindowMs`; SRS: `mw_latency` (SRS's 0 = no merge). */
   mergeWindowMs?: number;
   /** openlive only: write a V8 CPU profile (node --cpu-prof) into this folder when it stops. */
   cpuProfDir?: string;
@@ -67,6 +70,11 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
     const args = [`${benchDir}/lib/nms-main.ts`, '--rtmp-port', String(rtmpPort), '--http-port', String(httpPort)];
     args.push('--data-dir', `${tmpDir}/data`);
     child = spawn(node, args, { cwd: tmpDir, stdio: ['ignore', log, log] });
+  } else if (spec.kind === 'srs') {
+    const mwLatencyMs = spec.mergeWindowMs ?? SRS_DEFAULT_MW_LATENCY_MS;
+    writeFileSync(`${tmpDir}/srs.conf`, srsConf({ rtmpPort, httpPort, mwLatencyMs, dir: tmpDir }));
+    const bin = srsBinary();
+    child = spawn(bin, ['-c', `${tmpDir}/srs.conf`], { cwd: srsWorkDir(bin), stdio: ['ignore', log, log] });
   } else {
     writeFileSync(`${tmpDir}/nginx.conf`, nginxConf(tmpDir, rtmpPort));
     const args = ['-p', tmpDir, '-c', `${tmpDir}/nginx.conf`, '-e', `${tmpDir}/error.log`];
