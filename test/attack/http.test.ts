@@ -69,7 +69,8 @@ test('slowloris on both ports: capped per address, cut by headersTimeoutMs, whil
   const server = await startServerProcess(['--api.headersTimeoutMs', '4000', '--api.requestTimeoutMs', '6000']);
   const base = `http://127.0.0.1:${server.httpPort}`;
   const health = probe(`${base}/healthz`);
-  const adminHealth = probe(`http://127.0.0.1:${server.apiPort}/`);
+  // `/console` answers a redirect at once; `/` is now an unsigned API call, slowed by the auth failure delay.
+  const adminHealth = probe(`http://127.0.0.1:${server.apiPort}/console`);
   const cleanup: Array<() => void> = [];
   try {
     const started = Date.now();
