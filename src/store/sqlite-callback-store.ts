@@ -5,6 +5,7 @@
  * one transaction, as do an interruption and the removal of its open push. Callback keys are sealed with the
  * data key (store/sqlite-keys.ts).
  */
+import { mapError } from './sqlite-errors.ts';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import { pageOf, type Page, type PruneLimits } from './store.ts';
@@ -243,8 +244,3 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 }
 
-function mapError(err: unknown): Promise<never> {
-  if (err instanceof LiveError) return Promise.reject(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return Promise.reject(new LiveError('STORE_FAILED', `database error: ${message}`, { cause: err }));
-}

@@ -2,6 +2,7 @@
  * The recording tables of the SQLite store (migration 7), sharing the store's connection and write queue:
  * templates (Tencent parameters as JSON), rules, tasks and recorded files.
  */
+import { mapError } from './sqlite-errors.ts';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import { pageOf, type Page } from './store.ts';
@@ -230,8 +231,3 @@ function whereOf(conditions: readonly [string, SQLInputValue | undefined][]): { 
   return { where: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-function mapError(err: unknown): Promise<never> {
-  if (err instanceof LiveError) return Promise.reject(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return Promise.reject(new LiveError('STORE_FAILED', `database error: ${message}`, { cause: err }));
-}

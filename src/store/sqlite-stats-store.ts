@@ -1,4 +1,5 @@
 /** The statistics table of the SQLite store (migration 9, store/stats-store.ts), sharing its connection and write queue. */
+import { mapError } from './sqlite-errors.ts';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
@@ -102,8 +103,3 @@ export class SqliteStatsStore implements StatsStore {
   }
 }
 
-function mapError(err: unknown): Promise<never> {
-  if (err instanceof LiveError) return Promise.reject(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return Promise.reject(new LiveError('STORE_FAILED', `database error: ${message}`, { cause: err }));
-}
