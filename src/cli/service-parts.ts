@@ -232,6 +232,7 @@ export function createIngest(
     ...srtConfig,
     admission: parts.admission,
     openSink: d.srtSinks ?? srtIngest({ ...parts, log }),
+    hub: parts.hub,
     counters: parts.counters,
     log,
     trustedNetworks: config.limits.trustedNetworks,

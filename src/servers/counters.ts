@@ -22,6 +22,8 @@ export class ServerCounters {
   /** SRT listener (servers/srt): live connections, accepted ones, datagram bytes received. */
   srtConnections = 0;
   srtConnectionsTotal = 0;
+  /** Open SRT players (`m=request`, servers/srt/srt-play.ts). */
+  srtPlayers = 0;
   bytesInSrt = 0;
   bytesOutRtmpControl = 0;
   rejectedPublishes = 0;

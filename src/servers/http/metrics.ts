@@ -34,6 +34,7 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   gauge('openlive_rtmp_connections', 'Open RTMP connections (publishers and players)', () => counters.rtmpConnections);
   gauge('openlive_http_flv_players', 'Open HTTP-FLV responses', () => counters.httpFlvPlayers);
   gauge('openlive_ws_flv_players', 'Open WS-FLV players', () => counters.wsFlvPlayers);
+  gauge('openlive_srt_players', 'Open SRT players (m=request)', () => counters.srtPlayers);
   gauge('openlive_streams', 'Streams known to the hub (live or awaited)', () => hub.stats().streams);
   gauge('openlive_publishers', 'Streams with a live publisher', () => hub.stats().publishers);
   gauge('openlive_subscribers', 'Players attached to streams (all formats; relay plays of other nodes are openlive_relay_plays)', () => hub.stats().subscribers);

@@ -28,6 +28,8 @@ export class SrtPeer {
   lastDataUs: number;
   /** Receiver overflow count already reported (SRT_RECEIVE_BUFFER_FULL counts the difference). */
   reportedOverflow = 0;
+  /** A player (`m=request`): it sends us no data, so the data idle timeout does not apply. */
+  playing = false;
   readonly #host: PeerHost;
   #breakCode: string | undefined;
 

@@ -18,6 +18,7 @@ export function srtReasonOf(code: ErrorCode): number {
       return RejectReason.conflict;
     case 'DOMAIN_UNKNOWN':
     case 'DOMAIN_DISABLED':
+    case 'STREAM_NOT_FOUND':
       return RejectReason.notFound;
     case 'HOST_BARE_IP':
     case 'STREAM_NAME_INVALID':

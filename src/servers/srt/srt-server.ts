@@ -21,7 +21,10 @@ import { SrtPeer } from './srt-peer.ts';
 import { srtReasonOf } from './srt-reject-reason.ts';
 import { parseStreamId } from './srt-stream-id.ts';
 import { agreeKeys, anyPassphrase, passphraseFor, type SrtEncryptionConfig } from './srt-encryption.ts';
-import type { TsSinkFactory } from './ts-payload-sink.ts';
+import type { TsPayloadSink, TsSinkFactory } from './ts-payload-sink.ts';
+import type { SrtCrypto } from '../../protocol/srt/srt-crypto.ts';
+import type { Hub } from '../../hub/hub.ts';
+import { admitSrtPlay } from './srt-play.ts';
 
 /** The listener's settings (srt.* keys, docs/config.md) and the parts it calls. */
 export interface SrtServerOptions<S> extends SrtEncryptionConfig {
@@ -47,6 +50,8 @@ export interface SrtServerOptions<S> extends SrtEncryptionConfig {
   readonly peerIdleTimeoutMs: number;
   /** Connected but no data packet for this long: the publisher is dropped (rtmp.idleTimeoutMs's twin); 0 = never. */
   readonly idleTimeoutMs: number;
+  /** The hub players subscribe to (`m=request`); without it plays are refused with 1405. */
+  readonly hub?: Hub | undefined;
 }
 
 const tickMs = 5;
@@ -211,8 +216,21 @@ export class SrtServer<S> {
       return this.#refuse(peer, hs, keys.reason, parsed.mode === 'request' ? 'play' : 'publish');
     }
     if (parsed.mode === 'request') {
-      this.#o.counters.countError('SRT_PLAY_UNSUPPORTED');
-      return this.#refuse(peer, hs, srtReasonOf('SRT_PLAY_UNSUPPORTED'), 'play');
+      if (!this.#o.hub) {
+        this.#o.counters.countError('SRT_PLAY_UNSUPPORTED');
+        return this.#refuse(peer, hs, srtReasonOf('SRT_PLAY_UNSUPPORTED'), 'play');
+      }
+      const grant = await admitSrtPlay(this.#o.hub, this.#o.admission, parsed.request, () => peer.state === 'pending' && !this.#closing);
+      if (grant.kind === 'abandoned') return this.#forget(peer);
+      if (grant.kind === 'refused') {
+        this.#o.log.info({ ip: peer.address, code: grant.code }, 'SRT play rejected');
+        return this.#refuse(peer, hs, srtReasonOf(grant.code), 'play');
+      }
+      const playSink: TsPayloadSink = { write: () => {}, end: () => grant.end() };
+      this.#accept(peer, hs, peerStartUs, keys.kind === 'keyed' ? keys : undefined, playSink);
+      peer.playing = true;
+      grant.attach(peer.connection!, this.#clock, this.#o.counters);
+      return;
     }
     const publisher = { id: publisherId, clientIp: peer.address, protocol: 'srt' as const };
     const outcome = await this.#o.admission.publish(parsed.request, publisher, { stillWanted: () => peer.state === 'pending' && !this.#closing });
@@ -241,10 +259,18 @@ export class SrtServer<S> {
         throw err;
       }
     })();
+    const latency = this.#accept(peer, hs, peerStartUs, keys.kind === 'keyed' ? keys : undefined, sink);
+    const crypto = keys.kind === 'keyed' ? keys.crypto : undefined;
+    this.#o.log.info({ ip: peer.address, stream: `${parsed.request.app}/${parsed.request.stream}`, domain: outcome.domain, latencyMs: latency.recvMs, encrypted: crypto !== undefined }, 'SRT publish started');
+  }
+
+  /** Answers the conclusion and starts the live connection feeding `sink`; counts it. */
+  #accept(peer: SrtPeer, hs: Handshake, peerStartUs: number, keys: { crypto: SrtCrypto; kmrsp: Buffer } | undefined, sink: TsPayloadSink): { recvMs: number; sendMs: number } {
+    const nowUs = this.#clock();
     const latency = negotiateLatency(hs.hsreq!, { recvLatencyMs: this.#o.latencyMs, sendLatencyMs: this.#o.latencyMs });
     const windowPackets = Math.max(32, Math.min(8192, Math.floor(this.#o.maxReceiveBufferBytes / mtu)));
-    const crypto = keys.kind === 'keyed' ? keys.crypto : undefined;
-    const answer = acceptConclusion(hs, { localId: peer.localId, recvMs: latency.recvMs, sendMs: latency.sendMs, mtu, flowWindow: windowPackets, kmrsp: keys.kind === 'keyed' ? keys.kmrsp : undefined }, 0);
+    const crypto = keys?.crypto;
+    const answer = acceptConclusion(hs, { localId: peer.localId, recvMs: latency.recvMs, sendMs: latency.sendMs, mtu, flowWindow: windowPackets, kmrsp: keys?.kmrsp }, 0);
     peer.go(
       {
         localId: peer.localId,
@@ -267,7 +293,7 @@ export class SrtServer<S> {
     );
     this.#o.counters.srtConnections = this.#gate.open;
     this.#o.counters.srtConnectionsTotal++;
-    this.#o.log.info({ ip: peer.address, stream: `${parsed.request.app}/${parsed.request.stream}`, domain: outcome.domain, latencyMs: latency.recvMs, encrypted: crypto !== undefined }, 'SRT publish started');
+    return latency;
   }
 
   #refuse(peer: SrtPeer, hs: Handshake, reason: number, action: 'publish' | 'play' = 'publish'): void {
@@ -323,7 +349,7 @@ export class SrtServer<S> {
     const overflow = conn.receiver.stats.overflow;
     for (; peer.reportedOverflow < overflow; peer.reportedOverflow++) this.#o.counters.countError('SRT_RECEIVE_BUFFER_FULL');
     const idleMs = this.#o.idleTimeoutMs;
-    if (idleMs > 0 && nowUs - peer.lastDataUs > idleMs * 1000) {
+    if (idleMs > 0 && !peer.playing && nowUs - peer.lastDataUs > idleMs * 1000) {
       peer.close(nowUs, 'SRT_IDLE_TIMEOUT', `no data for ${idleMs} ms`, breakCodes.noData);
     }
   }
