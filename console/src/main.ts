@@ -6,7 +6,6 @@ import './styles.css';
 import { ApiClient } from './lib/api.ts';
 import { clearSession, loadCredential, saveCredential, type Credential } from './lib/session.ts';
 import { serverInfo, type ServerInfo } from './lib/server-info.ts';
-import { startSampling, stopSampling } from './lib/sampler.ts';
 import { h, replace } from './ui/dom.ts';
 import { toast } from './ui/components.ts';
 import type { Page, PageContext } from './pages/page.ts';
@@ -87,7 +86,6 @@ function topbar(credential: Credential): HTMLElement {
 
 function signOut(): void {
   clearSession();
-  stopSampling();
   api = undefined;
   cachedInfo = undefined;
   history.pushState(null, '', `${base}/login`);
@@ -143,7 +141,6 @@ function render(): void {
     return;
   }
   api ??= newClient(credential);
-  startSampling(api);
   const page = pages.find((p) => current === p.path || current.startsWith(`${p.path}/`));
   const main = h('main', { class: 'main', id: 'main', tabindex: -1 });
   replace(root, h('a', { class: 'skip', href: '#main' }, 'Skip to content'), topbar(credential), h('div', { class: 'layout' }, sidebar(current), main));

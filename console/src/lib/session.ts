@@ -28,7 +28,7 @@ export function saveCredential(credential: Credential): void {
   sessionStorage.setItem(storageKey, JSON.stringify(credential));
 }
 
-/** Forgets the pair (sign out) and every sampled history. */
+/** Forgets the pair (sign out). */
 export function clearSession(): void {
   sessionStorage.clear();
 }
