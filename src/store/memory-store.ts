@@ -6,6 +6,7 @@ import { LiveError } from '../errors.ts';
 import { MemoryRecordStore } from './memory-record-store.ts';
 import { MemoryCallbackStore } from './memory-callback-store.ts';
 import {
+  mergeSettings,
   pageOf,
   type Domain,
   type DomainPatch,
@@ -82,6 +83,7 @@ export class MemoryStore implements Store {
       enabled: patch.enabled ?? old.enabled,
       replacePublisher: patch.replacePublisher ?? old.replacePublisher,
       auth: { ...old.auth, ...auth },
+      ...mergeSettings(old.settings, patch.settings),
     };
     this.domains.set(name, next);
     return { ...next, auth: { ...next.auth } };

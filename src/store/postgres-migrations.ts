@@ -215,6 +215,14 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
     `,
   },
+  // Versions 3 and 4 belong to other branches of issue 15 (statistics history is 4).
+  {
+    // Domain settings as one JSON value, as SQLite's migration 10.
+    version: 5,
+    sql: `
+      ALTER TABLE domains ADD COLUMN settings TEXT COLLATE "C" NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

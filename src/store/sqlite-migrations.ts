@@ -246,6 +246,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX record_files_open ON record_files (node_id) WHERE ended_at IS NULL;
     `,
   },
+  // Versions 8 and 9 belong to other branches of issue 15 (statistics history is 9); 10 is the domains' settings.
+  {
+    // Domain settings as one JSON value (store.ts DomainSettings): referer rules, PlayType, IsMiniProgramLive.
+    version: 10,
+    sql: `
+      ALTER TABLE domains ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

@@ -14,6 +14,8 @@ import { recordTemplateActions } from './record-template-actions.ts';
 import { recordTaskActions } from './record-task-actions.ts';
 import { liveRecordActions } from './live-record-actions.ts';
 import { drainActions } from './drain-actions.ts';
+import { refererActions } from './referer-actions.ts';
+import { playDomainActions } from './play-domain-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -33,6 +35,8 @@ export const groups: readonly ApiActionGroup[] = [
   recordTaskActions,
   liveRecordActions,
   drainActions,
+  refererActions,
+  playDomainActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */
