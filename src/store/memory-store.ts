@@ -185,7 +185,10 @@ export class MemoryStore implements Store {
       .filter((r) => matches(r, r.startedAt, q))
       .filter((r) => q.open === undefined || (r.endedAt === null) === q.open)
       .filter((r) => q.endedSince === undefined || r.endedAt === null || r.endedAt >= q.endedSince)
-      .sort((a, b) => (b.startedAt - a.startedAt || b.id - a.id) * (q.ascending ? -1 : 1));
+      .sort((a, b) => {
+        const key = (r: PublishRecord): number => (q.byEnd ? (r.endedAt ?? Number.MAX_SAFE_INTEGER) : r.startedAt);
+        return (key(b) - key(a) || b.id - a.id) * (q.ascending ? -1 : 1);
+      });
     return paged(all, q);
   }
 

@@ -16,6 +16,7 @@ import { SqliteKeys } from './sqlite-keys.ts';
 import { credentialFromRow, domainFromRow, domainValues, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
 import {
   mergeSettings,
+  publishRecordOrder,
   pageOf,
   type Domain,
   type DomainPatch,
@@ -208,7 +209,7 @@ export class PostgresStore implements Store {
     const where = pgRecordWhere(query, 'started_at');
     if (query.open !== undefined) where.add(query.open ? 'ended_at IS NULL' : 'ended_at IS NOT NULL');
     if (query.endedSince !== undefined) where.add('(ended_at IS NULL OR ended_at >= ?)', query.endedSince);
-    const order = query.ascending ? 'started_at, id' : 'started_at DESC, id DESC';
+    const order = publishRecordOrder(query);
     return this.page('publish_records', where, order, query, publishRecordFromRow);
   }
 

@@ -19,6 +19,7 @@ import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 export { defaultBusyTimeoutMs, sqliteFileIn, type SqliteStoreOptions } from './sqlite-open.ts';
 import {
   mergeSettings,
+  publishRecordOrder,
   pageOf,
   type Domain,
   type DomainPatch,
@@ -200,7 +201,7 @@ export class SqliteStore implements Store {
       const where = recordWhere(query, 'started_at');
       if (query.open !== undefined) where.add(query.open ? 'ended_at IS NULL' : 'ended_at IS NOT NULL');
       if (query.endedSince !== undefined) where.add('(ended_at IS NULL OR ended_at >= ?)', query.endedSince);
-      const order = query.ascending ? 'started_at, id' : 'started_at DESC, id DESC';
+      const order = publishRecordOrder(query);
       return this.page('publish_records', where, order, query, publishRecordFromRow);
     });
   }

@@ -236,6 +236,14 @@ export interface PublishRecordQuery extends RecordQuery {
   readonly open?: boolean;
   /** Keeps sessions still live at or after this time: ended then or later, or not ended. */
   readonly endedSince?: number;
+  /** Orders by end time instead of start time, sessions still live last of all (Tencent's event list IsAsc). */
+  readonly byEnd?: boolean;
+}
+
+/** The ORDER BY of listPublishRecords in SQL (SQLite and PostgreSQL alike). */
+export function publishRecordOrder(query: PublishRecordQuery): string {
+  if (query.byEnd) return query.ascending ? '(ended_at IS NULL), ended_at, id' : '(ended_at IS NULL) DESC, ended_at DESC, id DESC';
+  return query.ascending ? 'started_at, id' : 'started_at DESC, id DESC';
 }
 
 /** Filters of listRejectedAttempts and summarizeRejectedAttempts. */
