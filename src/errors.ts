@@ -164,6 +164,10 @@ export const errorCodes = {
   // Cloud API fidelity (issue 15): a second rule for one domain/AppName
   CALLBACK_RULE_EXISTS: 'conflict',
   CALLBACK_QUEUE_FULL: 'limit',
+  // Cloud API domain actions (issue 15): referer lists, play domains, ownership (control/referer-check.ts, control/txt-check.ts)
+  REFERER_DENIED: 'auth',
+  REFERER_RULES_INVALID: 'input',
+  TXT_LOOKUP_FAILED: 'timeout',
   // Admin API: TC3 replay, rate limits, body size (servers/api, docs/security.md)
   API_SIGNATURE_REPLAYED: 'auth',
   API_REPLAY_CACHE_FULL: 'limit',

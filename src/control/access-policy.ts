@@ -15,6 +15,7 @@ import { FailureDelay, type FailureDelayOptions } from './failure-delay.ts';
 import { hostOfHeader, isBareIp, nameProblem } from './names.ts';
 import { refusal, signatureRefusal, type Refusal } from './reasons.ts';
 import { RejectionRecorder } from './rejection-recorder.ts';
+import { refererRefusal } from './referer-check.ts';
 import { verifySignature } from './signing.ts';
 
 /** How the policy is built; `random` and `sleep` are injected so tests need no real delays. */
@@ -40,6 +41,7 @@ interface Attempt {
   readonly app: string;
   readonly stream: string;
   readonly query: URLSearchParams;
+  readonly referer?: string;
 }
 
 type Outcome = { readonly decision: AccessDecision; readonly domain?: Domain | undefined };
@@ -116,6 +118,8 @@ export class AccessPolicy implements Access {
     if (!('name' in found)) return { decision: found };
     const names = namesRefusal(a.app, a.stream);
     if (names) return { decision: names, domain: found };
+    const referer = refererRefusal(found.settings?.referer, a.referer);
+    if (referer) return { decision: referer, domain: found };
     const auth = this.checkSignature(a, found, 'play');
     return { decision: auth ?? { allowed: true, domain: found.name }, domain: found };
   }

@@ -19,6 +19,8 @@ export interface AdmissionRequest {
   /** txSecret, txTime and whatever else the URL carried (RTMP: the publish name's query over the connect one). */
   readonly query: URLSearchParams;
   readonly clientIp: string;
+  /** The Referer header of an HTTP play ('' when absent); undefined for transports without one (RTMP, SRT). */
+  readonly referer?: string;
 }
 
 /** The request of an RTMP(S) publish or play: the host comes from the connect command's tcUrl. */
@@ -27,8 +29,12 @@ export function rtmpRequest(r: { tls?: boolean; tcUrl: string; app: string; stre
 }
 
 /** The request of an HTTP play (FLV, HLS): the host comes from the Host header, which may carry a port. */
-export function httpPlayRequest(protocol: 'flv' | 'hls', r: { hostHeader: string; app: string; stream: string; query: URLSearchParams; clientIp: string }): AdmissionRequest {
-  return { protocol, host: hostOfHeader(r.hostHeader), app: r.app, stream: r.stream, query: r.query, clientIp: r.clientIp };
+export function httpPlayRequest(
+  protocol: 'flv' | 'hls',
+  r: { hostHeader: string; app: string; stream: string; query: URLSearchParams; clientIp: string; referer?: string | undefined },
+): AdmissionRequest {
+  const request = { protocol, host: hostOfHeader(r.hostHeader), app: r.app, stream: r.stream, query: r.query, clientIp: r.clientIp };
+  return r.referer === undefined ? request : { ...request, referer: r.referer };
 }
 
 /**

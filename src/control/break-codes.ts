@@ -33,6 +33,8 @@ export const breakCodes = {
   txTimeExpired: '18/501',
   txSecretMissing: '18/502',
   signatureInvalid: '18/503',
+  /** openlive's own: a play refused by the domain's referer list (Tencent answers 403 and documents no break code). */
+  refererDenied: '18/320',
   /** A second publisher of a live stream (one publisher per stream). */
   duplicatePublisher: '18/601',
   /** The operator dropped the stream (DropLiveStream). */

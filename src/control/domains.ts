@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LiveError } from '../errors.ts';
-import type { AuthSettings, Domain, DomainQuery, DomainType, Page, Store } from '../store/store.ts';
+import { mergeSettings, type AuthSettings, type Domain, type DomainQuery, type DomainSettings, type DomainType, type Page, type Store } from '../store/store.ts';
 import { checkCname, type CnameCheckOptions, type CnameStatus } from './cname-check.ts';
 import { maxDomainLength, validateDomainName } from './domain-name.ts';
+import { hasTxtRecord, type TxtCheckOptions } from './txt-check.ts';
 
 /** The CNAME suffix used when the configuration names none. */
 export const defaultCnameSuffix = 'live.openlive.local';
@@ -49,6 +50,8 @@ export interface NewDomain {
   /** Push domains default to authentication on with a generated key; play domains to off. */
   readonly auth?: Partial<AuthSettings>;
   readonly replacePublisher?: boolean;
+  /** PlayType, IsMiniProgramLive, referer rules (store.ts DomainSettings). */
+  readonly settings?: DomainSettings;
 }
 
 /** How the domain service is built. */
@@ -56,8 +59,8 @@ export interface DomainsOptions {
   readonly store: Store;
   readonly now: () => number;
   readonly cnameSuffix?: string;
-  /** Where CNAME queries go (the `dns` part of the configuration). */
-  readonly dns?: CnameCheckOptions;
+  /** Where CNAME and TXT queries go (the `dns` part of the configuration; tests inject `resolveTxt`). */
+  readonly dns?: TxtCheckOptions;
   readonly generateKey?: () => string;
 }
 
@@ -66,7 +69,7 @@ export class Domains {
   private readonly store: Store;
   private readonly now: () => number;
   private readonly cnameSuffix: string;
-  private readonly dns: CnameCheckOptions;
+  private readonly dns: TxtCheckOptions;
   private readonly generateKey: () => string;
 
   constructor(options: DomainsOptions) {
@@ -107,6 +110,7 @@ export class Domains {
       createdAt: this.now(),
       auth,
       replacePublisher: input.replacePublisher ?? false,
+      ...mergeSettings(undefined, input.settings),
     };
     await this.store.addDomain(domain);
     return domain;
@@ -162,6 +166,12 @@ export class Domains {
     return this.store.updateDomain(domain.name, { replacePublisher: replace });
   }
 
+  /** Merges settings (referer list, PlayType, ...) into the domain's; keys left undefined stay. */
+  async setSettings(name: string, patch: DomainSettings): Promise<Domain> {
+    const domain = await this.get(name);
+    return this.store.updateDomain(domain.name, { settings: patch });
+  }
+
   /** The domain serving bare-IP and unknown hosts in non-strict mode, if any. */
   async getDefault(type: DomainType): Promise<Domain | undefined> {
     const name = await this.store.getSetting(defaultDomainSetting(type));
@@ -173,6 +183,11 @@ export class Domains {
     const domain = await this.get(name);
     if (domain.type !== type) throw new LiveError('DOMAIN_TYPE_MISMATCH', `${domain.name} is a ${domain.type} domain`);
     await this.store.setSetting(defaultDomainSetting(type), domain.name);
+  }
+
+  /** Whether `name` has a TXT record holding `expected`; throws TXT_LOOKUP_FAILED if DNS does not answer. */
+  hasTxt(name: string, expected: string): Promise<boolean> {
+    return hasTxtRecord(name, expected, this.dns);
   }
 
   /** Asks DNS whether the domain CNAMEs to its target; throws CNAME_LOOKUP_FAILED if DNS does not answer. */

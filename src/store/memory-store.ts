@@ -8,6 +8,7 @@ import { MemoryRecordStore } from './memory-record-store.ts';
 import { MemoryStatsStore } from './memory-stats-store.ts';
 import { MemoryCallbackStore } from './memory-callback-store.ts';
 import {
+  mergeSettings,
   pageOf,
   type Domain,
   type DomainPatch,
@@ -87,6 +88,7 @@ export class MemoryStore implements Store {
       enabled: patch.enabled ?? old.enabled,
       replacePublisher: patch.replacePublisher ?? old.replacePublisher,
       auth: { ...old.auth, ...auth },
+      ...mergeSettings(old.settings, patch.settings),
     };
     this.domains.set(name, next);
     return { ...next, auth: { ...next.auth } };
@@ -188,7 +190,10 @@ export class MemoryStore implements Store {
       .filter((r) => matches(r, r.startedAt, q))
       .filter((r) => q.open === undefined || (r.endedAt === null) === q.open)
       .filter((r) => q.endedSince === undefined || r.endedAt === null || r.endedAt >= q.endedSince)
-      .sort((a, b) => (b.startedAt - a.startedAt || b.id - a.id) * (q.ascending ? -1 : 1));
+      .sort((a, b) => {
+        const key = (r: PublishRecord): number => (q.byEnd ? (r.endedAt ?? Number.MAX_SAFE_INTEGER) : r.startedAt);
+        return (key(b) - key(a) || b.id - a.id) * (q.ascending ? -1 : 1);
+      });
     return paged(all, q);
   }
 

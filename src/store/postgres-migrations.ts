@@ -249,6 +249,13 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX stats_samples_stream ON stats_samples (period, stream, at);
     `,
   },
+  {
+    // Domain settings as one JSON value, as SQLite's migration 10.
+    version: 5,
+    sql: `
+      ALTER TABLE domains ADD COLUMN settings TEXT COLLATE "C" NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

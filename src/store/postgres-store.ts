@@ -17,6 +17,8 @@ import { pgAttemptWhere, pgRecordWhere, PgWhere, type PgValue } from './postgres
 import { SqliteKeys } from './sqlite-keys.ts';
 import { credentialFromRow, domainFromRow, domainValues, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
 import {
+  mergeSettings,
+  publishRecordOrder,
   pageOf,
   type Domain,
   type DomainPatch,
@@ -105,7 +107,7 @@ export class PostgresStore implements Store {
     const n = await this.write((q) =>
       q.query(
         `INSERT INTO domains (name, type, enabled, cname_target, created_at, auth_enabled, auth_key, auth_backup_key, auth_delta,
-           auth_algorithm, replace_publisher, keys_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (name) DO NOTHING`,
+           auth_algorithm, replace_publisher, keys_sealed, settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (name) DO NOTHING`,
         domainValues(d, this.keys),
       ),
     );
@@ -136,10 +138,11 @@ export class PostgresStore implements Store {
         enabled: patch.enabled ?? old.enabled,
         replacePublisher: patch.replacePublisher ?? old.replacePublisher,
         auth: { ...old.auth, ...definedOnly(patch.auth ?? {}) },
+        ...mergeSettings(old.settings, patch.settings),
       };
       await q.query(
         `UPDATE domains SET type = $2, enabled = $3, cname_target = $4, created_at = $5, auth_enabled = $6, auth_key = $7,
-           auth_backup_key = $8, auth_delta = $9, auth_algorithm = $10, replace_publisher = $11, keys_sealed = $12 WHERE name = $1`,
+           auth_backup_key = $8, auth_delta = $9, auth_algorithm = $10, replace_publisher = $11, keys_sealed = $12, settings = $13 WHERE name = $1`,
         domainValues(next, this.keys),
       );
       return next;
@@ -212,7 +215,7 @@ export class PostgresStore implements Store {
     const where = pgRecordWhere(query, 'started_at');
     if (query.open !== undefined) where.add(query.open ? 'ended_at IS NULL' : 'ended_at IS NOT NULL');
     if (query.endedSince !== undefined) where.add('(ended_at IS NULL OR ended_at >= ?)', query.endedSince);
-    const order = query.ascending ? 'started_at, id' : 'started_at DESC, id DESC';
+    const order = publishRecordOrder(query);
     return this.page('publish_records', where, order, query, publishRecordFromRow);
   }
 

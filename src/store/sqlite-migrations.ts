@@ -281,6 +281,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX stats_samples_stream ON stats_samples (period, stream, at);
     `,
   },
+  {
+    // Domain settings as one JSON value (store.ts DomainSettings): referer rules, PlayType, IsMiniProgramLive.
+    version: 10,
+    sql: `
+      ALTER TABLE domains ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

@@ -1,7 +1,7 @@
 /** Maps SQLite rows (snake_case columns, 0/1 booleans, NULLs) to the Store's records, and back. */
 import type { SQLInputValue } from 'node:sqlite';
 import type { SignAlgorithm, StoredCredential } from './store.ts';
-import type { Domain, DomainType, ForbiddenStream, PublishRecord, RejectedAttempt } from './store.ts';
+import type { Domain, DomainSettings, DomainType, ForbiddenStream, PublishRecord, RejectedAttempt } from './store.ts';
 import type { SqliteKeys } from './sqlite-keys.ts';
 
 /** A row as node:sqlite returns it. */
@@ -29,7 +29,19 @@ export function domainFromRow(row: Row, keys: SqliteKeys): Domain {
       algorithm: str(row.auth_algorithm) as SignAlgorithm,
     },
     replacePublisher: num(row.replace_publisher) === 1,
+    ...settingsOf(row.settings),
   };
+}
+
+/** The `settings` JSON column (migration 10) as the part of a Domain to spread; nothing when it holds none. */
+function settingsOf(v: unknown): { settings?: DomainSettings } {
+  if (typeof v !== 'string' || v === '' || v === '{}') return {};
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return parsed !== null && typeof parsed === 'object' && Object.keys(parsed).length > 0 ? { settings: parsed as DomainSettings } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A `forbidden_streams` row as a ForbiddenStream. */
@@ -88,7 +100,7 @@ export function rejectedFromRow(row: Row): RejectedAttempt {
   };
 }
 
-/** A Domain as the `domains` columns, in table order with `keys_sealed` last (for INSERT and UPDATE). */
+/** A Domain as the `domains` columns, in table order with `keys_sealed` then `settings` last (for INSERT and UPDATE). */
 export function domainValues(d: Domain, keys: SqliteKeys): SQLInputValue[] {
   const a = d.auth;
   return [
@@ -104,6 +116,7 @@ export function domainValues(d: Domain, keys: SqliteKeys): SQLInputValue[] {
     a.algorithm,
     d.replacePublisher ? 1 : 0,
     keys.sealedFlag,
+    JSON.stringify(d.settings ?? {}),
   ];
 }
 

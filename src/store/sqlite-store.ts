@@ -20,6 +20,8 @@ import { SqliteKeys } from './sqlite-keys.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 export { defaultBusyTimeoutMs, sqliteFileIn, type SqliteStoreOptions } from './sqlite-open.ts';
 import {
+  mergeSettings,
+  publishRecordOrder,
   pageOf,
   type Domain,
   type DomainPatch,
@@ -83,8 +85,8 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const result = this.sql(
         `INSERT INTO domains (name, type, enabled, cname_target, created_at, auth_enabled, auth_key,
-           auth_backup_key, auth_delta, auth_algorithm, replace_publisher, keys_sealed)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+           auth_backup_key, auth_delta, auth_algorithm, replace_publisher, keys_sealed, settings)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
       ).run(...domainValues(d, this.keys));
       if (result.changes === 0) throw new LiveError('DOMAIN_EXISTS', `domain ${d.name} is already added`);
     });
@@ -117,11 +119,12 @@ export class SqliteStore implements Store {
         enabled: patch.enabled ?? old.enabled,
         replacePublisher: patch.replacePublisher ?? old.replacePublisher,
         auth: { ...old.auth, ...definedOnly(patch.auth ?? {}) },
+        ...mergeSettings(old.settings, patch.settings),
       };
       this.sql(
         `UPDATE domains SET type = ?2, enabled = ?3, cname_target = ?4, created_at = ?5, auth_enabled = ?6,
            auth_key = ?7, auth_backup_key = ?8, auth_delta = ?9, auth_algorithm = ?10, replace_publisher = ?11,
-           keys_sealed = ?12 WHERE name = ?1`,
+           keys_sealed = ?12, settings = ?13 WHERE name = ?1`,
       ).run(...domainValues(next, this.keys));
       return next;
     });
@@ -204,7 +207,7 @@ export class SqliteStore implements Store {
       const where = recordWhere(query, 'started_at');
       if (query.open !== undefined) where.add(query.open ? 'ended_at IS NULL' : 'ended_at IS NOT NULL');
       if (query.endedSince !== undefined) where.add('(ended_at IS NULL OR ended_at >= ?)', query.endedSince);
-      const order = query.ascending ? 'started_at, id' : 'started_at DESC, id DESC';
+      const order = publishRecordOrder(query);
       return this.page('publish_records', where, order, query, publishRecordFromRow);
     });
   }

@@ -41,6 +41,41 @@ export interface Domain {
   readonly auth: AuthSettings;
   /** Push domains: a newcomer with a valid signature replaces the live publisher (21/102) instead of 18/601. */
   readonly replacePublisher: boolean;
+  /** Referer rules, PlayType and the like (one JSON column); absent means all defaults. */
+  readonly settings?: DomainSettings;
+}
+
+/**
+ * A play domain's referer allow/deny list (Tencent RefererAuthConfig), checked on HTTP-FLV, WS-FLV and HLS
+ * plays (control/referer-check.ts).
+ */
+export interface RefererSettings {
+  readonly enabled: boolean;
+  /** deny: a referer matching a rule is refused (Tencent Type 0); allow: only matching ones pass (Type 1). */
+  readonly type: 'deny' | 'allow';
+  /** Whether a play without a Referer header passes (Tencent AllowEmpty). */
+  readonly allowEmpty: boolean;
+  /** Host patterns such as `example.com` or `*.example.com` (Tencent Rules, `;`-separated). */
+  readonly rules: readonly string[];
+}
+
+/** Domain settings kept as one JSON value, so adding one needs no migration. */
+export interface DomainSettings {
+  readonly referer?: RefererSettings;
+  /** Tencent PlayType of a play domain: 1 mainland, 2 global, 3 outside mainland (default 1). */
+  readonly playType?: number;
+  /** Tencent IsMiniProgramLive (default false). */
+  readonly miniProgram?: boolean;
+}
+
+/**
+ * `patch` over `old` (keys of the patch that are undefined leave the old value), as the part of a Domain to
+ * spread: nothing when there are no settings, so domains without any compare equal to those written before.
+ */
+export function mergeSettings(old: DomainSettings | undefined, patch: DomainSettings | undefined): { settings?: DomainSettings } {
+  const out: Record<string, unknown> = { ...old };
+  for (const [k, v] of Object.entries(patch ?? {})) if (v !== undefined) out[k] = v;
+  return Object.keys(out).length > 0 ? { settings: out as DomainSettings } : {};
 }
 
 /** The fields of a domain that can change after it was added. */
@@ -48,6 +83,8 @@ export interface DomainPatch {
   readonly enabled?: boolean;
   readonly auth?: Partial<AuthSettings>;
   readonly replacePublisher?: boolean;
+  /** Merged key by key into the domain's settings. */
+  readonly settings?: DomainSettings;
 }
 
 /** A stream that may not be published until a time (Tencent ForbidLiveStream). */
@@ -201,6 +238,14 @@ export interface PublishRecordQuery extends RecordQuery {
   readonly open?: boolean;
   /** Keeps sessions still live at or after this time: ended then or later, or not ended. */
   readonly endedSince?: number;
+  /** Orders by end time instead of start time, sessions still live last of all (Tencent's event list IsAsc). */
+  readonly byEnd?: boolean;
+}
+
+/** The ORDER BY of listPublishRecords in SQL (SQLite and PostgreSQL alike). */
+export function publishRecordOrder(query: PublishRecordQuery): string {
+  if (query.byEnd) return query.ascending ? '(ended_at IS NULL), ended_at, id' : '(ended_at IS NULL) DESC, ended_at DESC, id DESC';
+  return query.ascending ? 'started_at, id' : 'started_at DESC, id DESC';
 }
 
 /** Filters of listRejectedAttempts and summarizeRejectedAttempts. */

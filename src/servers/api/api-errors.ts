@@ -16,6 +16,9 @@ export const tencentCodeOf: Partial<Record<ErrorCode, string>> = {
   STREAM_NOT_LIVE: 'ResourceNotFound.StreamNotAlive',
   STORE_FAILED: 'InternalError',
   CREDENTIAL_UNREADABLE: 'InternalError',
+  // Domain actions of issue 15 (referer-actions.ts, play-domain-actions.ts)
+  REFERER_RULES_INVALID: 'InvalidParameterValue',
+  TXT_LOOKUP_FAILED: 'FailedOperation',
 };
 
 /** The Tencent code of each kind, for codes the table does not name. */

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { configSchema } from '../../cli/config-schema.ts';
 import { Credentials, type NewCredential } from '../../control/credentials.ts';
 import { Domains } from '../../control/domains.ts';
+import type { TxtCheckOptions } from '../../control/txt-check.ts';
 import type { CnameCheckOptions } from '../../control/cname-check.ts';
 import { PublishRecords } from '../../control/publish-records.ts';
 import { StreamPolicy } from '../../control/stream-policy.ts';
@@ -65,7 +66,7 @@ export interface KitOptions {
   readonly config?: Record<string, unknown>;
   readonly actions?: (deps: ApiDeps) => ApiActions;
   /** Default: a closed port with a 50 ms timeout, so every CNAME check fails fast (BCName 0). */
-  readonly dns?: CnameCheckOptions;
+  readonly dns?: TxtCheckOptions;
 }
 
 /** Builds the kit; `config` overrides schema defaults, `actions` replaces the registered groups. */

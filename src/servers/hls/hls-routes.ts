@@ -231,7 +231,7 @@ const decisionCaches = new WeakMap<HlsRouteDeps, PlayDecisionCache>();
 function checkPlay(deps: HlsRouteDeps, req: FastifyRequest, app: string, stream: string, query: URLSearchParams): Promise<PlayGrant | Refused> {
   let cache = decisionCaches.get(deps);
   if (!cache) decisionCaches.set(deps, (cache = new PlayDecisionCache(deps.admission, deps.hls.options.now)));
-  const request = httpPlayRequest('hls', { hostHeader: req.hostname, app, stream, query, clientIp: req.ip });
+  const request = httpPlayRequest('hls', { hostHeader: req.hostname, app, stream, query, clientIp: req.ip, referer: req.headers.referer ?? '' });
   // Nothing is asked to be still wanted, so nothing is abandoned: a client gone meanwhile is seen when parking.
   return cache.play(request) as Promise<PlayGrant | Refused>;
 }

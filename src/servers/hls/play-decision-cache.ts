@@ -33,7 +33,7 @@ export class PlayDecisionCache implements PlayAdmitter {
    * most `ttlMs`; the client IP is not part of the key because play decisions do not depend on it.
    */
   async play(req: AdmissionRequest): Promise<PlayGrant | Refused | Abandoned> {
-    const key = `${req.host}\n${req.app}\n${req.stream}\n${req.query.get('txSecret')}\n${req.query.get('txTime')}`;
+    const key = `${req.host}\n${req.app}\n${req.stream}\n${req.query.get('txSecret')}\n${req.query.get('txTime')}\n${req.referer ?? ''}`;
     const now = this.#now();
     const hit = this.#entries.get(key);
     if (hit && hit.until > now) return hit.grant;

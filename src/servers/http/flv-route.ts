@@ -37,7 +37,7 @@ export async function serveFlv(
   // A HEAD holds no media; a GET does, so the memory budget is part of its grant: past it the refusal
   // must be an HTTP answer (429 MEMORY_BUDGET_EXCEEDED), not a hijacked socket.
   const holdsMedia = req.method !== 'HEAD';
-  const request = httpPlayRequest('flv', { hostHeader: req.hostname, app, stream: name, query, clientIp: req.ip });
+  const request = httpPlayRequest('flv', { hostHeader: req.hostname, app, stream: name, query, clientIp: req.ip, referer: req.headers.referer ?? '' });
   const outcome = await deps.admission.play(request, { holdsMedia });
   const key = streamKey(app, name);
   if (outcome.kind === 'refused') {

@@ -70,7 +70,7 @@ async function serveWsFlv(deps: WsFlvDeps, req: IncomingMessage, socket: Socket,
   const [, app = '', name = ''] = match;
   const clientIp = socket.remoteAddress ?? '';
   const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
-  const request = httpPlayRequest('flv', { hostHeader: headerOf(req, 'host') ?? '', app, stream: name, query, clientIp });
+  const request = httpPlayRequest('flv', { hostHeader: headerOf(req, 'host') ?? '', app, stream: name, query, clientIp, referer: headerOf(req, 'referer') ?? '' });
   const outcome = await deps.admission.play(request, { holdsMedia: true });
   if (outcome.kind === 'refused') {
     deps.counters.rejectedPlays++;

@@ -33,7 +33,7 @@ test('CreateLiveCallbackTemplate returns a TemplateId; Describe returns Tencent 
   const info = {
     TemplateId: created.TemplateId, TemplateName: '回调_tpl-1', Description: 'begin and end', ...emptyInfo,
     StreamBeginNotifyUrl: 'http://hooks.example.com/begin', StreamEndNotifyUrl: 'https://hooks.example.com/end',
-    PushExceptionNotifyUrl: 'http://hooks.example.com/321', CallbackKey: 'k3y', RecordExceptionLevels: [],
+    PushExceptionNotifyUrl: 'http://hooks.example.com/321', CallbackKey: 'k3y', RecordExceptionLevels: ['error'],
   };
   assert.deepEqual((await k.call('DescribeLiveCallbackTemplate', { TemplateId: created.TemplateId })).Template, info);
   assert.deepEqual((await k.call('DescribeLiveCallbackTemplates')).Templates, [info]);

@@ -66,19 +66,35 @@ function urlsOf(params: Params): CallbackUrls {
   return urls;
 }
 
-/** RecordExceptionLevels is accepted for the SDK's sake; openlive does not record, so it is not kept. */
-function checkLevels(params: Params): void {
+/** The settings key of a template's RecordExceptionLevels (kept beside the template, answered as given). */
+export const levelsSetting = (id: number): string => `callback.recordExceptionLevels.${id}`;
+
+/** RecordExceptionLevels as given (undefined when absent), each one of Tencent's levels, without duplicates. */
+function checkLevels(params: Params): string[] | undefined {
   const levels = params.RecordExceptionLevels;
-  if (levels === undefined || levels === null) return;
-  if (!Array.isArray(levels) || levels.some((l) => !['error', 'warning', 'info', 'alarm'].includes(l as string))) {
-    throw new ApiError('InvalidParameterValue', 'The parameter RecordExceptionLevels must be a list of error, warning, info.');
+  if (levels === undefined || levels === null) return undefined;
+  if (!Array.isArray(levels) || levels.length > 4 || levels.some((l) => !['error', 'warning', 'info', 'alarm'].includes(l as string))) {
+    throw new ApiError('InvalidParameterValue', 'The parameter RecordExceptionLevels must be a list of error, warning, info, alarm.');
+  }
+  return [...new Set(levels as string[])];
+}
+
+/** The stored RecordExceptionLevels of a template ([] when none were given). */
+async function levelsOf(deps: ApiDeps, id: number): Promise<string[]> {
+  const text = await deps.store.getSetting(levelsSetting(id));
+  if (!text) return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed.filter((l): l is string => typeof l === 'string') : [];
+  } catch {
+    return [];
   }
 }
 
 /** Tencent CallBackTemplateInfo; a slot without a URL is an empty string. */
-export function templateInfo(t: CallbackTemplate): Record<string, unknown> {
+export function templateInfo(t: CallbackTemplate, levels: readonly string[] = []): Record<string, unknown> {
   const urls = Object.fromEntries(callbackUrlKinds.map((kind) => [urlFields[kind], t.urls[kind] ?? '']));
-  return { TemplateId: t.id, TemplateName: t.name, Description: t.description, ...urls, CallbackKey: t.callbackKey, RecordExceptionLevels: [] };
+  return { TemplateId: t.id, TemplateName: t.name, Description: t.description, ...urls, CallbackKey: t.callbackKey, RecordExceptionLevels: [...levels] };
 }
 
 /** The callback actions. */
@@ -87,24 +103,27 @@ export function callbackActions(deps: ApiDeps): ApiActions {
   return {
     async CreateLiveCallbackTemplate(params) {
       const name = requiredString(params, 'TemplateName', 255);
-      checkLevels(params);
+      const levels = checkLevels(params);
       const input = { name, description: optionalString(params, 'Description', 1024), callbackKey: optionalString(params, 'CallbackKey'), urls: urlsOf(params) };
       const template = await tencent(() => config.createTemplate(input));
+      if (levels !== undefined) await deps.store.setSetting(levelsSetting(template.id), JSON.stringify(levels));
       return { TemplateId: template.id };
     },
 
     async DescribeLiveCallbackTemplates() {
-      return { Templates: (await config.listTemplates()).map(templateInfo) };
+      const templates = await config.listTemplates();
+      const levels = await Promise.all(templates.map((t) => levelsOf(deps, t.id)));
+      return { Templates: templates.map((t, i) => templateInfo(t, levels[i])) };
     },
 
     async DescribeLiveCallbackTemplate(params) {
       const id = templateId(params);
-      return { Template: templateInfo(await tencent(() => config.getTemplate(id))) };
+      return { Template: templateInfo(await tencent(() => config.getTemplate(id)), await levelsOf(deps, id)) };
     },
 
     async ModifyLiveCallbackTemplate(params) {
       const id = templateId(params);
-      checkLevels(params);
+      const levels = checkLevels(params);
       const change = {
         name: optionalString(params, 'TemplateName', 255),
         description: optionalString(params, 'Description', 1024),
@@ -112,12 +131,15 @@ export function callbackActions(deps: ApiDeps): ApiActions {
         urls: urlsOf(params),
       };
       await tencent(() => config.modifyTemplate(id, change));
+      if (levels !== undefined) await deps.store.setSetting(levelsSetting(id), JSON.stringify(levels));
       return {};
     },
 
     async DeleteLiveCallbackTemplate(params) {
       const id = templateId(params);
       await tencent(() => config.deleteTemplate(id));
+      // The store has no deleteSetting: an empty list reads as none (ids are not reused).
+      if ((await deps.store.getSetting(levelsSetting(id))) !== undefined) await deps.store.setSetting(levelsSetting(id), '');
       return {};
     },
 

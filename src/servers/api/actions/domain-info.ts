@@ -49,10 +49,10 @@ export function domainInfo(domain: Domain, cname: CnameStatus | undefined): Reco
     BCName: cname?.status === 'configured' ? 1 : 0,
     TargetDomain: domain.cnameTarget,
     CurrentCName: cname?.current ?? '',
-    // openlive has one playback region, no LCB ("slow live") and no mini-program flavour.
-    PlayType: 1,
+    // Stored as given (AddLiveDomain, ModifyLivePlayDomain); openlive serves every region the same way. No LCB ("slow live").
+    PlayType: domain.settings?.playType ?? 1,
     IsDelayLive: 0,
-    IsMiniProgramLive: 0,
+    IsMiniProgramLive: domain.settings?.miniProgram ? 1 : 0,
     // Disused by Tencent; kept so the shape matches its examples.
     RentTag: 0,
     RentExpireTime: beijingTime(0),

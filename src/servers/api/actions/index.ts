@@ -18,6 +18,8 @@ import { statsPlayActions } from './stats-play-actions.ts';
 import { statsBillActions } from './stats-bill-actions.ts';
 import { snapshotTemplateActions } from './snapshot-template-actions.ts';
 import { snapshotTaskActions } from './snapshot-task-actions.ts';
+import { refererActions } from './referer-actions.ts';
+import { playDomainActions } from './play-domain-actions.ts';
 
 /** A group of actions built from the shared dependencies. */
 export type ApiActionGroup = (deps: ApiDeps) => ApiActions;
@@ -41,6 +43,8 @@ export const groups: readonly ApiActionGroup[] = [
   statsBillActions,
   snapshotTemplateActions,
   snapshotTaskActions,
+  refererActions,
+  playDomainActions,
 ];
 
 /** Merges groups; an action defined by two groups is a programming error, caught at start-up. */

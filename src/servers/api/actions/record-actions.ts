@@ -102,13 +102,14 @@ async function describeEvents(deps: ApiDeps, params: Params, now: number): Promi
   const names = nameFilters(params);
   const ascending = flag(params, 'IsAsc');
   const sessions = (q: { limit: number; offset: number }): Promise<Page<PublishRecord>> =>
-    deps.records.list({ ...names, ...sessionsIn(start, end), ascending, ...q });
+    deps.records.list({ ...names, ...sessionsIn(start, end), ascending, byEnd: true, ...q });
   // Tencent IsFilter=1 "filters out the pushes that failed to start": without it, refused publishes
   // (18/xxx) are events too, each a moment with its refusal as StopReason.
   const events = flag(params, 'IsFilter')
     ? await sessions({ limit: page.limit, offset: page.offset }).then((p) => ({ items: p.items.map((r) => sessionEvent(r, now)), total: p.total }))
     : await mergedPage(
-        { fetch: sessions, time: (r) => r.startedAt, map: (r) => sessionEvent(r, now) },
+        // Tencent IsAsc: "ordered by end time", newest end first by default; a live session ends last of all.
+        { fetch: sessions, time: (r) => r.endedAt ?? Number.MAX_SAFE_INTEGER, map: (r) => sessionEvent(r, now) },
         {
           fetch: (q) => deps.store.listRejectedAttempts({ ...names, action: 'publish', since: start, before: end, ascending, ...q }),
           time: (a) => a.at,

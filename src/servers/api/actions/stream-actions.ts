@@ -93,6 +93,7 @@ async function describeOnline(deps: ApiDeps, params: Params): Promise<Record<str
       DomainName: p.domain,
       // One entry per publish of the stream; openlive has one publisher per stream, so one time.
       PublishTimeList: [{ PublishTime: utcTime(p.startedAt) }],
+      // Tencent: "pushed to delayed live (LCB)"; openlive has no delayed live (AddLiveDomain refuses IsDelayLive 1), so 0 is the truth.
       PushToDelay: 0,
     })),
   };
