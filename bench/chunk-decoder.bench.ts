@@ -15,7 +15,7 @@ import { mediaMessage, MediaType, type MediaMessage } from '../src/protocol/medi
 function streamMessages(seconds: number): MediaMessage[] {
   const out: MediaMessage[] = [];
   let seed = 1;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   let audioTime = 0;
   for (let frame = 0; frame < seconds * 25; frame++) {
     const t = frame * 40;
@@ -42,7 +42,9 @@ function reads(bytes: Buffer, size: number): Buffer[] {
 const seconds = Number(process.argv[2] ?? 2);
 const messages = streamMessages(10);
 const mediaBytes = messages.reduce((n, m) => n + m.payload.length, 0);
-console.log(`stream: ${messages.length} messages, ${(mediaBytes / 1e6).toFixed(2)} MB of payload (${((mediaBytes * 8) / 10 / 1e6).toFixed(2)} Mbit/s)`);
+console.log(
+  `stream: ${messages.length} messages, ${(mediaBytes / 1e6).toFixed(2)} MB of payload (${((mediaBytes * 8) / 10 / 1e6).toFixed(2)} Mbit/s)`,
+);
 
 for (const chunkSize of [128, 4096]) {
   const wire = Buffer.concat(messages.map((m) => encodeRtmpMedia(m, chunkSize)));

@@ -13,7 +13,10 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { top: { type: 'string', default: '25' } },
+  allowPositionals: true,
+});
 const file = positionals[0];
 if (file === undefined) {
   console.error('usage: node bench/cpu-profile-top.ts FILE.cpuprofile [--top 25]');

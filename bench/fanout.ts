@@ -10,7 +10,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { rowsTable, ratioTable, srsRatioTable, stallTable, targetLines, tlsRatioTable, type BenchProtocol, type RowResult, type StallResult } from './lib/report.ts';
+import {
+  rowsTable,
+  ratioTable,
+  srsRatioTable,
+  stallTable,
+  targetLines,
+  tlsRatioTable,
+  type BenchProtocol,
+  type RowResult,
+  type StallResult,
+} from './lib/report.ts';
 import { runRow, runStall, type RowOptions } from './lib/run-row.ts';
 import type { ServerSpec } from './lib/servers.ts';
 import { benchDir, ensureMedia, ensureTools } from './lib/setup.ts';
@@ -35,10 +45,16 @@ const { values } = parseArgs({
   },
 });
 
-const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+const list = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 const kinds = list(values.servers) as ServerSpec['kind'][];
 const protocols = list(values.protocols) as BenchProtocol[];
-const ns = list(values.n).map(Number).filter((n) => n > 0);
+const ns = list(values.n)
+  .map(Number)
+  .filter((n) => n > 0);
 const windows = list(values['merge-window-ms']).map(Number);
 
 const profDir = values['cpu-prof'] ? `${benchDir}/results/cpu-prof-${Date.now()}` : undefined;
@@ -49,14 +65,17 @@ const windowed = windows.length > 0 ? windows : [undefined];
 for (const w of windowed) {
   for (const kind of kinds) {
     const at = w === undefined ? '' : ` (window ${w} ms)`;
-    if (kind === 'openlive') specs.push({ kind, label: `openlive${at}`, mergeWindowMs: w, cpuProfDir: profDir, nodeArgs });
-    else if (kind === 'srs') specs.push({ kind, label: `SRS${w === undefined ? '' : ` (mw_latency ${w} ms)`}`, mergeWindowMs: w });
+    if (kind === 'openlive')
+      specs.push({ kind, label: `openlive${at}`, mergeWindowMs: w, cpuProfDir: profDir, nodeArgs });
+    else if (kind === 'srs')
+      specs.push({ kind, label: `SRS${w === undefined ? '' : ` (mw_latency ${w} ms)`}`, mergeWindowMs: w });
   }
 }
 for (const kind of kinds) {
   if (kind === 'nms') specs.push({ kind, label: 'node-media-server' });
   else if (kind === 'nginx') specs.push({ kind, label: 'nginx-rtmp' });
-  else if (kind !== 'openlive' && kind !== 'srs') throw new Error(`unknown server ${kind as string} (openlive, srs, nms, nginx)`);
+  else if (kind !== 'openlive' && kind !== 'srs')
+    throw new Error(`unknown server ${kind as string} (openlive, srs, nms, nginx)`);
 }
 
 ensureTools(kinds);
@@ -105,7 +124,17 @@ if (values.stall) {
         s = await runStall(spec, protocol, players, Number(values['stall-s']), opts);
       } catch (err) {
         const error = (err as Error).message;
-        s = { server: spec.label, protocol, players, rssBaselineMB: 0, samples: [], growthMB: 0, lateGrowthMB: 0, stream20sMB: 0, error };
+        s = {
+          server: spec.label,
+          protocol,
+          players,
+          rssBaselineMB: 0,
+          samples: [],
+          growthMB: 0,
+          lateGrowthMB: 0,
+          stream20sMB: 0,
+          error,
+        };
       }
       stalls.push(s);
       console.log(`${spec.label} ${protocol} stalled x${players}: ${s.error ?? `RSS +${s.growthMB.toFixed(1)} MB`}`);
@@ -122,21 +151,45 @@ const md = [
   targetLines(rows, stalls).join('\n'),
 ].filter((s) => s !== '');
 console.log(`\n${md.join('\n\n')}\n`);
-for (const r of rows) if (Object.keys(r.errors).length > 0) console.log(`${r.server} ${r.protocol} N=${r.n} player errors:`, r.errors);
+for (const r of rows)
+  if (Object.keys(r.errors).length > 0) console.log(`${r.server} ${r.protocol} N=${r.n} player errors:`, r.errors);
 
 mkdirSync(`${benchDir}/results`, { recursive: true });
 const file = `${benchDir}/results/fanout-${started.toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ started: started.toISOString(), machine: machine(), options: values, media, rows, stalls }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ started: started.toISOString(), machine: machine(), options: values, media, rows, stalls }, null, 2),
+);
 console.log(`results: ${file}`);
-if (profDir !== undefined) console.log(`openlive CPU profiles (one per row): ${profDir}; summarise with node bench/cpu-profile-top.ts FILE`);
+if (profDir !== undefined)
+  console.log(`openlive CPU profiles (one per row): ${profDir}; summarise with node bench/cpu-profile-top.ts FILE`);
 
 function failedRow(spec: ServerSpec, protocol: BenchProtocol, n: number, error: string): RowResult {
   const nan = Number.NaN;
   return {
-    server: spec.label, kind: spec.kind, mergeWindowMs: spec.mergeWindowMs, protocol, n, ok: 0, errors: {}, cpuPct: nan, idleCpuPct: nan,
-    rssBeforeMB: nan, rssDuringMB: nan, kbPerPlayer: nan, kbpsMin: nan, kbpsMedian: nan, starved: 0,
-    firstByteP50: nan, firstByteP95: nan, firstKeyP50: nan, firstKeyP95: nan, noKey: n, loadgenCpuPct: nan,
-    machineBusyPct: nan, error,
+    server: spec.label,
+    kind: spec.kind,
+    mergeWindowMs: spec.mergeWindowMs,
+    protocol,
+    n,
+    ok: 0,
+    errors: {},
+    cpuPct: nan,
+    idleCpuPct: nan,
+    rssBeforeMB: nan,
+    rssDuringMB: nan,
+    kbPerPlayer: nan,
+    kbpsMin: nan,
+    kbpsMedian: nan,
+    starved: 0,
+    firstByteP50: nan,
+    firstByteP95: nan,
+    firstKeyP50: nan,
+    firstKeyP95: nan,
+    noKey: n,
+    loadgenCpuPct: nan,
+    machineBusyPct: nan,
+    error,
   };
 }
 

@@ -54,14 +54,19 @@ const perProcess = Number(values['per-process']);
 const joinRate = Number(values['join-rate']);
 ensureTools(['openlive']);
 const media = ensureMedia();
-console.log(`HLS benchmark, ${new Date().toISOString()}; ${n} viewers; source ${media.kbps} kbit/s; ${os.cpus().length} cores`);
+console.log(
+  `HLS benchmark, ${new Date().toISOString()}; ${n} viewers; source ${media.kbps} kbit/s; ${os.cpus().length} cores`,
+);
 
 for (const mode of values.modes.split(',').map((m) => m.trim())) {
   const ll = mode === 'llhls';
   process.env.OPENLIVE_HLS__LOW_LATENCY_DOMAINS = ll ? '*' : '';
   const dir = mkdtempSync(`${os.tmpdir()}/openlive-hls-bench-`);
   const prof = values['cpu-prof'];
-  const server = await startServer({ kind: 'openlive', label: `openlive ${mode}`, ...(prof !== undefined && { cpuProfDir: prof }) }, dir);
+  const server = await startServer(
+    { kind: 'openlive', label: `openlive ${mode}`, ...(prof !== undefined && { cpuProfDir: prof }) },
+    dir,
+  );
   let publisher: ChildProcess | undefined;
   try {
     const args = ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', media.path];
@@ -73,7 +78,15 @@ for (const mode of values.modes.split(',').map((m) => m.trim())) {
     const runS = joinS + warmupS + windowS;
     const workers = Array.from({ length: processes }, (_, i) => {
       const count = Math.min(perProcess, n - i * perProcess);
-      const wargs = ['bench/hls-viewers.ts', '--worker', playlistUrl, '--count', String(count), '--run-s', String(runS)];
+      const wargs = [
+        'bench/hls-viewers.ts',
+        '--worker',
+        playlistUrl,
+        '--count',
+        String(count),
+        '--run-s',
+        String(runS),
+      ];
       wargs.push('--join-rate', String(joinRate / processes), '--start-delay-ms', '0', ...(ll ? ['--ll'] : []));
       return runWorker(wargs);
     });
@@ -91,8 +104,11 @@ for (const mode of values.modes.split(',').map((m) => m.trim())) {
     const reports = await Promise.all(workers);
     printRow(mode, n, cpuPercent, rss, reports, runS);
     const lag = Math.max(...reports.map((r) => r.loopDelayP99Ms));
-    console.log(`  machine ${machineBusy.toFixed(0)}% busy (all cores); load processes' event-loop delay p99 up to ${lag.toFixed(0)} ms`);
-    if (machineBusy > 90) console.log('  the machine was saturated: latencies include time the load processes waited for a CPU');
+    console.log(
+      `  machine ${machineBusy.toFixed(0)}% busy (all cores); load processes' event-loop delay p99 up to ${lag.toFixed(0)} ms`,
+    );
+    if (machineBusy > 90)
+      console.log('  the machine was saturated: latencies include time the load processes waited for a CPU');
   } finally {
     publisher?.kill('SIGKILL');
     await server.stop();
@@ -134,14 +150,20 @@ function printRow(mode: string, n: number, cpu: number, rss: number, reports: Vi
   for (const r of reports) {
     errors += r.errors;
     bytes += r.bytes;
-    for (const [kind, samples] of Object.entries(r.latencyMs)) merged.set(kind, [...(merged.get(kind) ?? []), ...samples]);
+    for (const [kind, samples] of Object.entries(r.latencyMs))
+      merged.set(kind, [...(merged.get(kind) ?? []), ...samples]);
   }
-  console.log(`\n${mode}: ${n} viewers, server CPU ${cpu.toFixed(0)}% of one core, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `\n${mode}: ${n} viewers, server CPU ${cpu.toFixed(0)}% of one core, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`,
+  );
   console.log(`  ${(bytes / runS / 2 ** 20).toFixed(1)} MiB/s to viewers on average, ${errors} failed requests`);
   console.log('  request               count     p50 ms    p99 ms');
   for (const [kind, samples] of merged) {
     samples.sort((a, b) => a - b);
-    const q = (p: number): string => (samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? NaN).toFixed(1);
-    console.log(`  ${kind.padEnd(20)} ${String(samples.length).padStart(6)} ${q(0.5).padStart(10)} ${q(0.99).padStart(9)}`);
+    const q = (p: number): string =>
+      (samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? NaN).toFixed(1);
+    console.log(
+      `  ${kind.padEnd(20)} ${String(samples.length).padStart(6)} ${q(0.5).padStart(10)} ${q(0.99).padStart(9)}`,
+    );
   }
 }

@@ -13,13 +13,21 @@ const players: BenchPlayer[] = [];
 let opening: NodeJS.Timeout | undefined;
 
 /** Opens count players at perSecond, each a new connection; RTMP or HTTP-FLV by the URL's scheme. */
-async function open(url: string, count: number, perSecond: number, stall: boolean, kind: RtmpPlayerKind): Promise<void> {
+async function open(
+  url: string,
+  count: number,
+  perSecond: number,
+  stall: boolean,
+  kind: RtmpPlayerKind,
+): Promise<void> {
   // Loaded only on request, so that the default harness does not depend on src/ being runnable.
   const Session = kind === 'session' ? (await import('./lib/session-player.ts')).SessionPlayer : undefined;
   const make = (): BenchPlayer => {
     if (!url.startsWith('rtmp')) return new FlvPlayer({ url, stall });
     // The session player speaks plain RTMP only; RTMPS rows use the walker.
-    return Session === undefined || url.startsWith('rtmps:') ? new RtmpPlayer({ url, stall }) : new Session({ url, stall });
+    return Session === undefined || url.startsWith('rtmps:')
+      ? new RtmpPlayer({ url, stall })
+      : new Session({ url, stall });
   };
   const start = performance.now();
   let made = 0;
@@ -117,10 +125,13 @@ if (process.send !== undefined) {
   const kind = values['rtmp-player'] === 'session' ? 'session' : 'walker';
   await open(values.url, Number(values.count), Number(values['per-second']), values.stall, kind);
   const first = snapshot();
-  setTimeout(() => {
-    const last = snapshot();
-    closeAll();
-    console.log(JSON.stringify({ first, last, ...report() }));
-    setTimeout(() => process.exit(0), 50);
-  }, Number(values.seconds) * 1000);
+  setTimeout(
+    () => {
+      const last = snapshot();
+      closeAll();
+      console.log(JSON.stringify({ first, last, ...report() }));
+      setTimeout(() => process.exit(0), 50);
+    },
+    Number(values.seconds) * 1000,
+  );
 }

@@ -37,7 +37,9 @@ const media = ensureMedia();
 const all = new FlvDemuxer().push(readFileSync(media.path));
 const headers = all.filter((m) => m.type === 18 || m.sequenceHeader);
 const frames = all.filter((m) => !(m.type === 18 || m.sequenceHeader));
-console.log(`source: ${media.path}, ${media.kbps} kbit/s; ${streams} streams, ${seconds} s windows, formats ${formats.join(',')}`);
+console.log(
+  `source: ${media.path}, ${media.kbps} kbit/s; ${streams} streams, ${seconds} s windows, formats ${formats.join(',')}`,
+);
 
 /** One publisher paced by its timestamps; `lagMs` is how far behind real time it got at worst. */
 class Publisher {
@@ -103,7 +105,11 @@ function player(url: string): { stop(): Promise<{ kbps: number; maxGapMs: number
 }
 
 async function recordRule(server: ServerProcess): Promise<void> {
-  const client = liveClient(`127.0.0.1:${server.apiPort}`, { secretId: server.secretId!, secretKey: server.secretKey! }, { reqTimeout: 30 }) as ReturnType<typeof liveClient> & { close(): void };
+  const client = liveClient(
+    `127.0.0.1:${server.apiPort}`,
+    { secretId: server.secretId!, secretKey: server.secretKey! },
+    { reqTimeout: 30 },
+  ) as ReturnType<typeof liveClient> & { close(): void };
   const domain = (await client.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 0)!.Name!;
   const params: Record<string, unknown> = {};
   for (const f of formats) params[`${f[0]!.toUpperCase()}${f.slice(1)}Param`] = { Enable: 1, RecordInterval: 3600 };
@@ -113,7 +119,11 @@ async function recordRule(server: ServerProcess): Promise<void> {
 }
 
 /** Publishes every stream for `seconds` (after 3 s to settle) and returns the server's CPU in % of a core. */
-async function window(server: ServerProcess, urls: string[], during?: () => void): Promise<{ cpuPct: number; lagMs: number }> {
+async function window(
+  server: ServerProcess,
+  urls: string[],
+  during?: () => void,
+): Promise<{ cpuPct: number; lagMs: number }> {
   const pubs = urls.map(() => new Publisher());
   await Promise.all(pubs.map((p, i) => p.start(urls[i]!)));
   await new Promise((r) => setTimeout(r, 3000));
@@ -137,30 +147,46 @@ const names = Array.from({ length: streams }, (_, i) => `rec${i}`);
   await new Promise((r) => setTimeout(r, 1000));
   const on = await window(server, urls);
   const beyond = on.cpuPct - off.cpuPct;
-  console.log(`ingest only:      ${off.cpuPct.toFixed(1)} % of a core (publishers at most ${off.lagMs.toFixed(0)} ms behind)`);
-  console.log(`with recording:   ${on.cpuPct.toFixed(1)} % of a core (publishers at most ${on.lagMs.toFixed(0)} ms behind)`);
-  console.log(`recording costs:  ${beyond.toFixed(1)} % of a core beyond ingest for ${streams} streams (${((beyond / streams) * 1000).toFixed(0)} m% per stream; ratio ${(on.cpuPct / off.cpuPct).toFixed(2)})`);
+  console.log(
+    `ingest only:      ${off.cpuPct.toFixed(1)} % of a core (publishers at most ${off.lagMs.toFixed(0)} ms behind)`,
+  );
+  console.log(
+    `with recording:   ${on.cpuPct.toFixed(1)} % of a core (publishers at most ${on.lagMs.toFixed(0)} ms behind)`,
+  );
+  console.log(
+    `recording costs:  ${beyond.toFixed(1)} % of a core beyond ingest for ${streams} streams (${((beyond / streams) * 1000).toFixed(0)} m% per stream; ratio ${(on.cpuPct / off.cpuPct).toFixed(2)})`,
+  );
   await server.stop();
 }
 
 // 2. A throttled disk.
 {
   const hook = `data:text/javascript,${encodeURIComponent(slowDiskHook(slowKbps))}`;
-  const server = await startServerProcess(['--record.minIntervalSeconds', '1', '--record.maxQueueBytes', String(4 << 20)], { nodeArgs: ['--import', hook] });
+  const server = await startServerProcess(
+    ['--record.minIntervalSeconds', '1', '--record.maxQueueBytes', String(4 << 20)],
+    { nodeArgs: ['--import', hook] },
+  );
   await recordRule(server);
   const urls = names.map((n) => signedPushUrl(server, n));
   const players: ReturnType<typeof player>[] = [];
   const rss: string[] = [];
   const timer = setInterval(() => rss.push(`${Math.round(rssBytes(server.child.pid!) / 1048576)}`), 2000);
   const w = await window(server, urls, () => {
-    for (let i = 0; i < Number(values.players); i++) players.push(player(`http://127.0.0.1:${server.httpPort}/live/${names[i]}.flv`));
+    for (let i = 0; i < Number(values.players); i++)
+      players.push(player(`http://127.0.0.1:${server.httpPort}/live/${names[i]}.flv`));
   });
   const got = await Promise.all(players.map((p) => p.stop()));
   clearInterval(timer);
   const full = await connectionErrors(`http://127.0.0.1:${server.httpPort}`, 'RECORD_QUEUE_FULL');
-  console.log(`throttled disk (${slowKbps} kbit/s for all writes, record.maxQueueBytes 4 MiB): RSS MiB every 2 s: ${rss.join(' ')}`);
-  console.log(`  players: ${got.map((g) => `${g.kbps} kbit/s, longest gap ${g.maxGapMs} ms`).join('; ')}; publishers at most ${w.lagMs.toFixed(0)} ms behind`);
-  console.log(`  recordings stopped with RECORD_QUEUE_FULL: ${full} of ${streams * formats.length}; server CPU ${w.cpuPct.toFixed(1)} %`);
+  console.log(
+    `throttled disk (${slowKbps} kbit/s for all writes, record.maxQueueBytes 4 MiB): RSS MiB every 2 s: ${rss.join(' ')}`,
+  );
+  console.log(
+    `  players: ${got.map((g) => `${g.kbps} kbit/s, longest gap ${g.maxGapMs} ms`).join('; ')}; publishers at most ${w.lagMs.toFixed(0)} ms behind`,
+  );
+  console.log(
+    `  recordings stopped with RECORD_QUEUE_FULL: ${full} of ${streams * formats.length}; server CPU ${w.cpuPct.toFixed(1)} %`,
+  );
   await server.stop();
 }
 

@@ -7,7 +7,19 @@ import { startServerProcess } from '../test/support/server-process.ts';
 import { processHook } from '../test/support/process-hook.ts';
 import { metricValue } from '../test/support/metrics.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { Feeder, healthMs, measure, mib, publishCycles, serverIdle, signedPushUrl, stalledFlvPlayer, stalledRtmpPlayer, type ProcessFigures, type StalledPlayer } from '../test/support/soak.ts';
+import {
+  Feeder,
+  healthMs,
+  measure,
+  mib,
+  publishCycles,
+  serverIdle,
+  signedPushUrl,
+  stalledFlvPlayer,
+  stalledRtmpPlayer,
+  type ProcessFigures,
+  type StalledPlayer,
+} from '../test/support/soak.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +41,9 @@ const server = await startServerProcess(
 );
 const http = `http://127.0.0.1:${server.httpPort}`;
 const row = (label: string, f: ProcessFigures, extra = ''): void =>
-  console.log(`${label.padEnd(10)} heap ${mib(f.heapUsed).padStart(10)}  external ${mib(f.external).padStart(10)}  rss ${mib(f.rss).padStart(10)}  sockets ${String(f.sockets).padStart(4)}  handles ${String(f.handles).padStart(4)}  budget ${mib(f.budgetUsed)}${extra}`);
+  console.log(
+    `${label.padEnd(10)} heap ${mib(f.heapUsed).padStart(10)}  external ${mib(f.external).padStart(10)}  rss ${mib(f.rss).padStart(10)}  sockets ${String(f.sockets).padStart(4)}  handles ${String(f.handles).padStart(4)}  budget ${mib(f.budgetUsed)}${extra}`,
+  );
 try {
   const urls = Array.from({ length: workers }, (_, i) => signedPushUrl(server, `c${i}`));
   await publishCycles(urls, 40);
@@ -40,15 +54,27 @@ try {
   for (let round = 1; round === 1 || Date.now() - started < seconds * 1000; round++) {
     const roundStart = Date.now();
     let worst = 0;
-    const probe = setInterval(() => void healthMs(server).then((ms) => (worst = Math.max(worst, ms)), () => (worst = Infinity)), 250);
+    const probe = setInterval(
+      () =>
+        void healthMs(server).then(
+          (ms) => (worst = Math.max(worst, ms)),
+          () => (worst = Infinity),
+        ),
+      250,
+    );
     const feeder = new Feeder();
     const stalled: StalledPlayer[] = [];
     let failed = 0;
     try {
       await feeder.start(signedPushUrl(server, 'feed'));
-      for (let i = 0; i < players; i++) stalled.push(await (i % 2 === 0 ? stalledRtmpPlayer(server, 'feed') : stalledFlvPlayer(server, 'feed')));
+      for (let i = 0; i < players; i++)
+        stalled.push(await (i % 2 === 0 ? stalledRtmpPlayer(server, 'feed') : stalledFlvPlayer(server, 'feed')));
       failed = (await publishCycles(urls, cycles)).failed.length;
-      await waitFor('the stalled players closed', async () => (await metricValue(http, 'openlive_subscribers')) === 0, 300_000);
+      await waitFor(
+        'the stalled players closed',
+        async () => (await metricValue(http, 'openlive_subscribers')) === 0,
+        300_000,
+      );
     } finally {
       clearInterval(probe);
       await feeder.stop();
@@ -57,10 +83,16 @@ try {
     await waitFor('the server idle', () => serverIdle(server), 60_000);
     await new Promise((r) => setTimeout(r, 1000));
     const after = await measure(server);
-    row(`round ${round}`, after, `  (${cycles} cycles, ${failed} failed, ${players} stalled players, ${((Date.now() - roundStart) / 1000).toFixed(1)} s, worst /healthz ${worst.toFixed(0)} ms)`);
+    row(
+      `round ${round}`,
+      after,
+      `  (${cycles} cycles, ${failed} failed, ${players} stalled players, ${((Date.now() - roundStart) / 1000).toFixed(1)} s, worst /healthz ${worst.toFixed(0)} ms)`,
+    );
   }
   const stalledTotal = await metricValue(http, 'openlive_stalled_players_total');
-  console.log(`stalled players closed by the server: ${stalledTotal}; refusals: play ${await metricValue(http, 'openlive_memory_budget_refusals_total', { kind: 'play' })}, publish ${await metricValue(http, 'openlive_memory_budget_refusals_total', { kind: 'publish' })}`);
+  console.log(
+    `stalled players closed by the server: ${stalledTotal}; refusals: play ${await metricValue(http, 'openlive_memory_budget_refusals_total', { kind: 'play' })}, publish ${await metricValue(http, 'openlive_memory_budget_refusals_total', { kind: 'publish' })}`,
+  );
 } finally {
   const code = await server.stop(15_000);
   console.log(`server exited with ${code}`);

@@ -14,7 +14,7 @@ import { AVC_RECORD, aacConfig, legacyVideoConfig, lengthPrefixed } from '../tes
 
 function streamMessages(seconds: number): MediaMessage[] {
   let seed = 1;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const noise = (n: number, header: number): Buffer => {
     const b = Buffer.allocUnsafe(n);
     for (let i = 0; i < n; i++) b[i] = (rand() * 256) | 0;
@@ -26,7 +26,13 @@ function streamMessages(seconds: number): MediaMessage[] {
   for (let frame = 0; frame < seconds * 25; frame++) {
     const t = frame * 40;
     while (audioTime <= t) {
-      out.push(mediaMessage(MediaType.Audio, Math.round(audioTime), Buffer.concat([Buffer.from([0xaf, 1]), noise(360 + Math.floor(rand() * 40), 0x21)])));
+      out.push(
+        mediaMessage(
+          MediaType.Audio,
+          Math.round(audioTime),
+          Buffer.concat([Buffer.from([0xaf, 1]), noise(360 + Math.floor(rand() * 40), 0x21)]),
+        ),
+      );
       audioTime += 1024 / 44.1;
     }
     const key = frame % 50 === 0;
@@ -47,8 +53,14 @@ function pieces(bytes: Buffer, size: number): Buffer[] {
 const seconds = Number(process.argv[2] ?? 2);
 const streamSeconds = 10;
 const muxer = new TsMuxer();
-const ts = Buffer.concat(streamMessages(streamSeconds).map((m) => muxer.push(m)?.bytes).filter((b) => b !== undefined));
-console.log(`stream: ${(ts.length / 1e6).toFixed(2)} MB of TS for ${streamSeconds} s (${((ts.length * 8) / streamSeconds / 1e6).toFixed(2)} Mbit/s)`);
+const ts = Buffer.concat(
+  streamMessages(streamSeconds)
+    .map((m) => muxer.push(m)?.bytes)
+    .filter((b) => b !== undefined),
+);
+console.log(
+  `stream: ${(ts.length / 1e6).toFixed(2)} MB of TS for ${streamSeconds} s (${((ts.length * 8) / streamSeconds / 1e6).toFixed(2)} Mbit/s)`,
+);
 
 for (const size of [1316, 64 * 1024]) {
   const input = pieces(ts, size);

@@ -28,7 +28,11 @@ const { values } = parseArgs({
   },
 });
 
-const list = (s: string): number[] => s.split(',').map((x) => Number(x.trim())).filter((x) => x > 0);
+const list = (s: string): number[] =>
+  s
+    .split(',')
+    .map((x) => Number(x.trim()))
+    .filter((x) => x > 0);
 const workerCounts = list(values.workers);
 const ns = list(values.n);
 const protocol = values.protocol === 'rtmp' ? 'rtmp' : 'flv';
@@ -43,7 +47,9 @@ const opts: RowOptions = {
   rtmpPlayer: 'walker',
 };
 const started = new Date();
-console.log(`workers benchmark, ${started.toISOString()}; ${os.cpus().length} cores; source ${media.kbps} kbit/s; ${protocol} players`);
+console.log(
+  `workers benchmark, ${started.toISOString()}; ${os.cpus().length} cores; source ${media.kbps} kbit/s; ${protocol} players`,
+);
 
 interface Row extends RowResult {
   workers: number;
@@ -56,26 +62,37 @@ interface Row extends RowResult {
 }
 
 const rows: Row[] = [];
-for (let rep = 0; rep < Math.max(1, Number(values.repeat)); rep++) for (const n of ns) {
-  for (const workers of workerCounts) {
-    const spec = { kind: 'openlive' as const, label: `openlive --workers ${workers}`, args: ['--workers', String(workers)] };
-    const t = Date.now();
-    try {
-      const r = await runRow(spec, protocol, n, opts);
-      const marginalPct = (r.cpuPct - r.idleCpuPct) / n;
-      const row = { ...r, workers, cpuPerPlayerPct: r.cpuPct / n, marginalPct, capacity: (workers * 100 - r.idleCpuPct) / marginalPct };
-      rows.push(row);
-      console.log(
-        `${workers} worker(s), N=${n}: ${row.ok}/${n} ok (${row.starved} below 90 % of the bitrate, median ${row.kbpsMedian.toFixed(0)} kbit/s), ` +
-          `openlive CPU ${row.cpuPct.toFixed(1)} % of a core (${row.idleCpuPct.toFixed(1)} % with the publisher only) = ` +
-          `${(row.cpuPerPlayerPct * 1000).toFixed(1)} m%/player, ${(row.marginalPct * 1000).toFixed(1)} m% each player adds, ` +
-          `load generators ${row.loadgenCpuPct.toFixed(0)} %, machine ${row.machineBusyPct.toFixed(0)} % busy (${((Date.now() - t) / 1000).toFixed(0)} s)`,
-      );
-    } catch (err) {
-      console.error(`${workers} worker(s), N=${n}: FAILED ${(err as Error).message}`);
+for (let rep = 0; rep < Math.max(1, Number(values.repeat)); rep++)
+  for (const n of ns) {
+    for (const workers of workerCounts) {
+      const spec = {
+        kind: 'openlive' as const,
+        label: `openlive --workers ${workers}`,
+        args: ['--workers', String(workers)],
+      };
+      const t = Date.now();
+      try {
+        const r = await runRow(spec, protocol, n, opts);
+        const marginalPct = (r.cpuPct - r.idleCpuPct) / n;
+        const row = {
+          ...r,
+          workers,
+          cpuPerPlayerPct: r.cpuPct / n,
+          marginalPct,
+          capacity: (workers * 100 - r.idleCpuPct) / marginalPct,
+        };
+        rows.push(row);
+        console.log(
+          `${workers} worker(s), N=${n}: ${row.ok}/${n} ok (${row.starved} below 90 % of the bitrate, median ${row.kbpsMedian.toFixed(0)} kbit/s), ` +
+            `openlive CPU ${row.cpuPct.toFixed(1)} % of a core (${row.idleCpuPct.toFixed(1)} % with the publisher only) = ` +
+            `${(row.cpuPerPlayerPct * 1000).toFixed(1)} m%/player, ${(row.marginalPct * 1000).toFixed(1)} m% each player adds, ` +
+            `load generators ${row.loadgenCpuPct.toFixed(0)} %, machine ${row.machineBusyPct.toFixed(0)} % busy (${((Date.now() - t) / 1000).toFixed(0)} s)`,
+        );
+      } catch (err) {
+        console.error(`${workers} worker(s), N=${n}: FAILED ${(err as Error).message}`);
+      }
     }
   }
-}
 
 const lines = [
   '| workers | players | ok | starved | openlive CPU (% of a core) | publisher only (%) | CPU per player (m%) | added per player (m%) | players on as many cores as workers | load generators (%) | machine busy (%) |',
@@ -98,7 +115,14 @@ const medianRow = (workers: number, n: number): Row | undefined => {
   const cpuPct = median(of.map((r) => r.cpuPct));
   const idleCpuPct = median(of.map((r) => r.idleCpuPct));
   const marginalPct = (cpuPct - idleCpuPct) / n;
-  return { ...of[0]!, cpuPct, idleCpuPct, cpuPerPlayerPct: cpuPct / n, marginalPct, capacity: (workers * 100 - idleCpuPct) / marginalPct };
+  return {
+    ...of[0]!,
+    cpuPct,
+    idleCpuPct,
+    cpuPerPlayerPct: cpuPct / n,
+    marginalPct,
+    capacity: (workers * 100 - idleCpuPct) / marginalPct,
+  };
 };
 for (const n of ns) {
   const one = medianRow(1, n);
@@ -115,5 +139,12 @@ for (const n of ns) {
 console.log(`\n${lines.join('\n')}\n\n${summary.join('\n')}\n`);
 mkdirSync(`${benchDir}/results`, { recursive: true });
 const file = `${benchDir}/results/workers-${started.toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ started: started.toISOString(), cores: os.cpus().length, cpu: os.cpus()[0]?.model, options: values, media, rows }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    { started: started.toISOString(), cores: os.cpus().length, cpu: os.cpus()[0]?.model, options: values, media, rows },
+    null,
+    2,
+  ),
+);
 console.log(`results: ${file}`);

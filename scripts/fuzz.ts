@@ -37,7 +37,10 @@ if (flags.list) {
 }
 
 const names = (flags.target ?? []).flatMap((t) => t.split(',')).filter((t) => t !== '');
-const chosen = names.length === 0 ? targetNames : names.map((n) => (targetNames.includes(n) ? n : fail(`no target ${n}; targets: ${targetNames.join(', ')}`)));
+const chosen =
+  names.length === 0
+    ? targetNames
+    : names.map((n) => (targetNames.includes(n) ? n : fail(`no target ${n}; targets: ${targetNames.join(', ')}`)));
 const seed = Number(flags.seed);
 const budgetMs = Number(flags['budget-ms']);
 const fixtures = new URL('../test/fixtures/fuzz/', import.meta.url);
@@ -76,8 +79,25 @@ function runInWorker(name: string, inputs: number | undefined): Promise<RunStats
     const stuckStats = (why: string): RunStats => {
       const n = Math.max(0, beat[1]!);
       const input = Buffer.from(new Uint8Array(shared, 8, n));
-      const f: Failure = { kind: why === 'hang' ? 'hang' : 'crash', signature: why, input, error: why, stack: '', ms: Date.now() - lastChange };
-      return { target: name, inputs: done, seconds: (Date.now() - started) / 1000, crashes: why === 'hang' ? 0 : 1, hangs: why === 'hang' ? 1 : 0, maxHeapAfterGc: 0, slowestMs: f.ms, corpus: 0, failures: [f] };
+      const f: Failure = {
+        kind: why === 'hang' ? 'hang' : 'crash',
+        signature: why,
+        input,
+        error: why,
+        stack: '',
+        ms: Date.now() - lastChange,
+      };
+      return {
+        target: name,
+        inputs: done,
+        seconds: (Date.now() - started) / 1000,
+        crashes: why === 'hang' ? 0 : 1,
+        hangs: why === 'hang' ? 1 : 0,
+        maxHeapAfterGc: 0,
+        slowestMs: f.ms,
+        corpus: 0,
+        failures: [f],
+      };
     };
     const timer = setInterval(() => {
       const now = Atomics.load(beat, 0);
@@ -115,7 +135,17 @@ function save(target: string, f: Failure): string {
   if (existsSync(meta)) return `${id} (already saved)`;
   const bytes = Buffer.isBuffer(f.input) || f.input instanceof Uint8Array;
   writeFileSync(new URL(`${id}.${bytes ? 'bin' : 'json'}`, dir), bytes ? (f.input as Buffer) : jsonLines(f.input));
-  const record = { target, kind: f.kind, signature: f.signature, error: f.error, stack: f.stack.split('\n'), ms: Math.round(f.ms), commit, seed, todo: `not fixed yet: ${f.error.slice(0, 120)}` };
+  const record = {
+    target,
+    kind: f.kind,
+    signature: f.signature,
+    error: f.error,
+    stack: f.stack.split('\n'),
+    ms: Math.round(f.ms),
+    commit,
+    seed,
+    todo: `not fixed yet: ${f.error.slice(0, 120)}`,
+  };
   writeFileSync(meta, `${JSON.stringify(record, null, 1)}\n`);
   return id;
 }
@@ -131,7 +161,10 @@ function saveCorpus(target: string, grown: Buffer[], keep: number): void {
   const dir = new URL(`${target}/corpus/`, fixtures);
   mkdirSync(dir, { recursive: true });
   // The smallest new-outcome inputs: cheap to replay, and each reached something the seeds did not.
-  for (const b of [...grown].filter((x) => x.length > 0 && x.length <= 2048).sort((a, b) => a.length - b.length).slice(0, keep)) {
+  for (const b of [...grown]
+    .filter((x) => x.length > 0 && x.length <= 2048)
+    .sort((a, b) => a.length - b.length)
+    .slice(0, keep)) {
     writeFileSync(new URL(`${createHash('sha1').update(b).digest('hex').slice(0, 12)}.bin`, dir), b);
   }
 }
@@ -145,7 +178,14 @@ for (const name of chosen) {
   const ids = flags['no-save'] ? [] : stats.failures.map((f) => save(t.name, f));
   saveCorpus(t.name, (stats as RunStats & { grown?: Buffer[] }).grown ?? [], Number(flags['save-corpus']));
   for (const [i, f] of stats.failures.entries()) {
-    console.log(`  ${f.kind} in ${t.name}: ${f.error}${ids[i] ? `\n    saved as test/fixtures/fuzz/${t.name}/${ids[i]}` : ''}\n    ${f.stack.split('\n').filter((l) => /\/(src|test)\//.test(l)).slice(0, 3).map((l) => l.trim()).join('\n    ')}`);
+    console.log(
+      `  ${f.kind} in ${t.name}: ${f.error}${ids[i] ? `\n    saved as test/fixtures/fuzz/${t.name}/${ids[i]}` : ''}\n    ${f.stack
+        .split('\n')
+        .filter((l) => /\/(src|test)\//.test(l))
+        .slice(0, 3)
+        .map((l) => l.trim())
+        .join('\n    ')}`,
+    );
   }
 }
 
@@ -155,15 +195,26 @@ console.log(`\nfuzz on ${commit}, seed ${seed}, per-input budget ${budgetMs} ms,
 console.log('| target | inputs | seconds | inputs/s | crashes | hangs | max heap after GC (MB) | slowest input (ms) |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.target} | ${r.inputs} | ${r.seconds.toFixed(1)} | ${Math.round(r.inputs / Math.max(r.seconds, 1e-3))} | ${r.crashes} | ${r.hangs} | ${mb(r.maxHeapAfterGc)} | ${r.slowestMs.toFixed(1)} |`);
+  console.log(
+    `| ${r.target} | ${r.inputs} | ${r.seconds.toFixed(1)} | ${Math.round(r.inputs / Math.max(r.seconds, 1e-3))} | ${r.crashes} | ${r.hangs} | ${mb(r.maxHeapAfterGc)} | ${r.slowestMs.toFixed(1)} |`,
+  );
 }
 const crashes = rows.reduce((n, r) => n + r.crashes, 0);
 const hangs = rows.reduce((n, r) => n + r.hangs, 0);
 const seconds = rows.reduce((n, r) => n + r.seconds, 0);
-console.log(`| total | ${total} | ${seconds.toFixed(1)} | ${Math.round(total / Math.max(seconds, 1e-3))} | ${crashes} | ${hangs} | | |`);
+console.log(
+  `| total | ${total} | ${seconds.toFixed(1)} | ${Math.round(total / Math.max(seconds, 1e-3))} | ${crashes} | ${hangs} | | |`,
+);
 if (flags.report) {
-  const strip = rows.map(({ failures, ...r }) => ({ ...r, grown: undefined, failures: failures.map(({ input: _input, ...f }) => f) }));
-  writeFileSync(flags.report, `${JSON.stringify({ commit, seed, budgetMs, node: process.version, total, rows: strip }, null, 1)}\n`);
+  const strip = rows.map(({ failures, ...r }) => ({
+    ...r,
+    grown: undefined,
+    failures: failures.map(({ input: _input, ...f }) => f),
+  }));
+  writeFileSync(
+    flags.report,
+    `${JSON.stringify({ commit, seed, budgetMs, node: process.version, total, rows: strip }, null, 1)}\n`,
+  );
 }
 // Any crash or hang fails the run, including known ones still marked todo in the replay test.
 process.exit(crashes + hangs > 0 ? 1 : 0);

@@ -38,7 +38,9 @@ for (const name of dirs) {
       if (target.kind === 'check') await target.close?.();
     });
     const dir = new URL(`${name}/`, root);
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.meta.json')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.meta.json'))
+      .sort()) {
       const id = file.slice(0, -'.meta.json'.length);
       const meta = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Meta;
       const bin = new URL(`${id}.bin`, dir);
@@ -50,7 +52,9 @@ for (const name of dirs) {
     }
     const corpus = new URL('corpus/', dir);
     if (existsSync(corpus)) {
-      const files = readdirSync(corpus).filter((f) => f.endsWith('.bin')).sort();
+      const files = readdirSync(corpus)
+        .filter((f) => f.endsWith('.bin'))
+        .sort();
       test(`the committed corpus (${files.length} inputs) gives only coded errors`, async () => {
         for (const f of files) {
           const ms = await runOnce(target, readFileSync(new URL(f, corpus)));

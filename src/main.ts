@@ -40,7 +40,10 @@ See docs/config.md for every key and docs/cli.md for the commands.
 `;
 
 /** Splits flags into configuration keys (top-level keys of the schema) and command options. */
-function splitFlags(flags: Record<string, string>): { configFlags: Record<string, string>; options: Record<string, string> } {
+function splitFlags(flags: Record<string, string>): {
+  configFlags: Record<string, string>;
+  options: Record<string, string>;
+} {
   const configFlags: Record<string, string> = {};
   const options: Record<string, string> = {};
   const keys = new Set(Object.keys(configSchema.shape));
@@ -84,7 +87,11 @@ const cliBusyTimeoutMs = 5000;
  * Runs a command over the store the server uses (store.url: PostgreSQL, or SQLite in WAL mode, so it works while the server runs);
  * refuses with DATA_DIR_NOT_FOUND where there is no openlive data rather than creating a new database.
  */
-async function withStore(config: Config, command: string, run: (store: Store, dataKey: Buffer) => Promise<string>): Promise<void> {
+async function withStore(
+  config: Config,
+  command: string,
+  run: (store: Store, dataKey: Buffer) => Promise<string>,
+): Promise<void> {
   requireDataDir(config.dataDir, command, config.store.url);
   const dataKey = loadDataKey(config.dataDir);
   const store = createStore(config, { dataKey, busyTimeoutMs: cliBusyTimeoutMs });
@@ -108,21 +115,34 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.flags.help || args.command === 'help') return void process.stdout.write(usage);
   const { configFlags, options } = splitFlags(args.flags);
-  const config = loadConfig({ file: args.flags.config ?? process.env.OPENLIVE_CONFIG, env: configEnv(process.env), flags: configFlags });
+  const config = loadConfig({
+    file: args.flags.config ?? process.env.OPENLIVE_CONFIG,
+    env: configEnv(process.env),
+    flags: configFlags,
+  });
   switch (args.command ?? 'start') {
     case 'start':
-      if (Object.keys(options).length > 0) throw new LiveError('CONFIG_INVALID', `unknown option --${Object.keys(options)[0]}`);
+      if (Object.keys(options).length > 0)
+        throw new LiveError('CONFIG_INVALID', `unknown option --${Object.keys(options)[0]}`);
       return start(config);
     case 'url':
       return withStore(config, 'url', (store) => urlCommand(config, store, options, Date.now()));
     case 'domain':
-      return withStore(config, 'domain', (store) => domainCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+      return withStore(config, 'domain', (store) =>
+        domainCommand({ config, store, nowMs: Date.now() }, args.positionals, options),
+      );
     case 'records':
-      return withStore(config, 'records', (store) => recordsCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+      return withStore(config, 'records', (store) =>
+        recordsCommand({ config, store, nowMs: Date.now() }, args.positionals, options),
+      );
     case 'stream':
-      return withStore(config, 'stream', (store) => streamCommand({ config, store, nowMs: Date.now() }, args.positionals, options));
+      return withStore(config, 'stream', (store) =>
+        streamCommand({ config, store, nowMs: Date.now() }, args.positionals, options),
+      );
     case 'keys':
-      return withStore(config, 'keys', (store, dataKey) => keysCommand({ config, store, nowMs: Date.now(), dataKey }, args.positionals, options));
+      return withStore(config, 'keys', (store, dataKey) =>
+        keysCommand({ config, store, nowMs: Date.now(), dataKey }, args.positionals, options),
+      );
     case 'doctor':
       // Exit 2 when a check fails, so scripts can tell "found a fault" from "could not run" (1).
       return withStore(config, 'doctor', async (store) => {

@@ -45,7 +45,10 @@ export function coordinatorConformance(name: string, makeHarness: () => Promise<
       assert.equal(first.holder?.nodeId, 'node-a');
       const second = await b.claim('live/cam1');
       assert.equal(second.ok, false);
-      assert.deepEqual([second.holder?.nodeId, second.holder?.advertise, second.holder?.domain], ['node-a', '10.0.0.1:1935', 'push.example.com']);
+      assert.deepEqual(
+        [second.holder?.nodeId, second.holder?.advertise, second.holder?.domain],
+        ['node-a', '10.0.0.1:1935', 'push.example.com'],
+      );
       const again = await a.claim('live/cam1');
       assert.equal(again.ok && again.renewed, true);
       assert.deepEqual(a.held(), ['live/cam1']);
@@ -118,16 +121,40 @@ export function coordinatorConformance(name: string, makeHarness: () => Promise<
       a.onCommand((command) => got.push({ at: 'a', command }));
       b.onCommand((command) => got.push({ at: 'b1', command }));
       const off = b.onCommand((command) => got.push({ at: 'b2', command }));
-      await a.broadcast({ kind: 'forbid', app: 'live', stream: 'cam1', domain: '', until: 1_900_000_000_000, reason: 'tos' });
+      await a.broadcast({
+        kind: 'forbid',
+        app: 'live',
+        stream: 'cam1',
+        domain: '',
+        until: 1_900_000_000_000,
+        reason: 'tos',
+      });
       await waitFor('the forbid on every subscriber', () => got.length >= 3, 5000);
       assert.deepEqual(got.map((g) => g.at).sort(), ['a', 'b1', 'b2']);
       for (const g of got) {
-        assert.deepEqual(g.command, { kind: 'forbid', app: 'live', stream: 'cam1', domain: '', until: 1_900_000_000_000, reason: 'tos', from: 'node-a' });
+        assert.deepEqual(g.command, {
+          kind: 'forbid',
+          app: 'live',
+          stream: 'cam1',
+          domain: '',
+          until: 1_900_000_000_000,
+          reason: 'tos',
+          from: 'node-a',
+        });
       }
       off();
       await b.broadcast({ kind: 'drop', app: 'live', stream: 'cam2', domain: 'push.example.com' });
       await waitFor('the drop on the remaining subscribers', () => got.length >= 5, 5000);
-      assert.deepEqual(got.slice(3).map((g) => [g.at, g.command.kind, g.command.from]).sort(), [['a', 'drop', 'node-b'], ['b1', 'drop', 'node-b']]);
+      assert.deepEqual(
+        got
+          .slice(3)
+          .map((g) => [g.at, g.command.kind, g.command.from])
+          .sort(),
+        [
+          ['a', 'drop', 'node-b'],
+          ['b1', 'drop', 'node-b'],
+        ],
+      );
     });
 
     test('a listener that throws does not keep the others from their broadcast', async () => {
@@ -172,7 +199,10 @@ export function coordinatorConformance(name: string, makeHarness: () => Promise<
       await a.close();
       assert.equal((await b.claim('live/cam1')).ok, true);
       await assert.rejects(a.claim('live/cam2'), { code: 'COORDINATOR_UNAVAILABLE' });
-      assert.deepEqual((await b.nodes()).map((n) => n.nodeId), ['node-b']);
+      assert.deepEqual(
+        (await b.nodes()).map((n) => n.nodeId),
+        ['node-b'],
+      );
     });
   });
 }

@@ -18,7 +18,8 @@ const audio = tag(8, Buffer.from([0xaf, 0x01, 1, 2, 3]));
 const sequenceHeader = tag(9, Buffer.from([0x17, 0x00, 0, 0, 0, 1, 0x64]));
 const keyframe = tag(9, Buffer.concat([Buffer.from([0x17, 0x01, 0, 0, 0]), Buffer.alloc(3000, 0x55)]));
 
-const chunked = (b: Buffer): Buffer => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
+const chunked = (b: Buffer): Buffer =>
+  Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean): Promise<void> {
@@ -52,7 +53,13 @@ test('times the first keyframe when its last byte arrives through chunked coding
   await send(Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\nTransfer-Encoding: chunked\r\n\r\n'));
   const body = Buffer.concat([flvHeader, audio, sequenceHeader, keyframe]);
   // Chunk boundaries that fall inside tag headers, as a server's merged writes do.
-  await send(Buffer.concat([chunked(body.subarray(0, 20)), chunked(body.subarray(20, 40)), chunked(body.subarray(40, body.length - 5))]));
+  await send(
+    Buffer.concat([
+      chunked(body.subarray(0, 20)),
+      chunked(body.subarray(20, 40)),
+      chunked(body.subarray(40, body.length - 5)),
+    ]),
+  );
   await until(() => p.firstByteAt >= 0);
   await sleep(20);
   assert.ok(p.firstByteAt >= 0, 'the body has begun');

@@ -30,12 +30,14 @@ export class FlvPlayer extends BenchPlayer {
     super();
     this.opts = opts;
     const u = new URL(opts.url);
-    this.socket = this.watch(net.connect({
-      host: u.hostname,
-      port: Number(u.port || 80),
-      noDelay: true,
-      onread: { buffer: sharedReadBuffer, callback: (n) => this.onRead(n, sharedReadBuffer) },
-    }));
+    this.socket = this.watch(
+      net.connect({
+        host: u.hostname,
+        port: Number(u.port || 80),
+        noDelay: true,
+        onread: { buffer: sharedReadBuffer, callback: (n) => this.onRead(n, sharedReadBuffer) },
+      }),
+    );
     this.socket.on('connect', () => {
       this.socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nAccept: */*\r\n\r\n`);
     });

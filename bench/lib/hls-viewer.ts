@@ -48,12 +48,19 @@ export async function runViewers(o: ViewerOptions): Promise<ViewerReport> {
   const viewers: Promise<void>[] = [];
   for (let i = 0; i < o.count; i++) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    viewers.push((o.lowLatency ? llViewer : plainViewer)(o.playlistUrl, agent, stats, deadline).finally(() => agent.destroy()));
+    viewers.push(
+      (o.lowLatency ? llViewer : plainViewer)(o.playlistUrl, agent, stats, deadline).finally(() => agent.destroy()),
+    );
     await sleep(1000 / o.joinPerSecond);
   }
   await Promise.all(viewers);
   loop.disable();
-  return { latencyMs: stats.latencyMs, errors: stats.errors, bytes: stats.bytes, loopDelayP99Ms: loop.percentile(99) / 1e6 };
+  return {
+    latencyMs: stats.latencyMs,
+    errors: stats.errors,
+    bytes: stats.bytes,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+  };
 }
 
 async function plainViewer(url: string, agent: http.Agent, stats: Stats, deadline: number): Promise<void> {
@@ -117,7 +124,9 @@ function numbered(p: ParsedPlaylist): Array<{ msn: number; uri: string }> {
 /** Every listed part with its segment's msn and index, oldest first. */
 function partsOf(p: ParsedPlaylist): Array<{ msn: number; index: number; uri: string; independent: boolean }> {
   const out: Array<{ msn: number; index: number; uri: string; independent: boolean }> = [];
-  p.segments.forEach((s, i) => s.parts.forEach((x, j) => out.push({ msn: p.mediaSequence + i, index: j, uri: x.uri, independent: x.independent })));
+  p.segments.forEach((s, i) =>
+    s.parts.forEach((x, j) => out.push({ msn: p.mediaSequence + i, index: j, uri: x.uri, independent: x.independent })),
+  );
   const pending = p.mediaSequence + p.segments.length;
   p.pendingParts.forEach((x, j) => out.push({ msn: pending, index: j, uri: x.uri, independent: x.independent }));
   return out;

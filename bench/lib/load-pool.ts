@@ -48,7 +48,14 @@ export class LoadPool {
   private readonly procs: LoadProcess[] = [];
 
   /** Starts the processes and has them open their players at perSecond players/s in total. */
-  constructor(url: string, count: number, perProcess: number, perSecond: number, stall: boolean, rtmpPlayer: RtmpPlayerKind) {
+  constructor(
+    url: string,
+    count: number,
+    perProcess: number,
+    perSecond: number,
+    stall: boolean,
+    rtmpPlayer: RtmpPlayerKind,
+  ) {
     const k = Math.max(1, Math.ceil(count / perProcess));
     for (let i = 0; i < k; i++) {
       const mine = Math.floor(count / k) + (i < count % k ? 1 : 0);

@@ -2,7 +2,6 @@
 /** What the players speak: RTMP, RTMPS (openlive only) or HTTP-FLV. */
 export type BenchProtocol = 'rtmp' | 'rtmps' | 'flv';
 
-
 /** One server × protocol × N measurement. */
 export interface RowResult {
   server: string;
@@ -109,7 +108,9 @@ export function tlsRatioTable(rows: RowResult[]): string {
     '|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows.filter((x) => x.protocol === 'rtmps' && x.error === undefined)) {
-    const plain = rows.find((x) => x.server === r.server && x.protocol === 'rtmp' && x.n === r.n && x.error === undefined);
+    const plain = rows.find(
+      (x) => x.server === r.server && x.protocol === 'rtmp' && x.n === r.n && x.error === undefined,
+    );
     if (plain === undefined) continue;
     out.push(
       `| ${r.server} | ${r.n} | ${f1(plain.cpuPct)} → ${f1(r.cpuPct)} | ${f2(r.cpuPct / plain.cpuPct)} | ` +
@@ -171,7 +172,12 @@ export function srsRatioTable(rows: RowResult[]): string {
 /** The SRS row that pairs with an openlive row: same protocol, N and merge window. */
 export function srsPeer(rows: RowResult[], r: RowResult): RowResult | undefined {
   return rows.find(
-    (x) => x.kind === 'srs' && x.protocol === r.protocol && x.n === r.n && x.mergeWindowMs === r.mergeWindowMs && x.error === undefined,
+    (x) =>
+      x.kind === 'srs' &&
+      x.protocol === r.protocol &&
+      x.n === r.n &&
+      x.mergeWindowMs === r.mergeWindowMs &&
+      x.error === undefined,
   );
 }
 
@@ -205,11 +211,17 @@ export function targetLines(rows: RowResult[], stalls: StallResult[]): string[] 
     const nms = peer(rows, 'nms', r);
     const at = `${r.server} ${r.protocol} N=${r.n}`;
     if (r.n === 1000 && r.protocol === 'rtmp' && ng !== undefined)
-      lines.push(`${mark(r.cpuPct <= 0.6 * ng.cpuPct)} ${at}: CPU ${f2(r.cpuPct / ng.cpuPct)}× nginx-rtmp (target ≤ 0.6)`);
+      lines.push(
+        `${mark(r.cpuPct <= 0.6 * ng.cpuPct)} ${at}: CPU ${f2(r.cpuPct / ng.cpuPct)}× nginx-rtmp (target ≤ 0.6)`,
+      );
     if (r.n === 1000 && r.protocol === 'rtmp' && nms !== undefined)
-      lines.push(`${mark(r.cpuPct <= 0.5 * nms.cpuPct)} ${at}: CPU ${f2(r.cpuPct / nms.cpuPct)}× node-media-server (target ≤ 0.5)`);
+      lines.push(
+        `${mark(r.cpuPct <= 0.5 * nms.cpuPct)} ${at}: CPU ${f2(r.cpuPct / nms.cpuPct)}× node-media-server (target ≤ 0.5)`,
+      );
     if (r.n === 1000 && r.protocol === 'flv' && nms !== undefined)
-      lines.push(`${mark(r.cpuPct <= 0.4 * nms.cpuPct)} ${at}: CPU ${f2(r.cpuPct / nms.cpuPct)}× node-media-server (target ≤ 0.4)`);
+      lines.push(
+        `${mark(r.cpuPct <= 0.4 * nms.cpuPct)} ${at}: CPU ${f2(r.cpuPct / nms.cpuPct)}× node-media-server (target ≤ 0.4)`,
+      );
     lines.push(`${mark(r.firstKeyP50 < 100)} ${at}: first keyframe p50 ${f0(r.firstKeyP50)} ms (target < 100)`);
     const slope = rssSlopeKb(rows, r);
     if (r.n === Math.max(...rows.filter((x) => x.server === r.server).map((x) => x.n))) {
@@ -217,7 +229,8 @@ export function targetLines(rows: RowResult[], stalls: StallResult[]): string[] 
       const how = Number.isFinite(slope) ? 'slope between the smallest and largest N' : '(RSS during − before) / N';
       lines.push(`${mark(kb < 100)} ${r.server} ${r.protocol}: RSS growth ${f0(kb)} KB/player, ${how} (target < 100)`);
     }
-    if (r.ok < r.n || r.starved > 0) lines.push(`FAIL ${at}: ${r.n - r.ok} players lost, ${r.starved} below 90 % of the bitrate`);
+    if (r.ok < r.n || r.starved > 0)
+      lines.push(`FAIL ${at}: ${r.n - r.ok} players lost, ${r.starved} below 90 % of the bitrate`);
   }
   for (const s of stalls.filter((x) => x.server.startsWith('openlive') && x.error === undefined)) {
     lines.push(

@@ -37,19 +37,23 @@ export class RtmpPlayer extends BenchPlayer implements WalkerSink {
     this.target = { app, name, tcUrl: `${secure ? 'rtmps' : 'rtmp'}://${u.host}/${app}` };
     if (secure) {
       // RTMPS (the bench's own self-signed certificate): TLSSocket has no onread, so 'data' with pause for stalls.
-      this.socket = this.watch(tls.connect({ host: u.hostname, port: Number(u.port || 443), rejectUnauthorized: false }));
+      this.socket = this.watch(
+        tls.connect({ host: u.hostname, port: Number(u.port || 443), rejectUnauthorized: false }),
+      );
       this.socket.setNoDelay(true);
       this.socket.on('data', (d: Buffer) => {
         if (!this.onRead(d.length, d)) this.socket.pause();
       });
       this.socket.on('secureConnect', () => this.sendC0C1());
     } else {
-      this.socket = this.watch(net.connect({
-        host: u.hostname,
-        port: Number(u.port || 1935),
-        noDelay: true,
-        onread: { buffer: sharedReadBuffer, callback: (n) => this.onRead(n, sharedReadBuffer) },
-      }));
+      this.socket = this.watch(
+        net.connect({
+          host: u.hostname,
+          port: Number(u.port || 1935),
+          noDelay: true,
+          onread: { buffer: sharedReadBuffer, callback: (n) => this.onRead(n, sharedReadBuffer) },
+        }),
+      );
       this.socket.on('connect', () => this.sendC0C1());
     }
   }

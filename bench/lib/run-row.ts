@@ -75,7 +75,9 @@ async function waitForKeyframe(url: string, timeoutMs: number): Promise<void> {
   let last = '';
   while (performance.now() < until) {
     await sleep(1000);
-    const p: BenchPlayer = url.startsWith('rtmp') ? new RtmpPlayer({ url, stall: false }) : new FlvPlayer({ url, stall: false });
+    const p: BenchPlayer = url.startsWith('rtmp')
+      ? new RtmpPlayer({ url, stall: false })
+      : new FlvPlayer({ url, stall: false });
     const giveUp = performance.now() + 5000;
     while (p.firstKeyAt < 0 && p.error === '' && performance.now() < giveUp) await sleep(50);
     const ok = p.firstKeyAt >= 0;

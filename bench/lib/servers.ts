@@ -53,11 +53,40 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
   let child: ChildProcess;
   if (spec.kind === 'openlive') {
     const prof = spec.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir];
-    const args = [...prof, ...(spec.nodeArgs ?? []), 'src/main.ts', '--rtmp.port', String(rtmpPort), '--http.port', String(httpPort), '--api.port', '0'];
+    const args = [
+      ...prof,
+      ...(spec.nodeArgs ?? []),
+      'src/main.ts',
+      '--rtmp.port',
+      String(rtmpPort),
+      '--http.port',
+      String(httpPort),
+      '--api.port',
+      '0',
+    ];
     args.push('--data-dir', `${tmpDir}/data`, '--log.level', 'warn');
     // RTMPS beside RTMP for the rtmps rows (an idle listener costs the other rows nothing).
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-      '-keyout', `${tmpDir}/key.pem`, '-out', `${tmpDir}/cert.pem`], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        `${tmpDir}/key.pem`,
+        '-out',
+        `${tmpDir}/cert.pem`,
+      ],
+      { stdio: 'ignore' },
+    );
     args.push('--tls.cert', `${tmpDir}/cert.pem`, '--tls.key', `${tmpDir}/key.pem`);
     args.push('--rtmps.enabled', 'true', '--rtmps.host', '127.0.0.1', '--rtmps.port', String(rtmpsPort));
     // Every bench player connects from 127.0.0.1: exempt loopback from the per-address connection caps.

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ensureSrs, srsBinary, srsConf, srsWorkDir } from './srs-conf.ts';
 
-const conf = (mwLatencyMs: number): string => srsConf({ rtmpPort: 41935, httpPort: 48080, mwLatencyMs, dir: '/tmp/row' });
+const conf = (mwLatencyMs: number): string =>
+  srsConf({ rtmpPort: 41935, httpPort: 48080, mwLatencyMs, dir: '/tmp/row' });
 
 test('the SRS config listens on the row ports, serves HTTP-FLV and carries the window as mw_latency', () => {
   const c = conf(50);

@@ -20,7 +20,8 @@ export const SRS_DEFAULT_MW_LATENCY_MS = 350;
 
 /** The SRS config of one row: RTMP and HTTP-FLV (http_server + http_remux) on loopback, no HLS/DVR, gop cache on. */
 export function srsConf(o: SrsConfOptions): string {
-  if (!Number.isInteger(o.mwLatencyMs) || o.mwLatencyMs < 0) throw new Error(`mw_latency must be a whole number ≥ 0, not ${o.mwLatencyMs}`);
+  if (!Number.isInteger(o.mwLatencyMs) || o.mwLatencyMs < 0)
+    throw new Error(`mw_latency must be a whole number ≥ 0, not ${o.mwLatencyMs}`);
   // max_connections as build-srs.sh: room for 2000 players, the publisher and the probes (ulimit -n is 20000).
   return `listen              127.0.0.1:${o.rtmpPort};
 max_connections     3000;

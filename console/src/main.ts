@@ -70,7 +70,24 @@ function sidebar(current: string): HTMLElement {
   return h(
     'nav',
     { class: 'sidebar', id: 'sidebar', 'aria-label': 'Console menu' },
-    h('ul', null, menu.map((m) => ('group' in m ? h('li', null, h('span', { class: 'nav-group' }, m.group), h('ul', null, m.pages.map((p) => h('li', null, link(p, current))))) : h('li', null, link(m, current))))),
+    h(
+      'ul',
+      null,
+      menu.map((m) =>
+        'group' in m
+          ? h(
+              'li',
+              null,
+              h('span', { class: 'nav-group' }, m.group),
+              h(
+                'ul',
+                null,
+                m.pages.map((p) => h('li', null, link(p, current))),
+              ),
+            )
+          : h('li', null, link(m, current)),
+      ),
+    ),
   );
 }
 
@@ -78,9 +95,34 @@ function topbar(credential: Credential): HTMLElement {
   return h(
     'header',
     { class: 'topbar' },
-    h('button', { class: 'menu-toggle', type: 'button', 'aria-controls': 'sidebar', 'aria-label': 'Menu', onclick: () => document.body.classList.toggle('nav-open') }, '☰'),
-    h('a', { class: 'brand', href: `${base}/overview`, onclick: (ev: MouseEvent) => (ev.preventDefault(), navigate(`${base}/overview`)) }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '◆'), 'openlive', h('span', { class: 'brand-product' }, 'Cloud Streaming Services')),
-    h('div', { class: 'topbar-user' }, h('span', { class: 'secret-id mono', title: 'Signed in with this SecretId' }, credential.secretId), h('button', { class: 'btn btn-link topbar-signout', type: 'button', onclick: signOut }, 'Sign out')),
+    h(
+      'button',
+      {
+        class: 'menu-toggle',
+        type: 'button',
+        'aria-controls': 'sidebar',
+        'aria-label': 'Menu',
+        onclick: () => document.body.classList.toggle('nav-open'),
+      },
+      '☰',
+    ),
+    h(
+      'a',
+      {
+        class: 'brand',
+        href: `${base}/overview`,
+        onclick: (ev: MouseEvent) => (ev.preventDefault(), navigate(`${base}/overview`)),
+      },
+      h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '◆'),
+      'openlive',
+      h('span', { class: 'brand-product' }, 'Cloud Streaming Services'),
+    ),
+    h(
+      'div',
+      { class: 'topbar-user' },
+      h('span', { class: 'secret-id mono', title: 'Signed in with this SecretId' }, credential.secretId),
+      h('button', { class: 'btn btn-link topbar-signout', type: 'button', onclick: signOut }, 'Sign out'),
+    ),
   );
 }
 
@@ -137,16 +179,28 @@ function render(): void {
   const current = path();
   if (!credential || current === '/login') {
     document.title = 'Sign in · openlive console';
-    replace(root, loginPage(async (c) => signIn(c)));
+    replace(
+      root,
+      loginPage(async (c) => signIn(c)),
+    );
     return;
   }
   api ??= newClient(credential);
   const page = pages.find((p) => current === p.path || current.startsWith(`${p.path}/`));
   const main = h('main', { class: 'main', id: 'main', tabindex: -1 });
-  replace(root, h('a', { class: 'skip', href: '#main' }, 'Skip to content'), topbar(credential), h('div', { class: 'layout' }, sidebar(current), main));
+  replace(
+    root,
+    h('a', { class: 'skip', href: '#main' }, 'Skip to content'),
+    topbar(credential),
+    h('div', { class: 'layout' }, sidebar(current), main),
+  );
   if (!page) {
     document.title = 'Not found · openlive console';
-    replace(main, h('h1', { class: 'page-title' }, 'Page not found'), h('p', null, 'This console has no such page. ', h('a', { href: `${base}/overview` }, 'Go to the Overview.')));
+    replace(
+      main,
+      h('h1', { class: 'page-title' }, 'Page not found'),
+      h('p', null, 'This console has no such page. ', h('a', { href: `${base}/overview` }, 'Go to the Overview.')),
+    );
     return;
   }
   document.title = `${page.title} · openlive console`;

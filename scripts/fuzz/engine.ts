@@ -91,7 +91,11 @@ async function timed<T>(run: (v: T) => Outcome | Promise<Outcome>, v: T): Promis
 }
 
 /** Runs `v` and, if it was over budget, twice more: a hang only if every run was (the machine is shared). */
-async function runChecked<T>(run: (v: T) => Outcome | Promise<Outcome>, v: T, budgetMs: number): Promise<{ outcome: Outcome; ms: number }> {
+async function runChecked<T>(
+  run: (v: T) => Outcome | Promise<Outcome>,
+  v: T,
+  budgetMs: number,
+): Promise<{ outcome: Outcome; ms: number }> {
   let r = await timed(run, v);
   if (r.ms <= budgetMs) return r;
   let fastest = r.ms;
@@ -103,7 +107,10 @@ async function runChecked<T>(run: (v: T) => Outcome | Promise<Outcome>, v: T, bu
 function describe(err: unknown): { error: string; stack: string } {
   if (!(err instanceof Error)) return { error: String(err), stack: '' };
   const code = (err as { code?: unknown }).code;
-  const lines = (e: Error) => (e.stack ?? '').split('\n').filter((l) => !l.includes('/scripts/fuzz/engine.ts') && !l.includes('node_modules/fast-check'));
+  const lines = (e: Error) =>
+    (e.stack ?? '')
+      .split('\n')
+      .filter((l) => !l.includes('/scripts/fuzz/engine.ts') && !l.includes('node_modules/fast-check'));
   // An oracle's failure wraps what the code under test threw: keep both stacks.
   const cause = err.cause instanceof Error ? ['caused by:', ...lines(err.cause).slice(0, 8)] : [];
   const stack = [...lines(err).slice(0, 8), ...cause].join('\n');
@@ -111,15 +118,35 @@ function describe(err: unknown): { error: string; stack: string } {
 }
 
 function newStats(target: string): RunStats {
-  return { target, inputs: 0, seconds: 0, crashes: 0, hangs: 0, maxHeapAfterGc: 0, slowestMs: 0, corpus: 0, failures: [] };
+  return {
+    target,
+    inputs: 0,
+    seconds: 0,
+    crashes: 0,
+    hangs: 0,
+    maxHeapAfterGc: 0,
+    slowestMs: 0,
+    corpus: 0,
+    failures: [],
+  };
 }
 
 /** Runs any target. */
-export function runTarget(target: FuzzTarget, limits: RunLimits, progress: Progress = {}, extraSeeds: Buffer[] = []): Promise<RunStats> {
+export function runTarget(
+  target: FuzzTarget,
+  limits: RunLimits,
+  progress: Progress = {},
+  extraSeeds: Buffer[] = [],
+): Promise<RunStats> {
   return target.kind === 'bytes' ? runBytes(target, limits, progress, extraSeeds) : runCheck(target, limits, progress);
 }
 
-async function runBytes(target: BytesTarget, limits: RunLimits, progress: Progress, extraSeeds: Buffer[]): Promise<RunStats> {
+async function runBytes(
+  target: BytesTarget,
+  limits: RunLimits,
+  progress: Progress,
+  extraSeeds: Buffer[],
+): Promise<RunStats> {
   const stats = newStats(target.name);
   const rng = new Rng(limits.seed);
   const corpus = [...target.seeds(), ...extraSeeds];
@@ -157,7 +184,14 @@ async function runBytes(target: BytesTarget, limits: RunLimits, progress: Progre
   return stats;
 }
 
-async function recordBytes(target: BytesTarget, stats: RunStats, known: Set<string>, input: Buffer, err: unknown, budgetMs: number): Promise<void> {
+async function recordBytes(
+  target: BytesTarget,
+  stats: RunStats,
+  known: Set<string>,
+  input: Buffer,
+  err: unknown,
+  budgetMs: number,
+): Promise<void> {
   const signature = err instanceof HangError ? 'hang' : failureSignature(err);
   if (err instanceof HangError) stats.hangs++;
   else stats.crashes++;

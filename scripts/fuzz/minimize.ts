@@ -18,7 +18,7 @@ export async function minimizeBytes(input: Buffer, stillFails: StillFails, maxTr
   };
   // Remove ranges, halving their size; restart a size after every success.
   for (let size = best.length >> 1; size >= 1 && tries < maxTries; size = size >> 1) {
-    for (let at = 0; at + size <= best.length && tries < maxTries; ) {
+    for (let at = 0; at + size <= best.length && tries < maxTries;) {
       const candidate = Buffer.concat([best.subarray(0, at), best.subarray(at + size)]);
       if (!(await attempt(candidate))) at += size;
     }

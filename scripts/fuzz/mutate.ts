@@ -10,7 +10,8 @@ export type ExtraMutation = (input: Buffer, rng: Rng) => Buffer;
 const interesting8 = [0, 1, 2, 3, 4, 0x7f, 0x80, 0xfe, 0xff, 0x3f, 0x40, 0xc0];
 const interesting16 = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0x3ff, 0x7fff, 0x8000, 0xfffe, 0xffff, 128, 4096];
 const interesting32 = [
-  0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x10000, 0xffffff, 0x1000000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 128, 4096, 65599,
+  0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x10000, 0xffffff, 0x1000000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 128,
+  4096, 65599,
 ];
 
 function write(buf: Buffer, at: number, value: number, bytes: number, little: boolean): void {
@@ -21,7 +22,13 @@ function write(buf: Buffer, at: number, value: number, bytes: number, little: bo
 }
 
 /** Applies one random mutation, returning a new buffer (the input is not modified). */
-export function mutateOnce(input: Buffer, rng: Rng, corpus: readonly Buffer[], maxLen: number, extra?: ExtraMutation): Buffer {
+export function mutateOnce(
+  input: Buffer,
+  rng: Rng,
+  corpus: readonly Buffer[],
+  maxLen: number,
+  extra?: ExtraMutation,
+): Buffer {
   const len = input.length;
   const at = rng.below(len + 1);
   const op = extra !== undefined && rng.oneIn(6) ? -1 : rng.below(11);
@@ -41,7 +48,8 @@ export function mutateOnce(input: Buffer, rng: Rng, corpus: readonly Buffer[], m
       // an interesting integer, 1..4 bytes, either byte order (length and size fields)
       out = Buffer.from(input);
       const size = rng.pick([1, 2, 3, 4]);
-      const value = size === 1 ? rng.pick(interesting8) : size === 2 ? rng.pick(interesting16) : rng.pick(interesting32);
+      const value =
+        size === 1 ? rng.pick(interesting8) : size === 2 ? rng.pick(interesting16) : rng.pick(interesting32);
       if (len > 0) write(out, at % len, value, size, rng.oneIn(3));
       return out;
     }
@@ -52,7 +60,11 @@ export function mutateOnce(input: Buffer, rng: Rng, corpus: readonly Buffer[], m
       return out;
     }
     case 4: // insert random bytes
-      return Buffer.concat([input.subarray(0, at), rng.bytes(1 + rng.below(rng.oneIn(8) ? 256 : 8)), input.subarray(at)]).subarray(0, maxLen);
+      return Buffer.concat([
+        input.subarray(0, at),
+        rng.bytes(1 + rng.below(rng.oneIn(8) ? 256 : 8)),
+        input.subarray(at),
+      ]).subarray(0, maxLen);
     case 5: {
       // delete a range
       const n = 1 + rng.below(rng.oneIn(4) ? Math.max(1, len >> 1) : 16);
@@ -62,7 +74,10 @@ export function mutateOnce(input: Buffer, rng: Rng, corpus: readonly Buffer[], m
       // duplicate a range somewhere else
       const from = rng.below(len + 1);
       const n = 1 + rng.below(64);
-      return Buffer.concat([input.subarray(0, at), input.subarray(from, from + n), input.subarray(at)]).subarray(0, maxLen);
+      return Buffer.concat([input.subarray(0, at), input.subarray(from, from + n), input.subarray(at)]).subarray(
+        0,
+        maxLen,
+      );
     }
     case 7: {
       // splice: our head, another entry's tail

@@ -26,7 +26,11 @@ export const simpleHandshake: Buffer = Buffer.concat([Buffer.of(3), Buffer.alloc
 
 /** Small chunk streams: commands, control messages, extended timestamps, several chunk sizes. */
 export function chunkSeeds(): Buffer[] {
-  const connect = encodeCommand('connect', 1, amf0Object({ app: 'live', tcUrl: 'rtmp://h/live?a=1', flashVer: 'FMLE/3.0' }));
+  const connect = encodeCommand(
+    'connect',
+    1,
+    amf0Object({ app: 'live', tcUrl: 'rtmp://h/live?a=1', flashVer: 'FMLE/3.0' }),
+  );
   const setChunk = Buffer.alloc(4);
   setChunk.writeUInt32BE(4096);
   const big = Buffer.alloc(700, 0x17);
@@ -38,7 +42,10 @@ export function chunkSeeds(): Buffer[] {
       encodeChunks({ csid: 6, typeId: 9, streamId: 1, timestamp: 0x1000000, payload: big }, 4096),
     ]),
     encodeChunks({ csid: 400, typeId: 8, streamId: 1, timestamp: 0xffffff, payload: big }, 128),
-    encodeChunks({ csid: 70, typeId: 18, streamId: 1, timestamp: 40, payload: encodeAmf0('onMetaData', amf0Object({ width: 1 })) }, 128),
+    encodeChunks(
+      { csid: 70, typeId: 18, streamId: 1, timestamp: 40, payload: encodeAmf0('onMetaData', amf0Object({ width: 1 })) },
+      128,
+    ),
     chunks.subarray(0, 1024),
     chunks.subarray(0, 4096),
   ];
@@ -49,14 +56,25 @@ export function amf0Seeds(): Buffer[] {
   return [
     hexFixture('amf0/ffmpeg-connect.hex'),
     hexFixture('amf0/ffmpeg-onmetadata.hex'),
-    encodeAmf0(1.5, true, 'str', null, undefined, amf0Object({ a: 1, b: amf0Object({ c: 'd' }) }), [1, 'x'], new Date(0)),
+    encodeAmf0(
+      1.5,
+      true,
+      'str',
+      null,
+      undefined,
+      amf0Object({ a: 1, b: amf0Object({ c: 'd' }) }),
+      [1, 'x'],
+      new Date(0),
+    ),
     encodeAmf0('x'.repeat(70_000)).subarray(0, 600),
   ];
 }
 
 /** The FLV files, cut to their first few KB (the mutator grows them back where it pays). */
 export function flvSeeds(): Buffer[] {
-  return ['aac-48000-stereo.flv', 'h264-aac-320x240.flv', 'h264-mp3-176x144.flv'].map((f) => fixture(`flv/${f}`).subarray(0, 4096));
+  return ['aac-48000-stereo.flv', 'h264-aac-320x240.flv', 'h264-mp3-176x144.flv'].map((f) =>
+    fixture(`flv/${f}`).subarray(0, 4096),
+  );
 }
 
 /** Codec configuration records (avcC, hvcC) of real encoders. */

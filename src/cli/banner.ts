@@ -16,7 +16,10 @@ export function publicHost(listenHost: string): string {
 
 /** True for addresses only this machine reaches: 127.0.0.0/8, ::1, localhost. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
@@ -44,7 +47,11 @@ export function startBanner(
   const apiPart = api ? `, API :${api.port}${config.api.tls ? ' (TLS)' : ''}` : '';
   const tlsPart = `${tls.rtmpsPort ? `, RTMPS :${tls.rtmpsPort}` : ''}${tls.httpsPort ? `, HTTPS :${tls.httpsPort}` : ''}`;
   // The TLS ports come last: scripts (test/support/server-process.ts) read "RTMP :n, HTTP :n, API :n".
-  const lines = ['', `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}${apiPart}${tlsPart}, data in ${config.dataDir})`, ''];
+  const lines = [
+    '',
+    `openlive is running (RTMP :${rtmpPort}, HTTP :${httpPort}${apiPart}${tlsPart}, data in ${config.dataDir})`,
+    '',
+  ];
   if (api) lines.push(...apiLines(config.api.host, api, config.api.tls), '');
   if (!urls) {
     lines.push('There is no default push domain; add one and run `openlive url --domain <name> --stream demo`.', '');
@@ -85,8 +92,8 @@ function apiLines(listenHost: string, api: ApiBanner, secure: boolean): string[]
     secure
       ? `  The admin port speaks HTTPS only (api.tls) with the tls.* certificates.`
       : isLoopbackHost(listenHost)
-      ? `  The admin port listens on ${listenHost} only; to open it to the network: --api.host 0.0.0.0 or OPENLIVE_API__HOST=0.0.0.0 (plain HTTP: put TLS in front).`
-      : `  The admin port listens on ${listenHost}, reachable from the network over plain HTTP (see the warning above).`,
+        ? `  The admin port listens on ${listenHost} only; to open it to the network: --api.host 0.0.0.0 or OPENLIVE_API__HOST=0.0.0.0 (plain HTTP: put TLS in front).`
+        : `  The admin port listens on ${listenHost}, reachable from the network over plain HTTP (see the warning above).`,
   ];
   if (api.created) {
     lines.push(

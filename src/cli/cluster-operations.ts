@@ -44,16 +44,19 @@ export function clusterOperations(deps: ClusterOperationsDeps): ClusterOperation
   const { config, coordinator, log } = deps;
   const redis = config.cluster.redis !== '';
   if (!redis && !deps.worker) return undefined;
-  const deadNodes = !redis ? undefined : new DeadNodeSweep({
-    store: deps.store,
-    alive: () => coordinator.nodes(),
-    self: deps.nodeId,
-    now: deps.now,
-    // About once per lease: a dead node's records are ended within two leases of its death.
-    intervalMs: coordinator.leaseMs,
-    onSwept: (node, ended, endedAt) => log.warn({ node, ended, endedAt }, 'ended the open publish records of a node whose cluster lease expired'),
-    onError: (err) => log.warn({ err }, 'could not sweep the records of dead nodes'),
-  });
+  const deadNodes = !redis
+    ? undefined
+    : new DeadNodeSweep({
+        store: deps.store,
+        alive: () => coordinator.nodes(),
+        self: deps.nodeId,
+        now: deps.now,
+        // About once per lease: a dead node's records are ended within two leases of its death.
+        intervalMs: coordinator.leaseMs,
+        onSwept: (node, ended, endedAt) =>
+          log.warn({ node, ended, endedAt }, 'ended the open publish records of a node whose cluster lease expired'),
+        onError: (err) => log.warn({ err }, 'could not sweep the records of dead nodes'),
+      });
   const failureTally = new ClusterTally({
     counters: coordinator.counters,
     prefix: 'fail:',

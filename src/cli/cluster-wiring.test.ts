@@ -17,7 +17,13 @@ function fakeCoordinator() {
     onLost: (l: (s: string, r: LostReason) => void) => (lost.push(l), () => lost.splice(lost.indexOf(l), 1)),
     onReconnect: (l: () => void) => (reconnect.push(l), () => reconnect.splice(reconnect.indexOf(l), 1)),
   } as unknown as Coordinator;
-  return { coordinator, reconnect: () => reconnect.forEach((l) => l()), command: (c: StreamCommand) => commands.forEach((l) => l(c)), lose: (s: string) => lost.forEach((l) => l(s, 'unreachable')), counts: () => commands.length + lost.length + reconnect.length };
+  return {
+    coordinator,
+    reconnect: () => reconnect.forEach((l) => l()),
+    command: (c: StreamCommand) => commands.forEach((l) => l(c)),
+    lose: (s: string) => lost.forEach((l) => l(s, 'unreachable')),
+    counts: () => commands.length + lost.length + reconnect.length,
+  };
 }
 
 function live(names: string[]) {
@@ -31,7 +37,18 @@ function live(names: string[]) {
       drops.push(`${app}/${stream} ${breakCode}`);
       return true;
     },
-    list: () => names.map((n) => ({ app: n.split('/')[0]!, stream: n.split('/')[1]!, domain: 'd', clientIp: '', startedAt: 0, bytesIn: 0 }) as LivePublisherInfo),
+    list: () =>
+      names.map(
+        (n) =>
+          ({
+            app: n.split('/')[0]!,
+            stream: n.split('/')[1]!,
+            domain: 'd',
+            clientIp: '',
+            startedAt: 0,
+            bytesIn: 0,
+          }) as LivePublisherInfo,
+      ),
   };
   return { publishers, drops };
 }
@@ -41,7 +58,13 @@ test('a lost claim drops the local publisher of that stream with 5/0 and counts 
   const l = live(['live/a', 'live/b']);
   const errors: string[] = [];
   const streams = new StreamPolicy({ store: new MemoryStore(), live: l.publishers, now: Date.now });
-  const off = wireCluster({ coordinator: f.coordinator, streams, publishers: l.publishers, counters: { countError: (c) => errors.push(c) }, log: pino({ level: 'silent' }) });
+  const off = wireCluster({
+    coordinator: f.coordinator,
+    streams,
+    publishers: l.publishers,
+    counters: { countError: (c) => errors.push(c) },
+    log: pino({ level: 'silent' }),
+  });
   f.lose('live/a');
   f.lose('live/none');
   assert.deepEqual(l.drops, ['live/a 5/0']);
@@ -56,9 +79,22 @@ test('on reconnect, local publishers that a stored forbid covers are dropped (21
   const f = fakeCoordinator();
   const l = live(['live/a', 'live/b']);
   const store = new MemoryStore();
-  await store.forbidStream({ app: 'live', stream: 'b', domain: '', until: Date.now() + 60_000, reason: '', createdAt: Date.now() });
+  await store.forbidStream({
+    app: 'live',
+    stream: 'b',
+    domain: '',
+    until: Date.now() + 60_000,
+    reason: '',
+    createdAt: Date.now(),
+  });
   const streams = new StreamPolicy({ store, live: l.publishers, now: Date.now });
-  wireCluster({ coordinator: f.coordinator, streams, publishers: l.publishers, counters: { countError: () => undefined }, log: pino({ level: 'silent' }) });
+  wireCluster({
+    coordinator: f.coordinator,
+    streams,
+    publishers: l.publishers,
+    counters: { countError: () => undefined },
+    log: pino({ level: 'silent' }),
+  });
   f.reconnect();
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.deepEqual(l.drops, ['live/b 21/101']);

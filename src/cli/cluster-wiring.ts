@@ -22,26 +22,37 @@ export interface ClusterWiring {
 
 /** The sentence a publisher dropped for a lost claim gets (ffmpeg prints it as "Server error: ..."). */
 export function leaseLostReason(): string {
-  return sentence(breakCodes.internalError, 'this server lost its cluster claim of the stream (coordinator unreachable); publish again');
+  return sentence(
+    breakCodes.internalError,
+    'this server lost its cluster claim of the stream (coordinator unreachable); publish again',
+  );
 }
 
 /** Subscribes the node's stream control and publishers to the Coordinator; returns the unsubscribe. */
 export function wireCluster(parts: ClusterWiring): () => void {
   const { coordinator, streams, publishers, counters, log } = parts;
   const offCommand = coordinator.onCommand((command) => {
-    if (streams.apply(command)) log.info({ command: command.kind, stream: streamKey(command.app, command.stream), from: command.from }, 'applied a stream command');
+    if (streams.apply(command))
+      log.info(
+        { command: command.kind, stream: streamKey(command.app, command.stream), from: command.from },
+        'applied a stream command',
+      );
   });
   const offLost = coordinator.onLost((stream, reason) => {
     counters.countError('COORDINATOR_LEASE_LOST');
     // Another node may hold the stream by now: two publishers of one stream must not both stay live.
     const publisher = publishers.list().find((p) => streamKey(p.app, p.stream) === stream);
     if (publisher) publishers.drop(publisher.app, publisher.stream, breakCodes.internalError, leaseLostReason());
-    log.warn({ stream, reason, dropped: publisher !== undefined, code: 'COORDINATOR_LEASE_LOST' }, 'lost the cluster claim of a stream');
+    log.warn(
+      { stream, reason, dropped: publisher !== undefined, code: 'COORDINATOR_LEASE_LOST' },
+      'lost the cluster claim of a stream',
+    );
   });
   // Pub/sub keeps nothing: a forbid broadcast while Redis was out of reach is read back from the store.
   const offReconnect = coordinator.onReconnect(() => {
     streams.enforceForbids().then(
-      (dropped) => dropped > 0 && log.info({ dropped }, 'dropped publishers forbidden while the coordinator was unreachable'),
+      (dropped) =>
+        dropped > 0 && log.info({ dropped }, 'dropped publishers forbidden while the coordinator was unreachable'),
       (err: unknown) => log.warn({ err }, 'could not check live publishers against forbids after a reconnect'),
     );
   });

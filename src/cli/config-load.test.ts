@@ -28,11 +28,14 @@ test('file, then environment, then flags: the last one wins', () => {
 });
 
 test('a wrong value stops start-up with CONFIG_INVALID naming the key', () => {
-  assert.throws(() => loadConfig({ flags: { 'rtmp.port': '70000' } }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'CONFIG_INVALID');
-    assert.match(err.message, /rtmp\.port/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ flags: { 'rtmp.port': '70000' } }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'CONFIG_INVALID');
+      assert.match(err.message, /rtmp\.port/);
+      return true;
+    },
+  );
   assert.throws(() => loadConfig({ flags: { 'fanout.gopCache': 'maybe' } }), /fanout\.gopCache/);
   assert.throws(() => loadConfig({ flags: { 'http.bogus': '1' } }), /http\.bogus: unknown key/);
 });
@@ -45,7 +48,10 @@ test('a broken YAML file is reported with its path', () => {
   const dir = mkdtempSync(join(tmpdir(), 'openlive-config-'));
   const file = join(dir, 'bad.yml');
   writeFileSync(file, 'rtmp: [unclosed\n');
-  assert.throws(() => loadConfig({ file }), (err: Error) => err.message.includes(file));
+  assert.throws(
+    () => loadConfig({ file }),
+    (err: Error) => err.message.includes(file),
+  );
 });
 
 test('command-line flags: kebab-case becomes the schema key, both flag forms work', () => {

@@ -9,7 +9,9 @@ const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
 const bytes = z.coerce.number().int().min(1);
 /** libsrt takes a passphrase of 10 to 79 characters (SRTO_PASSPHRASE); '' means none. */
-const srtPassphrase = z.string().refine((s) => s === '' || (s.length >= 10 && s.length <= 79), 'an SRT passphrase has 10 to 79 characters');
+const srtPassphrase = z
+  .string()
+  .refine((s) => s === '' || (s.length >= 10 && s.length <= 79), 'an SRT passphrase has 10 to 79 characters');
 // Booleans arrive as strings from env and flags; z.coerce.boolean would turn "false" into true.
 const flag = z.preprocess(
   (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
@@ -32,10 +34,18 @@ export const configSchema = z.strictObject({
   limits: z
     .strictObject({
       /** CIDR blocks or addresses (encoder farms, CDN edges) exempt from the per-address connection caps. */
-      trustedNetworks: z.preprocess(
-        (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
-        z.array(z.string().min(1)),
-      ).default([]),
+      trustedNetworks: z
+        .preprocess(
+          (v) =>
+            typeof v === 'string'
+              ? v
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter(Boolean)
+              : v,
+          z.array(z.string().min(1)),
+        )
+        .default([]),
       // Process: memory budget and shutdown (docs/security.md "Memory budget, process faults and shutdown").
       /** Bytes held for players and publishers past which new ones are refused (MEMORY_BUDGET_EXCEEDED); 0 = a quarter of the V8 heap limit. */
       memoryBudgetBytes: z.coerce.number().int().min(0).default(0),
@@ -111,7 +121,11 @@ export const configSchema = z.strictObject({
       /** Per push domain (the stream id's h=): its passphrase, '' for clear; overrides srt.passphrase. */
       domainPassphrases: z.record(z.string(), srtPassphrase).default({}),
       /** Key length in bytes advertised to callers that set none (16, 24 or 32; libsrt SRTO_PBKEYLEN). */
-      pbKeyLen: z.coerce.number().int().refine((n) => n === 16 || n === 24 || n === 32, 'pbKeyLen is 16, 24 or 32').default(16),
+      pbKeyLen: z.coerce
+        .number()
+        .int()
+        .refine((n) => n === 16 || n === 24 || n === 32, 'pbKeyLen is 16, 24 or 32')
+        .default(16),
       // Limits: SRT listener (docs/security.md "SRT")
       /** Connections at once; more are refused in the handshake with SRT_REJX_OVERLOAD (SRT_CONNECTION_LIMIT). */
       maxConnections: z.coerce.number().int().min(1).default(1000),
@@ -149,7 +163,12 @@ export const configSchema = z.strictObject({
       /** A connection that moves no byte either way for this long while a response is due is closed (HTTP_IDLE_TIMEOUT). 0 = none. */
       connectionTimeoutMs: ms.default(60_000),
       /** Largest request head (request line and headers); bigger gets 431 HTTP_HEADERS_TOO_LARGE. */
-      maxHeaderBytes: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+      maxHeaderBytes: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(1024 * 1024)
+        .default(16 * 1024),
       /** Open playback sockets in total; past it a new socket is closed at once (HTTP_CONNECTION_LIMIT). */
       maxConnections: z.coerce.number().int().min(1).default(10_000),
       /** Open playback sockets per client address, limits.trustedNetworks exempt (HTTP_CONNECTION_LIMIT_PER_IP); 0 = no cap. */
@@ -163,7 +182,12 @@ export const configSchema = z.strictObject({
       /** HTTP-FLV players waiting for a publisher per client address, trusted networks exempt (429 FLV_WAITERS_PER_IP); 0 = no cap. */
       maxWaitingPlayersPerIp: z.coerce.number().int().min(0).default(10),
       /** Largest frame a WS-FLV player may send (it sends only pings and a close); bigger ends it with 1009 WS_FLV_FRAME_TOO_LARGE. */
-      wsMaxFrameBytes: z.coerce.number().int().min(125).max(1024 * 1024).default(4096),
+      wsMaxFrameBytes: z.coerce
+        .number()
+        .int()
+        .min(125)
+        .max(1024 * 1024)
+        .default(4096),
     })
     .prefault({}),
   api: z
@@ -180,7 +204,12 @@ export const configSchema = z.strictObject({
       /** Used TC3 signatures remembered (each for its 5-minute window); past it signed calls get RequestLimitExceeded. */
       replayCacheMaxEntries: z.coerce.number().int().min(1).default(100_000),
       /** Largest Cloud API request body (the largest action, a callback template, needs under 10 KiB). */
-      maxBodyBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+      maxBodyBytes: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(10 * 1024 * 1024)
+        .default(64 * 1024),
       /** Failed authentications held for their random delay at once; past it they are answered at once. */
       maxDelayedFailures: z.coerce.number().int().min(0).default(100),
       /** The same per client address: a parallel flood from one address is not slowed further, only rate-limited. */
@@ -197,7 +226,12 @@ export const configSchema = z.strictObject({
       /** A connection that moves no byte either way for this long while a response is due is closed. 0 = none. */
       connectionTimeoutMs: ms.default(60_000),
       /** Largest request head; bigger gets 431 HTTP_HEADERS_TOO_LARGE. */
-      maxHeaderBytes: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+      maxHeaderBytes: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(1024 * 1024)
+        .default(16 * 1024),
       /** Open admin sockets in total (HTTP_CONNECTION_LIMIT). */
       maxConnections: z.coerce.number().int().min(1).default(1000),
       /** Open admin sockets per client address, limits.trustedNetworks exempt (HTTP_CONNECTION_LIMIT_PER_IP); 0 = no cap. */
@@ -215,17 +249,25 @@ export const configSchema = z.strictObject({
       /** Its private key (PEM, unencrypted). */
       key: z.string().default(''),
       /** More certificates picked by SNI: `[{ domains: ['live.example.com', '*.example.com'], cert, key }]`; a JSON array in env and flags. */
-      certificates: z.preprocess(
-        (v) => {
-          if (typeof v !== 'string') return v;
-          try {
-            return JSON.parse(v);
-          } catch {
-            return v;
-          }
-        },
-        z.array(z.strictObject({ domains: z.array(z.string().min(1)).min(1), cert: z.string().min(1), key: z.string().min(1) })),
-      ).default([]),
+      certificates: z
+        .preprocess(
+          (v) => {
+            if (typeof v !== 'string') return v;
+            try {
+              return JSON.parse(v);
+            } catch {
+              return v;
+            }
+          },
+          z.array(
+            z.strictObject({
+              domains: z.array(z.string().min(1)).min(1),
+              cert: z.string().min(1),
+              key: z.string().min(1),
+            }),
+          ),
+        )
+        .default([]),
       /** A TLS handshake not finished within this closes the socket (TLS_HANDSHAKE_TIMEOUT). */
       handshakeTimeoutMs: z.coerce.number().int().min(100).default(10_000),
       /** How often the PEM files' size and mtime are compared to reload changed ones; 0 = only on SIGHUP. */
@@ -257,10 +299,18 @@ export const configSchema = z.strictObject({
       /** Each domain's CNAME target is `<domain>.<cnameSuffix>`. */
       cnameSuffix: z.string().min(1).default('live.openlive.local'),
       /** DNS servers for CNAME checks (`127.0.0.1:5353`); empty = the system's resolvers. */
-      dnsServers: z.preprocess(
-        (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
-        z.array(z.string().min(1)),
-      ).default([]),
+      dnsServers: z
+        .preprocess(
+          (v) =>
+            typeof v === 'string'
+              ? v
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter(Boolean)
+              : v,
+          z.array(z.string().min(1)),
+        )
+        .default([]),
       /** The default domains the first start creates (they serve bare-IP and unknown hosts unless strict). */
       defaultPushDomain: z.string().min(1).default('push.localhost'),
       defaultPlayDomain: z.string().min(1).default('play.localhost'),
@@ -299,24 +349,26 @@ export const configSchema = z.strictObject({
     .strictObject({
       // Push relays (docs/cluster.md "Push relays"): forward published streams to other RTMP(S) servers.
       /** Targets: `[{ domain: '*', app: 'live', url: 'rtmp://host/app/{stream}?key=…', name }]`; a JSON array in env and flags. */
-      forward: z.preprocess(
-        (v) => {
-          if (typeof v !== 'string') return v;
-          try {
-            return JSON.parse(v);
-          } catch {
-            return v;
-          }
-        },
-        z.array(
-          z.strictObject({
-            domain: z.string().min(1).default('*'),
-            app: z.string().min(1),
-            url: z.string().regex(/^rtmps?:\/\/[^/]+\/./, 'an rtmp:// or rtmps:// URL with an app'),
-            name: z.string().min(1).optional(),
-          }),
-        ),
-      ).default([]),
+      forward: z
+        .preprocess(
+          (v) => {
+            if (typeof v !== 'string') return v;
+            try {
+              return JSON.parse(v);
+            } catch {
+              return v;
+            }
+          },
+          z.array(
+            z.strictObject({
+              domain: z.string().min(1).default('*'),
+              app: z.string().min(1),
+              url: z.string().regex(/^rtmps?:\/\/[^/]+\/./, 'an rtmp:// or rtmps:// URL with an app'),
+              name: z.string().min(1).optional(),
+            }),
+          ),
+        )
+        .default([]),
       /** Bound on TCP/TLS connect, handshake, connect and publish of one forward attempt. */
       forwardConnectTimeoutMs: z.coerce.number().int().min(100).default(10_000),
       /** First reconnect delay of a forward; doubles per failure (with jitter) up to forwardBackoffMaxMs. */
@@ -417,7 +469,11 @@ export const configSchema = z.strictObject({
       /** Segments kept fetchable after they left the playlist (RFC 8216 §6.2.2). */
       retainSegments: z.coerce.number().int().min(0).max(1000).default(6),
       /** Cap of one stream's segment bytes in memory; the oldest go first. */
-      maxStreamBytes: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+      maxStreamBytes: z.coerce
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .default(64 * 1024 * 1024),
       /** memory, or files under <dataDir>/hls (deleted as they expire and at start). */
       storage: z.enum(['memory', 'disk']).default('memory'),
       /** Segment container: ts (MPEG-TS) or fmp4 (CMAF fragmented MP4 with EXT-X-MAP; carries HEVC, AV1 and Opus too). */
@@ -433,10 +489,18 @@ export const configSchema = z.strictObject({
       /** LL-HLS partial segment target (PART-TARGET). */
       partTargetMs: z.coerce.number().int().min(100).max(30_000).default(333),
       /** Play domains served LL-HLS playlists; `*` = all; comma-separated in env and flags. */
-      lowLatencyDomains: z.preprocess(
-        (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
-        z.array(z.string().min(1)),
-      ).default([]),
+      lowLatencyDomains: z
+        .preprocess(
+          (v) =>
+            typeof v === 'string'
+              ? v
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter(Boolean)
+              : v,
+          z.array(z.string().min(1)),
+        )
+        .default([]),
       /** End a stream's playlist with EXT-X-ENDLIST when its publisher leaves. */
       endList: flag.default(false),
       /** Parked HLS requests (blocking reloads, hinted parts, cold starts) in total; more get 503 HLS_WAITERS_FULL. */
@@ -452,7 +516,9 @@ export const configSchema = z.strictObject({
       /** `redis://[user:password@]host:port[/db]` (or `rediss://`) of the cluster's Redis or Valkey; empty = in-process (one node). */
       redis: z
         .string()
-        .refine((v) => v === '' || /^rediss?:\/\/./.test(v), { message: 'must be empty or a redis:// or rediss:// URL' })
+        .refine((v) => v === '' || /^rediss?:\/\/./.test(v), {
+          message: 'must be empty or a redis:// or rediss:// URL',
+        })
         .default(''),
       /** This node's id in claims, records, logs and /metrics; empty = the hostname (stable across restarts). Letters, digits, `.`, `_`, `-`. */
       nodeId: z

@@ -30,7 +30,10 @@ export function loadDataKey(dataDir: string): Buffer {
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   const text = readFileSync(file, 'utf8').trim();
   if (!new RegExp(`^[0-9a-f]{${dataKeyBytes * 2}}$`).test(text)) {
-    throw new LiveError('CREDENTIAL_UNREADABLE', `${file} is not ${dataKeyBytes * 2} hex digits; restore it from a backup`);
+    throw new LiveError(
+      'CREDENTIAL_UNREADABLE',
+      `${file} is not ${dataKeyBytes * 2} hex digits; restore it from a backup`,
+    );
   }
   return Buffer.from(text, 'hex');
 }

@@ -113,7 +113,12 @@ export function createRelays(
 
 /** Recording (record.*): the recorder, its type-100 callbacks, where files live and the URL each gets. */
 export function createRecording(
-  d: PartDeps & { readonly hub: Hub; readonly deliverer: CallbackDeliverer; readonly callbackLog: Log; readonly httpPort: () => number },
+  d: PartDeps & {
+    readonly hub: Hub;
+    readonly deliverer: CallbackDeliverer;
+    readonly callbackLog: Log;
+    readonly httpPort: () => number;
+  },
 ): {
   recorder: Recorder;
   callbacks: RecordCallbacks;
@@ -126,7 +131,8 @@ export function createRecording(
   const { config } = d;
   const rc = config.record;
   const root = rc.dir || join(config.dataDir, 'record');
-  const base = (): string => (rc.publicUrl || `http://127.0.0.1:${d.httpPort() || config.http.port}`).replace(/\/+$/, '');
+  const base = (): string =>
+    (rc.publicUrl || `http://127.0.0.1:${d.httpPort() || config.http.port}`).replace(/\/+$/, '');
   const fileUrl = (file: Pick<RecordFile, 'id' | 'path'>): string => `${base()}${recordFilePath(file)}`;
   const callbacks = new RecordCallbacks({
     config: new CallbackConfig({ store: d.store, now: d.now }),
@@ -180,9 +186,12 @@ function createUploader(d: PartDeps, root: string, onDone: (file: FinishedFile) 
 }
 
 /** The rejected-attempt recorder, the access policy that feeds it, and the pruner of old records (store.*). */
-export function createRecordKeeping(
-  d: PartDeps & { readonly failureTally: ClusterTally | undefined },
-): { rejections: RejectionRecorder; access: AccessPolicy; pruner: RecordPruner; onStoreError: (err: unknown) => void } {
+export function createRecordKeeping(d: PartDeps & { readonly failureTally: ClusterTally | undefined }): {
+  rejections: RejectionRecorder;
+  access: AccessPolicy;
+  pruner: RecordPruner;
+  onStoreError: (err: unknown) => void;
+} {
   const st = d.config.store;
   const onStoreError = (err: unknown): void => d.log.warn({ err }, 'could not record a rejected attempt');
   const rejections = new RejectionRecorder({
@@ -214,7 +223,10 @@ export function createRecordKeeping(
 
 /** The ingest listeners (RTMP, and SRT when srt.enabled): one admission path, one set of publish listeners. */
 export function createIngest(
-  d: PartDeps & { readonly parts: Omit<DemuxedIngestDeps, 'log'>; readonly srtSinks: TsSinkFactory<Stream> | undefined },
+  d: PartDeps & {
+    readonly parts: Omit<DemuxedIngestDeps, 'log'>;
+    readonly srtSinks: TsSinkFactory<Stream> | undefined;
+  },
 ): { rtmp: RtmpServer; srt: SrtServer<Stream> | undefined } {
   const { config, parts } = d;
   const rtmp = new RtmpServer({

@@ -152,9 +152,16 @@ export class Service {
     const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
     this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, dns });
     this.coordinator =
-      overrides.coordinator ?? createCoordinator(config, { now, log, nodeId, rtmpPort: () => this.rtmpPort || config.rtmp.port });
+      overrides.coordinator ??
+      createCoordinator(config, { now, log, nodeId, rtmpPort: () => this.rtmpPort || config.rtmp.port });
     this.streams = new StreamPolicy({ store: this.store, live: this.publishers, now, cluster: this.coordinator });
-    wireCluster({ coordinator: this.coordinator, streams: this.streams, publishers: this.publishers, counters: this.counters, log });
+    wireCluster({
+      coordinator: this.coordinator,
+      streams: this.streams,
+      publishers: this.publishers,
+      counters: this.counters,
+      log,
+    });
     const ops = (this.operations = clusterOperations({
       config,
       coordinator: this.coordinator,
@@ -187,7 +194,9 @@ export class Service {
     this.callbacks = callbacks.deliverer;
     this.publishCallbacks = callbacks.publish;
     this.worker = overrides.worker;
-    this.memoryBudget = new MemoryBudget(config.limits.memoryBudgetBytes || autoMemoryBudget(getHeapStatistics().heap_size_limit));
+    this.memoryBudget = new MemoryBudget(
+      config.limits.memoryBudgetBytes || autoMemoryBudget(getHeapStatistics().heap_size_limit),
+    );
     this.memoryBudget.addSource('rtmpPartialMessages', () => this.counters.rtmpPartialMessageBytes);
     const f = config.fanout;
     this.hub = new Hub({
@@ -201,16 +210,33 @@ export class Service {
       logger: log.child({ layer: 'hub' }),
     });
     const r = config.relay;
-    const relays = createRelays({ ...part, hub: this.hub, coordinator: this.coordinator, rtmpPort: () => this.rtmpPort });
+    const relays = createRelays({
+      ...part,
+      hub: this.hub,
+      coordinator: this.coordinator,
+      rtmpPort: () => this.rtmpPort,
+    });
     this.forwarder = relays.forwarder;
     this.edge = relays.edge;
     const relayLog = relays.log;
     this.memoryBudget.addSource('forwardQueues', () => this.forwarder.queuedBytes());
-    const recording = createRecording({ ...part, hub: this.hub, deliverer: this.callbacks, callbackLog: callbacks.log, httpPort: () => this.httpPort });
+    const recording = createRecording({
+      ...part,
+      hub: this.hub,
+      deliverer: this.callbacks,
+      callbackLog: callbacks.log,
+      httpPort: () => this.httpPort,
+    });
     this.recorder = recording.recorder;
     this.recordCallbacks = recording.callbacks;
     this.memoryBudget.addSource('recordQueues', () => this.recorder.queuedBytes());
-    this.snapshots = new Snapshots({ ...part, hub: this.hub, deliverer: this.callbacks, callbackLog: callbacks.log, httpPort: () => this.httpPort });
+    this.snapshots = new Snapshots({
+      ...part,
+      hub: this.hub,
+      deliverer: this.callbacks,
+      callbackLog: callbacks.log,
+      httpPort: () => this.httpPort,
+    });
     this.admission = new Admission({
       access: this.access,
       claims: this.publisherClaims(),
@@ -224,7 +250,11 @@ export class Service {
         tokens: r.secret === '' ? undefined : new RelayTokens(r.secret),
         maxHops: r.maxHops,
         now,
-        onRelayPlay: (req, outcome, detail) => relayLog.info({ stream: `${req.app}/${req.stream}`, clientIp: req.clientIp, outcome, detail }, `relay play ${outcome}`),
+        onRelayPlay: (req, outcome, detail) =>
+          relayLog.info(
+            { stream: `${req.app}/${req.stream}`, clientIp: req.clientIp, outcome, detail },
+            `relay play ${outcome}`,
+          ),
       },
       countError: (code) => this.counters.countError(code),
       onRecordError: onStoreError,
@@ -233,10 +263,25 @@ export class Service {
     const publishListener = this.forwarder.enabled
       ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder, this.snapshots.snapshotter)
       : publishListeners(this.publishCallbacks, this.recorder, this.snapshots.snapshotter);
-    const ingestParts = { hub: this.hub, admission: this.admission, records: this.records, publishers: this.publishers, counters: this.counters, now, publishListener };
+    const ingestParts = {
+      hub: this.hub,
+      admission: this.admission,
+      records: this.records,
+      publishers: this.publishers,
+      counters: this.counters,
+      now,
+      publishListener,
+    };
     const { enabled: webrtcOn, ...webrtcConfig } = config.webrtc;
     this.webrtc = webrtcOn
-      ? new WebrtcServer({ config: webrtcConfig, trustedNetworks: config.limits.trustedNetworks, ingest: { ...ingestParts, log: log.child({ server: 'webrtc' }) }, plays: this.admission, hub: this.hub, log: log.child({ server: 'webrtc' }) })
+      ? new WebrtcServer({
+          config: webrtcConfig,
+          trustedNetworks: config.limits.trustedNetworks,
+          ingest: { ...ingestParts, log: log.child({ server: 'webrtc' }) },
+          plays: this.admission,
+          hub: this.hub,
+          log: log.child({ server: 'webrtc' }),
+        })
       : undefined;
     const ingest = createIngest({
       ...part,
@@ -246,7 +291,12 @@ export class Service {
     ({ rtmp: this.rtmp, srt: this.srt } = ingest);
     this.hls = new HlsServer({
       hub: this.hub,
-      options: resolveHlsOptions({ ...config.hls, dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'), trustedNetworks: config.limits.trustedNetworks, now }),
+      options: resolveHlsOptions({
+        ...config.hls,
+        dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'),
+        trustedNetworks: config.limits.trustedNetworks,
+        now,
+      }),
       logger: log.child({ server: 'hls' }),
       edge: this.edge,
       viewerTimeoutMs: config.stats.hlsSessionTimeoutMs,
@@ -322,7 +372,12 @@ export class Service {
         deleteFile: (id) => this.recorder.deleteFile(id),
         fileUrl: recording.fileUrl,
       },
-      snapshots: { stopTask: (id) => this.snapshots.snapshotter.stopTask(id), checkTasks: () => this.snapshots.snapshotter.checkTasks(), deleteFile: (id) => this.snapshots.snapshotter.deleteFile(id), fileUrl: this.snapshots.fileUrl },
+      snapshots: {
+        stopTask: (id) => this.snapshots.snapshotter.stopTask(id),
+        checkTasks: () => this.snapshots.snapshotter.checkTasks(),
+        deleteFile: (id) => this.snapshots.snapshotter.deleteFile(id),
+        fileUrl: this.snapshots.fileUrl,
+      },
       consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
     });
   }
@@ -333,7 +388,9 @@ export class Service {
    */
   private publisherClaims(): PublisherClaims<Stream> {
     if (this.config.cluster.redis === '' && !this.worker) return new HubClaims(this.hub);
-    const claims = new ClusterClaims(this.hub, this.coordinator, (err) => this.log.warn({ err }, 'could not release a cluster claim'));
+    const claims = new ClusterClaims(this.hub, this.coordinator, (err) =>
+      this.log.warn({ err }, 'could not release a cluster claim'),
+    );
     this.publishers.onRemoved = (key) => claims.ended(key);
     return claims;
   }

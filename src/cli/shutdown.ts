@@ -42,7 +42,10 @@ export function installShutdown(deps: ShutdownDeps): void {
     const deadline =
       deps.timeoutMs > 0
         ? setTimeout(() => {
-            log.error({ timeoutMs: deps.timeoutMs }, 'the drain did not finish within limits.shutdownTimeoutMs: exiting anyway');
+            log.error(
+              { timeoutMs: deps.timeoutMs },
+              'the drain did not finish within limits.shutdownTimeoutMs: exiting anyway',
+            );
             exit(exitStatus.drainTimeout);
           }, deps.timeoutMs)
         : undefined;

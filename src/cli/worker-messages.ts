@@ -12,7 +12,12 @@ export const workerEnvNames = {
 } as const;
 
 /** The environment of worker `index` of `count`. */
-export function workerEnv(index: number, count: number, relaySecret: string | undefined, recoverCallbacks: boolean): Record<string, string> {
+export function workerEnv(
+  index: number,
+  count: number,
+  relaySecret: string | undefined,
+  recoverCallbacks: boolean,
+): Record<string, string> {
   return {
     [workerEnvNames.index]: String(index),
     [workerEnvNames.count]: String(count),

@@ -45,7 +45,13 @@ export function workerNodeId(nodeId: string, index: number): string {
 }
 
 /** The configuration worker `index` of `count` runs with (node id, memory budget share, relay secret). */
-export function workerConfig(config: Config, index: number, count: number, relaySecret: string | undefined, heapLimit = getHeapStatistics().heap_size_limit): Config {
+export function workerConfig(
+  config: Config,
+  index: number,
+  count: number,
+  relaySecret: string | undefined,
+  heapLimit = getHeapStatistics().heap_size_limit,
+): Config {
   // One machine's memory: the configured (or automatic) budget is shared by the workers.
   const budget = Math.floor((config.limits.memoryBudgetBytes || autoMemoryBudget(heapLimit)) / count);
   return {
@@ -77,18 +83,35 @@ export async function runWorker(baseConfig: Config, rootLog: Log, exit: (status:
           onListenerError: (err) => log.error({ err }, 'a stream command listener failed'),
         })
       : createCoordinator(config, { log, advertise: () => advertise });
-  const service = new Service(config, log, { coordinator, worker: { privateRtmpHost: host.bind, hlsDir: join(config.dataDir, `hls-w${index}`), recoverCallbacks } });
+  const service = new Service(config, log, {
+    coordinator,
+    worker: { privateRtmpHost: host.bind, hlsDir: join(config.dataDir, `hls-w${index}`), recoverCallbacks },
+  });
   installFaultHandlers({ log, counters: service.counters, exit });
   await service.start();
   advertise = `${host.url}:${service.privateRtmpPort}`;
   const send = (message: WorkerMessage): void => void process.send?.(message, () => undefined);
-  send({ openlive: 'worker', t: 'ready', nodeId, advertise, rtmpPort: service.rtmpPort, httpPort: service.httpPort, apiPort: service.apiPort });
+  send({
+    openlive: 'worker',
+    t: 'ready',
+    nodeId,
+    advertise,
+    rtmpPort: service.rtmpPort,
+    httpPort: service.httpPort,
+    apiPort: service.apiPort,
+  });
   const load = setInterval(() => {
     const stats = service.hub.stats();
     send({ openlive: 'worker', t: 'load', publishers: stats.publishers, players: stats.subscribers });
   }, loadIntervalMs);
   load.unref();
-  installShutdown({ log, drain: () => (clearInterval(load), service.close()), timeoutMs: config.limits.shutdownTimeoutMs, exit, process: shutdownSignals() });
+  installShutdown({
+    log,
+    drain: () => (clearInterval(load), service.close()),
+    timeoutMs: config.limits.shutdownTimeoutMs,
+    exit,
+    process: shutdownSignals(),
+  });
 }
 
 /**

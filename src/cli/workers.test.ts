@@ -25,7 +25,7 @@ test('a worker is its own node: <nodeId or hostname>-w<i>, at most 64 characters
   assert.equal(workerConfig(config, 3, 4, undefined).cluster.nodeId, 'box-w3');
 });
 
-test('the memory budget is the machine\'s: each of N workers gets 1/N, explicit or auto', () => {
+test("the memory budget is the machine's: each of N workers gets 1/N, explicit or auto", () => {
   const explicit = configSchema.parse({ limits: { memoryBudgetBytes: 1000 } });
   assert.equal(workerConfig(explicit, 1, 4, undefined).limits.memoryBudgetBytes, 250);
   const auto = configSchema.parse({});
@@ -45,9 +45,22 @@ test('the worker variables reach the worker but are not configuration keys', () 
 test("a worker's own RTMP listener: loopback alone, the host of cluster.advertise with Redis (other machines pull from it)", () => {
   const parse = (cluster: Record<string, string>) => configSchema.parse({ cluster });
   assert.deepEqual(workerRtmpHost(parse({})), { bind: '127.0.0.1', url: '127.0.0.1' });
-  assert.deepEqual(workerRtmpHost(parse({ advertise: '10.0.0.1:1935' })), { bind: '127.0.0.1', url: '127.0.0.1' }, 'no Redis: only this machine relays');
-  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: '10.0.0.1:1935' })), { bind: '10.0.0.1', url: '10.0.0.1' });
-  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: 'node-a.internal' })), { bind: 'node-a.internal', url: 'node-a.internal' });
-  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: '[fd00::1]:1935' })), { bind: 'fd00::1', url: '[fd00::1]' });
+  assert.deepEqual(
+    workerRtmpHost(parse({ advertise: '10.0.0.1:1935' })),
+    { bind: '127.0.0.1', url: '127.0.0.1' },
+    'no Redis: only this machine relays',
+  );
+  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: '10.0.0.1:1935' })), {
+    bind: '10.0.0.1',
+    url: '10.0.0.1',
+  });
+  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: 'node-a.internal' })), {
+    bind: 'node-a.internal',
+    url: 'node-a.internal',
+  });
+  assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379', advertise: '[fd00::1]:1935' })), {
+    bind: 'fd00::1',
+    url: '[fd00::1]',
+  });
   assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379' })), { bind: '127.0.0.1', url: '127.0.0.1' });
 });

@@ -58,7 +58,9 @@ async function prepareStore(config: Config): Promise<Prepared> {
     // One SQLite file is this machine's alone: what a previous run left open ends here, once, before any
     // worker starts (a worker then ends only its own rows, e.g. after a restart beside live siblings).
     // PostgreSQL rows may belong to other machines: each worker ends its own.
-    const recovered = isPostgresUrl(config.store.url) ? 0 : await new PublishRecords({ store, now: Date.now }).recoverOpen();
+    const recovered = isPostgresUrl(config.store.url)
+      ? 0
+      : await new PublishRecords({ store, now: Date.now }).recoverOpen();
     return { defaults, created, recovered };
   } finally {
     await store.close();
@@ -79,12 +81,26 @@ interface Slot {
 export async function runPrimary(config: Config, log: Log, exit: (status: number) => void): Promise<void> {
   const count = workerCount(config.workers);
   const prepared = await prepareStore(config);
-  if (prepared.recovered > 0) log.warn({ recovered: prepared.recovered }, 'ended publish records a previous run left open');
-  const host = config.cluster.redis === '' ? new IpcCoordinatorHost({ leaseMs: config.cluster.leaseMs, onError: (err) => log.warn({ err }, 'worker coordinator channel') }) : undefined;
+  if (prepared.recovered > 0)
+    log.warn({ recovered: prepared.recovered }, 'ended publish records a previous run left open');
+  const host =
+    config.cluster.redis === ''
+      ? new IpcCoordinatorHost({
+          leaseMs: config.cluster.leaseMs,
+          onError: (err) => log.warn({ err }, 'worker coordinator channel'),
+        })
+      : undefined;
   // Relays between workers authenticate like any edge; an empty relay.secret gets a random one for this run.
   const relay = config.relay as Record<string, unknown>;
   const relaySecret = relay.secret === '' ? randomBytes(24).toString('hex') : undefined;
-  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({ index: index + 1, worker: undefined, ready: undefined, load: undefined, restarts: [], forked: false }));
+  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({
+    index: index + 1,
+    worker: undefined,
+    ready: undefined,
+    load: undefined,
+    restarts: [],
+    forked: false,
+  }));
   let stopping = false;
   let bannerShown = false;
   let exitCode = 0;
@@ -105,18 +121,35 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
       if (!isWorkerMessage(message)) return;
       if (message.t === 'ready') {
         slot.ready = message;
-        log.info({ worker: slot.index, nodeId: message.nodeId, pid: worker.process.pid, advertise: message.advertise }, 'worker ready');
+        log.info(
+          { worker: slot.index, nodeId: message.nodeId, pid: worker.process.pid, advertise: message.advertise },
+          'worker ready',
+        );
         if (!bannerShown && slots.every((s) => s.ready)) {
           bannerShown = true;
           const api = { port: message.apiPort, created: prepared.created };
-          process.stdout.write(startBanner(config, prepared.defaults, message.rtmpPort, message.httpPort, Date.now(), api));
-          process.stdout.write(`${count} worker processes: ${slots.map((s) => `${s.ready?.nodeId} (pid ${s.worker?.process.pid})`).join(', ')}\n`);
+          process.stdout.write(
+            startBanner(config, prepared.defaults, message.rtmpPort, message.httpPort, Date.now(), api),
+          );
+          process.stdout.write(
+            `${count} worker processes: ${slots.map((s) => `${s.ready?.nodeId} (pid ${s.worker?.process.pid})`).join(', ')}\n`,
+          );
         }
       } else if (message.t === 'load') {
         const before = slot.load;
         slot.load = message;
         if ((before?.players ?? 0) !== message.players || (before?.publishers ?? 0) !== message.publishers) {
-          log.info({ workers: slots.map((s) => ({ worker: s.index, nodeId: s.ready?.nodeId, publishers: s.load?.publishers ?? 0, players: s.load?.players ?? 0 })) }, 'worker load');
+          log.info(
+            {
+              workers: slots.map((s) => ({
+                worker: s.index,
+                nodeId: s.ready?.nodeId,
+                publishers: s.load?.publishers ?? 0,
+                players: s.load?.players ?? 0,
+              })),
+            },
+            'worker load',
+          );
         }
       }
     });
@@ -138,7 +171,10 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
       const now = Date.now();
       slot.restarts = slot.restarts.filter((t) => now - t < restartWindowMs);
       if (slot.restarts.length >= maxRestarts) {
-        log.error({ worker: slot.index, code, signal, restarts: slot.restarts.length, windowMs: restartWindowMs }, 'a worker keeps dying: not restarting it');
+        log.error(
+          { worker: slot.index, code, signal, restarts: slot.restarts.length, windowMs: restartWindowMs },
+          'a worker keeps dying: not restarting it',
+        );
         if (slots.every((s) => s.worker === undefined)) finish(exitStatus.failed);
         return;
       }
@@ -174,7 +210,10 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      log.info({ signal, workers: count }, stopping ? 'second signal: workers exit at once' : 'shutting down: draining the workers');
+      log.info(
+        { signal, workers: count },
+        stopping ? 'second signal: workers exit at once' : 'shutting down: draining the workers',
+      );
       stopAll(signal);
     });
   }

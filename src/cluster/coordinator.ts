@@ -47,7 +47,13 @@ export type LostReason =
  * acts on its local publisher). `domain` empty means every domain.
  */
 export type StreamCommand =
-  | { readonly kind: 'drop'; readonly app: string; readonly stream: string; readonly domain: string; readonly from: string }
+  | {
+      readonly kind: 'drop';
+      readonly app: string;
+      readonly stream: string;
+      readonly domain: string;
+      readonly from: string;
+    }
   | {
       readonly kind: 'forbid';
       readonly app: string;
@@ -57,7 +63,13 @@ export type StreamCommand =
       readonly reason: string;
       readonly from: string;
     }
-  | { readonly kind: 'resume'; readonly app: string; readonly stream: string; readonly domain: string; readonly from: string }
+  | {
+      readonly kind: 'resume';
+      readonly app: string;
+      readonly stream: string;
+      readonly domain: string;
+      readonly from: string;
+    }
   /**
    * The replace policy across nodes (21/102): a signed newcomer on node `from` asks the holder to drop its
    * publisher, then claims the stream once the holder's lease is given back. `clientIp` is the newcomer's.
@@ -155,7 +167,11 @@ export function parseStreamCommand(text: string): StreamCommand | undefined {
 }
 
 /** Calls each listener, so one that throws neither stops the others nor the coordinator. */
-export function deliver<A extends unknown[]>(listeners: Iterable<(...args: A) => void>, args: A, onError: (err: unknown) => void): void {
+export function deliver<A extends unknown[]>(
+  listeners: Iterable<(...args: A) => void>,
+  args: A,
+  onError: (err: unknown) => void,
+): void {
   for (const listener of [...listeners]) {
     try {
       listener(...args);

@@ -47,7 +47,13 @@ export function createCoordinator(config: Pick<Config, 'cluster' | 'rtmp'>, deps
   const leaseMs = config.cluster.leaseMs;
   if (config.cluster.redis === '') {
     const onListenerError = (err: unknown): void => deps.log?.error({ err }, 'a stream command listener failed');
-    return new MemoryCoordinator({ cluster: deps.memoryCluster ?? new MemoryCluster(deps.now), nodeId, advertise, leaseMs, onListenerError });
+    return new MemoryCoordinator({
+      cluster: deps.memoryCluster ?? new MemoryCluster(deps.now),
+      nodeId,
+      advertise,
+      leaseMs,
+      onListenerError,
+    });
   }
   return new RedisCoordinator({
     url: config.cluster.redis,

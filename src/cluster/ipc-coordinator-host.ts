@@ -73,7 +73,12 @@ export class IpcCoordinatorHost {
     if ('advertise' in message) w.advertise = message.advertise;
     if (message.t === 'hello') {
       if (w.node) return;
-      w.node = new MemoryCoordinator({ cluster: this.cluster, nodeId: message.nodeId, advertise: () => w.advertise, leaseMs: this.options.leaseMs });
+      w.node = new MemoryCoordinator({
+        cluster: this.cluster,
+        nodeId: message.nodeId,
+        advertise: () => w.advertise,
+        leaseMs: this.options.leaseMs,
+      });
       await w.node.start();
       return;
     }
@@ -108,7 +113,8 @@ export class IpcCoordinatorHost {
       case 'nodes':
         return node.nodes();
       case 'broadcast':
-        if (!this.cluster.members.has(node)) throw new LiveError('COORDINATOR_UNAVAILABLE', 'the coordinator is closed');
+        if (!this.cluster.members.has(node))
+          throw new LiveError('COORDINATOR_UNAVAILABLE', 'the coordinator is closed');
         return this.broadcast({ ...(a[0] as unknown as StreamCommandInput), from: node.nodeId } as StreamCommand);
       case 'increment':
         return node.counters.increment(a[0], a[1], a[2]);

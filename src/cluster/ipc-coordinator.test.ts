@@ -24,8 +24,16 @@ interface Reply {
  * A node whose IpcCoordinator runs in a forked child process, talking to the host in this process over the
  * real IPC channel; this proxy runs the suite's calls there. abandon() is a real kill -9 of the child.
  */
-async function childNode(host: IpcCoordinatorHost, nodeId: string, advertise: string, leaseMs: number): Promise<TestNode & { child: ChildProcess }> {
-  const child = fork(childScript, [nodeId, advertise, String(leaseMs)], { execPath: process.execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function childNode(
+  host: IpcCoordinatorHost,
+  nodeId: string,
+  advertise: string,
+  leaseMs: number,
+): Promise<TestNode & { child: ChildProcess }> {
+  const child = fork(childScript, [nodeId, advertise, String(leaseMs)], {
+    execPath: process.execPath,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   host.attach(child);
   const exited = once(child, 'exit');
   const pending = new Map<number, (r: Reply) => void>();
@@ -81,7 +89,10 @@ async function childNode(host: IpcCoordinatorHost, nodeId: string, advertise: st
     },
     onLost: () => () => undefined,
     onReconnect: () => () => undefined,
-    replayCache: (maxEntries) => ({ claim: (sig, until) => call('replay', [sig, until, maxEntries]), close: () => undefined }),
+    replayCache: (maxEntries) => ({
+      claim: (sig, until) => call('replay', [sig, until, maxEntries]),
+      close: () => undefined,
+    }),
     async abandon() {
       child.kill('SIGKILL');
       // The host listened first: by the time this resolves it has abandoned the node.
@@ -145,7 +156,10 @@ test('ipc: a killed worker keeps its claim for exactly a lease on the primary cl
   assert.equal((await b.claim('live/s')).ok, false);
   await h.elapse(1);
   assert.equal((await b.claim('live/s')).ok, true);
-  assert.deepEqual((await b.nodes()).map((n) => n.nodeId), ['w2']);
+  assert.deepEqual(
+    (await b.nodes()).map((n) => n.nodeId),
+    ['w2'],
+  );
   await h.close();
 });
 

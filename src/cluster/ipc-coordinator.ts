@@ -71,7 +71,10 @@ export class IpcCoordinator implements Coordinator {
     if (this.state !== 'new') return Promise.resolve();
     this.options.port.on('message', this.onMessage);
     try {
-      this.options.port.send({ openlive: ipcTag, t: 'hello', nodeId: this.nodeId, advertise: this.options.advertise() }, ignore);
+      this.options.port.send(
+        { openlive: ipcTag, t: 'hello', nodeId: this.nodeId, advertise: this.options.advertise() },
+        ignore,
+      );
     } catch (err) {
       this.options.port.off('message', this.onMessage);
       return Promise.reject(unavailable('the primary process cannot be reached', err));
@@ -148,13 +151,15 @@ export class IpcCoordinator implements Coordinator {
 
   replayCache(maxEntries: number): ReplayCache {
     return {
-      claim: (signature: string, expiresAtMs: number) => this.call<ReplayVerdict>('replay', [signature, expiresAtMs, maxEntries]),
+      claim: (signature: string, expiresAtMs: number) =>
+        this.call<ReplayVerdict>('replay', [signature, expiresAtMs, maxEntries]),
       close: () => undefined,
     };
   }
 
   private call<T>(op: IpcOp, args: unknown[]): Promise<T> {
-    if (this.state !== 'started') return Promise.reject(unavailable('the coordinator is not started (or already closed)'));
+    if (this.state !== 'started')
+      return Promise.reject(unavailable('the coordinator is not started (or already closed)'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -163,11 +168,14 @@ export class IpcCoordinator implements Coordinator {
       }, this.timeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       try {
-        this.options.port.send({ openlive: ipcTag, t: 'req', id, op, args, advertise: this.options.advertise() }, (err) => {
-          if (!err || !this.pending.delete(id)) return;
-          clearTimeout(timer);
-          reject(unavailable('the primary process cannot be reached', err));
-        });
+        this.options.port.send(
+          { openlive: ipcTag, t: 'req', id, op, args, advertise: this.options.advertise() },
+          (err) => {
+            if (!err || !this.pending.delete(id)) return;
+            clearTimeout(timer);
+            reject(unavailable('the primary process cannot be reached', err));
+          },
+        );
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(id);

@@ -10,26 +10,30 @@ export const ipcTag = 'coordinator';
 
 /** The operations a worker asks the primary for; each answers one value. */
 export type IpcOp =
-  | 'claim'
-  | 'release'
-  | 'holder'
-  | 'holders'
-  | 'nodes'
-  | 'broadcast'
-  | 'increment'
-  | 'count'
-  | 'replay'
-  | 'close';
+  'claim' | 'release' | 'holder' | 'holders' | 'nodes' | 'broadcast' | 'increment' | 'count' | 'replay' | 'close';
 
 /** Worker to primary. `advertise` rides on every message: the private RTMP port is bound after start. */
 export type WorkerMessage =
   | { readonly openlive: typeof ipcTag; readonly t: 'hello'; readonly nodeId: string; readonly advertise: string }
-  | { readonly openlive: typeof ipcTag; readonly t: 'req'; readonly id: number; readonly op: IpcOp; readonly args: unknown[]; readonly advertise: string }
+  | {
+      readonly openlive: typeof ipcTag;
+      readonly t: 'req';
+      readonly id: number;
+      readonly op: IpcOp;
+      readonly args: unknown[];
+      readonly advertise: string;
+    }
   | { readonly openlive: typeof ipcTag; readonly t: 'ack'; readonly id: number };
 
 /** Primary to worker: an answer, or a broadcast to deliver (acknowledged once delivered). */
 export type PrimaryMessage =
-  | { readonly openlive: typeof ipcTag; readonly t: 'res'; readonly id: number; readonly value?: unknown; readonly error?: { code: string; message: string } }
+  | {
+      readonly openlive: typeof ipcTag;
+      readonly t: 'res';
+      readonly id: number;
+      readonly value?: unknown;
+      readonly error?: { code: string; message: string };
+    }
   | { readonly openlive: typeof ipcTag; readonly t: 'cmd'; readonly id: number; readonly command: StreamCommand };
 
 /** The channel end a worker talks through (`process` in a cluster worker). */

@@ -76,7 +76,9 @@ test('in-process: counters expire to the millisecond and a node that never start
 test('createCoordinator: in-process without cluster.redis, Redis with it; node id and advertised address defaults', () => {
   const config = configSchema.parse({});
   assert.ok(createCoordinator(config) instanceof MemoryCoordinator);
-  const withRedis = configSchema.parse({ cluster: { redis: 'redis://127.0.0.1:1', nodeId: 'n1', advertise: 'edge1:1936', leaseMs: 2000 } });
+  const withRedis = configSchema.parse({
+    cluster: { redis: 'redis://127.0.0.1:1', nodeId: 'n1', advertise: 'edge1:1936', leaseMs: 2000 },
+  });
   const redis = createCoordinator(withRedis);
   assert.ok(redis instanceof RedisCoordinator);
   assert.equal(redis.nodeId, 'n1');
@@ -93,7 +95,7 @@ test('createCoordinator: in-process without cluster.redis, Redis with it; node i
   assert.throws(() => configSchema.parse({ cluster: { leaseMs: 10 } }));
 });
 
-test('parseStreamCommand reads the replace command (with the newcomer\'s address) and refuses malformed ones', () => {
+test("parseStreamCommand reads the replace command (with the newcomer's address) and refuses malformed ones", () => {
   const replace = { kind: 'replace', app: 'live', stream: 'cam', domain: '', clientIp: '10.0.0.2', from: 'b' };
   assert.deepEqual(parseStreamCommand(JSON.stringify(replace)), replace);
   assert.equal(parseStreamCommand(JSON.stringify({ ...replace, clientIp: 7 })), undefined);

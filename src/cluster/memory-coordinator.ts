@@ -119,7 +119,11 @@ export class MemoryCoordinator implements Coordinator {
     // Checked and taken in one synchronous step: no await between them (docs/cluster.md).
     const current = this.cluster.live(stream);
     if (current) {
-      return Promise.resolve(current.owner === this ? { ok: true, holder: current.holder, renewed: true } : { ok: false, holder: current.holder });
+      return Promise.resolve(
+        current.owner === this
+          ? { ok: true, holder: current.holder, renewed: true }
+          : { ok: false, holder: current.holder },
+      );
     }
     const holder: StreamHolder = {
       nodeId: this.nodeId,
@@ -190,7 +194,10 @@ export class MemoryCoordinator implements Coordinator {
   replayCache(maxEntries: number): ReplayCache {
     const shared = this.cluster.replayCache(maxEntries);
     // Closing one node's API must not forget the signatures the other nodes rely on.
-    return { claim: (signature: string, expiresAtMs: number): ReplayVerdict => shared.claim(signature, expiresAtMs), close: () => undefined };
+    return {
+      claim: (signature: string, expiresAtMs: number): ReplayVerdict => shared.claim(signature, expiresAtMs),
+      close: () => undefined,
+    };
   }
 
   private leave(): void {

@@ -101,7 +101,10 @@ export class RedisCoordinator implements Coordinator {
     };
     this.redis = new Redis(options.url, redisOptions);
     this.sub = new Redis(options.url, redisOptions);
-    for (const [name, conn] of [['commands', this.redis], ['subscriber', this.sub]] as const) {
+    for (const [name, conn] of [
+      ['commands', this.redis],
+      ['subscriber', this.sub],
+    ] as const) {
       // ioredis emits 'error' on every failed reconnect; the transitions below say it once.
       conn.on('error', () => undefined);
       conn.on('close', () => this.connectionChanged(name, false));
@@ -162,7 +165,11 @@ export class RedisCoordinator implements Coordinator {
     };
     const sentAt = performance.now();
     const reply = (await this.call('claim', () =>
-      claimScript.run(this.redis, [this.keys.claim(stream), this.keys.holder(stream)], [this.nodeId, this.leaseMs, JSON.stringify(holder)]),
+      claimScript.run(
+        this.redis,
+        [this.keys.claim(stream), this.keys.holder(stream)],
+        [this.nodeId, this.leaseMs, JSON.stringify(holder)],
+      ),
     )) as [number, string | null];
     const [status, entry] = reply;
     const current = parseHolder(entry);
@@ -226,7 +233,9 @@ export class RedisCoordinator implements Coordinator {
       claim: async (signature: string, expiresAtMs: number): Promise<ReplayVerdict> => {
         // Already past its window: nothing to remember (as the in-process cache).
         if (expiresAtMs <= this.now()) return 'fresh';
-        const set = await this.call('replay claim', () => this.redis.set(this.keys.replay(signature), '1', 'PXAT', expiresAtMs, 'NX'));
+        const set = await this.call('replay claim', () =>
+          this.redis.set(this.keys.replay(signature), '1', 'PXAT', expiresAtMs, 'NX'),
+        );
         return set === 'OK' ? 'fresh' : 'replayed';
       },
       // The connection is the coordinator's; Redis forgets each signature at its PXAT.
@@ -253,7 +262,11 @@ export class RedisCoordinator implements Coordinator {
         void this.releaseInRedis(stream).catch(() => this.stale.add(stream));
       }
       const renewing = [...this.heldClaims.keys()].map(async (stream) => {
-        const result = await renewScript.run(this.redis, [this.keys.claim(stream), this.keys.holder(stream)], [this.nodeId, this.leaseMs]);
+        const result = await renewScript.run(
+          this.redis,
+          [this.keys.claim(stream), this.keys.holder(stream)],
+          [this.nodeId, this.leaseMs],
+        );
         const held = this.heldClaims.get(stream);
         if (!held) return;
         if (result === 1) held.renewedAt = Math.max(held.renewedAt, now);
@@ -268,7 +281,10 @@ export class RedisCoordinator implements Coordinator {
   private lose(stream: string, reason: LostReason): void {
     if (!this.heldClaims.delete(stream)) return;
     if (reason === 'unreachable') this.stale.add(stream);
-    this.log?.warn({ stream, reason, code: 'COORDINATOR_LEASE_LOST', leaseMs: this.leaseMs }, 'this node no longer holds the stream\'s cluster claim');
+    this.log?.warn(
+      { stream, reason, code: 'COORDINATOR_LEASE_LOST', leaseMs: this.leaseMs },
+      "this node no longer holds the stream's cluster claim",
+    );
     deliver(this.lostListeners, [stream, reason], (err) => this.log?.error({ err }, 'a lost-claim listener failed'));
   }
 
@@ -326,7 +342,11 @@ export class RedisCoordinator implements Coordinator {
     if (up) {
       this.log?.info({ connection: name }, 'Redis reachable again');
       deliver(this.reconnectListeners, [], (err) => this.log?.error({ err }, 'a reconnect listener failed'));
-    } else this.log?.warn({ connection: name, code: 'COORDINATOR_UNAVAILABLE', leaseMs: this.leaseMs }, 'lost the connection to Redis; reconnecting');
+    } else
+      this.log?.warn(
+        { connection: name, code: 'COORDINATOR_UNAVAILABLE', leaseMs: this.leaseMs },
+        'lost the connection to Redis; reconnecting',
+      );
   }
 
   private stopTimer(): void {
@@ -361,7 +381,9 @@ function parseHolder(text: unknown): StreamHolder | undefined {
   if (typeof text !== 'string') return undefined;
   try {
     const v = JSON.parse(text) as Partial<StreamHolder>;
-    return typeof v.nodeId === 'string' && typeof v.advertise === 'string' && typeof v.since === 'number' ? (v as StreamHolder) : undefined;
+    return typeof v.nodeId === 'string' && typeof v.advertise === 'string' && typeof v.since === 'number'
+      ? (v as StreamHolder)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -370,7 +392,9 @@ function parseHolder(text: unknown): StreamHolder | undefined {
 function parseNode(text: string): ClusterNode | undefined {
   try {
     const v = JSON.parse(text) as Partial<ClusterNode>;
-    return typeof v.nodeId === 'string' && typeof v.advertise === 'string' ? { nodeId: v.nodeId, advertise: v.advertise } : undefined;
+    return typeof v.nodeId === 'string' && typeof v.advertise === 'string'
+      ? { nodeId: v.nodeId, advertise: v.advertise }
+      : undefined;
   } catch {
     return undefined;
   }

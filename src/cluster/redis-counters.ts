@@ -34,5 +34,9 @@ export class RedisCounters implements SharedCounters {
 /** COORDINATOR_UNAVAILABLE for a failed Redis call, naming what failed and why. */
 export function unavailable(what: string, cause?: unknown): LiveError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  return new LiveError('COORDINATOR_UNAVAILABLE', `Redis coordinator: ${what}${detail}`, cause === undefined ? undefined : { cause });
+  return new LiveError(
+    'COORDINATOR_UNAVAILABLE',
+    `Redis coordinator: ${what}${detail}`,
+    cause === undefined ? undefined : { cause },
+  );
 }

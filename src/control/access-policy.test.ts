@@ -33,14 +33,28 @@ async function setup(strict = false, store: Store = new MemoryStore()): Promise<
   await domains.setDefault('push', 'default-push.example.com');
   await domains.setDefault('play', 'default-play.example.com');
   const policy = new AccessPolicy({
-    store, now: () => clock.now, strict, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms),
+    store,
+    now: () => clock.now,
+    strict,
+    random: () => 0.5,
+    sleep: async (ms) => void sleeps.push(ms),
   });
   return { store, policy, domains, clock, sleeps };
 }
 
 /** An RTMP publish as the RTMP glue builds it: the host comes from the tcUrl. */
-const publish = ({ tcUrl = 'rtmp://push.example.com/live', q, ...over }: Partial<PublishRequest> & { q?: string; tcUrl?: string } = {}): PublishRequest => ({
-  ...rtmpRequest({ tcUrl, app: 'live', stream: 'test', query: new URLSearchParams(q ?? officialQuery), clientIp: '203.0.113.9' }),
+const publish = ({
+  tcUrl = 'rtmp://push.example.com/live',
+  q,
+  ...over
+}: Partial<PublishRequest> & { q?: string; tcUrl?: string } = {}): PublishRequest => ({
+  ...rtmpRequest({
+    tcUrl,
+    app: 'live',
+    stream: 'test',
+    query: new URLSearchParams(q ?? officialQuery),
+    clientIp: '203.0.113.9',
+  }),
   ...over,
 });
 
@@ -67,33 +81,59 @@ function refused(d: AccessDecision, code: string, breakCode: string, text?: RegE
 
 test('a correctly signed push to a push domain is allowed and attributed to it', async () => {
   const { policy } = await setup(true);
-  assert.deepEqual(await policy.checkPublish(publish()), { allowed: true, domain: 'push.example.com', replacePublisher: false });
+  assert.deepEqual(await policy.checkPublish(publish()), {
+    allowed: true,
+    domain: 'push.example.com',
+    replacePublisher: false,
+  });
 });
 
 test('18/300: a bare IP is refused in strict mode and served by the default push domain otherwise', async () => {
   const strict = await setup(true);
-  refused(await strict.policy.checkPublish(publish({ tcUrl: 'rtmp://127.0.0.1/live' })), 'HOST_BARE_IP', '18/300', /127\.0\.0\.1/);
+  refused(
+    await strict.policy.checkPublish(publish({ tcUrl: 'rtmp://127.0.0.1/live' })),
+    'HOST_BARE_IP',
+    '18/300',
+    /127\.0\.0\.1/,
+  );
   refused(await strict.policy.checkPublish(publish({ tcUrl: 'rtmp://[::1]:1935/live' })), 'HOST_BARE_IP', '18/300');
   refused(await strict.policy.checkPublish(publish({ tcUrl: 'not a url' })), 'HOST_BARE_IP', '18/300');
   const loose = await setup(false);
   const q = signQuery({ streamName: 'test', key: 'defaultkey', expiresAt: txTime });
   assert.deepEqual(await loose.policy.checkPublish(publish({ tcUrl: 'rtmp://127.0.0.1/live', q })), {
-    allowed: true, domain: 'default-push.example.com', replacePublisher: false,
+    allowed: true,
+    domain: 'default-push.example.com',
+    replacePublisher: false,
   });
   // The default domain's own key signs: the named domain's key does not.
   refused(await loose.policy.checkPublish(publish({ tcUrl: 'rtmp://127.0.0.1/live' })), 'SIGNATURE_INVALID', '18/503');
   await loose.store.setSetting('domain.default.push', 'gone.example.com');
-  refused(await loose.policy.checkPublish(publish({ tcUrl: 'rtmp://127.0.0.1/live', q })), 'HOST_BARE_IP', '18/300', /no default push domain/);
+  refused(
+    await loose.policy.checkPublish(publish({ tcUrl: 'rtmp://127.0.0.1/live', q })),
+    'HOST_BARE_IP',
+    '18/300',
+    /no default push domain/,
+  );
 });
 
 test('18/301: unknown hosts are refused in strict mode, and a play domain never takes a push', async () => {
   const strict = await setup(true);
-  refused(await strict.policy.checkPublish(publish({ tcUrl: 'rtmp://who.example.org/live' })), 'DOMAIN_UNKNOWN', '18/301', /who\.example\.org/);
+  refused(
+    await strict.policy.checkPublish(publish({ tcUrl: 'rtmp://who.example.org/live' })),
+    'DOMAIN_UNKNOWN',
+    '18/301',
+    /who\.example\.org/,
+  );
   const loose = await setup(false);
   const q = signQuery({ streamName: 'test', key: 'defaultkey', expiresAt: txTime });
   assert.equal((await loose.policy.checkPublish(publish({ tcUrl: 'rtmp://who.example.org/live', q }))).allowed, true);
   for (const { policy } of [strict, loose]) {
-    refused(await policy.checkPublish(publish({ tcUrl: 'rtmp://PLAY.example.com/live' })), 'DOMAIN_UNKNOWN', '18/301', /is a play domain/);
+    refused(
+      await policy.checkPublish(publish({ tcUrl: 'rtmp://PLAY.example.com/live' })),
+      'DOMAIN_UNKNOWN',
+      '18/301',
+      /is a play domain/,
+    );
     refused(await policy.checkPlay(play({ host: 'push.example.com' })), 'DOMAIN_UNKNOWN', '18/301', /is a push domain/);
   }
 });
@@ -122,12 +162,38 @@ test('18/309 and 18/308: illegal AppName and StreamName characters and lengths',
 test('18/305: a forbidden stream is refused until its time, with the time and reason in the sentence', async () => {
   const { policy, store, clock } = await setup(true);
   const until = clock.now + 3600_000;
-  await store.forbidStream({ app: 'live', stream: 'test', domain: 'push.example.com', until, reason: 'copyright', createdAt: clock.now });
-  refused(await policy.checkPublish(publish()), 'STREAM_FORBIDDEN', '18/305', /"live\/test" is forbidden until 2018-12-29T07:13:45Z: copyright/);
-  await store.forbidStream({ app: 'live', stream: 'test', domain: 'push.example.com', until, reason: 'x'.repeat(2048), createdAt: clock.now });
+  await store.forbidStream({
+    app: 'live',
+    stream: 'test',
+    domain: 'push.example.com',
+    until,
+    reason: 'copyright',
+    createdAt: clock.now,
+  });
+  refused(
+    await policy.checkPublish(publish()),
+    'STREAM_FORBIDDEN',
+    '18/305',
+    /"live\/test" is forbidden until 2018-12-29T07:13:45Z: copyright/,
+  );
+  await store.forbidStream({
+    app: 'live',
+    stream: 'test',
+    domain: 'push.example.com',
+    until,
+    reason: 'x'.repeat(2048),
+    createdAt: clock.now,
+  });
   refused(await policy.checkPublish(publish()), 'STREAM_FORBIDDEN', '18/305', /\.\.\.$/);
   clock.now = until;
-  await store.forbidStream({ app: 'live', stream: 'test', domain: 'other.example.com', until: until + 1e6, reason: '', createdAt: 0 });
+  await store.forbidStream({
+    app: 'live',
+    stream: 'test',
+    domain: 'other.example.com',
+    until: until + 1e6,
+    reason: '',
+    createdAt: 0,
+  });
   refused(await policy.checkPublish(publish({ q: '' })), 'TXTIME_MISSING', '18/500'); // forbid over: next check runs
   await store.forbidStream({ app: 'live', stream: 'test', domain: '', until: until + 1000, reason: '', createdAt: 0 });
   refused(await policy.checkPublish(publish()), 'STREAM_FORBIDDEN', '18/305');
@@ -136,14 +202,27 @@ test('18/305: a forbidden stream is refused until its time, with the time and re
 test('18/500–18/503: the signature checks, with the sentences an encoder log shows', async () => {
   const { policy, clock } = await setup(true);
   refused(await policy.checkPublish(publish({ q: '' })), 'TXTIME_MISSING', '18/500', /push URL has no txTime/);
-  refused(await policy.checkPublish(publish({ q: 'txSecret=abc&txTime=soon' })), 'TXTIME_INVALID', '18/500', /"soon" is not a Unix time/);
+  refused(
+    await policy.checkPublish(publish({ q: 'txSecret=abc&txTime=soon' })),
+    'TXTIME_INVALID',
+    '18/500',
+    /"soon" is not a Unix time/,
+  );
   clock.now = (txTime + 301) * 1000;
   const expired = refused(await policy.checkPublish(publish()), 'TXTIME_EXPIRED', '18/501');
-  assert.equal(expired, '18/501: the push URL expired at 2018-12-29T06:18:45Z (txTime 5C271099 + 300 s); generate a new URL');
+  assert.equal(
+    expired,
+    '18/501: the push URL expired at 2018-12-29T06:18:45Z (txTime 5C271099 + 300 s); generate a new URL',
+  );
   clock.now = (txTime + 300) * 1000;
   assert.equal((await policy.checkPublish(publish())).allowed, true, 'valid at txTime + AuthDelta exactly');
   refused(await policy.checkPublish(publish({ q: 'txTime=5C271099' })), 'TXSECRET_MISSING', '18/502', /no txSecret/);
-  refused(await policy.checkPublish(publish({ q: 'txSecret=00&txTime=5C271099' })), 'SIGNATURE_INVALID', '18/503', /MD5\(key \+ "test" \+ "5C271099"\)/);
+  refused(
+    await policy.checkPublish(publish({ q: 'txSecret=00&txTime=5C271099' })),
+    'SIGNATURE_INVALID',
+    '18/503',
+    /MD5\(key \+ "test" \+ "5C271099"\)/,
+  );
   refused(await policy.checkPublish(publish({ stream: 'test2' })), 'SIGNATURE_INVALID', '18/503');
 });
 
@@ -169,15 +248,26 @@ test('play: open unless play auth is on, then signed with the play key; the Host
   assert.equal((await policy.checkPlay(play({ q, host: '[::1]:8080' }))).allowed, false, 'strict: bare IP');
   assert.equal((await policy.checkPlay(play({ q, protocol: 'rtmp', host: 'PLAY.example.com' }))).allowed, true);
   const loose = await setup(false);
-  assert.deepEqual(await loose.policy.checkPlay(play({ host: '127.0.0.1:8080' })), { allowed: true, domain: 'default-play.example.com' });
+  assert.deepEqual(await loose.policy.checkPlay(play({ host: '127.0.0.1:8080' })), {
+    allowed: true,
+    domain: 'default-play.example.com',
+  });
 });
 
 test('replacing a live publisher is offered only by a domain with the policy and authentication on', async () => {
   const { policy, domains } = await setup(true);
   await domains.setReplacePublisher('push.example.com', true);
-  assert.deepEqual(await policy.checkPublish(publish()), { allowed: true, domain: 'push.example.com', replacePublisher: true });
+  assert.deepEqual(await policy.checkPublish(publish()), {
+    allowed: true,
+    domain: 'push.example.com',
+    replacePublisher: true,
+  });
   await domains.setAuth('push.example.com', { enabled: false });
-  assert.deepEqual(await policy.checkPublish(publish()), { allowed: true, domain: 'push.example.com', replacePublisher: false });
+  assert.deepEqual(await policy.checkPublish(publish()), {
+    allowed: true,
+    domain: 'push.example.com',
+    replacePublisher: false,
+  });
 });
 
 test('every refusal is recorded with the secret masked; admissions are not', async () => {
@@ -187,17 +277,50 @@ test('every refusal is recorded with the secret masked; admissions are not', asy
   await policy.checkPlay(play({ host: 'nope.example.com' }));
   const { items, total } = await store.listRejectedAttempts();
   assert.equal(total, 2);
-  assert.deepEqual(items.map((a) => ({ ...a, id: 0, reason: a.reason.slice(0, 7) })), [
-    { id: 0, at: clock.now, action: 'play', clientIp: '198.51.100.4', host: 'nope.example.com', domain: '', app: 'live',
-      stream: 'test', breakCode: '18/301', code: 'DOMAIN_UNKNOWN', reason: '18/301:', query: '', count: 1, lastAt: clock.now },
-    { id: 0, at: clock.now, action: 'publish', clientIp: '203.0.113.9', host: 'push.example.com', domain: 'push.example.com',
-      app: 'live', stream: 'test', breakCode: '18/503', code: 'SIGNATURE_INVALID', reason: '18/503:',
-      query: 'txSecret=***&txTime=5C271099&obs=1', count: 1, lastAt: clock.now },
-  ]);
+  assert.deepEqual(
+    items.map((a) => ({ ...a, id: 0, reason: a.reason.slice(0, 7) })),
+    [
+      {
+        id: 0,
+        at: clock.now,
+        action: 'play',
+        clientIp: '198.51.100.4',
+        host: 'nope.example.com',
+        domain: '',
+        app: 'live',
+        stream: 'test',
+        breakCode: '18/301',
+        code: 'DOMAIN_UNKNOWN',
+        reason: '18/301:',
+        query: '',
+        count: 1,
+        lastAt: clock.now,
+      },
+      {
+        id: 0,
+        at: clock.now,
+        action: 'publish',
+        clientIp: '203.0.113.9',
+        host: 'push.example.com',
+        domain: 'push.example.com',
+        app: 'live',
+        stream: 'test',
+        breakCode: '18/503',
+        code: 'SIGNATURE_INVALID',
+        reason: '18/503:',
+        query: 'txSecret=***&txTime=5C271099&obs=1',
+        count: 1,
+        lastAt: clock.now,
+      },
+    ],
+  );
   assert.ok(!JSON.stringify(items).includes('deadbeef'));
   await policy.recordRejection('publish', publish(), duplicatePublisher('live', 'test'), 'push.example.com');
   const dup = (await store.listRejectedAttempts({ limit: 1 })).items[0];
-  assert.deepEqual([dup?.breakCode, dup?.code, dup?.query], ['18/601', 'STREAM_ALREADY_PUBLISHING', `txSecret=***&txTime=5C271099`]);
+  assert.deepEqual(
+    [dup?.breakCode, dup?.code, dup?.query],
+    ['18/601', 'STREAM_ALREADY_PUBLISHING', `txSecret=***&txTime=5C271099`],
+  );
   assert.match(dup?.reason ?? '', /^18\/601: "live\/test" is already being published/);
 });
 
@@ -227,7 +350,8 @@ test('a store that fails refuses with 18/100 instead of throwing', async () => {
 test('a dry run (the doctor) decides the same, but records nothing and neither counts nor slows signature failures', async () => {
   const { policy, sleeps, store } = await setup(true);
   const wrong = publish({ q: 'txSecret=00000000000000000000000000000000&txTime=5C271099' });
-  for (let i = 0; i < 5; i++) refused(await policy.checkPublish(wrong, { dryRun: true }), 'SIGNATURE_INVALID', '18/503');
+  for (let i = 0; i < 5; i++)
+    refused(await policy.checkPublish(wrong, { dryRun: true }), 'SIGNATURE_INVALID', '18/503');
   refused(await policy.checkPlay(play({ host: 'nowhere.example.org' }), { dryRun: true }), 'DOMAIN_UNKNOWN', '18/301');
   assert.deepEqual(sleeps, []);
   assert.equal((await store.listRejectedAttempts()).total, 0);
@@ -237,6 +361,7 @@ test('a dry run (the doctor) decides the same, but records nothing and neither c
 });
 
 async function waitForRecords(store: Store, n: number): Promise<void> {
-  for (let i = 0; i < 50 && (await store.listRejectedAttempts()).total < n; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && (await store.listRejectedAttempts()).total < n; i++)
+    await new Promise((r) => setTimeout(r, 10));
   assert.equal((await store.listRejectedAttempts()).total, n);
 }

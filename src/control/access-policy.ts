@@ -67,7 +67,13 @@ export class AccessPolicy implements Access {
     this.failures = new FailureDelay(options.now, options.random ?? Math.random, options.failureDelay);
     this.recorder =
       options.recorder ??
-      new RejectionRecorder({ store: options.store, now: options.now, perAddress: 20, windowMs: 60_000, onStoreError: this.onStoreError });
+      new RejectionRecorder({
+        store: options.store,
+        now: options.now,
+        perAddress: 20,
+        windowMs: 60_000,
+        onStoreError: this.onStoreError,
+      });
   }
 
   /** Decides a publish; an admission says which push domain it belongs to and the replace policy. */
@@ -130,20 +136,42 @@ export class AccessPolicy implements Access {
     let domain: Domain | undefined;
     if (isBareIp(host) || host === '') {
       if (this.strict) {
-        return refusal('HOST_BARE_IP', breakCodes.bareIp, `${host || 'the URL'} is not a domain; use a ${type} domain (strict mode)`);
+        return refusal(
+          'HOST_BARE_IP',
+          breakCodes.bareIp,
+          `${host || 'the URL'} is not a domain; use a ${type} domain (strict mode)`,
+        );
       }
       domain = await this.defaultDomain(type);
-      if (!domain) return refusal('HOST_BARE_IP', breakCodes.bareIp, `${host || 'the URL'} is not a domain and no default ${type} domain is set`);
+      if (!domain)
+        return refusal(
+          'HOST_BARE_IP',
+          breakCodes.bareIp,
+          `${host || 'the URL'} is not a domain and no default ${type} domain is set`,
+        );
     } else {
       domain = await this.store.getDomain(host);
       if (domain?.type === other) {
-        return refusal('DOMAIN_UNKNOWN', breakCodes.domainUnknown, `${host} is a ${other} domain; use a ${type} domain`);
+        return refusal(
+          'DOMAIN_UNKNOWN',
+          breakCodes.domainUnknown,
+          `${host} is a ${other} domain; use a ${type} domain`,
+        );
       }
       if (!domain && !this.strict) domain = await this.defaultDomain(type);
-      if (!domain) return refusal('DOMAIN_UNKNOWN', breakCodes.domainUnknown, `${quoted(host)} is not a ${type} domain here; add it`);
+      if (!domain)
+        return refusal(
+          'DOMAIN_UNKNOWN',
+          breakCodes.domainUnknown,
+          `${quoted(host)} is not a ${type} domain here; add it`,
+        );
     }
     if (!domain.enabled) {
-      return refusal('DOMAIN_DISABLED', breakCodes.domainDisabled, `${type} domain ${domain.name} is disabled; enable it`);
+      return refusal(
+        'DOMAIN_DISABLED',
+        breakCodes.domainDisabled,
+        `${type} domain ${domain.name} is disabled; enable it`,
+      );
     }
     return domain;
   }
@@ -222,10 +250,15 @@ export function maskQuery(query: URLSearchParams): string {
 
 function namesRefusal(app: string, stream: string): Refusal | undefined {
   const appProblem = nameProblem(app);
-  if (appProblem) return refusal('APP_NAME_INVALID', breakCodes.appNameInvalid, `AppName ${quoted(app, 32)} ${appProblem}`);
+  if (appProblem)
+    return refusal('APP_NAME_INVALID', breakCodes.appNameInvalid, `AppName ${quoted(app, 32)} ${appProblem}`);
   const streamProblem = nameProblem(stream);
   if (streamProblem) {
-    return refusal('STREAM_NAME_INVALID', breakCodes.streamNameInvalid, `StreamName ${quoted(stream, 32)} ${streamProblem}`);
+    return refusal(
+      'STREAM_NAME_INVALID',
+      breakCodes.streamNameInvalid,
+      `StreamName ${quoted(stream, 32)} ${streamProblem}`,
+    );
   }
   return undefined;
 }

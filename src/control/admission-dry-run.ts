@@ -15,7 +15,10 @@ export type PublishVerdict =
   | { readonly kind: 'refused'; readonly refusal: Refusal; readonly domain: string };
 
 /** Decides `req` as admission would, with no effect; the claim is only looked at. */
-export async function dryRunPublish(deps: { readonly access: Access; readonly claims: ClaimView }, req: AdmissionRequest): Promise<PublishVerdict> {
+export async function dryRunPublish(
+  deps: { readonly access: Access; readonly claims: ClaimView },
+  req: AdmissionRequest,
+): Promise<PublishVerdict> {
   const decision = await deps.access.checkPublish(req, { dryRun: true });
   if (!decision.allowed) return { kind: 'refused', refusal: decision, domain: '' };
   const domain = decision.domain ?? '';

@@ -42,7 +42,13 @@ export interface RefusalSink {
 }
 
 /** Records a refusal decided outside the access hook (18/601, 18/100, RTMP name limits) and returns it. */
-export function recordRefusal(sink: RefusalSink, action: 'publish' | 'play', req: AdmissionRequest, refusal: Refusal, domain: string): Refused {
+export function recordRefusal(
+  sink: RefusalSink,
+  action: 'publish' | 'play',
+  req: AdmissionRequest,
+  refusal: Refusal,
+  domain: string,
+): Refused {
   sink.access.recordRejection(action, req, refusal, domain).catch((err: unknown) => sink.onRecordError?.(err));
   return { kind: 'refused', refusal, domain };
 }
@@ -51,7 +57,13 @@ export function recordRefusal(sink: RefusalSink, action: 'publish' | 'play', req
  * The refusal for a `limit` error (MEMORY_BUDGET_EXCEEDED from the hub's claim or subscribe): 18/100,
  * counted and recorded. Any other error is not a refusal and is thrown on.
  */
-export function limitRefusal(sink: RefusalSink, action: 'publish' | 'play', req: AdmissionRequest, err: unknown, domain: string): Refused {
+export function limitRefusal(
+  sink: RefusalSink,
+  action: 'publish' | 'play',
+  req: AdmissionRequest,
+  err: unknown,
+  domain: string,
+): Refused {
   const live = toLiveError(err);
   // Past a budget, or the cluster's Coordinator unreachable (the claim cannot be taken): 18/100, try again.
   if (live.kind !== 'limit' && live.code !== 'COORDINATOR_UNAVAILABLE') throw err;

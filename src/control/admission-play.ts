@@ -5,7 +5,15 @@
  */
 import type { Access } from './access.ts';
 import type { AdmissionRequest } from './admission-request.ts';
-import { limitRefusal, recordRefusal, type Abandoned, type AdmitOptions, type PlayGrant, type Refused, type RefusalSink } from './admission-outcome.ts';
+import {
+  limitRefusal,
+  recordRefusal,
+  type Abandoned,
+  type AdmitOptions,
+  type PlayGrant,
+  type Refused,
+  type RefusalSink,
+} from './admission-outcome.ts';
 import { breakCodes } from './break-codes.ts';
 import { refusal } from './reasons.ts';
 import { isRelayPlay, type RelayTokens } from './relay-token.ts';
@@ -80,14 +88,31 @@ export class PlayAdmission implements PlayAdmitter {
     const check = relay.tokens?.verify(key, req.query, relay.now());
     let refused: Refused | undefined;
     if (!check) {
-      refused = this.#refuseRelay(req, 'RELAY_TOKEN_INVALID', breakCodes.signatureInvalid, 'this node has no relay.secret, so it serves no relay plays');
+      refused = this.#refuseRelay(
+        req,
+        'RELAY_TOKEN_INVALID',
+        breakCodes.signatureInvalid,
+        'this node has no relay.secret, so it serves no relay plays',
+      );
     } else if (!check.ok) {
-      refused = this.#refuseRelay(req, 'RELAY_TOKEN_INVALID', breakCodes.signatureInvalid, `the relay token is ${check.problem}; check that every node has the same relay.secret and a synchronised clock`);
+      refused = this.#refuseRelay(
+        req,
+        'RELAY_TOKEN_INVALID',
+        breakCodes.signatureInvalid,
+        `the relay token is ${check.problem}; check that every node has the same relay.secret and a synchronised clock`,
+      );
     } else if (check.hops > relay.maxHops) {
-      refused = this.#refuseRelay(req, 'RELAY_TOO_DEEP', breakCodes.internal, `a relay pull at ${check.hops} hops exceeds relay.maxHops (${relay.maxHops}); pull from the publishing node`);
+      refused = this.#refuseRelay(
+        req,
+        'RELAY_TOO_DEEP',
+        breakCodes.internal,
+        `a relay pull at ${check.hops} hops exceeds relay.maxHops (${relay.maxHops}); pull from the publishing node`,
+      );
     }
     if (refused || !check?.ok) {
-      const answer = refused ?? this.#refuseRelay(req, 'RELAY_TOKEN_INVALID', breakCodes.signatureInvalid, 'the relay token is missing');
+      const answer =
+        refused ??
+        this.#refuseRelay(req, 'RELAY_TOKEN_INVALID', breakCodes.signatureInvalid, 'the relay token is missing');
       relay.onRelayPlay?.(req, 'refused', answer.refusal.reason);
       return answer;
     }
@@ -102,7 +127,12 @@ export class PlayAdmission implements PlayAdmitter {
     return { kind: 'admitted', domain: '', relay: { hops: check.hops } };
   }
 
-  #refuseRelay(req: AdmissionRequest, code: 'RELAY_TOKEN_INVALID' | 'RELAY_TOO_DEEP', breakCode: string, text: string): Refused {
+  #refuseRelay(
+    req: AdmissionRequest,
+    code: 'RELAY_TOKEN_INVALID' | 'RELAY_TOO_DEEP',
+    breakCode: string,
+    text: string,
+  ): Refused {
     this.#o.countError?.(code);
     return recordRefusal(this.#o, 'play', req, refusal(code, breakCode, text), '');
   }

@@ -24,16 +24,44 @@ export interface AdmissionRequest {
 }
 
 /** The request of an RTMP(S) publish or play: the host comes from the connect command's tcUrl. */
-export function rtmpRequest(r: { tls?: boolean; tcUrl: string; app: string; stream: string; query: URLSearchParams; clientIp: string }): AdmissionRequest {
-  return { protocol: r.tls ? 'rtmps' : 'rtmp', host: hostOfTcUrl(r.tcUrl), app: r.app, stream: r.stream, query: r.query, clientIp: r.clientIp };
+export function rtmpRequest(r: {
+  tls?: boolean;
+  tcUrl: string;
+  app: string;
+  stream: string;
+  query: URLSearchParams;
+  clientIp: string;
+}): AdmissionRequest {
+  return {
+    protocol: r.tls ? 'rtmps' : 'rtmp',
+    host: hostOfTcUrl(r.tcUrl),
+    app: r.app,
+    stream: r.stream,
+    query: r.query,
+    clientIp: r.clientIp,
+  };
 }
 
 /** The request of an HTTP play (FLV, HLS): the host comes from the Host header, which may carry a port. */
 export function httpPlayRequest(
   protocol: 'flv' | 'hls',
-  r: { hostHeader: string; app: string; stream: string; query: URLSearchParams; clientIp: string; referer?: string | undefined },
+  r: {
+    hostHeader: string;
+    app: string;
+    stream: string;
+    query: URLSearchParams;
+    clientIp: string;
+    referer?: string | undefined;
+  },
 ): AdmissionRequest {
-  const request = { protocol, host: hostOfHeader(r.hostHeader), app: r.app, stream: r.stream, query: r.query, clientIp: r.clientIp };
+  const request = {
+    protocol,
+    host: hostOfHeader(r.hostHeader),
+    app: r.app,
+    stream: r.stream,
+    query: r.query,
+    clientIp: r.clientIp,
+  };
   return r.referer === undefined ? request : { ...request, referer: r.referer };
 }
 
@@ -43,7 +71,10 @@ export function httpPlayRequest(
  * into the resource (`r=live/demo?txSecret=...`); both that query and unknown keys reach the query.
  * A streamid without `#!::` is read as a bare `app/stream[?query]`. Undefined when it names no app and stream.
  */
-export function srtRequest(streamId: string, clientIp: string): (AdmissionRequest & { readonly mode: 'publish' | 'request' }) | undefined {
+export function srtRequest(
+  streamId: string,
+  clientIp: string,
+): (AdmissionRequest & { readonly mode: 'publish' | 'request' }) | undefined {
   const query = new URLSearchParams();
   let host = '';
   let resource = streamId;
@@ -85,12 +116,22 @@ export function whipRequest(url: string, clientIp: string): AdmissionRequest | u
   }
   let segments: string[];
   try {
-    segments = u.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    segments = u.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
   } catch {
     return undefined;
   }
   if (segments[0] === 'whip' || segments[0] === 'whep') segments = segments.slice(1);
   const [app, ...rest] = segments;
   if (!app || rest.length === 0) return undefined;
-  return { protocol: 'webrtc', host: normaliseHost(u.hostname), app, stream: rest.join('/'), query: u.searchParams, clientIp };
+  return {
+    protocol: 'webrtc',
+    host: normaliseHost(u.hostname),
+    app,
+    stream: rest.join('/'),
+    query: u.searchParams,
+    clientIp,
+  };
 }

@@ -8,7 +8,14 @@ import type { AdmissionRequest } from './admission-request.ts';
 import type { Claimant, ClaimTarget, PublisherClaims } from './publisher-claims.ts';
 import { refusal } from './reasons.ts';
 
-const req = (stream = 'cam'): AdmissionRequest => ({ protocol: 'rtmp', host: 'push.example.com', app: 'live', stream, query: new URLSearchParams(), clientIp: '10.0.0.9' });
+const req = (stream = 'cam'): AdmissionRequest => ({
+  protocol: 'rtmp',
+  host: 'push.example.com',
+  app: 'live',
+  stream,
+  query: new URLSearchParams(),
+  clientIp: '10.0.0.9',
+});
 const who = (id: string): Claimant => ({ id, clientIp: '10.0.0.9', protocol: 'rtmp' });
 
 /** A hub-like claim table; `async` answers with promises (a remote Coordinator); `full` throws the budget error. */
@@ -31,7 +38,10 @@ function claims(opts: { async?: boolean } = {}) {
   return { c, held, state };
 }
 
-function setup(decision: AccessDecision = { allowed: true, domain: 'push.example.com', replacePublisher: false }, opts: { async?: boolean } = {}) {
+function setup(
+  decision: AccessDecision = { allowed: true, domain: 'push.example.com', replacePublisher: false },
+  opts: { async?: boolean } = {},
+) {
   const recorded: Array<{ action: string; refused: Refusal; domain: string | undefined }> = [];
   const checks: Array<{ dryRun: boolean }> = [];
   const access: Access = {
@@ -49,7 +59,11 @@ function setup(decision: AccessDecision = { allowed: true, domain: 'push.example
   };
   const errors: string[] = [];
   let full = false;
-  const capacity = { admit: () => { if (full) throw new LiveError('MEMORY_BUDGET_EXCEEDED', 'full'); } };
+  const capacity = {
+    admit: () => {
+      if (full) throw new LiveError('MEMORY_BUDGET_EXCEEDED', 'full');
+    },
+  };
   const admission = new Admission({ access, claims: table.c, live, capacity, countError: (code) => errors.push(code) });
   return { admission, recorded, checks, table, dropped, errors, fill: () => (full = true) };
 }
@@ -61,8 +75,14 @@ test('a free stream is claimed and admitted; a second publisher hears 18/601, re
   const second = await admission.publish(req(), who('b'));
   assert.equal(second.kind, 'refused');
   assert.equal(second.kind === 'refused' && second.refusal.breakCode, '18/601');
-  assert.match(second.kind === 'refused' ? second.refusal.reason : '', /^18\/601: "live\/cam" is already being published/);
-  assert.deepEqual(recorded.map((r) => `${r.action} ${r.refused.code} ${r.domain}`), ['publish STREAM_ALREADY_PUBLISHING push.example.com']);
+  assert.match(
+    second.kind === 'refused' ? second.refusal.reason : '',
+    /^18\/601: "live\/cam" is already being published/,
+  );
+  assert.deepEqual(
+    recorded.map((r) => `${r.action} ${r.refused.code} ${r.domain}`),
+    ['publish STREAM_ALREADY_PUBLISHING push.example.com'],
+  );
   assert.equal(table.held.get('live/cam'), 'a', 'the first keeps the stream');
 });
 
@@ -113,13 +133,18 @@ test('a play past the memory budget is refused with 18/100 only when the transpo
   assert.equal((await admission.play(req())).kind, 'admitted', 'an HLS request or a HEAD holds nothing');
   const out = await admission.play(req(), { holdsMedia: true });
   assert.equal(out.kind === 'refused' && out.refusal.code, 'MEMORY_BUDGET_EXCEEDED');
-  assert.deepEqual(recorded.map((r) => r.action), ['play']);
+  assert.deepEqual(
+    recorded.map((r) => r.action),
+    ['play'],
+  );
 });
 
 test('property: the dry run answers what publish then does, and never claims, drops or records', async () => {
   await fc.assert(
     fc.asyncProperty(fc.boolean(), fc.boolean(), fc.boolean(), async (allowed, replace, live) => {
-      const decision: AccessDecision = allowed ? { allowed: true, domain: 'd', replacePublisher: replace } : refusal('STREAM_FORBIDDEN', '18/305', 'no');
+      const decision: AccessDecision = allowed
+        ? { allowed: true, domain: 'd', replacePublisher: replace }
+        : refusal('STREAM_FORBIDDEN', '18/305', 'no');
       const { admission, table, dropped, recorded, checks } = setup(decision);
       if (live) table.held.set('live/cam', 'old');
       const verdict = await admission.dryRunPublish(req());
@@ -141,7 +166,11 @@ test('the replace policy with the holder on another node: asked there (replaceEl
   const asked: string[] = [];
   const make = (lets: boolean) =>
     new Admission({
-      access: { checkPublish: () => Promise.resolve(decision), checkPlay: () => Promise.resolve(decision), recordRejection: (a, r, refused, d) => (recorded.push({ action: a, refused, domain: d }), Promise.resolve()) },
+      access: {
+        checkPublish: () => Promise.resolve(decision),
+        checkPlay: () => Promise.resolve(decision),
+        recordRejection: (a, r, refused, d) => (recorded.push({ action: a, refused, domain: d }), Promise.resolve()),
+      },
       claims: table.c,
       live: { drop: () => false },
       replaceElsewhere: async (t, ip) => {

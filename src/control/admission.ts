@@ -18,7 +18,13 @@ import {
   type Refused,
   type RefusalSink,
 } from './admission-outcome.ts';
-import { PlayAdmission, type Capacity, type PlayAdmitter, type PlayOptions, type RelayPlayCheck } from './admission-play.ts';
+import {
+  PlayAdmission,
+  type Capacity,
+  type PlayAdmitter,
+  type PlayOptions,
+  type RelayPlayCheck,
+} from './admission-play.ts';
 import { breakCodes } from './break-codes.ts';
 import type { Claimant, ClaimTarget, PublisherClaims } from './publisher-claims.ts';
 import { duplicatePublisher, replacedReason, type Refusal } from './reasons.ts';
@@ -75,7 +81,11 @@ export class Admission<S> implements PlayAdmitter {
    * check and the take; `stillWanted` is asked after the access decision, so a client that left while the
    * store was read never takes the stream.
    */
-  async publish(req: AdmissionRequest, publisher: Claimant, options: AdmitOptions = {}): Promise<PublishGrant<S> | Refused | Abandoned> {
+  async publish(
+    req: AdmissionRequest,
+    publisher: Claimant,
+    options: AdmitOptions = {},
+  ): Promise<PublishGrant<S> | Refused | Abandoned> {
     const decision = await this.#o.access.checkPublish(req);
     if (options.stillWanted && !options.stillWanted()) return { kind: 'abandoned' };
     if (!decision.allowed) return { kind: 'refused', refusal: decision, domain: '' };
@@ -91,14 +101,16 @@ export class Admission<S> implements PlayAdmitter {
       if (claim === undefined && decision.replacePublisher === true) {
         replaced = this.#o.live.drop(req.app, req.stream, breakCodes.replaced, replacedReason(publisher.clientIp));
         // Held on another node: that node drops its publisher (21/102) and gives the lease back first.
-        if (!replaced && this.#o.replaceElsewhere) replaced = await this.#o.replaceElsewhere(target, publisher.clientIp);
+        if (!replaced && this.#o.replaceElsewhere)
+          replaced = await this.#o.replaceElsewhere(target, publisher.clientIp);
         const second = replaced ? this.#o.claims.claim(target, publisher) : undefined;
         claim = second instanceof Promise ? await second : second;
       }
     } catch (err) {
       return limitRefusal(this.#o, 'publish', req, err, domain);
     }
-    if (claim === undefined) return recordRefusal(this.#o, 'publish', req, duplicatePublisher(req.app, req.stream), domain);
+    if (claim === undefined)
+      return recordRefusal(this.#o, 'publish', req, duplicatePublisher(req.app, req.stream), domain);
     // Only a remote claim can have awaited: the client may have left meanwhile, and must not hold the stream.
     if (options.stillWanted && !options.stillWanted()) {
       this.#o.claims.release(claim, publisher.id);

@@ -47,18 +47,46 @@ test('the banner URLs are signed for 24 h and the access policy accepts them on 
   const urls = demoUrls(b, { host: '127.0.0.1', rtmpPort: 1935, httpPort: 8080 }, t0);
   assert.ok(urls?.play);
   const txTime = (t0 / 1000 + 86400).toString(16).toUpperCase();
-  assert.match(urls.push.rtmp, new RegExp(`^rtmp://127\\.0\\.0\\.1/live/demo\\?txSecret=[0-9a-f]{32}&txTime=${txTime}$`));
+  assert.match(
+    urls.push.rtmp,
+    new RegExp(`^rtmp://127\\.0\\.0\\.1/live/demo\\?txSecret=[0-9a-f]{32}&txTime=${txTime}$`),
+  );
   assert.equal(urls.push.obsServer, 'rtmp://127.0.0.1/live/');
   assert.equal(`${urls.push.obsServer}${urls.push.obsStreamKey}`, urls.push.rtmp);
   assert.deepEqual(urls.play, {
-    rtmp: 'rtmp://127.0.0.1/live/demo', flv: 'http://127.0.0.1:8080/live/demo.flv', hls: 'http://127.0.0.1:8080/live/demo.m3u8',
+    rtmp: 'rtmp://127.0.0.1/live/demo',
+    flv: 'http://127.0.0.1:8080/live/demo.flv',
+    hls: 'http://127.0.0.1:8080/live/demo.m3u8',
   });
   const clock = { now: t0 + 86400_000 };
   const policy = new AccessPolicy({ store, now: () => clock.now, strict: false });
   const url = new URL(urls.push.rtmp);
-  const publish = { app: 'live', stream: 'demo', query: url.searchParams, protocol: 'rtmp' as const, host: '127.0.0.1', clientIp: '127.0.0.1' };
-  assert.deepEqual(await policy.checkPublish(publish), { allowed: true, domain: 'push.localhost', replacePublisher: false });
-  assert.equal((await policy.checkPlay({ protocol: 'flv', app: 'live', stream: 'demo', query: new URLSearchParams(), host: '127.0.0.1:8080', clientIp: '127.0.0.1' })).allowed, true);
+  const publish = {
+    app: 'live',
+    stream: 'demo',
+    query: url.searchParams,
+    protocol: 'rtmp' as const,
+    host: '127.0.0.1',
+    clientIp: '127.0.0.1',
+  };
+  assert.deepEqual(await policy.checkPublish(publish), {
+    allowed: true,
+    domain: 'push.localhost',
+    replacePublisher: false,
+  });
+  assert.equal(
+    (
+      await policy.checkPlay({
+        protocol: 'flv',
+        app: 'live',
+        stream: 'demo',
+        query: new URLSearchParams(),
+        host: '127.0.0.1:8080',
+        clientIp: '127.0.0.1',
+      })
+    ).allowed,
+    true,
+  );
   clock.now = t0 + (86400 + 301) * 1000;
   assert.equal((await policy.checkPublish(publish)).allowed, false, 'expired after 24 h + AuthDelta');
 });

@@ -70,7 +70,9 @@ export function sentence(code: string, text: string): string {
 export function isoSeconds(ms: number): string {
   const date = new Date(Math.floor(ms / 1000) * 1000);
   // A txTime of twelve hex digits is past the year 275760, where Date gives up.
-  return Number.isNaN(date.getTime()) ? `${Math.floor(ms / 1000)} s after 1970` : date.toISOString().replace('.000Z', 'Z');
+  return Number.isNaN(date.getTime())
+    ? `${Math.floor(ms / 1000)} s after 1970`
+    : date.toISOString().replace('.000Z', 'Z');
 }
 
 /** A user-supplied value quoted for a sentence and cut to `max` characters. */

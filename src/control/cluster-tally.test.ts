@@ -19,7 +19,7 @@ test('two nodes counting one address share one count per window; a new window st
   const [a, b] = [tally('a'), tally('b')];
   assert.equal(a.add('10.0.0.1'), 1, 'answered at once: its own pending add');
   await flush();
-  assert.equal(b.add('10.0.0.1'), 1, 'B has not heard of A\'s yet');
+  assert.equal(b.add('10.0.0.1'), 1, "B has not heard of A's yet");
   await flush();
   assert.equal(a.add('10.0.0.1'), 2, "A knows its own 1 and adds this one; B's arrives with the reply");
   await flush();

@@ -25,7 +25,11 @@ export interface CnameCheckOptions {
 const noRecord = new Set(['ENODATA', 'ENOTFOUND']);
 
 /** Asks DNS for the CNAME of `domain` and compares it with `target`. */
-export async function checkCname(domain: string, target: string, options: CnameCheckOptions = {}): Promise<CnameStatus> {
+export async function checkCname(
+  domain: string,
+  target: string,
+  options: CnameCheckOptions = {},
+): Promise<CnameStatus> {
   const resolver = new Resolver({ timeout: options.timeoutMs ?? 3000, tries: options.tries ?? 2 });
   if (options.servers && options.servers.length > 0) resolver.setServers([...options.servers]);
   let names: string[];
@@ -34,7 +38,9 @@ export async function checkCname(domain: string, target: string, options: CnameC
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     if (noRecord.has(code)) return { status: 'missing', target };
-    throw new LiveError('CNAME_LOOKUP_FAILED', `the CNAME query for ${domain} failed (${code || String(err)})`, { cause: err });
+    throw new LiveError('CNAME_LOOKUP_FAILED', `the CNAME query for ${domain} failed (${code || String(err)})`, {
+      cause: err,
+    });
   } finally {
     resolver.cancel();
   }

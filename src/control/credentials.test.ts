@@ -17,14 +17,23 @@ test('create returns a Tencent-shaped pair once; the store holds only the sealed
   const pair = await credentials.create('ci');
   assert.match(pair.secretId, /^AKID[A-Za-z0-9]{32}$/);
   assert.match(pair.secretKey, /^[A-Za-z0-9]{32}$/);
-  assert.deepEqual({ ...pair, secretId: '', secretKey: '' }, { secretId: '', secretKey: '', description: 'ci', createdAt: t0, lastUsedAt: null });
+  assert.deepEqual(
+    { ...pair, secretId: '', secretKey: '' },
+    { secretId: '', secretKey: '', description: 'ci', createdAt: t0, lastUsedAt: null },
+  );
   const stored = await store.getCredential(pair.secretId);
   assert.ok(stored);
   assert.ok(!stored.sealedKey.includes(pair.secretKey), 'the key is not in the row in clear');
-  assert.ok(!Buffer.from(stored.sealedKey.split('.')[2] ?? '', 'base64url').toString('latin1').includes(pair.secretKey));
+  assert.ok(
+    !Buffer.from(stored.sealedKey.split('.')[2] ?? '', 'base64url')
+      .toString('latin1')
+      .includes(pair.secretKey),
+  );
   assert.equal(await credentials.secretKeyOf(pair.secretId), pair.secretKey);
   assert.equal(await credentials.secretKeyOf('AKIDnone'), undefined);
-  assert.deepEqual(await credentials.list(), [{ secretId: pair.secretId, description: 'ci', createdAt: t0, lastUsedAt: null }]);
+  assert.deepEqual(await credentials.list(), [
+    { secretId: pair.secretId, description: 'ci', createdAt: t0, lastUsedAt: null },
+  ]);
 });
 
 test('a sealed key opens only with its data key and under its own SecretId', () => {
@@ -37,7 +46,9 @@ test('a sealed key opens only with its data key and under its own SecretId', () 
   const [v, iv, body, tag] = sealed.split('.');
   const flipped = Buffer.from(body ?? '', 'base64url');
   flipped[0]! ^= 1;
-  assert.throws(() => openSecret(key, 'AKIDa', [v, iv, flipped.toString('base64url'), tag].join('.')), { code: 'CREDENTIAL_UNREADABLE' });
+  assert.throws(() => openSecret(key, 'AKIDa', [v, iv, flipped.toString('base64url'), tag].join('.')), {
+    code: 'CREDENTIAL_UNREADABLE',
+  });
   assert.throws(() => openSecret(key, 'AKIDa', 'plain'), { code: 'CREDENTIAL_UNREADABLE' });
 });
 

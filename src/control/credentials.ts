@@ -71,7 +71,8 @@ export class Credentials {
   private readonly lastTouch = new Map<string, number>();
 
   constructor(options: CredentialsOptions) {
-    if (options.dataKey.length !== dataKeyBytes) throw new LiveError('CREDENTIAL_UNREADABLE', `the data key must be ${dataKeyBytes} bytes`);
+    if (options.dataKey.length !== dataKeyBytes)
+      throw new LiveError('CREDENTIAL_UNREADABLE', `the data key must be ${dataKeyBytes} bytes`);
     this.store = options.store;
     this.dataKey = options.dataKey;
     this.now = options.now;
@@ -101,7 +102,8 @@ export class Credentials {
 
   /** Deletes a credential at once (the next request signed with it fails); throws CREDENTIAL_NOT_FOUND. */
   async revoke(secretId: string): Promise<void> {
-    if (!(await this.store.deleteCredential(secretId))) throw new LiveError('CREDENTIAL_NOT_FOUND', `there is no credential ${secretId}`);
+    if (!(await this.store.deleteCredential(secretId)))
+      throw new LiveError('CREDENTIAL_NOT_FOUND', `there is no credential ${secretId}`);
     this.lastTouch.delete(secretId);
   }
 
@@ -123,7 +125,8 @@ export class Credentials {
   /** On the first start only: creates one pair (unless some exist) and returns it; later starts return undefined. */
   async ensureInitial(): Promise<NewCredential | undefined> {
     if ((await this.store.getSetting(credentialsBootstrapSetting)) !== undefined) return undefined;
-    const created = (await this.store.listCredentials()).length === 0 ? await this.create('created on first start') : undefined;
+    const created =
+      (await this.store.listCredentials()).length === 0 ? await this.create('created on first start') : undefined;
     await this.store.setSetting(credentialsBootstrapSetting, new Date(this.now()).toISOString());
     return created;
   }

@@ -23,7 +23,7 @@ function setup() {
   return { store, clock, alive, swept, sweep };
 }
 
-test('a dead node\'s open records are ended with 5/0 at the time it was last seen alive; live nodes\' and its own stay open', async () => {
+test("a dead node's open records are ended with 5/0 at the time it was last seen alive; live nodes' and its own stay open", async () => {
   const { store, clock, alive, swept, sweep } = setup();
   const onA = await store.addPublishRecordOf('a', { ...start, stream: 'cam1' });
   const onA2 = await store.addPublishRecordOf('a', { ...start, stream: 'cam2' });
@@ -41,7 +41,7 @@ test('a dead node\'s open records are ended with 5/0 at the time it was last see
     assert.equal(r?.reason, deadNodeReason('a', 'b'));
   }
   assert.equal((await store.getPublishRecord(mine))?.endedAt, null);
-  assert.equal(await sweep.sweep(), 0, 'a second sweep (or another node\'s) finds nothing left');
+  assert.equal(await sweep.sweep(), 0, "a second sweep (or another node's) finds nothing left");
 });
 
 test('a node this one never saw alive gets the sweep time; a node alive at the first sweep is never swept while alive', async () => {
@@ -61,7 +61,15 @@ test('two sweepers at once end each record once; start() sweeps at once and clos
   for (let i = 0; i < 5; i++) await store.addPublishRecordOf('dead', { ...start, stream: `s${i}` });
   alive.ids = ['b', 'c'];
   const make = (self: string) =>
-    new DeadNodeSweep({ store, alive: async () => alive.ids.map((nodeId) => ({ nodeId })), self, now: () => 1, intervalMs: 1000, every: () => ({ clear() {} }), onError: () => {} });
+    new DeadNodeSweep({
+      store,
+      alive: async () => alive.ids.map((nodeId) => ({ nodeId })),
+      self,
+      now: () => 1,
+      intervalMs: 1000,
+      every: () => ({ clear() {} }),
+      onError: () => {},
+    });
   const [x, y] = [make('b'), make('c')];
   const [nx, ny] = await Promise.all([x.sweep(), y.sweep()]);
   assert.equal(nx + ny, 5);

@@ -10,7 +10,10 @@ import { breakCodes, sentence } from './break-codes.ts';
 
 /** The reason a swept record carries (also the errmsg a reader of the records sees). */
 export function deadNodeReason(deadNode: string, sweeper: string): string {
-  return sentence(breakCodes.internalError, `node ${deadNode} stopped while this stream was live (its cluster lease expired); ended by node ${sweeper}`);
+  return sentence(
+    breakCodes.internalError,
+    `node ${deadNode} stopped while this stream was live (its cluster lease expired); ended by node ${sweeper}`,
+  );
 }
 
 /** A repeating timer, injected so tests sweep by hand. */

@@ -28,7 +28,8 @@ export function validateDomainName(raw: string): string {
       const hint = /[^\u0000-\u007f]/.test(label) ? '; write an international name in its punycode (xn--) form' : '';
       fail(`has characters other than a-z, 0-9 and - in "${label}"${hint}`);
     }
-    if (label.startsWith('-') || label.endsWith('-')) fail(`has a label that starts or ends with a hyphen ("${label}")`);
+    if (label.startsWith('-') || label.endsWith('-'))
+      fail(`has a label that starts or ends with a hyphen ("${label}")`);
   }
   // RFC 3696 §2: a top-level domain is never all-numeric.
   if (/^[0-9]+$/.test(labels.at(-1) ?? '')) fail('ends in an all-numeric label, which no top-level domain is');

@@ -5,7 +5,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LiveError } from '../errors.ts';
-import { mergeSettings, type AuthSettings, type Domain, type DomainQuery, type DomainSettings, type DomainType, type Page, type Store } from '../store/store.ts';
+import {
+  mergeSettings,
+  type AuthSettings,
+  type Domain,
+  type DomainQuery,
+  type DomainSettings,
+  type DomainType,
+  type Page,
+  type Store,
+} from '../store/store.ts';
 import { checkCname, type CnameCheckOptions, type CnameStatus } from './cname-check.ts';
 import { maxDomainLength, validateDomainName } from './domain-name.ts';
 import { hasTxtRecord, type TxtCheckOptions } from './txt-check.ts';
@@ -32,7 +41,10 @@ export function validateAuth(auth: AuthSettings): void {
   const fail = (why: string): never => {
     throw new LiveError('AUTH_KEY_INVALID', why);
   };
-  for (const [field, key] of [['key', auth.key], ['backupKey', auth.backupKey]] as const) {
+  for (const [field, key] of [
+    ['key', auth.key],
+    ['backupKey', auth.backupKey],
+  ] as const) {
     if (key !== '' && !/^[A-Za-z0-9]{1,64}$/.test(key)) fail(`${field} must be 1 to 64 letters and digits`);
   }
   if (auth.enabled && auth.key === '') fail('authentication needs a key');
@@ -88,7 +100,8 @@ export class Domains {
   /** Adds a domain; throws DOMAIN_NAME_INVALID, AUTH_KEY_INVALID or DOMAIN_EXISTS. */
   async add(input: NewDomain): Promise<Domain> {
     const name = validateDomainName(input.name);
-    if (input.type !== 'push' && input.type !== 'play') throw new LiveError('DOMAIN_TYPE_MISMATCH', 'type must be push or play');
+    if (input.type !== 'push' && input.type !== 'play')
+      throw new LiveError('DOMAIN_TYPE_MISMATCH', 'type must be push or play');
     const target = this.cnameTargetOf(name);
     if (target.length > maxDomainLength) {
       throw new LiveError('DOMAIN_NAME_INVALID', `domain name ${name} is too long for its CNAME target ${target}`);
@@ -161,7 +174,10 @@ export class Domains {
   async setReplacePublisher(name: string, replace: boolean): Promise<Domain> {
     const domain = await this.get(name);
     if (domain.type !== 'push') {
-      throw new LiveError('DOMAIN_TYPE_MISMATCH', `${domain.name} is a play domain; the replace policy is for push domains`);
+      throw new LiveError(
+        'DOMAIN_TYPE_MISMATCH',
+        `${domain.name} is a play domain; the replace policy is for push domains`,
+      );
     }
     return this.store.updateDomain(domain.name, { replacePublisher: replace });
   }

@@ -9,13 +9,23 @@ import type { ForbiddenStream, Store } from '../store/store.ts';
 const maxPerName = 1000;
 
 /** The longest-lasting forbid in force on `stream` for `domain` (or every domain), any AppName. */
-export async function findForbiddenName(store: Store, stream: string, domain: string, now: number): Promise<ForbiddenStream | undefined> {
+export async function findForbiddenName(
+  store: Store,
+  stream: string,
+  domain: string,
+  now: number,
+): Promise<ForbiddenStream | undefined> {
   const { items } = await store.listForbidden({ stream, activeAt: now, limit: maxPerName });
   return items.filter((f) => f.domain === '' || f.domain === domain).sort((a, b) => b.until - a.until)[0];
 }
 
 /** Every forbid in force on `stream` with exactly `domain` ('' the every-domain ones), any AppName. */
-export async function forbidsOfName(store: Store, stream: string, domain: string, now: number): Promise<ForbiddenStream[]> {
+export async function forbidsOfName(
+  store: Store,
+  stream: string,
+  domain: string,
+  now: number,
+): Promise<ForbiddenStream[]> {
   const { items } = await store.listForbidden({ stream, activeAt: now, limit: maxPerName });
   return items.filter((f) => f.domain === domain);
 }

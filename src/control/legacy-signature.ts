@@ -27,7 +27,12 @@ export interface LegacyVerifyOptions {
 }
 
 /** The string a v1 client signs. */
-export function legacyStringToSign(method: string, host: string, path: string, params: Readonly<Record<string, string>>): string {
+export function legacyStringToSign(
+  method: string,
+  host: string,
+  path: string,
+  params: Readonly<Record<string, string>>,
+): string {
   const pairs = Object.keys(params)
     .filter((k) => k !== 'Signature')
     .sort()
@@ -40,37 +45,60 @@ export function legacySignature(secretKey: string, toSign: string, method: keyof
   return createHmac(legacyMethods[method], secretKey).update(toSign, 'utf8').digest('base64');
 }
 
-const fail = (code: Extract<Tc3Result, { ok: false }>['code'], message: string): Tc3Result => ({ ok: false, code, message });
+const fail = (code: Extract<Tc3Result, { ok: false }>['code'], message: string): Tc3Result => ({
+  ok: false,
+  code,
+  message,
+});
 
 /** Verifies a v1 request: the common parameters, clock skew, SecretId, then the signature (host with and without the port). */
 export async function verifyLegacy(req: LegacyRequest, options: LegacyVerifyOptions): Promise<Tc3Result> {
   const p = req.params;
   const signature = p.Signature ?? '';
-  if (signature === '') return fail('AuthFailure.InvalidAuthorization', 'The request carries neither an Authorization header (TC3) nor a Signature parameter (v1).');
+  if (signature === '')
+    return fail(
+      'AuthFailure.InvalidAuthorization',
+      'The request carries neither an Authorization header (TC3) nor a Signature parameter (v1).',
+    );
   const method = (p.SignatureMethod ?? 'HmacSHA1') as keyof typeof legacyMethods;
-  if (!Object.hasOwn(legacyMethods, method)) return fail('AuthFailure.InvalidAuthorization', `SignatureMethod must be HmacSHA1 or HmacSHA256, not "${String(method).slice(0, 40)}".`);
+  if (!Object.hasOwn(legacyMethods, method))
+    return fail(
+      'AuthFailure.InvalidAuthorization',
+      `SignatureMethod must be HmacSHA1 or HmacSHA256, not "${String(method).slice(0, 40)}".`,
+    );
   for (const name of ['SecretId', 'Timestamp', 'Nonce']) {
     if ((p[name] ?? '') === '') return fail('MissingParameter', `The request is missing the ${name} parameter.`);
   }
   const rawTimestamp = p.Timestamp ?? '';
-  if (!/^\d{1,12}$/.test(rawTimestamp)) return fail('InvalidParameterValue', `Timestamp must be Unix seconds, not "${rawTimestamp.slice(0, 40)}".`);
+  if (!/^\d{1,12}$/.test(rawTimestamp))
+    return fail('InvalidParameterValue', `Timestamp must be Unix seconds, not "${rawTimestamp.slice(0, 40)}".`);
   const timestamp = Number(rawTimestamp);
   const skew = timestamp - options.nowSeconds;
   const maxSkew = options.maxSkewSeconds ?? tc3MaxSkewSeconds;
   if (Math.abs(skew) > maxSkew) {
-    return fail('AuthFailure.SignatureExpire', `Timestamp ${timestamp} is ${Math.abs(skew)} s ${skew < 0 ? 'behind' : 'ahead of'} the server clock (at most ${maxSkew} s); check the client's clock.`);
+    return fail(
+      'AuthFailure.SignatureExpire',
+      `Timestamp ${timestamp} is ${Math.abs(skew)} s ${skew < 0 ? 'behind' : 'ahead of'} the server clock (at most ${maxSkew} s); check the client's clock.`,
+    );
   }
   const secretId = p.SecretId ?? '';
   const secretKey = await options.secretKeyOf(secretId);
-  if (secretKey === undefined) return fail('AuthFailure.SecretIdNotFound', `SecretId ${secretId} does not exist or was revoked.`);
+  if (secretKey === undefined)
+    return fail('AuthFailure.SecretIdNotFound', `SecretId ${secretId} does not exist or was revoked.`);
   const bare = req.host.replace(/:\d+$/, '');
   const hosts = bare === req.host ? [req.host] : [req.host, bare];
   const got = Buffer.from(signature, 'utf8');
   for (const host of hosts) {
-    const expected = Buffer.from(legacySignature(secretKey, legacyStringToSign(req.method, host, req.path, p), method), 'utf8');
+    const expected = Buffer.from(
+      legacySignature(secretKey, legacyStringToSign(req.method, host, req.path, p), method),
+      'utf8',
+    );
     if (expected.length === got.length && timingSafeEqual(expected, got)) {
       return { ok: true, secretId, service: 'live', timestampSeconds: timestamp, signature: `v1:${signature}` };
     }
   }
-  return fail('AuthFailure.SignatureFailure', 'The signature does not match the request; check the SecretKey, the SignatureMethod and the endpoint the string to sign names.');
+  return fail(
+    'AuthFailure.SignatureFailure',
+    'The signature does not match the request; check the SecretKey, the SignatureMethod and the endpoint the string to sign names.',
+  );
 }

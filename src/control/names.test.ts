@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { hostOfHeader, hostOfTcUrl, isBareIp, nameProblem } from './names.ts';
 
 test('AppName and StreamName allow letters, digits and _ - . ~ up to 256 characters', () => {
-  for (const ok of ['live', 'demo_1-2.3~', 'a'.repeat(256), 'a.b', '.hidden']) assert.equal(nameProblem(ok), undefined, ok);
+  for (const ok of ['live', 'demo_1-2.3~', 'a'.repeat(256), 'a.b', '.hidden'])
+    assert.equal(nameProblem(ok), undefined, ok);
   for (const bad of ['', 'a'.repeat(257), 'a b', 'a/b', 'a?b', '.', '..', '...', 'é']) assert.ok(nameProblem(bad), bad);
 });
 

@@ -22,7 +22,10 @@ export type SessionEnd = Omit<PublishEnd, 'endedAt'>;
  * Why a session a killed server left open ended (Tencent 5): the records keep it, and the interruption
  * callback the next start sends for it carries it as errmsg.
  */
-export const recoveredReason = sentence(breakCodes.internalError, 'the server stopped while this stream was live; the end time is when it started again');
+export const recoveredReason = sentence(
+  breakCodes.internalError,
+  'the server stopped while this stream was live; the end time is when it started again',
+);
 
 /** How the records are built. */
 export interface PublishRecordsOptions {

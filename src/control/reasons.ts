@@ -30,7 +30,10 @@ export function droppedReason(): string {
 
 /** 21/101: the operator forbade the stream while it was live. */
 export function forbiddenDropReason(until: number, why: string): string {
-  return sentence(breakCodes.forbidden, `the operator forbade this stream until ${isoSeconds(until)}${why ? `: ${why}` : ''}`);
+  return sentence(
+    breakCodes.forbidden,
+    `the operator forbade this stream until ${isoSeconds(until)}${why ? `: ${why}` : ''}`,
+  );
 }
 
 /** 21/102: a newcomer with a valid signature replaced this publisher. */
@@ -40,7 +43,10 @@ export function replacedReason(clientIp: string): string {
 
 /** 20/0: no media arrived for `idleMs`. */
 export function noDataReason(idleMs: number): string {
-  return sentence(breakCodes.noData, `no media for ${Math.round(idleMs / 1000)} s; the publisher was dropped so it can reconnect`);
+  return sentence(
+    breakCodes.noData,
+    `no media for ${Math.round(idleMs / 1000)} s; the publisher was dropped so it can reconnect`,
+  );
 }
 
 /** 1/0: the encoder stopped. */
@@ -59,7 +65,11 @@ export function signatureRefusal(
   const url = `the ${action} URL`;
   switch (check.problem) {
     case 'txTime-missing':
-      return refusal('TXTIME_MISSING', breakCodes.txTimeMissing, `${url} has no txTime; authentication is on, sign it (openlive url)`);
+      return refusal(
+        'TXTIME_MISSING',
+        breakCodes.txTimeMissing,
+        `${url} has no txTime; authentication is on, sign it (openlive url)`,
+      );
     case 'txTime-invalid':
       return refusal(
         'TXTIME_INVALID',
@@ -73,7 +83,11 @@ export function signatureRefusal(
         `${url} expired at ${isoSeconds(check.expiresAt)} (txTime ${check.txTime} + ${authDelta} s); generate a new URL`,
       );
     case 'txSecret-missing':
-      return refusal('TXSECRET_MISSING', breakCodes.txSecretMissing, `${url} has no txSecret; authentication is on, sign it`);
+      return refusal(
+        'TXSECRET_MISSING',
+        breakCodes.txSecretMissing,
+        `${url} has no txSecret; authentication is on, sign it`,
+      );
     case 'mismatch':
       return refusal(
         'SIGNATURE_INVALID',

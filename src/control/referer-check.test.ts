@@ -5,12 +5,23 @@ import { LiveError } from '../errors.ts';
 import { parseRefererRules, refererHost, refererMatches, refererRefusal } from './referer-check.ts';
 
 test('rules: ;-separated hosts, wildcards, URLs read as their host, duplicates and blanks dropped', () => {
-  assert.deepEqual(parseRefererRules(' Example.com ; *.cdn.example.com;;https://web.example.org/page;example.com'), ['example.com', '*.cdn.example.com', 'web.example.org']);
+  assert.deepEqual(parseRefererRules(' Example.com ; *.cdn.example.com;;https://web.example.org/page;example.com'), [
+    'example.com',
+    '*.cdn.example.com',
+    'web.example.org',
+  ]);
   assert.deepEqual(parseRefererRules(''), []);
   for (const bad of ['exa mple.com', 'a*.example.com', '<script>', 'example.com:999999']) {
-    assert.throws(() => parseRefererRules(bad), (e: unknown) => e instanceof LiveError && e.code === 'REFERER_RULES_INVALID', bad);
+    assert.throws(
+      () => parseRefererRules(bad),
+      (e: unknown) => e instanceof LiveError && e.code === 'REFERER_RULES_INVALID',
+      bad,
+    );
   }
-  assert.throws(() => parseRefererRules(Array.from({ length: 201 }, (_, i) => `h${i}.example.com`).join(';')), /at most 200/);
+  assert.throws(
+    () => parseRefererRules(Array.from({ length: 201 }, (_, i) => `h${i}.example.com`).join(';')),
+    /at most 200/,
+  );
 });
 
 test('matching: exact host, *. for subdomains only, ports optional in rules', () => {
@@ -40,11 +51,15 @@ test('allow list, deny list and AllowEmpty decide with REFERER_DENIED; no header
 
 test('any Referer text never throws, and an allow list never admits what its deny twin admits', () => {
   fc.assert(
-    fc.property(fc.string(), fc.array(fc.constantFrom('example.com', '*.example.com', 'evil.test')), (header, rules) => {
-      const base = { enabled: true, allowEmpty: true, rules };
-      const allowed = refererRefusal({ ...base, type: 'allow' }, header) === undefined;
-      const denied = refererRefusal({ ...base, type: 'deny' }, header) !== undefined;
-      if (refererHost(header) !== '') assert.equal(allowed, denied);
-    }),
+    fc.property(
+      fc.string(),
+      fc.array(fc.constantFrom('example.com', '*.example.com', 'evil.test')),
+      (header, rules) => {
+        const base = { enabled: true, allowEmpty: true, rules };
+        const allowed = refererRefusal({ ...base, type: 'allow' }, header) === undefined;
+        const denied = refererRefusal({ ...base, type: 'deny' }, header) !== undefined;
+        if (refererHost(header) !== '') assert.equal(allowed, denied);
+      },
+    ),
   );
 });

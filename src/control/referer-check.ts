@@ -25,13 +25,25 @@ export function parseRefererRules(text: string): string[] {
   for (const raw of text.split(';')) {
     let rule = raw.trim().toLowerCase();
     if (rule === '') continue;
-    if (rule.length > maxRefererRuleLength) throw new LiveError('REFERER_RULES_INVALID', `the referer rule ${quoted(rule.slice(0, 40))}... is longer than ${maxRefererRuleLength} characters`);
+    if (rule.length > maxRefererRuleLength)
+      throw new LiveError(
+        'REFERER_RULES_INVALID',
+        `the referer rule ${quoted(rule.slice(0, 40))}... is longer than ${maxRefererRuleLength} characters`,
+      );
     if (rule.includes('://')) rule = rule.slice(rule.indexOf('://') + 3);
     rule = rule.split('/')[0] ?? '';
-    if (!rulePattern.test(rule)) throw new LiveError('REFERER_RULES_INVALID', `the referer rule ${quoted(raw.trim())} is not a host such as example.com or *.example.com`);
+    if (!rulePattern.test(rule))
+      throw new LiveError(
+        'REFERER_RULES_INVALID',
+        `the referer rule ${quoted(raw.trim())} is not a host such as example.com or *.example.com`,
+      );
     if (!rules.includes(rule)) rules.push(rule);
   }
-  if (rules.length > maxRefererRules) throw new LiveError('REFERER_RULES_INVALID', `the referer list has ${rules.length} rules; at most ${maxRefererRules} are allowed`);
+  if (rules.length > maxRefererRules)
+    throw new LiveError(
+      'REFERER_RULES_INVALID',
+      `the referer list has ${rules.length} rules; at most ${maxRefererRules} are allowed`,
+    );
   return rules;
 }
 
@@ -62,19 +74,34 @@ export function refererMatches(host: string, rule: string): boolean {
  * The refusal of a play whose Referer the domain's list does not let through (REFERER_DENIED, 403), or
  * undefined when it may play. `referer` undefined means the transport has no such header (RTMP, SRT).
  */
-export function refererRefusal(settings: RefererSettings | undefined, referer: string | undefined): Refusal | undefined {
+export function refererRefusal(
+  settings: RefererSettings | undefined,
+  referer: string | undefined,
+): Refusal | undefined {
   if (!settings?.enabled || referer === undefined) return undefined;
   const host = refererHost(referer);
   if (host === '') {
     if (settings.allowEmpty) return undefined;
-    return refusal('REFERER_DENIED', breakCodes.refererDenied, 'a play without a Referer is refused by this domain\'s referer list (AllowEmpty 0)');
+    return refusal(
+      'REFERER_DENIED',
+      breakCodes.refererDenied,
+      "a play without a Referer is refused by this domain's referer list (AllowEmpty 0)",
+    );
   }
   const listed = settings.rules.some((rule) => refererMatches(host, rule));
   if (settings.type === 'allow' && !listed) {
-    return refusal('REFERER_DENIED', breakCodes.refererDenied, `the Referer host ${quoted(host)} is not on this domain's referer allow list`);
+    return refusal(
+      'REFERER_DENIED',
+      breakCodes.refererDenied,
+      `the Referer host ${quoted(host)} is not on this domain's referer allow list`,
+    );
   }
   if (settings.type === 'deny' && listed) {
-    return refusal('REFERER_DENIED', breakCodes.refererDenied, `the Referer host ${quoted(host)} is on this domain's referer deny list`);
+    return refusal(
+      'REFERER_DENIED',
+      breakCodes.refererDenied,
+      `the Referer host ${quoted(host)} is on this domain's referer deny list`,
+    );
   }
   return undefined;
 }

@@ -22,13 +22,22 @@ describe('RelayTokens', () => {
     const q = tokens.mint('live/cam', 1, now);
     assert.deepEqual(new RelayTokens('other').verify('live/cam', query(q), now), { ok: false, problem: 'wrong' });
     assert.deepEqual(tokens.verify('live/other', query(q), now), { ok: false, problem: 'wrong' });
-    assert.deepEqual(tokens.verify('live/cam', query({ ...q, [relayParams.hops]: '0' }), now), { ok: false, problem: 'wrong' });
+    assert.deepEqual(tokens.verify('live/cam', query({ ...q, [relayParams.hops]: '0' }), now), {
+      ok: false,
+      problem: 'wrong',
+    });
     const later = String(Number(q[relayParams.expiry]) + 1000);
-    assert.deepEqual(tokens.verify('live/cam', query({ ...q, [relayParams.expiry]: later }), now), { ok: false, problem: 'wrong' });
+    assert.deepEqual(tokens.verify('live/cam', query({ ...q, [relayParams.expiry]: later }), now), {
+      ok: false,
+      problem: 'wrong',
+    });
   });
 
   it('refuses an expired token and one valid for too long', () => {
-    assert.deepEqual(tokens.verify('live/cam', query(tokens.mint('live/cam', 1, now)), now + 61_000), { ok: false, problem: 'expired' });
+    assert.deepEqual(tokens.verify('live/cam', query(tokens.mint('live/cam', 1, now)), now + 61_000), {
+      ok: false,
+      problem: 'expired',
+    });
     const far = query(tokens.mint('live/cam', 1, now + 3_600_000));
     assert.deepEqual(tokens.verify('live/cam', far, now), { ok: false, problem: 'too-long' });
   });
@@ -36,11 +45,21 @@ describe('RelayTokens', () => {
   it('refuses malformed and missing tokens, and never throws on any query', () => {
     assert.deepEqual(tokens.verify('live/cam', query({}), now), { ok: false, problem: 'missing' });
     const q = tokens.mint('live/cam', 1, now);
-    assert.deepEqual(tokens.verify('live/cam', query({ ...q, [relayParams.token]: 'abc' }), now), { ok: false, problem: 'malformed' });
-    assert.deepEqual(tokens.verify('live/cam', query({ ...q, [relayParams.expiry]: '-1' }), now), { ok: false, problem: 'malformed' });
+    assert.deepEqual(tokens.verify('live/cam', query({ ...q, [relayParams.token]: 'abc' }), now), {
+      ok: false,
+      problem: 'malformed',
+    });
+    assert.deepEqual(tokens.verify('live/cam', query({ ...q, [relayParams.expiry]: '-1' }), now), {
+      ok: false,
+      problem: 'malformed',
+    });
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.string(), (t, e, h) => {
-        const r = tokens.verify('live/cam', query({ [relayParams.token]: t, [relayParams.expiry]: e, [relayParams.hops]: h }), now);
+        const r = tokens.verify(
+          'live/cam',
+          query({ [relayParams.token]: t, [relayParams.expiry]: e, [relayParams.hops]: h }),
+          now,
+        );
         assert.equal(r.ok, false);
       }),
     );

@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatTxTime, parseTxTime, signQuery, signUrl, txSecretOf, verifySignature, type SignatureInput } from './signing.ts';
+import {
+  formatTxTime,
+  parseTxTime,
+  signQuery,
+  signUrl,
+  txSecretOf,
+  verifySignature,
+  type SignatureInput,
+} from './signing.ts';
 
 // tencent-css.md §1.3: the official vector from "Hotlink Protection URL Calculation", and our variants.
 const key = 'e12c46f2612d5106e2034781ab261ca3';
@@ -48,13 +56,19 @@ test('SHA-256 signs the same concatenation', () => {
   const sha = '2fe51d13bff48deaddd7e4e086265e69d5a04a64db9a2cbc737bd585c472fd07';
   assert.equal(txSecretOf(key, 'test', '5C271099', 'sha256'), sha);
   assert.equal(verifySignature(input({ algorithm: 'sha256', txSecret: sha })).ok, true);
-  assert.deepEqual(verifySignature(input({ algorithm: 'sha256' })), { ok: false, problem: 'mismatch', txTime: '5C271099' });
+  assert.deepEqual(verifySignature(input({ algorithm: 'sha256' })), {
+    ok: false,
+    problem: 'mismatch',
+    txTime: '5C271099',
+  });
 });
 
 test('the backup key is accepted, and a wrong key with either is not', () => {
   const byBackup = txSecretOf('backupkey', 'test', '5C271099');
   assert.deepEqual(verifySignature(input({ key: 'otherkey', backupKey: key })), {
-    ok: true, keyUsed: 'backup', expiresAt: (txTimeSeconds + 300) * 1000,
+    ok: true,
+    keyUsed: 'backup',
+    expiresAt: (txTimeSeconds + 300) * 1000,
   });
   assert.equal(verifySignature(input({ backupKey: 'backupkey', txSecret: byBackup })).ok, true);
   assert.equal(verifySignature(input({ key: 'a', backupKey: 'b' })).ok, false);
@@ -66,23 +80,39 @@ test('valid exactly at txTime + AuthDelta, expired one second later', () => {
   const limit = (txTimeSeconds + 300) * 1000;
   assert.equal(verifySignature(input({ nowMs: limit })).ok, true);
   assert.deepEqual(verifySignature(input({ nowMs: limit + 1000 })), {
-    ok: false, problem: 'expired', txTime: '5C271099', expiresAt: limit,
+    ok: false,
+    problem: 'expired',
+    txTime: '5C271099',
+    expiresAt: limit,
   });
   assert.equal(verifySignature(input({ nowMs: limit + 1 })).ok, false);
   assert.equal(verifySignature(input({ authDelta: 0, nowMs: txTimeSeconds * 1000 + 1000 })).ok, false);
 });
 
 test('checks run in the order of the break codes: txTime, expiry, txSecret, signature', () => {
-  assert.deepEqual(verifySignature(input({ txTime: undefined, txSecret: undefined })), { ok: false, problem: 'txTime-missing' });
+  assert.deepEqual(verifySignature(input({ txTime: undefined, txSecret: undefined })), {
+    ok: false,
+    problem: 'txTime-missing',
+  });
   assert.deepEqual(verifySignature(input({ txTime: '' })), { ok: false, problem: 'txTime-missing' });
-  assert.deepEqual(verifySignature(input({ txTime: 'tomorrow' })), { ok: false, problem: 'txTime-invalid', txTime: 'tomorrow' });
+  assert.deepEqual(verifySignature(input({ txTime: 'tomorrow' })), {
+    ok: false,
+    problem: 'txTime-invalid',
+    txTime: 'tomorrow',
+  });
   const late = verifySignature(input({ txSecret: undefined, nowMs: 9e12 }));
   assert.equal(late.ok === false && late.problem, 'expired', 'expiry is reported before a missing txSecret');
   assert.deepEqual(verifySignature(input({ txSecret: undefined })), { ok: false, problem: 'txSecret-missing' });
   assert.deepEqual(verifySignature(input({ txSecret: 'f85a2ab363fe4deaffef9754d79da6f' })), {
-    ok: false, problem: 'mismatch', txTime: '5C271099',
+    ok: false,
+    problem: 'mismatch',
+    txTime: '5C271099',
   });
-  assert.deepEqual(verifySignature(input({ streamName: 'test2' })), { ok: false, problem: 'mismatch', txTime: '5C271099' });
+  assert.deepEqual(verifySignature(input({ streamName: 'test2' })), {
+    ok: false,
+    problem: 'mismatch',
+    txTime: '5C271099',
+  });
 });
 
 test('parseTxTime reads hex in either case and 10+ digit decimal, and nothing else', () => {
@@ -106,8 +136,14 @@ test('property: any signed query verifies until its expiry and not with another 
       (k, name, expiresAt, algorithm) => {
         const q = new URLSearchParams(signQuery({ streamName: name, key: k, expiresAt, algorithm }));
         const base = {
-          streamName: name, txTime: q.get('txTime') ?? undefined, txSecret: q.get('txSecret') ?? undefined,
-          key: k, backupKey: '', authDelta: 0, algorithm, nowMs: expiresAt * 1000,
+          streamName: name,
+          txTime: q.get('txTime') ?? undefined,
+          txSecret: q.get('txSecret') ?? undefined,
+          key: k,
+          backupKey: '',
+          authDelta: 0,
+          algorithm,
+          nowMs: expiresAt * 1000,
         };
         return (
           verifySignature(base).ok &&

@@ -10,7 +10,9 @@ import type { SignAlgorithm } from '../store/store.ts';
 
 /** Hex digest of key + streamName + txTime; lowercase, as every Tencent example prints it. */
 export function txSecretOf(key: string, streamName: string, txTime: string, algorithm: SignAlgorithm = 'md5'): string {
-  return createHash(algorithm).update(key + streamName + txTime, 'utf8').digest('hex');
+  return createHash(algorithm)
+    .update(key + streamName + txTime, 'utf8')
+    .digest('hex');
 }
 
 /** txTime as the generators write it: uppercase hex Unix seconds (console PHP sample: strtoupper). */

@@ -35,7 +35,11 @@ class FakeLive implements LivePublishers {
 async function twoNodes() {
   const store = new MemoryStore();
   const now = () => t0;
-  await new Domains({ store, now, generateKey: () => 'k' }).add({ name: 'push.example.com', type: 'push', auth: { enabled: false } });
+  await new Domains({ store, now, generateKey: () => 'k' }).add({
+    name: 'push.example.com',
+    type: 'push',
+    auth: { enabled: false },
+  });
   const cluster = new MemoryCluster(now);
   const node = async (nodeId: string) => {
     const coordinator = new MemoryCoordinator({ cluster, nodeId, advertise: () => `${nodeId}:1935`, leaseMs: 5000 });
@@ -65,7 +69,11 @@ test('drop on node B reaches the holder on node A by the registry; a stream live
   const { a, b } = await twoNodes();
   a.live.add('live', 'cam1');
   await a.coordinator.claim(streamClaimKey('live', 'cam1'), { domain: 'push.example.com' });
-  await assert.rejects(b.streams.drop('live', 'cam1', 'push2.example.com'), { code: 'STREAM_NOT_LIVE' }, 'claimed on another domain');
+  await assert.rejects(
+    b.streams.drop('live', 'cam1', 'push2.example.com'),
+    { code: 'STREAM_NOT_LIVE' },
+    'claimed on another domain',
+  );
   await b.streams.drop('live', 'cam1');
   assert.deepEqual(a.live.drops, ['live/cam1 21/100']);
   await a.coordinator.release(streamClaimKey('live', 'cam1'));
@@ -101,15 +109,21 @@ test('after a Coordinator outage, enforceForbids drops the local publishers a st
   assert.equal(a.live.isLive('live', 'cam3'), true);
 });
 
-test('any node answers the online list and the state for the whole cluster: its own publishers and the registry\'s', async () => {
+test("any node answers the online list and the state for the whole cluster: its own publishers and the registry's", async () => {
   const { a, b } = await twoNodes();
   a.live.add('live', 'cam1');
   await a.coordinator.claim(streamClaimKey('live', 'cam1'), { domain: 'push.example.com' });
   b.live.add('live', 'cam2', 'push.example.com');
   await b.coordinator.claim(streamClaimKey('live', 'cam2'), { domain: 'push.example.com' });
   const online = await b.streams.listOnline();
-  assert.deepEqual(online.map((o) => `${o.app}/${o.stream}@${o.nodeId} ${o.domain}`).sort(), ['live/cam1@a push.example.com', 'live/cam2@b push.example.com']);
-  assert.deepEqual((await b.streams.listOnline({ stream: 'cam1' })).map((o) => o.nodeId), ['a']);
+  assert.deepEqual(online.map((o) => `${o.app}/${o.stream}@${o.nodeId} ${o.domain}`).sort(), [
+    'live/cam1@a push.example.com',
+    'live/cam2@b push.example.com',
+  ]);
+  assert.deepEqual(
+    (await b.streams.listOnline({ stream: 'cam1' })).map((o) => o.nodeId),
+    ['a'],
+  );
   assert.deepEqual(await b.streams.listOnline({ domain: 'other.example.com' }), []);
   assert.deepEqual((await a.streams.listOnline({ app: 'live' })).length, 2, 'node A sees the same two');
   assert.equal(await b.streams.state('live', 'cam1', 'push.example.com'), 'active', 'live on A, asked on B');
@@ -124,15 +138,25 @@ test('replaceElsewhere: the holder on A drops its publisher (21/102) and gives t
   a.live.add('live', 'cam1');
   await a.coordinator.claim(streamClaimKey('live', 'cam1'));
   // What the service does when a local publisher ends: the lease goes back.
-  a.coordinator.onCommand((c) => c.kind === 'replace' && c.stream === 'cam1' && void a.coordinator.release(streamClaimKey('live', 'cam1')));
+  a.coordinator.onCommand(
+    (c) => c.kind === 'replace' && c.stream === 'cam1' && void a.coordinator.release(streamClaimKey('live', 'cam1')),
+  );
   assert.equal(await b.streams.replaceElsewhere('live', 'cam1', '10.9.9.9', 1000), true);
   assert.deepEqual(a.live.drops, ['live/cam1 21/102']);
   assert.equal((await b.coordinator.claim(streamClaimKey('live', 'cam1'))).ok, true);
 
-  assert.equal(await b.streams.replaceElsewhere('live', 'cam1', '10.9.9.9', 1000), false, 'held by this node: a local matter');
+  assert.equal(
+    await b.streams.replaceElsewhere('live', 'cam1', '10.9.9.9', 1000),
+    false,
+    'held by this node: a local matter',
+  );
   assert.equal(await b.streams.replaceElsewhere('live', 'free', '10.9.9.9', 1000), false, 'held by nobody');
   a.live.add('live', 'stuck');
   await a.coordinator.claim(streamClaimKey('live', 'stuck'));
-  assert.equal(await b.streams.replaceElsewhere('live', 'stuck', '10.9.9.9', 100), false, 'the holder never let go: bounded wait');
+  assert.equal(
+    await b.streams.replaceElsewhere('live', 'stuck', '10.9.9.9', 100),
+    false,
+    'the holder never let go: bounded wait',
+  );
   assert.deepEqual(b.live.drops, [], 'the sender never drops on its own replace');
 });

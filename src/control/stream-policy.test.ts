@@ -13,7 +13,16 @@ class FakeLive implements LivePublishers {
   readonly publishers: LivePublisherInfo[] = [];
   readonly drops: { app: string; stream: string; breakCode: string; reason: string }[] = [];
   add(app: string, stream: string, domain = 'push.example.com', startedAt = t0): void {
-    this.publishers.push({ app, stream, domain, clientIp: '10.0.0.1', startedAt, bytesIn: 0, width: 1280, height: 720 });
+    this.publishers.push({
+      app,
+      stream,
+      domain,
+      clientIp: '10.0.0.1',
+      startedAt,
+      bytesIn: 0,
+      width: 1280,
+      height: 720,
+    });
   }
   isLive(app: string, stream: string): boolean {
     return this.publishers.some((p) => p.app === app && p.stream === stream);
@@ -44,14 +53,26 @@ async function setup() {
 }
 
 const publish = (stream = 'demo', host = 'push.example.com') => ({
-  app: 'live', stream, query: new URLSearchParams(), protocol: 'rtmp' as const, host, clientIp: '10.0.0.9',
+  app: 'live',
+  stream,
+  query: new URLSearchParams(),
+  protocol: 'rtmp' as const,
+  host,
+  clientIp: '10.0.0.9',
 });
 
 test('drop kicks a live publisher with 21/100; dropping a stream that is not live is STREAM_NOT_LIVE', async () => {
   const { live, streams } = await setup();
   live.add('live', 'demo');
   await streams.drop('live', 'demo');
-  assert.deepEqual(live.drops, [{ app: 'live', stream: 'demo', breakCode: '21/100', reason: '21/100: the operator dropped this stream; reconnecting is allowed' }]);
+  assert.deepEqual(live.drops, [
+    {
+      app: 'live',
+      stream: 'demo',
+      breakCode: '21/100',
+      reason: '21/100: the operator dropped this stream; reconnecting is allowed',
+    },
+  ]);
   await assert.rejects(streams.drop('live', 'demo'), { code: 'STREAM_NOT_LIVE' });
   live.add('live', 'demo');
   await assert.rejects(streams.drop('live', 'demo', 'push2.example.com'), { code: 'STREAM_NOT_LIVE' }, 'other domain');
@@ -61,8 +82,18 @@ test('forbid drops the live stream with 21/101, refuses publishes with 18/305 un
   const { live, streams, access, clock } = await setup();
   live.add('live', 'demo');
   const f = await streams.forbid({ app: 'live', stream: 'demo', reason: 'off-topic' });
-  assert.deepEqual(f, { app: 'live', stream: 'demo', domain: '', until: t0 + 7 * day, reason: 'off-topic', createdAt: t0 });
-  assert.deepEqual(live.drops.map((d) => [d.breakCode, d.reason]), [['21/101', '21/101: the operator forbade this stream until 2026-12-02T10:00:00Z: off-topic']]);
+  assert.deepEqual(f, {
+    app: 'live',
+    stream: 'demo',
+    domain: '',
+    until: t0 + 7 * day,
+    reason: 'off-topic',
+    createdAt: t0,
+  });
+  assert.deepEqual(
+    live.drops.map((d) => [d.breakCode, d.reason]),
+    [['21/101', '21/101: the operator forbade this stream until 2026-12-02T10:00:00Z: off-topic']],
+  );
   const refused = await access.checkPublish(publish());
   assert.equal(!refused.allowed && refused.breakCode, '18/305');
   assert.equal(await streams.state('live', 'demo'), 'forbid');
@@ -93,13 +124,22 @@ test('forbid limits: at most 90 days, in the future, a reason of at most 2048 by
   const { streams, store } = await setup();
   await streams.forbid({ app: 'live', stream: 'a', until: t0 + 90 * day, reason: '禁'.repeat(682) }); // 2046 bytes
   const bad = [
-    { until: t0 + 90 * day + 1 }, { until: t0 }, { until: Number.NaN }, { reason: 'x'.repeat(2049) }, { reason: '禁'.repeat(683) },
+    { until: t0 + 90 * day + 1 },
+    { until: t0 },
+    { until: Number.NaN },
+    { reason: 'x'.repeat(2049) },
+    { reason: '禁'.repeat(683) },
   ];
-  for (const over of bad) await assert.rejects(streams.forbid({ app: 'live', stream: 'a', ...over }), { code: 'FORBID_INVALID' });
+  for (const over of bad)
+    await assert.rejects(streams.forbid({ app: 'live', stream: 'a', ...over }), { code: 'FORBID_INVALID' });
   await assert.rejects(streams.forbid({ app: 'live', stream: 'a/b' }), { code: 'STREAM_NAME_INVALID' });
   await assert.rejects(streams.forbid({ app: '', stream: 'a' }), { code: 'APP_NAME_INVALID' });
-  await assert.rejects(streams.forbid({ app: 'live', stream: 'a', domain: 'nope.example.com' }), { code: 'DOMAIN_NOT_FOUND' });
-  await assert.rejects(streams.forbid({ app: 'live', stream: 'a', domain: 'play.example.com' }), { code: 'DOMAIN_TYPE_MISMATCH' });
+  await assert.rejects(streams.forbid({ app: 'live', stream: 'a', domain: 'nope.example.com' }), {
+    code: 'DOMAIN_NOT_FOUND',
+  });
+  await assert.rejects(streams.forbid({ app: 'live', stream: 'a', domain: 'play.example.com' }), {
+    code: 'DOMAIN_TYPE_MISMATCH',
+  });
   assert.equal((await store.listForbidden()).total, 1, 'refused forbids are not stored');
 });
 
@@ -108,13 +148,22 @@ test('listForbidden shows only forbids in force; state and listLive report live 
   await streams.forbid({ app: 'live', stream: 'short', until: t0 + 1000 });
   await streams.forbid({ app: 'live', stream: 'long' });
   clock.now = t0 + 1000;
-  assert.deepEqual((await streams.listForbidden()).items.map((f) => f.stream), ['long']);
+  assert.deepEqual(
+    (await streams.listForbidden()).items.map((f) => f.stream),
+    ['long'],
+  );
   live.add('live', 'b', 'push2.example.com', t0 + 5);
   live.add('live', 'a', 'push.example.com', t0 + 1);
   live.add('other', 'c', 'push.example.com', t0 + 3);
   assert.equal(await streams.state('live', 'a'), 'active');
   assert.equal(await streams.state('live', 'zzz'), 'inactive');
-  assert.deepEqual(streams.listLive().map((p) => p.stream), ['a', 'c', 'b']);
-  assert.deepEqual(streams.listLive({ domain: 'push.example.com', app: 'live' }).map((p) => p.stream), ['a']);
+  assert.deepEqual(
+    streams.listLive().map((p) => p.stream),
+    ['a', 'c', 'b'],
+  );
+  assert.deepEqual(
+    streams.listLive({ domain: 'push.example.com', app: 'live' }).map((p) => p.stream),
+    ['a'],
+  );
   assert.equal(streams.listLive()[0]?.width, 1280);
 });

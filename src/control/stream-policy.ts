@@ -5,7 +5,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { LiveError } from '../errors.ts';
-import { streamClaimKey, type StreamCommand, type StreamCommandInput, type StreamHolder } from '../cluster/coordinator.ts';
+import {
+  streamClaimKey,
+  type StreamCommand,
+  type StreamCommandInput,
+  type StreamHolder,
+} from '../cluster/coordinator.ts';
 import type { ForbiddenQuery, ForbiddenStream, Page, Store } from '../store/store.ts';
 import { breakCodes } from './break-codes.ts';
 import { nameProblem } from './names.ts';
@@ -114,7 +119,8 @@ export class StreamPolicy {
   async drop(app: string, stream: string, domain = ''): Promise<void> {
     const notLive = (): LiveError => new LiveError('STREAM_NOT_LIVE', `${app}/${stream} is not being published`);
     if (!this.cluster) {
-      if (!this.liveOn(app, stream, domain) || !this.live.drop(app, stream, breakCodes.dropped, droppedReason())) throw notLive();
+      if (!this.liveOn(app, stream, domain) || !this.live.drop(app, stream, breakCodes.dropped, droppedReason()))
+        throw notLive();
       return;
     }
     if (!this.liveOn(app, stream, domain) && !(await this.heldOn(app, stream, domain))) throw notLive();
@@ -128,9 +134,11 @@ export class StreamPolicy {
    */
   apply(command: StreamCommand): boolean {
     if (command.kind === 'resume') return false;
-    if (command.kind === 'forbid') return this.dropName(command.stream, command.domain, forbiddenDropReason(command.until, command.reason));
+    if (command.kind === 'forbid')
+      return this.dropName(command.stream, command.domain, forbiddenDropReason(command.until, command.reason));
     if (!this.liveOn(command.app, command.stream, command.domain)) return false;
-    if (command.kind === 'drop') return this.live.drop(command.app, command.stream, breakCodes.dropped, droppedReason());
+    if (command.kind === 'drop')
+      return this.live.drop(command.app, command.stream, breakCodes.dropped, droppedReason());
     if (command.kind === 'replace') {
       // The sender's own newcomer is not live yet; anything live here under its name is what it replaces,
       // unless the sender is this node (it dropped its own publisher itself before asking).
@@ -144,7 +152,12 @@ export class StreamPolicy {
   private dropName(stream: string, domain: string, reason: string): boolean {
     let dropped = false;
     for (const p of this.live.list()) {
-      if (p.stream === stream && (domain === '' || p.domain === domain) && this.live.drop(p.app, p.stream, breakCodes.forbidden, reason)) dropped = true;
+      if (
+        p.stream === stream &&
+        (domain === '' || p.domain === domain) &&
+        this.live.drop(p.app, p.stream, breakCodes.forbidden, reason)
+      )
+        dropped = true;
     }
     return dropped;
   }
@@ -161,7 +174,8 @@ export class StreamPolicy {
       reason: input.reason ?? '',
       createdAt: now,
     };
-    if (!Number.isFinite(entry.until) || entry.until <= now) throw new LiveError('FORBID_INVALID', 'the forbid must end in the future');
+    if (!Number.isFinite(entry.until) || entry.until <= now)
+      throw new LiveError('FORBID_INVALID', 'the forbid must end in the future');
     if (entry.until > now + forbidLimits.maxDays * day) {
       throw new LiveError('FORBID_INVALID', `a forbid lasts at most ${forbidLimits.maxDays} days`);
     }
@@ -169,7 +183,14 @@ export class StreamPolicy {
       throw new LiveError('FORBID_INVALID', `the reason is longer than ${forbidLimits.maxReasonBytes} bytes`);
     }
     await this.store.forbidStream(entry);
-    const command = { kind: 'forbid', app: entry.app, stream: entry.stream, domain: entry.domain, until: entry.until, reason: entry.reason } as const;
+    const command = {
+      kind: 'forbid',
+      app: entry.app,
+      stream: entry.stream,
+      domain: entry.domain,
+      until: entry.until,
+      reason: entry.reason,
+    } as const;
     if (this.cluster) await this.tell(command);
     else this.apply({ ...command, from: '' });
     return entry;
@@ -184,7 +205,19 @@ export class StreamPolicy {
     let dropped = 0;
     for (const p of this.live.list()) {
       const forbid = await findForbiddenName(this.store, p.stream, p.domain, now);
-      if (forbid && this.apply({ kind: 'forbid', app: p.app, stream: p.stream, domain: p.domain, until: forbid.until, reason: forbid.reason, from: '' })) dropped++;
+      if (
+        forbid &&
+        this.apply({
+          kind: 'forbid',
+          app: p.app,
+          stream: p.stream,
+          domain: p.domain,
+          until: forbid.until,
+          reason: forbid.reason,
+          from: '',
+        })
+      )
+        dropped++;
     }
     return dropped;
   }
@@ -219,7 +252,10 @@ export class StreamPolicy {
       if (await this.store.resumeStream(f.app, f.stream, f.domain)) resumed = true;
     }
     // Only news for the other nodes (nothing to drop): a failed broadcast does not undo the resume.
-    if (resumed) await this.cluster?.broadcast({ kind: 'resume', app, stream, domain: domain.toLowerCase() }).catch(() => undefined);
+    if (resumed)
+      await this.cluster
+        ?.broadcast({ kind: 'resume', app, stream, domain: domain.toLowerCase() })
+        .catch(() => undefined);
     return resumed;
   }
 
@@ -248,15 +284,34 @@ export class StreamPolicy {
     const self = this.cluster?.nodeId ?? '';
     const local = this.listLive(filter)
       .filter((p) => filter.stream === undefined || p.stream === filter.stream)
-      .map((p): OnlineStream => ({ app: p.app, stream: p.stream, domain: p.domain, startedAt: p.startedAt, nodeId: self }));
-    const holders = this.cluster?.holders ? await this.cluster.holders().catch(() => new Map<string, StreamHolder>()) : new Map<string, StreamHolder>();
+      .map((p): OnlineStream => ({
+        app: p.app,
+        stream: p.stream,
+        domain: p.domain,
+        startedAt: p.startedAt,
+        nodeId: self,
+      }));
+    const holders = this.cluster?.holders
+      ? await this.cluster.holders().catch(() => new Map<string, StreamHolder>())
+      : new Map<string, StreamHolder>();
     const seen = new Set(local.map((p) => streamClaimKey(p.app, p.stream)));
     const remote: OnlineStream[] = [];
     for (const [key, holder] of holders) {
       if (seen.has(key) || holder.nodeId === self) continue;
       const slash = key.indexOf('/');
-      const entry = { app: key.slice(0, slash), stream: key.slice(slash + 1), domain: holder.domain ?? '', startedAt: holder.since, nodeId: holder.nodeId };
-      if (slash <= 0 || (filter.app !== undefined && entry.app !== filter.app) || (filter.stream !== undefined && entry.stream !== filter.stream)) continue;
+      const entry = {
+        app: key.slice(0, slash),
+        stream: key.slice(slash + 1),
+        domain: holder.domain ?? '',
+        startedAt: holder.since,
+        nodeId: holder.nodeId,
+      };
+      if (
+        slash <= 0 ||
+        (filter.app !== undefined && entry.app !== filter.app) ||
+        (filter.stream !== undefined && entry.stream !== filter.stream)
+      )
+        continue;
       if (filter.domain !== undefined && entry.domain !== filter.domain) continue;
       remote.push(entry);
     }
@@ -267,7 +322,11 @@ export class StreamPolicy {
   listLive(filter: { domain?: string; app?: string } = {}): LivePublisherInfo[] {
     return this.live
       .list()
-      .filter((p) => (filter.domain === undefined || p.domain === filter.domain) && (filter.app === undefined || p.app === filter.app))
+      .filter(
+        (p) =>
+          (filter.domain === undefined || p.domain === filter.domain) &&
+          (filter.app === undefined || p.app === filter.app),
+      )
       .sort((a, b) => a.startedAt - b.startedAt);
   }
 
@@ -306,7 +365,8 @@ export class StreamPolicy {
     if (name === '') return '';
     const domain = await this.store.getDomain(name.toLowerCase());
     if (!domain) throw new LiveError('DOMAIN_NOT_FOUND', `domain ${name} is not added`);
-    if (domain.type !== 'push') throw new LiveError('DOMAIN_TYPE_MISMATCH', `${domain.name} is a play domain; forbid on its push domain`);
+    if (domain.type !== 'push')
+      throw new LiveError('DOMAIN_TYPE_MISMATCH', `${domain.name} is a play domain; forbid on its push domain`);
     return domain.name;
   }
 }
@@ -315,5 +375,6 @@ function checkNames(app: string, stream: string): void {
   const appProblem = nameProblem(app);
   if (appProblem) throw new LiveError('APP_NAME_INVALID', `AppName ${JSON.stringify(app.slice(0, 64))} ${appProblem}`);
   const streamProblem = nameProblem(stream);
-  if (streamProblem) throw new LiveError('STREAM_NAME_INVALID', `StreamName ${JSON.stringify(stream.slice(0, 64))} ${streamProblem}`);
+  if (streamProblem)
+    throw new LiveError('STREAM_NAME_INVALID', `StreamName ${JSON.stringify(stream.slice(0, 64))} ${streamProblem}`);
 }

@@ -30,7 +30,13 @@ export interface StreamUrlsInput {
 
 /** The URLs of one stream. */
 export interface StreamUrls {
-  readonly push: { readonly rtmp: string; readonly obsServer: string; readonly obsStreamKey: string; readonly rtmps?: string; readonly obsServerRtmps?: string };
+  readonly push: {
+    readonly rtmp: string;
+    readonly obsServer: string;
+    readonly obsStreamKey: string;
+    readonly rtmps?: string;
+    readonly obsServerRtmps?: string;
+  };
   readonly play?: {
     readonly rtmp: string;
     readonly flv: string;
@@ -77,7 +83,9 @@ export function streamUrls(input: StreamUrlsInput): StreamUrls {
       rtmp: `rtmp://${hostPort(input.play.host, rtmpPort, 1935)}/${app}/${stream}${playQuery}`,
       flv: `${http}.flv${playQuery}`,
       hls: `${http}.m3u8${playQuery}`,
-      ...(rtmpsPort > 0 && { rtmps: `rtmps://${hostPort(input.play.host, rtmpsPort, 443)}/${app}/${stream}${playQuery}` }),
+      ...(rtmpsPort > 0 && {
+        rtmps: `rtmps://${hostPort(input.play.host, rtmpsPort, 443)}/${app}/${stream}${playQuery}`,
+      }),
       ...(httpsPort > 0 && { httpsFlv: `${https}.flv${playQuery}`, httpsHls: `${https}.m3u8${playQuery}` }),
     },
   };

@@ -30,7 +30,8 @@ export function unflattenParams(flat: Readonly<Record<string, string>>): Record<
   const root: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(flat)) {
     const parts = key.split('.');
-    if (parts.length > maxParamDepth || parts.some((p) => p === '' || forbidden.has(p))) throw new ParamsDecodeError(`the parameter name ${key.slice(0, 60)} is not allowed`);
+    if (parts.length > maxParamDepth || parts.some((p) => p === '' || forbidden.has(p)))
+      throw new ParamsDecodeError(`the parameter name ${key.slice(0, 60)} is not allowed`);
     let node = root;
     for (const part of parts.slice(0, -1)) {
       const next = node[part];
@@ -39,7 +40,8 @@ export function unflattenParams(flat: Readonly<Record<string, string>>): Record<
       else throw new ParamsDecodeError(`the parameter ${key.slice(0, 60)} conflicts with ${part}`);
     }
     const last = parts.at(-1) ?? key;
-    if (Object.hasOwn(node, last)) throw new ParamsDecodeError(`the parameter ${key.slice(0, 60)} conflicts with another`);
+    if (Object.hasOwn(node, last))
+      throw new ParamsDecodeError(`the parameter ${key.slice(0, 60)} conflicts with another`);
     node[last] = value;
   }
   return arrays(root) as Record<string, unknown>;

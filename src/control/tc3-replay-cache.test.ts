@@ -44,7 +44,14 @@ test('a signature whose window already ended is not remembered', () => {
 test('property: never more than the cap, never a second fresh within the window, everything gone after it', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: -2000, max: 4000 })), { maxLength: 300 }),
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: 0, max: 30 }),
+          fc.integer({ min: 0, max: 5000 }),
+          fc.integer({ min: -2000, max: 4000 }),
+        ),
+        { maxLength: 300 },
+      ),
       fc.integer({ min: 1, max: 20 }),
       (steps, cap) => {
         const { clock, cache: c } = cache(cap);

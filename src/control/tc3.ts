@@ -70,7 +70,9 @@ export interface CanonicalInput {
 export function canonicalRequest(input: CanonicalInput): string {
   const names = [...input.signedHeaders].sort();
   const headers = names.map((name) => `${name}:${input.headers[name] ?? ''}\n`).join('');
-  return [input.method.toUpperCase(), input.path, input.query, headers, names.join(';'), sha256Hex(input.payload)].join('\n');
+  return [input.method.toUpperCase(), input.path, input.query, headers, names.join(';'), sha256Hex(input.payload)].join(
+    '\n',
+  );
 }
 
 /** StringToSign = Algorithm \n Timestamp \n Date/Service/tc3_request \n hex(SHA256(CanonicalRequest)). */
@@ -116,7 +118,12 @@ export function signTc3(input: Tc3SignInput): string {
     signedHeaders,
     payload: input.payload,
   });
-  const signature = tc3Signature(input.secretKey, date, input.service, stringToSign(input.timestampSeconds, date, input.service, canonical));
+  const signature = tc3Signature(
+    input.secretKey,
+    date,
+    input.service,
+    stringToSign(input.timestampSeconds, date, input.service, canonical),
+  );
   return `${tc3Algorithm} Credential=${input.secretId}/${date}/${input.service}/tc3_request, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
 }
 
@@ -189,7 +196,10 @@ const fail = (code: Tc3FailureCode, message: string): Tc3Result => ({ ok: false,
 export async function verifyTc3(req: Tc3Request, options: Tc3VerifyOptions): Promise<Tc3Result> {
   const authorization = header(req, 'authorization');
   if (authorization === undefined || authorization.trim() === '') {
-    return fail('AuthFailure.InvalidAuthorization', 'The request has no Authorization header; sign it with TC3-HMAC-SHA256.');
+    return fail(
+      'AuthFailure.InvalidAuthorization',
+      'The request has no Authorization header; sign it with TC3-HMAC-SHA256.',
+    );
   }
   const auth = parseTc3Authorization(authorization);
   if (!auth) {
@@ -200,12 +210,17 @@ export async function verifyTc3(req: Tc3Request, options: Tc3VerifyOptions): Pro
   }
   for (const required of ['content-type', 'host']) {
     if (!auth.signedHeaders.includes(required)) {
-      return fail('AuthFailure.InvalidAuthorization', `SignedHeaders must include ${required} (got ${auth.signedHeaders.join(';')}).`);
+      return fail(
+        'AuthFailure.InvalidAuthorization',
+        `SignedHeaders must include ${required} (got ${auth.signedHeaders.join(';')}).`,
+      );
     }
   }
   const rawTimestamp = header(req, 'x-tc-timestamp');
-  if (rawTimestamp === undefined || rawTimestamp === '') return fail('MissingParameter', 'The request is missing the X-TC-Timestamp header.');
-  if (!/^\d{1,12}$/.test(rawTimestamp)) return fail('InvalidParameterValue', `X-TC-Timestamp must be Unix seconds, not "${rawTimestamp.slice(0, 40)}".`);
+  if (rawTimestamp === undefined || rawTimestamp === '')
+    return fail('MissingParameter', 'The request is missing the X-TC-Timestamp header.');
+  if (!/^\d{1,12}$/.test(rawTimestamp))
+    return fail('InvalidParameterValue', `X-TC-Timestamp must be Unix seconds, not "${rawTimestamp.slice(0, 40)}".`);
   const timestamp = Number(rawTimestamp);
   const skew = timestamp - options.nowSeconds;
   const maxSkew = options.maxSkewSeconds ?? tc3MaxSkewSeconds;
@@ -216,15 +231,34 @@ export async function verifyTc3(req: Tc3Request, options: Tc3VerifyOptions): Pro
     );
   }
   const secretKey = await options.secretKeyOf(auth.secretId);
-  if (secretKey === undefined) return fail('AuthFailure.SecretIdNotFound', `SecretId ${auth.secretId} does not exist or was revoked.`);
+  if (secretKey === undefined)
+    return fail('AuthFailure.SecretIdNotFound', `SecretId ${auth.secretId} does not exist or was revoked.`);
   const date = tc3Date(timestamp);
   if (auth.date !== date) {
-    return fail('AuthFailure.SignatureFailure', `The credential date ${auth.date} is not the UTC date of X-TC-Timestamp (${date}).`);
+    return fail(
+      'AuthFailure.SignatureFailure',
+      `The credential date ${auth.date} is not the UTC date of X-TC-Timestamp (${date}).`,
+    );
   }
   for (const headers of headerReadings(req, auth.signedHeaders)) {
     const canonical = canonicalRequest({ ...req, headers, signedHeaders: auth.signedHeaders, payload: req.body });
-    const expected = tc3Signature(secretKey, date, auth.service, stringToSign(timestamp, date, auth.service, canonical));
-    if (sameSignature(expected, auth.signature)) return { ok: true, secretId: auth.secretId, service: auth.service, timestampSeconds: timestamp, signature: auth.signature };
+    const expected = tc3Signature(
+      secretKey,
+      date,
+      auth.service,
+      stringToSign(timestamp, date, auth.service, canonical),
+    );
+    if (sameSignature(expected, auth.signature))
+      return {
+        ok: true,
+        secretId: auth.secretId,
+        service: auth.service,
+        timestampSeconds: timestamp,
+        signature: auth.signature,
+      };
   }
-  return fail('AuthFailure.SignatureFailure', 'The signature does not match the request; check the SecretKey, the signed headers and the body.');
+  return fail(
+    'AuthFailure.SignatureFailure',
+    'The signature does not match the request; check the SecretKey, the signed headers and the body.',
+  );
 }

@@ -22,7 +22,20 @@ export const ownerRecordLabel = 'cssauth';
 const noRecord = new Set(['ENODATA', 'ENOTFOUND']);
 
 /** Second-level labels under which registrable domains have three labels (a short list, not the PSL). */
-const secondLevel = new Set(['com.cn', 'net.cn', 'org.cn', 'gov.cn', 'edu.cn', 'com.hk', 'com.tw', 'co.uk', 'org.uk', 'co.jp', 'com.au', 'com.sg']);
+const secondLevel = new Set([
+  'com.cn',
+  'net.cn',
+  'org.cn',
+  'gov.cn',
+  'edu.cn',
+  'com.hk',
+  'com.tw',
+  'co.uk',
+  'org.uk',
+  'co.jp',
+  'com.au',
+  'com.sg',
+]);
 
 /** The main (registrable) domain of `name`: `play.live.example.com` → `example.com`, `a.example.com.cn` → `example.com.cn`. */
 export function mainDomainOf(name: string): string {
@@ -42,7 +55,9 @@ export async function hasTxtRecord(name: string, expected: string, options: TxtC
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     if (noRecord.has(code)) return false;
-    throw new LiveError('TXT_LOOKUP_FAILED', `the TXT query for ${name} failed (${code || String(err)})`, { cause: err });
+    throw new LiveError('TXT_LOOKUP_FAILED', `the TXT query for ${name} failed (${code || String(err)})`, {
+      cause: err,
+    });
   }
   return records.some((parts) => parts.join('').trim() === expected);
 }

@@ -43,7 +43,10 @@ test('a player waiting for the publisher starts when it claims, and gets its med
   stream.publish(videoHeader());
   stream.publish(keyframe(0));
   clock.advance(40);
-  assert.deepEqual(sink.events.map((e) => e.type), ['started', 'write']);
+  assert.deepEqual(
+    sink.events.map((e) => e.type),
+    ['started', 'write'],
+  );
   assert.deepEqual(labels(sink), ['VH', 'K0']);
 });
 
@@ -123,17 +126,32 @@ test('close() closes every subscriber once, stops timers, refuses new work, and 
   hub.close();
   assert.equal(clock.pending, 0);
   for (const sink of [live, waiting]) {
-    assert.deepEqual(sink.events.filter((e) => e.type === 'close'), [{ type: 'close', reason: undefined }]);
+    assert.deepEqual(
+      sink.events.filter((e) => e.type === 'close'),
+      [{ type: 'close', reason: undefined }],
+    );
   }
   assert.equal(stream.live, false);
   assert.deepEqual(hub.stats().subscribers, 0);
-  assert.throws(() => hub.claim('live/a', { id: 'p2' }), (err) => (err as LiveError).code === 'STREAM_CLOSED');
-  assert.throws(() => hub.subscribe('live/a', new FakeSink()), (err) => (err as LiveError).code === 'STREAM_CLOSED');
+  assert.throws(
+    () => hub.claim('live/a', { id: 'p2' }),
+    (err) => (err as LiveError).code === 'STREAM_CLOSED',
+  );
+  assert.throws(
+    () => hub.subscribe('live/a', new FakeSink()),
+    (err) => (err as LiveError).code === 'STREAM_CLOSED',
+  );
 });
 
 test('invalid options throw CONFIG_INVALID', () => {
-  assert.throws(() => new Hub({ mergeWindowMs: -1 }), (err) => (err as LiveError).code === 'CONFIG_INVALID');
-  assert.throws(() => new Hub({ rtmpChunkSize: 64 }), (err) => (err as LiveError).code === 'CONFIG_INVALID');
+  assert.throws(
+    () => new Hub({ mergeWindowMs: -1 }),
+    (err) => (err as LiveError).code === 'CONFIG_INVALID',
+  );
+  assert.throws(
+    () => new Hub({ rtmpChunkSize: 64 }),
+    (err) => (err as LiveError).code === 'CONFIG_INVALID',
+  );
   assert.throws(
     () => new Hub({ subscriber: { maxQueueBytes: 0 } }),
     (err) => (err as LiveError).code === 'CONFIG_INVALID',

@@ -49,7 +49,8 @@ const pub = { id: 'p1' };
 test('a tap on a live stream gets publisherStarted, then metadata, headers and the GOP, then live messages', () => {
   const { hub } = testHub();
   const stream = hub.claim('live/a', pub);
-  for (const m of [metadataMessage('', true), videoHeader(), audioHeader(), keyframe(0), interframe(40)]) stream.publish(m);
+  for (const m of [metadataMessage('', true), videoHeader(), audioHeader(), keyframe(0), interframe(40)])
+    stream.publish(m);
   for (const m of [keyframe(80), audioFrame(90)]) stream.publish(m);
   const tap = new RecordingTap();
   hub.tap('live/a', tap);

@@ -27,7 +27,10 @@ test('past the budget, new players and publishers are refused with MEMORY_BUDGET
   // The live publisher and its player are unaffected.
   assert.equal(stream.publish(interframe(80)), true);
   // A second claim of a live stream still says who holds it (not the budget).
-  assert.throws(() => hub.claim('live/a', { id: 'p3' }), (err) => err instanceof LiveError && err.code === 'STREAM_ALREADY_PUBLISHING');
+  assert.throws(
+    () => hub.claim('live/a', { id: 'p3' }),
+    (err) => err instanceof LiveError && err.code === 'STREAM_ALREADY_PUBLISHING',
+  );
   // Once the publisher leaves and the stuck player goes, the budget admits again.
   hub.release(stream, 'p1');
   for (const sub of [...stream.subscribers]) sub.close();
@@ -44,7 +47,12 @@ test('other sources (HLS, partial RTMP messages) count towards the same budget',
   assert.throws(() => hub.subscribe('live/a', new FakeSink()), isBudgetError);
   partial.bytes -= 700;
   assert.doesNotThrow(() => hub.subscribe('live/a', new FakeSink()));
-  assert.deepEqual([...budget.stats().sources.keys()].sort(), ['gopCaches', 'hlsSegments', 'rtmpPartialMessages', 'subscriberQueues']);
+  assert.deepEqual([...budget.stats().sources.keys()].sort(), [
+    'gopCaches',
+    'hlsSegments',
+    'rtmpPartialMessages',
+    'subscriberQueues',
+  ]);
 });
 
 test('a hub without a budget refuses nothing', () => {
@@ -55,7 +63,10 @@ test('a hub without a budget refuses nothing', () => {
 test('the auto budget is a quarter of the heap limit, at least 64 MiB', () => {
   assert.equal(autoMemoryBudget(4 * 1024 ** 3), 1024 ** 3);
   assert.equal(autoMemoryBudget(100), 64 * 1024 ** 2);
-  assert.throws(() => new MemoryBudget(0), (err) => err instanceof LiveError && err.code === 'CONFIG_INVALID');
+  assert.throws(
+    () => new MemoryBudget(0),
+    (err) => err instanceof LiveError && err.code === 'CONFIG_INVALID',
+  );
 });
 
 type Op =
@@ -66,10 +77,24 @@ type Op =
   | { op: 'advance'; ms: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('publish' as const), stream: fc.nat(2), kind: fc.constantFrom('key' as const, 'inter' as const, 'audio' as const), size: fc.integer({ min: 1, max: 5000 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('subscribe' as const), stream: fc.nat(2), stuck: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('publish' as const),
+      stream: fc.nat(2),
+      kind: fc.constantFrom('key' as const, 'inter' as const, 'audio' as const),
+      size: fc.integer({ min: 1, max: 5000 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('subscribe' as const), stream: fc.nat(2), stuck: fc.boolean() }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('claim' as const, 'release' as const), stream: fc.nat(2) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('drain' as const, 'closeSub' as const), index: fc.nat(20) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constantFrom('drain' as const, 'closeSub' as const), index: fc.nat(20) }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 100 }) }) },
 );
 
@@ -77,7 +102,11 @@ test('property: the running sums equal what queues, sinks and caches hold, and r
   fc.assert(
     fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
       const budget = new MemoryBudget(Number.MAX_SAFE_INTEGER);
-      const { hub, clock } = testHub({ memoryBudget: budget, subscriber: { maxQueueBytes: 20_000, stallTimeoutMs: 1_000_000 }, gopCache: { maxBytes: 30_000 } });
+      const { hub, clock } = testHub({
+        memoryBudget: budget,
+        subscriber: { maxQueueBytes: 20_000, stallTimeoutMs: 1_000_000 },
+        gopCache: { maxBytes: 30_000 },
+      });
       const subs: { sub: ReturnType<typeof hub.subscribe>; sink: FakeSink }[] = [];
       const ts = [0, 0, 0];
       for (const o of ops) {
@@ -88,7 +117,12 @@ test('property: the running sums equal what queues, sinks and caches hold, and r
           const s = hub.get(key);
           if (s) hub.release(s, key);
         } else if (o.op === 'publish') {
-          const msg = o.kind === 'key' ? keyframe((ts[o.stream]! += 40), 'K', o.size) : o.kind === 'inter' ? interframe((ts[o.stream]! += 40), 'P', o.size) : audioFrame((ts[o.stream]! += 20), 'A', o.size);
+          const msg =
+            o.kind === 'key'
+              ? keyframe((ts[o.stream]! += 40), 'K', o.size)
+              : o.kind === 'inter'
+                ? interframe((ts[o.stream]! += 40), 'P', o.size)
+                : audioFrame((ts[o.stream]! += 20), 'A', o.size);
           hub.get(key)?.publish(msg);
         } else if (o.op === 'subscribe') {
           const sink = new FakeSink();

@@ -56,7 +56,11 @@ test('a publisher back within the grace takes the same Stream: players stay, get
   const first = hub.claim('live/a', { id: 'p1' });
   publishGop(first, '1');
   hub.release(first, 'p1');
-  assert.deepEqual(flv.events.map((e) => e.type), ['started', 'write'], 'what p1 sent is written; no publisherEnded');
+  assert.deepEqual(
+    flv.events.map((e) => e.type),
+    ['started', 'write'],
+    'what p1 sent is written; no publisherEnded',
+  );
   assert.equal(first.reconnecting, true);
   assert.equal(first.live, false);
   assert.equal(first.gopPackets.length, 0, 'the GOP cache is cleared');
@@ -70,8 +74,27 @@ test('a publisher back within the grace takes the same Stream: players stay, get
   publishGop(second, '2');
   clock.advance(40);
   for (const sink of [flv, rtmp]) {
-    assert.deepEqual(sink.events.map((e) => e.type).filter((t) => t !== 'write'), ['started'], 'one start, no end');
-    assert.deepEqual(labels(sink), ['MD1', 'VH1', 'AH1', 'K1', 'A1', 'P1', 'B1', 'MD2', 'VH2', 'AH2', 'K2', 'A2', 'P2', 'B2']);
+    assert.deepEqual(
+      sink.events.map((e) => e.type).filter((t) => t !== 'write'),
+      ['started'],
+      'one start, no end',
+    );
+    assert.deepEqual(labels(sink), [
+      'MD1',
+      'VH1',
+      'AH1',
+      'K1',
+      'A1',
+      'P1',
+      'B1',
+      'MD2',
+      'VH2',
+      'AH2',
+      'K2',
+      'A2',
+      'P2',
+      'B2',
+    ]);
   }
   clock.advance(graceMs * 2);
   assert.ok(!flv.events.some((e) => e.type === 'ended'), 'the cancelled grace timer never fires');
@@ -115,11 +138,19 @@ test('timestamps continue after the last one sent: one offset per stream, one fr
   hub.claim('live/a', { id: 'p2' });
   publishGop(stream, '2', 0);
   const second = tap.messages.slice(7).map((m) => m.timestamp);
-  assert.deepEqual(second, [0, 10_086, 10_086, 10_086, 10_109, 10_126, 10_132], 'last sent 10046 + 40, same offset for all but onMetaData');
+  assert.deepEqual(
+    second,
+    [0, 10_086, 10_086, 10_086, 10_109, 10_126, 10_132],
+    'last sent 10046 + 40, same offset for all but onMetaData',
+  );
   // onMetaData stays at 0: ffmpeg reads a script tag at another time as a `text` stream (seen on a node
   // whose player joined after an encoder moved to it).
   assert.equal(stream.metadata?.timestamp, 0);
-  assert.deepEqual(tap.events, ['started', 'ended', 'started'], 'a tap without publisherPaused sees an end and a start');
+  assert.deepEqual(
+    tap.events,
+    ['started', 'ended', 'started'],
+    'a tap without publisherPaused sees an end and a start',
+  );
 
   // A second reconnect continues from the rebased timeline, not from the encoder's.
   hub.release(stream, 'p2');
@@ -132,28 +163,40 @@ test('timestamps continue after the last one sent: one offset per stream, one fr
 test('property: across a reconnect every track stays strictly increasing, whatever both encoders send', () => {
   const track = fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: 1, maxLength: 20 });
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 2 ** 31 }), track, track, fc.integer({ min: 0, max: 2 ** 31 }), track, track, (s1, v1, a1, s2, v2, a2) => {
-      const { hub } = testHub({ reconnectGraceMs: graceMs });
-      const tap = recordingTap(false);
-      hub.tap('live/a', tap);
-      const stream = hub.claim('live/a', { id: 'p1' });
-      const feed = (start: number, video: number[], audio: number[]) => {
-        const vs = steps(start, video).map((ts, i) => (i === 0 ? keyframe(ts) : interframe(ts)));
-        const as = steps(start, audio).map((ts) => audioFrame(ts));
-        for (const m of [...vs, ...as].sort((x, y) => x.timestamp - y.timestamp)) stream.publish(m);
-      };
-      feed(s1, v1, a1);
-      const before = tap.messages.length;
-      hub.release(stream, 'p1');
-      hub.claim('live/a', { id: 'p2' });
-      feed(s2, v2, a2);
-      const lastOld = Math.max(...tap.messages.slice(0, before).map((m) => m.timestamp));
-      for (const type of [MediaType.Video, MediaType.Audio]) {
-        const ts = tap.messages.filter((m) => m.type === type).map((m) => m.timestamp);
-        for (let i = 1; i < ts.length; i++) assert.ok(ts[i]! > ts[i - 1]!, `track ${type}: ${ts[i - 1]} then ${ts[i]}`);
-      }
-      assert.ok(tap.messages.slice(before).every((m) => m.timestamp > lastOld), 'every new message after the last old one');
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 31 }),
+      track,
+      track,
+      fc.integer({ min: 0, max: 2 ** 31 }),
+      track,
+      track,
+      (s1, v1, a1, s2, v2, a2) => {
+        const { hub } = testHub({ reconnectGraceMs: graceMs });
+        const tap = recordingTap(false);
+        hub.tap('live/a', tap);
+        const stream = hub.claim('live/a', { id: 'p1' });
+        const feed = (start: number, video: number[], audio: number[]) => {
+          const vs = steps(start, video).map((ts, i) => (i === 0 ? keyframe(ts) : interframe(ts)));
+          const as = steps(start, audio).map((ts) => audioFrame(ts));
+          for (const m of [...vs, ...as].sort((x, y) => x.timestamp - y.timestamp)) stream.publish(m);
+        };
+        feed(s1, v1, a1);
+        const before = tap.messages.length;
+        hub.release(stream, 'p1');
+        hub.claim('live/a', { id: 'p2' });
+        feed(s2, v2, a2);
+        const lastOld = Math.max(...tap.messages.slice(0, before).map((m) => m.timestamp));
+        for (const type of [MediaType.Video, MediaType.Audio]) {
+          const ts = tap.messages.filter((m) => m.type === type).map((m) => m.timestamp);
+          for (let i = 1; i < ts.length; i++)
+            assert.ok(ts[i]! > ts[i - 1]!, `track ${type}: ${ts[i - 1]} then ${ts[i]}`);
+        }
+        assert.ok(
+          tap.messages.slice(before).every((m) => m.timestamp > lastOld),
+          'every new message after the last old one',
+        );
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -180,8 +223,16 @@ test('a returning publisher that starts mid-GOP: its inter frames wait for a key
   stream.publish(interframe(40, 'Pearly2'));
   stream.publish(keyframe(80, 'K640'));
   clock.advance(40);
-  assert.deepEqual(labels(sink).slice(7), ['Aearly', 'VH640', 'K640'], 'no undecodable frame; the header before the keyframe');
-  assert.equal(stream.videoHeader?.message.payload.includes('VH640'), true, 'the new header is the cached one for joiners');
+  assert.deepEqual(
+    labels(sink).slice(7),
+    ['Aearly', 'VH640', 'K640'],
+    'no undecodable frame; the header before the keyframe',
+  );
+  assert.equal(
+    stream.videoHeader?.message.payload.includes('VH640'),
+    true,
+    'the new header is the cached one for joiners',
+  );
 });
 
 test('after the return, players that stayed and players that join get the new header before the first keyframe', () => {
@@ -271,7 +322,11 @@ test('with reconnectGraceMs 0 the players end at once, as before', () => {
 
 test('memory during a grace: the GOP is freed, the budget counts only what players hold, a stalled player is still closed', () => {
   const budget = new MemoryBudget(1024 * 1024);
-  const { hub, clock } = testHub({ reconnectGraceMs: 60_000, memoryBudget: budget, subscriber: { stallTimeoutMs: 1000 } });
+  const { hub, clock } = testHub({
+    reconnectGraceMs: 60_000,
+    memoryBudget: budget,
+    subscriber: { stallTimeoutMs: 1000 },
+  });
   const stuck = new FakeSink();
   stuck.stuck = true;
   const reading = new FakeSink();

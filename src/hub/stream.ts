@@ -21,7 +21,10 @@ export interface PublisherInfo {
 }
 
 /** Codec facts the caller parsed from sequence headers (the hub parses no codec), per track. */
-export interface StreamCodecInfo { video?: object; audio?: object }
+export interface StreamCodecInfo {
+  video?: object;
+  audio?: object;
+}
 
 /** How `unpublish()` ends a publish. */
 export interface UnpublishOptions {
@@ -197,7 +200,8 @@ export class Stream {
     this.#messagesIn++;
     counters.bytesIn += msg.payload.length;
     counters.messagesIn++;
-    if (lacksDefaultTrack(msg)) return offerOtherTracks(this.#subscribers, new Packet(msg, this.#ctx.encoders), this.#ctx.options.now());
+    if (lacksDefaultTrack(msg))
+      return offerOtherTracks(this.#subscribers, new Packet(msg, this.#ctx.encoders), this.#ctx.options.now());
     const packet = this.#cache(msg);
     if (this.#taps.size > 0) this.#taps.media(packet.message);
     const subscribers = this.#subscribers;
@@ -235,7 +239,10 @@ export class Stream {
       this.#clearGrace();
       this.#timeline.resume();
       this.#ctx.counters.reconnects++;
-      this.#ctx.options.logger.info({ stream: this.key, publisher: publisher.id, players: this.#subscribers.length }, 'publisher returned within the reconnect grace: players continue');
+      this.#ctx.options.logger.info(
+        { stream: this.key, publisher: publisher.id, players: this.#subscribers.length },
+        'publisher returned within the reconnect grace: players continue',
+      );
     }
     this.#publisher = publisher;
     this.#publishedAt = this.#ctx.options.now();
@@ -368,13 +375,16 @@ export class Stream {
     if (this.#stallCheck !== undefined || this.#publisher) return;
     if (!this.#subscribers.some((s) => s.sink.bufferedBytes > 0)) return;
     const { timers, subscriber } = this.#ctx.options;
-    this.#stallCheck = timers.setTimeout(() => {
-      this.#stallCheck = undefined;
-      if (this.#publisher) return;
-      const now = this.#ctx.options.now();
-      for (const s of this.#subscribers) s.checkStalled(now);
-      this.#scheduleStallCheck();
-    }, Math.ceil(subscriber.stallTimeoutMs / 2));
+    this.#stallCheck = timers.setTimeout(
+      () => {
+        this.#stallCheck = undefined;
+        if (this.#publisher) return;
+        const now = this.#ctx.options.now();
+        for (const s of this.#subscribers) s.checkStalled(now);
+        this.#scheduleStallCheck();
+      },
+      Math.ceil(subscriber.stallTimeoutMs / 2),
+    );
   }
 
   #clearStallCheck(): void {

@@ -71,7 +71,10 @@ test('whatever the reader does, memory stays bounded and every inter frame it ge
         assert.ok(sink.bufferedBytes + sub.pendingBytes <= maxQueueBytes + headerSlack);
       }
       clock.advance(40);
-      const got = sink.written.map(labelOf).filter((l) => /^V\d+$/.test(l)).map((l) => Number(l.slice(1)));
+      const got = sink.written
+        .map(labelOf)
+        .filter((l) => /^V\d+$/.test(l))
+        .map((l) => Number(l.slice(1)));
       for (let i = 0; i < got.length; i++) {
         const n = got[i]!;
         if (n % 10 !== 0) assert.equal(got[i - 1], n - 1, `V${n} follows its predecessor`);

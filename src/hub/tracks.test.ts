@@ -7,7 +7,13 @@ import { MediaType } from '../protocol/media.ts';
 import { FakeSink, testHub } from './hub-test-kit.ts';
 
 const frame = Buffer.of(0, 0, 0, 0, 0, 0, 1, 0x65);
-const body = (ids: number[]) => multitrackBody(true, 1, 1, ids.map((trackId) => ({ trackId, fourCc: 'avc1', body: frame })));
+const body = (ids: number[]) =>
+  multitrackBody(
+    true,
+    1,
+    1,
+    ids.map((trackId) => ({ trackId, fourCc: 'avc1', body: frame })),
+  );
 
 test('Multitrack players get every track; legacy RTMP and FLV players get track 0 alone, and nothing of a message without it', () => {
   const { hub, clock } = testHub();
@@ -20,10 +26,20 @@ test('Multitrack players get every track; legacy RTMP and FLV players get track 
   stream.publish(ingestMediaMessage(MediaType.Video, 0, both));
   stream.publish(ingestMediaMessage(MediaType.Video, 40, body([1])));
   clock.advance(100);
-  assert.deepEqual(multi.written.map((b) => b.subarray(5)), [both, body([1])], 'the bytes as the publisher sent them');
+  assert.deepEqual(
+    multi.written.map((b) => b.subarray(5)),
+    [both, body([1])],
+    'the bytes as the publisher sent them',
+  );
   const legacy = Buffer.concat([Buffer.of(0x17, 1), frame]);
-  assert.deepEqual(rtmp.written.map((b) => b.subarray(5)), [legacy]);
-  assert.deepEqual(flv.written.map((b) => b.subarray(4)), [legacy]);
+  assert.deepEqual(
+    rtmp.written.map((b) => b.subarray(5)),
+    [legacy],
+  );
+  assert.deepEqual(
+    flv.written.map((b) => b.subarray(4)),
+    [legacy],
+  );
   assert.ok(multi.written[0]!.toString('latin1').startsWith('rtmp:'), 'Multitrack players share the RTMP encoder');
 });
 

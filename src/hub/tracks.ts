@@ -26,5 +26,8 @@ export function noteCodecLeftOut(ctx: HubContext, key: string, info: object, pre
   const outputs = outputsLeavingOut(codec);
   if (outputs.length === 0) return;
   ctx.counters.codecsLeftOut += outputs.length;
-  ctx.options.logger.info({ stream: key, codec, outputs }, 'codec not carried by these outputs: its track is left out there');
+  ctx.options.logger.info(
+    { stream: key, codec, outputs },
+    'codec not carried by these outputs: its track is left out there',
+  );
 }

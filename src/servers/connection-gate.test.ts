@@ -22,7 +22,11 @@ test('the total cap holds for trusted addresses too', () => {
 });
 
 test('trusted networks: v4 CIDR, v4-mapped v6, v6 CIDR and single addresses', () => {
-  const gate = new ConnectionGate({ maxTotal: 100, maxPerIp: 1, trusted: ['192.168.0.0/16', '2001:db8::/32', '127.0.0.2'] });
+  const gate = new ConnectionGate({
+    maxTotal: 100,
+    maxPerIp: 1,
+    trusted: ['192.168.0.0/16', '2001:db8::/32', '127.0.0.2'],
+  });
   assert.equal(gate.isTrusted('192.168.4.5'), true);
   assert.equal(gate.isTrusted('::ffff:192.168.4.5'), true);
   assert.equal(gate.isTrusted('2001:db8::1'), true);

@@ -31,7 +31,14 @@ export class ServerCounters {
   /** Connections closed for an error, by stable code. */
   readonly errors = new Map<ErrorCode, number>();
   /** Store: lock waits, aggregated refusals and pruning, read at scrape time (cli/service.ts wires it). */
-  records: () => RecordCounters = () => ({ queuedWrites: 0, busyRetries: 0, refusedWrites: 0, rejectedRows: 0, rejectedAggregated: 0, prunedRows: 0 });
+  records: () => RecordCounters = () => ({
+    queuedWrites: 0,
+    busyRetries: 0,
+    refusedWrites: 0,
+    rejectedRows: 0,
+    rejectedAggregated: 0,
+    prunedRows: 0,
+  });
 
   /** Counts one connection closed for this error code. */
   countError(code: ErrorCode): void {

@@ -1,5 +1,13 @@
 /** Maps callback rows to the CallbackStore's records; SQLite's and PostgreSQL's share the shape (snake_case, int8 as strings in pg). */
-import { cleanUrls, type CallbackAttempt, type CallbackDelivery, type CallbackRule, type CallbackTemplate, type CallbackUrls, type OpenPush } from './callback-store.ts';
+import {
+  cleanUrls,
+  type CallbackAttempt,
+  type CallbackDelivery,
+  type CallbackRule,
+  type CallbackTemplate,
+  type CallbackUrls,
+  type OpenPush,
+} from './callback-store.ts';
 import type { SqliteKeys } from './sqlite-keys.ts';
 
 /** A row as node:sqlite or pg returns it. */

@@ -17,7 +17,9 @@ test('store.url selects the adapter: empty is SQLite in dataDir, postgres:// is 
     assert.ok(sqlite instanceof SqliteStore);
     await sqlite.close();
     // Port 1 on loopback: nothing listens, so opening fails; the factory itself does not wait for it.
-    const pgStore = createStore(configSchema.parse({ dataDir, store: { url: 'postgres://u@127.0.0.1:1/db', poolSize: 2 } }));
+    const pgStore = createStore(
+      configSchema.parse({ dataDir, store: { url: 'postgres://u@127.0.0.1:1/db', poolSize: 2 } }),
+    );
     assert.ok(pgStore instanceof PostgresStore);
     assert.equal(pgStore.nodeId, 'local');
     await assert.rejects(pgStore.ready!(), { code: 'STORE_FAILED' });
@@ -28,13 +30,19 @@ test('store.url selects the adapter: empty is SQLite in dataDir, postgres:// is 
 });
 
 test('store.url accepts only empty or postgres:// URLs', () => {
-  assert.ok(isPostgresUrl('postgresql://h/db') && isPostgresUrl('postgres://h/db') && !isPostgresUrl('mysql://h/db') && !isPostgresUrl(''));
+  assert.ok(
+    isPostgresUrl('postgresql://h/db') &&
+      isPostgresUrl('postgres://h/db') &&
+      !isPostgresUrl('mysql://h/db') &&
+      !isPostgresUrl(''),
+  );
   assert.throws(() => configSchema.parse({ store: { url: 'mysql://h/db' } }));
   assert.equal(nodeIdOf(configSchema.parse({})), 'local');
 });
 
 test('only unreachable-server errors are retried, never a refused statement or our own errors', () => {
-  const withCode = (code: string, severity?: string) => Object.assign(new Error('x'), { code, ...(severity ? { severity } : {}) });
+  const withCode = (code: string, severity?: string) =>
+    Object.assign(new Error('x'), { code, ...(severity ? { severity } : {}) });
   assert.equal(isUnavailable(withCode('ECONNREFUSED')), true);
   assert.equal(isUnavailable(withCode('57P01', 'FATAL')), true, 'admin shutdown');
   assert.equal(isUnavailable(withCode('08006', 'FATAL')), true, 'connection failure');

@@ -87,7 +87,9 @@ export class MemoryCallbackStore implements CallbackStore {
 
   async listCallbackRules(): Promise<CallbackRule[]> {
     this.check();
-    return [...this.rules.values()].sort((a, b) => compare(a.domain, b.domain) || compare(a.app, b.app)).map((r) => ({ ...r }));
+    return [...this.rules.values()]
+      .sort((a, b) => compare(a.domain, b.domain) || compare(a.app, b.app))
+      .map((r) => ({ ...r }));
   }
 
   async deleteCallbackRule(domain: string, app: string): Promise<boolean> {
@@ -121,7 +123,11 @@ export class MemoryCallbackStore implements CallbackStore {
   async listCallbackAttempts(q: CallbackAttemptQuery = {}): Promise<Page<CallbackAttempt>> {
     this.check();
     const all = this.attempts
-      .filter((a) => (q.stream === undefined || a.stream === q.stream) && (q.eventType === undefined || a.eventType === q.eventType))
+      .filter(
+        (a) =>
+          (q.stream === undefined || a.stream === q.stream) &&
+          (q.eventType === undefined || a.eventType === q.eventType),
+      )
       .filter((a) => q.delivered === undefined || (a.resultCode === 0) === q.delivered)
       .filter((a) => (q.since === undefined || a.at >= q.since) && (q.before === undefined || a.at < q.before))
       .sort((a, b) => b.at - a.at || b.id - a.id);
@@ -139,7 +145,8 @@ export class MemoryCallbackStore implements CallbackStore {
       return deleted;
     };
     let n = prune((a) => a.at < before);
-    const newest = limits.maxRows === undefined ? undefined : this.attempts[this.attempts.length - 1 - limits.maxRows]?.id;
+    const newest =
+      limits.maxRows === undefined ? undefined : this.attempts[this.attempts.length - 1 - limits.maxRows]?.id;
     if (newest !== undefined) n += prune((a) => a.id <= newest);
     return n;
   }
@@ -151,7 +158,9 @@ export class MemoryCallbackStore implements CallbackStore {
 
   async listOpenPushes(): Promise<OpenPush[]> {
     this.check();
-    return [...this.openPushes.values()].sort((a, b) => a.startedAt - b.startedAt || compare(a.sequence, b.sequence)).map((p) => ({ ...p }));
+    return [...this.openPushes.values()]
+      .sort((a, b) => a.startedAt - b.startedAt || compare(a.sequence, b.sequence))
+      .map((p) => ({ ...p }));
   }
 
   async deleteOpenPush(sequence: string): Promise<boolean> {

@@ -72,7 +72,9 @@ export class MemoryRecordStore implements RecordStore {
 
   async listRecordRules(): Promise<RecordRule[]> {
     this.#check();
-    return [...this.#rules.values()].sort((a, b) => cmp(a.domain, b.domain) || cmp(a.app, b.app) || cmp(a.stream, b.stream));
+    return [...this.#rules.values()].sort(
+      (a, b) => cmp(a.domain, b.domain) || cmp(a.app, b.app) || cmp(a.stream, b.stream),
+    );
   }
 
   async deleteRecordRule(domain: string, app: string, stream: string): Promise<boolean> {
@@ -122,7 +124,17 @@ export class MemoryRecordStore implements RecordStore {
   async addRecordFile(f: NewRecordFile): Promise<number> {
     this.#check();
     const id = this.#nextFile++;
-    this.#files.set(id, { ...f, id, nodeId: this.#nodeId, endedAt: null, durationMs: 0, size: 0, status: 'recording', errorCode: '', reason: '' });
+    this.#files.set(id, {
+      ...f,
+      id,
+      nodeId: this.#nodeId,
+      endedAt: null,
+      durationMs: 0,
+      size: 0,
+      status: 'recording',
+      errorCode: '',
+      reason: '',
+    });
     return id;
   }
 
@@ -157,7 +169,9 @@ export class MemoryRecordStore implements RecordStore {
 
   async listOpenRecordFiles(nodeId = this.#nodeId): Promise<RecordFile[]> {
     this.#check();
-    return [...this.#files.values()].filter((f) => f.endedAt === null && f.nodeId === nodeId).sort((a, b) => a.id - b.id);
+    return [...this.#files.values()]
+      .filter((f) => f.endedAt === null && f.nodeId === nodeId)
+      .sort((a, b) => a.id - b.id);
   }
 
   async listExpiredRecordFiles(now: number, limit: number): Promise<RecordFile[]> {

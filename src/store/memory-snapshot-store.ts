@@ -70,7 +70,9 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   async listSnapshotRules(): Promise<SnapshotRule[]> {
     this.#check();
-    return [...this.#rules.values()].sort((a, b) => cmp(a.domain, b.domain) || cmp(a.app, b.app) || cmp(a.stream, b.stream));
+    return [...this.#rules.values()].sort(
+      (a, b) => cmp(a.domain, b.domain) || cmp(a.app, b.app) || cmp(a.stream, b.stream),
+    );
   }
 
   async deleteSnapshotRule(domain: string, app: string, stream: string): Promise<boolean> {

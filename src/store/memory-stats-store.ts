@@ -1,6 +1,14 @@
 /** The statistics rows of the in-memory store (tests), with the rules of store/stats-store.ts. */
 import { LiveError } from '../errors.ts';
-import { combineSamples, groupForRollUp, statsPeriods, type StatsQuery, type StatsSample, type StatsStore, type StoredStatsSample } from './stats-store.ts';
+import {
+  combineSamples,
+  groupForRollUp,
+  statsPeriods,
+  type StatsQuery,
+  type StatsSample,
+  type StatsStore,
+  type StoredStatsSample,
+} from './stats-store.ts';
 
 /** StatsStore in a Map. */
 export class MemoryStatsStore implements StatsStore {
@@ -29,7 +37,9 @@ export class MemoryStatsStore implements StatsStore {
 
   async rollUp(period: number, since: number, before: number, from: number = statsPeriods.minute): Promise<number> {
     this.check();
-    const minutes = [...this.rows.values()].filter((r) => r.nodeId === this.nodeId && r.period === from && r.at >= since && r.at < before);
+    const minutes = [...this.rows.values()].filter(
+      (r) => r.nodeId === this.nodeId && r.period === from && r.at >= since && r.at < before,
+    );
     const groups = groupForRollUp(minutes, period);
     for (const g of groups.values()) this.put(combineSamples(g.at, period, g.rows));
     return groups.size;
@@ -40,7 +50,7 @@ export class MemoryStatsStore implements StatsStore {
     let n = 0;
     for (const [key, r] of this.rows) {
       if (n >= batch) break;
-      if (r.nodeId === this.nodeId && r.period === period && r.at < before) this.rows.delete(key), n++;
+      if (r.nodeId === this.nodeId && r.period === period && r.at < before) (this.rows.delete(key), n++);
     }
     return n;
   }

@@ -123,7 +123,10 @@ export class MemoryStore implements Store {
       .filter((f) => q.activeAt === undefined || f.until > q.activeAt)
       .filter((f) => (q.domain === undefined || f.domain === q.domain) && (q.app === undefined || f.app === q.app))
       .filter((f) => q.stream === undefined || f.stream === q.stream)
-      .sort((a, b) => b.until - a.until || compare(a.app, b.app) || compare(a.stream, b.stream) || compare(a.domain, b.domain));
+      .sort(
+        (a, b) =>
+          b.until - a.until || compare(a.app, b.app) || compare(a.stream, b.stream) || compare(a.domain, b.domain),
+      );
     return paged(all, q);
   }
 
@@ -235,7 +238,8 @@ export class MemoryStore implements Store {
       });
     }
     return [...groups.values()].sort(
-      (a, b) => b.count - a.count || b.lastAt - a.lastAt || compare(a.breakCode, b.breakCode) || compare(a.code, b.code),
+      (a, b) =>
+        b.count - a.count || b.lastAt - a.lastAt || compare(a.breakCode, b.breakCode) || compare(a.code, b.code),
     );
   }
 
@@ -269,7 +273,8 @@ export class MemoryStore implements Store {
 
   async addCredential(c: StoredCredential): Promise<void> {
     this.check();
-    if (this.credentials.has(c.secretId)) throw new LiveError('STORE_FAILED', `credential ${c.secretId} already exists`);
+    if (this.credentials.has(c.secretId))
+      throw new LiveError('STORE_FAILED', `credential ${c.secretId} already exists`);
     this.credentials.set(c.secretId, { ...c });
   }
 
@@ -281,7 +286,9 @@ export class MemoryStore implements Store {
 
   async listCredentials(): Promise<StoredCredential[]> {
     this.check();
-    return [...this.credentials.values()].sort((a, b) => a.createdAt - b.createdAt || compare(a.secretId, b.secretId)).map((c) => ({ ...c }));
+    return [...this.credentials.values()]
+      .sort((a, b) => a.createdAt - b.createdAt || compare(a.secretId, b.secretId))
+      .map((c) => ({ ...c }));
   }
 
   async touchCredential(secretId: string, at: number): Promise<void> {
@@ -354,7 +361,11 @@ function ended(r: PublishRecord, end: PublishEnd): PublishRecord {
   };
 }
 
-function matches(r: { domain: string; app: string; stream: string; clientIp: string }, time: number, q: RecordQuery): boolean {
+function matches(
+  r: { domain: string; app: string; stream: string; clientIp: string },
+  time: number,
+  q: RecordQuery,
+): boolean {
   return (
     (q.domain === undefined || r.domain === q.domain) &&
     (q.app === undefined || r.app === q.app) &&

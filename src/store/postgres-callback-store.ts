@@ -25,7 +25,14 @@ import {
   type NewCallbackTemplate,
   type OpenPush,
 } from './callback-store.ts';
-import { attemptFromRow, deliveryFromRow, openPushFromRow, ruleFromRow, templateFromRow, type Row } from './callback-rows.ts';
+import {
+  attemptFromRow,
+  deliveryFromRow,
+  openPushFromRow,
+  ruleFromRow,
+  templateFromRow,
+  type Row,
+} from './callback-rows.ts';
 
 /** What the callback tables share with their store. */
 export interface PostgresCallbackStoreOptions {
@@ -56,7 +63,10 @@ export class PostgresCallbackStore implements CallbackStore {
         [t.name, t.description, JSON.stringify(cleanUrls(t.urls)), t.createdAt, this.o.keys.sealedFlag],
       );
       const id = Number(rows[0]?.id);
-      await q.query('UPDATE callback_templates SET callback_key = $1 WHERE id = $2', [this.o.keys.seal('callback_key', String(id), t.callbackKey), id]);
+      await q.query('UPDATE callback_templates SET callback_key = $1 WHERE id = $2', [
+        this.o.keys.seal('callback_key', String(id), t.callbackKey),
+        id,
+      ]);
       return id;
     });
   }
@@ -67,7 +77,9 @@ export class PostgresCallbackStore implements CallbackStore {
   }
 
   async listCallbackTemplates(): Promise<CallbackTemplate[]> {
-    return (await this.all('SELECT * FROM callback_templates ORDER BY id', [])).map((r) => templateFromRow(r, this.o.keys));
+    return (await this.all('SELECT * FROM callback_templates ORDER BY id', [])).map((r) =>
+      templateFromRow(r, this.o.keys),
+    );
   }
 
   async updateCallbackTemplate(id: number, patch: CallbackTemplatePatch): Promise<CallbackTemplate | undefined> {
@@ -83,15 +95,18 @@ export class PostgresCallbackStore implements CallbackStore {
         urls: cleanUrls({ ...old.urls, ...patch.urls }),
         updatedAt: patch.updatedAt,
       };
-      await q.query('UPDATE callback_templates SET name = $1, description = $2, urls = $3, callback_key = $4, updated_at = $5, keys_sealed = $6 WHERE id = $7', [
-        next.name,
-        next.description,
-        JSON.stringify(next.urls),
-        this.o.keys.seal('callback_key', String(id), next.callbackKey),
-        next.updatedAt,
-        this.o.keys.sealedFlag,
-        id,
-      ]);
+      await q.query(
+        'UPDATE callback_templates SET name = $1, description = $2, urls = $3, callback_key = $4, updated_at = $5, keys_sealed = $6 WHERE id = $7',
+        [
+          next.name,
+          next.description,
+          JSON.stringify(next.urls),
+          this.o.keys.seal('callback_key', String(id), next.callbackKey),
+          next.updatedAt,
+          this.o.keys.sealedFlag,
+          id,
+        ],
+      );
       return next;
     });
   }
@@ -126,7 +141,18 @@ export class PostgresCallbackStore implements CallbackStore {
       const { rows } = await q.query<{ id: string }>(
         `INSERT INTO callback_deliveries (node_id, leased_by, leased_until, event_type, event_time, stream, sequence, url, body, created_at, next_at, attempts)
          VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0) RETURNING id`,
-        [this.o.nodeId, this.leaseFrom(d.nextAt), d.eventType, d.eventTime, d.stream, d.sequence, d.url, d.body, d.createdAt, d.nextAt],
+        [
+          this.o.nodeId,
+          this.leaseFrom(d.nextAt),
+          d.eventType,
+          d.eventTime,
+          d.stream,
+          d.sequence,
+          d.url,
+          d.body,
+          d.createdAt,
+          d.nextAt,
+        ],
       );
       if (d.eventType === 0) await q.query('DELETE FROM callback_open_pushes WHERE sequence = $1', [d.sequence]);
       return Number(rows[0]?.id);
@@ -156,17 +182,26 @@ export class PostgresCallbackStore implements CallbackStore {
       const { rows } = await q.query<{ id: string }>(
         `INSERT INTO callback_attempts (delivery_id, event_type, event_time, stream, url, request, response, status, result_code, at, duration_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-        [a.deliveryId, a.eventType, a.eventTime, a.stream, a.url, a.request, a.response, a.status, a.resultCode, a.at, a.durationMs],
+        [
+          a.deliveryId,
+          a.eventType,
+          a.eventTime,
+          a.stream,
+          a.url,
+          a.request,
+          a.response,
+          a.status,
+          a.resultCode,
+          a.at,
+          a.durationMs,
+        ],
       );
       if (outcome === 'done') await q.query('DELETE FROM callback_deliveries WHERE id = $1', [a.deliveryId]);
       else {
-        await q.query('UPDATE callback_deliveries SET next_at = $1, attempts = $2, leased_by = $3, leased_until = $4 WHERE id = $5', [
-          outcome.retryAt,
-          outcome.attempts,
-          this.o.nodeId,
-          this.leaseFrom(outcome.retryAt),
-          a.deliveryId,
-        ]);
+        await q.query(
+          'UPDATE callback_deliveries SET next_at = $1, attempts = $2, leased_by = $3, leased_until = $4 WHERE id = $5',
+          [outcome.retryAt, outcome.attempts, this.o.nodeId, this.leaseFrom(outcome.retryAt), a.deliveryId],
+        );
       }
       return Number(rows[0]?.id);
     });
@@ -182,11 +217,10 @@ export class PostgresCallbackStore implements CallbackStore {
     const { limit, offset } = pageOf(query);
     const [count] = await this.all(`SELECT count(*) AS n FROM callback_attempts${where.sql()}`, where.params);
     const n = where.params.length;
-    const rows = await this.all(`SELECT * FROM callback_attempts${where.sql()} ORDER BY at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`, [
-      ...where.params,
-      limit,
-      offset,
-    ]);
+    const rows = await this.all(
+      `SELECT * FROM callback_attempts${where.sql()} ORDER BY at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...where.params, limit, offset],
+    );
     return { items: rows.map(attemptFromRow), total: Number(count?.n ?? 0) };
   }
 
@@ -194,17 +228,37 @@ export class PostgresCallbackStore implements CallbackStore {
     const batch = limits.batch ?? null;
     return await this.tx(async (q) => {
       const prune = async (condition: string, param: number): Promise<number> =>
-        (await q.query(`DELETE FROM callback_attempts WHERE id IN (SELECT id FROM callback_attempts WHERE ${condition} ORDER BY id LIMIT $2)`, [param, batch]))
-          .rowCount ?? 0;
+        (
+          await q.query(
+            `DELETE FROM callback_attempts WHERE id IN (SELECT id FROM callback_attempts WHERE ${condition} ORDER BY id LIMIT $2)`,
+            [param, batch],
+          )
+        ).rowCount ?? 0;
       let n = await prune('at < $1', before);
-      if (limits.maxRows !== undefined) n += await prune('id <= (SELECT id FROM callback_attempts ORDER BY id DESC LIMIT 1 OFFSET $1)', limits.maxRows);
+      if (limits.maxRows !== undefined)
+        n += await prune('id <= (SELECT id FROM callback_attempts ORDER BY id DESC LIMIT 1 OFFSET $1)', limits.maxRows);
       return n;
     });
   }
 
   async addOpenPush(p: OpenPush): Promise<void> {
     const key = this.o.keys.seal('callback_key', `open-push ${p.sequence}`, p.callbackKey);
-    const values = [p.sequence, this.o.nodeId, p.url, key, p.appId, p.domain, p.app, p.stream, p.clientIp, p.serverIp, p.query, p.width, p.height, p.startedAt];
+    const values = [
+      p.sequence,
+      this.o.nodeId,
+      p.url,
+      key,
+      p.appId,
+      p.domain,
+      p.app,
+      p.stream,
+      p.clientIp,
+      p.serverIp,
+      p.query,
+      p.width,
+      p.height,
+      p.startedAt,
+    ];
     await this.changes(
       `INSERT INTO callback_open_pushes (sequence, node_id, url, callback_key, app_id, domain, app, stream, client_ip, server_ip, query, width, height,
          started_at, keys_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -218,7 +272,9 @@ export class PostgresCallbackStore implements CallbackStore {
 
   /** This node's open pushes, oldest start first: only the node that had the push replays its interruption. */
   async listOpenPushes(): Promise<OpenPush[]> {
-    const rows = await this.all('SELECT * FROM callback_open_pushes WHERE node_id = $1 ORDER BY started_at, sequence', [this.o.nodeId]);
+    const rows = await this.all('SELECT * FROM callback_open_pushes WHERE node_id = $1 ORDER BY started_at, sequence', [
+      this.o.nodeId,
+    ]);
     return rows.map((r) => openPushFromRow(r, this.o.keys));
   }
 

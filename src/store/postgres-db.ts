@@ -27,7 +27,15 @@ export interface PostgresDbOptions {
 }
 
 /** Node socket errors that mean "the server is not there right now". */
-const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /**
  * Whether an error means PostgreSQL could not be reached (worth retrying) rather than a refused statement:
@@ -37,7 +45,8 @@ const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof LiveError || !(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return socketCodes.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300';
+  if (typeof code === 'string')
+    return socketCodes.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300';
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
   // A DatabaseError always has a SQLSTATE; an Error from pg without one is about the connection.
   return (err as { severity?: unknown }).severity === undefined;
@@ -61,12 +70,20 @@ export class PostgresDb {
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.pool.on('error', () => {});
-    this.o = { maxQueuedWrites: options.maxQueuedWrites, retryMs: options.retryMs ?? 50, maxRetryMs: options.maxRetryMs ?? 2000 };
+    this.o = {
+      maxQueuedWrites: options.maxQueuedWrites,
+      retryMs: options.retryMs ?? 50,
+      maxRetryMs: options.maxRetryMs ?? 2000,
+    };
   }
 
   /** Lock-free counters for /metrics: writes waiting for PostgreSQL, retries, refused writes. */
   stats(): StoreStats {
-    return { queuedWrites: this.counts.queued, busyRetries: this.counts.busyRetries, refusedWrites: this.counts.refused };
+    return {
+      queuedWrites: this.counts.queued,
+      busyRetries: this.counts.busyRetries,
+      refusedWrites: this.counts.refused,
+    };
   }
 
   /** One client for a step that must see its own session (migrations), released afterwards. */

@@ -265,7 +265,10 @@ export const postgresLatestVersion = postgresMigrations.at(-1)?.version ?? 0;
 const migrationLock = 0x6f70656e6c697665n;
 
 /** Runs the missing migrations in one transaction; refuses a newer schema (STORE_SCHEMA_NEWER). Returns the version. */
-export async function migratePostgres(client: pg.ClientBase, list: readonly PostgresMigration[] = postgresMigrations): Promise<number> {
+export async function migratePostgres(
+  client: pg.ClientBase,
+  list: readonly PostgresMigration[] = postgresMigrations,
+): Promise<number> {
   const latest = list.at(-1)?.version ?? 0;
   await client.query('BEGIN');
   try {
@@ -274,7 +277,10 @@ export async function migratePostgres(client: pg.ClientBase, list: readonly Post
     const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
     const current = Number(rows[0]?.v ?? 0);
     if (current > latest) {
-      throw new LiveError('STORE_SCHEMA_NEWER', `the database has schema version ${current}; this openlive knows up to ${latest}`);
+      throw new LiveError(
+        'STORE_SCHEMA_NEWER',
+        `the database has schema version ${current}; this openlive knows up to ${latest}`,
+      );
     }
     for (const m of list) {
       if (m.version <= current) continue;

@@ -1,7 +1,14 @@
 /** The recording tables of the PostgreSQL store (migration 2), as SQLite's (store/sqlite-record-store.ts). */
 import { pageOf, type Page } from './store.ts';
 import type { PostgresDb } from './postgres-db.ts';
-import { patchedTemplate, recordFileFromRow, recordRuleFromRow, recordTaskFromRow, recordTemplateFromRow, type Row } from './record-rows.ts';
+import {
+  patchedTemplate,
+  recordFileFromRow,
+  recordRuleFromRow,
+  recordTaskFromRow,
+  recordTemplateFromRow,
+  type Row,
+} from './record-rows.ts';
 import type {
   NewRecordFile,
   NewRecordTemplate,
@@ -54,13 +61,10 @@ export class PostgresRecordStore implements RecordStore {
       const { rows } = await q.query<Row>('SELECT * FROM record_templates WHERE id = $1 FOR UPDATE', [id]);
       if (!rows[0]) return undefined;
       const next = patchedTemplate(recordTemplateFromRow(rows[0]), patch);
-      await q.query('UPDATE record_templates SET name = $1, description = $2, params = $3, updated_at = $4 WHERE id = $5', [
-        next.name,
-        next.description,
-        JSON.stringify(next.params),
-        next.updatedAt,
-        id,
-      ]);
+      await q.query(
+        'UPDATE record_templates SET name = $1, description = $2, params = $3, updated_at = $4 WHERE id = $5',
+        [next.name, next.description, JSON.stringify(next.params), next.updatedAt, id],
+      );
       return next;
     });
   }
@@ -82,7 +86,13 @@ export class PostgresRecordStore implements RecordStore {
   }
 
   async deleteRecordRule(domain: string, app: string, stream: string): Promise<boolean> {
-    return (await this.changes('DELETE FROM record_rules WHERE domain = $1 AND app = $2 AND stream = $3', [domain, app, stream])) > 0;
+    return (
+      (await this.changes('DELETE FROM record_rules WHERE domain = $1 AND app = $2 AND stream = $3', [
+        domain,
+        app,
+        stream,
+      ])) > 0
+    );
   }
 
   async addRecordTask(t: RecordTask): Promise<void> {
@@ -107,11 +117,15 @@ export class PostgresRecordStore implements RecordStore {
     w.add('start_time < ?', q.before);
     w.add('stopped = 0 AND start_time <= ?', q.activeAt);
     w.add('end_time > ?', q.activeAt);
-    return (await this.all(`SELECT * FROM record_tasks${w.sql} ORDER BY start_time, task_id`, w.params)).map(recordTaskFromRow);
+    return (await this.all(`SELECT * FROM record_tasks${w.sql} ORDER BY start_time, task_id`, w.params)).map(
+      recordTaskFromRow,
+    );
   }
 
   async stopRecordTask(taskId: string, at: number): Promise<boolean> {
-    return (await this.changes('UPDATE record_tasks SET stopped = $1 WHERE task_id = $2 AND stopped = 0', [at, taskId])) > 0;
+    return (
+      (await this.changes('UPDATE record_tasks SET stopped = $1 WHERE task_id = $2 AND stopped = 0', [at, taskId])) > 0
+    );
   }
 
   async deleteRecordTask(taskId: string): Promise<boolean> {
@@ -151,12 +165,17 @@ export class PostgresRecordStore implements RecordStore {
     const { limit, offset } = pageOf(q);
     const count = await this.all(`SELECT count(*) AS n FROM record_files${w.sql}`, w.params);
     const n = w.params.length;
-    const rows = await this.all(`SELECT * FROM record_files${w.sql} ORDER BY started_at, id LIMIT $${n + 1} OFFSET $${n + 2}`, [...w.params, limit, offset]);
+    const rows = await this.all(
+      `SELECT * FROM record_files${w.sql} ORDER BY started_at, id LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...w.params, limit, offset],
+    );
     return { items: rows.map(recordFileFromRow), total: Number(count[0]?.n ?? 0) };
   }
 
   async listOpenRecordFiles(nodeId: string = this.o.nodeId): Promise<RecordFile[]> {
-    return (await this.all('SELECT * FROM record_files WHERE ended_at IS NULL AND node_id = $1 ORDER BY id', [nodeId])).map(recordFileFromRow);
+    return (
+      await this.all('SELECT * FROM record_files WHERE ended_at IS NULL AND node_id = $1 ORDER BY id', [nodeId])
+    ).map(recordFileFromRow);
   }
 
   async listExpiredRecordFiles(now: number, limit: number): Promise<RecordFile[]> {

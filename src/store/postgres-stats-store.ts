@@ -21,7 +21,10 @@ export interface PostgresStatsStoreOptions {
 }
 
 const keyColumns = ['node_id', 'period', 'at', 'domain', 'app', 'stream'];
-const updates = statsColumns.filter((c) => !keyColumns.includes(c)).map((c) => `${c} = excluded.${c}`).join(', ');
+const updates = statsColumns
+  .filter((c) => !keyColumns.includes(c))
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ');
 
 /** One multi-row upsert of `rows`. */
 function upsert(nodeId: string, rows: readonly StatsSample[]): { text: string; params: unknown[] } {
@@ -66,9 +69,12 @@ export class PostgresStatsStore implements StatsStore {
       params.push([...query.domains]);
       where += ` AND domain = ANY($${params.length})`;
     }
-    if (query.app !== undefined) params.push(query.app), (where += ` AND app = $${params.length}`);
-    if (query.stream !== undefined) params.push(query.stream), (where += ` AND stream = $${params.length}`);
-    const rows = await this.o.db.read(async (q) => (await q.query<Record<string, unknown>>(`SELECT * FROM stats_samples WHERE ${where} ORDER BY at`, params)).rows);
+    if (query.app !== undefined) (params.push(query.app), (where += ` AND app = $${params.length}`));
+    if (query.stream !== undefined) (params.push(query.stream), (where += ` AND stream = $${params.length}`));
+    const rows = await this.o.db.read(
+      async (q) =>
+        (await q.query<Record<string, unknown>>(`SELECT * FROM stats_samples WHERE ${where} ORDER BY at`, params)).rows,
+    );
     return rows.map(statsSampleFromRow);
   }
 
@@ -79,7 +85,9 @@ export class PostgresStatsStore implements StatsStore {
         'SELECT * FROM stats_samples WHERE node_id = $1 AND period = $2 AND at >= $3 AND at < $4 ORDER BY at',
         [this.o.nodeId, from, since, before],
       );
-      const groups = [...groupForRollUp(rows.map(statsSampleFromRow), period).values()].map((g) => combineSamples(g.at, period, g.rows));
+      const groups = [...groupForRollUp(rows.map(statsSampleFromRow), period).values()].map((g) =>
+        combineSamples(g.at, period, g.rows),
+      );
       for (let i = 0; i < groups.length; i += 1000) {
         const { text, params } = upsert(this.o.nodeId, groups.slice(i, i + 1000));
         await q.query(text, params);

@@ -15,7 +15,15 @@ import { PostgresCallbackStore } from './postgres-callback-store.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { pgAttemptWhere, pgRecordWhere, PgWhere, type PgValue } from './postgres-where.ts';
 import { SqliteKeys } from './sqlite-keys.ts';
-import { credentialFromRow, domainFromRow, domainValues, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
+import {
+  credentialFromRow,
+  domainFromRow,
+  domainValues,
+  forbiddenFromRow,
+  publishRecordFromRow,
+  rejectedFromRow,
+  type Row,
+} from './sqlite-rows.ts';
 import {
   mergeSettings,
   publishRecordOrder,
@@ -76,13 +84,20 @@ export class PostgresStore implements Store {
   constructor(options: PostgresStoreOptions) {
     this.nodeId = options.nodeId || defaultNodeId;
     this.keys = new SqliteKeys(options.dataKey);
-    this.db = new PostgresDb({ url: options.url, poolSize: options.poolSize ?? 10, maxQueuedWrites: options.maxQueuedWrites ?? 10_000 });
+    this.db = new PostgresDb({
+      url: options.url,
+      poolSize: options.poolSize ?? 10,
+      maxQueuedWrites: options.maxQueuedWrites ?? 10_000,
+    });
     this.opening = this.db.withClient((client) => migratePostgres(client)).then(() => undefined);
     // Methods await opening; this keeps an unawaited failure from being reported as unhandled.
     this.opening.catch(() => {});
     this.recordings = new PostgresRecordStore({ db: this.db, nodeId: this.nodeId, opened: () => this.opened() });
     this.history = new PostgresStatsStore({ db: this.db, nodeId: this.nodeId, opened: () => this.opened() });
-    this.snapshots = new SqlSnapshotStore(postgresSnapshotSql(this.db, () => this.opened()), this.nodeId);
+    this.snapshots = new SqlSnapshotStore(
+      postgresSnapshotSql(this.db, () => this.opened()),
+      this.nodeId,
+    );
     this.callbacks = new PostgresCallbackStore({
       db: this.db,
       keys: this.keys,
@@ -162,7 +177,13 @@ export class PostgresStore implements Store {
   }
 
   async resumeStream(app: string, stream: string, domain: string): Promise<boolean> {
-    return (await this.changes('DELETE FROM forbidden_streams WHERE app = $1 AND stream = $2 AND domain = $3', [app, stream, domain])) > 0;
+    return (
+      (await this.changes('DELETE FROM forbidden_streams WHERE app = $1 AND stream = $2 AND domain = $3', [
+        app,
+        stream,
+        domain,
+      ])) > 0
+    );
   }
 
   async findForbidden(app: string, stream: string, domain: string, now: number): Promise<ForbiddenStream | undefined> {
@@ -202,7 +223,10 @@ export class PostgresStore implements Store {
   }
 
   async listOpenPublishNodes(): Promise<string[]> {
-    const rows = await this.all('SELECT DISTINCT node_id FROM publish_records WHERE ended_at IS NULL ORDER BY node_id', []);
+    const rows = await this.all(
+      'SELECT DISTINCT node_id FROM publish_records WHERE ended_at IS NULL ORDER BY node_id',
+      [],
+    );
     return rows.map((r) => String(r.node_id));
   }
 
@@ -224,14 +248,32 @@ export class PostgresStore implements Store {
       q.query<{ id: string }>(
         `INSERT INTO rejected_attempts (at, action, client_ip, host, domain, app, stream, break_code, code, reason, query, count, last_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $1) RETURNING id`,
-        [a.at, a.action, a.clientIp, a.host, a.domain, a.app, a.stream, a.breakCode, a.code, a.reason, a.query, a.count ?? 1],
+        [
+          a.at,
+          a.action,
+          a.clientIp,
+          a.host,
+          a.domain,
+          a.app,
+          a.stream,
+          a.breakCode,
+          a.code,
+          a.reason,
+          a.query,
+          a.count ?? 1,
+        ],
       ),
     );
     return Number(result.rows[0]?.id);
   }
 
   async countRejectedAttempt(id: number, by: number, lastAt: number): Promise<boolean> {
-    return (await this.changes('UPDATE rejected_attempts SET count = count + $1, last_at = GREATEST(last_at, $2) WHERE id = $3', [by, lastAt, id])) > 0;
+    return (
+      (await this.changes(
+        'UPDATE rejected_attempts SET count = count + $1, last_at = GREATEST(last_at, $2) WHERE id = $3',
+        [by, lastAt, id],
+      )) > 0
+    );
   }
 
   listRejectedAttempts(query: RejectedAttemptQuery = {}): Promise<Page<RejectedAttempt>> {
@@ -269,7 +311,13 @@ export class PostgresStore implements Store {
       let n = await pruneTable(q, 'publish_records', `${ended} AND started_at < $1`, before, batch);
       n += await pruneTable(q, 'rejected_attempts', 'last_at < $1', before, batch);
       if (maxRows !== undefined) {
-        n += await pruneTable(q, 'publish_records', `${ended} AND id <= (${nthNewest('publish_records')})`, maxRows, batch);
+        n += await pruneTable(
+          q,
+          'publish_records',
+          `${ended} AND id <= (${nthNewest('publish_records')})`,
+          maxRows,
+          batch,
+        );
         n += await pruneTable(q, 'rejected_attempts', `id <= (${nthNewest('rejected_attempts')})`, maxRows, batch);
       }
       return n;
@@ -277,13 +325,10 @@ export class PostgresStore implements Store {
   }
 
   async addCredential(c: StoredCredential): Promise<void> {
-    await this.changes('INSERT INTO api_credentials (secret_id, sealed_key, description, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5)', [
-      c.secretId,
-      c.sealedKey,
-      c.description,
-      c.createdAt,
-      c.lastUsedAt,
-    ]);
+    await this.changes(
+      'INSERT INTO api_credentials (secret_id, sealed_key, description, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5)',
+      [c.secretId, c.sealedKey, c.description, c.createdAt, c.lastUsedAt],
+    );
   }
 
   async getCredential(secretId: string): Promise<StoredCredential | undefined> {
@@ -309,7 +354,10 @@ export class PostgresStore implements Store {
   }
 
   async setSetting(key: string, value: string): Promise<void> {
-    await this.changes('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    await this.changes(
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+    );
   }
 
   close(): Promise<void> {
@@ -323,7 +371,11 @@ export class PostgresStore implements Store {
       await this.opening;
     } catch (err) {
       if (err instanceof LiveError) throw err;
-      throw new LiveError('STORE_FAILED', `cannot open the PostgreSQL store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new LiveError(
+        'STORE_FAILED',
+        `cannot open the PostgreSQL store: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -345,12 +397,21 @@ export class PostgresStore implements Store {
     return (await this.all(text, params))[0];
   }
 
-  private async page<T>(table: string, where: PgWhere, order: string, query: PageOptions, map: (row: Row) => T): Promise<Page<T>> {
+  private async page<T>(
+    table: string,
+    where: PgWhere,
+    order: string,
+    query: PageOptions,
+    map: (row: Row) => T,
+  ): Promise<Page<T>> {
     const { limit, offset } = pageOf(query);
     const count = await this.one(`SELECT count(*) AS n FROM ${table}${where.sql()}`, where.params);
     const params = [...where.params, limit, offset];
     const n = where.params.length;
-    const rows = await this.all(`SELECT * FROM ${table}${where.sql()} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}`, params);
+    const rows = await this.all(
+      `SELECT * FROM ${table}${where.sql()} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      params,
+    );
     return { items: rows.map(map), total: Number(count?.n ?? 0) };
   }
 
@@ -358,13 +419,29 @@ export class PostgresStore implements Store {
     return await this.changes(
       `UPDATE publish_records SET ended_at = $1, break_code = $2, reason = $3, bytes_in = $4, width = $5, height = $6,
          video_codec = $7, audio_codec = $8 WHERE ${condition}`,
-      [end.endedAt, end.breakCode, end.reason, end.bytesIn, end.width ?? null, end.height ?? null, end.videoCodec ?? null, end.audioCodec ?? null, ...params],
+      [
+        end.endedAt,
+        end.breakCode,
+        end.reason,
+        end.bytesIn,
+        end.width ?? null,
+        end.height ?? null,
+        end.videoCodec ?? null,
+        end.audioCodec ?? null,
+        ...params,
+      ],
     );
   }
 }
 
 /** Deletes the oldest rows (by id) matching `condition` ($1 its parameter), at most `batch` (null: all). */
-async function pruneTable(q: Queryable, table: string, condition: string, param: number, batch: number | null): Promise<number> {
+async function pruneTable(
+  q: Queryable,
+  table: string,
+  condition: string,
+  param: number,
+  batch: number | null,
+): Promise<number> {
   const sql = `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${condition} ORDER BY id LIMIT $2)`;
   return (await q.query(sql, [param, batch])).rowCount ?? 0;
 }

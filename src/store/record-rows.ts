@@ -1,5 +1,13 @@
 /** Row mappers and the template merge shared by the SQLite and PostgreSQL recording tables. */
-import type { RecordFile, RecordFileStatus, RecordRule, RecordTask, RecordTemplate, RecordTemplateParams, RecordTemplatePatch } from './record-store.ts';
+import type {
+  RecordFile,
+  RecordFileStatus,
+  RecordRule,
+  RecordTask,
+  RecordTemplate,
+  RecordTemplateParams,
+  RecordTemplatePatch,
+} from './record-store.ts';
 
 /** A database row: column name to value (PostgreSQL BIGINT arrives as a string). */
 export type Row = Record<string, unknown>;
@@ -78,5 +86,11 @@ export function patchedTemplate(old: RecordTemplate, patch: RecordTemplatePatch)
     isDelayLive: p.isDelayLive ?? old.params.isDelayLive,
     removeWatermark: p.removeWatermark ?? old.params.removeWatermark,
   };
-  return { ...old, name: patch.name ?? old.name, description: patch.description ?? old.description, params, updatedAt: patch.updatedAt };
+  return {
+    ...old,
+    name: patch.name ?? old.name,
+    description: patch.description ?? old.description,
+    params,
+    updatedAt: patch.updatedAt,
+  };
 }

@@ -97,7 +97,8 @@ export function liveRecordSpecOf(extension: string): LiveRecordSpec | undefined 
   if (!extension.startsWith(liveRecordPrefix)) return undefined;
   try {
     const v = JSON.parse(extension.slice(liveRecordPrefix.length)) as Partial<LiveRecordSpec>;
-    if (typeof v.format !== 'string' || typeof v.recordInterval !== 'number' || typeof v.storageTime !== 'number') return undefined;
+    if (typeof v.format !== 'string' || typeof v.recordInterval !== 'number' || typeof v.storageTime !== 'number')
+      return undefined;
     return { format: v.format, recordInterval: v.recordInterval, storageTime: v.storageTime };
   } catch {
     return undefined;

@@ -15,7 +15,9 @@ export function seal(dataKey: Buffer, aad: string, value: string, iv: Buffer = r
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-  return ['v1', iv, body, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  return ['v1', iv, body, cipher.getAuthTag()]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+    .join('.');
 }
 
 /** Opens a sealed value; throws CREDENTIAL_UNREADABLE (saying `what`) when the data key or the row does not match. */
@@ -23,7 +25,8 @@ export function unseal(dataKey: Buffer | undefined, aad: string, sealed: string,
   const [version, iv, body, tag, extra] = sealed.split('.');
   try {
     if (!dataKey) throw new Error('no data key');
-    if (version !== 'v1' || iv === undefined || body === undefined || tag === undefined || extra !== undefined) throw new Error('not a v1 sealed value');
+    if (version !== 'v1' || iv === undefined || body === undefined || tag === undefined || extra !== undefined)
+      throw new Error('not a v1 sealed value');
     const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));

@@ -48,13 +48,10 @@ export class SqlSnapshotStore implements SnapshotStore {
   }
 
   addSnapshotTemplate(t: NewSnapshotTemplate): Promise<number> {
-    return this.#sql.insert('INSERT INTO snapshot_templates (name, description, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
-      t.name,
-      t.description,
-      JSON.stringify(t.params),
-      t.createdAt,
-      t.createdAt,
-    ]);
+    return this.#sql.insert(
+      'INSERT INTO snapshot_templates (name, description, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      [t.name, t.description, JSON.stringify(t.params), t.createdAt, t.createdAt],
+    );
   }
 
   async getSnapshotTemplate(id: number): Promise<SnapshotTemplate | undefined> {
@@ -70,13 +67,10 @@ export class SqlSnapshotStore implements SnapshotStore {
     const old = await this.getSnapshotTemplate(id);
     if (!old) return undefined;
     const next = patchedSnapshotTemplate(old, patch);
-    const n = await this.#sql.run('UPDATE snapshot_templates SET name = ?, description = ?, params = ?, updated_at = ? WHERE id = ?', [
-      next.name,
-      next.description,
-      JSON.stringify(next.params),
-      next.updatedAt,
-      id,
-    ]);
+    const n = await this.#sql.run(
+      'UPDATE snapshot_templates SET name = ?, description = ?, params = ?, updated_at = ? WHERE id = ?',
+      [next.name, next.description, JSON.stringify(next.params), next.updatedAt, id],
+    );
     return n > 0 ? next : undefined;
   }
 
@@ -93,11 +87,19 @@ export class SqlSnapshotStore implements SnapshotStore {
   }
 
   async listSnapshotRules(): Promise<SnapshotRule[]> {
-    return (await this.#sql.all('SELECT * FROM snapshot_rules ORDER BY domain, app, stream', [])).map(recordRuleFromRow);
+    return (await this.#sql.all('SELECT * FROM snapshot_rules ORDER BY domain, app, stream', [])).map(
+      recordRuleFromRow,
+    );
   }
 
   async deleteSnapshotRule(domain: string, app: string, stream: string): Promise<boolean> {
-    return (await this.#sql.run('DELETE FROM snapshot_rules WHERE domain = ? AND app = ? AND stream = ?', [domain, app, stream])) > 0;
+    return (
+      (await this.#sql.run('DELETE FROM snapshot_rules WHERE domain = ? AND app = ? AND stream = ?', [
+        domain,
+        app,
+        stream,
+      ])) > 0
+    );
   }
 
   async addSnapshotTask(t: SnapshotTask): Promise<void> {
@@ -123,11 +125,15 @@ export class SqlSnapshotStore implements SnapshotStore {
       ['stopped = 0 AND start_time <= ?', q.activeAt],
       ['end_time > ?', q.activeAt],
     ]);
-    return (await this.#sql.all(`SELECT * FROM snapshot_tasks${where} ORDER BY start_time, task_id`, params)).map(recordTaskFromRow);
+    return (await this.#sql.all(`SELECT * FROM snapshot_tasks${where} ORDER BY start_time, task_id`, params)).map(
+      recordTaskFromRow,
+    );
   }
 
   async stopSnapshotTask(taskId: string, at: number): Promise<boolean> {
-    return (await this.#sql.run('UPDATE snapshot_tasks SET stopped = ? WHERE task_id = ? AND stopped = 0', [at, taskId])) > 0;
+    return (
+      (await this.#sql.run('UPDATE snapshot_tasks SET stopped = ? WHERE task_id = ? AND stopped = 0', [at, taskId])) > 0
+    );
   }
 
   async deleteSnapshotTask(taskId: string): Promise<boolean> {
@@ -138,7 +144,20 @@ export class SqlSnapshotStore implements SnapshotStore {
     return this.#sql.insert(
       `INSERT INTO snapshot_files (node_id, domain, app, stream, path, taken_at, width, height, size, template_id, task_id, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [this.#nodeId, f.domain, f.app, f.stream, f.path, f.takenAt, f.width, f.height, f.size, f.templateId, f.taskId, f.expiresAt],
+      [
+        this.#nodeId,
+        f.domain,
+        f.app,
+        f.stream,
+        f.path,
+        f.takenAt,
+        f.width,
+        f.height,
+        f.size,
+        f.templateId,
+        f.taskId,
+        f.expiresAt,
+      ],
     );
   }
 
@@ -158,12 +177,19 @@ export class SqlSnapshotStore implements SnapshotStore {
     const { limit, offset } = pageOf(q);
     const order = q.descending ? 'taken_at DESC, id DESC' : 'taken_at, id';
     const count = await this.#sql.all(`SELECT count(*) AS n FROM snapshot_files${where}`, params);
-    const rows = await this.#sql.all(`SELECT * FROM snapshot_files${where} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    const rows = await this.#sql.all(`SELECT * FROM snapshot_files${where} ORDER BY ${order} LIMIT ? OFFSET ?`, [
+      ...params,
+      limit,
+      offset,
+    ]);
     return { items: rows.map(snapshotFileFromRow), total: Number(count[0]?.n ?? 0) };
   }
 
   async listExpiredSnapshotFiles(now: number, limit: number): Promise<SnapshotFile[]> {
-    const rows = await this.#sql.all('SELECT * FROM snapshot_files WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?', [now, limit]);
+    const rows = await this.#sql.all(
+      'SELECT * FROM snapshot_files WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?',
+      [now, limit],
+    );
     return rows.map(snapshotFileFromRow);
   }
 
@@ -238,9 +264,19 @@ export function snapshotTablesSql(d: { id: string; int: string; text: string; st
 }
 
 /** SQLite's spelling of the tables. */
-export const sqliteSnapshotTables = snapshotTablesSql({ id: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER', text: 'TEXT', strict: ' STRICT' });
+export const sqliteSnapshotTables = snapshotTablesSql({
+  id: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  int: 'INTEGER',
+  text: 'TEXT',
+  strict: ' STRICT',
+});
 /** PostgreSQL's (text in the C collation, as every other table). */
-export const postgresSnapshotTables = snapshotTablesSql({ id: 'BIGSERIAL PRIMARY KEY', int: 'BIGINT', text: 'TEXT COLLATE "C"', strict: '' });
+export const postgresSnapshotTables = snapshotTablesSql({
+  id: 'BIGSERIAL PRIMARY KEY',
+  int: 'BIGINT',
+  text: 'TEXT COLLATE "C"',
+  strict: '',
+});
 
 /** SnapshotSql over the SQLite store's connection and write queue. */
 export function sqliteSnapshotSql(db: DatabaseSync, queue: SqliteWriteQueue): SnapshotSql {

@@ -26,7 +26,14 @@ import {
   type NewCallbackTemplate,
   type OpenPush,
 } from './callback-store.ts';
-import { attemptFromRow, deliveryFromRow, openPushFromRow, ruleFromRow, templateFromRow, type Row } from './callback-rows.ts';
+import {
+  attemptFromRow,
+  deliveryFromRow,
+  openPushFromRow,
+  ruleFromRow,
+  templateFromRow,
+  type Row,
+} from './callback-rows.ts';
 
 /** CallbackStore over the SQLite store's database. */
 export class SqliteCallbackStore implements CallbackStore {
@@ -50,7 +57,10 @@ export class SqliteCallbackStore implements CallbackStore {
            VALUES (?, ?, ?, '', ?, ?, ?)`,
         ).run(t.name, t.description, JSON.stringify(cleanUrls(t.urls)), t.createdAt, t.createdAt, this.keys.sealedFlag);
         const id = Number(result.lastInsertRowid);
-        this.sql('UPDATE callback_templates SET callback_key = ? WHERE id = ?').run(this.keys.seal('callback_key', String(id), t.callbackKey), id);
+        this.sql('UPDATE callback_templates SET callback_key = ? WHERE id = ?').run(
+          this.keys.seal('callback_key', String(id), t.callbackKey),
+          id,
+        );
         return id;
       }),
     );
@@ -61,7 +71,11 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   listCallbackTemplates(): Promise<CallbackTemplate[]> {
-    return this.read(() => (this.sql('SELECT * FROM callback_templates ORDER BY id').all() as Row[]).map((r) => templateFromRow(r, this.keys)));
+    return this.read(() =>
+      (this.sql('SELECT * FROM callback_templates ORDER BY id').all() as Row[]).map((r) =>
+        templateFromRow(r, this.keys),
+      ),
+    );
   }
 
   updateCallbackTemplate(id: number, patch: CallbackTemplatePatch): Promise<CallbackTemplate | undefined> {
@@ -76,7 +90,9 @@ export class SqliteCallbackStore implements CallbackStore {
         urls: cleanUrls({ ...old.urls, ...patch.urls }),
         updatedAt: patch.updatedAt,
       };
-      this.sql('UPDATE callback_templates SET name = ?, description = ?, urls = ?, callback_key = ?, updated_at = ?, keys_sealed = ? WHERE id = ?').run(
+      this.sql(
+        'UPDATE callback_templates SET name = ?, description = ?, urls = ?, callback_key = ?, updated_at = ?, keys_sealed = ? WHERE id = ?',
+      ).run(
         next.name,
         next.description,
         JSON.stringify(next.urls),
@@ -104,17 +120,22 @@ export class SqliteCallbackStore implements CallbackStore {
 
   getCallbackRule(domain: string, app: string): Promise<CallbackRule | undefined> {
     return this.read(() => {
-      const row = this.sql('SELECT * FROM callback_rules WHERE domain = ? AND app = ?').get(domain, app) as Row | undefined;
+      const row = this.sql('SELECT * FROM callback_rules WHERE domain = ? AND app = ?').get(domain, app) as
+        Row | undefined;
       return row ? ruleFromRow(row) : undefined;
     });
   }
 
   listCallbackRules(): Promise<CallbackRule[]> {
-    return this.read(() => (this.sql('SELECT * FROM callback_rules ORDER BY domain, app').all() as Row[]).map(ruleFromRow));
+    return this.read(() =>
+      (this.sql('SELECT * FROM callback_rules ORDER BY domain, app').all() as Row[]).map(ruleFromRow),
+    );
   }
 
   deleteCallbackRule(domain: string, app: string): Promise<boolean> {
-    return this.write(() => this.sql('DELETE FROM callback_rules WHERE domain = ? AND app = ?').run(domain, app).changes > 0);
+    return this.write(
+      () => this.sql('DELETE FROM callback_rules WHERE domain = ? AND app = ?').run(domain, app).changes > 0,
+    );
   }
 
   addCallbackDelivery(d: NewCallbackDelivery): Promise<number> {
@@ -131,7 +152,9 @@ export class SqliteCallbackStore implements CallbackStore {
   }
 
   listCallbackDeliveries(limit: number): Promise<CallbackDelivery[]> {
-    return this.read(() => (this.sql('SELECT * FROM callback_deliveries ORDER BY id LIMIT ?').all(limit) as Row[]).map(deliveryFromRow));
+    return this.read(() =>
+      (this.sql('SELECT * FROM callback_deliveries ORDER BY id LIMIT ?').all(limit) as Row[]).map(deliveryFromRow),
+    );
   }
 
   recordCallbackAttempt(a: NewCallbackAttempt, outcome: CallbackAttemptOutcome): Promise<number> {
@@ -140,9 +163,26 @@ export class SqliteCallbackStore implements CallbackStore {
         const result = this.sql(
           `INSERT INTO callback_attempts (delivery_id, event_type, event_time, stream, url, request, response, status,
              result_code, at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(a.deliveryId, a.eventType, a.eventTime, a.stream, a.url, a.request, a.response, a.status, a.resultCode, a.at, a.durationMs);
+        ).run(
+          a.deliveryId,
+          a.eventType,
+          a.eventTime,
+          a.stream,
+          a.url,
+          a.request,
+          a.response,
+          a.status,
+          a.resultCode,
+          a.at,
+          a.durationMs,
+        );
         if (outcome === 'done') this.sql('DELETE FROM callback_deliveries WHERE id = ?').run(a.deliveryId);
-        else this.sql('UPDATE callback_deliveries SET next_at = ?, attempts = ? WHERE id = ?').run(outcome.retryAt, outcome.attempts, a.deliveryId);
+        else
+          this.sql('UPDATE callback_deliveries SET next_at = ?, attempts = ? WHERE id = ?').run(
+            outcome.retryAt,
+            outcome.attempts,
+            a.deliveryId,
+          );
         return Number(result.lastInsertRowid);
       }),
     );
@@ -179,11 +219,13 @@ export class SqliteCallbackStore implements CallbackStore {
       this.transaction(() => {
         const prune = (condition: string, param: number): number =>
           Number(
-            this.sql(`DELETE FROM callback_attempts WHERE id IN (SELECT id FROM callback_attempts WHERE ${condition} ORDER BY id LIMIT ?)`).run(param, batch)
-              .changes,
+            this.sql(
+              `DELETE FROM callback_attempts WHERE id IN (SELECT id FROM callback_attempts WHERE ${condition} ORDER BY id LIMIT ?)`,
+            ).run(param, batch).changes,
           );
         let n = prune('at < ?', before);
-        if (limits.maxRows !== undefined) n += prune('id <= (SELECT id FROM callback_attempts ORDER BY id DESC LIMIT 1 OFFSET ?)', limits.maxRows);
+        if (limits.maxRows !== undefined)
+          n += prune('id <= (SELECT id FROM callback_attempts ORDER BY id DESC LIMIT 1 OFFSET ?)', limits.maxRows);
         return n;
       }),
     );
@@ -194,12 +236,31 @@ export class SqliteCallbackStore implements CallbackStore {
       this.sql(
         `INSERT OR REPLACE INTO callback_open_pushes (sequence, url, callback_key, app_id, domain, app, stream, client_ip,
            server_ip, query, width, height, started_at, keys_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(p.sequence, p.url, this.keys.seal('callback_key', `open-push ${p.sequence}`, p.callbackKey), p.appId, p.domain, p.app, p.stream, p.clientIp, p.serverIp, p.query, p.width, p.height, p.startedAt, this.keys.sealedFlag);
+      ).run(
+        p.sequence,
+        p.url,
+        this.keys.seal('callback_key', `open-push ${p.sequence}`, p.callbackKey),
+        p.appId,
+        p.domain,
+        p.app,
+        p.stream,
+        p.clientIp,
+        p.serverIp,
+        p.query,
+        p.width,
+        p.height,
+        p.startedAt,
+        this.keys.sealedFlag,
+      );
     });
   }
 
   listOpenPushes(): Promise<OpenPush[]> {
-    return this.read(() => (this.sql('SELECT * FROM callback_open_pushes ORDER BY started_at, sequence').all() as Row[]).map((r) => openPushFromRow(r, this.keys)));
+    return this.read(() =>
+      (this.sql('SELECT * FROM callback_open_pushes ORDER BY started_at, sequence').all() as Row[]).map((r) =>
+        openPushFromRow(r, this.keys),
+      ),
+    );
   }
 
   deleteOpenPush(sequence: string): Promise<boolean> {
@@ -243,4 +304,3 @@ export class SqliteCallbackStore implements CallbackStore {
     return statement;
   }
 }
-

@@ -40,7 +40,9 @@ export class SqliteKeys {
     let n = 0;
     db.exec('BEGIN IMMEDIATE');
     try {
-      for (const row of db.prepare('SELECT name, auth_key, auth_backup_key FROM domains WHERE keys_sealed = 0').all() as Row[]) {
+      for (const row of db
+        .prepare('SELECT name, auth_key, auth_backup_key FROM domains WHERE keys_sealed = 0')
+        .all() as Row[]) {
         const name = String(row.name);
         db.prepare('UPDATE domains SET auth_key = ?, auth_backup_key = ?, keys_sealed = 1 WHERE name = ?').run(
           this.seal('auth_key', name, String(row.auth_key)),
@@ -49,7 +51,9 @@ export class SqliteKeys {
         );
         n++;
       }
-      for (const row of db.prepare('SELECT id, callback_key FROM callback_templates WHERE keys_sealed = 0').all() as Row[]) {
+      for (const row of db
+        .prepare('SELECT id, callback_key FROM callback_templates WHERE keys_sealed = 0')
+        .all() as Row[]) {
         const id = String(row.id);
         db.prepare('UPDATE callback_templates SET callback_key = ?, keys_sealed = 1 WHERE id = ?').run(
           this.seal('callback_key', id, String(row.callback_key)),
@@ -57,7 +61,9 @@ export class SqliteKeys {
         );
         n++;
       }
-      for (const row of db.prepare('SELECT sequence, callback_key FROM callback_open_pushes WHERE keys_sealed = 0').all() as Row[]) {
+      for (const row of db
+        .prepare('SELECT sequence, callback_key FROM callback_open_pushes WHERE keys_sealed = 0')
+        .all() as Row[]) {
         const sequence = String(row.sequence);
         db.prepare('UPDATE callback_open_pushes SET callback_key = ?, keys_sealed = 1 WHERE sequence = ?').run(
           this.seal('callback_key', `open-push ${sequence}`, String(row.callback_key)),

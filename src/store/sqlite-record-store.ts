@@ -7,7 +7,14 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import { pageOf, type Page } from './store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
-import { patchedTemplate, recordFileFromRow, recordRuleFromRow, recordTaskFromRow, recordTemplateFromRow, type Row } from './record-rows.ts';
+import {
+  patchedTemplate,
+  recordFileFromRow,
+  recordRuleFromRow,
+  recordTaskFromRow,
+  recordTemplateFromRow,
+  type Row,
+} from './record-rows.ts';
 import type {
   NewRecordFile,
   NewRecordTemplate,
@@ -38,13 +45,9 @@ export class SqliteRecordStore implements RecordStore {
   addRecordTemplate(t: NewRecordTemplate): Promise<number> {
     return this.write(() =>
       Number(
-        this.sql('INSERT INTO record_templates (name, description, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(
-          t.name,
-          t.description,
-          JSON.stringify(t.params),
-          t.createdAt,
-          t.createdAt,
-        ).lastInsertRowid,
+        this.sql(
+          'INSERT INTO record_templates (name, description, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+        ).run(t.name, t.description, JSON.stringify(t.params), t.createdAt, t.createdAt).lastInsertRowid,
       ),
     );
   }
@@ -54,7 +57,9 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   listRecordTemplates(): Promise<RecordTemplate[]> {
-    return this.read(() => (this.sql('SELECT * FROM record_templates ORDER BY id').all() as Row[]).map(recordTemplateFromRow));
+    return this.read(() =>
+      (this.sql('SELECT * FROM record_templates ORDER BY id').all() as Row[]).map(recordTemplateFromRow),
+    );
   }
 
   updateRecordTemplate(id: number, patch: RecordTemplatePatch): Promise<RecordTemplate | undefined> {
@@ -87,11 +92,17 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   listRecordRules(): Promise<RecordRule[]> {
-    return this.read(() => (this.sql('SELECT * FROM record_rules ORDER BY domain, app, stream').all() as Row[]).map(recordRuleFromRow));
+    return this.read(() =>
+      (this.sql('SELECT * FROM record_rules ORDER BY domain, app, stream').all() as Row[]).map(recordRuleFromRow),
+    );
   }
 
   deleteRecordRule(domain: string, app: string, stream: string): Promise<boolean> {
-    return this.write(() => this.sql('DELETE FROM record_rules WHERE domain = ? AND app = ? AND stream = ?').run(domain, app, stream).changes > 0);
+    return this.write(
+      () =>
+        this.sql('DELETE FROM record_rules WHERE domain = ? AND app = ? AND stream = ?').run(domain, app, stream)
+          .changes > 0,
+    );
   }
 
   addRecordTask(t: RecordTask): Promise<void> {
@@ -99,7 +110,18 @@ export class SqliteRecordStore implements RecordStore {
       this.sql(
         `INSERT INTO record_tasks (task_id, domain, app, stream, start_time, end_time, template_id, extension, stopped, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(t.taskId, t.domain, t.app, t.stream, t.startTime, t.endTime, t.templateId, t.extension, t.stopped, t.createdAt);
+      ).run(
+        t.taskId,
+        t.domain,
+        t.app,
+        t.stream,
+        t.startTime,
+        t.endTime,
+        t.templateId,
+        t.extension,
+        t.stopped,
+        t.createdAt,
+      );
     });
   }
 
@@ -121,12 +143,17 @@ export class SqliteRecordStore implements RecordStore {
         ['stopped = 0 AND start_time <= ?', q.activeAt],
         ['end_time > ?', q.activeAt],
       ]);
-      return (this.sql(`SELECT * FROM record_tasks${where} ORDER BY start_time, task_id`).all(...params) as Row[]).map(recordTaskFromRow);
+      return (this.sql(`SELECT * FROM record_tasks${where} ORDER BY start_time, task_id`).all(...params) as Row[]).map(
+        recordTaskFromRow,
+      );
     });
   }
 
   stopRecordTask(taskId: string, at: number): Promise<boolean> {
-    return this.write(() => this.sql('UPDATE record_tasks SET stopped = ? WHERE task_id = ? AND stopped = 0').run(at, taskId).changes > 0);
+    return this.write(
+      () =>
+        this.sql('UPDATE record_tasks SET stopped = ? WHERE task_id = ? AND stopped = 0').run(at, taskId).changes > 0,
+    );
   }
 
   deleteRecordTask(taskId: string): Promise<boolean> {
@@ -139,7 +166,18 @@ export class SqliteRecordStore implements RecordStore {
         this.sql(
           `INSERT INTO record_files (node_id, domain, app, stream, format, path, started_at, template_id, task_id, expires_at, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'recording')`,
-        ).run(this.nodeId, f.domain, f.app, f.stream, f.format, f.path, f.startedAt, f.templateId, f.taskId, f.expiresAt).lastInsertRowid,
+        ).run(
+          this.nodeId,
+          f.domain,
+          f.app,
+          f.stream,
+          f.format,
+          f.path,
+          f.startedAt,
+          f.templateId,
+          f.taskId,
+          f.expiresAt,
+        ).lastInsertRowid,
       ),
     );
   }
@@ -172,22 +210,29 @@ export class SqliteRecordStore implements RecordStore {
       ]);
       const { limit, offset } = pageOf(q);
       const count = this.sql(`SELECT count(*) AS n FROM record_files${where}`).get(...params) as { n: number };
-      const rows = this.sql(`SELECT * FROM record_files${where} ORDER BY started_at, id LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+      const rows = this.sql(`SELECT * FROM record_files${where} ORDER BY started_at, id LIMIT ? OFFSET ?`).all(
+        ...params,
+        limit,
+        offset,
+      ) as Row[];
       return { items: rows.map(recordFileFromRow), total: count.n };
     });
   }
 
   listOpenRecordFiles(nodeId: string = this.nodeId): Promise<RecordFile[]> {
-    return this.read(() => (this.sql('SELECT * FROM record_files WHERE ended_at IS NULL AND node_id = ? ORDER BY id').all(nodeId) as Row[]).map(recordFileFromRow));
+    return this.read(() =>
+      (
+        this.sql('SELECT * FROM record_files WHERE ended_at IS NULL AND node_id = ? ORDER BY id').all(nodeId) as Row[]
+      ).map(recordFileFromRow),
+    );
   }
 
   listExpiredRecordFiles(now: number, limit: number): Promise<RecordFile[]> {
     return this.read(() =>
       (
-        this.sql('SELECT * FROM record_files WHERE ended_at IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?').all(
-          now,
-          limit,
-        ) as Row[]
+        this.sql(
+          'SELECT * FROM record_files WHERE ended_at IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?',
+        ).all(now, limit) as Row[]
       ).map(recordFileFromRow),
     );
   }
@@ -220,7 +265,10 @@ export class SqliteRecordStore implements RecordStore {
 }
 
 /** A WHERE clause of the conditions whose value is given. */
-function whereOf(conditions: readonly [string, SQLInputValue | undefined][]): { where: string; params: SQLInputValue[] } {
+function whereOf(conditions: readonly [string, SQLInputValue | undefined][]): {
+  where: string;
+  params: SQLInputValue[];
+} {
   const clauses: string[] = [];
   const params: SQLInputValue[] = [];
   for (const [clause, value] of conditions) {
@@ -230,4 +278,3 @@ function whereOf(conditions: readonly [string, SQLInputValue | undefined][]): { 
   }
   return { where: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }
-

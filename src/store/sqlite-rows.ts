@@ -38,7 +38,9 @@ function settingsOf(v: unknown): { settings?: DomainSettings } {
   if (typeof v !== 'string' || v === '' || v === '{}') return {};
   try {
     const parsed: unknown = JSON.parse(v);
-    return parsed !== null && typeof parsed === 'object' && Object.keys(parsed).length > 0 ? { settings: parsed as DomainSettings } : {};
+    return parsed !== null && typeof parsed === 'object' && Object.keys(parsed).length > 0
+      ? { settings: parsed as DomainSettings }
+      : {};
   } catch {
     return {};
   }

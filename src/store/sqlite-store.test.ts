@@ -18,7 +18,10 @@ function tempDir(): string {
 process.on('exit', () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 storeConformance('sqlite (memory)', () => new SqliteStore({ file: ':memory:' }));
-storeConformance('sqlite (file, synchronous FULL)', () => new SqliteStore({ file: sqliteFileIn(tempDir()), synchronous: 'FULL' }));
+storeConformance(
+  'sqlite (file, synchronous FULL)',
+  () => new SqliteStore({ file: sqliteFileIn(tempDir()), synchronous: 'FULL' }),
+);
 
 test('an empty file is migrated to the latest schema in WAL mode, under a created data directory', async () => {
   const file = sqliteFileIn(join(tempDir(), 'nested', 'data'));
@@ -27,10 +30,17 @@ test('an empty file is migrated to the latest schema in WAL mode, under a create
   const db = new DatabaseSync(file);
   assert.equal(schemaVersion(db), latestVersion);
   assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
-    (r) => r.name,
-  );
-  for (const t of ['domains', 'forbidden_streams', 'publish_records', 'rejected_attempts', 'settings', 'schema_version']) {
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+  ).map((r) => r.name);
+  for (const t of [
+    'domains',
+    'forbidden_streams',
+    'publish_records',
+    'rejected_attempts',
+    'settings',
+    'schema_version',
+  ]) {
     assert.ok(tables.includes(t), `table ${t}`);
   }
   db.close();
@@ -125,7 +135,7 @@ test('records written before kill -9 are there after reopening', async () => {
   await store.close();
 });
 
-test('publish records carry the node id; a node id given to endOpenPublishRecords ends only that node\'s', async () => {
+test("publish records carry the node id; a node id given to endOpenPublishRecords ends only that node's", async () => {
   const file = sqliteFileIn(tempDir());
   const a = new SqliteStore({ file, nodeId: 'a' });
   const record = { domain: 'd.example.com', app: 'live', stream: 's', clientIp: '1.2.3.4', startedAt: 1 };
@@ -137,9 +147,18 @@ test('publish records carry the node id; a node id given to endOpenPublishRecord
   assert.equal(await b.endOpenPublishRecords(end, 'b'), 1);
   assert.equal((await b.getPublishRecord(ra))?.endedAt, null);
   assert.equal((await b.getPublishRecord(rb))?.endedAt, 5);
-  assert.equal(await b.endOpenPublishRecords(end), 1, 'without a node id every open session ends (one node owns the file)');
+  assert.equal(
+    await b.endOpenPublishRecords(end),
+    1,
+    'without a node id every open session ends (one node owns the file)',
+  );
   await b.close();
   const db = new DatabaseSync(file);
-  assert.deepEqual((db.prepare('SELECT node_id FROM publish_records ORDER BY id').all() as { node_id: string }[]).map((r) => r.node_id), ['a', 'b']);
+  assert.deepEqual(
+    (db.prepare('SELECT node_id FROM publish_records ORDER BY id').all() as { node_id: string }[]).map(
+      (r) => r.node_id,
+    ),
+    ['a', 'b'],
+  );
   db.close();
 });

@@ -14,7 +14,15 @@ import { openDatabase, storeError, type SqliteStoreOptions } from './sqlite-open
 import { SqliteRecordStore } from './sqlite-record-store.ts';
 import { SqliteStatsStore } from './sqlite-stats-store.ts';
 import { SqliteCallbackStore } from './sqlite-callback-store.ts';
-import { credentialFromRow, domainFromRow, domainValues, forbiddenFromRow, publishRecordFromRow, rejectedFromRow, type Row } from './sqlite-rows.ts';
+import {
+  credentialFromRow,
+  domainFromRow,
+  domainValues,
+  forbiddenFromRow,
+  publishRecordFromRow,
+  rejectedFromRow,
+  type Row,
+} from './sqlite-rows.ts';
 import { attemptWhere, recordWhere, Where } from './sqlite-where.ts';
 import { SqliteKeys } from './sqlite-keys.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
@@ -104,7 +112,7 @@ export class SqliteStore implements Store {
       const where = new Where();
       if (query.type !== undefined) where.add('type = ?', query.type);
       if (query.enabled !== undefined) where.add('enabled = ?', query.enabled ? 1 : 0);
-      if (query.prefix !== undefined) where.add("substr(name, 1, length(?)) = ?", query.prefix, query.prefix);
+      if (query.prefix !== undefined) where.add('substr(name, 1, length(?)) = ?', query.prefix, query.prefix);
       return this.page('domains', where, 'name', query, (row) => domainFromRow(row, this.keys));
     });
   }
@@ -146,7 +154,9 @@ export class SqliteStore implements Store {
 
   resumeStream(app: string, stream: string, domain: string): Promise<boolean> {
     return this.write(
-      () => this.sql('DELETE FROM forbidden_streams WHERE app = ? AND stream = ? AND domain = ?').run(app, stream, domain).changes > 0,
+      () =>
+        this.sql('DELETE FROM forbidden_streams WHERE app = ? AND stream = ? AND domain = ?').run(app, stream, domain)
+          .changes > 0,
     );
   }
 
@@ -217,14 +227,33 @@ export class SqliteStore implements Store {
       const result = this.sql(
         `INSERT INTO rejected_attempts (at, action, client_ip, host, domain, app, stream, break_code, code, reason, query, count, last_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(a.at, a.action, a.clientIp, a.host, a.domain, a.app, a.stream, a.breakCode, a.code, a.reason, a.query, a.count ?? 1, a.at);
+      ).run(
+        a.at,
+        a.action,
+        a.clientIp,
+        a.host,
+        a.domain,
+        a.app,
+        a.stream,
+        a.breakCode,
+        a.code,
+        a.reason,
+        a.query,
+        a.count ?? 1,
+        a.at,
+      );
       return Number(result.lastInsertRowid);
     });
   }
 
   countRejectedAttempt(id: number, by: number, lastAt: number): Promise<boolean> {
     return this.write(
-      () => this.sql('UPDATE rejected_attempts SET count = count + ?, last_at = max(last_at, ?) WHERE id = ?').run(by, lastAt, id).changes > 0,
+      () =>
+        this.sql('UPDATE rejected_attempts SET count = count + ?, last_at = max(last_at, ?) WHERE id = ?').run(
+          by,
+          lastAt,
+          id,
+        ).changes > 0,
     );
   }
 
@@ -264,7 +293,12 @@ export class SqliteStore implements Store {
         let n = this.pruneTable('publish_records', `${ended} AND started_at < ?`, [before], batch);
         n += this.pruneTable('rejected_attempts', 'last_at < ?', [before], batch);
         if (maxRows !== undefined) {
-          n += this.pruneTable('publish_records', `${ended} AND id <= (${nthNewest('publish_records')})`, [maxRows], batch);
+          n += this.pruneTable(
+            'publish_records',
+            `${ended} AND id <= (${nthNewest('publish_records')})`,
+            [maxRows],
+            batch,
+          );
           n += this.pruneTable('rejected_attempts', `id <= (${nthNewest('rejected_attempts')})`, [maxRows], batch);
         }
         return n;
@@ -274,7 +308,8 @@ export class SqliteStore implements Store {
 
   addCredential(c: StoredCredential): Promise<void> {
     return this.write(() => {
-      const sql = 'INSERT INTO api_credentials (secret_id, sealed_key, description, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)';
+      const sql =
+        'INSERT INTO api_credentials (secret_id, sealed_key, description, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)';
       this.sql(sql).run(c.secretId, c.sealedKey, c.description, c.createdAt, c.lastUsedAt);
     });
   }
@@ -287,7 +322,9 @@ export class SqliteStore implements Store {
   }
 
   listCredentials(): Promise<StoredCredential[]> {
-    return this.read(() => (this.sql('SELECT * FROM api_credentials ORDER BY created_at, secret_id').all() as Row[]).map(credentialFromRow));
+    return this.read(() =>
+      (this.sql('SELECT * FROM api_credentials ORDER BY created_at, secret_id').all() as Row[]).map(credentialFromRow),
+    );
   }
 
   touchCredential(secretId: string, at: number): Promise<void> {
@@ -309,10 +346,9 @@ export class SqliteStore implements Store {
 
   setSetting(key: string, value: string): Promise<void> {
     return this.write(() => {
-      this.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
-        key,
-        value,
-      );
+      this.sql(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ).run(key, value);
     });
   }
 

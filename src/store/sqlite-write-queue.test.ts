@@ -23,7 +23,13 @@ function fakeQueue(maxQueued = 3): { queue: SqliteWriteQueue; tick: () => void; 
       if (i >= 0) due.splice(i, 1);
     },
   });
-  return { queue, tick: () => due.splice(0).forEach((run) => run()), get timers() { return due.length; } };
+  return {
+    queue,
+    tick: () => due.splice(0).forEach((run) => run()),
+    get timers() {
+      return due.length;
+    },
+  };
 }
 
 test('isBusy knows SQLITE_BUSY, its extended codes and SQLITE_LOCKED, nothing else', () => {
@@ -46,7 +52,10 @@ test('a write that finds the lock taken waits, later writes queue behind it, and
   const results = [queue.write(step(1)), queue.write(() => (done.push(2), 2)), queue.write(step(3))];
   assert.deepEqual(done, [], 'the second write did not jump the queue');
   assert.equal(queue.stats.queued, 3);
-  await assert.rejects(queue.write(() => 4), { code: 'STORE_BUSY' });
+  await assert.rejects(
+    queue.write(() => 4),
+    { code: 'STORE_BUSY' },
+  );
   assert.equal(queue.stats.refused, 1);
   tick();
   assert.deepEqual(done, []);
@@ -90,7 +99,10 @@ test('close waits for queued writes up to its deadline, then fails them with STO
   tick(); // the retry and the deadline both fire; the lock is still taken
   await closing;
   await assert.rejects(stuck, { code: 'STORE_BUSY' });
-  await assert.rejects(queue.write(() => 1), { code: 'STORE_FAILED' });
+  await assert.rejects(
+    queue.write(() => 1),
+    { code: 'STORE_FAILED' },
+  );
 });
 
 test('while another process holds the write lock, writes never block the event loop and all land once it lets go', async (t) => {
@@ -100,8 +112,11 @@ test('while another process holds the write lock, writes never block the event l
   const store = new SqliteStore({ file });
   const child = spawn(
     process.execPath,
-    ['-e', `const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(${JSON.stringify(file)});
-      db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n'); setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1500);`],
+    [
+      '-e',
+      `const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(${JSON.stringify(file)});
+      db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n'); setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1500);`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise((resolve) => child.stdout.once('data', resolve));
@@ -116,12 +131,27 @@ test('while another process holds the write lock, writes never block the event l
   };
   const writes: Promise<unknown>[] = [];
   for (let i = 0; i < 50; i++) {
-    writes.push(timed(() => store.addRejectedAttempt({
-      at: i, action: 'publish', clientIp: '10.0.0.1', host: 'h', domain: '', app: 'live', stream: `s${i}`, breakCode: '18/503',
-      code: 'SIGNATURE_INVALID', reason: 'r', query: '',
-    })));
+    writes.push(
+      timed(() =>
+        store.addRejectedAttempt({
+          at: i,
+          action: 'publish',
+          clientIp: '10.0.0.1',
+          host: 'h',
+          domain: '',
+          app: 'live',
+          stream: `s${i}`,
+          breakCode: '18/503',
+          code: 'SIGNATURE_INVALID',
+          reason: 'r',
+          query: '',
+        }),
+      ),
+    );
   }
-  const id = await timed(() => store.addPublishRecord({ domain: 'd', app: 'live', stream: 'x', clientIp: '1', startedAt: 1 }));
+  const id = await timed(() =>
+    store.addPublishRecord({ domain: 'd', app: 'live', stream: 'x', clientIp: '1', startedAt: 1 }),
+  );
   assert.ok(longest < 100, `one call blocked the loop ${longest.toFixed(1)} ms`);
   assert.equal((await store.getPublishRecord(id))?.stream, 'x');
   await Promise.all(writes);
@@ -129,6 +159,6 @@ test('while another process holds the write lock, writes never block the event l
   // The lock was held 1.5 s; with the old 5 s busy timeout the first write alone froze the loop that long.
   assert.ok(lag.max / 1e6 < 250, `the event loop stalled ${(lag.max / 1e6).toFixed(0)} ms`);
   assert.equal((await store.listRejectedAttempts()).total, 50);
-  assert.ok((store.stats().busyRetries) > 0, 'the lock was really taken');
+  assert.ok(store.stats().busyRetries > 0, 'the lock was really taken');
   await store.close();
 });

@@ -78,7 +78,10 @@ export class SqliteWriteQueue {
     if (this.writes.length >= this.o.maxQueued) {
       this.stats.refused++;
       return Promise.reject(
-        new LiveError('STORE_BUSY', `the database is locked by another process and ${this.writes.length} writes are already waiting`),
+        new LiveError(
+          'STORE_BUSY',
+          `the database is locked by another process and ${this.writes.length} writes are already waiting`,
+        ),
       );
     }
     return new Promise<T>((resolve, reject) => {
@@ -134,7 +137,12 @@ export class SqliteWriteQueue {
     }
     this.reads.clear();
     for (const w of this.writes.splice(0)) {
-      w.reject(new LiveError('STORE_BUSY', 'the store closed while the database was still locked by another process; this write was not made'));
+      w.reject(
+        new LiveError(
+          'STORE_BUSY',
+          'the store closed while the database was still locked by another process; this write was not made',
+        ),
+      );
     }
     this.stats.queued = 0;
   }

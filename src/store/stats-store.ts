@@ -74,7 +74,20 @@ export interface StatsStore {
 /** The roll-up of minute rows into one coarser row (the same rules in every adapter). */
 export function combineSamples(at: number, period: number, rows: readonly StatsSample[]): StatsSample {
   const first = rows[0]!;
-  let bytesIn = 0, bytesOut = 0, rtmpOut = 0, flvOut = 0, hlsOut = 0, requests = 0, dropped = 0, rtmp = 0, flv = 0, hls = 0, bitrate = 0, fps = 0, width = 0, height = 0;
+  let bytesIn = 0,
+    bytesOut = 0,
+    rtmpOut = 0,
+    flvOut = 0,
+    hlsOut = 0,
+    requests = 0,
+    dropped = 0,
+    rtmp = 0,
+    flv = 0,
+    hls = 0,
+    bitrate = 0,
+    fps = 0,
+    width = 0,
+    height = 0;
   for (const r of rows) {
     bytesIn += r.bytesIn;
     bytesOut += r.bytesOut;
@@ -92,39 +105,110 @@ export function combineSamples(at: number, period: number, rows: readonly StatsS
     height = Math.max(height, r.height);
   }
   return {
-    at, period, domain: first.domain, app: first.app, stream: first.stream, bytesIn, bytesOut,
-    rtmpBytesOut: rtmpOut, flvBytesOut: flvOut, hlsBytesOut: hlsOut,
-    rtmpViewers: rtmp, flvViewers: flv, hlsViewers: hls, requests,
-    pushBitrate: Math.round(bitrate / rows.length), pushFps: Math.round((fps / rows.length) * 100) / 100,
-    width, height, droppedFrames: dropped,
+    at,
+    period,
+    domain: first.domain,
+    app: first.app,
+    stream: first.stream,
+    bytesIn,
+    bytesOut,
+    rtmpBytesOut: rtmpOut,
+    flvBytesOut: flvOut,
+    hlsBytesOut: hlsOut,
+    rtmpViewers: rtmp,
+    flvViewers: flv,
+    hlsViewers: hls,
+    requests,
+    pushBitrate: Math.round(bitrate / rows.length),
+    pushFps: Math.round((fps / rows.length) * 100) / 100,
+    width,
+    height,
+    droppedFrames: dropped,
   };
 }
 
 /** Column list shared by the SQL adapters, in insert order. */
 export const statsColumns = [
-  'node_id', 'period', 'at', 'domain', 'app', 'stream', 'bytes_in', 'bytes_out', 'rtmp_bytes_out', 'flv_bytes_out', 'hls_bytes_out', 'rtmp_viewers', 'flv_viewers',
-  'hls_viewers', 'requests', 'push_bitrate', 'push_fps', 'width', 'height', 'dropped_frames',
+  'node_id',
+  'period',
+  'at',
+  'domain',
+  'app',
+  'stream',
+  'bytes_in',
+  'bytes_out',
+  'rtmp_bytes_out',
+  'flv_bytes_out',
+  'hls_bytes_out',
+  'rtmp_viewers',
+  'flv_viewers',
+  'hls_viewers',
+  'requests',
+  'push_bitrate',
+  'push_fps',
+  'width',
+  'height',
+  'dropped_frames',
 ] as const;
 
 /** The values of a row in `statsColumns` order. */
 export function statsValues(nodeId: string, s: StatsSample): (string | number)[] {
-  return [nodeId, s.period, s.at, s.domain, s.app, s.stream, s.bytesIn, s.bytesOut, s.rtmpBytesOut, s.flvBytesOut, s.hlsBytesOut, s.rtmpViewers, s.flvViewers,
-    s.hlsViewers, s.requests, s.pushBitrate, s.pushFps, s.width, s.height, s.droppedFrames];
+  return [
+    nodeId,
+    s.period,
+    s.at,
+    s.domain,
+    s.app,
+    s.stream,
+    s.bytesIn,
+    s.bytesOut,
+    s.rtmpBytesOut,
+    s.flvBytesOut,
+    s.hlsBytesOut,
+    s.rtmpViewers,
+    s.flvViewers,
+    s.hlsViewers,
+    s.requests,
+    s.pushBitrate,
+    s.pushFps,
+    s.width,
+    s.height,
+    s.droppedFrames,
+  ];
 }
 
 /** A stored row from its columns. */
 export function statsSampleFromRow(r: Record<string, unknown>): StoredStatsSample {
   const n = (k: string): number => Number(r[k] ?? 0);
   return {
-    nodeId: String(r.node_id), period: n('period'), at: n('at'), domain: String(r.domain), app: String(r.app), stream: String(r.stream),
-    bytesIn: n('bytes_in'), bytesOut: n('bytes_out'), rtmpBytesOut: n('rtmp_bytes_out'), flvBytesOut: n('flv_bytes_out'), hlsBytesOut: n('hls_bytes_out'), rtmpViewers: n('rtmp_viewers'), flvViewers: n('flv_viewers'),
-    hlsViewers: n('hls_viewers'), requests: n('requests'), pushBitrate: n('push_bitrate'), pushFps: n('push_fps'),
-    width: n('width'), height: n('height'), droppedFrames: n('dropped_frames'),
+    nodeId: String(r.node_id),
+    period: n('period'),
+    at: n('at'),
+    domain: String(r.domain),
+    app: String(r.app),
+    stream: String(r.stream),
+    bytesIn: n('bytes_in'),
+    bytesOut: n('bytes_out'),
+    rtmpBytesOut: n('rtmp_bytes_out'),
+    flvBytesOut: n('flv_bytes_out'),
+    hlsBytesOut: n('hls_bytes_out'),
+    rtmpViewers: n('rtmp_viewers'),
+    flvViewers: n('flv_viewers'),
+    hlsViewers: n('hls_viewers'),
+    requests: n('requests'),
+    pushBitrate: n('push_bitrate'),
+    pushFps: n('push_fps'),
+    width: n('width'),
+    height: n('height'),
+    droppedFrames: n('dropped_frames'),
   };
 }
 
 /** Groups rows by stream and period start (for the roll-ups of adapters that do it in code). */
-export function groupForRollUp(rows: readonly StatsSample[], period: number): Map<string, { at: number; rows: StatsSample[] }> {
+export function groupForRollUp(
+  rows: readonly StatsSample[],
+  period: number,
+): Map<string, { at: number; rows: StatsSample[] }> {
   const groups = new Map<string, { at: number; rows: StatsSample[] }>();
   for (const r of rows) {
     const at = Math.floor(r.at / period) * period;

@@ -72,7 +72,10 @@ export interface DomainSettings {
  * `patch` over `old` (keys of the patch that are undefined leave the old value), as the part of a Domain to
  * spread: nothing when there are no settings, so domains without any compare equal to those written before.
  */
-export function mergeSettings(old: DomainSettings | undefined, patch: DomainSettings | undefined): { settings?: DomainSettings } {
+export function mergeSettings(
+  old: DomainSettings | undefined,
+  patch: DomainSettings | undefined,
+): { settings?: DomainSettings } {
   const out: Record<string, unknown> = { ...old };
   for (const [k, v] of Object.entries(patch ?? {})) if (v !== undefined) out[k] = v;
   return Object.keys(out).length > 0 ? { settings: out as DomainSettings } : {};
@@ -244,7 +247,8 @@ export interface PublishRecordQuery extends RecordQuery {
 
 /** The ORDER BY of listPublishRecords in SQL (SQLite and PostgreSQL alike). */
 export function publishRecordOrder(query: PublishRecordQuery): string {
-  if (query.byEnd) return query.ascending ? '(ended_at IS NULL), ended_at, id' : '(ended_at IS NULL) DESC, ended_at DESC, id DESC';
+  if (query.byEnd)
+    return query.ascending ? '(ended_at IS NULL), ended_at, id' : '(ended_at IS NULL) DESC, ended_at DESC, id DESC';
   return query.ascending ? 'started_at, id' : 'started_at DESC, id DESC';
 }
 

@@ -29,18 +29,40 @@ after(async () => {
 });
 
 /** One POST / to the admin port; returns the HTTP status and the parsed Response. */
-function post(headers: Record<string, string>, body: string | Buffer, agent?: Agent): Promise<{ status: number; response: Record<string, any> }> {
+function post(
+  headers: Record<string, string>,
+  body: string | Buffer,
+  agent?: Agent,
+): Promise<{ status: number; response: Record<string, any> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.apiPort, method: 'POST', path: '/', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, ...(agent ? { agent } : {}) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, response: (JSON.parse(text) as { Response: Record<string, any> }).Response });
-        } catch (err) {
-          reject(new Error(`not a Cloud API answer (HTTP ${res.statusCode}): ${text.slice(0, 200)}`, { cause: err }));
-        }
-      });
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.apiPort,
+        method: 'POST',
+        path: '/',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        ...(agent ? { agent } : {}),
+      },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (d: string) => (text += d))
+          .on('end', () => {
+            try {
+              resolve({
+                status: res.statusCode ?? 0,
+                response: (JSON.parse(text) as { Response: Record<string, any> }).Response,
+              });
+            } catch (err) {
+              reject(
+                new Error(`not a Cloud API answer (HTTP ${res.statusCode}): ${text.slice(0, 200)}`, { cause: err }),
+              );
+            }
+          });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -113,8 +135,16 @@ test('1000 junk requests from 127.0.0.2 are rate-limited before the signature wh
     return answers;
   })();
   try {
-    const junkAuth = 'TC3-HMAC-SHA256 Credential=AKIDjunkjunkjunkjunkjunkjunkjunkjunk/2026-12-01/live/tc3_request, SignedHeaders=content-type;host, Signature=' + '0'.repeat(64);
-    const headers = { 'content-type': 'application/json', 'x-tc-action': 'DeleteLiveDomain', 'x-tc-version': '2018-08-01', 'x-tc-timestamp': String(Math.floor(Date.now() / 1000)), authorization: junkAuth };
+    const junkAuth =
+      'TC3-HMAC-SHA256 Credential=AKIDjunkjunkjunkjunkjunkjunkjunkjunk/2026-12-01/live/tc3_request, SignedHeaders=content-type;host, Signature=' +
+      '0'.repeat(64);
+    const headers = {
+      'content-type': 'application/json',
+      'x-tc-action': 'DeleteLiveDomain',
+      'x-tc-version': '2018-08-01',
+      'x-tc-timestamp': String(Math.floor(Date.now() / 1000)),
+      authorization: junkAuth,
+    };
     const started = performance.now();
     const codes = new Map<string, number>();
     let next = 0;
@@ -132,12 +162,21 @@ test('1000 junk requests from 127.0.0.2 are rate-limited before the signature wh
     const seconds = (performance.now() - started) / 1000;
     const limited = codes.get('RequestLimitExceeded') ?? 0;
     // 50 per second (burst 50) pass to verification; everything else is refused before it.
-    assert.ok(limited >= 1000 - 50 * (1 + seconds) - 10, `${limited} of 1000 rate-limited in ${seconds.toFixed(1)} s: ${JSON.stringify([...codes])}`);
-    assert.deepEqual([...codes.keys()].filter((c) => c !== 'RequestLimitExceeded'), ['AuthFailure.SecretIdNotFound']);
+    assert.ok(
+      limited >= 1000 - 50 * (1 + seconds) - 10,
+      `${limited} of 1000 rate-limited in ${seconds.toFixed(1)} s: ${JSON.stringify([...codes])}`,
+    );
+    assert.deepEqual(
+      [...codes.keys()].filter((c) => c !== 'RequestLimitExceeded'),
+      ['AuthFailure.SecretIdNotFound'],
+    );
     assert.ok(seconds < 30, `the flood was answered in ${seconds.toFixed(1)} s`);
     flooding = false;
     const answers = await signed;
-    assert.ok(answers.length >= 5 && answers.every((a) => a === 'ok'), `the signed client from 127.0.0.1: ${answers.join(',')}`);
+    assert.ok(
+      answers.length >= 5 && answers.every((a) => a === 'ok'),
+      `the signed client from 127.0.0.1: ${answers.join(',')}`,
+    );
     await probe;
     assert.ok(healthz.length > 3);
     assert.ok(Math.max(...healthz) < 200, `/healthz took up to ${Math.max(...healthz).toFixed(0)} ms`);
@@ -166,7 +205,23 @@ test('bodies over api.maxBodyBytes (64 KiB) get RequestSizeLimitExceeded; the se
 test('by default the admin port listens on loopback only: not reachable on another address of this machine', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'openlive-api-bind-'));
   // No --api.host: the default decides.
-  const args = [new URL('../../src/main.ts', import.meta.url).pathname, '--data-dir', dataDir, '--rtmp.host', '127.0.0.1', '--rtmp.port', '0', '--http.host', '127.0.0.1', '--http.port', '0', '--api.port', '0', '--log.level', 'warn'];
+  const args = [
+    new URL('../../src/main.ts', import.meta.url).pathname,
+    '--data-dir',
+    dataDir,
+    '--rtmp.host',
+    '127.0.0.1',
+    '--rtmp.port',
+    '0',
+    '--http.host',
+    '127.0.0.1',
+    '--http.port',
+    '0',
+    '--api.port',
+    '0',
+    '--log.level',
+    'warn',
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -175,15 +230,30 @@ test('by default the admin port listens on loopback only: not reachable on anoth
     await waitFor('the banner', () => /Health http:\/\//.test(out) || child.exitCode !== null, 30_000);
     const port = Number(/API :(\d+)/.exec(out)?.[1]);
     assert.ok(port > 0, out);
-    assert.match(out, /listens on 127\.0\.0\.1 only; to open it to the network: --api\.host 0\.0\.0\.0 or OPENLIVE_API__HOST=0\.0\.0\.0/);
+    assert.match(
+      out,
+      /listens on 127\.0\.0\.1 only; to open it to the network: --api\.host 0\.0\.0\.0 or OPENLIVE_API__HOST=0\.0\.0\.0/,
+    );
     assert.doesNotMatch(out, /without TLS/, 'no exposure warning on loopback');
     // The kernel's own table: the one listening socket on that port is bound to 127.0.0.1.
     const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-    const listening = readFileSync('/proc/net/tcp', 'utf8').split('\n').filter((l) => / 0A /.test(l) && l.includes(`:${hexPort} `));
-    assert.deepEqual(listening.map((l) => l.trim().split(/\s+/)[1]), [`0100007F:${hexPort}`]);
-    assert.ok(!readFileSync('/proc/net/tcp6', 'utf8').split('\n').some((l) => / 0A /.test(l) && l.includes(`:${hexPort} `)), 'no IPv6 wildcard either');
+    const listening = readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .filter((l) => / 0A /.test(l) && l.includes(`:${hexPort} `));
+    assert.deepEqual(
+      listening.map((l) => l.trim().split(/\s+/)[1]),
+      [`0100007F:${hexPort}`],
+    );
+    assert.ok(
+      !readFileSync('/proc/net/tcp6', 'utf8')
+        .split('\n')
+        .some((l) => / 0A /.test(l) && l.includes(`:${hexPort} `)),
+      'no IPv6 wildcard either',
+    );
     assert.equal(await reachable('127.0.0.1', port), true);
-    const other = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    const other = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     if (other) assert.equal(await reachable(other, port), false, `${other}:${port} must refuse`);
   } finally {
     child.kill('SIGTERM');

@@ -22,7 +22,8 @@ import { SqliteStore, sqliteFileIn } from '../../src/store/sqlite-store.ts';
 
 const main = new URL('../../src/main.ts', import.meta.url).pathname;
 const http = (s: ServerProcess): string => `http://127.0.0.1:${s.httpPort}`;
-const exited = (s: ServerProcess, ms = 15_000): Promise<void> => waitFor('the server to exit', () => s.child.exitCode !== null || s.child.signalCode !== null, ms);
+const exited = (s: ServerProcess, ms = 15_000): Promise<void> =>
+  waitFor('the server to exit', () => s.child.exitCode !== null || s.child.signalCode !== null, ms);
 
 async function healthy(s: ServerProcess): Promise<void> {
   const started = Date.now();
@@ -33,7 +34,9 @@ async function healthy(s: ServerProcess): Promise<void> {
 
 /** A signed push URL for another stream, from the CLI over the server's data dir (as an operator would). */
 function pushUrlFor(s: ServerProcess, stream: string): string {
-  const out = execFileSync(process.execPath, [main, 'url', '--data-dir', s.dataDir, '--stream', stream, '--json'], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [main, 'url', '--data-dir', s.dataDir, '--stream', stream, '--json'], {
+    encoding: 'utf8',
+  });
   return `rtmp://127.0.0.1:${s.rtmpPort}/live/${(JSON.parse(out) as { push: { obsStreamKey: string } }).push.obsStreamKey}`;
 }
 
@@ -41,7 +44,14 @@ test('a rejected LiveError with a known code is logged with its code and counted
   const server = await startServerProcess([], { nodeArgs: ['--import', processHook('live')] });
   try {
     server.child.kill('SIGUSR2');
-    await waitFor('the fault in /metrics', async () => (await metricValue(http(server), 'openlive_process_faults_total', { code: 'RTMP_STATE', kind: 'unhandledRejection' })) === 1);
+    await waitFor(
+      'the fault in /metrics',
+      async () =>
+        (await metricValue(http(server), 'openlive_process_faults_total', {
+          code: 'RTMP_STATE',
+          kind: 'unhandledRejection',
+        })) === 1,
+    );
     await healthy(server);
     assert.match(server.output(), /"code":"RTMP_STATE".*"source":"unhandledRejection".*the process goes on/);
   } finally {
@@ -58,7 +68,10 @@ for (const mode of ['plain', 'exception'] as const) {
       await exited(server);
       assert.equal(server.child.exitCode, 70);
       const source = mode === 'plain' ? 'unhandledRejection' : 'uncaughtException';
-      assert.match(server.output(), new RegExp(`"level":60.*"code":"UNKNOWN".*"source":"${source}".*exiting so a supervisor restarts`));
+      assert.match(
+        server.output(),
+        new RegExp(`"level":60.*"code":"UNKNOWN".*"source":"${source}".*exiting so a supervisor restarts`),
+      );
     } finally {
       await server.stop();
     }
@@ -84,7 +97,11 @@ test('SIGTERM drains: players are told, the publish record ends 10/0, the proces
   const server = await startServerProcess(['--limits.shutdownTimeoutMs', '10000']);
   const ff = publish(server.pushUrl);
   try {
-    await waitFor('the stream to be live', async () => (await fetch(`${http(server)}/live/demo.flv`, { method: 'HEAD' })).status === 200, 20_000);
+    await waitFor(
+      'the stream to be live',
+      async () => (await fetch(`${http(server)}/live/demo.flv`, { method: 'HEAD' })).status === 200,
+      20_000,
+    );
     const flv = await flvPlayer(`${http(server)}/live/demo.flv`);
     const rtmp = await ScriptedRtmp.open(`rtmp://127.0.0.1:${server.rtmpPort}/live`);
     const streamId = await rtmp.createStream();
@@ -112,8 +129,12 @@ test('SIGTERM drains: players are told, the publish record ends 10/0, the proces
 });
 
 test('a drain that hangs: past limits.shutdownTimeoutMs the process exits 124; a second signal exits at once with 130', async () => {
-  const slow = await startServerProcess(['--limits.shutdownTimeoutMs', '1000'], { nodeArgs: ['--import', processHook('stall')] });
-  const stuck = await startServerProcess(['--limits.shutdownTimeoutMs', '600000'], { nodeArgs: ['--import', processHook('stall')] });
+  const slow = await startServerProcess(['--limits.shutdownTimeoutMs', '1000'], {
+    nodeArgs: ['--import', processHook('stall')],
+  });
+  const stuck = await startServerProcess(['--limits.shutdownTimeoutMs', '600000'], {
+    nodeArgs: ['--import', processHook('stall')],
+  });
   try {
     const started = Date.now();
     slow.child.kill('SIGTERM');
@@ -146,7 +167,10 @@ test('past limits.memoryBudgetBytes new players and publishers are refused with 
     big[0] = 0x17;
     big[1] = 1;
     pub.sendMedia(streamId, mediaMessage(MediaType.Video, 0, big));
-    await waitFor('the GOP in the budget', async () => (await metricValue(http(server), 'openlive_memory_used_bytes', { source: 'gopCaches' })) >= 300_000);
+    await waitFor(
+      'the GOP in the budget',
+      async () => (await metricValue(http(server), 'openlive_memory_used_bytes', { source: 'gopCaches' })) >= 300_000,
+    );
 
     const flv = await fetch(`${http(server)}/live/demo.flv`);
     assert.equal(flv.status, 429);
@@ -178,9 +202,16 @@ test('past limits.memoryBudgetBytes new players and publishers are refused with 
     assert.ok(!pub.destroyed);
     assert.equal(await metricValue(http(server), 'openlive_publishers'), 1);
     await pub.end();
-    await waitFor('the GOP freed', async () => (await metricValue(http(server), 'openlive_memory_used_bytes', { source: 'gopCaches' })) === 0);
+    await waitFor(
+      'the GOP freed',
+      async () => (await metricValue(http(server), 'openlive_memory_used_bytes', { source: 'gopCaches' })) === 0,
+    );
     const after = await fetch(`${http(server)}/live/demo.flv`);
-    assert.equal(((await after.json()) as { code: string }).code, 'STREAM_NOT_FOUND', 'admitted, then told the stream is not live');
+    assert.equal(
+      ((await after.json()) as { code: string }).code,
+      'STREAM_NOT_FOUND',
+      'admitted, then told the stream is not live',
+    );
   } finally {
     pub.socket.destroy();
     assert.equal(await server.stop(), 0);

@@ -47,7 +47,12 @@ async function refusedPublish(server: ServerProcess, name: string): Promise<void
 }
 
 /** Runs `count` refused publishes, `parallel` at a time. */
-async function refuseMany(server: ServerProcess, count: number, parallel: number, name: (i: number) => string): Promise<void> {
+async function refuseMany(
+  server: ServerProcess,
+  count: number,
+  parallel: number,
+  name: (i: number) => string,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
@@ -58,7 +63,16 @@ async function refuseMany(server: ServerProcess, count: number, parallel: number
 
 /** The rejected attempts as `openlive records --rejected --json` lists them over the server's data folder. */
 async function listRejected(server: ServerProcess): Promise<RejectedAttempt[]> {
-  const r = await openlive(tmpdir(), 'records', '--rejected', '--json', '--limit', '1000', '--data-dir', server.dataDir);
+  const r = await openlive(
+    tmpdir(),
+    'records',
+    '--rejected',
+    '--json',
+    '--limit',
+    '1000',
+    '--data-dir',
+    server.dataDir,
+  );
   assert.equal(r.code, 0, r.stderr);
   return (JSON.parse(r.stdout) as { attempts: RejectedAttempt[] }).attempts;
 }
@@ -85,81 +99,116 @@ async function healthzMs(server: ServerProcess): Promise<number> {
   return performance.now() - start;
 }
 
-test('1000 refused publishes from one address cost a bounded number of rows and bytes; the listing shows the count', { timeout: 180_000 }, async () => {
-  const server = await startServerProcess();
-  try {
-    const before = databaseBytes(server.dataDir);
-    // Names over 256 characters reach the access check and are refused with 18/309; 60 KB names are cut off
-    // earlier by the RTMP name limit (18/308 RTMP_NAME_TOO_LONG) and recorded all the same.
-    await refuseMany(server, 1000, 8, (i) => `${'n'.repeat(1000)}${i}`);
-    await refuseMany(server, 1000, 8, (i) => `${'x'.repeat(60_000)}${i}`);
-    assert.ok((await healthzMs(server)) < 1000);
-    assert.equal(await metric(server, /openlive_connection_errors_total\{code="RTMP_NAME_TOO_LONG"\} (\d+)/), 1000);
-    await waitFor('the refusals to be counted', async () => {
-      const total = (await listRejected(server)).reduce((n, a) => n + a.count, 0);
-      return total >= 2000;
-    }, 30_000);
-    const attempts = await listRejected(server);
-    const total = attempts.reduce((n, a) => n + a.count, 0);
-    assert.equal(total, 2000, 'every refusal is counted');
-    assert.ok(attempts.length <= 25, `${attempts.length} rows for 2000 refusals of one address`);
-    const aggregate = attempts.find((a) => a.count > 1);
-    assert.ok(aggregate && aggregate.count >= 900, 'one row counts the refusals past the threshold');
-    assert.ok(attempts.every((a) => a.stream.length <= 256 && a.reason.length <= 512), 'stored fields are truncated');
-    const grown = databaseBytes(server.dataDir) - before;
-    assert.ok(grown < 512 * 1024, `the database grew ${grown} bytes (60 MB of names were sent)`);
-    assert.ok(statSync(join(server.dataDir, 'openlive.db-wal')).size <= 9 * 1024 * 1024, 'the WAL stays within journal_size_limit');
-    const listed = await openlive(tmpdir(), 'records', '--rejected', '--data-dir', server.dataDir);
-    assert.match(listed.stdout, new RegExp(`^\\S+ +${aggregate.count} until `, 'm'), 'the table shows the count');
-    assert.ok((await metric(server, /^openlive_rejected_attempts_aggregated_total (\d+)/m)) >= 900);
-  } finally {
-    await server.stop();
-  }
-});
-
-test('a process holding the write lock for 5 s stalls neither /healthz nor the records: each is written once it lets go', { timeout: 120_000 }, async () => {
-  const server = await startServerProcess();
-  try {
-    const file = join(server.dataDir, 'openlive.db');
-    const holder = spawn(
-      process.execPath,
-      ['-e', `const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(${JSON.stringify(file)});
-        db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n');
-        setTimeout(() => { db.exec('COMMIT'); db.close(); process.stdout.write('released\\n'); }, 5000);`],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let released = false;
-    holder.stdout.setEncoding('utf8');
-    await new Promise<void>((resolve) => holder.stdout.on('data', (d: string) => {
-      if (d.includes('locked')) resolve();
-      if (d.includes('released')) released = true;
-    }));
-    const lockedAt = performance.now();
-    // An accepted publish: its record is written (and Publish.Start sent) once the lock is free.
-    const publisher = await ScriptedRtmp.open(server.pushUrl.replace(/\/demo\?.*$/, ''));
-    const streamId = await publisher.createStream();
-    publisher.publish(streamId, server.pushUrl.slice(server.pushUrl.indexOf('/demo?') + 1));
-    const started = publisher.status(streamId, 'NetStream.Publish.Start', { timeoutMs: 30_000 });
-    const refusals = refuseMany(server, 30, 3, (i) => `bad!name${i}`);
-    let slowest = 0;
-    while (!released) {
-      slowest = Math.max(slowest, await healthzMs(server));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+test(
+  '1000 refused publishes from one address cost a bounded number of rows and bytes; the listing shows the count',
+  { timeout: 180_000 },
+  async () => {
+    const server = await startServerProcess();
+    try {
+      const before = databaseBytes(server.dataDir);
+      // Names over 256 characters reach the access check and are refused with 18/309; 60 KB names are cut off
+      // earlier by the RTMP name limit (18/308 RTMP_NAME_TOO_LONG) and recorded all the same.
+      await refuseMany(server, 1000, 8, (i) => `${'n'.repeat(1000)}${i}`);
+      await refuseMany(server, 1000, 8, (i) => `${'x'.repeat(60_000)}${i}`);
+      assert.ok((await healthzMs(server)) < 1000);
+      assert.equal(await metric(server, /openlive_connection_errors_total\{code="RTMP_NAME_TOO_LONG"\} (\d+)/), 1000);
+      await waitFor(
+        'the refusals to be counted',
+        async () => {
+          const total = (await listRejected(server)).reduce((n, a) => n + a.count, 0);
+          return total >= 2000;
+        },
+        30_000,
+      );
+      const attempts = await listRejected(server);
+      const total = attempts.reduce((n, a) => n + a.count, 0);
+      assert.equal(total, 2000, 'every refusal is counted');
+      assert.ok(attempts.length <= 25, `${attempts.length} rows for 2000 refusals of one address`);
+      const aggregate = attempts.find((a) => a.count > 1);
+      assert.ok(aggregate && aggregate.count >= 900, 'one row counts the refusals past the threshold');
+      assert.ok(
+        attempts.every((a) => a.stream.length <= 256 && a.reason.length <= 512),
+        'stored fields are truncated',
+      );
+      const grown = databaseBytes(server.dataDir) - before;
+      assert.ok(grown < 512 * 1024, `the database grew ${grown} bytes (60 MB of names were sent)`);
+      assert.ok(
+        statSync(join(server.dataDir, 'openlive.db-wal')).size <= 9 * 1024 * 1024,
+        'the WAL stays within journal_size_limit',
+      );
+      const listed = await openlive(tmpdir(), 'records', '--rejected', '--data-dir', server.dataDir);
+      assert.match(listed.stdout, new RegExp(`^\\S+ +${aggregate.count} until `, 'm'), 'the table shows the count');
+      assert.ok((await metric(server, /^openlive_rejected_attempts_aggregated_total (\d+)/m)) >= 900);
+    } finally {
+      await server.stop();
     }
-    await refusals;
-    assert.ok(performance.now() - lockedAt >= 4900, 'the lock was held the whole time');
-    assert.ok(slowest < 200, `/healthz took ${slowest.toFixed(0)} ms while the lock was held`);
-    assert.ok((await metric(server, /^openlive_store_busy_retries_total (\d+)/m)) > 0, 'the server did meet the lock');
-    await started;
-    await waitFor('every refusal to be recorded', async () => (await listRejected(server)).reduce((n, a) => n + a.count, 0) === 30, 30_000);
-    const records = await openlive(tmpdir(), 'records', '--json', '--data-dir', server.dataDir);
-    const sessions = (JSON.parse(records.stdout) as { records: { stream: string; endedAt: number | null }[] }).records;
-    assert.deepEqual(sessions.map((r) => [r.stream, r.endedAt]), [['demo', null]], 'the publish record was written');
-    await publisher.end();
-  } finally {
-    await server.stop();
-  }
-});
+  },
+);
+
+test(
+  'a process holding the write lock for 5 s stalls neither /healthz nor the records: each is written once it lets go',
+  { timeout: 120_000 },
+  async () => {
+    const server = await startServerProcess();
+    try {
+      const file = join(server.dataDir, 'openlive.db');
+      const holder = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(${JSON.stringify(file)});
+        db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n');
+        setTimeout(() => { db.exec('COMMIT'); db.close(); process.stdout.write('released\\n'); }, 5000);`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let released = false;
+      holder.stdout.setEncoding('utf8');
+      await new Promise<void>((resolve) =>
+        holder.stdout.on('data', (d: string) => {
+          if (d.includes('locked')) resolve();
+          if (d.includes('released')) released = true;
+        }),
+      );
+      const lockedAt = performance.now();
+      // An accepted publish: its record is written (and Publish.Start sent) once the lock is free.
+      const publisher = await ScriptedRtmp.open(server.pushUrl.replace(/\/demo\?.*$/, ''));
+      const streamId = await publisher.createStream();
+      publisher.publish(streamId, server.pushUrl.slice(server.pushUrl.indexOf('/demo?') + 1));
+      const started = publisher.status(streamId, 'NetStream.Publish.Start', { timeoutMs: 30_000 });
+      const refusals = refuseMany(server, 30, 3, (i) => `bad!name${i}`);
+      let slowest = 0;
+      while (!released) {
+        slowest = Math.max(slowest, await healthzMs(server));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await refusals;
+      assert.ok(performance.now() - lockedAt >= 4900, 'the lock was held the whole time');
+      assert.ok(slowest < 200, `/healthz took ${slowest.toFixed(0)} ms while the lock was held`);
+      assert.ok(
+        (await metric(server, /^openlive_store_busy_retries_total (\d+)/m)) > 0,
+        'the server did meet the lock',
+      );
+      await started;
+      await waitFor(
+        'every refusal to be recorded',
+        async () => (await listRejected(server)).reduce((n, a) => n + a.count, 0) === 30,
+        30_000,
+      );
+      const records = await openlive(tmpdir(), 'records', '--json', '--data-dir', server.dataDir);
+      const sessions = (JSON.parse(records.stdout) as { records: { stream: string; endedAt: number | null }[] })
+        .records;
+      assert.deepEqual(
+        sessions.map((r) => [r.stream, r.endedAt]),
+        [['demo', null]],
+        'the publish record was written',
+      );
+      await publisher.end();
+    } finally {
+      await server.stop();
+    }
+  },
+);
 
 test('the data folder is created 0700 and the database, its -wal/-shm and the data key 0600', async (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'openlive-modes-'));

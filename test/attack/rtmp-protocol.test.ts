@@ -85,10 +85,14 @@ async function startBed(flags: string[]): Promise<Bed> {
   const httpUrl = `http://127.0.0.1:${server.httpPort}`;
   const ffmpeg = publish(server.pushUrl);
   let reader: FlvReader | undefined;
-  await waitFor('ffmpeg to go live and the HTTP-FLV reader to get media', async () => {
-    reader ??= await FlvReader.open(`${httpUrl}/live/demo.flv`).catch(() => undefined);
-    return reader !== undefined && reader.bytes > 10_000;
-  }, 30_000);
+  await waitFor(
+    'ffmpeg to go live and the HTTP-FLV reader to get media',
+    async () => {
+      reader ??= await FlvReader.open(`${httpUrl}/live/demo.flv`).catch(() => undefined);
+      return reader !== undefined && reader.bytes > 10_000;
+    },
+    30_000,
+  );
   const health = new HealthPoller(`${httpUrl}/healthz`);
   health.start();
   return { server, ffmpeg, reader: reader!, health, httpUrl };
@@ -105,7 +109,13 @@ async function stopBed(bed: Bed | undefined): Promise<void> {
  * Runs one attack window: `attack` must leave `code` counted `times` more on /metrics; meanwhile
  * /healthz answered every time within 200 ms, the publish kept flowing and RSS grew less than `rssBudget`.
  */
-async function underAttack(bed: Bed, code: string, times: number, rssBudget: number, attack: () => Promise<void>): Promise<void> {
+async function underAttack(
+  bed: Bed,
+  code: string,
+  times: number,
+  rssBudget: number,
+  attack: () => Promise<void>,
+): Promise<void> {
   const counted = await connectionErrors(bed.httpUrl, code);
   const rss = bed.server.rss();
   const flowed = bed.reader.bytes;
@@ -114,9 +124,17 @@ async function underAttack(bed: Bed, code: string, times: number, rssBudget: num
   bed.health.reset();
   try {
     await attack();
-    await waitFor(`${times} more ${code} on /metrics`, async () => (await connectionErrors(bed.httpUrl, code)) >= counted + times, 15_000);
+    await waitFor(
+      `${times} more ${code} on /metrics`,
+      async () => (await connectionErrors(bed.httpUrl, code)) >= counted + times,
+      15_000,
+    );
     // Some attacks are over in milliseconds: keep the window open for a few polls after them.
-    await waitFor('three /healthz answers in the window', () => bed.health.answers >= 3 || bed.health.failures.length > 0, 10_000);
+    await waitFor(
+      'three /healthz answers in the window',
+      () => bed.health.answers >= 3 || bed.health.failures.length > 0,
+      10_000,
+    );
   } finally {
     clearInterval(sampler);
   }
@@ -155,8 +173,15 @@ function oneByteChunks(length: number): Buffer {
 /** A connect command (chunked at 4096 after a Set Chunk Size) whose tcUrl and app carry `params` parameters each. */
 function queryBombConnect(params: number): Buffer {
   const query = Array.from({ length: params }, (_, i) => `p${i}=${i}`).join('&');
-  const connect = encodeAmf0('connect', 1, amf0Object({ app: `live?${query}`, tcUrl: `rtmp://127.0.0.1/live?${query}`, objectEncoding: 0 }));
-  return Buffer.concat([setChunkSize(4096), encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: connect }, 4096)]);
+  const connect = encodeAmf0(
+    'connect',
+    1,
+    amf0Object({ app: `live?${query}`, tcUrl: `rtmp://127.0.0.1/live?${query}`, objectEncoding: 0 }),
+  );
+  return Buffer.concat([
+    setChunkSize(4096),
+    encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: connect }, 4096),
+  ]);
 }
 
 /** Writes `bytes` in 64 KiB pieces as the socket drains, until it is written or the server closed. */
@@ -223,7 +248,18 @@ describe('RTMP protocol attacks, default limits', () => {
     await underAttack(bed, 'RTMP_QUERY_TOO_LONG', 1, 32 * MiB, async () => {
       const raw = await rawConnection(bed);
       const query = Array.from({ length: 10_000 }, (_, i) => `${i % 100}=1`).join('&');
-      raw.write(encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeAmf0('connect', 1, amf0Object({ app: `live?${query}`, tcUrl: 'rtmp://127.0.0.1/live' })) }, 128));
+      raw.write(
+        encodeChunks(
+          {
+            csid: 3,
+            typeId: 20,
+            streamId: 0,
+            timestamp: 0,
+            payload: encodeAmf0('connect', 1, amf0Object({ app: `live?${query}`, tcUrl: 'rtmp://127.0.0.1/live' })),
+          },
+          128,
+        ),
+      );
       await expectServerClose(raw, 'a 60 KB app query');
     });
   });
@@ -231,7 +267,22 @@ describe('RTMP protocol attacks, default limits', () => {
   test('a connect whose tcUrl has 1000 empty parameters: RTMP_QUERY_TOO_MANY_PARAMS', async () => {
     await underAttack(bed, 'RTMP_QUERY_TOO_MANY_PARAMS', 1, 32 * MiB, async () => {
       const raw = await rawConnection(bed);
-      raw.write(encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeAmf0('connect', 1, amf0Object({ app: 'live', tcUrl: `rtmp://127.0.0.1/live?${'&'.repeat(1000)}` })) }, 128));
+      raw.write(
+        encodeChunks(
+          {
+            csid: 3,
+            typeId: 20,
+            streamId: 0,
+            timestamp: 0,
+            payload: encodeAmf0(
+              'connect',
+              1,
+              amf0Object({ app: 'live', tcUrl: `rtmp://127.0.0.1/live?${'&'.repeat(1000)}` }),
+            ),
+          },
+          128,
+        ),
+      );
       await expectServerClose(raw, 'a 1000-parameter tcUrl');
     });
   });
@@ -247,27 +298,38 @@ describe('RTMP protocol attacks, default limits', () => {
           const c = await ScriptedRtmp.open(url);
           c.publish(await c.createStream(), name);
           assert.ok(await c.closedWithin(10_000), 'the publish of a 60 KB name ends the connection');
-          assert.equal(c.events.some((e) => e.type === 'status' && e.code === 'NetStream.Publish.Start'), false, 'never published');
+          assert.equal(
+            c.events.some((e) => e.type === 'status' && e.code === 'NetStream.Publish.Start'),
+            false,
+            'never published',
+          );
         }
       };
       await Promise.all(Array.from({ length: 25 }, worker));
     });
   });
 
-  test(
-    'a 60 KB stream name is refused with an onStatus whose description starts with 18/308 and RTMP_NAME_TOO_LONG',
-    async () => {
-      const c = await ScriptedRtmp.open(`rtmp://127.0.0.1:${bed.server.rtmpPort}/live`);
-      c.publish(await c.createStream(), 'n'.repeat(60 * 1024));
-      const status = await c.status(1, 'NetStream.Publish.BadName', { orError: true });
-      assert.match(String(status.description), /^18\/308: RTMP_NAME_TOO_LONG: /);
-    },
-  );
+  test('a 60 KB stream name is refused with an onStatus whose description starts with 18/308 and RTMP_NAME_TOO_LONG', async () => {
+    const c = await ScriptedRtmp.open(`rtmp://127.0.0.1:${bed.server.rtmpPort}/live`);
+    c.publish(await c.createStream(), 'n'.repeat(60 * 1024));
+    const status = await c.status(1, 'NetStream.Publish.BadName', { orError: true });
+    assert.match(String(status.description), /^18\/308: RTMP_NAME_TOO_LONG: /);
+  });
 });
 
 describe('RTMP protocol attacks, limits raised by configuration', () => {
   let bed: Bed;
-  before(async () => (bed = await startBed(['--rtmp.minChunkSize', '1', '--rtmp.maxCommandSize', String(2 * MiB), '--rtmp.maxChunkStreams', '8'])));
+  before(
+    async () =>
+      (bed = await startBed([
+        '--rtmp.minChunkSize',
+        '1',
+        '--rtmp.maxCommandSize',
+        String(2 * MiB),
+        '--rtmp.maxChunkStreams',
+        '8',
+      ])),
+  );
   after(() => stopBed(bed));
 
   // No /healthz bound here: 1-byte chunks cost ~50 ns each, and libuv reads up to 2 MB per socket per loop
@@ -281,7 +343,10 @@ describe('RTMP protocol attacks, limits raised by configuration', () => {
     await Promise.all(raws.map((raw) => drip(raw, message)));
     // A PingRequest after the message (in 1-byte chunks too): its PingResponse proves the server
     // parsed all 4 M chunks before it.
-    const ping = encodeChunks({ csid: 2, typeId: 4, streamId: 0, timestamp: 0, payload: Buffer.from('000600000b0b', 'hex') }, 1);
+    const ping = encodeChunks(
+      { csid: 2, typeId: 4, streamId: 0, timestamp: 0, payload: Buffer.from('000600000b0b', 'hex') },
+      1,
+    );
     for (const raw of raws) raw.write(ping);
     const pong = Buffer.from('000700000b0b', 'hex');
     await Promise.all(raws.map((raw) => raw.until('the PingResponse', (b) => b.includes(pong), 30_000)));
@@ -305,7 +370,11 @@ describe('RTMP protocol attacks, limits raised by configuration', () => {
   test('a connect with a 5000-character tcUrl: RTMP_TCURL_TOO_LONG', async () => {
     await underAttack(bed, 'RTMP_TCURL_TOO_LONG', 1, 32 * MiB, async () => {
       const raw = await rawConnection(bed);
-      const connect = encodeAmf0('connect', 1, amf0Object({ app: 'live', tcUrl: `rtmp://127.0.0.1/live/${'x'.repeat(5000)}` }));
+      const connect = encodeAmf0(
+        'connect',
+        1,
+        amf0Object({ app: 'live', tcUrl: `rtmp://127.0.0.1/live/${'x'.repeat(5000)}` }),
+      );
       raw.write(encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: connect }, 128));
       await expectServerClose(raw, 'a 5000-character tcUrl');
     });
@@ -315,7 +384,9 @@ describe('RTMP protocol attacks, limits raised by configuration', () => {
     await underAttack(bed, 'RTMP_CHUNK_STREAM_LIMIT', 1, 32 * MiB, async () => {
       const raw = await rawConnection(bed);
       // csid 2 is the ninth: the ffmpeg-free raw connection has used none before.
-      const chunks = Array.from({ length: 9 }, (_, i) => Buffer.concat([type0Header(3 + i, 9, 1000, 1), Buffer.alloc(128)]));
+      const chunks = Array.from({ length: 9 }, (_, i) =>
+        Buffer.concat([type0Header(3 + i, 9, 1000, 1), Buffer.alloc(128)]),
+      );
       raw.write(Buffer.concat(chunks));
       await expectServerClose(raw, 'nine chunk streams');
     });

@@ -54,8 +54,16 @@ function command(name: string, tx: number, streamId: number, ...args: Parameters
 }
 
 function connectCommand(port: number, app = 'live'): Buffer {
-  const obj = amf0Object({ app, tcUrl: `rtmp://127.0.0.1:${port}/${app}`, flashVer: 'LNX 9,0,124,2', objectEncoding: 0 });
-  return encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('connect', 1, obj) }, 128);
+  const obj = amf0Object({
+    app,
+    tcUrl: `rtmp://127.0.0.1:${port}/${app}`,
+    flashVer: 'LNX 9,0,124,2',
+    objectEncoding: 0,
+  });
+  return encodeChunks(
+    { csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('connect', 1, obj) },
+    128,
+  );
 }
 
 /** A raw RTMP client from `localAddress`: it decodes what the server sends into statuses and media counts. */
@@ -132,9 +140,16 @@ test('a pipelining player (connect, createStream and play in one write) gets its
   ffmpegs.push(ffmpeg);
   await waitFor('the publisher', async () => (await metricValue(http(s), 'openlive_publishers')) === 1, 20_000);
   const c = new RawClient(s.rtmpPort);
-  await c.handshake(Buffer.concat([connectCommand(s.rtmpPort), command('createStream', 2, 0), command('play', 3, 1, 'demo', -1000)]));
+  await c.handshake(
+    Buffer.concat([connectCommand(s.rtmpPort), command('createStream', 2, 0), command('play', 3, 1, 'demo', -1000)]),
+  );
   await waitFor('video', () => c.videoMessages >= 25, 15_000);
-  assert.deepEqual(c.statuses.slice(0, 4), ['_result NetConnection.Connect.Success', '_result', 'onStatus NetStream.Play.Reset', 'onStatus NetStream.Play.Start']);
+  assert.deepEqual(c.statuses.slice(0, 4), [
+    '_result NetConnection.Connect.Success',
+    '_result',
+    'onStatus NetStream.Play.Reset',
+    'onStatus NetStream.Play.Start',
+  ]);
   assert.equal(await connectionErrors(http(s), 'RTMP_STATE'), 0);
   await ffmpeg.stop();
 });
@@ -147,7 +162,10 @@ test('a peer that floods pings and never reads is closed with RTMP_OUTPUT_LIMIT;
   await waitFor('the connect result', () => c.statuses.length >= 1, 5000);
   c.socket.pause(); // never read again
   // A PingRequest (User Control 6) with a full header, then the same message again and again in fmt 3 chunks.
-  const first = encodeChunks({ csid: 2, typeId: 4, streamId: 0, timestamp: 0, payload: Buffer.from('000600000001', 'hex') }, 128);
+  const first = encodeChunks(
+    { csid: 2, typeId: 4, streamId: 0, timestamp: 0, payload: Buffer.from('000600000001', 'hex') },
+    128,
+  );
   const again = Buffer.concat([Buffer.of(0xc2), Buffer.from('000600000001', 'hex')]);
   const block = Buffer.concat(Array.from({ length: 10_000 }, () => again));
   c.socket.write(first);
@@ -157,11 +175,18 @@ test('a peer that floods pings and never reads is closed with RTMP_OUTPUT_LIMIT;
     sent += block.length;
     if (sent % (5 * block.length) === 0) await healthy(s, 1000);
   }
-  await waitFor('the flood to be refused', async () => (await connectionErrors(http(s), 'RTMP_OUTPUT_LIMIT')) === 1, 10_000);
+  await waitFor(
+    'the flood to be refused',
+    async () => (await connectionErrors(http(s), 'RTMP_OUTPUT_LIMIT')) === 1,
+    10_000,
+  );
   await waitFor('the socket to close', () => c.closed, 10_000);
   await healthy(s);
   const grown = s.rss() - rssBefore;
-  assert.ok(grown < 64 * 1024 * 1024, `RSS grew by ${Math.round(grown / 1048576)} MiB after ${Math.round(sent / 1048576)} MiB of pings`);
+  assert.ok(
+    grown < 64 * 1024 * 1024,
+    `RSS grew by ${Math.round(grown / 1048576)} MiB after ${Math.round(sent / 1048576)} MiB of pings`,
+  );
 });
 
 test('2000 idle sockets from 127.0.0.2 are capped per address while 127.0.0.1 publishes and 127.0.0.3 plays', async () => {
@@ -190,9 +215,14 @@ test('2000 idle sockets from 127.0.0.2 are capped per address while 127.0.0.1 pu
   assert.equal(await metricValue(http(s), 'openlive_rtmp_connections'), 100 + 1, '100 idle sockets and the publisher');
   const bytesBefore = await metricValue(http(s), 'openlive_bytes_in_total');
   const player = new RawClient(s.rtmpPort, '127.0.0.3');
-  await player.handshake(Buffer.concat([connectCommand(s.rtmpPort), command('createStream', 2, 0), command('play', 3, 1, 'demo', -1000)]));
+  await player.handshake(
+    Buffer.concat([connectCommand(s.rtmpPort), command('createStream', 2, 0), command('play', 3, 1, 'demo', -1000)]),
+  );
   await waitFor('video at the player from 127.0.0.3', () => player.videoMessages >= 25, 15_000);
-  assert.ok((await metricValue(http(s), 'openlive_bytes_in_total')) > bytesBefore, 'the publish from 127.0.0.1 keeps flowing');
+  assert.ok(
+    (await metricValue(http(s), 'openlive_bytes_in_total')) > bytesBefore,
+    'the publish from 127.0.0.1 keeps flowing',
+  );
   assert.equal(await metricValue(http(s), 'openlive_publishers'), 1);
   await healthy(s);
   for (const sock of idle) sock.destroy();

@@ -30,10 +30,30 @@ let cert: TestCert;
 before(async () => {
   cert = makeCert(dir, 'c');
   server = await startServerProcess([
-    '--tls.cert', cert.cert, '--tls.key', cert.key, '--tls.handshakeTimeoutMs', '1000', '--tls.reloadIntervalMs', '0',
-    '--rtmps.enabled', 'true', '--rtmps.host', '127.0.0.1', '--rtmps.port', '0',
-    '--https.enabled', 'true', '--https.host', '127.0.0.1', '--https.port', '0',
-    '--rtmp.maxConnectionsPerIp', '4', '--http.maxConnectionsPerIp', '4',
+    '--tls.cert',
+    cert.cert,
+    '--tls.key',
+    cert.key,
+    '--tls.handshakeTimeoutMs',
+    '1000',
+    '--tls.reloadIntervalMs',
+    '0',
+    '--rtmps.enabled',
+    'true',
+    '--rtmps.host',
+    '127.0.0.1',
+    '--rtmps.port',
+    '0',
+    '--https.enabled',
+    'true',
+    '--https.host',
+    '127.0.0.1',
+    '--https.port',
+    '0',
+    '--rtmp.maxConnectionsPerIp',
+    '4',
+    '--http.maxConnectionsPerIp',
+    '4',
   ]);
   rtmpsPort = Number(/RTMPS :(\d+)/.exec(server.output())?.[1]);
   httpsPort = Number(/HTTPS :(\d+)/.exec(server.output())?.[1]);
@@ -72,7 +92,11 @@ async function handshake(port: number, localAddress: string): Promise<TLSSocket 
 
 test('garbage and plain RTMP/HTTP on the TLS ports close only those sockets, counted as TLS_HANDSHAKE_FAILED', async () => {
   const before = await connectionErrors(httpUrl, 'TLS_HANDSHAKE_FAILED');
-  const payloads = [randomBytes(2048), Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), Buffer.concat([Buffer.from([3]), randomBytes(1536)])];
+  const payloads = [
+    randomBytes(2048),
+    Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+    Buffer.concat([Buffer.from([3]), randomBytes(1536)]),
+  ];
   const sockets = [];
   for (const port of [rtmpsPort, httpsPort]) {
     for (const p of payloads) {
@@ -82,7 +106,10 @@ test('garbage and plain RTMP/HTTP on the TLS ports close only those sockets, cou
     }
   }
   await Promise.all(sockets.map((s) => s.closed));
-  await waitFor('the failures counted', async () => (await connectionErrors(httpUrl, 'TLS_HANDSHAKE_FAILED')) >= before + sockets.length);
+  await waitFor(
+    'the failures counted',
+    async () => (await connectionErrors(httpUrl, 'TLS_HANDSHAKE_FAILED')) >= before + sockets.length,
+  );
   // Still healthy: a real client gets in on both ports.
   const ok = [await handshake(rtmpsPort, '127.0.0.1'), await handshake(httpsPort, '127.0.0.1')];
   assert.ok(ok.every((s) => s !== undefined));
@@ -97,11 +124,17 @@ test('a handshake that never finishes is cut by tls.handshakeTimeoutMs (TLS_HAND
   const half = [await raw(rtmpsPort), await raw(httpsPort)];
   for (const s of half) s.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
   await Promise.all([...silent, ...half].map((s) => s.closed));
-  await waitFor('the timeouts counted', async () => (await connectionErrors(httpUrl, 'TLS_HANDSHAKE_TIMEOUT')) >= before + 4);
+  await waitFor(
+    'the timeouts counted',
+    async () => (await connectionErrors(httpUrl, 'TLS_HANDSHAKE_TIMEOUT')) >= before + 4,
+  );
 });
 
 test('the per-address caps hold during the TLS handshake; another address still gets in', async () => {
-  for (const [port, code] of [[rtmpsPort, 'RTMP_CONNECTION_LIMIT_PER_IP'], [httpsPort, 'HTTP_CONNECTION_LIMIT_PER_IP']] as const) {
+  for (const [port, code] of [
+    [rtmpsPort, 'RTMP_CONNECTION_LIMIT_PER_IP'],
+    [httpsPort, 'HTTP_CONNECTION_LIMIT_PER_IP'],
+  ] as const) {
     const before = await connectionErrors(httpUrl, code);
     const held: TLSSocket[] = [];
     for (let i = 0; i < 4; i++) {
@@ -109,7 +142,11 @@ test('the per-address caps hold during the TLS handshake; another address still 
       assert.ok(s, `connection ${i + 1} of 4 is admitted`);
       held.push(s);
     }
-    assert.equal(await handshake(port, '127.0.0.2'), undefined, 'the fifth from the same address is closed before its handshake');
+    assert.equal(
+      await handshake(port, '127.0.0.2'),
+      undefined,
+      'the fifth from the same address is closed before its handshake',
+    );
     await waitFor(`${code} counted`, async () => (await connectionErrors(httpUrl, code)) >= before + 1);
     const other = await handshake(port, '127.0.0.3');
     assert.ok(other, 'another address still gets in');
@@ -142,7 +179,11 @@ test('SIGHUP reloads the certificate files: the next handshake gets the new one,
 });
 
 test('SIGTERM drains with TLS sockets open on every TLS port: exit 0', async () => {
-  const open = [await handshake(rtmpsPort, '127.0.0.1'), await handshake(httpsPort, '127.0.0.1'), (await raw(rtmpsPort)).socket];
+  const open = [
+    await handshake(rtmpsPort, '127.0.0.1'),
+    await handshake(httpsPort, '127.0.0.1'),
+    (await raw(rtmpsPort)).socket,
+  ];
   assert.ok(open.every((s) => s !== undefined));
   assert.equal(await server.stop(15_000), 0, server.output());
   for (const s of open) s!.destroy();

@@ -45,8 +45,16 @@ export interface ConsolePage {
 /** Launches Chromium (`CHROMIUM_PATH` or /usr/bin/chromium) with one page at desktop width. */
 export async function openBrowser(): Promise<ConsolePage> {
   mkdirSync(screenshotDir, { recursive: true });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs, timeout: 60_000 });
-  const context = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'en-US', timezoneId: 'UTC' });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: chromiumArgs,
+    timeout: 60_000,
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1366, height: 860 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const errors: string[] = [];

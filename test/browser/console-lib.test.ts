@@ -18,12 +18,25 @@ test('md5Hex is MD5 of the UTF-8 bytes, at every padding boundary and for any st
   assert.equal(md5Hex(''), 'd41d8cd98f00b204e9800998ecf8427e');
   // Tencent's hotlink vector (tencent-css.md §1.3).
   assert.equal(md5Hex('e12c46f2612d5106e2034781ab261ca3test5C271099'), 'f85a2ab363fe4deaffef9754d79da6fe');
-  for (let n = 50; n < 140; n++) assert.equal(md5Hex('x'.repeat(n)), createHash('md5').update('x'.repeat(n)).digest('hex'), `length ${n}`);
-  fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (s) => md5Hex(s) === createHash('md5').update(s, 'utf8').digest('hex')));
+  for (let n = 50; n < 140; n++)
+    assert.equal(md5Hex('x'.repeat(n)), createHash('md5').update('x'.repeat(n)).digest('hex'), `length ${n}`);
+  fc.assert(
+    fc.property(
+      fc.string({ unit: 'grapheme', maxLength: 300 }),
+      (s) => md5Hex(s) === createHash('md5').update(s, 'utf8').digest('hex'),
+    ),
+  );
 });
 
 test("the console's TC3 Authorization equals the server's and verifies, with the port in the signed host", async () => {
-  const input = { secretId: 'AKIDconsole', secretKey: 'k'.repeat(32), service: 'live', host: '127.0.0.1:8081', timestampSeconds: 1_767_225_600, payload: '{"PageNum":1}' };
+  const input = {
+    secretId: 'AKIDconsole',
+    secretKey: 'k'.repeat(32),
+    service: 'live',
+    host: '127.0.0.1:8081',
+    timestampSeconds: 1_767_225_600,
+    payload: '{"PageNum":1}',
+  };
   const browser = await tc3Authorization({ ...input, contentType: 'application/json' });
   assert.equal(browser, signTc3(input));
   const result = await verifyTc3(
@@ -31,16 +44,27 @@ test("the console's TC3 Authorization equals the server's and verifies, with the
       method: 'POST',
       path: '/',
       query: '',
-      headers: { authorization: browser, host: '127.0.0.1:8081', 'content-type': 'application/json', 'x-tc-timestamp': String(input.timestampSeconds) },
+      headers: {
+        authorization: browser,
+        host: '127.0.0.1:8081',
+        'content-type': 'application/json',
+        'x-tc-timestamp': String(input.timestampSeconds),
+      },
       body: Buffer.from(input.payload),
     },
-    { nowSeconds: input.timestampSeconds + 10, secretKeyOf: (id) => (id === input.secretId ? input.secretKey : undefined) },
+    {
+      nowSeconds: input.timestampSeconds + 10,
+      secretKeyOf: (id) => (id === input.secretId ? input.secretKey : undefined),
+    },
   );
   assert.deepEqual(result.ok && result.secretId, 'AKIDconsole');
   const wrong = await tc3Authorization({ ...input, secretKey: 'other', contentType: 'application/json' });
   assert.notEqual(wrong, browser);
   // As the console sends calls: x-tc-action and a unique x-tc-traceid signed too.
-  const extraSignedHeaders = { 'x-tc-action': 'DescribeLiveDomains', 'x-tc-traceid': '0123456789abcdef0123456789abcdef' };
+  const extraSignedHeaders = {
+    'x-tc-action': 'DescribeLiveDomains',
+    'x-tc-traceid': '0123456789abcdef0123456789abcdef',
+  };
   const withExtra = await tc3Authorization({ ...input, contentType: 'application/json', extraSignedHeaders });
   assert.equal(withExtra, signTc3({ ...input, extraSignedHeaders }));
   assert.match(withExtra, /SignedHeaders=content-type;host;x-tc-action;x-tc-traceid,/);
@@ -70,14 +94,30 @@ test('generated URLs match the server-side generator and pass its signature chec
   assert.deepEqual(urls.play, server.play);
   assert.equal(urls.txTime, formatTxTime(expiresAt));
   const q = new URL(urls.push!.rtmp).searchParams;
-  const check = verifySignature({ streamName: 'cam1', txTime: q.get('txTime') ?? undefined, txSecret: q.get('txSecret') ?? undefined, key: 'pushkey1', backupKey: '', authDelta: 300, algorithm: 'md5', nowMs: (expiresAt - 60) * 1000 });
+  const check = verifySignature({
+    streamName: 'cam1',
+    txTime: q.get('txTime') ?? undefined,
+    txSecret: q.get('txSecret') ?? undefined,
+    key: 'pushkey1',
+    backupKey: '',
+    authDelta: 300,
+    algorithm: 'md5',
+    nowMs: (expiresAt - 60) * 1000,
+  });
   assert.deepEqual(check, { ok: true, keyUsed: 'master', expiresAt: (expiresAt + 300) * 1000 });
 });
 
 test('with RTMPS and HTTPS on, the console and the server hand out the same rtmps:// and https:// URLs', () => {
   const expiresAt = 1_767_225_600;
   const ports = { rtmp: 1935, http: 8080, rtmps: 1936, https: 443 };
-  const urls = generateUrls({ app: 'live', stream: 'cam1', expiresAt, ports, push: { name: 'push.example.com', key: 'k1' }, play: { name: 'play.example.com', key: undefined } });
+  const urls = generateUrls({
+    app: 'live',
+    stream: 'cam1',
+    expiresAt,
+    ports,
+    push: { name: 'push.example.com', key: 'k1' },
+    play: { name: 'play.example.com', key: undefined },
+  });
   const auth = { enabled: true, key: 'k1', backupKey: '', authDelta: 300, algorithm: 'md5' as const };
   const server = streamUrls({
     app: 'live',
@@ -101,16 +141,43 @@ test('sha256Hex is SHA-256 of the UTF-8 bytes, at every padding boundary and for
     const text = 'k'.repeat(n);
     assert.equal(sha256Hex(text), createHash('sha256').update(text, 'utf8').digest('hex'), `length ${n}`);
   }
-  fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (text) => sha256Hex(text) === createHash('sha256').update(text, 'utf8').digest('hex')));
+  fc.assert(
+    fc.property(
+      fc.string({ unit: 'grapheme' }),
+      (text) => sha256Hex(text) === createHash('sha256').update(text, 'utf8').digest('hex'),
+    ),
+  );
 });
 
 test('a SHA-256 domain gets URLs the server generates and accepts', () => {
   const expiresAt = 1_767_225_600;
   const auth = { enabled: true, key: 'shakey', backupKey: '', authDelta: 300, algorithm: 'sha256' as const };
-  const urls = generateUrls({ app: 'live', stream: 's1', expiresAt, ports: { rtmp: 1935, http: 8080 }, push: { name: 'p.example.com', key: 'shakey', algorithm: 'sha256' } });
-  const server = streamUrls({ app: 'live', stream: 's1', expiresAt, push: { host: 'p.example.com', auth }, rtmpPort: 1935, httpPort: 8080 });
+  const urls = generateUrls({
+    app: 'live',
+    stream: 's1',
+    expiresAt,
+    ports: { rtmp: 1935, http: 8080 },
+    push: { name: 'p.example.com', key: 'shakey', algorithm: 'sha256' },
+  });
+  const server = streamUrls({
+    app: 'live',
+    stream: 's1',
+    expiresAt,
+    push: { host: 'p.example.com', auth },
+    rtmpPort: 1935,
+    httpPort: 8080,
+  });
   assert.deepEqual(urls.push, server.push);
   const q = new URL(urls.push!.rtmp).searchParams;
-  const check = verifySignature({ streamName: 's1', txTime: q.get('txTime') ?? undefined, txSecret: q.get('txSecret') ?? undefined, key: 'shakey', backupKey: '', authDelta: 300, algorithm: 'sha256', nowMs: (expiresAt - 60) * 1000 });
+  const check = verifySignature({
+    streamName: 's1',
+    txTime: q.get('txTime') ?? undefined,
+    txSecret: q.get('txSecret') ?? undefined,
+    key: 'shakey',
+    backupKey: '',
+    authDelta: 300,
+    algorithm: 'sha256',
+    nowMs: (expiresAt - 60) * 1000,
+  });
   assert.equal(check.ok, true);
 });

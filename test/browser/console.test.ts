@@ -85,7 +85,11 @@ describe('web console', { timeout: 240_000 }, () => {
     await page.getByLabel('SecretKey').press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     assert.equal(await page.locator('.secret-id').textContent(), key.secretId);
-    assert.equal(await page.evaluate(() => JSON.stringify(sessionStorage).includes('openlive.credential')), true, 'kept for this tab only');
+    assert.equal(
+      await page.evaluate(() => JSON.stringify(sessionStorage).includes('openlive.credential')),
+      true,
+      'kept for this tab only',
+    );
   });
 
   test('Domain Management: an added push domain shows its CNAME target and a green OK; the default domains show Missing', async () => {
@@ -100,13 +104,20 @@ describe('web console', { timeout: 240_000 }, () => {
     await row.getByTestId('cname-status').waitFor();
     assert.match(await row.innerText(), new RegExp(`${domain}\\.live\\.openlive\\.local`));
     assert.equal((await row.getByTestId('cname-status').innerText()).trim(), '✔ OK');
-    assert.match(await page.getByRole('row').filter({ hasText: 'push.localhost' }).getByTestId('cname-status').innerText(), /Missing/);
+    assert.match(
+      await page.getByRole('row').filter({ hasText: 'push.localhost' }).getByTestId('cname-status').innerText(),
+      /Missing/,
+    );
     await browser.screenshot('domains');
   });
 
   test('a domain page: push authentication on, key rotation keeps the old key as the backup', async () => {
     const before = (await api.DescribeLivePushAuthKey({ DomainName: domain })).PushAuthKeyInfo!;
-    await page.getByRole('row').filter({ hasText: domain }).getByRole('button', { name: `Manage ${domain}` }).click();
+    await page
+      .getByRole('row')
+      .filter({ hasText: domain })
+      .getByRole('button', { name: `Manage ${domain}` })
+      .click();
     await page.getByRole('heading', { level: 1, name: domain }).waitFor();
     assert.equal((await page.getByTestId('auth-state').innerText()).trim(), 'On');
     await page.getByRole('button', { name: 'Rotate key' }).click();
@@ -140,58 +151,92 @@ describe('web console', { timeout: 240_000 }, () => {
   test('Live Streams: ffmpeg on the generated URL is listed with its codecs and resolution, and the preview plays', async () => {
     publishTo(pushUrl);
     await openMenu('Live Streams');
-    const row = page.getByRole('row').filter({ has: page.getByTestId('live-stream-name').getByText(stream, { exact: true }) });
+    const row = page
+      .getByRole('row')
+      .filter({ has: page.getByTestId('live-stream-name').getByText(stream, { exact: true }) });
     await row.waitFor({ timeout: 30_000 });
-    await waitFor('resolution and codecs in the row', async () => /H264/.test(await row.innerText()) && /320×240/.test(await row.innerText()), 20_000);
+    await waitFor(
+      'resolution and codecs in the row',
+      async () => /H264/.test(await row.innerText()) && /320×240/.test(await row.innerText()),
+      20_000,
+    );
     const text = await row.innerText();
     assert.match(text, /AAC/);
     assert.match(text, /127\.0\.0\.1/);
     assert.match(text, new RegExp(domain.replaceAll('.', '\\.')));
     await row.getByRole('button', { name: `Preview ${stream}` }).click();
-    assert.match(await page.getByTestId('preview-flv-url').inputValue(), new RegExp(`^http://127\\.0\\.0\\.1:${svc.service.httpPort}/live/${stream}\\.flv`));
+    assert.match(
+      await page.getByTestId('preview-flv-url').inputValue(),
+      new RegExp(`^http://127\\.0\\.0\\.1:${svc.service.httpPort}/live/${stream}\\.flv`),
+    );
     const video = page.getByTestId('preview-video');
-    const currentTime = (): Promise<number> => video.evaluate((v) => (v as unknown as { currentTime: number }).currentTime);
+    const currentTime = (): Promise<number> =>
+      video.evaluate((v) => (v as unknown as { currentTime: number }).currentTime);
     await waitFor('the preview to play 1.5 s', async () => (await currentTime()) > 1.5, 30_000);
     const t1 = await currentTime();
     await waitFor('the preview to keep playing', async () => (await currentTime()) > t1 + 0.5, 15_000);
-    await waitFor('the preview counted as a viewer', async () => /\b1\b/.test(await row.locator('td[data-label="Viewers"]').innerText()), 15_000);
+    await waitFor(
+      'the preview counted as a viewer',
+      async () => /\b1\b/.test(await row.locator('td[data-label="Viewers"]').innerText()),
+      15_000,
+    );
     await browser.screenshot('live-streams');
   });
 
   test('Forbid: the publisher drops, the stream moves to Disabled Streams with its reason and time, and Resume lifts it', async () => {
     const ff = running.at(-1)!;
-    const row = page.getByRole('row').filter({ has: page.getByTestId('live-stream-name').getByText(stream, { exact: true }) });
+    const row = page
+      .getByRole('row')
+      .filter({ has: page.getByTestId('live-stream-name').getByText(stream, { exact: true }) });
     await row.getByRole('button', { name: `Forbid ${stream}` }).click();
     const dialog = page.getByRole('dialog', { name: 'Forbid Stream' });
     await dialog.getByLabel('Reason').fill('rehearsal over');
     await dialog.getByRole('button', { name: 'Forbid' }).click();
     await dialog.waitFor({ state: 'detached' });
-    const exit = await Promise.race([ff.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000))]);
+    const exit = await Promise.race([
+      ff.exited,
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000)),
+    ]);
     assert.notEqual(exit, 'still running', 'ffmpeg was disconnected');
     await page.getByText('No stream is being published').waitFor({ timeout: 15_000 });
     await browser.screenshot('live-streams-empty');
 
     await openMenu('Disabled Streams');
-    const forbidden = page.getByRole('row').filter({ has: page.getByTestId('disabled-stream-name').getByText(stream, { exact: true }) });
+    const forbidden = page
+      .getByRole('row')
+      .filter({ has: page.getByTestId('disabled-stream-name').getByText(stream, { exact: true }) });
     await forbidden.waitFor();
     const text = await forbidden.innerText();
     assert.match(text, /rehearsal over/);
     assert.match(text, new RegExp(domain.replaceAll('.', '\\.')));
     await browser.screenshot('disabled-streams');
-    assert.equal((await api.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: stream })).StreamState, 'forbid');
+    assert.equal(
+      (await api.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: stream })).StreamState,
+      'forbid',
+    );
 
     await forbidden.getByRole('button', { name: `Resume ${stream}` }).click();
     await page.getByRole('dialog', { name: 'Resume Stream' }).getByRole('button', { name: 'Resume' }).click();
     await page.getByText('No stream is forbidden').waitFor();
-    assert.equal((await api.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: stream })).StreamState, 'inactive');
+    assert.equal(
+      (await api.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: stream })).StreamState,
+      'inactive',
+    );
   });
 
   test('Event Center: the publish with its stop reason, a refused push with its code', async () => {
     // A push with a wrong signature: refused with 18/503 and recorded.
     const bad = pushUrl.replace(/txSecret=[0-9a-f]{8}/, 'txSecret=00000000');
     const refused = publishTo(bad);
-    const window = { StartTime: new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'), EndTime: new Date(Date.now() + 60_000).toISOString().replace(/\.\d+Z$/, 'Z') };
-    await waitFor('the refused push recorded', async () => Number((await api.request('OpenLiveDescribeRejectedPushList', window)).TotalNum) > 0, 20_000);
+    const window = {
+      StartTime: new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      EndTime: new Date(Date.now() + 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    await waitFor(
+      'the refused push recorded',
+      async () => Number((await api.request('OpenLiveDescribeRejectedPushList', window)).TotalNum) > 0,
+      20_000,
+    );
     await refused.stop();
     await openMenu('Event Center');
     const publishRow = page.getByRole('row').filter({ hasText: stream }).first();
@@ -223,16 +268,23 @@ describe('web console', { timeout: 240_000 }, () => {
     assert.equal(await page.getByTestId('check-txTime').getAttribute('data-status'), 'pass');
     assert.equal(await page.getByTestId('check-domain').getAttribute('data-status'), 'pass');
     assert.match(await page.getByRole('region', { name: 'Rejected publishes' }).innerText(), /18\/503/);
-    assert.doesNotMatch(await page.locator('main').innerText(), new RegExp((await api.DescribeLivePushAuthKey({ DomainName: domain })).PushAuthKeyInfo!.MasterAuthKey!));
+    assert.doesNotMatch(
+      await page.locator('main').innerText(),
+      new RegExp((await api.DescribeLivePushAuthKey({ DomainName: domain })).PushAuthKeyInfo!.MasterAuthKey!),
+    );
     await browser.screenshot('troubleshooter');
   });
 
-  test('Overview: charted from the server\'s statistics history (test/browser/overview.test.ts checks the numbers)', async () => {
+  test("Overview: charted from the server's statistics history (test/browser/overview.test.ts checks the numbers)", async () => {
     await openMenu('Overview');
     await page.getByTestId('chart-viewers').waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('figure.chart').count(), 3, 'bandwidth out, bandwidth in, viewers');
     assert.match(await page.getByTestId('stat-peak-bandwidth-out').innerText(), /bps$|^-$/);
-    await waitFor('the live streams tile', async () => /^\d+$/.test(await page.getByTestId('stat-live-streams').innerText()), 15_000);
+    await waitFor(
+      'the live streams tile',
+      async () => /^\d+$/.test(await page.getByTestId('stat-live-streams').innerText()),
+      15_000,
+    );
     await browser.screenshot('overview');
   });
 
@@ -247,7 +299,9 @@ describe('web console', { timeout: 240_000 }, () => {
     ] as const) {
       await page.getByRole('button', { name: 'Menu' }).click();
       await openMenu(name);
-      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      );
       assert.ok(overflow <= 0, `${name} does not scroll sideways (${overflow}px)`);
       await browser.screenshot(shot);
     }

@@ -20,13 +20,38 @@ let page: Page;
 let consoleUrl: string;
 
 /** A minute row whose bandwidth out/in are `outMbps`/`inMbps` and with `viewers` players (split over the protocols). */
-function row(at: number, domain: string, stream: string, outMbps: number, inMbps: number, viewers: number): StatsSample {
+function row(
+  at: number,
+  domain: string,
+  stream: string,
+  outMbps: number,
+  inMbps: number,
+  viewers: number,
+): StatsSample {
   const bytesOut = (outMbps * 1e6 * 60) / 8;
-  const rtmp = Math.floor(viewers / 2), flv = Math.floor(viewers / 4), hls = viewers - rtmp - flv;
+  const rtmp = Math.floor(viewers / 2),
+    flv = Math.floor(viewers / 4),
+    hls = viewers - rtmp - flv;
   return {
-    at, period: minute, domain, app: 'live', stream,
-    bytesIn: (inMbps * 1e6 * 60) / 8, bytesOut, rtmpBytesOut: bytesOut / 2, flvBytesOut: bytesOut / 4, hlsBytesOut: bytesOut / 4,
-    rtmpViewers: rtmp, flvViewers: flv, hlsViewers: hls, requests: viewers, pushBitrate: inMbps * 1e6, pushFps: 25, width: 1280, height: 720, droppedFrames: 0,
+    at,
+    period: minute,
+    domain,
+    app: 'live',
+    stream,
+    bytesIn: (inMbps * 1e6 * 60) / 8,
+    bytesOut,
+    rtmpBytesOut: bytesOut / 2,
+    flvBytesOut: bytesOut / 4,
+    hlsBytesOut: bytesOut / 4,
+    rtmpViewers: rtmp,
+    flvViewers: flv,
+    hlsViewers: hls,
+    requests: viewers,
+    pushBitrate: inMbps * 1e6,
+    pushFps: 25,
+    width: 1280,
+    height: 720,
+    droppedFrames: 0,
   };
 }
 
@@ -44,7 +69,13 @@ async function writeDay(pushDomain: string): Promise<void> {
   for (let at = currentMinute - day + minute; at < currentMinute; at += minute) {
     const inDayPeak = at >= dayPeak && at < dayPeak + fiveMinutes;
     const inHourPeak = at >= hourPeak && at < hourPeak + fiveMinutes;
-    rows.push(inDayPeak ? row(at, pushDomain, 'day1', 60, 5, 42) : inHourPeak ? row(at, pushDomain, 'day1', 4, 3, 7) : row(at, pushDomain, 'day1', 1, 2, 3));
+    rows.push(
+      inDayPeak
+        ? row(at, pushDomain, 'day1', 60, 5, 42)
+        : inHourPeak
+          ? row(at, pushDomain, 'day1', 4, 3, 7)
+          : row(at, pushDomain, 'day1', 1, 2, 3),
+    );
     // Another push domain's stream: 0.5 Mbit/s out all day, one viewer.
     rows.push(row(at, other, 'elsewhere', 0.5, 0.5, 1));
   }
@@ -92,10 +123,16 @@ describe('console Overview from the statistics history', { timeout: 180_000 }, (
     assert.equal(await text('stat-peak-bandwidth-out'), '60.5 Mbps');
     assert.equal(await text('stat-peak-bandwidth-in'), '5.5 Mbps');
     assert.equal(await text('stat-peak-viewers'), '43');
-    assert.match(await page.getByTestId('chart-bandwidth-out').locator('figcaption').innerText(), new RegExp(`peak 60\\.5 Mbps at ${hhmm(dayPeak)}`));
-    assert.match(await page.getByTestId('chart-viewers').locator('figcaption').innerText(), new RegExp(`peak 43 at ${hhmm(dayPeak)}`));
+    assert.match(
+      await page.getByTestId('chart-bandwidth-out').locator('figcaption').innerText(),
+      new RegExp(`peak 60\\.5 Mbps at ${hhmm(dayPeak)}`),
+    );
+    assert.match(
+      await page.getByTestId('chart-viewers').locator('figcaption').innerText(),
+      new RegExp(`peak 43 at ${hhmm(dayPeak)}`),
+    );
     // The peak's dot has a tooltip a user can hover.
-    assert.match(await page.getByTestId('chart-viewers').locator('circle title').textContent() ?? '', /peak 43/);
+    assert.match((await page.getByTestId('chart-viewers').locator('circle title').textContent()) ?? '', /peak 43/);
     // A day of 5-minute points: the line has about 288 of them.
     const d = (await page.getByTestId('chart-bandwidth-out').locator('path.chart-line').getAttribute('d')) ?? '';
     const points = d.split(/[ML]/).filter(Boolean).length;
@@ -109,7 +146,10 @@ describe('console Overview from the statistics history', { timeout: 180_000 }, (
     await page.getByRole('link', { name: 'Hour' }).click();
     await page.getByTestId('stat-peak-viewers').filter({ hasText: /^8$/ }).waitFor();
     assert.equal(await text('stat-peak-bandwidth-out'), '4.5 Mbps');
-    assert.match(await page.getByTestId('chart-viewers').locator('figcaption').innerText(), new RegExp(`peak 8 at ${hhmm(hourPeak)}`));
+    assert.match(
+      await page.getByTestId('chart-viewers').locator('figcaption').innerText(),
+      new RegExp(`peak 8 at ${hhmm(hourPeak)}`),
+    );
     assert.match(page.url(), /range=hour/);
     await browser.screenshot('overview-hour');
   });

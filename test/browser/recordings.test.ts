@@ -44,11 +44,25 @@ describe('console: recordings and snapshots', { timeout: 240_000 }, () => {
   before(async () => {
     ensureConsoleBuilt();
     server = await startServerProcess(['--record.minIntervalSeconds', '1', '--snapshot.minIntervalSeconds', '2']);
-    api = liveClient(`127.0.0.1:${server.apiPort}`, { secretId: server.secretId!, secretKey: server.secretKey! }, { reqTimeout: 15 });
+    api = liveClient(
+      `127.0.0.1:${server.apiPort}`,
+      { secretId: server.secretId!, secretKey: server.secretKey! },
+      { reqTimeout: 15 },
+    );
     const domain = (await api.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 0)!.Name!;
-    const { TemplateId: rec } = await api.CreateLiveRecordTemplate({ TemplateName: 'console', FlvParam: { Enable: 1, RecordInterval: 3600 }, HlsParam: { Enable: 1 } });
+    const { TemplateId: rec } = await api.CreateLiveRecordTemplate({
+      TemplateName: 'console',
+      FlvParam: { Enable: 1, RecordInterval: 3600 },
+      HlsParam: { Enable: 1 },
+    });
     await api.CreateLiveRecordRule({ DomainName: domain, AppName: 'live', TemplateId: rec! });
-    const { TemplateId: snap } = await api.CreateLiveSnapshotTemplate({ TemplateName: 'console', SnapshotInterval: 2, CosAppId: 1, CosBucket: 'b', CosRegion: 'r' });
+    const { TemplateId: snap } = await api.CreateLiveSnapshotTemplate({
+      TemplateName: 'console',
+      SnapshotInterval: 2,
+      CosAppId: 1,
+      CosBucket: 'b',
+      CosRegion: 'r',
+    });
     await api.CreateLiveSnapshotRule({ DomainName: domain, AppName: 'live', TemplateId: snap! });
     browser = await openBrowser();
     page = browser.page;
@@ -76,8 +90,15 @@ describe('console: recordings and snapshots', { timeout: 240_000 }, () => {
     const img = row.getByTestId('live-stream-snapshot');
     // The page refreshes every 5 s; the first picture is taken at the first keyframe.
     await img.waitFor({ timeout: 30_000 });
-    await waitFor('the snapshot loaded', () => img.evaluate((el) => (el as unknown as Img).complete && (el as unknown as Img).naturalWidth > 0), 15_000);
-    const natural = await img.evaluate((el) => [(el as unknown as Img).naturalWidth, (el as unknown as Img).naturalHeight]);
+    await waitFor(
+      'the snapshot loaded',
+      () => img.evaluate((el) => (el as unknown as Img).complete && (el as unknown as Img).naturalWidth > 0),
+      15_000,
+    );
+    const natural = await img.evaluate((el) => [
+      (el as unknown as Img).naturalWidth,
+      (el as unknown as Img).naturalHeight,
+    ]);
     assert.deepEqual(natural, [640, 360], 'the picture has the stream size');
     assert.match((await img.getAttribute('alt')) ?? '', /Latest snapshot of demo/);
     await browser.screenshot('live-streams-snapshot');
@@ -85,10 +106,14 @@ describe('console: recordings and snapshots', { timeout: 240_000 }, () => {
 
   test('Recordings lists the files of the publish, plays the FLV in the page and deletes the HLS file', async () => {
     assert.equal(await ff!.exited, 0, ff!.stderr());
-    await waitFor('both files ended', async () => {
-      const r = await api.request('OpenLiveDescribeRecordFiles', { StreamName: 'demo' });
-      return (r.RecordFileList as { Status: string }[]).filter((f) => f.Status === 'done').length === 2;
-    }, 30_000);
+    await waitFor(
+      'both files ended',
+      async () => {
+        const r = await api.request('OpenLiveDescribeRecordFiles', { StreamName: 'demo' });
+        return (r.RecordFileList as { Status: string }[]).filter((f) => f.Status === 'done').length === 2;
+      },
+      30_000,
+    );
     await openMenu('Recordings');
     await page.getByLabel('Stream name').fill('demo');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -101,9 +126,19 @@ describe('console: recordings and snapshots', { timeout: 240_000 }, () => {
     await flvRow.getByRole('button', { name: /^Play file/ }).click();
     const video = page.getByTestId('recording-video');
     await video.waitFor();
-    await waitFor('the FLV plays', () => video.evaluate((v) => (v as unknown as Video).readyState >= 2 && (v as unknown as Video).currentTime > 0.5), 30_000);
-    assert.deepEqual(await video.evaluate((v) => [(v as unknown as Video).videoWidth, (v as unknown as Video).videoHeight]), [640, 360]);
-    assert.ok((await video.evaluate((v) => (v as unknown as Video).duration)) > 8, 'the whole file is there (about 10 s)');
+    await waitFor(
+      'the FLV plays',
+      () => video.evaluate((v) => (v as unknown as Video).readyState >= 2 && (v as unknown as Video).currentTime > 0.5),
+      30_000,
+    );
+    assert.deepEqual(
+      await video.evaluate((v) => [(v as unknown as Video).videoWidth, (v as unknown as Video).videoHeight]),
+      [640, 360],
+    );
+    assert.ok(
+      (await video.evaluate((v) => (v as unknown as Video).duration)) > 8,
+      'the whole file is there (about 10 s)',
+    );
     await browser.screenshot('recordings-playing');
 
     const hlsRow = rows.filter({ has: page.getByTestId('recording-format').getByText('HLS', { exact: true }) });
@@ -112,7 +147,10 @@ describe('console: recordings and snapshots', { timeout: 240_000 }, () => {
     await page.getByText(/^Deleted file/).waitFor();
     await waitFor('one row left', async () => (await rows.count()) === 1, 10_000);
     const left = await api.request('OpenLiveDescribeRecordFiles', { StreamName: 'demo' });
-    assert.deepEqual((left.RecordFileList as { Format: string }[]).map((f) => f.Format), ['flv']);
+    assert.deepEqual(
+      (left.RecordFileList as { Format: string }[]).map((f) => f.Format),
+      ['flv'],
+    );
     await browser.screenshot('recordings-after-delete');
     assert.deepEqual(browser.errors, []);
   });

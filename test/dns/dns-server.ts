@@ -128,8 +128,14 @@ function record(name: string, type: number, rdata: Buffer): Buffer {
 
 /** A name as length-prefixed labels ending in the root label (RFC 1035 §3.1). */
 export function encodeName(name: string): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter((l) => l !== '');
-  return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  const labels = name
+    .replace(/\.$/, '')
+    .split('.')
+    .filter((l) => l !== '');
+  return Buffer.concat([
+    ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])),
+    Buffer.from([0]),
+  ]);
 }
 
 function ipv4(ip: string): Buffer {

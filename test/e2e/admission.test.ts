@@ -32,7 +32,10 @@ before(async () => {
   // The doctor's CNAME step asks DNS: a loopback server that knows none of these names answers at once.
   dns = await TestDnsServer.start();
   const dnsServers = [dns.address];
-  [loose, strict] = await Promise.all([startService({ domains: { strict: false, dnsServers } }), startService({ domains: { strict: true, dnsServers } })]);
+  [loose, strict] = await Promise.all([
+    startService({ domains: { strict: false, dnsServers } }),
+    startService({ domains: { strict: true, dnsServers } }),
+  ]);
   for (const svc of [loose, strict]) {
     const d = svc.service.domains;
     await d.add({ name: 'push.example.test', type: 'push', auth: { key } });
@@ -49,7 +52,13 @@ after(async () => {
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
 /** A push URL for `host`, signed with `signKey` (no signature when undefined) and expiring `validS` from now. */
-function pushUrl(svc: TestService, host: string, stream: string, signKey: string | undefined, validS = 24 * 3600): string {
+function pushUrl(
+  svc: TestService,
+  host: string,
+  stream: string,
+  signKey: string | undefined,
+  validS = 24 * 3600,
+): string {
   const txTime = formatTxTime(nowS() + validS);
   const query = signKey === undefined ? '' : `?txSecret=${txSecretOf(signKey, stream, txTime)}&txTime=${txTime}`;
   return `rtmp://${host}:${svc.service.rtmpPort}/live/${stream}${query}`;
@@ -83,7 +92,10 @@ class Publisher {
     if (out.length > 0 && !this.socket.destroyed) this.socket.write(Buffer.concat(out));
   }
 
-  private async until<T extends ClientSessionEvent>(what: string, match: (e: ClientSessionEvent) => e is T): Promise<T> {
+  private async until<T extends ClientSessionEvent>(
+    what: string,
+    match: (e: ClientSessionEvent) => e is T,
+  ): Promise<T> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const found = this.events.find(match);
@@ -103,15 +115,27 @@ class Publisher {
     const [app, ...rest] = u.pathname.split('/').filter((s) => s !== '');
     const connectTx = this.session.connect(`rtmp://${u.host}/${app}`, app!);
     this.flush();
-    await this.until('connect result', (e): e is Extract<ClientSessionEvent, { type: 'result' }> => e.type === 'result' && e.transactionId === connectTx);
+    await this.until(
+      'connect result',
+      (e): e is Extract<ClientSessionEvent, { type: 'result' }> => e.type === 'result' && e.transactionId === connectTx,
+    );
     const streamTx = this.session.call('createStream', null);
     this.flush();
-    const created = await this.until('createStream result', (e): e is Extract<ClientSessionEvent, { type: 'result' }> => e.type === 'result' && e.transactionId === streamTx);
+    const created = await this.until(
+      'createStream result',
+      (e): e is Extract<ClientSessionEvent, { type: 'result' }> => e.type === 'result' && e.transactionId === streamTx,
+    );
     const streamId = created.args[0] as number;
     this.session.publish(streamId, decodeURIComponent(rest.join('/')) + u.search);
     this.flush();
-    const status = await this.until('publish status', (e): e is Extract<ClientSessionEvent, { type: 'status' }> => e.type === 'status' && e.streamId === streamId && (e.code === 'NetStream.Publish.Start' || e.level === 'error'));
-    return status.code === 'NetStream.Publish.Start' ? { accepted: true } : { accepted: false, description: status.description };
+    const status = await this.until(
+      'publish status',
+      (e): e is Extract<ClientSessionEvent, { type: 'status' }> =>
+        e.type === 'status' && e.streamId === streamId && (e.code === 'NetStream.Publish.Start' || e.level === 'error'),
+    );
+    return status.code === 'NetStream.Publish.Start'
+      ? { accepted: true }
+      : { accepted: false, description: status.description };
   }
 
   close(): void {
@@ -123,7 +147,11 @@ class Publisher {
 function registryLookup(service: Service): PublisherLookup {
   return (app, stream) => {
     const info = service.publishers.get(app, stream)?.info();
-    return Promise.resolve(info ? { state: 'live', clientIp: info.clientIp, startedAt: info.startedAt, how: 'registry' } : { state: 'idle', how: 'registry' });
+    return Promise.resolve(
+      info
+        ? { state: 'live', clientIp: info.clientIp, startedAt: info.startedAt, how: 'registry' }
+        : { state: 'idle', how: 'registry' },
+    );
   };
 }
 
@@ -150,7 +178,11 @@ async function doctorVerdict(svc: TestService, url: string, how: 'server' | 'cli
 /** The verdict and the real answer say the same: both accept, or both refuse with the same sentence. */
 function assertAgree(row: string, verdict: DoctorVerdict, real: RealAnswer, expected: string): void {
   if (verdict.accepted) {
-    assert.deepEqual(real, { accepted: true }, `${row}: the doctor says accepted, the server said ${JSON.stringify(real)}`);
+    assert.deepEqual(
+      real,
+      { accepted: true },
+      `${row}: the doctor says accepted, the server said ${JSON.stringify(real)}`,
+    );
     assert.equal(expected, 'accepted', `${row}: accepted, but ${expected} was expected`);
     return;
   }
@@ -179,10 +211,30 @@ const holdStream = (signKey: string) => async (svc: TestService, url: string) =>
 };
 
 const rows: Row[] = [
-  { name: 'good URL', svc: () => strict, url: (s) => pushUrl(s, 'push.example.test', 'good', key), expected: 'accepted' },
-  { name: 'expired', svc: () => strict, url: (s) => pushUrl(s, 'push.example.test', 'old', key, -3600), expected: '18/501' },
-  { name: 'wrong signature', svc: () => strict, url: (s) => pushUrl(s, 'push.example.test', 'wrong', 'NotTheKey'), expected: '18/503' },
-  { name: 'no signature', svc: () => strict, url: (s) => pushUrl(s, 'push.example.test', 'bare', undefined), expected: '18/500' },
+  {
+    name: 'good URL',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'push.example.test', 'good', key),
+    expected: 'accepted',
+  },
+  {
+    name: 'expired',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'push.example.test', 'old', key, -3600),
+    expected: '18/501',
+  },
+  {
+    name: 'wrong signature',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'push.example.test', 'wrong', 'NotTheKey'),
+    expected: '18/503',
+  },
+  {
+    name: 'no signature',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'push.example.test', 'bare', undefined),
+    expected: '18/500',
+  },
   {
     name: 'txTime without txSecret',
     svc: () => strict,
@@ -199,7 +251,13 @@ const rows: Row[] = [
       return async () => void (await s.service.streams.resume('live', 'banned'));
     },
   },
-  { name: 'stream already live', svc: () => strict, url: (s) => pushUrl(s, 'push.example.test', 'busy', key), expected: '18/601', arrange: holdStream(key) },
+  {
+    name: 'stream already live',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'push.example.test', 'busy', key),
+    expected: '18/601',
+    arrange: holdStream(key),
+  },
   {
     name: 'already live, replace policy on',
     svc: () => strict,
@@ -207,19 +265,54 @@ const rows: Row[] = [
     expected: 'accepted',
     arrange: holdStream(replaceKey),
   },
-  { name: 'unknown domain (strict)', svc: () => strict, url: (s) => pushUrl(s, 'nobody.example.test', 'x', key), expected: '18/301' },
-  { name: 'a play domain', svc: () => strict, url: (s) => pushUrl(s, 'play.example.test', 'x', key), expected: '18/301' },
-  { name: 'disabled domain', svc: () => strict, url: (s) => pushUrl(s, 'off.example.test', 'x', key), expected: '18/303' },
-  { name: 'bare IP in strict mode', svc: () => strict, url: (s) => pushUrl(s, '127.0.0.1', 'ip', key), expected: '18/300' },
-  { name: 'name too long', svc: () => strict, url: (s) => pushUrl(s, 'push.example.test', 'n'.repeat(300), key), expected: '18/308' },
-  { name: 'name with a space', svc: () => strict, url: (s) => pushUrl(s, 'push.example.test', 'a%20b', key), expected: '18/308' },
+  {
+    name: 'unknown domain (strict)',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'nobody.example.test', 'x', key),
+    expected: '18/301',
+  },
+  {
+    name: 'a play domain',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'play.example.test', 'x', key),
+    expected: '18/301',
+  },
+  {
+    name: 'disabled domain',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'off.example.test', 'x', key),
+    expected: '18/303',
+  },
+  {
+    name: 'bare IP in strict mode',
+    svc: () => strict,
+    url: (s) => pushUrl(s, '127.0.0.1', 'ip', key),
+    expected: '18/300',
+  },
+  {
+    name: 'name too long',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'push.example.test', 'n'.repeat(300), key),
+    expected: '18/308',
+  },
+  {
+    name: 'name with a space',
+    svc: () => strict,
+    url: (s) => pushUrl(s, 'push.example.test', 'a%20b', key),
+    expected: '18/308',
+  },
   {
     name: 'bare IP, non-strict: the default domain and its key',
     svc: () => loose,
     url: (s) => pushUrl(s, '127.0.0.1', 'ipok', s.service.defaults.push!.auth.key),
     expected: 'accepted',
   },
-  { name: 'unknown domain, non-strict: the default domain refuses another key', svc: () => loose, url: (s) => pushUrl(s, 'nobody.example.test', 'x', key), expected: '18/503' },
+  {
+    name: 'unknown domain, non-strict: the default domain refuses another key',
+    svc: () => loose,
+    url: (s) => pushUrl(s, 'nobody.example.test', 'x', key),
+    expected: '18/503',
+  },
 ];
 
 for (const row of rows) {
@@ -246,43 +339,68 @@ for (const row of rows) {
   });
 }
 
-test('the Cloud API action asks the server\'s admission: a live stream is 18/601 in its Verdict, then accepted', { timeout: 30_000 }, async () => {
-  const s = loose.service;
-  const deps: ApiDeps = { config: s.config, store: s.store, domains: s.domains, streams: s.streams, records: s.records, publishers: s.publishers, hub: s.hub, log: s.log, now: s.now, admission: s.admission };
-  const url = pushUrl(loose, '127.0.0.1', 'apibusy', s.defaults.push!.auth.key);
-  const ask = async () => ((await doctorActions(deps).OpenLiveDiagnosePushUrl!({ PushUrl: url }, { requestId: 'r', secretId: 's', clientIp: '127.0.0.1', now: s.now() })) as { Verdict: { Accepted: boolean; BreakCode?: string } }).Verdict;
-  const undo = await holdStream(s.defaults.push!.auth.key)(loose, url);
-  try {
-    const busy = (await ask()) as { Accepted: boolean; Code?: string; BreakCode?: string; Reason?: string };
-    assert.equal(busy.Accepted, false);
-    assert.equal(busy.Code, 'STREAM_ALREADY_PUBLISHING');
-    assert.equal(busy.BreakCode, '18/601');
-    assert.match(busy.Reason ?? '', /^18\/601: "live\/apibusy" is already being published/);
-  } finally {
-    await undo();
-  }
-  await waitFor('the stream released', () => s.hub.get('live/apibusy')?.publisher === undefined);
-  assert.equal((await ask()).Accepted, true);
-});
+test(
+  "the Cloud API action asks the server's admission: a live stream is 18/601 in its Verdict, then accepted",
+  { timeout: 30_000 },
+  async () => {
+    const s = loose.service;
+    const deps: ApiDeps = {
+      config: s.config,
+      store: s.store,
+      domains: s.domains,
+      streams: s.streams,
+      records: s.records,
+      publishers: s.publishers,
+      hub: s.hub,
+      log: s.log,
+      now: s.now,
+      admission: s.admission,
+    };
+    const url = pushUrl(loose, '127.0.0.1', 'apibusy', s.defaults.push!.auth.key);
+    const ask = async () =>
+      (
+        (await doctorActions(deps).OpenLiveDiagnosePushUrl!(
+          { PushUrl: url },
+          { requestId: 'r', secretId: 's', clientIp: '127.0.0.1', now: s.now() },
+        )) as { Verdict: { Accepted: boolean; BreakCode?: string } }
+      ).Verdict;
+    const undo = await holdStream(s.defaults.push!.auth.key)(loose, url);
+    try {
+      const busy = (await ask()) as { Accepted: boolean; Code?: string; BreakCode?: string; Reason?: string };
+      assert.equal(busy.Accepted, false);
+      assert.equal(busy.Code, 'STREAM_ALREADY_PUBLISHING');
+      assert.equal(busy.BreakCode, '18/601');
+      assert.match(busy.Reason ?? '', /^18\/601: "live\/apibusy" is already being published/);
+    } finally {
+      await undo();
+    }
+    await waitFor('the stream released', () => s.hub.get('live/apibusy')?.publisher === undefined);
+    assert.equal((await ask()).Accepted, true);
+  },
+);
 
-test('real ffmpeg agrees with the doctor: a good banner URL publishes, an expired one hears the verdict\'s sentence', { timeout: 60_000 }, async () => {
-  const s = loose.service;
-  const good = loose.urls('ffgood').push.rtmp;
-  assert.equal((await doctorVerdict(loose, good, 'server')).accepted, true);
-  const ff = ffmpegPublish(good);
-  try {
-    await waitFor('live', () => s.hub.get('live/ffgood')?.live === true, 20_000);
-  } finally {
-    await ff.stop();
-  }
-  const expired = pushUrl(loose, '127.0.0.1', 'ffold', s.defaults.push!.auth.key, -3600);
-  const verdict = await doctorVerdict(loose, expired, 'server');
-  assert.equal(verdict.accepted, false);
-  const refused = ffmpegPublish(expired, { seconds: 10 });
-  assert.notEqual(await refused.exited, 0);
-  if (!verdict.accepted) {
-    assert.equal(verdict.breakCode, '18/501');
-    // ffmpeg prints "Server error: <description>" (its first 255 bytes): the doctor's sentence, word for word.
-    assert.ok(refused.stderr().includes(`Server error: ${verdict.reason.slice(0, 200)}`), refused.stderr());
-  }
-});
+test(
+  "real ffmpeg agrees with the doctor: a good banner URL publishes, an expired one hears the verdict's sentence",
+  { timeout: 60_000 },
+  async () => {
+    const s = loose.service;
+    const good = loose.urls('ffgood').push.rtmp;
+    assert.equal((await doctorVerdict(loose, good, 'server')).accepted, true);
+    const ff = ffmpegPublish(good);
+    try {
+      await waitFor('live', () => s.hub.get('live/ffgood')?.live === true, 20_000);
+    } finally {
+      await ff.stop();
+    }
+    const expired = pushUrl(loose, '127.0.0.1', 'ffold', s.defaults.push!.auth.key, -3600);
+    const verdict = await doctorVerdict(loose, expired, 'server');
+    assert.equal(verdict.accepted, false);
+    const refused = ffmpegPublish(expired, { seconds: 10 });
+    assert.notEqual(await refused.exited, 0);
+    if (!verdict.accepted) {
+      assert.equal(verdict.breakCode, '18/501');
+      // ffmpeg prints "Server error: <description>" (its first 255 bytes): the doctor's sentence, word for word.
+      assert.ok(refused.stderr().includes(`Server error: ${verdict.reason.slice(0, 200)}`), refused.stderr());
+    }
+  },
+);

@@ -73,9 +73,17 @@ for (const [i, s] of schemes.entries()) {
     assert.equal(auth.PushAuthKeyInfo?.AuthDelta, 600);
 
     const description = `a b&c=d+e%f 直播 ${i}`;
-    const { TemplateId } = await c.CreateLiveCallbackTemplate({ TemplateName: `t${i}`, Description: description, StreamBeginNotifyUrl: 'http://127.0.0.1:9/cb' });
+    const { TemplateId } = await c.CreateLiveCallbackTemplate({
+      TemplateName: `t${i}`,
+      Description: description,
+      StreamBeginNotifyUrl: 'http://127.0.0.1:9/cb',
+    });
     const { Template } = await c.DescribeLiveCallbackTemplate({ TemplateId: TemplateId ?? 0 });
-    assert.equal(Template?.Description, description, 'spaces, &, =, +, % and UTF-8 survive the query and the v1 string to sign');
+    assert.equal(
+      Template?.Description,
+      description,
+      'spaces, &, =, +, % and UTF-8 survive the query and the v1 string to sign',
+    );
 
     const online = await c.DescribeLiveStreamOnlineList({ DomainName: name, PageNum: 1, PageSize: 10 });
     assert.deepEqual(online.OnlineInfo, []);
@@ -95,9 +103,13 @@ for (const [i, s] of schemes.entries()) {
 }
 
 test('X-TC-Language zh-CN answers a Chinese message, en-US the English one', async () => {
-  const zh = await sdkError(client(schemes[0]!, { secretId: key.secretId, secretKey: 'wrong' }, 'zh-CN').DescribeLiveDomains({}));
+  const zh = await sdkError(
+    client(schemes[0]!, { secretId: key.secretId, secretKey: 'wrong' }, 'zh-CN').DescribeLiveDomains({}),
+  );
   assert.match(zh.message, /签名错误/);
-  const en = await sdkError(client(schemes[0]!, { secretId: key.secretId, secretKey: 'wrong' }, 'en-US').DescribeLiveDomains({}));
+  const en = await sdkError(
+    client(schemes[0]!, { secretId: key.secretId, secretKey: 'wrong' }, 'en-US').DescribeLiveDomains({}),
+  );
   assert.doesNotMatch(en.message, /签名/);
 });
 
@@ -125,13 +137,17 @@ test('v1: a signature is accepted once, then AuthFailure.SignatureReplay; a stal
   assert.ok(Array.isArray(first.Response.DomainList));
   const again = (await (await fetch(url)).json()) as { Response: { Error?: { Code: string } } };
   assert.equal(again.Response.Error?.Code, 'AuthFailure.SignatureReplay');
-  const stale = (await (await fetch(v1Url(common(now - 3600, '1')))).json()) as { Response: { Error?: { Code: string } } };
+  const stale = (await (await fetch(v1Url(common(now - 3600, '1')))).json()) as {
+    Response: { Error?: { Code: string } };
+  };
   assert.equal(stale.Response.Error?.Code, 'AuthFailure.SignatureExpire');
   const noNonce = { ...common(now, '2') } as Record<string, string>;
   delete noNonce.Nonce;
   const missing = (await (await fetch(v1Url(noNonce))).json()) as { Response: { Error?: { Code: string } } };
   assert.equal(missing.Response.Error?.Code, 'MissingParameter');
-  const md5 = (await (await fetch(v1Url({ ...common(now, '3'), SignatureMethod: 'HmacMD5' }))).json()) as { Response: { Error?: { Code: string } } };
+  const md5 = (await (await fetch(v1Url({ ...common(now, '3'), SignatureMethod: 'HmacMD5' }))).json()) as {
+    Response: { Error?: { Code: string } };
+  };
   assert.equal(md5.Response.Error?.Code, 'AuthFailure.InvalidAuthorization');
 });
 
@@ -150,7 +166,9 @@ test('hostile v1 queries are InvalidParameter, not InternalError: prototype keys
   const now = Math.floor(svc.service.now() / 1000);
   const hostile: Record<string, string>[] = [{ '__proto__.x': '1' }, { 'A.B': '1', A: '2' }, { 'a.': '1' }];
   for (const [i, extra] of hostile.entries()) {
-    const res = (await (await fetch(v1Url({ ...common(now, `9${i}`), ...extra }))).json()) as { Response: { Error?: { Code: string } } };
+    const res = (await (await fetch(v1Url({ ...common(now, `9${i}`), ...extra }))).json()) as {
+      Response: { Error?: { Code: string } };
+    };
     assert.equal(res.Response.Error?.Code, 'InvalidParameter', JSON.stringify(extra));
   }
   const twice = `http://${svc.apiEndpoint}/?Signature=a&Signature=b`;

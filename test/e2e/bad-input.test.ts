@@ -58,10 +58,14 @@ function flow(): { bytesIn: number; readerBytes: number } {
 
 /** Both counters move past what they were: the publisher still publishes, the player still plays. */
 async function assertStillFlowing(was: { bytesIn: number; readerBytes: number }): Promise<void> {
-  await waitFor('the live stream to keep flowing', () => {
-    const now = flow();
-    return now.bytesIn > was.bytesIn && now.readerBytes > was.readerBytes;
-  }, 10_000);
+  await waitFor(
+    'the live stream to keep flowing',
+    () => {
+      const now = flow();
+      return now.bytesIn > was.bytesIn && now.readerBytes > was.readerBytes;
+    },
+    10_000,
+  );
   assert.equal(reader.ended, false, 'the HTTP-FLV reader is still connected');
   assert.equal(svc.service.hub.get(`live/${stream}`)?.live, true, 'the stream is still live');
 }
@@ -75,12 +79,20 @@ function closedLogs(code: ErrorCode): number {
  * Runs one attack: the server must close that socket itself, count `code` once on /metrics, log the
  * reason, keep the live stream flowing and return to the baseline connection count.
  */
-async function expectClosedFor(code: ErrorCode, attack: () => Promise<RawSocket>, closeWithinMs = 5000): Promise<RawSocket> {
+async function expectClosedFor(
+  code: ErrorCode,
+  attack: () => Promise<RawSocket>,
+  closeWithinMs = 5000,
+): Promise<RawSocket> {
   const counted = await connectionErrors(svc.httpUrl, code);
   const logged = closedLogs(code);
   const was = flow();
   const raw = await attack();
-  assert.equal(await raw.closedWithin(closeWithinMs), true, `the server closes the connection within ${closeWithinMs} ms`);
+  assert.equal(
+    await raw.closedWithin(closeWithinMs),
+    true,
+    `the server closes the connection within ${closeWithinMs} ms`,
+  );
   assert.equal(raw.serverClosed, true, 'closed by the server');
   assert.equal(await connectionErrors(svc.httpUrl, code), counted + 1, `/metrics counts one more ${code}`);
   await logs.waitFor(`connection closed with ${code}`, () => closedLogs(code) > logged);
@@ -250,7 +262,12 @@ test('Set Chunk Size 0: RTMP_CHUNK_SIZE', async () => {
 /** connect whose `app` string says it is 0xFFFF bytes long inside a 40-odd-byte message. */
 function lyingConnect(): Buffer {
   const name = encodeAmf0('connect', 1);
-  const app = Buffer.concat([Buffer.of(0x03, 0x00, 0x03), Buffer.from('app'), Buffer.of(0x02, 0xff, 0xff), Buffer.from('live')]);
+  const app = Buffer.concat([
+    Buffer.of(0x03, 0x00, 0x03),
+    Buffer.from('app'),
+    Buffer.of(0x02, 0xff, 0xff),
+    Buffer.from('live'),
+  ]);
   return Buffer.concat([name, app, Buffer.of(0x00, 0x00, 0x09)]);
 }
 

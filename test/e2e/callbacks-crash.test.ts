@@ -23,7 +23,18 @@ type Body = Record<string, any>;
 
 /** Starts `node src/main.ts` on free ports and resolves with its banner's push URL. */
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; pushUrl: string }> {
-  const args = ['--data-dir', dataDir, '--rtmp.port', '0', '--http.port', '0', '--rtmp.host', '127.0.0.1', '--http.host', '127.0.0.1'];
+  const args = [
+    '--data-dir',
+    dataDir,
+    '--rtmp.port',
+    '0',
+    '--http.port',
+    '0',
+    '--rtmp.host',
+    '127.0.0.1',
+    '--http.host',
+    '127.0.0.1',
+  ];
   args.push('--api.port', '0', '--api.host', '127.0.0.1', '--log.level', 'warn');
   const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -34,7 +45,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; push
   return { child, pushUrl };
 }
 
-test('kill -9 while live: the next start delivers the interruption with the push\'s sequence', async (t) => {
+test("kill -9 while live: the next start delivers the interruption with the push's sequence", async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'openlive-cb-crash-'));
   const received: Array<{ path: string; body: Body }> = [];
   const rx = createServer((req, res) => {
@@ -59,10 +70,19 @@ test('kill -9 while live: the next start delivers the interruption with the push
   // The template and its rule go straight into the store before the first start (the default push domain's `live`).
   const store = new SqliteStore({ file: sqliteFileIn(dataDir) });
   const templateId = await store.callbacks.addCallbackTemplate({
-    name: 'crash', description: '', callbackKey: 'crash-key', createdAt: Date.now(),
+    name: 'crash',
+    description: '',
+    callbackKey: 'crash-key',
+    createdAt: Date.now(),
     urls: { streamBegin: `${base}/begin`, streamEnd: `${base}/end` },
   });
-  await store.callbacks.setCallbackRule({ domain: 'push.localhost', app: 'live', templateId, createdAt: Date.now(), updatedAt: Date.now() });
+  await store.callbacks.setCallbackRule({
+    domain: 'push.localhost',
+    app: 'live',
+    templateId,
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+  });
   await store.close();
 
   const first = await startServer(dataDir);
@@ -78,7 +98,11 @@ test('kill -9 while live: the next start delivers the interruption with the push
   } finally {
     await ff.stop();
   }
-  assert.deepEqual(received.map((r) => r.path), ['/begin'], 'a killed server sent no interruption');
+  assert.deepEqual(
+    received.map((r) => r.path),
+    ['/begin'],
+    'a killed server sent no interruption',
+  );
 
   const second = await startServer(dataDir);
   children.push(second.child);
@@ -89,18 +113,44 @@ test('kill -9 while live: the next start delivers the interruption with the push
   const push = received[0]!.body;
   const end = received.find((r) => r.path === '/end')!.body;
   assert.equal(end.event_type, 0);
-  assert.equal(end.sequence, push.sequence, 'the interruption carries the push\'s sequence');
+  assert.equal(end.sequence, push.sequence, "the interruption carries the push's sequence");
   assert.equal(end.errcode, 5);
   assert.match(end.errmsg, /^5\/0: the server stopped while this stream was live/);
   assert.deepEqual(
-    [end.app, end.appname, end.stream_id, end.channel_id, end.stream_param, end.user_ip, end.node, end.width, end.height],
-    [push.app, push.appname, push.stream_id, push.channel_id, push.stream_param, push.user_ip, push.node, push.width, push.height],
+    [
+      end.app,
+      end.appname,
+      end.stream_id,
+      end.channel_id,
+      end.stream_param,
+      end.user_ip,
+      end.node,
+      end.width,
+      end.height,
+    ],
+    [
+      push.app,
+      push.appname,
+      push.stream_id,
+      push.channel_id,
+      push.stream_param,
+      push.user_ip,
+      push.node,
+      push.width,
+      push.height,
+    ],
   );
   assert.equal(end.stream_id, 'demo');
   // The push lasted at least until the kill; its end is the recovery, after the kill.
   const duration = Number(end.push_duration);
-  assert.ok(duration >= 1000 && end.event_time * 1000 + 999 >= killedAt, `push_duration ${end.push_duration}, event_time ${end.event_time}`);
-  assert.ok(Math.abs(end.event_time - (push.event_time + duration / 1000)) <= 1, 'push_duration runs from the push to the recovery');
+  assert.ok(
+    duration >= 1000 && end.event_time * 1000 + 999 >= killedAt,
+    `push_duration ${end.push_duration}, event_time ${end.event_time}`,
+  );
+  assert.ok(
+    Math.abs(end.event_time - (push.event_time + duration / 1000)) <= 1,
+    'push_duration runs from the push to the recovery',
+  );
   assert.equal(end.t, end.event_time + 600);
   assert.equal(end.sign, md5(`crash-key${end.t}`));
   assert.equal(received.filter((r) => r.path === '/end').length, 1);

@@ -44,28 +44,55 @@ test('AddLiveDomain, then DescribeLiveDomain and DescribeLiveDomains through the
   assert.match(info?.CreateTime ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 
   const list = await client.DescribeLiveDomains({ PageNum: 1, PageSize: 10 });
-  assert.deepEqual(list.DomainList?.map((d) => d.Name), ['play.example.com', 'play.localhost', 'push.example.com', 'push.localhost']);
+  assert.deepEqual(
+    list.DomainList?.map((d) => d.Name),
+    ['play.example.com', 'play.localhost', 'push.example.com', 'push.localhost'],
+  );
   assert.equal(list.AllCount, 4);
   const pushOnly = await client.DescribeLiveDomains({ DomainType: 0 });
-  assert.deepEqual(pushOnly.DomainList?.map((d) => [d.Name, d.Status, d.BCName]), [['push.example.com', 1, 0], ['push.localhost', 1, 0]]);
+  assert.deepEqual(
+    pushOnly.DomainList?.map((d) => [d.Name, d.Status, d.BCName]),
+    [
+      ['push.example.com', 1, 0],
+      ['push.localhost', 1, 0],
+    ],
+  );
 });
 
 test('push keys set with ModifyLivePushAuthKey are read back and decide a real publish', async () => {
   const domain = svc.service.defaults.push!.name;
   const oldKey = (await client.DescribeLivePushAuthKey({ DomainName: domain })).PushAuthKeyInfo?.MasterAuthKey ?? '';
-  await client.ModifyLivePushAuthKey({ DomainName: domain, Enable: 1, MasterAuthKey: 'apiMasterKey1', BackupAuthKey: 'apiBackupKey2', AuthDelta: 120 });
+  await client.ModifyLivePushAuthKey({
+    DomainName: domain,
+    Enable: 1,
+    MasterAuthKey: 'apiMasterKey1',
+    BackupAuthKey: 'apiBackupKey2',
+    AuthDelta: 120,
+  });
   const { PushAuthKeyInfo: info } = await client.DescribeLivePushAuthKey({ DomainName: domain });
-  assert.deepEqual(info, { DomainName: domain, Enable: 1, MasterAuthKey: 'apiMasterKey1', BackupAuthKey: 'apiBackupKey2', AuthDelta: 120, Algorithm: 'md5' });
+  assert.deepEqual(info, {
+    DomainName: domain,
+    Enable: 1,
+    MasterAuthKey: 'apiMasterKey1',
+    BackupAuthKey: 'apiBackupKey2',
+    AuthDelta: 120,
+    Algorithm: 'md5',
+  });
 
   const txTime = formatTxTime(Math.floor(Date.now() / 1000) + 3600);
-  const url = (key: string, stream: string) => `${svc.rtmpUrl}/live/${stream}?txSecret=${txSecretOf(key, stream, txTime)}&txTime=${txTime}`;
+  const url = (key: string, stream: string) =>
+    `${svc.rtmpUrl}/live/${stream}?txSecret=${txSecretOf(key, stream, txTime)}&txTime=${txTime}`;
   const stale = publish(url(oldKey, 'stale'), { seconds: 10 });
   assert.notEqual(await stale.exited, 0);
   assert.match(stale.stderr(), /Server error: 18\/503: /, 'the key from before the change is refused');
 
   const fresh = publish(url('apiBackupKey2', 'fresh'));
   try {
-    await waitFor('the stream signed with the new backup key to go live', () => svc.service.hub.get('live/fresh')?.live === true, 20_000);
+    await waitFor(
+      'the stream signed with the new backup key to go live',
+      () => svc.service.hub.get('live/fresh')?.live === true,
+      20_000,
+    );
   } finally {
     await fresh.stop();
   }
@@ -74,7 +101,14 @@ test('push keys set with ModifyLivePushAuthKey are read back and decide a real p
 test('play keys through the SDK', async () => {
   await client.ModifyLivePlayAuthKey({ DomainName: 'play.example.com', Enable: 1, AuthKey: 'playKey', AuthDelta: 60 });
   const { PlayAuthKeyInfo: info } = await client.DescribeLivePlayAuthKey({ DomainName: 'play.example.com' });
-  assert.deepEqual(info, { DomainName: 'play.example.com', Enable: 1, AuthKey: 'playKey', AuthDelta: 60, AuthBackKey: '', Algorithm: 'md5' });
+  assert.deepEqual(info, {
+    DomainName: 'play.example.com',
+    Enable: 1,
+    AuthKey: 'playKey',
+    AuthDelta: 60,
+    AuthBackKey: '',
+    Algorithm: 'md5',
+  });
 });
 
 test('errors reach the SDK as TencentCloudSDKHttpException with the Tencent code and the RequestId', async () => {
@@ -90,7 +124,10 @@ test('errors reach the SDK as TencentCloudSDKHttpException with the Tencent code
   const noAction = await sdkError(client.request('DescribeSomethingElse', {}));
   assert.equal(noAction.code, 'InvalidAction');
 
-  const wrong = liveClient(svc.apiEndpoint, { secretId: svc.service.createdCredential!.secretId, secretKey: 'not-the-secret-key' });
+  const wrong = liveClient(svc.apiEndpoint, {
+    secretId: svc.service.createdCredential!.secretId,
+    secretKey: 'not-the-secret-key',
+  });
   try {
     assert.equal((await sdkError(wrong.DescribeLiveDomains({}))).code, 'AuthFailure.SignatureFailure');
   } finally {

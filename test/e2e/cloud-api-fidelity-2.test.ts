@@ -29,17 +29,42 @@ test('DescribeLiveStreamEventList IsAsc orders by end time, not start time', asy
   const domain = svc.service.defaults.push!.name;
   const end = { breakCode: '1/0', reason: '1/0 stopped', bytesIn: 0 };
   // "long" starts first and ends last; "short" starts later and ends first.
-  const long = await store.addPublishRecord({ domain, app: 'live', stream: 'long', clientIp: '127.0.0.1', startedAt: now - 600_000 });
-  const short = await store.addPublishRecord({ domain, app: 'live', stream: 'short', clientIp: '127.0.0.1', startedAt: now - 300_000 });
+  const long = await store.addPublishRecord({
+    domain,
+    app: 'live',
+    stream: 'long',
+    clientIp: '127.0.0.1',
+    startedAt: now - 600_000,
+  });
+  const short = await store.addPublishRecord({
+    domain,
+    app: 'live',
+    stream: 'short',
+    clientIp: '127.0.0.1',
+    startedAt: now - 300_000,
+  });
   await store.endPublishRecord(short, { ...end, endedAt: now - 200_000 });
   await store.endPublishRecord(long, { ...end, endedAt: now - 100_000 });
   const window = { StartTime: iso(now - 3_600_000), EndTime: iso(now), IsFilter: 1 };
   const asc = await client.DescribeLiveStreamEventList({ ...window, IsAsc: 1 });
-  assert.deepEqual(asc.EventList?.map((e) => e.StreamName), ['short', 'long']);
+  assert.deepEqual(
+    asc.EventList?.map((e) => e.StreamName),
+    ['short', 'long'],
+  );
   const desc = await client.DescribeLiveStreamEventList({ ...window, IsAsc: 0 });
-  assert.deepEqual(desc.EventList?.map((e) => e.StreamName), ['long', 'short']);
-  const merged = await client.DescribeLiveStreamEventList({ StartTime: iso(now - 3_600_000), EndTime: iso(now), IsAsc: 1 });
-  assert.deepEqual(merged.EventList?.map((e) => e.StreamName), ['short', 'long']);
+  assert.deepEqual(
+    desc.EventList?.map((e) => e.StreamName),
+    ['long', 'short'],
+  );
+  const merged = await client.DescribeLiveStreamEventList({
+    StartTime: iso(now - 3_600_000),
+    EndTime: iso(now),
+    IsAsc: 1,
+  });
+  assert.deepEqual(
+    merged.EventList?.map((e) => e.StreamName),
+    ['short', 'long'],
+  );
 });
 
 test('PlayType and IsMiniProgramLive are kept and answered; ModifyLivePlayDomain changes PlayType', async () => {
@@ -50,12 +75,21 @@ test('PlayType and IsMiniProgramLive are kept and answered; ModifyLivePlayDomain
   await client.ModifyLivePlayDomain({ DomainName: 'mini.example.com', PlayType: 2 });
   assert.equal((await client.DescribeLiveDomain({ DomainName: 'mini.example.com' })).DomainInfo?.PlayType, 2);
   const list = await client.DescribeLiveDomains({ PlayType: 2 });
-  assert.deepEqual(list.DomainList?.map((d) => d.Name), ['mini.example.com']);
+  assert.deepEqual(
+    list.DomainList?.map((d) => d.Name),
+    ['mini.example.com'],
+  );
 });
 
 test('RecordExceptionLevels of a callback template are kept and answered', async () => {
-  const { TemplateId } = await client.CreateLiveCallbackTemplate({ TemplateName: 'levels', RecordExceptionLevels: ['error', 'warning'] });
-  assert.deepEqual((await client.DescribeLiveCallbackTemplate({ TemplateId: TemplateId! })).Template?.RecordExceptionLevels, ['error', 'warning']);
+  const { TemplateId } = await client.CreateLiveCallbackTemplate({
+    TemplateName: 'levels',
+    RecordExceptionLevels: ['error', 'warning'],
+  });
+  assert.deepEqual(
+    (await client.DescribeLiveCallbackTemplate({ TemplateId: TemplateId! })).Template?.RecordExceptionLevels,
+    ['error', 'warning'],
+  );
   await client.ModifyLiveCallbackTemplate({ TemplateId: TemplateId!, RecordExceptionLevels: ['info'] });
   const all = (await client.DescribeLiveCallbackTemplates()).Templates ?? [];
   assert.deepEqual(all.find((t) => t.TemplateId === TemplateId)?.RecordExceptionLevels, ['info']);

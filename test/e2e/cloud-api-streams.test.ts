@@ -63,14 +63,25 @@ test('a publish from ffmpeg is online, active, and its push info shows what ffmp
   // The rates are measured over 5 s windows: wait for the first one.
   let info: Record<string, any> = {};
   await waitFor('a measured push rate', async () => {
-    info = (await client.DescribeLiveStreamPushInfoList({ PushDomain: domain, AppName: 'live' })).DataInfoList?.[0] ?? {};
+    info =
+      (await client.DescribeLiveStreamPushInfoList({ PushDomain: domain, AppName: 'live' })).DataInfoList?.[0] ?? {};
     return info.VideoFps > 0;
   });
   assert.ok(info.VideoFps >= 10 && info.VideoFps <= 40, `VideoFps ${info.VideoFps} for ffmpeg's 25 fps`);
   assert.ok(info.VideoSpeed > 10_000, `VideoSpeed ${info.VideoSpeed} bps`);
   assert.ok(info.AudioSpeed > 20_000 && info.AudioSpeed < 200_000, `AudioSpeed ${info.AudioSpeed} bps for 64k AAC`);
   assert.deepEqual(
-    [info.StreamName, info.PushDomain, info.Vcodec, info.Acodec, info.Resolution, info.AsampleRate, info.ClientIp, info.ServerIp, info.MetaFps],
+    [
+      info.StreamName,
+      info.PushDomain,
+      info.Vcodec,
+      info.Acodec,
+      info.Resolution,
+      info.AsampleRate,
+      info.ClientIp,
+      info.ServerIp,
+      info.MetaFps,
+    ],
     ['cam', domain, 'H264', 'AAC', '320*240', 44100, '127.0.0.1', '127.0.0.1', 25],
   );
   assert.match(info.BeginPushTime, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
@@ -81,7 +92,10 @@ test('DropLiveStream disconnects ffmpeg; dropping the inactive stream again stil
   const dropped = await client.DropLiveStream(camOn());
   assert.match(dropped.RequestId ?? '', /\S/);
   assert.notEqual(await ff.exited, 0, 'ffmpeg loses its connection');
-  await waitFor('live/cam inactive', async () => (await client.DescribeLiveStreamState(camOn())).StreamState === 'inactive');
+  await waitFor(
+    'live/cam inactive',
+    async () => (await client.DescribeLiveStreamState(camOn())).StreamState === 'inactive',
+  );
   await client.DropLiveStream(camOn());
   assert.equal((await client.DescribeLiveStreamOnlineList({})).TotalNum, 0);
 });
@@ -112,45 +126,80 @@ test('ResumeLiveStream lifts the forbid and ffmpeg publishes again', async () =>
   assert.equal((await client.request('DescribeLiveForbidStreamList', {})).TotalNum, 0);
   const ff = await publishCam();
   await ff.stop();
-  await waitFor('live/cam ended', async () => (await client.DescribeLiveStreamState(camOn())).StreamState === 'inactive');
+  await waitFor(
+    'live/cam ended',
+    async () => (await client.DescribeLiveStreamState(camOn())).StreamState === 'inactive',
+  );
 });
 
 test('the event list tells the story: drop, forbid, the refused publish, the last publish; IsFilter=1 hides the refusal', async () => {
   // EndTime is exclusive and to the second: a little ahead, so the last session (started this second) is inside.
   const window = { StartTime: utc(startedAt), EndTime: utc(new Date(Date.now() + 2000)) };
-  const events = await client.DescribeLiveStreamEventList({ ...window, DomainName: domain, StreamName: 'cam', IsAsc: 1, PageSize: 100 });
+  const events = await client.DescribeLiveStreamEventList({
+    ...window,
+    DomainName: domain,
+    StreamName: 'cam',
+    IsAsc: 1,
+    PageSize: 100,
+  });
   const list = events.EventList ?? [];
-  assert.deepEqual(list.map((e) => e.StopReason?.split(':')[0]), ['21/100', '21/101', '18/305', '1/0']);
+  assert.deepEqual(
+    list.map((e) => e.StopReason?.split(':')[0]),
+    ['21/100', '21/101', '18/305', '1/0'],
+  );
   const first: Record<string, any> = list[0] ?? {};
   assert.equal(first.StopReason, '21/100: the operator dropped this stream; reconnecting is allowed');
-  assert.deepEqual([first.AppName, first.DomainName, first.ClientIp, first.Resolution], ['live', domain, '127.0.0.1', '320*240']);
+  assert.deepEqual(
+    [first.AppName, first.DomainName, first.ClientIp, first.Resolution],
+    ['live', domain, '127.0.0.1', '320*240'],
+  );
   assert.ok(first.Duration >= 5, `the first session lasted ${first.Duration} s`);
   assert.ok(Date.parse(first.StreamEndTime) >= Date.parse(first.StreamStartTime));
   assert.match(list[1]?.StopReason ?? '', /^21\/101: the operator forbade this stream until .*: e2e: off-topic$/);
 
   const ok = await client.DescribeLiveStreamEventList({ ...window, StreamName: 'cam', IsFilter: 1, IsAsc: 1 });
-  assert.deepEqual((ok.EventList ?? []).map((e) => e.StopReason?.split(':')[0]), ['21/100', '21/101', '1/0']);
+  assert.deepEqual(
+    (ok.EventList ?? []).map((e) => e.StopReason?.split(':')[0]),
+    ['21/100', '21/101', '1/0'],
+  );
   const published = await client.DescribeLiveStreamPublishedList({ ...window, DomainName: domain, StreamName: 'ca' });
   assert.equal(published.TotalNum, 3, 'the published list holds sessions only, found by a fuzzy name');
 
-  const rejected = await client.request('OpenLiveDescribeRejectedPushList', { ...window, StreamName: 'cam', IsStrict: 1 });
+  const rejected = await client.request('OpenLiveDescribeRejectedPushList', {
+    ...window,
+    StreamName: 'cam',
+    IsStrict: 1,
+  });
   assert.equal(rejected.TotalNum, 1);
-  assert.deepEqual([rejected.RejectedList[0].BreakCode, rejected.RejectedList[0].ErrorCode], ['18/305', 'STREAM_FORBIDDEN']);
+  assert.deepEqual(
+    [rejected.RejectedList[0].BreakCode, rejected.RejectedList[0].ErrorCode],
+    ['18/305', 'STREAM_FORBIDDEN'],
+  );
   assert.match(rejected.RejectedList[0].Query, /txSecret=\*\*\*/);
   const summary = await client.request('OpenLiveDescribeRejectedPushSummary', window);
-  assert.deepEqual(summary.ReasonList.map((r: { BreakCode: string; Count: number }) => [r.BreakCode, r.Count]), [['18/305', 1]]);
+  assert.deepEqual(
+    summary.ReasonList.map((r: { BreakCode: string; Count: number }) => [r.BreakCode, r.Count]),
+    [['18/305', 1]],
+  );
 });
 
-test('errors surface as the SDK\'s exception with Tencent\'s code', async () => {
+test("errors surface as the SDK's exception with Tencent's code", async () => {
   // What an untyped caller (or one from another language) may send: the SDK forwards it as is.
   const missing = await sdkError(client.request('DescribeLiveStreamState', { DomainName: domain, AppName: 'live' }));
   assert.equal(missing.code, 'MissingParameter');
   assert.match(missing.message, /StreamName/);
   assert.match(missing.requestId, /\S/);
-  assert.equal((await sdkError(client.DropLiveStream({ ...cam, DomainName: 'nowhere.example.com' }))).code, 'ResourceNotFound.DomainNotExist');
+  assert.equal(
+    (await sdkError(client.DropLiveStream({ ...cam, DomainName: 'nowhere.example.com' }))).code,
+    'ResourceNotFound.DomainNotExist',
+  );
   assert.equal((await sdkError(client.DescribeLiveStreamPushInfoList({}))).code, 'FailedOperation.HasNotLivingStream');
-  const late = await sdkError(client.ForbidLiveStream({ ...camOn(), ResumeTime: utc(new Date(Date.now() + 91 * 86_400_000)) }));
+  const late = await sdkError(
+    client.ForbidLiveStream({ ...camOn(), ResumeTime: utc(new Date(Date.now() + 91 * 86_400_000)) }),
+  );
   assert.deepEqual([late.code, /ResumeTime/.test(late.message)], ['InvalidParameterValue', true]);
-  const span = await sdkError(client.DescribeLiveStreamEventList({ StartTime: '2026-01-01T00:00:00Z', EndTime: '2026-03-01T00:00:00Z' }));
+  const span = await sdkError(
+    client.DescribeLiveStreamEventList({ StartTime: '2026-01-01T00:00:00Z', EndTime: '2026-03-01T00:00:00Z' }),
+  );
   assert.equal(span.code, 'InvalidParameterValue');
 });

@@ -38,13 +38,30 @@ async function call(node: TestService): Promise<string> {
   const payload = '{}';
   const timestampSeconds = Math.floor(Date.now() / 1000);
   const extra = { 'x-tc-action': 'DescribeLiveStreamOnlineList', 'x-tc-traceid': randomUUID() };
-  const authorization = signTc3({ extraSignedHeaders: extra, secretId: key.secretId, secretKey: key.secretKey, service: 'live', host: '127.0.0.1', timestampSeconds, payload });
+  const authorization = signTc3({
+    extraSignedHeaders: extra,
+    secretId: key.secretId,
+    secretKey: key.secretKey,
+    service: 'live',
+    host: '127.0.0.1',
+    timestampSeconds,
+    payload,
+  });
   const [host, port] = node.apiEndpoint.split(':');
-  const headers = { ...extra, 'content-type': 'application/json', 'x-tc-version': '2018-08-01', 'x-tc-timestamp': String(timestampSeconds), authorization };
+  const headers = {
+    ...extra,
+    'content-type': 'application/json',
+    'x-tc-version': '2018-08-01',
+    'x-tc-timestamp': String(timestampSeconds),
+    authorization,
+  };
   const text = await new Promise<string>((resolve, reject) => {
     const req = request({ host, port: Number(port), method: 'POST', path: '/', headers }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve(body));
+      res
+        .setEncoding('utf8')
+        .on('data', (d: string) => (body += d))
+        .on('end', () => resolve(body));
     });
     req.on('error', reject).end(payload);
   });
@@ -60,12 +77,17 @@ test('one address calling both nodes is limited as one: more than the per-addres
     // 8 calls per node: under each node's own burst of 10, 16 in all, past the cluster's 10.
     for (let i = 0; i < 16; i++) codes.push(await call(i % 2 === 0 ? a : b));
     refused = codes.filter((c) => c === 'RequestLimitExceeded').length;
-    assert.ok(codes.slice(0, rate).every((c) => c !== 'RequestLimitExceeded'), `the first ${rate} pass: ${codes.join(' ')}`);
+    assert.ok(
+      codes.slice(0, rate).every((c) => c !== 'RequestLimitExceeded'),
+      `the first ${rate} pass: ${codes.join(' ')}`,
+    );
     // A round that straddled a second (a slow machine) may split the calls over two windows: try again.
     if (refused === 0) await new Promise((resolve) => setTimeout(resolve, 1100));
   }
   assert.ok(refused >= 1, 'calls past the cluster-wide rate were refused');
-  const counted = (a.service.counters.errors.get('API_ADDRESS_RATE_LIMITED') ?? 0) + (b.service.counters.errors.get('API_ADDRESS_RATE_LIMITED') ?? 0);
+  const counted =
+    (a.service.counters.errors.get('API_ADDRESS_RATE_LIMITED') ?? 0) +
+    (b.service.counters.errors.get('API_ADDRESS_RATE_LIMITED') ?? 0);
   assert.equal(counted, refused, 'each refusal counted by the node that made it');
   assert.equal(a.service.counters.errors.get('COORDINATOR_COUNTERS_UNAVAILABLE'), undefined);
 });

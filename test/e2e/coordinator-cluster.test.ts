@@ -39,10 +39,14 @@ after(async () => {
 test('both nodes joined the cluster with their ids and advertised RTMP addresses', async () => {
   assert.deepEqual((await a.service.coordinator.nodes()).map((n) => n.nodeId).sort(), ['a', 'b']);
   // The node key is written before the RTMP port is bound (port 0 here) and rewritten at each renew.
-  await waitFor("B's bound RTMP port advertised", async () => {
-    const nodes = await a.service.coordinator.nodes();
-    return nodes.find((n) => n.nodeId === 'b')?.advertise.endsWith(`:${b.service.rtmpPort}`) === true;
-  }, 10_000);
+  await waitFor(
+    "B's bound RTMP port advertised",
+    async () => {
+      const nodes = await a.service.coordinator.nodes();
+      return nodes.find((n) => n.nodeId === 'b')?.advertise.endsWith(`:${b.service.rtmpPort}`) === true;
+    },
+    10_000,
+  );
 });
 
 test('ForbidLiveStream sent to node B drops the ffmpeg publisher on node A within seconds', async () => {
@@ -57,7 +61,9 @@ test('ForbidLiveStream sent to node B drops the ffmpeg publisher on node A withi
   const tookMs = Date.now() - sentAt;
   assert.ok(tookMs < 3000, `dropped ${tookMs} ms after the forbid`);
   await waitFor('ffmpeg gone', () => ff.child.exitCode !== null || ff.child.signalCode !== null, 10_000);
-  await waitFor("A's record ended", async () => (await a.service.store.listPublishRecords({ stream: 'cam' })).items.some((r) => r.breakCode !== null));
+  await waitFor("A's record ended", async () =>
+    (await a.service.store.listPublishRecords({ stream: 'cam' })).items.some((r) => r.breakCode !== null),
+  );
   const [record] = (await a.service.store.listPublishRecords({ stream: 'cam' })).items;
   assert.equal(record?.breakCode, '21/101');
   assert.match(record?.reason ?? '', /forbade this stream .*cluster test/);
@@ -65,7 +71,7 @@ test('ForbidLiveStream sent to node B drops the ffmpeg publisher on node A withi
   assert.equal(state.StreamState, 'forbid');
 });
 
-test('a stream live on node A is refused on node B with 18/601 in its status; once A\'s publisher leaves, B takes it', async () => {
+test("a stream live on node A is refused on node B with 18/601 in its status; once A's publisher leaves, B takes it", async () => {
   const ff = publish(a.urls('dup').push.rtmp);
   running.push(ff);
   await waitFor('live/dup publishing on A', () => a.service.publishers.isLive('live', 'dup'));
@@ -80,7 +86,11 @@ test('a stream live on node A is refused on node B with 18/601 in its status; on
   assert.equal(refused?.breakCode, '18/601', 'B records the refusal');
 
   await ff.stop();
-  await waitFor('the lease given back', async () => (await b.service.coordinator.holder('live/dup')) === undefined, 5000);
+  await waitFor(
+    'the lease given back',
+    async () => (await b.service.coordinator.holder('live/dup')) === undefined,
+    5000,
+  );
   const third = await ScriptedRtmp.open(b.urls('dup').push.rtmp);
   const thirdId = await third.createStream();
   third.publish(thirdId, third.url.stream);
@@ -90,7 +100,7 @@ test('a stream live on node A is refused on node B with 18/601 in its status; on
   await waitFor('B released it', async () => (await a.service.coordinator.holder('live/dup')) === undefined, 5000);
 });
 
-test('node B answers for the cluster: the online list and the state show A\'s stream, and DropLiveStream sent to B drops it on A', async () => {
+test("node B answers for the cluster: the online list and the state show A's stream, and DropLiveStream sent to B drops it on A", async () => {
   const domain = b.service.defaults.push!.name;
   const domainA = a.service.defaults.push!.name;
   const ff = publish(a.urls('seen').push.rtmp);
@@ -103,10 +113,15 @@ test('node B answers for the cluster: the online list and the state show A\'s st
   assert.equal(online.OnlineInfo?.[0]?.AppName, 'live');
   assert.equal(online.OnlineInfo?.[0]?.DomainName, domainA, 'the push domain A admitted it on');
   assert.match(String(online.OnlineInfo?.[0]?.PublishTimeList?.[0]?.PublishTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  assert.equal((await clientB.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: 'seen' })).StreamState, 'active');
+  assert.equal(
+    (await clientB.DescribeLiveStreamState({ DomainName: domain, AppName: 'live', StreamName: 'seen' })).StreamState,
+    'active',
+  );
   await clientB.DropLiveStream({ DomainName: domain, AppName: 'live', StreamName: 'seen' });
   await waitFor('the publisher on A dropped', () => !a.service.publishers.isLive('live', 'seen'), 5000);
-  await waitFor("A's record ended", async () => (await a.service.store.listPublishRecords({ stream: 'seen' })).items.some((r) => r.breakCode !== null));
+  await waitFor("A's record ended", async () =>
+    (await a.service.store.listPublishRecords({ stream: 'seen' })).items.some((r) => r.breakCode !== null),
+  );
   assert.equal((await a.service.store.listPublishRecords({ stream: 'seen' })).items[0]?.breakCode, '21/100');
   await ff.stop();
 });
@@ -124,7 +139,9 @@ test('the replace policy across nodes: a signed newcomer on B takes over from th
     await newcomer.status(id, 'NetStream.Publish.Start', { timeoutMs: 10_000 });
     assert.equal((await a.service.coordinator.holder('live/rep'))?.nodeId, 'b', 'the claim moved to B');
     assert.equal(a.service.publishers.isLive('live', 'rep'), false);
-    await waitFor("A's record ended", async () => (await a.service.store.listPublishRecords({ stream: 'rep' })).items.some((r) => r.breakCode !== null));
+    await waitFor("A's record ended", async () =>
+      (await a.service.store.listPublishRecords({ stream: 'rep' })).items.some((r) => r.breakCode !== null),
+    );
     const [record] = (await a.service.store.listPublishRecords({ stream: 'rep' })).items;
     assert.equal(record?.breakCode, '21/102');
     assert.match(record?.reason ?? '', /^21\/102: a new publisher from 127\.0\.0\.1 replaced this one/);
@@ -142,10 +159,16 @@ test('`openlive stream forbid` with cluster.redis set broadcasts too: the publis
   running.push(ff);
   await waitFor('live/cam publishing on A again', () => a.service.publishers.isLive('live', 'cam'));
   const config = configSchema.parse({ dataDir: b.dataDir, cluster: { redis: redis.url, nodeId: 'b' } });
-  const out = await streamCommand({ config, store: b.service.store, nowMs: Date.now() }, ['forbid', 'live/cam'], { reason: 'from the CLI' });
+  const out = await streamCommand({ config, store: b.service.store, nowMs: Date.now() }, ['forbid', 'live/cam'], {
+    reason: 'from the CLI',
+  });
   assert.match(out, /any node of the cluster is dropped/);
   await waitFor('the publisher on A dropped', () => !a.service.publishers.isLive('live', 'cam'), 5000);
-  assert.deepEqual((await a.service.coordinator.nodes()).map((n) => n.nodeId).sort(), ['a', 'b'], "the CLI is no node and left B's key alone");
+  assert.deepEqual(
+    (await a.service.coordinator.nodes()).map((n) => n.nodeId).sort(),
+    ['a', 'b'],
+    "the CLI is no node and left B's key alone",
+  );
 });
 
 test('a node cut off from Redis longer than its lease drops the publisher whose claim it held (5/0, COORDINATOR_LEASE_LOST)', async () => {
@@ -159,7 +182,9 @@ test('a node cut off from Redis longer than its lease drops the publisher whose 
     assert.equal((await node.service.coordinator.claim('live/cam')).ok, true);
     own.pause();
     await waitFor('the publisher dropped', () => !node.service.publishers.isLive('live', 'cam'), 10_000);
-    await waitFor("the node's record ended", async () => (await node.service.store.listPublishRecords({ stream: 'cam' })).items.some((r) => r.breakCode !== null));
+    await waitFor("the node's record ended", async () =>
+      (await node.service.store.listPublishRecords({ stream: 'cam' })).items.some((r) => r.breakCode !== null),
+    );
     const [record] = (await node.service.store.listPublishRecords({ stream: 'cam' })).items;
     assert.equal(record?.breakCode, '5/0');
     assert.match(record?.reason ?? '', /lost its cluster claim/);

@@ -61,13 +61,20 @@ test('redis: a node cut off from Redis longer than its lease gives its claims up
     assert.equal((await a.claim('live/cam1')).ok, true);
     own.pause(); // Redis stops answering: renews hang, then time out.
     await waitFor('the claim given up', () => lost.length === 1, 10_000);
-    assert.deepEqual(lost.map(([s, r]) => [s, r]), [['live/cam1', 'unreachable']]);
+    assert.deepEqual(
+      lost.map(([s, r]) => [s, r]),
+      [['live/cam1', 'unreachable']],
+    );
     assert.ok(lost[0]![2] < leaseMs + 500, `given up ${lost[0]![2]} ms after the claim`);
     assert.deepEqual(a.held(), []);
     await assert.rejects(a.claim('live/cam2'), { code: 'COORDINATOR_UNAVAILABLE' });
     own.resume();
     // Reachable again: the node claims anew and its stale claim was released (compare-and-set), not left to expire.
-    await waitFor('claims work again', async () => (await a.claim('live/cam2').catch(() => ({ ok: false }))).ok, 10_000);
+    await waitFor(
+      'claims work again',
+      async () => (await a.claim('live/cam2').catch(() => ({ ok: false }))).ok,
+      10_000,
+    );
     const b = await h.node('node-b');
     await waitFor('the stale claim released', async () => (await b.claim('live/cam1')).ok, 10_000);
   } finally {
@@ -93,12 +100,20 @@ test('redis: after Redis restarts empty, claims, broadcasts (resubscribed) and t
     await own.restart();
     // The restarted Redis lost the key: the holder finds out at its next renew (or by its lease).
     await waitFor('the claim reported lost', () => lost.length === 1, 10_000);
-    await waitFor('both nodes reconnected', async () => (await a.claim('live/cam9').catch(() => ({ ok: false }))).ok, 10_000);
-    await waitFor('broadcasts delivered after the resubscribe', async () => {
-      await a.broadcast({ kind: 'drop', app: 'live', stream: 'cam1', domain: '' }).catch(() => undefined);
-      await sleep(100);
-      return got.length > 0;
-    }, 10_000);
+    await waitFor(
+      'both nodes reconnected',
+      async () => (await a.claim('live/cam9').catch(() => ({ ok: false }))).ok,
+      10_000,
+    );
+    await waitFor(
+      'broadcasts delivered after the resubscribe',
+      async () => {
+        await a.broadcast({ kind: 'drop', app: 'live', stream: 'cam1', domain: '' }).catch(() => undefined);
+        await sleep(100);
+        return got.length > 0;
+      },
+      10_000,
+    );
     assert.equal(got[0]?.from, 'node-a');
     assert.equal((await b.claim('live/cam1')).ok, true);
     assert.equal(reconnects, 1, 'told once that broadcasts may have been missed');
@@ -123,7 +138,10 @@ test('redis: a malformed message on the channel is ignored, later commands still
     await a.broadcast({ kind: 'resume', app: 'live', stream: 'cam1', domain: '' });
     await waitFor('the resume', () => got.length === 1, 5000);
     await sleep(100);
-    assert.deepEqual(got.map((c) => c.kind), ['resume']);
+    assert.deepEqual(
+      got.map((c) => c.kind),
+      ['resume'],
+    );
   } finally {
     await h.close();
   }

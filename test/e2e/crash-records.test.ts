@@ -17,9 +17,31 @@ const main = new URL('../../src/main.ts', import.meta.url).pathname;
 
 /** Starts `node src/main.ts` on free ports and resolves with its banner's push URL and HTTP port. */
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; pushUrl: string; httpPort: number }> {
-  const child = spawn(process.execPath, [main, '--data-dir', dataDir, '--rtmp.port', '0', '--http.port', '0', '--rtmp.host', '127.0.0.1', '--http.host', '127.0.0.1', '--api.port', '0', '--api.host', '127.0.0.1', '--log.level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      '--data-dir',
+      dataDir,
+      '--rtmp.port',
+      '0',
+      '--http.port',
+      '0',
+      '--rtmp.host',
+      '127.0.0.1',
+      '--http.host',
+      '127.0.0.1',
+      '--api.port',
+      '0',
+      '--api.host',
+      '127.0.0.1',
+      '--log.level',
+      'warn',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   await waitFor('the banner', () => /HTTP-FLV +http:\/\/[^\s]+/.test(out) || child.exitCode !== null, 20_000);

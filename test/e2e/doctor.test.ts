@@ -33,7 +33,20 @@ after(async () => {
 /** Runs `openlive doctor` as its own process over the service's data dir and ports. */
 async function doctorCli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   const s = svc.service;
-  const config = ['--data-dir', svc.dataDir, '--rtmp.host', '127.0.0.1', '--rtmp.port', String(s.rtmpPort), '--http.host', '127.0.0.1', '--http.port', String(s.httpPort), '--domains.dns-servers', dns.address];
+  const config = [
+    '--data-dir',
+    svc.dataDir,
+    '--rtmp.host',
+    '127.0.0.1',
+    '--rtmp.port',
+    String(s.rtmpPort),
+    '--http.host',
+    '127.0.0.1',
+    '--http.port',
+    String(s.httpPort),
+    '--domains.dns-servers',
+    dns.address,
+  ];
   try {
     const { stdout, stderr } = await run(process.execPath, [main, 'doctor', ...args, ...config], { timeout: 30_000 });
     return { stdout, stderr, code: 0 };
@@ -44,24 +57,49 @@ async function doctorCli(...args: string[]): Promise<{ stdout: string; stderr: s
 }
 
 /** The action as the router would call it, with deps from the running service. */
-async function doctorApi(url: string): Promise<{ Checks: Array<{ Name: string; Status: string; Detail: string; BreakCode: string }>; Ok: boolean }> {
+async function doctorApi(
+  url: string,
+): Promise<{ Checks: Array<{ Name: string; Status: string; Detail: string; BreakCode: string }>; Ok: boolean }> {
   const s = svc.service;
-  const deps: ApiDeps = { config: s.config, store: s.store, domains: s.domains, streams: s.streams, records: s.records, publishers: s.publishers, hub: s.hub, log: s.log, now: s.now };
-  const answer = await doctorActions(deps).OpenLiveDiagnosePushUrl!({ PushUrl: url }, { requestId: 'r', secretId: 's', clientIp: '127.0.0.1', now: s.now() });
+  const deps: ApiDeps = {
+    config: s.config,
+    store: s.store,
+    domains: s.domains,
+    streams: s.streams,
+    records: s.records,
+    publishers: s.publishers,
+    hub: s.hub,
+    log: s.log,
+    now: s.now,
+  };
+  const answer = await doctorActions(deps).OpenLiveDiagnosePushUrl!(
+    { PushUrl: url },
+    { requestId: 'r', secretId: 's', clientIp: '127.0.0.1', now: s.now() },
+  );
   return answer as never;
 }
 
 test('a good URL against the running server: the probe handshakes for real and every check passes', async () => {
   const api = await doctorApi(svc.urls('idle').push.rtmp);
-  assert.deepEqual(api.Checks.map((c) => c.Status), Array(9).fill('pass'), JSON.stringify(api.Checks, null, 1));
-  assert.match(api.Checks.find((c) => c.Name === 'port')!.Detail, /answers RTMP \(TCP connect [\d.]+ ms, RTMP handshake [\d.]+ ms, connect [\d.]+ ms\)/);
+  assert.deepEqual(
+    api.Checks.map((c) => c.Status),
+    Array(9).fill('pass'),
+    JSON.stringify(api.Checks, null, 1),
+  );
+  assert.match(
+    api.Checks.find((c) => c.Name === 'port')!.Detail,
+    /answers RTMP \(TCP connect [\d.]+ ms, RTMP handshake [\d.]+ ms, connect [\d.]+ ms\)/,
+  );
   const cli = await doctorCli(svc.urls('idle').push.rtmp);
   assert.equal(cli.code, 0, cli.stderr + cli.stdout);
-  assert.match(cli.stdout, /^PASS {2}Stream in use {5}no one publishes live\/idle: no open publish record, and the HTTP-FLV port 127\.0\.0\.1:\d+ does not serve it$/m);
+  assert.match(
+    cli.stdout,
+    /^PASS {2}Stream in use {5}no one publishes live\/idle: no open publish record, and the HTTP-FLV port 127\.0\.0\.1:\d+ does not serve it$/m,
+  );
   assert.match(cli.stdout, /^No check failed\.$/m);
 });
 
-test('seeded fault: stream already live (real ffmpeg) fails in the API and in the CLI, with the publisher\'s IP', async () => {
+test("seeded fault: stream already live (real ffmpeg) fails in the API and in the CLI, with the publisher's IP", async () => {
   const url = svc.urls('busy').push.rtmp;
   const ff = publish(url);
   try {
@@ -70,7 +108,10 @@ test('seeded fault: stream already live (real ffmpeg) fails in the API and in th
     const live = api.Checks.find((c) => c.Name === 'live')!;
     assert.equal(live.Status, 'fail');
     assert.equal(live.BreakCode, '18/601');
-    assert.match(live.Detail, /live\/busy is being published from 127\.0\.0\.1 since \S+ \(\d+s\) on push\.localhost \(the server's live publishers\)/);
+    assert.match(
+      live.Detail,
+      /live\/busy is being published from 127\.0\.0\.1 since \S+ \(\d+s\) on push\.localhost \(the server's live publishers\)/,
+    );
     assert.equal(api.Ok, false);
 
     const cli = await doctorCli('--json', url);
@@ -78,12 +119,18 @@ test('seeded fault: stream already live (real ffmpeg) fails in the API and in th
     const report = JSON.parse(cli.stdout) as DoctorReport;
     const cliLive = report.checks.find((c) => c.name === 'live')!;
     assert.equal(cliLive.status, 'fail');
-    assert.match(cliLive.detail, /from 127\.0\.0\.1 since .* \(open publish record; the HTTP-FLV port 127\.0\.0\.1:\d+ serves it\)/);
+    assert.match(
+      cliLive.detail,
+      /from 127\.0\.0\.1 since .* \(open publish record; the HTTP-FLV port 127\.0\.0\.1:\d+ serves it\)/,
+    );
     assert.ok(!cli.stdout.includes(svc.service.defaults.push!.auth.key), 'no key printed');
   } finally {
     await ff.stop();
   }
-  await waitFor('the record to end', async () => (await svc.service.store.listPublishRecords({ stream: 'busy', open: true })).total === 0);
+  await waitFor(
+    'the record to end',
+    async () => (await svc.service.store.listPublishRecords({ stream: 'busy', open: true })).total === 0,
+  );
   assert.equal((await doctorApi(url)).Checks.find((c) => c.Name === 'live')!.Status, 'pass');
 });
 
@@ -92,8 +139,14 @@ test('seeded fault via the CLI: a push domain without its CNAME exits 2 and name
   const url = `rtmp://cam.example.test:${svc.service.rtmpPort}/live/cam?txSecret=00000000000000000000000000000000&txTime=FFFFFFFF`;
   const cli = await doctorCli(url, '--timeout-ms', '1000');
   assert.equal(cli.code, 2, cli.stderr);
-  assert.match(cli.stdout, /^FAIL {2}CNAME +cam\.example\.test has no CNAME \(and no address\): encoders cannot find the server$/m);
-  assert.match(cli.stdout, /fix: add the DNS record cam\.example\.test CNAME cam\.example\.test\.live\.openlive\.local$/m);
+  assert.match(
+    cli.stdout,
+    /^FAIL {2}CNAME +cam\.example\.test has no CNAME \(and no address\): encoders cannot find the server$/m,
+  );
+  assert.match(
+    cli.stdout,
+    /fix: add the DNS record cam\.example\.test CNAME cam\.example\.test\.live\.openlive\.local$/m,
+  );
   assert.match(cli.stdout, /^FAIL {2}RTMP port +cam\.example\.test does not resolve from here/m);
   assert.match(cli.stdout, /^FAIL {2}txSecret +\[18\/503\]/m);
   assert.match(cli.stdout, /^\d checks failed, \d warnings?\.$/m);

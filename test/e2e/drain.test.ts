@@ -33,16 +33,32 @@ async function startNode(nodeId: string, dataDir: string): Promise<ServerProcess
   const port = await freePort();
   return startServerProcess(
     [
-      '--cluster.redis', redis.url, '--cluster.nodeId', nodeId, '--cluster.leaseMs', '2000',
-      '--rtmp.port', String(port), '--cluster.advertise', `127.0.0.1:${port}`, '--relay.secret', relaySecret,
-      '--limits.drainWaitMs', '8000', '--log.level', 'info',
+      '--cluster.redis',
+      redis.url,
+      '--cluster.nodeId',
+      nodeId,
+      '--cluster.leaseMs',
+      '2000',
+      '--rtmp.port',
+      String(port),
+      '--cluster.advertise',
+      `127.0.0.1:${port}`,
+      '--relay.secret',
+      relaySecret,
+      '--limits.drainWaitMs',
+      '8000',
+      '--log.level',
+      'info',
     ],
     { dataDir },
   );
 }
 
 /** An HTTP-FLV player counting the bytes it reads until the body ends. */
-function flvPlayer(port: number, stream: string): { bytes: () => number; ended: () => boolean; status: () => number; close: () => void } {
+function flvPlayer(
+  port: number,
+  stream: string,
+): { bytes: () => number; ended: () => boolean; status: () => number; close: () => void } {
   let bytes = 0;
   let ended = false;
   let status = 0;
@@ -71,7 +87,9 @@ async function publisher(url: string, capsEx?: number): Promise<{ conn: Scripted
   const conn = await ScriptedRtmp.open(url, 5000, capsEx === undefined ? {} : { capsEx });
   const sid = await conn.createStream();
   conn.publish(sid, conn.url.stream);
-  await conn.status(sid, 'NetStream.Publish.Start', { orError: true }).then((s) => assert.equal(s.code, 'NetStream.Publish.Start', s.description));
+  await conn
+    .status(sid, 'NetStream.Publish.Start', { orError: true })
+    .then((s) => assert.equal(s.code, 'NetStream.Publish.Start', s.description));
   const feed = new MediaFeed((m) => void (conn.destroyed || conn.sendMedia(sid, m))).start();
   open.push({ conn, feed });
   return { conn, feed, sid };
@@ -99,68 +117,76 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-test('a drained node moves its v2 publisher to the other node while viewers there keep playing, closes the legacy one, refuses new connections', { timeout: 120_000 }, async () => {
-  const v2 = await publisher(onA('live'), 1);
-  const legacy = await publisher(onA('legacy'));
-  // The viewer on B: B does not hold live/demo, so an edge pull from A feeds it.
-  const viewer = flvPlayer(b.httpPort, 'demo');
-  await waitFor('the viewer on B receives media', () => viewer.bytes() > 20_000, 20_000);
-  assert.equal((await httpGet(a.httpPort, '/healthz')).status, 200);
+test(
+  'a drained node moves its v2 publisher to the other node while viewers there keep playing, closes the legacy one, refuses new connections',
+  { timeout: 120_000 },
+  async () => {
+    const v2 = await publisher(onA('live'), 1);
+    const legacy = await publisher(onA('legacy'));
+    // The viewer on B: B does not hold live/demo, so an edge pull from A feeds it.
+    const viewer = flvPlayer(b.httpPort, 'demo');
+    await waitFor('the viewer on B receives media', () => viewer.bytes() > 20_000, 20_000);
+    assert.equal((await httpGet(a.httpPort, '/healthz')).status, 200);
 
-  // The publisher follows the reconnect request as E-RTMP v2 says: new connection, publish, then drop the old one.
-  let moved: { conn: ScriptedRtmp; feed: MediaFeed } | undefined;
-  const follow = (async () => {
-    const req = await v2.conn.status(0, 'NetConnection.Connect.ReconnectRequest', { timeoutMs: 30_000 });
-    assert.equal(req.level, 'status');
-    const tcUrl = req.info instanceof Map ? req.info.get('tcUrl') : undefined;
-    assert.equal(tcUrl, `rtmp://127.0.0.1:${b.rtmpPort}/live`, 'the tcUrl names node B from the registry');
-    moved = await publisher(`${tcUrl}/${v2.conn.url.stream}`, 1);
-    v2.feed.stop();
-    await v2.conn.end();
-  })();
-  const client = liveClient(`127.0.0.1:${a.apiPort}`, key, { reqTimeout: 30 });
-  const drained = client.request('OpenLiveDrainNode', {}) as Promise<Record<string, unknown>>;
+    // The publisher follows the reconnect request as E-RTMP v2 says: new connection, publish, then drop the old one.
+    let moved: { conn: ScriptedRtmp; feed: MediaFeed } | undefined;
+    const follow = (async () => {
+      const req = await v2.conn.status(0, 'NetConnection.Connect.ReconnectRequest', { timeoutMs: 30_000 });
+      assert.equal(req.level, 'status');
+      const tcUrl = req.info instanceof Map ? req.info.get('tcUrl') : undefined;
+      assert.equal(tcUrl, `rtmp://127.0.0.1:${b.rtmpPort}/live`, 'the tcUrl names node B from the registry');
+      moved = await publisher(`${tcUrl}/${v2.conn.url.stream}`, 1);
+      v2.feed.stop();
+      await v2.conn.end();
+    })();
+    const client = liveClient(`127.0.0.1:${a.apiPort}`, key, { reqTimeout: 30 });
+    const drained = client.request('OpenLiveDrainNode', {}) as Promise<Record<string, unknown>>;
 
-  // While it drains: /healthz says so, new plays and RTMP connections are refused.
-  await waitFor('A reports draining', async () => (await httpGet(a.httpPort, '/healthz')).body.includes('draining'), 10_000);
-  const health = await httpGet(a.httpPort, '/healthz');
-  assert.equal(health.status, 503);
-  const play = await httpGet(a.httpPort, '/live/demo.flv');
-  assert.equal(play.status, 503);
-  assert.equal(JSON.parse(play.body).code, 'SERVER_DRAINING');
-  const refused = await new Promise<boolean>((resolve) => {
-    const s = connect({ host: '127.0.0.1', port: a.rtmpPort });
-    s.on('connect', () => (s.destroy(), resolve(false)));
-    s.on('error', () => resolve(true));
-  });
-  assert.ok(refused, 'a new RTMP connection to A is refused');
+    // While it drains: /healthz says so, new plays and RTMP connections are refused.
+    await waitFor(
+      'A reports draining',
+      async () => (await httpGet(a.httpPort, '/healthz')).body.includes('draining'),
+      10_000,
+    );
+    const health = await httpGet(a.httpPort, '/healthz');
+    assert.equal(health.status, 503);
+    const play = await httpGet(a.httpPort, '/live/demo.flv');
+    assert.equal(play.status, 503);
+    assert.equal(JSON.parse(play.body).code, 'SERVER_DRAINING');
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: a.rtmpPort });
+      s.on('connect', () => (s.destroy(), resolve(false)));
+      s.on('error', () => resolve(true));
+    });
+    assert.ok(refused, 'a new RTMP connection to A is refused');
 
-  await follow;
-  const report = await drained;
-  assert.equal(report.ReconnectRequested, 1);
-  assert.equal(report.Moved, 1);
-  assert.equal(report.Closed, 1, 'the legacy publisher was closed');
-  assert.equal(report.Target, `127.0.0.1:${b.rtmpPort}`);
+    await follow;
+    const report = await drained;
+    assert.equal(report.ReconnectRequested, 1);
+    assert.equal(report.Moved, 1);
+    assert.equal(report.Closed, 1, 'the legacy publisher was closed');
+    assert.equal(report.Target, `127.0.0.1:${b.rtmpPort}`);
 
-  // The legacy publisher heard why, in the status ffmpeg prints as `Server error: ...`.
-  const closedStatus = legacy.conn.events.find((e) => e.type === 'status' && e.level === 'error');
-  assert.ok(closedStatus && closedStatus.type === 'status');
-  assert.match(closedStatus.description, /^10\/0: SERVER_DRAINING: /);
-  assert.ok(await legacy.conn.closedWithin(5000));
-  legacy.feed.stop();
+    // The legacy publisher heard why, in the status ffmpeg prints as `Server error: ...`.
+    const closedStatus = legacy.conn.events.find((e) => e.type === 'status' && e.level === 'error');
+    assert.ok(closedStatus && closedStatus.type === 'status');
+    assert.match(closedStatus.description, /^10\/0: SERVER_DRAINING: /);
+    assert.ok(await legacy.conn.closedWithin(5000));
+    legacy.feed.stop();
 
-  // The viewer on B kept its body open and keeps receiving, now from the local publisher.
-  const before = viewer.bytes();
-  await waitFor('the viewer on B keeps receiving', () => viewer.bytes() > before + 20_000, 20_000);
-  assert.equal(viewer.ended(), false, 'the viewer on B never lost its body');
-  assert.ok(!moved!.conn.destroyed);
-  assert.ok((await connectionErrors(`http://127.0.0.1:${a.httpPort}`, 'SERVER_DRAINING')) >= 1);
+    // The viewer on B kept its body open and keeps receiving, now from the local publisher.
+    const before = viewer.bytes();
+    await waitFor('the viewer on B keeps receiving', () => viewer.bytes() > before + 20_000, 20_000);
+    assert.equal(viewer.ended(), false, 'the viewer on B never lost its body');
+    assert.ok(!moved!.conn.destroyed);
+    assert.ok((await connectionErrors(`http://127.0.0.1:${a.httpPort}`, 'SERVER_DRAINING')) >= 1);
 
-  // The drained node still exits cleanly on SIGTERM (the drain is idempotent).
-  client.close();
-  viewer.close();
-  moved!.feed.stop();
-  await moved!.conn.end();
-  assert.equal(await a.stop(10_000), 0);
-  assert.match(a.output(), /"msg":"drained"/);
-});
+    // The drained node still exits cleanly on SIGTERM (the drain is idempotent).
+    client.close();
+    viewer.close();
+    moved!.feed.stop();
+    await moved!.conn.end();
+    assert.equal(await a.stop(10_000), 0);
+    assert.match(a.output(), /"msg":"drained"/);
+  },
+);

@@ -26,20 +26,28 @@ const secret = 'edge-test-cluster-secret';
 async function node(id: string, extra: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   return startServerProcess([
-    '--rtmp.port', String(port),
-    '--cluster.redis', redis.url,
-    '--cluster.nodeId', id,
-    '--cluster.advertise', `127.0.0.1:${port}`,
-    '--relay.secret', secret,
-    '--relay.pullLingerMs', '500',
-    '--hls.idleTimeoutMs', '1500',
+    '--rtmp.port',
+    String(port),
+    '--cluster.redis',
+    redis.url,
+    '--cluster.nodeId',
+    id,
+    '--cluster.advertise',
+    `127.0.0.1:${port}`,
+    '--relay.secret',
+    secret,
+    '--relay.pullLingerMs',
+    '500',
+    '--hls.idleTimeoutMs',
+    '1500',
     ...extra,
   ]);
 }
 
 const http = (p: ServerProcess): string => `http://127.0.0.1:${p.httpPort}`;
 const rtmp = (p: ServerProcess, path: string): string => `rtmp://127.0.0.1:${p.rtmpPort}/${path}`;
-const pulling = (p: ServerProcess): Promise<number> => metricValue(http(p), 'openlive_edge_pulls', { state: 'pulling' });
+const pulling = (p: ServerProcess): Promise<number> =>
+  metricValue(http(p), 'openlive_edge_pulls', { state: 'pulling' });
 const relayPlays = (p: ServerProcess): Promise<number> => metricValue(http(p), 'openlive_relay_plays');
 
 function codecs(result: ProbeResult): string[] {
@@ -47,7 +55,10 @@ function codecs(result: ProbeResult): string[] {
 }
 
 /** An HTTP-FLV player that reads the body until closed; `status` once the head came. */
-function flvPlayer(url: string, host?: string): { status: Promise<number>; bytes: () => number; close: () => void; body: Promise<string> } {
+function flvPlayer(
+  url: string,
+  host?: string,
+): { status: Promise<number>; bytes: () => number; close: () => void; body: Promise<string> } {
   let bytes = 0;
   let text = '';
   let done!: (s: string) => void;
@@ -77,7 +88,11 @@ before(async () => {
   a = await node('a');
   b = await node('b');
   ff = publish(a.pushUrl);
-  await waitFor("A's cluster claim of live/demo", async () => (await metricValue(http(a), 'openlive_publishers')) === 1, 20_000);
+  await waitFor(
+    "A's cluster claim of live/demo",
+    async () => (await metricValue(http(a), 'openlive_publishers')) === 1,
+    20_000,
+  );
 });
 
 after(async () => {
@@ -95,7 +110,11 @@ test('ffprobe plays the stream published on A from B over RTMP, HTTP-FLV and HLS
 
 test('two players on B cause one pull from A; the last one leaving ends it', async () => {
   // Whatever the previous test left (the HLS segmenter, a lingering pull) is gone first.
-  await waitFor('no pull left from the previous test', async () => (await pulling(b)) === 0 && (await relayPlays(a)) === 0, 20_000);
+  await waitFor(
+    'no pull left from the previous test',
+    async () => (await pulling(b)) === 0 && (await relayPlays(a)) === 0,
+    20_000,
+  );
   const one = await RtmpClient.connect(rtmp(b, 'live/demo'));
   await one.play();
   const two = flvPlayer(`${http(b)}/live/demo.flv`);
@@ -118,7 +137,12 @@ test("B's signed-play domain refuses an unsigned play on B and serves a signed o
   const client = liveClient(`127.0.0.1:${b.apiPort}`, { secretId: b.secretId!, secretKey: b.secretKey! });
   try {
     await client.AddLiveDomain({ DomainName: 'secure.example.com', DomainType: 1 });
-    await client.ModifyLivePlayAuthKey({ DomainName: 'secure.example.com', Enable: 1, AuthKey: 'playKey', AuthDelta: 60 });
+    await client.ModifyLivePlayAuthKey({
+      DomainName: 'secure.example.com',
+      Enable: 1,
+      AuthKey: 'playKey',
+      AuthDelta: 60,
+    });
   } finally {
     client.close();
   }
@@ -132,7 +156,17 @@ test("B's signed-play domain refuses an unsigned play on B and serves a signed o
   assert.match(unsigned.stderr(), /18\/50[02]/, 'ffprobe prints why');
   const txTime = formatTxTime(Math.floor(Date.now() / 1000) + 600);
   const signed = `live/demo?txSecret=${txSecretOf('playKey', 'demo', txTime)}&txTime=${txTime}`;
-  const ok = run('ffprobe', ['-v', 'error', '-of', 'json', '-show_streams', '-read_intervals', '%+2', ...tcUrl, rtmp(b, signed)]);
+  const ok = run('ffprobe', [
+    '-v',
+    'error',
+    '-of',
+    'json',
+    '-show_streams',
+    '-read_intervals',
+    '%+2',
+    ...tcUrl,
+    rtmp(b, signed),
+  ]);
   assert.equal(await ok.exited, 0, ok.stderr());
 });
 
@@ -143,7 +177,10 @@ test('a relay play on A with a forged relay token is refused with RELAY_TOKEN_IN
   const forged = `live/demo?openliveRelay=${'ab'.repeat(32)}&openliveRelayExp=${expiry}&openliveRelayHops=1`;
   const client = await RtmpClient.connect(rtmp(a, forged));
   try {
-    const err = await client.play().then(() => undefined, (e: unknown) => e);
+    const err = await client.play().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof RtmpRejectedError, `refused, not ${String(err)}`);
     assert.equal(err.status, 'NetStream.Play.Failed');
     assert.match(err.message, /^18\/503: the relay token is wrong/);
@@ -155,24 +192,38 @@ test('a relay play on A with a forged relay token is refused with RELAY_TOKEN_IN
 });
 
 test('the encoder moving from A to B within the grace: players on B and on A keep playing, no end in between', async () => {
-  const players = await Promise.all([b, a].map(async (node) => {
-    const statuses: string[] = [];
-    const client = await RtmpClient.connect(rtmp(node, 'live/demo'), { onStatus: (code) => statuses.push(code) });
-    await client.play();
-    const player = { client, statuses, frames: 0, reading: Promise.resolve() };
-    player.reading = (async () => {
-      for await (const _ of client.media()) player.frames++;
-    })();
-    return player;
-  }));
+  const players = await Promise.all(
+    [b, a].map(async (node) => {
+      const statuses: string[] = [];
+      const client = await RtmpClient.connect(rtmp(node, 'live/demo'), { onStatus: (code) => statuses.push(code) });
+      await client.play();
+      const player = { client, statuses, frames: 0, reading: Promise.resolve() };
+      player.reading = (async () => {
+        for await (const _ of client.media()) player.frames++;
+      })();
+      return player;
+    }),
+  );
   await waitFor('media on both players', () => players.every((p) => p.frames > 50), 10_000);
   await ff.stop();
   ff = publish(b.pushUrl);
-  await waitFor('live/demo published on B, its pull gone', async () => (await metricValue(http(b), 'openlive_publishers')) === 1 && (await pulling(b)) === 0, 20_000);
+  await waitFor(
+    'live/demo published on B, its pull gone',
+    async () => (await metricValue(http(b), 'openlive_publishers')) === 1 && (await pulling(b)) === 0,
+    20_000,
+  );
   const at = players.map((p) => p.frames);
-  await waitFor('media from the encoder on B on both players', () => players.every((p, i) => p.frames > at[i]! + 50), 15_000);
+  await waitFor(
+    'media from the encoder on B on both players',
+    () => players.every((p, i) => p.frames > at[i]! + 50),
+    15_000,
+  );
   for (const p of players) {
-    assert.deepEqual(p.statuses.filter((s) => s !== 'NetStream.Play.Reset' && s !== 'NetStream.Play.Start'), [], 'no UnpublishNotify: the stream never ended');
+    assert.deepEqual(
+      p.statuses.filter((s) => s !== 'NetStream.Play.Reset' && s !== 'NetStream.Play.Start'),
+      [],
+      'no UnpublishNotify: the stream never ended',
+    );
   }
   // The origin followed its encoder: A now pulls from B for its own player.
   assert.equal(await pulling(a), 1);

@@ -64,7 +64,10 @@ async function connect(url: string, extra?: Parameters<typeof ScriptedRtmp.open>
 }
 
 async function publishV2(stream: string): Promise<{ c: ScriptedRtmp; streamId: number }> {
-  const c = await connect(svc.urls(stream).push.rtmp, { fourCcList: ['avc1', 'mp4a', 'Opus', 'ac-3'], capsEx: 2 | 4 | 8 });
+  const c = await connect(svc.urls(stream).push.rtmp, {
+    fourCcList: ['avc1', 'mp4a', 'Opus', 'ac-3'],
+    capsEx: 2 | 4 | 8,
+  });
   const streamId = await c.createStream();
   c.publish(streamId, c.url.stream);
   const status = await c.status(streamId, 'NetStream.Publish.Start', { orError: true });
@@ -72,7 +75,10 @@ async function publishV2(stream: string): Promise<{ c: ScriptedRtmp; streamId: n
   return { c, streamId };
 }
 
-async function play(stream: string, extra?: Parameters<typeof ScriptedRtmp.open>[2]): Promise<{ c: ScriptedRtmp; streamId: number }> {
+async function play(
+  stream: string,
+  extra?: Parameters<typeof ScriptedRtmp.open>[2],
+): Promise<{ c: ScriptedRtmp; streamId: number }> {
   const c = await connect(svc.urls(stream).play!.rtmp, extra);
   const streamId = await c.createStream();
   c.play(streamId, c.url.stream);
@@ -80,7 +86,9 @@ async function play(stream: string, extra?: Parameters<typeof ScriptedRtmp.open>
 }
 
 const trackIds = (m: MediaMessage): number[] =>
-  m.multitrack === undefined ? [] : readExTagBody(m.type === MediaType.Video, m.multitrack).tracks.map((t) => t.trackId);
+  m.multitrack === undefined
+    ? []
+    : readExTagBody(m.type === MediaType.Video, m.multitrack).tracks.map((t) => t.trackId);
 
 test('a v2 publisher: the Multitrack player gets every track, legacy readers (scripted and ffprobe) get track 0 as H.264/AAC', async () => {
   const { c: pub, streamId } = await publishV2('mt');
@@ -91,29 +99,61 @@ test('a v2 publisher: the Multitrack player gets every track, legacy readers (sc
 
   const multi = await play('mt', { capsEx: 2 });
   const legacy = await play('mt');
-  const feed = new MediaFeed((m) => { for (const v2 of toV2(m)) pub.sendMedia(streamId, v2); }).start();
+  const feed = new MediaFeed((m) => {
+    for (const v2 of toV2(m)) pub.sendMedia(streamId, v2);
+  }).start();
   feeds.push(feed);
 
-  await waitFor('every track at the Multitrack player', () => {
-    const got = multi.c.media(multi.streamId);
-    return got.some((m) => m.type === MediaType.Video && trackIds(m).join() === '0,1' && m.keyframe) &&
-      got.some((m) => m.type === MediaType.Audio && trackIds(m).join() === '0,1' && m.nanoOffset === 123_456) &&
-      got.some((m) => m.type === MediaType.Audio && trackIds(m).join() === '2');
-  }, 15_000);
-  const mtAudio = multi.c.media(multi.streamId).find((m) => m.type === MediaType.Audio && trackIds(m).join() === '0,1')!;
-  assert.deepEqual(readExTagBody(false, mtAudio.multitrack!).tracks.map((t) => t.fourCc), ['mp4a', 'Opus']);
+  await waitFor(
+    'every track at the Multitrack player',
+    () => {
+      const got = multi.c.media(multi.streamId);
+      return (
+        got.some((m) => m.type === MediaType.Video && trackIds(m).join() === '0,1' && m.keyframe) &&
+        got.some((m) => m.type === MediaType.Audio && trackIds(m).join() === '0,1' && m.nanoOffset === 123_456) &&
+        got.some((m) => m.type === MediaType.Audio && trackIds(m).join() === '2')
+      );
+    },
+    15_000,
+  );
+  const mtAudio = multi.c
+    .media(multi.streamId)
+    .find((m) => m.type === MediaType.Audio && trackIds(m).join() === '0,1')!;
+  assert.deepEqual(
+    readExTagBody(false, mtAudio.multitrack!).tracks.map((t) => t.fourCc),
+    ['mp4a', 'Opus'],
+  );
 
-  await waitFor('media at the legacy player', () => legacy.c.media(legacy.streamId).filter((m) => m.type === MediaType.Audio).length > 20, 15_000);
+  await waitFor(
+    'media at the legacy player',
+    () => legacy.c.media(legacy.streamId).filter((m) => m.type === MediaType.Audio).length > 20,
+    15_000,
+  );
   const got = legacy.c.media(legacy.streamId);
-  assert.ok(got.every((m) => m.multitrack === undefined), 'the legacy player gets no Multitrack message');
-  assert.ok(got.filter((m) => m.type === MediaType.Video).every((m) => (m.payload[0]! & 0x0f) === 7), 'video is legacy AVC (CodecID 7)');
-  assert.ok(got.filter((m) => m.type === MediaType.Audio).every((m) => m.payload[0] === 0xaf), 'audio is legacy AAC, no AC-3 track 2');
-  assert.ok(got.some((m) => m.type === MediaType.Video && m.keyframe), 'track 0 keyframes stay keyframes');
+  assert.ok(
+    got.every((m) => m.multitrack === undefined),
+    'the legacy player gets no Multitrack message',
+  );
+  assert.ok(
+    got.filter((m) => m.type === MediaType.Video).every((m) => (m.payload[0]! & 0x0f) === 7),
+    'video is legacy AVC (CodecID 7)',
+  );
+  assert.ok(
+    got.filter((m) => m.type === MediaType.Audio).every((m) => m.payload[0] === 0xaf),
+    'audio is legacy AAC, no AC-3 track 2',
+  );
+  assert.ok(
+    got.some((m) => m.type === MediaType.Video && m.keyframe),
+    'track 0 keyframes stay keyframes',
+  );
 
   const probed = await probe(svc.urls('mt').play!.rtmp, 2);
   const codecs = probed.streams.map((s) => s.codec_name).sort();
   assert.deepEqual(codecs, ['aac', 'h264'], JSON.stringify(probed.streams));
-  assert.ok(probed.streams.every((s) => Number(s.nb_read_frames) > 0), 'ffprobe decodes frames of both');
+  assert.ok(
+    probed.streams.every((s) => Number(s.nb_read_frames) > 0),
+    'ffprobe decodes frames of both',
+  );
   const flv = await probe(svc.urls('mt').play!.flv, 2);
   assert.deepEqual(flv.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
   assert.ok(audioFrames > 0);
@@ -122,20 +162,32 @@ test('a v2 publisher: the Multitrack player gets every track, legacy readers (sc
 test('hostile Multitrack (a track size that lies, a zero-length track) is refused with FLV_MULTITRACK_INVALID; others go on', async () => {
   const { c: pub, streamId } = await publishV2('steady');
   const watcher = await play('steady', { capsEx: 2 });
-  const feed = new MediaFeed((m) => { for (const v2 of toV2(m)) pub.sendMedia(streamId, v2); }).start();
+  const feed = new MediaFeed((m) => {
+    for (const v2 of toV2(m)) pub.sendMedia(streamId, v2);
+  }).start();
   feeds.push(feed);
   await waitFor('the steady stream plays', () => watcher.c.media(watcher.streamId).length > 5, 15_000);
 
   const before = await connectionErrors(svc.httpUrl, 'FLV_MULTITRACK_INVALID');
   const lying = multitrackBody(true, 1, 1, [{ trackId: 0, fourCc: 'avc1', body: Buffer.alloc(16, 1) }]);
   lying.writeUIntBE(0xfffff0, 7, 3); // track 0 says ~16 MiB in a 28-byte message
-  const zero = multitrackBody(false, 1, 1, [{ trackId: 0, fourCc: 'Opus', body: Buffer.alloc(0) }, { trackId: 1, fourCc: 'Opus', body: Buffer.of(1) }]);
-  for (const [name, type, body] of [['lying', MediaType.Video, lying], ['zero', MediaType.Audio, zero]] as const) {
+  const zero = multitrackBody(false, 1, 1, [
+    { trackId: 0, fourCc: 'Opus', body: Buffer.alloc(0) },
+    { trackId: 1, fourCc: 'Opus', body: Buffer.of(1) },
+  ]);
+  for (const [name, type, body] of [
+    ['lying', MediaType.Video, lying],
+    ['zero', MediaType.Audio, zero],
+  ] as const) {
     const { c, streamId: id } = await publishV2(name);
     c.sendMedia(id, mediaMessage(type, 0, body));
     assert.ok(await c.closedWithin(5000), `the ${name} publisher is cut`);
   }
-  await waitFor('both counted', async () => (await connectionErrors(svc.httpUrl, 'FLV_MULTITRACK_INVALID')) === before + 2, 5000);
+  await waitFor(
+    'both counted',
+    async () => (await connectionErrors(svc.httpUrl, 'FLV_MULTITRACK_INVALID')) === before + 2,
+    5000,
+  );
   const seen = watcher.c.media(watcher.streamId).length;
   await waitFor('the steady stream still plays', () => watcher.c.media(watcher.streamId).length > seen + 5, 10_000);
   assert.equal(watcher.c.destroyed, false);

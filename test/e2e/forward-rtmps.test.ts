@@ -24,12 +24,37 @@ let target: TestService;
 let terminator: Server;
 let tlsPort = 0;
 let cert: Buffer;
-const options: ForwardOptions = { connectTimeoutMs: 5000, backoffInitialMs: 200, backoffMaxMs: 1000, refusedRetryMs: 60_000, maxQueueBytes: 8 << 20 };
+const options: ForwardOptions = {
+  connectTimeoutMs: 5000,
+  backoffInitialMs: 200,
+  backoffMaxMs: 1000,
+  refusedRetryMs: 60_000,
+  maxQueueBytes: 8 << 20,
+};
 const quiet = { warn() {}, info() {}, debug() {} };
 
 before(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(join(dir, 'cert.pem'));
   target = await startService();
   terminator = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (tls) => {
@@ -67,12 +92,24 @@ test('a stream is forwarded over RTMPS and goes live behind the TLS terminator',
   const hub = new Hub();
   const fwd = forwarder(hub, cert);
   const stream = hub.claim('live/cam', { id: 'enc' });
-  fwd.onPublish({ domain: 'push.example', app: 'live', stream: 'cam', clientIp: '', serverIp: '', query: '', startedAt: Date.now() });
+  fwd.onPublish({
+    domain: 'push.example',
+    app: 'live',
+    stream: 'cam',
+    clientIp: '',
+    serverIp: '',
+    query: '',
+    startedAt: Date.now(),
+  });
   const media = fixtureMedia().filter((m) => !(m.type === 9 && m.payload[1] === 2));
   for (const m of media) stream.publish(m);
   await waitFor('the target has the stream live', () => target.service.hub.get('live/cam')?.live === true, 15_000);
   const sent = media.reduce((n, m) => n + m.payload.length, 0);
-  await waitFor('the GOP arrived', () => (target.service.hub.get('live/cam')?.stats().bytesIn ?? 0) >= sent * 0.9, 15_000);
+  await waitFor(
+    'the GOP arrived',
+    () => (target.service.hub.get('live/cam')?.stats().bytesIn ?? 0) >= sent * 0.9,
+    15_000,
+  );
   const [st] = fwd.list();
   assert.equal(st?.state, 'forwarding');
   assert.ok(st!.bytes > sent, `bytes ${st?.bytes}`);
@@ -86,10 +123,30 @@ test('a stream is forwarded over RTMPS and goes live behind the TLS terminator',
 
 test('a certificate the forwarder does not trust fails the TLS handshake: FORWARD_UNREACHABLE, retried', async () => {
   const hub = new Hub();
-  const other = execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=other', '-keyout', join(dir, 'k2.pem')]);
+  const other = execFileSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=other',
+    '-keyout',
+    join(dir, 'k2.pem'),
+  ]);
   const fwd = forwarder(hub, other);
   hub.claim('live/cam2', { id: 'enc' });
-  fwd.onPublish({ domain: 'push.example', app: 'live', stream: 'cam2', clientIp: '', serverIp: '', query: '', startedAt: Date.now() });
+  fwd.onPublish({
+    domain: 'push.example',
+    app: 'live',
+    stream: 'cam2',
+    clientIp: '',
+    serverIp: '',
+    query: '',
+    startedAt: Date.now(),
+  });
   await waitFor('the handshake failed', () => fwd.list()[0]?.lastError !== undefined, 15_000);
   const st = fwd.list()[0]!;
   assert.equal(st.lastError?.code, 'FORWARD_UNREACHABLE');

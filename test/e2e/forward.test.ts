@@ -65,7 +65,9 @@ after(async () => {
 });
 
 async function forwards(): Promise<ForwardRow[]> {
-  const res = (await client.request('OpenLiveDescribeForwardStatus', { AppName: 'live' })) as { ForwardList: ForwardRow[] };
+  const res = (await client.request('OpenLiveDescribeForwardStatus', { AppName: 'live' })) as {
+    ForwardList: ForwardRow[];
+  };
   return res.ForwardList;
 }
 

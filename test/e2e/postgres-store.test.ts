@@ -38,21 +38,55 @@ describe('PostgreSQL store', { skip }, () => {
 });
 
 const end = { endedAt: 2000, breakCode: '1/0', reason: 'stopped', bytesIn: 1 };
-const rec = (stream: string) => ({ domain: 'd.example.com', app: 'live', stream, clientIp: '10.0.0.1', startedAt: 1000 });
+const rec = (stream: string) => ({
+  domain: 'd.example.com',
+  app: 'live',
+  stream,
+  clientIp: '10.0.0.1',
+  startedAt: 1000,
+});
 const push = (sequence: string) => ({
-  sequence, url: 'http://hooks.example.com/end', callbackKey: 'k3y', appId: 1, domain: 'd.example.com', app: 'live', stream: 's',
-  clientIp: '10.0.0.1', serverIp: '127.0.0.1', query: '', width: 0, height: 0, startedAt: 1000,
+  sequence,
+  url: 'http://hooks.example.com/end',
+  callbackKey: 'k3y',
+  appId: 1,
+  domain: 'd.example.com',
+  app: 'live',
+  stream: 's',
+  clientIp: '10.0.0.1',
+  serverIp: '127.0.0.1',
+  query: '',
+  width: 0,
+  height: 0,
+  startedAt: 1000,
 });
 const delivery = (sequence: string) => ({
-  eventType: 1, eventTime: 1000, stream: 's', sequence, url: 'http://hooks.example.com/begin', body: '{}', createdAt: 1000, nextAt: 1000,
+  eventType: 1,
+  eventTime: 1000,
+  stream: 's',
+  sequence,
+  url: 'http://hooks.example.com/begin',
+  body: '{}',
+  createdAt: 1000,
+  nextAt: 1000,
 });
 
 describe('PostgreSQL store in a cluster', { skip }, () => {
   let url: string;
   const stores: PostgresStore[] = [];
   const clock = { a: 1000, b: 1000 };
-  const open = async (nodeId: 'a' | 'b', extra: Partial<ConstructorParameters<typeof PostgresStore>[0]> = {}): Promise<PostgresStore> => {
-    const store = new PostgresStore({ url, nodeId, poolSize: 2, callbackLeaseMs: 10_000, now: () => clock[nodeId], ...extra });
+  const open = async (
+    nodeId: 'a' | 'b',
+    extra: Partial<ConstructorParameters<typeof PostgresStore>[0]> = {},
+  ): Promise<PostgresStore> => {
+    const store = new PostgresStore({
+      url,
+      nodeId,
+      poolSize: 2,
+      callbackLeaseMs: 10_000,
+      now: () => clock[nodeId],
+      ...extra,
+    });
     stores.push(store);
     await store.ready();
     return store;
@@ -64,16 +98,20 @@ describe('PostgreSQL store in a cluster', { skip }, () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
-  test('a node closes only its own open publish records; another closes a dead node\'s by its id', async () => {
+  test("a node closes only its own open publish records; another closes a dead node's by its id", async () => {
     const a = await open('a');
     const b = await open('b');
     const ra = await a.addPublishRecord(rec('on-a'));
     const rb = await b.addPublishRecord(rec('on-b'));
     assert.deepEqual(await a.listOpenPublishNodes(), ['a', 'b'], 'both nodes own an open session');
     assert.equal(await b.endOpenPublishRecords(end), 1);
-    assert.equal((await a.getPublishRecord(ra))?.endedAt, null, 'b left a\'s session open');
+    assert.equal((await a.getPublishRecord(ra))?.endedAt, null, "b left a's session open");
     assert.equal((await a.getPublishRecord(rb))?.endedAt, 2000);
-    assert.equal(await b.endOpenPublishRecords({ ...end, breakCode: '21/100' }, 'a'), 1, 'a\'s lease expired: b closes its records');
+    assert.equal(
+      await b.endOpenPublishRecords({ ...end, breakCode: '21/100' }, 'a'),
+      1,
+      "a's lease expired: b closes its records",
+    );
     assert.equal((await b.getPublishRecord(ra))?.breakCode, '21/100');
     assert.equal((await a.listPublishRecords({ open: true })).total, 0);
     assert.deepEqual(await a.listOpenPublishNodes(), []);
@@ -84,28 +122,50 @@ describe('PostgreSQL store in a cluster', { skip }, () => {
     const b = await open('b');
     await a.callbacks.addOpenPush(push('pa'));
     await b.callbacks.addOpenPush(push('pb'));
-    assert.deepEqual((await a.callbacks.listOpenPushes()).map((p) => p.sequence), ['pa']);
-    assert.deepEqual((await b.callbacks.listOpenPushes()).map((p) => p.sequence), ['pb']);
+    assert.deepEqual(
+      (await a.callbacks.listOpenPushes()).map((p) => p.sequence),
+      ['pa'],
+    );
+    assert.deepEqual(
+      (await b.callbacks.listOpenPushes()).map((p) => p.sequence),
+      ['pb'],
+    );
     assert.equal((await b.callbacks.listOpenPushes())[0]?.callbackKey, 'k3y');
   });
 
   test('a delivery is leased to one node: another takes it only once the lease ran out, never both at once', async () => {
     const a = await open('a');
     const b = await open('b');
-    for (const d of await a.callbacks.listCallbackDeliveries(1000)) await a.callbacks.recordCallbackAttempt({ ...attemptOf(d.id) }, 'done');
+    for (const d of await a.callbacks.listCallbackDeliveries(1000))
+      await a.callbacks.recordCallbackAttempt({ ...attemptOf(d.id) }, 'done');
     const id = await a.callbacks.addCallbackDelivery(delivery('1'));
-    assert.deepEqual((await a.callbacks.listCallbackDeliveries(10)).map((d) => d.id), [id], 'the queuing node holds it');
+    assert.deepEqual(
+      (await a.callbacks.listCallbackDeliveries(10)).map((d) => d.id),
+      [id],
+      'the queuing node holds it',
+    );
     assert.deepEqual(await b.callbacks.listCallbackDeliveries(10), [], 'held by a');
     clock.b = 1000 + 10_001;
-    assert.deepEqual((await b.callbacks.listCallbackDeliveries(10)).map((d) => d.id), [id], 'a\'s lease ran out: b takes it');
+    assert.deepEqual(
+      (await b.callbacks.listCallbackDeliveries(10)).map((d) => d.id),
+      [id],
+      "a's lease ran out: b takes it",
+    );
     assert.deepEqual(await a.callbacks.listCallbackDeliveries(10), [], 'now held by b');
     // Many expired deliveries taken by both nodes at once: each goes to exactly one.
     const ids: number[] = [];
     for (let i = 0; i < 40; i++) ids.push(await a.callbacks.addCallbackDelivery(delivery(`m${i}`)));
     clock.a = clock.b = 1_000_000;
-    const [ta, tb] = await Promise.all([a.callbacks.listCallbackDeliveries(1000), b.callbacks.listCallbackDeliveries(1000)]);
+    const [ta, tb] = await Promise.all([
+      a.callbacks.listCallbackDeliveries(1000),
+      b.callbacks.listCallbackDeliveries(1000),
+    ]);
     const taken = [...ta, ...tb].map((d) => d.id).sort((x, y) => x - y);
-    assert.deepEqual(taken, [id, ...ids].sort((x, y) => x - y), 'every delivery taken once');
+    assert.deepEqual(
+      taken,
+      [id, ...ids].sort((x, y) => x - y),
+      'every delivery taken once',
+    );
     clock.a = clock.b = 1000;
   });
 
@@ -134,13 +194,28 @@ describe('PostgreSQL store in a cluster', { skip }, () => {
     await client.end();
     assert.equal(rows[0].keys_sealed, 1);
     assert.doesNotMatch(rows[0].auth_key, /e12c46f2612d5106e2034781ab261ca3/);
-    assert.equal(unseal(dataKey, 'auth_key/sealed.example.com', rows[0].auth_key, 'k'), 'e12c46f2612d5106e2034781ab261ca3');
+    assert.equal(
+      unseal(dataKey, 'auth_key/sealed.example.com', rows[0].auth_key, 'k'),
+      'e12c46f2612d5106e2034781ab261ca3',
+    );
     assert.deepEqual(await a.getDomain('sealed.example.com'), sampleDomain('sealed.example.com'));
   });
 });
 
 function attemptOf(deliveryId: number) {
-  return { deliveryId, eventType: 1, eventTime: 1000, stream: 's', url: 'u', request: '{}', response: '', status: 200, resultCode: 0, at: 1000, durationMs: 1 };
+  return {
+    deliveryId,
+    eventType: 1,
+    eventTime: 1000,
+    stream: 's',
+    url: 'u',
+    request: '{}',
+    response: '',
+    status: 200,
+    resultCode: 0,
+    at: 1000,
+    durationMs: 1,
+  };
 }
 
 describe('PostgreSQL store while PostgreSQL is down', { skip }, () => {
@@ -160,7 +235,11 @@ describe('PostgreSQL store while PostgreSQL is down', { skip }, () => {
       proxy.up();
       const ids = await Promise.all(waiting);
       assert.equal(ids.length, 2);
-      assert.equal((await store.listPublishRecords({ streamContains: 'during' })).total, 2, 'both queued writes landed');
+      assert.equal(
+        (await store.listPublishRecords({ streamContains: 'during' })).total,
+        2,
+        'both queued writes landed',
+      );
       assert.equal(store.stats().queuedWrites, 0);
       assert.ok(store.stats().busyRetries >= 2);
     } finally {

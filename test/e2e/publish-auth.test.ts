@@ -44,7 +44,13 @@ async function lastRejection(stream: string) {
   return page.items.find((r) => r.stream === stream);
 }
 
-async function assertRefused(stream: string, query: string, breakCode: string, code: string, words: RegExp): Promise<void> {
+async function assertRefused(
+  stream: string,
+  query: string,
+  breakCode: string,
+  code: string,
+  words: RegExp,
+): Promise<void> {
   const stderr = await refusedPublish(pushUrl(stream, query));
   assert.match(stderr, new RegExp(`Server error: ${breakCode}: `), `ffmpeg said: ${stderr}`);
   assert.match(stderr, words);
@@ -75,7 +81,7 @@ test('a signed URL from the banner publishes and plays', async () => {
   assert.ok(record.bytesIn > 0);
 });
 
-test('expired URL: 18/501 with the expiry time in ffmpeg\'s log', async () => {
+test("expired URL: 18/501 with the expiry time in ffmpeg's log", async () => {
   const txTime = formatTxTime(Math.floor(Date.now() / 1000) - 3600);
   const query = `txSecret=${txSecretOf(pushKey(), 'old', txTime)}&txTime=${txTime}`;
   await assertRefused('old', query, '18/501', 'TXTIME_EXPIRED', /expired at \d{4}-\d\d-\d\dT/);

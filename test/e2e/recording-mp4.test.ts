@@ -38,7 +38,11 @@ let client: Client;
 let published: FfmpegProcess;
 
 async function setUp(s: ServerProcess, params: Record<string, unknown>): Promise<Client> {
-  const c = liveClient(`127.0.0.1:${s.apiPort}`, { secretId: s.secretId!, secretKey: s.secretKey! }, { reqTimeout: 15 }) as Client;
+  const c = liveClient(
+    `127.0.0.1:${s.apiPort}`,
+    { secretId: s.secretId!, secretKey: s.secretKey! },
+    { reqTimeout: 15 },
+  ) as Client;
   cleanups.push(() => c.close());
   const domain = (await c.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 0)!.Name!;
   const { TemplateId } = await c.CreateLiveRecordTemplate({ TemplateName: 'all', ...params });
@@ -49,7 +53,8 @@ async function setUp(s: ServerProcess, params: Record<string, unknown>): Promise
 }
 
 async function files(c: Client): Promise<FileRow[]> {
-  return (await c.request('OpenLiveDescribeRecordFiles', { StreamName: 'demo', PageSize: 100 })).RecordFileList as FileRow[];
+  return (await c.request('OpenLiveDescribeRecordFiles', { StreamName: 'demo', PageSize: 100 }))
+    .RecordFileList as FileRow[];
 }
 
 before(async () => {
@@ -86,7 +91,18 @@ interface Probed {
 }
 
 async function ffprobe(target: string): Promise<Probed> {
-  const r = await exec('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', '-show_packets', '-show_entries', 'packet=codec_type,dts_time,duration_time,flags', target]);
+  const r = await exec('ffprobe', [
+    '-v',
+    'error',
+    '-of',
+    'json',
+    '-show_format',
+    '-show_streams',
+    '-show_packets',
+    '-show_entries',
+    'packet=codec_type,dts_time,duration_time,flags',
+    target,
+  ]);
   assert.equal(r.code, 0, r.err);
   return JSON.parse(r.out) as Probed;
 }
@@ -104,11 +120,19 @@ function checkStreams(label: string, p: Probed, codecs: string[]): void {
   assert.deepEqual(p.streams.map((s) => s.codec_name).sort(), codecs, label);
   const video = p.streams.find((s) => s.codec_type === 'video');
   if (video) assert.deepEqual([video.width, video.height], [320, 240], label);
-  for (const [kind, step] of [['video', 0.04], ['audio', 1024 / 44100]] as const) {
-    const dts = p.packets.filter((k) => k.codec_type === kind && k.dts_time !== undefined).map((k) => Number(k.dts_time));
+  for (const [kind, step] of [
+    ['video', 0.04],
+    ['audio', 1024 / 44100],
+  ] as const) {
+    const dts = p.packets
+      .filter((k) => k.codec_type === kind && k.dts_time !== undefined)
+      .map((k) => Number(k.dts_time));
     for (let i = 1; i < dts.length; i++) {
       const d = dts[i]! - dts[i - 1]!;
-      assert.ok(d > 0 && d <= step * 1.5 + 0.001, `${label} ${kind}: a timestamp step of ${d.toFixed(4)} s at ${dts[i - 1]} s`);
+      assert.ok(
+        d > 0 && d <= step * 1.5 + 0.001,
+        `${label} ${kind}: a timestamp step of ${d.toFixed(4)} s at ${dts[i - 1]} s`,
+      );
     }
   }
 }
@@ -122,7 +146,7 @@ async function decodesCleanly(label: string, path: string): Promise<void> {
 /** Whether the file's moov comes before its mdat (faststart). */
 function faststart(bytes: Buffer): boolean {
   const order: string[] = [];
-  for (let at = 0; at + 8 <= bytes.length; ) {
+  for (let at = 0; at + 8 <= bytes.length;) {
     let size = bytes.readUInt32BE(at);
     if (size === 1) size = Number(bytes.readBigUInt64BE(at + 8));
     order.push(bytes.toString('latin1', at + 4, at + 8));
@@ -134,7 +158,11 @@ function faststart(bytes: Buffer): boolean {
 
 test('one 20 s publish: FLV, MP4, HLS VOD and AAC each have the codecs, size and duration, no gap, and decode cleanly', async () => {
   assert.equal(await published.exited, 0, published.stderr());
-  await waitFor('8 finished files (3 FLV, 3 MP4, HLS, AAC)', async () => (await files(client)).filter((f) => f.Status === 'done').length >= 8, 40_000);
+  await waitFor(
+    '8 finished files (3 FLV, 3 MP4, HLS, AAC)',
+    async () => (await files(client)).filter((f) => f.Status === 'done').length >= 8,
+    40_000,
+  );
   const rows = (await files(client)).sort((a, b) => a.StartTime - b.StartTime || Number(a.FileId) - Number(b.FileId));
   assert.deepEqual(rows.map((r) => r.Format).sort(), ['aac', 'flv', 'flv', 'flv', 'hls', 'mp4', 'mp4', 'mp4']);
   const totals: Record<string, number> = {};
@@ -158,7 +186,8 @@ test('one 20 s publish: FLV, MP4, HLS VOD and AAC each have the codecs, size and
         assert.ok(faststart(bytes), `${label} is faststart`);
         assert.equal(bytes.length, r.FileSize);
       }
-      if (i < 2) assert.ok(Math.abs(seconds - 8) <= 0.2, `${label}: ${seconds} s (keyframes every 2 s, split after 7 s)`);
+      if (i < 2)
+        assert.ok(Math.abs(seconds - 8) <= 0.2, `${label}: ${seconds} s (keyframes every 2 s, split after 7 s)`);
     }
     totals[format] = total;
     // Pieces tile the stream: together as long as the whole push, no gap or overlap between them.
@@ -193,14 +222,22 @@ test('kill -9 during an MP4 recording leaves a playable fragmented file and a re
   const c1 = await setUp(first, { Mp4Param: { Enable: 1, RecordInterval: 3600 } });
   const ff = publish(first.pushUrl, { gop: 25 });
   cleanups.push(() => ff.stop());
-  await waitFor('an MP4 being recorded', async () => (await files(c1)).some((f) => f.Format === 'mp4' && f.Status === 'recording'), 20_000);
+  await waitFor(
+    'an MP4 being recorded',
+    async () => (await files(c1)).some((f) => f.Format === 'mp4' && f.Status === 'recording'),
+    20_000,
+  );
   await new Promise((r) => setTimeout(r, 5000));
   first.child.kill('SIGKILL');
   await first.stop();
   await ff.stop();
   const second = await startServerProcess([], { dataDir });
   cleanups.push(() => second.stop());
-  const c2 = liveClient(`127.0.0.1:${second.apiPort}`, { secretId: first.secretId!, secretKey: first.secretKey! }, { reqTimeout: 15 }) as Client;
+  const c2 = liveClient(
+    `127.0.0.1:${second.apiPort}`,
+    { secretId: first.secretId!, secretKey: first.secretKey! },
+    { reqTimeout: 15 },
+  ) as Client;
   cleanups.push(() => c2.close());
   const [file, ...rest] = await files(c2);
   assert.equal(rest.length, 0);

@@ -32,10 +32,21 @@ let bucket: S3Client;
 
 before(async () => {
   s3port = await freePort();
-  const s3 = new S3rver({ port: s3port, address: '127.0.0.1', silent: true, directory: s3dir, configureBuckets: [{ name: 'rec' }] });
+  const s3 = new S3rver({
+    port: s3port,
+    address: '127.0.0.1',
+    silent: true,
+    directory: s3dir,
+    configureBuckets: [{ name: 'rec' }],
+  });
   await s3.run();
   cleanups.push(() => s3.close());
-  bucket = new S3Client({ endpoint: `http://127.0.0.1:${s3port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  bucket = new S3Client({
+    endpoint: `http://127.0.0.1:${s3port}`,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   cleanups.push(() => bucket.destroy());
 });
 
@@ -44,36 +55,59 @@ after(async () => {
   rmSync(s3dir, { recursive: true, force: true });
 });
 
-const keys = async (): Promise<string[]> => ((await bucket.send(new ListObjectsV2Command({ Bucket: 'rec' }))).Contents ?? []).map((o) => o.Key!).sort();
+const keys = async (): Promise<string[]> =>
+  ((await bucket.send(new ListObjectsV2Command({ Bucket: 'rec' }))).Contents ?? []).map((o) => o.Key!).sort();
 
 function s3flags(port: number, extra: string[] = []): string[] {
   return [
-    '--record.storage', 's3',
-    '--record.s3.endpoint', `http://127.0.0.1:${port}`,
-    '--record.s3.bucket', 'rec',
-    '--record.s3.forcePathStyle', 'true',
-    '--record.s3.accessKeyId', 'S3RVER',
-    '--record.s3.secretAccessKey', 'S3RVER',
-    '--record.s3.prefix', 'recordings/',
-    '--record.s3.partSizeBytes', '65536',
-    '--record.hlsSegmentMs', '2000',
+    '--record.storage',
+    's3',
+    '--record.s3.endpoint',
+    `http://127.0.0.1:${port}`,
+    '--record.s3.bucket',
+    'rec',
+    '--record.s3.forcePathStyle',
+    'true',
+    '--record.s3.accessKeyId',
+    'S3RVER',
+    '--record.s3.secretAccessKey',
+    'S3RVER',
+    '--record.s3.prefix',
+    'recordings/',
+    '--record.s3.partSizeBytes',
+    '65536',
+    '--record.hlsSegmentMs',
+    '2000',
     ...extra,
   ];
 }
 
 async function setUp(server: ServerProcess, rx: CallbackReceiver): Promise<Client> {
-  const client = liveClient(`127.0.0.1:${server.apiPort}`, { secretId: server.secretId!, secretKey: server.secretKey! }, { reqTimeout: 15 }) as Client;
+  const client = liveClient(
+    `127.0.0.1:${server.apiPort}`,
+    { secretId: server.secretId!, secretKey: server.secretKey! },
+    { reqTimeout: 15 },
+  ) as Client;
   cleanups.push(() => client.close());
   const domain = (await client.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 0)!.Name!;
-  const { TemplateId: cb } = await client.CreateLiveCallbackTemplate({ TemplateName: 'rec', RecordNotifyUrl: rx.url('/record') });
+  const { TemplateId: cb } = await client.CreateLiveCallbackTemplate({
+    TemplateName: 'rec',
+    RecordNotifyUrl: rx.url('/record'),
+  });
   await client.CreateLiveCallbackRule({ DomainName: domain, AppName: 'live', TemplateId: cb! });
-  const { TemplateId } = await client.CreateLiveRecordTemplate({ TemplateName: 's3', Mp4Param: { Enable: 1, RecordInterval: 3600 }, HlsParam: { Enable: 1 } });
+  const { TemplateId } = await client.CreateLiveRecordTemplate({
+    TemplateName: 's3',
+    Mp4Param: { Enable: 1, RecordInterval: 3600 },
+    HlsParam: { Enable: 1 },
+  });
   await client.CreateLiveRecordRule({ DomainName: domain, AppName: 'live', TemplateId: TemplateId! });
   return client;
 }
 
 async function ffprobeDuration(url: string): Promise<{ code: number | null; duration: number; err: string }> {
-  const child = spawn('ffprobe', ['-v', 'error', '-of', 'default=nw=1:nk=1', '-show_entries', 'format=duration', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ffprobe', ['-v', 'error', '-of', 'default=nw=1:nk=1', '-show_entries', 'format=duration', url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -96,19 +130,30 @@ test('finished files go to the bucket by multipart upload; the callback comes af
   const all = await keys();
   const mp4 = bodies.find((b) => b.file_format === 'mp4')!;
   const hls = bodies.find((b) => b.file_format === 'hls')!;
-  assert.ok(all.some((k) => /^recordings\/[^/]+\/live\/demo\/demo_[^/]+\.mp4$/.test(k)), all.join(' '));
+  assert.ok(
+    all.some((k) => /^recordings\/[^/]+\/live\/demo\/demo_[^/]+\.mp4$/.test(k)),
+    all.join(' '),
+  );
   assert.ok(all.some((k) => k.endsWith('.m3u8')) && all.filter((k) => k.endsWith('.ts')).length >= 3, all.join(' '));
   assert.ok(mp4.file_size > 3 * 65536, `the MP4 (${mp4.file_size} bytes) took several parts`);
   // The local copies went once they were in the bucket.
   const folder = join(server.dataDir, 'record');
-  const files = (await client.request('OpenLiveDescribeRecordFiles', { StreamName: 'demo', PageSize: 100 })).RecordFileList as { FileId: string; Status: string }[];
+  const files = (await client.request('OpenLiveDescribeRecordFiles', { StreamName: 'demo', PageSize: 100 }))
+    .RecordFileList as { FileId: string; Status: string }[];
   assert.equal(files.length, 2);
-  await waitFor('the local files to go', () => !all.some((k) => existsSync(join(folder, k.replace(/^recordings\//, '')))), 5000);
+  await waitFor(
+    'the local files to go',
+    () => !all.some((k) => existsSync(join(folder, k.replace(/^recordings\//, '')))),
+    5000,
+  );
   // The URLs play from the bucket, with ranges.
   for (const b of [mp4, hls]) {
     const p = await ffprobeDuration(b.video_url);
     assert.equal(p.code, 0, p.err);
-    assert.ok(Math.abs(p.duration - b.duration_ms / 1000) <= 0.2, `${b.file_format}: ${p.duration} s vs ${b.duration_ms} ms`);
+    assert.ok(
+      Math.abs(p.duration - b.duration_ms / 1000) <= 0.2,
+      `${b.file_format}: ${p.duration} s vs ${b.duration_ms} ms`,
+    );
   }
   const ranged = await fetch(mp4.video_url, { headers: { range: 'bytes=10-109' } });
   assert.equal(ranged.status, 206);
@@ -129,7 +174,16 @@ test('an unreachable bucket: bounded retries, RECORD_UPLOAD_FAILED counted and i
   const rx = await new CallbackReceiver().listen();
   cleanups.push(() => rx.close());
   const dead = await freePort();
-  const server = await startServerProcess(s3flags(dead, ['--record.s3.maxAttempts', '3', '--record.s3.retryDelayMs', '100', '--record.s3.requestTimeoutMs', '2000']));
+  const server = await startServerProcess(
+    s3flags(dead, [
+      '--record.s3.maxAttempts',
+      '3',
+      '--record.s3.retryDelayMs',
+      '100',
+      '--record.s3.requestTimeoutMs',
+      '2000',
+    ]),
+  );
   cleanups.push(() => server.stop());
   await setUp(server, rx);
   const ff = publish(server.pushUrl, { seconds: 4, gop: 25 });

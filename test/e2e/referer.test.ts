@@ -78,10 +78,24 @@ async function wsFlv(url: string, referer: string): Promise<string> {
 test('ModifyLiveDomainReferer stores the SDK fields; DescribeLiveDomainReferer answers them; bad rules are InvalidParameterValue', async () => {
   const before = await client.DescribeLiveDomainReferer({ DomainName: playDomain });
   assert.deepEqual(before.RefererAuthConfig, { DomainName: playDomain, Enable: 0, Type: 0, AllowEmpty: 1, Rules: '' });
-  await client.ModifyLiveDomainReferer({ DomainName: playDomain, Enable: 1, Type: 1, AllowEmpty: 0, Rules: '*.example.com;player.test' });
+  await client.ModifyLiveDomainReferer({
+    DomainName: playDomain,
+    Enable: 1,
+    Type: 1,
+    AllowEmpty: 0,
+    Rules: '*.example.com;player.test',
+  });
   const after = await client.DescribeLiveDomainReferer({ DomainName: playDomain });
-  assert.deepEqual(after.RefererAuthConfig, { DomainName: playDomain, Enable: 1, Type: 1, AllowEmpty: 0, Rules: '*.example.com;player.test' });
-  const bad = await sdkError(client.ModifyLiveDomainReferer({ DomainName: playDomain, Enable: 1, Type: 1, AllowEmpty: 0, Rules: 'not a host' }));
+  assert.deepEqual(after.RefererAuthConfig, {
+    DomainName: playDomain,
+    Enable: 1,
+    Type: 1,
+    AllowEmpty: 0,
+    Rules: '*.example.com;player.test',
+  });
+  const bad = await sdkError(
+    client.ModifyLiveDomainReferer({ DomainName: playDomain, Enable: 1, Type: 1, AllowEmpty: 0, Rules: 'not a host' }),
+  );
   assert.equal(bad.code, 'InvalidParameterValue');
   assert.match(bad.message, /REFERER_RULES_INVALID/);
   const push = await sdkError(client.DescribeLiveDomainReferer({ DomainName: svc.service.defaults.push!.name }));
@@ -89,7 +103,13 @@ test('ModifyLiveDomainReferer stores the SDK fields; DescribeLiveDomainReferer a
 });
 
 test('an allow list refuses HTTP-FLV, WS-FLV and HLS plays from other referers with 403 REFERER_DENIED and plays listed ones', async () => {
-  await client.ModifyLiveDomainReferer({ DomainName: playDomain, Enable: 1, Type: 1, AllowEmpty: 0, Rules: '*.example.com' });
+  await client.ModifyLiveDomainReferer({
+    DomainName: playDomain,
+    Enable: 1,
+    Type: 1,
+    AllowEmpty: 0,
+    Rules: '*.example.com',
+  });
   const play = svc.urls('ref').play!;
   const rejectedBefore = svc.service.counters.rejectedPlays;
 
@@ -110,7 +130,11 @@ test('an allow list refuses HTTP-FLV, WS-FLV and HLS plays from other referers w
   assert.equal(allowedFlv.status, 200);
   assert.equal(allowedFlv.body.slice(0, 3), 'FLV');
   assert.match(await wsFlv(play.flv, 'https://www.example.com/watch'), /^HTTP\/1\.1 101/);
-  await waitFor('HLS playlist ready', async () => (await get(play.hls, 'https://www.example.com/watch')).status === 200, 30_000);
+  await waitFor(
+    'HLS playlist ready',
+    async () => (await get(play.hls, 'https://www.example.com/watch')).status === 200,
+    30_000,
+  );
   assert.match((await get(play.hls, 'https://www.example.com/watch')).body, /^#EXTM3U/);
 
   assert.equal(svc.service.counters.rejectedPlays - rejectedBefore, 4, 'each refusal is counted');
@@ -118,13 +142,27 @@ test('an allow list refuses HTTP-FLV, WS-FLV and HLS plays from other referers w
     const page = await svc.service.store.listRejectedAttempts({ action: 'play' });
     return page.items.filter((a) => a.code === 'REFERER_DENIED').length >= 4;
   });
-  const rows = (await svc.service.store.listRejectedAttempts({ action: 'play' })).items.filter((a) => a.code === 'REFERER_DENIED');
+  const rows = (await svc.service.store.listRejectedAttempts({ action: 'play' })).items.filter(
+    (a) => a.code === 'REFERER_DENIED',
+  );
   assert.ok(rows.every((a) => a.breakCode === '18/320' && a.stream === 'ref'));
 
   // A deny list lets others through; disabling the list lets everyone play.
-  await client.ModifyLiveDomainReferer({ DomainName: playDomain, Enable: 1, Type: 0, AllowEmpty: 1, Rules: 'evil.test' });
+  await client.ModifyLiveDomainReferer({
+    DomainName: playDomain,
+    Enable: 1,
+    Type: 0,
+    AllowEmpty: 1,
+    Rules: 'evil.test',
+  });
   assert.equal((await get(play.flv, 'https://evil.test/')).status, 403);
   assert.equal((await get(play.flv, 'https://other.test/')).status, 200);
-  await client.ModifyLiveDomainReferer({ DomainName: playDomain, Enable: 0, Type: 0, AllowEmpty: 1, Rules: 'evil.test' });
+  await client.ModifyLiveDomainReferer({
+    DomainName: playDomain,
+    Enable: 0,
+    Type: 0,
+    AllowEmpty: 1,
+    Rules: 'evil.test',
+  });
   assert.equal((await get(play.flv, 'https://evil.test/')).status, 200);
 });

@@ -49,7 +49,12 @@ async function obsPublish(c: ScriptedRtmp, name = c.url.stream) {
   const streamId = await c.createStream();
   c.publish(streamId, name);
   const status = await c.status(streamId, 'NetStream.Publish.Start', { orError: true });
-  return { streamId, status, release: await c.reply(release, 'releaseStream'), fcPublish: await c.reply(fcPublish, 'FCPublish') };
+  return {
+    streamId,
+    status,
+    release: await c.reply(release, 'releaseStream'),
+    fcPublish: await c.reply(fcPublish, 'FCPublish'),
+  };
 }
 
 /** Publishes and feeds real media until the test ends (or `stop()`); throws unless the server accepts. */
@@ -73,11 +78,15 @@ async function startPlay(url: string): Promise<{ c: ScriptedRtmp; streamId: numb
 /** The newest publish record of a stream once it has ended. */
 async function endedRecord(s: TestService, stream: string): Promise<PublishRecord> {
   let found: PublishRecord | undefined;
-  await waitFor(`the record of ${stream} to end`, async () => {
-    const page = await s.service.records.list({ stream, limit: 10 });
-    found = page.items.find((r) => r.endedAt !== null);
-    return found !== undefined;
-  }, 5000);
+  await waitFor(
+    `the record of ${stream} to end`,
+    async () => {
+      const page = await s.service.records.list({ stream, limit: 10 });
+      found = page.items.find((r) => r.endedAt !== null);
+      return found !== undefined;
+    },
+    5000,
+  );
   return found!;
 }
 
@@ -153,7 +162,9 @@ test('deleteStream ends the publish (1/0), players hear UnpublishNotify after th
   const feed = new MediaFeed((m) => pub.c.sendMedia(streamId, m)).start();
   feeds.push(feed);
   await player.c.status(player.streamId, 'NetStream.Play.PublishNotify', { from: again });
-  await player.c.next('video after the second publish', (e) => e.type === 'media' && e.message.type === 9, { from: again });
+  await player.c.next('video after the second publish', (e) => e.type === 'media' && e.message.type === 9, {
+    from: again,
+  });
   feed.stop();
   await pub.c.end();
   await player.c.end();
@@ -173,7 +184,9 @@ test('abrupt close (FIN) of a publisher ends the stream with 1/0; the same URL p
   assert.equal(live(svc, 'abrupt'), true);
   const record = await endedRecord(svc, 'abrupt');
   assert.equal(record.breakCode, '1/0', record.reason ?? '');
-  await player.c.next('video from the new publisher', (e) => e.type === 'media' && e.message.type === 9, { from: mark });
+  await player.c.next('video from the new publisher', (e) => e.type === 'media' && e.message.type === 9, {
+    from: mark,
+  });
   // fanout.reconnectGraceMs (docs/cluster.md): the player was kept; it hears neither end nor start.
   const notes = player.c.events.slice(mark).flatMap((e) => (e.type === 'status' ? [e.code] : []));
   assert.deepEqual(notes, [], 'no UnpublishNotify / PublishNotify within the grace');
@@ -198,8 +211,16 @@ test('a reset (RST) publisher ends with the network-error code 12/0; the same UR
 
 test('a player that arrives before the publisher waits, then gets Play.Start and media from a keyframe', async () => {
   const player = await startPlay(svc.urls('late').play!.rtmp);
-  await waitFor('the player to wait in the hub', () => svc.service.hub.get('live/late')?.stats().subscribers === 1, 5000);
-  assert.equal(player.c.events.some((e) => e.type === 'status'), false, 'no status while nobody publishes');
+  await waitFor(
+    'the player to wait in the hub',
+    () => svc.service.hub.get('live/late')?.stats().subscribers === 1,
+    5000,
+  );
+  assert.equal(
+    player.c.events.some((e) => e.type === 'status'),
+    false,
+    'no status while nobody publishes',
+  );
 
   await livePublisher(svc.urls('late').push.rtmp);
   const start = await player.c.status(player.streamId, 'NetStream.Play.Start', { orError: true });
@@ -212,19 +233,30 @@ test('a player that arrives before the publisher waits, then gets Play.Start and
   assert.ok(video.sequenceHeader || video.keyframe, 'the first video is a sequence header or a keyframe');
   await player.c.next('a keyframe', (e) => e.type === 'media' && e.message.keyframe);
   player.c.socket.destroy();
-  await waitFor('the hub to drop the closed player', () => svc.service.hub.get('live/late')?.stats().subscribers === 0, 5000);
+  await waitFor(
+    'the hub to drop the closed player',
+    () => svc.service.hub.get('live/late')?.stats().subscribers === 0,
+    5000,
+  );
 });
 
 test('a player of a stream that never starts hears StreamNotFound after http.playWaitMs, then is closed', async () => {
   const started = Date.now();
   const player = await startPlay(svc.urls('never').play!.rtmp);
-  const status = await player.c.status(player.streamId, 'NetStream.Play.StreamNotFound', { orError: true, timeoutMs: playWaitMs + 5000 });
+  const status = await player.c.status(player.streamId, 'NetStream.Play.StreamNotFound', {
+    orError: true,
+    timeoutMs: playWaitMs + 5000,
+  });
   const waited = Date.now() - started;
   assert.equal(status.code, 'NetStream.Play.StreamNotFound', status.description);
   assert.equal(status.level, 'error');
   assert.ok(waited >= playWaitMs - 50, `answered after ${waited} ms, not before playWaitMs`);
   assert.equal(await player.c.closedWithin(5000), true, 'the server closes the connection after telling why');
-  await waitFor('the hub to forget the waiting player', () => (svc.service.hub.get('live/never')?.stats().subscribers ?? 0) === 0, 5000);
+  await waitFor(
+    'the hub to forget the waiting player',
+    () => (svc.service.hub.get('live/never')?.stats().subscribers ?? 0) === 0,
+    5000,
+  );
 });
 
 test('a ghost publisher (socket open, no media) is dropped after rtmp.idleTimeoutMs with 20/0; the same URL reconnects at once', async () => {
@@ -265,7 +297,10 @@ test('unknown commands (getStreamLength, _checkbw, a made-up one) leave the conn
   c.notify('onCustomEvent', 'x');
   const { status } = await obsPublish(c);
   assert.equal(status.code, 'NetStream.Publish.Start', 'the connection still publishes after all that');
-  assert.equal(c.events.some((e) => e.type === 'command' && e.command.name === 'onCustomEvent'), false);
+  assert.equal(
+    c.events.some((e) => e.type === 'command' && e.command.name === 'onCustomEvent'),
+    false,
+  );
   await c.end();
   const errorsAfter = [...svc.service.counters.errors.values()].reduce((a, b) => a + b, 0);
   assert.equal(errorsAfter, errorsBefore, 'no connection error was counted');
@@ -320,7 +355,9 @@ test('publish and deleteStream in one packet (a quick start/stop) are answered i
   c.publish(second, c.url.stream);
   const status = await c.status(second, 'NetStream.Publish.Start', { orError: true });
   assert.equal(status.code, 'NetStream.Publish.Start', status.description);
-  const onFirst = c.events.filter((e) => e.type === 'status' && e.streamId === first).map((e) => e.type === 'status' && e.code);
+  const onFirst = c.events
+    .filter((e) => e.type === 'status' && e.streamId === first)
+    .map((e) => e.type === 'status' && e.code);
   assert.deepEqual(onFirst, ['NetStream.Publish.Start'], 'the first publish was answered, then deleted; no error');
   await c.end();
   await waitFor('the stream to end', () => !live(svc, 'quick'), 5000);
@@ -340,9 +377,16 @@ test('play and deleteStream in one packet are answered in order; the next play g
   const second = await c.createStream();
   c.play(second, c.url.stream);
   await c.status(second, 'NetStream.Play.Start');
-  await c.next('video on the second stream', (e) => e.type === 'media' && e.streamId === second && e.message.type === 9);
-  const secondStart = c.events.findIndex((e) => e.type === 'status' && e.streamId === second && e.code === 'NetStream.Play.Start');
-  const lastOnFirst = c.events.findLastIndex((e) => (e.type === 'media' || e.type === 'status') && e.streamId === first);
+  await c.next(
+    'video on the second stream',
+    (e) => e.type === 'media' && e.streamId === second && e.message.type === 9,
+  );
+  const secondStart = c.events.findIndex(
+    (e) => e.type === 'status' && e.streamId === second && e.code === 'NetStream.Play.Start',
+  );
+  const lastOnFirst = c.events.findLastIndex(
+    (e) => (e.type === 'media' || e.type === 'status') && e.streamId === first,
+  );
   assert.ok(lastOnFirst < secondStart, 'nothing on the deleted stream once the next play started');
   assert.equal(svc.service.hub.get('live/quickplay')?.stats().subscribers, 1, 'one subscriber, for the second play');
   pub.feed.stop();

@@ -28,7 +28,11 @@ const work = mkdtempSync(join(tmpdir(), 'snap-e2e-'));
 before(async () => {
   rx = await new CallbackReceiver().listen();
   server = await startServerProcess(['--snapshot.taskCheckIntervalMs', '300']);
-  client = liveClient(`127.0.0.1:${server.apiPort}`, { secretId: server.secretId!, secretKey: server.secretKey! }, { reqTimeout: 15 });
+  client = liveClient(
+    `127.0.0.1:${server.apiPort}`,
+    { secretId: server.secretId!, secretKey: server.secretKey! },
+    { reqTimeout: 15 },
+  );
   const domains = await client.DescribeLiveDomains({});
   domain = domains.DomainList!.find((d) => d.Type === 0)!.Name!;
 });
@@ -41,27 +45,71 @@ after(async () => {
 });
 
 test('SDK template, rule and task; ffmpeg publishes; type-200 callbacks download JPEGs of the stream size', async () => {
-  const { TemplateId: cb } = await client.CreateLiveCallbackTemplate({ TemplateName: 'snap', SnapshotNotifyUrl: rx.url('/snap'), CallbackKey: 'k3y' });
+  const { TemplateId: cb } = await client.CreateLiveCallbackTemplate({
+    TemplateName: 'snap',
+    SnapshotNotifyUrl: rx.url('/snap'),
+    CallbackKey: 'k3y',
+  });
   await client.CreateLiveCallbackRule({ DomainName: domain, AppName: 'live', TemplateId: cb! });
-  const { TemplateId } = await client.CreateLiveSnapshotTemplate({ TemplateName: 'e2e-截图', SnapshotInterval: 2, CosAppId: 1, CosBucket: 'b', CosRegion: 'ap-guangzhou' });
+  const { TemplateId } = await client.CreateLiveSnapshotTemplate({
+    TemplateName: 'e2e-截图',
+    SnapshotInterval: 2,
+    CosAppId: 1,
+    CosBucket: 'b',
+    CosRegion: 'ap-guangzhou',
+  });
   assert.equal(typeof TemplateId, 'number');
-  const { TemplateId: small } = await client.CreateLiveSnapshotTemplate({ TemplateName: 'small', SnapshotInterval: 2, Width: 320, CosAppId: 1, CosBucket: 'b', CosRegion: 'r' });
-  await client.ModifyLiveSnapshotTemplate({ TemplateId: small!, Description: 'scaled', CosAppId: 1, CosBucket: 'b', CosRegion: 'r' });
+  const { TemplateId: small } = await client.CreateLiveSnapshotTemplate({
+    TemplateName: 'small',
+    SnapshotInterval: 2,
+    Width: 320,
+    CosAppId: 1,
+    CosBucket: 'b',
+    CosRegion: 'r',
+  });
+  await client.ModifyLiveSnapshotTemplate({
+    TemplateId: small!,
+    Description: 'scaled',
+    CosAppId: 1,
+    CosBucket: 'b',
+    CosRegion: 'r',
+  });
   const tpl = await client.DescribeLiveSnapshotTemplate({ TemplateId: small! });
-  assert.deepEqual([tpl.Template?.Width, tpl.Template?.Height, tpl.Template?.SnapshotInterval, tpl.Template?.Description], [320, 0, 2, 'scaled']);
+  assert.deepEqual(
+    [tpl.Template?.Width, tpl.Template?.Height, tpl.Template?.SnapshotInterval, tpl.Template?.Description],
+    [320, 0, 2, 'scaled'],
+  );
   assert.equal((await client.DescribeLiveSnapshotTemplates()).Templates?.length, 2);
   await client.CreateLiveSnapshotRule({ DomainName: domain, AppName: 'live', TemplateId: TemplateId! });
   const rules = await client.DescribeLiveSnapshotRules();
-  assert.deepEqual(rules.Rules?.map((r) => [r.DomainName, r.AppName, r.StreamName, r.TemplateId]), [[domain, 'live', '', TemplateId]]);
+  assert.deepEqual(
+    rules.Rules?.map((r) => [r.DomainName, r.AppName, r.StreamName, r.TemplateId]),
+    [[domain, 'live', '', TemplateId]],
+  );
   const now = Math.floor(Date.now() / 1000);
-  const { TaskId } = await client.CreateScreenshotTask({ DomainName: domain, AppName: 'live', StreamName: 'demo', TemplateId: small!, EndTime: now + 600 });
+  const { TaskId } = await client.CreateScreenshotTask({
+    DomainName: domain,
+    AppName: 'live',
+    StreamName: 'demo',
+    TemplateId: small!,
+    EndTime: now + 600,
+  });
   assert.match(TaskId!, /^[0-9a-f]{32}$/);
   const tasks = await client.DescribeScreenshotTask({ StartTime: now - 60, EndTime: now + 60 });
-  assert.deepEqual(tasks.TaskList?.map((t) => [t.TaskId, t.StreamName, t.Stopped]), [[TaskId, 'demo', 0]]);
+  assert.deepEqual(
+    tasks.TaskList?.map((t) => [t.TaskId, t.StreamName, t.Stopped]),
+    [[TaskId, 'demo', 0]],
+  );
 
   const ff = publish(server.pushUrl, { seconds: 7, gop: 25, size: '640x360' });
   assert.equal(await ff.exited, 0, ff.stderr());
-  await waitFor('snapshot callbacks of both templates', () => rx.bodies('/snap').filter((b) => b.task_id === TaskId).length >= 2 && rx.bodies('/snap').filter((b) => b.task_id === '').length >= 2, 30_000);
+  await waitFor(
+    'snapshot callbacks of both templates',
+    () =>
+      rx.bodies('/snap').filter((b) => b.task_id === TaskId).length >= 2 &&
+      rx.bodies('/snap').filter((b) => b.task_id === '').length >= 2,
+    30_000,
+  );
   const bodies = rx.bodies('/snap');
   for (const b of bodies) {
     assert.equal(b.event_type, 200);
@@ -85,12 +133,21 @@ test('SDK template, rule and task; ffmpeg publishes; type-200 callbacks download
   }
   // ffmpeg itself reads the picture as a JPEG of that size.
   writeFileSync(join(work, 'a.jpg'), Buffer.from(await (await fetch(bodies[0]!.pic_full_url)).arrayBuffer()));
-  const probed = execFileSync('ffprobe', ['-v', 'error', '-of', 'csv=p=0', '-show_entries', 'stream=codec_name,width,height', join(work, 'a.jpg')], { encoding: 'utf8' });
+  const probed = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-of', 'csv=p=0', '-show_entries', 'stream=codec_name,width,height', join(work, 'a.jpg')],
+    { encoding: 'utf8' },
+  );
   assert.match(probed.trim(), /^mjpeg,\d+,\d+$/);
 
   // The OpenLive list: by stream and time, newest first with IsDesc.
   const from = new Date((now - 60) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  const list = await client.request('OpenLiveDescribeSnapshotFiles', { StreamName: 'demo', StartTime: from, IsDesc: 1, PageSize: 100 });
+  const list = await client.request('OpenLiveDescribeSnapshotFiles', {
+    StreamName: 'demo',
+    StartTime: from,
+    IsDesc: 1,
+    PageSize: 100,
+  });
   const files = list.SnapshotFileList as { FileId: string; PicUrl: string; Width: number; CreateTime: string }[];
   assert.equal(list.TotalNum, bodies.length);
   assert.ok(files[0]!.CreateTime >= files.at(-1)!.CreateTime);
@@ -115,7 +172,14 @@ test('names from snapshot URLs are never paths: traversal, other names and bad i
   const base = `http://127.0.0.1:${server.httpPort}/snapshot/files`;
   const list = await client.request('OpenLiveDescribeSnapshotFiles', { PageSize: 1 });
   const f = (list.SnapshotFileList as { FileId: string }[])[0]!;
-  for (const path of [`${f.FileId}/..%2F..%2F..%2Fetc%2Fpasswd`, `${f.FileId}/x.jpg`, '..%2F1/a.jpg', 'abc/a.jpg', '99999999/a.jpg', `${f.FileId}/%2E%2E`]) {
+  for (const path of [
+    `${f.FileId}/..%2F..%2F..%2Fetc%2Fpasswd`,
+    `${f.FileId}/x.jpg`,
+    '..%2F1/a.jpg',
+    'abc/a.jpg',
+    '99999999/a.jpg',
+    `${f.FileId}/%2E%2E`,
+  ]) {
     const res = await fetch(`${base}/${path}`);
     assert.equal(res.status, 404, path);
     const body = await res.text();
@@ -129,31 +193,68 @@ test('an ffmpeg that hangs is killed at snapshot.timeoutMs, never more than maxC
   const fake = join(work, 'hang-ffmpeg');
   writeFileSync(fake, '#!/bin/sh\nexec sleep 60\n');
   chmodSync(fake, 0o755);
-  const hung = await startServerProcess(['--snapshot.ffmpegPath', fake, '--snapshot.timeoutMs', '800', '--snapshot.maxConcurrent', '1']);
-  const api = liveClient(`127.0.0.1:${hung.apiPort}`, { secretId: hung.secretId!, secretKey: hung.secretKey! }, { reqTimeout: 15 });
+  const hung = await startServerProcess([
+    '--snapshot.ffmpegPath',
+    fake,
+    '--snapshot.timeoutMs',
+    '800',
+    '--snapshot.maxConcurrent',
+    '1',
+  ]);
+  const api = liveClient(
+    `127.0.0.1:${hung.apiPort}`,
+    { secretId: hung.secretId!, secretKey: hung.secretKey! },
+    { reqTimeout: 15 },
+  );
   try {
     const d = (await api.DescribeLiveDomains({})).DomainList!.find((x) => x.Type === 0)!.Name!;
     // Two templates on one stream: two pictures due at once, one decoder slot.
     for (const name of ['a', 'b']) {
-      const { TemplateId } = await api.CreateLiveSnapshotTemplate({ TemplateName: name, SnapshotInterval: 2, CosAppId: 1, CosBucket: 'b', CosRegion: 'r' });
-      await api.CreateLiveSnapshotRule({ DomainName: d, AppName: 'live', StreamName: name === 'a' ? 'demo' : '', TemplateId: TemplateId! });
-      if (name === 'b') await api.CreateScreenshotTask({ DomainName: d, AppName: 'live', StreamName: 'demo', TemplateId: TemplateId!, EndTime: Math.floor(Date.now() / 1000) + 600 });
+      const { TemplateId } = await api.CreateLiveSnapshotTemplate({
+        TemplateName: name,
+        SnapshotInterval: 2,
+        CosAppId: 1,
+        CosBucket: 'b',
+        CosRegion: 'r',
+      });
+      await api.CreateLiveSnapshotRule({
+        DomainName: d,
+        AppName: 'live',
+        StreamName: name === 'a' ? 'demo' : '',
+        TemplateId: TemplateId!,
+      });
+      if (name === 'b')
+        await api.CreateScreenshotTask({
+          DomainName: d,
+          AppName: 'live',
+          StreamName: 'demo',
+          TemplateId: TemplateId!,
+          EndTime: Math.floor(Date.now() / 1000) + 600,
+        });
     }
     const ff = publish(hung.pushUrl, { seconds: 8, gop: 25 });
     let most = 0;
     const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${hung.httpPort}/metrics`)).text();
-    const count = (text: string, code: string): number => Number(new RegExp(`openlive_connection_errors_total\\{code="${code}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
-    await waitFor('a snapshot timed out', async () => {
-      most = Math.max(most, children(hung.child.pid!, fake));
-      return count(await metrics(), 'SNAPSHOT_TIMEOUT') >= 2;
-    }, 30_000);
+    const count = (text: string, code: string): number =>
+      Number(new RegExp(`openlive_connection_errors_total\\{code="${code}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    await waitFor(
+      'a snapshot timed out',
+      async () => {
+        most = Math.max(most, children(hung.child.pid!, fake));
+        return count(await metrics(), 'SNAPSHOT_TIMEOUT') >= 2;
+      },
+      30_000,
+    );
     // The stream still plays while snapshots fail.
     const p = await probe(`http://127.0.0.1:${hung.httpPort}/live/demo.flv`, 1);
     assert.ok(p.streams.some((s) => s.codec_type === 'video'));
     await ff.exited;
     const text = await metrics();
     assert.ok(count(text, 'SNAPSHOT_BUSY') >= 1, 'the second picture due found the slot taken');
-    assert.ok(most >= 1 && most <= 1, `one hung ffmpeg ran at a time, never more (snapshot.maxConcurrent 1; saw ${most})`);
+    assert.ok(
+      most >= 1 && most <= 1,
+      `one hung ffmpeg ran at a time, never more (snapshot.maxConcurrent 1; saw ${most})`,
+    );
     await waitFor('the hung ffmpegs are gone', () => children(hung.child.pid!, fake) === 0, 10_000);
   } finally {
     api.close();

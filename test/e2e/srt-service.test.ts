@@ -19,61 +19,100 @@ function streamIdOf(svc: TestService, stream: string, secret?: string): string {
   return `#!::h=${svc.service.defaults.push!.name},r=live/${stream},txSecret=${secret ?? query.get('txSecret')},txTime=${query.get('txTime')}`;
 }
 
-test('a wrong txSecret over SRT is refused with 1401 and recorded as 18/503; a good one publishes', { timeout: 30_000 }, async () => {
-  const received: Buffer[] = [];
-  let svc!: TestService;
-  const sinks: TsSinkFactory<Stream> = (p) => ({
-    write: (chunk) => void received.push(chunk),
-    end: () => svc.service.admission.release(p.claim, p.publisherId),
-  });
-  svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } }, { srtSinks: sinks });
-  try {
-    assert.ok(svc.service.srtPort > 0);
-    const wrong = await connectCaller(svc.service.srtPort, streamIdOf(svc, 'cam', '0'.repeat(32)));
-    assert.equal(await wrong.outcome, RejectReason.unauthorized);
-    await wrong.close();
-    await waitFor('the rejection to be stored', async () => {
-      const page = await svc.service.store.listRejectedAttempts({ limit: 10 });
-      return page.items.some((r) => r.stream === 'cam' && r.breakCode === '18/503' && r.code === 'SIGNATURE_INVALID');
+test(
+  'a wrong txSecret over SRT is refused with 1401 and recorded as 18/503; a good one publishes',
+  { timeout: 30_000 },
+  async () => {
+    const received: Buffer[] = [];
+    let svc!: TestService;
+    const sinks: TsSinkFactory<Stream> = (p) => ({
+      write: (chunk) => void received.push(chunk),
+      end: () => svc.service.admission.release(p.claim, p.publisherId),
     });
-    const good = await connectCaller(svc.service.srtPort, streamIdOf(svc, 'cam'));
-    assert.equal(await good.outcome, 'connected');
-    good.send(Buffer.alloc(188 * 7, 0x47));
-    await waitFor('the payload to reach the sink', () => received.length === 1);
-    await good.close();
-    assert.equal(svc.service.counters.srtConnectionsTotal, 1);
-  } finally {
-    await svc.close();
-  }
-});
-
-test('ffmpeg publishes over SRT with Tencent\'s stream id; ffprobe plays it back over RTMP, HTTP-FLV and HLS', { timeout: 60_000 }, async () => {
-  const svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } });
-  const ff = run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '64k', '-f', 'mpegts', `srt://127.0.0.1:${svc.service.srtPort}?streamid=${streamIdOf(svc, 'cam')}&latency=200000`,
-  ]);
-  try {
-    await waitFor('live/cam published over SRT', () => svc.service.hub.get('live/cam')?.live === true, 20_000);
-    const play = svc.urls('cam').play!;
-    const hls = play.flv.replace('.flv', '.m3u8');
-    await waitFor('the first HLS segment', async () => (await fetch(hls)).status === 200 && (await (await fetch(hls)).text()).includes('#EXTINF'), 20_000);
-    for (const url of [play.rtmp, play.flv, hls]) {
-      const result = await probe(url, 2);
-      assert.deepEqual(result.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], url);
-      const video = result.streams.find((s) => s.codec_type === 'video')!;
-      assert.equal(video.width, 320, url);
-      assert.ok(Number(video.nb_read_frames) > 10, `${url}: ${video.nb_read_frames} frames`);
+    svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } }, { srtSinks: sinks });
+    try {
+      assert.ok(svc.service.srtPort > 0);
+      const wrong = await connectCaller(svc.service.srtPort, streamIdOf(svc, 'cam', '0'.repeat(32)));
+      assert.equal(await wrong.outcome, RejectReason.unauthorized);
+      await wrong.close();
+      await waitFor('the rejection to be stored', async () => {
+        const page = await svc.service.store.listRejectedAttempts({ limit: 10 });
+        return page.items.some((r) => r.stream === 'cam' && r.breakCode === '18/503' && r.code === 'SIGNATURE_INVALID');
+      });
+      const good = await connectCaller(svc.service.srtPort, streamIdOf(svc, 'cam'));
+      assert.equal(await good.outcome, 'connected');
+      good.send(Buffer.alloc(188 * 7, 0x47));
+      await waitFor('the payload to reach the sink', () => received.length === 1);
+      await good.close();
+      assert.equal(svc.service.counters.srtConnectionsTotal, 1);
+    } finally {
+      await svc.close();
     }
-    const [record] = (await svc.service.store.listPublishRecords({ limit: 10 })).items;
-    assert.equal(record?.stream, 'cam');
-  } finally {
-    await ff.stop();
-    await svc.close();
-  }
-});
+  },
+);
+
+test(
+  "ffmpeg publishes over SRT with Tencent's stream id; ffprobe plays it back over RTMP, HTTP-FLV and HLS",
+  { timeout: 60_000 },
+  async () => {
+    const svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } });
+    const ff = run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=44100',
+      '-t',
+      '20',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'zerolatency',
+      '-g',
+      '25',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-f',
+      'mpegts',
+      `srt://127.0.0.1:${svc.service.srtPort}?streamid=${streamIdOf(svc, 'cam')}&latency=200000`,
+    ]);
+    try {
+      await waitFor('live/cam published over SRT', () => svc.service.hub.get('live/cam')?.live === true, 20_000);
+      const play = svc.urls('cam').play!;
+      const hls = play.flv.replace('.flv', '.m3u8');
+      await waitFor(
+        'the first HLS segment',
+        async () => (await fetch(hls)).status === 200 && (await (await fetch(hls)).text()).includes('#EXTINF'),
+        20_000,
+      );
+      for (const url of [play.rtmp, play.flv, hls]) {
+        const result = await probe(url, 2);
+        assert.deepEqual(result.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], url);
+        const video = result.streams.find((s) => s.codec_type === 'video')!;
+        assert.equal(video.width, 320, url);
+        assert.ok(Number(video.nb_read_frames) > 10, `${url}: ${video.nb_read_frames} frames`);
+      }
+      const [record] = (await svc.service.store.listPublishRecords({ limit: 10 })).items;
+      assert.equal(record?.stream, 'cam');
+    } finally {
+      await ff.stop();
+      await svc.close();
+    }
+  },
+);
 
 test('srt.enabled is false by default: no UDP port is opened', { timeout: 30_000 }, async () => {
   const svc = await startService();

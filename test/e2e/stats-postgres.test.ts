@@ -20,9 +20,25 @@ after(async () => {
 
 const t0 = Date.UTC(2026, 0, 1);
 const minute = (m: number, viewers: number): StatsSample => ({
-  at: t0 + m * 60_000, period: statsPeriods.minute, domain: 'push.example.com', app: 'live', stream: 'a', bytesIn: 100, bytesOut: 1000,
-  rtmpBytesOut: 1000, flvBytesOut: 0, hlsBytesOut: 0, rtmpViewers: viewers, flvViewers: 0, hlsViewers: 0, requests: 1,
-  pushBitrate: 2_000_000, pushFps: 25, width: 1280, height: 720, droppedFrames: 0,
+  at: t0 + m * 60_000,
+  period: statsPeriods.minute,
+  domain: 'push.example.com',
+  app: 'live',
+  stream: 'a',
+  bytesIn: 100,
+  bytesOut: 1000,
+  rtmpBytesOut: 1000,
+  flvBytesOut: 0,
+  hlsBytesOut: 0,
+  rtmpViewers: viewers,
+  flvViewers: 0,
+  hlsViewers: 0,
+  requests: 1,
+  pushBitrate: 2_000_000,
+  pushFps: 25,
+  width: 1280,
+  height: 720,
+  droppedFrames: 0,
 });
 
 describe('statistics on PostgreSQL', { skip }, () => {
@@ -38,12 +54,22 @@ describe('statistics on PostgreSQL', { skip }, () => {
       assert.equal(await a.history.rollUp(statsPeriods.fiveMinutes, t0, t0 + 300_000), 1);
       assert.equal(await b.history.rollUp(statsPeriods.fiveMinutes, t0, t0 + 300_000), 1);
       const five = await a.history.querySamples({ period: statsPeriods.fiveMinutes, since: t0, before: t0 + 300_000 });
-      assert.deepEqual(five.map((r) => [r.nodeId, r.bytesOut, r.rtmpViewers]).sort(), [['a', 3000, 3], ['b', 1000, 4]]);
-      const summed = await historyRows({ store: a.history }, { period: statsPeriods.minute, since: t0, before: t0 + 60_000 });
+      assert.deepEqual(five.map((r) => [r.nodeId, r.bytesOut, r.rtmpViewers]).sort(), [
+        ['a', 3000, 3],
+        ['b', 1000, 4],
+      ]);
+      const summed = await historyRows(
+        { store: a.history },
+        { period: statsPeriods.minute, since: t0, before: t0 + 60_000 },
+      );
       assert.equal(summed.length, 1);
       assert.equal(summed[0]!.rtmpViewers, 5, 'node a 1 + node b 4');
       assert.equal(await a.history.pruneSamples(statsPeriods.minute, t0 + 600_000), 3);
-      assert.equal((await b.history.querySamples({ period: statsPeriods.minute, since: t0, before: t0 + 600_000 })).length, 1, "b's row stays");
+      assert.equal(
+        (await b.history.querySamples({ period: statsPeriods.minute, since: t0, before: t0 + 600_000 })).length,
+        1,
+        "b's row stays",
+      );
     } finally {
       await a.close();
       await b.close();

@@ -31,7 +31,10 @@ before(async () => {
   key = svc.service.createdCredential!;
   client = liveClient(svc.apiEndpoint, key, { reqTimeout: 15 });
   ff = publish(svc.urls('st').push.rtmp);
-  await waitFor('live/st online', async () => (await client.DescribeLiveStreamOnlineList({ StreamName: 'st' })).TotalNum === 1);
+  await waitFor(
+    'live/st online',
+    async () => (await client.DescribeLiveStreamOnlineList({ StreamName: 'st' })).TotalNum === 1,
+  );
 });
 
 after(async () => {
@@ -87,13 +90,23 @@ test('RTMP, HTTP-FLV and HLS players are counted per protocol, with the bytes th
   let stopped = false;
   let release!: () => void;
   const stop = new Promise<void>((r) => (release = r));
-  const players = [flvPlayer(play.flv, stop), hlsPlayer(session(play.hls, 'a'), () => stopped), hlsPlayer(session(play.hls, 'b'), () => stopped)];
+  const players = [
+    flvPlayer(play.flv, stop),
+    hlsPlayer(session(play.hls, 'a'), () => stopped),
+    hlsPlayer(session(play.hls, 'b'), () => stopped),
+  ];
   // Viewers per protocol while they play (the minute being sampled).
-  await waitFor('every player counted', async () => {
-    const all = await client.DescribeAllStreamPlayInfoList({ QueryTime: utc(Date.now()) });
-    const online = Object.fromEntries((all.DataInfoList ?? []).filter((d) => d.StreamName === 'st').map((d) => [d.Protocol, d.Online]));
-    return online.Rtmp === 1 && online.Flv === 1 && online.Hls === 2;
-  }, 30_000);
+  await waitFor(
+    'every player counted',
+    async () => {
+      const all = await client.DescribeAllStreamPlayInfoList({ QueryTime: utc(Date.now()) });
+      const online = Object.fromEntries(
+        (all.DataInfoList ?? []).filter((d) => d.StreamName === 'st').map((d) => [d.Protocol, d.Online]),
+      );
+      return online.Rtmp === 1 && online.Flv === 1 && online.Hls === 2;
+    },
+    30_000,
+  );
   await new Promise((r) => setTimeout(r, 6000));
   stopped = true;
   release();
@@ -102,13 +115,23 @@ test('RTMP, HTTP-FLV and HLS players are counted per protocol, with the bytes th
   await Promise.all(players);
   // Two sampler ticks: the players' last bytes are read.
   await new Promise((r) => setTimeout(r, 600));
-  const list = await client.DescribeStreamPlayInfoList({ StartTime: utc(startedAt - 60_000), EndTime: utc(Date.now()), StreamName: 'st' });
+  const list = await client.DescribeStreamPlayInfoList({
+    StartTime: utc(startedAt - 60_000),
+    EndTime: utc(Date.now()),
+    StreamName: 'st',
+  });
   const fluxMb = (list.DataInfoList ?? []).reduce((n, d) => n + (d.Flux ?? 0), 0);
   const total = received.rtmp + received.flv + received.hls;
   const counted = fluxMb * 1048576;
   assert.ok(total > 50_000, `the players received media (${total} bytes)`);
-  assert.ok(Math.abs(counted - total) / total < 0.1, `flux ${Math.round(counted)} bytes within 10 % of the ${total} bytes received (${JSON.stringify(received)})`);
-  assert.ok((list.DataInfoList ?? []).some((d) => (d.Online ?? 0) === 4), 'four viewers at the peak minute');
+  assert.ok(
+    Math.abs(counted - total) / total < 0.1,
+    `flux ${Math.round(counted)} bytes within 10 % of the ${total} bytes received (${JSON.stringify(received)})`,
+  );
+  assert.ok(
+    (list.DataInfoList ?? []).some((d) => (d.Online ?? 0) === 4),
+    'four viewers at the peak minute',
+  );
   assert.ok((list.DataInfoList ?? []).reduce((n, d) => n + (d.Request ?? 0), 0) >= 4, 'four plays started');
 });
 
@@ -151,19 +174,36 @@ test('every statistics action answers through the SDK with Tencent fields', asyn
   assert.ok((ips.DataInfoList ?? []).some((d) => d.ClientIp === '127.0.0.1'));
   const rec = await client.DescribeConcurrentRecordStreamNum({ ...window, LiveType: 'NormalLive' });
   assert.equal(rec.DataInfoList?.length, 61);
-  assert.ok((rec.DataInfoList ?? []).every((d) => d.Num === 0), 'nothing was recorded');
-  await assert.rejects(client.DescribeVisitTopSumInfoList({ ...window, TopIndex: 'Nope' }), (err: { code?: string }) => err.code === 'InvalidParameterValue');
+  assert.ok(
+    (rec.DataInfoList ?? []).every((d) => d.Num === 0),
+    'nothing was recorded',
+  );
+  await assert.rejects(
+    client.DescribeVisitTopSumInfoList({ ...window, TopIndex: 'Nope' }),
+    (err: { code?: string }) => err.code === 'InvalidParameterValue',
+  );
 });
 
 test('the history survives a restart', async () => {
-  const before = await client.DescribeStreamPlayInfoList({ StartTime: utc(startedAt - 60_000), EndTime: utc(Date.now()), StreamName: 'st' });
+  const before = await client.DescribeStreamPlayInfoList({
+    StartTime: utc(startedAt - 60_000),
+    EndTime: utc(Date.now()),
+    StreamName: 'st',
+  });
   const flux = (l: typeof before) => (l.DataInfoList ?? []).reduce((n, d) => n + (d.Flux ?? 0), 0);
   await ff.stop();
   client.close();
   await svc.close();
   svc = await startService(config);
   client = liveClient(svc.apiEndpoint, key, { reqTimeout: 15 });
-  const afterRestart = await client.DescribeStreamPlayInfoList({ StartTime: utc(startedAt - 60_000), EndTime: utc(Date.now()), StreamName: 'st' });
-  assert.ok(flux(afterRestart) >= flux(before) * 0.99, `${flux(afterRestart)} MB after the restart, ${flux(before)} MB before`);
+  const afterRestart = await client.DescribeStreamPlayInfoList({
+    StartTime: utc(startedAt - 60_000),
+    EndTime: utc(Date.now()),
+    StreamName: 'st',
+  });
+  assert.ok(
+    flux(afterRestart) >= flux(before) * 0.99,
+    `${flux(afterRestart)} MB after the restart, ${flux(before)} MB before`,
+  );
   assert.ok(flux(afterRestart) > 0);
 });

@@ -110,12 +110,16 @@ test('a certificate replaced on disk is served to the next connection; open ones
   const next = makeCert(dir, 'next');
   copyFileSync(next.key, join(dir, 'served-key.pem'));
   copyFileSync(next.cert, join(dir, 'served.pem'));
-  await waitFor('the new certificate', async () => {
-    const s = await handshake(svc.service.rtmpsPort);
-    const fp = fingerprintOf(s);
-    s.destroy();
-    return fp === next.fingerprint256;
-  }, 10_000);
+  await waitFor(
+    'the new certificate',
+    async () => {
+      const s = await handshake(svc.service.rtmpsPort);
+      const fp = fingerprintOf(s);
+      s.destroy();
+      return fp === next.fingerprint256;
+    },
+    10_000,
+  );
   assert.ok(svc.service.certificates!.reloads > before);
   // The connection opened before still speaks HTTP with its old session.
   assert.equal(fingerprintOf(open), main.fingerprint256);
@@ -128,7 +132,11 @@ test('a certificate replaced on disk is served to the next connection; open ones
 
   // A broken certificate: the reload fails with its code, the last good certificate stays.
   writeFileSync(join(dir, 'served.pem'), '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
-  await waitFor('the failed reload counted', async () => (await connectionErrors(svc.httpUrl, 'TLS_CERT_RELOAD_FAILED')) >= 1, 10_000);
+  await waitFor(
+    'the failed reload counted',
+    async () => (await connectionErrors(svc.httpUrl, 'TLS_CERT_RELOAD_FAILED')) >= 1,
+    10_000,
+  );
   const still = await handshake(svc.service.rtmpsPort);
   assert.equal(fingerprintOf(still), next.fingerprint256);
   still.destroy();
@@ -194,7 +202,13 @@ test("Tencent's certificate actions over the SDK: list, a domain's certificate, 
   await svc.service.domains.add({ name: 'cam.example.com', type: 'push' });
   const call = (action: string, params: Record<string, unknown>): Promise<any> => client.request(action, params);
   const { CertInfoSet } = await call('DescribeLiveCerts', {});
-  assert.deepEqual(CertInfoSet.map((c: { CertId: number; CertName: string }) => [c.CertId, c.CertName]), [[1, 'served.pem'], [2, 'sni.pem']]);
+  assert.deepEqual(
+    CertInfoSet.map((c: { CertId: number; CertName: string }) => [c.CertId, c.CertName]),
+    [
+      [1, 'served.pem'],
+      [2, 'sni.pem'],
+    ],
+  );
   assert.deepEqual(CertInfoSet[1].DomainList, ['cam.example.com']);
   assert.match(CertInfoSet[1].HttpsCrt, /BEGIN CERTIFICATE/);
   const info = (await call('DescribeLiveDomainCert', { DomainName: 'cam.example.com' })).DomainCertInfo;
@@ -215,11 +229,27 @@ test("Tencent's certificate actions over the SDK: list, a domain's certificate, 
   assert.equal(await served(), sni.fingerprint256);
 
   // A certificate that does not name the domain is skipped and reported; an unknown domain too.
-  res = await call('ModifyLiveDomainCertBindings', { CloudCertId: '2', DomainInfos: [{ DomainName: 'push.localhost', Status: 1 }, { DomainName: 'nope.example.org', Status: 1 }] });
+  res = await call('ModifyLiveDomainCertBindings', {
+    CloudCertId: '2',
+    DomainInfos: [
+      { DomainName: 'push.localhost', Status: 1 },
+      { DomainName: 'nope.example.org', Status: 1 },
+    ],
+  });
   assert.deepEqual(res.MismatchedDomainNames, ['push.localhost']);
-  assert.deepEqual(res.Errors.map((e: { Code: string }) => e.Code), ['InvalidParameterValue.CrtDomainNotMatch', 'ResourceNotFound.DomainNotExist']);
+  assert.deepEqual(
+    res.Errors.map((e: { Code: string }) => e.Code),
+    ['InvalidParameterValue.CrtDomainNotMatch', 'ResourceNotFound.DomainNotExist'],
+  );
   // Keys are files, not API uploads.
-  await assert.rejects(call('ModifyLiveDomainCertBindings', { CertificatePublicKey: 'x', CertificatePrivateKey: 'y', DomainInfos: [{ DomainName: 'cam.example.com', Status: 1 }] }), { code: 'UnsupportedOperation' });
+  await assert.rejects(
+    call('ModifyLiveDomainCertBindings', {
+      CertificatePublicKey: 'x',
+      CertificatePrivateKey: 'y',
+      DomainInfos: [{ DomainName: 'cam.example.com', Status: 1 }],
+    }),
+    { code: 'UnsupportedOperation' },
+  );
 
   await call('ModifyLiveDomainCertBindings', { DomainInfos: [{ DomainName: 'cam.example.com', Status: 0 }] });
   await call('UnBindLiveDomainCert', { DomainName: 'cam.example.com' });

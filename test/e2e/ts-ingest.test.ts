@@ -13,7 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { srtRequest } from '../../src/control/admission-request.ts';
 import { breakCodes } from '../../src/control/break-codes.ts';
-import { admitDemuxedPublish, type DemuxedIngestDeps, type DemuxedPublish } from '../../src/servers/ingest/demuxed-publish.ts';
+import {
+  admitDemuxedPublish,
+  type DemuxedIngestDeps,
+  type DemuxedPublish,
+} from '../../src/servers/ingest/demuxed-publish.ts';
 import { probe } from '../support/ffmpeg.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { waitFor } from '../support/wait.ts';
@@ -27,10 +31,40 @@ let ts: Buffer;
 before(async () => {
   svc = await startService({ http: { playWaitMs: 5000 } });
   const s = svc.service;
-  deps = { hub: s.hub, admission: s.admission, records: s.records, publishers: s.publishers, log: s.log, counters: s.counters, now: s.now };
+  deps = {
+    hub: s.hub,
+    admission: s.admission,
+    records: s.records,
+    publishers: s.publishers,
+    log: s.log,
+    counters: s.counters,
+    now: s.now,
+  };
   const path = join(dir, 'in.ts');
-  await exec('ffmpeg', ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=30', '-f', 'lavfi', '-i', 'sine=duration=30',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-c:a', 'aac', '-f', 'mpegts', path]);
+  await exec('ffmpeg', [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=320x240:rate=25:duration=30',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=30',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-g',
+    '25',
+    '-c:a',
+    'aac',
+    '-f',
+    'mpegts',
+    path,
+  ]);
   ts = readFileSync(path);
 });
 
@@ -53,7 +87,7 @@ function feed(publish: DemuxedPublish): { done: Promise<void>; stop: () => void 
   // SRT payloads of 1316 bytes, a batch every 10 ms.
   const perTick = Math.ceil(ts.length / 1316 / ((seconds * 1000) / 1.5 / 10));
   const done = (async () => {
-    for (let at = 0; at < ts.length && !stopped; ) {
+    for (let at = 0; at < ts.length && !stopped;) {
       for (let i = 0; i < perTick && at < ts.length; i++, at += 1316) publish.pushTs(ts.subarray(at, at + 1316));
       await sleep(10);
     }
@@ -64,13 +98,20 @@ function feed(publish: DemuxedPublish): { done: Promise<void>; stop: () => void 
 test('an admitted TS publish plays over RTMP and HTTP-FLV: H.264 320x240 and AAC decode', async () => {
   let disconnected = 0;
   const req = srtRequest(streamId('tscam'), '127.0.0.1')!;
-  const outcome = await admitDemuxedPublish(deps, { request: req, publisherId: 'srt-test-1', disconnect: () => disconnected++ });
+  const outcome = await admitDemuxedPublish(deps, {
+    request: req,
+    publisherId: 'srt-test-1',
+    disconnect: () => disconnected++,
+  });
   assert.equal(outcome.kind, 'admitted');
   if (outcome.kind !== 'admitted') return;
   const publish = outcome.publish;
   const sending = feed(publish);
   await waitFor('the stream to go live', () => svc.service.hub.get('live/tscam')?.live === true);
-  const [rtmp, flv] = await Promise.all([probe(`${svc.rtmpUrl}/live/tscam`, 2), probe(`${svc.httpUrl}/live/tscam.flv`, 2)]);
+  const [rtmp, flv] = await Promise.all([
+    probe(`${svc.rtmpUrl}/live/tscam`, 2),
+    probe(`${svc.httpUrl}/live/tscam.flv`, 2),
+  ]);
   for (const result of [rtmp, flv]) {
     const video = result.streams.find((s) => s.codec_type === 'video');
     const audio = result.streams.find((s) => s.codec_type === 'audio');
@@ -93,13 +134,25 @@ test('an admitted TS publish plays over RTMP and HTTP-FLV: H.264 320x240 and AAC
 });
 
 test('a wrong txSecret is refused by the same admission as RTMP, and a second publisher of a live stream too', async () => {
-  const bad = await admitDemuxedPublish(deps, { request: srtRequest(streamId('tsbad', '0'.repeat(32)), '127.0.0.1')!, publisherId: 'srt-test-2', disconnect: () => undefined });
+  const bad = await admitDemuxedPublish(deps, {
+    request: srtRequest(streamId('tsbad', '0'.repeat(32)), '127.0.0.1')!,
+    publisherId: 'srt-test-2',
+    disconnect: () => undefined,
+  });
   assert.equal(bad.kind, 'refused');
   if (bad.kind === 'refused') assert.equal(bad.refusal.code, 'SIGNATURE_INVALID');
 
-  const first = await admitDemuxedPublish(deps, { request: srtRequest(streamId('tstwice'), '127.0.0.1')!, publisherId: 'srt-test-3', disconnect: () => undefined });
+  const first = await admitDemuxedPublish(deps, {
+    request: srtRequest(streamId('tstwice'), '127.0.0.1')!,
+    publisherId: 'srt-test-3',
+    disconnect: () => undefined,
+  });
   assert.equal(first.kind, 'admitted');
-  const second = await admitDemuxedPublish(deps, { request: srtRequest(streamId('tstwice'), '127.0.0.1')!, publisherId: 'srt-test-4', disconnect: () => undefined });
+  const second = await admitDemuxedPublish(deps, {
+    request: srtRequest(streamId('tstwice'), '127.0.0.1')!,
+    publisherId: 'srt-test-4',
+    disconnect: () => undefined,
+  });
   assert.equal(second.kind, 'refused');
   if (first.kind === 'admitted') await first.publish.end(breakCodes.clientStopped, 'done');
 });

@@ -21,7 +21,13 @@ const running: FfmpegProcess[] = [];
 before(async () => {
   redis = await startRedis();
   server = await startServerProcess(['--cluster.redis', redis.url, '--cluster.nodeId', 'box'], { workers: 2 });
-  observer = new RedisCoordinator({ url: redis.url, nodeId: 'observer', advertise: () => '', leaseMs: 5000, announce: false });
+  observer = new RedisCoordinator({
+    url: redis.url,
+    nodeId: 'observer',
+    advertise: () => '',
+    leaseMs: 5000,
+    announce: false,
+  });
   await observer.start();
 });
 
@@ -32,17 +38,23 @@ after(async () => {
   await redis?.stop();
 });
 
-test('each worker is a Redis node advertising its own loopback RTMP listener; the publisher\'s worker holds the claim', async () => {
-  await waitFor('both workers in Redis with their private ports', async () => {
-    const nodes = await observer.nodes();
-    return nodes.length === 2 && nodes.every((n) => /^127\.0\.0\.1:[1-9]\d*$/.test(n.advertise));
-  }, 15_000);
+test("each worker is a Redis node advertising its own loopback RTMP listener; the publisher's worker holds the claim", async () => {
+  await waitFor(
+    'both workers in Redis with their private ports',
+    async () => {
+      const nodes = await observer.nodes();
+      return nodes.length === 2 && nodes.every((n) => /^127\.0\.0\.1:[1-9]\d*$/.test(n.advertise));
+    },
+    15_000,
+  );
   const nodes = await observer.nodes();
   assert.deepEqual(nodes.map((n) => n.nodeId).sort(), ['box-w1', 'box-w2']);
   assert.notEqual(nodes[0]!.advertise, nodes[1]!.advertise);
 
   const main = new URL('../../src/main.ts', import.meta.url).pathname;
-  const out = execFileSync(process.execPath, [main, 'url', '--data-dir', server.dataDir, '--stream', 'cam', '--json'], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [main, 'url', '--data-dir', server.dataDir, '--stream', 'cam', '--json'], {
+    encoding: 'utf8',
+  });
   const key = (JSON.parse(out) as { push: { obsStreamKey: string } }).push.obsStreamKey;
   const ff = publish(`rtmp://127.0.0.1:${server.rtmpPort}/live/${key}`);
   running.push(ff);
@@ -65,6 +77,9 @@ test('each worker is a Redis node advertising its own loopback RTMP listener; th
 test('a worker that cannot start (Redis unreachable) stops the whole start: the primary exits 1 with the reason', async () => {
   await assert.rejects(
     startServerProcess(['--cluster.redis', 'redis://127.0.0.1:1', '--cluster.nodeId', 'box'], { workers: 2 }),
-    (err: Error) => /exited with 1/.test(err.message) && /COORDINATOR_UNAVAILABLE/.test(err.message) && /a worker failed to start/.test(err.message),
+    (err: Error) =>
+      /exited with 1/.test(err.message) &&
+      /COORDINATOR_UNAVAILABLE/.test(err.message) &&
+      /a worker failed to start/.test(err.message),
   );
 });

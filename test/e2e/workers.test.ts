@@ -29,7 +29,10 @@ interface Load {
 
 /** The primary's latest "worker load" log line: what each worker serves. */
 function load(): Load[] {
-  const lines = server.output().split('\n').filter((l) => l.includes('"msg":"worker load"'));
+  const lines = server
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('"msg":"worker load"'));
   const last = lines.at(-1);
   return last ? (JSON.parse(last) as { workers: Load[] }).workers : [];
 }
@@ -51,14 +54,22 @@ function advertised(): Map<string, string> {
 /** A signed push URL for `stream` on the shared RTMP port (`openlive url` on the running server's data dir). */
 function pushUrl(stream: string): string {
   const main = new URL('../../src/main.ts', import.meta.url).pathname;
-  const out = execFileSync(process.execPath, [main, 'url', '--data-dir', server.dataDir, '--stream', stream, '--json'], { encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    [main, 'url', '--data-dir', server.dataDir, '--stream', stream, '--json'],
+    { encoding: 'utf8' },
+  );
   return `rtmp://127.0.0.1:${server.rtmpPort}/live/${(JSON.parse(out) as { push: { obsStreamKey: string } }).push.obsStreamKey}`;
 }
 
 /** The streams with an open publish record (`openlive records --json` on the server's data dir). */
 function openRecords(): string[] {
   const main = new URL('../../src/main.ts', import.meta.url).pathname;
-  const out = execFileSync(process.execPath, [main, 'records', '--data-dir', server.dataDir, '--limit', '50', '--json'], { encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    [main, 'records', '--data-dir', server.dataDir, '--limit', '50', '--json'],
+    { encoding: 'utf8' },
+  );
   const { records } = JSON.parse(out) as { records: Array<{ stream: string; endedAt?: number | null }> };
   return records.filter((r) => r.endedAt === undefined || r.endedAt === null).map((r) => r.stream);
 }
@@ -70,7 +81,10 @@ function urlOn(address: string, url: string): string {
 }
 
 before(async () => {
-  server = await startServerProcess(['--log.level', 'info', '--cluster.leaseMs', String(leaseMs), '--cluster.nodeId', 'box'], { workers: 2 });
+  server = await startServerProcess(
+    ['--log.level', 'info', '--cluster.leaseMs', String(leaseMs), '--cluster.nodeId', 'box'],
+    { workers: 2 },
+  );
 });
 
 after(async () => {
@@ -103,7 +117,10 @@ test('a stream published on one worker is refused with 18/601 on the other (and 
     assert.match(String(status.description), /^18\/601: /, `refused at ${url}`);
     await second.end();
   }
-  assert.equal(load().reduce((n, w) => n + w.publishers, 0), 1);
+  assert.equal(
+    load().reduce((n, w) => n + w.publishers, 0),
+    1,
+  );
   await ff.stop();
   await waitFor('live/dup ended', () => load().every((w) => w.publishers === 0), 10_000);
 });
@@ -117,9 +134,17 @@ test('ForbidLiveStream through the shared API port drops the publisher on whiche
     running.push(ff);
     await waitFor(`${stream} live`, () => load().some((w) => w.publishers === 1), 20_000);
     // A new client (connection) per round: the primary hands connections to the workers in turn.
-    const client = liveClient(`127.0.0.1:${server.apiPort}`, { secretId: server.secretId, secretKey: server.secretKey });
+    const client = liveClient(`127.0.0.1:${server.apiPort}`, {
+      secretId: server.secretId,
+      secretKey: server.secretKey,
+    });
     try {
-      await client.ForbidLiveStream({ DomainName: domain, AppName: 'live', StreamName: stream, Reason: 'workers test' });
+      await client.ForbidLiveStream({
+        DomainName: domain,
+        AppName: 'live',
+        StreamName: stream,
+        Reason: 'workers test',
+      });
       await waitFor('the publisher dropped', () => ff.child.exitCode !== null || ff.child.signalCode !== null, 10_000);
       await waitFor('no publisher left', () => load().every((w) => w.publishers === 0), 10_000);
     } finally {
@@ -140,7 +165,11 @@ test('kill -9 of the worker holding the stream: the primary restarts it, the enc
   running.push(siblingFf);
   await waitFor('live/sibling open on the other worker', () => openRecords().includes('sibling'), 20_000);
   const readyBefore = logged('worker ready').length;
-  const pid = Number(logged('worker ready').filter((l) => l.nodeId === holder.nodeId).at(-1)!.pid);
+  const pid = Number(
+    logged('worker ready')
+      .filter((l) => l.nodeId === holder.nodeId)
+      .at(-1)!.pid,
+  );
   process.kill(pid, 'SIGKILL');
   await waitFor('ffmpeg saw the stream end', () => ff.child.exitCode !== null || ff.child.signalCode !== null, 10_000);
   await waitFor('the primary restarted the worker', () => logged('worker ready').length > readyBefore, 30_000);
@@ -155,14 +184,18 @@ test('kill -9 of the worker holding the stream: the primary restarts it, the enc
   // The encoder reconnects like OBS: again and again until admitted (refused 18/601 while the lease runs).
   const started = Date.now();
   let again: FfmpegProcess | undefined;
-  await waitFor('published again', async () => {
-    if (again && again.child.exitCode === null && load().some((w) => w.publishers === 1)) return true;
-    if (!again || again.child.exitCode !== null) {
-      again = publish(url);
-      running.push(again);
-    }
-    return false;
-  }, 30_000);
+  await waitFor(
+    'published again',
+    async () => {
+      if (again && again.child.exitCode === null && load().some((w) => w.publishers === 1)) return true;
+      if (!again || again.child.exitCode !== null) {
+        again = publish(url);
+        running.push(again);
+      }
+      return false;
+    },
+    30_000,
+  );
   assert.ok(Date.now() - started < 30_000);
   await again!.stop();
 });
@@ -188,9 +221,17 @@ test('RTMP and HTTP-FLV players over the shared ports land on both workers and e
     const onHolder = load().find((w) => w.nodeId === holder.nodeId)!.players;
     assert.ok(onHolder > 0 && onHolder < 20, `${onHolder} of 20 players on the publisher's worker`);
     // Every player, whichever worker it landed on, gets video: the other worker pulls it from the holder.
-    await waitFor('every RTMP player has video', () => rtmpPlayers.every(({ p, id }) => p.media(id).some((m) => m.type === MediaType.Video)), 20_000);
+    await waitFor(
+      'every RTMP player has video',
+      () => rtmpPlayers.every(({ p, id }) => p.media(id).some((m) => m.type === MediaType.Video)),
+      20_000,
+    );
     const before = flvPlayers.map((f) => f.bytes);
-    await waitFor('every HTTP-FLV player keeps receiving', () => flvPlayers.every((f, i) => f.bytes > before[i]! + 20_000), 20_000);
+    await waitFor(
+      'every HTTP-FLV player keeps receiving',
+      () => flvPlayers.every((f, i) => f.bytes > before[i]! + 20_000),
+      20_000,
+    );
     // One pull by the other worker however many of its players (the origin logs each relay play it grants).
     assert.equal(logged('relay play granted').length - relaysBefore, 1, 'one relay play from the other worker');
   } finally {

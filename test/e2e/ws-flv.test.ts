@@ -36,7 +36,10 @@ after(async () => {
 const wsUrl = (s: string): string => svc.urls(s).play!.flv.replace(/^http/, 'ws');
 
 /** FLV tags of a byte stream that starts with the FLV header. */
-function parseFlv(bytes: Buffer): { header: Buffer; tags: { type: number; size: number; timestamp: number; first: number }[] } {
+function parseFlv(bytes: Buffer): {
+  header: Buffer;
+  tags: { type: number; size: number; timestamp: number; first: number }[];
+} {
   if (bytes.length < 13) return { header: bytes, tags: [] };
   assert.equal(bytes.subarray(0, 3).toString('latin1'), 'FLV', 'the body starts with the FLV header');
   const headerSize = bytes.readUInt32BE(5);
@@ -65,7 +68,11 @@ test('the browser WebSocket reads live FLV: header, metadata, AVC and AAC sequen
   };
   await once(ws as unknown as EventTarget, 'open');
   await waitFor('ws players gauge 1', async () => (await metricValue(svc.httpUrl, 'openlive_ws_flv_players')) === 1);
-  await waitFor('2 s of media', () => parseFlv(Buffer.concat(chunks)).tags.filter((t) => t.type === 9).length > 50, 20_000);
+  await waitFor(
+    '2 s of media',
+    () => parseFlv(Buffer.concat(chunks)).tags.filter((t) => t.type === 9).length > 50,
+    20_000,
+  );
   const { header, tags } = parseFlv(Buffer.concat(chunks));
   assert.equal(header[4]! & 0x05, 0x05, 'the header announces audio and video');
   assert.equal(tags[0]?.type, 18, 'onMetaData first');
@@ -74,7 +81,8 @@ test('the browser WebSocket reads live FLV: header, metadata, AVC and AAC sequen
   assert.equal(video[0]?.first, 0x17, 'the first video tag is an AVC keyframe (the sequence header)');
   assert.ok(audio.length > 10);
   const media = tags.filter((t) => t.type !== 18);
-  for (let i = 1; i < video.length; i++) assert.ok(video[i]!.timestamp >= video[i - 1]!.timestamp, 'video timestamps do not go back');
+  for (let i = 1; i < video.length; i++)
+    assert.ok(video[i]!.timestamp >= video[i - 1]!.timestamp, 'video timestamps do not go back');
   assert.ok(media.length > messages / 2, `merged writes: ${media.length} tags arrived in ${messages} messages`);
   ws.close();
   await waitFor('ws players gauge 0', async () => (await metricValue(svc.httpUrl, 'openlive_ws_flv_players')) === 0);
@@ -88,7 +96,10 @@ test('a stream nobody publishes: the handshake succeeds, then close code 4404 ST
 });
 
 /** A raw TCP client for hand-made handshakes and frames. */
-async function raw(path: string, headers: Record<string, string> = {}): Promise<{ socket: Socket; data: () => Buffer; closed: Promise<unknown> }> {
+async function raw(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ socket: Socket; data: () => Buffer; closed: Promise<unknown> }> {
   const { port } = new URL(svc.httpUrl);
   const socket = connect(Number(port), '127.0.0.1');
   await once(socket, 'connect');
@@ -96,8 +107,17 @@ async function raw(path: string, headers: Record<string, string> = {}): Promise<
   socket.on('data', (c: Buffer) => chunks.push(c));
   socket.on('error', () => {});
   const closed = once(socket, 'close');
-  const all = { host: `127.0.0.1:${port}`, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers };
-  const lines = Object.entries(all).filter(([, v]) => v !== '').map(([k, v]) => `${k}: ${v}`);
+  const all = {
+    host: `127.0.0.1:${port}`,
+    upgrade: 'websocket',
+    connection: 'Upgrade',
+    'sec-websocket-version': '13',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    ...headers,
+  };
+  const lines = Object.entries(all)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${k}: ${v}`);
   socket.write(`GET ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
   return { socket, data: () => Buffer.concat(chunks), closed };
 }
@@ -108,11 +128,18 @@ const signedPath = (s: string): string => {
 };
 
 /** A masked client frame. */
-function clientFrame(opcode: number, payload: Buffer, options: { mask?: boolean; rsv?: boolean; fin?: boolean } = {}): Buffer {
+function clientFrame(
+  opcode: number,
+  payload: Buffer,
+  options: { mask?: boolean; rsv?: boolean; fin?: boolean } = {},
+): Buffer {
   const { mask = true, rsv = false, fin = true } = options;
   const b0 = (fin ? 0x80 : 0) | (rsv ? 0x40 : 0) | opcode;
   const key = Buffer.from([1, 2, 3, 4]);
-  const len = payload.length < 126 ? Buffer.from([(mask ? 0x80 : 0) | payload.length]) : Buffer.from([(mask ? 0x80 : 0) | 126, payload.length >> 8, payload.length & 0xff]);
+  const len =
+    payload.length < 126
+      ? Buffer.from([(mask ? 0x80 : 0) | payload.length])
+      : Buffer.from([(mask ? 0x80 : 0) | 126, payload.length >> 8, payload.length & 0xff]);
   const body = mask ? Buffer.from(payload.map((v, i) => v ^ key[i & 3]!)) : payload;
   return Buffer.concat([Buffer.from([b0]), len, mask ? key : Buffer.alloc(0), body]);
 }
@@ -126,8 +153,13 @@ function closeCodeOf(bytes: Buffer): number | undefined {
     const op = bytes[off]! & 0x0f;
     let len = bytes[off + 1]! & 0x7f;
     let hdr = 2;
-    if (len === 126) { len = bytes.readUInt16BE(off + 2); hdr = 4; }
-    else if (len === 127) { len = Number(bytes.readBigUInt64BE(off + 2)); hdr = 10; }
+    if (len === 126) {
+      len = bytes.readUInt16BE(off + 2);
+      hdr = 4;
+    } else if (len === 127) {
+      len = Number(bytes.readBigUInt64BE(off + 2));
+      hdr = 10;
+    }
     if (op === 0x8 && off + hdr + 2 <= bytes.length) code = bytes.readUInt16BE(off + hdr);
     off += hdr + len;
   }
@@ -136,7 +168,11 @@ function closeCodeOf(bytes: Buffer): number | undefined {
 
 test('a bad handshake is HTTP 400 WS_FLV_BAD_HANDSHAKE; an unknown path 404; both counted or answered before any upgrade', async () => {
   const before = await connectionErrors(svc.httpUrl, 'WS_FLV_BAD_HANDSHAKE');
-  const bad: Record<string, string>[] = [{ 'sec-websocket-key': '' }, { 'sec-websocket-version': '8' }, { 'sec-websocket-key': 'short' }];
+  const bad: Record<string, string>[] = [
+    { 'sec-websocket-key': '' },
+    { 'sec-websocket-version': '8' },
+    { 'sec-websocket-key': 'short' },
+  ];
   for (const headers of bad) {
     const c = await raw(signedPath(stream), headers);
     await c.closed;
@@ -155,7 +191,12 @@ test('hostile frames end the player with 1002/1009, counted; pings get pongs; ot
     ['opcode 3', clientFrame(0x3, Buffer.from('hi')), 1002, 'WS_FLV_BAD_FRAME'],
     ['fragmented ping', clientFrame(0x9, Buffer.from('hi'), { fin: false }), 1002, 'WS_FLV_BAD_FRAME'],
     ['8 KiB frame', clientFrame(0x2, Buffer.alloc(8192)), 1009, 'WS_FLV_FRAME_TOO_LARGE'],
-    ['a frame declaring 2^62 bytes', Buffer.from([0x82, 0xff, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]), 1009, 'WS_FLV_FRAME_TOO_LARGE'],
+    [
+      'a frame declaring 2^62 bytes',
+      Buffer.from([0x82, 0xff, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]),
+      1009,
+      'WS_FLV_FRAME_TOO_LARGE',
+    ],
   ];
   const was = reader.bytes;
   for (const [what, frame, status, code] of cases) {
@@ -185,7 +226,11 @@ test('a WS-FLV client that never reads is dropped by the stall timeout; the HTTP
   c.socket.pause();
   await waitFor('ws players gauge 1', async () => (await metricValue(svc.httpUrl, 'openlive_ws_flv_players')) === 1);
   const was = reader.bytes;
-  await waitFor('the stalled player is dropped', async () => (await metricValue(svc.httpUrl, 'openlive_ws_flv_players')) === 0, 60_000);
+  await waitFor(
+    'the stalled player is dropped',
+    async () => (await metricValue(svc.httpUrl, 'openlive_ws_flv_players')) === 0,
+    60_000,
+  );
   c.socket.destroy();
   await waitFor('the HTTP-FLV player keeps playing', () => reader.bytes > was + 10_000);
 });

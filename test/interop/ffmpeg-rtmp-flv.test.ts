@@ -74,8 +74,14 @@ test('a player that joins mid-stream gets metadata, sequence headers, then start
   const { messages, firstKeyframeMs } = await readFlv(`${svc.httpUrl}/live/main.flv`, 20);
   assert.equal(messages[0]!.type, MediaType.Data, 'onMetaData first');
   const firstVideo = messages.find((m) => m.type === MediaType.Video && !m.sequenceHeader);
-  assert.ok(messages.some((m) => m.type === MediaType.Video && m.sequenceHeader), 'AVC sequence header sent');
-  assert.ok(messages.some((m) => m.type === MediaType.Audio && m.sequenceHeader), 'AAC sequence header sent');
+  assert.ok(
+    messages.some((m) => m.type === MediaType.Video && m.sequenceHeader),
+    'AVC sequence header sent',
+  );
+  assert.ok(
+    messages.some((m) => m.type === MediaType.Audio && m.sequenceHeader),
+    'AAC sequence header sent',
+  );
   assert.equal(firstVideo?.keyframe, true, 'the first video frame is a keyframe');
   assert.ok(firstKeyframeMs >= 0 && firstKeyframeMs < 1000, `first keyframe after ${firstKeyframeMs} ms`);
 });
@@ -108,10 +114,19 @@ test('an audio-only and a video-only stream play back with just their track', as
   const audioOnly = publish(svc.urls('radio').push.rtmp, { video: false });
   const videoOnly = publish(svc.urls('silent').push.rtmp, { audio: false });
   try {
-    await waitFor('both to go live', () => svc.service.hub.get('live/radio')?.live === true && svc.service.hub.get('live/silent')?.live === true);
+    await waitFor(
+      'both to go live',
+      () => svc.service.hub.get('live/radio')?.live === true && svc.service.hub.get('live/silent')?.live === true,
+    );
     const [a, v] = await Promise.all([probe(`${svc.httpUrl}/live/radio.flv`), probe(`${svc.rtmpUrl}/live/silent`)]);
-    assert.deepEqual(a.streams.map((s) => s.codec_name), ['aac']);
-    assert.deepEqual(v.streams.map((s) => s.codec_name), ['h264']);
+    assert.deepEqual(
+      a.streams.map((s) => s.codec_name),
+      ['aac'],
+    );
+    assert.deepEqual(
+      v.streams.map((s) => s.codec_name),
+      ['h264'],
+    );
   } finally {
     await Promise.all([audioOnly.stop(), videoOnly.stop()]);
   }

@@ -52,7 +52,10 @@ before(async () => {
   pages.listen(0, '127.0.0.1');
   await once(pages, 'listening');
   pageUrl = `http://127.0.0.1:${(pages.address() as { port: number }).port}/`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...chromiumArgs, '--autoplay-policy=no-user-gesture-required'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [...chromiumArgs, '--autoplay-policy=no-user-gesture-required'],
+  });
   await waitFor('the RTMPS publisher to go live', () => svc.service.hub.get('live/cam')?.live === true, 20_000);
 });
 

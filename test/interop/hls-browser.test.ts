@@ -81,10 +81,14 @@ test('Chromium plays plain HLS with hls.js: currentTime advances and no error fi
   const src = `http://play.localhost:${svc.service.httpPort}/live/cam.m3u8`;
   // A warm stream, as most viewers find it: hls.js starts three segments behind the edge (RFC 8216
   // §6.3.3). A cold stream's first viewer waits for hls.startSegments segments instead; see docs/hls.md.
-  await waitFor('three segments', async () => {
-    const res = await fetch(`${svc.httpUrl}/live/cam.m3u8`);
-    return res.ok && (await res.text()).split('#EXTINF').length > 3;
-  }, 30_000);
+  await waitFor(
+    'three segments',
+    async () => {
+      const res = await fetch(`${svc.httpUrl}/live/cam.m3u8`);
+      return res.ok && (await res.text()).split('#EXTINF').length > 3;
+    },
+    30_000,
+  );
   const p = await play(src, false);
   const t1 = await currentTime(p);
   await new Promise((resolve) => setTimeout(resolve, 4000));
@@ -105,7 +109,12 @@ test('Chromium plays LL-HLS with hls.js lowLatencyMode: parts, advancing time, n
   assert.ok(t2 - t1 > 4, `currentTime went from ${t1} to ${t2} in 6 s`);
   assert.deepEqual(await errors(p), []);
   // PROGRAM-DATE-TIME is the server's wall clock when a frame arrived from ffmpeg: the same clock as Date.now() here.
-  const state = await p.evaluate<{ parts: number; canBlockReload: boolean; latency: number; behindIngestMs: number }>(`(() => {
+  const state = await p.evaluate<{
+    parts: number;
+    canBlockReload: boolean;
+    latency: number;
+    behindIngestMs: number;
+  }>(`(() => {
     const details = window.hls.levels[0].details;
     return {
       parts: details?.partList?.length ?? 0,
@@ -118,7 +127,9 @@ test('Chromium plays LL-HLS with hls.js lowLatencyMode: parts, advancing time, n
   assert.equal(state.canBlockReload, true);
   // ffmpeg -re with -tune zerolatency hands a frame to RTMP within a frame or two of making it, so
   // the delay behind ingest is the glass-to-player delay up to ~100 ms.
-  console.log(`LL-HLS glass-to-player: ${state.behindIngestMs} ms behind ingest (PROGRAM-DATE-TIME), hls.js latency ${state.latency.toFixed(2)} s`);
+  console.log(
+    `LL-HLS glass-to-player: ${state.behindIngestMs} ms behind ingest (PROGRAM-DATE-TIME), hls.js latency ${state.latency.toFixed(2)} s`,
+  );
   assert.ok(state.behindIngestMs > 0 && state.behindIngestMs < 3000, `glass-to-player ${state.behindIngestMs} ms`);
   await p.close();
 });

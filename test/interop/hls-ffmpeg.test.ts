@@ -25,7 +25,9 @@ before(async () => {
   ] as const) {
     publishers.push(publish(svc.urls(name).push.rtmp, options));
   }
-  await waitFor('three publishers to go live', () => ['main', 'audio', 'video'].every((n) => svc.service.hub.get(`live/${n}`)?.live));
+  await waitFor('three publishers to go live', () =>
+    ['main', 'audio', 'video'].every((n) => svc.service.hub.get(`live/${n}`)?.live),
+  );
 });
 
 after(async () => {
@@ -40,23 +42,39 @@ const playlistUrl = (name: string): string => svc.urls(name).play!.hls;
 /** Reads the playlist until it lists `n` segments (the first request starts the segmenter). */
 async function playlistWith(name: string, n: number): Promise<ParsedPlaylist> {
   let p: ParsedPlaylist | undefined;
-  await waitFor(`${n} segments of ${name}`, async () => {
-    const res = await fetch(playlistUrl(name));
-    p = res.ok ? parsePlaylist(await res.text()) : undefined;
-    return (p?.segments.length ?? 0) >= n;
-  }, 30_000);
+  await waitFor(
+    `${n} segments of ${name}`,
+    async () => {
+      const res = await fetch(playlistUrl(name));
+      p = res.ok ? parsePlaylist(await res.text()) : undefined;
+      return (p?.segments.length ?? 0) >= n;
+    },
+    30_000,
+  );
   return p!;
 }
 
 /** ffprobe's packets of a file: stream type and times, in file order. */
 async function packets(file: string): Promise<Array<{ type: string; dts: number; duration: number }>> {
-  const child = run('ffprobe', ['-v', 'error', '-of', 'json', '-show_entries', 'packet=codec_type,dts_time,duration_time', file]);
+  const child = run('ffprobe', [
+    '-v',
+    'error',
+    '-of',
+    'json',
+    '-show_entries',
+    'packet=codec_type,dts_time,duration_time',
+    file,
+  ]);
   let out = '';
   child.child.stdout!.removeAllListeners('data');
   child.child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   assert.equal(await child.exited, 0, child.stderr());
   const json = JSON.parse(out) as { packets: Array<{ codec_type: string; dts_time: string; duration_time?: string }> };
-  return json.packets.map((p) => ({ type: p.codec_type, dts: Number(p.dts_time), duration: Number(p.duration_time ?? 0) }));
+  return json.packets.map((p) => ({
+    type: p.codec_type,
+    dts: Number(p.dts_time),
+    duration: Number(p.duration_time ?? 0),
+  }));
 }
 
 test('ffprobe reads the .m3u8: H.264 320x240 and AAC 44.1 kHz, frames decode', async () => {
@@ -122,7 +140,10 @@ test('an audio-only stream plays as audio-only HLS', async () => {
   const p = await playlistWith('audio', 2);
   for (const s of p.segments) assert.ok(Math.abs(s.duration - 2) < 0.1, `audio segment of ${s.duration} s`);
   const result = await probe(playlistUrl('audio'), 2);
-  assert.deepEqual(result.streams.map((s) => s.codec_type), ['audio']);
+  assert.deepEqual(
+    result.streams.map((s) => s.codec_type),
+    ['audio'],
+  );
   assert.equal(result.streams[0]!.codec_name, 'aac');
   assert.ok(Number(result.streams[0]!.nb_read_frames) >= 20);
 });
@@ -130,7 +151,10 @@ test('an audio-only stream plays as audio-only HLS', async () => {
 test('a video-only stream plays as video-only HLS', async () => {
   await playlistWith('video', 2);
   const result = await probe(playlistUrl('video'), 2);
-  assert.deepEqual(result.streams.map((s) => s.codec_type), ['video']);
+  assert.deepEqual(
+    result.streams.map((s) => s.codec_type),
+    ['video'],
+  );
   assert.equal(result.streams[0]!.codec_name, 'h264');
   assert.ok(Number(result.streams[0]!.nb_read_frames) >= 10);
 });
@@ -163,7 +187,11 @@ test('play auth: an unsigned playlist is refused; a signed one lists signed segm
     assert.equal((await fetch(segment)).status, 200);
     assert.equal((await fetch(segment.href.split('?')[0]!)).status, 403, 'a segment without the signature is refused');
     const otherStream = new URL(signed('other')).search;
-    assert.equal((await fetch(segment.href.split('?')[0]! + otherStream)).status, 403, "another stream's signature does not fit");
+    assert.equal(
+      (await fetch(segment.href.split('?')[0]! + otherStream)).status,
+      403,
+      "another stream's signature does not fit",
+    );
     const result = await probe(url, 1);
     assert.ok(result.streams.some((s) => s.codec_name === 'h264'));
   } finally {

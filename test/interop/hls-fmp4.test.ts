@@ -49,7 +49,9 @@ let browser: Browser;
 const scratch = mkdtempSync(join(tmpdir(), 'openlive-fmp4-hls-'));
 
 before(async () => {
-  svc = await startService({ hls: { segmentFormat: 'fmp4', lowLatencyDomains: ['ll.localhost'], segmentTargetMs: 2000, partTargetMs: 333 } });
+  svc = await startService({
+    hls: { segmentFormat: 'fmp4', lowLatencyDomains: ['ll.localhost'], segmentTargetMs: 2000, partTargetMs: 333 },
+  });
   await svc.service.domains.add({ name: 'll.localhost', type: 'play' });
   ffmpeg = publish(svc.urls('cam').push.rtmp, { rate: 30, gop: 30 });
   pages = createServer((req, res) => {
@@ -60,7 +62,10 @@ before(async () => {
   await once(pages, 'listening');
   const address = pages.address();
   pageUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...chromiumArgs, '--autoplay-policy=no-user-gesture-required'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [...chromiumArgs, '--autoplay-policy=no-user-gesture-required'],
+  });
   await waitFor('the publisher to go live', () => svc.service.hub.get('live/cam')?.live === true);
 });
 
@@ -76,11 +81,15 @@ const playlistUrl = (): string => svc.urls('cam').play!.hls;
 
 async function playlistWith(n: number): Promise<ParsedPlaylist> {
   let p: ParsedPlaylist | undefined;
-  await waitFor(`${n} segments`, async () => {
-    const res = await fetch(playlistUrl());
-    p = res.ok ? parsePlaylist(await res.text()) : undefined;
-    return (p?.segments.length ?? 0) >= n;
-  }, 30_000);
+  await waitFor(
+    `${n} segments`,
+    async () => {
+      const res = await fetch(playlistUrl());
+      p = res.ok ? parsePlaylist(await res.text()) : undefined;
+      return (p?.segments.length ?? 0) >= n;
+    },
+    30_000,
+  );
   return p!;
 }
 
@@ -106,8 +115,20 @@ test('the fMP4 playlist: EXT-X-MAP, .m4s segments as video/mp4, an init segment 
   // The segments after their init segment are one fragmented MP4: ffprobe reads it with no timestamp gap.
   const file = join(scratch, 'joined.mp4');
   writeFileSync(file, Buffer.concat(files));
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-of', 'json', '-select_streams', 'v', '-show_entries', 'packet=dts_time', file]);
-  const dts = (JSON.parse(stdout) as { packets: { dts_time: string }[] }).packets.map((x) => Number(x.dts_time)).sort((a, b) => a - b);
+  const { stdout } = await exec('ffprobe', [
+    '-v',
+    'error',
+    '-of',
+    'json',
+    '-select_streams',
+    'v',
+    '-show_entries',
+    'packet=dts_time',
+    file,
+  ]);
+  const dts = (JSON.parse(stdout) as { packets: { dts_time: string }[] }).packets
+    .map((x) => Number(x.dts_time))
+    .sort((a, b) => a - b);
   for (let i = 1; i < dts.length; i++) assert.ok(dts[i]! - dts[i - 1]! < 0.05, `video jumps ${dts[i - 1]} → ${dts[i]}`);
   const ts = await fetch(new URL(p.segments[0]!.uri.replace('.m4s', '.ts'), base));
   assert.equal(ts.status, 404, 'an fmp4 server serves no .ts');
@@ -159,9 +180,40 @@ test('Chromium plays fMP4 LL-HLS with hls.js lowLatencyMode: parts listed, time 
 
 test('HEVC + Opus in fMP4 HLS: the segmenter takes Enhanced RTMP hvc1/Opus and ffprobe reads the playlist', async () => {
   const src = join(scratch, 'hevc-opus.mp4');
-  await exec('ffmpeg', ['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=sample_rate=48000', '-t', '5',
-    '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error:keyint=25', '-tag:v', 'hvc1', '-c:a', 'libopus', src]);
-  const stream = new HlsStream({ key: 'live/h', name: 'h', gen: 'g', options: resolveHlsOptions({ segmentFormat: 'fmp4', segmentTargetMs: 1000 }), newMuxer: () => new Fmp4SegmentMuxer() });
+  await exec('ffmpeg', [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=sample_rate=48000',
+    '-t',
+    '5',
+    '-c:v',
+    'libx265',
+    '-preset',
+    'ultrafast',
+    '-x265-params',
+    'log-level=error:keyint=25',
+    '-tag:v',
+    'hvc1',
+    '-c:a',
+    'libopus',
+    src,
+  ]);
+  const stream = new HlsStream({
+    key: 'live/h',
+    name: 'h',
+    gen: 'g',
+    options: resolveHlsOptions({ segmentFormat: 'fmp4', segmentTargetMs: 1000 }),
+    newMuxer: () => new Fmp4SegmentMuxer(),
+  });
   stream.publisherStarted();
   for (const msg of enhancedRtmpMessages(readMp4(readFileSync(src)))) stream.media(msg);
   stream.publisherEnded();
@@ -174,10 +226,30 @@ test('HEVC + Opus in fMP4 HLS: the segmenter takes Enhanced RTMP hvc1/Opus and f
   writeFileSync(join(scratch, p.segments[0]!.map!), stream.init(id)!.bytes);
   for (const seg of stream.segments) writeFileSync(join(scratch, stream.segmentUri(seg.msn, '')), seg.bytes!);
   writeFileSync(join(scratch, 'h.m3u8'), `${text}#EXT-X-ENDLIST\n`);
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-of', 'json', '-show_streams', '-show_format', join(scratch, 'h.m3u8')]);
-  const probed = JSON.parse(stdout) as { streams: { codec_name: string; width?: number }[]; format: { duration: string } };
+  const { stdout } = await exec('ffprobe', [
+    '-v',
+    'error',
+    '-of',
+    'json',
+    '-show_streams',
+    '-show_format',
+    join(scratch, 'h.m3u8'),
+  ]);
+  const probed = JSON.parse(stdout) as {
+    streams: { codec_name: string; width?: number }[];
+    format: { duration: string };
+  };
   assert.deepEqual(probed.streams.map((s) => s.codec_name).sort(), ['hevc', 'opus']);
   assert.ok(Math.abs(Number(probed.format.duration) - 5) <= 0.2, `lasts ${probed.format.duration} s`);
-  const { stderr } = await exec('ffmpeg', ['-hide_banner', '-v', 'error', '-i', join(scratch, 'h.m3u8'), '-f', 'null', '-']);
+  const { stderr } = await exec('ffmpeg', [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-i',
+    join(scratch, 'h.m3u8'),
+    '-f',
+    'null',
+    '-',
+  ]);
   assert.equal(stderr.trim(), '');
 });

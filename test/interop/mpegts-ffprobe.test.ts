@@ -62,7 +62,8 @@ async function decodeErrors(path: string): Promise<string> {
 }
 
 const flvMessages = (name: string): MediaMessage[] => new FlvDemuxer().push(fixture(`flv/${name}`));
-const isFrame = (msg: MediaMessage, type: number): boolean => msg.type === type && !msg.sequenceHeader && msg.payload[1] === 1;
+const isFrame = (msg: MediaMessage, type: number): boolean =>
+  msg.type === type && !msg.sequenceHeader && msg.payload[1] === 1;
 
 test('H.264 + AAC fixture: ffprobe sees 320x240 High and AAC-LC 44.1 kHz, every frame at its FLV time', async () => {
   const messages = flvMessages('h264-aac-320x240.flv');
@@ -92,7 +93,18 @@ test('our ADTS stream is byte for byte what ffmpeg writes when it copies the sam
   const { bytes } = muxToFile('adts-check.ts', flvMessages('h264-aac-320x240.flv'));
   const ours = Buffer.concat(readPes(readPackets(bytes), 0x101).map((p) => p.data));
   const adts = join(dir, 'ffmpeg.adts');
-  await exec('ffmpeg', ['-v', 'error', '-i', new URL('../fixtures/flv/h264-aac-320x240.flv', import.meta.url).pathname, '-vn', '-c:a', 'copy', '-f', 'adts', adts]);
+  await exec('ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    new URL('../fixtures/flv/h264-aac-320x240.flv', import.meta.url).pathname,
+    '-vn',
+    '-c:a',
+    'copy',
+    '-f',
+    'adts',
+    adts,
+  ]);
   assert.deepEqual(ours, readFileSync(adts));
 });
 
@@ -101,12 +113,17 @@ test('audio-only: AAC 48 kHz stereo with the PCR on audio decodes without errors
   // short for ffmpeg's MPEG-TS probe (it wants more than 10 packets) and would be taken for MPEG-PS.
   const fixtureMessages = flvMessages('aac-48000-stereo.flv');
   const frames = fixtureMessages.filter((m) => isFrame(m, MediaType.Audio));
-  const looped = Array.from({ length: 94 }, (_, i) => mediaMessage(MediaType.Audio, Math.round((i * 1024 * 1000) / 48000), frames[i % frames.length]!.payload));
+  const looped = Array.from({ length: 94 }, (_, i) =>
+    mediaMessage(MediaType.Audio, Math.round((i * 1024 * 1000) / 48000), frames[i % frames.length]!.payload),
+  );
   const messages = [...fixtureMessages.filter((m) => m.sequenceHeader), ...looped];
   const { path, muxer } = muxToFile('audio-only.ts', messages);
   assert.equal(muxer.hasVideo, false);
   const { streams, packets } = await probe(path);
-  assert.deepEqual(streams.map((s) => [s.codec_type, s.codec_name, s.sample_rate, s.channels]), [['audio', 'aac', '48000', 2]]);
+  assert.deepEqual(
+    streams.map((s) => [s.codec_type, s.codec_name, s.sample_rate, s.channels]),
+    [['audio', 'aac', '48000', 2]],
+  );
   assert.equal(packets.length, looped.length);
   packets.forEach((p, i) => assert.equal(p.pts, looped[i]!.timestamp * 90));
   assert.equal(await decodeErrors(path), '');
@@ -116,7 +133,10 @@ test('video-only: the fixture without its audio is one H.264 stream that decodes
   const messages = flvMessages('h264-aac-320x240.flv').filter((m) => m.type !== MediaType.Audio);
   const { path } = muxToFile('video-only.ts', messages);
   const { streams, packets } = await probe(path);
-  assert.deepEqual(streams.map((s) => [s.codec_type, s.codec_name, s.width, s.height]), [['video', 'h264', 320, 240]]);
+  assert.deepEqual(
+    streams.map((s) => [s.codec_type, s.codec_name, s.width, s.height]),
+    [['video', 'h264', 320, 240]],
+  );
   assert.equal(packets.length, messages.filter((m) => isFrame(m, MediaType.Video)).length);
   assert.equal(await decodeErrors(path), '');
 });
@@ -124,12 +144,17 @@ test('video-only: the fixture without its audio is one H.264 stream that decodes
 test('timestamps crossing 2^33 mid-file: ffmpeg reads every frame in order and decodes without errors', async () => {
   const wrapMs = Math.ceil(2 ** 33 / 90);
   const offset = wrapMs - 500; // the wrap comes half a second in
-  const messages = flvMessages('h264-aac-320x240.flv').map((m) => mediaMessage(m.type, m.timestamp + offset, m.payload));
+  const messages = flvMessages('h264-aac-320x240.flv').map((m) =>
+    mediaMessage(m.type, m.timestamp + offset, m.payload),
+  );
   const { path } = muxToFile('wrap.ts', messages);
   const { packets } = await probe(path);
   const video = packets.filter((p) => p.codec_type === 'video');
   assert.equal(video.length, messages.filter((m) => isFrame(m, MediaType.Video)).length);
-  assert.ok(video.some((p) => p.dts % 2 ** 33 < 45_000), 'some frames lie after the wrap');
+  assert.ok(
+    video.some((p) => p.dts % 2 ** 33 < 45_000),
+    'some frames lie after the wrap',
+  );
   for (let i = 1; i < video.length; i++) assert.equal(video[i]!.dts - video[i - 1]!.dts, 3600, `dts step at ${i}`);
   assert.equal(await decodeErrors(path), '');
 });
@@ -137,18 +162,41 @@ test('timestamps crossing 2^33 mid-file: ffmpeg reads every frame in order and d
 test('HEVC from x265 over Enhanced RTMP: ffprobe sees hevc Main 320x240, all frames, keyframes flagged', async () => {
   const hevc = join(dir, 'x265.hevc');
   await exec('ffmpeg', [
-    '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-frames:v', '30',
-    '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error:bframes=0:keyint=10:min-keyint=10',
-    '-f', 'hevc', hevc,
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-frames:v',
+    '30',
+    '-c:v',
+    'libx265',
+    '-preset',
+    'ultrafast',
+    '-x265-params',
+    'log-level=error:bframes=0:keyint=10:min-keyint=10',
+    '-f',
+    'hevc',
+    hevc,
   ]);
   const messages = hevcMessages(readFileSync(hevc), 25);
   const { path, muxer } = muxToFile('hevc.ts', messages);
   assert.match(muxer.codecs()[0]!, /^hvc1\.1\.6\.L\d+\.90$/);
   const { streams, packets } = await probe(path);
-  assert.deepEqual(streams.map((s) => [s.codec_name, s.profile, s.width, s.height]), [['hevc', 'Main', 320, 240]]);
+  assert.deepEqual(
+    streams.map((s) => [s.codec_name, s.profile, s.width, s.height]),
+    [['hevc', 'Main', 320, 240]],
+  );
   assert.equal(packets.length, 30);
-  assert.deepEqual(packets.map((p) => p.flags.startsWith('K')), messages.slice(1).map((m) => m.keyframe));
-  assert.deepEqual(packets.map((p) => p.pts), messages.slice(1).map((m) => m.timestamp * 90));
+  assert.deepEqual(
+    packets.map((p) => p.flags.startsWith('K')),
+    messages.slice(1).map((m) => m.keyframe),
+  );
+  assert.deepEqual(
+    packets.map((p) => p.pts),
+    messages.slice(1).map((m) => m.timestamp * 90),
+  );
   assert.equal(messages.filter((m) => m.keyframe).length, 3);
   assert.equal(await decodeErrors(path), '');
 
@@ -160,7 +208,10 @@ test('HEVC from x265 over Enhanced RTMP: ffprobe sees hevc Main 320x240, all fra
   const joined = join(dir, 'hevc-joined.ts');
   writeFileSync(joined, Buffer.concat(chunks.slice(second).map((c) => c.bytes)));
   const late = await probe(joined);
-  assert.deepEqual(late.streams.map((s) => [s.codec_name, s.width, s.height]), [['hevc', 320, 240]]);
+  assert.deepEqual(
+    late.streams.map((s) => [s.codec_name, s.width, s.height]),
+    [['hevc', 320, 240]],
+  );
   assert.equal(late.packets.length, 20);
   assert.equal(await decodeErrors(joined), '');
 });

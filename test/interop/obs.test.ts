@@ -33,7 +33,16 @@ before(async () => {
   copyFileSync(cert.cert, join(caDir, 'openlive-test.pem'));
   rtmpsPort = await freePort();
   server = await startServerProcess([
-    '--rtmps.enabled', 'true', '--rtmps.host', '127.0.0.1', '--rtmps.port', String(rtmpsPort), '--tls.cert', cert.cert, '--tls.key', cert.key,
+    '--rtmps.enabled',
+    'true',
+    '--rtmps.host',
+    '127.0.0.1',
+    '--rtmps.port',
+    String(rtmpsPort),
+    '--tls.cert',
+    cert.cert,
+    '--tls.key',
+    cert.key,
   ]);
 });
 
@@ -51,22 +60,30 @@ async function obsStreaming(url: string, options: { caDir?: string } = {}): Prom
   return run;
 }
 
-test('OBS publishes over RTMP to the push URL split into server and key; ffprobe plays it back', { skip, timeout: 120_000 }, async () => {
-  const run = await obsStreaming(server.pushUrl);
-  assert.match(run.log(), /Connection to rtmp:\/\/127\.0\.0\.1:\d+\/live successful/);
-  const played = await probe(`rtmp://127.0.0.1:${server.rtmpPort}/live/demo`, 3);
-  assert.deepEqual(played.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
-  await run.stop();
-});
+test(
+  'OBS publishes over RTMP to the push URL split into server and key; ffprobe plays it back',
+  { skip, timeout: 120_000 },
+  async () => {
+    const run = await obsStreaming(server.pushUrl);
+    assert.match(run.log(), /Connection to rtmp:\/\/127\.0\.0\.1:\d+\/live successful/);
+    const played = await probe(`rtmp://127.0.0.1:${server.rtmpPort}/live/demo`, 3);
+    assert.deepEqual(played.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    await run.stop();
+  },
+);
 
-test('OBS publishes over RTMPS, trusting the self-signed certificate; ffprobe plays it back', { skip: skipRtmps, timeout: 120_000 }, async () => {
-  const url = server.pushUrl.replace(/^rtmp:\/\/127\.0\.0\.1:\d+/, `rtmps://127.0.0.1:${rtmpsPort}`);
-  const run = await obsStreaming(url, { caDir });
-  assert.match(run.log(), /Connection to rtmps:\/\/127\.0\.0\.1:\d+\/live successful/, run.log().slice(-2000));
-  const played = await probe(`rtmp://127.0.0.1:${server.rtmpPort}/live/demo`, 3);
-  assert.deepEqual(played.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
-  await run.stop();
-});
+test(
+  'OBS publishes over RTMPS, trusting the self-signed certificate; ffprobe plays it back',
+  { skip: skipRtmps, timeout: 120_000 },
+  async () => {
+    const url = server.pushUrl.replace(/^rtmp:\/\/127\.0\.0\.1:\d+/, `rtmps://127.0.0.1:${rtmpsPort}`);
+    const run = await obsStreaming(url, { caDir });
+    assert.match(run.log(), /Connection to rtmps:\/\/127\.0\.0\.1:\d+\/live successful/, run.log().slice(-2000));
+    const played = await probe(`rtmp://127.0.0.1:${server.rtmpPort}/live/demo`, 3);
+    assert.deepEqual(played.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    await run.stop();
+  },
+);
 
 test('a wrong stream key: OBS logs the 18/503 sentence', { skip, timeout: 120_000 }, async () => {
   const wrong = server.pushUrl.replace(/txSecret=[0-9a-f]+/, 'txSecret=00000000000000000000000000000000');

@@ -17,16 +17,47 @@ const tencentId = (secret: string) => `#!::h=push.example.com,r=live/cam,txSecre
 /** ffmpeg's arguments to publish `seconds` of testsrc2 + sine as MPEG-TS in real time to `url`. */
 function ffmpegArgs(url: string, seconds: number): string[] {
   return [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '64k', '-f', 'mpegts', url,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=44100',
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    '-f',
+    'mpegts',
+    url,
   ];
 }
 
 /** ffprobe's codecs and duration of a TS file. */
 function probeFile(file: string): { codecs: string[]; duration: number } {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', file],
+    { encoding: 'utf8' },
+  );
   const j = JSON.parse(r.stdout) as { streams: Array<{ codec_name: string }>; format: { duration: string } };
   return { codecs: j.streams.map((s) => s.codec_name).sort(), duration: Number(j.format.duration) };
 }
@@ -37,102 +68,158 @@ function decodeErrors(file: string): string[] {
   return r.stderr.split('\n').filter((l) => l.trim() !== '');
 }
 
-test('ffmpeg publishes with Tencent\'s stream id: the sink\'s bytes are a 4 s H.264/AAC TS file', { timeout: 60_000 }, async () => {
-  const bed = await startSrtBed();
-  try {
-    const ff = run('ffmpeg', ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&latency=200000`, 4));
-    assert.equal(await ff.exited, 0, ff.stderr());
-    await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined);
-    await bed.publishes[0]!.done;
-    const p = bed.publishes[0]!;
-    assert.equal(p.key, 'live/cam');
-    assert.equal(p.ended!.breakCode, '1/0', 'the encoder stopped (SRT shutdown)');
-    const probe = probeFile(p.file);
-    assert.deepEqual(probe.codecs, ['aac', 'h264']);
-    assert.ok(probe.duration > 3.5 && probe.duration < 4.5, `duration ${probe.duration}`);
-    assert.deepEqual(decodeErrors(p.file), []);
-    assert.equal(bed.counters.srtConnectionsTotal, 1);
-  } finally {
-    await bed.close();
-  }
-});
+test(
+  "ffmpeg publishes with Tencent's stream id: the sink's bytes are a 4 s H.264/AAC TS file",
+  { timeout: 60_000 },
+  async () => {
+    const bed = await startSrtBed();
+    try {
+      const ff = run(
+        'ffmpeg',
+        ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&latency=200000`, 4),
+      );
+      assert.equal(await ff.exited, 0, ff.stderr());
+      await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined);
+      await bed.publishes[0]!.done;
+      const p = bed.publishes[0]!;
+      assert.equal(p.key, 'live/cam');
+      assert.equal(p.ended!.breakCode, '1/0', 'the encoder stopped (SRT shutdown)');
+      const probe = probeFile(p.file);
+      assert.deepEqual(probe.codecs, ['aac', 'h264']);
+      assert.ok(probe.duration > 3.5 && probe.duration < 4.5, `duration ${probe.duration}`);
+      assert.deepEqual(decodeErrors(p.file), []);
+      assert.equal(bed.counters.srtConnectionsTotal, 1);
+    } finally {
+      await bed.close();
+    }
+  },
+);
 
-test('srt-live-transmit publishes what ffmpeg pipes to it (plain app/stream?query stream id)', { timeout: 60_000 }, async () => {
-  const bed = await startSrtBed();
-  try {
-    const ff = spawn('ffmpeg', ffmpegArgs('-', 4).slice(0, -1).concat('pipe:1'), { stdio: ['ignore', 'pipe', 'pipe'] });
-    const slt = spawn('srt-live-transmit', ['-q', 'file://con', `srt://127.0.0.1:${bed.port}?streamid=live/slt?txSecret=good&latency=200`], { stdio: ['pipe', 'pipe', 'pipe'] });
-    ff.stdout.pipe(slt.stdin);
-    await once(ff, 'exit');
-    await waitFor('srt-live-transmit to send it all', () => (bed.publishes[0]?.bytes ?? 0) > 100_000 && slt.stdin.writableLength === 0);
-    await new Promise((r) => setTimeout(r, 1000));
-    slt.kill('SIGINT');
-    await once(slt, 'exit');
-    await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined);
-    await bed.publishes[0]!.done;
-    const p = bed.publishes[0]!;
-    assert.equal(p.key, 'live/slt');
-    const probe = probeFile(p.file);
-    assert.deepEqual(probe.codecs, ['aac', 'h264']);
-    assert.ok(probe.duration > 3.3 && probe.duration < 4.5, `duration ${probe.duration}`);
-  } finally {
-    await bed.close();
-  }
-});
+test(
+  'srt-live-transmit publishes what ffmpeg pipes to it (plain app/stream?query stream id)',
+  { timeout: 60_000 },
+  async () => {
+    const bed = await startSrtBed();
+    try {
+      const ff = spawn('ffmpeg', ffmpegArgs('-', 4).slice(0, -1).concat('pipe:1'), {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const slt = spawn(
+        'srt-live-transmit',
+        ['-q', 'file://con', `srt://127.0.0.1:${bed.port}?streamid=live/slt?txSecret=good&latency=200`],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      ff.stdout.pipe(slt.stdin);
+      await once(ff, 'exit');
+      await waitFor(
+        'srt-live-transmit to send it all',
+        () => (bed.publishes[0]?.bytes ?? 0) > 100_000 && slt.stdin.writableLength === 0,
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      slt.kill('SIGINT');
+      await once(slt, 'exit');
+      await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined);
+      await bed.publishes[0]!.done;
+      const p = bed.publishes[0]!;
+      assert.equal(p.key, 'live/slt');
+      const probe = probeFile(p.file);
+      assert.deepEqual(probe.codecs, ['aac', 'h264']);
+      assert.ok(probe.duration > 3.3 && probe.duration < 4.5, `duration ${probe.duration}`);
+    } finally {
+      await bed.close();
+    }
+  },
+);
 
-test('7 % loss each way and 3 % reordering: retransmission delivers a TS that decodes without errors', { timeout: 60_000 }, async () => {
-  const bed = await startSrtBed();
-  const proxy = await startUdpProxy({ targetPort: bed.port, seed: 42, loss: 0.07, reorder: 0.03, delayMs: 5 });
-  try {
-    const ff = run('ffmpeg', ffmpegArgs(`srt://127.0.0.1:${proxy.port}?streamid=${tencentId('good')}&latency=300000`, 5));
-    assert.equal(await ff.exited, 0, ff.stderr());
-    await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined, 20_000);
-    await bed.publishes[0]!.done;
-    const p = bed.publishes[0]!;
-    const share = proxy.stats.dropped / (proxy.stats.dropped + proxy.stats.forwarded);
-    assert.ok(proxy.stats.dropped > 30 && share > 0.05, `the relay dropped ${proxy.stats.dropped} (${(share * 100).toFixed(1)} %)`);
-    const probe = probeFile(p.file);
-    assert.deepEqual(probe.codecs, ['aac', 'h264']);
-    assert.ok(probe.duration > 4.3 && probe.duration < 5.5, `duration ${probe.duration}`);
-    const errors = decodeErrors(p.file);
-    assert.ok(errors.length <= 2, `decode errors:\n${errors.join('\n')}`);
-  } finally {
-    await proxy.close();
-    await bed.close();
-  }
-});
+test(
+  '7 % loss each way and 3 % reordering: retransmission delivers a TS that decodes without errors',
+  { timeout: 60_000 },
+  async () => {
+    const bed = await startSrtBed();
+    const proxy = await startUdpProxy({ targetPort: bed.port, seed: 42, loss: 0.07, reorder: 0.03, delayMs: 5 });
+    try {
+      const ff = run(
+        'ffmpeg',
+        ffmpegArgs(`srt://127.0.0.1:${proxy.port}?streamid=${tencentId('good')}&latency=300000`, 5),
+      );
+      assert.equal(await ff.exited, 0, ff.stderr());
+      await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined, 20_000);
+      await bed.publishes[0]!.done;
+      const p = bed.publishes[0]!;
+      const share = proxy.stats.dropped / (proxy.stats.dropped + proxy.stats.forwarded);
+      assert.ok(
+        proxy.stats.dropped > 30 && share > 0.05,
+        `the relay dropped ${proxy.stats.dropped} (${(share * 100).toFixed(1)} %)`,
+      );
+      const probe = probeFile(p.file);
+      assert.deepEqual(probe.codecs, ['aac', 'h264']);
+      assert.ok(probe.duration > 4.3 && probe.duration < 5.5, `duration ${probe.duration}`);
+      const errors = decodeErrors(p.file);
+      assert.ok(errors.length <= 2, `decode errors:\n${errors.join('\n')}`);
+    } finally {
+      await proxy.close();
+      await bed.close();
+    }
+  },
+);
 
-test('a wrong txSecret is refused in the handshake (SRT_REJX_UNAUTHORIZED) and recorded as 18/503', { timeout: 60_000 }, async () => {
-  const bed = await startSrtBed();
-  try {
-    const ff = run('ffmpeg', ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('wrong')}&latency=200000`, 2));
-    assert.notEqual(await ff.exited, 0);
-    assert.match(ff.stderr(), /reject/i, ff.stderr());
-    const slt = spawn('srt-live-transmit', ['-t:3', '-a:no', 'file://con', `srt://127.0.0.1:${bed.port}?streamid=live/cam?txSecret=wrong`], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    slt.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    slt.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    slt.stdin.on('error', () => {});
-    slt.stdin.write(Buffer.alloc(188 * 7));
-    // srt-live-transmit logs the rejection but does not exit on it: it is stopped once it said so.
-    await waitFor('srt-live-transmit to report the rejection', () => /reject/i.test(out), 10_000).finally(() => slt.kill('SIGKILL'));
-    assert.deepEqual(bed.rejections.map((r) => [r.refused.code, r.refused.breakCode]), [['SIGNATURE_INVALID', '18/503'], ['SIGNATURE_INVALID', '18/503']]);
-    assert.equal(bed.publishes.length, 0, 'nothing was opened for a refused publisher');
-    assert.equal(bed.counters.rejectedPublishes, 2);
-    assert.equal(bed.server.connectionCount, 0, 'the gate slots came back');
-  } finally {
-    await bed.close();
-  }
-});
+test(
+  'a wrong txSecret is refused in the handshake (SRT_REJX_UNAUTHORIZED) and recorded as 18/503',
+  { timeout: 60_000 },
+  async () => {
+    const bed = await startSrtBed();
+    try {
+      const ff = run(
+        'ffmpeg',
+        ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('wrong')}&latency=200000`, 2),
+      );
+      assert.notEqual(await ff.exited, 0);
+      assert.match(ff.stderr(), /reject/i, ff.stderr());
+      const slt = spawn(
+        'srt-live-transmit',
+        ['-t:3', '-a:no', 'file://con', `srt://127.0.0.1:${bed.port}?streamid=live/cam?txSecret=wrong`],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      slt.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      slt.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+      slt.stdin.on('error', () => {});
+      slt.stdin.write(Buffer.alloc(188 * 7));
+      // srt-live-transmit logs the rejection but does not exit on it: it is stopped once it said so.
+      await waitFor('srt-live-transmit to report the rejection', () => /reject/i.test(out), 10_000).finally(() =>
+        slt.kill('SIGKILL'),
+      );
+      assert.deepEqual(
+        bed.rejections.map((r) => [r.refused.code, r.refused.breakCode]),
+        [
+          ['SIGNATURE_INVALID', '18/503'],
+          ['SIGNATURE_INVALID', '18/503'],
+        ],
+      );
+      assert.equal(bed.publishes.length, 0, 'nothing was opened for a refused publisher');
+      assert.equal(bed.counters.rejectedPublishes, 2);
+      assert.equal(bed.server.connectionCount, 0, 'the gate slots came back');
+    } finally {
+      await bed.close();
+    }
+  },
+);
 
-test('a caller with a passphrase where the listener has none is refused with SRT_REJ_UNSECURE', { timeout: 60_000 }, async () => {
-  const bed = await startSrtBed();
-  try {
-    const ff = run('ffmpeg', ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&passphrase=0123456789abc&pbkeylen=16`, 2));
-    assert.notEqual(await ff.exited, 0);
-    assert.match(ff.stderr(), /password|unsecure|reject/i, ff.stderr());
-    assert.equal(bed.publishes.length, 0);
-  } finally {
-    await bed.close();
-  }
-});
+test(
+  'a caller with a passphrase where the listener has none is refused with SRT_REJ_UNSECURE',
+  { timeout: 60_000 },
+  async () => {
+    const bed = await startSrtBed();
+    try {
+      const ff = run(
+        'ffmpeg',
+        ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&passphrase=0123456789abc&pbkeylen=16`, 2),
+      );
+      assert.notEqual(await ff.exited, 0);
+      assert.match(ff.stderr(), /password|unsecure|reject/i, ff.stderr());
+      assert.equal(bed.publishes.length, 0);
+    } finally {
+      await bed.close();
+    }
+  },
+);

@@ -23,8 +23,14 @@ const dir = mkdtempSync(join(tmpdir(), 'openlive-tsdemux-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const lavfi = (seconds: number, rate = 44100): string[] => [
-  '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=25:duration=${seconds}`,
-  '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${rate}:duration=${seconds}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc=size=320x240:rate=25:duration=${seconds}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=frequency=440:sample_rate=${rate}:duration=${seconds}`,
 ];
 
 /** Runs ffmpeg to write a TS file and returns its bytes. */
@@ -54,12 +60,28 @@ function writeFlv(name: string, messages: readonly MediaMessage[]): string {
 }
 
 interface Probed {
-  streams: { codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string; nb_read_frames?: string }[];
+  streams: {
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    sample_rate?: string;
+    nb_read_frames?: string;
+  }[];
   format: { duration: string };
 }
 
 async function probe(path: string): Promise<Probed> {
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-count_frames', '-of', 'json', '-show_streams', '-show_format', path]);
+  const { stdout } = await exec('ffprobe', [
+    '-v',
+    'error',
+    '-count_frames',
+    '-of',
+    'json',
+    '-show_streams',
+    '-show_format',
+    path,
+  ]);
   return JSON.parse(stdout) as Probed;
 }
 
@@ -68,7 +90,8 @@ async function decodeErrors(path: string): Promise<string> {
   return stderr.trim();
 }
 
-const frames = (messages: readonly MediaMessage[], type: number): MediaMessage[] => messages.filter((m) => m.type === type && !m.sequenceHeader);
+const frames = (messages: readonly MediaMessage[], type: number): MediaMessage[] =>
+  messages.filter((m) => m.type === type && !m.sequenceHeader);
 
 async function checkH264Aac(name: string, ts: Buffer): Promise<TsDemuxer> {
   const { messages, demuxer } = demux(ts);
@@ -97,14 +120,34 @@ test('ffmpeg H.264 + AAC in TS, demuxed to FLV: ffprobe reads 320x240 H.264, AAC
 
 test('a start PTS just below 2^33 (-mpegts_copyts): the wrap 1.5 s in leaves no jump and the same FLV', async () => {
   // 2^33 / 90 kHz = 95443.7 s: starting 1.5 s before it puts the wrap in the middle of the clip.
-  const ts = await ffmpegTs('wrap.ts', [...lavfi(4), '-c:v', 'libx264', '-g', '50', '-c:a', 'aac', '-output_ts_offset', '95442.2', '-mpegts_copyts', '1']);
+  const ts = await ffmpegTs('wrap.ts', [
+    ...lavfi(4),
+    '-c:v',
+    'libx264',
+    '-g',
+    '50',
+    '-c:a',
+    'aac',
+    '-output_ts_offset',
+    '95442.2',
+    '-mpegts_copyts',
+    '1',
+  ]);
   const pts = readPes(readPackets(ts), 0x100).map((p) => p.pts!.value);
   assert.ok(pts[0]! > 2 ** 33 - 90_000 * 2 && pts.at(-1)! < 90_000 * 3, `the clip wraps: ${pts[0]} .. ${pts.at(-1)}`);
   await checkH264Aac('wrap', ts);
 });
 
 test('ffmpeg HEVC in TS: the records we build make a TS our muxer writes and ffmpeg decodes, 50 frames', async () => {
-  const ts = await ffmpegTs('hevc.ts', [...lavfi(2), '-c:v', 'libx265', '-x265-params', 'log-level=none:keyint=25', '-c:a', 'aac']);
+  const ts = await ffmpegTs('hevc.ts', [
+    ...lavfi(2),
+    '-c:v',
+    'libx265',
+    '-x265-params',
+    'log-level=none:keyint=25',
+    '-c:a',
+    'aac',
+  ]);
   const { messages, demuxer } = demux(ts);
   assert.deepEqual(demuxer.stats.errors, {});
   assert.deepEqual(demuxer.video, { codec: 'hevc', width: 320, height: 240 });
@@ -128,8 +171,21 @@ test('ffmpeg Opus in TS: one Enhanced RTMP Opus frame per packet ffprobe counts,
   assert.deepEqual(demuxer.audio, { codec: 'opus', sampleRate: 48000, channels: 2 });
   const head = messages.find((m) => m.type === MediaType.Audio && m.sequenceHeader);
   assert.equal(head?.payload.subarray(1, 13).toString('latin1'), 'OpusOpusHead');
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'a', '-show_entries', 'packet=pts', '-of', 'csv=p=0', join(dir, 'opus.ts')]);
-  const pts = stdout.split('\n').map((l) => parseInt(l, 10)).filter((n) => Number.isFinite(n));
+  const { stdout } = await exec('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'a',
+    '-show_entries',
+    'packet=pts',
+    '-of',
+    'csv=p=0',
+    join(dir, 'opus.ts'),
+  ]);
+  const pts = stdout
+    .split('\n')
+    .map((l) => parseInt(l, 10))
+    .filter((n) => Number.isFinite(n));
   const audio = frames(messages, MediaType.Audio);
   assert.equal(audio.length, pts.length);
   assert.ok(audio[0]!.timestamp < 200, `the first Opus frame at ${audio[0]!.timestamp} ms`);
@@ -140,7 +196,15 @@ test('ffmpeg Opus in TS: one Enhanced RTMP Opus frame per packet ffprobe counts,
 });
 
 test('x264 intra refresh (no IDR after the first): a keyframe per recovery point, and the FLV decodes', async () => {
-  const ts = await ffmpegTs('intra-refresh.ts', [...lavfi(4), '-c:v', 'libx264', '-x264-params', 'intra-refresh=1:keyint=25', '-c:a', 'aac']);
+  const ts = await ffmpegTs('intra-refresh.ts', [
+    ...lavfi(4),
+    '-c:v',
+    'libx264',
+    '-x264-params',
+    'intra-refresh=1:keyint=25',
+    '-c:a',
+    'aac',
+  ]);
   const { messages, demuxer } = demux(ts);
   assert.deepEqual(demuxer.stats.errors, {});
   const video = frames(messages, MediaType.Video);

@@ -13,7 +13,8 @@ after(async () => {
 });
 
 /** An H.264 sendonly offer werift accepts; its peer never answers ICE, so the session waits. */
-const offer = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\na=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\na=setup:actpass\r\na=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n';
+const offer =
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\na=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\na=setup:actpass\r\na=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n';
 
 const post = (svc: TestService, path: string, body: string, type = 'application/sdp') =>
   fetch(`${svc.httpUrl}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
@@ -24,7 +25,9 @@ function signature(svc: TestService, stream: string): string {
 }
 
 test('session caps, SDP checks, PATCH and DELETE', { timeout: 60_000 }, async () => {
-  const svc = await startService({ webrtc: { enabled: true, maxSessions: 1, maxSdpBytes: 2048, connectTimeoutMs: 30_000 } });
+  const svc = await startService({
+    webrtc: { enabled: true, maxSessions: 1, maxSdpBytes: 2048, connectTimeoutMs: 30_000 },
+  });
   services.push(svc);
   const first = await post(svc, `/live/a/whip?${signature(svc, 'a')}`, offer);
   assert.equal(first.status, 201, await first.clone().text());
@@ -37,7 +40,11 @@ test('session caps, SDP checks, PATCH and DELETE', { timeout: 60_000 }, async ()
   assert.equal(full.status, 503);
   assert.equal(((await full.json()) as { code: string }).code, 'WEBRTC_SESSION_LIMIT');
 
-  const patch = await fetch(`${svc.httpUrl}${location}`, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag' }, body: 'a=end-of-candidates\r\n' });
+  const patch = await fetch(`${svc.httpUrl}${location}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/trickle-ice-sdpfrag' },
+    body: 'a=end-of-candidates\r\n',
+  });
   assert.equal(patch.status, 405);
   assert.equal(((await patch.json()) as { code: string }).code, 'WEBRTC_PATCH_UNSUPPORTED');
 

@@ -23,7 +23,12 @@ before(async () => {
   svc = await startService({ webrtc: { enabled: true, idleTimeoutMs: 3000, connectTimeoutMs: 10_000 } });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: [...chromiumArgs, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      ...chromiumArgs,
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
 });
 
@@ -42,23 +47,39 @@ function signature(stream: string): string {
 async function whipPage(url: string, audio = true): Promise<Page> {
   const page = await browser.newPage();
   await page.goto(`${svc.httpUrl}/healthz`);
-  await page.evaluate(async ([whipUrl, withAudio]) => {
-    const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 }, audio: withAudio });
-    const pc = new RTCPeerConnection();
-    for (const track of media.getTracks()) {
-      const t = pc.addTransceiver(track, { direction: 'sendonly' });
-      if (track.kind === 'video') {
-        const codecs = RTCRtpSender.getCapabilities('video')!.codecs;
-        t.setCodecPreferences([...codecs.filter((c) => c.mimeType === 'video/H264' && /packetization-mode=1/.test(c.sdpFmtpLine ?? '')), ...codecs.filter((c) => c.mimeType !== 'video/H264')]);
+  await page.evaluate(
+    async ([whipUrl, withAudio]) => {
+      const media = await navigator.mediaDevices.getUserMedia({
+        video: { width: 640, height: 360, frameRate: 30 },
+        audio: withAudio,
+      });
+      const pc = new RTCPeerConnection();
+      for (const track of media.getTracks()) {
+        const t = pc.addTransceiver(track, { direction: 'sendonly' });
+        if (track.kind === 'video') {
+          const codecs = RTCRtpSender.getCapabilities('video')!.codecs;
+          t.setCodecPreferences([
+            ...codecs.filter((c) => c.mimeType === 'video/H264' && /packetization-mode=1/.test(c.sdpFmtpLine ?? '')),
+            ...codecs.filter((c) => c.mimeType !== 'video/H264'),
+          ]);
+        }
       }
-    }
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((r) => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
-    const res = await fetch(whipUrl as string, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
-    if (res.status !== 201) throw new Error(`WHIP ${res.status}: ${await res.text()}`);
-    (window as unknown as { whip: unknown }).whip = { pc, location: res.headers.get('location') };
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-  }, [url, audio] as const);
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((r) => {
+        if (pc.iceGatheringState === 'complete') r();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
+      });
+      const res = await fetch(whipUrl as string, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp' },
+        body: pc.localDescription!.sdp,
+      });
+      if (res.status !== 201) throw new Error(`WHIP ${res.status}: ${await res.text()}`);
+      (window as unknown as { whip: unknown }).whip = { pc, location: res.headers.get('location') };
+      await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    },
+    [url, audio] as const,
+  );
   return page;
 }
 
@@ -70,8 +91,15 @@ async function whepPage(url: string): Promise<Page> {
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.addTransceiver('audio', { direction: 'recvonly' });
     await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((r) => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
-    const res = await fetch(whepUrl, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+    await new Promise<void>((r) => {
+      if (pc.iceGatheringState === 'complete') r();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
+    });
+    const res = await fetch(whepUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp' },
+      body: pc.localDescription!.sdp,
+    });
     if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
     (window as unknown as { whep: RTCPeerConnection }).whep = pc;
@@ -83,42 +111,80 @@ async function framesDecoded(page: Page): Promise<number> {
   return page.evaluate(async () => {
     const stats = await (window as unknown as { whep: RTCPeerConnection }).whep.getStats();
     let n = 0;
-    stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') n = s.framesDecoded ?? 0; });
+    stats.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') n = s.framesDecoded ?? 0;
+    });
     return n;
   });
 }
 
-test('Chromium publishes H.264 over WHIP; ffprobe reads it over HTTP-FLV and HLS; a second page plays it over WHEP', { timeout: 120_000 }, async () => {
-  const pub = await whipPage(`${svc.httpUrl}/live/cam/whip?${signature('cam')}`, false);
-  await waitFor('the WHIP stream to go live with video', () => svc.service.hub.get('live/cam')?.videoHeader !== undefined, 20_000);
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', '-read_intervals', '%+3', `${svc.httpUrl}/live/cam.flv`], { timeout: 30_000 });
-  const streams = (JSON.parse(stdout) as { streams: { codec_name: string; width?: number }[] }).streams;
-  assert.ok(streams.some((s) => s.codec_name === 'h264' && s.width === 640), stdout);
-  await waitFor('an HLS playlist with a segment', async () => /#EXTINF/.test(await (await fetch(`${svc.httpUrl}/live/cam.m3u8`)).text()), 30_000);
-  const hls = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width', '-of', 'json', `${svc.httpUrl}/live/cam.m3u8`], { timeout: 30_000 });
-  assert.match(hls.stdout, /"codec_name": "h264"/);
-  const viewer = await whepPage(`${svc.httpUrl}/live/cam/whep`);
-  await waitFor('WHEP frames decoded', async () => (await framesDecoded(viewer)) > 10, 20_000);
-  const first = await framesDecoded(viewer);
-  await waitFor('decoded frames to keep growing', async () => (await framesDecoded(viewer)) > first + 10, 20_000);
-  // The ICE round trip on loopback (the nominated pair's STUN RTT) is under 100 ms.
-  const rtt = await viewer.evaluate(async () => {
-    const stats = await (window as unknown as { whep: RTCPeerConnection }).whep.getStats();
-    let r: number | undefined;
-    stats.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined) r = s.currentRoundTripTime; });
-    return r;
-  });
-  assert.ok(rtt !== undefined && rtt < 0.1, `round trip ${rtt} s`);
-  // DELETE ends the publish (RFC 9725 §4.2).
-  const status = await pub.evaluate(async () => {
-    const w = (window as unknown as { whip: { location: string } }).whip;
-    return (await fetch(new URL(w.location, location.href), { method: 'DELETE' })).status;
-  });
-  assert.equal(status, 200);
-  await waitFor('the stream to end', () => !svc.service.hub.get('live/cam')?.live, 10_000);
-  await pub.close();
-  await viewer.close();
-});
+test(
+  'Chromium publishes H.264 over WHIP; ffprobe reads it over HTTP-FLV and HLS; a second page plays it over WHEP',
+  { timeout: 120_000 },
+  async () => {
+    const pub = await whipPage(`${svc.httpUrl}/live/cam/whip?${signature('cam')}`, false);
+    await waitFor(
+      'the WHIP stream to go live with video',
+      () => svc.service.hub.get('live/cam')?.videoHeader !== undefined,
+      20_000,
+    );
+    const { stdout } = await run(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=codec_name,width,height',
+        '-of',
+        'json',
+        '-read_intervals',
+        '%+3',
+        `${svc.httpUrl}/live/cam.flv`,
+      ],
+      { timeout: 30_000 },
+    );
+    const streams = (JSON.parse(stdout) as { streams: { codec_name: string; width?: number }[] }).streams;
+    assert.ok(
+      streams.some((s) => s.codec_name === 'h264' && s.width === 640),
+      stdout,
+    );
+    await waitFor(
+      'an HLS playlist with a segment',
+      async () => /#EXTINF/.test(await (await fetch(`${svc.httpUrl}/live/cam.m3u8`)).text()),
+      30_000,
+    );
+    const hls = await run(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'stream=codec_name,width', '-of', 'json', `${svc.httpUrl}/live/cam.m3u8`],
+      { timeout: 30_000 },
+    );
+    assert.match(hls.stdout, /"codec_name": "h264"/);
+    const viewer = await whepPage(`${svc.httpUrl}/live/cam/whep`);
+    await waitFor('WHEP frames decoded', async () => (await framesDecoded(viewer)) > 10, 20_000);
+    const first = await framesDecoded(viewer);
+    await waitFor('decoded frames to keep growing', async () => (await framesDecoded(viewer)) > first + 10, 20_000);
+    // The ICE round trip on loopback (the nominated pair's STUN RTT) is under 100 ms.
+    const rtt = await viewer.evaluate(async () => {
+      const stats = await (window as unknown as { whep: RTCPeerConnection }).whep.getStats();
+      let r: number | undefined;
+      stats.forEach((s) => {
+        if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined)
+          r = s.currentRoundTripTime;
+      });
+      return r;
+    });
+    assert.ok(rtt !== undefined && rtt < 0.1, `round trip ${rtt} s`);
+    // DELETE ends the publish (RFC 9725 §4.2).
+    const status = await pub.evaluate(async () => {
+      const w = (window as unknown as { whip: { location: string } }).whip;
+      return (await fetch(new URL(w.location, location.href), { method: 'DELETE' })).status;
+    });
+    assert.equal(status, 200);
+    await waitFor('the stream to end', () => !svc.service.hub.get('live/cam')?.live, 10_000);
+    await pub.close();
+    await viewer.close();
+  },
+);
 
 test('an ffmpeg RTMP publish plays over WHEP', { timeout: 60_000 }, async () => {
   let ff: FfmpegProcess | undefined;
@@ -134,34 +200,57 @@ test('an ffmpeg RTMP publish plays over WHEP', { timeout: 60_000 }, async () => 
 });
 
 test('a wrong txSecret is refused 401 with the reason code', async () => {
-  const query = signature('bad').replace(/txSecret=[0-9a-f]/, 'txSecret=0').replace(/txSecret=0([0-9a-f])/, (m, c) => `txSecret=${c === '0' ? '1' : '0'}${c}`);
-  const offer = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\na=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\na=setup:actpass\r\na=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n';
-  const res = await fetch(`${svc.httpUrl}/live/bad/whip?${query}`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: offer });
+  const query = signature('bad')
+    .replace(/txSecret=[0-9a-f]/, 'txSecret=0')
+    .replace(/txSecret=0([0-9a-f])/, (m, c) => `txSecret=${c === '0' ? '1' : '0'}${c}`);
+  const offer =
+    'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\na=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\na=setup:actpass\r\na=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n';
+  const res = await fetch(`${svc.httpUrl}/live/bad/whip?${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/sdp' },
+    body: offer,
+  });
   const body = (await res.json()) as { code: string; breakCode: string };
   assert.equal(res.status, 401);
   assert.equal(body.code, 'SIGNATURE_INVALID');
   assert.equal(body.breakCode, '18/503');
-  const res2 = await fetch(`${svc.httpUrl}/live/bad/whip`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: offer });
+  const res2 = await fetch(`${svc.httpUrl}/live/bad/whip`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/sdp' },
+    body: offer,
+  });
   assert.equal(res2.status, 401);
   assert.equal(((await res2.json()) as { breakCode: string }).breakCode, '18/500');
   assert.equal(svc.service.hub.get('live/bad')?.live ?? false, false);
   // Recorded like an RTMP refusal (the same admission path).
-  await waitFor('the rejection record', async () => {
-    const page = await svc.service.store.listRejectedAttempts({ limit: 50 });
-    return page.items.some((r) => r.stream === 'bad' && r.breakCode === '18/503' && r.code === 'SIGNATURE_INVALID');
-  }, 10_000);
+  await waitFor(
+    'the rejection record',
+    async () => {
+      const page = await svc.service.store.listRejectedAttempts({ limit: 50 });
+      return page.items.some((r) => r.stream === 'bad' && r.breakCode === '18/503' && r.code === 'SIGNATURE_INVALID');
+    },
+    10_000,
+  );
 });
 
-test('a WHIP page closed without DELETE is cleaned up: the session ends and the stream with it', { timeout: 60_000 }, async () => {
-  const pub = await whipPage(`${svc.httpUrl}/live/gone/whip?${signature('gone')}`);
-  await waitFor('the WHIP stream to go live', () => svc.service.hub.get('live/gone')?.live === true, 20_000);
-  assert.ok(svc.service.webrtc!.sessions.size >= 1);
-  await pub.close();
-  await waitFor('the stream to end after the idle timeout', () => !svc.service.hub.get('live/gone')?.live, 20_000);
-  await waitFor('the session to be gone', () => svc.service.webrtc!.sessions.size === 0, 10_000);
-  // The publish ended as an interruption (12/0, network error), which is what its callback reports.
-  await waitFor('the publish record ended with 12/0', async () => {
-    const page = await svc.service.store.listPublishRecords({});
-    return page.items.some((r) => r.stream === 'gone' && r.endedAt !== null && r.breakCode === '12/0');
-  }, 10_000);
-});
+test(
+  'a WHIP page closed without DELETE is cleaned up: the session ends and the stream with it',
+  { timeout: 60_000 },
+  async () => {
+    const pub = await whipPage(`${svc.httpUrl}/live/gone/whip?${signature('gone')}`);
+    await waitFor('the WHIP stream to go live', () => svc.service.hub.get('live/gone')?.live === true, 20_000);
+    assert.ok(svc.service.webrtc!.sessions.size >= 1);
+    await pub.close();
+    await waitFor('the stream to end after the idle timeout', () => !svc.service.hub.get('live/gone')?.live, 20_000);
+    await waitFor('the session to be gone', () => svc.service.webrtc!.sessions.size === 0, 10_000);
+    // The publish ended as an interruption (12/0, network error), which is what its callback reports.
+    await waitFor(
+      'the publish record ended with 12/0',
+      async () => {
+        const page = await svc.service.store.listPublishRecords({});
+        return page.items.some((r) => r.stream === 'gone' && r.endedAt !== null && r.breakCode === '12/0');
+      },
+      10_000,
+    );
+  },
+);

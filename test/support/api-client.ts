@@ -9,12 +9,15 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Client as LiveClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/live/v20180801/live_client.js';
 
 const require = createRequire(import.meta.url);
-type SdkExceptionClass = typeof import('tencentcloud-sdk-nodejs/tencentcloud/common/exception/tencent_cloud_sdk_exception.js').default;
+type SdkExceptionClass =
+  typeof import('tencentcloud-sdk-nodejs/tencentcloud/common/exception/tencent_cloud_sdk_exception.js').default;
 const sdk = require('tencentcloud-sdk-nodejs') as { live: { v20180801: { Client: typeof LiveClient } } };
 
 /** The SDK's exception class: API errors arrive as it, with `.code` set to the Tencent code. */
 export const TencentCloudSDKHttpException = (
-  require('tencentcloud-sdk-nodejs/tencentcloud/common/exception/tencent_cloud_sdk_exception.js') as { default: SdkExceptionClass }
+  require('tencentcloud-sdk-nodejs/tencentcloud/common/exception/tencent_cloud_sdk_exception.js') as {
+    default: SdkExceptionClass;
+  }
 ).default;
 
 export type { LiveClient };
@@ -50,7 +53,9 @@ export function liveClient(
  * and is refused as a replay (AuthFailure.SignatureReplay). Such a call is sent again in the next second.
  */
 export function retryReplays<C extends object>(client: C): C {
-  const sdkClient = client as unknown as { doRequest(action: string, req: unknown, options?: unknown): Promise<unknown> };
+  const sdkClient = client as unknown as {
+    doRequest(action: string, req: unknown, options?: unknown): Promise<unknown>;
+  };
   const doRequest = sdkClient.doRequest.bind(sdkClient);
   sdkClient.doRequest = async (action, req, options) => {
     try {

@@ -31,7 +31,19 @@ export function publish(url: string, options: PublishOptions = {}): FfmpegProces
   if (video) args.push('-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}`);
   if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100');
   if (options.seconds !== undefined) args.push('-t', String(options.seconds));
-  if (video) args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(gop), '-pix_fmt', 'yuv420p');
+  if (video)
+    args.push(
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'zerolatency',
+      '-g',
+      String(gop),
+      '-pix_fmt',
+      'yuv420p',
+    );
   if (audio) args.push('-c:a', 'aac', '-b:a', '64k');
   args.push(...(options.extraArgs ?? []), '-f', 'flv', url);
   return run('ffmpeg', args);
@@ -63,12 +75,32 @@ export function run(command: string, args: readonly string[]): FfmpegProcess {
 
 /** ffprobe's view of a stream: its streams and the number of frames it decoded in the first seconds. */
 export interface ProbeResult {
-  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string; channels?: number; nb_read_frames?: string }>;
+  streams: Array<{
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    sample_rate?: string;
+    channels?: number;
+    nb_read_frames?: string;
+  }>;
 }
 
 /** Runs ffprobe on a URL, decoding `seconds` of it and counting frames; rejects with its stderr on failure. */
 export async function probe(url: string, seconds = 2): Promise<ProbeResult> {
-  const args = ['-v', 'error', '-of', 'json', '-show_streams', '-count_frames', '-read_intervals', `%+${seconds}`, '-rw_timeout', '15000000', url];
+  const args = [
+    '-v',
+    'error',
+    '-of',
+    'json',
+    '-show_streams',
+    '-count_frames',
+    '-read_intervals',
+    `%+${seconds}`,
+    '-rw_timeout',
+    '15000000',
+    url,
+  ];
   const child = spawn('ffprobe', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -14,7 +14,10 @@ export class LogCapture {
   readonly entries: LogEntry[] = [];
 
   constructor(level = 'debug') {
-    this.log = pino({ level, base: null }, { write: (line: string) => this.entries.push(JSON.parse(line) as LogEntry) });
+    this.log = pino(
+      { level, base: null },
+      { write: (line: string) => this.entries.push(JSON.parse(line) as LogEntry) },
+    );
   }
 
   /** The entries that match, oldest first. */

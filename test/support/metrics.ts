@@ -5,7 +5,10 @@
  * looking for `name{code="X"} 1` finds it whatever the node is called.
  */
 export function withoutNodeLabel(text: string): string {
-  return text.replace(/\{node="[^"]*"\}/g, '').replace(/,node="[^"]*"/g, '').replace(/\{node="[^"]*",/g, '{');
+  return text
+    .replace(/\{node="[^"]*"\}/g, '')
+    .replace(/,node="[^"]*"/g, '')
+    .replace(/\{node="[^"]*",/g, '{');
 }
 
 /** The value of `name{labels}` in `GET <httpUrl>/metrics` (the node label ignored unless asked for), or 0 when absent. */

@@ -16,7 +16,7 @@ export interface BoxAt {
 /** The boxes between `start` and `end` (64-bit sizes and size 0 = to the end handled; the last may be cut short). */
 export function boxes(buf: Buffer, start = 0, end = buf.length): BoxAt[] {
   const out: BoxAt[] = [];
-  for (let at = start; at + 8 <= end; ) {
+  for (let at = start; at + 8 <= end;) {
     let size = buf.readUInt32BE(at);
     const type = buf.toString('latin1', at + 4, at + 8);
     let body = at + 8;
@@ -94,12 +94,18 @@ export function readMp4(buf: Buffer): ReadTrack[] {
     const count = buf.readUInt32BE(stsz.body + 8);
     const sizes = fixed ? Array<number>(count).fill(fixed) : u32s(stsz, 12);
     const co64 = table('co64');
-    const offsets = co64 ? [...Array(buf.readUInt32BE(co64.body + 4)).keys()].map((i) => Number(buf.readBigUInt64BE(co64.body + 8 + 8 * i))) : u32s(table('stco'), 8);
+    const offsets = co64
+      ? [...Array(buf.readUInt32BE(co64.body + 4)).keys()].map((i) =>
+          Number(buf.readBigUInt64BE(co64.body + 8 + 8 * i)),
+        )
+      : u32s(table('stco'), 8);
     const stsc = u32s(table('stsc'), 8);
     const stts = u32s(table('stts'), 8);
     const cttsBox = table('ctts');
     const ctts: number[] = [];
-    if (cttsBox) for (let at = cttsBox.body + 8; at + 8 <= cttsBox.end; at += 8) ctts.push(buf.readUInt32BE(at), buf.readInt32BE(at + 4));
+    if (cttsBox)
+      for (let at = cttsBox.body + 8; at + 8 <= cttsBox.end; at += 8)
+        ctts.push(buf.readUInt32BE(at), buf.readInt32BE(at + 4));
     const stss = table('stss') ? new Set(u32s(table('stss'), 8)) : undefined;
     const samples: ReadSample[] = [];
     let n = 0;
@@ -114,7 +120,14 @@ export function readMp4(buf: Buffer): ReadTrack[] {
     }
     expand(stts).reduce((dts, d, i) => ((samples[i]!.dts = dts), dts + d), 0);
     expand(ctts).forEach((c, i) => (samples[i]!.cts = c));
-    return { handler, timescale, entry: entryBox!.type, config: buf.subarray(cfg!.body, cfg!.end), configType: cfg!.type, samples };
+    return {
+      handler,
+      timescale,
+      entry: entryBox!.type,
+      config: buf.subarray(cfg!.body, cfg!.end),
+      configType: cfg!.type,
+      samples,
+    };
   });
 }
 
@@ -170,10 +183,15 @@ export function enhancedRtmpMessages(tracks: readonly ReadTrack[]): MediaMessage
   tracks.forEach((t, order) => {
     const video = t.handler === 'vide';
     const fourCc = Buffer.from(t.entry === 'hev1' ? 'hvc1' : t.entry === 'mp4a' ? 'mp4a' : t.entry, 'latin1');
-    const config = t.entry === 'mp4a' ? ascFromEsds(t.config) : t.entry === 'Opus' ? opusHeadFromDops(t.config) : t.config;
+    const config =
+      t.entry === 'mp4a' ? ascFromEsds(t.config) : t.entry === 'Opus' ? opusHeadFromDops(t.config) : t.config;
     const type = video ? MediaType.Video : MediaType.Audio;
     const startHeader = video ? 0x80 | (1 << 4) | 0 : 0x90;
-    out.push({ ts: -1, order, msg: mediaMessage(type, 0, Buffer.concat([Buffer.from([startHeader]), fourCc, config])) });
+    out.push({
+      ts: -1,
+      order,
+      msg: mediaMessage(type, 0, Buffer.concat([Buffer.from([startHeader]), fourCc, config])),
+    });
     for (const s of t.samples) {
       const ms = Math.round((s.dts * 1000) / t.timescale);
       if (!video) {
@@ -184,7 +202,15 @@ export function enhancedRtmpMessages(tracks: readonly ReadTrack[]): MediaMessage
       // av01 CodedFrames carry no CompositionTime (E-RTMP v2); avc1/hvc1 carry an SI24.
       const cts = Buffer.alloc(3);
       cts.writeIntBE(Math.round(((s.dts + s.cts) * 1000) / t.timescale) - ms, 0, 3);
-      out.push({ ts: ms, order, msg: mediaMessage(type, ms, Buffer.concat(t.entry === 'av01' ? [head, fourCc, s.data] : [head, fourCc, cts, s.data])) });
+      out.push({
+        ts: ms,
+        order,
+        msg: mediaMessage(
+          type,
+          ms,
+          Buffer.concat(t.entry === 'av01' ? [head, fourCc, s.data] : [head, fourCc, cts, s.data]),
+        ),
+      });
     }
   });
   return out.sort((a, b) => a.ts - b.ts || a.order - b.order).map((x) => x.msg);

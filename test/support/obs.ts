@@ -13,7 +13,8 @@ import { once } from 'node:events';
 /** Why OBS cannot run here, or undefined when `obs` and `Xvfb` are installed (scripts/test.sh installs them). */
 export function obsMissing(): string | undefined {
   for (const bin of ['obs', 'Xvfb']) {
-    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) return `${bin} is not installed (scripts/test.sh installs obs-studio and xvfb)`;
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0)
+      return `${bin} is not installed (scripts/test.sh installs obs-studio and xvfb)`;
   }
   return undefined;
 }
@@ -21,7 +22,9 @@ export function obsMissing(): string | undefined {
 /** Why OBS cannot get a private /etc/ssl/certs here (RTMPS), or undefined: `unshare -rm` needs user namespaces or root. */
 export function privateCertsMissing(): string | undefined {
   const r = spawnSync('unshare', ['-rm', 'true']);
-  return r.status === 0 ? undefined : `unshare -rm fails here (${String(r.stderr).trim() || r.error?.message}): OBS trusts only /etc/ssl/certs, which the test cannot replace for it`;
+  return r.status === 0
+    ? undefined
+    : `unshare -rm fails here (${String(r.stderr).trim() || r.error?.message}): OBS trusts only /etc/ssl/certs, which the test cannot replace for it`;
 }
 
 /** `rtmp://host:port/live/demo?txSecret=...` as OBS's Custom service wants it: server up to the app, key = the rest. */
@@ -50,16 +53,34 @@ export async function startObs(pushUrl: string, options: { caDir?: string } = {}
   const display = `:${90 + Math.floor(Math.random() * 400)}`;
   const xvfb = spawn('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const env = { ...process.env, HOME: home, DISPLAY: display, LIBGL_ALWAYS_SOFTWARE: '1', XDG_CONFIG_HOME: join(home, '.config') };
-  const obsArgs = ['--startstreaming', '--minimize-to-tray', '--multi', '--disable-updater', '--disable-shutdown-check'];
+  const env = {
+    ...process.env,
+    HOME: home,
+    DISPLAY: display,
+    LIBGL_ALWAYS_SOFTWARE: '1',
+    XDG_CONFIG_HOME: join(home, '.config'),
+  };
+  const obsArgs = [
+    '--startstreaming',
+    '--minimize-to-tray',
+    '--multi',
+    '--disable-updater',
+    '--disable-shutdown-check',
+  ];
   const obs: ChildProcess = options.caDir
-    ? spawn('unshare', ['-rm', 'sh', '-c', `mount --bind "$0" /etc/ssl/certs && exec obs "$@"`, options.caDir, ...obsArgs], { env, stdio: 'ignore' })
+    ? spawn(
+        'unshare',
+        ['-rm', 'sh', '-c', `mount --bind "$0" /etc/ssl/certs && exec obs "$@"`, options.caDir, ...obsArgs],
+        { env, stdio: 'ignore' },
+      )
     : spawn('obs', obsArgs, { env, stdio: 'ignore' });
   const logs = join(home, '.config', 'obs-studio', 'logs');
   return {
     log: () => {
       try {
-        return readdirSync(logs).map((f) => readFileSync(join(logs, f), 'utf8')).join('\n');
+        return readdirSync(logs)
+          .map((f) => readFileSync(join(logs, f), 'utf8'))
+          .join('\n');
       } catch {
         return '';
       }
@@ -100,7 +121,10 @@ function writeConfig(home: string, service: { server: string; key: string }): vo
       '[Video]\nBaseCX=320\nBaseCY=240\nOutputCX=320\nOutputCY=240\nFPSType=0\nFPSCommon=30\n' +
       '[Audio]\nSampleRate=44100\nChannelSetup=Stereo\n',
   );
-  writeFileSync(join(c, 'basic', 'profiles', 'openlive', 'service.json'), JSON.stringify({ type: 'rtmp_custom', settings: { ...service, use_auth: false } }));
+  writeFileSync(
+    join(c, 'basic', 'profiles', 'openlive', 'service.json'),
+    JSON.stringify({ type: 'rtmp_custom', settings: { ...service, use_auth: false } }),
+  );
   const color = '22222222-2222-2222-2222-222222222222';
   writeFileSync(
     join(c, 'basic', 'scenes', 'openlive.json'),
@@ -111,10 +135,37 @@ function writeConfig(home: string, service: { server: string; key: string }): vo
       scene_order: [{ name: 'Scene' }],
       sources: [
         {
-          id: 'scene', versioned_id: 'scene', name: 'Scene', uuid: '11111111-1111-1111-1111-111111111111', flags: 0, mixers: 0,
-          settings: { id_counter: 1, items: [{ name: 'Color', source_uuid: color, visible: true, id: 1, pos: { x: 0, y: 0 }, scale: { x: 1, y: 1 }, bounds_type: 0, align: 5 }] },
+          id: 'scene',
+          versioned_id: 'scene',
+          name: 'Scene',
+          uuid: '11111111-1111-1111-1111-111111111111',
+          flags: 0,
+          mixers: 0,
+          settings: {
+            id_counter: 1,
+            items: [
+              {
+                name: 'Color',
+                source_uuid: color,
+                visible: true,
+                id: 1,
+                pos: { x: 0, y: 0 },
+                scale: { x: 1, y: 1 },
+                bounds_type: 0,
+                align: 5,
+              },
+            ],
+          },
         },
-        { id: 'color_source', versioned_id: 'color_source_v3', name: 'Color', uuid: color, flags: 0, mixers: 0, settings: { color: 4278190335, width: 320, height: 240 } },
+        {
+          id: 'color_source',
+          versioned_id: 'color_source_v3',
+          name: 'Color',
+          uuid: color,
+          flags: 0,
+          mixers: 0,
+          settings: { color: 4278190335, width: 320, height: 240 },
+        },
       ],
     }),
   );

@@ -26,8 +26,9 @@ if (mode === 'stall') {
     if (mode === 'gc') (globalThis as { gc?: () => void }).gc?.();
     else if (mode === 'live') void Promise.reject(new LiveError('RTMP_STATE', 'a late rejection from a test hook'));
     else if (mode === 'plain') void Promise.reject(new Error('an unknown failure from a test hook'));
-    else setImmediate(() => {
-      throw new TypeError('an uncaught exception from a test hook');
-    });
+    else
+      setImmediate(() => {
+        throw new TypeError('an uncaught exception from a test hook');
+      });
   });
 }

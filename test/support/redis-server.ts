@@ -37,12 +37,27 @@ export async function startRedis(): Promise<TestRedis> {
   let child: ChildProcess | undefined;
   let out = '';
   const launch = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+    ];
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`))));
+    const exited = new Promise<never>((_, reject) =>
+      proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`))),
+    );
     exited.catch(() => undefined);
     await Promise.race([waitForPing(port, 10_000), exited]);
   };

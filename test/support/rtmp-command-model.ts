@@ -103,7 +103,8 @@ export class Driver {
 
   handle(events: ServerSessionEvent[]): void {
     for (const e of events) {
-      if (e.type === 'connect' || e.type === 'publish' || e.type === 'play' || e.type === 'refused') this.decisions.push(e);
+      if (e.type === 'connect' || e.type === 'publish' || e.type === 'play' || e.type === 'refused')
+        this.decisions.push(e);
       // A stop-play does not cancel the wait here: the connection's timer may fire after it anyway
       // (the issue 9 crash), and the session must take that late decision as a no-op.
     }
@@ -120,11 +121,18 @@ export class Driver {
     const s = this.session;
     if (d.type === 'refused') {
       // The session refused it by its own limits: the connection rejects it, whatever it would decide.
-      const reject = d.action === 'publish' ? () => s.rejectPublish(d.streamId, 'NetStream.Publish.BadName', d.error.code) : () => s.rejectPlay(d.streamId, 'NetStream.Play.Failed', d.error.code);
+      const reject =
+        d.action === 'publish'
+          ? () => s.rejectPublish(d.streamId, 'NetStream.Publish.BadName', d.error.code)
+          : () => s.rejectPlay(d.streamId, 'NetStream.Play.Failed', d.error.code);
       this.guard(reject);
     } else if (d.type === 'connect') this.guard(() => (accept ? s.acceptConnect() : s.rejectConnect('18/404 refused')));
     else if (d.type === 'publish') {
-      this.guard(() => (accept ? s.acceptPublish(d.streamId) : s.rejectPublish(d.streamId, 'NetStream.Publish.BadName', '18/503 refused')));
+      this.guard(() =>
+        accept
+          ? s.acceptPublish(d.streamId)
+          : s.rejectPublish(d.streamId, 'NetStream.Publish.BadName', '18/503 refused'),
+      );
     } else if (accept) {
       this.waiting.add(d.streamId);
       this.guard(() => s.holdPlay(d.streamId));
@@ -135,7 +143,9 @@ export class Driver {
   endWaits(live: boolean): void {
     for (const id of [...this.waiting]) {
       this.waiting.delete(id);
-      this.guard(() => (live ? this.session.acceptPlay(id) : this.session.rejectPlay(id, 'NetStream.Play.StreamNotFound', 'not live')));
+      this.guard(() =>
+        live ? this.session.acceptPlay(id) : this.session.rejectPlay(id, 'NetStream.Play.StreamNotFound', 'not live'),
+      );
     }
   }
 
@@ -161,7 +171,8 @@ export class Driver {
     const known = this.decisions.some((d) =>
       pending.kind === 'connect'
         ? d.type === 'connect'
-        : (d.type === pending.kind || (d.type === 'refused' && d.action === pending.kind)) && d.streamId === pending.streamId,
+        : (d.type === pending.kind || (d.type === 'refused' && d.action === pending.kind)) &&
+          d.streamId === pending.streamId,
     );
     assert.ok(known, `the session waits for ${JSON.stringify(pending)}, which no event announced`);
   }
@@ -191,7 +202,11 @@ export function rtmpSetup(): { model: RtmpModel; real: Driver } {
 export type Cmd = fc.Command<RtmpModel, Driver>;
 
 /** One model command: a client action, a read of some bytes, or a decision. */
-export function cmd(name: string, run: (d: Driver, m: RtmpModel) => void, check: (m: RtmpModel) => boolean = () => true): Cmd {
+export function cmd(
+  name: string,
+  run: (d: Driver, m: RtmpModel) => void,
+  check: (m: RtmpModel) => boolean = () => true,
+): Cmd {
   return {
     check,
     run: (m, d) => {
@@ -205,44 +220,108 @@ export function cmd(name: string, run: (d: Driver, m: RtmpModel) => void, check:
 const connectObject = amf0Object({ app: 'live', tcUrl: 'rtmp://h/live' });
 
 // Mostly the stream createStream makes first, sometimes one it did not make.
-const streamId = fc.oneof({ arbitrary: fc.constant(1), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 });
+const streamId = fc.oneof(
+  { arbitrary: fc.constant(1), weight: 4 },
+  { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
+);
 // The long one is over rtmp.maxNameLength's default (1024): the session refuses it by its own limit.
 const name = fc.constantFrom('cam', 'cam?k=v', '', 'a/b', 'n'.repeat(2000));
 /** Valid commands often, invalid ones (which end the connection) rarely, so runs get deep. */
 const weighted: Array<{ arbitrary: fc.Arbitrary<Cmd>; weight: number }> = [
   {
     weight: 15,
-    arbitrary: fc.constant(cmd('connect', (d, m) => (m.connects++, d.wire.command('connect', 0, connectObject)), (m) => m.connects === 0)),
+    arbitrary: fc.constant(
+      cmd(
+        'connect',
+        (d, m) => (m.connects++, d.wire.command('connect', 0, connectObject)),
+        (m) => m.connects === 0,
+      ),
+    ),
   },
-  { weight: 1, arbitrary: fc.constant(cmd('connect again', (d, m) => (m.connects++, d.wire.command('connect', 0, connectObject)))) },
+  {
+    weight: 1,
+    arbitrary: fc.constant(cmd('connect again', (d, m) => (m.connects++, d.wire.command('connect', 0, connectObject)))),
+  },
   { weight: 1, arbitrary: fc.constant(cmd('connect(no object)', (d) => d.wire.command('connect', 0, null))) },
   { weight: 15, arbitrary: fc.constant(cmd('createStream', (d) => d.wire.command('createStream', 0, null))) },
-  { weight: 10, arbitrary: fc.tuple(streamId, name).map(([id, n]) => cmd(`publish@${id} ${n}`, (d) => d.wire.command('publish', id, null, n, 'live'))) },
-  { weight: 15, arbitrary: fc.tuple(streamId, name).map(([id, n]) => cmd(`play@${id} ${n}`, (d) => d.wire.command('play', id, null, n, -1000))) },
-  { weight: 1, arbitrary: streamId.map((id) => cmd(`publish@${id} (no name)`, (d) => d.wire.command('publish', id, null))) },
-  { weight: 10, arbitrary: streamId.map((id) => cmd(`closeStream@${id}`, (d) => d.wire.command('closeStream', id, null))) },
-  { weight: 8, arbitrary: streamId.map((id) => cmd(`deleteStream ${id}`, (d) => d.wire.command('deleteStream', 0, null, id))) },
+  {
+    weight: 10,
+    arbitrary: fc
+      .tuple(streamId, name)
+      .map(([id, n]) => cmd(`publish@${id} ${n}`, (d) => d.wire.command('publish', id, null, n, 'live'))),
+  },
+  {
+    weight: 15,
+    arbitrary: fc
+      .tuple(streamId, name)
+      .map(([id, n]) => cmd(`play@${id} ${n}`, (d) => d.wire.command('play', id, null, n, -1000))),
+  },
+  {
+    weight: 1,
+    arbitrary: streamId.map((id) => cmd(`publish@${id} (no name)`, (d) => d.wire.command('publish', id, null))),
+  },
+  {
+    weight: 10,
+    arbitrary: streamId.map((id) => cmd(`closeStream@${id}`, (d) => d.wire.command('closeStream', id, null))),
+  },
+  {
+    weight: 8,
+    arbitrary: streamId.map((id) => cmd(`deleteStream ${id}`, (d) => d.wire.command('deleteStream', 0, null, id))),
+  },
   {
     weight: 8,
     arbitrary: fc
-      .constantFrom('releaseStream', 'FCPublish', 'FCUnpublish', 'getStreamLength', '_checkbw', 'launchMissiles', 'pause')
+      .constantFrom(
+        'releaseStream',
+        'FCPublish',
+        'FCUnpublish',
+        'getStreamLength',
+        '_checkbw',
+        'launchMissiles',
+        'pause',
+      )
       .map((n) => cmd(n, (d) => d.wire.command(n, 0, null, 'cam'))),
   },
-  { weight: 8, arbitrary: streamId.map((id) => cmd(`video@${id}`, (d) => d.wire.raw(6, 9, id, Buffer.of(0x17, 1, 0, 0, 0)))) },
+  {
+    weight: 8,
+    arbitrary: streamId.map((id) => cmd(`video@${id}`, (d) => d.wire.raw(6, 9, id, Buffer.of(0x17, 1, 0, 0, 0)))),
+  },
   {
     weight: 4,
-    arbitrary: streamId.map((id) => cmd(`metadata@${id}`, (d) => d.wire.raw(5, 18, id, encodeCommand('@setDataFrame', 'onMetaData' as never, amf0Object({ width: 2 }))))),
+    arbitrary: streamId.map((id) =>
+      cmd(`metadata@${id}`, (d) =>
+        d.wire.raw(5, 18, id, encodeCommand('@setDataFrame', 'onMetaData' as never, amf0Object({ width: 2 }))),
+      ),
+    ),
   },
   { weight: 4, arbitrary: fc.constant(cmd('ping', (d) => d.wire.control(4, '000600000001'))) },
-  { weight: 3, arbitrary: fc.constantFrom(128, 4096).map((n) => cmd(`setChunkSize ${n}`, (d) => d.wire.control(1, n.toString(16).padStart(8, '0')))) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => cmd('garbage command', (d) => d.wire.raw(3, 20, 0, Buffer.from(b)))) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .constantFrom(128, 4096)
+      .map((n) => cmd(`setChunkSize ${n}`, (d) => d.wire.control(1, n.toString(16).padStart(8, '0')))),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .uint8Array({ minLength: 1, maxLength: 12 })
+      .map((b) => cmd('garbage command', (d) => d.wire.raw(3, 20, 0, Buffer.from(b)))),
+  },
   { weight: 20, arbitrary: fc.integer({ min: 1, max: 400 }).map((n) => cmd(`read ${n}`, (d) => d.deliver(n))) },
   // Everything sent so far in one read (the handshake alone is 3073 bytes: small reads rarely get past it).
   { weight: 15, arbitrary: fc.constant(cmd('read all', (d) => d.deliver(d.wire.length))) },
   { weight: 20, arbitrary: fc.constant(cmd('accept', (d) => d.decide(true))) },
   { weight: 3, arbitrary: fc.constant(cmd('reject', (d) => d.decide(false))) },
-  { weight: 10, arbitrary: fc.boolean().map((live) => cmd(live ? 'publisher arrives' : 'play wait ends', (d) => d.endWaits(live))) },
-  { weight: 3, arbitrary: fc.tuple(fc.nat(5), fc.integer({ min: 0, max: 3 })).map(([c, id]) => cmd(`stray call ${c} on ${id}`, (d) => d.stray(c, id))) },
+  {
+    weight: 10,
+    arbitrary: fc.boolean().map((live) => cmd(live ? 'publisher arrives' : 'play wait ends', (d) => d.endWaits(live))),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.nat(5), fc.integer({ min: 0, max: 3 }))
+      .map(([c, id]) => cmd(`stray call ${c} on ${id}`, (d) => d.stray(c, id))),
+  },
 ];
 /** The command arbitraries for `fc.commands(rtmpCommands, ...)`. */
 export const rtmpCommands = [fc.oneof(...weighted)];

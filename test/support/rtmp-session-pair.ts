@@ -1,7 +1,15 @@
 /** Connects a ClientSession and a ServerSession in memory, for scripted RTMP conversations. */
 import { Buffer } from 'node:buffer';
-import { ClientSession, type ClientSessionEvent, type ClientSessionOptions } from '../../src/protocol/rtmp/client-session.ts';
-import { ServerSession, type ServerSessionEvent, type ServerSessionOptions } from '../../src/protocol/rtmp/server-session.ts';
+import {
+  ClientSession,
+  type ClientSessionEvent,
+  type ClientSessionOptions,
+} from '../../src/protocol/rtmp/client-session.ts';
+import {
+  ServerSession,
+  type ServerSessionEvent,
+  type ServerSessionOptions,
+} from '../../src/protocol/rtmp/server-session.ts';
 
 /** A deterministic random source: bytes counting up from a seed. */
 export function countingRandom(seed: number): (n: number) => Buffer {

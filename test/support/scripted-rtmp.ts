@@ -47,7 +47,11 @@ export class ScriptedRtmp {
    * TCP connect, handshake, and RTMP connect to the URL's app; rejects unless the server answers `_result`.
    * `connectExtra` adds connect command properties (E-RTMP v2 `capsEx`, `fourCcList`).
    */
-  static async open(url: string, timeoutMs = 5000, connectExtra: Record<string, Amf0Value> = {}): Promise<ScriptedRtmp> {
+  static async open(
+    url: string,
+    timeoutMs = 5000,
+    connectExtra: Record<string, Amf0Value> = {},
+  ): Promise<ScriptedRtmp> {
     const c = new ScriptedRtmp(url);
     await once(c.socket, 'connect');
     const tx = c.session.connect(c.url.tcUrl, c.url.app, connectExtra);
@@ -75,7 +79,10 @@ export class ScriptedRtmp {
   notify(name: string, ...args: Amf0Value[]): void {
     this.flush();
     const payload = encodeCommand(name, 0, null, ...args);
-    const chunks = encodeChunks({ csid: ChunkStreamId.Command, typeId: MessageType.CommandAmf0, streamId: 0, timestamp: 0, payload }, this.session.outChunkSize);
+    const chunks = encodeChunks(
+      { csid: ChunkStreamId.Command, typeId: MessageType.CommandAmf0, streamId: 0, timestamp: 0, payload },
+      this.session.outChunkSize,
+    );
     if (!this.socket.destroyed) this.socket.write(chunks);
   }
 
@@ -83,7 +90,8 @@ export class ScriptedRtmp {
   async createStream(timeoutMs = 5000): Promise<number> {
     const reply = await this.reply(this.call('createStream'), 'createStream', timeoutMs);
     const id = reply.args[0];
-    if (reply.type !== 'result' || typeof id !== 'number') throw new Error(`createStream failed: ${JSON.stringify(reply.args)}`);
+    if (reply.type !== 'result' || typeof id !== 'number')
+      throw new Error(`createStream failed: ${JSON.stringify(reply.args)}`);
     return id;
   }
 
@@ -119,28 +127,46 @@ export class ScriptedRtmp {
 
   /** The `_result`/`_error` of a transaction. */
   reply(tx: number, what: string, timeoutMs = 5000): Promise<Ev<'result'> | Ev<'error'>> {
-    return this.next(`reply to ${what}`, (e): e is Ev<'result'> | Ev<'error'> => (e.type === 'result' || e.type === 'error') && e.transactionId === tx, { timeoutMs });
+    return this.next(
+      `reply to ${what}`,
+      (e): e is Ev<'result'> | Ev<'error'> => (e.type === 'result' || e.type === 'error') && e.transactionId === tx,
+      { timeoutMs },
+    );
   }
 
   /** The first onStatus on `streamId` with this code (or any error-level one when `orError`), from event index `from`. */
   status(streamId: number, code: string, options: WaitOptions & { orError?: boolean } = {}): Promise<Ev<'status'>> {
     const match = (e: ClientSessionEvent): e is Ev<'status'> =>
-      e.type === 'status' && e.streamId === streamId && (e.code === code || (options.orError === true && e.level === 'error'));
+      e.type === 'status' &&
+      e.streamId === streamId &&
+      (e.code === code || (options.orError === true && e.level === 'error'));
     return this.next(`onStatus ${code} on stream ${streamId}`, match, options);
   }
 
   /** The first command (other than `_result`/`_error`/onStatus) with this name. */
   command(name: string, options: WaitOptions = {}): Promise<Ev<'command'>> {
-    return this.next(`command ${name}`, (e): e is Ev<'command'> => e.type === 'command' && e.command.name === name, options);
+    return this.next(
+      `command ${name}`,
+      (e): e is Ev<'command'> => e.type === 'command' && e.command.name === name,
+      options,
+    );
   }
 
   /** The first event from index `from` (default 0) that matches; rejects on timeout or when the connection closes first. */
-  next<T extends ClientSessionEvent>(what: string, match: (e: ClientSessionEvent) => e is T, options?: WaitOptions): Promise<T>;
+  next<T extends ClientSessionEvent>(
+    what: string,
+    match: (e: ClientSessionEvent) => e is T,
+    options?: WaitOptions,
+  ): Promise<T>;
   next(what: string, match: (e: ClientSessionEvent) => boolean, options?: WaitOptions): Promise<ClientSessionEvent>;
-  async next(what: string, match: (e: ClientSessionEvent) => boolean, options: WaitOptions = {}): Promise<ClientSessionEvent> {
+  async next(
+    what: string,
+    match: (e: ClientSessionEvent) => boolean,
+    options: WaitOptions = {},
+  ): Promise<ClientSessionEvent> {
     const timeoutMs = options.timeoutMs ?? 5000;
     const deadline = Date.now() + timeoutMs;
-    for (let i = options.from ?? 0; ; ) {
+    for (let i = options.from ?? 0; ;) {
       for (; i < this.events.length; i++) {
         const e = this.events[i]!;
         if (match(e)) return e;
@@ -164,7 +190,8 @@ export class ScriptedRtmp {
   /** Media (audio/video/metadata) received on a stream so far. */
   media(streamId: number): MediaMessage[] {
     const out: MediaMessage[] = [];
-    for (const e of this.events) if ((e.type === 'media' || e.type === 'metadata') && e.streamId === streamId) out.push(e.message);
+    for (const e of this.events)
+      if ((e.type === 'media' || e.type === 'metadata') && e.streamId === streamId) out.push(e.message);
     return out;
   }
 

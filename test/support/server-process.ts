@@ -36,17 +36,32 @@ export interface ServerProcess {
 /** Starts the server with extra flags (`--rtmp.maxConnectionsPerIp`, '3', ...); the data dir is removed on stop unless given. */
 export async function startServerProcess(
   flags: readonly string[] = [],
-  options: { dataDir?: string; nodeArgs?: readonly string[]; /** `--workers N`: waits for all N, pids in workerPids(). */ workers?: number } = {},
+  options: {
+    dataDir?: string;
+    nodeArgs?: readonly string[];
+    /** `--workers N`: waits for all N, pids in workerPids(). */ workers?: number;
+  } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'openlive-proc-'));
   const args = [
     ...(options.nodeArgs ?? []),
     main,
-    '--data-dir', dataDir,
-    '--rtmp.host', '127.0.0.1', '--rtmp.port', '0',
-    '--http.host', '127.0.0.1', '--http.port', '0',
-    '--api.host', '127.0.0.1', '--api.port', '0',
-    '--log.level', 'warn',
+    '--data-dir',
+    dataDir,
+    '--rtmp.host',
+    '127.0.0.1',
+    '--rtmp.port',
+    '0',
+    '--http.host',
+    '127.0.0.1',
+    '--http.port',
+    '0',
+    '--api.host',
+    '127.0.0.1',
+    '--api.port',
+    '0',
+    '--log.level',
+    'warn',
     ...(options.workers !== undefined ? ['--workers', String(options.workers)] : []),
     ...flags,
   ];
@@ -74,7 +89,13 @@ export async function startServerProcess(
     // Anchored: the banner line before the key pair also says "The SecretKey is shown only now".
     secretKey: /^\s*SecretKey:?\s+(\S+)$/m.exec(out)?.[1],
     output: () => out,
-    workerPids: () => Object.fromEntries([...(/ worker processes: (.*)/.exec(out)?.[1] ?? '').matchAll(/(\S+) \(pid (\d+)\)/g)].map((m) => [m[1]!, Number(m[2])])),
+    workerPids: () =>
+      Object.fromEntries(
+        [...(/ worker processes: (.*)/.exec(out)?.[1] ?? '').matchAll(/(\S+) \(pid (\d+)\)/g)].map((m) => [
+          m[1]!,
+          Number(m[2]),
+        ]),
+      ),
     rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
     async stop(graceMs = 5000) {
       if (child.exitCode === null && child.signalCode === null) {

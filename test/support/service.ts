@@ -24,7 +24,10 @@ export interface TestService {
 }
 
 /** Starts openlive on 127.0.0.1 with ports picked by the OS; logs are silent unless OPENLIVE_TEST_LOG is set. */
-export async function startService(overrides: ConfigOverrides = {}, parts: ServiceOverrides = {}): Promise<TestService> {
+export async function startService(
+  overrides: ConfigOverrides = {},
+  parts: ServiceOverrides = {},
+): Promise<TestService> {
   return startServiceWithLog(undefined, overrides, parts);
 }
 

@@ -16,7 +16,11 @@ const main = new URL('../../src/main.ts', import.meta.url).pathname;
 
 /** A signed push URL for `stream` on the server, from the CLI over its data dir. */
 export function signedPushUrl(server: ServerProcess, stream: string): string {
-  const out = execFileSync(process.execPath, [main, 'url', '--data-dir', server.dataDir, '--stream', stream, '--json'], { encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    [main, 'url', '--data-dir', server.dataDir, '--stream', stream, '--json'],
+    { encoding: 'utf8' },
+  );
   return `rtmp://127.0.0.1:${server.rtmpPort}/live/${(JSON.parse(out) as { push: { obsStreamKey: string } }).push.obsStreamKey}`;
 }
 
@@ -41,7 +45,11 @@ export async function publishCycle(url: string, tags = 8): Promise<void> {
 }
 
 /** Runs `cycles` publish cycles over `urls` (one sequential worker per URL: one publisher per stream). */
-export async function publishCycles(urls: readonly string[], cycles: number, onCycle?: (done: number) => void): Promise<{ done: number; failed: string[] }> {
+export async function publishCycles(
+  urls: readonly string[],
+  cycles: number,
+  onCycle?: (done: number) => void,
+): Promise<{ done: number; failed: string[] }> {
   let next = 0;
   let done = 0;
   const failed: string[] = [];
@@ -151,9 +159,11 @@ export async function measure(server: ServerProcess): Promise<ProcessFigures> {
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   };
   let handles = 0;
-  for (const l of text.split('\n')) if (l.startsWith('openlive_process_active_resources{')) handles += Number(l.slice(l.lastIndexOf(' ') + 1));
+  for (const l of text.split('\n'))
+    if (l.startsWith('openlive_process_active_resources{')) handles += Number(l.slice(l.lastIndexOf(' ') + 1));
   let budgetUsed = 0;
-  for (const l of text.split('\n')) if (l.startsWith('openlive_memory_used_bytes{')) budgetUsed += Number(l.slice(l.lastIndexOf(' ') + 1));
+  for (const l of text.split('\n'))
+    if (l.startsWith('openlive_memory_used_bytes{')) budgetUsed += Number(l.slice(l.lastIndexOf(' ') + 1));
   return {
     heapUsed: value('openlive_process_nodejs_heap_size_used_bytes'),
     external: value('openlive_process_nodejs_external_memory_bytes'),
@@ -167,7 +177,12 @@ export async function measure(server: ServerProcess): Promise<ProcessFigures> {
 /** Resolves once the server holds no connections, players, streams or budgeted bytes. */
 export async function serverIdle(server: ServerProcess): Promise<boolean> {
   const http = `http://127.0.0.1:${server.httpPort}`;
-  for (const name of ['openlive_rtmp_connections', 'openlive_http_flv_players', 'openlive_subscribers', 'openlive_streams']) {
+  for (const name of [
+    'openlive_rtmp_connections',
+    'openlive_http_flv_players',
+    'openlive_subscribers',
+    'openlive_streams',
+  ]) {
     if ((await metricValue(http, name)) !== 0) return false;
   }
   return true;

@@ -42,7 +42,12 @@ export async function startSrtBed(overrides: Partial<SrtServerOptions<string>> =
     async checkPublish(req) {
       const secret = req.query.get('txSecret');
       // The access hook records its own refusals (control/access-policy.ts does).
-      const refused = secret === null ? refusal('TXSECRET_MISSING', '18/502', 'txSecret is missing') : secret !== 'good' ? refusal('SIGNATURE_INVALID', '18/503', 'txSecret does not match') : undefined;
+      const refused =
+        secret === null
+          ? refusal('TXSECRET_MISSING', '18/502', 'txSecret is missing')
+          : secret !== 'good'
+            ? refusal('SIGNATURE_INVALID', '18/503', 'txSecret does not match')
+            : undefined;
       if (!refused) return { allowed: true, domain: req.host || 'default' };
       rejections.push({ action: 'publish', refused });
       return refused;

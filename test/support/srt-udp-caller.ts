@@ -29,7 +29,13 @@ export async function connectCaller(port: number, streamId: string, latencyMs = 
   const closed = new Promise<string>((r) => (closedWith = r));
   let live = true;
   const caller = new SrtCaller(
-    { localId: 1 + Math.floor(Math.random() * 0x7ffffffe), initialSeq: Math.floor(Math.random() * 0x7fffffff), streamId, latencyMs, nowUs: now() },
+    {
+      localId: 1 + Math.floor(Math.random() * 0x7ffffffe),
+      initialSeq: Math.floor(Math.random() * 0x7fffffff),
+      streamId,
+      latencyMs,
+      nowUs: now(),
+    },
     {
       send: (d) => live && socket.send(d, port, '127.0.0.1'),
       deliver: () => {},

@@ -83,13 +83,22 @@ export async function streamTestBed(): Promise<StreamTestBed> {
         },
       });
       publishers.add(session);
-      await waitFor('the publish record', async () => (await store.listPublishRecords({ stream })).items.some((r) => r.endedAt === null), 2000);
+      await waitFor(
+        'the publish record',
+        async () => (await store.listPublishRecords({ stream })).items.some((r) => r.endedAt === null),
+        2000,
+      );
       return { session, disconnected: () => disconnected, send: (m) => session.onMedia(m) };
     },
     async call(actions, action, params = {}) {
       const handler = actions[action];
       if (!handler) throw new Error(`no action ${action}`);
-      const ctx: ApiContext = { requestId: `req-${++requests}`, secretId: 'AKIDtest', clientIp: '127.0.0.1', now: clock.now };
+      const ctx: ApiContext = {
+        requestId: `req-${++requests}`,
+        secretId: 'AKIDtest',
+        clientIp: '127.0.0.1',
+        now: clock.now,
+      };
       try {
         return await handler(params, ctx);
       } catch (err) {
@@ -97,7 +106,11 @@ export async function streamTestBed(): Promise<StreamTestBed> {
       }
     },
     async settled() {
-      await waitFor('ended records', async () => (await store.listPublishRecords({ open: true })).total === publishers.list().length, 2000);
+      await waitFor(
+        'ended records',
+        async () => (await store.listPublishRecords({ open: true })).total === publishers.list().length,
+        2000,
+      );
     },
     async close() {
       hub.close();

@@ -68,7 +68,15 @@ export function readPackets(bytes: Buffer): TsPacket[] {
 function readAdaptation(af: Buffer): TsAdaptation {
   const length = af[0]!;
   if (length === 0) {
-    return { length, discontinuity: false, randomAccess: false, pcr: undefined, pcrExtension: undefined, pcrReserved: undefined, stuffing: Buffer.alloc(0) };
+    return {
+      length,
+      discontinuity: false,
+      randomAccess: false,
+      pcr: undefined,
+      pcrExtension: undefined,
+      pcrReserved: undefined,
+      stuffing: Buffer.alloc(0),
+    };
   }
   const flags = af[1]!;
   let pos = 2;
@@ -82,7 +90,15 @@ function readAdaptation(af: Buffer): TsAdaptation {
     pos += 6;
   }
   if (flags & 0x0f) throw new Error('adaptation flags this reader does not parse (OPCR, splicing, private, extension)');
-  return { length, discontinuity: (flags & 0x80) !== 0, randomAccess: (flags & 0x40) !== 0, pcr, pcrExtension, pcrReserved, stuffing: af.subarray(pos) };
+  return {
+    length,
+    discontinuity: (flags & 0x80) !== 0,
+    randomAccess: (flags & 0x40) !== 0,
+    pcr,
+    pcrExtension,
+    pcrReserved,
+    stuffing: af.subarray(pos),
+  };
 }
 
 /** A 33-bit PTS or DTS field with its 4-bit prefix and whether its three marker bits are 1. */
@@ -205,7 +221,7 @@ export function readPmtBody(body: Buffer): { pcrPid: number; streams: Array<{ st
   const pcrPid = body.readUInt16BE(0) & 0x1fff;
   const infoLength = body.readUInt16BE(2) & 0x0fff;
   const streams: Array<{ streamType: number; pid: number }> = [];
-  for (let pos = 4 + infoLength; pos < body.length; ) {
+  for (let pos = 4 + infoLength; pos < body.length;) {
     streams.push({ streamType: body[pos]!, pid: body.readUInt16BE(pos + 1) & 0x1fff });
     pos += 5 + (body.readUInt16BE(pos + 3) & 0x0fff);
   }

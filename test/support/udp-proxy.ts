@@ -59,7 +59,10 @@ export async function startUdpProxy(o: UdpProxyOptions): Promise<UdpProxy> {
     stats,
     async close() {
       for (const t of timers) clearTimeout(t);
-      await Promise.all([new Promise<void>((r) => front.close(() => r())), new Promise<void>((r) => back.close(() => r()))]);
+      await Promise.all([
+        new Promise<void>((r) => front.close(() => r())),
+        new Promise<void>((r) => back.close(() => r())),
+      ]);
     },
   };
 }

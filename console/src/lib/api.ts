@@ -94,8 +94,13 @@ export class ApiClient {
     const response = body.Response ?? {};
     const error = response.Error as { Code?: string; Message?: string } | undefined;
     if (error) {
-      const err = new ApiError(error.Code ?? 'InternalError', error.Message ?? 'Unknown error', String(response.RequestId ?? ''));
-      if (err.code.startsWith('AuthFailure.SecretIdNotFound') || err.code === 'AuthFailure.SignatureFailure') this.onAuthFailure?.(err);
+      const err = new ApiError(
+        error.Code ?? 'InternalError',
+        error.Message ?? 'Unknown error',
+        String(response.RequestId ?? ''),
+      );
+      if (err.code.startsWith('AuthFailure.SecretIdNotFound') || err.code === 'AuthFailure.SignatureFailure')
+        this.onAuthFailure?.(err);
       throw err;
     }
     return response;

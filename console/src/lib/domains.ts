@@ -29,7 +29,11 @@ export interface AuthInfo {
 export async function allDomains(api: ApiClient, type?: 0 | 1): Promise<DomainInfo[]> {
   const out: DomainInfo[] = [];
   for (let page = 1; ; page++) {
-    const res = await api.call('DescribeLiveDomains', { PageNum: page, PageSize: 100, ...(type !== undefined && { DomainType: type }) });
+    const res = await api.call('DescribeLiveDomains', {
+      PageNum: page,
+      PageSize: 100,
+      ...(type !== undefined && { DomainType: type }),
+    });
     const list = (res.DomainList ?? []) as DomainInfo[];
     out.push(...list);
     if (list.length < 100 || out.length >= Number(res.AllCount ?? 0)) return out;
@@ -40,10 +44,22 @@ export async function allDomains(api: ApiClient, type?: 0 | 1): Promise<DomainIn
 export async function authOf(api: ApiClient, name: string, type: 0 | 1): Promise<AuthInfo> {
   if (type === 0) {
     const info = (await api.call('DescribeLivePushAuthKey', { DomainName: name })).PushAuthKeyInfo;
-    return { enabled: info.Enable === 1, key: info.MasterAuthKey ?? '', backupKey: info.BackupAuthKey ?? '', authDelta: info.AuthDelta ?? 0, algorithm: algorithmOf(info) };
+    return {
+      enabled: info.Enable === 1,
+      key: info.MasterAuthKey ?? '',
+      backupKey: info.BackupAuthKey ?? '',
+      authDelta: info.AuthDelta ?? 0,
+      algorithm: algorithmOf(info),
+    };
   }
   const info = (await api.call('DescribeLivePlayAuthKey', { DomainName: name })).PlayAuthKeyInfo;
-  return { enabled: info.Enable === 1, key: info.AuthKey ?? '', backupKey: info.AuthBackKey ?? '', authDelta: info.AuthDelta ?? 0, algorithm: algorithmOf(info) };
+  return {
+    enabled: info.Enable === 1,
+    key: info.AuthKey ?? '',
+    backupKey: info.AuthBackKey ?? '',
+    authDelta: info.AuthDelta ?? 0,
+    algorithm: algorithmOf(info),
+  };
 }
 
 function algorithmOf(info: { Algorithm?: unknown }): 'md5' | 'sha256' {
@@ -58,9 +74,17 @@ export async function setAuth(api: ApiClient, name: string, type: 0 | 1, patch: 
     ...(patch.authDelta !== undefined && { AuthDelta: patch.authDelta }),
   };
   if (type === 0) {
-    await api.call('ModifyLivePushAuthKey', { ...common, ...(patch.key !== undefined && { MasterAuthKey: patch.key }), ...(patch.backupKey !== undefined && { BackupAuthKey: patch.backupKey }) });
+    await api.call('ModifyLivePushAuthKey', {
+      ...common,
+      ...(patch.key !== undefined && { MasterAuthKey: patch.key }),
+      ...(patch.backupKey !== undefined && { BackupAuthKey: patch.backupKey }),
+    });
   } else {
-    await api.call('ModifyLivePlayAuthKey', { ...common, ...(patch.key !== undefined && { AuthKey: patch.key }), ...(patch.backupKey !== undefined && { AuthBackKey: patch.backupKey }) });
+    await api.call('ModifyLivePlayAuthKey', {
+      ...common,
+      ...(patch.key !== undefined && { AuthKey: patch.key }),
+      ...(patch.backupKey !== undefined && { AuthBackKey: patch.backupKey }),
+    });
   }
 }
 

@@ -17,7 +17,9 @@ export function loadCredential(): Credential | undefined {
     const raw = sessionStorage.getItem(storageKey);
     if (!raw) return undefined;
     const value = JSON.parse(raw) as Partial<Credential>;
-    return typeof value.secretId === 'string' && typeof value.secretKey === 'string' ? { secretId: value.secretId, secretKey: value.secretKey } : undefined;
+    return typeof value.secretId === 'string' && typeof value.secretKey === 'string'
+      ? { secretId: value.secretId, secretKey: value.secretKey }
+      : undefined;
   } catch {
     return undefined;
   }

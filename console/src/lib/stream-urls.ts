@@ -27,8 +27,21 @@ export interface SigningDomain {
 /** The URLs of one stream. */
 export interface GeneratedUrls {
   readonly txTime: string;
-  readonly push?: { readonly rtmp: string; readonly obsServer: string; readonly obsStreamKey: string; readonly rtmps?: string; readonly obsServerRtmps?: string };
-  readonly play?: { readonly rtmp: string; readonly flv: string; readonly hls: string; readonly rtmps?: string; readonly httpsFlv?: string; readonly httpsHls?: string };
+  readonly push?: {
+    readonly rtmp: string;
+    readonly obsServer: string;
+    readonly obsStreamKey: string;
+    readonly rtmps?: string;
+    readonly obsServerRtmps?: string;
+  };
+  readonly play?: {
+    readonly rtmp: string;
+    readonly flv: string;
+    readonly hls: string;
+    readonly rtmps?: string;
+    readonly httpsFlv?: string;
+    readonly httpsHls?: string;
+  };
 }
 
 /** txTime as the official generators write it: uppercase hex Unix seconds. */
@@ -37,7 +50,12 @@ export function formatTxTime(unixSeconds: number): string {
 }
 
 /** `?txSecret=...&txTime=...`, or '' when the domain signs nothing. */
-export function signedQuery(key: string | undefined, stream: string, txTime: string, algorithm: 'md5' | 'sha256' = 'md5'): string {
+export function signedQuery(
+  key: string | undefined,
+  stream: string,
+  txTime: string,
+  algorithm: 'md5' | 'sha256' = 'md5',
+): string {
   if (!key) return '';
   const hash = algorithm === 'sha256' ? sha256Hex : md5Hex;
   return `?txSecret=${hash(key + stream + txTime)}&txTime=${txTime}`;
@@ -63,7 +81,12 @@ export function generateUrls(input: {
     const server = `rtmp://${hostPort(input.push.name, ports.rtmp, 1935)}/${app}/`;
     const key = `${stream}${signedQuery(input.push.key, stream, txTime, input.push.algorithm)}`;
     const rtmps = ports.rtmps ? `rtmps://${hostPort(input.push.name, ports.rtmps, 443)}/${app}/` : undefined;
-    push = { rtmp: server + key, obsServer: server, obsStreamKey: key, ...(rtmps && { rtmps: rtmps + key, obsServerRtmps: rtmps }) };
+    push = {
+      rtmp: server + key,
+      obsServer: server,
+      obsStreamKey: key,
+      ...(rtmps && { rtmps: rtmps + key, obsServerRtmps: rtmps }),
+    };
   }
   let play: GeneratedUrls['play'];
   if (input.play) {

@@ -14,16 +14,49 @@ import type { Page, PageContext } from './page.ts';
 const namePattern = '[A-Za-z0-9_\\-.~!*]{1,256}';
 
 function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLElement {
-  const kind = h('select', { class: 'input', name: 'kind' }, h('option', { value: 'push' }, 'Push address'), h('option', { value: 'play' }, 'Playback address'));
-  const pushSelect = h('select', { class: 'input', name: 'pushDomain' }, push.map((d) => h('option', { value: d.Name }, d.Name + (d.Status === 1 ? '' : ' (disabled)'))));
-  const playSelect = h('select', { class: 'input', name: 'playDomain' }, play.map((d) => h('option', { value: d.Name }, d.Name + (d.Status === 1 ? '' : ' (disabled)'))));
-  const app = h('input', { class: 'input mono', name: 'app', value: 'live', required: true, pattern: namePattern, spellcheck: 'false' });
-  const stream = h('input', { class: 'input mono', name: 'stream', required: true, pattern: namePattern, placeholder: 'e.g. room1001', spellcheck: 'false' });
-  const expires = h('input', { class: 'input', type: 'datetime-local', name: 'expires', required: true, value: toLocalInput(Date.now() + 24 * 3600_000) });
+  const kind = h(
+    'select',
+    { class: 'input', name: 'kind' },
+    h('option', { value: 'push' }, 'Push address'),
+    h('option', { value: 'play' }, 'Playback address'),
+  );
+  const pushSelect = h(
+    'select',
+    { class: 'input', name: 'pushDomain' },
+    push.map((d) => h('option', { value: d.Name }, d.Name + (d.Status === 1 ? '' : ' (disabled)'))),
+  );
+  const playSelect = h(
+    'select',
+    { class: 'input', name: 'playDomain' },
+    play.map((d) => h('option', { value: d.Name }, d.Name + (d.Status === 1 ? '' : ' (disabled)'))),
+  );
+  const app = h('input', {
+    class: 'input mono',
+    name: 'app',
+    value: 'live',
+    required: true,
+    pattern: namePattern,
+    spellcheck: 'false',
+  });
+  const stream = h('input', {
+    class: 'input mono',
+    name: 'stream',
+    required: true,
+    pattern: namePattern,
+    placeholder: 'e.g. room1001',
+    spellcheck: 'false',
+  });
+  const expires = h('input', {
+    class: 'input',
+    type: 'datetime-local',
+    name: 'expires',
+    required: true,
+    value: toLocalInput(Date.now() + 24 * 3600_000),
+  });
   const result = h('div', { class: 'generated', 'aria-live': 'polite' });
   const presetPlay = ctx.query.get('play');
   const presetPush = ctx.query.get('push');
-  if (presetPlay) (kind.value = 'play'), (playSelect.value = presetPlay);
+  if (presetPlay) ((kind.value = 'play'), (playSelect.value = presetPlay));
   if (presetPush) pushSelect.value = presetPush;
   const pushField = field('Push domain', pushSelect);
   const playField = field('Playback domain', playSelect);
@@ -36,21 +69,34 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
   const generate = async (): Promise<void> => {
     const expiresAt = Math.floor(new Date(expires.value).getTime() / 1000);
     if (!Number.isFinite(expiresAt)) return replace(result, alert('error', 'Choose when the URL expires.'));
-    if (expiresAt * 1000 <= Date.now()) return replace(result, alert('error', 'The expiry must be in the future: txTime is when the URL stops working.'));
+    if (expiresAt * 1000 <= Date.now())
+      return replace(result, alert('error', 'The expiry must be in the future: txTime is when the URL stops working.'));
     const isPush = kind.value === 'push';
     const domain = isPush ? pushSelect.value : playSelect.value;
-    if (!domain) return replace(result, alert('error', `Add a ${isPush ? 'push' : 'playback'} domain first (Domain Management).`));
+    if (!domain)
+      return replace(result, alert('error', `Add a ${isPush ? 'push' : 'playback'} domain first (Domain Management).`));
     await fill(result, async () => {
       const [info, auth] = await Promise.all([ctx.info(), authOf(ctx.api, domain, isPush ? 0 : 1)]);
       const signing = { name: domain, key: auth.enabled ? auth.key : undefined, algorithm: auth.algorithm };
-      const urls = generateUrls({ app: app.value.trim(), stream: stream.value.trim(), expiresAt, ports: { rtmp: info.RtmpPort, http: info.HttpPort, rtmps: info.RtmpsPort ?? 0, https: info.HttpsPort ?? 0 }, ...(isPush ? { push: signing } : { play: signing }) });
+      const urls = generateUrls({
+        app: app.value.trim(),
+        stream: stream.value.trim(),
+        expiresAt,
+        ports: { rtmp: info.RtmpPort, http: info.HttpPort, rtmps: info.RtmpsPort ?? 0, https: info.HttpsPort ?? 0 },
+        ...(isPush ? { push: signing } : { play: signing }),
+      });
       const note = auth.enabled
         ? `Signed with the master key; valid until ${formatTime(expiresAt * 1000)} (txTime ${urls.txTime}) plus ${auth.authDelta} s.`
         : 'Authentication is off for this domain, so the URL carries no signature.';
       const short = expiresAt * 1000 - Date.now() < 12 * 3600_000;
       return [
         h('p', { class: 'note' }, note),
-        short && isPush ? alert('warning', 'Less than 12 hours: an encoder that reconnects after the expiry is refused (18/501). Tencent recommends 12 to 24 hours or more.') : null,
+        short && isPush
+          ? alert(
+              'warning',
+              'Less than 12 hours: an encoder that reconnects after the expiry is refused (18/501). Tencent recommends 12 to 24 hours or more.',
+            )
+          : null,
         urls.push
           ? [
               copyField('RTMP push URL', urls.push.rtmp, 'push-url'),
@@ -58,7 +104,9 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
               copyField('Server', urls.push.obsServer, 'obs-server'),
               copyField('Stream key', urls.push.obsStreamKey, 'obs-stream-key'),
               urls.push.rtmps ? copyField('RTMPS push URL', urls.push.rtmps, 'push-url-rtmps') : null,
-              urls.push.obsServerRtmps ? copyField('Server (RTMPS)', urls.push.obsServerRtmps, 'obs-server-rtmps') : null,
+              urls.push.obsServerRtmps
+                ? copyField('Server (RTMPS)', urls.push.obsServerRtmps, 'obs-server-rtmps')
+                : null,
             ]
           : null,
         urls.play
@@ -79,7 +127,13 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
     { class: 'address-grid' },
     h(
       'form',
-      { class: 'address-form', onsubmit: (ev: SubmitEvent) => (ev.preventDefault(), void generate().catch((err: unknown) => replace(result, alert('error', errorText(err))))) },
+      {
+        class: 'address-form',
+        onsubmit: (ev: SubmitEvent) => (
+          ev.preventDefault(),
+          void generate().catch((err: unknown) => replace(result, alert('error', errorText(err))))
+        ),
+      },
       field('Type', kind),
       pushField,
       playField,
@@ -103,7 +157,11 @@ export const addressPage: Page = {
       const push = domains.filter((d) => d.Type === 0);
       const play = domains.filter((d) => d.Type === 1);
       if (push.length === 0 && play.length === 0) {
-        return emptyState('No domains yet', 'Add a push domain in Domain Management; its URLs are generated here.', button('Go to Domain Management', () => ctx.navigate('/console/domains'), { kind: 'primary' }));
+        return emptyState(
+          'No domains yet',
+          'Add a push domain in Domain Management; its URLs are generated here.',
+          button('Go to Domain Management', () => ctx.navigate('/console/domains'), { kind: 'primary' }),
+        );
       }
       return form(ctx, push, play);
     });

@@ -14,13 +14,35 @@ const pageSize = 10;
 
 /** The CNAME mark: a green "OK", or a red "Missing" / "Points elsewhere" saying where it points now. */
 export function cnameMark(d: DomainInfo): HTMLElement {
-  if (d.BCName === 1) return h('span', { class: 'cname cname-ok', 'data-testid': 'cname-status' }, h('span', { 'aria-hidden': 'true' }, '✔ '), 'OK');
+  if (d.BCName === 1)
+    return h(
+      'span',
+      { class: 'cname cname-ok', 'data-testid': 'cname-status' },
+      h('span', { 'aria-hidden': 'true' }, '✔ '),
+      'OK',
+    );
   const text = d.CurrentCName ? `Points elsewhere (${d.CurrentCName})` : 'Missing';
-  return h('span', { class: 'cname cname-missing', 'data-testid': 'cname-status', title: `Add the DNS record ${d.Name} CNAME ${d.TargetDomain}` }, h('span', { 'aria-hidden': 'true' }, '✖ '), text);
+  return h(
+    'span',
+    {
+      class: 'cname cname-missing',
+      'data-testid': 'cname-status',
+      title: `Add the DNS record ${d.Name} CNAME ${d.TargetDomain}`,
+    },
+    h('span', { 'aria-hidden': 'true' }, '✖ '),
+    text,
+  );
 }
 
 function addDomainDialog(ctx: PageContext, done: () => void): void {
-  const name = h('input', { class: 'input', name: 'domain', placeholder: 'live.example.com', required: true, autocomplete: 'off', spellcheck: 'false' });
+  const name = h('input', {
+    class: 'input',
+    name: 'domain',
+    placeholder: 'live.example.com',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
   const push = h('input', { type: 'radio', name: 'domainType', value: '0', checked: true, id: 'type-push' });
   const play = h('input', { type: 'radio', name: 'domainType', value: '1', id: 'type-play' });
   const message = h('div');
@@ -28,7 +50,13 @@ function addDomainDialog(ctx: PageContext, done: () => void): void {
     'form',
     { id: 'add-domain-form', onsubmit: (ev: SubmitEvent) => (ev.preventDefault(), void submit()) },
     field('Domain name', name, 'A domain you own. After adding it, point it at the CNAME target the list shows.'),
-    h('fieldset', { class: 'field' }, h('legend', null, 'Type'), h('label', { class: 'radio' }, push, 'Push domain'), h('label', { class: 'radio' }, play, 'Playback domain')),
+    h(
+      'fieldset',
+      { class: 'field' },
+      h('legend', null, 'Type'),
+      h('label', { class: 'radio' }, push, 'Push domain'),
+      h('label', { class: 'radio' }, play, 'Playback domain'),
+    ),
     message,
   );
   const close = modal('Add Domain', form, (close) => [
@@ -54,16 +82,20 @@ function confirmDelete(ctx: PageContext, d: DomainInfo, done: () => void): void 
     h('p', null, `Delete ${d.Name}? Encoders and players using it will be refused from now on. This cannot be undone.`),
     (close) => [
       button('Cancel', close),
-      button('Delete', async () => {
-        try {
-          await ctx.api.call('DeleteLiveDomain', { DomainName: d.Name, DomainType: d.Type });
-          toast(`Deleted ${d.Name}.`, 'success');
-        } catch (err) {
-          toast(errorText(err), 'error');
-        }
-        close();
-        done();
-      }, { kind: 'danger' }),
+      button(
+        'Delete',
+        async () => {
+          try {
+            await ctx.api.call('DeleteLiveDomain', { DomainName: d.Name, DomainType: d.Type });
+            toast(`Deleted ${d.Name}.`, 'success');
+          } catch (err) {
+            toast(errorText(err), 'error');
+          }
+          close();
+          done();
+        },
+        { kind: 'danger' },
+      ),
     ],
   );
 }
@@ -75,12 +107,28 @@ function listView(ctx: PageContext): HTMLElement {
   const body = h('div');
   const load = (): Promise<void> =>
     fill(body, async () => {
-      const res = await ctx.api.call('DescribeLiveDomains', { PageNum: page, PageSize: pageSize, ...(typeFilter !== undefined && { DomainType: typeFilter }) });
+      const res = await ctx.api.call('DescribeLiveDomains', {
+        PageNum: page,
+        PageSize: pageSize,
+        ...(typeFilter !== undefined && { DomainType: typeFilter }),
+      });
       const list = (res.DomainList ?? []) as DomainInfo[];
       const manage = (d: DomainInfo): string => `/console/domains/${encodeURIComponent(d.Name)}`;
       const rows = table<DomainInfo>(
         [
-          { title: 'Domain', render: (d) => h('a', { href: manage(d), class: 'mono', onclick: (ev: MouseEvent) => (ev.preventDefault(), ctx.navigate(manage(d))) }, d.Name) },
+          {
+            title: 'Domain',
+            render: (d) =>
+              h(
+                'a',
+                {
+                  href: manage(d),
+                  class: 'mono',
+                  onclick: (ev: MouseEvent) => (ev.preventDefault(), ctx.navigate(manage(d))),
+                },
+                d.Name,
+              ),
+          },
           { title: 'Type', render: (d) => typeName(d.Type) },
           { title: 'CNAME target', render: (d) => h('span', { class: 'mono' }, d.TargetDomain) },
           { title: 'CNAME', render: cnameMark },
@@ -91,16 +139,25 @@ function listView(ctx: PageContext): HTMLElement {
             className: 'ops',
             render: (d) => [
               button('Manage', () => ctx.navigate(manage(d)), { kind: 'link', title: `Manage ${d.Name}` }),
-              button(d.Status === 1 ? 'Disable' : 'Enable', async () => {
-                try {
-                  await ctx.api.call(d.Status === 1 ? 'ForbidLiveDomain' : 'EnableLiveDomain', { DomainName: d.Name });
-                  toast(`${d.Name} ${d.Status === 1 ? 'disabled' : 'enabled'}.`, 'success');
-                } catch (err) {
-                  toast(errorText(err), 'error');
-                }
-                void load();
-              }, { kind: 'link', title: `${d.Status === 1 ? 'Disable' : 'Enable'} ${d.Name}` }),
-              button('Delete', () => confirmDelete(ctx, d, () => void load()), { kind: 'link', title: `Delete ${d.Name}` }),
+              button(
+                d.Status === 1 ? 'Disable' : 'Enable',
+                async () => {
+                  try {
+                    await ctx.api.call(d.Status === 1 ? 'ForbidLiveDomain' : 'EnableLiveDomain', {
+                      DomainName: d.Name,
+                    });
+                    toast(`${d.Name} ${d.Status === 1 ? 'disabled' : 'enabled'}.`, 'success');
+                  } catch (err) {
+                    toast(errorText(err), 'error');
+                  }
+                  void load();
+                },
+                { kind: 'link', title: `${d.Status === 1 ? 'Disable' : 'Enable'} ${d.Name}` },
+              ),
+              button('Delete', () => confirmDelete(ctx, d, () => void load()), {
+                kind: 'link',
+                title: `Delete ${d.Name}`,
+              }),
             ],
           },
         ],
@@ -119,27 +176,28 @@ function listView(ctx: PageContext): HTMLElement {
     'div',
     { class: 'page' },
     h('h1', { class: 'page-title' }, 'Domain Management'),
-    card(
-      null,
-      [
-        h(
-          'div',
-          { class: 'toolbar' },
-          button('Add Domain', () => addDomainDialog(ctx, () => void load()), { kind: 'primary' }),
-          tabs(
-            [
-              { label: 'All', href: '/console/domains', current: typeFilter === undefined },
-              { label: 'Push domains', href: '/console/domains?type=push', current: typeFilter === 0 },
-              { label: 'Playback domains', href: '/console/domains?type=play', current: typeFilter === 1 },
-            ],
-            ctx.navigate,
-          ),
-          button('Refresh', () => void load(), { title: 'Refresh the list and CNAME checks' }),
+    card(null, [
+      h(
+        'div',
+        { class: 'toolbar' },
+        button('Add Domain', () => addDomainDialog(ctx, () => void load()), { kind: 'primary' }),
+        tabs(
+          [
+            { label: 'All', href: '/console/domains', current: typeFilter === undefined },
+            { label: 'Push domains', href: '/console/domains?type=push', current: typeFilter === 0 },
+            { label: 'Playback domains', href: '/console/domains?type=play', current: typeFilter === 1 },
+          ],
+          ctx.navigate,
         ),
-        body,
-        h('p', { class: 'note' }, 'The CNAME column is a live DNS lookup by the server: ✔ OK when the domain points at its CNAME target.'),
-      ],
-    ),
+        button('Refresh', () => void load(), { title: 'Refresh the list and CNAME checks' }),
+      ),
+      body,
+      h(
+        'p',
+        { class: 'note' },
+        'The CNAME column is a live DNS lookup by the server: ✔ OK when the domain points at its CNAME target.',
+      ),
+    ]),
   );
 }
 
@@ -151,4 +209,3 @@ export const domainsPage: Page = {
     return ctx.rest ? domainDetail(ctx, ctx.rest) : listView(ctx);
   },
 };
-

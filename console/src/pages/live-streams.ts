@@ -45,7 +45,12 @@ interface ForwardRow {
   readonly LastRtmpStatus: string;
 }
 
-const forwardTag: Record<string, string> = { forwarding: 'tag-success', connecting: 'tag-info', 'backing-off': 'tag-warning', stopped: 'tag-neutral' };
+const forwardTag: Record<string, string> = {
+  forwarding: 'tag-success',
+  connecting: 'tag-info',
+  'backing-off': 'tag-warning',
+  stopped: 'tag-neutral',
+};
 
 /** The Forwarding cell: one tag per target with its state; the title tells the URL and the last error. */
 function forwardCell(rows: readonly ForwardRow[] | undefined): HTMLElement | string {
@@ -54,19 +59,38 @@ function forwardCell(rows: readonly ForwardRow[] | undefined): HTMLElement | str
     'span',
     { 'data-testid': 'live-stream-forwards' },
     ...rows.map((f) => {
-      const error = f.LastErrorCode ? `\nlast error: ${f.LastErrorCode}${f.LastRtmpStatus ? ` (${f.LastRtmpStatus})` : ''} ${f.LastErrorMessage}` : '';
+      const error = f.LastErrorCode
+        ? `\nlast error: ${f.LastErrorCode}${f.LastRtmpStatus ? ` (${f.LastRtmpStatus})` : ''} ${f.LastErrorMessage}`
+        : '';
       const title = `${f.TargetUrl}\n${f.State}, ${f.Reconnects} reconnects, ${f.Bytes} bytes${error}`;
       const label = f.State === 'backing-off' && f.LastErrorCode === 'FORWARD_REFUSED' ? 'refused' : f.State;
-      return h('span', { class: `tag ${forwardTag[f.State] ?? 'tag-neutral'}`, title, 'data-state': f.State }, `${f.TargetName}: ${label}`);
+      return h(
+        'span',
+        { class: `tag ${forwardTag[f.State] ?? 'tag-neutral'}`, title, 'data-state': f.State },
+        `${f.TargetName}: ${label}`,
+      );
     }),
   );
 }
 
 /** The Snapshot cell: the stream's latest picture (a link to the full size), or '-' when it has none. */
-function snapshotCell(pic: { PicUrl: string; Width: number; Height: number; CreateTime: string } | undefined, stream: string): HTMLElement | string {
+function snapshotCell(
+  pic: { PicUrl: string; Width: number; Height: number; CreateTime: string } | undefined,
+  stream: string,
+): HTMLElement | string {
   if (!pic) return '-';
   const title = `${stream}: ${pic.Width}×${pic.Height}, ${formatApiTime(pic.CreateTime)}`;
-  return h('a', { href: pic.PicUrl, target: '_blank', rel: 'noopener', title }, h('img', { class: 'snapshot-thumb', src: pic.PicUrl, alt: `Latest snapshot of ${stream}`, 'data-testid': 'live-stream-snapshot', width: 80 }));
+  return h(
+    'a',
+    { href: pic.PicUrl, target: '_blank', rel: 'noopener', title },
+    h('img', {
+      class: 'snapshot-thumb',
+      src: pic.PicUrl,
+      alt: `Latest snapshot of ${stream}`,
+      'data-testid': 'live-stream-snapshot',
+      width: 80,
+    }),
+  );
 }
 
 const pageSize = 10;
@@ -77,7 +101,11 @@ function previewPanel(ctx: PageContext, s: StreamKey, onClose: () => void): { el
   let preview: Preview | undefined;
   const player = h('div', { class: 'preview-player' });
   const urls = h('div');
-  const select = h('select', { class: 'input', name: 'playDomain' }, h('option', { value: thisServer }, `${location.hostname} (this server)`));
+  const select = h(
+    'select',
+    { class: 'input', name: 'playDomain' },
+    h('option', { value: thisServer }, `${location.hostname} (this server)`),
+  );
   const start = async (): Promise<void> => {
     preview?.close();
     const [info, domains] = await Promise.all([ctx.info(), allDomains(ctx.api, 1)]);
@@ -93,18 +121,38 @@ function previewPanel(ctx: PageContext, s: StreamKey, onClose: () => void): { el
       play: { name: host, key: auth?.enabled ? auth.key : undefined, ...(auth && { algorithm: auth.algorithm }) },
     });
     const play = generated.play!;
-    replace(urls, copyField('HTTP-FLV', play.flv, 'preview-flv-url'), copyField('HLS', play.hls), copyField('RTMP', play.rtmp));
+    replace(
+      urls,
+      copyField('HTTP-FLV', play.flv, 'preview-flv-url'),
+      copyField('HLS', play.hls),
+      copyField('RTMP', play.rtmp),
+    );
     preview = flvPreview(play.flv);
     replace(player, preview.element);
     if (select.options.length === 1) {
-      for (const d of domains.filter((x: DomainInfo) => x.Status === 1)) select.append(h('option', { value: d.Name }, d.Name));
+      for (const d of domains.filter((x: DomainInfo) => x.Status === 1))
+        select.append(h('option', { value: d.Name }, d.Name));
     }
   };
   select.addEventListener('change', () => void start().catch((err: unknown) => replace(player, errorText(err))));
   void start().catch((err: unknown) => replace(player, errorText(err)));
   const element = card(
     `Preview: ${s.app}/${s.stream}`,
-    h('div', { class: 'preview-grid' }, player, h('div', null, field('Play through', select, 'A playback domain, or this server\'s address (served by the default playback domain). URLs are valid for one hour.'), urls)),
+    h(
+      'div',
+      { class: 'preview-grid' },
+      player,
+      h(
+        'div',
+        null,
+        field(
+          'Play through',
+          select,
+          "A playback domain, or this server's address (served by the default playback domain). URLs are valid for one hour.",
+        ),
+        urls,
+      ),
+    ),
     button('Close preview', onClose, { title: 'Close the preview' }),
   );
   return { element, close: () => preview?.close() };
@@ -133,85 +181,126 @@ export const liveStreamsPage: Page = {
       panel.element.scrollIntoView({ block: 'nearest' });
     };
     const load = (quiet: boolean): Promise<void> =>
-      fill(body, async () => {
-        const info = await ctx.info();
-        let res: Record<string, any>;
-        try {
-          res = await ctx.api.call('DescribeLiveStreamPushInfoList', { PageNum: page, PageSize: pageSize });
-        } catch (err) {
-          if (!(err instanceof ApiError && err.code === 'FailedOperation.HasNotLivingStream')) throw err;
-          res = { DataInfoList: [], TotalNum: 0 };
-        }
-        const [hub, fwd] = await Promise.all([
-          ctx.api.call('OpenLiveDescribeServerInfo'),
-          // An older server without push relays answers InvalidAction: show no forwards rather than fail the page.
-          ctx.api.call('OpenLiveDescribeForwardStatus').catch(() => ({ ForwardList: [] })),
-        ]);
-        const forwards = new Map<string, ForwardRow[]>();
-        for (const f of (fwd.ForwardList ?? []) as ForwardRow[]) {
-          if (f.State === 'stopped') continue;
-          const k = `${f.AppName}/${f.StreamName}`;
-          forwards.set(k, [...(forwards.get(k) ?? []), f]);
-        }
-        const viewers = new Map<string, number>((hub.StreamList ?? []).map((s: { AppName: string; StreamName: string; Subscribers: number }) => [`${s.AppName}/${s.StreamName}`, s.Subscribers]));
-        const list = (res.DataInfoList ?? []) as PushInfo[];
-        // The latest picture of each stream shown (at most a page of them); a server without snapshots shows none.
-        const pictures = new Map<string, { PicUrl: string; Width: number; Height: number; CreateTime: string }>();
-        await Promise.all(
-          list.map(async (p) => {
-            const r = await ctx.api.call('OpenLiveDescribeSnapshotFiles', { DomainName: p.PushDomain, AppName: p.AppName, StreamName: p.StreamName, IsDesc: 1, PageSize: 1 }).catch(() => undefined);
-            const pic = r?.SnapshotFileList?.[0];
-            if (pic) pictures.set(`${p.AppName}/${p.StreamName}`, pic);
-          }),
-        );
-        const key = (p: PushInfo): StreamKey => ({ domain: p.PushDomain, app: p.AppName, stream: p.StreamName });
-        const reload = (): void => void load(true);
-        return [
-          table<PushInfo>(
-            [
-              { title: 'Snapshot', render: (p) => snapshotCell(pictures.get(`${p.AppName}/${p.StreamName}`), p.StreamName) },
-              { title: 'Stream', render: (p) => h('span', { class: 'mono', 'data-testid': 'live-stream-name' }, p.StreamName) },
-              { title: 'App', render: (p) => p.AppName },
-              { title: 'Push domain', render: (p) => h('span', { class: 'mono' }, p.PushDomain) },
-              { title: 'Codec', render: (p) => [p.Vcodec || '-', ' / ', p.Acodec || '-'] },
-              { title: 'Resolution', render: (p) => (p.Resolution || '-').replace('*', '×') },
-              { title: 'FPS', render: (p) => (p.VideoFps ? String(Math.round(p.VideoFps)) : '-') },
-              { title: 'Bitrate', render: (p) => formatBitrate(p.VideoSpeed + p.AudioSpeed) },
-              { title: 'Viewers', render: (p) => String(viewers.get(`${p.AppName}/${p.StreamName}`) ?? 0) },
-              { title: 'Forwarding', render: (p) => forwardCell(forwards.get(`${p.AppName}/${p.StreamName}`)) },
-              { title: 'Client IP', render: (p) => h('span', { class: 'mono' }, p.ClientIp) },
-              { title: 'Started', className: 'nowrap', render: (p) => formatApiTime(p.BeginPushTime) },
-              {
-                title: 'Operation',
-                className: 'ops',
-                render: (p) => [
-                  button('Preview', () => openPreview(key(p)), { kind: 'link', title: `Preview ${p.StreamName}` }),
-                  button('Drop', () => dropDialog(ctx, key(p), reload), { kind: 'link', title: `Drop ${p.StreamName}` }),
-                  button('Forbid', () => forbidDialog(ctx, key(p), reload), { kind: 'link', title: `Forbid ${p.StreamName}` }),
-                ],
-              },
-            ],
-            list,
-            emptyState(
-              'No stream is being published',
+      fill(
+        body,
+        async () => {
+          const info = await ctx.info();
+          let res: Record<string, any>;
+          try {
+            res = await ctx.api.call('DescribeLiveStreamPushInfoList', { PageNum: page, PageSize: pageSize });
+          } catch (err) {
+            if (!(err instanceof ApiError && err.code === 'FailedOperation.HasNotLivingStream')) throw err;
+            res = { DataInfoList: [], TotalNum: 0 };
+          }
+          const [hub, fwd] = await Promise.all([
+            ctx.api.call('OpenLiveDescribeServerInfo'),
+            // An older server without push relays answers InvalidAction: show no forwards rather than fail the page.
+            ctx.api.call('OpenLiveDescribeForwardStatus').catch(() => ({ ForwardList: [] })),
+          ]);
+          const forwards = new Map<string, ForwardRow[]>();
+          for (const f of (fwd.ForwardList ?? []) as ForwardRow[]) {
+            if (f.State === 'stopped') continue;
+            const k = `${f.AppName}/${f.StreamName}`;
+            forwards.set(k, [...(forwards.get(k) ?? []), f]);
+          }
+          const viewers = new Map<string, number>(
+            (hub.StreamList ?? []).map((s: { AppName: string; StreamName: string; Subscribers: number }) => [
+              `${s.AppName}/${s.StreamName}`,
+              s.Subscribers,
+            ]),
+          );
+          const list = (res.DataInfoList ?? []) as PushInfo[];
+          // The latest picture of each stream shown (at most a page of them); a server without snapshots shows none.
+          const pictures = new Map<string, { PicUrl: string; Width: number; Height: number; CreateTime: string }>();
+          await Promise.all(
+            list.map(async (p) => {
+              const r = await ctx.api
+                .call('OpenLiveDescribeSnapshotFiles', {
+                  DomainName: p.PushDomain,
+                  AppName: p.AppName,
+                  StreamName: p.StreamName,
+                  IsDesc: 1,
+                  PageSize: 1,
+                })
+                .catch(() => undefined);
+              const pic = r?.SnapshotFileList?.[0];
+              if (pic) pictures.set(`${p.AppName}/${p.StreamName}`, pic);
+            }),
+          );
+          const key = (p: PushInfo): StreamKey => ({ domain: p.PushDomain, app: p.AppName, stream: p.StreamName });
+          const reload = (): void => void load(true);
+          return [
+            table<PushInfo>(
               [
-                'Make a push URL in the ',
-                h('a', { href: '/console/address', onclick: (ev: MouseEvent) => (ev.preventDefault(), ctx.navigate('/console/address')) }, 'Address Generator'),
-                ` and start your encoder (OBS or ffmpeg; RTMP port ${info.RtmpPort}). Streams appear here within seconds.`,
+                {
+                  title: 'Snapshot',
+                  render: (p) => snapshotCell(pictures.get(`${p.AppName}/${p.StreamName}`), p.StreamName),
+                },
+                {
+                  title: 'Stream',
+                  render: (p) => h('span', { class: 'mono', 'data-testid': 'live-stream-name' }, p.StreamName),
+                },
+                { title: 'App', render: (p) => p.AppName },
+                { title: 'Push domain', render: (p) => h('span', { class: 'mono' }, p.PushDomain) },
+                { title: 'Codec', render: (p) => [p.Vcodec || '-', ' / ', p.Acodec || '-'] },
+                { title: 'Resolution', render: (p) => (p.Resolution || '-').replace('*', '×') },
+                { title: 'FPS', render: (p) => (p.VideoFps ? String(Math.round(p.VideoFps)) : '-') },
+                { title: 'Bitrate', render: (p) => formatBitrate(p.VideoSpeed + p.AudioSpeed) },
+                { title: 'Viewers', render: (p) => String(viewers.get(`${p.AppName}/${p.StreamName}`) ?? 0) },
+                { title: 'Forwarding', render: (p) => forwardCell(forwards.get(`${p.AppName}/${p.StreamName}`)) },
+                { title: 'Client IP', render: (p) => h('span', { class: 'mono' }, p.ClientIp) },
+                { title: 'Started', className: 'nowrap', render: (p) => formatApiTime(p.BeginPushTime) },
+                {
+                  title: 'Operation',
+                  className: 'ops',
+                  render: (p) => [
+                    button('Preview', () => openPreview(key(p)), { kind: 'link', title: `Preview ${p.StreamName}` }),
+                    button('Drop', () => dropDialog(ctx, key(p), reload), {
+                      kind: 'link',
+                      title: `Drop ${p.StreamName}`,
+                    }),
+                    button('Forbid', () => forbidDialog(ctx, key(p), reload), {
+                      kind: 'link',
+                      title: `Forbid ${p.StreamName}`,
+                    }),
+                  ],
+                },
               ],
+              list,
+              emptyState('No stream is being published', [
+                'Make a push URL in the ',
+                h(
+                  'a',
+                  {
+                    href: '/console/address',
+                    onclick: (ev: MouseEvent) => (ev.preventDefault(), ctx.navigate('/console/address')),
+                  },
+                  'Address Generator',
+                ),
+                ` and start your encoder (OBS or ffmpeg; RTMP port ${info.RtmpPort}). Streams appear here within seconds.`,
+              ]),
+              'Live streams',
             ),
-            'Live streams',
-          ),
-          pager(Number(res.TotalNum ?? 0), page, pageSize, (p) => ((page = p), void load(false))),
-        ];
-      }, quiet);
+            pager(Number(res.TotalNum ?? 0), page, pageSize, (p) => ((page = p), void load(false))),
+          ];
+        },
+        quiet,
+      );
     ctx.every(5000, () => load(true));
     return h(
       'div',
       { class: 'page' },
       h('h1', { class: 'page-title' }, 'Live Streams'),
       previewSlot,
-      card(null, [h('div', { class: 'toolbar' }, h('p', { class: 'note' }, 'Refreshes every 5 seconds.'), button('Refresh', () => void load(false))), body]),
+      card(null, [
+        h(
+          'div',
+          { class: 'toolbar' },
+          h('p', { class: 'note' }, 'Refreshes every 5 seconds.'),
+          button('Refresh', () => void load(false)),
+        ),
+        body,
+      ]),
     );
   },
 };

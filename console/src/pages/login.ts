@@ -6,13 +6,29 @@ import { h, replace } from '../ui/dom.ts';
 
 /** Plain HTTP to a host that is not this machine (docs/console.md: use HTTPS in front of the admin port). */
 function insecure(): boolean {
-  return location.protocol === 'http:' && !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$|\.localhost$/.test(location.hostname);
+  return (
+    location.protocol === 'http:' && !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$|\.localhost$/.test(location.hostname)
+  );
 }
 
 /** The sign-in screen; `signIn` rejects with the API's error when the pair does not work. */
 export function loginPage(signIn: (c: Credential) => Promise<void>): HTMLElement {
-  const secretId = h('input', { class: 'input mono', name: 'secretId', autocomplete: 'username', required: true, spellcheck: 'false', placeholder: 'AKID…' });
-  const secretKey = h('input', { class: 'input mono', name: 'secretKey', type: 'password', autocomplete: 'current-password', required: true, placeholder: 'SecretKey' });
+  const secretId = h('input', {
+    class: 'input mono',
+    name: 'secretId',
+    autocomplete: 'username',
+    required: true,
+    spellcheck: 'false',
+    placeholder: 'AKID…',
+  });
+  const secretKey = h('input', {
+    class: 'input mono',
+    name: 'secretKey',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    placeholder: 'SecretKey',
+  });
   const message = h('div', { class: 'login-message' });
   const submit = h('button', { class: 'btn btn-primary btn-block', type: 'submit' }, 'Sign in');
   const form = h(
@@ -55,7 +71,12 @@ export function loginPage(signIn: (c: Credential) => Promise<void>): HTMLElement
         h('code', null, 'openlive keys create'),
         ' makes another. The SecretKey stays in this browser tab: it signs each request and is never sent.',
       ),
-      insecure() ? alert('warning', 'This page came over plain HTTP from another machine: the key never travels, but what the API answers (domain keys, URLs) can be read on the way. Put HTTPS in front of the admin port, or reach it through an SSH tunnel.') : null,
+      insecure()
+        ? alert(
+            'warning',
+            'This page came over plain HTTP from another machine: the key never travels, but what the API answers (domain keys, URLs) can be read on the way. Put HTTPS in front of the admin port, or reach it through an SSH tunnel.',
+          )
+        : null,
       form,
     ),
   );

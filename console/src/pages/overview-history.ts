@@ -59,7 +59,12 @@ function viewerPoints(lists: readonly ApiResponse[], from: number, stepMs: numbe
 }
 
 /** Loads `range` ending now, for every stream or those of one push domain. */
-export async function loadHistory(api: ApiClient, range: Range, domain: string | undefined, now = Date.now()): Promise<History> {
+export async function loadHistory(
+  api: ApiClient,
+  range: Range,
+  domain: string | undefined,
+  now = Date.now(),
+): Promise<History> {
   const r = ranges[range];
   // Whole steps: the window ends at the start of the step in progress, so its last point is current.
   const to = Math.floor(now / r.stepMs) * r.stepMs + r.stepMs - 1000;
@@ -70,7 +75,13 @@ export async function loadHistory(api: ApiClient, range: Range, domain: string |
   const dayCalls: Promise<ApiResponse>[] = [];
   for (let start = from; start <= to; start += day) {
     const end = Math.min(to, start + day - minute);
-    dayCalls.push(api.call('DescribeStreamPlayInfoList', { StartTime: isoUtc(start), EndTime: isoUtc(end), ...(domain && { PlayDomain: domain }) }));
+    dayCalls.push(
+      api.call('DescribeStreamPlayInfoList', {
+        StartTime: isoUtc(start),
+        EndTime: isoUtc(end),
+        ...(domain && { PlayDomain: domain }),
+      }),
+    );
   }
   const [out, inbound, ...plays] = await Promise.all([
     api.call('DescribeBillBandwidthAndFluxList', { ...bill, ...(domain && { PlayDomains: [domain] }) }),

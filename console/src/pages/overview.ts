@@ -15,7 +15,13 @@ import type { Page, PageContext } from './page.ts';
 const count = (v: number): string => String(Math.round(v));
 const path = '/console/overview';
 
-function stat(label: string, value: string, sub: string, href?: string, navigate?: (href: string) => void): HTMLElement {
+function stat(
+  label: string,
+  value: string,
+  sub: string,
+  href?: string,
+  navigate?: (href: string) => void,
+): HTMLElement {
   const body = [
     h('span', { class: 'stat-label' }, label),
     h('span', { class: 'stat-value', 'data-testid': `stat-${label.toLowerCase().replace(/\W+/g, '-')}` }, value),
@@ -26,7 +32,12 @@ function stat(label: string, value: string, sub: string, href?: string, navigate
     : h('div', { class: 'stat' }, body);
 }
 
-function peakStat(label: string, points: readonly Point[], format: (v: number) => string, tick: (ms: number) => string): HTMLElement {
+function peakStat(
+  label: string,
+  points: readonly Point[],
+  format: (v: number) => string,
+  tick: (ms: number) => string,
+): HTMLElement {
   const peak = peakOf(points);
   return stat(label, peak ? format(peak.v) : '-', peak ? `at ${tick(peak.t)}` : 'none in this range');
 }
@@ -42,19 +53,51 @@ function historyView(hist: History, range: Range, live: HTMLElement): (HTMLEleme
   const span = { from: hist.from, to: hist.to, tick };
   const empty = !peakOf(hist.bandwidthOut) && !peakOf(hist.bandwidthIn) && !peakOf(hist.viewers);
   return [
-    h('div', { class: 'stats' },
+    h(
+      'div',
+      { class: 'stats' },
       live,
       peakStat('Peak bandwidth out', hist.bandwidthOut, formatBitrate, tick),
       peakStat('Peak bandwidth in', hist.bandwidthIn, formatBitrate, tick),
       peakStat('Peak viewers', hist.viewers, count, tick),
     ),
-    empty ? alert('info', 'No traffic in this range: the server records what its streams send and play every minute, so the charts fill as soon as a stream is published and played.') : null,
-    h('div', { class: 'charts' },
-      lineChart({ ...span, title: 'Bandwidth out (to players)', points: hist.bandwidthOut, format: formatBitrate, testId: 'chart-bandwidth-out' }),
-      lineChart({ ...span, title: 'Bandwidth in (from publishers)', points: hist.bandwidthIn, format: formatBitrate, testId: 'chart-bandwidth-in' }),
-      lineChart({ ...span, title: 'Viewers (RTMP, HTTP-FLV and HLS)', points: hist.viewers, format: count, integer: true, testId: 'chart-viewers' }),
+    empty
+      ? alert(
+          'info',
+          'No traffic in this range: the server records what its streams send and play every minute, so the charts fill as soon as a stream is published and played.',
+        )
+      : null,
+    h(
+      'div',
+      { class: 'charts' },
+      lineChart({
+        ...span,
+        title: 'Bandwidth out (to players)',
+        points: hist.bandwidthOut,
+        format: formatBitrate,
+        testId: 'chart-bandwidth-out',
+      }),
+      lineChart({
+        ...span,
+        title: 'Bandwidth in (from publishers)',
+        points: hist.bandwidthIn,
+        format: formatBitrate,
+        testId: 'chart-bandwidth-in',
+      }),
+      lineChart({
+        ...span,
+        title: 'Viewers (RTMP, HTTP-FLV and HLS)',
+        points: hist.viewers,
+        format: count,
+        integer: true,
+        testId: 'chart-viewers',
+      }),
     ),
-    h('p', { class: 'note', 'data-testid': 'overview-flux' }, `Delivered ${formatBytes(hist.fluxOut)} to players and received ${formatBytes(hist.fluxIn)} from publishers in this range.`),
+    h(
+      'p',
+      { class: 'note', 'data-testid': 'overview-flux' },
+      `Delivered ${formatBytes(hist.fluxOut)} to players and received ${formatBytes(hist.fluxIn)} from publishers in this range.`,
+    ),
   ];
 }
 
@@ -67,8 +110,17 @@ export const overviewPage: Page = {
     const range: Range = asked === 'hour' || asked === 'week' ? asked : 'day';
     const domain = ctx.query.get('domain') || undefined;
     const liveValue = h('span', { class: 'stat-value', 'data-testid': 'stat-live-streams' }, '-');
-    const live = h('a', { class: 'stat', href: '/console/streams/live', onclick: (ev: MouseEvent) => (ev.preventDefault(), ctx.navigate('/console/streams/live')) },
-      h('span', { class: 'stat-label' }, 'Live streams'), liveValue, h('span', { class: 'stat-sub' }, 'now'));
+    const live = h(
+      'a',
+      {
+        class: 'stat',
+        href: '/console/streams/live',
+        onclick: (ev: MouseEvent) => (ev.preventDefault(), ctx.navigate('/console/streams/live')),
+      },
+      h('span', { class: 'stat-label' }, 'Live streams'),
+      liveValue,
+      h('span', { class: 'stat-sub' }, 'now'),
+    );
     ctx.every(5000, async () => {
       try {
         liveValue.textContent = String((await serverInfo(ctx.api)).LiveStreams);
@@ -77,20 +129,37 @@ export const overviewPage: Page = {
       }
     });
 
-    const select = h('select', { 'aria-label': 'Push domain', class: 'input input-inline', onchange: () => ctx.navigate(hrefOf(range, select.value || undefined)) },
+    const select = h(
+      'select',
+      {
+        'aria-label': 'Push domain',
+        class: 'input input-inline',
+        onchange: () => ctx.navigate(hrefOf(range, select.value || undefined)),
+      },
       h('option', { value: '' }, 'All domains'),
-      domain ? h('option', { value: domain, selected: true }, domain) : null);
-    void allDomains(ctx.api, 0).then((list) => {
-      for (const d of list) if (d.Name !== domain) select.append(h('option', { value: d.Name }, d.Name));
-    }).catch(() => undefined);
+      domain ? h('option', { value: domain, selected: true }, domain) : null,
+    );
+    void allDomains(ctx.api, 0)
+      .then((list) => {
+        for (const d of list) if (d.Name !== domain) select.append(h('option', { value: d.Name }, d.Name));
+      })
+      .catch(() => undefined);
 
-    const body = h('div', { class: 'overview-history', 'aria-live': 'polite' }, loading('Loading the statistics history…'));
+    const body = h(
+      'div',
+      { class: 'overview-history', 'aria-live': 'polite' },
+      loading('Loading the statistics history…'),
+    );
     const load = async (): Promise<void> => {
       try {
         const hist = await loadHistory(ctx.api, range, domain);
         replace(body, historyView(hist, range, live));
       } catch (err) {
-        replace(body, h('div', { class: 'stats' }, live), alert('error', `Could not load the statistics history: ${errorText(err)}`));
+        replace(
+          body,
+          h('div', { class: 'stats' }, live),
+          alert('error', `Could not load the statistics history: ${errorText(err)}`),
+        );
       }
     };
     void load();
@@ -102,20 +171,31 @@ export const overviewPage: Page = {
       'div',
       { class: 'page' },
       h('h1', { class: 'page-title' }, 'Overview'),
-      h('div', { class: 'toolbar' },
-        tabs((Object.keys(ranges) as Range[]).map((r) => ({ label: ranges[r].label, href: hrefOf(r, domain), current: r === range })), ctx.navigate),
-        select),
-      card(
-        `Last ${range}${domain ? ` · ${domain}` : ''}`,
-        [
-          body,
-          h('p', { class: 'note' },
-            'From the server\'s statistics history: bandwidth is the peak 5-minute bandwidth of each ',
-            range === 'week' ? 'hour' : '5 minutes',
-            ', viewers the peak per ', range === 'hour' ? 'minute' : range === 'day' ? '5 minutes' : 'hour',
-            '. A push domain shows its own streams; all domains include every stream.'),
-        ],
+      h(
+        'div',
+        { class: 'toolbar' },
+        tabs(
+          (Object.keys(ranges) as Range[]).map((r) => ({
+            label: ranges[r].label,
+            href: hrefOf(r, domain),
+            current: r === range,
+          })),
+          ctx.navigate,
+        ),
+        select,
       ),
+      card(`Last ${range}${domain ? ` · ${domain}` : ''}`, [
+        body,
+        h(
+          'p',
+          { class: 'note' },
+          "From the server's statistics history: bandwidth is the peak 5-minute bandwidth of each ",
+          range === 'week' ? 'hour' : '5 minutes',
+          ', viewers the peak per ',
+          range === 'hour' ? 'minute' : range === 'day' ? '5 minutes' : 'hour',
+          '. A push domain shows its own streams; all domains include every stream.',
+        ),
+      ]),
     );
   },
 };

@@ -18,7 +18,11 @@ interface Check {
   readonly BreakCode: string;
 }
 
-const marks = { pass: ['✔', 'Pass', 'success'], warn: ['!', 'Warn', 'warning'], fail: ['✖', 'Fail', 'danger'] } as const;
+const marks = {
+  pass: ['✔', 'Pass', 'success'],
+  warn: ['!', 'Warn', 'warning'],
+  fail: ['✖', 'Fail', 'danger'],
+} as const;
 
 function checkItem(c: Check): HTMLElement {
   const [icon, word, kind] = marks[c.Status] ?? marks.warn;
@@ -29,7 +33,14 @@ function checkItem(c: Check): HTMLElement {
     h(
       'div',
       { class: 'check-body' },
-      h('div', { class: 'check-head' }, h('strong', null, c.Title), ' ', tag(word, kind), c.BreakCode ? h('span', { class: 'code' }, c.BreakCode) : null),
+      h(
+        'div',
+        { class: 'check-head' },
+        h('strong', null, c.Title),
+        ' ',
+        tag(word, kind),
+        c.BreakCode ? h('span', { class: 'code' }, c.BreakCode) : null,
+      ),
       h('p', { class: 'check-detail' }, c.Detail),
       c.Fix ? h('p', { class: 'check-fix' }, h('span', { class: 'check-fix-label' }, 'Fix: '), c.Fix) : null,
     ),
@@ -41,7 +52,18 @@ export const troubleshooterPage: Page = {
   path: '/troubleshooter',
   title: 'Troubleshooter',
   render(ctx) {
-    const url = h('textarea', { class: 'input mono', name: 'pushUrl', rows: 3, required: true, spellcheck: 'false', placeholder: 'rtmp://domain/AppName/StreamName?txSecret=...&txTime=...' }, ctx.query.get('url') ?? '');
+    const url = h(
+      'textarea',
+      {
+        class: 'input mono',
+        name: 'pushUrl',
+        rows: 3,
+        required: true,
+        spellcheck: 'false',
+        placeholder: 'rtmp://domain/AppName/StreamName?txSecret=...&txTime=...',
+      },
+      ctx.query.get('url') ?? '',
+    );
     const result = h('div', { 'aria-live': 'polite' });
     const run = (): Promise<void> =>
       fill(result, async () => {
@@ -50,14 +72,25 @@ export const troubleshooterPage: Page = {
         const failed = checks.filter((c) => c.Status === 'fail').length;
         const warned = checks.filter((c) => c.Status === 'warn').length;
         return [
-          r.Ok ? alert('success', `No check failed${warned ? `; ${warned} warning${warned > 1 ? 's' : ''}` : ''}. If the encoder still fails, read its log and the rejected attempts below.`) : alert('error', `${failed} check${failed > 1 ? 's' : ''} failed${warned ? `, ${warned} warning${warned > 1 ? 's' : ''}` : ''}. Fix them in order, top first.`),
+          r.Ok
+            ? alert(
+                'success',
+                `No check failed${warned ? `; ${warned} warning${warned > 1 ? 's' : ''}` : ''}. If the encoder still fails, read its log and the rejected attempts below.`,
+              )
+            : alert(
+                'error',
+                `${failed} check${failed > 1 ? 's' : ''} failed${warned ? `, ${warned} warning${warned > 1 ? 's' : ''}` : ''}. Fix them in order, top first.`,
+              ),
           h('p', { class: 'note mono' }, r.PushUrl),
           h('ol', { class: 'checks' }, checks.map(checkItem)),
           h('h3', { class: 'sub' }, 'Last rejected publishes of this stream'),
           table<Record<string, any>>(
             [
               { title: 'Time', className: 'nowrap', render: (a) => formatApiTime(a.Time) },
-              { title: 'Code', render: (a) => [h('span', { class: 'code' }, a.BreakCode), ' ', h('span', { class: 'note' }, a.Code)] },
+              {
+                title: 'Code',
+                render: (a) => [h('span', { class: 'code' }, a.BreakCode), ' ', h('span', { class: 'note' }, a.Code)],
+              },
               { title: 'Client IP', render: (a) => h('span', { class: 'mono' }, a.ClientIp) },
               { title: 'Host', render: (a) => h('span', { class: 'mono' }, a.Host) },
               { title: 'Reason', render: (a) => h('span', { class: 'reason' }, a.Reason) },
@@ -78,7 +111,11 @@ export const troubleshooterPage: Page = {
         h(
           'form',
           { class: 'doctor-form', onsubmit: (ev: SubmitEvent) => (ev.preventDefault(), void run()) },
-          field('Push URL that fails', url, 'The exact URL the encoder uses (for OBS: Server + Stream key). Checks run in the order of the publishing-failure checklist; no key is ever shown.'),
+          field(
+            'Push URL that fails',
+            url,
+            'The exact URL the encoder uses (for OBS: Server + Stream key). Checks run in the order of the publishing-failure checklist; no key is ever shown.',
+          ),
           h('button', { class: 'btn btn-primary', type: 'submit' }, 'Diagnose'),
         ),
       ),

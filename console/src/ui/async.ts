@@ -18,7 +18,10 @@ export async function fill(target: HTMLElement, load: () => Promise<Child>, quie
   try {
     const content = await load();
     // Keep the keyboard focus on a control that is re-rendered in place (the same data-key).
-    const focused = document.activeElement instanceof HTMLElement && target.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    const focused =
+      document.activeElement instanceof HTMLElement && target.contains(document.activeElement)
+        ? document.activeElement.dataset.key
+        : undefined;
     replace(target, content);
     if (focused) target.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
   } catch (err) {

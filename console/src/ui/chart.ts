@@ -65,11 +65,18 @@ export function lineChart(o: ChartOptions): HTMLElement {
   });
   const ticks = [0, 1, 2, 3, 4].map((i) => {
     const t = from + ((to - from) * i) / 4;
-    return svg('text', { x: x(t), y: height - 8, class: 'chart-label', 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' }, tick(t));
+    return svg(
+      'text',
+      { x: x(t), y: height - 8, class: 'chart-label', 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' },
+      tick(t),
+    );
   });
   const visible = o.points.filter((p) => p.t >= from && p.t <= to);
   const path = visible.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ');
-  const area = visible.length > 1 ? `${path} L${x(visible.at(-1)!.t).toFixed(1)},${y(0)} L${x(visible[0]!.t).toFixed(1)},${y(0)} Z` : '';
+  const area =
+    visible.length > 1
+      ? `${path} L${x(visible.at(-1)!.t).toFixed(1)},${y(0)} L${x(visible[0]!.t).toFixed(1)},${y(0)} Z`
+      : '';
   const peak = peakOf(visible);
   const summary = peak ? `peak ${format(peak.v)} at ${tick(peak.t)}` : 'no traffic';
   return h(
@@ -78,12 +85,22 @@ export function lineChart(o: ChartOptions): HTMLElement {
     h('figcaption', null, h('span', { class: 'chart-title' }, o.title), h('span', { class: 'chart-value' }, summary)),
     svg(
       'svg',
-      { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${o.title} from ${tick(from)} to ${tick(to)}, ${summary}` },
+      {
+        viewBox: `0 0 ${width} ${height}`,
+        role: 'img',
+        'aria-label': `${o.title} from ${tick(from)} to ${tick(to)}, ${summary}`,
+      },
       grid,
       ticks,
       area ? svg('path', { d: area, class: 'chart-area' }) : null,
       path ? svg('path', { d: path, class: 'chart-line' }) : null,
-      peak ? svg('circle', { cx: x(peak.t), cy: y(peak.v), r: 4, class: 'chart-dot' }, svg('title', null, `${o.title}: ${summary}`)) : null,
+      peak
+        ? svg(
+            'circle',
+            { cx: x(peak.t), cy: y(peak.v), r: 4, class: 'chart-dot' },
+            svg('title', null, `${o.title}: ${summary}`),
+          )
+        : null,
     ),
   );
 }

@@ -2,7 +2,17 @@
 import { h, replace, uid, type Child } from './dom.ts';
 
 /** A button; `kind` picks primary (blue), danger (red), link (text) or the default (outlined). */
-export function button(label: Child, onclick: (ev: MouseEvent) => void, options: { kind?: 'primary' | 'danger' | 'link'; title?: string; disabled?: boolean; type?: string; testId?: string } = {}): HTMLButtonElement {
+export function button(
+  label: Child,
+  onclick: (ev: MouseEvent) => void,
+  options: {
+    kind?: 'primary' | 'danger' | 'link';
+    title?: string;
+    disabled?: boolean;
+    type?: string;
+    testId?: string;
+  } = {},
+): HTMLButtonElement {
   return h(
     'button',
     {
@@ -21,7 +31,10 @@ export function button(label: Child, onclick: (ev: MouseEvent) => void, options:
 }
 
 /** A status pill: success (green), danger (red), warning (orange) or neutral (gray). */
-export function tag(text: string, kind: 'success' | 'danger' | 'warning' | 'neutral' | 'info' = 'neutral'): HTMLElement {
+export function tag(
+  text: string,
+  kind: 'success' | 'danger' | 'warning' | 'neutral' | 'info' = 'neutral',
+): HTMLElement {
   return h('span', { class: `tag tag-${kind}` }, text);
 }
 
@@ -30,14 +43,22 @@ export function card(title: Child, body: Child, tools?: Child): HTMLElement {
   return h(
     'section',
     { class: 'card' },
-    title ? h('div', { class: 'card-head' }, h('h2', null, title), tools ? h('div', { class: 'card-tools' }, tools) : null) : null,
+    title
+      ? h('div', { class: 'card-head' }, h('h2', null, title), tools ? h('div', { class: 'card-tools' }, tools) : null)
+      : null,
     h('div', { class: 'card-body' }, body),
   );
 }
 
 /** An empty state that says what to do next. */
 export function emptyState(title: string, hint: Child, action?: Child): HTMLElement {
-  return h('div', { class: 'empty', role: 'status' }, h('p', { class: 'empty-title' }, title), h('p', { class: 'empty-hint' }, hint), action ?? null);
+  return h(
+    'div',
+    { class: 'empty', role: 'status' },
+    h('p', { class: 'empty-title' }, title),
+    h('p', { class: 'empty-hint' }, hint),
+    action ?? null,
+  );
 }
 
 /** An inline message: an error (with its Tencent code), a warning or a note. */
@@ -61,14 +82,37 @@ export function table<T>(columns: readonly Column<T>[], rows: readonly T[], empt
     h(
       'table',
       { class: 'table' },
-      h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.className }, c.title)))),
-      h('tbody', null, rows.map((row) => h('tr', null, columns.map((c) => h('td', { class: c.className, 'data-label': c.title }, c.render(row)))))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          columns.map((c) => h('th', { scope: 'col', class: c.className }, c.title)),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.map((row) =>
+          h(
+            'tr',
+            null,
+            columns.map((c) => h('td', { class: c.className, 'data-label': c.title }, c.render(row))),
+          ),
+        ),
+      ),
     ),
   );
 }
 
 /** Page controls for a list of `total` items; hidden when everything fits on one page. */
-export function pager(total: number, page: number, pageSize: number, onPage: (page: number) => void): HTMLElement | null {
+export function pager(
+  total: number,
+  page: number,
+  pageSize: number,
+  onPage: (page: number) => void,
+): HTMLElement | null {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   return h(
     'nav',
@@ -88,19 +132,29 @@ export function pager(total: number, page: number, pageSize: number, onPage: (pa
 export function field(label: string, control: HTMLElement, hint?: Child): HTMLElement {
   const id = control.id || uid('f');
   control.id = id;
-  return h('div', { class: 'field' }, h('label', { for: id }, label), control, hint ? h('p', { class: 'field-hint' }, hint) : null);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    control,
+    hint ? h('p', { class: 'field-hint' }, hint) : null,
+  );
 }
 
 /** A read-only value with a copy button: URLs, stream keys. */
 export function copyField(label: string, value: string, testId?: string): HTMLElement {
   const input = h('input', { class: 'input mono', readonly: true, value, 'data-testid': testId, 'aria-label': label });
   const status = h('span', { class: 'copy-status', 'aria-live': 'polite' });
-  const copy = button('Copy', () => {
-    void copyText(value).then((ok) => {
-      status.textContent = ok ? 'Copied' : 'Select and copy by hand';
-      setTimeout(() => (status.textContent = ''), 2000);
-    });
-  }, { title: `Copy ${label}` });
+  const copy = button(
+    'Copy',
+    () => {
+      void copyText(value).then((ok) => {
+        status.textContent = ok ? 'Copied' : 'Select and copy by hand';
+        setTimeout(() => (status.textContent = ''), 2000);
+      });
+    },
+    { title: `Copy ${label}` },
+  );
   return h('div', { class: 'field' }, h('label', null, label), h('div', { class: 'copy-row' }, input, copy, status));
 }
 
@@ -134,7 +188,12 @@ export function modal(title: string, body: Child, actions: (close: () => void) =
     ev.preventDefault();
     close();
   });
-  replace(dialog, h('h2', { id: titleId, class: 'modal-title' }, title), h('div', { class: 'modal-body' }, body), h('div', { class: 'modal-actions' }, actions(close)));
+  replace(
+    dialog,
+    h('h2', { id: titleId, class: 'modal-title' }, title),
+    h('div', { class: 'modal-body' }, body),
+    h('div', { class: 'modal-actions' }, actions(close)),
+  );
   document.body.append(dialog);
   dialog.showModal();
   return close;
@@ -158,7 +217,10 @@ export function loading(text = 'Loading…'): HTMLElement {
 }
 
 /** Tabs as links in a row; the current one is marked for assistive technology. */
-export function tabs(items: readonly { label: string; href: string; current: boolean }[], navigate: (href: string) => void): HTMLElement {
+export function tabs(
+  items: readonly { label: string; href: string; current: boolean }[],
+  navigate: (href: string) => void,
+): HTMLElement {
   return h(
     'nav',
     { class: 'tabs', 'aria-label': 'Sections' },

@@ -19,13 +19,54 @@ interface Call {
 }
 
 const paramNames = [
-  'DomainName', 'DomainType', 'PlayType', 'AppName', 'StreamName', 'PageNum', 'PageSize', 'StartTime', 'EndTime', 'ResumeTime',
-  'Reason', 'Enable', 'AuthKey', 'BackupAuthKey', 'AuthDelta', 'AuthBackKey', 'MasterAuthKey', 'TemplateId', 'TemplateName',
-  'Description', 'CallbackKey', 'StreamBeginNotifyUrl', 'StreamEndNotifyUrl', 'PushUrl', 'PushDomain', 'EventType', 'ClientIp',
-  'DomainStatus', 'DomainPrefix', 'IsDelayLive', 'IsMiniProgramLive', 'VerifyOwnerType', 'ResultCode', 'RecordExceptionLevels',
+  'DomainName',
+  'DomainType',
+  'PlayType',
+  'AppName',
+  'StreamName',
+  'PageNum',
+  'PageSize',
+  'StartTime',
+  'EndTime',
+  'ResumeTime',
+  'Reason',
+  'Enable',
+  'AuthKey',
+  'BackupAuthKey',
+  'AuthDelta',
+  'AuthBackKey',
+  'MasterAuthKey',
+  'TemplateId',
+  'TemplateName',
+  'Description',
+  'CallbackKey',
+  'StreamBeginNotifyUrl',
+  'StreamEndNotifyUrl',
+  'PushUrl',
+  'PushDomain',
+  'EventType',
+  'ClientIp',
+  'DomainStatus',
+  'DomainPrefix',
+  'IsDelayLive',
+  'IsMiniProgramLive',
+  'VerifyOwnerType',
+  'ResultCode',
+  'RecordExceptionLevels',
 ];
 const value: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom('live', 'cam', 'push.example.com', 'play.example.com', '', '2026-11-25T10:00:00Z', '2026-11-25 10:00:00', '1', '-1', 'x'.repeat(2000)),
+  fc.constantFrom(
+    'live',
+    'cam',
+    'push.example.com',
+    'play.example.com',
+    '',
+    '2026-11-25T10:00:00Z',
+    '2026-11-25 10:00:00',
+    '1',
+    '-1',
+    'x'.repeat(2000),
+  ),
   fc.constantFrom(0, 1, 2, -1, 1e21, 1.5, Number.MAX_SAFE_INTEGER, 100_001),
   fc.constantFrom(null, true, false),
   fc.string({ maxLength: 24 }),
@@ -57,13 +98,32 @@ const callArb: fc.Arbitrary<Call> = fc.record({
     .map(([core, more]) => ({ ...more, ...core }) as Record<string, unknown>),
   raw: fc.oneof(
     { weight: 12, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: fc.constantFrom('', 'null', '[]', '"x"', '{', '{"DomainName":', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '1e999') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        'null',
+        '[]',
+        '"x"',
+        '{',
+        '{"DomainName":',
+        '{"__proto__":{"x":1}}',
+        '{"constructor":{"prototype":{}}}',
+        '1e999',
+      ),
+    },
   ),
   bend: fc.oneof(
     { weight: 12, arbitrary: fc.constant('none' as const) },
     { weight: 1, arbitrary: fc.constantFrom('unsigned' as const, 'old' as const, 'version' as const, 'auth' as const) },
   ),
-  authorization: fc.oneof(fc.constant(''), fc.string({ maxLength: 40 }), fc.constant('TC3-HMAC-SHA256 Credential=x/2026-11-25/live/tc3_request, SignedHeaders=host, Signature=' + '0'.repeat(64))),
+  authorization: fc.oneof(
+    fc.constant(''),
+    fc.string({ maxLength: 40 }),
+    fc.constant(
+      'TC3-HMAC-SHA256 Credential=x/2026-11-25/live/tc3_request, SignedHeaders=host, Signature=' + '0'.repeat(64),
+    ),
+  ),
 });
 
 async function call(c: Call): Promise<string> {
@@ -79,12 +139,21 @@ async function call(c: Call): Promise<string> {
   };
   if (c.bend === 'auth') headers.authorization = c.authorization;
   else if (c.bend !== 'unsigned') {
-    headers.authorization = signTc3({ secretId: k.key.secretId, secretKey: k.key.secretKey, service: 'live', host: 'localhost', timestampSeconds: ts, payload });
+    headers.authorization = signTc3({
+      secretId: k.key.secretId,
+      secretKey: k.key.secretKey,
+      service: 'live',
+      host: 'localhost',
+      timestampSeconds: ts,
+      payload,
+    });
   }
   const res = await k.app.inject({ method: 'POST', url: '/', headers, payload });
-  if (res.statusCode !== 200) throw new OracleFailure(`${c.action} answered HTTP ${res.statusCode}: ${res.body.slice(0, 200)}`);
+  if (res.statusCode !== 200)
+    throw new OracleFailure(`${c.action} answered HTTP ${res.statusCode}: ${res.body.slice(0, 200)}`);
   const code = (res.json() as { Response: { Error?: { Code: string; Message: string } } }).Response.Error?.Code;
-  if (code === 'InternalError') throw new OracleFailure(`${c.action} failed with InternalError: ${res.body.slice(0, 300)}`);
+  if (code === 'InternalError')
+    throw new OracleFailure(`${c.action} failed with InternalError: ${res.body.slice(0, 300)}`);
   return code ?? 'ok';
 }
 

@@ -13,8 +13,14 @@ const avcFrame = Buffer.of(0, 0, 0, 0, 0, 0, 1, 0x65);
 
 /** Seeds written from the spec: every AvMultitrackType, audio and video, with and without ModEx. */
 function seeds(): Buffer[] {
-  const two = [{ trackId: 0, fourCc: 'avc1', body: avcFrame }, { trackId: 1, fourCc: 'hvc1', body: avcFrame }];
-  const audio = [{ trackId: 0, fourCc: 'Opus', body: opusHead() }, { trackId: 2, fourCc: 'fLaC', body: Buffer.alloc(38, 1) }];
+  const two = [
+    { trackId: 0, fourCc: 'avc1', body: avcFrame },
+    { trackId: 1, fourCc: 'hvc1', body: avcFrame },
+  ];
+  const audio = [
+    { trackId: 0, fourCc: 'Opus', body: opusHead() },
+    { trackId: 2, fourCc: 'fLaC', body: Buffer.alloc(38, 1) },
+  ];
   // The first byte of a seed says the tag type to the target: 0 audio, 1 video.
   const tag = (video: boolean, body: Buffer) => Buffer.concat([Buffer.of(video ? 1 : 0), body]);
   return [
@@ -44,20 +50,34 @@ export const exMultitrackTarget: BytesTarget = {
       const ex = readExTagBody(video, p);
       if (ex.tracks.length > MaxTracksPerMessage) throw new OracleFailure('more tracks than the limit');
       for (const t of ex.tracks) {
-        if (t.body.buffer !== p.buffer || t.body.byteOffset < p.byteOffset || t.body.byteOffset + t.body.length > p.byteOffset + p.length) {
+        if (
+          t.body.buffer !== p.buffer ||
+          t.body.byteOffset < p.byteOffset ||
+          t.body.byteOffset + t.body.length > p.byteOffset + p.length
+        ) {
           throw new OracleFailure('a track body is not a view inside the tag body');
         }
       }
       const msg = ingestMediaMessage(video ? MediaType.Video : MediaType.Audio, 0, p);
-      if (msg.multitrack !== undefined && msg.multitrack !== p) throw new OracleFailure('multitrack is not the body as sent');
+      if (msg.multitrack !== undefined && msg.multitrack !== p)
+        throw new OracleFailure('multitrack is not the body as sent');
       return `ok:${video ? 'v' : 'a'}:${ex.multitrack ?? '-'}:${ex.packetType}:${Math.min(ex.tracks.length, 3)}:${msg.payload.length === 0 ? 'nodefault' : msg.payload[0]! >> 4}`;
     });
   },
 };
 
-const amf0Leaf: fc.Arbitrary<Amf0Value> = fc.oneof(fc.double(), fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null), fc.constant(undefined));
+const amf0Leaf: fc.Arbitrary<Amf0Value> = fc.oneof(
+  fc.double(),
+  fc.string({ maxLength: 6 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+);
 const connectValue = fc.record({
-  fourCcList: fc.oneof(amf0Leaf, fc.array(fc.oneof(fc.constantFrom('avc1', 'Opus', '*', 'ec-3'), amf0Leaf), { maxLength: 100 })),
+  fourCcList: fc.oneof(
+    amf0Leaf,
+    fc.array(fc.oneof(fc.constantFrom('avc1', 'Opus', '*', 'ec-3'), amf0Leaf), { maxLength: 100 }),
+  ),
   capsEx: amf0Leaf,
   videoFourCcInfoMap: fc.oneof(amf0Leaf, fc.dictionary(fc.string({ maxLength: 5 }), amf0Leaf, { maxKeys: 80 })),
 });
@@ -80,7 +100,8 @@ export const enhancedCapsTarget: CheckTarget<ConnectValue> = {
     if (caps.fourCcs.length > 64 || caps.videoFourCcs.size > 64) throw new OracleFailure('unbounded FourCC list');
     const reply = enhancedConnectReply(caps);
     const list = reply.get('fourCcList');
-    if (Array.isArray(list) && list.length > 12) throw new OracleFailure('the reply lists FourCCs openlive does not know');
+    if (Array.isArray(list) && list.length > 12)
+      throw new OracleFailure('the reply lists FourCCs openlive does not know');
     return `caps:${caps.capsEx}:${Math.min(caps.fourCcs.length, 3)}`;
   },
   toJson: (v) => v,

@@ -37,10 +37,21 @@ export const httpParseTarget: BytesTarget = {
   seeds() {
     const s = (p: number, text: string) => Buffer.concat([Buffer.of(p), Buffer.from(text, 'latin1')]);
     return [
-      s(0, 'bytes=0-99'), s(0, 'bytes=-500'), s(0, 'bytes=10-'), s(0, ' bytes=00000000000000000000001-2 '),
-      s(1, 'cam_1'), s(1, '..'), s(2, 'example.com:8080'), s(2, '[::1]:80'), s(3, 'rtmp://Host.Example./live?x=1'),
-      s(4, 'cam?txSecret=ab&txTime=6933ABCD&x=1&x=1'), s(5, '_HLS_msn=5&_HLS_part=2'), s(5, '_HLS_part=1'),
-      s(6, '6933ABCD'), s(7, auth), s(8, auth),
+      s(0, 'bytes=0-99'),
+      s(0, 'bytes=-500'),
+      s(0, 'bytes=10-'),
+      s(0, ' bytes=00000000000000000000001-2 '),
+      s(1, 'cam_1'),
+      s(1, '..'),
+      s(2, 'example.com:8080'),
+      s(2, '[::1]:80'),
+      s(3, 'rtmp://Host.Example./live?x=1'),
+      s(4, 'cam?txSecret=ab&txTime=6933ABCD&x=1&x=1'),
+      s(5, '_HLS_msn=5&_HLS_part=2'),
+      s(5, '_HLS_part=1'),
+      s(6, '6933ABCD'),
+      s(7, auth),
+      s(8, auth),
     ];
   },
   run(input) {
@@ -50,7 +61,16 @@ export const httpParseTarget: BytesTarget = {
       case 0: {
         const size = 1 + ((input.length * 7919) % 100_000);
         const r = parseByteRange(text, size);
-        if (typeof r === 'object' && !(Number.isSafeInteger(r.start) && Number.isSafeInteger(r.end) && 0 <= r.start && r.start <= r.end && r.end < size)) {
+        if (
+          typeof r === 'object' &&
+          !(
+            Number.isSafeInteger(r.start) &&
+            Number.isSafeInteger(r.end) &&
+            0 <= r.start &&
+            r.start <= r.end &&
+            r.end < size
+          )
+        ) {
           throw new OracleFailure(`range ${r.start}-${r.end} outside a body of ${size} bytes`);
         }
         return `range:${typeof r}`;
@@ -73,7 +93,18 @@ export const httpParseTarget: BytesTarget = {
         return `tc3:${parseTc3Authorization(text) === undefined ? 'bad' : 'ok'}`;
       default:
         return verifyTc3(
-          { method: 'POST', path: '/', query: '', body: input, headers: { authorization: text, host: 'h:1', 'content-type': 'application/json', 'x-tc-timestamp': String(1764064800 + (input[1] ?? 0) - 128) } },
+          {
+            method: 'POST',
+            path: '/',
+            query: '',
+            body: input,
+            headers: {
+              authorization: text,
+              host: 'h:1',
+              'content-type': 'application/json',
+              'x-tc-timestamp': String(1764064800 + (input[1] ?? 0) - 128),
+            },
+          },
           { nowSeconds: 1764064800, secretKeyOf: (id) => (id.length % 2 === 0 ? 'secret' : undefined) },
         ).then((r) => `verify:${r.ok ? 'ok' : r.code}`);
     }
@@ -86,9 +117,25 @@ async function playbackApp(): Promise<{ app: FastifyInstance; clock: FakeClock; 
   clock.time = 1_700_000_000_000;
   const { hub } = testHub({ now: clock.now, timers: clock });
   const options = resolveHlsOptions({ now: clock.now, startSegments: 1 });
-  const hls = new HlsServer({ hub, options, logger: hub.options.logger, timers: clock, newMuxer: () => new FakeMuxer() });
+  const hls = new HlsServer({
+    hub,
+    options,
+    logger: hub.options.logger,
+    timers: clock,
+    newMuxer: () => new FakeMuxer(),
+  });
   hls.start();
-  const app = buildHttpApp({ hub, admission: new PlayAdmission({ access: allowAll }), counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 100, flvChunked: false, hls, limits: configSchema.parse({}).http, trustedNetworks: [] });
+  const app = buildHttpApp({
+    hub,
+    admission: new PlayAdmission({ access: allowAll }),
+    counters: new ServerCounters(),
+    log: createLog('silent'),
+    playWaitMs: 100,
+    flvChunked: false,
+    hls,
+    limits: configSchema.parse({}).http,
+    trustedNetworks: [],
+  });
   await app.ready();
   const stream = hub.claim('live/cam', { id: 'p1' });
   const sink = { media: (m: Parameters<typeof stream.publish>[0]) => stream.publish(m) };
@@ -107,34 +154,86 @@ interface Request {
 }
 
 const piece = fc.oneof(
-  fc.constantFrom('live', 'cam', 'other', '..', '.', '%2e%2e', '%00', 'a'.repeat(300), 'cam.flv', 'cam.m3u8', 'healthz', 'metrics', '', '~', 'x%2Fy'),
+  fc.constantFrom(
+    'live',
+    'cam',
+    'other',
+    '..',
+    '.',
+    '%2e%2e',
+    '%00',
+    'a'.repeat(300),
+    'cam.flv',
+    'cam.m3u8',
+    'healthz',
+    'metrics',
+    '',
+    '~',
+    'x%2Fy',
+  ),
   fc.string({ maxLength: 12 }),
   // Raw bytes, percent-encoded (fc.string's 'binary' unit would cost 80 MB of tables).
   fc.uint8Array({ maxLength: 8 }).map((a) => [...a].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')),
 );
 const file = fc.oneof(
   fc.tuple(piece, fc.constantFrom('.flv', '.m3u8', '.ts', '', '.mp4')).map(([a, b]) => a + b),
-  fc.tuple(fc.constantFrom('GEN', 'abc', '0', 'z'.repeat(21)), fc.constantFrom('0', '1', '2', '99', '999999999999999', '-1'), fc.option(fc.constantFrom('0', '1', '3', '1000000'))).map(
-    ([g, m, p]) => `${g}_${m}${p === null ? '' : `_${p}`}.ts`,
-  ),
+  fc
+    .tuple(
+      fc.constantFrom('GEN', 'abc', '0', 'z'.repeat(21)),
+      fc.constantFrom('0', '1', '2', '99', '999999999999999', '-1'),
+      fc.option(fc.constantFrom('0', '1', '3', '1000000')),
+    )
+    .map(([g, m, p]) => `${g}_${m}${p === null ? '' : `_${p}`}.ts`),
 );
 const query = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('?_HLS_msn=1', '?_HLS_msn=2&_HLS_part=0', '?_HLS_part=1', '?_HLS_msn=-1', '?_HLS_msn=99999999999', '?txSecret=a&txTime=b', '?_HLS_skip=YES', '?a=1&a=2&a=3'),
+  fc.constantFrom(
+    '?_HLS_msn=1',
+    '?_HLS_msn=2&_HLS_part=0',
+    '?_HLS_part=1',
+    '?_HLS_msn=-1',
+    '?_HLS_msn=99999999999',
+    '?txSecret=a&txTime=b',
+    '?_HLS_skip=YES',
+    '?a=1&a=2&a=3',
+  ),
   fc.string({ maxLength: 20 }).map((s) => `?${encodeURIComponent(s)}=${s.length}`),
 );
 const msn = fc.constantFrom('0', '1', '2', '3', '99', '999999999999999', '-1', '01');
 const playable = fc.oneof(
-  fc.tuple(fc.constantFrom('/live/cam.m3u8', '/live/other.m3u8', '/live/cam.flv', '/x/cam.m3u8'), query).map(([u, q]) => u + q),
-  fc.tuple(msn, fc.option(fc.constantFrom('0', '1', '2', '9', '1000000')), query).map(([m, p, q]) => `/live/cam/GEN_${m}${p === null ? '' : `_${p}`}.ts${q}`),
+  fc
+    .tuple(fc.constantFrom('/live/cam.m3u8', '/live/other.m3u8', '/live/cam.flv', '/x/cam.m3u8'), query)
+    .map(([u, q]) => u + q),
+  fc
+    .tuple(msn, fc.option(fc.constantFrom('0', '1', '2', '9', '1000000')), query)
+    .map(([m, p, q]) => `/live/cam/GEN_${m}${p === null ? '' : `_${p}`}.ts${q}`),
 );
 const requestArb: fc.Arbitrary<Request> = fc.record({
-  method: fc.constantFrom('GET' as const, 'GET' as const, 'GET' as const, 'HEAD' as const, 'OPTIONS' as const, 'POST' as const, 'DELETE' as const),
+  method: fc.constantFrom(
+    'GET' as const,
+    'GET' as const,
+    'GET' as const,
+    'HEAD' as const,
+    'OPTIONS' as const,
+    'POST' as const,
+    'DELETE' as const,
+  ),
   url: fc.oneof(
     { weight: 3, arbitrary: playable },
-    { weight: 2, arbitrary: fc.tuple(fc.array(piece, { maxLength: 2 }), file, query).map(([dirs, f, q]) => `/${[...dirs, f].join('/')}${q}`) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.array(piece, { maxLength: 2 }), file, query)
+        .map(([dirs, f, q]) => `/${[...dirs, f].join('/')}${q}`),
+    },
   ),
-  range: fc.option(fc.oneof(fc.constantFrom('bytes=0-10', 'bytes=-5', 'bytes=5-', 'bytes=0-0,5-6', 'bytes=99999999-', 'items=1-2'), fc.string({ maxLength: 16 })), { nil: undefined }),
+  range: fc.option(
+    fc.oneof(
+      fc.constantFrom('bytes=0-10', 'bytes=-5', 'bytes=5-', 'bytes=0-0,5-6', 'bytes=99999999-', 'items=1-2'),
+      fc.string({ maxLength: 16 }),
+    ),
+    { nil: undefined },
+  ),
   host: fc.constantFrom('localhost', 'localhost', 'localhost', 'example.com:8080', '[::1]:80', '', 'a'.repeat(300)),
 });
 
@@ -151,7 +250,10 @@ async function send(r: Request): Promise<string> {
   let res;
   try {
     const pending = app.inject({ method: r.method, url, headers });
-    const early = await Promise.race([pending, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5))]);
+    const early = await Promise.race([
+      pending,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5)),
+    ]);
     if (early === undefined) clock.advance(60_000);
     res = early ?? (await pending);
   } catch (err) {
@@ -159,7 +261,8 @@ async function send(r: Request): Promise<string> {
     if ((err as { code?: string }).code === 'ERR_INVALID_URL' || err instanceof TypeError) return 'refused-by-inject';
     throw err;
   }
-  if (res.statusCode >= 500 && res.statusCode !== 503) throw new OracleFailure(`${r.method} ${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`);
+  if (res.statusCode >= 500 && res.statusCode !== 503)
+    throw new OracleFailure(`${r.method} ${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`);
   return `${res.statusCode}`;
 }
 

@@ -27,7 +27,10 @@ export const amf0Target: BytesTarget = {
       const values = decodeAmf0All(input);
       // What we decoded we can encode again (or refuse with a code), and that decodes.
       coded(() => void decodeAmf0All(encodeAmf0(...values)));
-      return `ok:${values.length > 3 ? 'n' : values.length}:${values.slice(0, 3).map((v) => (v instanceof Map ? 'map' : typeof v)).join(',')}`;
+      return `ok:${values.length > 3 ? 'n' : values.length}:${values
+        .slice(0, 3)
+        .map((v) => (v instanceof Map ? 'map' : typeof v))
+        .join(',')}`;
     });
     const b = coded(() => void decodeCommand(input[0]! & 1 ? 17 : 20, input));
     const c = coded(() => void decodeData(18, input));
@@ -57,8 +60,10 @@ export const flvTarget: BytesTarget = {
   run(input) {
     const whole = demux([input]);
     const split = demux(splitDeterministic(input, 10));
-    if (whole.error !== split.error) throw new OracleFailure(`whole read ends in ${whole.error}, split reads in ${split.error}`);
-    if (whole.error === undefined && (whole.n !== split.n || whole.bytes !== split.bytes)) throw new OracleFailure('split reads give other tags');
+    if (whole.error !== split.error)
+      throw new OracleFailure(`whole read ends in ${whole.error}, split reads in ${split.error}`);
+    if (whole.error === undefined && (whole.n !== split.n || whole.bytes !== split.bytes))
+      throw new OracleFailure('split reads give other tags');
     const kinds = new Set<string>();
     for (const m of split.msgs) kinds.add(coded(() => describeMediaMessage(m)?.codec ?? 'none') ?? '');
     return `${whole.error ?? 'ok'}:${[...kinds].sort().join(',')}`;
@@ -115,7 +120,7 @@ export const codecTarget: BytesTarget = {
 /** Messages framed as `type(1) timestamp(4) length(2) payload`, as the muxer target's input. */
 function frames(input: Buffer): MediaMessage[] {
   const out: MediaMessage[] = [];
-  for (let at = 0; at + 7 <= input.length; ) {
+  for (let at = 0; at + 7 <= input.length;) {
     const type = [MediaType.Audio, MediaType.Video, MediaType.Data][input[at]! % 3]!;
     const ts = input.readUInt32BE(at + 1);
     const len = input.readUInt16BE(at + 5);
@@ -145,9 +150,23 @@ export const tsmuxTarget: BytesTarget = {
     const nals = media.lengthPrefixed([media.avcNal(5, 60), media.avcNal(1, 30)]);
     const hnals = media.lengthPrefixed([media.hevcNal(19, 60), media.hevcNal(1, 20)]);
     const seqs: MediaMessage[][] = [
-      [media.legacyVideoConfig(avc), media.aacConfig(), media.legacyVideoFrame(0, 0, true, nals), media.aacFrame(10, Buffer.alloc(20, 1)), media.legacyVideoFrame(40, 80, false, nals)],
-      [media.exVideoConfig(hevc), media.exVideoFrame(0, 0, true, hnals), media.exVideoFrame(40, undefined, false, hnals)],
-      [media.legacyVideoConfig(hevc, 12), media.legacyVideoFrame(0xffffff00, 0, true, hnals, 12), media.legacyVideoFrame(5, -40, false, hnals, 12)],
+      [
+        media.legacyVideoConfig(avc),
+        media.aacConfig(),
+        media.legacyVideoFrame(0, 0, true, nals),
+        media.aacFrame(10, Buffer.alloc(20, 1)),
+        media.legacyVideoFrame(40, 80, false, nals),
+      ],
+      [
+        media.exVideoConfig(hevc),
+        media.exVideoFrame(0, 0, true, hnals),
+        media.exVideoFrame(40, undefined, false, hnals),
+      ],
+      [
+        media.legacyVideoConfig(hevc, 12),
+        media.legacyVideoFrame(0xffffff00, 0, true, hnals, 12),
+        media.legacyVideoFrame(5, -40, false, hnals, 12),
+      ],
       [media.aacConfig(), media.aacFrame(0, Buffer.alloc(300, 2)), media.aacFrame(23, Buffer.alloc(5, 3))],
     ];
     return seqs.map((s) => Buffer.concat(s.map(frame)));
@@ -160,8 +179,10 @@ export const tsmuxTarget: BytesTarget = {
         const chunk = muxer.push(m, i % 4 === 0);
         if (chunk === undefined) continue;
         const b = chunk.bytes;
-        if (b.length === 0 || b.length % 188 !== 0) throw new OracleFailure(`TS chunk of ${b.length} bytes, not whole packets`);
-        for (let at = 0; at < b.length; at += 188) if (b[at] !== 0x47) throw new OracleFailure(`packet at ${at} without the sync byte`);
+        if (b.length === 0 || b.length % 188 !== 0)
+          throw new OracleFailure(`TS chunk of ${b.length} bytes, not whole packets`);
+        for (let at = 0; at < b.length; at += 188)
+          if (b[at] !== 0x47) throw new OracleFailure(`packet at ${at} without the sync byte`);
         if (!Number.isFinite(chunk.pts) || !Number.isFinite(chunk.dts)) throw new OracleFailure('non-finite PTS/DTS');
         seen.push(chunk.track);
       } catch (err) {

@@ -15,12 +15,16 @@ const AV1C = Buffer.from('81000c000a0b000000043cffbc02f80040', 'hex');
 const OPUS_HEAD = Buffer.concat([Buffer.from('OpusHead'), Buffer.from('0102380180bb0000000000', 'hex')]);
 
 const exAudio = (ts: number, packetType: number, fourCc: string, body: Buffer): MediaMessage =>
-  mediaMessage(MediaType.Audio, ts, Buffer.concat([Buffer.from([0x90 | packetType]), Buffer.from(fourCc, 'latin1'), body]));
+  mediaMessage(
+    MediaType.Audio,
+    ts,
+    Buffer.concat([Buffer.from([0x90 | packetType]), Buffer.from(fourCc, 'latin1'), body]),
+  );
 
 /** Messages as `type(1) timestamp(4) length(2) payload`, the framing the tsmux target uses too. */
 function frames(input: Buffer): MediaMessage[] {
   const out: MediaMessage[] = [];
-  for (let at = 0; at + 7 <= input.length; ) {
+  for (let at = 0; at + 7 <= input.length;) {
     const type = [MediaType.Audio, MediaType.Video, MediaType.Data][input[at]! % 3]!;
     const len = input.readUInt16BE(at + 5);
     out.push(mediaMessage(type, input.readUInt32BE(at + 1), input.subarray(at + 7, at + 7 + len)));
@@ -42,7 +46,8 @@ function tiles(bytes: Buffer, what: string): void {
   let at = 0;
   while (at < bytes.length) {
     const size = bytes.readUInt32BE(at);
-    if (size < 8 || at + size > bytes.length) throw new OracleFailure(`${what}: box of ${size} bytes at ${at} of ${bytes.length}`);
+    if (size < 8 || at + size > bytes.length)
+      throw new OracleFailure(`${what}: box of ${size} bytes at ${at} of ${bytes.length}`);
     at += size;
   }
 }
@@ -57,10 +62,31 @@ export const mp4muxTarget: BytesTarget = {
     const nals = media.lengthPrefixed([media.avcNal(5, 60), media.avcNal(1, 30)]);
     const hnals = media.lengthPrefixed([media.hevcNal(19, 60), media.hevcNal(1, 20)]);
     const seqs: MediaMessage[][] = [
-      [media.legacyVideoConfig(media.AVC_RECORD), media.aacConfig(), media.legacyVideoFrame(0, 80, true, nals), media.aacFrame(10, Buffer.alloc(20, 1)), media.legacyVideoFrame(40, 0, false, nals)],
-      [media.exVideoConfig(media.HEVC_RECORD), exAudio(0, 0, 'Opus', OPUS_HEAD), media.exVideoFrame(0, 0, true, hnals), exAudio(20, 1, 'Opus', Buffer.alloc(30, 4)), media.exVideoFrame(40, undefined, false, hnals)],
-      [media.exVideoConfig(AV1C, 'av01'), media.exVideoFrame(0, undefined, true, Buffer.from([0x12, 0, 0x32, 2, 0, 0])), media.exVideoFrame(0xffffff00, undefined, false, Buffer.alloc(9, 5))],
-      [media.aacConfig(), media.aacFrame(0, Buffer.alloc(300, 2)), media.aacFrame(23, Buffer.alloc(5, 3)), media.aacConfig(Buffer.from([0x11, 0x90]), 30)],
+      [
+        media.legacyVideoConfig(media.AVC_RECORD),
+        media.aacConfig(),
+        media.legacyVideoFrame(0, 80, true, nals),
+        media.aacFrame(10, Buffer.alloc(20, 1)),
+        media.legacyVideoFrame(40, 0, false, nals),
+      ],
+      [
+        media.exVideoConfig(media.HEVC_RECORD),
+        exAudio(0, 0, 'Opus', OPUS_HEAD),
+        media.exVideoFrame(0, 0, true, hnals),
+        exAudio(20, 1, 'Opus', Buffer.alloc(30, 4)),
+        media.exVideoFrame(40, undefined, false, hnals),
+      ],
+      [
+        media.exVideoConfig(AV1C, 'av01'),
+        media.exVideoFrame(0, undefined, true, Buffer.from([0x12, 0, 0x32, 2, 0, 0])),
+        media.exVideoFrame(0xffffff00, undefined, false, Buffer.alloc(9, 5)),
+      ],
+      [
+        media.aacConfig(),
+        media.aacFrame(0, Buffer.alloc(300, 2)),
+        media.aacFrame(23, Buffer.alloc(5, 3)),
+        media.aacConfig(Buffer.from([0x11, 0x90]), 30),
+      ],
     ];
     return seqs.map((s) => Buffer.concat(s.map(frame)));
   },
@@ -102,8 +128,10 @@ export const mp4muxTarget: BytesTarget = {
     if (writer && writer.sampleCount > 0) {
       const layout = writer.finalize();
       const copied = layout.copies.reduce((n, c) => n + c.size, 0);
-      if (layout.size !== layout.header.length + copied) throw new OracleFailure(`layout of ${layout.size} bytes: header ${layout.header.length} + ${copied} copied`);
-      if (layout.copies.some((c) => c.offset + c.size > position)) throw new OracleFailure('a copy range runs past the fragmented file');
+      if (layout.size !== layout.header.length + copied)
+        throw new OracleFailure(`layout of ${layout.size} bytes: header ${layout.header.length} + ${copied} copied`);
+      if (layout.copies.some((c) => c.offset + c.size > position))
+        throw new OracleFailure('a copy range runs past the fragmented file');
       seen.push('mp4');
     }
     return [...new Set(seen)].sort().join(',');

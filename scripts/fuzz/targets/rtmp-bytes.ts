@@ -1,7 +1,12 @@
 /** Byte targets of the RTMP layer: the handshake (both roles), the chunk decoder and a whole server session. */
 import { ProtocolError } from '../../../src/errors.ts';
 import { ChunkDecoder, type RtmpMessage } from '../../../src/protocol/rtmp/chunk-decoder.ts';
-import { ClientHandshake, HandshakeSize, ServerHandshake, type HandshakeResult } from '../../../src/protocol/rtmp/handshake.ts';
+import {
+  ClientHandshake,
+  HandshakeSize,
+  ServerHandshake,
+  type HandshakeResult,
+} from '../../../src/protocol/rtmp/handshake.ts';
 import { ServerSession } from '../../../src/protocol/rtmp/server-session.ts';
 import type { Rng } from '../rng.ts';
 import { splitDeterministic } from '../rng.ts';
@@ -44,8 +49,10 @@ export const handshakeTarget: BytesTarget = {
       const server = new ServerHandshake({ random: fixedRandom });
       const r = feed((b) => server.receive(b), splitDeterministic(input));
       // Whatever arrived past C2 is handed on whole, and the answer is S0+S1+S2 exactly.
-      if (r.done && r.rest !== input.length - 1 - 2 * HandshakeSize) throw new OracleFailure(`rest of ${r.rest} bytes after the handshake`);
-      if (r.out !== 0 && r.out !== 1 + 2 * HandshakeSize) throw new OracleFailure(`server wrote ${r.out} handshake bytes`);
+      if (r.done && r.rest !== input.length - 1 - 2 * HandshakeSize)
+        throw new OracleFailure(`rest of ${r.rest} bytes after the handshake`);
+      if (r.out !== 0 && r.out !== 1 + 2 * HandshakeSize)
+        throw new OracleFailure(`server wrote ${r.out} handshake bytes`);
       outcome = `s:${r.done}:${server.digest}`;
     } catch (err) {
       if (!isCodedError(err)) throw err;
@@ -77,7 +84,13 @@ function decodeAll(pieces: Buffer[]): { messages: RtmpMessage[]; error: string |
 }
 
 function sameMessage(a: RtmpMessage, b: RtmpMessage): boolean {
-  return a.csid === b.csid && a.typeId === b.typeId && a.streamId === b.streamId && a.timestamp === b.timestamp && a.payload.equals(b.payload);
+  return (
+    a.csid === b.csid &&
+    a.typeId === b.typeId &&
+    a.streamId === b.streamId &&
+    a.timestamp === b.timestamp &&
+    a.payload.equals(b.payload)
+  );
 }
 
 /** A forged chunk header (fmt, csid of 1..3 bytes, message header with interesting lengths) spliced in. */
@@ -85,7 +98,11 @@ function forgeChunkHeader(input: Buffer, rng: Rng): Buffer {
   const fmt = rng.below(4);
   const csid = rng.pick([2, 3, 4, 5, 6, 7, 63, 64, 319, 320, 65599, rng.below(65600)]);
   const basic =
-    csid < 64 ? Buffer.of((fmt << 6) | csid) : csid < 320 ? Buffer.of(fmt << 6, csid - 64) : Buffer.of((fmt << 6) | 1, (csid - 64) & 0xff, (csid - 64) >> 8);
+    csid < 64
+      ? Buffer.of((fmt << 6) | csid)
+      : csid < 320
+        ? Buffer.of(fmt << 6, csid - 64)
+        : Buffer.of((fmt << 6) | 1, (csid - 64) & 0xff, (csid - 64) >> 8);
   const header = Buffer.alloc([11, 7, 3, 0][fmt]!);
   if (header.length >= 3) header.writeUIntBE(rng.pick([0, 1, 40, 0xffffff, rng.below(0x1000000)]), 0, 3);
   if (header.length >= 7) {
@@ -110,12 +127,28 @@ export const chunkTarget: BytesTarget = {
   run(input): Outcome {
     const whole = decodeAll([input]);
     const split = decodeAll(splitDeterministic(input, 12));
-    if (whole.error !== split.error) throw new OracleFailure(`whole read ends in ${whole.error}, split reads in ${split.error}`);
-    if (whole.messages.length !== split.messages.length || whole.messages.some((m, i) => !sameMessage(m, split.messages[i]!))) {
+    if (whole.error !== split.error)
+      throw new OracleFailure(`whole read ends in ${whole.error}, split reads in ${split.error}`);
+    if (
+      whole.messages.length !== split.messages.length ||
+      whole.messages.some((m, i) => !sameMessage(m, split.messages[i]!))
+    ) {
       throw new OracleFailure('split reads decode other messages than one read');
     }
     // Which kinds of message came out (control, commands, data, media, other), not which exact types.
-    const kinds = new Set(whole.messages.map((m) => (m.typeId <= 6 ? 'c' : m.typeId === 20 || m.typeId === 17 ? 'k' : m.typeId === 18 || m.typeId === 15 ? 'd' : m.typeId === 8 || m.typeId === 9 ? 'm' : 'o')));
+    const kinds = new Set(
+      whole.messages.map((m) =>
+        m.typeId <= 6
+          ? 'c'
+          : m.typeId === 20 || m.typeId === 17
+            ? 'k'
+            : m.typeId === 18 || m.typeId === 15
+              ? 'd'
+              : m.typeId === 8 || m.typeId === 9
+                ? 'm'
+                : 'o',
+      ),
+    );
     return `${whole.error ?? 'ok'}:${[...kinds].sort().join('')}:${Math.min(whole.messages.length, 4)}`;
   },
 };
@@ -158,13 +191,18 @@ export const sessionBytesTarget: BytesTarget = {
           } catch (err) {
             // Replaying held messages may meet the peer's bad bytes: a ProtocolError with a code, like receive().
             if (err instanceof ProtocolError) throw err;
-            throw new OracleFailure(`accepting ${e.type} at once threw ${(err as { code?: string }).code ?? String(err)}`, { cause: err });
+            throw new OracleFailure(
+              `accepting ${e.type} at once threw ${(err as { code?: string }).code ?? String(err)}`,
+              { cause: err },
+            );
           }
         }
         try {
           client.push(Buffer.concat(session.drain()));
         } catch (err) {
-          throw new OracleFailure(`the server wrote an invalid chunk stream: ${(err as Error).message}`, { cause: err });
+          throw new OracleFailure(`the server wrote an invalid chunk stream: ${(err as Error).message}`, {
+            cause: err,
+          });
         }
       }
     } catch (err) {

@@ -43,7 +43,6 @@ interface Real {
   answered: boolean;
 }
 
-
 function commandBody(name: string, txn: number, obj: Amf0Value, ...args: Amf0Value[]): Buffer {
   return encodeCommand(name, txn, obj, ...args);
 }
@@ -53,7 +52,9 @@ function bytesOf(op: Op, chunkSize: number): Buffer {
     encodeChunks({ csid, typeId, streamId, timestamp, payload }, chunkSize);
   switch (op.op) {
     case 'connect': {
-      const obj = op.object ? amf0Object({ app: op.app, tcUrl: op.tcUrl, flashVer: 'FMLE/3.0', objectEncoding: 0 }) : null;
+      const obj = op.object
+        ? amf0Object({ app: op.app, tcUrl: op.tcUrl, flashVer: 'FMLE/3.0', objectEncoding: 0 })
+        : null;
       return msg(3, 20, 0, commandBody('connect', op.txn, obj));
     }
     case 'createStream':
@@ -70,7 +71,9 @@ function bytesOf(op: Op, chunkSize: number): Buffer {
       return msg(3, 20, op.stream, commandBody(op.name, op.txn, null, op.arg));
     case 'media': {
       const payload =
-        op.type === 18 ? encodeSetDataFrame(amf0Object({ width: 640, height: 360 })) : Buffer.alloc(op.size, op.type === 9 ? 0x17 : 0xaf);
+        op.type === 18
+          ? encodeSetDataFrame(amf0Object({ width: 640, height: 360 }))
+          : Buffer.alloc(op.size, op.type === 9 ? 0x17 : 0xaf);
       return msg(op.type === 8 ? 6 : 7, op.type, op.stream, payload, op.ts);
     }
     case 'control': {
@@ -128,9 +131,19 @@ function decide(model: Model, real: Real, pick: number, accept: boolean): void {
         model.over = true;
       }
     } else if (d!.type === 'publish') {
-      collect(model, accept ? s.acceptPublish(d!.streamId) : s.rejectPublish(d!.streamId, 'NetStream.Publish.BadName', '18/503 refused'));
+      collect(
+        model,
+        accept
+          ? s.acceptPublish(d!.streamId)
+          : s.rejectPublish(d!.streamId, 'NetStream.Publish.BadName', '18/503 refused'),
+      );
     } else {
-      collect(model, accept ? s.acceptPlay(d!.streamId) : s.rejectPlay(d!.streamId, 'NetStream.Play.StreamNotFound', 'STREAM_NOT_FOUND not live'));
+      collect(
+        model,
+        accept
+          ? s.acceptPlay(d!.streamId)
+          : s.rejectPlay(d!.streamId, 'NetStream.Play.StreamNotFound', 'STREAM_NOT_FOUND not live'),
+      );
     }
   } catch (err) {
     // A held message replayed by the decision may be the peer's bad bytes: coded, the connection closes.
@@ -140,7 +153,10 @@ function decide(model: Model, real: Real, pick: number, accept: boolean): void {
     }
     // rtmp-connection.ts makes these calls after an await: any other throw there is a fault of ours.
     const code = (err as { code?: string }).code;
-    throw new OracleFailure(`${accept ? 'accept' : 'reject'} of ${d!.type} on stream ${d!.streamId} threw ${code ?? String(err)}`, { cause: err });
+    throw new OracleFailure(
+      `${accept ? 'accept' : 'reject'} of ${d!.type} on stream ${d!.streamId} threw ${code ?? String(err)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -179,32 +195,103 @@ class SessionCommand implements fc.Command<Model, Real> {
 const name = fc.constantFrom('live', 'cam', 'x?k=v', '', 'a/b', '..', 'cam?txSecret=1&txTime=2');
 const stream = fc.constantFrom(1, 1, 1, 2, 0, 3);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('connect' as const), app: fc.constantFrom('live', 'live?a=1', '', 'a/'), tcUrl: fc.constantFrom('rtmp://h/live', 'rtmp://h/live?x=1&x=1', 'bad'), txn: fc.constantFrom(1, 0, 2), object: fc.constantFrom(true, true, true, false) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('connect' as const),
+      app: fc.constantFrom('live', 'live?a=1', '', 'a/'),
+      tcUrl: fc.constantFrom('rtmp://h/live', 'rtmp://h/live?x=1&x=1', 'bad'),
+      txn: fc.constantFrom(1, 0, 2),
+      object: fc.constantFrom(true, true, true, false),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('createStream' as const), txn: fc.constantFrom(2, 0, 4) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('publish' as const, 'play' as const), stream, name }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('closeStream' as const, 'deleteStream' as const), stream }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('call' as const), name: fc.constantFrom('releaseStream', 'FCPublish', 'FCUnpublish', 'getStreamLength', '_checkbw', 'receiveVideo', 'pause', 'nosuch', '_result'), stream, txn: fc.constantFrom(0, 3, 5), arg: name }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('media' as const), stream, type: fc.constantFrom(8 as const, 9 as const, 18 as const, 22 as const), size: fc.constantFrom(0, 1, 5, 300), ts: fc.constantFrom(0, 40, 0xffffff, 0x1000000) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('control' as const), type: fc.constantFrom(2, 3, 4, 5, 6), value: fc.constantFrom(0, 1, 128, 2_500_000, 0xffffffff), event: fc.constantFrom(0, 1, 3, 6, 7, 99) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('chunkSize' as const), size: fc.constantFrom(1, 127, 128, 4096, 65536, 0, 0x80000000) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('garbage' as const), hex: fc.uint8Array({ maxLength: 24 }).map((a) => Buffer.from(a).toString('hex')) }) },
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('decide' as const), pick: fc.nat({ max: 7 }), accept: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('call' as const),
+      name: fc.constantFrom(
+        'releaseStream',
+        'FCPublish',
+        'FCUnpublish',
+        'getStreamLength',
+        '_checkbw',
+        'receiveVideo',
+        'pause',
+        'nosuch',
+        '_result',
+      ),
+      stream,
+      txn: fc.constantFrom(0, 3, 5),
+      arg: name,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('media' as const),
+      stream,
+      type: fc.constantFrom(8 as const, 9 as const, 18 as const, 22 as const),
+      size: fc.constantFrom(0, 1, 5, 300),
+      ts: fc.constantFrom(0, 40, 0xffffff, 0x1000000),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('control' as const),
+      type: fc.constantFrom(2, 3, 4, 5, 6),
+      value: fc.constantFrom(0, 1, 128, 2_500_000, 0xffffffff),
+      event: fc.constantFrom(0, 1, 3, 6, 7, 99),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('chunkSize' as const),
+      size: fc.constantFrom(1, 127, 128, 4096, 65536, 0, 0x80000000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('garbage' as const),
+      hex: fc.uint8Array({ maxLength: 24 }).map((a) => Buffer.from(a).toString('hex')),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constant('decide' as const), pick: fc.nat({ max: 7 }), accept: fc.boolean() }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('ping' as const), ts: fc.nat() }) },
 );
 
 /** Runs a sequence of ops against a fresh session after a simple handshake. */
 export function runOps(ops: readonly Op[]): void {
-  const real: Real = { session: new ServerSession({ random: (n) => Buffer.alloc(n, 7) }), chunkSize: 128, out: new ChunkDecoder(), answered: false };
+  const real: Real = {
+    session: new ServerSession({ random: (n) => Buffer.alloc(n, 7) }),
+    chunkSize: 128,
+    out: new ChunkDecoder(),
+    answered: false,
+  };
   const model: Model = { owed: [], over: false };
   real.session.receive(simpleHandshake);
   checkOutput(real);
-  fc.modelRun(() => ({ model, real }), ops.map((op) => new SessionCommand(op)));
+  fc.modelRun(
+    () => ({ model, real }),
+    ops.map((op) => new SessionCommand(op)),
+  );
 }
 
 /** Valid openings (none, connected, connected with one or two streams): random ops then reach deeper states. */
 const prologues: Op[][] = [
   [],
-  [{ op: 'connect', app: 'live', tcUrl: 'rtmp://h/live', txn: 1, object: true }, { op: 'decide', pick: 0, accept: true }],
+  [
+    { op: 'connect', app: 'live', tcUrl: 'rtmp://h/live', txn: 1, object: true },
+    { op: 'decide', pick: 0, accept: true },
+  ],
 ];
 prologues.push([...prologues[1]!, { op: 'createStream', txn: 2 }]);
 prologues.push([...prologues[2]!, { op: 'createStream', txn: 3 }]);

@@ -37,7 +37,8 @@ function checkTimes(out: readonly MediaMessage[]): void {
   }
 }
 
-const fingerprint = (out: readonly MediaMessage[]): string => out.map((m) => `${m.type}:${m.timestamp}:${m.payload.length}`).join(' ');
+const fingerprint = (out: readonly MediaMessage[]): string =>
+  out.map((m) => `${m.type}:${m.timestamp}:${m.payload.length}`).join(' ');
 
 /** Bends the packet structure: header fields at packet boundaries, packets dropped, repeated or cut short. */
 function mutateTs(input: Buffer, rng: Rng): Buffer {
@@ -59,7 +60,11 @@ function mutateTs(input: Buffer, rng: Rng): Buffer {
     case 3: // drop a packet
       return Buffer.concat([input.subarray(0, at), input.subarray(at + 188)]);
     case 4: // repeat a packet
-      return Buffer.concat([input.subarray(0, at + 188), input.subarray(at, at + 188), input.subarray(at + 188)]).subarray(0, MAX_LEN);
+      return Buffer.concat([
+        input.subarray(0, at + 188),
+        input.subarray(at, at + 188),
+        input.subarray(at + 188),
+      ]).subarray(0, MAX_LEN);
     case 5: // cut a packet short (lost bytes)
       return Buffer.concat([input.subarray(0, at + 1 + rng.below(187)), input.subarray(at + 188)]);
     default: // a length field in the first bytes of the payload (section_length, PES_packet_length)
@@ -72,12 +77,23 @@ function seeds(): Buffer[] {
   const ffmpeg = readFileSync(new URL('../../../test/fixtures/mpegts/h264-aac-160x120.m2t', import.meta.url));
   const muxer = new TsMuxer();
   const hnals = media.lengthPrefixed([media.hevcNal(19, 60), media.hevcNal(1, 20)]);
-  const hevc = [media.exVideoConfig(media.HEVC_RECORD), media.aacConfig(), media.exVideoFrame(0, 0, true, hnals), media.aacFrame(10, Buffer.alloc(20, 1)), media.exVideoFrame(40, 40, false, hnals)];
+  const hevc = [
+    media.exVideoConfig(media.HEVC_RECORD),
+    media.aacConfig(),
+    media.exVideoFrame(0, 0, true, hnals),
+    media.aacFrame(10, Buffer.alloc(20, 1)),
+    media.exVideoFrame(40, 40, false, hnals),
+  ];
   const ours = Buffer.concat(hevc.map((m) => muxer.push(m, true)?.bytes).filter((b) => b !== undefined));
   // MP3 (MPEG-1 layer III, 128 kbit/s, 44.1 kHz: 417-byte frames) and Opus, built by hand.
-  const mp3 = Buffer.concat([0, 1, 2].map(() => Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(413, 0x11)])));
+  const mp3 = Buffer.concat(
+    [0, 1, 2].map(() => Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(413, 0x11)])),
+  );
   const opusAu = Buffer.concat([Buffer.from([0x7f, 0xe0, 20, 0xfc]), Buffer.alloc(19, 0x22)]);
-  const opusPmt = [{ type: 0x03, pid: 0x101 }, { type: 0x06, pid: 0x102, descriptors: Buffer.from([0x05, 4, 0x4f, 0x70, 0x75, 0x73, 0x7f, 2, 0x80, 2]) }];
+  const opusPmt = [
+    { type: 0x03, pid: 0x101 },
+    { type: 0x06, pid: 0x102, descriptors: Buffer.from([0x05, 4, 0x4f, 0x70, 0x75, 0x73, 0x7f, 2, 0x80, 2]) },
+  ];
   const hand = Buffer.concat([
     psiPackets(0, pat(0x1000)),
     psiPackets(0x1000, pmt(opusPmt, 0, 0x101)),
@@ -85,7 +101,13 @@ function seeds(): Buffer[] {
     psiPackets(0x1000, pmt([opusPmt[1]!], 1, 0x102), 1),
     pesPackets(0x102, pes(0xbd, Buffer.concat([opusAu, opusAu]), 9000)).bytes,
   ]);
-  return [ffmpeg.subarray(0, 188 * 40), ffmpeg.subarray(188 * 40, 188 * 80), ffmpeg.subarray(ffmpeg.length - 188 * 30), ours, hand];
+  return [
+    ffmpeg.subarray(0, 188 * 40),
+    ffmpeg.subarray(188 * 40, 188 * 80),
+    ffmpeg.subarray(ffmpeg.length - 188 * 30),
+    ours,
+    hand,
+  ];
 }
 
 /** The TS demuxer target. */

@@ -48,7 +48,8 @@ export function intFlag(flags: CliFlags, key: string, min: number, max: number):
   const value = flags[key];
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw usageError(`${flagName(key)} is a whole number from ${min} to ${max}, not "${value}"`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw usageError(`${flagName(key)} is a whole number from ${min} to ${max}, not "${value}"`);
   return n;
 }
 

@@ -29,17 +29,20 @@ test('a good URL prints one line per check and no failure; ok is true', async ()
   assert.equal(out.ok, true);
   const lines = out.text.split('\n');
   assert.equal(lines[0], 'Push URL rtmp://127.0.0.1/live/cam1?txSecret=***&txTime=' + good.split('txTime=')[1]);
-  assert.deepEqual(lines.filter((l) => /^(PASS|WARN|FAIL) /.test(l)).map((l) => l.slice(0, 22).trimEnd()), [
-    'PASS  Push URL',
-    'PASS  Push domain',
-    'PASS  CNAME',
-    'PASS  RTMP port',
-    'PASS  txTime',
-    'PASS  txSecret',
-    'PASS  Stream in use',
-    'PASS  Stream forbidden',
-    "PASS  Server's answer",
-  ]);
+  assert.deepEqual(
+    lines.filter((l) => /^(PASS|WARN|FAIL) /.test(l)).map((l) => l.slice(0, 22).trimEnd()),
+    [
+      'PASS  Push URL',
+      'PASS  Push domain',
+      'PASS  CNAME',
+      'PASS  RTMP port',
+      'PASS  txTime',
+      'PASS  txSecret',
+      'PASS  Stream in use',
+      'PASS  Stream forbidden',
+      "PASS  Server's answer",
+    ],
+  );
   assert.match(out.text, /\nLast rejected publishes of live\/cam1:\n {2}none\n\nNo check failed\.\n$/);
 });
 
@@ -56,7 +59,10 @@ test('a URL the shell cut at "&" gets a note; a failing check makes ok false wit
   const cut = good.slice(0, good.indexOf('&'));
   const out = await doctorCommand(ctx, [cut], {}, io);
   assert.equal(out.ok, false);
-  assert.match(out.text, /^Note: the URL ends after txSecret; if you did not quote it, the shell cut it at "&": put the URL in quotes\.$/m);
+  assert.match(
+    out.text,
+    /^Note: the URL ends after txSecret; if you did not quote it, the shell cut it at "&": put the URL in quotes\.$/m,
+  );
   assert.match(out.text, /^FAIL {2}txTime +\[18\/500\] the URL has no txTime/m);
   assert.match(out.text, /^ +fix: sign a new URL 12 to 24 hours ahead: openlive url --stream cam1 --expires 24h$/m);
   assert.match(out.text, /^FAIL {2}Server's answer +\[18\/500\] a publish of this URL is refused now: 18\/500/m);
@@ -67,7 +73,10 @@ test('usage errors: no URL, two URLs, unknown flag', async () => {
   const { ctx, good } = await context();
   await assert.rejects(doctorCommand(ctx, [], {}, io), { code: 'CONFIG_INVALID', message: /missing the push URL/ });
   await assert.rejects(doctorCommand(ctx, [good, 'x'], {}, io), { code: 'CONFIG_INVALID', message: /quote it/ });
-  await assert.rejects(doctorCommand(ctx, [good], { verbose: 'true' }, io), { code: 'CONFIG_INVALID', message: /--verbose/ });
+  await assert.rejects(doctorCommand(ctx, [good], { verbose: 'true' }, io), {
+    code: 'CONFIG_INVALID',
+    message: /--verbose/,
+  });
 });
 
 test('the HEAD on HTTP-FLV goes to the public HTTP port as the default play domain, signed when play auth is on', async () => {
@@ -84,11 +93,23 @@ test('the HEAD on HTTP-FLV goes to the public HTTP port as the default play doma
     const config = configSchema.parse({ http: { host: '0.0.0.0', port } });
     assert.deepEqual(await headFlvOverHttp(config, ctx.store, 'live', 'cam1', 1000), { live: true });
     assert.deepEqual(seen[0], { method: 'HEAD', host: 'play.localhost', url: '/live/cam1.flv' });
-    await new Domains({ store: ctx.store, now: () => nowMs }).setAuth('play.localhost', { enabled: true, key: 'PlayKey9' });
+    await new Domains({ store: ctx.store, now: () => nowMs }).setAuth('play.localhost', {
+      enabled: true,
+      key: 'PlayKey9',
+    });
     status = 404;
     assert.deepEqual(await headFlvOverHttp(config, ctx.store, 'live', 'cam1', 1000), { live: false });
     const query = new URL(`http://x${seen[1]!.url}`).searchParams;
-    const check = verifySignature({ streamName: 'cam1', txTime: query.get('txTime') ?? undefined, txSecret: query.get('txSecret') ?? undefined, key: 'PlayKey9', backupKey: '', authDelta: 0, algorithm: 'md5', nowMs: Date.now() });
+    const check = verifySignature({
+      streamName: 'cam1',
+      txTime: query.get('txTime') ?? undefined,
+      txSecret: query.get('txSecret') ?? undefined,
+      key: 'PlayKey9',
+      backupKey: '',
+      authDelta: 0,
+      algorithm: 'md5',
+      nowMs: Date.now(),
+    });
     assert.equal(check.ok, true);
     status = 403;
     assert.deepEqual(await headFlvOverHttp(config, ctx.store, 'live', 'cam1', 1000), { error: 'HTTP 403' });

@@ -16,7 +16,8 @@ import { publicHost } from '../banner.ts';
 import { boolFlag, checkFlags, intFlag, json, time, usageError, type CliContext, type CliFlags } from './cli-output.ts';
 
 /** The usage line of `openlive doctor`. */
-export const doctorUsage = 'openlive doctor "rtmp://domain/AppName/StreamName?txSecret=...&txTime=..." [--json] [--timeout-ms 5000]';
+export const doctorUsage =
+  'openlive doctor "rtmp://domain/AppName/StreamName?txSecret=...&txTime=..." [--json] [--timeout-ms 5000]';
 
 /** What the command prints and whether every check passed (the process exits 2 when not). */
 export interface DoctorOutput {
@@ -27,11 +28,22 @@ export interface DoctorOutput {
 /** The network parts, replaceable in tests. */
 export interface DoctorIo {
   readonly probeRtmp?: ProbeRtmp;
-  readonly headFlv?: (config: Config, store: Store, app: string, stream: string, timeoutMs: number) => Promise<HttpLiveAnswer>;
+  readonly headFlv?: (
+    config: Config,
+    store: Store,
+    app: string,
+    stream: string,
+    timeoutMs: number,
+  ) => Promise<HttpLiveAnswer>;
 }
 
 /** Runs the checks on the URL and formats the report. */
-export async function doctorCommand(ctx: CliContext, args: readonly string[], flags: CliFlags, io: DoctorIo = {}): Promise<DoctorOutput> {
+export async function doctorCommand(
+  ctx: CliContext,
+  args: readonly string[],
+  flags: CliFlags,
+  io: DoctorIo = {},
+): Promise<DoctorOutput> {
   checkFlags(flags, ['json', 'timeoutMs'], 'doctor');
   // `doctor --json URL` parses as --json=URL; take it back as the URL.
   const jsonTakesUrl = args.length === 0 && flags.json?.includes('://') === true;
@@ -74,7 +86,13 @@ function cliDeps(ctx: CliContext, timeoutMs: number, io: DoctorIo): DoctorDeps {
  * HEAD /app/stream.flv on the server's public HTTP port, as the default play domain (signed with its
  * key when play authentication is on), so the server answers 200 only while the stream is live.
  */
-export async function headFlvOverHttp(config: Config, store: Store, app: string, stream: string, timeoutMs: number): Promise<HttpLiveAnswer> {
+export async function headFlvOverHttp(
+  config: Config,
+  store: Store,
+  app: string,
+  stream: string,
+  timeoutMs: number,
+): Promise<HttpLiveAnswer> {
   const play = await new Domains({ store, now: Date.now, cnameSuffix: config.domains.cnameSuffix }).getDefault('play');
   const signed = play?.auth.enabled
     ? `?${signQuery({ streamName: stream, key: play.auth.key, expiresAt: Math.floor(Date.now() / 1000) + 300, algorithm: play.auth.algorithm })}`
@@ -99,7 +117,10 @@ const mark = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
 /** The report as a readable list: one line per check, its fix below, then the rejected attempts. */
 export function formatReport(r: DoctorReport, shellNote = ''): string {
   const lines = [`Push URL ${r.url}`];
-  if (r.app !== undefined) lines.push(`push domain ${r.domain ?? '(none)'}, AppName ${r.app}, StreamName ${r.stream}, checked at ${time(r.checkedAt)}`);
+  if (r.app !== undefined)
+    lines.push(
+      `push domain ${r.domain ?? '(none)'}, AppName ${r.app}, StreamName ${r.stream}, checked at ${time(r.checkedAt)}`,
+    );
   if (shellNote) lines.push(shellNote);
   lines.push('');
   const width = Math.max(...r.checks.map((c) => c.title.length));
@@ -117,7 +138,12 @@ export function formatReport(r: DoctorReport, shellNote = ''): string {
   const failed = r.checks.filter((c) => c.status === 'fail').length;
   const warned = r.checks.filter((c) => c.status === 'warn').length;
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-  lines.push('', failed === 0 ? `No check failed${warned ? ` (${plural(warned, 'warning')})` : ''}.` : `${plural(failed, 'check')} failed, ${plural(warned, 'warning')}.`);
+  lines.push(
+    '',
+    failed === 0
+      ? `No check failed${warned ? ` (${plural(warned, 'warning')})` : ''}.`
+      : `${plural(failed, 'check')} failed, ${plural(warned, 'warning')}.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

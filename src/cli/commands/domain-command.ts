@@ -6,8 +6,18 @@ import type { AuthSettings, Domain, DomainType, SignAlgorithm } from '../../stor
 import { Domains, generateAuthKey } from '../../control/domains.ts';
 import { maxPageSize } from '../../store/store.ts';
 import {
-  boolFlag, checkFlags, fields, intFlag, json, maskKey, positional, table, time, usageError,
-  type CliContext, type CliFlags,
+  boolFlag,
+  checkFlags,
+  fields,
+  intFlag,
+  json,
+  maskKey,
+  positional,
+  table,
+  time,
+  usageError,
+  type CliContext,
+  type CliFlags,
 } from './cli-output.ts';
 
 /** The usage lines of `openlive domain`. */
@@ -59,7 +69,9 @@ export async function domainCommand(ctx: CliContext, args: readonly string[], fl
     case 'disable': {
       only();
       const domain = sub === 'enable' ? await domains.enable(name()) : await domains.disable(name());
-      const effect = domain.enabled ? 'serves again' : `refuses new ${domain.type === 'push' ? 'publishes (18/303)' : 'plays'}; live streams keep going`;
+      const effect = domain.enabled
+        ? 'serves again'
+        : `refuses new ${domain.type === 'push' ? 'publishes (18/303)' : 'plays'}; live streams keep going`;
       return asJson ? json(shown(domain, false)) : `Domain ${domain.name} ${sub}d: it ${effect}.\n`;
     }
     case 'cname':
@@ -71,7 +83,8 @@ export async function domainCommand(ctx: CliContext, args: readonly string[], fl
     case 'replace-publisher': {
       only();
       const value = positional(args, 2, 'true or false', domainUsage);
-      if (value !== 'true' && value !== 'false') throw usageError(`replace-publisher takes true or false, not "${value}"`);
+      if (value !== 'true' && value !== 'false')
+        throw usageError(`replace-publisher takes true or false, not "${value}"`);
       const domain = await domains.setReplacePublisher(name(), value === 'true');
       if (asJson) return json(shown(domain, false));
       return domain.replacePublisher
@@ -83,14 +96,21 @@ export async function domainCommand(ctx: CliContext, args: readonly string[], fl
   }
 }
 
-async function authCommand(ctx: CliContext, domains: Domains, name: string, flags: CliFlags, asJson: boolean): Promise<string> {
+async function authCommand(
+  ctx: CliContext,
+  domains: Domains,
+  name: string,
+  flags: CliFlags,
+  asJson: boolean,
+): Promise<string> {
   const before = await domains.get(name);
   const rotate = boolFlag(flags, 'rotate') ?? false;
   if (rotate && (flags.key !== undefined || flags.backupKey !== undefined)) {
     throw usageError('--rotate makes the keys; do not pass --key or --backup-key with it');
   }
   const algorithm = flags.algorithm;
-  if (algorithm !== undefined && algorithm !== 'md5' && algorithm !== 'sha256') throw usageError(`--algorithm is md5 or sha256, not "${algorithm}"`);
+  if (algorithm !== undefined && algorithm !== 'md5' && algorithm !== 'sha256')
+    throw usageError(`--algorithm is md5 or sha256, not "${algorithm}"`);
   const patch: Partial<AuthSettings> = {
     enabled: boolFlag(flags, 'enabled'),
     key: rotate ? (ctx.generateKey ?? generateAuthKey)() : flags.key,
@@ -144,7 +164,9 @@ function showText(d: Domain, showKeys: boolean, asJson: boolean, note?: string):
     ['Backup key', s.auth.backupKey || '(none)'],
     ['AuthDelta', `${s.auth.authDelta} s`],
     ['Algorithm', s.auth.algorithm],
-    ...(s.type === 'push' ? [['Second publisher', s.replacePublisher ? 'replaces the live one (21/102)' : 'refused (18/601)'] as const] : []),
+    ...(s.type === 'push'
+      ? [['Second publisher', s.replacePublisher ? 'replaces the live one (21/102)' : 'refused (18/601)'] as const]
+      : []),
   ]);
   const hint = showKeys || s.auth.key === '' ? '' : `(keys masked; --show-keys prints them)\n`;
   return `${note ? `${note}\n\n` : ''}${text}${hint}`;
@@ -165,5 +187,7 @@ async function cnameText(domains: Domains, name: string, asJson: boolean): Promi
     ['Current', status.current ?? '(none)'],
     ['Target', status.target],
   ]);
-  return status.status === 'configured' ? text : `${text}\nSet this DNS record: ${domain.name}. CNAME ${status.target}.\n`;
+  return status.status === 'configured'
+    ? text
+    : `${text}\nSet this DNS record: ${domain.name}. CNAME ${status.target}.\n`;
 }

@@ -30,10 +30,15 @@ test('keys create prints the pair once; list shows ids, times and descriptions b
   assert.equal(await new Credentials({ store, dataKey, now: () => t0 }).secretKeyOf(secretId), secretKey);
   await store.touchCredential(secretId, t0 + 60_000);
   const list = await keysCommand(ctx, ['list'], {});
-  assert.equal(list, `SECRET ID${' '.repeat(29)}CREATED               LAST USED             DESCRIPTION\n${secretId}  2026-11-25T10:00:00Z  2026-11-25T10:01:00Z  billing backend\n`);
+  assert.equal(
+    list,
+    `SECRET ID${' '.repeat(29)}CREATED               LAST USED             DESCRIPTION\n${secretId}  2026-11-25T10:00:00Z  2026-11-25T10:01:00Z  billing backend\n`,
+  );
   assert.ok(!list.includes(secretKey));
   const listed = JSON.parse(await keysCommand(ctx, ['list'], { json: 'true' }));
-  assert.deepEqual(listed, { keys: [{ secretId, description: 'billing backend', createdAt: t0, lastUsedAt: t0 + 60_000 }] });
+  assert.deepEqual(listed, {
+    keys: [{ secretId, description: 'billing backend', createdAt: t0, lastUsedAt: t0 + 60_000 }],
+  });
 });
 
 test('keys revoke removes the key; unknown ids and commands are named', async () => {
@@ -53,9 +58,16 @@ test('as processes: a key created by the CLI is listed by the next one over the 
   // The folder a server's first start leaves: the commands refuse one without openlive data (DATA_DIR_NOT_FOUND).
   await new SqliteStore({ file: sqliteFileIn(dataDir), dataKey: loadDataKey(dataDir) }).close();
   const main = new URL('../../main.ts', import.meta.url).pathname;
-  const run = (...args: string[]) => promisify(execFile)(process.execPath, [main, 'keys', ...args, '--data-dir', dataDir], { timeout: 20_000 });
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [main, 'keys', ...args, '--data-dir', dataDir], { timeout: 20_000 });
   const created = JSON.parse((await run('create', '--json')).stdout);
   const listed = JSON.parse((await run('list', '--json')).stdout);
-  assert.deepEqual(listed.keys.map((k: { secretId: string }) => k.secretId), [created.secretId]);
-  await assert.rejects(run('revoke', 'AKIDnope'), (err: { stderr: string }) => err.stderr === 'openlive: CREDENTIAL_NOT_FOUND: there is no credential AKIDnope\n');
+  assert.deepEqual(
+    listed.keys.map((k: { secretId: string }) => k.secretId),
+    [created.secretId],
+  );
+  await assert.rejects(
+    run('revoke', 'AKIDnope'),
+    (err: { stderr: string }) => err.stderr === 'openlive: CREDENTIAL_NOT_FOUND: there is no credential AKIDnope\n',
+  );
 });

@@ -12,8 +12,16 @@ export const keysUsage = `openlive keys list [--json]
        openlive keys revoke SECRET_ID`;
 
 /** Runs one `keys` subcommand and returns what to print; `dataKey` defaults to the data directory's secret.key. */
-export async function keysCommand(ctx: CliContext & { readonly dataKey?: Buffer }, args: readonly string[], flags: CliFlags): Promise<string> {
-  const credentials = new Credentials({ store: ctx.store, dataKey: ctx.dataKey ?? loadDataKey(ctx.config.dataDir), now: () => ctx.nowMs });
+export async function keysCommand(
+  ctx: CliContext & { readonly dataKey?: Buffer },
+  args: readonly string[],
+  flags: CliFlags,
+): Promise<string> {
+  const credentials = new Credentials({
+    store: ctx.store,
+    dataKey: ctx.dataKey ?? loadDataKey(ctx.config.dataDir),
+    now: () => ctx.nowMs,
+  });
   const sub = args[0];
   const asJson = flags.json === 'true';
   switch (sub) {
@@ -22,7 +30,12 @@ export async function keysCommand(ctx: CliContext & { readonly dataKey?: Buffer 
       const keys = await credentials.list();
       if (asJson) return json({ keys });
       if (keys.length === 0) return 'No API keys; make one with: openlive keys create\n';
-      const rows = keys.map((k) => [k.secretId, time(k.createdAt), k.lastUsedAt === null ? 'never' : time(k.lastUsedAt), k.description]);
+      const rows = keys.map((k) => [
+        k.secretId,
+        time(k.createdAt),
+        k.lastUsedAt === null ? 'never' : time(k.lastUsedAt),
+        k.description,
+      ]);
       return table(['SECRET ID', 'CREATED', 'LAST USED', 'DESCRIPTION'], rows);
     }
     case 'create': {
@@ -41,7 +54,9 @@ export async function keysCommand(ctx: CliContext & { readonly dataKey?: Buffer 
       checkFlags(flags, ['json'], 'keys revoke');
       const secretId = positional(args, 1, 'the SECRET_ID', keysUsage);
       await credentials.revoke(secretId);
-      return asJson ? json({ revoked: secretId }) : `Revoked ${secretId}: requests signed with it now fail with AuthFailure.SecretIdNotFound.\n`;
+      return asJson
+        ? json({ revoked: secretId })
+        : `Revoked ${secretId}: requests signed with it now fail with AuthFailure.SecretIdNotFound.\n`;
     }
     default:
       throw usageError(`unknown keys command "${sub ?? ''}"; usage: ${keysUsage}`);

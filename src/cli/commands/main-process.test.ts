@@ -19,7 +19,10 @@ async function openlive(...args: string[]): Promise<{ stdout: string; stderr: st
 }
 
 /** The same, in another working directory and without OPENLIVE_* variables from the test's environment. */
-async function openliveIn(cwd: string | undefined, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+async function openliveIn(
+  cwd: string | undefined,
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string; code: number }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OPENLIVE_')));
   try {
     const { stdout, stderr } = await run(process.execPath, [main, ...args], { timeout: 20_000, cwd, env });
@@ -40,7 +43,14 @@ async function serverDataDir(): Promise<string> {
 test('every command but start, run where there is no openlive data, says so and how to point it, and creates nothing', async (t) => {
   const empty = await mkdtemp(join(tmpdir(), 'openlive-empty-'));
   t.after(() => rm(empty, { recursive: true, force: true }));
-  for (const args of [['url'], ['domain', 'list'], ['records'], ['stream', 'forbidden'], ['keys', 'list'], ['doctor', 'rtmp://push.localhost/live/demo']]) {
+  for (const args of [
+    ['url'],
+    ['domain', 'list'],
+    ['records'],
+    ['stream', 'forbidden'],
+    ['keys', 'list'],
+    ['doctor', 'rtmp://push.localhost/live/demo'],
+  ]) {
     const r = await openliveIn(empty, ...args);
     assert.equal(r.code, 1, `${args[0]} exits 1`);
     assert.equal(r.stdout, '', 'no URL or listing is printed');
@@ -64,7 +74,10 @@ test('domain add then domain list --json as separate processes over one data dir
   const listed = await openlive('domain', 'list', '--json', '--data-dir', dataDir);
   assert.equal(listed.code, 0, listed.stderr);
   const { domains } = JSON.parse(listed.stdout) as { domains: Domain[] };
-  assert.deepEqual(domains.map((d) => `${d.name} ${d.type}`), ['live.example.com push', 'play.localhost play', 'push.localhost push']);
+  assert.deepEqual(
+    domains.map((d) => `${d.name} ${d.type}`),
+    ['live.example.com push', 'play.localhost play', 'push.localhost push'],
+  );
   assert.doesNotMatch(listed.stdout, /[0-9a-f]{32}/, 'keys are masked');
 
   const missing = await openlive('domain', 'show', 'nope.example.com', '--data-dir', dataDir);

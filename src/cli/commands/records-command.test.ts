@@ -57,8 +57,17 @@ async function seeded(): Promise<CliContext> {
 async function withAggregate(): Promise<CliContext> {
   const ctx = await seeded();
   const id = await ctx.store.addRejectedAttempt({
-    at: t0 + 30_000, action: 'publish', clientIp: '203.0.113.66', host: 'push.localhost', domain: 'push.localhost', app: 'live',
-    stream: 'x'.repeat(20), breakCode: '18/309', code: 'STREAM_NAME_INVALID', reason: '18/309: StreamName is too long', query: '',
+    at: t0 + 30_000,
+    action: 'publish',
+    clientIp: '203.0.113.66',
+    host: 'push.localhost',
+    domain: 'push.localhost',
+    app: 'live',
+    stream: 'x'.repeat(20),
+    breakCode: '18/309',
+    code: 'STREAM_NAME_INVALID',
+    reason: '18/309: StreamName is too long',
+    query: '',
   });
   await ctx.store.countRejectedAttempt(id, 996, t0 + 90_000);
   return ctx;
@@ -70,7 +79,10 @@ test('lists publish sessions newest first with duration, stop code and reason, r
   assert.equal(lines.length, 3);
   assert.match(lines[0]!, /^START +END +DURATION +STREAM +DOMAIN +IP +RESOLUTION +VIDEO +AUDIO +BYTES +CODE +REASON$/);
   // The open session (live, or left by a dead server) shows its time so far.
-  assert.match(lines[1]!, /^2026-11-25T11:06:40Z +open +1m05s\+ +live\/cam2 +push\.localhost +192\.0\.2\.7 +- +- +- +0 B +-$/);
+  assert.match(
+    lines[1]!,
+    /^2026-11-25T11:06:40Z +open +1m05s\+ +live\/cam2 +push\.localhost +192\.0\.2\.7 +- +- +- +0 B +-$/,
+  );
   assert.match(
     lines[2]!,
     /^2026-11-25T10:00:00Z +2026-11-25T11:02:03Z +1h02m03s +live\/cam1 .* 1280x720 +H\.264 High 3\.1 +AAC LC 44100 Hz stereo +45\.6 MB +21\/100 +the operator dropped this stream; reconnecting is allowed$/,
@@ -88,7 +100,10 @@ test('--stream filters by name or APP/STREAM; --limit pages and says how many th
   const limited = await recordsCommand(ctx, [], { limit: '1' });
   assert.match(limited, /live\/cam2/);
   assert.match(limited, /\(1 of 2; --limit N shows more\)\n$/);
-  const data = JSON.parse(await recordsCommand(ctx, [], { stream: 'cam1', json: 'true' })) as { total: number; records: PublishRecord[] };
+  const data = JSON.parse(await recordsCommand(ctx, [], { stream: 'cam1', json: 'true' })) as {
+    total: number;
+    records: PublishRecord[];
+  };
   assert.equal(data.total, 1);
   assert.equal(data.records[0]?.breakCode, '21/100');
   assert.equal(data.records[0]?.durationMs, 3_723_000);
@@ -98,23 +113,45 @@ test('--rejected lists refused attempts with time, IP, domain (or the host addre
   const ctx = await seeded();
   const lines = (await recordsCommand(ctx, [], { rejected: 'true' })).trimEnd().split('\n');
   assert.match(lines[0]!, /^TIME +COUNT +ACTION +IP +DOMAIN +STREAM +CODE +REASON$/);
-  assert.match(lines[1]!, /^2026-11-25T10:00:20Z +1 +publish +198\.51\.100\.9 +\(unknown\.example\.com\) +live\/x +18\/301 +domain unknown\.example\.com is not added$/);
-  assert.match(lines[2]!, /^2026-11-25T10:00:10Z +1 +publish +198\.51\.100\.9 +push\.localhost +live\/cam1 +18\/503 +txSecret does not match$/);
-  const data = JSON.parse(await recordsCommand(ctx, [], { rejected: 'true', json: 'true' })) as { attempts: RejectedAttempt[] };
-  assert.deepEqual(data.attempts.map((a) => a.code), ['DOMAIN_UNKNOWN', 'SIGNATURE_INVALID']);
+  assert.match(
+    lines[1]!,
+    /^2026-11-25T10:00:20Z +1 +publish +198\.51\.100\.9 +\(unknown\.example\.com\) +live\/x +18\/301 +domain unknown\.example\.com is not added$/,
+  );
+  assert.match(
+    lines[2]!,
+    /^2026-11-25T10:00:10Z +1 +publish +198\.51\.100\.9 +push\.localhost +live\/cam1 +18\/503 +txSecret does not match$/,
+  );
+  const data = JSON.parse(await recordsCommand(ctx, [], { rejected: 'true', json: 'true' })) as {
+    attempts: RejectedAttempt[];
+  };
+  assert.deepEqual(
+    data.attempts.map((a) => a.code),
+    ['DOMAIN_UNKNOWN', 'SIGNATURE_INVALID'],
+  );
 });
 
 test('--rejected shows an aggregate row with its count and the time of its last refusal', async () => {
   const ctx = await withAggregate();
   const lines = (await recordsCommand(ctx, [], { rejected: 'true' })).trimEnd().split('\n');
-  assert.match(lines[1]!, /^2026-11-25T10:00:30Z +997 until 2026-11-25T10:01:30Z +publish +203\.0\.113\.66 .* 18\/309 +StreamName is too long$/);
-  const data = JSON.parse(await recordsCommand(ctx, [], { rejected: 'true', json: 'true' })) as { attempts: RejectedAttempt[] };
-  assert.deepEqual(data.attempts.map((a) => a.count), [997, 1, 1]);
+  assert.match(
+    lines[1]!,
+    /^2026-11-25T10:00:30Z +997 until 2026-11-25T10:01:30Z +publish +203\.0\.113\.66 .* 18\/309 +StreamName is too long$/,
+  );
+  const data = JSON.parse(await recordsCommand(ctx, [], { rejected: 'true', json: 'true' })) as {
+    attempts: RejectedAttempt[];
+  };
+  assert.deepEqual(
+    data.attempts.map((a) => a.count),
+    [997, 1, 1],
+  );
 });
 
 test('bad options are refused with the flag named', async () => {
   const ctx = await seeded();
-  await assert.rejects(recordsCommand(ctx, [], { limit: 'ten' }), { code: 'CONFIG_INVALID', message: /--limit is a whole number/ });
+  await assert.rejects(recordsCommand(ctx, [], { limit: 'ten' }), {
+    code: 'CONFIG_INVALID',
+    message: /--limit is a whole number/,
+  });
   await assert.rejects(recordsCommand(ctx, [], { limit: '0' }), /--limit/);
   await assert.rejects(recordsCommand(ctx, [], { since: 'x' }), /records does not take --since/);
   await assert.rejects(recordsCommand(ctx, ['cam1'], {}), /records takes no "cam1"/);

@@ -4,7 +4,19 @@
  */
 import type { PublishRecord, RecordQuery, RejectedAttempt } from '../../store/store.ts';
 import { maxPageSize } from '../../store/store.ts';
-import { boolFlag, bytes, checkFlags, duration, intFlag, json, table, time, usageError, type CliContext, type CliFlags } from './cli-output.ts';
+import {
+  boolFlag,
+  bytes,
+  checkFlags,
+  duration,
+  intFlag,
+  json,
+  table,
+  time,
+  usageError,
+  type CliContext,
+  type CliFlags,
+} from './cli-output.ts';
 
 /** The usage line of `openlive records`. */
 export const recordsUsage = 'openlive records [--rejected] [--stream [APP/]S] [--domain D] [--limit N] [--json]';
@@ -64,7 +76,20 @@ function sessionTable(records: readonly PublishRecord[], nowMs: number): string 
       r.breakCode !== null && r.reason !== null ? reasonText(r.breakCode, r.reason) : '',
     ];
   });
-  const header = ['START', 'END', 'DURATION', 'STREAM', 'DOMAIN', 'IP', 'RESOLUTION', 'VIDEO', 'AUDIO', 'BYTES', 'CODE', 'REASON'];
+  const header = [
+    'START',
+    'END',
+    'DURATION',
+    'STREAM',
+    'DOMAIN',
+    'IP',
+    'RESOLUTION',
+    'VIDEO',
+    'AUDIO',
+    'BYTES',
+    'CODE',
+    'REASON',
+  ];
   return table(header, rows);
 }
 

@@ -33,10 +33,16 @@ test('forbid --until takes an ISO time; the default is 7 days; --domain limits i
   const ctx = await context();
   await streamCommand(ctx, ['forbid', 'live/a'], { until: '2026-12-01T00:00:00Z' });
   await streamCommand(ctx, ['forbid', 'live/b'], { domain: 'PUSH.localhost' });
-  const data = JSON.parse(await streamCommand(ctx, ['forbidden'], { json: 'true' })) as { total: number; forbidden: ForbiddenStream[] };
+  const data = JSON.parse(await streamCommand(ctx, ['forbidden'], { json: 'true' })) as {
+    total: number;
+    forbidden: ForbiddenStream[];
+  };
   assert.deepEqual(
     data.forbidden.map((f) => [f.stream, f.domain, f.until]),
-    [['b', 'push.localhost', nowMs + 7 * day], ['a', '', Date.UTC(2026, 11, 1)]],
+    [
+      ['b', 'push.localhost', nowMs + 7 * day],
+      ['a', '', Date.UTC(2026, 11, 1)],
+    ],
   );
   const lines = (await streamCommand(ctx, ['forbidden'], {})).trimEnd().split('\n');
   assert.match(lines[0]!, /^STREAM +DOMAIN +UNTIL +SINCE +REASON$/);
@@ -48,9 +54,15 @@ test('resume lifts the forbid; a resume on the wrong domain names the domain tha
   const ctx = await context();
   await streamCommand(ctx, ['forbid', 'live/cam1'], { domain: 'push.localhost' });
   const missed = await streamCommand(ctx, ['resume', 'live/cam1'], {});
-  assert.match(missed, /^live\/cam1 was not forbidden on every domain\. It is forbidden on domain push\.localhost; pass --domain/);
+  assert.match(
+    missed,
+    /^live\/cam1 was not forbidden on every domain\. It is forbidden on domain push\.localhost; pass --domain/,
+  );
   assert.equal((await ctx.store.listForbidden({})).total, 1);
-  assert.equal(await streamCommand(ctx, ['resume', 'live/cam1'], { domain: 'push.localhost' }), 'Resumed live/cam1 on domain push.localhost; it may publish again.\n');
+  assert.equal(
+    await streamCommand(ctx, ['resume', 'live/cam1'], { domain: 'push.localhost' }),
+    'Resumed live/cam1 on domain push.localhost; it may publish again.\n',
+  );
   assert.equal(await streamCommand(ctx, ['forbidden'], {}), 'No stream is forbidden.\n');
   const again = JSON.parse(await streamCommand(ctx, ['resume', 'live/cam1'], { json: 'true' })) as { resumed: boolean };
   assert.equal(again.resumed, false);
@@ -58,12 +70,22 @@ test('resume lifts the forbid; a resume on the wrong domain names the domain tha
 
 test('errors: bad duration, bad time, both ends, too long, unknown domain, bad names', async () => {
   const ctx = await context();
-  const forbid = (target: string, flags: Record<string, string>): Promise<string> => streamCommand(ctx, ['forbid', target], flags);
-  await assert.rejects(forbid('live/x', { for: 'a week' }), { code: 'CONFIG_INVALID', message: /--for: "a week" is not a duration/ });
-  await assert.rejects(forbid('live/x', { until: 'tomorrow' }), { code: 'CONFIG_INVALID', message: /--until: "tomorrow" is not an ISO time/ });
+  const forbid = (target: string, flags: Record<string, string>): Promise<string> =>
+    streamCommand(ctx, ['forbid', target], flags);
+  await assert.rejects(forbid('live/x', { for: 'a week' }), {
+    code: 'CONFIG_INVALID',
+    message: /--for: "a week" is not a duration/,
+  });
+  await assert.rejects(forbid('live/x', { until: 'tomorrow' }), {
+    code: 'CONFIG_INVALID',
+    message: /--until: "tomorrow" is not an ISO time/,
+  });
   await assert.rejects(forbid('live/x', { until: '2026-12-01', for: '1d' }), /--until or --for, not both/);
   await assert.rejects(forbid('live/x', { for: '91d' }), { code: 'FORBID_INVALID', message: /at most 90 days/ });
-  await assert.rejects(forbid('live/x', { until: '2026-01-01T00:00:00Z' }), { code: 'FORBID_INVALID', message: /in the future/ });
+  await assert.rejects(forbid('live/x', { until: '2026-01-01T00:00:00Z' }), {
+    code: 'FORBID_INVALID',
+    message: /in the future/,
+  });
   await assert.rejects(forbid('live/x', { domain: 'nope.example.com' }), { code: 'DOMAIN_NOT_FOUND' });
   await assert.rejects(forbid('live/x', { domain: 'play.localhost' }), { code: 'DOMAIN_TYPE_MISMATCH' });
   await assert.rejects(forbid('cam1', {}), { code: 'CONFIG_INVALID', message: /"cam1" is not APP\/STREAM/ });

@@ -31,7 +31,8 @@ const clusterNote = 'A publisher live now on any node of the cluster is dropped 
 /** Runs one `stream` subcommand and returns what to print. */
 export async function streamCommand(ctx: CliContext, args: readonly string[], flags: CliFlags): Promise<string> {
   const sub = args[0];
-  const cluster = sub === 'forbid' || sub === 'resume' ? await joinCluster(ctx) : { coordinator: undefined, note: liveNote };
+  const cluster =
+    sub === 'forbid' || sub === 'resume' ? await joinCluster(ctx) : { coordinator: undefined, note: liveNote };
   try {
     return await run(ctx, args, flags, cluster.coordinator, cluster.note);
   } finally {
@@ -46,18 +47,35 @@ export async function streamCommand(ctx: CliContext, args: readonly string[], fl
 async function joinCluster(ctx: CliContext): Promise<{ coordinator: Coordinator | undefined; note: string }> {
   if (ctx.config.cluster.redis === '') return { coordinator: undefined, note: liveNote };
   const nodeId = `cli-${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
-  const coordinator = createCoordinator({ ...ctx.config, cluster: { ...ctx.config.cluster, nodeId } }, { announce: false });
+  const coordinator = createCoordinator(
+    { ...ctx.config, cluster: { ...ctx.config.cluster, nodeId } },
+    { announce: false },
+  );
   try {
     await coordinator.start();
     return { coordinator, note: clusterNote };
   } catch (err) {
     await coordinator.close();
-    return { coordinator: undefined, note: `${liveNote} (The cluster's Redis could not be reached: ${(err as Error).message})` };
+    return {
+      coordinator: undefined,
+      note: `${liveNote} (The cluster's Redis could not be reached: ${(err as Error).message})`,
+    };
   }
 }
 
-async function run(ctx: CliContext, args: readonly string[], flags: CliFlags, coordinator: Coordinator | undefined, note: string): Promise<string> {
-  const policy = new StreamPolicy({ store: ctx.store, live: noLivePublishers, now: () => ctx.nowMs, ...(coordinator && { cluster: coordinator }) });
+async function run(
+  ctx: CliContext,
+  args: readonly string[],
+  flags: CliFlags,
+  coordinator: Coordinator | undefined,
+  note: string,
+): Promise<string> {
+  const policy = new StreamPolicy({
+    store: ctx.store,
+    live: noLivePublishers,
+    now: () => ctx.nowMs,
+    ...(coordinator && { cluster: coordinator }),
+  });
   const sub = args[0];
   const asJson = flags.json === 'true';
   const target = (): { app: string; stream: string } => splitStream(positional(args, 1, 'APP/STREAM', streamUsage));
@@ -66,7 +84,13 @@ async function run(ctx: CliContext, args: readonly string[], flags: CliFlags, co
       checkFlags(flags, ['until', 'for', 'reason', 'domain', 'json'], 'stream forbid');
       const { app, stream } = target();
       const reason = flags.reason === 'true' ? '' : flags.reason;
-      const entry = await policy.forbid({ app, stream, domain: domainFlag(flags), until: untilOf(flags, ctx.nowMs), reason });
+      const entry = await policy.forbid({
+        app,
+        stream,
+        domain: domainFlag(flags),
+        until: untilOf(flags, ctx.nowMs),
+        reason,
+      });
       if (asJson) return json({ ...entry, note });
       const why = entry.reason ? ` (${entry.reason})` : '';
       return `Forbade ${app}/${stream} on ${onDomain(entry.domain)} until ${time(entry.until)}${why}.\n${note}\n`;

@@ -37,7 +37,9 @@ test('prints a push URL that the default domain accepts, its OBS split and the p
 test('--json prints the same URLs for machines; a bad --expires names the flag', async () => {
   const store = new MemoryStore();
   await bootstrap({ store, now: () => now });
-  const json = JSON.parse(await urlCommand(config, store, { stream: 's', json: 'true' }, now)) as { push: { rtmp: string } };
+  const json = JSON.parse(await urlCommand(config, store, { stream: 's', json: 'true' }, now)) as {
+    push: { rtmp: string };
+  };
   assert.match(json.push.rtmp, /^rtmp:\/\/127\.0\.0\.1\/live\/s\?txSecret=/);
   await assert.rejects(urlCommand(config, store, { expires: 'soon' }, now), /--expires/);
   await assert.rejects(urlCommand(config, store, { domain: 'play.localhost' }, now), { code: 'DOMAIN_TYPE_MISMATCH' });

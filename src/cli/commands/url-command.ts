@@ -22,7 +22,8 @@ export async function urlCommand(config: Config, store: Store, flags: UrlFlags, 
   const domains = new Domains({ store, now: () => nowMs, cnameSuffix: config.domains.cnameSuffix });
   const push = flags.domain ? await domains.get(flags.domain) : await domains.getDefault('push');
   if (!push) throw new LiveError('DOMAIN_NOT_FOUND', 'there is no default push domain; pass --domain');
-  if (push.type !== 'push') throw new LiveError('DOMAIN_TYPE_MISMATCH', `${push.name} is a play domain; pass a push domain to --domain`);
+  if (push.type !== 'push')
+    throw new LiveError('DOMAIN_TYPE_MISMATCH', `${push.name} is a play domain; pass a push domain to --domain`);
   const play = flags.playDomain ? await domains.get(flags.playDomain) : await domains.getDefault('play');
   const stream = flags.stream ?? 'demo';
   const app = flags.app ?? 'live';
@@ -43,7 +44,9 @@ export async function urlCommand(config: Config, store: Store, flags: UrlFlags, 
   });
   if (flags.json === 'true') return `${JSON.stringify({ domain: push.name, app, stream, ...urls }, null, 2)}\n`;
   const expiry = new Date((Math.floor(nowMs / 1000) + validSeconds) * 1000).toISOString();
-  const validity = push.auth.enabled ? ` (txTime ${urls.txTime}; accepted until ${push.auth.authDelta} s later)` : ' (push authentication is off)';
+  const validity = push.auth.enabled
+    ? ` (txTime ${urls.txTime}; accepted until ${push.auth.authDelta} s later)`
+    : ' (push authentication is off)';
   const lines = [
     `Push domain ${push.name}, stream ${app}/${stream}, expires ${expiry}${validity}`,
     '',

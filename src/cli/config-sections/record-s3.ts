@@ -2,7 +2,10 @@
 import { z } from 'zod';
 
 // Booleans arrive as strings from env and flags; z.coerce.boolean would turn "false" into true.
-const flag = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+const flag = z.preprocess(
+  (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
+  z.boolean(),
+);
 
 /** The bucket, its credentials and how uploads are cut, retried and bounded. */
 export const recordS3Section = z
@@ -21,7 +24,12 @@ export const recordS3Section = z
     /** Put before every object key (`<prefix><domain>/<app>/<stream>/<file>`), e.g. `recordings/`. */
     prefix: z.string().default(''),
     /** Bytes of each multipart part (AWS: at least 5 MiB except the last; smaller only for servers that allow it). */
-    partSizeBytes: z.coerce.number().int().min(64 * 1024).max(5 * 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+    partSizeBytes: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(5 * 1024 * 1024 * 1024)
+      .default(8 * 1024 * 1024),
     /** Files uploaded at once across the node. */
     uploadConcurrency: z.coerce.number().int().min(1).max(64).default(2),
     /** Attempts of one file's upload before it is given up (RECORD_UPLOAD_FAILED; the local file is kept). */

@@ -2,8 +2,20 @@
 import { z } from 'zod';
 
 const ms = z.coerce.number().int().min(0);
-const flag = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
-const list = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1)));
+const flag = z.preprocess(
+  (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
+  z.boolean(),
+);
+const list = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().min(1)),
+);
 
 /** WHIP/WHEP: ICE ports, announced addresses, and the limits and timeouts of the sessions. */
 export const webrtcSection = z
@@ -28,9 +40,17 @@ export const webrtcSection = z
     /** Sessions one client address may hold, limits.trustedNetworks exempt; 0 = no cap (WEBRTC_SESSION_LIMIT). */
     maxSessionsPerIp: z.coerce.number().int().min(0).default(20),
     /** Largest SDP offer body (WEBRTC_SDP_INVALID, 413). */
-    maxSdpBytes: z.coerce.number().int().min(1024).default(32 * 1024),
+    maxSdpBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(32 * 1024),
     /** Largest WHIP H.264 access unit; larger ones are dropped (RTP_FRAME_TOO_LARGE). */
-    maxFrameBytes: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+    maxFrameBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024),
     /** A session not connected (ICE + DTLS) this long after its answer is ended (WEBRTC_ICE_TIMEOUT). */
     connectTimeoutMs: z.coerce.number().int().min(1000).default(15_000),
     /** ICE disconnected or failed this long ends the session (WEBRTC_ICE_TIMEOUT, break code 12/0). */

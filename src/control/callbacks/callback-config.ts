@@ -9,7 +9,13 @@ import { LiveError } from '../../errors.ts';
 import { validateDomainName } from '../domain-name.ts';
 import { nameProblem } from '../names.ts';
 import type { Store } from '../../store/store.ts';
-import { callbackUrlKinds, cleanUrls, type CallbackRule, type CallbackTemplate, type CallbackUrls } from '../../store/callback-store.ts';
+import {
+  callbackUrlKinds,
+  cleanUrls,
+  type CallbackRule,
+  type CallbackTemplate,
+  type CallbackUrls,
+} from '../../store/callback-store.ts';
 
 /** Tencent: "数量上限：50" templates per account. */
 export const maxCallbackTemplates = 50;
@@ -60,7 +66,10 @@ export class CallbackConfig {
     checkTemplate(input);
     const count = (await this.store.callbacks.listCallbackTemplates()).length;
     if (count >= maxCallbackTemplates) {
-      throw new LiveError('CALLBACK_TEMPLATE_LIMIT', `there are already ${count} callback templates; the limit is ${maxCallbackTemplates}`);
+      throw new LiveError(
+        'CALLBACK_TEMPLATE_LIMIT',
+        `there are already ${count} callback templates; the limit is ${maxCallbackTemplates}`,
+      );
     }
     const template = {
       name: input.name,
@@ -90,7 +99,10 @@ export class CallbackConfig {
     const old = await this.getTemplate(id);
     const merged = { ...old, ...definedOnly(change), urls: { ...old.urls, ...change.urls } };
     checkTemplate(merged);
-    const next = await this.store.callbacks.updateCallbackTemplate(id, { ...definedOnly(change), updatedAt: this.now() });
+    const next = await this.store.callbacks.updateCallbackTemplate(id, {
+      ...definedOnly(change),
+      updatedAt: this.now(),
+    });
     if (!next) throw notFound(id);
     return next;
   }
@@ -101,7 +113,10 @@ export class CallbackConfig {
     const bound = (await this.store.callbacks.listCallbackRules()).filter((r) => r.templateId === id);
     if (bound.length > 0) {
       const where = bound.map((r) => `${r.domain}/${r.app}`).join(', ');
-      throw new LiveError('CALLBACK_TEMPLATE_IN_USE', `callback template ${id} is bound to ${where}; delete those rules first`);
+      throw new LiveError(
+        'CALLBACK_TEMPLATE_IN_USE',
+        `callback template ${id} is bound to ${where}; delete those rules first`,
+      );
     }
     if (!(await this.store.callbacks.deleteCallbackTemplate(id))) throw notFound(id);
   }
@@ -116,11 +131,15 @@ export class CallbackConfig {
     if (problem) throw new LiveError('APP_NAME_INVALID', `AppName ${JSON.stringify(app)} ${problem}`);
     const found = await this.store.getDomain(domain);
     if (!found) throw new LiveError('DOMAIN_NOT_FOUND', `domain ${domain} is not added`);
-    if (found.type !== 'push') throw new LiveError('DOMAIN_TYPE_MISMATCH', `${domain} is a play domain; callbacks bind to push domains`);
+    if (found.type !== 'push')
+      throw new LiveError('DOMAIN_TYPE_MISMATCH', `${domain} is a play domain; callbacks bind to push domains`);
     await this.getTemplate(templateId);
     // Tencent answers a second rule for the same domain/AppName with InternalError.RuleAlreadyExist rather than replacing it.
     if (await this.store.callbacks.getCallbackRule(domain, app)) {
-      throw new LiveError('CALLBACK_RULE_EXISTS', `a callback rule already binds ${domain}/${app}; delete it first (DeleteLiveCallbackRule)`);
+      throw new LiveError(
+        'CALLBACK_RULE_EXISTS',
+        `a callback rule already binds ${domain}/${app}; delete it first (DeleteLiveCallbackRule)`,
+      );
     }
     const now = this.now();
     const rule = { domain, app, templateId, createdAt: now, updatedAt: now };
@@ -154,9 +173,12 @@ export function checkTemplate(t: TemplateInput): void {
     throw new LiveError('CALLBACK_TEMPLATE_INVALID', why);
   };
   if (t.name === '') invalid('TemplateName is empty');
-  if (Buffer.byteLength(t.name) > maxTemplateNameBytes) invalid(`TemplateName is longer than ${maxTemplateNameBytes} bytes`);
-  if (!templateNamePattern.test(t.name)) invalid('TemplateName may hold only Chinese characters, letters, digits, _ and -');
-  if (Buffer.byteLength(t.description ?? '') > maxDescriptionBytes) invalid(`Description is longer than ${maxDescriptionBytes} bytes`);
+  if (Buffer.byteLength(t.name) > maxTemplateNameBytes)
+    invalid(`TemplateName is longer than ${maxTemplateNameBytes} bytes`);
+  if (!templateNamePattern.test(t.name))
+    invalid('TemplateName may hold only Chinese characters, letters, digits, _ and -');
+  if (Buffer.byteLength(t.description ?? '') > maxDescriptionBytes)
+    invalid(`Description is longer than ${maxDescriptionBytes} bytes`);
   if (controlChars.test(t.description ?? '')) invalid('Description has control characters');
   const key = t.callbackKey ?? '';
   if (Buffer.byteLength(key) > maxCallbackKeyBytes || controlChars.test(key)) {
@@ -190,5 +212,7 @@ function notFound(id: number): LiveError {
 }
 
 function definedOnly<T extends object>(patch: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }

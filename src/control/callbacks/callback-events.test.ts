@@ -48,7 +48,14 @@ test('without a codec header the size is 0 x 0, as Tencent sends it', () => {
 
 test('the interruption (type 0) shares the sequence and carries the break code, its sentence and push_duration in ms', () => {
   const endedAt = push.startedAt + 113_224;
-  const body = interruptionEvent(push, endedAt, '21/100', '21/100: the operator dropped this stream; reconnecting is allowed', { width: 640, height: 360 }, 'key');
+  const body = interruptionEvent(
+    push,
+    endedAt,
+    '21/100',
+    '21/100: the operator dropped this stream; reconnecting is allowed',
+    { width: 640, height: 360 },
+    'key',
+  );
   assert.deepEqual(body, {
     ...pushEvent(push, { width: 640, height: 360 }, 'key'),
     errcode: 21,
@@ -67,7 +74,13 @@ test('the push-error event (type 321) lists each type with its count, details an
   const body = pushErrorEvent(
     push,
     at,
-    [{ type: pushErrorTypes.videoArrivalGap, count: 2, details: [{ desc: 'video frame arrive interval too long, interval=3046(msec)', occurTime: 1670588070569 }] }],
+    [
+      {
+        type: pushErrorTypes.videoArrivalGap,
+        count: 2,
+        details: [{ desc: 'video frame arrive interval too long, interval=3046(msec)', occurTime: 1670588070569 }],
+      },
+    ],
     { reportIntervalMs: 60_000, timeoutMs: 20_000 },
     'key',
   );
@@ -102,8 +115,14 @@ test('the push-error event (type 321) lists each type with its count, details an
 });
 
 test('sequences are 63-bit decimals from the random source, distinct per push', () => {
-  assert.equal(newSequence(() => Buffer.alloc(8, 0xff)), String(2n ** 63n - 1n));
-  assert.equal(newSequence(() => Buffer.from([0, 0, 0, 0, 0, 0, 1, 0])), '256');
+  assert.equal(
+    newSequence(() => Buffer.alloc(8, 0xff)),
+    String(2n ** 63n - 1n),
+  );
+  assert.equal(
+    newSequence(() => Buffer.from([0, 0, 0, 0, 0, 0, 1, 0])),
+    '256',
+  );
   const seen = new Set(Array.from({ length: 1000 }, () => newSequence()));
   assert.equal(seen.size, 1000);
   for (const s of seen) assert.match(s, /^\d{1,19}$/);

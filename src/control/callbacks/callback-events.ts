@@ -53,7 +53,14 @@ export function pushEvent(p: PushIdentity, size: PictureSize, key: string): Call
 }
 
 /** Event type 0: the push ended; errcode is the break code's main number, errmsg its sentence. */
-export function interruptionEvent(p: PushIdentity, endedAt: number, breakCode: string, reason: string, size: PictureSize, key: string): CallbackBody {
+export function interruptionEvent(
+  p: PushIdentity,
+  endedAt: number,
+  breakCode: string,
+  reason: string,
+  size: PictureSize,
+  key: string,
+): CallbackBody {
   const errcode = Number.parseInt(breakCode, 10);
   return streamEvent(p, callbackEventTypes.interruption, endedAt, size, key, {
     errcode: Number.isNaN(errcode) ? 0 : errcode,
@@ -63,7 +70,14 @@ export function interruptionEvent(p: PushIdentity, endedAt: number, breakCode: s
   });
 }
 
-function streamEvent(p: PushIdentity, type: number, at: number, size: PictureSize, key: string, extra: CallbackBody): CallbackBody {
+function streamEvent(
+  p: PushIdentity,
+  type: number,
+  at: number,
+  size: PictureSize,
+  key: string,
+  extra: CallbackBody,
+): CallbackBody {
   const eventTime = Math.floor(at / 1000);
   const t = callbackExpiry(eventTime);
   return {
@@ -93,8 +107,16 @@ export const pushErrorDescriptions: Readonly<Record<number, { cn: string; en: st
   3: { cn: '视频时间戳突然变大(大于1s)', en: 'video timestamp jump bigger than 1000(ms)', key: 'video_timestamp_jump' },
   4: { cn: '音频时间戳突然变大(大于1s)', en: 'audio timestamp jump bigger than 1000(ms)', key: 'audio_timestamp_jump' },
   5: { cn: 'chunk size 太大(大于8192)', en: 'chunk size bigger than 8192', key: 'chunk_size_too_big' },
-  6: { cn: '两帧视频帧到达时间太长(大于3s)', en: 'video frame arrive interval bigger than 3000(ms)', key: 'video_frame_interval' },
-  7: { cn: '两帧音频帧到达时间太长(大于1s)', en: 'audio frame arrive interval bigger than 1000(ms)', key: 'audio_frame_interval' },
+  6: {
+    cn: '两帧视频帧到达时间太长(大于3s)',
+    en: 'video frame arrive interval bigger than 3000(ms)',
+    key: 'video_frame_interval',
+  },
+  7: {
+    cn: '两帧音频帧到达时间太长(大于1s)',
+    en: 'audio frame arrive interval bigger than 1000(ms)',
+    key: 'audio_frame_interval',
+  },
   8: { cn: '视频编码类型发生变化', en: 'video codec changed', key: 'video_codec_changed' },
   9: { cn: '音频编码类型发生变化', en: 'audio codec changed', key: 'audio_codec_changed' },
   10: { cn: '视频帧到来前没有 codec 头', en: 'no codec header before video frame', key: 'video_no_codec_header' },
@@ -109,7 +131,13 @@ export interface PushErrorReportInfo {
 }
 
 /** Event type 321: the push errors of one reporting interval (sent only when there were some). */
-export function pushErrorEvent(p: PushIdentity, at: number, errors: readonly PushErrorCount[], info: PushErrorReportInfo, key: string): CallbackBody {
+export function pushErrorEvent(
+  p: PushIdentity,
+  at: number,
+  errors: readonly PushErrorCount[],
+  info: PushErrorReportInfo,
+  key: string,
+): CallbackBody {
   const t = callbackExpiry(Math.floor(at / 1000));
   return {
     appid: p.appId,

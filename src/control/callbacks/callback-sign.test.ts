@@ -9,7 +9,11 @@ test('sign is MD5(key + t) in lowercase hex; t is the event time + 600 s (Tencen
   assert.equal(callbackSign('mykey', 1545030873), 'f84ae4d84acdc8c7e4e793915145b8c4');
   // The CN push-event example: event_time 1703731478 has t 1703732078.
   assert.equal(callbackExpiry(1703731478), 1703732078);
-  assert.equal(callbackSign('', 1703732078), createHash('md5').update('1703732078').digest('hex'), 'no key: MD5 of t alone');
+  assert.equal(
+    callbackSign('', 1703732078),
+    createHash('md5').update('1703732078').digest('hex'),
+    'no key: MD5 of t alone',
+  );
 });
 
 test('a receiver accepts the sign until t and refuses another key, another t or a later time', () => {

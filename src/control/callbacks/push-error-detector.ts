@@ -87,7 +87,11 @@ export class PushErrorDetector {
   /** Checks the chunk size the encoder announced (RTMP 1.0 §5.4.1 Set Chunk Size). */
   onChunkSize(size: number, now: number): void {
     if (size > pushErrorLimits.maxChunkSize) {
-      this.add(pushErrorTypes.chunkSizeTooLarge, now, `chunk size too big, chunk size=${size}, bigger than ${pushErrorLimits.maxChunkSize}`);
+      this.add(
+        pushErrorTypes.chunkSizeTooLarge,
+        now,
+        `chunk size too big, chunk size=${size}, bigger than ${pushErrorLimits.maxChunkSize}`,
+      );
     }
   }
 
@@ -125,7 +129,11 @@ export class PushErrorDetector {
     else frame = frameType !== 5;
     if (!frame) return;
     if (!this.video.headerSeen && (ex || codec === CodecAvc || codec === CodecHevcLegacy)) {
-      this.add(pushErrorTypes.videoBeforeHeader, now, `video frame before its codec header, codec=${codecName('video', codec)}`);
+      this.add(
+        pushErrorTypes.videoBeforeHeader,
+        now,
+        `video frame before its codec header, codec=${codecName('video', codec)}`,
+      );
     }
     this.checkTiming(this.video, m.timestamp, now, 'video');
     this.checkGop(m, now);
@@ -144,12 +152,23 @@ export class PushErrorDetector {
     if (!frame) return;
     const needsHeader = ex ? codec === fourCcMp4a || codec === fourCcOpus : format === SoundAac;
     if (needsHeader && !this.audio.headerSeen) {
-      this.add(pushErrorTypes.audioBeforeHeader, now, `audio frame before its codec header, codec=${codecName('audio', codec)}`);
+      this.add(
+        pushErrorTypes.audioBeforeHeader,
+        now,
+        `audio frame before its codec header, codec=${codecName('audio', codec)}`,
+      );
     }
     this.checkTiming(this.audio, m.timestamp, now, 'audio');
   }
 
-  private checkCodec(track: Track, codec: number, header: boolean, now: number, kind: 'video' | 'audio', type: number): void {
+  private checkCodec(
+    track: Track,
+    codec: number,
+    header: boolean,
+    now: number,
+    kind: 'video' | 'audio',
+    type: number,
+  ): void {
     if (codec === -1) return;
     if (track.codec !== -1 && codec !== track.codec) {
       this.add(type, now, `${kind} codec changed from ${codecName(kind, track.codec)} to ${codecName(kind, codec)}`);
@@ -192,7 +211,11 @@ export class PushErrorDetector {
     const length = (m.timestamp - this.gopStartTs) | 0;
     if (!this.gopFlagged && length > pushErrorLimits.maxGopMs) {
       this.gopFlagged = true;
-      this.add(pushErrorTypes.gopTooLong, now, `gop too large, no keyframe for ${length}(msec), bigger than ${pushErrorLimits.maxGopMs}(msec)`);
+      this.add(
+        pushErrorTypes.gopTooLong,
+        now,
+        `gop too large, no keyframe for ${length}(msec), bigger than ${pushErrorLimits.maxGopMs}(msec)`,
+      );
     }
   }
 
@@ -206,7 +229,8 @@ export class PushErrorDetector {
 
 /** A readable codec name for the descriptions: FLV CodecID/SoundFormat names or the Enhanced RTMP FourCC. */
 export function codecName(kind: 'video' | 'audio', codec: number): string {
-  if (codec > 0xffff) return String.fromCharCode((codec >>> 24) & 0xff, (codec >>> 16) & 0xff, (codec >>> 8) & 0xff, codec & 0xff);
+  if (codec > 0xffff)
+    return String.fromCharCode((codec >>> 24) & 0xff, (codec >>> 16) & 0xff, (codec >>> 8) & 0xff, codec & 0xff);
   const names: Record<number, string> =
     kind === 'video'
       ? { 2: 'H263', 3: 'ScreenVideo', 4: 'VP6', 5: 'VP6A', 6: 'ScreenVideo2', 7: 'H264', 12: 'H265' }

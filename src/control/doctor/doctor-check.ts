@@ -7,7 +7,18 @@
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 /** The stable names of the checks, in the order they run. */
-export const checkNames = ['url', 'domain', 'cname', 'port', 'tls', 'txTime', 'txSecret', 'live', 'forbidden', 'admission'] as const;
+export const checkNames = [
+  'url',
+  'domain',
+  'cname',
+  'port',
+  'tls',
+  'txTime',
+  'txSecret',
+  'live',
+  'forbidden',
+  'admission',
+] as const;
 
 /** One of the stable check names. */
 export type CheckName = (typeof checkNames)[number];

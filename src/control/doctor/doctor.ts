@@ -86,12 +86,26 @@ export const reportedAttempts = 10;
 export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<DoctorReport> {
   const nowMs = deps.now();
   const parsed = parsePushUrl(url);
-  if (!parsed.target) return { url: url.replace(/txSecret=[^&]*/g, 'txSecret=***'), checks: [parsed.check], rejectedAttempts: [], ok: false, checkedAt: nowMs };
+  if (!parsed.target)
+    return {
+      url: url.replace(/txSecret=[^&]*/g, 'txSecret=***'),
+      checks: [parsed.check],
+      rejectedAttempts: [],
+      ok: false,
+      checkedAt: nowMs,
+    };
   const t = parsed.target;
   const found = await checkDomain(t.host, deps.domains, deps.strict);
   const domain = found.domain;
   // The slow parts (DNS, the probe, the publisher lookup) run at once; the report keeps the checklist order.
-  const request: AdmissionRequest = { protocol: 'rtmp', host: t.host, app: t.app, stream: t.stream, query: t.query, clientIp: '' };
+  const request: AdmissionRequest = {
+    protocol: 'rtmp',
+    host: t.host,
+    app: t.app,
+    stream: t.stream,
+    query: t.query,
+    clientIp: '',
+  };
   const [cname, probe, publisher, forbidden, attempts, others, verdict] = await Promise.all([
     checkCname(t.host, found, deps.domains, deps.resolveAddresses),
     deps.probeRtmp(t.host, t.port, t.app, t.secure ? { tls: true } : undefined),
@@ -131,13 +145,23 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
 }
 
 function attemptOf(a: RejectedAttempt): DoctorAttempt {
-  return { at: a.at, clientIp: a.clientIp, host: a.host, domain: a.domain, breakCode: a.breakCode, code: a.code, reason: a.reason };
+  return {
+    at: a.at,
+    clientIp: a.clientIp,
+    host: a.host,
+    domain: a.domain,
+    breakCode: a.breakCode,
+    code: a.code,
+    reason: a.reason,
+  };
 }
 
 /** The dry run outside the server: the store's access policy (records nothing) and the publisher lookup as the claim. */
 function defaultVerdict(deps: DoctorDeps): (req: AdmissionRequest) => Promise<PublishVerdict> {
   const access = new AccessPolicy({ store: deps.store, now: deps.now, strict: deps.strict });
-  const claims = { isHeld: async (t: { app: string; stream: string }) => (await deps.publisher(t.app, t.stream)).state === 'live' };
+  const claims = {
+    isHeld: async (t: { app: string; stream: string }) => (await deps.publisher(t.app, t.stream)).state === 'live',
+  };
   return (req) => dryRunPublish({ access, claims }, req);
 }
 
@@ -150,7 +174,13 @@ function verdictOf(v: PublishVerdict): DoctorVerdict {
 /** The last line: what the server's admission answers a publish of this URL now. */
 function admissionCheck(v: PublishVerdict): DoctorCheck {
   if (v.kind === 'refused') {
-    return check('admission', 'fail', `a publish of this URL is refused now: ${v.refusal.reason}`, 'fix the failed checks above', v.refusal.breakCode);
+    return check(
+      'admission',
+      'fail',
+      `a publish of this URL is refused now: ${v.refusal.reason}`,
+      'fix the failed checks above',
+      v.refusal.breakCode,
+    );
   }
   const replaces = v.replaces ? '; it replaces the live publisher (21/102)' : '';
   return check('admission', 'pass', `a publish of this URL is accepted now on ${v.domain || 'this server'}${replaces}`);

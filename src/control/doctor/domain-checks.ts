@@ -34,19 +34,37 @@ export async function checkDomain(host: string, domains: DomainLookup, strict: b
   const named = bare ? undefined : await domains.find(host);
   if (named?.type === 'play') {
     const text = `${host} is a play domain; pushes to it are refused`;
-    return { check: check('domain', 'fail', text, 'push to a push domain; play domains serve players', breakCodes.domainUnknown), domain: undefined, named: false };
+    return {
+      check: check(
+        'domain',
+        'fail',
+        text,
+        'push to a push domain; play domains serve players',
+        breakCodes.domainUnknown,
+      ),
+      domain: undefined,
+      named: false,
+    };
   }
   if (named) return { check: enabledCheck(named, `${host} is a push domain`), domain: named, named: true };
   const code = bare ? breakCodes.bareIp : breakCodes.domainUnknown;
   const what = bare ? `${host} is an IP address, not a domain` : `${host} is not a push domain here`;
   if (strict) {
     const fix = bare ? 'push to a push domain name (domains.strict refuses IP addresses)' : addFix(host);
-    return { check: check('domain', 'fail', `${what}; strict mode refuses it`, fix, code), domain: undefined, named: false };
+    return {
+      check: check('domain', 'fail', `${what}; strict mode refuses it`, fix, code),
+      domain: undefined,
+      named: false,
+    };
   }
   const fallback = await domains.getDefault('push');
   if (fallback?.type !== 'push') {
     const fix = bare ? 'push to a push domain name, or set a default push domain' : addFix(host);
-    return { check: check('domain', 'fail', `${what} and no default push domain is set`, fix, code), domain: undefined, named: false };
+    return {
+      check: check('domain', 'fail', `${what} and no default push domain is set`, fix, code),
+      domain: undefined,
+      named: false,
+    };
   }
   const served = `${what}; the default push domain ${fallback.name} serves it (non-strict mode)`;
   if (!fallback.enabled) return { check: enabledCheck(fallback, served), domain: fallback, named: false };
@@ -77,20 +95,40 @@ export async function checkCname(
   if (isBareIp(host)) return check('cname', 'pass', `skipped: ${host} is an IP address, so no DNS is involved`);
   // RFC 6761 §6.3: .localhost names are loopback by definition; the default domains use them.
   if (host === 'localhost' || host.endsWith('.localhost')) {
-    return check('cname', 'pass', `skipped: ${host} is a .localhost name, which resolves to this machine without DNS (RFC 6761)`);
+    return check(
+      'cname',
+      'pass',
+      `skipped: ${host} is a .localhost name, which resolves to this machine without DNS (RFC 6761)`,
+    );
   }
   const domain = finding.domain;
-  if (!finding.named || !domain) return check('cname', 'warn', `skipped: ${host} is not an added push domain, so it has no CNAME target`, addFix(host));
+  if (!finding.named || !domain)
+    return check(
+      'cname',
+      'warn',
+      `skipped: ${host} is not an added push domain, so it has no CNAME target`,
+      addFix(host),
+    );
   const record = `${domain.name} CNAME ${domain.cnameTarget}`;
   let status: CnameStatus;
   try {
     status = await domains.cnameStatus(domain.name);
   } catch (err) {
-    return check('cname', 'warn', `could not ask DNS for the CNAME of ${domain.name}: ${toLiveError(err).message}`, `check the DNS servers (domains.dnsServers), then make sure of the record ${record}`);
+    return check(
+      'cname',
+      'warn',
+      `could not ask DNS for the CNAME of ${domain.name}: ${toLiveError(err).message}`,
+      `check the DNS servers (domains.dnsServers), then make sure of the record ${record}`,
+    );
   }
   if (status.status === 'configured') return check('cname', 'pass', `${domain.name} CNAMEs to ${status.target}`);
   if (status.status === 'elsewhere') {
-    return check('cname', 'fail', `${domain.name} CNAMEs to ${status.current}, not to ${status.target}: encoders reach another server`, `change the DNS record to ${record}`);
+    return check(
+      'cname',
+      'fail',
+      `${domain.name} CNAMEs to ${status.current}, not to ${status.target}: encoders reach another server`,
+      `change the DNS record to ${record}`,
+    );
   }
   const ips = addresses ? await addresses(domain.name).catch(() => []) : [];
   if (ips.length > 0) {
@@ -101,7 +139,12 @@ export async function checkCname(
       `add the DNS record ${record}`,
     );
   }
-  return check('cname', 'fail', `${domain.name} has no CNAME (and no address): encoders cannot find the server`, `add the DNS record ${record}`);
+  return check(
+    'cname',
+    'fail',
+    `${domain.name} has no CNAME (and no address): encoders cannot find the server`,
+    `add the DNS record ${record}`,
+  );
 }
 
 /** A/AAAA lookups through `servers` (`domains.dnsServers`; empty = the system's), none on any error. */
@@ -109,7 +152,10 @@ export function addressResolver(servers: readonly string[], timeoutMs = 2000): (
   return async (host) => {
     const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
     if (servers.length > 0) resolver.setServers([...servers]);
-    const [v4, v6] = await Promise.all([resolver.resolve4(host).catch(() => []), resolver.resolve6(host).catch(() => [])]);
+    const [v4, v6] = await Promise.all([
+      resolver.resolve4(host).catch(() => []),
+      resolver.resolve6(host).catch(() => []),
+    ]);
     return [...v4, ...v6];
   };
 }

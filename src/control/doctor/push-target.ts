@@ -30,7 +30,9 @@ export const defaultRtmpPort = 1935;
 export const defaultRtmpsPort = 443;
 
 /** The target and the URL check, or only the failed check when nothing else can be checked. */
-export type ParsedPushUrl = { readonly target: PushTarget; readonly check: DoctorCheck } | { readonly target?: undefined; readonly check: DoctorCheck };
+export type ParsedPushUrl =
+  | { readonly target: PushTarget; readonly check: DoctorCheck }
+  | { readonly target?: undefined; readonly check: DoctorCheck };
 
 /** Parses a push URL and judges its shape. */
 export function parsePushUrl(raw: string): ParsedPushUrl {
@@ -41,7 +43,10 @@ export function parsePushUrl(raw: string): ParsedPushUrl {
   } catch {
     return { check: check('url', 'fail', `${quoted(raw)} is not a URL`, fix) };
   }
-  if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:') return { check: check('url', 'fail', `${u.protocol}// is not RTMP; the doctor checks rtmp:// and rtmps:// push URLs`, fix) };
+  if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:')
+    return {
+      check: check('url', 'fail', `${u.protocol}// is not RTMP; the doctor checks rtmp:// and rtmps:// push URLs`, fix),
+    };
   const secure = u.protocol === 'rtmps:';
   const host = normaliseHost(u.hostname);
   if (host === '') return { check: check('url', 'fail', 'the URL has no host', fix) };
@@ -55,7 +60,14 @@ export function parsePushUrl(raw: string): ParsedPushUrl {
     return { check: check('url', 'fail', 'the path has a broken %-escape', fix) };
   }
   if (app === '' || stream === '') {
-    return { check: check('url', 'fail', `the URL has no ${app === '' ? 'AppName' : 'StreamName'}`, `${fix} (OBS: Server = rtmp://domain/AppName/, Stream key = StreamName?txSecret=...)`) };
+    return {
+      check: check(
+        'url',
+        'fail',
+        `the URL has no ${app === '' ? 'AppName' : 'StreamName'}`,
+        `${fix} (OBS: Server = rtmp://domain/AppName/, Stream key = StreamName?txSecret=...)`,
+      ),
+    };
   }
   const query = u.searchParams;
   const target: PushTarget = {
@@ -75,16 +87,33 @@ export function parsePushUrl(raw: string): ParsedPushUrl {
 function shapeCheck(t: PushTarget): DoctorCheck {
   const appProblem = nameProblem(t.app);
   if (appProblem) {
-    return check('url', 'fail', `AppName ${quoted(t.app, 32)} ${appProblem}`, 'use letters, digits and _ - . ~ in AppName', breakCodes.appNameInvalid);
+    return check(
+      'url',
+      'fail',
+      `AppName ${quoted(t.app, 32)} ${appProblem}`,
+      'use letters, digits and _ - . ~ in AppName',
+      breakCodes.appNameInvalid,
+    );
   }
   const streamProblem = nameProblem(t.stream);
   if (streamProblem) {
-    return check('url', 'fail', `StreamName ${quoted(t.stream, 32)} ${streamProblem}`, 'use letters, digits and _ - . ~ in StreamName', breakCodes.streamNameInvalid);
+    return check(
+      'url',
+      'fail',
+      `StreamName ${quoted(t.stream, 32)} ${streamProblem}`,
+      'use letters, digits and _ - . ~ in StreamName',
+      breakCodes.streamNameInvalid,
+    );
   }
   const where = `host ${t.host}, port ${t.port}, AppName ${t.app}, StreamName ${t.stream}`;
   // A URL copied out of HTML keeps its "&amp;": the server then sees a parameter named "amp;txTime".
   if ([...t.query.keys()].some((k) => k.startsWith('amp;'))) {
-    return check('url', 'warn', `${where}; the query contains "&amp;", so a parameter is named "amp;..."`, 'replace "&amp;" with "&" in the URL');
+    return check(
+      'url',
+      'warn',
+      `${where}; the query contains "&amp;", so a parameter is named "amp;..."`,
+      'replace "&amp;" with "&" in the URL',
+    );
   }
   return check('url', 'pass', where);
 }

@@ -48,7 +48,12 @@ export interface RtmpProbeResult {
 }
 
 /** Probes `host:port` with a connect to `app`; `tls` for an `rtmps://` URL. */
-export type ProbeRtmp = (host: string, port: number, app: string, options?: { readonly tls?: boolean }) => Promise<RtmpProbeResult>;
+export type ProbeRtmp = (
+  host: string,
+  port: number,
+  app: string,
+  options?: { readonly tls?: boolean },
+) => Promise<RtmpProbeResult>;
 
 /** A probe bounded by `timeoutMs` in all (default 5000). */
 export function createRtmpProbe(options: { timeoutMs?: number } = {}): ProbeRtmp {
@@ -104,7 +109,13 @@ function probe(host: string, port: number, app: string, timeoutMs: number, secur
       if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'ENODATA') stage = 'resolve';
       fail(err.code ?? err.message);
     });
-    socket.on('close', () => fail(stage === 'handshake' || stage === 'tls' ? `the server closed the connection during the ${stage === 'tls' ? 'TLS ' : ''}handshake` : 'the server closed the connection'));
+    socket.on('close', () =>
+      fail(
+        stage === 'handshake' || stage === 'tls'
+          ? `the server closed the connection during the ${stage === 'tls' ? 'TLS ' : ''}handshake`
+          : 'the server closed the connection',
+      ),
+    );
     socket.on('data', (data: Buffer) => {
       let events;
       try {
@@ -116,7 +127,10 @@ function probe(host: string, port: number, app: string, timeoutMs: number, secur
         if (e.type === 'handshake-done') {
           times.handshakeMs = lap();
           stage = 'connect';
-          connectTx = session.connect(`${secure ? 'rtmps' : 'rtmp'}://${host.includes(':') ? `[${host}]` : host}:${port}/${app}`, app);
+          connectTx = session.connect(
+            `${secure ? 'rtmps' : 'rtmp'}://${host.includes(':') ? `[${host}]` : host}:${port}/${app}`,
+            app,
+          );
         } else if ((e.type === 'result' || e.type === 'error') && e.transactionId === connectTx) {
           const connectMs = lap();
           if (e.type === 'result') return finish({ ok: true, ...times, connectMs });

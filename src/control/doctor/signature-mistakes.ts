@@ -47,7 +47,13 @@ export function findSignatureMistake(input: MistakeInput): SignatureMistake | un
         if (key.said === '' && message.said === '' && algorithm === own) continue; // the plain check already failed
         if (txSecretOf(key.value, '', message.value, algorithm) !== wanted) continue;
         const algo: Variant =
-          algorithm === own ? exact('') : { value: '', said: `hashed with ${algorithm.toUpperCase()} while ${input.domain.name} uses ${own.toUpperCase()}`, fix: `sign with ${own.toUpperCase()}` };
+          algorithm === own
+            ? exact('')
+            : {
+                value: '',
+                said: `hashed with ${algorithm.toUpperCase()} while ${input.domain.name} uses ${own.toUpperCase()}`,
+                fix: `sign with ${own.toUpperCase()}`,
+              };
         const parts = [key, message, algo].filter((p) => p.said !== '');
         return {
           detail: `txSecret was made ${parts.map((p) => p.said).join(', and ')}`,
@@ -64,21 +70,39 @@ function keyVariants(input: MistakeInput): Variant[] {
   const { domain } = input;
   const own: Variant[] = [];
   const spaced: Variant[] = [];
-  for (const [key, label] of [[domain.auth.key, 'the key'], [domain.auth.backupKey, 'the backup key']] as const) {
+  for (const [key, label] of [
+    [domain.auth.key, 'the key'],
+    [domain.auth.backupKey, 'the backup key'],
+  ] as const) {
     if (key === '') continue;
     own.push({ value: key, said: label === 'the key' ? '' : `with the backup key of ${domain.name}`, fix: '' });
     const trimmed = key.trim();
-    if (trimmed !== key) spaced.push({ value: trimmed, said: `with ${label} trimmed, but the stored key has whitespace around it`, fix: 'store the key without whitespace (openlive domain auth)' });
+    if (trimmed !== key)
+      spaced.push({
+        value: trimmed,
+        said: `with ${label} trimmed, but the stored key has whitespace around it`,
+        fix: 'store the key without whitespace (openlive domain auth)',
+      });
     for (const [pad, what] of whitespace) {
-      spaced.push({ value: pad.at === 'end' ? key + pad.text : pad.text + key, said: `with ${label} copied with ${what}`, fix: 'trim the key before signing' });
+      spaced.push({
+        value: pad.at === 'end' ? key + pad.text : pad.text + key,
+        said: `with ${label} copied with ${what}`,
+        fix: 'trim the key before signing',
+      });
     }
   }
   const others: Variant[] = [];
   for (const d of input.others) {
     if (d.name === domain.name) continue;
     const role = d.type === 'play' ? `the play key of play domain ${d.name}` : `the push key of push domain ${d.name}`;
-    const fix = d.type === 'play' ? `sign push URLs with the push key of ${domain.name}; the play key signs play URLs` : `sign with the push key of ${domain.name}, the domain in the URL`;
-    for (const [key, which] of [[d.auth.key, ''], [d.auth.backupKey, ' (its backup key)']] as const) {
+    const fix =
+      d.type === 'play'
+        ? `sign push URLs with the push key of ${domain.name}; the play key signs play URLs`
+        : `sign with the push key of ${domain.name}, the domain in the URL`;
+    for (const [key, which] of [
+      [d.auth.key, ''],
+      [d.auth.backupKey, ' (its backup key)'],
+    ] as const) {
       if (key !== '') others.push({ value: key, said: `with ${role}${which}`, fix });
     }
   }
@@ -102,7 +126,11 @@ function messageVariants(input: MistakeInput): Variant[] {
   for (const n of names) {
     for (const t of times) {
       const parts = [n, t].filter((p) => p.said !== '');
-      out.push({ value: n.value + t.value, said: parts.map((p) => p.said).join(', and '), fix: parts.map((p) => p.fix).join('; ') });
+      out.push({
+        value: n.value + t.value,
+        said: parts.map((p) => p.said).join(', and '),
+        fix: parts.map((p) => p.fix).join('; '),
+      });
     }
   }
   return out;
@@ -115,8 +143,18 @@ function streamVariants({ app, stream, host, domain }: MistakeInput): Variant[] 
     out.push({ value: shown, said: `over ${JSON.stringify(shown)}: AppName was included in the signed string`, fix });
   }
   for (const d of new Set([host, domain.name])) {
-    for (const shown of [`${d}/${app}/${stream}`, `${d}${app}${stream}`, `/${d}/${app}/${stream}`, `rtmp://${d}/${app}/${stream}`, `${d}/${stream}`]) {
-      out.push({ value: shown, said: `over ${JSON.stringify(shown)}: the domain was included in the signed string`, fix });
+    for (const shown of [
+      `${d}/${app}/${stream}`,
+      `${d}${app}${stream}`,
+      `/${d}/${app}/${stream}`,
+      `rtmp://${d}/${app}/${stream}`,
+      `${d}/${stream}`,
+    ]) {
+      out.push({
+        value: shown,
+        said: `over ${JSON.stringify(shown)}: the domain was included in the signed string`,
+        fix,
+      });
     }
   }
   return out;

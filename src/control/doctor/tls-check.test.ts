@@ -33,13 +33,23 @@ test('expired, not yet valid and name mismatch fail with their fix; under 14 day
   const soon = tlsCheck('live.example.com', 443, probe({ notAfter: now + 3 * day }), now);
   assert.equal(soon.status, 'warn');
   assert.match(soon.detail, /expires in 3d00h/);
-  const selfSigned = tlsCheck('live.example.com', 443, probe({ trusted: false, trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), now);
+  const selfSigned = tlsCheck(
+    'live.example.com',
+    443,
+    probe({ trusted: false, trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    now,
+  );
   assert.equal(selfSigned.status, 'warn');
   assert.match(selfSigned.detail, /DEPTH_ZERO_SELF_SIGNED_CERT/);
 });
 
 test('a port that does not speak TLS fails and names the rtmps port as the fix', () => {
-  const c = tlsCheck('live.example.com', 1935, { ok: false, failedAt: 'tls', error: 'ERR_SSL_WRONG_VERSION_NUMBER', tcpMs: 1 }, now);
+  const c = tlsCheck(
+    'live.example.com',
+    1935,
+    { ok: false, failedAt: 'tls', error: 'ERR_SSL_WRONG_VERSION_NUMBER', tcpMs: 1 },
+    now,
+  );
   assert.equal(c.status, 'fail');
   assert.match(c.detail, /ERR_SSL_WRONG_VERSION_NUMBER/);
   assert.match(c.fix, /rtmps\.enabled/);

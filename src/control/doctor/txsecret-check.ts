@@ -11,17 +11,34 @@ import { findSignatureMistake } from './signature-mistakes.ts';
 import type { PushTarget } from './push-target.ts';
 
 /** Judges the URL's txSecret; `others` are every domain, for naming a key that belongs elsewhere. */
-export function txSecretCheck(t: PushTarget, domain: Domain | undefined, others: readonly Domain[], signCommand: string): DoctorCheck {
+export function txSecretCheck(
+  t: PushTarget,
+  domain: Domain | undefined,
+  others: readonly Domain[],
+  signCommand: string,
+): DoctorCheck {
   if (!domain) return check('txSecret', 'warn', 'not checked: no push domain serves this URL (see Push domain)');
   const auth = domain.auth;
   const signAgain = `sign the URL again: ${signCommand}`;
-  if (!auth.enabled) return check('txSecret', 'pass', `push authentication is off for ${domain.name}, so txSecret is not checked`);
+  if (!auth.enabled)
+    return check('txSecret', 'pass', `push authentication is off for ${domain.name}, so txSecret is not checked`);
   if (t.txSecret === undefined || t.txSecret === '') {
-    return check('txSecret', 'fail', `the URL has no txSecret; push authentication is on for ${domain.name}`, signAgain, breakCodes.txSecretMissing);
+    return check(
+      'txSecret',
+      'fail',
+      `the URL has no txSecret; push authentication is on for ${domain.name}`,
+      signAgain,
+      breakCodes.txSecretMissing,
+    );
   }
   const txTime = t.txTime;
   if (txTime === undefined || parseTxTime(txTime) === undefined) {
-    return check('txSecret', 'warn', 'not checked: txSecret signs txTime, and txTime is missing or unreadable (see txTime)', signAgain);
+    return check(
+      'txSecret',
+      'warn',
+      'not checked: txSecret signs txTime, and txTime is missing or unreadable (see txTime)',
+      signAgain,
+    );
   }
   // Expiry is txTime's check; the signature is judged on its own, so a URL with both faults shows both.
   const received = t.txSecret.toLowerCase();
@@ -47,9 +64,23 @@ export function txSecretCheck(t: PushTarget, domain: Domain | undefined, others:
       breakCodes.signatureInvalid,
     );
   }
-  const mistake = findSignatureMistake({ txSecret: t.txSecret, txTime, app: t.app, stream: t.stream, host: t.host, domain, others });
+  const mistake = findSignatureMistake({
+    txSecret: t.txSecret,
+    txTime,
+    app: t.app,
+    stream: t.stream,
+    host: t.host,
+    domain,
+    others,
+  });
   if (mistake) {
-    return check('txSecret', 'fail', `does not match ${formula} for ${domain.name}: ${mistake.detail}`, mistake.fix, breakCodes.signatureInvalid);
+    return check(
+      'txSecret',
+      'fail',
+      `does not match ${formula} for ${domain.name}: ${mistake.detail}`,
+      mistake.fix,
+      breakCodes.signatureInvalid,
+    );
   }
   const keys = auth.backupKey === '' ? 'its key' : 'its master or backup key';
   return check(

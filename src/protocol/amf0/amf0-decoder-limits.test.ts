@@ -28,11 +28,17 @@ describe('AMF0 properties per object or ECMA array', () => {
 
   it('counts repeated keys too: a Map dedupes them, the work does not', () => {
     const pairs = Buffer.concat(Array.from({ length: max + 1 }, () => Buffer.from('000161' + '05', 'hex')));
-    assertCode(() => decodeAmf0(Buffer.concat([Buffer.of(0x03), pairs, Buffer.from('000009', 'hex')])), 'AMF0_PROPERTY_LIMIT');
+    assertCode(
+      () => decodeAmf0(Buffer.concat([Buffer.of(0x03), pairs, Buffer.from('000009', 'hex')])),
+      'AMF0_PROPERTY_LIMIT',
+    );
   });
 
   it('takes its limit from the call', () => {
-    assertCode(() => decodeAmf0(encodeAmf0(objectOf(3)), 0, { ...amf0LimitDefaults, maxProperties: 2 }), 'AMF0_PROPERTY_LIMIT');
+    assertCode(
+      () => decodeAmf0(encodeAmf0(objectOf(3)), 0, { ...amf0LimitDefaults, maxProperties: 2 }),
+      'AMF0_PROPERTY_LIMIT',
+    );
   });
 });
 
@@ -57,7 +63,8 @@ describe('AMF0 values per body', () => {
 
   it('a count of 2^32-1 with 3 bytes behind it is AMF0_TRUNCATED and allocates nothing', () => {
     const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 1000; i++) assertCode(() => decodeAmf0(Buffer.from('0affffffff050505', 'hex')), 'AMF0_TRUNCATED');
+    for (let i = 0; i < 1000; i++)
+      assertCode(() => decodeAmf0(Buffer.from('0affffffff050505', 'hex')), 'AMF0_TRUNCATED');
     assert.ok(process.memoryUsage().heapUsed - before < 16 * 1024 * 1024);
   });
 });
@@ -87,7 +94,10 @@ describe('AMF0 decode work', () => {
     const shapes = [
       Buffer.alloc(65536, 0x05),
       Buffer.concat(Array.from({ length: 16384 }, () => Buffer.from('03000009', 'hex'))),
-      Buffer.concat([Buffer.of(0x08, 0, 0, 0, 0), ...Array.from({ length: 16000 }, () => Buffer.from('000005', 'hex'))]),
+      Buffer.concat([
+        Buffer.of(0x08, 0, 0, 0, 0),
+        ...Array.from({ length: 16000 }, () => Buffer.from('000005', 'hex')),
+      ]),
       Buffer.alloc(65536, 0x03),
     ];
     for (const body of shapes) {

@@ -43,13 +43,26 @@ describe('decodeAmf0 byte table', () => {
   it('keeps key order and lets an empty key be a property when no end marker follows', () => {
     const { value } = decodeAmf0(hex('03 0001 7a 05 0000 02 0000 0001 61 05 0000 09'));
     assert.ok(value instanceof Map);
-    assert.deepEqual([...value.entries()], [['z', null], ['', ''], ['a', null]]);
+    assert.deepEqual(
+      [...value.entries()],
+      [
+        ['z', null],
+        ['', ''],
+        ['a', null],
+      ],
+    );
   });
 
   it('reads an ECMA array to its end marker whatever its count says (FFmpeg/Flash write wrong counts)', () => {
     const { value } = decodeAmf0(hex('08 00000000 0001 61 01 01 0001 62 01 00 0000 09'));
     assert.ok(value instanceof Amf0EcmaArray);
-    assert.deepEqual([...value.entries()], [['a', true], ['b', false]]);
+    assert.deepEqual(
+      [...value.entries()],
+      [
+        ['a', true],
+        ['b', false],
+      ],
+    );
   });
 
   it('decodes at an offset and returns the offset after the value', () => {

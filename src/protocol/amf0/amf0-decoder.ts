@@ -26,7 +26,11 @@ export interface Amf0Limits {
 export const amf0LimitDefaults: Amf0Limits = { maxProperties: 1024, maxValues: 8192, maxStringLength: 1024 * 1024 };
 
 /** Decodes one AMF0 value at `offset`; returns it and the offset just past it. */
-export function decodeAmf0(buf: Buffer, offset = 0, limits: Amf0Limits = amf0LimitDefaults): { value: Amf0Value; offset: number } {
+export function decodeAmf0(
+  buf: Buffer,
+  offset = 0,
+  limits: Amf0Limits = amf0LimitDefaults,
+): { value: Amf0Value; offset: number } {
   const reader = new Amf0Reader(buf, offset, limits);
   const value = reader.value();
   return { value, offset: reader.pos };
@@ -101,7 +105,10 @@ class Amf0Reader {
         const len = this.u32();
         this.need(len); // a lying length is AMF0_TRUNCATED, as for every other length
         if (len > this.limits.maxStringLength) {
-          throw new ProtocolError('AMF0_STRING_LIMIT', `AMF0 long string of ${len} bytes is over the ${this.limits.maxStringLength}-byte limit`);
+          throw new ProtocolError(
+            'AMF0_STRING_LIMIT',
+            `AMF0 long string of ${len} bytes is over the ${this.limits.maxStringLength}-byte limit`,
+          );
         }
         return this.utf8(len);
       }
@@ -129,7 +136,10 @@ class Amf0Reader {
         }
       }
       if (count === this.limits.maxProperties) {
-        throw new ProtocolError('AMF0_PROPERTY_LIMIT', `AMF0 object with more than ${this.limits.maxProperties} properties`);
+        throw new ProtocolError(
+          'AMF0_PROPERTY_LIMIT',
+          `AMF0 object with more than ${this.limits.maxProperties} properties`,
+        );
       }
       const key = this.utf8(len);
       target.set(key, this.value());

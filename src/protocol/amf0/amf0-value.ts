@@ -7,16 +7,7 @@ export type Amf0Object = Map<string, Amf0Value>;
 export class Amf0EcmaArray extends Map<string, Amf0Value> {}
 
 /** Any AMF0 value; arrays are strict arrays (marker 0x0A), Dates are AMF0 dates (marker 0x0B). */
-export type Amf0Value =
-  | number
-  | boolean
-  | string
-  | null
-  | undefined
-  | Date
-  | Amf0Object
-  | Amf0EcmaArray
-  | Amf0Value[];
+export type Amf0Value = number | boolean | string | null | undefined | Date | Amf0Object | Amf0EcmaArray | Amf0Value[];
 
 /** Builds an ordered AMF0 object from a literal, keeping the literal's key order. */
 export function amf0Object(entries: Record<string, Amf0Value>): Amf0Object {

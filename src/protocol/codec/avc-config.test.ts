@@ -31,8 +31,10 @@ describe('parseAvcDecoderConfig on x264 output', () => {
       const config = parseAvcDecoderConfig(fixture(`codec/${file}`));
       const c = config;
       assert.deepEqual(
-        [c.profileName, c.level, c.width, c.height, c.chromaFormat, c.bitDepth, c.lengthSize]
-          .concat([c.sps.length, c.pps.length]),
+        [c.profileName, c.level, c.width, c.height, c.chromaFormat, c.bitDepth, c.lengthSize].concat([
+          c.sps.length,
+          c.pps.length,
+        ]),
         [profileName, level, width, height, chromaFormat, bitDepth, 4, 1, 1],
       );
       assert.equal(config.sps[0]![0]! & 0x1f, 7);

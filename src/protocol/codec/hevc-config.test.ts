@@ -42,10 +42,7 @@ describe('parseHevcDecoderConfig on x265 output', () => {
       );
       // x265 also stores its SEI in the record; only the parameter sets are kept.
       assert.deepEqual([c.vps.length, c.sps.length, c.pps.length], [1, 1, 1]);
-      assert.deepEqual(
-        [c.vps[0]![0]! >> 1, c.sps[0]![0]! >> 1, c.pps[0]![0]! >> 1],
-        [32, 33, 34],
-      );
+      assert.deepEqual([c.vps[0]![0]! >> 1, c.sps[0]![0]! >> 1, c.pps[0]![0]! >> 1], [32, 33, 34]);
     });
   }
 });

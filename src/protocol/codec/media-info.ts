@@ -11,31 +11,11 @@ import { parseHevcDecoderConfig } from './hevc-config.ts';
 
 /** Video codecs we can name. */
 export type VideoCodec =
-  | 'H264'
-  | 'H265'
-  | 'AV1'
-  | 'VP9'
-  | 'VP8'
-  | 'H263'
-  | 'VP6'
-  | 'VP6A'
-  | 'ScreenVideo'
-  | 'ScreenVideo2';
+  'H264' | 'H265' | 'AV1' | 'VP9' | 'VP8' | 'H263' | 'VP6' | 'VP6A' | 'ScreenVideo' | 'ScreenVideo2';
 
 /** Audio codecs we can name. */
 export type AudioCodec =
-  | 'AAC'
-  | 'MP3'
-  | 'Opus'
-  | 'FLAC'
-  | 'AC3'
-  | 'EAC3'
-  | 'PCM'
-  | 'ADPCM'
-  | 'Nellymoser'
-  | 'G711A'
-  | 'G711U'
-  | 'Speex';
+  'AAC' | 'MP3' | 'Opus' | 'FLAC' | 'AC3' | 'EAC3' | 'PCM' | 'ADPCM' | 'Nellymoser' | 'G711A' | 'G711U' | 'Speex';
 
 /** A video stream's codec and, where its configuration says, profile, level and displayed size. */
 export interface VideoInfo {

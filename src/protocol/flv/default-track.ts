@@ -32,7 +32,15 @@ export function ingestMediaMessage(type: MediaType, timestamp: number, payload: 
   const multitrack = ex.multitrack === undefined ? undefined : payload;
   if (track === undefined) {
     // No default track: only Multitrack players receive this message (stream.ts).
-    return { type, timestamp: timestamp >>> 0, payload: Empty, keyframe: false, sequenceHeader: false, multitrack, nanoOffset };
+    return {
+      type,
+      timestamp: timestamp >>> 0,
+      payload: Empty,
+      keyframe: false,
+      sequenceHeader: false,
+      multitrack,
+      nanoOffset,
+    };
   }
   const body = video ? videoBody(ex.frameType, ex.packetType, track) : audioBody(ex.packetType, track);
   const msg = mediaMessage(type, timestamp, body);
@@ -57,8 +65,10 @@ function videoBody(frameType: number, packetType: number, t: ExTrack): Buffer {
 }
 
 function audioBody(packetType: number, t: ExTrack): Buffer {
-  if (t.fourCc === 'mp4a' && packetType === ExPacket.SequenceStart) return Buffer.concat([Buffer.of(AacHeader, 0), t.body]);
-  if (t.fourCc === 'mp4a' && packetType === ExPacket.CodedFrames) return Buffer.concat([Buffer.of(AacHeader, 1), t.body]);
+  if (t.fourCc === 'mp4a' && packetType === ExPacket.SequenceStart)
+    return Buffer.concat([Buffer.of(AacHeader, 0), t.body]);
+  if (t.fourCc === 'mp4a' && packetType === ExPacket.CodedFrames)
+    return Buffer.concat([Buffer.of(AacHeader, 1), t.body]);
   if (t.fourCc === '.mp3' && packetType === ExPacket.CodedFrames) return Buffer.concat([Buffer.of(Mp3Header), t.body]);
   return Buffer.concat([Buffer.of(0x90 | packetType), Buffer.from(t.fourCc, 'latin1'), t.body]);
 }

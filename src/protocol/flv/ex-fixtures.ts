@@ -19,7 +19,13 @@ const u24 = (n: number): Buffer => Buffer.of((n >> 16) & 0xff, (n >> 8) & 0xff, 
  * Multitrack 5), AvMultitrackType | inner packet type, the FourCC unless ManyTracksManyCodecs, then per
  * track [FourCC] trackId [UI24 size] body.
  */
-export function multitrackBody(video: boolean, multitrackType: 0 | 1 | 2, packetType: number, tracks: FixtureTrack[], frameType = 1): Buffer {
+export function multitrackBody(
+  video: boolean,
+  multitrackType: 0 | 1 | 2,
+  packetType: number,
+  tracks: FixtureTrack[],
+  frameType = 1,
+): Buffer {
   const head = video ? 0x80 | (frameType << 4) | 6 : 0x90 | 5;
   const parts: Buffer[] = [Buffer.of(head, (multitrackType << 4) | packetType)];
   if (multitrackType !== 2) parts.push(fourCc(tracks[0]!.fourCc));
@@ -40,7 +46,12 @@ export function exAudioBody(packetType: number, code: string, body: Buffer): Buf
 /** A ModEx TimestampOffsetNano prefix around `inner` (an ex-header body): size-1, UI24 ns, type 0 | packet type. */
 export function withNanoOffset(inner: Buffer, ns: number, modExType = 0): Buffer {
   const head = (inner[0]! & 0xf0) | 7;
-  return Buffer.concat([Buffer.of(head, 2), u24(ns), Buffer.of((modExType << 4) | (inner[0]! & 0x0f)), inner.subarray(1)]);
+  return Buffer.concat([
+    Buffer.of(head, 2),
+    u24(ns),
+    Buffer.of((modExType << 4) | (inner[0]! & 0x0f)),
+    inner.subarray(1),
+  ]);
 }
 
 /** A minimal OpusHead (RFC 7845 §5.1): version 1, `channels`, pre-skip 312, 48 kHz, gain 0, family 0. */

@@ -109,7 +109,10 @@ describe('FlvDemuxer round trip', () => {
       fc.property(fc.array(message, { maxLength: 20 }), fc.nat(64), (messages, split) => {
         const bytes = Buffer.concat([encodeFlvHeader({ audio: true, video: true }), ...messages.map(encodeFlvTag)]);
         const at = Math.min(split, bytes.length);
-        assert.deepEqual(demux([bytes.subarray(0, at), bytes.subarray(at)]), messages.map((m) => ({ ...m })));
+        assert.deepEqual(
+          demux([bytes.subarray(0, at), bytes.subarray(at)]),
+          messages.map((m) => ({ ...m })),
+        );
       }),
     );
   });
@@ -130,7 +133,10 @@ describe('FlvDemuxer rejects invalid input', () => {
   it('skips a header extension the DataOffset announces', () => {
     const header12 = hex('464c56 01 05 0000000c aabbcc 00000000');
     const bytes = Buffer.concat([header12, encodeFlvTag(mediaMessage(MediaType.Audio, 1, hex('22')))]);
-    assert.deepEqual(demux([bytes]).map((m) => m.payload), [hex('22')]);
+    assert.deepEqual(
+      demux([bytes]).map((m) => m.payload),
+      [hex('22')],
+    );
   });
 
   it('rejects unknown and encrypted (Filter bit) tag types', () => {

@@ -41,6 +41,9 @@ describe('encodeFlvTag', () => {
 
   it('refuses a payload that DataSize cannot describe', () => {
     const msg = mediaMessage(MediaType.Video, 0, Buffer.alloc(0x1000000));
-    assert.throws(() => encodeFlvTag(msg), (err: unknown) => err instanceof LiveError && err.code === 'FLV_INVALID');
+    assert.throws(
+      () => encodeFlvTag(msg),
+      (err: unknown) => err instanceof LiveError && err.code === 'FLV_INVALID',
+    );
   });
 });

@@ -33,7 +33,7 @@ export function parseAv1Config(buf: Buffer): Av1Config {
   const bitDepth = highBitDepth ? (profile === 2 && twelveBit ? 12 : 10) : 8;
   let width = 0;
   let height = 0;
-  for (let pos = 4; pos < buf.length; ) {
+  for (let pos = 4; pos < buf.length;) {
     const header = buf[pos++]!;
     if (header & 0x80) invalidConfig('AV1 OBU forbidden bit is set');
     const type = (header >> 3) & 0x0f;

@@ -26,7 +26,7 @@ export function box(type: string, ...parts: Buffer[]): Buffer {
 
 /** A FullBox: version and flags, then `parts`. */
 export function fullBox(type: string, version: number, flags: number, ...parts: Buffer[]): Buffer {
-  return box(type, u32(((version & 0xff) << 24 | (flags & 0xffffff)) >>> 0), ...parts);
+  return box(type, u32((((version & 0xff) << 24) | (flags & 0xffffff)) >>> 0), ...parts);
 }
 
 /**
@@ -85,7 +85,5 @@ export function fourCc(...codes: string[]): Buffer {
 
 /** The unity transformation matrix of mvhd and tkhd (§8.2.2.3): { 0x00010000,0,0, 0,0x00010000,0, 0,0,0x40000000 }. */
 export const UNITY_MATRIX = Buffer.from([
-  0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0,
+  0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0,
 ]);

@@ -13,7 +13,14 @@ import type { Mp4AudioCodec, Mp4VideoCodec } from './mp4-track.ts';
 export type FlvMp4Packet =
   | { readonly kind: 'config'; readonly track: 'video'; readonly codec: Mp4VideoCodec; readonly config: Buffer }
   | { readonly kind: 'config'; readonly track: 'audio'; readonly codec: Mp4AudioCodec; readonly config: Buffer }
-  | { readonly kind: 'frame'; readonly track: 'video'; readonly codec: Mp4VideoCodec; readonly keyframe: boolean; readonly ctsMs: number; readonly data: Buffer }
+  | {
+      readonly kind: 'frame';
+      readonly track: 'video';
+      readonly codec: Mp4VideoCodec;
+      readonly keyframe: boolean;
+      readonly ctsMs: number;
+      readonly data: Buffer;
+    }
   | { readonly kind: 'frame'; readonly track: 'audio'; readonly codec: Mp4AudioCodec; readonly data: Buffer };
 
 const LEGACY_VIDEO: Record<number, Mp4VideoCodec> = { 7: 'avc', 12: 'hevc' };
@@ -58,7 +65,8 @@ function readVideo(p: Buffer): FlvMp4Packet | undefined {
   if (codec === undefined) return undefined;
   const body = pos + 4;
   if (type === VideoPacket.SequenceStart) return { kind: 'config', track: 'video', codec, config: p.subarray(body) };
-  if (type === VideoPacket.CodedFramesX) return { kind: 'frame', track: 'video', codec, keyframe, ctsMs: 0, data: p.subarray(body) };
+  if (type === VideoPacket.CodedFramesX)
+    return { kind: 'frame', track: 'video', codec, keyframe, ctsMs: 0, data: p.subarray(body) };
   if (type !== VideoPacket.CodedFrames) return undefined;
   // E-RTMP: only avc1 and hvc1 CodedFrames carry an SI24 CompositionTime; av01 has none.
   if (codec === 'av1') return { kind: 'frame', track: 'video', codec, keyframe, ctsMs: 0, data: p.subarray(body) };
@@ -86,5 +94,6 @@ function readAudio(p: Buffer): FlvMp4Packet | undefined {
 }
 
 function need(p: Buffer, length: number, what: string): void {
-  if (p.length < length) throw new ProtocolError('MP4_MUX_INPUT', `${what} needs ${length} bytes, the tag body has ${p.length}`);
+  if (p.length < length)
+    throw new ProtocolError('MP4_MUX_INPUT', `${what} needs ${length} bytes, the tag body has ${p.length}`);
 }

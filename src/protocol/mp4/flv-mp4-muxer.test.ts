@@ -14,7 +14,8 @@ const video = (ts: number, bytes: Buffer) => mediaMessage(MediaType.Video, ts, b
 const audio = (ts: number, bytes: Buffer) => mediaMessage(MediaType.Audio, ts, bytes);
 const exVideo = (packetType: number, frameType: number, fourCc: string, body: Buffer) =>
   Buffer.concat([Buffer.from([0x80 | (frameType << 4) | packetType]), Buffer.from(fourCc, 'latin1'), body]);
-const exAudio = (packetType: number, fourCc: string, body: Buffer) => Buffer.concat([Buffer.from([0x90 | packetType]), Buffer.from(fourCc, 'latin1'), body]);
+const exAudio = (packetType: number, fourCc: string, body: Buffer) =>
+  Buffer.concat([Buffer.from([0x90 | packetType]), Buffer.from(fourCc, 'latin1'), body]);
 
 /** An SVT-AV1 320x240 AV1CodecConfigurationRecord with its sequence header OBU (ffmpeg 5.1, MP4 av1C). */
 const AV1C = hex('81000c00 0a0b 000000043cffbc02f80040');
@@ -27,7 +28,13 @@ describe('FlvMp4Muxer', () => {
   it('tracks and samples from the H.264 + AAC fixture; durations are steps to the next sample', () => {
     const m = new FlvMp4Muxer();
     for (const msg of new FlvDemuxer().push(fixture('flv/h264-aac-320x240.flv'))) m.push(msg);
-    assert.deepEqual(m.tracks.map((t) => [t.id, t.codec, t.codecString, t.width || t.sampleRate]), [[1, 'avc', 'avc1.64000d', 320], [2, 'aac', 'mp4a.40.2', 44100]]);
+    assert.deepEqual(
+      m.tracks.map((t) => [t.id, t.codec, t.codecString, t.width || t.sampleRate]),
+      [
+        [1, 'avc', 'avc1.64000d', 320],
+        [2, 'aac', 'mp4a.40.2', 44100],
+      ],
+    );
     const runs = m.take(true);
     const v = runs[0]!.samples;
     assert.equal(v[0]!.keyframe, true);
@@ -43,7 +50,10 @@ describe('FlvMp4Muxer', () => {
     assert.deepEqual(m.take(), []);
     m.push(audio(23, Buffer.concat([hex('af01'), Buffer.from('a1')])));
     const [run] = m.take();
-    assert.deepEqual(run!.samples.map((s) => [s.dts, s.duration, s.data.toString()]), [[0, 1014, 'a0']]);
+    assert.deepEqual(
+      run!.samples.map((s) => [s.dts, s.duration, s.data.toString()]),
+      [[0, 1014, 'a0']],
+    );
   });
 
   it('a timestamp jump back (an encoder restart) shifts the timeline: decode times keep growing', () => {
@@ -69,7 +79,9 @@ describe('FlvMp4Muxer', () => {
 
   it('a repeated sequence header changes nothing; a different one is a new generation', () => {
     const m = new FlvMp4Muxer();
-    const [config] = new FlvDemuxer().push(fixture('flv/h264-aac-320x240.flv')).filter((x) => x.type === MediaType.Video);
+    const [config] = new FlvDemuxer()
+      .push(fixture('flv/h264-aac-320x240.flv'))
+      .filter((x) => x.type === MediaType.Video);
     m.push(config!);
     const g = m.generation;
     m.push(config!);
@@ -96,7 +108,11 @@ describe('FlvMp4Muxer', () => {
 
   it('random tag bodies never throw anything but ProtocolError CODEC_CONFIG_INVALID or MP4_MUX_INPUT', () => {
     const heads = [0x17, 0x27, 0x1c, 0x90, 0x91, 0x97, 0x95, 0x80, 0x81, 0x83, 0x87, 0x86, 0x90, 0xaf, 0x9f];
-    const body = fc.tuple(fc.constantFrom(...heads), fc.constantFrom('', 'avc1', 'hvc1', 'av01', 'mp4a', 'Opus'), fc.uint8Array({ maxLength: 64 }));
+    const body = fc.tuple(
+      fc.constantFrom(...heads),
+      fc.constantFrom('', 'avc1', 'hvc1', 'av01', 'mp4a', 'Opus'),
+      fc.uint8Array({ maxLength: 64 }),
+    );
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(100_000), body), { maxLength: 40 }), (msgs) => {
         const m = new FlvMp4Muxer();

@@ -92,9 +92,13 @@ export class FlvMp4Muxer {
     if (p.kind === 'config') {
       const lane = p.track === 'video' ? this.#video : this.#audio;
       if (lane && lane.track.codec === p.codec && lane.track.config.equals(p.config)) return undefined; // a repeat
-      const track = p.track === 'video' ? mp4VideoTrack(VIDEO_TRACK_ID, p.codec, p.config) : mp4AudioTrack(AUDIO_TRACK_ID, p.codec, p.config);
+      const track =
+        p.track === 'video'
+          ? mp4VideoTrack(VIDEO_TRACK_ID, p.codec, p.config)
+          : mp4AudioTrack(AUDIO_TRACK_ID, p.codec, p.config);
       if (lane) lane.track = track;
-      else if (p.track === 'video') this.#video = { track, pending: undefined, done: [], lastDuration: 0, lastMs: -Infinity };
+      else if (p.track === 'video')
+        this.#video = { track, pending: undefined, done: [], lastDuration: 0, lastMs: -Infinity };
       else this.#audio = { track, pending: undefined, done: [], lastDuration: 0, lastMs: -Infinity };
       this.#generation++;
       return undefined;
@@ -129,7 +133,8 @@ export class FlvMp4Muxer {
     for (const lane of [this.#video, this.#audio]) {
       if (!lane) continue;
       if (final && lane.pending) {
-        const fallback = lane.track.kind === 'video' ? lane.track.timescale / 25 : lane.track.codec === 'aac' ? 1024 : 960;
+        const fallback =
+          lane.track.kind === 'video' ? lane.track.timescale / 25 : lane.track.codec === 'aac' ? 1024 : 960;
         this.#settle(lane, lane.pending.dts + (lane.lastDuration || fallback));
         lane.pending = undefined;
       }

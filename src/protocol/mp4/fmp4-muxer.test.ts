@@ -15,7 +15,13 @@ function fixtureTracks() {
   return m.tracks;
 }
 
-const sample = (dts: number, duration: number, cts: number, keyframe: boolean, data: string): Mp4Sample => ({ dts, duration, cts, keyframe, data: Buffer.from(data) });
+const sample = (dts: number, duration: number, cts: number, keyframe: boolean, data: string): Mp4Sample => ({
+  dts,
+  duration,
+  cts,
+  keyframe,
+  data: Buffer.from(data),
+});
 
 describe('box writer', () => {
   it('writes size, type and payload; a FullBox adds version and flags', () => {
@@ -37,25 +43,40 @@ describe('Fmp4Muxer', () => {
 
   it('init segment: ftyp, then moov with a trak per track and mvex/trex, empty sample tables', () => {
     const init = new Fmp4Muxer(tracks).init();
-    assert.deepEqual(boxes(init).map((b) => b.type), ['ftyp', 'moov']);
+    assert.deepEqual(
+      boxes(init).map((b) => b.type),
+      ['ftyp', 'moov'],
+    );
     const moov = find(init, 'moov')!;
     assert.equal(all(init, 'trak', moov).length, 2);
     const trex = all(init, 'trex', find(init, 'mvex', moov));
-    assert.deepEqual(trex.map((b) => init.readUInt32BE(b.body + 4)), [1, 2]);
+    assert.deepEqual(
+      trex.map((b) => init.readUInt32BE(b.body + 4)),
+      [1, 2],
+    );
     const stsd = find(init, 'trak/mdia/minf/stbl/stsd', moov)!;
-    assert.deepEqual(boxes(init, stsd.body + 8, stsd.end).map((b) => b.type), ['avc1']);
+    assert.deepEqual(
+      boxes(init, stsd.body + 8, stsd.end).map((b) => b.type),
+      ['avc1'],
+    );
     assert.equal(init.readUInt32BE(find(init, 'trak/mdia/minf/stbl/stsz', moov)!.body + 8), 0);
   });
 
   it('fragment: mfhd numbers, tfhd default-base-is-moof, tfdt 64-bit, trun offsets point at each sample', () => {
     const mux = new Fmp4Muxer(tracks, 7);
     const f = mux.fragment([
-      { trackId: 1, samples: [sample(2 ** 33, 3600, 7200, true, 'KEY'), sample(2 ** 33 + 3600, 3600, -3600, false, 'PP')] },
+      {
+        trackId: 1,
+        samples: [sample(2 ** 33, 3600, 7200, true, 'KEY'), sample(2 ** 33 + 3600, 3600, -3600, false, 'PP')],
+      },
       { trackId: 2, samples: [sample(1024, 1024, 0, true, 'aac')] },
     ]);
     const bytes = fragmentBytes(f);
     assert.equal(bytes.length, f.size);
-    assert.deepEqual(boxes(bytes).map((b) => b.type), ['moof', 'mdat']);
+    assert.deepEqual(
+      boxes(bytes).map((b) => b.type),
+      ['moof', 'mdat'],
+    );
     const moof = find(bytes, 'moof')!;
     assert.equal(bytes.readUInt32BE(find(bytes, 'mfhd', moof)!.body + 4), 7);
     assert.equal(mux.nextSequence, 8);
@@ -72,18 +93,25 @@ describe('Fmp4Muxer', () => {
     assert.equal(bytes.readUInt32BE(trun.body + 4), 2);
     const offset = bytes.readInt32BE(trun.body + 8);
     assert.equal(bytes.toString('latin1', offset, offset + 5), 'KEYPP');
-    const entry = (i: number) => [0, 4, 8].map((k) => bytes.readUInt32BE(trun.body + 12 + 16 * i + k)).concat(bytes.readInt32BE(trun.body + 24 + 16 * i));
+    const entry = (i: number) =>
+      [0, 4, 8]
+        .map((k) => bytes.readUInt32BE(trun.body + 12 + 16 * i + k))
+        .concat(bytes.readInt32BE(trun.body + 24 + 16 * i));
     assert.deepEqual(entry(0), [3600, 3, SYNC_SAMPLE_FLAGS, 7200]);
     assert.deepEqual(entry(1), [3600, 2, NON_SYNC_SAMPLE_FLAGS, -3600]);
     const audioTrun = find(bytes, 'trun', trafs[1])!;
     const audioOffset = bytes.readInt32BE(audioTrun.body + 8);
     assert.equal(bytes.toString('latin1', audioOffset, audioOffset + 3), 'aac');
-    assert.deepEqual(f.runs.map((r) => r.dataOffset), [offset, audioOffset]);
+    assert.deepEqual(
+      f.runs.map((r) => r.dataOffset),
+      [offset, audioOffset],
+    );
   });
 
   it('refuses what MP4 cannot say with MP4_MUX_INPUT', () => {
     const mux = new Fmp4Muxer(tracks);
-    const code = (fn: () => unknown) => assert.throws(fn, (e) => e instanceof ProtocolError && e.code === 'MP4_MUX_INPUT');
+    const code = (fn: () => unknown) =>
+      assert.throws(fn, (e) => e instanceof ProtocolError && e.code === 'MP4_MUX_INPUT');
     code(() => mux.fragment([]));
     code(() => mux.fragment([{ trackId: 9, samples: [sample(0, 1, 0, true, 'x')] }]));
     code(() => mux.fragment([{ trackId: 1, samples: [sample(-1, 1, 0, true, 'x')] }]));

@@ -67,7 +67,14 @@ export function fmp4InitSegment(tracks: readonly Mp4Track[]): Buffer {
 
 function emptySampleTable(t: Mp4Track): Buffer {
   const none = u32(0);
-  return box('stbl', stsd(t), fullBox('stts', 0, 0, none), fullBox('stsc', 0, 0, none), fullBox('stsz', 0, 0, none, none), fullBox('stco', 0, 0, none));
+  return box(
+    'stbl',
+    stsd(t),
+    fullBox('stts', 0, 0, none),
+    fullBox('stsc', 0, 0, none),
+    fullBox('stsz', 0, 0, none, none),
+    fullBox('stco', 0, 0, none),
+  );
 }
 
 /** Muxes samples of a fixed set of tracks into an init segment and numbered fragments. */
@@ -78,7 +85,8 @@ export class Fmp4Muxer {
   /** `tracks` with distinct ids; `firstSequence` numbers the first fragment's mfhd (default 1). */
   constructor(tracks: readonly Mp4Track[], firstSequence = 1) {
     if (tracks.length === 0) throw new ProtocolError('MP4_MUX_INPUT', 'an MP4 needs at least one track');
-    if (new Set(tracks.map((t) => t.id)).size !== tracks.length) throw new ProtocolError('MP4_MUX_INPUT', 'MP4 track ids must differ');
+    if (new Set(tracks.map((t) => t.id)).size !== tracks.length)
+      throw new ProtocolError('MP4_MUX_INPUT', 'MP4 track ids must differ');
     this.tracks = tracks;
     this.#sequence = firstSequence;
   }
@@ -103,7 +111,8 @@ export class Fmp4Muxer {
     let moofSize = 8 + MFHD_SIZE;
     let dataSize = 0;
     for (const r of used) {
-      if (!this.tracks.some((t) => t.id === r.trackId)) throw new ProtocolError('MP4_MUX_INPUT', `no track ${r.trackId} in this MP4`);
+      if (!this.tracks.some((t) => t.id === r.trackId))
+        throw new ProtocolError('MP4_MUX_INPUT', `no track ${r.trackId} in this MP4`);
       moofSize += 8 + TFHD_SIZE + TFDT_SIZE + TRUN_HEADER_SIZE + TRUN_ENTRY_SIZE * r.samples.length;
       for (const s of r.samples) {
         checkSample(s);
@@ -122,7 +131,12 @@ export class Fmp4Muxer {
     const payloads: Buffer[] = [];
     for (const r of used) {
       placed.push({ run: r, dataOffset });
-      at = writeHeader(out, at, 8 + TFHD_SIZE + TFDT_SIZE + TRUN_HEADER_SIZE + TRUN_ENTRY_SIZE * r.samples.length, 'traf');
+      at = writeHeader(
+        out,
+        at,
+        8 + TFHD_SIZE + TFDT_SIZE + TRUN_HEADER_SIZE + TRUN_ENTRY_SIZE * r.samples.length,
+        'traf',
+      );
       at = writeHeader(out, at, TFHD_SIZE, 'tfhd');
       out.writeUInt32BE(DEFAULT_BASE_IS_MOOF, at);
       out.writeUInt32BE(r.trackId, at + 4);
@@ -162,7 +176,18 @@ function writeHeader(out: Buffer, at: number, size: number, type: string): numbe
 }
 
 function checkSample(s: Mp4Sample): void {
-  const ok = Number.isSafeInteger(s.dts) && s.dts >= 0 && Number.isInteger(s.duration) && s.duration >= 0 && s.duration <= 0xffffffff
-    && Number.isInteger(s.cts) && s.cts >= -0x80000000 && s.cts <= 0x7fffffff;
-  if (!ok) throw new ProtocolError('MP4_MUX_INPUT', `an MP4 sample with dts ${s.dts}, duration ${s.duration}, cts ${s.cts} is out of range`);
+  const ok =
+    Number.isSafeInteger(s.dts) &&
+    s.dts >= 0 &&
+    Number.isInteger(s.duration) &&
+    s.duration >= 0 &&
+    s.duration <= 0xffffffff &&
+    Number.isInteger(s.cts) &&
+    s.cts >= -0x80000000 &&
+    s.cts <= 0x7fffffff;
+  if (!ok)
+    throw new ProtocolError(
+      'MP4_MUX_INPUT',
+      `an MP4 sample with dts ${s.dts}, duration ${s.duration}, cts ${s.cts} is out of range`,
+    );
 }

@@ -21,9 +21,22 @@ function wide(duration: number): boolean {
 /** mvhd (§8.2.2): the movie's duration in MOVIE_TIMESCALE units and the next free track_ID. */
 export function mvhd(duration: number, nextTrackId: number): Buffer {
   const v1 = wide(duration);
-  const times = v1 ? Buffer.concat([u64(0), u64(0), u32(MOVIE_TIMESCALE), u64(duration)]) : Buffer.concat([u32(0), u32(0), u32(MOVIE_TIMESCALE), u32(duration)]);
+  const times = v1
+    ? Buffer.concat([u64(0), u64(0), u32(MOVIE_TIMESCALE), u64(duration)])
+    : Buffer.concat([u32(0), u32(0), u32(MOVIE_TIMESCALE), u32(duration)]);
   // rate 1.0, volume 1.0, reserved 2 + 8 bytes, matrix, pre_defined 24 bytes.
-  return fullBox('mvhd', v1 ? 1 : 0, 0, times, u32(0x00010000), u16(0x0100), zeros(10), UNITY_MATRIX, zeros(24), u32(nextTrackId));
+  return fullBox(
+    'mvhd',
+    v1 ? 1 : 0,
+    0,
+    times,
+    u32(0x00010000),
+    u16(0x0100),
+    zeros(10),
+    UNITY_MATRIX,
+    zeros(24),
+    u32(nextTrackId),
+  );
 }
 
 /** tkhd (§8.3.2): enabled, in movie and in preview (flags 7), with the track's size or volume. */
@@ -34,14 +47,25 @@ function tkhd(t: Mp4Track, duration: number): Buffer {
     : Buffer.concat([u32(0), u32(0), u32(t.id), u32(0), u32(duration)]);
   const audio = t.kind === 'audio';
   // reserved 8, layer 0, alternate_group (audio tracks are alternatives of each other), volume, reserved.
-  const tail = Buffer.concat([zeros(8), u16(0), u16(audio ? 1 : 0), u16(audio ? 0x0100 : 0), u16(0), UNITY_MATRIX, u32(t.width * 0x10000), u32(t.height * 0x10000)]);
+  const tail = Buffer.concat([
+    zeros(8),
+    u16(0),
+    u16(audio ? 1 : 0),
+    u16(audio ? 0x0100 : 0),
+    u16(0),
+    UNITY_MATRIX,
+    u32(t.width * 0x10000),
+    u32(t.height * 0x10000),
+  ]);
   return fullBox('tkhd', v1 ? 1 : 0, 7, times, tail);
 }
 
 /** mdhd (§8.4.2) in the track's timescale, language `und`. */
 function mdhd(t: Mp4Track, duration: number): Buffer {
   const v1 = wide(duration);
-  const times = v1 ? Buffer.concat([u64(0), u64(0), u32(t.timescale), u64(duration)]) : Buffer.concat([u32(0), u32(0), u32(t.timescale), u32(duration)]);
+  const times = v1
+    ? Buffer.concat([u64(0), u64(0), u32(t.timescale), u64(duration)])
+    : Buffer.concat([u32(0), u32(0), u32(t.timescale), u32(duration)]);
   // ISO-639-2/T `und` packed as three 5-bit letters minus 0x60: 0x55C4.
   return fullBox('mdhd', v1 ? 1 : 0, 0, times, u16(0x55c4), u16(0));
 }

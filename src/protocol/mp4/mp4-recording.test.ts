@@ -6,8 +6,11 @@ import { FlvDemuxer } from '../flv/flv-demuxer.ts';
 import { MediaType, mediaMessage } from '../media.ts';
 import { Mp4Recording } from './mp4-recording.ts';
 
-const [avcConfig] = new FlvDemuxer().push(fixture('flv/h264-aac-320x240.flv')).filter((m) => m.type === MediaType.Video && m.sequenceHeader);
-const frame = (ms: number, key: boolean) => mediaMessage(MediaType.Video, ms, Buffer.from([key ? 0x17 : 0x27, 1, 0, 0, 0, 0, 0, 0, 1, key ? 0x65 : 0x41]));
+const [avcConfig] = new FlvDemuxer()
+  .push(fixture('flv/h264-aac-320x240.flv'))
+  .filter((m) => m.type === MediaType.Video && m.sequenceHeader);
+const frame = (ms: number, key: boolean) =>
+  mediaMessage(MediaType.Video, ms, Buffer.from([key ? 0x17 : 0x27, 1, 0, 0, 0, 0, 0, 0, 1, key ? 0x65 : 0x41]));
 const aac = (ms: number) => mediaMessage(MediaType.Audio, ms, Buffer.from([0xaf, 1, 0x21, 0]));
 const aacConfig = mediaMessage(MediaType.Audio, 0, Buffer.concat([hex('af00'), hex('1210')]));
 
@@ -26,12 +29,18 @@ it('starts at the first keyframe, cuts a fragment at each keyframe, and its layo
   out.push(...rec.flush());
   const file = Buffer.concat(out);
   assert.equal(file.length, rec.bytesWritten);
-  assert.deepEqual(boxes(file).map((b) => b.type), ['ftyp', 'moov', 'moof', 'mdat', 'moof', 'mdat']);
+  assert.deepEqual(
+    boxes(file).map((b) => b.type),
+    ['ftyp', 'moov', 'moof', 'mdat', 'moof', 'mdat'],
+  );
   assert.equal(rec.durationMs, 49 * 40);
   const [video] = readMp4(faststart(rec, file));
   assert.equal(video!.samples.length, 50);
   // Decode times read back from stts count from the file's first sample (the keyframe at 40 ms).
-  assert.deepEqual(video!.samples.filter((s) => s.sync).map((s) => s.dts / 90), [0, 1000]);
+  assert.deepEqual(
+    video!.samples.filter((s) => s.sync).map((s) => s.dts / 90),
+    [0, 1000],
+  );
 });
 
 it('audio only: a fragment every fragmentMs', () => {
@@ -55,6 +64,9 @@ it('a track configured after the file started is left out and reported, so the r
   rec.push(frame(40, false));
   rec.push(aac(33));
   rec.flush();
-  assert.deepEqual(rec.tracks.map((t) => t.kind), ['video']);
+  assert.deepEqual(
+    rec.tracks.map((t) => t.kind),
+    ['video'],
+  );
   assert.ok(rec.finalize());
 });

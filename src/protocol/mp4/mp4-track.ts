@@ -66,7 +66,19 @@ export function mp4VideoTrack(id: number, codec: Mp4VideoCodec, record: Buffer):
     codecString = av1CodecString(c);
     entry = visualSampleEntry('av01', 'av1C', config, width, height);
   }
-  return { id, kind: 'video', codec, timescale: VIDEO_TIMESCALE, sampleEntry: entry, codecString, width, height, sampleRate: 0, channels: 0, config };
+  return {
+    id,
+    kind: 'video',
+    codec,
+    timescale: VIDEO_TIMESCALE,
+    sampleEntry: entry,
+    codecString,
+    width,
+    height,
+    sampleRate: 0,
+    channels: 0,
+    config,
+  };
 }
 
 /**
@@ -79,10 +91,30 @@ export function mp4AudioTrack(id: number, codec: Mp4AudioCodec, bytes: Buffer): 
     const c = parseAacAudioSpecificConfig(config);
     const entry = mp4aSampleEntry(config, c.channels, c.sampleRate);
     const base = { id, kind: 'audio', codec, timescale: c.sampleRate, sampleEntry: entry } as const;
-    return { ...base, codecString: aacCodecString(c.objectType), width: 0, height: 0, sampleRate: c.sampleRate, channels: c.channels, config };
+    return {
+      ...base,
+      codecString: aacCodecString(c.objectType),
+      width: 0,
+      height: 0,
+      sampleRate: c.sampleRate,
+      channels: c.channels,
+      config,
+    };
   }
   const h = parseOpusHead(config);
   // Opus always decodes at 48 kHz, whatever the input rate (RFC 7845 §5.1); its timescale is 48000.
   const entry = opusSampleEntry(h);
-  return { id, kind: 'audio', codec, timescale: 48_000, sampleEntry: entry, codecString: 'opus', width: 0, height: 0, sampleRate: 48_000, channels: h.channels, config };
+  return {
+    id,
+    kind: 'audio',
+    codec,
+    timescale: 48_000,
+    sampleEntry: entry,
+    codecString: 'opus',
+    width: 0,
+    height: 0,
+    sampleRate: 48_000,
+    channels: h.channels,
+    config,
+  };
 }

@@ -33,15 +33,27 @@ describe('ProgressiveMp4Writer', () => {
       { trackId: 2, samples: audio },
       { trackId: 1, samples: video.slice(2) },
     ]);
-    assert.deepEqual(boxes(file).map((b) => b.type), ['ftyp', 'moov', 'mdat']);
+    assert.deepEqual(
+      boxes(file).map((b) => b.type),
+      ['ftyp', 'moov', 'mdat'],
+    );
     const [v, a] = readMp4(file);
     assert.deepEqual([v!.entry, v!.timescale, a!.entry, a!.timescale], ['avc1', 90000, 'mp4a', 44100]);
-    assert.deepEqual(v!.samples.map((s) => [s.dts, s.cts, s.sync, s.data.toString()]), video.map((s) => [s.dts, s.cts, s.keyframe, s.data.toString()]));
-    assert.deepEqual(a!.samples.map((s) => s.data.toString()), ['a0', 'a1']);
+    assert.deepEqual(
+      v!.samples.map((s) => [s.dts, s.cts, s.sync, s.data.toString()]),
+      video.map((s) => [s.dts, s.cts, s.keyframe, s.data.toString()]),
+    );
+    assert.deepEqual(
+      a!.samples.map((s) => s.data.toString()),
+      ['a0', 'a1'],
+    );
     const stbl = find(file, 'moov/trak/mdia/minf/stbl')!;
     // Three chunks in file order: video (2 samples), audio (2), video (2): stsc says so in one row.
     const stsc = find(file, 'stsc', stbl)!;
-    assert.deepEqual([file.readUInt32BE(stsc.body + 4), file.readUInt32BE(stsc.body + 8), file.readUInt32BE(stsc.body + 12)], [1, 1, 2]);
+    assert.deepEqual(
+      [file.readUInt32BE(stsc.body + 4), file.readUInt32BE(stsc.body + 8), file.readUInt32BE(stsc.body + 12)],
+      [1, 1, 2],
+    );
     assert.equal(file[find(file, 'ctts', stbl)!.body], 1, 'ctts version 1 for a negative offset');
     assert.ok(find(file, 'stss', stbl), 'video with non-sync samples has stss');
     assert.ok(find(file, 'stco', stbl) && !find(file, 'co64', stbl));
@@ -53,13 +65,20 @@ describe('ProgressiveMp4Writer', () => {
     w.add(1, { dts: 3600, duration: 3600, cts: 0, keyframe: false, size: 5 }, 110);
     w.add(2, { dts: 0, duration: 1024, cts: 0, keyframe: true, size: 4 }, 200);
     const layout = w.finalize();
-    assert.deepEqual(layout.copies, [{ offset: 100, size: 15 }, { offset: 200, size: 4 }]);
+    assert.deepEqual(layout.copies, [
+      { offset: 100, size: 15 },
+      { offset: 200, size: 4 },
+    ]);
     assert.equal(layout.size, layout.header.length + 19);
     const header = layout.header;
     assert.equal(header.toString('latin1', header.length - 4), 'mdat');
     assert.equal(header.readUInt32BE(header.length - 8), 8 + 19);
     const stco = find(header, 'moov/trak/mdia/minf/stbl/stco')!;
-    assert.equal(header.readUInt32BE(stco.body + 8), header.length, 'the first chunk starts right after the mdat header');
+    assert.equal(
+      header.readUInt32BE(stco.body + 8),
+      header.length,
+      'the first chunk starts right after the mdat header',
+    );
   });
 
   it('past 4 GiB: co64 offsets and a 64-bit mdat size', () => {
@@ -73,7 +92,11 @@ describe('ProgressiveMp4Writer', () => {
     const traks = boxes(header, find(header, 'moov')!.body, find(header, 'moov')!.end).filter((b) => b.type === 'trak');
     const co64 = find(header, 'mdia/minf/stbl/co64', traks[0])!;
     assert.ok(co64 && !find(header, 'mdia/minf/stbl/stco', traks[0]));
-    assert.equal(Number(header.readBigUInt64BE(co64.body + 16)), header.length + 2 * big, 'the third sample is past 4 GiB');
+    assert.equal(
+      Number(header.readBigUInt64BE(co64.body + 16)),
+      header.length + 2 * big,
+      'the third sample is past 4 GiB',
+    );
     const mdat = header.length - 16;
     assert.equal(header.toString('latin1', mdat + 4, mdat + 8), 'mdat');
     assert.equal(header.readUInt32BE(mdat), 1);
@@ -82,7 +105,8 @@ describe('ProgressiveMp4Writer', () => {
 
   it('refuses an unknown track and an empty file with MP4_MUX_INPUT', () => {
     const w = new ProgressiveMp4Writer(tracks);
-    const code = (fn: () => unknown) => assert.throws(fn, (e) => e instanceof ProtocolError && e.code === 'MP4_MUX_INPUT');
+    const code = (fn: () => unknown) =>
+      assert.throws(fn, (e) => e instanceof ProtocolError && e.code === 'MP4_MUX_INPUT');
     code(() => w.finalize());
     code(() => w.add(5, { dts: 0, duration: 1, cts: 0, keyframe: true, size: 1 }, 0));
     code(() => new ProgressiveMp4Writer([]));

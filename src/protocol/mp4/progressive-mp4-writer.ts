@@ -34,7 +34,8 @@ export class ProgressiveMp4Writer {
 
   /** One writer per file; `tracks` as the fMP4 muxer got them. */
   constructor(tracks: readonly Mp4Track[]) {
-    if (tracks.length === 0 || tracks.length > 255) throw new ProtocolError('MP4_MUX_INPUT', `an MP4 needs 1 to 255 tracks, got ${tracks.length}`);
+    if (tracks.length === 0 || tracks.length > 255)
+      throw new ProtocolError('MP4_MUX_INPUT', `an MP4 needs 1 to 255 tracks, got ${tracks.length}`);
     this.tracks = tracks;
   }
 
@@ -50,7 +51,8 @@ export class ProgressiveMp4Writer {
   add(trackId: number, s: Mp4SampleInfo, sourceOffset: number): void {
     const k = this.tracks.findIndex((t) => t.id === trackId);
     if (k < 0) throw new ProtocolError('MP4_MUX_INPUT', `no track ${trackId} in this MP4`);
-    if (this.#table.length >= MAX_MP4_SAMPLES) throw new ProtocolError('MP4_MUX_INPUT', `an MP4 holds at most ${MAX_MP4_SAMPLES} samples`);
+    if (this.#table.length >= MAX_MP4_SAMPLES)
+      throw new ProtocolError('MP4_MUX_INPUT', `an MP4 holds at most ${MAX_MP4_SAMPLES} samples`);
     this.#table.add(k, s.dts, s.duration, s.cts, s.keyframe, s.size, sourceOffset);
   }
 
@@ -59,7 +61,11 @@ export class ProgressiveMp4Writer {
     for (const { run, dataOffset } of f.runs) {
       let at = fragmentOffset + dataOffset;
       for (const s of run.samples) {
-        this.add(run.trackId, { dts: s.dts, duration: s.duration, cts: s.cts, keyframe: s.keyframe, size: s.data.length }, at);
+        this.add(
+          run.trackId,
+          { dts: s.dts, duration: s.duration, cts: s.cts, keyframe: s.keyframe, size: s.data.length },
+          at,
+        );
         at += s.data.length;
       }
     }
@@ -145,7 +151,10 @@ function editList(delayMs: number, durationMs: number, mediaTime: number): Buffe
 }
 
 /** A whole progressive MP4 in memory from samples with their bytes (tests, snapshots, short clips). */
-export function progressiveMp4(tracks: readonly Mp4Track[], runs: readonly { trackId: number; samples: readonly Mp4Sample[] }[]): Buffer {
+export function progressiveMp4(
+  tracks: readonly Mp4Track[],
+  runs: readonly { trackId: number; samples: readonly Mp4Sample[] }[],
+): Buffer {
   const w = new ProgressiveMp4Writer(tracks);
   const payloads: Buffer[] = [];
   let at = 0;

@@ -7,7 +7,13 @@ import { ProtocolError } from '../../errors.ts';
 import { box, fullBox } from './box-writer.ts';
 
 /** A visual sample entry of `type` whose decoder configuration box `configType` holds `record` verbatim. */
-export function visualSampleEntry(type: 'avc1' | 'hvc1' | 'av01', configType: string, record: Buffer, width: number, height: number): Buffer {
+export function visualSampleEntry(
+  type: 'avc1' | 'hvc1' | 'av01',
+  configType: string,
+  record: Buffer,
+  width: number,
+  height: number,
+): Buffer {
   const fields = Buffer.alloc(78);
   fields.writeUInt16BE(1, 6); // data_reference_index: the one `url ` entry of dref
   // pre_defined, reserved and pre_defined[3] stay zero (16 bytes from 8).
@@ -77,9 +83,11 @@ export function parseOpusHead(head: Buffer): OpusHead {
   const channels = head[9]!;
   const mappingFamily = head[18]!;
   if (channels === 0) throw new ProtocolError('CODEC_CONFIG_INVALID', 'OpusHead has 0 channels');
-  if (mappingFamily === 0 && channels > 2) throw new ProtocolError('CODEC_CONFIG_INVALID', 'OpusHead mapping family 0 allows 1 or 2 channels');
+  if (mappingFamily === 0 && channels > 2)
+    throw new ProtocolError('CODEC_CONFIG_INVALID', 'OpusHead mapping family 0 allows 1 or 2 channels');
   const tableSize = mappingFamily === 0 ? 0 : 2 + channels;
-  if (head.length < 19 + tableSize) throw new ProtocolError('CODEC_CONFIG_INVALID', 'OpusHead channel mapping table ends early');
+  if (head.length < 19 + tableSize)
+    throw new ProtocolError('CODEC_CONFIG_INVALID', 'OpusHead channel mapping table ends early');
   return {
     channels,
     preSkip: head.readUInt16LE(10),
@@ -101,4 +109,3 @@ export function opusSampleEntry(h: OpusHead): Buffer {
   fields[10] = h.mappingFamily;
   return box('Opus', audioFields(h.channels, 48000), box('dOps', fields, h.mappingTable));
 }
-

@@ -42,7 +42,15 @@ export class SampleTable {
   }
 
   /** Records one sample of track index `track`. */
-  add(track: number, dts: number, duration: number, cts: number, keyframe: boolean, size: number, source: number): void {
+  add(
+    track: number,
+    dts: number,
+    duration: number,
+    cts: number,
+    keyframe: boolean,
+    size: number,
+    source: number,
+  ): void {
     this.track.push(track);
     this.dts.push(dts);
     this.duration.push(duration);
@@ -76,7 +84,14 @@ export function trackSamples(t: SampleTable, tracks: number): TrackSamples[] {
 }
 
 /** stts, ctts (only with composition offsets), stss (only when not every sample is sync), stsc, stsz, and stco or co64. */
-export function sampleTableBoxes(t: SampleTable, s: TrackSamples, video: boolean, chunkOffsets: readonly number[], wide: boolean, stsd: Buffer): Buffer {
+export function sampleTableBoxes(
+  t: SampleTable,
+  s: TrackSamples,
+  video: boolean,
+  chunkOffsets: readonly number[],
+  wide: boolean,
+  stsd: Buffer,
+): Buffer {
   const idx = s.indexes;
   const parts = [stsd, runLengths('stts', idx, t.duration.data, 0)];
   let anyCts = false;

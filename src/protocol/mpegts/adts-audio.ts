@@ -82,7 +82,8 @@ export class AdtsAudio {
       const headerLength = b[pos + 1]! & 0x01 ? 7 : 9;
       const rateIndex = (b[pos + 2]! >> 2) & 0x0f;
       if (frameLength <= headerLength || rateIndex > 12) {
-        if (!resynced) this.report('TS_ES_INVALID', `an ADTS header with frame_length ${frameLength}, rate index ${rateIndex}`);
+        if (!resynced)
+          this.report('TS_ES_INVALID', `an ADTS header with frame_length ${frameLength}, rate index ${rateIndex}`);
         resynced = true;
         pos++;
         continue;

@@ -33,7 +33,17 @@ const HVC1 = Buffer.from('hvc1', 'latin1');
 /** H.264 nal_unit_type (Table 7-1). */
 const Avc = { Idr: 5, Sei: 6, Sps: 7, Pps: 8, Aud: 9, EndSeq: 10, EndStream: 11, Filler: 12 } as const;
 /** H.265 nal_unit_type (Table 7-1); 16..23 are IRAP pictures (BLA, IDR, CRA). */
-const Hevc = { IrapFirst: 16, IrapLast: 23, Vps: 32, Sps: 33, Pps: 34, Aud: 35, EndSeq: 36, EndStream: 37, Filler: 38 } as const;
+const Hevc = {
+  IrapFirst: 16,
+  IrapLast: 23,
+  Vps: 32,
+  Sps: 33,
+  Pps: 34,
+  Aud: 35,
+  EndSeq: 36,
+  EndStream: 37,
+  Filler: 38,
+} as const;
 
 /** Turns Annex-B access units of one PID into FLV video tag bodies. */
 export class AnnexBVideo {
@@ -163,7 +173,8 @@ export class AnnexBVideo {
       if (id < 0) return this.report('TS_ES_INVALID', 'a PPS whose id cannot be read');
       const held = this.pps.get(id);
       if (held?.equals(nal)) return;
-      if (held === undefined && this.pps.size >= MAX_PPS) return this.report('TS_ES_INVALID', `more than ${MAX_PPS} PPS ids`);
+      if (held === undefined && this.pps.size >= MAX_PPS)
+        return this.report('TS_ES_INVALID', `more than ${MAX_PPS} PPS ids`);
       this.pps.set(id, Buffer.from(nal));
     } else if (type === (hevc ? Hevc.Sps : Avc.Sps)) {
       if (this.sps?.equals(nal)) return;

@@ -61,7 +61,10 @@ test('ADTS fields: MPEG-4, no CRC, profile = object type - 1, length counts the 
     bufferFullness: 0x7ff,
     rawBlocks: 0,
   });
-  assert.throws(() => header(track, 8185), (e: unknown) => e instanceof ProtocolError && e.code === 'TS_MUX_INPUT');
+  assert.throws(
+    () => header(track, 8185),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'TS_MUX_INPUT',
+  );
 });
 
 test('HE-AAC and HE-AACv2 keep their core LC layer in ADTS; the codec string names the signalled type', () => {
@@ -82,10 +85,17 @@ test('HE-AAC and HE-AACv2 keep their core LC layer in ADTS; the codec string nam
 test('configurations ADTS cannot describe are TS_MUX_INPUT: explicit rate, ELD, a PCE layout', () => {
   for (const prefix of ['LC with an explicit', 'ELD through', '5.1 laid out by a program config element']) {
     const asc = ascCases.find((c) => c.name.startsWith(prefix))!.asc;
-    assert.throws(() => new AudioTrack(asc), (e: unknown) => e instanceof ProtocolError && e.code === 'TS_MUX_INPUT', prefix);
+    assert.throws(
+      () => new AudioTrack(asc),
+      (e: unknown) => e instanceof ProtocolError && e.code === 'TS_MUX_INPUT',
+      prefix,
+    );
   }
 });
 
 test('a malformed AudioSpecificConfig is CODEC_CONFIG_INVALID from the shared parser', () => {
-  assert.throws(() => new AudioTrack(Buffer.from([0x12])), (e: unknown) => e instanceof ProtocolError && e.code === 'CODEC_CONFIG_INVALID');
+  assert.throws(
+    () => new AudioTrack(Buffer.from([0x12])),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'CODEC_CONFIG_INVALID',
+  );
 });

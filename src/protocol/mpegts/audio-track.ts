@@ -47,14 +47,16 @@ export class AudioTrack {
     }
     if (objectType < 1 || objectType > 4) throw unsupported(`AAC object type ${objectType}`);
     if (this.frequencyIndex > 12) throw unsupported('an explicit AAC sampling frequency');
-    if (this.channelConfig === 0 || this.channelConfig > 7) throw unsupported(`AAC channel configuration ${this.channelConfig}`);
+    if (this.channelConfig === 0 || this.channelConfig > 7)
+      throw unsupported(`AAC channel configuration ${this.channelConfig}`);
     this.profile = objectType - 1;
   }
 
   /** Writes the ADTS header for a raw AAC frame of `rawLength` bytes into `out` at `at`. */
   writeAdtsHeader(out: Buffer, at: number, rawLength: number): void {
     const length = rawLength + ADTS_HEADER_SIZE;
-    if (length > MAX_ADTS_FRAME) throw new ProtocolError('TS_MUX_INPUT', `an AAC frame of ${rawLength} bytes does not fit ADTS`);
+    if (length > MAX_ADTS_FRAME)
+      throw new ProtocolError('TS_MUX_INPUT', `an AAC frame of ${rawLength} bytes does not fit ADTS`);
     out[at] = 0xff; // syncword 0xFFF
     out[at + 1] = 0xf1; // ID 0 (MPEG-4), layer 00, protection_absent 1
     out[at + 2] = (this.profile << 6) | (this.frequencyIndex << 2) | (this.channelConfig >> 2); // private_bit 0

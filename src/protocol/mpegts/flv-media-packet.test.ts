@@ -5,9 +5,27 @@ import { hex } from '../../../test/fixtures/fixture.ts';
 import { readFlvAudio, readFlvVideo } from './flv-media-packet.ts';
 
 test('legacy AVC and CodecID 12 HEVC: sequence header, NALUs with a signed composition time', () => {
-  assert.deepEqual(readFlvVideo(hex('17 00 000000 01')), { codec: 'avc', config: true, keyframe: true, cts: 0, offset: 5 });
-  assert.deepEqual(readFlvVideo(hex('27 01 000050 00000001 41')), { codec: 'avc', config: false, keyframe: false, cts: 80, offset: 5 });
-  assert.deepEqual(readFlvVideo(hex('1c 01 ffffd8 00')), { codec: 'hevc', config: false, keyframe: true, cts: -40, offset: 5 });
+  assert.deepEqual(readFlvVideo(hex('17 00 000000 01')), {
+    codec: 'avc',
+    config: true,
+    keyframe: true,
+    cts: 0,
+    offset: 5,
+  });
+  assert.deepEqual(readFlvVideo(hex('27 01 000050 00000001 41')), {
+    codec: 'avc',
+    config: false,
+    keyframe: false,
+    cts: 80,
+    offset: 5,
+  });
+  assert.deepEqual(readFlvVideo(hex('1c 01 ffffd8 00')), {
+    codec: 'hevc',
+    config: false,
+    keyframe: true,
+    cts: -40,
+    offset: 5,
+  });
   assert.equal(readFlvVideo(hex('17 02 000000')), undefined, 'end of sequence holds no picture');
   assert.equal(readFlvVideo(hex('12 00 0000')), undefined, 'Sorenson H.263 is not carried');
   assert.equal(readFlvVideo(hex('57 01 000000')), undefined, 'a command frame holds no picture');
@@ -15,9 +33,27 @@ test('legacy AVC and CodecID 12 HEVC: sequence header, NALUs with a signed compo
 });
 
 test('Enhanced RTMP video: SequenceStart, CodedFrames with SI24 time, CodedFramesX without', () => {
-  assert.deepEqual(readFlvVideo(hex('90 68766331 01')), { codec: 'hevc', config: true, keyframe: true, cts: 0, offset: 5 });
-  assert.deepEqual(readFlvVideo(hex('91 68766331 ffff9c 00')), { codec: 'hevc', config: false, keyframe: true, cts: -100, offset: 8 });
-  assert.deepEqual(readFlvVideo(hex('a3 61766331 00')), { codec: 'avc', config: false, keyframe: false, cts: 0, offset: 5 });
+  assert.deepEqual(readFlvVideo(hex('90 68766331 01')), {
+    codec: 'hevc',
+    config: true,
+    keyframe: true,
+    cts: 0,
+    offset: 5,
+  });
+  assert.deepEqual(readFlvVideo(hex('91 68766331 ffff9c 00')), {
+    codec: 'hevc',
+    config: false,
+    keyframe: true,
+    cts: -100,
+    offset: 8,
+  });
+  assert.deepEqual(readFlvVideo(hex('a3 61766331 00')), {
+    codec: 'avc',
+    config: false,
+    keyframe: false,
+    cts: 0,
+    offset: 5,
+  });
   assert.equal(readFlvVideo(hex('91 61763031 000000')), undefined, 'AV1 is not carried');
   assert.equal(readFlvVideo(hex('92 68766331')), undefined, 'SequenceEnd');
   assert.equal(readFlvVideo(hex('94 68766331 02')), undefined, 'Metadata');
@@ -26,9 +62,21 @@ test('Enhanced RTMP video: SequenceStart, CodedFrames with SI24 time, CodedFrame
 
 test('Enhanced RTMP ModEx prefixes are skipped, short and long sizes', () => {
   // ModEx: size-1 = 3 (4 bytes of data), then modExType 0 | CodedFrames.
-  assert.deepEqual(readFlvVideo(hex('97 03 00000001 01 68766331 000028 00')), { codec: 'hevc', config: false, keyframe: true, cts: 40, offset: 14 });
+  assert.deepEqual(readFlvVideo(hex('97 03 00000001 01 68766331 000028 00')), {
+    codec: 'hevc',
+    config: false,
+    keyframe: true,
+    cts: 40,
+    offset: 14,
+  });
   // Size-1 = 255 escapes to UI16 + 1: 0x0001 + 1 = 2 bytes; then another ModEx of 1 byte, then CodedFramesX.
-  assert.deepEqual(readFlvVideo(hex('97 ff 0001 aaaa 07 00 bb 03 68766331 00')), { codec: 'hevc', config: false, keyframe: true, cts: 0, offset: 14 });
+  assert.deepEqual(readFlvVideo(hex('97 ff 0001 aaaa 07 00 bb 03 68766331 00')), {
+    codec: 'hevc',
+    config: false,
+    keyframe: true,
+    cts: 0,
+    offset: 14,
+  });
   // FrameType sits in the first byte, before any ModEx (MediaMessage.keyframe only sees PacketType 7 there).
   assert.equal(readFlvVideo(hex('a7 00 ee 01 68766331 000000 00'))?.keyframe, false);
 });

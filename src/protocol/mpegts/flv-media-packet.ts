@@ -97,5 +97,6 @@ export function readFlvAudio(p: Buffer): FlvAudioPacket | undefined {
 }
 
 function need(p: Buffer, length: number, what: string): void {
-  if (p.length < length) throw new ProtocolError('TS_MUX_INPUT', `${what} needs ${length} bytes, the tag body has ${p.length}`);
+  if (p.length < length)
+    throw new ProtocolError('TS_MUX_INPUT', `${what} needs ${length} bytes, the tag body has ${p.length}`);
 }

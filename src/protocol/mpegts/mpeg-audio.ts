@@ -42,14 +42,17 @@ function readHeader(b: Buffer, p: number): FrameHeader | undefined {
   const layerBits = (b[p + 1]! >> 1) & 0x03; // 3 layer I, 2 layer II, 1 layer III, 0 reserved
   const bitrateIndex = b[p + 2]! >> 4;
   const rateIndex = (b[p + 2]! >> 2) & 0x03;
-  if (version === 1 || layerBits === 0 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3) return undefined;
+  if (version === 1 || layerBits === 0 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3)
+    return undefined;
   const layer = 4 - layerBits;
   const mpeg1 = version === 3;
   const kbps = BITRATES[mpeg1 ? 0 : 1]![layer - 1]![bitrateIndex]!;
   const rate = RATES[version]![rateIndex]!;
   const padding = (b[p + 2]! >> 1) & 0x01;
   const length =
-    layer === 1 ? (Math.floor((12 * kbps * 1000) / rate) + padding) * 4 : Math.floor(((layer === 3 && !mpeg1 ? 72 : 144) * kbps * 1000) / rate) + padding;
+    layer === 1
+      ? (Math.floor((12 * kbps * 1000) / rate) + padding) * 4
+      : Math.floor(((layer === 3 && !mpeg1 ? 72 : 144) * kbps * 1000) / rate) + padding;
   const samples = layer === 1 ? 384 : layer === 3 && !mpeg1 ? 576 : 1152;
   const channels = b[p + 3]! >> 6 === 3 ? 1 : 2;
   return { layer, length, samples, rate, channels };

@@ -14,9 +14,38 @@ const SEQUENCE_START = 0x90;
 const CODED_FRAMES = 0x91;
 /** Frame duration in 48 kHz samples per TOC config (RFC 6716 §3.1, Table 2). */
 const FRAME_SAMPLES = [
-  480, 960, 1920, 2880, 480, 960, 1920, 2880, 480, 960, 1920, 2880, // SILK NB, MB, WB: 10/20/40/60 ms
-  480, 960, 480, 960, // Hybrid SWB, FB: 10/20 ms
-  120, 240, 480, 960, 120, 240, 480, 960, 120, 240, 480, 960, 120, 240, 480, 960, // CELT: 2.5/5/10/20 ms
+  480,
+  960,
+  1920,
+  2880,
+  480,
+  960,
+  1920,
+  2880,
+  480,
+  960,
+  1920,
+  2880, // SILK NB, MB, WB: 10/20/40/60 ms
+  480,
+  960,
+  480,
+  960, // Hybrid SWB, FB: 10/20 ms
+  120,
+  240,
+  480,
+  960,
+  120,
+  240,
+  480,
+  960,
+  120,
+  240,
+  480,
+  960,
+  120,
+  240,
+  480,
+  960, // CELT: 2.5/5/10/20 ms
 ];
 
 /** Turns the Opus access units of one PID into Enhanced RTMP audio tag bodies. */
@@ -44,7 +73,13 @@ export class OpusAudio {
         this.report('TS_ES_INVALID', `Opus channel_config_code ${this.channels} is not supported`);
         return false;
       }
-      out.push(mediaMessage(MediaType.Audio, clock(t90), Buffer.concat([Buffer.from([SEQUENCE_START]), OPUS, opusHead(this.channels)])));
+      out.push(
+        mediaMessage(
+          MediaType.Audio,
+          clock(t90),
+          Buffer.concat([Buffer.from([SEQUENCE_START]), OPUS, opusHead(this.channels)]),
+        ),
+      );
       this.info = { codec: 'opus', sampleRate: 48000, channels: this.channels };
       configured = true;
     }

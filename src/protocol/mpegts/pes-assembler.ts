@@ -40,7 +40,14 @@ export class PesAssembler {
    * lets an encoder cut one frame into several PES packets of PES_packet_length under 64 KiB; only the
    * first carries the time), so a PES is handed out when the next timed one starts, or at flush().
    */
-  constructor(maxSize: number, initialSize: number, stats: TsDemuxStats, report: TsErrorReport, onPes: (pes: PesPacket) => void, joinUntimed = false) {
+  constructor(
+    maxSize: number,
+    initialSize: number,
+    stats: TsDemuxStats,
+    report: TsErrorReport,
+    onPes: (pes: PesPacket) => void,
+    joinUntimed = false,
+  ) {
     this.joinUntimed = joinUntimed;
     this.maxSize = maxSize;
     this.buf = Buffer.allocUnsafe(Math.min(initialSize, maxSize));
@@ -119,8 +126,10 @@ export class PesAssembler {
     const len = this.expected > 0 ? Math.min(this.expected, this.len) : this.len;
     this.len = 0;
     if (this.damaged) return this.dropped();
-    if (len < 6 || b[0] !== 0 || b[1] !== 0 || b[2] !== 1) return this.invalid('a PES packet without its start code prefix');
-    if (this.expected > 0 && this.expected > len) return this.invalid('a PES packet shorter than its PES_packet_length');
+    if (len < 6 || b[0] !== 0 || b[1] !== 0 || b[2] !== 1)
+      return this.invalid('a PES packet without its start code prefix');
+    if (this.expected > 0 && this.expected > len)
+      return this.invalid('a PES packet shorter than its PES_packet_length');
     if (NO_HEADER.has(b[3]!)) return this.onPes({ data: b, start: 6, end: len, pts: -1, dts: -1 });
     if (len < 9 || (b[6]! & 0xc0) !== 0x80) return this.invalid('a PES header without its 10 marker');
     const headerEnd = 9 + b[8]!;
@@ -149,7 +158,8 @@ export class PesAssembler {
 
 /** True when `p[start..end)` starts a PES whose whole optional header is there and carries no PTS. */
 function untimedHeader(p: Buffer, start: number, end: number): boolean {
-  if (end - start < 9 || p[start] !== 0 || p[start + 1] !== 0 || p[start + 2] !== 1 || NO_HEADER.has(p[start + 3]!)) return false;
+  if (end - start < 9 || p[start] !== 0 || p[start + 1] !== 0 || p[start + 2] !== 1 || NO_HEADER.has(p[start + 3]!))
+    return false;
   return (p[start + 6]! & 0xc0) === 0x80 && p[start + 7]! >> 6 === 0 && 9 + p[start + 8]! <= end - start;
 }
 

@@ -121,7 +121,13 @@ test('any payload size and header: the computed packet count, CC in sequence, st
   });
   fc.assert(
     fc.property(headers, fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 15 }), (hh, length, cc) => {
-      const h: PesHeader = { streamId: StreamId.Video, pts: 90_000 + hh.cts, dts: 90_000, pcr: hh.pcr, randomAccess: hh.randomAccess };
+      const h: PesHeader = {
+        streamId: StreamId.Video,
+        pts: 90_000 + hh.cts,
+        dts: 90_000,
+        pcr: hh.pcr,
+        randomAccess: hh.randomAccess,
+      };
       const { packets, data, nextCc } = write(h, length, cc);
       const headerSize = hh.cts ? 19 : 14;
       const firstAf = hh.pcr !== undefined ? 8 : hh.randomAccess ? 2 : 0;

@@ -7,7 +7,10 @@ import { readPat, readPmt, SectionAssembler } from './psi-reader.ts';
 function collect(): { a: SectionAssembler; got: string[]; errors: ErrorCode[] } {
   const got: string[] = [];
   const errors: ErrorCode[] = [];
-  const a = new SectionAssembler((s, end) => got.push(s.subarray(0, end).toString('hex')), (code) => errors.push(code));
+  const a = new SectionAssembler(
+    (s, end) => got.push(s.subarray(0, end).toString('hex')),
+    (code) => errors.push(code),
+  );
   return { a, got, errors };
 }
 
@@ -24,7 +27,10 @@ test('two sections in one packet are both handed out; a table repeated unchanged
   a.push(payload(Buffer.from([0]), one), 0, 184, true);
   a.push(payload(Buffer.from([0]), one), 0, 184, true);
   a.push(payload(Buffer.from([0]), two, one), 0, 184, true);
-  assert.deepEqual(got, [one, two, one].map((s) => s.toString('hex')));
+  assert.deepEqual(
+    got,
+    [one, two, one].map((s) => s.toString('hex')),
+  );
   assert.deepEqual(errors, []);
 });
 
@@ -37,7 +43,10 @@ test('a section that continues in the next packet: finished by the bytes before 
   a.push(payload(Buffer.from([rest.length]), rest, next), 0, 184, true);
   assert.deepEqual(got, [big.toString('hex'), next.toString('hex')]);
   assert.equal(readPmt(Buffer.from(big), big.length, () => undefined)!.length, 40);
-  assert.equal(readPat(Buffer.from(next), next.length, () => undefined), 0x1001);
+  assert.equal(
+    readPat(Buffer.from(next), next.length, () => undefined),
+    0x1001,
+  );
 });
 
 test('a packet lost mid-section (reset) and a payload before any start are ignored without error', () => {

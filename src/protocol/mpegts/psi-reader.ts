@@ -164,7 +164,7 @@ export function readPmt(s: Buffer, end: number, report: TsErrorReport): PmtEntry
     }
     let registration = '';
     let opusChannels = -1;
-    for (let d = p + 5; d + 2 <= infoEnd; ) {
+    for (let d = p + 5; d + 2 <= infoEnd;) {
       const tag = s[d]!;
       const len = s[d + 1]!;
       if (d + 2 + len > infoEnd) break; // a lying descriptor length ends the loop, not the table

@@ -37,7 +37,10 @@ test('the PMT for H.264 + AAC is byte for byte the one FFmpeg writes', () => {
 test('PMT fields: HEVC stream type, PCR PID, version and counter, CRC over the section', () => {
   const out = Buffer.alloc(2 * 188, 0xaa);
   writePmt(out, 188, 9, 0x1234, 0x101, [{ streamType: StreamType.Hevc, pid: 0x1ffe }], 21);
-  assert.ok(out.subarray(0, 188).every((b) => b === 0xaa), 'nothing written before `at`');
+  assert.ok(
+    out.subarray(0, 188).every((b) => b === 0xaa),
+    'nothing written before `at`',
+  );
   const [packet] = readPackets(out.subarray(188));
   assert.equal(packet!.pid, 0x1234);
   assert.equal(packet!.cc, 9);

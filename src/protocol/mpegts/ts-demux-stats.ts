@@ -30,7 +30,18 @@ export interface TsDemuxStats {
 
 /** Fresh counters. */
 export function newTsDemuxStats(): TsDemuxStats {
-  return { bytes: 0, packets: 0, skippedBytes: 0, ccErrors: 0, discontinuities: 0, timestampJumps: 0, pesDropped: 0, frames: 0, framesBeforeConfig: 0, errors: {} };
+  return {
+    bytes: 0,
+    packets: 0,
+    skippedBytes: 0,
+    ccErrors: 0,
+    discontinuities: 0,
+    timestampJumps: 0,
+    pesDropped: 0,
+    frames: 0,
+    framesBeforeConfig: 0,
+    errors: {},
+  };
 }
 
 /** Where the parts of the demuxer report errors: counted in the stats and passed to the owner's hook. */

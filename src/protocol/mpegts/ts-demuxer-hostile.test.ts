@@ -12,7 +12,16 @@ import { TsDemuxer, type TsDemuxerOptions } from './ts-demuxer.ts';
 const FFMPEG_TS = fixture('mpegts/h264-aac-160x120.m2t');
 const avc = parseAvcDecoderConfig(media.AVC_RECORD);
 const idr = media.annexB([avc.sps[0]!, avc.pps[0]!, media.avcNal(5, 300)]);
-const tables = Buffer.concat([psiPackets(0, pat(0x1000)), psiPackets(0x1000, pmt([{ type: 0x1b, pid: 0x100 }, { type: 0x0f, pid: 0x101 }]))]);
+const tables = Buffer.concat([
+  psiPackets(0, pat(0x1000)),
+  psiPackets(
+    0x1000,
+    pmt([
+      { type: 0x1b, pid: 0x100 },
+      { type: 0x0f, pid: 0x101 },
+    ]),
+  ),
+]);
 
 function run(bytes: Buffer, options: TsDemuxerOptions = {}): { out: MediaMessage[]; d: TsDemuxer } {
   const d = new TsDemuxer(options);
@@ -20,8 +29,10 @@ function run(bytes: Buffer, options: TsDemuxerOptions = {}): { out: MediaMessage
   return { out, d };
 }
 
-const videoFrames = (out: readonly MediaMessage[]): MediaMessage[] => out.filter((m) => m.type === MediaType.Video && !m.sequenceHeader);
-const packets = (b: Buffer): Buffer[] => Array.from({ length: b.length / 188 }, (_, i) => b.subarray(i * 188, i * 188 + 188));
+const videoFrames = (out: readonly MediaMessage[]): MediaMessage[] =>
+  out.filter((m) => m.type === MediaType.Video && !m.sequenceHeader);
+const packets = (b: Buffer): Buffer[] =>
+  Array.from({ length: b.length / 188 }, (_, i) => b.subarray(i * 188, i * 188 + 188));
 
 /** Every track's timestamps only grow. */
 function assertMonotonic(out: readonly MediaMessage[]): void {
@@ -55,7 +66,13 @@ test('a PAT or PMT with a bad CRC or lying lengths is ignored and counted; the g
   const pmtLie = pmt([{ type: 0x1b, pid: 0x100 }]);
   pmtLie.writeUInt16BE(0xf000 | 900, 10); // program_info_length far past the section (CRC fixed below)
   const fixed = section(2, 1, 0, pmtLie.subarray(8, pmtLie.length - 4));
-  const bytes = Buffer.concat([...broken, psiPackets(0, pat(0x1000), 3), psiPackets(0x1000, fixed), psiPackets(0x1000, pmt([{ type: 0x1b, pid: 0x100 }]), 1), pesPackets(0x100, pes(0xe0, idr, 0)).bytes]);
+  const bytes = Buffer.concat([
+    ...broken,
+    psiPackets(0, pat(0x1000), 3),
+    psiPackets(0x1000, fixed),
+    psiPackets(0x1000, pmt([{ type: 0x1b, pid: 0x100 }]), 1),
+    pesPackets(0x100, pes(0xe0, idr, 0)).bytes,
+  ]);
   const { out, d } = run(bytes);
   assert.equal(d.stats.errors.TS_SECTION_INVALID, 4);
   assert.equal(videoFrames(out).length, 1);
@@ -97,12 +114,19 @@ test('a PMT listing 200 streams takes the first video and audio; thousands of PM
   const big = pmt(streams);
   assert.ok(big.length < 1024);
   const many: Buffer[] = [];
-  for (let v = 0; v < 5000; v++) many.push(psiPackets(0x1000, pmt([{ type: v % 2 ? 0x1b : 0x24, pid: 0x100 + (v % 7) }], v & 31), v & 15));
+  for (let v = 0; v < 5000; v++)
+    many.push(psiPackets(0x1000, pmt([{ type: v % 2 ? 0x1b : 0x24, pid: 0x100 + (v % 7) }], v & 31), v & 15));
   const heap0 = process.memoryUsage().heapUsed;
   const { d } = run(Buffer.concat([psiPackets(0, pat(0x1000)), ...many, psiPackets(0x1000, big, 5000 & 15)]));
   assert.ok(process.memoryUsage().heapUsed - heap0 < 64 * 1024 * 1024);
   assert.deepEqual(d.stats.errors, {});
-  const { out } = run(Buffer.concat([psiPackets(0, pat(0x1000)), psiPackets(0x1000, big), pesPackets(0x200 + 150, pes(0xe0, idr, 0)).bytes]));
+  const { out } = run(
+    Buffer.concat([
+      psiPackets(0, pat(0x1000)),
+      psiPackets(0x1000, big),
+      pesPackets(0x200 + 150, pes(0xe0, idr, 0)).bytes,
+    ]),
+  );
   assert.equal(videoFrames(out).length, 1);
 });
 
@@ -113,7 +137,10 @@ test('a PES over maxPesSize is dropped (TS_PES_TOO_LARGE) and the next one is re
   const { out, d } = run(Buffer.concat([tables, first.bytes, second.bytes]), { maxPesSize: 64 * 1024 });
   assert.equal(d.stats.errors.TS_PES_TOO_LARGE, 1);
   assert.equal(d.stats.pesDropped, 1);
-  assert.deepEqual(videoFrames(out).map((m) => m.timestamp), [0]);
+  assert.deepEqual(
+    videoFrames(out).map((m) => m.timestamp),
+    [0],
+  );
 });
 
 test('a lost packet is a TS_CONTINUITY error that drops its PES; a duplicate packet is read once; a discontinuity is no error', () => {
@@ -127,12 +154,27 @@ test('a lost packet is a TS_CONTINUITY error that drops its PES; a duplicate pac
   const cPk = packets(c.bytes).map((p) => Buffer.from(p));
   // After the discontinuity the counter starts anywhere.
   cPk.forEach((p, i) => (p[3] = (p[3]! & 0xf0) | ((3 + i) & 0x0f)));
-  const bytes = Buffer.concat([tables, ...aPk.slice(0, 2), aPk[1]!, ...aPk.slice(2), ...bPk.slice(0, 2), ...bPk.slice(3), disc, ...cPk]);
+  const bytes = Buffer.concat([
+    tables,
+    ...aPk.slice(0, 2),
+    aPk[1]!,
+    ...aPk.slice(2),
+    ...bPk.slice(0, 2),
+    ...bPk.slice(3),
+    disc,
+    ...cPk,
+  ]);
   const { out, d } = run(bytes);
   assert.equal(d.stats.ccErrors, 1);
   assert.equal(d.stats.errors.TS_CONTINUITY, 1);
   assert.equal(d.stats.discontinuities, 1);
-  assert.deepEqual(videoFrames(out).map((m) => [m.timestamp, m.payload.length]), [[0, 5 + 4 + 1000], [80, 5 + 4 + 1000]]);
+  assert.deepEqual(
+    videoFrames(out).map((m) => [m.timestamp, m.payload.length]),
+    [
+      [0, 5 + 4 + 1000],
+      [80, 5 + 4 + 1000],
+    ],
+  );
 });
 
 test('transport_error_indicator drops the packet and its PES', () => {
@@ -144,7 +186,10 @@ test('transport_error_indicator drops the packet and its PES', () => {
   assert.equal(d.stats.errors.TS_PACKET_INVALID, 1);
   assert.equal(d.stats.pesDropped, 1);
   // The second frame is the first one out, so it starts the timeline.
-  assert.deepEqual(videoFrames(out).map((m) => m.timestamp), [0]);
+  assert.deepEqual(
+    videoFrames(out).map((m) => m.timestamp),
+    [0],
+  );
   assert.equal(d.stats.frames, 1);
 });
 
@@ -157,7 +202,10 @@ test('a time jump of an hour is rebased: times stay continuous and the jump is c
   });
   const { out, d } = run(Buffer.concat([tables, ...parts]));
   assert.equal(d.stats.timestampJumps, 1);
-  assert.deepEqual(videoFrames(out).map((m) => m.timestamp), [0, 40, 80, 80, 120]);
+  assert.deepEqual(
+    videoFrames(out).map((m) => m.timestamp),
+    [0, 40, 80, 80, 120],
+  );
 });
 
 const codes = new Set(Object.keys(errorCodes).filter((c) => c.startsWith('TS_') || c === 'CODEC_CONFIG_INVALID'));
@@ -179,16 +227,20 @@ test('property: arbitrary bytes never throw, count only TS codes, and times only
 
 test('property: a real stream with random bytes changed never throws and its times only grow', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.nat(FFMPEG_TS.length - 1), fc.nat(255)), { maxLength: 40 }), fc.integer({ min: 1, max: 2000 }), (edits, piece) => {
-      const b = Buffer.from(FFMPEG_TS);
-      for (const [at, v] of edits) b[at] = v;
-      const d = new TsDemuxer();
-      const out: MediaMessage[] = [];
-      for (let at = 0; at < b.length; at += piece) d.push(b.subarray(at, at + piece), out);
-      d.end(out);
-      assertMonotonic(out);
-      for (const c of Object.keys(d.stats.errors)) assert.ok(codes.has(c), c);
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.nat(FFMPEG_TS.length - 1), fc.nat(255)), { maxLength: 40 }),
+      fc.integer({ min: 1, max: 2000 }),
+      (edits, piece) => {
+        const b = Buffer.from(FFMPEG_TS);
+        for (const [at, v] of edits) b[at] = v;
+        const d = new TsDemuxer();
+        const out: MediaMessage[] = [];
+        for (let at = 0; at < b.length; at += piece) d.push(b.subarray(at, at + piece), out);
+        d.end(out);
+        assertMonotonic(out);
+        for (const c of Object.keys(d.stats.errors)) assert.ok(codes.has(c), c);
+      },
+    ),
     { numRuns: 150 },
   );
 });

@@ -37,7 +37,14 @@ const Kind = { None: 0, Pat: 1, Pmt: 2, Video: 3, Audio: 4 } as const;
 const PAT_PID = 0;
 const NULL_PID = 0x1fff;
 /** stream_type values (ISO/IEC 13818-1 Table 2-34): MPEG-1/2 audio, H.264, HEVC, AAC ADTS, PES private data (Opus with its registration). */
-const StreamTypes = { Mpeg1Audio: 0x03, Mpeg2Audio: 0x04, H264: 0x1b, Hevc: 0x24, AacAdts: 0x0f, Private: 0x06 } as const;
+const StreamTypes = {
+  Mpeg1Audio: 0x03,
+  Mpeg2Audio: 0x04,
+  H264: 0x1b,
+  Hevc: 0x24,
+  AacAdts: 0x0f,
+  Private: 0x06,
+} as const;
 
 /** One elementary stream being read. */
 interface Track {
@@ -123,7 +130,10 @@ export class TsDemuxer {
       else this.lose(TS_PACKET_SIZE);
     }
     while (pos < len) {
-      if (chunk[pos] === TS_SYNC_BYTE && (this.synced || pos + TS_PACKET_SIZE >= len || chunk[pos + TS_PACKET_SIZE] === TS_SYNC_BYTE)) {
+      if (
+        chunk[pos] === TS_SYNC_BYTE &&
+        (this.synced || pos + TS_PACKET_SIZE >= len || chunk[pos + TS_PACKET_SIZE] === TS_SYNC_BYTE)
+      ) {
         this.synced = true;
         if (pos + TS_PACKET_SIZE > len) {
           chunk.copy(this.carry, 0, pos);
@@ -176,7 +186,10 @@ export class TsDemuxer {
     const b3 = b[at + 3]!;
     const control = (b3 >> 4) & 0x03;
     if (b3 & 0xc0 || control === 0) {
-      this.report('TS_PACKET_INVALID', b3 & 0xc0 ? `a scrambled packet on PID ${pid}` : `adaptation_field_control 0 on PID ${pid}`);
+      this.report(
+        'TS_PACKET_INVALID',
+        b3 & 0xc0 ? `a scrambled packet on PID ${pid}` : `adaptation_field_control 0 on PID ${pid}`,
+      );
       track?.pes.damage();
       return;
     }
@@ -216,7 +229,8 @@ export class TsDemuxer {
   private onPat(s: Buffer, end: number): void {
     const pid = readPat(s, end, this.report);
     if (pid === undefined || pid === this.pmtPid) return;
-    if (pid === PAT_PID || pid === NULL_PID) return this.report('TS_SECTION_INVALID', `the PAT puts the PMT on PID ${pid}`);
+    if (pid === PAT_PID || pid === NULL_PID)
+      return this.report('TS_SECTION_INVALID', `the PAT puts the PMT on PID ${pid}`);
     if (this.pmtPid >= 0) this.kinds[this.pmtPid] = Kind.None;
     // A PMT on a PID a track used (a new program) takes it over.
     if (this.videoTrack?.pid === pid) this.setTrack('video', undefined);
@@ -252,7 +266,10 @@ export class TsDemuxer {
     }
     let track: Track | undefined;
     if (entry) {
-      const video = which === 'video' ? new AnnexBVideo(entry.streamType === StreamTypes.Hevc ? 'hevc' : 'avc', this.stats, this.report) : undefined;
+      const video =
+        which === 'video'
+          ? new AnnexBVideo(entry.streamType === StreamTypes.Hevc ? 'hevc' : 'avc', this.stats, this.report)
+          : undefined;
       const audio = which === 'audio' ? this.newAudio(entry) : undefined;
       // Small at first: a PMT that keeps changing must not make every new track cost much (the buffer doubles as needed).
       const initial = which === 'video' ? 32 * 1024 : 4 * 1024;
@@ -263,7 +280,14 @@ export class TsDemuxer {
         video,
         audio,
         lastTime: 0,
-        pes: new PesAssembler(this.maxPesSize, initial, this.stats, this.report, (pes) => this.onPes(t, pes), which === 'video'),
+        pes: new PesAssembler(
+          this.maxPesSize,
+          initial,
+          this.stats,
+          this.report,
+          (pes) => this.onPes(t, pes),
+          which === 'video',
+        ),
       };
       if (audio instanceof AdtsAudio || audio instanceof MpegAudio) t.pes.onDrop = () => audio.reset();
       track = t;
@@ -329,7 +353,12 @@ export class TsDemuxer {
 
 function isAudio(e: PmtEntry): boolean {
   const t = e.streamType;
-  return t === StreamTypes.AacAdts || t === StreamTypes.Mpeg1Audio || t === StreamTypes.Mpeg2Audio || (t === StreamTypes.Private && e.registration === 'Opus');
+  return (
+    t === StreamTypes.AacAdts ||
+    t === StreamTypes.Mpeg1Audio ||
+    t === StreamTypes.Mpeg2Audio ||
+    (t === StreamTypes.Private && e.registration === 'Opus')
+  );
 }
 
 function fourCc(s: string): number {

@@ -32,47 +32,61 @@ const videoFrame = fc.record({
   cts: fc.integer({ min: 0, max: 200 }),
   step: fc.integer({ min: 0, max: 100 }),
 });
-const audioFrame = fc.record({ kind: fc.constant('audio' as const), size: fc.integer({ min: 1, max: 1500 }), step: fc.integer({ min: 0, max: 50 }) });
+const audioFrame = fc.record({
+  kind: fc.constant('audio' as const),
+  size: fc.integer({ min: 1, max: 1500 }),
+  step: fc.integer({ min: 0, max: 50 }),
+});
 
 test('random frames: packet counts as computed, payloads reassemble to the Annex-B and ADTS input, CC and PCR hold', () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(videoFrame, audioFrame), { minLength: 1, maxLength: 25 }), fc.boolean(), (frames, withAudio) => {
-      const muxer = new TsMuxer();
-      muxer.push(m.legacyVideoConfig(m.AVC_RECORD));
-      if (withAudio) muxer.push(m.aacConfig());
-      const expected: Array<{ pid: number; data: Buffer }> = [];
-      const chunks: TsChunk[] = [];
-      let ts = 1000;
-      for (const [i, f] of frames.entries()) {
-        ts += f.step;
-        if (f.kind === 'audio') {
-          if (!withAudio) continue;
-          const raw = Buffer.alloc(f.size, i);
-          const chunk = muxer.push(m.aacFrame(ts, raw))!;
-          assert.equal(chunk.bytes.length, packetsFor(14 + 7 + f.size, 0) * 188);
-          expected.push({ pid: AUDIO, data: raw });
+    fc.property(
+      fc.array(fc.oneof(videoFrame, audioFrame), { minLength: 1, maxLength: 25 }),
+      fc.boolean(),
+      (frames, withAudio) => {
+        const muxer = new TsMuxer();
+        muxer.push(m.legacyVideoConfig(m.AVC_RECORD));
+        if (withAudio) muxer.push(m.aacConfig());
+        const expected: Array<{ pid: number; data: Buffer }> = [];
+        const chunks: TsChunk[] = [];
+        let ts = 1000;
+        for (const [i, f] of frames.entries()) {
+          ts += f.step;
+          if (f.kind === 'audio') {
+            if (!withAudio) continue;
+            const raw = Buffer.alloc(f.size, i);
+            const chunk = muxer.push(m.aacFrame(ts, raw))!;
+            assert.equal(chunk.bytes.length, packetsFor(14 + 7 + f.size, 0) * 188);
+            expected.push({ pid: AUDIO, data: raw });
+            chunks.push(chunk);
+            continue;
+          }
+          const nals = f.nalSizes.map((size, k) => m.avcNal(k === 0 && f.keyframe ? 5 : 1, size, i));
+          const chunk = muxer.push(m.legacyVideoFrame(ts, f.cts, f.keyframe, m.lengthPrefixed(nals)))!;
+          const annexB = m.annexB(f.keyframe ? [AUD, ...avcParams, ...nals] : [AUD, ...nals]);
+          const pesBytes = (f.cts ? 19 : 14) + annexB.length;
+          assert.equal(chunk.bytes.length, ((f.keyframe ? 2 : 0) + packetsFor(pesBytes, 8)) * 188);
+          assert.deepEqual([chunk.dts, chunk.pts, chunk.keyframe], [ts * 90, (ts + f.cts) * 90, f.keyframe]);
+          expected.push({ pid: VIDEO, data: annexB });
           chunks.push(chunk);
-          continue;
         }
-        const nals = f.nalSizes.map((size, k) => m.avcNal(k === 0 && f.keyframe ? 5 : 1, size, i));
-        const chunk = muxer.push(m.legacyVideoFrame(ts, f.cts, f.keyframe, m.lengthPrefixed(nals)))!;
-        const annexB = m.annexB(f.keyframe ? [AUD, ...avcParams, ...nals] : [AUD, ...nals]);
-        const pesBytes = (f.cts ? 19 : 14) + annexB.length;
-        assert.equal(chunk.bytes.length, ((f.keyframe ? 2 : 0) + packetsFor(pesBytes, 8)) * 188);
-        assert.deepEqual([chunk.dts, chunk.pts, chunk.keyframe], [ts * 90, (ts + f.cts) * 90, f.keyframe]);
-        expected.push({ pid: VIDEO, data: annexB });
-        chunks.push(chunk);
-      }
-      const packets = readPackets(Buffer.concat(chunks.map((c) => c.bytes)));
-      assertContinuity(packets);
-      const video = readPes(packets, VIDEO);
-      const audio = readPes(packets, AUDIO);
-      assert.deepEqual(video.map((p) => p.data), expected.filter((e) => e.pid === VIDEO).map((e) => e.data));
-      assert.deepEqual(audio.map((p) => p.data.subarray(7)), expected.filter((e) => e.pid === AUDIO).map((e) => e.data));
-      const pcrs = packets.flatMap((p) => (p.adaptation?.pcr !== undefined ? [p.adaptation.pcr] : []));
-      assert.equal(pcrs.length, video.length, 'one PCR per video PES');
-      for (let i = 1; i < pcrs.length; i++) assert.ok(pcrs[i]! >= pcrs[i - 1]!);
-    }),
+        const packets = readPackets(Buffer.concat(chunks.map((c) => c.bytes)));
+        assertContinuity(packets);
+        const video = readPes(packets, VIDEO);
+        const audio = readPes(packets, AUDIO);
+        assert.deepEqual(
+          video.map((p) => p.data),
+          expected.filter((e) => e.pid === VIDEO).map((e) => e.data),
+        );
+        assert.deepEqual(
+          audio.map((p) => p.data.subarray(7)),
+          expected.filter((e) => e.pid === AUDIO).map((e) => e.data),
+        );
+        const pcrs = packets.flatMap((p) => (p.adaptation?.pcr !== undefined ? [p.adaptation.pcr] : []));
+        assert.equal(pcrs.length, video.length, 'one PCR per video PES');
+        for (let i = 1; i < pcrs.length; i++) assert.ok(pcrs[i]! >= pcrs[i - 1]!);
+      },
+    ),
     { numRuns: 150 },
   );
 });
@@ -85,7 +99,9 @@ function muxFrom(startMs: number, count: number): { chunks: TsChunk[]; packets: 
   const chunks: TsChunk[] = [];
   for (let i = 0; i < count; i++) {
     const ts = (startMs + i * 40) >>> 0;
-    chunks.push(muxer.push(m.legacyVideoFrame(ts, 80, i % 5 === 0, m.lengthPrefixed([m.avcNal(i % 5 ? 1 : 5, 200)])), i === 0)!);
+    chunks.push(
+      muxer.push(m.legacyVideoFrame(ts, 80, i % 5 === 0, m.lengthPrefixed([m.avcNal(i % 5 ? 1 : 5, 200)])), i === 0)!,
+    );
     chunks.push(muxer.push(m.aacFrame((ts + 10) >>> 0, Buffer.alloc(100)))!);
   }
   return { chunks, packets: readPackets(Buffer.concat(chunks.map((c) => c.bytes))) };
@@ -103,7 +119,10 @@ test('33-bit wrap: chunk times keep growing past 2^33 while PES times and the PC
     assert.equal(p.pts!.value, video[i]!.pts % 2 ** 33);
     assert.equal(p.packets[0]!.adaptation!.pcr, video[i]!.dts % 2 ** 33);
   });
-  assert.ok(pes.some((p) => p.dts!.value < 90_000) && pes.some((p) => p.dts!.value > 2 ** 33 - 90_000), 'the packets did wrap');
+  assert.ok(
+    pes.some((p) => p.dts!.value < 90_000) && pes.some((p) => p.dts!.value > 2 ** 33 - 90_000),
+    'the packets did wrap',
+  );
   const audio = readPes(packets, AUDIO);
   audio.forEach((p, i) => assert.equal(p.pts!.value, ((wrapMs - 190 + i * 40) * 90) % 2 ** 33));
 });
@@ -113,8 +132,14 @@ test('32-bit FLV wrap: timestamps passing 2^32 ms continue on one timeline, vide
   const { chunks } = muxFrom(start, 6);
   const video = chunks.filter((c) => c.track === 'video').map((c) => c.dts / 90);
   const audio = chunks.filter((c) => c.track === 'audio').map((c) => c.pts / 90);
-  assert.deepEqual(video, [0, 40, 80, 120, 160, 200].map((d) => start + d));
-  assert.deepEqual(audio, [10, 50, 90, 130, 170, 210].map((d) => start + d));
+  assert.deepEqual(
+    video,
+    [0, 40, 80, 120, 160, 200].map((d) => start + d),
+  );
+  assert.deepEqual(
+    audio,
+    [10, 50, 90, 130, 170, 210].map((d) => start + d),
+  );
 });
 
 test('a DTS that steps back never makes the PCR go backwards', () => {

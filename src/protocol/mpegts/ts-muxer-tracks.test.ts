@@ -10,7 +10,11 @@ import { TsMuxer } from './ts-muxer.ts';
 const VIDEO = 0x100;
 const AUDIO = 0x101;
 
-function pmtOf(packets: readonly TsPacket[]): { version: number; pcrPid: number; streams: Array<{ streamType: number; pid: number }> } {
+function pmtOf(packets: readonly TsPacket[]): {
+  version: number;
+  pcrPid: number;
+  streams: Array<{ streamType: number; pid: number }>;
+} {
   const section = readSection(packets.find((p) => p.pid === 0x1000)!.payload);
   assert.ok(section.crcOk);
   return { version: section.version, ...readPmtBody(section.body) };
@@ -25,12 +29,22 @@ test('audio-only: the PMT lists AAC alone with the PCR on the audio PID; every f
   assert.equal(muxer.hasVideo, false);
   assert.deepEqual(muxer.codecs(), ['mp4a.40.2']);
   assert.equal(muxer.resolution, undefined);
-  assert.deepEqual(pmtOf(readPackets(muxer.tables())), { version: 0, pcrPid: AUDIO, streams: [{ streamType: 0x0f, pid: AUDIO }] });
+  assert.deepEqual(pmtOf(readPackets(muxer.tables())), {
+    version: 0,
+    pcrPid: AUDIO,
+    streams: [{ streamType: 0x0f, pid: AUDIO }],
+  });
   const chunks = [0, 23, 46, 46, 69].map((ts, i) => muxer.push(m.aacFrame(ts, Buffer.alloc(150 + i, i)))!);
   const packets = readPackets(Buffer.concat(chunks.map((c) => c.bytes)));
-  assert.ok(packets.every((p) => p.pid === AUDIO), 'no tables unless asked for');
+  assert.ok(
+    packets.every((p) => p.pid === AUDIO),
+    'no tables unless asked for',
+  );
   const pes = readPes(packets, AUDIO);
-  assert.deepEqual(pes.map((p) => p.packets[0]!.adaptation?.pcr), [0, 23 * 90, 46 * 90, 46 * 90, 69 * 90]);
+  assert.deepEqual(
+    pes.map((p) => p.packets[0]!.adaptation?.pcr),
+    [0, 23 * 90, 46 * 90, 46 * 90, 69 * 90],
+  );
   assert.ok(pes.every((p) => p.packets[0]!.adaptation!.randomAccess));
   assert.ok(chunks.every((c) => c.keyframe && c.track === 'audio' && c.pts === c.dts));
 });
@@ -41,7 +55,11 @@ test('video-only: the PMT lists H.264 alone; resolution and codec come from the 
   assert.deepEqual(muxer.codecs(), ['avc1.42c015']);
   assert.deepEqual(muxer.resolution, { width: 426, height: 240 });
   const chunk = muxer.push(m.legacyVideoFrame(0, 0, true, m.lengthPrefixed([m.avcNal(5, 500)])))!;
-  assert.deepEqual(pmtOf(readPackets(chunk.bytes)), { version: 0, pcrPid: VIDEO, streams: [{ streamType: 0x1b, pid: VIDEO }] });
+  assert.deepEqual(pmtOf(readPackets(chunk.bytes)), {
+    version: 0,
+    pcrPid: VIDEO,
+    streams: [{ streamType: 0x1b, pid: VIDEO }],
+  });
 });
 
 test('custom PIDs are used everywhere: PAT, PMT, PES packets and PCR_PID', () => {
@@ -50,11 +68,23 @@ test('custom PIDs are used everywhere: PAT, PMT, PES packets and PCR_PID', () =>
   muxer.push(m.aacConfig());
   const video = readPackets(muxer.push(m.legacyVideoFrame(0, 0, true, m.lengthPrefixed([m.avcNal(5, 50)])))!.bytes);
   const audio = readPackets(muxer.push(m.aacFrame(0, Buffer.alloc(20)))!.bytes);
-  assert.deepEqual(video.map((p) => p.pid), [0, 0x42, 0x44]);
+  assert.deepEqual(
+    video.map((p) => p.pid),
+    [0, 0x42, 0x44],
+  );
   assert.deepEqual([...readSection(video[0]!.payload).body], [0x00, 0x01, 0xe0, 0x42]);
   const pmt = readPmtBody(readSection(video[1]!.payload).body);
-  assert.deepEqual(pmt, { pcrPid: 0x44, streams: [{ streamType: 0x1b, pid: 0x44 }, { streamType: 0x0f, pid: 0x45 }] });
-  assert.deepEqual(audio.map((p) => p.pid), [0x45]);
+  assert.deepEqual(pmt, {
+    pcrPid: 0x44,
+    streams: [
+      { streamType: 0x1b, pid: 0x44 },
+      { streamType: 0x0f, pid: 0x45 },
+    ],
+  });
+  assert.deepEqual(
+    audio.map((p) => p.pid),
+    [0x45],
+  );
 });
 
 /** VPS, SPS and PPS of the HEVC fixture record, in order. */
@@ -101,7 +131,10 @@ test('H.264 over Enhanced RTMP (avc1) is muxed like legacy AVC', () => {
   const chunk = muxer.push(m.exVideoFrame(0, 40, true, m.lengthPrefixed([m.avcNal(5, 100)]), 'avc1'))!;
   const legacy = new TsMuxer();
   legacy.push(m.legacyVideoConfig(m.AVC_RECORD));
-  assert.deepEqual(chunk.bytes, legacy.push(m.legacyVideoFrame(0, 40, true, m.lengthPrefixed([m.avcNal(5, 100)])))!.bytes);
+  assert.deepEqual(
+    chunk.bytes,
+    legacy.push(m.legacyVideoFrame(0, 40, true, m.lengthPrefixed([m.avcNal(5, 100)])))!.bytes,
+  );
 });
 
 test("an encoder's own AUDs are dropped and in-band parameter sets are not repeated", () => {
@@ -122,7 +155,10 @@ test('1- and 2-byte NAL length prefixes from the configuration record', () => {
     const muxer = new TsMuxer();
     muxer.push(m.legacyVideoConfig(record));
     const nals = [m.avcNal(1, 100), m.avcNal(1, 17)];
-    const [pes] = readPes(readPackets(muxer.push(m.legacyVideoFrame(0, 0, false, m.lengthPrefixed(nals, lengthSize)))!.bytes), VIDEO);
+    const [pes] = readPes(
+      readPackets(muxer.push(m.legacyVideoFrame(0, 0, false, m.lengthPrefixed(nals, lengthSize)))!.bytes),
+      VIDEO,
+    );
     assert.deepEqual(pes!.data, m.annexB([Buffer.from([0x09, 0xf0]), ...nals]));
   }
 });
@@ -135,9 +171,17 @@ test('nothing to mux: data, frames before their header, end of sequence, codecs 
   assert.equal(muxer.push(mediaMessage(MediaType.Audio, 0, Buffer.from([0x2f, 0xff, 0xfb]))), undefined, 'MP3');
   assert.equal(muxer.push(m.exVideoConfig(Buffer.from([0x81, 0, 0, 0]), 'av01')), undefined, 'AV1');
   muxer.push(m.legacyVideoConfig(m.AVC_RECORD));
-  assert.equal(muxer.push(mediaMessage(MediaType.Video, 0, Buffer.from([0x17, 2, 0, 0, 0]))), undefined, 'end of sequence');
+  assert.equal(
+    muxer.push(mediaMessage(MediaType.Video, 0, Buffer.from([0x17, 2, 0, 0, 0]))),
+    undefined,
+    'end of sequence',
+  );
   assert.equal(muxer.push(m.legacyVideoFrame(0, 0, false, Buffer.alloc(0))), undefined, 'no NAL units');
-  assert.equal(muxer.push(m.exVideoFrame(0, 0, true, m.lengthPrefixed([m.hevcNal(19, 10)]))), undefined, 'HEVC frame, AVC configured');
+  assert.equal(
+    muxer.push(m.exVideoFrame(0, 0, true, m.lengthPrefixed([m.hevcNal(19, 10)]))),
+    undefined,
+    'HEVC frame, AVC configured',
+  );
   assert.equal(muxer.hasAudio, false);
   assert.deepEqual(muxer.codecs(), ['avc1.42c015']);
 });
@@ -153,7 +197,10 @@ test('malformed frames throw TS_MUX_INPUT and leave the muxer and its counters a
   const next = readPackets(muxer.push(m.legacyVideoFrame(80, 0, false, m.lengthPrefixed([m.avcNal(1, 10)])))!.bytes);
   assert.equal(next[0]!.cc, (first.at(-1)!.cc + 1) % 16);
   // A bad sequence header keeps the configuration that was working.
-  assert.throws(() => muxer.push(m.legacyVideoConfig(Buffer.from([1, 2, 3]))), (e: unknown) => e instanceof ProtocolError && e.code === 'CODEC_CONFIG_INVALID');
+  assert.throws(
+    () => muxer.push(m.legacyVideoConfig(Buffer.from([1, 2, 3]))),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'CODEC_CONFIG_INVALID',
+  );
   assert.deepEqual(muxer.codecs(), ['avc1.42c015']);
 });
 
@@ -179,7 +226,12 @@ test('tables() counts PAT and PMT continuity on their own PIDs', () => {
   const muxer = new TsMuxer();
   muxer.push(m.aacConfig());
   const ccs = Array.from({ length: 18 }, () => readPackets(muxer.tables()).map((p) => [p.pid, p.cc]));
-  ccs.forEach((pair, i) => assert.deepEqual(pair, [[0, i % 16], [0x1000, i % 16]]));
+  ccs.forEach((pair, i) =>
+    assert.deepEqual(pair, [
+      [0, i % 16],
+      [0x1000, i % 16],
+    ]),
+  );
 });
 
 test('a keyframe behind an Enhanced RTMP ModEx prefix is still a keyframe: tables, random access, parameter sets', () => {
@@ -191,7 +243,10 @@ test('a keyframe behind an Enhanced RTMP ModEx prefix is still a keyframe: table
   const chunk = muxer.push(mediaMessage(MediaType.Video, 0, payload))!;
   assert.equal(chunk.keyframe, true);
   const packets = readPackets(chunk.bytes);
-  assert.deepEqual(packets.slice(0, 2).map((p) => p.pid), [0, 0x1000]);
+  assert.deepEqual(
+    packets.slice(0, 2).map((p) => p.pid),
+    [0, 0x1000],
+  );
   const [pes] = readPes(packets, VIDEO);
   assert.equal(pes!.packets[0]!.adaptation!.randomAccess, true);
   assert.deepEqual(pes!.data, m.annexB([HEVC_AUD, ...hevcParams, idr]));

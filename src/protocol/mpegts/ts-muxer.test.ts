@@ -27,7 +27,8 @@ function assertContinuity(packets: readonly TsPacket[]): void {
   const last = new Map<number, number>();
   for (const p of packets) {
     const prev = last.get(p.pid);
-    if (prev !== undefined) assert.equal(p.cc, (prev + 1) % 16, `PID 0x${p.pid.toString(16)} packet ${p.index}: CC ${p.cc} after ${prev}`);
+    if (prev !== undefined)
+      assert.equal(p.cc, (prev + 1) % 16, `PID 0x${p.pid.toString(16)} packet ${p.index}: CC ${p.cc} after ${prev}`);
     last.set(p.pid, p.cc);
   }
 }
@@ -35,12 +36,14 @@ function assertContinuity(packets: readonly TsPacket[]): void {
 /** The NAL units of a length-prefixed (4-byte) FLV AVC frame body. */
 function nalsOf(body: Buffer): Buffer[] {
   const nals: Buffer[] = [];
-  for (let pos = 0; pos < body.length; pos += 4 + body.readUInt32BE(pos)) nals.push(body.subarray(pos + 4, pos + 4 + body.readUInt32BE(pos)));
+  for (let pos = 0; pos < body.length; pos += 4 + body.readUInt32BE(pos))
+    nals.push(body.subarray(pos + 4, pos + 4 + body.readUInt32BE(pos)));
   return nals;
 }
 
 const flv = new FlvDemuxer().push(fixture('flv/h264-aac-320x240.flv'));
-const isFrame = (msg: MediaMessage, type: number): boolean => msg.type === type && !msg.sequenceHeader && msg.payload[1] === 1;
+const isFrame = (msg: MediaMessage, type: number): boolean =>
+  msg.type === type && !msg.sequenceHeader && msg.payload[1] === 1;
 const videoFrames = flv.filter((msg) => isFrame(msg, MediaType.Video));
 const audioFrames = flv.filter((msg) => isFrame(msg, MediaType.Audio));
 
@@ -75,7 +78,13 @@ test('the fixture: PAT points at the PMT, PMT lists H.264 and AAC with the PCR o
     const s = readSection(p.payload);
     assert.ok(s.crcOk);
     assert.equal(s.version, 0);
-    assert.deepEqual(readPmtBody(s.body), { pcrPid: VIDEO, streams: [{ streamType: 0x1b, pid: VIDEO }, { streamType: 0x0f, pid: AUDIO }] });
+    assert.deepEqual(readPmtBody(s.body), {
+      pcrPid: VIDEO,
+      streams: [
+        { streamType: 0x1b, pid: VIDEO },
+        { streamType: 0x0f, pid: AUDIO },
+      ],
+    });
   }
 });
 
@@ -101,7 +110,10 @@ test('the fixture: video PES times from the FLV timestamp and composition time, 
     assert.equal(af!.randomAccess, msg.keyframe);
     for (const q of p.packets.slice(1)) assert.equal(q.adaptation?.pcr, undefined);
   });
-  assert.ok(videoFrames.some((f) => f.payload.readIntBE(2, 3) !== 0), 'the fixture has B-frames');
+  assert.ok(
+    videoFrames.some((f) => f.payload.readIntBE(2, 3) !== 0),
+    'the fixture has B-frames',
+  );
   const videoChunks = chunks.filter((c) => c.track === 'video');
   assert.deepEqual(
     videoChunks.map((c) => [c.dts, c.keyframe]),
@@ -139,7 +151,8 @@ test('the fixture: each AAC frame is one PES of ADTS header + raw frame, PTS onl
     assert.deepEqual(p.data.subarray(7), raw);
     assert.equal(p.packets[0]!.adaptation?.pcr, undefined);
   });
-  for (const c of chunks.filter((c) => c.track === 'audio')) assert.equal(c.keyframe, false, 'not a start point when there is video');
+  for (const c of chunks.filter((c) => c.track === 'audio'))
+    assert.equal(c.keyframe, false, 'not a start point when there is video');
 });
 
 test('PAT and PMT lead each keyframe chunk and chunks pushed with withTables, and nothing else', () => {
@@ -149,7 +162,10 @@ test('PAT and PMT lead each keyframe chunk and chunks pushed with withTables, an
   for (let i = 0; i < 30; i++) {
     const keyframe = i % 10 === 0;
     const askTables = i === 15;
-    const video = muxer.push(m.legacyVideoFrame(i * 40, 0, keyframe, m.lengthPrefixed([m.avcNal(keyframe ? 5 : 1, 300, i)])), askTables)!;
+    const video = muxer.push(
+      m.legacyVideoFrame(i * 40, 0, keyframe, m.lengthPrefixed([m.avcNal(keyframe ? 5 : 1, 300, i)])),
+      askTables,
+    )!;
     const audio = muxer.push(m.aacFrame(i * 40 + 5, Buffer.alloc(200, i)), i === 22)!;
     const videoPids = readPackets(video.bytes).map((p) => p.pid);
     const audioPids = readPackets(audio.bytes).map((p) => p.pid);

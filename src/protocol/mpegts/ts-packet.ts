@@ -25,7 +25,14 @@ export function wrap33(t: number): number {
  * Writes a 4-byte packet header: sync byte, payload_unit_start_indicator, 13-bit PID,
  * adaptation_field_control and the 4-bit continuity_counter (§2.4.3.2); scrambling and priority are 0.
  */
-export function writePacketHeader(out: Buffer, at: number, pid: number, start: boolean, control: number, cc: number): void {
+export function writePacketHeader(
+  out: Buffer,
+  at: number,
+  pid: number,
+  start: boolean,
+  control: number,
+  cc: number,
+): void {
   out[at] = TS_SYNC_BYTE;
   out[at + 1] = (start ? 0x40 : 0) | ((pid >> 8) & 0x1f);
   out[at + 2] = pid & 0xff;

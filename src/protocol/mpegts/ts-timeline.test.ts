@@ -30,7 +30,10 @@ test('a jump of more than maxJumpMs (or back more than a second) is rebased and 
   const stats = { timestampJumps: 0 };
   const tl = new TsTimeline();
   const c = new TrackClock(tl, 10_000, stats);
-  assert.deepEqual([0, 3600, 11 * 90_000, 11 * 90_000 + 3600, 90_000].map((t) => c.next(t)), [0, 40, 40, 80, 80]);
+  assert.deepEqual(
+    [0, 3600, 11 * 90_000, 11 * 90_000 + 3600, 90_000].map((t) => c.next(t)),
+    [0, 40, 40, 80, 80],
+  );
   assert.equal(stats.timestampJumps, 2);
   assert.equal(c.next(90_000 + 3600), 120);
 });

@@ -70,7 +70,7 @@ export class VideoTrack {
     const audType = hevc ? HevcNal.Aud : AvcNal.Aud;
     // First pass: validate the lengths and see whether the encoder already sends parameter sets in-band.
     let inBandSps = false;
-    for (let pos = offset; pos < payload.length; ) {
+    for (let pos = offset; pos < payload.length;) {
       const size = this.readLength(payload, pos);
       pos += this.lengthSize;
       if (size > 0) inBandSps ||= nalType(payload[pos]!, hevc) === spsType;
@@ -83,7 +83,7 @@ export class VideoTrack {
         es.add(ps);
       }
     }
-    for (let pos = offset; pos < payload.length; ) {
+    for (let pos = offset; pos < payload.length;) {
       const size = this.readLength(payload, pos);
       pos += this.lengthSize;
       if (size > 0 && nalType(payload[pos]!, hevc) !== audType) {
@@ -102,7 +102,10 @@ export class VideoTrack {
     }
     const size = payload.readUIntBE(pos, this.lengthSize);
     if (end + size > payload.length) {
-      throw new ProtocolError('TS_MUX_INPUT', `a ${size}-byte NAL unit at ${end} runs past the ${payload.length}-byte frame`);
+      throw new ProtocolError(
+        'TS_MUX_INPUT',
+        `a ${size}-byte NAL unit at ${end} runs past the ${payload.length}-byte frame`,
+      );
     }
     return size;
   }

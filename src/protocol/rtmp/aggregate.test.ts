@@ -28,18 +28,31 @@ function aggregate(payload: Buffer, timestamp = 1000): RtmpMessage {
 
 describe('splitAggregate', () => {
   it('splits FLV-shaped sub-messages, rebasing their times on the aggregate’s', () => {
-    const parts = splitAggregate(aggregate(Buffer.concat([tag(9, 500, Buffer.of(0x17, 1)), tag(8, 520, Buffer.of(0xaf)), tag(18, 540, Buffer.of(2))])));
-    assert.deepEqual(parts.map((m) => [m.typeId, m.timestamp, m.payload.toString('hex')]), [
-      [9, 1000, '1701'],
-      [8, 1020, 'af'],
-      [18, 1040, '02'],
-    ]);
+    const parts = splitAggregate(
+      aggregate(
+        Buffer.concat([tag(9, 500, Buffer.of(0x17, 1)), tag(8, 520, Buffer.of(0xaf)), tag(18, 540, Buffer.of(2))]),
+      ),
+    );
+    assert.deepEqual(
+      parts.map((m) => [m.typeId, m.timestamp, m.payload.toString('hex')]),
+      [
+        [9, 1000, '1701'],
+        [8, 1020, 'af'],
+        [18, 1040, '02'],
+      ],
+    );
   });
 
   it(`accepts ${maxAggregateParts} sub-messages and refuses one more with RTMP_AGGREGATE_LIMIT`, () => {
     const one = tag(8, 0, Buffer.alloc(0));
-    assert.equal(splitAggregate(aggregate(Buffer.concat(Array(maxAggregateParts).fill(one)))).length, maxAggregateParts);
-    assert.throws(() => splitAggregate(aggregate(Buffer.concat(Array(maxAggregateParts + 1).fill(one)))), isCode('RTMP_AGGREGATE_LIMIT'));
+    assert.equal(
+      splitAggregate(aggregate(Buffer.concat(Array(maxAggregateParts).fill(one)))).length,
+      maxAggregateParts,
+    );
+    assert.throws(
+      () => splitAggregate(aggregate(Buffer.concat(Array(maxAggregateParts + 1).fill(one)))),
+      isCode('RTMP_AGGREGATE_LIMIT'),
+    );
   });
 
   it('refuses a sub-message that is an aggregate itself (it would recurse) or a command', () => {

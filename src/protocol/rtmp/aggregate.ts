@@ -30,11 +30,17 @@ export function splitAggregate(msg: RtmpMessage): RtmpMessage[] {
       throw new ProtocolError('RTMP_MESSAGE_INVALID', `aggregate message truncated at byte ${pos}`);
     }
     if (out.length === maxAggregateParts) {
-      throw new ProtocolError('RTMP_AGGREGATE_LIMIT', `aggregate message with more than ${maxAggregateParts} sub-messages`);
+      throw new ProtocolError(
+        'RTMP_AGGREGATE_LIMIT',
+        `aggregate message with more than ${maxAggregateParts} sub-messages`,
+      );
     }
     const typeId = p[pos]!;
     if (!subTypes.has(typeId)) {
-      throw new ProtocolError('RTMP_MESSAGE_INVALID', `aggregate sub-message of type ${typeId}, not audio, video or data`);
+      throw new ProtocolError(
+        'RTMP_MESSAGE_INVALID',
+        `aggregate sub-message of type ${typeId}, not audio, video or data`,
+      );
     }
     const size = p.readUIntBE(pos + 1, 3);
     // FLV-style timestamp: 24 low bits, then the high 8 bits (FLV 10.1 §E.4.1 TimestampExtended).

@@ -2,14 +2,26 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ProtocolError } from '../../errors.ts';
-import { mergeQuery, nameLimitDefaults, splitNameQuery, tcUrlQuery, unionQuery, type NameLimits } from './bounded-query.ts';
+import {
+  mergeQuery,
+  nameLimitDefaults,
+  splitNameQuery,
+  tcUrlQuery,
+  unionQuery,
+  type NameLimits,
+} from './bounded-query.ts';
 
 function isCode(code: string) {
   return (err: unknown) => err instanceof ProtocolError && err.code === code;
 }
 
 const pairs = (q: URLSearchParams) => [...q];
-const unlimited: NameLimits = { maxTcUrlLength: Infinity, maxNameLength: Infinity, maxQueryLength: Infinity, maxQueryParams: Infinity };
+const unlimited: NameLimits = {
+  maxTcUrlLength: Infinity,
+  maxNameLength: Infinity,
+  maxQueryLength: Infinity,
+  maxQueryParams: Infinity,
+};
 
 /** `n` parameters `p<i>=<i>` joined with `&`. */
 function bomb(n: number): string {
@@ -20,7 +32,10 @@ describe('splitNameQuery and tcUrlQuery', () => {
   it('split names and queries as before', () => {
     const s = splitNameQuery('demo?txSecret=ab&txTime=65F0A1B2', 'stream name');
     assert.equal(s.name, 'demo');
-    assert.deepEqual(pairs(s.query), [['txSecret', 'ab'], ['txTime', '65F0A1B2']]);
+    assert.deepEqual(pairs(s.query), [
+      ['txSecret', 'ab'],
+      ['txTime', '65F0A1B2'],
+    ]);
     assert.deepEqual(pairs(splitNameQuery('live', 'app').query), []);
     assert.equal(splitNameQuery('live?', 'app').name, 'live');
     assert.deepEqual(pairs(tcUrlQuery('rtmp://h/live?token=x%20y')), [['token', 'x y']]);
@@ -31,7 +46,10 @@ describe('splitNameQuery and tcUrlQuery', () => {
     const max = nameLimitDefaults.maxNameLength;
     assert.equal(splitNameQuery('a'.repeat(max), 'stream name').name.length, max);
     assert.throws(() => splitNameQuery('a'.repeat(max + 1), 'stream name'), isCode('RTMP_NAME_TOO_LONG'));
-    assert.throws(() => splitNameQuery(`${'a'.repeat(60 * 1024)}?x=1`, 'stream name'), /stream name of 61440 characters .*rtmp\.maxNameLength/);
+    assert.throws(
+      () => splitNameQuery(`${'a'.repeat(60 * 1024)}?x=1`, 'stream name'),
+      /stream name of 61440 characters .*rtmp\.maxNameLength/,
+    );
     assert.throws(() => splitNameQuery('a'.repeat(max + 1), 'app'), /^ProtocolError: app of/);
   });
 
@@ -59,7 +77,13 @@ describe('splitNameQuery and tcUrlQuery', () => {
   it('never throw anything but a ProtocolError on any string', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), fc.integer({ min: 0, max: 20 }), (raw, maxQueryParams) => {
-        const limits = { ...nameLimitDefaults, maxNameLength: 100, maxQueryLength: 100, maxTcUrlLength: 200, maxQueryParams };
+        const limits = {
+          ...nameLimitDefaults,
+          maxNameLength: 100,
+          maxQueryLength: 100,
+          maxTcUrlLength: 200,
+          maxQueryParams,
+        };
         for (const f of [() => splitNameQuery(raw, 'app', limits), () => tcUrlQuery(raw, limits)]) {
           try {
             f();
@@ -74,7 +98,9 @@ describe('splitNameQuery and tcUrlQuery', () => {
 });
 
 const queryArb = fc
-  .array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'txSecret', ''), fc.constantFrom('1', '2', '', 'x y')), { maxLength: 8 })
+  .array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'txSecret', ''), fc.constantFrom('1', '2', '', 'x y')), {
+    maxLength: 8,
+  })
   .map((ps) => new URLSearchParams(ps));
 
 describe('mergeQuery and unionQuery', () => {

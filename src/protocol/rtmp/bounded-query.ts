@@ -36,7 +36,11 @@ export interface SplitName {
  * Splits `name?k=v&...` (an app or a stream name) into the name and its query; a ProtocolError
  * RTMP_NAME_TOO_LONG, RTMP_QUERY_TOO_LONG or RTMP_QUERY_TOO_MANY_PARAMS when over `limits`.
  */
-export function splitNameQuery(raw: string, what: 'app' | 'stream name', limits: NameLimits = nameLimitDefaults): SplitName {
+export function splitNameQuery(
+  raw: string,
+  what: 'app' | 'stream name',
+  limits: NameLimits = nameLimitDefaults,
+): SplitName {
   const q = raw.indexOf('?');
   const nameLength = q < 0 ? raw.length : q;
   if (nameLength > limits.maxNameLength) {

@@ -78,7 +78,10 @@ describe('message size per type', () => {
   }
 
   it('names the type and its key in the refusal', () => {
-    assert.throws(() => push(header(3, 20, 70_000)), /command message \(type 20\) of 70000 bytes .* \(rtmp\.maxCommandSize\)/);
+    assert.throws(
+      () => push(header(3, 20, 70_000)),
+      /command message \(type 20\) of 70000 bytes .* \(rtmp\.maxCommandSize\)/,
+    );
     assert.throws(() => push(header(3, 9, 2 << 20), options), /media message \(type 9\).*\(rtmp\.maxMessageSize\)/);
   });
 
@@ -130,17 +133,20 @@ describe('bytes held in partial messages (rtmp.maxPartialBytes)', () => {
 
   it('never holds more than the limit, whatever the peer sends', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 3, max: 20 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 30 }), (msgs) => {
-        const d = new ChunkDecoder({ maxPartialBytes: 4000, maxMessageSize: 3000 });
-        try {
-          for (const [csid, length] of msgs) {
-            d.push(Buffer.concat([header(csid, 9, length), Buffer.alloc(Math.min(length, 128))]));
-            assert.ok(d.partialBytes <= 4000);
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 3, max: 20 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 30 }),
+        (msgs) => {
+          const d = new ChunkDecoder({ maxPartialBytes: 4000, maxMessageSize: 3000 });
+          try {
+            for (const [csid, length] of msgs) {
+              d.push(Buffer.concat([header(csid, 9, length), Buffer.alloc(Math.min(length, 128))]));
+              assert.ok(d.partialBytes <= 4000);
+            }
+          } catch (err) {
+            if (!(err instanceof ProtocolError)) throw err;
           }
-        } catch (err) {
-          if (!(err instanceof ProtocolError)) throw err;
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -216,7 +222,12 @@ describe('limits and splits', () => {
           // Control messages of types 1 and 4 get bodies the decoder accepts (chunk size 128, a ping).
           const wire = Buffer.concat(
             msgs.map((m) => {
-              const payload = m.typeId === 1 ? Buffer.from('00000080', 'hex') : m.typeId === 4 ? Buffer.from('000600000001', 'hex') : m.payload;
+              const payload =
+                m.typeId === 1
+                  ? Buffer.from('00000080', 'hex')
+                  : m.typeId === 4
+                    ? Buffer.from('000600000001', 'hex')
+                    : m.payload;
               return encodeChunks({ csid: m.csid, typeId: m.typeId, streamId: 1, timestamp: 0, payload }, 128);
             }),
           );

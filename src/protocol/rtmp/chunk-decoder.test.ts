@@ -130,7 +130,10 @@ describe('chunk byte tables', () => {
 
   it('reads an extended timestamp delta on fmt 1 and wraps at 2^32', () => {
     const got = decodeAll(hex('04 000010 000001 08 01000000 aa 44 ffffff 000001 08 fffffff8 bb'));
-    assert.deepEqual(got.map((m) => m.timestamp), [16, 8]);
+    assert.deepEqual(
+      got.map((m) => m.timestamp),
+      [16, 8],
+    );
   });
 
   it('also reads continuations from a peer that does not repeat the extended timestamp (2009 spec text)', () => {
@@ -161,11 +164,16 @@ describe('chunk byte tables', () => {
 
 describe('ChunkDecoder control and limits', () => {
   it('applies Set Chunk Size at once, for the chunks that follow in the same read', () => {
-    const bytes = hex('02 000000 000004 01 00000000 00000004  03 000000 00000a 14 00000000 00010203 c3 04050607 c3 0809');
+    const bytes = hex(
+      '02 000000 000004 01 00000000 00000004  03 000000 00000a 14 00000000 00010203 c3 04050607 c3 0809',
+    );
     const d = new ChunkDecoder(tiny);
     const msgs = d.push(bytes);
     assert.equal(d.chunkSize, 4);
-    assert.deepEqual(msgs.map((m) => m.typeId), [1, 20]);
+    assert.deepEqual(
+      msgs.map((m) => m.typeId),
+      [1, 20],
+    );
     assert.equal(msgs[1]?.payload.toString('hex'), '00010203040506070809');
   });
 
@@ -178,12 +186,17 @@ describe('ChunkDecoder control and limits', () => {
   });
 
   it('drops a partial message on Abort (RTMP 1.0 §5.4.2)', () => {
-    const bytes = hex('04 000000 000004 08 01000000 aabb  02 000000 000004 02 00000000 0000 c2 0004  04 000009 000002 08 01000000 eeff');
+    const bytes = hex(
+      '04 000000 000004 08 01000000 aabb  02 000000 000004 02 00000000 0000 c2 0004  04 000009 000002 08 01000000 eeff',
+    );
     const msgs = decodeAll(bytes, {}, 2);
-    assert.deepEqual(msgs.map((m) => [m.typeId, m.payload.toString('hex')]), [
-      [2, '00000004'],
-      [8, 'eeff'],
-    ]);
+    assert.deepEqual(
+      msgs.map((m) => [m.typeId, m.payload.toString('hex')]),
+      [
+        [2, '00000004'],
+        [8, 'eeff'],
+      ],
+    );
   });
 
   it('accepts librtmp starting a chunk stream with fmt 1 (its ping), refuses fmt 2 and 3 there', () => {
@@ -202,12 +215,21 @@ describe('ChunkDecoder control and limits', () => {
   it('refuses a declared length over maxMessageSize before any payload arrives', () => {
     const header = hex('04 000000 0003e9 09 01000000');
     assert.throws(() => decodeAll(header, { maxMessageSize: 1000 }), isCode('RTMP_MESSAGE_TOO_LARGE'));
-    assert.equal(decodeAll(Buffer.concat([hex('04 000000 0003e8 09 01000000'), Buffer.alloc(1000)]), { maxMessageSize: 1000 }, 1000).length, 1);
+    assert.equal(
+      decodeAll(
+        Buffer.concat([hex('04 000000 0003e8 09 01000000'), Buffer.alloc(1000)]),
+        { maxMessageSize: 1000 },
+        1000,
+      ).length,
+      1,
+    );
   });
 
   it('refuses more distinct chunk streams than maxChunkStreams', () => {
     const many = Buffer.concat(
-      Array.from({ length: 65 }, (_, i) => encodeChunks({ csid: 3 + i, typeId: 8, streamId: 1, timestamp: 0, payload: Buffer.of(1) }, 128)),
+      Array.from({ length: 65 }, (_, i) =>
+        encodeChunks({ csid: 3 + i, typeId: 8, streamId: 1, timestamp: 0, payload: Buffer.of(1) }, 128),
+      ),
     );
     assert.throws(() => decodeAll(many), isCode('RTMP_CHUNK_STREAM_LIMIT'));
     assert.equal(decodeAll(many, { maxChunkStreams: 65 }).length, 65);
@@ -219,14 +241,17 @@ describe('ChunkDecoder on ffmpeg bytes', () => {
   const whole = decodeAll(chunks);
 
   it('decodes the capture into ffmpeg’s commands, metadata and video', () => {
-    assert.deepEqual(whole.slice(0, 6).map((m) => [m.csid, m.typeId, m.streamId]), [
-      [3, 20, 0], // connect
-      [3, 20, 0], // releaseStream (fmt 1)
-      [3, 20, 0], // FCPublish
-      [3, 20, 0], // createStream
-      [8, 20, 1], // publish
-      [4, 18, 1], // @setDataFrame
-    ]);
+    assert.deepEqual(
+      whole.slice(0, 6).map((m) => [m.csid, m.typeId, m.streamId]),
+      [
+        [3, 20, 0], // connect
+        [3, 20, 0], // releaseStream (fmt 1)
+        [3, 20, 0], // FCPublish
+        [3, 20, 0], // createStream
+        [8, 20, 1], // publish
+        [4, 18, 1], // @setDataFrame
+      ],
+    );
     assert.ok(whole.filter((m) => m.typeId === 9).length >= 25, 'a second of 25 fps video');
   });
 
@@ -241,13 +266,15 @@ describe('ChunkDecoder on ffmpeg bytes', () => {
   });
 });
 
-const messageArb = fc.record({
-  csid: fc.oneof(fc.integer({ min: 3, max: 63 }), fc.integer({ min: 64, max: 65599 })),
-  typeId: fc.integer({ min: 3, max: 255 }),
-  streamId: fc.integer({ min: 0, max: 0xffffffff }),
-  timestamp: fc.oneof(fc.integer({ min: 0, max: 0xffffff + 10 }), fc.integer({ min: 0, max: 0xffffffff })),
-  payload: fc.uint8Array({ maxLength: 700 }).map((a) => Buffer.from(a)),
-}).map((m): RtmpMessage => ({ ...m }));
+const messageArb = fc
+  .record({
+    csid: fc.oneof(fc.integer({ min: 3, max: 63 }), fc.integer({ min: 64, max: 65599 })),
+    typeId: fc.integer({ min: 3, max: 255 }),
+    streamId: fc.integer({ min: 0, max: 0xffffffff }),
+    timestamp: fc.oneof(fc.integer({ min: 0, max: 0xffffff + 10 }), fc.integer({ min: 0, max: 0xffffffff })),
+    payload: fc.uint8Array({ maxLength: 700 }).map((a) => Buffer.from(a)),
+  })
+  .map((m): RtmpMessage => ({ ...m }));
 
 describe('ChunkDecoder properties', () => {
   it('decode(encode(messages)) = messages for random messages, chunk sizes and splits', () => {
@@ -276,19 +303,24 @@ describe('ChunkDecoder properties', () => {
 
   it('interleaved chunk streams decode to the same messages', () => {
     fc.assert(
-      fc.property(fc.array(messageArb, { maxLength: 6 }), fc.integer({ min: 1, max: 64 }), fc.nat(), (msgs, chunkSize, seed) => {
-        // One message per chunk stream, so any interleaving of their chunks is a valid stream.
-        const unique = msgs.map((m, i) => ({ ...m, csid: 3 + i }));
-        const queues = unique.map((m) => splitChunks(encodeChunks(m, chunkSize), m, chunkSize));
-        const parts: Buffer[] = [];
-        for (let s = seed; queues.some((q) => q.length > 0); s = (s * 1103515245 + 12345) >>> 0) {
-          const live = queues.filter((q) => q.length > 0);
-          parts.push(live[s % live.length]!.shift()!);
-        }
-        const out = decodeAll(Buffer.concat(parts), {}, chunkSize);
-        const byCsid = (a: RtmpMessage, b: RtmpMessage) => a.csid - b.csid;
-        assert.deepEqual(out.sort(byCsid), unique);
-      }),
+      fc.property(
+        fc.array(messageArb, { maxLength: 6 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.nat(),
+        (msgs, chunkSize, seed) => {
+          // One message per chunk stream, so any interleaving of their chunks is a valid stream.
+          const unique = msgs.map((m, i) => ({ ...m, csid: 3 + i }));
+          const queues = unique.map((m) => splitChunks(encodeChunks(m, chunkSize), m, chunkSize));
+          const parts: Buffer[] = [];
+          for (let s = seed; queues.some((q) => q.length > 0); s = (s * 1103515245 + 12345) >>> 0) {
+            const live = queues.filter((q) => q.length > 0);
+            parts.push(live[s % live.length]!.shift()!);
+          }
+          const out = decodeAll(Buffer.concat(parts), {}, chunkSize);
+          const byCsid = (a: RtmpMessage, b: RtmpMessage) => a.csid - b.csid;
+          assert.deepEqual(out.sort(byCsid), unique);
+        },
+      ),
       { numRuns: 200 },
     );
   });

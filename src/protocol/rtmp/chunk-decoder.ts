@@ -148,7 +148,11 @@ export class ChunkDecoder {
   constructor(options: ChunkDecoderOptions = {}) {
     const d = chunkDecoderDefaults;
     const media = options.maxMessageSize ?? d.maxMessageSize;
-    this.#caps = sizeLimits(media, options.maxCommandSize ?? d.maxCommandSize, options.maxControlSize ?? d.maxControlSize);
+    this.#caps = sizeLimits(
+      media,
+      options.maxCommandSize ?? d.maxCommandSize,
+      options.maxControlSize ?? d.maxControlSize,
+    );
     this.#maxPartialBytes = options.maxPartialBytes ?? media + MiB;
     this.#minChunkSize = options.minChunkSize ?? d.minChunkSize;
     this.#maxChunkStreams = options.maxChunkStreams ?? d.maxChunkStreams;
@@ -321,10 +325,7 @@ export class ChunkDecoder {
 
   #newStream(csid: number): ChunkStream {
     if (this.#streams.size >= this.#maxChunkStreams) {
-      throw new ProtocolError(
-        'RTMP_CHUNK_STREAM_LIMIT',
-        `more than ${this.#maxChunkStreams} chunk streams in use`,
-      );
+      throw new ProtocolError('RTMP_CHUNK_STREAM_LIMIT', `more than ${this.#maxChunkStreams} chunk streams in use`);
     }
     const cs: ChunkStream = {
       timestamp: 0,

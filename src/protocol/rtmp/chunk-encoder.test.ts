@@ -47,7 +47,12 @@ describe('encodeRtmpMedia', () => {
   });
 
   it('allocates exactly the size it announces', () => {
-    for (const [csid, ts, len, cs] of [[3, 0, 0, 128], [64, 0xffffff, 129, 128], [400, 5, 4096, 4096], [5, 0xfffffffe, 10000, 1]] as const) {
+    for (const [csid, ts, len, cs] of [
+      [3, 0, 0, 128],
+      [64, 0xffffff, 129, 128],
+      [400, 5, 4096, 4096],
+      [5, 0xfffffffe, 10000, 1],
+    ] as const) {
       const buf = encodeChunks({ csid, typeId: 9, streamId: 1, timestamp: ts, payload: Buffer.alloc(len) }, cs);
       assert.equal(buf.length, encodedChunksSize(csid, ts, len, cs));
     }

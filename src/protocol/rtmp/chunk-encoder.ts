@@ -64,7 +64,7 @@ export function writeChunks(out: Buffer, pos: number, msg: ChunkMessage, chunkSi
   out.writeUInt32LE(msg.streamId >>> 0, pos + 7);
   pos += 11;
   if (extended) pos = out.writeUInt32BE(timestamp, pos);
-  for (let sent = 0; ; ) {
+  for (let sent = 0; ;) {
     const n = Math.min(chunkSize, payload.length - sent);
     pos += payload.copy(out, pos, sent, sent + n);
     sent += n;

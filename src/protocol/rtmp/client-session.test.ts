@@ -9,7 +9,8 @@ import type { ClientSessionEvent } from './client-session.ts';
 
 const avcHeader = mediaMessage(MediaType.Video, 0, Buffer.from('1700000000014d401fffe1', 'hex'));
 const aacHeader = mediaMessage(MediaType.Audio, 0, Buffer.from('af001210', 'hex'));
-const keyframe = (ts: number, size = 3000) => mediaMessage(MediaType.Video, ts, Buffer.concat([Buffer.from('1701000000', 'hex'), Buffer.alloc(size, ts & 0xff)]));
+const keyframe = (ts: number, size = 3000) =>
+  mediaMessage(MediaType.Video, ts, Buffer.concat([Buffer.from('1701000000', 'hex'), Buffer.alloc(size, ts & 0xff)]));
 
 function statuses(events: ClientSessionEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'status' ? [`${e.level} ${e.code}@${e.streamId}`] : []));
@@ -68,10 +69,17 @@ describe('ClientSession ↔ ServerSession', () => {
     for (const m of sent) pair.client.sendMedia(streamId, m);
     pair.pump();
     const [chunkSize, metadata, ...media] = pair.takeServer();
-    assert.deepEqual(chunkSize, { type: 'chunk-size', size: 1000 }, 'the encoder\'s Set Chunk Size is reported (push error type 5)');
+    assert.deepEqual(
+      chunkSize,
+      { type: 'chunk-size', size: 1000 },
+      "the encoder's Set Chunk Size is reported (push error type 5)",
+    );
     assert.ok(metadata?.type === 'metadata');
     assert.deepEqual(metadata.metadata, amf0Object({ width: 640, height: 360 }));
-    assert.deepEqual(media, sent.map((message) => ({ type: 'media', streamId: 1, message })));
+    assert.deepEqual(
+      media,
+      sent.map((message) => ({ type: 'media', streamId: 1, message })),
+    );
 
     pair.client.deleteStream(streamId);
     pair.pump();
@@ -99,7 +107,10 @@ describe('ClientSession ↔ ServerSession', () => {
     const shared = messages.map((m) => encodeRtmpMedia(m, pair.server.outChunkSize, 1));
     pair.pump(shared);
     const got = pair.takeClient();
-    assert.deepEqual(got, messages.map((message) => ({ type: 'media', streamId: 1, message })));
+    assert.deepEqual(
+      got,
+      messages.map((message) => ({ type: 'media', streamId: 1, message })),
+    );
   });
 
   it('acknowledges the server’s window and answers its ping', () => {
@@ -112,7 +123,9 @@ describe('ClientSession ↔ ServerSession', () => {
     pair.server.acceptPublish(1);
     for (let i = 0; i < 10; i++) pair.client.sendMedia(1, keyframe(i * 40, 2000));
     pair.pump();
-    const acks = pair.takeClient().flatMap((e) => (e.type === 'control' && e.message.type === 'acknowledgement' ? [e.message.sequenceNumber] : []));
+    const acks = pair
+      .takeClient()
+      .flatMap((e) => (e.type === 'control' && e.message.type === 'acknowledgement' ? [e.message.sequenceNumber] : []));
     assert.ok(acks.length >= 2, `acks: ${acks}`);
     assert.ok(acks.every((a, i) => i === 0 || a - acks[i - 1]! >= 8000));
     pair.takeServer();
@@ -131,6 +144,9 @@ describe('ClientSession ↔ ServerSession', () => {
     pair.pump();
     const status = pair.takeClient().find((e) => e.type === 'status');
     assert.ok(status?.type === 'status');
-    assert.deepEqual([status.level, status.code, status.description], ['error', 'NetStream.Publish.BadName', '18/503 signature mismatch']);
+    assert.deepEqual(
+      [status.level, status.code, status.description],
+      ['error', 'NetStream.Publish.BadName', '18/503 signature mismatch'],
+    );
   });
 });

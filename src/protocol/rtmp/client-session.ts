@@ -174,7 +174,11 @@ export class ClientSession {
       case MessageType.Audio:
       case MessageType.Video: {
         const type = msg.typeId === MessageType.Audio ? MediaType.Audio : MediaType.Video;
-        events.push({ type: 'media', streamId: msg.streamId, message: ingestMediaMessage(type, msg.timestamp, msg.payload) });
+        events.push({
+          type: 'media',
+          streamId: msg.streamId,
+          message: ingestMediaMessage(type, msg.timestamp, msg.payload),
+        });
         return;
       }
       case MessageType.DataAmf0:
@@ -196,7 +200,8 @@ export class ClientSession {
       events.push({ type: cmd.name === '_result' ? 'result' : 'error', transactionId, commandObject, args });
     } else if (cmd.name === 'onStatus') {
       const info = args[0] ?? null;
-      const field = (key: string) => (info instanceof Map && typeof info.get(key) === 'string' ? (info.get(key) as string) : '');
+      const field = (key: string) =>
+        info instanceof Map && typeof info.get(key) === 'string' ? (info.get(key) as string) : '';
       events.push({
         type: 'status',
         streamId: msg.streamId,

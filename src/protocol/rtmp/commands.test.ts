@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { amf0Object } from '../amf0/amf0-value.ts';
-import { decodeCommand, decodeData, encodeCommand, encodeOnStatus, encodeResult, encodeSetDataFrame, splitStreamName } from './commands.ts';
+import {
+  decodeCommand,
+  decodeData,
+  encodeCommand,
+  encodeOnStatus,
+  encodeResult,
+  encodeSetDataFrame,
+  splitStreamName,
+} from './commands.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -27,7 +35,10 @@ describe('command messages, ffmpeg bytes both ways', () => {
   });
   const table = [
     { bytes: ffmpeg.connect, cmd: { name: 'connect', transactionId: 1, commandObject: connectObject, args: [] } },
-    { bytes: ffmpeg.releaseStream, cmd: { name: 'releaseStream', transactionId: 2, commandObject: null, args: ['x?k=v'] } },
+    {
+      bytes: ffmpeg.releaseStream,
+      cmd: { name: 'releaseStream', transactionId: 2, commandObject: null, args: ['x?k=v'] },
+    },
     { bytes: ffmpeg.fcPublish, cmd: { name: 'FCPublish', transactionId: 3, commandObject: null, args: ['x?k=v'] } },
     { bytes: ffmpeg.createStream, cmd: { name: 'createStream', transactionId: 4, commandObject: null, args: [] } },
     { bytes: ffmpeg.publish, cmd: { name: 'publish', transactionId: 5, commandObject: null, args: ['x?k=v', 'live'] } },
@@ -52,7 +63,9 @@ describe('command messages, ffmpeg bytes both ways', () => {
 
   it('reports AMF0 that lies about a length with the AMF0 code', () => {
     // "publish" then a string claiming 0x0100 bytes with 5 present.
-    assert.throws(() => decodeCommand(20, hex('0200077075626c697368 004014000000000000 05 020100783f6b3d76')), { code: 'AMF0_TRUNCATED' });
+    assert.throws(() => decodeCommand(20, hex('0200077075626c697368 004014000000000000 05 020100783f6b3d76')), {
+      code: 'AMF0_TRUNCATED',
+    });
     assert.throws(() => decodeCommand(20, hex('02ffff61')), { code: 'AMF0_TRUNCATED' });
   });
 });

@@ -21,23 +21,73 @@ const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 /** Payloads and their typed values, run both ways. */
 const table: { typeId: number; bytes: string; value: ControlMessage; encode: () => Buffer }[] = [
-  { typeId: 1, bytes: '00001000', value: { type: 'set-chunk-size', chunkSize: 4096 }, encode: () => encodeSetChunkSize(4096) },
+  {
+    typeId: 1,
+    bytes: '00001000',
+    value: { type: 'set-chunk-size', chunkSize: 4096 },
+    encode: () => encodeSetChunkSize(4096),
+  },
   { typeId: 2, bytes: '00000006', value: { type: 'abort', csid: 6 }, encode: () => encodeAbort(6) },
-  { typeId: 3, bytes: 'ffffffff', value: { type: 'acknowledgement', sequenceNumber: 0xffffffff }, encode: () => encodeAcknowledgement(2 ** 32 - 1) },
-  { typeId: 5, bytes: '002625a0', value: { type: 'window-ack-size', size: 2_500_000 }, encode: () => encodeWindowAckSize(2_500_000) },
-  { typeId: 6, bytes: '002625a0 02', value: { type: 'set-peer-bandwidth', size: 2_500_000, limitType: 2 }, encode: () => encodeSetPeerBandwidth(2_500_000, 2) },
-  { typeId: 4, bytes: '0000 00000001', value: { type: 'user-control', event: 0, streamId: 1 }, encode: () => encodeUserControl(UserControlEvent.StreamBegin, 1) },
-  { typeId: 4, bytes: '0001 00000001', value: { type: 'user-control', event: 1, streamId: 1 }, encode: () => encodeUserControl(UserControlEvent.StreamEof, 1) },
-  { typeId: 4, bytes: '0002 00000002', value: { type: 'user-control', event: 2, streamId: 2 }, encode: () => encodeUserControl(UserControlEvent.StreamDry, 2) },
+  {
+    typeId: 3,
+    bytes: 'ffffffff',
+    value: { type: 'acknowledgement', sequenceNumber: 0xffffffff },
+    encode: () => encodeAcknowledgement(2 ** 32 - 1),
+  },
+  {
+    typeId: 5,
+    bytes: '002625a0',
+    value: { type: 'window-ack-size', size: 2_500_000 },
+    encode: () => encodeWindowAckSize(2_500_000),
+  },
+  {
+    typeId: 6,
+    bytes: '002625a0 02',
+    value: { type: 'set-peer-bandwidth', size: 2_500_000, limitType: 2 },
+    encode: () => encodeSetPeerBandwidth(2_500_000, 2),
+  },
+  {
+    typeId: 4,
+    bytes: '0000 00000001',
+    value: { type: 'user-control', event: 0, streamId: 1 },
+    encode: () => encodeUserControl(UserControlEvent.StreamBegin, 1),
+  },
+  {
+    typeId: 4,
+    bytes: '0001 00000001',
+    value: { type: 'user-control', event: 1, streamId: 1 },
+    encode: () => encodeUserControl(UserControlEvent.StreamEof, 1),
+  },
+  {
+    typeId: 4,
+    bytes: '0002 00000002',
+    value: { type: 'user-control', event: 2, streamId: 2 },
+    encode: () => encodeUserControl(UserControlEvent.StreamDry, 2),
+  },
   {
     typeId: 4,
     bytes: '0003 00000001 00000bb8',
     value: { type: 'user-control', event: 3, streamId: 1, bufferLength: 3000 },
     encode: () => encodeSetBufferLength(1, 3000),
   },
-  { typeId: 4, bytes: '0004 00000001', value: { type: 'user-control', event: 4, streamId: 1 }, encode: () => encodeUserControl(UserControlEvent.StreamIsRecorded, 1) },
-  { typeId: 4, bytes: '0006 00000d0f', value: { type: 'ping-request', timestamp: 0xd0f }, encode: () => encodeUserControl(UserControlEvent.PingRequest, 0xd0f) },
-  { typeId: 4, bytes: '0007 00000d0f', value: { type: 'ping-response', timestamp: 0xd0f }, encode: () => encodeUserControl(UserControlEvent.PingResponse, 0xd0f) },
+  {
+    typeId: 4,
+    bytes: '0004 00000001',
+    value: { type: 'user-control', event: 4, streamId: 1 },
+    encode: () => encodeUserControl(UserControlEvent.StreamIsRecorded, 1),
+  },
+  {
+    typeId: 4,
+    bytes: '0006 00000d0f',
+    value: { type: 'ping-request', timestamp: 0xd0f },
+    encode: () => encodeUserControl(UserControlEvent.PingRequest, 0xd0f),
+  },
+  {
+    typeId: 4,
+    bytes: '0007 00000d0f',
+    value: { type: 'ping-response', timestamp: 0xd0f },
+    encode: () => encodeUserControl(UserControlEvent.PingResponse, 0xd0f),
+  },
 ];
 
 describe('control message byte table', () => {
@@ -49,7 +99,11 @@ describe('control message byte table', () => {
   }
 
   it('reads a Set Peer Bandwidth without its limit byte as dynamic', () => {
-    assert.deepEqual(decodeControl(MessageType.SetPeerBandwidth, hex('00001000')), { type: 'set-peer-bandwidth', size: 4096, limitType: 2 });
+    assert.deepEqual(decodeControl(MessageType.SetPeerBandwidth, hex('00001000')), {
+      type: 'set-peer-bandwidth',
+      size: 4096,
+      limitType: 2,
+    });
   });
 
   it('passes unknown User Control events through with their data', () => {

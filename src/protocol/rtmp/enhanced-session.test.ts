@@ -12,8 +12,15 @@ import { encodeCommand } from './commands.ts';
 import { HandshakeSize } from './handshake.ts';
 import { ServerSession } from './server-session.ts';
 
-const cmd = (name: string, tx: number, obj: Parameters<typeof encodeCommand>[2], ...args: Parameters<typeof encodeCommand>[3][]) => (streamId = 0) =>
-  encodeChunks({ csid: 3, typeId: 20, streamId, timestamp: 0, payload: encodeCommand(name, tx, obj, ...args) }, 128);
+const cmd =
+  (
+    name: string,
+    tx: number,
+    obj: Parameters<typeof encodeCommand>[2],
+    ...args: Parameters<typeof encodeCommand>[3][]
+  ) =>
+  (streamId = 0) =>
+    encodeChunks({ csid: 3, typeId: 20, streamId, timestamp: 0, payload: encodeCommand(name, tx, obj, ...args) }, 128);
 
 /** A session publishing on stream 1 after a v2 connect (capsEx Multitrack). */
 function publishing(): ServerSession {
@@ -28,7 +35,11 @@ function publishing(): ServerSession {
   return s;
 }
 
-const tracks = [0, 1, 2].map((trackId) => ({ trackId, fourCc: 'avc1', body: Buffer.concat([Buffer.of(0, 0, 0), Buffer.alloc(150, trackId + 1)]) }));
+const tracks = [0, 1, 2].map((trackId) => ({
+  trackId,
+  fourCc: 'avc1',
+  body: Buffer.concat([Buffer.of(0, 0, 0), Buffer.alloc(150, trackId + 1)]),
+}));
 const video = multitrackBody(true, 1, 1, tracks);
 const chunks = encodeChunks({ csid: 6, typeId: 9, streamId: 1, timestamp: 40, payload: video }, 128);
 
@@ -49,7 +60,10 @@ describe('ServerSession with Enhanced RTMP v2 media', () => {
         const msg = media[0]!.type === 'media' ? media[0]!.message : undefined;
         assert.deepEqual(msg?.payload.subarray(0, 2), Buffer.of(0x17, 1), 'track 0 as a legacy AVC keyframe');
         assert.equal(msg?.keyframe, true);
-        assert.deepEqual(readExTagBody(true, msg!.multitrack!).tracks.map((t) => t.trackId), [0, 1, 2]);
+        assert.deepEqual(
+          readExTagBody(true, msg!.multitrack!).tracks.map((t) => t.trackId),
+          [0, 1, 2],
+        );
       }),
       { numRuns: 200 },
     );

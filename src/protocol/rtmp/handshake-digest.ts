@@ -39,10 +39,7 @@ function packetDigest(packet: Buffer, pos: number, key: Buffer): Buffer {
 }
 
 /** Finds a valid digest in C1 or S1 under either schema, or undefined when the packet has none. */
-export function findDigest(
-  packet: Buffer,
-  key: Buffer,
-): { schema: DigestSchema; digest: Buffer } | undefined {
+export function findDigest(packet: Buffer, key: Buffer): { schema: DigestSchema; digest: Buffer } | undefined {
   // nginx-rtmp and librtmp try schema 0 first; ffmpeg's client sends schema 1.
   for (const schema of [0, 1] as const) {
     const pos = digestOffset(packet, schema);
@@ -62,7 +59,9 @@ export function imprintDigest(packet: Buffer, schema: DigestSchema, key: Buffer)
 
 function lastBytesDigest(packet: Buffer, keyFull: Buffer, peerDigest: Buffer): Buffer {
   const key = createHmac('sha256', keyFull).update(peerDigest).digest();
-  return createHmac('sha256', key).update(packet.subarray(0, PacketSize - DigestSize)).digest();
+  return createHmac('sha256', key)
+    .update(packet.subarray(0, PacketSize - DigestSize))
+    .digest();
 }
 
 /** Signs S2/C2: its last 32 bytes become HMAC(HMAC(keyFull, peerDigest), the first 1504 bytes). */

@@ -8,8 +8,20 @@ import { amf0Number, amf0String, type Amf0Object, type Amf0Value } from '../amf0
 import { nameLimitDefaults, splitNameQuery, tcUrlQuery, unionQuery, type NameLimits } from './bounded-query.ts';
 import type { RtmpMessage } from './chunk-decoder.ts';
 import type { PendingDecision } from './decision-queue.ts';
-import { decodeCommand, encodeCommand, encodeError, encodeResult, splitStreamName, statusInfo, type Command } from './commands.ts';
-import { NoEnhancedCapabilities, parseEnhancedCapabilities, type EnhancedCapabilities } from './enhanced-capabilities.ts';
+import {
+  decodeCommand,
+  encodeCommand,
+  encodeError,
+  encodeResult,
+  splitStreamName,
+  statusInfo,
+  type Command,
+} from './commands.ts';
+import {
+  NoEnhancedCapabilities,
+  parseEnhancedCapabilities,
+  type EnhancedCapabilities,
+} from './enhanced-capabilities.ts';
 import type { ServerSessionEvent } from './server-session.ts';
 import type { SessionCore } from './session-core.ts';
 
@@ -185,7 +197,8 @@ export class ServerCommands {
     if (slot === undefined) {
       throw new ProtocolError('RTMP_STATE', `${cmd.name} on stream ${streamId}, which createStream did not make`);
     }
-    if (slot.role !== 'idle') throw new ProtocolError('RTMP_STATE', `${cmd.name} on stream ${streamId}, already ${slot.role}`);
+    if (slot.role !== 'idle')
+      throw new ProtocolError('RTMP_STATE', `${cmd.name} on stream ${streamId}, already ${slot.role}`);
     const rawName = amf0Index(cmd.args, 0);
     if (typeof rawName !== 'string') {
       throw new ProtocolError('RTMP_COMMAND_INVALID', `${cmd.name} without a stream name`);
@@ -198,7 +211,13 @@ export class ServerCommands {
    * friends) is refused like an access decision, so the encoder reads why in an onStatus error: the
    * stream awaits a decision, and the `refused` event tells the caller to reject it.
    */
-  #split(streamId: number, slot: StreamSlot, rawName: string, action: 'publish' | 'play', events: ServerSessionEvent[]) {
+  #split(
+    streamId: number,
+    slot: StreamSlot,
+    rawName: string,
+    action: 'publish' | 'play',
+    events: ServerSessionEvent[],
+  ) {
     try {
       return splitStreamName(rawName, this.#names);
     } catch (err) {
@@ -254,7 +273,8 @@ export class ServerCommands {
     }
     if (slot.role === 'publishing') events.push({ type: 'unpublish', streamId, reason });
     // A player still waiting for its publisher stops too: the caller must drop its subscriber.
-    else if (slot.role === 'playing' || slot.role === 'play-waiting') events.push({ type: 'stop-play', streamId, reason });
+    else if (slot.role === 'playing' || slot.role === 'play-waiting')
+      events.push({ type: 'stop-play', streamId, reason });
     slot.role = 'idle';
     if (remove) this.streams.delete(streamId);
   }

@@ -29,14 +29,21 @@ class Peer {
         const info = c.args[0] instanceof Map ? ` ${c.args[0].get('code')}` : ` ${JSON.stringify(c.args)}`;
         out.push(`${c.name}(${c.transactionId})@${msg.streamId}${info}`);
       } else {
-        out.push(`data@${msg.streamId} ${JSON.stringify(decodeAmf0All(msg.payload).map((v) => (v instanceof Map ? Object.fromEntries(v) : v)))}`);
+        out.push(
+          `data@${msg.streamId} ${JSON.stringify(decodeAmf0All(msg.payload).map((v) => (v instanceof Map ? Object.fromEntries(v) : v)))}`,
+        );
       }
     }
     return out;
   }
 }
 
-function command(name: string, tx: number, obj: Parameters<typeof encodeCommand>[2], ...args: Parameters<typeof encodeCommand>[3][]) {
+function command(
+  name: string,
+  tx: number,
+  obj: Parameters<typeof encodeCommand>[2],
+  ...args: Parameters<typeof encodeCommand>[3][]
+) {
   return (streamId = 0) =>
     encodeChunks({ csid: 3, typeId: 20, streamId, timestamp: 0, payload: encodeCommand(name, tx, obj, ...args) }, 128);
 }
@@ -158,7 +165,10 @@ describe('ServerSession connect', () => {
     for (const name of ['publish', 'play', 'createStream', 'releaseStream']) {
       assert.throws(() => handshaken().receive(command(name, 2, null, 'x')(1)), isCode('RTMP_STATE'), name);
     }
-    assert.throws(() => connected().receive(command('connect', 1, amf0Object({ app: 'live' }))()), isCode('RTMP_STATE'));
+    assert.throws(
+      () => connected().receive(command('connect', 1, amf0Object({ app: 'live' }))()),
+      isCode('RTMP_STATE'),
+    );
     assert.throws(() => handshaken().receive(command('connect', 1, null)()), isCode('RTMP_COMMAND_INVALID'));
   });
 
@@ -173,22 +183,36 @@ describe('ServerSession connect', () => {
       command('publish', 5, null, 'cam', 'live')(1),
       encodeChunks({ csid: 7, typeId: 9, streamId: 1, timestamp: 0, payload: Buffer.of(0x17, 0) }, 128),
     ]);
-    assert.deepEqual(s.receive(pipelined).map((e) => e.type), ['connect']);
+    assert.deepEqual(
+      s.receive(pipelined).map((e) => e.type),
+      ['connect'],
+    );
     assert.deepEqual(s.pendingDecision, { kind: 'connect' });
     assert.equal(s.queuedMessages, 5);
     const afterConnect = s.acceptConnect();
-    assert.deepEqual(afterConnect.map((e) => e.type), ['publish'], 'createStream ran; the publish is the next decision');
+    assert.deepEqual(
+      afterConnect.map((e) => e.type),
+      ['publish'],
+      'createStream ran; the publish is the next decision',
+    );
     assert.deepEqual(s.pendingDecision, { kind: 'publish', streamId: 1 });
-    assert.deepEqual(s.acceptPublish(1).map((e) => e.type), ['media'], 'the early video frame reaches the stream');
-    assert.deepEqual(peer.read(s).filter((r) => !r.startsWith('window') && !r.startsWith('set-')), [
-      '_result(1)@0 NetConnection.Connect.Success',
-      '_result(2)@0 [null]',
-      '_result(3)@0 [null]',
-      'onFCPublish(0)@0 NetStream.Publish.Start',
-      '_result(4)@0 [1]',
-      'user-control [0,1]',
-      'onStatus(0)@1 NetStream.Publish.Start',
-    ]);
+    assert.deepEqual(
+      s.acceptPublish(1).map((e) => e.type),
+      ['media'],
+      'the early video frame reaches the stream',
+    );
+    assert.deepEqual(
+      peer.read(s).filter((r) => !r.startsWith('window') && !r.startsWith('set-')),
+      [
+        '_result(1)@0 NetConnection.Connect.Success',
+        '_result(2)@0 [null]',
+        '_result(3)@0 [null]',
+        'onFCPublish(0)@0 NetStream.Publish.Start',
+        '_result(4)@0 [1]',
+        'user-control [0,1]',
+        'onStatus(0)@1 NetStream.Publish.Start',
+      ],
+    );
   });
 
   it('refuses a peer that keeps sending while a decision is pending, past the queue bounds', () => {
@@ -203,8 +227,13 @@ describe('ServerSession connect', () => {
 
   it('answers pings at once while a decision is pending, and drops the held commands when connect is rejected', () => {
     const s = handshaken();
-    const ping = encodeChunks({ csid: 2, typeId: 4, streamId: 0, timestamp: 0, payload: Buffer.from('000600000001', 'hex') }, 128);
-    s.receive(Buffer.concat([command('connect', 1, amf0Object({ app: 'live' }))(), command('createStream', 2, null)(), ping]));
+    const ping = encodeChunks(
+      { csid: 2, typeId: 4, streamId: 0, timestamp: 0, payload: Buffer.from('000600000001', 'hex') },
+      128,
+    );
+    s.receive(
+      Buffer.concat([command('connect', 1, amf0Object({ app: 'live' }))(), command('createStream', 2, null)(), ping]),
+    );
     assert.deepEqual(new Peer().read(s), ['ping-response [1]']);
     assert.deepEqual(s.rejectConnect('18/404 no such app'), []);
     assert.equal(s.queuedMessages, 0);
@@ -232,10 +261,21 @@ describe('ServerSession streams', () => {
     s.receive(Buffer.concat([command('createStream', 2, null)(), command('createStream', 3, null)()]));
     s.receive(command('publish', 4, null, 'a')(1));
     s.acceptPublish(1);
-    const onStream = (id: number, type: number, payload: Buffer) => encodeChunks({ csid: 7, typeId: type, streamId: id, timestamp: 0, payload }, 4096);
+    const onStream = (id: number, type: number, payload: Buffer) =>
+      encodeChunks({ csid: 7, typeId: type, streamId: id, timestamp: 0, payload }, 4096);
     const meta = encodeCommand('@setDataFrame', 'onMetaData' as never, null);
-    const events = s.receive(Buffer.concat([onStream(2, 9, Buffer.of(0x17, 1)), onStream(0, 8, Buffer.of(0xaf, 1)), onStream(2, 18, meta), onStream(1, 9, Buffer.of(0x27, 1))]));
-    assert.deepEqual(events.map((e) => e.type), ['ignored', 'ignored', 'ignored', 'media']);
+    const events = s.receive(
+      Buffer.concat([
+        onStream(2, 9, Buffer.of(0x17, 1)),
+        onStream(0, 8, Buffer.of(0xaf, 1)),
+        onStream(2, 18, meta),
+        onStream(1, 9, Buffer.of(0x27, 1)),
+      ]),
+    );
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['ignored', 'ignored', 'ignored', 'media'],
+    );
   });
 
   it('answers play with StreamBegin, Play.Reset, Play.Start and |RtmpSampleAccess, and no other data message', () => {
@@ -261,7 +301,9 @@ describe('ServerSession streams', () => {
       'user-control [0,1]',
       'onStatus(0)@1 NetStream.Play.PublishNotify',
     ]);
-    assert.deepEqual(s.receive(command('deleteStream', 4, null, 1)()), [{ type: 'stop-play', streamId: 1, reason: 'deleteStream' }]);
+    assert.deepEqual(s.receive(command('deleteStream', 4, null, 1)()), [
+      { type: 'stop-play', streamId: 1, reason: 'deleteStream' },
+    ]);
   });
 
   it('answers getStreamLength, _checkbw and unknown commands, and reports what it ignores', () => {
@@ -269,19 +311,31 @@ describe('ServerSession streams', () => {
     const peer = new Peer();
     peer.read(s);
     const events = s.receive(
-      Buffer.concat([command('getStreamLength', 2, null, 'x')(), command('_checkbw', 3, null)(), command('launchMissiles', 4, null)(), command('pause', 0, null, true)()]),
+      Buffer.concat([
+        command('getStreamLength', 2, null, 'x')(),
+        command('_checkbw', 3, null)(),
+        command('launchMissiles', 4, null)(),
+        command('pause', 0, null, true)(),
+      ]),
     );
     assert.deepEqual(events, [
       { type: 'ignored', what: 'unknown command launchMissiles' },
       { type: 'ignored', what: 'command pause true' },
     ]);
-    assert.deepEqual(peer.read(s), ['_result(2)@0 [0]', '_result(3)@0 [null]', '_error(4)@0 NetConnection.Call.Failed']);
+    assert.deepEqual(peer.read(s), [
+      '_result(2)@0 [0]',
+      '_result(3)@0 [null]',
+      '_error(4)@0 NetConnection.Call.Failed',
+    ]);
   });
 
   it('holds a deleteStream sent right behind a publish until the decision, then stops the stream', () => {
     const s = connected();
     s.receive(command('createStream', 2, null)());
-    assert.deepEqual(s.receive(command('publish', 3, null, 'a')(1)).map((e) => e.type), ['publish']);
+    assert.deepEqual(
+      s.receive(command('publish', 3, null, 'a')(1)).map((e) => e.type),
+      ['publish'],
+    );
     assert.deepEqual(s.receive(command('deleteStream', 4, null, 1)()), [], 'held while the publish is decided');
     assert.equal(s.queuedMessages, 1);
     s.drain();
@@ -301,27 +355,36 @@ describe('ServerSession streams', () => {
       return true;
     }
   })();
-  it('refuses a publish or play whose name is over its limit with a refused event; rejecting it releases what is held', { skip: nameLimited ? false : 'needs the stream-name limits' }, () => {
-    for (const action of ['publish', 'play'] as const) {
-      const s = connected();
-      s.receive(command('createStream', 2, null)());
-      const events = s.receive(Buffer.concat([command(action, 3, null, 'n'.repeat(4096))(1), command('getStreamLength', 4, null, 'x')()]));
-      assert.equal(events.length, 1);
-      const [e] = events;
-      assert.ok(e?.type === 'refused' && e.action === action && e.streamId === 1);
-      assert.equal(e.error.code, 'RTMP_NAME_TOO_LONG');
-      assert.deepEqual(s.pendingDecision, { kind: action, streamId: 1 });
-      s.drain();
-      const code = action === 'publish' ? 'NetStream.Publish.BadName' : 'NetStream.Play.Failed';
-      // A short description: this Peer reads at 128-byte chunks, the server writes at 4096.
-      if (action === 'publish') s.rejectPublish(1, code, e.error.code);
-      else s.rejectPlay(1, code, e.error.code);
-      assert.deepEqual(new Peer().read(s), [`onStatus(0)@1 ${code}`, '_result(4)@0 [0]']);
-    }
-  });
+  it(
+    'refuses a publish or play whose name is over its limit with a refused event; rejecting it releases what is held',
+    { skip: nameLimited ? false : 'needs the stream-name limits' },
+    () => {
+      for (const action of ['publish', 'play'] as const) {
+        const s = connected();
+        s.receive(command('createStream', 2, null)());
+        const events = s.receive(
+          Buffer.concat([command(action, 3, null, 'n'.repeat(4096))(1), command('getStreamLength', 4, null, 'x')()]),
+        );
+        assert.equal(events.length, 1);
+        const [e] = events;
+        assert.ok(e?.type === 'refused' && e.action === action && e.streamId === 1);
+        assert.equal(e.error.code, 'RTMP_NAME_TOO_LONG');
+        assert.deepEqual(s.pendingDecision, { kind: action, streamId: 1 });
+        s.drain();
+        const code = action === 'publish' ? 'NetStream.Publish.BadName' : 'NetStream.Play.Failed';
+        // A short description: this Peer reads at 128-byte chunks, the server writes at 4096.
+        if (action === 'publish') s.rejectPublish(1, code, e.error.code);
+        else s.rejectPlay(1, code, e.error.code);
+        assert.deepEqual(new Peer().read(s), [`onStatus(0)@1 ${code}`, '_result(4)@0 [0]']);
+      }
+    },
+  );
 
   it('makes decisions for a stream closed or deleted during the play wait no-ops (the issue 9 crash)', () => {
-    for (const [stop, reason] of [[command('closeStream', 0, null), 'closeStream'], [command('deleteStream', 5, null, 1), 'deleteStream']] as const) {
+    for (const [stop, reason] of [
+      [command('closeStream', 0, null), 'closeStream'],
+      [command('deleteStream', 5, null, 1), 'deleteStream'],
+    ] as const) {
       const s = connected();
       s.receive(command('createStream', 2, null)());
       s.receive(command('play', 3, null, 'cam')(1));
@@ -345,7 +408,10 @@ describe('ServerSession chores', () => {
     peer.read(s);
     s.receive(command('createStream', 2, null)());
     assert.deepEqual(peer.read(s), ['_result(2)@0 [1]'], 'no ack before 100000 bytes');
-    const windowAck = encodeChunks({ csid: 2, typeId: 5, streamId: 0, timestamp: 0, payload: Buffer.from('000003e8', 'hex') }, 128);
+    const windowAck = encodeChunks(
+      { csid: 2, typeId: 5, streamId: 0, timestamp: 0, payload: Buffer.from('000003e8', 'hex') },
+      128,
+    );
     s.receive(windowAck);
     const first = s.bytesReceived;
     assert.deepEqual(peer.read(s), [`acknowledgement [${first}]`], 'the peer asked for a 1000-byte window');
@@ -360,7 +426,11 @@ describe('ServerSession chores', () => {
     const s = connected();
     const peer = new Peer();
     peer.read(s);
-    const ping = (event: string) => encodeChunks({ csid: 2, typeId: 4, streamId: 0, timestamp: 0, payload: Buffer.from(`${event}00000d0f`, 'hex') }, 128);
+    const ping = (event: string) =>
+      encodeChunks(
+        { csid: 2, typeId: 4, streamId: 0, timestamp: 0, payload: Buffer.from(`${event}00000d0f`, 'hex') },
+        128,
+      );
     assert.deepEqual(s.receive(ping('0006')), []);
     assert.deepEqual(peer.read(s), ['ping-response [3343]']);
     assert.deepEqual(s.receive(ping('0007')), [{ type: 'pong', timestamp: 3343 }]);
@@ -368,21 +438,31 @@ describe('ServerSession chores', () => {
     assert.deepEqual(peer.read(s), ['ping-request [77]']);
   });
 
-  it('reports the encoder\'s Set Chunk Size as a chunk-size event and reads the next message with it', () => {
+  it("reports the encoder's Set Chunk Size as a chunk-size event and reads the next message with it", () => {
     const s = connected();
-    const setChunkSize = encodeChunks({ csid: 2, typeId: 1, streamId: 0, timestamp: 0, payload: Buffer.from('00004000', 'hex') }, 128);
+    const setChunkSize = encodeChunks(
+      { csid: 2, typeId: 1, streamId: 0, timestamp: 0, payload: Buffer.from('00004000', 'hex') },
+      128,
+    );
     assert.deepEqual(s.receive(setChunkSize), [{ type: 'chunk-size', size: 16384 }]);
     // One 300-byte command in a single chunk: only a decoder at 16384 reads it whole.
-    const big = encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('hello', 9, null, 'x'.repeat(280)) }, 16384);
+    const big = encodeChunks(
+      { csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('hello', 9, null, 'x'.repeat(280)) },
+      16384,
+    );
     assert.deepEqual(s.receive(big), [{ type: 'ignored', what: 'unknown command hello' }]);
   });
 });
 
 describe('ServerSession hostile input', () => {
-  const control = (type: number, payload: string) => encodeChunks({ csid: 2, typeId: type, streamId: 0, timestamp: 0, payload: Buffer.from(payload, 'hex') }, 128);
+  const control = (type: number, payload: string) =>
+    encodeChunks({ csid: 2, typeId: type, streamId: 0, timestamp: 0, payload: Buffer.from(payload, 'hex') }, 128);
 
   it('refuses garbage instead of a handshake', () => {
-    assert.throws(() => new ServerSession().receive(Buffer.from('\x16\x03\x01TLS hello')), isCode('RTMP_HANDSHAKE_VERSION'));
+    assert.throws(
+      () => new ServerSession().receive(Buffer.from('\x16\x03\x01TLS hello')),
+      isCode('RTMP_HANDSHAKE_VERSION'),
+    );
   });
 
   it('refuses chunk size 0 and one with the MSB set', () => {
@@ -394,7 +474,12 @@ describe('ServerSession hostile input', () => {
     const big = encodeChunks({ csid: 7, typeId: 9, streamId: 1, timestamp: 0, payload: Buffer.alloc(10) }, 128);
     assert.throws(() => handshaken({ maxMessageSize: 9 }).receive(big), isCode('RTMP_MESSAGE_TOO_LARGE'));
     const spread = Buffer.concat(
-      Array.from({ length: 100 }, (_, i) => encodeChunks({ csid: 100 + i, typeId: 5, streamId: 0, timestamp: 0, payload: Buffer.from('00001000', 'hex') }, 128)),
+      Array.from({ length: 100 }, (_, i) =>
+        encodeChunks(
+          { csid: 100 + i, typeId: 5, streamId: 0, timestamp: 0, payload: Buffer.from('00001000', 'hex') },
+          128,
+        ),
+      ),
     );
     assert.throws(() => handshaken().receive(spread), isCode('RTMP_CHUNK_STREAM_LIMIT'));
   });

@@ -70,7 +70,6 @@ export type ServerSessionEvent =
 /** The connection state. */
 export type ServerSessionState = 'handshake' | 'connecting' | 'connected' | 'closed';
 
-
 function stateError(message: string): LiveError {
   return new LiveError('RTMP_STATE', message);
 }
@@ -225,14 +224,18 @@ export class ServerSession {
     const ctl = this.#core.handleControl(msg);
     if (ctl.type === 'ping-response') events.push({ type: 'pong', timestamp: ctl.timestamp });
     else if (ctl.type === 'set-chunk-size') events.push({ type: 'chunk-size', size: ctl.chunkSize });
-    else if (ctl.type === 'user-control-unknown') events.push({ type: 'ignored', what: `user control event ${ctl.event}` });
+    else if (ctl.type === 'user-control-unknown')
+      events.push({ type: 'ignored', what: `user control event ${ctl.event}` });
   }
 
   /** Whether the message is on the accepted publishing stream; records an ignored event if not. */
   #publishing(msg: RtmpMessage, events: ServerSessionEvent[]): StreamSlot | undefined {
     const slot = this.#commands.streams.get(msg.streamId);
     if (slot?.role === 'publishing') return slot;
-    events.push({ type: 'ignored', what: `message type ${msg.typeId} on stream ${msg.streamId}, which is not publishing` });
+    events.push({
+      type: 'ignored',
+      what: `message type ${msg.typeId} on stream ${msg.streamId}, which is not publishing`,
+    });
     return undefined;
   }
 
@@ -243,7 +246,11 @@ export class ServerSession {
       return;
     }
     const type = msg.typeId === MessageType.Audio ? MediaType.Audio : MediaType.Video;
-    events.push({ type: 'media', streamId: msg.streamId, message: ingestMediaMessage(type, msg.timestamp, msg.payload) });
+    events.push({
+      type: 'media',
+      streamId: msg.streamId,
+      message: ingestMediaMessage(type, msg.timestamp, msg.payload),
+    });
   }
 
   #data(msg: RtmpMessage, events: ServerSessionEvent[]): void {
@@ -392,7 +399,13 @@ export class ServerSession {
   }
 
   /** Sends an onStatus on a message stream; `extra` adds info properties (E-RTMP v2 ReconnectRequest: `tcUrl`). */
-  sendStatus(streamId: number, level: string, code: string, description: string, extra?: Record<string, Amf0Value>): void {
+  sendStatus(
+    streamId: number,
+    level: string,
+    code: string,
+    description: string,
+    extra?: Record<string, Amf0Value>,
+  ): void {
     if (this.#commands.state !== 'connected') throw stateError(`onStatus ${code} while ${this.state}`);
     this.#core.sendCommand(streamId, encodeOnStatus(level, code, description, extra));
   }

@@ -57,7 +57,12 @@ export class AvcFlvWriter {
 
 /** What a WHEP player needs of one FLV AVC tag: the parameter sets of a record, or a frame's NAL units. */
 export type AvcTag =
-  | { readonly kind: 'config'; readonly sps: readonly Buffer[]; readonly pps: readonly Buffer[]; readonly lengthSize: number }
+  | {
+      readonly kind: 'config';
+      readonly sps: readonly Buffer[];
+      readonly pps: readonly Buffer[];
+      readonly lengthSize: number;
+    }
   | { readonly kind: 'frame'; readonly keyframe: boolean; readonly cts: number; readonly nalus: Buffer[] };
 
 /**

@@ -21,7 +21,8 @@ function feed(d: H264Depacketizer, aus: H264RtpPayload[][], seq = 65530): H264Ac
   const out: H264AccessUnit[] = [];
   let s = seq;
   aus.forEach((ps, i) => {
-    for (const p of ps) d.push({ payload: p.payload, marker: p.marker, timestamp: 3000 * i, sequenceNumber: s++ & 0xffff }, out);
+    for (const p of ps)
+      d.push({ payload: p.payload, marker: p.marker, timestamp: 3000 * i, sequenceNumber: s++ & 0xffff }, out);
   });
   return out;
 }
@@ -34,7 +35,13 @@ function packets(nalus: Buffer[], mtu: number): H264RtpPayload[] {
 
 test('a single NAL unit packet and the marker end an access unit', () => {
   const { d } = depack();
-  const out = feed(d, [[{ payload: sps, marker: false }, { payload: pps, marker: false }, { payload: idr(10), marker: true }]]);
+  const out = feed(d, [
+    [
+      { payload: sps, marker: false },
+      { payload: pps, marker: false },
+      { payload: idr(10), marker: true },
+    ],
+  ]);
   assert.equal(out.length, 1);
   assert.equal(out[0]!.keyframe, true);
   assert.deepEqual(out[0]!.nalus, [sps, pps, idr(10)]);
@@ -43,7 +50,12 @@ test('a single NAL unit packet and the marker end an access unit', () => {
 test('STAP-A byte fixture: SPS and PPS aggregated (RFC 6184 §5.7.1)', () => {
   const stap = Buffer.concat([Buffer.of(0x78), Buffer.of(0, sps.length), sps, Buffer.of(0, pps.length), pps]);
   const { d } = depack();
-  const out = feed(d, [[{ payload: stap, marker: false }, { payload: idr(4), marker: true }]]);
+  const out = feed(d, [
+    [
+      { payload: stap, marker: false },
+      { payload: idr(4), marker: true },
+    ],
+  ]);
   assert.deepEqual(out[0]!.nalus, [sps, pps, idr(4)]);
 });
 
@@ -69,12 +81,20 @@ test('a frame before the first IDR is dropped and asks for a keyframe', () => {
 });
 
 test('FU-A fragments without their start (a lying or lossy sender) drop the picture until the next IDR', () => {
-  const gop = [packets([idr(5000)], 1000), packets([inter(3000)], 1000), packets([inter(100)], 1000), packets([idr(100)], 1000)];
+  const gop = [
+    packets([idr(5000)], 1000),
+    packets([inter(3000)], 1000),
+    packets([inter(100)], 1000),
+    packets([idr(100)], 1000),
+  ];
   gop[1]!.shift(); // the first fragment of the first inter frame never came; sequence numbers still run on
   const { d } = depack();
   const out = feed(d, gop);
   assert.equal(d.lost, 0);
-  assert.deepEqual(out.map((a) => a.keyframe), [true, true]);
+  assert.deepEqual(
+    out.map((a) => a.keyframe),
+    [true, true],
+  );
 });
 
 test('a sequence gap is a loss (across the 16-bit wrap)', () => {
@@ -82,10 +102,15 @@ test('a sequence gap is a loss (across the 16-bit wrap)', () => {
   const { d } = depack();
   const out: H264AccessUnit[] = [];
   let seq = 65533;
-  aus.forEach((ps, i) => ps.forEach((p, j) => {
-    if (i === 1 && j === 1) { seq++; return; }
-    d.push({ payload: p.payload, marker: p.marker, timestamp: i * 3000, sequenceNumber: seq++ & 0xffff }, out);
-  }));
+  aus.forEach((ps, i) =>
+    ps.forEach((p, j) => {
+      if (i === 1 && j === 1) {
+        seq++;
+        return;
+      }
+      d.push({ payload: p.payload, marker: p.marker, timestamp: i * 3000, sequenceNumber: seq++ & 0xffff }, out);
+    }),
+  );
   assert.equal(d.lost, 1);
   assert.equal(out.length, 1);
   assert.equal(d.keyframeWanted, true);
@@ -112,7 +137,14 @@ test('an access unit over maxAccessUnitBytes is dropped with RTP_FRAME_TOO_LARGE
 test('lying payloads are counted, never thrown', () => {
   const { d, errors } = depack();
   const out: H264AccessUnit[] = [];
-  const bad = [Buffer.of(0x78, 0, 50, 1), Buffer.of(0x78, 0), Buffer.of(0x80), Buffer.of(0x79, 1), Buffer.alloc(0), Buffer.of(0x7c)];
+  const bad = [
+    Buffer.of(0x78, 0, 50, 1),
+    Buffer.of(0x78, 0),
+    Buffer.of(0x80),
+    Buffer.of(0x79, 1),
+    Buffer.alloc(0),
+    Buffer.of(0x7c),
+  ];
   bad.forEach((payload, i) => d.push({ payload, marker: true, timestamp: i, sequenceNumber: i }, out));
   assert.equal(out.length, 0);
   assert.equal(errors.length, bad.length);
@@ -120,44 +152,76 @@ test('lying payloads are counted, never thrown', () => {
 });
 
 test('property: packetize then depacketize gives the NAL units back at any MTU', () => {
-  fc.assert(fc.property(
-    fc.array(fc.uint8Array({ minLength: 1, maxLength: 4000 }), { minLength: 1, maxLength: 6 }),
-    fc.integer({ min: 3, max: 1500 }),
-    (bodies, mtu) => {
-      const nalus = [idr(20), ...bodies.map((b) => Buffer.concat([Buffer.of(0x41), Buffer.from(b)]))];
-      const ps = packets(nalus, mtu);
-      for (const p of ps) assert.ok(p.payload.length <= mtu);
-      const { d, errors } = depack();
-      const out = feed(d, [ps]);
-      assert.deepEqual(errors, []);
-      assert.deepEqual(out[0]!.nalus, [sps, pps, ...nalus]);
-    },
-  ), { numRuns: 200 });
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ minLength: 1, maxLength: 4000 }), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 3, max: 1500 }),
+      (bodies, mtu) => {
+        const nalus = [idr(20), ...bodies.map((b) => Buffer.concat([Buffer.of(0x41), Buffer.from(b)]))];
+        const ps = packets(nalus, mtu);
+        for (const p of ps) assert.ok(p.payload.length <= mtu);
+        const { d, errors } = depack();
+        const out = feed(d, [ps]);
+        assert.deepEqual(errors, []);
+        assert.deepEqual(out[0]!.nalus, [sps, pps, ...nalus]);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test('property: random payloads never throw', () => {
-  fc.assert(fc.property(fc.array(fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.boolean(), fc.integer({ min: 0, max: 0xffff })), { maxLength: 50 }), (ps) => {
-    const { d } = depack(500);
-    const out: H264AccessUnit[] = [];
-    for (const [b, marker, seq] of ps) d.push({ payload: Buffer.from(b), marker, timestamp: seq >> 4, sequenceNumber: seq }, out);
-  }));
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.boolean(), fc.integer({ min: 0, max: 0xffff })), {
+        maxLength: 50,
+      }),
+      (ps) => {
+        const { d } = depack(500);
+        const out: H264AccessUnit[] = [];
+        for (const [b, marker, seq] of ps)
+          d.push({ payload: Buffer.from(b), marker, timestamp: seq >> 4, sequenceNumber: seq }, out);
+      },
+    ),
+  );
 });
 
 test('RTP header round trip; extension, CSRCs and padding skipped on read', () => {
-  const p = encodeRtpPacket({ payloadType: 102, sequenceNumber: 65535, timestamp: 0xfffffff0, ssrc: 0xdeadbeef, marker: true }, Buffer.of(1, 2, 3));
-  assert.deepEqual(parseRtpPacket(p), { payloadType: 102, sequenceNumber: 65535, timestamp: 0xfffffff0, ssrc: 0xdeadbeef, marker: true, payload: Buffer.of(1, 2, 3) });
-  const ext = Buffer.concat([Buffer.of(0xb1, 0x60), p.subarray(2, 12), Buffer.alloc(4, 9), Buffer.of(0xbe, 0xde, 0, 1), Buffer.alloc(4, 7), Buffer.of(5, 6, 0, 2)]);
+  const p = encodeRtpPacket(
+    { payloadType: 102, sequenceNumber: 65535, timestamp: 0xfffffff0, ssrc: 0xdeadbeef, marker: true },
+    Buffer.of(1, 2, 3),
+  );
+  assert.deepEqual(parseRtpPacket(p), {
+    payloadType: 102,
+    sequenceNumber: 65535,
+    timestamp: 0xfffffff0,
+    ssrc: 0xdeadbeef,
+    marker: true,
+    payload: Buffer.of(1, 2, 3),
+  });
+  const ext = Buffer.concat([
+    Buffer.of(0xb1, 0x60),
+    p.subarray(2, 12),
+    Buffer.alloc(4, 9),
+    Buffer.of(0xbe, 0xde, 0, 1),
+    Buffer.alloc(4, 7),
+    Buffer.of(5, 6, 0, 2),
+  ]);
   assert.deepEqual(parseRtpPacket(ext).payload, Buffer.of(5, 6));
   assert.throws(() => parseRtpPacket(Buffer.alloc(11)), { code: 'RTP_PACKET_INVALID' });
-  assert.throws(() => parseRtpPacket(Buffer.concat([Buffer.of(0x90), p.subarray(1, 12), Buffer.of(0, 0, 0, 9)])), { code: 'RTP_PACKET_INVALID' });
+  assert.throws(() => parseRtpPacket(Buffer.concat([Buffer.of(0x90), p.subarray(1, 12), Buffer.of(0, 0, 0, 9)])), {
+    code: 'RTP_PACKET_INVALID',
+  });
 });
 
 test('property: parseRtpPacket of random bytes returns or throws RTP_PACKET_INVALID', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (b) => {
-    try {
-      parseRtpPacket(Buffer.from(b));
-    } catch (err) {
-      assert.equal((err as { code: string }).code, 'RTP_PACKET_INVALID');
-    }
-  }));
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 40 }), (b) => {
+      try {
+        parseRtpPacket(Buffer.from(b));
+      } catch (err) {
+        assert.equal((err as { code: string }).code, 'RTP_PACKET_INVALID');
+      }
+    }),
+  );
 });

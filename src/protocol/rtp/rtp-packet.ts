@@ -35,17 +35,20 @@ export function encodeRtpPacket(h: RtpHeader, payload: Buffer): Buffer {
 
 /** Parses one RTP packet; throws RTP_PACKET_INVALID for a short, non-version-2 or inconsistent one. */
 export function parseRtpPacket(b: Buffer): RtpPacket {
-  if (b.length < RTP_HEADER_SIZE) throw new ProtocolError('RTP_PACKET_INVALID', `an RTP packet of ${b.length} bytes is shorter than its header`);
+  if (b.length < RTP_HEADER_SIZE)
+    throw new ProtocolError('RTP_PACKET_INVALID', `an RTP packet of ${b.length} bytes is shorter than its header`);
   if (b[0]! >> 6 !== 2) throw new ProtocolError('RTP_PACKET_INVALID', `RTP version ${b[0]! >> 6}, not 2`);
   let start = RTP_HEADER_SIZE + (b[0]! & 0x0f) * 4;
   if (b[0]! & 0x10) {
     // RFC 3550 §5.3.1: profile(16), length in 32-bit words(16), then the extension.
-    if (b.length < start + 4) throw new ProtocolError('RTP_PACKET_INVALID', 'an RTP header extension runs past the packet');
+    if (b.length < start + 4)
+      throw new ProtocolError('RTP_PACKET_INVALID', 'an RTP header extension runs past the packet');
     start += 4 + b.readUInt16BE(start + 2) * 4;
   }
   let end = b.length;
   if (b[0]! & 0x20) end -= b[b.length - 1]!; // RFC 3550 §5.1: the last octet counts the padding
-  if (start > end) throw new ProtocolError('RTP_PACKET_INVALID', 'the RTP header, extension and padding are longer than the packet');
+  if (start > end)
+    throw new ProtocolError('RTP_PACKET_INVALID', 'the RTP header, extension and padding are longer than the packet');
   return {
     payloadType: b[1]! & 0x7f,
     marker: (b[1]! & 0x80) !== 0,

@@ -73,7 +73,8 @@ export class SrtCaller {
       return this.#sink.rejected(reason, 'SRT_REJECTED');
     }
     if (this.#state === 'induction' && hs.type === HandshakeType.induction) {
-      if (hs.version !== 5) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `listener answered the induction with version ${hs.version}`);
+      if (hs.version !== 5)
+        throw new ProtocolError('SRT_HANDSHAKE_INVALID', `listener answered the induction with version ${hs.version}`);
       this.#cookie = hs.cookie;
       this.#state = 'conclusion';
       return this.#sendHandshake(nowUs);
@@ -130,9 +131,13 @@ export class SrtCaller {
       socketId: o.localId,
       cookie: induction ? 0 : this.#cookie,
       peerIp: Buffer.alloc(16),
-      hsreq: induction ? undefined : { version: srtVersion, flags: callerFlags, recvDelayMs: o.latencyMs, sendDelayMs: o.latencyMs },
+      hsreq: induction
+        ? undefined
+        : { version: srtVersion, flags: callerFlags, recvDelayMs: o.latencyMs, sendDelayMs: o.latencyMs },
       streamId: induction ? undefined : o.streamId,
     };
-    this.#sink.send(encodeControl(ControlType.handshake, 0, Math.max(0, Math.floor(nowUs - o.nowUs)), 0, encodeHandshake(hs)));
+    this.#sink.send(
+      encodeControl(ControlType.handshake, 0, Math.max(0, Math.floor(nowUs - o.nowUs)), 0, encodeHandshake(hs)),
+    );
   }
 }

@@ -6,7 +6,15 @@
  */
 import { LiveError, ProtocolError, type ErrorCode } from '../../errors.ts';
 import { ControlType, decodePacket, encodeControl, type ControlPacket } from './srt-packet.ts';
-import { decodeAck, decodeDropRequest, decodeLossList, encodeAck, encodeDropRequest, encodeLossList, type LossRange } from './srt-control.ts';
+import {
+  decodeAck,
+  decodeDropRequest,
+  decodeLossList,
+  encodeAck,
+  encodeDropRequest,
+  encodeLossList,
+  type LossRange,
+} from './srt-control.ts';
 import { Receiver } from './srt-receiver.ts';
 import { Sender } from './srt-sender.ts';
 import type { SrtCrypto } from './srt-crypto.ts';
@@ -75,8 +83,21 @@ export class SrtConnection {
   constructor(o: SrtConnectionOptions, sink: SrtConnectionSink) {
     this.#o = o;
     this.#sink = sink;
-    this.receiver = new Receiver({ initialSeq: o.initialSeq, latencyUs: o.recvLatencyUs, baseUs: o.peerStartUs, windowPackets: o.windowPackets, maxBytes: o.maxReceiveBytes, tooLateDrop: true });
-    this.sender = new Sender({ initialSeq: o.initialSeq, peerId: o.peerId, maxPackets: o.maxSendPackets, crypto: o.crypto, dropAfterUs: Math.max(1_000_000, o.sendLatencyUs * 1.25 + 2 * synIntervalUs) });
+    this.receiver = new Receiver({
+      initialSeq: o.initialSeq,
+      latencyUs: o.recvLatencyUs,
+      baseUs: o.peerStartUs,
+      windowPackets: o.windowPackets,
+      maxBytes: o.maxReceiveBytes,
+      tooLateDrop: true,
+    });
+    this.sender = new Sender({
+      initialSeq: o.initialSeq,
+      peerId: o.peerId,
+      maxPackets: o.maxSendPackets,
+      crypto: o.crypto,
+      dropAfterUs: Math.max(1_000_000, o.sendLatencyUs * 1.25 + 2 * synIntervalUs),
+    });
     this.#lastRecvUs = o.nowUs;
     this.#lastSendUs = o.nowUs;
     this.#nextAckUs = o.nowUs + synIntervalUs;
@@ -107,7 +128,8 @@ export class SrtConnection {
       let packet = p;
       if (p.key !== 0) {
         const crypto = this.#o.crypto;
-        if (!crypto) throw new ProtocolError('SRT_ENCRYPTION_UNSUPPORTED', 'encrypted data packet, but no key was agreed');
+        if (!crypto)
+          throw new ProtocolError('SRT_ENCRYPTION_UNSUPPORTED', 'encrypted data packet, but no key was agreed');
         const clear = crypto.decrypt(p.seq, p.key, p.payload);
         if (!clear) return; // a key never announced: dropped (counted in crypto.stats), NAKed like a loss later
         packet = { ...p, payload: clear };
@@ -138,7 +160,17 @@ export class SrtConnection {
         this.control.naksReceived++;
         const { resend, gone } = this.sender.onNak(decodeLossList(p.cif));
         for (const d of resend) this.#write(d, nowUs);
-        for (const r of gone) this.#write(encodeControl(ControlType.dropreq, 0, this.timestamp(nowUs), this.#o.peerId, encodeDropRequest(r.first, r.last)), nowUs);
+        for (const r of gone)
+          this.#write(
+            encodeControl(
+              ControlType.dropreq,
+              0,
+              this.timestamp(nowUs),
+              this.#o.peerId,
+              encodeDropRequest(r.first, r.last),
+            ),
+            nowUs,
+          );
         return;
       }
       case ControlType.dropreq: {
@@ -172,8 +204,14 @@ export class SrtConnection {
   tick(nowUs: number): void {
     if (this.#closed) return;
     if (nowUs - this.#lastRecvUs > this.#o.peerIdleTimeoutUs) {
-      this.#write(encodeControl(ControlType.shutdown, 0, this.timestamp(nowUs), this.#o.peerId, Buffer.alloc(4)), nowUs);
-      this.#end('SRT_PEER_IDLE_TIMEOUT', `no packet from the peer for ${Math.round(this.#o.peerIdleTimeoutUs / 1000)} ms`);
+      this.#write(
+        encodeControl(ControlType.shutdown, 0, this.timestamp(nowUs), this.#o.peerId, Buffer.alloc(4)),
+        nowUs,
+      );
+      this.#end(
+        'SRT_PEER_IDLE_TIMEOUT',
+        `no packet from the peer for ${Math.round(this.#o.peerIdleTimeoutUs / 1000)} ms`,
+      );
       return;
     }
     this.receiver.release(nowUs, (payload) => this.#sink.deliver(payload));
@@ -183,7 +221,15 @@ export class SrtConnection {
       const ack = this.receiver.nextAck(nowUs);
       if (ack) {
         this.control.acksSent++;
-        const cif = encodeAck({ ackSeq: ack.ackSeq, rttUs: ack.rttUs, rttVarUs: ack.rttVarUs, availableBuffer: ack.available, packetsPerSecond: 0, linkCapacity: 0, bytesPerSecond: 0 });
+        const cif = encodeAck({
+          ackSeq: ack.ackSeq,
+          rttUs: ack.rttUs,
+          rttVarUs: ack.rttVarUs,
+          availableBuffer: ack.available,
+          packetsPerSecond: 0,
+          linkCapacity: 0,
+          bytesPerSecond: 0,
+        });
         this.#write(encodeControl(ControlType.ack, ack.ackNo, this.timestamp(nowUs), this.#o.peerId, cif), nowUs);
       }
     }
@@ -193,8 +239,22 @@ export class SrtConnection {
       if (this.receiver.loss.length > 0) this.#nak(this.receiver.loss.ranges(maxNakRanges), nowUs);
     }
     const dropped = this.sender.dropOld(nowUs);
-    if (dropped) this.#write(encodeControl(ControlType.dropreq, dropped.msgNo, this.timestamp(nowUs), this.#o.peerId, encodeDropRequest(dropped.range.first, dropped.range.last)), nowUs);
-    if (nowUs - this.#lastSendUs >= keepaliveUs) this.#write(encodeControl(ControlType.keepalive, 0, this.timestamp(nowUs), this.#o.peerId, Buffer.alloc(4)), nowUs);
+    if (dropped)
+      this.#write(
+        encodeControl(
+          ControlType.dropreq,
+          dropped.msgNo,
+          this.timestamp(nowUs),
+          this.#o.peerId,
+          encodeDropRequest(dropped.range.first, dropped.range.last),
+        ),
+        nowUs,
+      );
+    if (nowUs - this.#lastSendUs >= keepaliveUs)
+      this.#write(
+        encodeControl(ControlType.keepalive, 0, this.timestamp(nowUs), this.#o.peerId, Buffer.alloc(4)),
+        nowUs,
+      );
   }
 
   /** Sends a shutdown and ends the connection; idempotent. */
@@ -214,14 +274,22 @@ export class SrtConnection {
     const crypto = this.#o.crypto;
     const outcome = crypto ? crypto.take(p.cif) : 'noSecret';
     const state = Buffer.alloc(4);
-    state.writeUInt32BE(outcome === 'badSecret' ? KmState.badSecret : outcome === 'badCipher' ? KmState.badCryptoMode : KmState.noSecret);
+    state.writeUInt32BE(
+      outcome === 'badSecret' ? KmState.badSecret : outcome === 'badCipher' ? KmState.badCryptoMode : KmState.noSecret,
+    );
     const answer = outcome === 'ok' ? p.cif : state;
-    this.#write(encodeControl(ControlType.userDefined, 0, this.timestamp(nowUs), this.#o.peerId, answer, extKmRsp), nowUs);
+    this.#write(
+      encodeControl(ControlType.userDefined, 0, this.timestamp(nowUs), this.#o.peerId, answer, extKmRsp),
+      nowUs,
+    );
   }
 
   #nak(ranges: LossRange[], nowUs: number): void {
     this.control.naksSent++;
-    this.#write(encodeControl(ControlType.nak, 0, this.timestamp(nowUs), this.#o.peerId, encodeLossList(ranges)), nowUs);
+    this.#write(
+      encodeControl(ControlType.nak, 0, this.timestamp(nowUs), this.#o.peerId, encodeLossList(ranges)),
+      nowUs,
+    );
   }
 
   #write(datagram: Buffer, nowUs: number): void {

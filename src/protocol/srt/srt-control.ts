@@ -41,9 +41,19 @@ export function decodeAck(cif: Buffer): AckFields {
   if (cif.length < 4) throw new ProtocolError('SRT_PACKET_INVALID', `ACK of ${cif.length} bytes`);
   const ackSeq = cif.readUInt32BE(0) & 0x7fffffff;
   if (cif.length < 16) return { ackSeq };
-  const small = { ackSeq, rttUs: cif.readUInt32BE(4), rttVarUs: cif.readUInt32BE(8), availableBuffer: cif.readUInt32BE(12) };
+  const small = {
+    ackSeq,
+    rttUs: cif.readUInt32BE(4),
+    rttVarUs: cif.readUInt32BE(8),
+    availableBuffer: cif.readUInt32BE(12),
+  };
   if (cif.length < 28) return small;
-  return { ...small, packetsPerSecond: cif.readUInt32BE(16), linkCapacity: cif.readUInt32BE(20), bytesPerSecond: cif.readUInt32BE(24) };
+  return {
+    ...small,
+    packetsPerSecond: cif.readUInt32BE(16),
+    linkCapacity: cif.readUInt32BE(20),
+    bytesPerSecond: cif.readUInt32BE(24),
+  };
 }
 
 /** A range of lost sequence numbers, both ends included. */
@@ -87,7 +97,8 @@ export function decodeLossList(cif: Buffer, maxRanges = 1024): LossRange[] {
     if (i + 1 >= words) throw new ProtocolError('SRT_PACKET_INVALID', 'NAK range start without its end');
     const first = w & 0x7fffffff;
     const last = cif.readUInt32BE(++i * 4) & 0x7fffffff;
-    if (seqCmp(last, first) < 0) throw new ProtocolError('SRT_PACKET_INVALID', `NAK range ${first}..${last} runs backwards`);
+    if (seqCmp(last, first) < 0)
+      throw new ProtocolError('SRT_PACKET_INVALID', `NAK range ${first}..${last} runs backwards`);
     out.push({ first, last });
   }
   return out;
@@ -106,7 +117,8 @@ export function decodeDropRequest(cif: Buffer): LossRange {
   if (cif.length < 8) throw new ProtocolError('SRT_PACKET_INVALID', `DROPREQ of ${cif.length} bytes`);
   const first = cif.readUInt32BE(0) & 0x7fffffff;
   const last = cif.readUInt32BE(4) & 0x7fffffff;
-  if (seqCmp(last, first) < 0) throw new ProtocolError('SRT_PACKET_INVALID', `DROPREQ range ${first}..${last} runs backwards`);
+  if (seqCmp(last, first) < 0)
+    throw new ProtocolError('SRT_PACKET_INVALID', `DROPREQ range ${first}..${last} runs backwards`);
   return { first, last };
 }
 

@@ -86,7 +86,8 @@ const maxExtensions = 16;
 
 /** Decodes a handshake CIF and its extensions; throws SRT_HANDSHAKE_INVALID when it is malformed. */
 export function decodeHandshake(cif: Buffer): Handshake {
-  if (cif.length < handshakeBytes) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `handshake of ${cif.length} bytes, ${handshakeBytes} needed`);
+  if (cif.length < handshakeBytes)
+    throw new ProtocolError('SRT_HANDSHAKE_INVALID', `handshake of ${cif.length} bytes, ${handshakeBytes} needed`);
   let hsreq: HsReq | undefined;
   let hsrsp: HsReq | undefined;
   let streamId: string | undefined;
@@ -96,19 +97,30 @@ export function decodeHandshake(cif: Buffer): Handshake {
   let kmrsp: Buffer | undefined;
   let o = handshakeBytes;
   for (let n = 0; o + 4 <= cif.length; n++) {
-    if (n >= maxExtensions) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `more than ${maxExtensions} handshake extensions`);
+    if (n >= maxExtensions)
+      throw new ProtocolError('SRT_HANDSHAKE_INVALID', `more than ${maxExtensions} handshake extensions`);
     const type = cif.readUInt16BE(o);
     const bytes = cif.readUInt16BE(o + 2) * 4;
     const body = o + 4;
-    if (body + bytes > cif.length) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `extension ${type} claims ${bytes} bytes, ${cif.length - body} left`);
+    if (body + bytes > cif.length)
+      throw new ProtocolError(
+        'SRT_HANDSHAKE_INVALID',
+        `extension ${type} claims ${bytes} bytes, ${cif.length - body} left`,
+      );
     const content = cif.subarray(body, body + bytes);
     if (type === ExtType.hsreq || type === ExtType.hsrsp) {
       if (bytes < 12) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `HSREQ of ${bytes} bytes`);
-      const block = { version: content.readUInt32BE(0), flags: content.readUInt32BE(4), recvDelayMs: content.readUInt16BE(8), sendDelayMs: content.readUInt16BE(10) };
+      const block = {
+        version: content.readUInt32BE(0),
+        flags: content.readUInt32BE(4),
+        recvDelayMs: content.readUInt16BE(8),
+        sendDelayMs: content.readUInt16BE(10),
+      };
       if (type === ExtType.hsreq) hsreq = block;
       else hsrsp = block;
     } else if (type === ExtType.sid) {
-      if (bytes === 0 || bytes > maxStreamIdBytes) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `stream id of ${bytes} bytes (1..${maxStreamIdBytes})`);
+      if (bytes === 0 || bytes > maxStreamIdBytes)
+        throw new ProtocolError('SRT_HANDSHAKE_INVALID', `stream id of ${bytes} bytes (1..${maxStreamIdBytes})`);
       streamId = decodeWordString(content);
     } else if (type === ExtType.congestion) {
       if (bytes > 64) throw new ProtocolError('SRT_HANDSHAKE_INVALID', `congestion name of ${bytes} bytes`);

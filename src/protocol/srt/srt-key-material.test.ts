@@ -14,18 +14,25 @@ test('AES key wrap: the RFC 3394 §4.1 and §4.6 test vectors', () => {
   assert.deepEqual(aesUnwrap(kek128, hex('1FA68B0A8112B447 AEF34BD8FB5A7B82 9D3E862371D2CFE5')), key128);
   const kek256 = hex('000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F');
   const key256 = hex('00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F');
-  assert.deepEqual(aesWrap(kek256, key256), hex('28C9F404C4B810F4 CBCCB35CFB87F826 3F5786E2D80ED326 CBC7F0E71A99F43B FB988B9B7A02DD21'));
+  assert.deepEqual(
+    aesWrap(kek256, key256),
+    hex('28C9F404C4B810F4 CBCCB35CFB87F826 3F5786E2D80ED326 CBC7F0E71A99F43B FB988B9B7A02DD21'),
+  );
   // One flipped bit: the integrity check fails (a wrong passphrase).
   const bad = aesWrap(kek128, key128);
   bad[3]! ^= 1;
   assert.equal(aesUnwrap(kek128, bad), undefined);
 });
 
-test('PBKDF2 KEK: HMAC-SHA1, 2048 rounds over the salt\'s last 8 bytes', () => {
+test("PBKDF2 KEK: HMAC-SHA1, 2048 rounds over the salt's last 8 bytes", () => {
   const salt = hex('00112233445566778899aabbccddeeff');
   const kek = deriveKek('passphrase1234', salt, 16);
   assert.equal(kek.length, 16);
-  assert.deepEqual(deriveKek('passphrase1234', Buffer.concat([Buffer.alloc(8, 9), salt.subarray(8)]), 16), kek, 'the first 8 salt bytes do not matter');
+  assert.deepEqual(
+    deriveKek('passphrase1234', Buffer.concat([Buffer.alloc(8, 9), salt.subarray(8)]), 16),
+    kek,
+    'the first 8 salt bytes do not matter',
+  );
 });
 
 test('KM messages: wrap, decode and unwrap each key length and key flag; the wrong passphrase does not unwrap', () => {
@@ -46,7 +53,11 @@ test('KM messages: wrap, decode and unwrap each key length and key flag; the wro
 
 test('every prefix and any bytes: decodeKeyMaterial returns or throws SRT_KEY_MATERIAL_INVALID', () => {
   const km = wrapKeys('0123456789ab', Buffer.alloc(16, 3), { even: Buffer.alloc(16, 4) });
-  for (let n = 0; n < km.length; n++) assert.throws(() => decodeKeyMaterial(km.subarray(0, n)), (e: unknown) => e instanceof LiveError && e.code === 'SRT_KEY_MATERIAL_INVALID');
+  for (let n = 0; n < km.length; n++)
+    assert.throws(
+      () => decodeKeyMaterial(km.subarray(0, n)),
+      (e: unknown) => e instanceof LiveError && e.code === 'SRT_KEY_MATERIAL_INVALID',
+    );
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 120 }), (b) => {
       try {

@@ -16,14 +16,29 @@ test('an encrypted connection: even-key packets, a UMSG_EXT KMREQ refresh answer
   const sent: Buffer[] = [];
   const delivered: Buffer[] = [];
   const conn = new SrtConnection(
-    { localId: 2, peerId: 1, initialSeq: 100, startUs: 0, peerStartUs: 0, recvLatencyUs: 20_000, sendLatencyUs: 20_000, windowPackets: 64, maxReceiveBytes: 1 << 20, maxSendPackets: 64, peerIdleTimeoutUs: 5_000_000, nowUs: 0, crypto },
+    {
+      localId: 2,
+      peerId: 1,
+      initialSeq: 100,
+      startUs: 0,
+      peerStartUs: 0,
+      recvLatencyUs: 20_000,
+      sendLatencyUs: 20_000,
+      windowPackets: 64,
+      maxReceiveBytes: 1 << 20,
+      maxSendPackets: 64,
+      peerIdleTimeoutUs: 5_000_000,
+      nowUs: 0,
+      crypto,
+    },
     { send: (d) => void sent.push(d), deliver: (p) => void delivered.push(Buffer.from(p)), closed: () => {} },
   );
   // The peer's side: its own crypto with the same keys.
   const peer = new SrtCrypto(pass);
   peer.take(wrapKeys(pass, salt, { even }));
   const payload = (i: number) => Buffer.alloc(188, i);
-  const packet = (seq: number, key: number, c: SrtCrypto) => encodeData({ seq, msgNo: seq, timestamp: 0, destId: 2, key }, c.encrypt(seq, payload(seq - 99)));
+  const packet = (seq: number, key: number, c: SrtCrypto) =>
+    encodeData({ seq, msgNo: seq, timestamp: 0, destId: 2, key }, c.encrypt(seq, payload(seq - 99)));
   conn.receive(packet(100, KeyFlag.even, peer), 1000);
   const both = wrapKeys(pass, salt, { even, odd });
   conn.receive(encodeControl(ControlType.userDefined, 0, 0, 2, both, 3), 2000);
@@ -43,7 +58,10 @@ test('an encrypted connection: even-key packets, a UMSG_EXT KMREQ refresh answer
   assert.ok(out.kind === 'data' && out.key !== 0);
   assert.equal(peer.decrypt(out.seq, out.key, out.payload)?.toString(), 'hello');
   // A refresh with another passphrase's keys is answered with the BADSECRET state word, keys unchanged.
-  conn.receive(encodeControl(ControlType.userDefined, 0, 0, 2, wrapKeys('another-passphrase', salt, { odd: even }), 3), 5000);
+  conn.receive(
+    encodeControl(ControlType.userDefined, 0, 0, 2, wrapKeys('another-passphrase', salt, { odd: even }), 3),
+    5000,
+  );
   const bad = decodePacket(sent.at(-1)!);
   assert.ok(bad.kind === 'control' && bad.subtype === 4 && bad.cif.length === 4 && bad.cif.readUInt32BE(0) === 4);
 });

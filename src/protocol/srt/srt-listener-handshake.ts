@@ -7,7 +7,15 @@
  */
 import { createHmac } from 'node:crypto';
 import { ControlType, encodeControl, type ControlPacket } from './srt-packet.ts';
-import { decodeHandshake, encodeHandshake, HandshakeType, HsExt, SrtFlag, srtMagic, type Handshake } from './srt-handshake.ts';
+import {
+  decodeHandshake,
+  encodeHandshake,
+  HandshakeType,
+  HsExt,
+  SrtFlag,
+  srtMagic,
+  type Handshake,
+} from './srt-handshake.ts';
 import { RejectReason, rejectionType } from './srt-reject.ts';
 
 /** The SRT version we announce in HSRSP (1.5.0: what libsrt peers of Debian 12 and later expect at least). */
@@ -18,7 +26,11 @@ const ourFlags = SrtFlag.tsbpdSnd | SrtFlag.tsbpdRcv | SrtFlag.tlPktDrop | SrtFl
 /** What a listener's handshake step decided. */
 export type ListenerStep =
   | { readonly kind: 'reply'; readonly datagram: Buffer }
-  | { readonly kind: 'conclusion'; readonly handshake: Handshake; /** The conclusion packet's timestamp: the caller's clock. */ readonly timestamp: number }
+  | {
+      readonly kind: 'conclusion';
+      readonly handshake: Handshake;
+      /** The conclusion packet's timestamp: the caller's clock. */ readonly timestamp: number;
+    }
   | { readonly kind: 'reject'; readonly datagram: Buffer; readonly reason: number; readonly why: string }
   | { readonly kind: 'ignore'; readonly why: string };
 
@@ -34,31 +46,67 @@ export function synCookie(secret: Buffer, peer: string, nowUs: number, minutesAg
  * field, which a libsrt caller with a passphrase and no SRTO_PBKEYLEN adopts; with 0 a caller's KMREQ is
  * refused here with SRT_REJ_UNSECURE, otherwise the server decides the passphrase for its stream.
  */
-export function listenerStep(p: ControlPacket, peer: string, secret: Buffer, nowUs: number, timestamp: number, pbKeyLen = 0): ListenerStep {
+export function listenerStep(
+  p: ControlPacket,
+  peer: string,
+  secret: Buffer,
+  nowUs: number,
+  timestamp: number,
+  pbKeyLen = 0,
+): ListenerStep {
   const hs = decodeHandshake(p.cif);
   if (hs.type === HandshakeType.induction) {
     // Echo the caller's fields (libsrt processConnectRequest): version 5, magic, the cookie.
-    const reply: Handshake = { ...hs, version: 5, encryption: pbKeyLen / 8, extension: srtMagic, cookie: synCookie(secret, peer, nowUs), hsreq: undefined, hsrsp: undefined, streamId: undefined, congestion: undefined, kmreq: undefined, kmrsp: undefined };
-    return { kind: 'reply', datagram: encodeControl(ControlType.handshake, 0, timestamp, hs.socketId, encodeHandshake(reply)) };
+    const reply: Handshake = {
+      ...hs,
+      version: 5,
+      encryption: pbKeyLen / 8,
+      extension: srtMagic,
+      cookie: synCookie(secret, peer, nowUs),
+      hsreq: undefined,
+      hsrsp: undefined,
+      streamId: undefined,
+      congestion: undefined,
+      kmreq: undefined,
+      kmrsp: undefined,
+    };
+    return {
+      kind: 'reply',
+      datagram: encodeControl(ControlType.handshake, 0, timestamp, hs.socketId, encodeHandshake(reply)),
+    };
   }
   if (hs.type !== HandshakeType.conclusion) return { kind: 'ignore', why: `handshake type ${hs.type} to the listener` };
   if (hs.cookie !== synCookie(secret, peer, nowUs) && hs.cookie !== synCookie(secret, peer, nowUs, 1)) {
     return reject(hs, RejectReason.rdvCookie, 'wrong SYN cookie', timestamp);
   }
-  if (hs.version !== 5 || !hs.hsreq) return reject(hs, RejectReason.version, `handshake version ${hs.version} without HSREQ (HSv4 callers are not supported)`, timestamp);
+  if (hs.version !== 5 || !hs.hsreq)
+    return reject(
+      hs,
+      RejectReason.version,
+      `handshake version ${hs.version} without HSREQ (HSv4 callers are not supported)`,
+      timestamp,
+    );
   // A passphrase on the caller: KMREQ present, or the encryption field names a key length (libsrt SRT_REJ_UNSECURE).
   // Not SRT_OPT_HAICRYPT in the flags: libsrt sets it on every caller to say it could encrypt.
   if (pbKeyLen === 0 && (hs.keyMaterial || (hs.extension & HsExt.kmreq) !== 0)) {
     return reject(hs, RejectReason.unsecure, 'the caller uses a passphrase; this listener has none', timestamp);
   }
-  if (hs.congestion !== undefined && hs.congestion !== 'live') return reject(hs, RejectReason.congestion, `congestion control "${hs.congestion}"`, timestamp);
-  if ((hs.hsreq.flags & SrtFlag.stream) !== 0) return reject(hs, RejectReason.messageApi, 'stream (file) mode', timestamp);
+  if (hs.congestion !== undefined && hs.congestion !== 'live')
+    return reject(hs, RejectReason.congestion, `congestion control "${hs.congestion}"`, timestamp);
+  if ((hs.hsreq.flags & SrtFlag.stream) !== 0)
+    return reject(hs, RejectReason.messageApi, 'stream (file) mode', timestamp);
   return { kind: 'conclusion', handshake: hs, timestamp: p.timestamp };
 }
 
 /** The latencies the listener agrees to (ms): each direction takes the larger of the two proposals. */
-export function negotiateLatency(req: { recvDelayMs: number; sendDelayMs: number }, ours: { recvLatencyMs: number; sendLatencyMs: number }): { recvMs: number; sendMs: number } {
-  return { recvMs: Math.max(ours.recvLatencyMs, req.sendDelayMs), sendMs: Math.max(ours.sendLatencyMs, req.recvDelayMs) };
+export function negotiateLatency(
+  req: { recvDelayMs: number; sendDelayMs: number },
+  ours: { recvLatencyMs: number; sendLatencyMs: number },
+): { recvMs: number; sendMs: number } {
+  return {
+    recvMs: Math.max(ours.recvLatencyMs, req.sendDelayMs),
+    sendMs: Math.max(ours.sendLatencyMs, req.recvDelayMs),
+  };
 }
 
 /** What the listener answers a conclusion it accepts with. */
@@ -85,7 +133,12 @@ export function acceptConclusion(hs: Handshake, a: Acceptance, timestamp: number
     socketId: a.localId,
     cookie: hs.cookie,
     peerIp: hs.peerIp,
-    hsrsp: { version: srtVersion, flags: ourFlags | (a.kmrsp ? SrtFlag.crypt : 0), recvDelayMs: a.recvMs, sendDelayMs: a.sendMs },
+    hsrsp: {
+      version: srtVersion,
+      flags: ourFlags | (a.kmrsp ? SrtFlag.crypt : 0),
+      recvDelayMs: a.recvMs,
+      sendDelayMs: a.sendMs,
+    },
     kmrsp: a.kmrsp,
   };
   return encodeControl(ControlType.handshake, 0, timestamp, hs.socketId, encodeHandshake(reply));
@@ -93,7 +146,17 @@ export function acceptConclusion(hs: Handshake, a: Acceptance, timestamp: number
 
 /** The conclusion answer that refuses `hs` with `reason` (SRT_REJ_* or SRT_REJX_*). */
 export function rejectConclusion(hs: Handshake, reason: number, timestamp: number): Buffer {
-  const reply: Handshake = { ...hs, version: 5, type: rejectionType(reason), hsreq: undefined, hsrsp: undefined, streamId: undefined, congestion: undefined, kmreq: undefined, kmrsp: undefined };
+  const reply: Handshake = {
+    ...hs,
+    version: 5,
+    type: rejectionType(reason),
+    hsreq: undefined,
+    hsrsp: undefined,
+    streamId: undefined,
+    congestion: undefined,
+    kmreq: undefined,
+    kmrsp: undefined,
+  };
   return encodeControl(ControlType.handshake, 0, timestamp, hs.socketId, encodeHandshake(reply));
 }
 

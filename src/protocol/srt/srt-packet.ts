@@ -58,7 +58,11 @@ export type SrtPacket = DataPacket | ControlPacket;
 
 /** Decodes one datagram's header; throws SRT_PACKET_INVALID when it is shorter than a header. */
 export function decodePacket(buf: Buffer): SrtPacket {
-  if (buf.length < headerBytes) throw new ProtocolError('SRT_PACKET_INVALID', `SRT packet of ${buf.length} bytes is shorter than its 16-byte header`);
+  if (buf.length < headerBytes)
+    throw new ProtocolError(
+      'SRT_PACKET_INVALID',
+      `SRT packet of ${buf.length} bytes is shorter than its 16-byte header`,
+    );
   const w0 = buf.readUInt32BE(0);
   const w1 = buf.readUInt32BE(4);
   const timestamp = buf.readUInt32BE(8);
@@ -77,7 +81,15 @@ export function decodePacket(buf: Buffer): SrtPacket {
       payload: buf.subarray(headerBytes),
     };
   }
-  return { kind: 'control', type: (w0 >>> 16) & 0x7fff, subtype: w0 & 0xffff, info: w1, timestamp, destId, cif: buf.subarray(headerBytes) };
+  return {
+    kind: 'control',
+    type: (w0 >>> 16) & 0x7fff,
+    subtype: w0 & 0xffff,
+    info: w1,
+    timestamp,
+    destId,
+    cif: buf.subarray(headerBytes),
+  };
 }
 
 /** What encodeData needs; flags default to a solo, clear, first-time packet. */
@@ -115,7 +127,14 @@ export function writeDataHeader(buf: Buffer, f: DataFields): void {
 }
 
 /** Encodes a control packet with its CIF. */
-export function encodeControl(type: number, info: number, timestamp: number, destId: number, cif: Uint8Array = Buffer.alloc(0), subtype = 0): Buffer {
+export function encodeControl(
+  type: number,
+  info: number,
+  timestamp: number,
+  destId: number,
+  cif: Uint8Array = Buffer.alloc(0),
+  subtype = 0,
+): Buffer {
   const buf = Buffer.allocUnsafe(headerBytes + cif.length);
   buf.writeUInt32BE((0x80000000 | ((type & 0x7fff) << 16) | (subtype & 0xffff)) >>> 0, 0);
   buf.writeUInt32BE(info >>> 0, 4);

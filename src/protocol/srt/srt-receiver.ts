@@ -49,7 +49,17 @@ type Slot = { payload: Buffer; time: number } | null;
 
 /** The receiving half of a live SRT connection. */
 export class Receiver {
-  readonly stats: ReceiverStats = { packets: 0, bytes: 0, retransmitted: 0, lost: 0, dropped: 0, belated: 0, duplicates: 0, overflow: 0, delivered: 0 };
+  readonly stats: ReceiverStats = {
+    packets: 0,
+    bytes: 0,
+    retransmitted: 0,
+    lost: 0,
+    dropped: 0,
+    belated: 0,
+    duplicates: 0,
+    overflow: 0,
+    delivered: 0,
+  };
   readonly rtt = new RttEstimator();
   readonly time: TimeBase;
   readonly loss = new LossList();
@@ -105,7 +115,10 @@ export class Receiver {
       return undefined;
     }
     // Copy: the datagram buffer may be pooled by the socket layer, and the slot outlives it by the latency.
-    this.#slots.set(p.seq, { payload: Buffer.from(p.payload), time: this.time.localTime(p.timestamp) + this.#o.latencyUs });
+    this.#slots.set(p.seq, {
+      payload: Buffer.from(p.payload),
+      time: this.time.localTime(p.timestamp) + this.#o.latencyUs,
+    });
     this.#bytes += p.payload.length;
     this.stats.packets++;
     this.stats.bytes += p.payload.length;
@@ -136,16 +149,25 @@ export class Receiver {
    * was answered by an ACKACK or is younger than 2 RTT (libsrt sendCtrlAck: a lost ACK is sent again). The
    * ACK number and time are kept for the ACKACK's RTT.
    */
-  nextAck(nowUs: number): { ackNo: number; ackSeq: number; rttUs: number; rttVarUs: number; available: number } | undefined {
+  nextAck(
+    nowUs: number,
+  ): { ackNo: number; ackSeq: number; rttUs: number; rttVarUs: number; available: number } | undefined {
     const ackSeq = this.ackSeq;
-    if (ackSeq === this.#lastAckSeq && (ackSeq === this.#ackAckedSeq || nowUs - this.#lastAckUs < 2 * this.rtt.rttUs)) return undefined;
+    if (ackSeq === this.#lastAckSeq && (ackSeq === this.#ackAckedSeq || nowUs - this.#lastAckUs < 2 * this.rtt.rttUs))
+      return undefined;
     this.#lastAckSeq = ackSeq;
     this.#lastAckUs = nowUs;
     this.#ackNo = (this.#ackNo + 1) & 0x7fffffff || 1;
     this.#acks.set(this.#ackNo, { atUs: nowUs, seq: ackSeq });
     if (this.#acks.size > 1024) this.#acks.delete(this.#acks.keys().next().value!);
     const available = Math.max(2, this.#o.windowPackets - this.#slots.size);
-    return { ackNo: this.#ackNo, ackSeq, rttUs: Math.round(this.rtt.rttUs), rttVarUs: Math.round(this.rtt.rttVarUs), available };
+    return {
+      ackNo: this.#ackNo,
+      ackSeq,
+      rttUs: Math.round(this.rtt.rttUs),
+      rttVarUs: Math.round(this.rtt.rttVarUs),
+      available,
+    };
   }
 
   /** An ACKACK for `ackNo` arrived: one RTT sample, and one drift sample from its timestamp. */

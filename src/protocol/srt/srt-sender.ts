@@ -61,7 +61,15 @@ export class Sender {
   send(payload: Uint8Array, timestamp: number, nowUs: number): Buffer {
     this.#msgNo = msgNoInc(this.#msgNo);
     const crypto = this.#o.crypto;
-    const fields: DataFields = { seq: this.#nextSeq, msgNo: this.#msgNo, timestamp, destId: this.#o.peerId, position: Position.solo, inOrder: false, key: crypto ? crypto.sendKey : 0 };
+    const fields: DataFields = {
+      seq: this.#nextSeq,
+      msgNo: this.#msgNo,
+      timestamp,
+      destId: this.#o.peerId,
+      position: Position.solo,
+      inOrder: false,
+      key: crypto ? crypto.sendKey : 0,
+    };
     const datagram = encodeData(fields, crypto ? crypto.encrypt(this.#nextSeq, payload) : payload);
     if (this.unacknowledged >= this.#o.maxPackets) {
       this.#head++;

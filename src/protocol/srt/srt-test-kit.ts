@@ -45,11 +45,20 @@ export class SimulatedLink {
   readonly #o: LinkOptions;
   readonly #secret = Buffer.alloc(32, 1);
 
-  constructor(o: LinkOptions, caller: { initialSeq: number; latencyMs: number; listenerLatencyMs?: number; streamId?: string }) {
+  constructor(
+    o: LinkOptions,
+    caller: { initialSeq: number; latencyMs: number; listenerLatencyMs?: number; streamId?: string },
+  ) {
     this.#o = o;
     this.#rand = prng(o.seed);
     this.caller = new SrtCaller(
-      { localId: 0x1111, initialSeq: caller.initialSeq, latencyMs: caller.latencyMs, streamId: caller.streamId ?? 'live/cam', nowUs: this.nowUs },
+      {
+        localId: 0x1111,
+        initialSeq: caller.initialSeq,
+        latencyMs: caller.latencyMs,
+        streamId: caller.streamId ?? 'live/cam',
+        nowUs: this.nowUs,
+      },
       {
         send: (d) => this.#transmit(d, true),
         deliver: () => {},
@@ -70,9 +79,18 @@ export class SimulatedLink {
       const lat = negotiateLatency(hs.hsreq!, { recvLatencyMs: listenerLatency, sendLatencyMs: listenerLatency });
       this.listener ??= new SrtConnection(
         {
-          localId: 0x2222, peerId: hs.socketId, initialSeq: hs.initialSeq, startUs: this.nowUs, peerStartUs: this.nowUs - step.timestamp,
-          recvLatencyUs: lat.recvMs * 1000, sendLatencyUs: lat.sendMs * 1000, windowPackets: 8192, maxReceiveBytes: 16 << 20,
-          maxSendPackets: 1024, peerIdleTimeoutUs: 5_000_000, nowUs: this.nowUs,
+          localId: 0x2222,
+          peerId: hs.socketId,
+          initialSeq: hs.initialSeq,
+          startUs: this.nowUs,
+          peerStartUs: this.nowUs - step.timestamp,
+          recvLatencyUs: lat.recvMs * 1000,
+          sendLatencyUs: lat.sendMs * 1000,
+          windowPackets: 8192,
+          maxReceiveBytes: 16 << 20,
+          maxSendPackets: 1024,
+          peerIdleTimeoutUs: 5_000_000,
+          nowUs: this.nowUs,
         },
         {
           send: (x) => this.#transmit(x, false),
@@ -80,7 +98,14 @@ export class SimulatedLink {
           closed: (code, reason) => this.events.push(`listener closed ${code ?? ''} ${reason}`),
         },
       );
-      this.#transmit(acceptConclusion(hs, { localId: 0x2222, recvMs: lat.recvMs, sendMs: lat.sendMs, mtu: 1500, flowWindow: 8192 }, 0), false);
+      this.#transmit(
+        acceptConclusion(
+          hs,
+          { localId: 0x2222, recvMs: lat.recvMs, sendMs: lat.sendMs, mtu: 1500, flowWindow: 8192 },
+          0,
+        ),
+        false,
+      );
     };
     this.caller.start(this.nowUs);
   }

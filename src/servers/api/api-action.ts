@@ -13,7 +13,10 @@ export interface ApiContext {
 }
 
 /** One action: the request body's parameters to the Response fields. */
-export type ApiActionHandler = (params: Readonly<Record<string, unknown>>, ctx: ApiContext) => Promise<Record<string, unknown>>;
+export type ApiActionHandler = (
+  params: Readonly<Record<string, unknown>>,
+  ctx: ApiContext,
+) => Promise<Record<string, unknown>>;
 
 /** A set of actions by name (`DescribeLiveDomains`, ...). */
 export type ApiActions = Readonly<Record<string, ApiActionHandler>>;

@@ -29,7 +29,10 @@ test('a signed call gets its Response with a RequestId, the caller in its contex
   const kit = await apiKit({ actions: probe });
   t.after(() => kit.close());
   const res = await kit.call('Echo', { A: 1, B: ['x'] });
-  assert.deepEqual({ ...res, RequestId: '' }, { Params: { A: 1, B: ['x'] }, SecretId: kit.key.secretId, Now: kitStart, RequestId: '' });
+  assert.deepEqual(
+    { ...res, RequestId: '' },
+    { Params: { A: 1, B: ['x'] }, SecretId: kit.key.secretId, Now: kitStart, RequestId: '' },
+  );
   assert.match(res.RequestId, uuid);
   assert.notEqual((await kit.call('Echo')).RequestId, res.RequestId);
   const raw = await kit.app.inject({ method: 'POST', url: '/', headers: { 'x-tc-traceid': 'trace-1' }, payload: '{}' });
@@ -72,7 +75,10 @@ test('authentication failures: bad key, unknown or revoked SecretId, skewed cloc
   assert.equal((await kit.call('Echo', {}, { secretKey: 'wrong' })).Error?.Code, 'AuthFailure.SignatureFailure');
   assert.equal((await kit.call('Echo', {}, { secretId: 'AKIDnobody' })).Error?.Code, 'AuthFailure.SecretIdNotFound');
   const now = Math.floor(kitStart / 1000);
-  assert.equal((await kit.call('Echo', {}, { timestampSeconds: now - 301 })).Error?.Code, 'AuthFailure.SignatureExpire');
+  assert.equal(
+    (await kit.call('Echo', {}, { timestampSeconds: now - 301 })).Error?.Code,
+    'AuthFailure.SignatureExpire',
+  );
   assert.equal((await kit.call('Echo', {}, { timestampSeconds: now + 299 })).Error, undefined);
   // Signed for one body, sent with another.
   const res = await kit.app.inject({
@@ -95,7 +101,14 @@ async function signedHeaders(kit: Awaited<ReturnType<typeof apiKit>>, body: stri
     'x-tc-action': 'Echo',
     'x-tc-version': '2018-08-01',
     'x-tc-timestamp': String(ts),
-    authorization: signTc3({ secretId: kit.key.secretId, secretKey: kit.key.secretKey, service: 'live', host: 'localhost', timestampSeconds: ts, payload: body }),
+    authorization: signTc3({
+      secretId: kit.key.secretId,
+      secretKey: kit.key.secretKey,
+      service: 'live',
+      host: 'localhost',
+      timestampSeconds: ts,
+      payload: body,
+    }),
   };
 }
 
@@ -119,7 +132,11 @@ test('the rate limit per SecretId answers RequestLimitExceeded and refills over 
   const codes = [];
   for (let i = 0; i < 4; i++) codes.push((await kit.call('Echo')).Error?.Code ?? 'ok');
   assert.deepEqual(codes, ['ok', 'ok', 'ok', 'RequestLimitExceeded']);
-  assert.equal((await kit.call('Echo', {}, { secretId: other.secretId, secretKey: other.secretKey })).Error, undefined, 'per SecretId');
+  assert.equal(
+    (await kit.call('Echo', {}, { secretId: other.secretId, secretKey: other.secretKey })).Error,
+    undefined,
+    'per SecretId',
+  );
   kit.clock += 400;
   assert.equal((await kit.call('Echo')).Error, undefined, '0.4 s refills one token');
   assert.equal((await kit.call('Echo')).Error?.Code, 'RequestLimitExceeded');
@@ -153,7 +170,11 @@ test('GET / is an unsigned API call (an AuthFailure envelope, not a redirect); t
   const browser = await kit.app.inject({ method: 'GET', url: '/' });
   assert.equal(browser.statusCode, 200);
   assert.equal(browser.json().Response.Error.Code, 'AuthFailure.InvalidAuthorization');
-  const sdk = await kit.app.inject({ method: 'GET', url: '/?Action=Echo', headers: { 'x-tc-action': 'Echo', 'x-tc-language': 'zh-CN' } });
+  const sdk = await kit.app.inject({
+    method: 'GET',
+    url: '/?Action=Echo',
+    headers: { 'x-tc-action': 'Echo', 'x-tc-language': 'zh-CN' },
+  });
   assert.equal(sdk.statusCode, 200);
   assert.equal(sdk.json().Response.Error.Code, 'AuthFailure.InvalidAuthorization');
   assert.match(sdk.json().Response.Error.Message, /Authorization 不符合/);
@@ -172,7 +193,12 @@ test('a malformed request that fastify itself refuses is InvalidParameter, not I
   const kit = await apiKit({ actions: probe });
   t.after(() => kit.close());
   // A Content-Length larger than the body sent.
-  const res = await kit.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json', 'content-length': '10' }, payload: '{}' });
+  const res = await kit.app.inject({
+    method: 'POST',
+    url: '/',
+    headers: { 'content-type': 'application/json', 'content-length': '10' },
+    payload: '{}',
+  });
   assert.equal(res.statusCode, 200);
   assert.equal(res.json().Response.Error.Code, 'InvalidParameter');
   assert.match(res.json().Response.Error.Message, /FST_ERR_CTP_INVALID_CONTENT_LENGTH/);

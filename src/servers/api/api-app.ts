@@ -5,7 +5,13 @@
  * (tencent-sdk-notes.md: a non-200 status loses the code). Only service.ts calls listen.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Credentials } from '../../control/credentials.ts';
 import type { ReplayCache } from '../../control/tc3-replay-cache.ts';
 import type { ServerCounters } from '../counters.ts';
@@ -48,7 +54,10 @@ export type ApiEnvelope = { Response: Record<string, unknown> & { RequestId: str
 /** Builds the admin fastify instance: `POST /` for the API, `/console/` for the console. */
 export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
   const log = deps.log.child({ server: 'api' });
-  const app = Fastify({ loggerInstance: log.child({}, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: maxBodyBytes });
+  const app = Fastify({
+    loggerInstance: log.child({}, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: maxBodyBytes,
+  });
   hardenHttpServer(app, 'admin', deps.config.api, deps.config.limits.trustedNetworks);
   const actions = deps.actions ?? allActions(deps);
   const guard = new ApiGuard(deps);
@@ -61,9 +70,12 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
 
   const answer = (req: FastifyRequest, reply: FastifyReply, requestId: string, err: unknown): ApiEnvelope => {
     const e = apiErrorOf(err);
-    if (e.code === 'InternalError') log.error({ err: e.cause ?? err, requestId, action: req.headers['x-tc-action'] }, 'Cloud API internal error');
+    if (e.code === 'InternalError')
+      log.error({ err: e.cause ?? err, requestId, action: req.headers['x-tc-action'] }, 'Cloud API internal error');
     traceHeader(req, reply, requestId);
-    return { Response: { Error: { Code: e.code, Message: localized(e.code, e.message, language(req)) }, RequestId: requestId } };
+    return {
+      Response: { Error: { Code: e.code, Message: localized(e.code, e.message, language(req)) }, RequestId: requestId },
+    };
   };
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -71,7 +83,10 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
     let apiErr: unknown = err;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       deps.counters?.countError('API_BODY_TOO_LARGE');
-      apiErr = new ApiError('RequestSizeLimitExceeded', `The request body is larger than ${bodyLimit} bytes (API_BODY_TOO_LARGE).`);
+      apiErr = new ApiError(
+        'RequestSizeLimitExceeded',
+        `The request body is larger than ${bodyLimit} bytes (API_BODY_TOO_LARGE).`,
+      );
     } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
       // fastify's own refusals of a malformed request (bad Content-Length, ...) are the client's fault, not InternalError.
       apiErr = new ApiError('InvalidParameter', `The request is malformed (${err.code}).`);
@@ -95,7 +110,10 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
       const handler = checkAction(actions, signed.action, signed.version);
       const result = await handler(signed.params, signed.ctx);
       traceHeader(req, reply, requestId);
-      log.debug({ action: signed.action, secretId: signed.ctx.secretId, ms: Math.round(performance.now() - started) }, 'Cloud API call');
+      log.debug(
+        { action: signed.action, secretId: signed.ctx.secretId, ms: Math.round(performance.now() - started) },
+        'Cloud API call',
+      );
       return { Response: { ...result, RequestId: requestId } };
     } catch (err) {
       return answer(req, reply, requestId, err);
@@ -124,7 +142,8 @@ function traceHeader(req: FastifyRequest, reply: FastifyReply, requestId: string
 function checkAction(actions: ApiActions, action: string | undefined, version: string | undefined) {
   if (!action) throw new ApiError('MissingParameter', 'The request is missing the X-TC-Action header.');
   if (!version) throw new ApiError('MissingParameter', 'The request is missing the X-TC-Version header.');
-  if (version !== apiVersion) throw new ApiError('NoSuchVersion', `Version ${version} does not exist; openlive serves live ${apiVersion}.`);
+  if (version !== apiVersion)
+    throw new ApiError('NoSuchVersion', `Version ${version} does not exist; openlive serves live ${apiVersion}.`);
   const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
   if (!handler) throw new ApiError('InvalidAction', `The action ${action} does not exist.`);
   return handler;

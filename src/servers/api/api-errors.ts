@@ -40,7 +40,10 @@ export function apiErrorOf(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof LiveError) {
     const code = tencentCodeOf[err.code] ?? tencentCodeOfKind[err.kind];
-    if (code === 'InternalError') return new ApiError(code, `An internal error occurred (${err.code}); the server log has the details.`, { cause: err });
+    if (code === 'InternalError')
+      return new ApiError(code, `An internal error occurred (${err.code}); the server log has the details.`, {
+        cause: err,
+      });
     return new ApiError(code, `${err.message} (${err.code})`, { cause: err });
   }
   return new ApiError('InternalError', 'An internal error occurred; the server log has the details.', { cause: err });

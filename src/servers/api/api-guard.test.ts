@@ -22,10 +22,23 @@ function captured(kit: ApiKit, action: string, body = '{}') {
     'x-tc-action': action,
     'x-tc-version': '2018-08-01',
     'x-tc-timestamp': String(ts),
-    authorization: signTc3({ secretId: kit.key.secretId, secretKey: kit.key.secretKey, service: 'live', host: 'localhost', timestampSeconds: ts, payload: body }),
+    authorization: signTc3({
+      secretId: kit.key.secretId,
+      secretKey: kit.key.secretKey,
+      service: 'live',
+      host: 'localhost',
+      timestampSeconds: ts,
+      payload: body,
+    }),
   };
   return async (over: Record<string, string> = {}, remoteAddress = '127.0.0.1') => {
-    const res = await kit.app.inject({ method: 'POST', url: '/', headers: { ...headers, ...over }, payload: body, remoteAddress });
+    const res = await kit.app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { ...headers, ...over },
+      payload: body,
+      remoteAddress,
+    });
     assert.equal(res.statusCode, 200);
     return (res.json() as { Response: Record<string, any> }).Response;
   };
@@ -39,14 +52,25 @@ test('TC3 replay: a signature is accepted once; again, or as another action, it 
   const again = await send();
   assert.equal(again.Error?.Code, replayCode);
   assert.match(again.Error?.Message, /API_SIGNATURE_REPLAYED/);
-  assert.equal((await send({ 'x-tc-action': 'DeleteLiveDomain' })).Error?.Code, replayCode, 'the action is not signed, the signature is');
+  assert.equal(
+    (await send({ 'x-tc-action': 'DeleteLiveDomain' })).Error?.Code,
+    replayCode,
+    'the action is not signed, the signature is',
+  );
   assert.equal((await send({}, '10.9.9.9')).Error?.Code, replayCode, 'from another address too');
   assert.equal(kit.counters.errors.get('API_SIGNATURE_REPLAYED'), 3);
   // The replays did not spend the key's quota (2 per second): two fresh calls still pass.
   assert.equal((await kit.call('DescribeLiveDomains', { PageNum: 1, PageSize: 10 })).Error, undefined);
-  assert.equal((await kit.call('DescribeLiveDomains', { PageNum: 1, PageSize: 10 })).Error?.Code, 'RequestLimitExceeded');
+  assert.equal(
+    (await kit.call('DescribeLiveDomains', { PageNum: 1, PageSize: 10 })).Error?.Code,
+    'RequestLimitExceeded',
+  );
   kit.clock += 301_000;
-  assert.equal((await send()).Error?.Code, 'AuthFailure.SignatureExpire', 'after its window the capture is merely expired');
+  assert.equal(
+    (await send()).Error?.Code,
+    'AuthFailure.SignatureExpire',
+    'after its window the capture is merely expired',
+  );
 });
 
 test('SDK-style signing: two calls with one body in one second share a signature; the next second is fresh', async (t) => {
@@ -54,8 +78,16 @@ test('SDK-style signing: two calls with one body in one second share a signature
   t.after(() => kit.close());
   assert.equal((await kit.call('Echo', {}, { sdkSigning: true })).Error, undefined);
   assert.equal((await kit.call('Echo', {}, { sdkSigning: true })).Error?.Code, replayCode);
-  assert.equal((await kit.call('Echo', { Other: 1 }, { sdkSigning: true })).Error, undefined, 'another body, another signature');
-  assert.equal((await kit.call('Echo')).Error, undefined, 'x-tc-action and a unique x-tc-traceid signed: never a collision');
+  assert.equal(
+    (await kit.call('Echo', { Other: 1 }, { sdkSigning: true })).Error,
+    undefined,
+    'another body, another signature',
+  );
+  assert.equal(
+    (await kit.call('Echo')).Error,
+    undefined,
+    'x-tc-action and a unique x-tc-traceid signed: never a collision',
+  );
   assert.equal((await kit.call('Echo')).Error, undefined);
   kit.clock += 1000;
   assert.equal((await kit.call('Echo', {}, { sdkSigning: true })).Error, undefined);
@@ -73,17 +105,32 @@ test('a full replay cache refuses new signed calls with RequestLimitExceeded unt
   assert.equal((await kit.call('Echo')).Error, undefined);
 });
 
-test('the per-address limit applies before the signature: junk spends its sender\'s quota, not the signer\'s', async (t) => {
+test("the per-address limit applies before the signature: junk spends its sender's quota, not the signer's", async (t) => {
   const kit = await apiKit({ actions: probe, config: { api: { rateLimitPerIpPerSecond: 3 } } });
   t.after(() => kit.close());
   const junk = async (remoteAddress: string) =>
-    (await kit.app.inject({ method: 'POST', url: '/', headers: { authorization: 'x', 'content-type': 'application/json' }, payload: '{}', remoteAddress })).json().Response.Error.Code;
+    (
+      await kit.app.inject({
+        method: 'POST',
+        url: '/',
+        headers: { authorization: 'x', 'content-type': 'application/json' },
+        payload: '{}',
+        remoteAddress,
+      })
+    ).json().Response.Error.Code;
   const codes = [];
   for (let i = 0; i < 10; i++) codes.push(await junk('10.0.0.2'));
-  assert.deepEqual(codes, [...Array(3).fill('AuthFailure.InvalidAuthorization'), ...Array(7).fill('RequestLimitExceeded')]);
+  assert.deepEqual(codes, [
+    ...Array(3).fill('AuthFailure.InvalidAuthorization'),
+    ...Array(7).fill('RequestLimitExceeded'),
+  ]);
   assert.equal(kit.counters.errors.get('API_AUTH_FAILED'), 3, 'refused junk never reached verification');
   assert.equal(kit.counters.errors.get('API_ADDRESS_RATE_LIMITED'), 7);
-  assert.equal((await kit.call('Echo', {}, { remoteAddress: '10.0.0.3' })).Error, undefined, 'another address is served');
+  assert.equal(
+    (await kit.call('Echo', {}, { remoteAddress: '10.0.0.3' })).Error,
+    undefined,
+    'another address is served',
+  );
   assert.equal(await junk('2001:db8::1'), 'AuthFailure.InvalidAuthorization');
   for (let i = 0; i < 2; i++) await junk(`2001:db8::${i + 2}`);
   assert.equal(await junk('2001:db8::ffff'), 'RequestLimitExceeded', 'an IPv6 /64 is one address');
@@ -94,9 +141,13 @@ test('the per-address limit applies before the signature: junk spends its sender
 test('repeated authentication failures from one address are answered after a random 100-600 ms delay', async (t) => {
   const kit = await apiKit({ actions: probe });
   t.after(() => kit.close());
-  for (let i = 0; i < 5; i++) assert.equal((await kit.call('Echo', {}, { secretKey: 'wrong' })).Error?.Code, 'AuthFailure.SignatureFailure');
+  for (let i = 0; i < 5; i++)
+    assert.equal((await kit.call('Echo', {}, { secretKey: 'wrong' })).Error?.Code, 'AuthFailure.SignatureFailure');
   assert.equal(kit.delays.length, 3, 'from the third failure on');
-  assert.ok(kit.delays.every((ms) => ms >= 100 && ms <= 600), String(kit.delays));
+  assert.ok(
+    kit.delays.every((ms) => ms >= 100 && ms <= 600),
+    String(kit.delays),
+  );
   assert.equal((await kit.call('Echo')).Error, undefined, 'the right key is not delayed');
   assert.equal(kit.delays.length, 3);
 });
@@ -104,17 +155,30 @@ test('repeated authentication failures from one address are answered after a ran
 test('at most api.maxDelayedFailures failures wait at once, api.maxDelayedFailuresPerIp per address; the rest are answered without delay', async () => {
   const store = new MemoryStore();
   const credentials = new Credentials({ store, dataKey: randomBytes(32), now: () => 0 });
-  const config = configSchema.parse({ api: { maxDelayedFailures: 3, maxDelayedFailuresPerIp: 2 }, log: { level: 'silent' } });
+  const config = configSchema.parse({
+    api: { maxDelayedFailures: 3, maxDelayedFailuresPerIp: 2 },
+    log: { level: 'silent' },
+  });
   const counters = new ServerCounters();
-  const guard = new ApiGuard({ config, credentials, now: () => 0, log: createLog('silent'), counters, sleep: () => new Promise<void>(() => {}) });
+  const guard = new ApiGuard({
+    config,
+    credentials,
+    now: () => 0,
+    log: createLog('silent'),
+    counters,
+    sleep: () => new Promise<void>(() => {}),
+  });
   const req = { method: 'POST', path: '/', query: '', headers: { authorization: 'junk' }, body: Buffer.alloc(0) };
   const settled: string[] = [];
-  for (let i = 0; i < 10; i++) guard.authenticate(req, '10.0.0.9', `r${i}`).catch((err: { code: string }) => settled.push(err.code));
+  for (let i = 0; i < 10; i++)
+    guard.authenticate(req, '10.0.0.9', `r${i}`).catch((err: { code: string }) => settled.push(err.code));
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(guard.delayed, 2, 'two per address');
   assert.equal(settled.length, 8, 'two before the threshold, six past the cap');
-  for (let i = 0; i < 6; i++) guard.authenticate(req, `10.0.1.${i}`, `o${i}`).catch((err: { code: string }) => settled.push(err.code));
-  for (let i = 0; i < 6; i++) guard.authenticate(req, '10.0.2.1', `p${i}`).catch((err: { code: string }) => settled.push(err.code));
+  for (let i = 0; i < 6; i++)
+    guard.authenticate(req, `10.0.1.${i}`, `o${i}`).catch((err: { code: string }) => settled.push(err.code));
+  for (let i = 0; i < 6; i++)
+    guard.authenticate(req, '10.0.2.1', `p${i}`).catch((err: { code: string }) => settled.push(err.code));
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(guard.delayed, 3, 'three in all');
   assert.equal(settled.length, 8 + 6 + 5);
@@ -132,7 +196,8 @@ test('with shared counters, one address spread over two nodes is rate-limited as
       now: () => 0,
       log: createLog('silent'),
       counters,
-      sharedCounters: sharedCounters ?? new MemoryCoordinator({ cluster, nodeId, advertise: () => '', leaseMs: 5000 }).counters,
+      sharedCounters:
+        sharedCounters ?? new MemoryCoordinator({ cluster, nodeId, advertise: () => '', leaseMs: 5000 }).counters,
     });
     return { guard, counters };
   };
@@ -150,13 +215,29 @@ test('with shared counters, one address spread over two nodes is rate-limited as
   }
   // Each node alone would take 4 (its bucket's burst); together the cluster lets 4 through, plus at most one
   // per other node whose latest add the asking node had not heard of yet, and refuses the rest.
-  assert.deepEqual(answers, ['ok', 'ok', 'ok', 'ok', 'ok', 'RequestLimitExceeded', 'RequestLimitExceeded', 'RequestLimitExceeded']);
+  assert.deepEqual(answers, [
+    'ok',
+    'ok',
+    'ok',
+    'ok',
+    'ok',
+    'RequestLimitExceeded',
+    'RequestLimitExceeded',
+    'RequestLimitExceeded',
+  ]);
   assert.equal(a.counters.errors.get('API_ADDRESS_RATE_LIMITED'), 1);
   assert.equal(b.counters.errors.get('API_ADDRESS_RATE_LIMITED'), 2);
 
-  const down = node('c', { increment: () => Promise.reject(new Error('down')), count: () => Promise.reject(new Error('down')) });
+  const down = node('c', {
+    increment: () => Promise.reject(new Error('down')),
+    count: () => Promise.reject(new Error('down')),
+  });
   for (let i = 0; i < 4; i++) down.guard.admit('198.51.100.8');
-  assert.throws(() => down.guard.admit('198.51.100.8'), { code: 'RequestLimitExceeded' }, 'the local bucket still limits');
+  assert.throws(
+    () => down.guard.admit('198.51.100.8'),
+    { code: 'RequestLimitExceeded' },
+    'the local bucket still limits',
+  );
   await flush();
   assert.equal(down.counters.errors.get('COORDINATOR_COUNTERS_UNAVAILABLE'), 5);
 });

@@ -92,20 +92,30 @@ export class ApiGuard {
     const local = this.perAddress.take(key);
     const cluster = this.sharedRate?.add(key) ?? 0;
     if (local && cluster <= this.perAddress.ratePerSecond) return;
-    this.refuse('API_ADDRESS_RATE_LIMITED', 'RequestLimitExceeded', `More than ${this.perAddress.ratePerSecond} requests per second from ${ip}.`);
+    this.refuse(
+      'API_ADDRESS_RATE_LIMITED',
+      'RequestLimitExceeded',
+      `More than ${this.perAddress.ratePerSecond} requests per second from ${ip}.`,
+    );
   }
 
   /** TC3 verification, the replay cache and the per-SecretId limit; returns the caller's context. */
   async authenticate(req: Tc3Request, ip: string, requestId: string): Promise<ApiContext> {
     const now = this.deps.now();
-    const result = await verifyTc3(req, { nowSeconds: Math.floor(now / 1000), secretKeyOf: (id) => this.deps.credentials.secretKeyOf(id) });
+    const result = await verifyTc3(req, {
+      nowSeconds: Math.floor(now / 1000),
+      secretKeyOf: (id) => this.deps.credentials.secretKeyOf(id),
+    });
     return this.admitVerified(result, now, ip, requestId);
   }
 
   /** The same for signature v1 (HmacSHA1/HmacSHA256 with a Signature parameter): same delays, replay cache and limits. */
   async authenticateLegacy(req: LegacyRequest, ip: string, requestId: string): Promise<ApiContext> {
     const now = this.deps.now();
-    const result = await verifyLegacy(req, { nowSeconds: Math.floor(now / 1000), secretKeyOf: (id) => this.deps.credentials.secretKeyOf(id) });
+    const result = await verifyLegacy(req, {
+      nowSeconds: Math.floor(now / 1000),
+      secretKeyOf: (id) => this.deps.credentials.secretKeyOf(id),
+    });
     return this.admitVerified(result, now, ip, requestId);
   }
 
@@ -116,7 +126,10 @@ export class ApiGuard {
       throw new ApiError(result.code, result.message);
     }
     // Before the per-key limit: a replayed capture must not spend its victim's quota.
-    const verdict = await this.replay.claim(result.signature, signatureExpiresAt(result.timestampSeconds, tc3MaxSkewSeconds));
+    const verdict = await this.replay.claim(
+      result.signature,
+      signatureExpiresAt(result.timestampSeconds, tc3MaxSkewSeconds),
+    );
     if (verdict === 'replayed') {
       await this.delayFailure(ip);
       this.refuse(
@@ -126,12 +139,22 @@ export class ApiGuard {
       );
     }
     if (verdict === 'full') {
-      this.refuse('API_REPLAY_CACHE_FULL', 'RequestLimitExceeded', `The server remembers ${this.deps.config.api.replayCacheMaxEntries} recent signatures already; retry in a few seconds.`);
+      this.refuse(
+        'API_REPLAY_CACHE_FULL',
+        'RequestLimitExceeded',
+        `The server remembers ${this.deps.config.api.replayCacheMaxEntries} recent signatures already; retry in a few seconds.`,
+      );
     }
     if (!this.perKey.take(result.secretId)) {
-      this.refuse('API_RATE_LIMITED', 'RequestLimitExceeded', `SecretId ${result.secretId} made more than ${this.perKey.ratePerSecond} requests per second.`);
+      this.refuse(
+        'API_RATE_LIMITED',
+        'RequestLimitExceeded',
+        `SecretId ${result.secretId} made more than ${this.perKey.ratePerSecond} requests per second.`,
+      );
     }
-    this.deps.credentials.noteUse(result.secretId).catch((err: unknown) => this.deps.log.warn({ err }, 'could not record a credential use'));
+    this.deps.credentials
+      .noteUse(result.secretId)
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'could not record a credential use'));
     return { requestId, secretId: result.secretId, clientIp: ip, now };
   }
 

@@ -6,7 +6,8 @@ type Params = Readonly<Record<string, unknown>>;
 /** A required non-empty string parameter. */
 export function requiredString(params: Params, name: string, maxBytes = 1024): string {
   const value = params[name];
-  if (value === undefined || value === null || value === '') throw new ApiError('MissingParameter', `The parameter ${name} is missing.`);
+  if (value === undefined || value === null || value === '')
+    throw new ApiError('MissingParameter', `The parameter ${name} is missing.`);
   return checkString(value, name, maxBytes);
 }
 
@@ -44,13 +45,22 @@ export function requiredInt(params: Params, name: string, min: number, max: numb
 }
 
 /** Tencent paging: PageNum from 1, PageSize within the action's bounds; returns limit/offset for the store. */
-export function paging(params: Params, defaultSize: number, minSize: number, maxSize: number): { pageNum: number; pageSize: number; limit: number; offset: number } {
+export function paging(
+  params: Params,
+  defaultSize: number,
+  minSize: number,
+  maxSize: number,
+): { pageNum: number; pageSize: number; limit: number; offset: number } {
   const pageNum = optionalInt(params, 'PageNum', 1, 100_000) ?? 1;
   const pageSize = optionalInt(params, 'PageSize', minSize, maxSize) ?? defaultSize;
   return { pageNum, pageSize, limit: pageSize, offset: (pageNum - 1) * pageSize };
 }
 
 /** The page fields Tencent list responses carry. */
-export function pageFields(total: number, pageNum: number, pageSize: number): { TotalNum: number; TotalPage: number; PageNum: number; PageSize: number } {
+export function pageFields(
+  total: number,
+  pageNum: number,
+  pageSize: number,
+): { TotalNum: number; TotalPage: number; PageNum: number; PageSize: number } {
   return { TotalNum: total, TotalPage: Math.ceil(total / pageSize), PageNum: pageNum, PageSize: pageSize };
 }

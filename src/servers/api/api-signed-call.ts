@@ -17,20 +17,34 @@ export interface SignedCall {
 }
 
 /** The common parameters of v1 that are not the action's (Tencent's "公共参数"). */
-const legacyCommon = new Set(['Action', 'Version', 'Region', 'Timestamp', 'Nonce', 'SecretId', 'Signature', 'SignatureMethod', 'Token', 'Language', 'RequestClient']);
+const legacyCommon = new Set([
+  'Action',
+  'Version',
+  'Region',
+  'Timestamp',
+  'Nonce',
+  'SecretId',
+  'Signature',
+  'SignatureMethod',
+  'Token',
+  'Language',
+  'RequestClient',
+]);
 
 function header(req: FastifyRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
-const isForm = (req: FastifyRequest) => /^application\/x-www-form-urlencoded\b/i.test(header(req, 'content-type') ?? '');
+const isForm = (req: FastifyRequest) =>
+  /^application\/x-www-form-urlencoded\b/i.test(header(req, 'content-type') ?? '');
 
 function decode<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
-    if (err instanceof ParamsDecodeError) throw new ApiError('InvalidParameter', `The request parameters cannot be read: ${err.message}.`);
+    if (err instanceof ParamsDecodeError)
+      throw new ApiError('InvalidParameter', `The request parameters cannot be read: ${err.message}.`);
     throw err;
   }
 }
@@ -43,14 +57,32 @@ export async function signedCall(guard: ApiGuard, req: FastifyRequest, requestId
   const authorization = header(req, 'authorization');
   // Without an Authorization header a query or form carrying Signature is v1; anything else is TC3 (and
   // fails there with AuthFailure.InvalidAuthorization when unsigned, a bare GET of `/` included).
-  const flat = authorization ? undefined : get ? decode(() => flatParams(query)) : isForm(req) ? decode(() => flatParams(body.toString('utf8'))) : undefined;
+  const flat = authorization
+    ? undefined
+    : get
+      ? decode(() => flatParams(query))
+      : isForm(req)
+        ? decode(() => flatParams(body.toString('utf8')))
+        : undefined;
   if (flat && flat.Signature !== undefined) {
-    const ctx = await guard.authenticateLegacy({ method: req.method, host: header(req, 'host') ?? '', path, params: flat }, req.ip, requestId);
+    const ctx = await guard.authenticateLegacy(
+      { method: req.method, host: header(req, 'host') ?? '', path, params: flat },
+      req.ip,
+      requestId,
+    );
     const own = Object.fromEntries(Object.entries(flat).filter(([k]) => !legacyCommon.has(k)));
     return { ctx, action: flat.Action, version: flat.Version, params: decode(() => unflattenParams(own)) };
   }
-  const ctx = await guard.authenticate({ method: req.method, path, query, headers: req.headers, body }, req.ip, requestId);
-  const params = get ? decode(() => unflattenParams(flatParams(query))) : isForm(req) ? decode(() => unflattenParams(flatParams(body.toString('utf8')))) : parseParams(body);
+  const ctx = await guard.authenticate(
+    { method: req.method, path, query, headers: req.headers, body },
+    req.ip,
+    requestId,
+  );
+  const params = get
+    ? decode(() => unflattenParams(flatParams(query)))
+    : isForm(req)
+      ? decode(() => unflattenParams(flatParams(body.toString('utf8'))))
+      : parseParams(body);
   return { ctx, action: header(req, 'x-tc-action'), version: header(req, 'x-tc-version'), params };
 }
 
@@ -72,14 +104,17 @@ export function parseParams(body: unknown): Record<string, unknown> {
 
 /** The caller's language: X-TC-Language (TC3) or the v1 Language parameter; en-US unless zh-CN. */
 export function language(req: FastifyRequest): 'en-US' | 'zh-CN' {
-  const query = req.url.includes('?') ? new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)).get('Language') : null;
+  const query = req.url.includes('?')
+    ? new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)).get('Language')
+    : null;
   return (header(req, 'x-tc-language') ?? query) === 'zh-CN' ? 'zh-CN' : 'en-US';
 }
 
 /** Chinese messages of the codes a caller most often meets (Tencent's own wording); others keep the English text. */
 const zhCN: Readonly<Record<string, string>> = {
   'AuthFailure.InvalidAuthorization': '请求头部的 Authorization 不符合腾讯云标准。',
-  'AuthFailure.SignatureExpire': '签名过期。Timestamp 和服务器时间相差不得超过五分钟，请检查本地时间是否和标准时间同步。',
+  'AuthFailure.SignatureExpire':
+    '签名过期。Timestamp 和服务器时间相差不得超过五分钟，请检查本地时间是否和标准时间同步。',
   'AuthFailure.SecretIdNotFound': '密钥不存在。请在控制台检查密钥是否已被删除或者禁用。',
   'AuthFailure.SignatureFailure': '签名错误。签名计算错误，请对照调用方式中的签名方法文档检查签名计算过程。',
   'AuthFailure.SignatureReplay': '签名已被使用，请重新签名后再请求。',

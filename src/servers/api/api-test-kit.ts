@@ -97,7 +97,13 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
   const delays: number[] = [];
   const sleep = async (ms: number) => void delays.push(ms);
   const counters = new ServerCounters();
-  const app = buildApiApp({ ...deps, credentials, sleep, counters, ...(options.actions && { actions: options.actions(deps) }) });
+  const app = buildApiApp({
+    ...deps,
+    credentials,
+    sleep,
+    counters,
+    ...(options.actions && { actions: options.actions(deps) }),
+  });
   await app.ready();
   return Object.assign(kit, {
     deps,
@@ -130,7 +136,13 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
         ...(o.version !== null && { 'x-tc-version': o.version ?? '2018-08-01' }),
         ...o.headers,
       };
-      const res = await app.inject({ method: 'POST', url: '/', headers, payload, remoteAddress: o.remoteAddress ?? '127.0.0.1' });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/',
+        headers,
+        payload,
+        remoteAddress: o.remoteAddress ?? '127.0.0.1',
+      });
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${res.body}`);
       return (res.json() as { Response: Record<string, any> }).Response;
     },

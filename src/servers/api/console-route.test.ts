@@ -30,7 +30,12 @@ test('the console files are served with their types; routes without an extension
   assert.match((await get('/console/domains/push.example.com')).body, /<title>openlive/, 'client-side route');
   assert.equal((await get('/console/assets/missing.js')).statusCode, 404);
   assert.equal((await get('/console')).headers.location, '/console/');
-  for (const url of ['/console/../secret.key', '/console/%2e%2e/secret.key', '/console/assets/%2e%2e%2f%2e%2e%2fsecret.key', '/console/%00']) {
+  for (const url of [
+    '/console/../secret.key',
+    '/console/%2e%2e/secret.key',
+    '/console/assets/%2e%2e%2f%2e%2e%2fsecret.key',
+    '/console/%00',
+  ]) {
     const res = await get(url);
     assert.ok(!res.body.includes('do not serve'), url);
   }

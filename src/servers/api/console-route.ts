@@ -48,13 +48,17 @@ export function registerConsole(app: FastifyInstance, dir: string | undefined): 
   const root = dir === undefined ? undefined : resolve(dir);
   app.get('/console', (_req, reply) => reply.redirect('/console/'));
   app.get<{ Params: { '*': string } }>('/console/*', async (req, reply) => {
-    const notBuilt = { code: 'CONSOLE_NOT_BUILT', message: 'the web console is not built (console/dist); the Cloud API works without it' };
+    const notBuilt = {
+      code: 'CONSOLE_NOT_BUILT',
+      message: 'the web console is not built (console/dist); the Cloud API works without it',
+    };
     if (root === undefined || !(await isFile(join(root, 'index.html')))) return reply.code(404).send(notBuilt);
     const path = req.params['*'] || 'index.html';
     let file = consoleFile(root, path);
     if (file === undefined) return reply.code(404).send({ code: 'NOT_FOUND', message: 'no such console file' });
     if (!(await isFile(file))) {
-      if (contentTypes[extname(file)] !== undefined) return reply.code(404).send({ code: 'NOT_FOUND', message: `no console file ${path}` });
+      if (contentTypes[extname(file)] !== undefined)
+        return reply.code(404).send({ code: 'NOT_FOUND', message: `no console file ${path}` });
       file = join(root, 'index.html');
     }
     reply.header('content-type', contentTypes[extname(file)] ?? 'application/octet-stream');

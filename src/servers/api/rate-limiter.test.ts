@@ -6,7 +6,10 @@ import { addressKey, RateLimiter } from './rate-limiter.ts';
 test('a burst of `rate`, then one token per 1/rate seconds', () => {
   const clock = { now: 0 };
   const limiter = new RateLimiter(4, () => clock.now);
-  assert.deepEqual([1, 2, 3, 4, 5].map(() => limiter.take('a')), [true, true, true, true, false]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map(() => limiter.take('a')),
+    [true, true, true, true, false],
+  );
   assert.equal(limiter.take('b'), true, 'per key');
   clock.now += 250;
   assert.deepEqual([limiter.take('a'), limiter.take('a')], [true, false]);
@@ -25,19 +28,23 @@ test('idle buckets are dropped as others are used; the table never exceeds maxKe
 
 test('property: the table stays within maxKeys and no key gets more than burst + rate × elapsed', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 300 })), { maxLength: 400 }), fc.integer({ min: 1, max: 30 }), (steps, cap) => {
-      const clock = { now: 0 };
-      const rate = 5;
-      const limiter = new RateLimiter(rate, () => clock.now, cap);
-      let granted = 0;
-      for (const [key, advance] of steps) {
-        clock.now += advance;
-        if (limiter.take(`k${key % 3 === 0 ? 0 : key}`) && key % 3 === 0) granted++;
-        assert.ok(limiter.size <= cap);
-      }
-      // Key k0 may be evicted and start over with a full bucket only when the table is full of others.
-      if (cap > 40) assert.ok(granted <= rate + (clock.now / 1000) * rate + 1);
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 300 })), { maxLength: 400 }),
+      fc.integer({ min: 1, max: 30 }),
+      (steps, cap) => {
+        const clock = { now: 0 };
+        const rate = 5;
+        const limiter = new RateLimiter(rate, () => clock.now, cap);
+        let granted = 0;
+        for (const [key, advance] of steps) {
+          clock.now += advance;
+          if (limiter.take(`k${key % 3 === 0 ? 0 : key}`) && key % 3 === 0) granted++;
+          assert.ok(limiter.size <= cap);
+        }
+        // Key k0 may be evicted and start over with a full bucket only when the table is full of others.
+        if (cap > 40) assert.ok(granted <= rate + (clock.now / 1000) * rate + 1);
+      },
+    ),
   );
 });
 

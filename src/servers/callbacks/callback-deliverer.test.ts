@@ -51,23 +51,43 @@ function fakeReceiver(clock: FakeClock, answer: (call: { url: string; body: stri
     const a = answer({ url, body, n: calls.length });
     if (a instanceof Error) return Promise.reject(a);
     if (a === 'hang') {
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+      );
     }
     return Promise.resolve({ status: a, body: a === 200 ? '{"code":0}' : 'oops' });
   };
   return { calls, transport };
 }
 
-function deliverer(store: Store, clock: FakeClock, transport: CallbackTransport, over: { maxPending?: number; concurrency?: number } = {}) {
+function deliverer(
+  store: Store,
+  clock: FakeClock,
+  transport: CallbackTransport,
+  over: { maxPending?: number; concurrency?: number } = {},
+) {
   return new CallbackDeliverer({
-    store, log, now: () => clock.now, timers: clock, transport,
-    retryIntervalMs: minute, maxRetries: 12, timeoutMs: 20_000, maxPending: over.maxPending ?? 100,
+    store,
+    log,
+    now: () => clock.now,
+    timers: clock,
+    transport,
+    retryIntervalMs: minute,
+    maxRetries: 12,
+    timeoutMs: 20_000,
+    maxPending: over.maxPending ?? 100,
     ...(over.concurrency !== undefined && { concurrency: over.concurrency }),
   });
 }
 
 const cb = (sequence: string, eventType: number, over: Partial<OutgoingCallback> = {}): OutgoingCallback => ({
-  eventType, eventTime: t0, stream: 'demo', sequence, url: `http://hooks.example.com/${eventType}`, body: JSON.stringify({ sequence, event_type: eventType }), ...over,
+  eventType,
+  eventTime: t0,
+  stream: 'demo',
+  sequence,
+  url: `http://hooks.example.com/${eventType}`,
+  body: JSON.stringify({ sequence, event_type: eventType }),
+  ...over,
 });
 
 const attempts = async (store: Store) => (await store.callbacks.listCallbackAttempts({ limit: 1000 })).items.reverse();
@@ -82,7 +102,10 @@ test('a callback answered 200 is delivered once and recorded with its request an
   await clock.advance(0);
   assert.deepEqual(rx.calls, [{ url: 'http://hooks.example.com/1', body: '{"sequence":"1","event_type":1}', at: t0 }]);
   const [a] = await attempts(store);
-  assert.deepEqual([a?.resultCode, a?.status, a?.request, a?.response, a?.eventType, a?.stream], [0, 200, '{"sequence":"1","event_type":1}', '{"code":0}', 1, 'demo']);
+  assert.deepEqual(
+    [a?.resultCode, a?.status, a?.request, a?.response, a?.eventType, a?.stream],
+    [0, 200, '{"sequence":"1","event_type":1}', '{"code":0}', 1, 'demo'],
+  );
   assert.equal(d.size, 0);
   assert.deepEqual(await store.callbacks.listCallbackDeliveries(10), []);
   await d.close();
@@ -100,8 +123,14 @@ test('any answer but 200 is retried one interval later, not sooner, until a 200'
   await clock.advance(1);
   assert.equal(rx.calls.length, 2);
   await clock.advance(minute);
-  assert.deepEqual(rx.calls.map((c) => c.at - t0), [0, minute, 2 * minute]);
-  assert.deepEqual((await attempts(store)).map((a) => a.resultCode), [500, 204, 0]);
+  assert.deepEqual(
+    rx.calls.map((c) => c.at - t0),
+    [0, minute, 2 * minute],
+  );
+  assert.deepEqual(
+    (await attempts(store)).map((a) => a.resultCode),
+    [500, 204, 0],
+  );
   assert.equal(d.size, 0);
   await d.close();
 });
@@ -114,7 +143,10 @@ test('a receiver that never answers 200 gets 1 + 12 attempts a minute apart, the
   await d.start();
   await d.enqueue(cb('1', 0));
   await clock.advance(30 * minute);
-  assert.deepEqual(rx.calls.map((c) => (c.at - t0) / minute), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  assert.deepEqual(
+    rx.calls.map((c) => (c.at - t0) / minute),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+  );
   assert.equal((await attempts(store)).length, 13);
   assert.equal(d.size, 0);
   assert.deepEqual(await store.callbacks.listCallbackDeliveries(10), []);
@@ -125,13 +157,18 @@ test('no answer is recorded as -1 with the network error, a timeout as -2', asyn
   const store = new MemoryStore();
   const clock = new FakeClock();
   const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-  const rx = fakeReceiver(clock, ({ n }) => (n === 1 ? refused : n === 2 ? new DOMException('timed out', 'TimeoutError') : 200));
+  const rx = fakeReceiver(clock, ({ n }) =>
+    n === 1 ? refused : n === 2 ? new DOMException('timed out', 'TimeoutError') : 200,
+  );
   const d = deliverer(store, clock, rx.transport);
   await d.start();
   await d.enqueue(cb('1', 1));
   await clock.advance(2 * minute);
   const [first, second, third] = await attempts(store);
-  assert.deepEqual([first?.resultCode, first?.status, first?.response], [resultCodes.noResponse, 0, 'fetch failed (ECONNREFUSED)']);
+  assert.deepEqual(
+    [first?.resultCode, first?.status, first?.response],
+    [resultCodes.noResponse, 0, 'fetch failed (ECONNREFUSED)'],
+  );
   assert.deepEqual([second?.resultCode, second?.response], [resultCodes.timeout, 'no response before the timeout']);
   assert.equal(third?.resultCode, 0);
   await d.close();
@@ -150,7 +187,10 @@ test('callbacks of one push wait for the one before; other pushes are not held u
   await d.enqueue(cb('B', 1));
   await d.enqueue(cb('B', 0));
   await clock.advance(0);
-  const order = () => rx.calls.map((c) => JSON.parse(c.body) as { sequence: string; event_type: number }).map((b) => `${b.sequence}${b.event_type}`);
+  const order = () =>
+    rx.calls
+      .map((c) => JSON.parse(c.body) as { sequence: string; event_type: number })
+      .map((b) => `${b.sequence}${b.event_type}`);
   assert.deepEqual(order(), ['A1', 'B1', 'B0']);
   await clock.advance(minute);
   assert.deepEqual(order(), ['A1', 'B1', 'B0', 'A1']);
@@ -172,9 +212,18 @@ test('a restart loses nothing: the next deliverer on the same store resumes the 
   const closing = first.close();
   await clock.advance(2000);
   await closing;
-  assert.deepEqual((await attempts(store)).map((a) => [a.resultCode, a.request.includes('"S"')]), [[500, true]]);
+  assert.deepEqual(
+    (await attempts(store)).map((a) => [a.resultCode, a.request.includes('"S"')]),
+    [[500, true]],
+  );
   const queued = await store.callbacks.listCallbackDeliveries(10);
-  assert.deepEqual(queued.map((q) => [q.sequence, q.attempts, q.nextAt - t0]), [['S', 1, minute], ['H', 0, 0]]);
+  assert.deepEqual(
+    queued.map((q) => [q.sequence, q.attempts, q.nextAt - t0]),
+    [
+      ['S', 1, minute],
+      ['H', 0, 0],
+    ],
+  );
 
   up = true;
   const second = deliverer(store, clock, rx.transport);
@@ -184,7 +233,10 @@ test('a restart loses nothing: the next deliverer on the same store resumes the 
   assert.equal(second.size, 1);
   await clock.advance(minute - 3000);
   assert.equal(second.size, 0, 'the failed one at its retry time');
-  assert.deepEqual((await attempts(store)).map((a) => a.resultCode), [500, 0, 0]);
+  assert.deepEqual(
+    (await attempts(store)).map((a) => a.resultCode),
+    [500, 0, 0],
+  );
   await second.close();
 });
 
@@ -203,7 +255,10 @@ test('the queue is bounded: past maxPending the oldest waiting callback is dropp
   assert.equal(dropped.length, 1);
   assert.match(dropped[0]!.request, /"sequence":"1"/);
   assert.match(dropped[0]!.response, /more than 2 callbacks/);
-  assert.deepEqual((await store.callbacks.listCallbackDeliveries(10)).map((q) => q.sequence), ['2', '3']);
+  assert.deepEqual(
+    (await store.callbacks.listCallbackDeliveries(10)).map((q) => q.sequence),
+    ['2', '3'],
+  );
   await d.close();
 });
 

@@ -104,7 +104,8 @@ export class CallbackDeliverer {
    * sibling loads them, docs/cluster.md "Worker processes") and starts delivering.
    */
   async start(options: { readonly loadQueued?: boolean } = {}): Promise<void> {
-    const left = options.loadQueued === false ? [] : await this.store.callbacks.listCallbackDeliveries(this.o.maxPending);
+    const left =
+      options.loadQueued === false ? [] : await this.store.callbacks.listCallbackDeliveries(this.o.maxPending);
     for (const d of left) this.pending.set(d.id, d);
     if (left.length > 0) this.log.info({ pending: left.length }, 'callbacks a previous run left queued');
     this.started = true;
@@ -174,7 +175,11 @@ export class CallbackDeliverer {
     const run = this.o
       .transport(d.url, d.body, this.o.timeoutMs, controller.signal)
       .then(
-        (res) => ({ status: res.status, response: res.body, resultCode: res.status === 200 ? resultCodes.delivered : res.status }),
+        (res) => ({
+          status: res.status,
+          response: res.body,
+          resultCode: res.status === 200 ? resultCodes.delivered : res.status,
+        }),
         (err: unknown) => {
           const failure = describeFailure(err);
           const resultCode = failure.timeout ? resultCodes.timeout : resultCodes.noResponse;
@@ -186,7 +191,12 @@ export class CallbackDeliverer {
     void run.finally(() => this.running.delete(run));
   }
 
-  private async finish(d: Queued, controller: AbortController, startedAt: number, r: { status: number; response: string; resultCode: number }): Promise<void> {
+  private async finish(
+    d: Queued,
+    controller: AbortController,
+    startedAt: number,
+    r: { status: number; response: string; resultCode: number },
+  ): Promise<void> {
     this.inflight.delete(d.id);
     // Aborted by close(): not an attempt the receiver saw fail; the callback stays queued as it was.
     if (controller.signal.aborted) return;
@@ -197,11 +207,21 @@ export class CallbackDeliverer {
     if (done) this.pending.delete(d.id);
     else this.pending.set(d.id, { ...d, attempts, nextAt: outcome === 'done' ? at : outcome.retryAt });
     if (done && r.resultCode !== resultCodes.delivered) {
-      this.log.warn({ url: d.url, eventType: d.eventType, stream: d.stream, attempts, resultCode: r.resultCode }, 'callback given up');
+      this.log.warn(
+        { url: d.url, eventType: d.eventType, stream: d.stream, attempts, resultCode: r.resultCode },
+        'callback given up',
+      );
     } else if (!done) {
-      this.log.debug({ url: d.url, eventType: d.eventType, attempts, resultCode: r.resultCode }, 'callback failed; will retry');
+      this.log.debug(
+        { url: d.url, eventType: d.eventType, attempts, resultCode: r.resultCode },
+        'callback failed; will retry',
+      );
     }
-    await this.record(d, { status: r.status, response: r.response, resultCode: r.resultCode, at, durationMs: at - startedAt }, outcome);
+    await this.record(
+      d,
+      { status: r.status, response: r.response, resultCode: r.resultCode, at, durationMs: at - startedAt },
+      outcome,
+    );
     this.pump();
   }
 
@@ -211,7 +231,16 @@ export class CallbackDeliverer {
       if (this.inflight.has(d.id)) continue;
       this.pending.delete(d.id);
       this.onDrop?.();
-      this.log.warn({ code: 'CALLBACK_QUEUE_FULL', url: d.url, eventType: d.eventType, stream: d.stream, maxPending: this.o.maxPending }, 'callback queue full: dropped the oldest');
+      this.log.warn(
+        {
+          code: 'CALLBACK_QUEUE_FULL',
+          url: d.url,
+          eventType: d.eventType,
+          stream: d.stream,
+          maxPending: this.o.maxPending,
+        },
+        'callback queue full: dropped the oldest',
+      );
       const at = this.now();
       const response = `dropped: more than ${this.o.maxPending} callbacks were queued`;
       await this.record(d, { status: 0, response, resultCode: resultCodes.dropped, at, durationMs: 0 }, 'done');
@@ -220,8 +249,20 @@ export class CallbackDeliverer {
     return false;
   }
 
-  private async record(d: Queued, r: Pick<NewCallbackAttempt, 'status' | 'response' | 'resultCode' | 'at' | 'durationMs'>, outcome: 'done' | { retryAt: number; attempts: number }): Promise<void> {
-    const attempt: NewCallbackAttempt = { deliveryId: d.id, eventType: d.eventType, eventTime: d.eventTime, stream: d.stream, url: d.url, request: d.body, ...r };
+  private async record(
+    d: Queued,
+    r: Pick<NewCallbackAttempt, 'status' | 'response' | 'resultCode' | 'at' | 'durationMs'>,
+    outcome: 'done' | { retryAt: number; attempts: number },
+  ): Promise<void> {
+    const attempt: NewCallbackAttempt = {
+      deliveryId: d.id,
+      eventType: d.eventType,
+      eventTime: d.eventTime,
+      stream: d.stream,
+      url: d.url,
+      request: d.body,
+      ...r,
+    };
     try {
       await this.store.callbacks.recordCallbackAttempt(attempt, outcome);
     } catch (err) {

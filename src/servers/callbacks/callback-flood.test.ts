@@ -36,23 +36,42 @@ test('a receiver that never answers: the queue stays at maxPending, the oldest a
   let drops = 0;
   const maxPending = 50;
   const d = new CallbackDeliverer({
-    store, log: pino({ level: 'silent' }), now: Date.now,
-    retryIntervalMs: 60_000, maxRetries: 12, timeoutMs: 2000, maxPending, concurrency: 16,
+    store,
+    log: pino({ level: 'silent' }),
+    now: Date.now,
+    retryIntervalMs: 60_000,
+    maxRetries: 12,
+    timeoutMs: 2000,
+    maxPending,
+    concurrency: 16,
     onDrop: () => drops++,
   });
   await d.start();
   const flood = 3000;
   let maxSize = 0;
   for (let i = 0; i < flood; i++) {
-    await d.enqueue({ eventType: 1, eventTime: Date.now(), stream: `s${i}`, sequence: String(i), url: `http://127.0.0.1:${port}/cb`, body: `{"sequence":"${i}"}` });
+    await d.enqueue({
+      eventType: 1,
+      eventTime: Date.now(),
+      stream: `s${i}`,
+      sequence: String(i),
+      url: `http://127.0.0.1:${port}/cb`,
+      body: `{"sequence":"${i}"}`,
+    });
     maxSize = Math.max(maxSize, d.size);
   }
   assert.ok(maxSize <= maxPending, `queue peaked at ${maxSize}`);
-  assert.ok((await store.callbacks.listCallbackDeliveries(10 * flood)).length <= maxPending, 'the stored queue is bounded too');
+  assert.ok(
+    (await store.callbacks.listCallbackDeliveries(10 * flood)).length <= maxPending,
+    'the stored queue is bounded too',
+  );
   assert.equal(drops, flood - maxPending);
   // The store keeps a bounded number of attempt records; the newest are the drops.
   const newest = (await store.callbacks.listCallbackAttempts({ limit: 100 })).items;
-  assert.ok(newest.length > 0 && newest.every((a) => a.resultCode === resultCodes.dropped), 'each drop is recorded (ResultCode -3)');
+  assert.ok(
+    newest.length > 0 && newest.every((a) => a.resultCode === resultCodes.dropped),
+    'each drop is recorded (ResultCode -3)',
+  );
   assert.ok(maxOpen <= 16, `at most concurrency connections, saw ${maxOpen}`);
   assert.ok(requests <= 16 + 1, `only the attempts in flight reached the receiver: ${requests}`);
   await d.close();

@@ -14,7 +14,10 @@ async function receiver(handle: (req: IncomingMessage, body: string, res: Server
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => server.closeAllConnections()) };
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => server.closeAllConnections()),
+  };
 }
 
 const never = new AbortController().signal;
@@ -28,10 +31,17 @@ test('POSTs the JSON body and returns the status and the start of the answer', a
     else res.writeHead(req.url === '/fail' ? 500 : 200).end('{"code":0}');
   });
   try {
-    assert.deepEqual(await httpCallbackTransport(`${rx.url}/ok`, '{"a":1}', 5000, never), { status: 200, body: '{"code":0}' });
+    assert.deepEqual(await httpCallbackTransport(`${rx.url}/ok`, '{"a":1}', 5000, never), {
+      status: 200,
+      body: '{"code":0}',
+    });
     assert.deepEqual(seen[0], ['POST', 'application/json; charset=utf-8', '{"a":1}']);
     assert.equal((await httpCallbackTransport(`${rx.url}/fail`, '{}', 5000, never)).status, 500);
-    assert.equal((await httpCallbackTransport(`${rx.url}/moved`, '{}', 5000, never)).status, 302, 'a redirect is not followed');
+    assert.equal(
+      (await httpCallbackTransport(`${rx.url}/moved`, '{}', 5000, never)).status,
+      302,
+      'a redirect is not followed',
+    );
     assert.equal((await httpCallbackTransport(`${rx.url}/big`, '{}', 5000, never)).body.length, maxResponseBytes);
   } finally {
     await rx.close();
@@ -42,13 +52,19 @@ test('a receiver that does not answer in time fails as a timeout; a closed port 
   const rx = await receiver(() => undefined);
   try {
     const started = Date.now();
-    const err = await httpCallbackTransport(`${rx.url}/slow`, '{}', 200, never).then(() => undefined, (e: unknown) => e);
+    const err = await httpCallbackTransport(`${rx.url}/slow`, '{}', 200, never).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.deepEqual(describeFailure(err), { timeout: true, message: 'no response before the timeout' });
     assert.ok(Date.now() - started < 5000);
   } finally {
     await rx.close();
   }
-  const err = await httpCallbackTransport(`${rx.url}/gone`, '{}', 2000, never).then(() => undefined, (e: unknown) => e);
+  const err = await httpCallbackTransport(`${rx.url}/gone`, '{}', 2000, never).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const failure = describeFailure(err);
   assert.equal(failure.timeout, false);
   assert.match(failure.message, /ECONNREFUSED/);

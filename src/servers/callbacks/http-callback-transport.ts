@@ -12,7 +12,12 @@ export interface CallbackResponse {
 }
 
 /** Posts `body` to `url`; rejects when no answer arrived (refused, reset, timeout, or `signal` aborted). */
-export type CallbackTransport = (url: string, body: string, timeoutMs: number, signal: AbortSignal) => Promise<CallbackResponse>;
+export type CallbackTransport = (
+  url: string,
+  body: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+) => Promise<CallbackResponse>;
 
 /** How much of a receiver's answer is kept: Tencent's receivers answer `{"code":0}`. */
 export const maxResponseBytes = 4096;
@@ -51,7 +56,8 @@ async function readStart(res: Response, limit: number): Promise<string> {
 
 /** Why no answer arrived, for the attempt record: "timeout" or the network error with its code. */
 export function describeFailure(err: unknown): { timeout: boolean; message: string } {
-  if (err instanceof Error && err.name === 'TimeoutError') return { timeout: true, message: 'no response before the timeout' };
+  if (err instanceof Error && err.name === 'TimeoutError')
+    return { timeout: true, message: 'no response before the timeout' };
   const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
   const cause = e?.cause;
   const detail = cause ? ` (${String(cause.code ?? cause.message ?? '')})` : '';

@@ -69,9 +69,17 @@ export class PublishCallbacks implements PublishListener {
     for (const push of left) {
       const body = interruptionEvent(push, at, breakCodes.internalError, recoveredReason, push, push.callbackKey);
       const { stream, sequence, url } = push;
-      await deliverer.enqueue({ eventType: callbackEventTypes.interruption, eventTime: at, stream, sequence, url, body: JSON.stringify(body) });
+      await deliverer.enqueue({
+        eventType: callbackEventTypes.interruption,
+        eventTime: at,
+        stream,
+        sequence,
+        url,
+        body: JSON.stringify(body),
+      });
     }
-    if (left.length > 0) log.warn({ pushes: left.length }, 'queued the interruptions of pushes a previous run left live');
+    if (left.length > 0)
+      log.warn({ pushes: left.length }, 'queued the interruptions of pushes a previous run left live');
     return left.length;
   }
 
@@ -141,7 +149,9 @@ class CallbackSession implements PublishObserver {
     if (!this.pushQueued) this.queuePush(stop, false);
     if (this.detector.hasErrors) this.queueReport(stop.endedAt);
     const { breakCode, reason, endedAt } = stop;
-    this.queue('streamEnd', callbackEventTypes.interruption, endedAt, (key) => interruptionEvent(this.identity, endedAt, breakCode, reason, stop, key));
+    this.queue('streamEnd', callbackEventTypes.interruption, endedAt, (key) =>
+      interruptionEvent(this.identity, endedAt, breakCode, reason, stop, key),
+    );
   }
 
   /** Queues the push event; while the push is live, first remembers it as open (its interruption is owed). */
@@ -149,7 +159,9 @@ class CallbackSession implements PublishObserver {
     this.pushQueued = true;
     const picture = { width: size.width, height: size.height };
     if (live) this.rememberOpen(picture);
-    this.queue('streamBegin', callbackEventTypes.push, this.identity.startedAt, (key) => pushEvent(this.identity, picture, key));
+    this.queue('streamBegin', callbackEventTypes.push, this.identity.startedAt, (key) =>
+      pushEvent(this.identity, picture, key),
+    );
   }
 
   /** Stores what the interruption needs, in the queuing order, so the interruption's queuing removes it. */
@@ -159,8 +171,16 @@ class CallbackSession implements PublishObserver {
       const template = await this.template;
       const url = template?.urls.streamEnd;
       if (!template || !url) return;
-      const push: OpenPush = { ...this.identity, url, callbackKey: template.callbackKey, width: size.width ?? 0, height: size.height ?? 0 };
-      await openPushes.addOpenPush(push).catch((err: unknown) => log.error({ err, stream: push.stream }, 'could not remember the open push'));
+      const push: OpenPush = {
+        ...this.identity,
+        url,
+        callbackKey: template.callbackKey,
+        width: size.width ?? 0,
+        height: size.height ?? 0,
+      };
+      await openPushes
+        .addOpenPush(push)
+        .catch((err: unknown) => log.error({ err, stream: push.stream }, 'could not remember the open push'));
     });
     this.owner.track(this.chain);
   }
@@ -169,18 +189,32 @@ class CallbackSession implements PublishObserver {
     // Taken now, so the next interval starts counting from zero.
     const errors = this.detector.takeReport() ?? [];
     const { reportIntervalMs, timeoutMs } = this.owner.options;
-    this.queue('pushException', callbackEventTypes.pushError, at, (key) => pushErrorEvent(this.identity, at, errors, { reportIntervalMs, timeoutMs }, key));
+    this.queue('pushException', callbackEventTypes.pushError, at, (key) =>
+      pushErrorEvent(this.identity, at, errors, { reportIntervalMs, timeoutMs }, key),
+    );
   }
 
   /** Queues one callback after the ones before it, if the template has a URL for its kind. */
-  private queue(kind: CallbackUrlKind, eventType: number, eventTime: number, build: (key: string) => CallbackBody): void {
+  private queue(
+    kind: CallbackUrlKind,
+    eventType: number,
+    eventTime: number,
+    build: (key: string) => CallbackBody,
+  ): void {
     const { deliverer } = this.owner.options;
     const { stream, sequence } = this.identity;
     this.chain = this.chain.then(async () => {
       const template = await this.template;
       const url = template?.urls[kind];
       if (!template || !url) return;
-      await deliverer.enqueue({ eventType, eventTime, stream, sequence, url, body: JSON.stringify(build(template.callbackKey)) });
+      await deliverer.enqueue({
+        eventType,
+        eventTime,
+        stream,
+        sequence,
+        url,
+        body: JSON.stringify(build(template.callbackKey)),
+      });
     });
     this.owner.track(this.chain);
   }

@@ -62,7 +62,9 @@ export class RecordCallbacks {
         url,
         body: JSON.stringify(body),
       });
-    })().catch((err: unknown) => o.log.error({ err, stream: file.stream, fileId: file.id }, 'could not queue the record callback'));
+    })().catch((err: unknown) =>
+      o.log.error({ err, stream: file.stream, fileId: file.id }, 'could not queue the record callback'),
+    );
     this.#queuing.add(chain);
     void chain.finally(() => this.#queuing.delete(chain));
   }

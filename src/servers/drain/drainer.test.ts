@@ -63,7 +63,14 @@ test('asks capable publishers to move to another machine, releases their claims,
   assert.equal(moving.asked, '10.0.0.2:1935', 'not this node, not its sibling worker');
   assert.deepEqual(released, ['live/a']);
   assert.match(legacy.closedWith ?? '', /^10\/0: SERVER_DRAINING: /);
-  assert.deepEqual(report, { state: 'drained', target: '10.0.0.2:1935', requested: 1, moved: 1, closed: 1, playersEnded: 3 });
+  assert.deepEqual(report, {
+    state: 'drained',
+    target: '10.0.0.2:1935',
+    requested: 1,
+    moved: 1,
+    closed: 1,
+    playersEnded: 3,
+  });
   assert.equal(await d.drain('again'), report);
   assert.equal(stopped(), 1);
   assert.equal(d.refusal().code, 'SERVER_DRAINING');
@@ -71,7 +78,11 @@ test('asks capable publishers to move to another machine, releases their claims,
 
 test('a publisher that does not leave within waitMs is closed; without another node the request has no tcUrl', async () => {
   const stays = conn('live/a', true, false);
-  const { d } = drainer([stays], { nodes: async () => { throw new Error('redis down'); } });
+  const { d } = drainer([stays], {
+    nodes: async () => {
+      throw new Error('redis down');
+    },
+  });
   const report = await d.drain('test');
   assert.equal(stays.asked, '');
   assert.equal(report.moved, 0);

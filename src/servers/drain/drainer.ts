@@ -92,7 +92,10 @@ export class Drainer {
     this.current = 'draining';
     this.deps.stopAccepting();
     const target = await this.otherNode();
-    log.info({ why, target: target?.nodeId ?? '', waitMs: this.deps.waitMs }, 'draining: new connections refused, asking publishers to reconnect');
+    log.info(
+      { why, target: target?.nodeId ?? '', waitMs: this.deps.waitMs },
+      'draining: new connections refused, asking publishers to reconnect',
+    );
     const description = target
       ? `the server is draining: reconnect to ${target.advertise}`
       : 'the server is draining: reconnect to the same URL (another node takes it)';
@@ -106,13 +109,25 @@ export class Drainer {
     }
     await this.waitFor(requested);
     const moved = requested.filter((c) => !c.publishes).length;
-    const reason = sentence(breakCodes.serverStopped, 'SERVER_DRAINING: the server is draining; publish to another node');
+    const reason = sentence(
+      breakCodes.serverStopped,
+      'SERVER_DRAINING: the server is draining; publish to another node',
+    );
     let closed = 0;
     for (const conn of this.deps.publishers()) if (conn.closeForDrain(reason)) closed++;
     await this.deps.endOthers(breakCodes.serverStopped, reason);
-    const playersEnded = this.deps.endPlayers(new LiveError('SERVER_DRAINING', 'the server is draining: play from another node'));
+    const playersEnded = this.deps.endPlayers(
+      new LiveError('SERVER_DRAINING', 'the server is draining: play from another node'),
+    );
     this.current = 'drained';
-    const report: DrainReport = { state: 'drained', target: target?.advertise ?? '', requested: requested.length, moved, closed, playersEnded };
+    const report: DrainReport = {
+      state: 'drained',
+      target: target?.advertise ?? '',
+      requested: requested.length,
+      moved,
+      closed,
+      playersEnded,
+    };
     log.info({ ...report }, 'drained');
     return report;
   }
@@ -124,7 +139,9 @@ export class Drainer {
     const timeout = new Promise<ClusterNode[]>((resolve) => (timer = setTimeout(() => resolve([]), nodesTimeoutMs)));
     try {
       const nodes = await Promise.race([this.deps.nodes().catch(() => [] as ClusterNode[]), timeout]);
-      return nodes.filter((n) => machineOf(n.nodeId) !== self && n.advertise !== '').sort((a, b) => a.nodeId.localeCompare(b.nodeId))[0];
+      return nodes
+        .filter((n) => machineOf(n.nodeId) !== self && n.advertise !== '')
+        .sort((a, b) => a.nodeId.localeCompare(b.nodeId))[0];
     } finally {
       clearTimeout(timer);
     }

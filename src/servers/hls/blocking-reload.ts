@@ -56,6 +56,10 @@ export function reloadState(stream: HlsStream, d: ReloadDirective, partTargetS: 
 }
 
 function nonNegative(name: string, value: string): number {
-  if (!/^\d{1,15}$/.test(value)) throw new LiveError('HLS_RELOAD_INVALID', `${name} must be a non-negative integer, got ${JSON.stringify(value.slice(0, 20))}`);
+  if (!/^\d{1,15}$/.test(value))
+    throw new LiveError(
+      'HLS_RELOAD_INVALID',
+      `${name} must be a non-negative integer, got ${JSON.stringify(value.slice(0, 20))}`,
+    );
   return Number(value);
 }

@@ -17,16 +17,30 @@ function messages(seconds: number): MediaMessage[] {
   const frames: MediaMessage[] = [];
   for (let ms = 0, i = 0; ms < seconds * 1000; ms += 40, i++) {
     const key = i % 25 === 0;
-    frames.push(mediaMessage(MediaType.Video, ms, Buffer.from([key ? 0x17 : 0x27, 1, 0, 0, 0, 0, 0, 0, 2, key ? 0x65 : 0x41, i & 0xff])));
+    frames.push(
+      mediaMessage(
+        MediaType.Video,
+        ms,
+        Buffer.from([key ? 0x17 : 0x27, 1, 0, 0, 0, 0, 0, 0, 2, key ? 0x65 : 0x41, i & 0xff]),
+      ),
+    );
   }
-  for (let ms = 0; ms < seconds * 1000; ms += 23) frames.push(mediaMessage(MediaType.Audio, ms, Buffer.from([0xaf, 1, 0x21, ms & 0xff])));
+  for (let ms = 0; ms < seconds * 1000; ms += 23)
+    frames.push(mediaMessage(MediaType.Audio, ms, Buffer.from([0xaf, 1, 0x21, ms & 0xff])));
   return out.concat(frames.sort((a, b) => a.timestamp - b.timestamp));
 }
 
 function fmp4Stream(opts: HlsOptions = {}) {
   const clock = new FakeClock();
   const options = resolveHlsOptions({ now: clock.now, segmentFormat: 'fmp4', segmentTargetMs: 1000, ...opts });
-  return new HlsStream({ key: 'live/cam', name: 'cam', gen: 'g1', options, newMuxer: () => new Fmp4SegmentMuxer(), timers: clock });
+  return new HlsStream({
+    key: 'live/cam',
+    name: 'cam',
+    gen: 'g1',
+    options,
+    newMuxer: () => new Fmp4SegmentMuxer(),
+    timers: clock,
+  });
 }
 
 /** tfdt of each traf in a segment, by track id. */
@@ -56,7 +70,10 @@ test('fMP4 HLS: version 6, EXT-X-MAP before the first segment, .m4s URIs, each s
   for (const s of p.segments) assert.match(s.uri, /^cam\/g1_\d+\.m4s\?txTime=1$/);
   const id = Number(/init(\d+)/.exec(maps[0]!)![1]);
   const init = stream.init(id)!;
-  assert.deepEqual(boxes(init.bytes).map((b) => b.type), ['ftyp', 'moov']);
+  assert.deepEqual(
+    boxes(init.bytes).map((b) => b.type),
+    ['ftyp', 'moov'],
+  );
   let expected: Map<number, number> | undefined;
   for (const seg of stream.segments) {
     const bytes = seg.bytes!;
@@ -107,7 +124,10 @@ test('audio-only fMP4 HLS: segments cut on audio frames, one audio traf each, in
   assert.equal(all(init, 'trak', find(init, 'moov')).length, 1);
   for (const seg of stream.segments) {
     const trafs = all(seg.bytes!, 'traf', find(seg.bytes!, 'moof'));
-    assert.deepEqual(trafs.map((t) => seg.bytes!.readUInt32BE(find(seg.bytes!, 'tfhd', t)!.body + 4)), [2]);
+    assert.deepEqual(
+      trafs.map((t) => seg.bytes!.readUInt32BE(find(seg.bytes!, 'tfhd', t)!.body + 4)),
+      [2],
+    );
     assert.ok(Math.abs(seg.duration - 1) < 0.05, `segment of ${seg.duration} s`);
   }
 });

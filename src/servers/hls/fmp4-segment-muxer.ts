@@ -47,7 +47,14 @@ export class Fmp4SegmentMuxer implements SegmentMuxer {
   push(msg: MediaMessage): SegmentChunk | undefined {
     const s = this.#source.push(msg);
     if (!s) return undefined;
-    return { bytes: EMPTY, pts: s.ptsMs * ticksPerMs, dts: s.dtsMs * ticksPerMs, keyframe: s.keyframe, track: s.track, size: s.size };
+    return {
+      bytes: EMPTY,
+      pts: s.ptsMs * ticksPerMs,
+      dts: s.dtsMs * ticksPerMs,
+      keyframe: s.keyframe,
+      track: s.track,
+      size: s.size,
+    };
   }
 
   /** fMP4 parts carry no PAT/PMT: the init segment describes the tracks. */

@@ -82,7 +82,8 @@ export function resolveHlsOptions(o: HlsOptions = {}): ResolvedHlsOptions {
   check('startSegments', r.startSegments, 1, r.windowSegments);
   // RFC 8216bis §4.4.4.9: parts are shorter than segments; under 100 ms they cost more than they save.
   check('partTargetMs', r.partTargetMs, 100, Math.max(100, Math.floor(r.segmentTargetMs / 2)));
-  if (r.storage === 'disk' && !r.dir) throw new LiveError('CONFIG_INVALID', 'hls.storage disk needs a folder (dataDir)');
+  if (r.storage === 'disk' && !r.dir)
+    throw new LiveError('CONFIG_INVALID', 'hls.storage disk needs a folder (dataDir)');
   return r;
 }
 

@@ -31,7 +31,10 @@ export interface HlsRouteDeps {
   readonly counters: ServerCounters;
 }
 
-const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Content-Length, Content-Range, Date' };
+const cors = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'Content-Length, Content-Range, Date',
+};
 // Segment and part URIs are unique for ever (a generation per segmenter run), so caches may keep them.
 const immutable = 'public, max-age=31536000, immutable';
 const namePattern = /^[A-Za-z0-9_\-.~]{1,256}$/;
@@ -42,7 +45,13 @@ const initFile = /^([0-9a-z]{1,20})_init(\d{1,15})\.mp4$/;
 const contentTypes: Record<string, string> = { ts: 'video/mp2t', m4s: 'video/mp4', mp4: 'video/mp4' };
 
 /** Serves one playlist request for `app`/`name` (the `.m3u8` branch of the `/:app/:file` route). */
-export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, reply: FastifyReply, app: string, name: string): Promise<void> {
+export async function serveHlsPlaylist(
+  deps: HlsRouteDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  app: string,
+  name: string,
+): Promise<void> {
   const query = queryOf(req);
   let directive: ReloadDirective | undefined;
   try {
@@ -66,7 +75,10 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
   if (started === undefined) return;
   if (started === 'timeout' && stream.segments.length === 0) {
     if (!stream.live) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
-    return sendError(reply, new LiveError('HLS_NOT_READY', `stream ${key} produced no HLS segment within ${o.startWaitMs} ms`));
+    return sendError(
+      reply,
+      new LiveError('HLS_NOT_READY', `stream ${key} produced no HLS segment within ${o.startWaitMs} ms`),
+    );
   }
   const ll = lowLatencyFor(o, decision.domain);
   // RFC 8216bis §6.2.5.2: directives are ignored once the playlist has an ENDLIST, and by a plain playlist.
@@ -79,10 +91,16 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
     }
     const d = directive;
     const waitMs = 3 * stream.targetDuration * 1000;
-    const reloaded = state === 'wait' ? await park(deps, req, reply, stream, () => reloadState(stream, d, partTarget) === 'ready', waitMs) : 'ready';
+    const reloaded =
+      state === 'wait'
+        ? await park(deps, req, reply, stream, () => reloadState(stream, d, partTarget) === 'ready', waitMs)
+        : 'ready';
     if (reloaded === undefined) return;
     if (reloaded === 'timeout') {
-      return sendError(reply, new LiveError('HLS_NOT_READY', `segment ${d.msn} part ${d.part ?? '-'} did not come within ${waitMs} ms`));
+      return sendError(
+        reply,
+        new LiveError('HLS_NOT_READY', `segment ${d.msn} part ${d.part ?? '-'} did not come within ${waitMs} ms`),
+      );
     }
   }
   stream.lastRequestAt = o.now();
@@ -95,7 +113,14 @@ export async function serveHlsPlaylist(deps: HlsRouteDeps, req: FastifyRequest, 
     'content-length': body.length,
   });
   // A viewer session per player (hls-viewers.ts): HEADs are probes, not viewers.
-  if (req.method !== 'HEAD') deps.hls.viewers.playlist(key, hlsSessionId(query, req.ip, req.headers['user-agent']), req.ip, req.hostname, body.length);
+  if (req.method !== 'HEAD')
+    deps.hls.viewers.playlist(
+      key,
+      hlsSessionId(query, req.ip, req.headers['user-agent']),
+      req.ip,
+      req.hostname,
+      body.length,
+    );
   return reply.send(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -108,7 +133,15 @@ export function registerHlsMediaRoute(app: FastifyInstance, deps: HlsRouteDeps):
     handler: (req, reply) => serveHlsMedia(deps, req, reply),
   });
   app.options('/:app/:stream/:file', (_req, reply) => {
-    reply.code(204).headers({ ...cors, 'access-control-allow-methods': 'GET, HEAD', 'access-control-allow-headers': 'Range', 'access-control-max-age': '86400' }).send();
+    reply
+      .code(204)
+      .headers({
+        ...cors,
+        'access-control-allow-methods': 'GET, HEAD',
+        'access-control-allow-headers': 'Range',
+        'access-control-max-age': '86400',
+      })
+      .send();
   });
 }
 
@@ -131,28 +164,59 @@ async function serveHlsMedia(
   }
   const key = streamKey(app, name);
   const stream = deps.hls.get(key);
-  if (!stream) return sendError(reply, new LiveError('STREAM_NOT_FOUND', `stream ${key} has no HLS segments; load its playlist first`));
+  if (!stream)
+    return sendError(
+      reply,
+      new LiveError('STREAM_NOT_FOUND', `stream ${key} has no HLS segments; load its playlist first`),
+    );
   if (initMatch) return sendInit(req, reply, stream, initMatch[1]!, Number(initMatch[2]), deps.hls.viewers);
   const [, gen, msnText, partText, ext] = m!;
   if (ext !== (deps.hls.options.segmentFormat === 'fmp4' ? 'm4s' : 'ts')) {
-    return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `${key} serves ${deps.hls.options.segmentFormat} segments, not .${ext}`));
+    return sendError(
+      reply,
+      new LiveError('HLS_SEGMENT_NOT_FOUND', `${key} serves ${deps.hls.options.segmentFormat} segments, not .${ext}`),
+    );
   }
   const msn = Number(msnText);
   const part = partText === undefined ? undefined : Number(partText);
   const what = part === undefined ? `segment ${msn}` : `part ${msn}.${part}`;
-  if (gen !== stream.gen) return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `${what} belongs to an earlier run of ${key}; reload the playlist`));
+  if (gen !== stream.gen)
+    return sendError(
+      reply,
+      new LiveError('HLS_SEGMENT_NOT_FOUND', `${what} belongs to an earlier run of ${key}; reload the playlist`),
+    );
   if (upcoming(stream, msn, part)) {
     // A hinted part (RFC 8216bis §4.4.5.3) or the segment in progress: answer as soon as it is complete.
-    if ((await park(deps, req, reply, stream, () => !upcoming(stream, msn, part), 3 * stream.targetDuration * 1000)) === undefined) return;
+    if (
+      (await park(deps, req, reply, stream, () => !upcoming(stream, msn, part), 3 * stream.targetDuration * 1000)) ===
+      undefined
+    )
+      return;
   }
   return sendMedia(req, reply, stream, msn, part, what, contentTypes[ext!]!, deps.hls.viewers);
 }
 
 /** An fMP4 init segment from memory (a few hundred bytes, held while a listed segment names it). */
-function sendInit(req: FastifyRequest, reply: FastifyReply, stream: HlsStream, gen: string, id: number, viewers: HlsViewers): FastifyReply {
+function sendInit(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  stream: HlsStream,
+  gen: string,
+  id: number,
+  viewers: HlsViewers,
+): FastifyReply {
   const init = gen === stream.gen ? stream.init(id) : undefined;
-  if (!init) return sendError(reply, new LiveError('HLS_SEGMENT_NOT_FOUND', `init segment ${id} of ${stream.key} is not held; reload the playlist`));
-  const headers = { ...cors, 'content-type': contentTypes.mp4!, 'cache-control': immutable, 'content-length': init.bytes.length };
+  if (!init)
+    return sendError(
+      reply,
+      new LiveError('HLS_SEGMENT_NOT_FOUND', `init segment ${id} of ${stream.key} is not held; reload the playlist`),
+    );
+  const headers = {
+    ...cors,
+    'content-type': contentTypes.mp4!,
+    'cache-control': immutable,
+    'content-length': init.bytes.length,
+  };
   reply.code(200).headers(headers);
   if (req.method !== 'HEAD') viewers.media(stream.key, init.bytes.length);
   return reply.send(req.method === 'HEAD' ? undefined : init.bytes);
@@ -171,7 +235,11 @@ async function park(
   timeoutMs: number,
 ): Promise<Exclude<ParkResult, 'gone'> | undefined> {
   try {
-    const result = await deps.hls.parking.park(stream.waiters, ready, timeoutMs, { ip: req.ip, socket: req.raw.socket, response: reply.raw });
+    const result = await deps.hls.parking.park(stream.waiters, ready, timeoutMs, {
+      ip: req.ip,
+      socket: req.raw.socket,
+      response: reply.raw,
+    });
     return result === 'gone' ? undefined : result;
   } catch (err) {
     if (err instanceof LiveError) deps.counters.countError(err.code);
@@ -211,7 +279,10 @@ function sendMedia(
   const range = parseByteRange(req.headers.range, size);
   const headers = { ...cors, 'content-type': contentType, 'cache-control': immutable, 'accept-ranges': 'bytes' };
   if (range === 'unsatisfiable') {
-    return reply.code(416).headers({ ...headers, 'content-range': `bytes */${size}` }).send();
+    return reply
+      .code(416)
+      .headers({ ...headers, 'content-range': `bytes */${size}` })
+      .send();
   }
   const start = range?.start ?? 0;
   const end = range?.end ?? size - 1;
@@ -228,10 +299,23 @@ function sendMedia(
 const decisionCaches = new WeakMap<HlsRouteDeps, PlayDecisionCache>();
 
 /** Admission's play decision, with grants remembered for a second (play-decision-cache.ts). */
-function checkPlay(deps: HlsRouteDeps, req: FastifyRequest, app: string, stream: string, query: URLSearchParams): Promise<PlayGrant | Refused> {
+function checkPlay(
+  deps: HlsRouteDeps,
+  req: FastifyRequest,
+  app: string,
+  stream: string,
+  query: URLSearchParams,
+): Promise<PlayGrant | Refused> {
   let cache = decisionCaches.get(deps);
   if (!cache) decisionCaches.set(deps, (cache = new PlayDecisionCache(deps.admission, deps.hls.options.now)));
-  const request = httpPlayRequest('hls', { hostHeader: req.hostname, app, stream, query, clientIp: req.ip, referer: req.headers.referer ?? '' });
+  const request = httpPlayRequest('hls', {
+    hostHeader: req.hostname,
+    app,
+    stream,
+    query,
+    clientIp: req.ip,
+    referer: req.headers.referer ?? '',
+  });
   // Nothing is asked to be still wanted, so nothing is abandoned: a client gone meanwhile is seen when parking.
   return cache.play(request) as Promise<PlayGrant | Refused>;
 }
@@ -257,5 +341,8 @@ export function authSuffix(query: URLSearchParams): string {
 /** A JSON error with CORS, never cached; the status from playbackStatusOf (HLS_NOT_READY is 503, RFC 8216bis §6.2.5.2). */
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const status = playbackStatusOf(err);
-  return reply.code(status).headers({ ...cors, 'cache-control': 'no-cache', ...retryHeaders(status) }).send(errorBody(err));
+  return reply
+    .code(status)
+    .headers({ ...cors, 'cache-control': 'no-cache', ...retryHeaders(status) })
+    .send(errorBody(err));
 }

@@ -71,7 +71,11 @@ export class HlsServer {
     this.#timers = deps.timers ?? globalWaitTimers;
     const o = deps.options;
     this.viewers = new HlsViewers({ now: o.now, ...(deps.viewerTimeoutMs ? { timeoutMs: deps.viewerTimeoutMs } : {}) });
-    this.parking = new RequestParking({ maxTotal: o.maxBlockingWaiters, maxPerIp: o.maxBlockingWaitersPerIp, trusted: o.trustedNetworks });
+    this.parking = new RequestParking({
+      maxTotal: o.maxBlockingWaiters,
+      maxPerIp: o.maxBlockingWaitersPerIp,
+      trusted: o.trustedNetworks,
+    });
   }
 
   /** Clears segment files a previous run left, starts always-on segmenting and the idle sweep. */
@@ -170,7 +174,9 @@ export class HlsServer {
       name,
       gen,
       options: o,
-      newMuxer: this.#deps.newMuxer ?? (this.options.segmentFormat === 'fmp4' ? () => new Fmp4SegmentMuxer() : () => new TsMuxer()),
+      newMuxer:
+        this.#deps.newMuxer ??
+        (this.options.segmentFormat === 'fmp4' ? () => new Fmp4SegmentMuxer() : () => new TsMuxer()),
       timers: this.#timers,
       files,
       onError: (err) => logger.debug({ stream: key, err }, 'HLS segmenter skipped media'),

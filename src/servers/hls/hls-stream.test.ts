@@ -8,7 +8,14 @@ import { FakeMuxer, feed, headers, parsePlaylist, type ParsedPlaylist } from './
 function testStream(opts: HlsOptions = {}) {
   const clock = new FakeClock();
   const options = resolveHlsOptions({ now: clock.now, ...opts });
-  const stream = new HlsStream({ key: 'live/cam', name: 'cam', gen: 'g1', options, newMuxer: () => new FakeMuxer(), timers: clock });
+  const stream = new HlsStream({
+    key: 'live/cam',
+    name: 'cam',
+    gen: 'g1',
+    options,
+    newMuxer: () => new FakeMuxer(),
+    timers: clock,
+  });
   return { stream, clock };
 }
 
@@ -16,7 +23,10 @@ function testStream(opts: HlsOptions = {}) {
 function assertRfc8216(p: ParsedPlaylist): void {
   assert.ok(p.targetDuration !== undefined, 'EXT-X-TARGETDURATION is required (§4.3.3.1)');
   for (const s of p.segments) {
-    assert.ok(Math.round(s.duration) <= p.targetDuration, `EXTINF ${s.duration} rounds above the target ${p.targetDuration} (§4.3.3.1)`);
+    assert.ok(
+      Math.round(s.duration) <= p.targetDuration,
+      `EXTINF ${s.duration} rounds above the target ${p.targetDuration} (§4.3.3.1)`,
+    );
     assert.ok(s.programDateTime !== undefined, 'each segment carries EXT-X-PROGRAM-DATE-TIME');
   }
   for (let i = 1; i < p.segments.length; i++) {
@@ -44,7 +54,10 @@ test('a live playlist: version, target, sequence, dates and relative segment URI
     p.segments.map((s) => s.uri),
     [0, 1, 2, 3].map((n) => `cam/g1_${n}.ts?txSecret=abc&txTime=6a000000`),
   );
-  assert.deepEqual(p.segments.map((s) => s.duration), [2, 2, 2, 2]);
+  assert.deepEqual(
+    p.segments.map((s) => s.duration),
+    [2, 2, 2, 2],
+  );
   assert.equal(p.endList, false);
   assert.equal(p.serverControl, undefined, 'no LL-HLS tags in a plain playlist');
   assert.ok(!text.includes('#EXT-X-PART'));
@@ -83,11 +96,17 @@ test('TARGETDURATION covers a long GOP and never goes down again', () => {
   feed(stream, clock, 4100, 14_100, { gop: 125 });
   const p = parsePlaylist(stream.playlist(false, ''));
   assertRfc8216(p);
-  assert.deepEqual(p.segments.map((s) => s.duration), [2, 2, 6]);
+  assert.deepEqual(
+    p.segments.map((s) => s.duration),
+    [2, 2, 6],
+  );
   assert.equal(p.targetDuration, 6);
   feed(stream, clock, 14_100, 40_100);
   const later = parsePlaylist(stream.playlist(false, ''));
-  assert.ok(later.segments.every((s) => s.duration === 2), 'the long segment left the window');
+  assert.ok(
+    later.segments.every((s) => s.duration === 2),
+    'the long segment left the window',
+  );
   assert.equal(later.targetDuration, 6, 'the target must not change back (RFC 8216 §6.2.1)');
 });
 
@@ -102,11 +121,18 @@ test('a publisher restart adds EXT-X-DISCONTINUITY, and EXT-X-DISCONTINUITY-SEQU
   feed(stream, clock, 0, 4100);
   let p = parsePlaylist(stream.playlist(false, ''));
   assertRfc8216(p);
-  assert.deepEqual(p.segments.map((s) => s.discontinuity), [false, true, false]);
+  assert.deepEqual(
+    p.segments.map((s) => s.discontinuity),
+    [false, true, false],
+  );
   assert.equal(p.discontinuitySequence, 0);
   feed(stream, clock, 4100, 6100);
   p = parsePlaylist(stream.playlist(false, ''));
-  assert.deepEqual(p.segments.map((s) => s.discontinuity), [false, false, false], 'the first segment carries no tag');
+  assert.deepEqual(
+    p.segments.map((s) => s.discontinuity),
+    [false, false, false],
+    'the first segment carries no tag',
+  );
   assert.equal(p.discontinuitySequence, 1, 'its discontinuity is counted instead (RFC 8216 §4.3.3.3)');
   assert.equal(p.endList, false, 'no ENDLIST unless the operator asks');
 });
@@ -151,9 +177,13 @@ test('LL-HLS: SERVER-CONTROL, PART-INF, parts of the newest segments, pending pa
     const msn = /_(\d+)\.ts/.exec(s.uri)![1];
     s.parts.forEach((part, i) => assert.equal(part.uri, `cam/g1_${msn}_${i}.ts?t=1`));
   }
-  for (const part of [...withParts.flatMap((s) => s.parts), ...p.pendingParts]) assert.ok(part.duration <= p.partTarget!);
+  for (const part of [...withParts.flatMap((s) => s.parts), ...p.pendingParts])
+    assert.ok(part.duration <= p.partTarget!);
   // 12.7 s: segment 6 started at 12.0 s and has closed two parts (12.00, 12.32).
-  assert.deepEqual(p.pendingParts.map((x) => x.uri), ['cam/g1_6_0.ts?t=1', 'cam/g1_6_1.ts?t=1']);
+  assert.deepEqual(
+    p.pendingParts.map((x) => x.uri),
+    ['cam/g1_6_0.ts?t=1', 'cam/g1_6_1.ts?t=1'],
+  );
   assert.equal(p.preloadHint, 'cam/g1_6_2.ts?t=1');
   assert.equal(p.lines.at(-2), '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="cam/g1_6_2.ts?t=1"');
 });
@@ -227,9 +257,19 @@ test('reconnect grace: the running segment closes at the pause, no ENDLIST while
   const p = parsePlaylist(stream.playlist(false, ''));
   assertRfc8216(p);
   assert.equal(p.mediaSequence, 0);
-  assert.deepEqual(p.segments.map((s) => s.uri), [0, 1, 2, 3, 4].map((n) => `cam/g1_${n}.ts`), 'the sequence continues');
-  assert.deepEqual(p.segments.map((s) => s.discontinuity), [false, false, false, true, false]);
-  assert.ok(p.segments.every((s) => s.uri.startsWith('cam/g1_')), 'the same playlist: no restart, no new generation');
+  assert.deepEqual(
+    p.segments.map((s) => s.uri),
+    [0, 1, 2, 3, 4].map((n) => `cam/g1_${n}.ts`),
+    'the sequence continues',
+  );
+  assert.deepEqual(
+    p.segments.map((s) => s.discontinuity),
+    [false, false, false, true, false],
+  );
+  assert.ok(
+    p.segments.every((s) => s.uri.startsWith('cam/g1_')),
+    'the same playlist: no restart, no new generation',
+  );
   assert.equal(p.endList, false);
   // No publisher by the end of the grace: the playlist ends as it does without one.
   stream.publisherPaused();
@@ -244,7 +284,10 @@ test('reconnect grace in LL-HLS: a hint stays out while paused, the new parts fo
   feed(stream, clock, 0, 4100);
   stream.publisherPaused();
   const paused = parsePlaylist(stream.playlist(true, ''));
-  assert.ok(paused.lines.some((l) => l.startsWith('#EXT-X-PRELOAD-HINT')), 'players may block on the next part');
+  assert.ok(
+    paused.lines.some((l) => l.startsWith('#EXT-X-PRELOAD-HINT')),
+    'players may block on the next part',
+  );
   stream.publisherStarted();
   headers(stream);
   feed(stream, clock, 5000, 5500);

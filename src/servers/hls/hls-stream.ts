@@ -289,11 +289,13 @@ export class HlsStream implements MediaTap {
   #render(ll: boolean, query: string): string {
     const listed = this.#segments.slice(-this.#o.windowSegments);
     const withParts = ll ? listed.length - this.#partSegments() : listed.length;
-    const part = (msn: number) => (p: HlsPart): PlaylistPart => ({
-      uri: this.partUri(msn, p.index, query),
-      duration: p.duration,
-      independent: p.independent,
-    });
+    const part =
+      (msn: number) =>
+      (p: HlsPart): PlaylistPart => ({
+        uri: this.partUri(msn, p.index, query),
+        duration: p.duration,
+        independent: p.independent,
+      });
     const segments = listed.map((s, i): PlaylistSegment => ({
       uri: this.segmentUri(s.msn, query),
       duration: s.duration,

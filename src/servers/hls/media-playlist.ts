@@ -75,14 +75,16 @@ export function writeMediaPlaylist(p: MediaPlaylist): string {
   for (const s of p.segments) {
     if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
     if (s.map !== undefined && s.map !== map) lines.push(`#EXT-X-MAP:URI="${(map = s.map)}"`);
-    if (s.programDateTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTime).toISOString()}`);
+    if (s.programDateTime !== undefined)
+      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTime).toISOString()}`);
     if (ll && s.parts) for (const part of s.parts) lines.push(partLine(part));
     lines.push(`#EXTINF:${s.duration.toFixed(3)},`, s.uri);
   }
   if (ll && !p.endList) {
     const pending = ll.pendingParts.length > 0 || ll.preloadHint !== undefined;
     if (ll.pendingDiscontinuity && pending) lines.push('#EXT-X-DISCONTINUITY');
-    if (pending && ll.pendingMap !== undefined && ll.pendingMap !== map) lines.push(`#EXT-X-MAP:URI="${ll.pendingMap}"`);
+    if (pending && ll.pendingMap !== undefined && ll.pendingMap !== map)
+      lines.push(`#EXT-X-MAP:URI="${ll.pendingMap}"`);
     for (const part of ll.pendingParts) lines.push(partLine(part));
     if (ll.preloadHint) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${ll.preloadHint}"`);
   }

@@ -5,7 +5,14 @@ import { PlayAdmission } from '../../control/admission-play.ts';
 import { PlayDecisionCache } from './play-decision-cache.ts';
 
 function request(query: string, stream = 'cam'): PlayRequest {
-  return { protocol: 'hls', app: 'live', stream, query: new URLSearchParams(query), host: 'play.example.com', clientIp: '10.0.0.1' };
+  return {
+    protocol: 'hls',
+    app: 'live',
+    stream,
+    query: new URLSearchParams(query),
+    host: 'play.example.com',
+    clientIp: '10.0.0.1',
+  };
 }
 
 test('an admission is reused for a second, per URL signature and stream; refusals are asked every time', async () => {

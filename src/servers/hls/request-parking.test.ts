@@ -21,7 +21,11 @@ function fakeTimers(): WaitTimers & { fire(): void; pending: number } {
 /** A client whose socket records its idle timeout and whose response can close. */
 function client(ip: string): ParkedClient & { timeouts: number[]; leave(): void } {
   const timeouts: number[] = [];
-  const socket = Object.assign(new EventEmitter(), { destroyed: false, server: { timeout: 60_000 }, setTimeout: (ms: number) => timeouts.push(ms) });
+  const socket = Object.assign(new EventEmitter(), {
+    destroyed: false,
+    server: { timeout: 60_000 },
+    setTimeout: (ms: number) => timeouts.push(ms),
+  });
   const response = Object.assign(new EventEmitter(), { closed: false });
   return {
     ip,

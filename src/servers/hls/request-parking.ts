@@ -51,13 +51,26 @@ export class RequestParking {
    * HLS_WAITERS_PER_IP when the request may not park; the socket's idle timeout is lifted meanwhile
    * (the wait is bounded by `timeoutMs`).
    */
-  async park(waiters: ChangeWaiters, ready: () => boolean, timeoutMs: number, client: ParkedClient): Promise<ParkResult> {
+  async park(
+    waiters: ChangeWaiters,
+    ready: () => boolean,
+    timeoutMs: number,
+    client: ParkedClient,
+  ): Promise<ParkResult> {
     if (ready()) return 'ready';
     if (client.socket.destroyed || client.response.closed) return 'gone';
     if (timeoutMs <= 0) return 'timeout';
     const refused = this.#gate.admit(client.ip);
-    if (refused === 'total') throw new LiveError('HLS_WAITERS_FULL', `the server holds ${this.#gate.open} waiting HLS requests, its limit; retry shortly`);
-    if (refused) throw new LiveError('HLS_WAITERS_PER_IP', `this address already has the most waiting HLS requests allowed; retry shortly`);
+    if (refused === 'total')
+      throw new LiveError(
+        'HLS_WAITERS_FULL',
+        `the server holds ${this.#gate.open} waiting HLS requests, its limit; retry shortly`,
+      );
+    if (refused)
+      throw new LiveError(
+        'HLS_WAITERS_PER_IP',
+        `this address already has the most waiting HLS requests allowed; retry shortly`,
+      );
     const gone = new AbortController();
     const onClose = (): void => gone.abort();
     client.response.once('close', onClose);

@@ -30,8 +30,14 @@ test('segments start on keyframes at the target: 1 s GOPs and a 2 s target make 
   segmenter.publisherStarted();
   headers(segmenter);
   feed(segmenter, clock, 0, 10_000);
-  assert.deepEqual(done.map((s) => s.msn), [0, 1, 2, 3]);
-  assert.deepEqual(done.map((s) => s.duration), [2, 2, 2, 2]);
+  assert.deepEqual(
+    done.map((s) => s.msn),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    done.map((s) => s.duration),
+    [2, 2, 2, 2],
+  );
   for (const s of done) {
     const labels = packetLabels(s.bytes!);
     assert.equal(labels[0], 'TABLES', 'PAT and PMT open every segment');
@@ -45,7 +51,10 @@ test('a segment is never shorter than a GOP: 3 s GOPs with a 2 s target make 3 s
   segmenter.publisherStarted();
   headers(segmenter);
   feed(segmenter, clock, 0, 10_000, { gop: 75 });
-  assert.deepEqual(done.map((s) => s.duration), [3, 3, 3]);
+  assert.deepEqual(
+    done.map((s) => s.duration),
+    [3, 3, 3],
+  );
 });
 
 test('frames before the first keyframe are skipped; audio before it too', () => {
@@ -76,7 +85,10 @@ test('video-only streams work the same', () => {
   segmenter.publisherStarted();
   headers(segmenter, true, false);
   feed(segmenter, clock, 0, 5000, { audio: false });
-  assert.deepEqual(done.map((s) => s.duration), [2, 2]);
+  assert.deepEqual(
+    done.map((s) => s.duration),
+    [2, 2],
+  );
 });
 
 test('parts: each at most PART-TARGET, summing to the segment; the first of a segment is independent', () => {
@@ -94,7 +106,10 @@ test('parts: each at most PART-TARGET, summing to the segment; the first of a se
       s.parts.map((_, i) => i),
     );
     // 8 frames of 40 ms fit in 333 ms; 2 s = 6 parts of 320 ms and one of 80 ms.
-    assert.deepEqual(s.parts.map((p) => Math.round(p.duration * 1000)), [320, 320, 320, 320, 320, 320, 80]);
+    assert.deepEqual(
+      s.parts.map((p) => Math.round(p.duration * 1000)),
+      [320, 320, 320, 320, 320, 320, 80],
+    );
     const joined = Buffer.concat(s.parts.map((p) => p.bytes));
     assert.ok(joined.equals(s.bytes!), 'the segment is its parts, byte for byte');
     for (const p of s.parts) assert.equal(packetLabels(p.bytes)[0], 'TABLES', 'each part can be demuxed alone');
@@ -106,17 +121,22 @@ test('parts: each at most PART-TARGET, summing to the segment; the first of a se
 
 test('property: with any frame rate and GOP, parts never exceed PART-TARGET and segments start on keyframes', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 16, max: 67 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: 150, max: 800 }), (frameMs, gop, partMs) => {
-      const { segmenter, clock, done } = testSegmenter(2000, partMs);
-      segmenter.publisherStarted();
-      headers(segmenter, true, false);
-      feed(segmenter, clock, 0, 12_000, { audio: false, frameMs, gop });
-      for (const s of done) {
-        assert.match(packetLabels(s.bytes!)[1]!, /^K/);
-        assert.ok(s.duration * 1000 >= Math.min(1980, frameMs * gop) - 1e-6);
-        for (const p of s.parts) assert.ok(p.duration * 1000 <= partMs + 1e-6, `part ${p.duration} > ${partMs} ms`);
-      }
-    }),
+    fc.property(
+      fc.integer({ min: 16, max: 67 }),
+      fc.integer({ min: 1, max: 120 }),
+      fc.integer({ min: 150, max: 800 }),
+      (frameMs, gop, partMs) => {
+        const { segmenter, clock, done } = testSegmenter(2000, partMs);
+        segmenter.publisherStarted();
+        headers(segmenter, true, false);
+        feed(segmenter, clock, 0, 12_000, { audio: false, frameMs, gop });
+        for (const s of done) {
+          assert.match(packetLabels(s.bytes!)[1]!, /^K/);
+          assert.ok(s.duration * 1000 >= Math.min(1980, frameMs * gop) - 1e-6);
+          for (const p of s.parts) assert.ok(p.duration * 1000 <= partMs + 1e-6, `part ${p.duration} > ${partMs} ms`);
+        }
+      },
+    ),
     { numRuns: 60 },
   );
 });
@@ -129,7 +149,11 @@ test('publisher end finishes the open segment; a new publisher gets a new muxer 
   segmenter.publisherEnded();
   assert.equal(segmenter.live, false);
   assert.equal(segmenter.current, undefined);
-  assert.deepEqual(done.map((s) => s.duration), [2, 1], 'the last segment ends one frame after its last frame');
+  assert.deepEqual(
+    done.map((s) => s.duration),
+    [2, 1],
+    'the last segment ends one frame after its last frame',
+  );
   segmenter.publisherStarted();
   headers(segmenter);
   feed(segmenter, clock, 0, 2500);

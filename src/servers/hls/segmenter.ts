@@ -213,7 +213,12 @@ export class Segmenter implements MediaTap {
         this.#open(c);
       } else if (this.#partFull(c.dts)) {
         this.#closePart(c.dts, false);
-        this.#part = { index: seg.parts.length, startDts: c.dts, independent: startable, chunks: this.#tablesBefore(c) };
+        this.#part = {
+          index: seg.parts.length,
+          startDts: c.dts,
+          independent: startable,
+          chunks: this.#tablesBefore(c),
+        };
         this.#o.listener.changed();
       }
     }
@@ -258,7 +263,9 @@ export class Segmenter implements MediaTap {
     this.#openBytes = 0;
     this.#pendingDiscontinuity = true;
     this.#wallEnd = undefined;
-    this.#o.onError?.(new LiveError('HLS_NOT_READY', `no keyframe within ${this.#o.maxSegmentBytes} bytes; segment dropped`));
+    this.#o.onError?.(
+      new LiveError('HLS_NOT_READY', `no keyframe within ${this.#o.maxSegmentBytes} bytes; segment dropped`),
+    );
     this.#o.listener.changed();
   }
 

@@ -15,7 +15,16 @@ async function playback(http: Record<string, unknown> = {}) {
   const { hub } = testHub();
   const counters = new ServerCounters();
   const limits = configSchema.parse({ http }).http;
-  const app = buildHttpApp({ hub, admission: new PlayAdmission({ access: allowAll }), counters, log: createLog('silent'), playWaitMs: 10_000, flvChunked: false, limits, trustedNetworks: ['127.0.0.9'] });
+  const app = buildHttpApp({
+    hub,
+    admission: new PlayAdmission({ access: allowAll }),
+    counters,
+    log: createLog('silent'),
+    playWaitMs: 10_000,
+    flvChunked: false,
+    limits,
+    trustedNetworks: ['127.0.0.9'],
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   return { hub, counters, app, base, port: (app.server.address() as { port: number }).port };
@@ -49,7 +58,10 @@ const until = async (what: string, cond: () => boolean | Promise<boolean>): Prom
 test('HTTP-FLV players waiting for a publisher are capped per address; one that leaves frees its wait at once', async () => {
   const { app, base, port, hub, counters } = await playback({ maxWaitingPlayersPerIp: 2 });
   try {
-    const waiting = [await raw(port, 'GET /live/none.flv HTTP/1.1\r\nHost: x\r\n\r\n'), await raw(port, 'GET /live/other.flv HTTP/1.1\r\nHost: x\r\n\r\n')];
+    const waiting = [
+      await raw(port, 'GET /live/none.flv HTTP/1.1\r\nHost: x\r\n\r\n'),
+      await raw(port, 'GET /live/other.flv HTTP/1.1\r\nHost: x\r\n\r\n'),
+    ];
     await until('two players wait', async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 2);
     const refused = await fetch(`${base}/live/third.flv`);
     assert.equal(refused.status, 429);
@@ -57,7 +69,10 @@ test('HTTP-FLV players waiting for a publisher are capped per address; one that 
     assert.equal(((await refused.json()) as { code: string }).code, 'FLV_WAITERS_PER_IP');
     assert.equal(counters.errors.get('FLV_WAITERS_PER_IP'), 1);
     const trusted = await raw(port, 'GET /live/none.flv HTTP/1.1\r\nHost: x\r\n\r\n', '127.0.0.9');
-    await until('the trusted player waits', async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 3);
+    await until(
+      'the trusted player waits',
+      async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 3,
+    );
     for (const s of waiting) s.destroy();
     await until('the waits are freed', async () => (await metric(base, 'openlive_http_flv_waiting_players')) === 1);
     assert.equal(hub.stats().subscribers, 1, 'the gone players left the hub');
@@ -121,10 +136,22 @@ test('hostile paths and queries get a clear 4xx with a code, and the server keep
 test('/metrics: every series carries the node label when the app is given its node id', async () => {
   const { hub } = testHub();
   const limits = configSchema.parse({}).http;
-  const app = buildHttpApp({ hub, admission: new PlayAdmission({ access: allowAll }), counters: new ServerCounters(), log: createLog('silent'), playWaitMs: 1000, flvChunked: false, limits, trustedNetworks: [], nodeId: 'node-a' });
+  const app = buildHttpApp({
+    hub,
+    admission: new PlayAdmission({ access: allowAll }),
+    counters: new ServerCounters(),
+    log: createLog('silent'),
+    playWaitMs: 1000,
+    flvChunked: false,
+    limits,
+    trustedNetworks: [],
+    nodeId: 'node-a',
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   try {
-    const text = await (await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/metrics`)).text();
+    const text = await (
+      await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/metrics`)
+    ).text();
     const samples = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     assert.ok(samples.length > 20, 'a few dozen series');
     for (const line of samples) assert.match(line, /\{(?:[^}]*,)?node="node-a"[,}]/, line);

@@ -71,15 +71,20 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     routerOptions: { maxParamLength: 262 },
     // The router's own refusals (a segment over maxParamLength, malformed percent-encoding) with a stable code.
     frameworkErrors: (err, _req, reply) => {
-      const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-        ? new LiveError('STREAM_NOT_FOUND', 'no such playback URL: a path segment is longer than any name')
-        : new LiveError('HTTP_BAD_REQUEST', `the URL cannot be routed: ${err.message}`);
+      const e =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new LiveError('STREAM_NOT_FOUND', 'no such playback URL: a path segment is longer than any name')
+          : new LiveError('HTTP_BAD_REQUEST', `the URL cannot be routed: ${err.message}`);
       (reply as FastifyReply).code(playbackStatusOf(e)).header('access-control-allow-origin', '*').send(errorBody(e));
     },
   });
   const guard = hardenHttpServer(app, 'playback', deps.limits, deps.trustedNetworks);
   const l = deps.limits;
-  const flvWaits = new ConnectionGate({ maxTotal: l.maxWaitingPlayers, maxPerIp: l.maxWaitingPlayersPerIp, trusted: deps.trustedNetworks });
+  const flvWaits = new ConnectionGate({
+    maxTotal: l.maxWaitingPlayers,
+    maxPerIp: l.maxWaitingPlayersPerIp,
+    trusted: deps.trustedNetworks,
+  });
   const metrics = createMetrics(deps.hub, deps.counters, deps.hls, {
     listeners: deps.listeners ?? (() => [guard]),
     flvWaiting: () => flvWaits.open,
@@ -102,10 +107,18 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
 
   // Before routing and any parsing of the query: an oversized query or a body is refused in linear time.
   app.addHook('onRequest', (req, reply, done) => {
-    const refusal = checkRequestShape(req.raw, deps.limits, deps.webrtc !== undefined && isWebrtcSignalling(req.raw.method, req.raw.url));
+    const refusal = checkRequestShape(
+      req.raw,
+      deps.limits,
+      deps.webrtc !== undefined && isWebrtcSignalling(req.raw.method, req.raw.url),
+    );
     if (!refusal) return done();
     deps.counters.countError(refusal.code);
-    reply.code(playbackStatusOf(refusal)).header('access-control-allow-origin', '*').header('connection', 'close').send(errorBody(refusal));
+    reply
+      .code(playbackStatusOf(refusal))
+      .header('access-control-allow-origin', '*')
+      .header('connection', 'close')
+      .send(errorBody(refusal));
   });
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => {
@@ -135,6 +148,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   if (hls) registerHlsMediaRoute(app, hls);
   if (deps.webrtc) registerWebrtcRoutes(app, deps.webrtc.server, deps.webrtc.maxSdpBytes);
   if (deps.records) registerRecordRoutes(app, { ...deps.records, admission: deps.admission, counters: deps.counters });
-  if (deps.snapshots) registerSnapshotRoutes(app, { ...deps.snapshots, admission: deps.admission, counters: deps.counters });
+  if (deps.snapshots)
+    registerSnapshotRoutes(app, { ...deps.snapshots, admission: deps.admission, counters: deps.counters });
   return app;
 }

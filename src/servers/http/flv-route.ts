@@ -37,18 +37,31 @@ export async function serveFlv(
   // A HEAD holds no media; a GET does, so the memory budget is part of its grant: past it the refusal
   // must be an HTTP answer (429 MEMORY_BUDGET_EXCEEDED), not a hijacked socket.
   const holdsMedia = req.method !== 'HEAD';
-  const request = httpPlayRequest('flv', { hostHeader: req.hostname, app, stream: name, query, clientIp: req.ip, referer: req.headers.referer ?? '' });
+  const request = httpPlayRequest('flv', {
+    hostHeader: req.hostname,
+    app,
+    stream: name,
+    query,
+    clientIp: req.ip,
+    referer: req.headers.referer ?? '',
+  });
   const outcome = await deps.admission.play(request, { holdsMedia });
   const key = streamKey(app, name);
   if (outcome.kind === 'refused') {
     deps.counters.rejectedPlays++;
     const err = new LiveError(outcome.refusal.code, outcome.refusal.reason);
     const status = playbackStatusOf(err);
-    return reply.code(status).headers({ 'access-control-allow-origin': '*', ...retryHeaders(status) }).send(errorBody(err));
+    return reply
+      .code(status)
+      .headers({ 'access-control-allow-origin': '*', ...retryHeaders(status) })
+      .send(errorBody(err));
   }
   if (req.method === 'HEAD') {
     const live = deps.hub.get(key)?.live ?? false;
-    return reply.code(live ? 200 : 404).headers(live ? flvHeaders : { 'access-control-allow-origin': '*' }).send();
+    return reply
+      .code(live ? 200 : 404)
+      .headers(live ? flvHeaders : { 'access-control-allow-origin': '*' })
+      .send();
   }
   // A player of a stream that is not live yet waits for it (playWaitMs); waits are capped, so names
   // nobody publishes cannot pile up hub entries and sockets.
@@ -56,12 +69,22 @@ export async function serveFlv(
   if (waiting) {
     const refused = deps.waits.admit(req.ip);
     if (refused) {
-      const err = refused === 'total'
-        ? new LiveError('FLV_WAITERS_FULL', `the server holds ${deps.waits.open} players waiting for a publisher, its limit; retry shortly`)
-        : new LiveError('FLV_WAITERS_PER_IP', 'this address already has the most players allowed waiting for a publisher; retry shortly');
+      const err =
+        refused === 'total'
+          ? new LiveError(
+              'FLV_WAITERS_FULL',
+              `the server holds ${deps.waits.open} players waiting for a publisher, its limit; retry shortly`,
+            )
+          : new LiveError(
+              'FLV_WAITERS_PER_IP',
+              'this address already has the most players allowed waiting for a publisher; retry shortly',
+            );
       deps.counters.countError(err.code);
       const status = playbackStatusOf(err);
-      return reply.code(status).headers({ 'access-control-allow-origin': '*', ...retryHeaders(status) }).send(errorBody(err));
+      return reply
+        .code(status)
+        .headers({ 'access-control-allow-origin': '*', ...retryHeaders(status) })
+        .send(errorBody(err));
     }
   }
   // From here the socket is ours: each merged batch goes out in one writev.

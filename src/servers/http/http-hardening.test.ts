@@ -16,7 +16,10 @@ const limits: HttpListenerLimits = {
 };
 
 /** A hardened app with a quick route, one that never answers, and a hijacked live body. */
-async function server(l: Partial<HttpListenerLimits> = {}, trusted: string[] = []): Promise<{ app: FastifyInstance; port: number }> {
+async function server(
+  l: Partial<HttpListenerLimits> = {},
+  trusted: string[] = [],
+): Promise<{ app: FastifyInstance; port: number }> {
   const app = Fastify();
   hardenHttpServer(app, 'test', { ...limits, ...l }, trusted);
   app.get('/ok', () => ({ ok: true }));
@@ -35,7 +38,10 @@ async function server(l: Partial<HttpListenerLimits> = {}, trusted: string[] = [
 }
 
 /** A raw socket that collects what it reads and records when it closed. */
-async function rawSocket(port: number, localAddress = '127.0.0.1'): Promise<Socket & { text(): string; closedAt(): Promise<number> }> {
+async function rawSocket(
+  port: number,
+  localAddress = '127.0.0.1',
+): Promise<Socket & { text(): string; closedAt(): Promise<number> }> {
   const socket = connect({ port, host: '127.0.0.1', localAddress });
   await once(socket, 'connect');
   let text = '';
@@ -66,7 +72,11 @@ test('a dripped request head (slowloris) is cut with 408 HTTP_REQUEST_TIMEOUT af
 test('a dripped body is cut after requestTimeoutMs; a prompt one is served', async () => {
   const { app, port } = await server();
   try {
-    const ok = await fetch(`http://127.0.0.1:${port}/ok`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":7}' });
+    const ok = await fetch(`http://127.0.0.1:${port}/ok`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"n":7}',
+    });
     assert.deepEqual(await ok.json(), { got: 7 });
     const s = await rawSocket(port);
     s.write('POST /ok HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
@@ -166,11 +176,18 @@ test('a live body outlives every timeout; a response that never comes is cut as 
 });
 
 test('headersTimeoutMs above requestTimeoutMs is a configuration error', () => {
-  assert.throws(() => hardenHttpServer(Fastify(), 'test', { ...limits, headersTimeoutMs: 2000, requestTimeoutMs: 1000 }, []), { code: 'CONFIG_INVALID' });
+  assert.throws(
+    () => hardenHttpServer(Fastify(), 'test', { ...limits, headersTimeoutMs: 2000, requestTimeoutMs: 1000 }, []),
+    { code: 'CONFIG_INVALID' },
+  );
 });
 
 test('close() does not wait for a dripping request head; a response in flight finishes', async () => {
-  const { app, port } = await server({ headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, connectionTimeoutMs: 10_000 });
+  const { app, port } = await server({
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 10_000,
+    connectionTimeoutMs: 10_000,
+  });
   const dripping = await rawSocket(port);
   dripping.write('GET /ok HTTP/1.1\r\nHost: x\r\n');
   const started = Date.now();

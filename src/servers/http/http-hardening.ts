@@ -113,15 +113,27 @@ export class HttpGuard {
 }
 
 /** Applies `limits` to `app`'s node server (before listen) and returns its guard. */
-export function hardenHttpServer(app: FastifyInstance, listener: string, limits: HttpListenerLimits, trustedNetworks: readonly string[]): HttpGuard {
+export function hardenHttpServer(
+  app: FastifyInstance,
+  listener: string,
+  limits: HttpListenerLimits,
+  trustedNetworks: readonly string[],
+): HttpGuard {
   const l = limits;
   if (l.requestTimeoutMs > 0 && l.headersTimeoutMs > l.requestTimeoutMs) {
     // Node refuses this pair too: the head is part of the request.
-    throw new LiveError('CONFIG_INVALID', `${listener}: headersTimeoutMs (${l.headersTimeoutMs}) must not exceed requestTimeoutMs (${l.requestTimeoutMs})`);
+    throw new LiveError(
+      'CONFIG_INVALID',
+      `${listener}: headersTimeoutMs (${l.headersTimeoutMs}) must not exceed requestTimeoutMs (${l.requestTimeoutMs})`,
+    );
   }
   // maxHeaderSize is read per connection and connectionsCheckingInterval on listen (node:http), so both may be set here.
   const server = app.server as Server & { maxHeaderSize?: number; connectionsCheckingInterval?: number };
-  const gate = new ConnectionGate({ maxTotal: l.maxConnections, maxPerIp: l.maxConnectionsPerIp, trusted: trustedNetworks });
+  const gate = new ConnectionGate({
+    maxTotal: l.maxConnections,
+    maxPerIp: l.maxConnectionsPerIp,
+    trusted: trustedNetworks,
+  });
   const guard = new HttpGuard(listener, gate);
   server.headersTimeout = l.headersTimeoutMs;
   server.requestTimeout = l.requestTimeoutMs;
@@ -129,7 +141,10 @@ export function hardenHttpServer(app: FastifyInstance, listener: string, limits:
   server.maxHeaderSize = l.maxHeaderBytes;
   server.setTimeout(l.connectionTimeoutMs);
   // Read by Node when the server starts listening.
-  server.connectionsCheckingInterval = Math.min(timeoutCheckIntervalMs, Math.max(100, l.headersTimeoutMs || timeoutCheckIntervalMs));
+  server.connectionsCheckingInterval = Math.min(
+    timeoutCheckIntervalMs,
+    Math.max(100, l.headersTimeoutMs || timeoutCheckIntervalMs),
+  );
   // Before Node's own connection listener: a refused socket never gets a parser.
   server.prependListener('connection', (socket: Socket) => guard.admit(socket));
   // Fastify's client-error handler answers without a stable code and counts nothing: ours replaces it.
@@ -180,11 +195,14 @@ const clientErrors: Readonly<Record<string, readonly [ErrorCode, number, string]
 function onClientError(guard: HttpGuard, err: NodeJS.ErrnoException, socket: Socket): void {
   // A reset or an already closed socket: the client went away, nothing to answer or count.
   if (err.code === 'ECONNRESET' || socket.destroyed) return void socket.destroy();
-  const [code, status, message] = clientErrors[err.code ?? ''] ?? (['HTTP_BAD_REQUEST', 400, 'the request is not valid HTTP/1.1'] as const);
+  const [code, status, message] =
+    clientErrors[err.code ?? ''] ?? (['HTTP_BAD_REQUEST', 400, 'the request is not valid HTTP/1.1'] as const);
   guard.count(code);
   if (socket.writable && !longLived.has(socket) && !inFlight(socket)?.headersSent) {
     const body = JSON.stringify({ code, message });
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }

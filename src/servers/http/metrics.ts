@@ -18,7 +18,14 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'openlive_process_' });
   const gauge = (name: string, help: string, read: () => number): void => {
-    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
   };
   const counter = (name: string, help: string, read: () => number): void => {
     new Counter({
@@ -37,13 +44,25 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   gauge('openlive_srt_players', 'Open SRT players (m=request)', () => counters.srtPlayers);
   gauge('openlive_streams', 'Streams known to the hub (live or awaited)', () => hub.stats().streams);
   gauge('openlive_publishers', 'Streams with a live publisher', () => hub.stats().publishers);
-  gauge('openlive_subscribers', 'Players attached to streams (all formats; relay plays of other nodes are openlive_relay_plays)', () => hub.stats().subscribers);
+  gauge(
+    'openlive_subscribers',
+    'Players attached to streams (all formats; relay plays of other nodes are openlive_relay_plays)',
+    () => hub.stats().subscribers,
+  );
   if (hls) {
     gauge('openlive_hls_streams', 'Streams with a running HLS segmenter', () => hls.stats().streams);
     gauge('openlive_hls_segments', 'HLS segments held in the sliding windows', () => hls.stats().segments);
     gauge('openlive_hls_bytes', 'Bytes of HLS segments held', () => hls.stats().bytes);
-    gauge('openlive_hls_waiting_requests', 'HLS requests parked: blocking reloads, hinted parts, cold starts', () => hls.stats().waiting);
-    gauge('openlive_hls_waiting_addresses', 'Client addresses with a parked HLS request', () => hls.stats().waitingAddresses);
+    gauge(
+      'openlive_hls_waiting_requests',
+      'HLS requests parked: blocking reloads, hinted parts, cold starts',
+      () => hls.stats().waiting,
+    );
+    gauge(
+      'openlive_hls_waiting_addresses',
+      'Client addresses with a parked HLS request',
+      () => hls.stats().waitingAddresses,
+    );
   }
   if (http) {
     gauge('openlive_http_flv_waiting_players', 'HTTP-FLV players waiting for a publisher', http.flvWaiting);
@@ -59,7 +78,11 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
       });
     };
     perListener('openlive_http_connections', 'Open sockets on an HTTP listener (playback, admin)', (g) => g.open);
-    perListener('openlive_http_connection_addresses', 'Distinct client addresses with an open socket on an HTTP listener', (g) => g.addresses);
+    perListener(
+      'openlive_http_connection_addresses',
+      'Distinct client addresses with an open socket on an HTTP listener',
+      (g) => g.addresses,
+    );
     new Counter({
       name: 'openlive_http_connection_errors_total',
       help: 'HTTP connections refused or cut by a listener limit, by listener and stable error code',
@@ -77,17 +100,53 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   counter('openlive_srt_connections_total', 'SRT connections accepted', () => counters.srtConnectionsTotal);
   counter('openlive_srt_bytes_in_total', 'Datagram bytes received by the SRT listener', () => counters.bytesInSrt);
   counter('openlive_bytes_out_total', 'Media bytes handed to players', () => hub.stats().bytesOut);
-  counter('openlive_dropped_messages_total', 'Media messages skipped for slow players', () => hub.stats().droppedMessages);
-  counter('openlive_codec_left_out_total', 'Tracks an output (TS/fMP4 HLS, MP4 recording) left out because it cannot carry their codec (docs/enhanced-rtmp.md)', () => hub.stats().codecsLeftOut);
-  counter('openlive_rejected_publishes_total', 'Publishes refused by the access hook or the one-publisher rule', () => counters.rejectedPublishes);
+  counter(
+    'openlive_dropped_messages_total',
+    'Media messages skipped for slow players',
+    () => hub.stats().droppedMessages,
+  );
+  counter(
+    'openlive_codec_left_out_total',
+    'Tracks an output (TS/fMP4 HLS, MP4 recording) left out because it cannot carry their codec (docs/enhanced-rtmp.md)',
+    () => hub.stats().codecsLeftOut,
+  );
+  counter(
+    'openlive_rejected_publishes_total',
+    'Publishes refused by the access hook or the one-publisher rule',
+    () => counters.rejectedPublishes,
+  );
   counter('openlive_rejected_plays_total', 'Plays refused', () => counters.rejectedPlays);
   // Store: lock waits, aggregated refusals, pruning
-  gauge('openlive_store_queued_writes', 'Writes waiting for the database: another process to release the SQLite lock, or PostgreSQL to come back', () => counters.records().queuedWrites);
-  counter('openlive_store_busy_retries_total', 'Database steps that found the lock taken (SQLite) or the server unreachable (PostgreSQL) and were tried again later', () => counters.records().busyRetries);
-  counter('openlive_store_refused_writes_total', 'Writes refused with STORE_BUSY (SQLite) or STORE_UNAVAILABLE (PostgreSQL) because too many were waiting', () => counters.records().refusedWrites);
-  counter('openlive_rejected_attempt_rows_total', 'Refused attempts stored as rows of their own', () => counters.records().rejectedRows);
-  counter('openlive_rejected_attempts_aggregated_total', 'Refused attempts counted in an aggregate row (past store.rejectedPerAddress)', () => counters.records().rejectedAggregated);
-  counter('openlive_records_pruned_total', 'Record rows deleted by retention (store.retentionDays, store.maxRows)', () => counters.records().prunedRows);
+  gauge(
+    'openlive_store_queued_writes',
+    'Writes waiting for the database: another process to release the SQLite lock, or PostgreSQL to come back',
+    () => counters.records().queuedWrites,
+  );
+  counter(
+    'openlive_store_busy_retries_total',
+    'Database steps that found the lock taken (SQLite) or the server unreachable (PostgreSQL) and were tried again later',
+    () => counters.records().busyRetries,
+  );
+  counter(
+    'openlive_store_refused_writes_total',
+    'Writes refused with STORE_BUSY (SQLite) or STORE_UNAVAILABLE (PostgreSQL) because too many were waiting',
+    () => counters.records().refusedWrites,
+  );
+  counter(
+    'openlive_rejected_attempt_rows_total',
+    'Refused attempts stored as rows of their own',
+    () => counters.records().rejectedRows,
+  );
+  counter(
+    'openlive_rejected_attempts_aggregated_total',
+    'Refused attempts counted in an aggregate row (past store.rejectedPerAddress)',
+    () => counters.records().rejectedAggregated,
+  );
+  counter(
+    'openlive_records_pruned_total',
+    'Record rows deleted by retention (store.retentionDays, store.maxRows)',
+    () => counters.records().prunedRows,
+  );
   new Counter({
     name: 'openlive_connection_errors_total',
     help: 'Connections closed for an error, by stable error code',

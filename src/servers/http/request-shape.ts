@@ -13,25 +13,35 @@ export interface RequestShapeLimits {
 }
 
 /** The refusal of a request whose query or body is out of bounds, undefined when it passes. */
-export function checkRequestShape(req: IncomingMessage, limits: RequestShapeLimits, allowBody = false): LiveError | undefined {
+export function checkRequestShape(
+  req: IncomingMessage,
+  limits: RequestShapeLimits,
+  allowBody = false,
+): LiveError | undefined {
   const url = req.url ?? '';
   const q = url.indexOf('?');
   if (q >= 0) {
     const length = url.length - q - 1;
     if (length > limits.maxQueryBytes) {
-      return new LiveError('HTTP_QUERY_TOO_LARGE', `the query is ${length} bytes, more than http.maxQueryBytes (${limits.maxQueryBytes})`);
+      return new LiveError(
+        'HTTP_QUERY_TOO_LARGE',
+        `the query is ${length} bytes, more than http.maxQueryBytes (${limits.maxQueryBytes})`,
+      );
     }
     // URLSearchParams splits on '&' only (WHATWG URL §5.1), so this counts what it would produce.
     let params = 1;
     for (let i = url.indexOf('&', q); i >= 0; i = url.indexOf('&', i + 1)) {
       if (++params > limits.maxQueryParams) {
-        return new LiveError('HTTP_QUERY_TOO_LARGE', `the query has more than http.maxQueryParams (${limits.maxQueryParams}) parameters`);
+        return new LiveError(
+          'HTTP_QUERY_TOO_LARGE',
+          `the query has more than http.maxQueryParams (${limits.maxQueryParams}) parameters`,
+        );
       }
     }
   }
   const length = req.headers['content-length'];
   // WHIP/WHEP offers are the one body the playback listener takes (its route caps the size: webrtc.maxSdpBytes).
-  if (!allowBody && (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
+  if ((!allowBody && length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
     return new LiveError('HTTP_BODY_TOO_LARGE', 'playback requests take no body');
   }
   return undefined;

@@ -12,7 +12,9 @@ const acceptGuid = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** Sec-WebSocket-Accept of a Sec-WebSocket-Key. */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + acceptGuid).digest('base64');
+  return createHash('sha1')
+    .update(key + acceptGuid)
+    .digest('base64');
 }
 
 /** A valid Sec-WebSocket-Key: base64 of 16 bytes (§4.1). */
@@ -107,11 +109,13 @@ export class ClientFrameReader {
     } else if (length === 127) {
       if (b.length < 10) return undefined;
       const big = b.readBigUInt64BE(2);
-      if (big > BigInt(this.maxFrameBytes)) return error(1009, `a frame of ${big} bytes is over the limit of ${this.maxFrameBytes}`);
+      if (big > BigInt(this.maxFrameBytes))
+        return error(1009, `a frame of ${big} bytes is over the limit of ${this.maxFrameBytes}`);
       length = Number(big);
       offset = 10;
     }
-    if (length > this.maxFrameBytes) return error(1009, `a frame of ${length} bytes is over the limit of ${this.maxFrameBytes}`);
+    if (length > this.maxFrameBytes)
+      return error(1009, `a frame of ${length} bytes is over the limit of ${this.maxFrameBytes}`);
     if (b.length < offset + 4 + length) return undefined;
     const mask = b.subarray(offset, offset + 4);
     const payload = Buffer.from(b.subarray(offset + 4, offset + 4 + length));

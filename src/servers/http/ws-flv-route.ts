@@ -30,7 +30,9 @@ const pathPattern = /^\/([A-Za-z0-9_\-.~]{1,256})\/([A-Za-z0-9_\-.~]{1,256})\.fl
 /** Serves WebSocket upgrades of the playback listener; any other upgrade is refused with 400/404. */
 export function registerWsFlv(server: Server, deps: WsFlvDeps): void {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    serveWsFlv(deps, req, socket as Socket, head).catch((err: unknown) => refuse(socket as Socket, err instanceof LiveError ? err : new LiveError('INTERNAL', 'WS-FLV failed')));
+    serveWsFlv(deps, req, socket as Socket, head).catch((err: unknown) =>
+      refuse(socket as Socket, err instanceof LiveError ? err : new LiveError('INTERNAL', 'WS-FLV failed')),
+    );
   });
 }
 
@@ -39,7 +41,13 @@ function refuse(socket: Socket, err: LiveError): void {
   if (socket.destroyed) return;
   const status = playbackStatusOf(err);
   const body = JSON.stringify(errorBody(err));
-  const headers = { 'content-type': 'application/json', 'access-control-allow-origin': '*', ...retryHeaders(status), 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+  const headers = {
+    'content-type': 'application/json',
+    'access-control-allow-origin': '*',
+    ...retryHeaders(status),
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  };
   let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
   for (const [k, v] of Object.entries(headers)) text += `${k}: ${v}\r\n`;
   socket.end(`${text}\r\n${body}`);
@@ -61,16 +69,35 @@ async function serveWsFlv(deps: WsFlvDeps, req: IncomingMessage, socket: Socket,
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const match = pathPattern.exec(q >= 0 ? url.slice(0, q) : url);
-  if (!match) return refuse(socket, new LiveError('STREAM_NOT_FOUND', `no such WS-FLV URL: ${url.slice(0, 200).split('?')[0]}`));
+  if (!match)
+    return refuse(socket, new LiveError('STREAM_NOT_FOUND', `no such WS-FLV URL: ${url.slice(0, 200).split('?')[0]}`));
   const key = headerOf(req, 'sec-websocket-key');
-  if (req.method !== 'GET' || (headerOf(req, 'upgrade') ?? '').toLowerCase() !== 'websocket' || headerOf(req, 'sec-websocket-version') !== '13' || !validKey(key)) {
+  if (
+    req.method !== 'GET' ||
+    (headerOf(req, 'upgrade') ?? '').toLowerCase() !== 'websocket' ||
+    headerOf(req, 'sec-websocket-version') !== '13' ||
+    !validKey(key)
+  ) {
     deps.counters.countError('WS_FLV_BAD_HANDSHAKE');
-    return refuse(socket, new LiveError('WS_FLV_BAD_HANDSHAKE', 'a WS-FLV request needs GET with Upgrade: websocket, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key'));
+    return refuse(
+      socket,
+      new LiveError(
+        'WS_FLV_BAD_HANDSHAKE',
+        'a WS-FLV request needs GET with Upgrade: websocket, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key',
+      ),
+    );
   }
   const [, app = '', name = ''] = match;
   const clientIp = socket.remoteAddress ?? '';
   const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
-  const request = httpPlayRequest('flv', { hostHeader: headerOf(req, 'host') ?? '', app, stream: name, query, clientIp, referer: headerOf(req, 'referer') ?? '' });
+  const request = httpPlayRequest('flv', {
+    hostHeader: headerOf(req, 'host') ?? '',
+    app,
+    stream: name,
+    query,
+    clientIp,
+    referer: headerOf(req, 'referer') ?? '',
+  });
   const outcome = await deps.admission.play(request, { holdsMedia: true });
   if (outcome.kind === 'refused') {
     deps.counters.rejectedPlays++;
@@ -81,9 +108,16 @@ async function serveWsFlv(deps: WsFlvDeps, req: IncomingMessage, socket: Socket,
   if (waiting) {
     const full = deps.waits.admit(clientIp);
     if (full) {
-      const err = full === 'total'
-        ? new LiveError('FLV_WAITERS_FULL', `the server holds ${deps.waits.open} players waiting for a publisher, its limit; retry shortly`)
-        : new LiveError('FLV_WAITERS_PER_IP', 'this address already has the most players allowed waiting for a publisher; retry shortly');
+      const err =
+        full === 'total'
+          ? new LiveError(
+              'FLV_WAITERS_FULL',
+              `the server holds ${deps.waits.open} players waiting for a publisher, its limit; retry shortly`,
+            )
+          : new LiveError(
+              'FLV_WAITERS_PER_IP',
+              'this address already has the most players allowed waiting for a publisher; retry shortly',
+            );
       deps.counters.countError(err.code);
       return refuse(socket, err);
     }
@@ -94,7 +128,10 @@ async function serveWsFlv(deps: WsFlvDeps, req: IncomingMessage, socket: Socket,
   }
   markLongLived(socket);
   socket.setNoDelay(true);
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`, 'latin1');
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
+    'latin1',
+  );
   const out = new WsFlvResponse(socket);
   deps.counters.wsFlvPlayers++;
   let ended = false;

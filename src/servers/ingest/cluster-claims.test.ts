@@ -8,7 +8,8 @@ const target = { app: 'live', stream: 'cam', key: 'live/cam' };
 
 async function nodes() {
   const cluster = new MemoryCluster(() => 0);
-  const coordinator = (nodeId: string) => new MemoryCoordinator({ cluster, nodeId, advertise: () => `${nodeId}:1935`, leaseMs: 5000 });
+  const coordinator = (nodeId: string) =>
+    new MemoryCoordinator({ cluster, nodeId, advertise: () => `${nodeId}:1935`, leaseMs: 5000 });
   const a = coordinator('a');
   const b = coordinator('b');
   await Promise.all([a.start(), b.start()]);
@@ -34,6 +35,10 @@ test('once the origin let it go, the relay yields to the encoder and the players
   const stream = await claims.claim(target, { id: 'rtmp-1', clientIp: '10.0.0.9', protocol: 'rtmp' });
   assert.equal(stream?.publisher?.id, 'rtmp-1');
   assert.equal((await b.holder('live/cam'))?.nodeId, 'b');
-  assert.equal(sink.events.filter((e) => e.type === 'started').length, 1, 'no new start: the grace continued the stream');
+  assert.equal(
+    sink.events.filter((e) => e.type === 'started').length,
+    1,
+    'no new start: the grace continued the stream',
+  );
   assert.ok(!sink.events.some((e) => e.type === 'ended'));
 });

@@ -57,7 +57,10 @@ export interface DemuxedPublishGrant {
  * Admits a publish of demuxed media and starts its session, or returns the refusal (already recorded and
  * counted; the transport tells the encoder, e.g. as an SRT rejection with the refusal's code and reason).
  */
-export async function admitDemuxedPublish(deps: DemuxedIngestDeps, r: DemuxedPublishRequest): Promise<DemuxedPublishGrant | Refused | Abandoned> {
+export async function admitDemuxedPublish(
+  deps: DemuxedIngestDeps,
+  r: DemuxedPublishRequest,
+): Promise<DemuxedPublishGrant | Refused | Abandoned> {
   const { request } = r;
   const publisher = { id: r.publisherId, clientIp: request.clientIp, protocol: request.protocol };
   const outcome = await deps.admission.publish(request, publisher, { stillWanted: r.stillWanted });
@@ -148,7 +151,10 @@ export class DemuxedPublish {
     try {
       for (const m of this.demuxer.end()) this.session.onMedia(m);
     } catch (err) {
-      this.deps.log.error({ code: toLiveError(err).code, err: toLiveError(err).message }, 'could not flush the last frame');
+      this.deps.log.error(
+        { code: toLiveError(err).code, err: toLiveError(err).message },
+        'could not flush the last frame',
+      );
     }
     this.deps.publishers.remove(this.session);
     return this.session.end(breakCode, reason).catch((err: unknown) => {

@@ -96,7 +96,15 @@ export class PublishSession {
           return undefined;
         })
       : Promise.resolve(undefined);
-    const start = { domain, app, stream: name, clientIp, serverIp: init.serverIp ?? '', query: init.query ?? '', startedAt: this.startedAt };
+    const start = {
+      domain,
+      app,
+      stream: name,
+      clientIp,
+      serverIp: init.serverIp ?? '',
+      query: init.query ?? '',
+      startedAt: this.startedAt,
+    };
     this.observer = init.listener?.onPublish(start);
   }
 
@@ -173,7 +181,13 @@ export class PublishSession {
     hub.release(stream, publisherId, { grace: keepsPlayers(breakCode) });
     log.info({ stream: this.key, breakCode, reason, bytesIn: this.bytesIn }, 'publish ended');
     try {
-      this.observer?.onEnd({ breakCode, reason, endedAt: this.init.now(), width: this.video?.width, height: this.video?.height });
+      this.observer?.onEnd({
+        breakCode,
+        reason,
+        endedAt: this.init.now(),
+        width: this.video?.width,
+        height: this.video?.height,
+      });
     } catch (err) {
       // An observer must not throw; if it does, the record still gets its end and the caller (a socket
       // event, the sweep timer) never sees it.
@@ -204,7 +218,9 @@ export class PublishSession {
  * hand-over is seamless); no when the operator dropped or forbade the stream or the server stops.
  */
 function keepsPlayers(breakCode: string): boolean {
-  return breakCode !== breakCodes.dropped && breakCode !== breakCodes.forbidden && breakCode !== breakCodes.serverStopped;
+  return (
+    breakCode !== breakCodes.dropped && breakCode !== breakCodes.forbidden && breakCode !== breakCodes.serverStopped
+  );
 }
 
 /** 'H264 High 3.1' */

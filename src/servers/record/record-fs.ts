@@ -18,7 +18,11 @@ export interface RecordFs {
    * Replaces `path` atomically by `head` followed by the ranges `copies` of its current content, streamed
    * (never the whole file in memory): an MP4 finalized to faststart from its fragmented self.
    */
-  rewrite(path: string, head: Buffer, copies: readonly { readonly offset: number; readonly size: number }[]): Promise<void>;
+  rewrite(
+    path: string,
+    head: Buffer,
+    copies: readonly { readonly offset: number; readonly size: number }[],
+  ): Promise<void>;
   /** The size of a file, or undefined if it does not exist. */
   size(path: string): Promise<number | undefined>;
   /** The names in a folder ([] if it does not exist). */
@@ -52,7 +56,7 @@ export const nodeRecordFs: RecordFs = {
         await writeAll(out, head);
         const buf = Buffer.allocUnsafe(1 << 20);
         for (const c of copies) {
-          for (let at = c.offset, left = c.size; left > 0; ) {
+          for (let at = c.offset, left = c.size; left > 0;) {
             const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, left), at);
             if (bytesRead === 0) throw new Error(`${path} ends before ${at}`);
             await writeAll(out, buf.subarray(0, bytesRead));

@@ -13,7 +13,8 @@ export function registerRecordMetrics(registry: Registry, recorder: Recorder, up
       registers: [registry],
       collect() {
         this.reset();
-        for (const result of ['uploaded', 'retries', 'failed'] as const) this.inc({ result: result === 'retries' ? 'retried' : result }, uploader.stats[result]);
+        for (const result of ['uploaded', 'retries', 'failed'] as const)
+          this.inc({ result: result === 'retries' ? 'retried' : result }, uploader.stats[result]);
       },
     });
     new Gauge({

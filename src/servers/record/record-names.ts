@@ -28,13 +28,19 @@ export function insideRoot(root: string, relativePath: string): string {
   const full = resolve(base, relativePath);
   const rel = relative(base, full);
   if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
-    throw new LiveError('RECORD_WRITE_FAILED', `the recording path ${JSON.stringify(relativePath)} is outside the record folder`);
+    throw new LiveError(
+      'RECORD_WRITE_FAILED',
+      `the recording path ${JSON.stringify(relativePath)} is outside the record folder`,
+    );
   }
   return full;
 }
 
 /** A file's base name: the stream's safe name and its start, `demo_20261201T235959Z_1`. */
 export function fileBase(stream: string, startedAt: number, seq: number): string {
-  const t = new Date(startedAt).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const t = new Date(startedAt)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${safeName(stream)}_${t}_${seq}`;
 }

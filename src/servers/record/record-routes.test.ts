@@ -25,7 +25,11 @@ async function bed(t: { after(fn: () => unknown): void }) {
       play: async (req) => {
         asked.push(req);
         if (req.query.get('txSecret') === 'good') return { kind: 'admitted', domain: 'play.example.com' };
-        return { kind: 'refused', domain: 'play.example.com', refusal: { allowed: false, code: 'SIGNATURE_INVALID', breakCode: '18/503', reason: '18/503: bad signature' } };
+        return {
+          kind: 'refused',
+          domain: 'play.example.com',
+          refusal: { allowed: false, code: 'SIGNATURE_INVALID', breakCode: '18/503', reason: '18/503: bad signature' },
+        };
       },
     },
   });
@@ -39,10 +43,35 @@ async function bed(t: { after(fn: () => unknown): void }) {
   writeFileSync(join(folder, 'cam_2.m3u8'), '#EXTM3U\n#EXTINF:2.000,\ncam_2_0.ts\n#EXT-X-ENDLIST\n');
   writeFileSync(join(folder, 'cam_2_0.ts'), Buffer.alloc(376, 0x47));
   writeFileSync(join(root, 'secret'), 'secret');
-  const base = { domain: 'push.example.com', app: 'live', stream: 'cam', templateId: 1, taskId: '', expiresAt: null, startedAt: 0 };
-  const flv = await store.recordings.addRecordFile({ ...base, format: 'flv', path: 'push.example.com/live/cam/cam_1.flv' });
-  const hls = await store.recordings.addRecordFile({ ...base, format: 'hls', path: 'push.example.com/live/cam/cam_2.m3u8' });
-  for (const id of [flv, hls]) await store.recordings.endRecordFile(id, { endedAt: 1, durationMs: 1, size: 1, status: 'done', errorCode: '', reason: '', expiresAt: null });
+  const base = {
+    domain: 'push.example.com',
+    app: 'live',
+    stream: 'cam',
+    templateId: 1,
+    taskId: '',
+    expiresAt: null,
+    startedAt: 0,
+  };
+  const flv = await store.recordings.addRecordFile({
+    ...base,
+    format: 'flv',
+    path: 'push.example.com/live/cam/cam_1.flv',
+  });
+  const hls = await store.recordings.addRecordFile({
+    ...base,
+    format: 'hls',
+    path: 'push.example.com/live/cam/cam_2.m3u8',
+  });
+  for (const id of [flv, hls])
+    await store.recordings.endRecordFile(id, {
+      endedAt: 1,
+      durationMs: 1,
+      size: 1,
+      status: 'done',
+      errorCode: '',
+      reason: '',
+      expiresAt: null,
+    });
   return { app, flv, hls, asked };
 }
 

@@ -33,10 +33,16 @@ export interface RecordRouteDeps {
    * With record.storage s3: a file no longer on the local disk is read from the bucket and proxied with its
    * ranges (the bucket's address and credentials never reach a player; play auth applies as for local files).
    */
-  readonly remote?: { readonly storage: Pick<RemoteRecordStorage, 'size' | 'read'>; keyOf(relativePath: string): string };
+  readonly remote?: {
+    readonly storage: Pick<RemoteRecordStorage, 'size' | 'read'>;
+    keyOf(relativePath: string): string;
+  };
 }
 
-const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Content-Length, Content-Range, Accept-Ranges' };
+const cors = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'Content-Length, Content-Range, Accept-Ranges',
+};
 
 /** The URL path of a recorded file (its main file, or `name` beside it). */
 export function recordFilePath(file: Pick<RecordFile, 'id' | 'path'>, name = basename(file.path)): string {
@@ -53,7 +59,13 @@ export function registerRecordRoutes(app: FastifyInstance, deps: RecordRouteDeps
   });
 }
 
-async function serve(deps: RecordRouteDeps, req: FastifyRequest, reply: FastifyReply, id: string, name: string): Promise<unknown> {
+async function serve(
+  deps: RecordRouteDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  name: string,
+): Promise<unknown> {
   const file = /^\d{1,15}$/.test(id) ? await deps.store.getRecordFile(Number(id)) : undefined;
   const format = file && availableFormats[file.format as keyof typeof availableFormats];
   if (!file || !format) return sendError(reply, notFound(req));
@@ -63,30 +75,55 @@ async function serve(deps: RecordRouteDeps, req: FastifyRequest, reply: FastifyR
   if (name !== main && !part) return sendError(reply, notFound(req));
   const query = new URLSearchParams(req.raw.url?.split('?')[1] ?? '');
   const decision = await deps.admission.play(
-    httpPlayRequest(format.name === 'hls' ? 'hls' : 'flv', { hostHeader: req.hostname, app: file.app, stream: file.stream, query, clientIp: req.ip }),
+    httpPlayRequest(format.name === 'hls' ? 'hls' : 'flv', {
+      hostHeader: req.hostname,
+      app: file.app,
+      stream: file.stream,
+      query,
+      clientIp: req.ip,
+    }),
   );
   if (decision.kind !== 'admitted') {
     deps.counters.rejectedPlays++;
-    return sendError(reply, decision.kind === 'refused' ? new LiveError(decision.refusal.code, decision.refusal.reason) : notFound(req));
+    return sendError(
+      reply,
+      decision.kind === 'refused' ? new LiveError(decision.refusal.code, decision.refusal.reason) : notFound(req),
+    );
   }
   const path = insideRoot(deps.root, join(dirname(file.path), name));
   const local = await deps.fs.size(path);
   const key = local === undefined && deps.remote ? deps.remote.keyOf(join(dirname(file.path), name)) : undefined;
   const size = local ?? (key === undefined ? undefined : await deps.remote!.storage.size(key).catch(() => undefined));
   if (size === undefined) return sendError(reply, notFound(req));
-  const body = (start: number, end: number) => (key === undefined ? createReadStream(path, { start, end }) : deps.remote!.storage.read(key, start, end));
+  const body = (start: number, end: number) =>
+    key === undefined ? createReadStream(path, { start, end }) : deps.remote!.storage.read(key, start, end);
   const contentType = part?.contentType ?? format.contentType;
   const recording = file.endedAt === null;
   if (format.name === 'hls' && !part) {
     // The playlist is small: read whole and passed the signature on to its segment lines.
     const suffix = authSuffix(query);
-    let text = key === undefined ? await readFile(path, 'utf8') : await streamText(await deps.remote!.storage.read(key, 0, size - 1));
+    let text =
+      key === undefined
+        ? await readFile(path, 'utf8')
+        : await streamText(await deps.remote!.storage.read(key, 0, size - 1));
     if (suffix) text = text.replace(/^([^#\n].*)$/gm, `$1${suffix}`);
-    return reply.code(200).headers({ ...cors, 'content-type': contentType, 'cache-control': recording ? 'no-cache' : 'max-age=60' }).send(text);
+    return reply
+      .code(200)
+      .headers({ ...cors, 'content-type': contentType, 'cache-control': recording ? 'no-cache' : 'max-age=60' })
+      .send(text);
   }
   const range = parseByteRange(req.headers.range, size);
-  const headers = { ...cors, 'content-type': contentType, 'accept-ranges': 'bytes', 'cache-control': recording ? 'no-cache' : 'max-age=3600' };
-  if (range === 'unsatisfiable') return reply.code(416).headers({ ...headers, 'content-range': `bytes */${size}` }).send();
+  const headers = {
+    ...cors,
+    'content-type': contentType,
+    'accept-ranges': 'bytes',
+    'cache-control': recording ? 'no-cache' : 'max-age=3600',
+  };
+  if (range === 'unsatisfiable')
+    return reply
+      .code(416)
+      .headers({ ...headers, 'content-range': `bytes */${size}` })
+      .send();
   const { start, end } = range ?? { start: 0, end: size - 1 };
   reply.code(range ? 206 : 200).headers({ ...headers, 'content-length': String(Math.max(0, end - start + 1)) });
   if (range) reply.header('content-range', `bytes ${start}-${end}/${size}`);
@@ -105,5 +142,8 @@ function notFound(req: FastifyRequest): LiveError {
 }
 
 function sendError(reply: FastifyReply, err: LiveError): FastifyReply {
-  return reply.code(playbackStatusOf(err)).headers({ ...cors, 'cache-control': 'no-cache' }).send(errorBody(err));
+  return reply
+    .code(playbackStatusOf(err))
+    .headers({ ...cors, 'cache-control': 'no-cache' })
+    .send(errorBody(err));
 }

@@ -39,7 +39,13 @@ export class RecordSink {
   /** Bytes written per file name. */
   readonly #written = new Map<string, number>();
 
-  constructor(fs: RecordFs, root: string, folder: string, limits: RecordQueueLimits, onFailure: (failure: SinkFailure) => void) {
+  constructor(
+    fs: RecordFs,
+    root: string,
+    folder: string,
+    limits: RecordQueueLimits,
+    onFailure: (failure: SinkFailure) => void,
+  ) {
     this.#fs = fs;
     this.#root = root;
     this.#folder = folder;
@@ -176,7 +182,8 @@ export class RecordSink {
 export function failureOf(err: unknown): SinkFailure {
   const errno = (err as { code?: unknown }).code;
   const message = err instanceof Error ? err.message : String(err);
-  if (errno === 'ENOSPC' || errno === 'EDQUOT') return { code: 'RECORD_DISK_FULL', reason: `RECORD_DISK_FULL: the disk is full: ${message}` };
+  if (errno === 'ENOSPC' || errno === 'EDQUOT')
+    return { code: 'RECORD_DISK_FULL', reason: `RECORD_DISK_FULL: the disk is full: ${message}` };
   if (err instanceof LiveError) return { code: err.code, reason: `${err.code}: ${message}` };
   return { code: 'RECORD_WRITE_FAILED', reason: `RECORD_WRITE_FAILED: ${message}` };
 }

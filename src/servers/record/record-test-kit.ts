@@ -46,7 +46,9 @@ export class MemoryRecordFs implements RecordFs {
   }
 
   async list(folder: string): Promise<string[]> {
-    return [...this.files.keys()].filter((p) => p.startsWith(`${folder}/`) && !p.slice(folder.length + 1).includes('/')).map((p) => p.slice(folder.length + 1));
+    return [...this.files.keys()]
+      .filter((p) => p.startsWith(`${folder}/`) && !p.slice(folder.length + 1).includes('/'))
+      .map((p) => p.slice(folder.length + 1));
   }
 
   async remove(path: string): Promise<void> {
@@ -65,4 +67,3 @@ export class MemoryRecordFs implements RecordFs {
 
 /** A logger that keeps nothing. */
 export const quietLog: HubLogger = { warn: () => undefined, info: () => undefined, debug: () => undefined };
-

@@ -14,8 +14,22 @@ import { MemoryRecordFs, loopedFeed, quietLog } from './record-test-kit.ts';
 import { Recorder, type RecorderTimers } from './recorder.ts';
 import type { FinishedFile } from './recording.ts';
 
-const on = (over: Partial<RecordFormatParams> = {}): RecordFormatParams => ({ enable: true, recordInterval: 0, storageTime: 0, vodFileName: '', ...over });
-const start = { domain: 'push.example.com', app: 'live', stream: 'demo', clientIp: '127.0.0.1', serverIp: '127.0.0.1', query: '', startedAt: 0 };
+const on = (over: Partial<RecordFormatParams> = {}): RecordFormatParams => ({
+  enable: true,
+  recordInterval: 0,
+  storageTime: 0,
+  vodFileName: '',
+  ...over,
+});
+const start = {
+  domain: 'push.example.com',
+  app: 'live',
+  stream: 'demo',
+  clientIp: '127.0.0.1',
+  serverIp: '127.0.0.1',
+  query: '',
+  startedAt: 0,
+};
 
 /** Timers that run only when the test says so. */
 class ManualTimers implements RecorderTimers {
@@ -27,21 +41,45 @@ class ManualTimers implements RecorderTimers {
   clearInterval(): void {}
 }
 
-async function bed(formats: Record<string, RecordFormatParams>, fs: RecordFs, opts: { root?: string; stream?: string; app?: string } = {}) {
+async function bed(
+  formats: Record<string, RecordFormatParams>,
+  fs: RecordFs,
+  opts: { root?: string; stream?: string; app?: string } = {},
+) {
   const { hub, clock } = testHub();
   const store = new MemoryStore();
   const errors: ErrorCode[] = [];
   const files: FinishedFile[] = [];
   const failures: string[] = [];
-  const tid = await store.recordings.addRecordTemplate({ name: 't', description: '', createdAt: 0, params: { formats, flowContinueSeconds: 0, isDelayLive: 0, removeWatermark: false } });
+  const tid = await store.recordings.addRecordTemplate({
+    name: 't',
+    description: '',
+    createdAt: 0,
+    params: { formats, flowContinueSeconds: 0, isDelayLive: 0, removeWatermark: false },
+  });
   const app = opts.app ?? 'live';
-  await store.recordings.setRecordRule({ domain: start.domain, app, stream: '', templateId: tid, createdAt: 0, updatedAt: 0 });
+  await store.recordings.setRecordRule({
+    domain: start.domain,
+    app,
+    stream: '',
+    templateId: tid,
+    createdAt: 0,
+    updatedAt: 0,
+  });
   const timers = new ManualTimers();
   const recorder = new Recorder({
     hub,
     store: store.recordings,
     fs,
-    options: { root: opts.root ?? '/rec', segmentMs: 2000, minIntervalMs: 1000, sweepIntervalMs: 1000, taskCheckIntervalMs: 1000, maxQueueBytes: 4 << 20, maxQueueWrites: 1000 },
+    options: {
+      root: opts.root ?? '/rec',
+      segmentMs: 2000,
+      minIntervalMs: 1000,
+      sweepIntervalMs: 1000,
+      taskCheckIntervalMs: 1000,
+      maxQueueBytes: 4 << 20,
+      maxQueueWrites: 1000,
+    },
     now: clock.now,
     log: quietLog,
     countError: (c) => errors.push(c),
@@ -73,8 +111,14 @@ test('FLV split at keyframes every RecordInterval: the files tile the stream, ea
     await publish(b, 10);
     const rows = (await b.store.recordings.listRecordFiles()).items;
     assert.equal(rows.length, 4); // 0-3, 3-6, 6-9, 9-10
-    assert.deepEqual(rows.map((r) => r.status), ['done', 'done', 'done', 'done']);
-    assert.deepEqual(rows.slice(0, 3).map((r) => r.durationMs), [3000, 3000, 3000]);
+    assert.deepEqual(
+      rows.map((r) => r.status),
+      ['done', 'done', 'done', 'done'],
+    );
+    assert.deepEqual(
+      rows.slice(0, 3).map((r) => r.durationMs),
+      [3000, 3000, 3000],
+    );
     assert.ok(Math.abs(rows[3]!.durationMs - 1000) <= 40, String(rows[3]!.durationMs));
     assert.equal(b.files.length, 4);
     for (const r of rows) {
@@ -133,7 +177,11 @@ test('a full disk (ENOSPC) stops the recording with RECORD_DISK_FULL in its row,
   const b = await bed({ flv: on() }, fs);
   // A viewer stands in as another tap: it must get every message, before and after the recording failed.
   let viewed = 0;
-  const viewer = b.hub.tap('live/demo', { publisherStarted: () => undefined, media: () => void viewed++, publisherEnded: () => undefined });
+  const viewer = b.hub.tap('live/demo', {
+    publisherStarted: () => undefined,
+    media: () => void viewed++,
+    publisherEnded: () => undefined,
+  });
   let published = 0;
   await publish(b, 5, 'demo', () => {
     published = loopedFeed(5).frames.length + loopedFeed(5).headers.length;
@@ -185,7 +233,15 @@ test('the sweep deletes files past StorageTime; recoverOpen closes files a kille
     hub: b.hub,
     store: b.store.recordings,
     fs,
-    options: { root: '/rec', segmentMs: 2000, minIntervalMs: 1000, sweepIntervalMs: 1000, taskCheckIntervalMs: 1000, maxQueueBytes: 1 << 20, maxQueueWrites: 100 },
+    options: {
+      root: '/rec',
+      segmentMs: 2000,
+      minIntervalMs: 1000,
+      sweepIntervalMs: 1000,
+      taskCheckIntervalMs: 1000,
+      maxQueueBytes: 1 << 20,
+      maxQueueWrites: 100,
+    },
     now: () => flv.endedAt! + 60_000,
     log: quietLog,
     countError: () => undefined,
@@ -207,7 +263,16 @@ test('a record task records HLS by default while its window is open and stops at
   const fs = new MemoryRecordFs();
   const b = await bed({}, fs);
   await b.store.recordings.deleteRecordRule(start.domain, 'live', '');
-  await b.store.recordings.addRecordTask({ taskId: 't1', ...start, startTime: 0, endTime: 3600_000, templateId: 0, extension: '', stopped: 0, createdAt: 0 });
+  await b.store.recordings.addRecordTask({
+    taskId: 't1',
+    ...start,
+    startTime: 0,
+    endTime: 3600_000,
+    templateId: 0,
+    extension: '',
+    stopped: 0,
+    createdAt: 0,
+  });
   const s = b.hub.claim('live/demo', { id: 'p1' });
   b.recorder.onPublish(start);
   await new Promise((r) => setTimeout(r, 20));
@@ -232,16 +297,44 @@ test('HLS with FlowContinueDuration keeps one file through a reconnect within th
   const { hub, clock } = testHub({ reconnectGraceMs: 10_000 });
   const store = new MemoryStore();
   const tid = await store.recordings.addRecordTemplate({
-    name: 't', description: '', createdAt: 0,
+    name: 't',
+    description: '',
+    createdAt: 0,
     params: { formats: { hls: on(), flv: on() }, flowContinueSeconds: 30, isDelayLive: 0, removeWatermark: false },
   });
-  await store.recordings.setRecordRule({ domain: start.domain, app: 'live', stream: '', templateId: tid, createdAt: 0, updatedAt: 0 });
+  await store.recordings.setRecordRule({
+    domain: start.domain,
+    app: 'live',
+    stream: '',
+    templateId: tid,
+    createdAt: 0,
+    updatedAt: 0,
+  });
   const recorder = new Recorder({
-    hub, store: store.recordings, fs, now: clock.now, log: quietLog, countError: () => undefined, timers: new ManualTimers(),
-    options: { root: '/rec', segmentMs: 2000, minIntervalMs: 1000, sweepIntervalMs: 1000, taskCheckIntervalMs: 1000, maxQueueBytes: 4 << 20, maxQueueWrites: 1000 },
+    hub,
+    store: store.recordings,
+    fs,
+    now: clock.now,
+    log: quietLog,
+    countError: () => undefined,
+    timers: new ManualTimers(),
+    options: {
+      root: '/rec',
+      segmentMs: 2000,
+      minIntervalMs: 1000,
+      sweepIntervalMs: 1000,
+      taskCheckIntervalMs: 1000,
+      maxQueueBytes: 4 << 20,
+      maxQueueWrites: 1000,
+    },
   });
   await recorder.start();
-  const viewer = hub.tap('live/demo', { publisherStarted: () => undefined, media: () => undefined, publisherEnded: () => undefined, publisherPaused: () => undefined });
+  const viewer = hub.tap('live/demo', {
+    publisherStarted: () => undefined,
+    media: () => undefined,
+    publisherEnded: () => undefined,
+    publisherPaused: () => undefined,
+  });
   for (let i = 0; i < 2; i++) {
     const s = hub.claim('live/demo', { id: `p${i}` });
     recorder.onPublish(start);
@@ -265,9 +358,21 @@ test('a CreateLiveRecord task records its one format with its StreamParam interv
   const b = await bed({}, fs);
   await b.store.recordings.deleteRecordRule(start.domain, 'live', '');
   const extension = liveRecordExtension({ format: 'flv', recordInterval: 2, storageTime: 0 });
-  await b.store.recordings.addRecordTask({ taskId: '77', ...start, startTime: 0, endTime: 3600_000, templateId: 0, extension, stopped: 0, createdAt: 0 });
+  await b.store.recordings.addRecordTask({
+    taskId: '77',
+    ...start,
+    startTime: 0,
+    endTime: 3600_000,
+    templateId: 0,
+    extension,
+    stopped: 0,
+    createdAt: 0,
+  });
   await publish(b, 5);
   const rows = (await b.store.recordings.listRecordFiles()).items;
-  assert.deepEqual(rows.map((r) => [r.format, r.taskId, r.durationMs]).slice(0, 2), [['flv', '77', 2000], ['flv', '77', 2000]]);
+  assert.deepEqual(rows.map((r) => [r.format, r.taskId, r.durationMs]).slice(0, 2), [
+    ['flv', '77', 2000],
+    ['flv', '77', 2000],
+  ]);
   assert.equal(rows.length, 3);
 });

@@ -11,7 +11,14 @@ import type { Hub } from '../../hub/hub.ts';
 import type { HubLogger } from '../../hub/hub-options.ts';
 import { streamKey } from '../stream-key.ts';
 import type { PublishListener, PublishObserver, PublishStart } from '../ingest/publish-session.ts';
-import { liveRecordSpecOf, type LiveRecordSpec, type RecordFile, type RecordFormatParams, type RecordStore, type RecordTemplate } from '../../store/record-store.ts';
+import {
+  liveRecordSpecOf,
+  type LiveRecordSpec,
+  type RecordFile,
+  type RecordFormatParams,
+  type RecordStore,
+  type RecordTemplate,
+} from '../../store/record-store.ts';
 import { availableFormats } from './formats/record-formats.ts';
 import type { RecordFormat } from './formats/record-format.ts';
 import type { RecordFs } from './record-fs.ts';
@@ -79,7 +86,10 @@ export class Recorder implements PublishListener {
 
   constructor(deps: RecorderDeps) {
     this.#d = deps;
-    this.#timers = deps.timers ?? { setInterval: (fn, ms) => setInterval(fn, ms).unref(), clearInterval: (h) => clearInterval(h as NodeJS.Timeout) };
+    this.#timers = deps.timers ?? {
+      setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+      clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+    };
   }
 
   /** Recordings running now. */
@@ -115,7 +125,9 @@ export class Recorder implements PublishListener {
     if (this.#closed) return undefined;
     const key = streamKey(start.app, start.stream);
     this.#live.set(key, { start, key, failed: new Set() });
-    void this.#reconcile(key).catch((err: unknown) => this.#d.log.warn({ err, stream: key }, 'could not start recording'));
+    void this.#reconcile(key).catch((err: unknown) =>
+      this.#d.log.warn({ err, stream: key }, 'could not start recording'),
+    );
     return {
       onMedia: () => undefined,
       onEnd: () => {
@@ -169,7 +181,14 @@ export class Recorder implements PublishListener {
     }
   }
 
-  #startRecording(id: string, live: LiveStream, format: RecordFormat, params: RecordFormatParams, template: RecordTemplate | undefined, w: { templateId: number; taskId: string }): void {
+  #startRecording(
+    id: string,
+    live: LiveStream,
+    format: RecordFormat,
+    params: RecordFormatParams,
+    template: RecordTemplate | undefined,
+    w: { templateId: number; taskId: string },
+  ): void {
     const d = this.#d;
     const o = d.options;
     const { domain, app, stream } = live.start;
@@ -283,11 +302,22 @@ export class Recorder implements PublishListener {
 }
 
 /** The enabled, recordable formats of a template; a task without one records HLS (Tencent's default). */
-function formatsOf(template: RecordTemplate | undefined, isTask: boolean, spec?: LiveRecordSpec): [RecordFormat, RecordFormatParams][] {
+function formatsOf(
+  template: RecordTemplate | undefined,
+  isTask: boolean,
+  spec?: LiveRecordSpec,
+): [RecordFormat, RecordFormatParams][] {
   if (spec) {
     // CreateLiveRecord: its one format (MP4 and MP3 are not recorded yet).
     const format = availableFormats[spec.format as keyof typeof availableFormats];
-    return format ? [[format, { enable: true, recordInterval: spec.recordInterval, storageTime: spec.storageTime, vodFileName: '' }]] : [];
+    return format
+      ? [
+          [
+            format,
+            { enable: true, recordInterval: spec.recordInterval, storageTime: spec.storageTime, vodFileName: '' },
+          ],
+        ]
+      : [];
   }
   if (!template) return isTask ? [[availableFormats.hls!, defaultTaskParams]] : [];
   const out: [RecordFormat, RecordFormatParams][] = [];

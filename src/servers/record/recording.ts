@@ -93,8 +93,15 @@ export class Recording {
 
   constructor(init: RecordingInit) {
     this.init = init;
-    this.#sink = new RecordSink(init.fs, init.root, streamFolder(init.domain, init.app, init.stream), init.limits, (f) => this.#failed(f));
-    const interval = init.params.recordInterval > 0 ? Math.max(init.params.recordInterval * 1000, init.minIntervalMs) : 0;
+    this.#sink = new RecordSink(
+      init.fs,
+      init.root,
+      streamFolder(init.domain, init.app, init.stream),
+      init.limits,
+      (f) => this.#failed(f),
+    );
+    const interval =
+      init.params.recordInterval > 0 ? Math.max(init.params.recordInterval * 1000, init.minIntervalMs) : 0;
     // Tencent: RecordInterval does not apply to HLS, which makes one file per push.
     this.#intervalMs = init.format.name === 'hls' ? 0 : interval;
   }
@@ -145,7 +152,9 @@ export class Recording {
     const audioOnly = this.init.format.audioOnly;
     if (audioOnly && msg.type === MediaType.Video) return;
     const hasVideo = !audioOnly && (this.#videoHeader !== undefined || this.#stream?.hasVideo === true);
-    const startable = hasVideo ? msg.keyframe && msg.type === MediaType.Video : msg.type === MediaType.Audio && !msg.sequenceHeader;
+    const startable = hasVideo
+      ? msg.keyframe && msg.type === MediaType.Video
+      : msg.type === MediaType.Audio && !msg.sequenceHeader;
     const file = this.#file;
     if (startable && (!file || (this.#intervalMs > 0 && msg.timestamp - file.startTs >= this.#intervalMs))) {
       if (file) this.#finish(msg.timestamp, undefined);
@@ -167,8 +176,21 @@ export class Recording {
     const { init } = this;
     const startedAt = init.now();
     const base = fileBase(init.stream, startedAt, ++this.#seq);
-    const writer = init.format.create({ base, audio: this.#audioHeader !== undefined, video: hasVideo, segmentMs: init.segmentMs });
-    const file: OpenFile = { writer, base, startTs: ts, startedAt, names: new Set(), id: Promise.resolve(undefined), ended: false };
+    const writer = init.format.create({
+      base,
+      audio: this.#audioHeader !== undefined,
+      video: hasVideo,
+      segmentMs: init.segmentMs,
+    });
+    const file: OpenFile = {
+      writer,
+      base,
+      startTs: ts,
+      startedAt,
+      names: new Set(),
+      id: Promise.resolve(undefined),
+      ended: false,
+    };
     this.#file = file;
     this.#lastTs = ts;
     this.#lastStep = 0;
@@ -233,9 +255,22 @@ export class Recording {
         expiresAt: storage > 0 ? endedAt + storage * 1000 : null,
       };
       if (id === undefined) return;
-      await init.store.endRecordFile(id, end).catch((err: unknown) => init.log.warn({ err, stream: init.key }, 'could not end the record file row'));
+      await init.store
+        .endRecordFile(id, end)
+        .catch((err: unknown) => init.log.warn({ err, stream: init.key }, 'could not end the record file row'));
       const { domain, app, stream, templateId, taskId } = init;
-      init.onFile({ id, domain, app, stream, format: init.format.name, path, startedAt: file.startedAt, end, taskId, templateId });
+      init.onFile({
+        id,
+        domain,
+        app,
+        stream,
+        format: init.format.name,
+        path,
+        startedAt: file.startedAt,
+        end,
+        taskId,
+        templateId,
+      });
     });
   }
 
@@ -249,7 +284,10 @@ export class Recording {
   #failed(failure: SinkFailure): void {
     const { init } = this;
     init.countError(failure.code);
-    init.log.warn({ stream: init.key, format: init.format.name, code: failure.code, reason: failure.reason }, 'recording stopped');
+    init.log.warn(
+      { stream: init.key, format: init.format.name, code: failure.code, reason: failure.reason },
+      'recording stopped',
+    );
     this.#finish(this.#lastTs + this.#lastStep, failure);
     init.onFailed?.(failure);
     this.stop();

@@ -165,13 +165,18 @@ export class EdgePull {
     }
     if (this.#state !== 'looking') return;
     // Nobody holds it (yet), or the holder is this node (its claim outlived its publisher): ask again.
-    if (!holder || holder.nodeId === c.nodeId || holder.advertise === c.selfAdvertise()) return this.#schedule(c.options.pollMs);
+    if (!holder || holder.nodeId === c.nodeId || holder.advertise === c.selfAdvertise())
+      return this.#schedule(c.options.pollMs);
     // The holder that just failed waits out its backoff; a new one (the encoder moved) is pulled at once.
     const wait = this.#failed && sameHolder(holder, this.#failed) ? this.#retryAt - c.now() : 0;
     if (wait > 0) return this.#schedule(Math.min(wait, c.options.pollMs));
     if (!c.acquireSlot()) {
       c.countError('EDGE_PULLS_FULL');
-      if (!this.#fullLogged) c.log.warn({ stream: this.key, code: 'EDGE_PULLS_FULL' }, 'edge pull refused: relay.maxPulls pulls run already');
+      if (!this.#fullLogged)
+        c.log.warn(
+          { stream: this.key, code: 'EDGE_PULLS_FULL' },
+          'edge pull refused: relay.maxPulls pulls run already',
+        );
       this.#fullLogged = true;
       return this.#schedule(this.#backoff.next());
     }
@@ -209,7 +214,10 @@ export class EdgePull {
       const code: ErrorCode = isRefusal(err) ? 'EDGE_PULL_REFUSED' : 'EDGE_PULL_UNREACHABLE';
       c.countError(code);
       const delay = this.#backoff.next();
-      c.log.warn({ stream: this.key, origin: holder.nodeId, code, err: (err as Error).message, retryMs: delay }, 'edge pull failed');
+      c.log.warn(
+        { stream: this.key, origin: holder.nodeId, code, err: (err as Error).message, retryMs: delay },
+        'edge pull failed',
+      );
       return this.#retryLater(holder, delay);
     }
     if (this.#state !== 'connecting' || this.#stream === undefined) {
@@ -259,7 +267,11 @@ export class EdgePull {
   #claim(holder: StreamHolder): void {
     if (this.#state !== 'connecting') return;
     try {
-      this.#stream = this.#c.hub.claim(this.key, { id: this.publisherId, protocol: 'relay', clientIp: holder.advertise });
+      this.#stream = this.#c.hub.claim(this.key, {
+        id: this.publisherId,
+        protocol: 'relay',
+        clientIp: holder.advertise,
+      });
     } catch (err) {
       // A local encoder was faster (STREAM_ALREADY_PUBLISHING), or the memory budget is spent.
       this.#c.log.info({ stream: this.key, err: (err as Error).message }, 'edge pull could not take the local stream');

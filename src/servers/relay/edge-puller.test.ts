@@ -36,7 +36,9 @@ class FakeUpstream implements EdgeUpstream {
 
 type Script = 'ok' | 'unreachable' | 'refuse' | 'ends-at-once';
 
-function kit(o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: HubInit; holder?: StreamHolder | undefined } = {}) {
+function kit(
+  o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: HubInit; holder?: StreamHolder | undefined } = {},
+) {
   const commandListeners: Array<(c: StreamCommand) => void> = [];
   const { hub, clock, logger } = testHub(o.hub ?? {});
   const holders = new Map<string, StreamHolder>();
@@ -71,7 +73,14 @@ function kit(o: { secret?: string; maxPulls?: number; script?: Script[]; hub?: H
     selfAdvertise: () => '10.0.0.2:1935',
     secret: o.secret ?? 's3cret',
     maxPulls: o.maxPulls ?? 10,
-    options: { connectTimeoutMs: 1000, backoffInitialMs: 1000, backoffMaxMs: 8000, lingerMs: 2000, pollMs: 500, idleTimeoutMs: 10_000 },
+    options: {
+      connectTimeoutMs: 1000,
+      backoffInitialMs: 1000,
+      backoffMaxMs: 8000,
+      lingerMs: 2000,
+      pollMs: 500,
+      idleTimeoutMs: 10_000,
+    },
     dial,
     timers: clock,
     now: clock.now,
@@ -181,7 +190,10 @@ test('an operator drop broadcast ends the edge players at once, without a grace'
   assert.equal(ups[0]!.closeCalls, 0);
   broadcast({ kind: 'drop', app: 'live', stream: 'cam', domain: '', from: 'a' });
   assert.equal(ups[0]!.closeCalls, 1);
-  assert.ok(sink.events.some((e) => e.type === 'ended'), 'ended at once');
+  assert.ok(
+    sink.events.some((e) => e.type === 'ended'),
+    'ended at once',
+  );
   assert.equal(hub.get('live/cam')?.reconnecting, false);
 });
 

@@ -46,7 +46,12 @@ const globalTimers: EdgeTimers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-const pullErrorCodes = new Set<ErrorCode>(['EDGE_PULLS_FULL', 'EDGE_PULL_UNREACHABLE', 'EDGE_PULL_REFUSED', 'EDGE_PULL_ENDED']);
+const pullErrorCodes = new Set<ErrorCode>([
+  'EDGE_PULLS_FULL',
+  'EDGE_PULL_UNREACHABLE',
+  'EDGE_PULL_REFUSED',
+  'EDGE_PULL_ENDED',
+]);
 
 /** One per node: `start()` it with the service, `close()` it before the hub. */
 export class EdgePuller {
@@ -79,7 +84,8 @@ export class EdgePuller {
     this.#offClaim = this.#init.hub.onClaim((stream) => this.#pulls.get(stream.key)?.yielded());
     // An operator drop or forbid ends the origin's players at once (no grace): the edge's players too.
     this.#offCommand = this.#init.coordinator.onCommand?.((command) => {
-      if (command.kind === 'drop' || command.kind === 'forbid') this.#pulls.get(`${command.app}/${command.stream}`)?.cut(command.kind);
+      if (command.kind === 'drop' || command.kind === 'forbid')
+        this.#pulls.get(`${command.app}/${command.stream}`)?.cut(command.kind);
     });
   }
 
@@ -91,7 +97,11 @@ export class EdgePuller {
     if (this.#closed || !this.#tokens) return false;
     if (this.#pulls.get(key)?.state === 'pulling') return true;
     const holder = await this.#init.coordinator.holder(key).catch(() => undefined);
-    return holder !== undefined && holder.nodeId !== this.#init.coordinator.nodeId && holder.advertise !== this.#init.selfAdvertise();
+    return (
+      holder !== undefined &&
+      holder.nodeId !== this.#init.coordinator.nodeId &&
+      holder.advertise !== this.#init.selfAdvertise()
+    );
   }
 
   /** The pull of `key`, if one runs (tests, status). */

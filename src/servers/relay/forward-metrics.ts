@@ -11,7 +11,8 @@ export function registerForwardMetrics(registry: Registry, forwarder: PushForwar
     labelNames: ['state'],
     registers: [registry],
     collect() {
-      for (const [state, n] of Object.entries(forwarder.countByState())) if (state !== 'stopped') this.set({ state }, n);
+      for (const [state, n] of Object.entries(forwarder.countByState()))
+        if (state !== 'stopped') this.set({ state }, n);
     },
   });
   const counter = (name: string, help: string, key: keyof ForwardTotals): void => {
@@ -28,6 +29,14 @@ export function registerForwardMetrics(registry: Registry, forwarder: PushForwar
   counter('openlive_forward_bytes_total', 'Bytes written to push-relay targets', 'bytes');
   counter('openlive_forward_reconnects_total', 'Push-relay reconnections after a failure', 'reconnects');
   counter('openlive_forward_refusals_total', 'Push-relay publishes a target refused (FORWARD_REFUSED)', 'refusals');
-  counter('openlive_forward_skipped_messages_total', 'Media messages skipped for push-relay targets slower than the stream', 'skippedMessages');
-  counter('openlive_forward_loops_avoided_total', 'Publishes not forwarded because they came from an openlive forward', 'loopsAvoided');
+  counter(
+    'openlive_forward_skipped_messages_total',
+    'Media messages skipped for push-relay targets slower than the stream',
+    'skippedMessages',
+  );
+  counter(
+    'openlive_forward_loops_avoided_total',
+    'Publishes not forwarded because they came from an openlive forward',
+    'loopsAvoided',
+  );
 }

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { audioFrame, audioHeader, interframe, keyframe, labelOf, metadataMessage, testHub, videoHeader } from '../../hub/hub-test-kit.ts';
+import {
+  audioFrame,
+  audioHeader,
+  interframe,
+  keyframe,
+  labelOf,
+  metadataMessage,
+  testHub,
+  videoHeader,
+} from '../../hub/hub-test-kit.ts';
 import type { MediaMessage } from '../../protocol/media.ts';
 import { RtmpRejectedError } from '../rtmp/rtmp-client.ts';
 import type { ForwardConnection, ForwardDialer, ForwardOptions } from './forward-session.ts';
@@ -48,7 +57,13 @@ class FakeConn implements ForwardConnection {
 
 type Script = 'ok' | 'unreachable' | 'refuse';
 
-const options: ForwardOptions = { connectTimeoutMs: 1000, backoffInitialMs: 1000, backoffMaxMs: 8000, refusedRetryMs: 60_000, maxQueueBytes: 1000 };
+const options: ForwardOptions = {
+  connectTimeoutMs: 1000,
+  backoffInitialMs: 1000,
+  backoffMaxMs: 8000,
+  refusedRetryMs: 60_000,
+  maxQueueBytes: 1000,
+};
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function kit(script: Script[] = ['ok']) {
@@ -60,7 +75,10 @@ function kit(script: Script[] = ['ok']) {
     dials.push(clock.time);
     const step = script.shift() ?? 'ok';
     if (step === 'unreachable') throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    const conn = new FakeConn(url, step === 'refuse' ? new RtmpRejectedError('NetStream.Publish.BadName', '18/503 signature mismatch') : undefined);
+    const conn = new FakeConn(
+      url,
+      step === 'refuse' ? new RtmpRejectedError('NetStream.Publish.BadName', '18/503 signature mismatch') : undefined,
+    );
     conns.push(conn);
     return conn;
   };
@@ -77,7 +95,15 @@ function kit(script: Script[] = ['ok']) {
   });
   const start = (query = 'txSecret=x') => {
     const stream = hub.claim('live/cam', { id: 'p1' });
-    forwarder.onPublish({ domain: 'push.example', app: 'live', stream: 'cam', clientIp: '1.2.3.4', serverIp: '', query, startedAt: 0 });
+    forwarder.onPublish({
+      domain: 'push.example',
+      app: 'live',
+      stream: 'cam',
+      clientIp: '1.2.3.4',
+      serverIp: '',
+      query,
+      startedAt: 0,
+    });
     return stream;
   };
   return { hub, clock, forwarder, conns, dials, errors, start };
@@ -86,7 +112,16 @@ function kit(script: Script[] = ['ok']) {
 test('on connect the target gets metadata (as @setDataFrame), headers, then the GOP from its keyframe, then live media', async () => {
   const k = kit();
   const stream = k.start();
-  for (const m of [metadataMessage(), videoHeader(), audioHeader(), interframe(0, 'P-before'), keyframe(40), audioFrame(50), interframe(80)]) stream.publish(m);
+  for (const m of [
+    metadataMessage(),
+    videoHeader(),
+    audioHeader(),
+    interframe(0, 'P-before'),
+    keyframe(40),
+    audioFrame(50),
+    interframe(80),
+  ])
+    stream.publish(m);
   await flush();
   const conn = k.conns[0]!;
   assert.equal(conn.url, `rtmp://b.example/live/cam?key=k&${forwardMarker}=1`);
@@ -151,7 +186,12 @@ test('an unreachable target is retried with growing delays; success resets them'
   await flush();
   assert.equal(k.forwarder.list()[0]!.state, 'forwarding');
   assert.deepEqual(k.conns[1]!.labels, ['VH', 'K0']);
-  assert.deepEqual(k.errors, ['FORWARD_UNREACHABLE', 'FORWARD_UNREACHABLE', 'FORWARD_UNREACHABLE', 'FORWARD_DISCONNECTED']);
+  assert.deepEqual(k.errors, [
+    'FORWARD_UNREACHABLE',
+    'FORWARD_UNREACHABLE',
+    'FORWARD_UNREACHABLE',
+    'FORWARD_DISCONNECTED',
+  ]);
 });
 
 test('a refusal keeps the target status code and is retried only after refusedRetryMs', async () => {
@@ -160,7 +200,10 @@ test('a refusal keeps the target status code and is retried only after refusedRe
   await flush();
   const st = k.forwarder.list()[0]!;
   assert.equal(st.state, 'backing-off');
-  assert.deepEqual([st.lastError?.code, st.lastError?.rtmpStatus, st.lastError?.message], ['FORWARD_REFUSED', 'NetStream.Publish.BadName', '18/503 signature mismatch']);
+  assert.deepEqual(
+    [st.lastError?.code, st.lastError?.rtmpStatus, st.lastError?.message],
+    ['FORWARD_REFUSED', 'NetStream.Publish.BadName', '18/503 signature mismatch'],
+  );
   assert.equal(st.refusals, 1);
   assert.equal(k.conns[0]!.closedCalls, 1);
   k.clock.advance(59_999);
@@ -186,7 +229,10 @@ test('the forward stops with the stream: connection closed, no timer left, statu
   await flush();
   again.unpublish();
   assert.equal(k.conns[0]!.closedCalls, 1);
-  assert.deepEqual(k.forwarder.list().map((s) => s.state), ['stopped', 'stopped']);
+  assert.deepEqual(
+    k.forwarder.list().map((s) => s.state),
+    ['stopped', 'stopped'],
+  );
   assert.deepEqual(k.forwarder.countByState(), { connecting: 0, forwarding: 0, 'backing-off': 0, stopped: 0 });
 });
 
@@ -210,13 +256,21 @@ test('close() stops every forward, and later publishes start none', async () => 
 test('a second onPublish of a stream already forwarded (a reconnect grace) starts no second forward', async () => {
   const k = kit();
   k.start();
-  k.forwarder.onPublish({ domain: 'push.example', app: 'live', stream: 'cam', clientIp: '', serverIp: '', query: '', startedAt: 0 });
+  k.forwarder.onPublish({
+    domain: 'push.example',
+    app: 'live',
+    stream: 'cam',
+    clientIp: '',
+    serverIp: '',
+    query: '',
+    startedAt: 0,
+  });
   await flush();
   assert.equal(k.forwarder.list().length, 1);
   assert.equal(k.dials.length, 1);
 });
 
-test('queuedBytes sums what waits in the forwards\' sockets (memory budget)', async () => {
+test("queuedBytes sums what waits in the forwards' sockets (memory budget)", async () => {
   const k = kit();
   k.start();
   await flush();

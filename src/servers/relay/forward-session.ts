@@ -94,7 +94,11 @@ export class ForwardSession {
 
   constructor(init: ForwardSessionInit) {
     this.#init = init;
-    this.#backoff = new Backoff({ initialMs: init.options.backoffInitialMs, maxMs: init.options.backoffMaxMs, random: init.random });
+    this.#backoff = new Backoff({
+      initialMs: init.options.backoffInitialMs,
+      maxMs: init.options.backoffMaxMs,
+      random: init.random,
+    });
     this.#since = this.#startedAt = init.now();
   }
 
@@ -184,13 +188,21 @@ export class ForwardSession {
     if (this.#isStopped() || this.#conn !== conn) return;
     this.#backoff.reset();
     this.#set('forwarding');
-    this.#init.log.info({ stream: this.#init.key, target: this.#init.target, url: this.#init.displayUrl }, 'forwarding');
+    this.#init.log.info(
+      { stream: this.#init.key, target: this.#init.target, url: this.#init.displayUrl },
+      'forwarding',
+    );
     this.#replay(conn);
     void conn.closed.then((why) => {
       if (this.#conn !== conn) return;
       this.#retire(conn);
       if (this.#isStopped()) return;
-      this.#failed({ code: 'FORWARD_DISCONNECTED', message: `the target closed the connection: ${why.message}`, rtmpStatus: '', at: this.#init.now() });
+      this.#failed({
+        code: 'FORWARD_DISCONNECTED',
+        message: `the target closed the connection: ${why.message}`,
+        rtmpStatus: '',
+        at: this.#init.now(),
+      });
     });
   }
 
@@ -251,7 +263,10 @@ export class ForwardSession {
     if (refused) this.#refusals++;
     // A refusal (wrong key, forbidden stream) will not heal in a second: ask again only slowly.
     const delay = refused ? this.#init.options.refusedRetryMs : this.#backoff.next();
-    this.#init.log.warn({ stream: this.#init.key, target: this.#init.target, code: error.code, err: error.message, retryInMs: delay }, 'forward failed');
+    this.#init.log.warn(
+      { stream: this.#init.key, target: this.#init.target, code: error.code, err: error.message, retryInMs: delay },
+      'forward failed',
+    );
     this.#set('backing-off');
     this.#timer = this.#init.timers.setTimeout(() => {
       this.#timer = undefined;
@@ -280,7 +295,8 @@ export class ForwardSession {
 
 /** The status error of a failed dial or publish: a refusal keeps the target's status code. */
 function classify(err: unknown, at: number): ForwardError {
-  if (err instanceof RtmpRejectedError) return { code: 'FORWARD_REFUSED', message: err.message, rtmpStatus: err.status, at };
+  if (err instanceof RtmpRejectedError)
+    return { code: 'FORWARD_REFUSED', message: err.message, rtmpStatus: err.status, at };
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : 'ERROR';
   const message = typeof e?.message === 'string' ? e.message : String(err);

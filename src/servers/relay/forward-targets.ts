@@ -25,12 +25,17 @@ export const forwardMarker = 'openliveForwarded';
 
 /** True when a publish's query carries the forward marker (it came from another openlive's forward). */
 export function isForwarded(query: string | URLSearchParams): boolean {
-  const params = typeof query === 'string' ? new URLSearchParams(query.startsWith('?') ? query.slice(1) : query) : query;
+  const params =
+    typeof query === 'string' ? new URLSearchParams(query.startsWith('?') ? query.slice(1) : query) : query;
   return params.has(forwardMarker);
 }
 
 /** The targets that apply to a publish on `domain`/`app`, in configuration order. */
-export function matchTargets(targets: readonly ForwardTargetConfig[], domain: string, app: string): ForwardTargetConfig[] {
+export function matchTargets(
+  targets: readonly ForwardTargetConfig[],
+  domain: string,
+  app: string,
+): ForwardTargetConfig[] {
   const d = domain.toLowerCase();
   return targets.filter((t) => (t.domain === '*' || t.domain.toLowerCase() === d) && (t.app === '*' || t.app === app));
 }
@@ -40,7 +45,9 @@ export function matchTargets(targets: readonly ForwardTargetConfig[], domain: st
  * Throws CONFIG_INVALID for a URL that is not rtmp:// or rtmps://.
  */
 export function targetUrl(template: string, app: string, stream: string): string {
-  const filled = template.replaceAll('{stream}', encodeURIComponent(stream)).replaceAll('{app}', encodeURIComponent(app));
+  const filled = template
+    .replaceAll('{stream}', encodeURIComponent(stream))
+    .replaceAll('{app}', encodeURIComponent(app));
   let u: URL;
   try {
     u = new URL(filled);

@@ -4,7 +4,15 @@ import type { PublishListener, PublishStart } from '../ingest/publish-session.ts
 import { publishListeners } from './publish-listeners.ts';
 import { keyframe } from '../../hub/hub-test-kit.ts';
 
-const start: PublishStart = { domain: 'd', app: 'live', stream: 's', clientIp: '', serverIp: '', query: '', startedAt: 0 };
+const start: PublishStart = {
+  domain: 'd',
+  app: 'live',
+  stream: 's',
+  clientIp: '',
+  serverIp: '',
+  query: '',
+  startedAt: 0,
+};
 
 test('every listener hears of the publish; every observer follows it', () => {
   const calls: string[] = [];
@@ -26,6 +34,9 @@ test('every listener hears of the publish; every observer follows it', () => {
 
 test('one observer is passed through as it is; none gives undefined', () => {
   const observer = { onMedia() {}, onEnd() {} };
-  assert.equal(publishListeners({ onPublish: () => observer }, { onPublish: () => undefined }).onPublish(start), observer);
+  assert.equal(
+    publishListeners({ onPublish: () => observer }, { onPublish: () => undefined }).onPublish(start),
+    observer,
+  );
   assert.equal(publishListeners({ onPublish: () => undefined }).onPublish(start), undefined);
 });

@@ -10,9 +10,22 @@ import type { HubLogger } from '../../hub/hub-options.ts';
 import type { PublishListener, PublishObserver, PublishStart } from '../ingest/publish-session.ts';
 import { RtmpClient } from '../rtmp/rtmp-client.ts';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { ForwardSession, type ForwardConnection, type ForwardDialer, type ForwardOptions, type ForwardTimers } from './forward-session.ts';
+import {
+  ForwardSession,
+  type ForwardConnection,
+  type ForwardDialer,
+  type ForwardOptions,
+  type ForwardTimers,
+} from './forward-session.ts';
 import type { ForwardState, ForwardStatus } from './forward-status.ts';
-import { isForwarded, matchTargets, redactUrl, targetName, targetUrl, type ForwardTargetConfig } from './forward-targets.ts';
+import {
+  isForwarded,
+  matchTargets,
+  redactUrl,
+  targetName,
+  targetUrl,
+  type ForwardTargetConfig,
+} from './forward-targets.ts';
 
 /** What the forwarder is built from; `dial`, `timers` and `random` are swapped in tests. */
 export interface PushForwarderDeps {
@@ -118,7 +131,10 @@ export class PushForwarder implements PublishListener {
         hub: d.hub,
         dial: d.dial ?? realDial,
         options: d.options,
-        timers: d.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+        timers: d.timers ?? {
+          setTimeout: (fn, ms) => setTimeout(fn, ms),
+          clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+        },
         now: d.now,
         random: d.random,
         log: d.log,

@@ -66,9 +66,23 @@ describe('parseRtmpUrl', () => {
       tcUrl: 'rtmp://example.com/live',
       secure: false,
     });
-    assert.deepEqual(parseRtmpUrl('rtmp://[::1]:1936/live'), { host: '::1', port: 1936, app: 'live', stream: '', tcUrl: 'rtmp://[::1]:1936/live', secure: false });
+    assert.deepEqual(parseRtmpUrl('rtmp://[::1]:1936/live'), {
+      host: '::1',
+      port: 1936,
+      app: 'live',
+      stream: '',
+      tcUrl: 'rtmp://[::1]:1936/live',
+      secure: false,
+    });
     // RTMPS (YouTube, Facebook ingest): TLS, port 443 unless given, and the tcUrl keeps the scheme.
-    assert.deepEqual(parseRtmpUrl('rtmps://a.example/app/k'), { host: 'a.example', port: 443, app: 'app', stream: 'k', tcUrl: 'rtmps://a.example/app', secure: true });
+    assert.deepEqual(parseRtmpUrl('rtmps://a.example/app/k'), {
+      host: 'a.example',
+      port: 443,
+      app: 'app',
+      stream: 'k',
+      tcUrl: 'rtmps://a.example/app',
+      secure: true,
+    });
     assert.throws(() => parseRtmpUrl('http://example.com/live/x'), { code: 'CONFIG_INVALID' });
     assert.throws(() => parseRtmpUrl('no url'), { code: 'CONFIG_INVALID' });
   });
@@ -93,7 +107,9 @@ describe('RtmpClient', () => {
     client.sendMetadata(amf0Object({ width: 320 }));
     for (const f of frames) client.sendMedia(f);
     await client.close();
-    const got = scripted.events.filter((e) => e.type === 'publish' || e.type === 'media' || e.type === 'metadata' || e.type === 'unpublish');
+    const got = scripted.events.filter(
+      (e) => e.type === 'publish' || e.type === 'media' || e.type === 'metadata' || e.type === 'unpublish',
+    );
     const publish = got[0];
     assert.ok(publish?.type === 'publish');
     assert.deepEqual([publish.name, publish.query.get('k')], ['good', 'v']);
@@ -105,7 +121,11 @@ describe('RtmpClient', () => {
 
   it('rejects publish with the server’s onStatus description', async () => {
     const client = await RtmpClient.connect(`${scripted.url}/live/bad`, { timeoutMs: 5000 });
-    await assert.rejects(client.publish(), { code: 'RTMP_REJECTED', message: '18/503 signature mismatch', status: 'NetStream.Publish.BadName' });
+    await assert.rejects(client.publish(), {
+      code: 'RTMP_REJECTED',
+      message: '18/503 signature mismatch',
+      status: 'NetStream.Publish.BadName',
+    });
     await client.close();
   });
 
@@ -152,7 +172,9 @@ describe('RtmpClient', () => {
     await once(silent, 'listening');
     const port = (silent.address() as AddressInfo).port;
     const started = Date.now();
-    await assert.rejects(RtmpClient.connect(`rtmp://127.0.0.1:${port}/live/x`, { timeoutMs: 200 }), { code: 'RTMP_HANDSHAKE_TIMEOUT' });
+    await assert.rejects(RtmpClient.connect(`rtmp://127.0.0.1:${port}/live/x`, { timeoutMs: 200 }), {
+      code: 'RTMP_HANDSHAKE_TIMEOUT',
+    });
     assert.ok(Date.now() - started < 2000);
     silent.close();
   });

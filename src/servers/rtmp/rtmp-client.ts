@@ -44,7 +44,8 @@ export function parseRtmpUrl(url: string): RtmpUrl {
   } catch (err) {
     throw new LiveError('CONFIG_INVALID', `not a URL: ${url}`, { cause: err });
   }
-  if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:') throw new LiveError('CONFIG_INVALID', `not an rtmp:// URL: ${url}`);
+  if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:')
+    throw new LiveError('CONFIG_INVALID', `not an rtmp:// URL: ${url}`);
   const secure = u.protocol === 'rtmps:';
   const path = decodeURIComponent(u.pathname).replace(/^\/+/, '');
   const slash = path.indexOf('/');
@@ -109,10 +110,12 @@ export class RtmpClient {
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('error', (err) => this.#fail(err));
-    this.#done = new Promise((resolve) => socket.once('close', () => {
-      this.#fail(new LiveError('STREAM_CLOSED', 'the RTMP connection closed'));
-      resolve();
-    }));
+    this.#done = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.#fail(new LiveError('STREAM_CLOSED', 'the RTMP connection closed'));
+        resolve();
+      }),
+    );
   }
 
   /** Opens a TCP connection, handshakes and connects to the URL's app. */
@@ -140,7 +143,11 @@ export class RtmpClient {
       'RTMP_HANDSHAKE_TIMEOUT',
       'connect',
     );
-    if (reply.type === 'error') throw new RtmpRejectedError(field(reply.args[0], 'code') || 'NetConnection.Connect.Rejected', describe(reply.args[0], 'connect rejected'));
+    if (reply.type === 'error')
+      throw new RtmpRejectedError(
+        field(reply.args[0], 'code') || 'NetConnection.Connect.Rejected',
+        describe(reply.args[0], 'connect rejected'),
+      );
     session.setChunkSize(options.chunkSize ?? 4096);
     this.#flush();
   }
@@ -225,9 +232,17 @@ export class RtmpClient {
     if (this.#streamId !== undefined) throw new LiveError('RTMP_STATE', 'this client already has a stream');
     const tx = this.#session.createStream();
     this.#flush();
-    const reply = await this.#wait((e) => (e.type === 'result' || e.type === 'error') && e.transactionId === tx, 'RTMP_IDLE_TIMEOUT', 'createStream');
+    const reply = await this.#wait(
+      (e) => (e.type === 'result' || e.type === 'error') && e.transactionId === tx,
+      'RTMP_IDLE_TIMEOUT',
+      'createStream',
+    );
     const id = reply.type === 'result' ? reply.args[0] : undefined;
-    if (typeof id !== 'number') throw new LiveError('RTMP_REJECTED', describe(reply.type === 'error' ? reply.args[0] : null, 'createStream failed'));
+    if (typeof id !== 'number')
+      throw new LiveError(
+        'RTMP_REJECTED',
+        describe(reply.type === 'error' ? reply.args[0] : null, 'createStream failed'),
+      );
     this.#streamId = id;
     return id;
   }
@@ -248,7 +263,11 @@ export class RtmpClient {
     return this.#streamId;
   }
 
-  #wait(match: Waiter['match'], code: 'RTMP_HANDSHAKE_TIMEOUT' | 'RTMP_IDLE_TIMEOUT', what: string): Promise<ClientSessionEvent> {
+  #wait(
+    match: Waiter['match'],
+    code: 'RTMP_HANDSHAKE_TIMEOUT' | 'RTMP_IDLE_TIMEOUT',
+    what: string,
+  ): Promise<ClientSessionEvent> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -227,7 +227,11 @@ export class RtmpConnection {
         const refused = nameLimitRefusal(event.error.code, event.error.message);
         this.deps.counters.countError(refused.code);
         if (event.action === 'play') this.rejectPlay(event.streamId, refusalError(refused));
-        else this.rejectPublish(event.streamId, this.deps.admission.refuse('publish', this.request(event.name, new URLSearchParams()), refused).refusal);
+        else
+          this.rejectPublish(
+            event.streamId,
+            this.deps.admission.refuse('publish', this.request(event.name, new URLSearchParams()), refused).refusal,
+          );
         break;
       }
       case 'stop-play':
@@ -245,7 +249,10 @@ export class RtmpConnection {
 
   private async onPublish(event: Extract<ServerSessionEvent, { type: 'publish' }>): Promise<void> {
     if (this.publishing) {
-      return this.rejectPublish(event.streamId, new LiveError('RTMP_STATE', 'this connection already publishes a stream'));
+      return this.rejectPublish(
+        event.streamId,
+        new LiveError('RTMP_STATE', 'this connection already publishes a stream'),
+      );
     }
     const req = this.request(event.name, event.query);
     const publisher = { id: this.publisherId, clientIp: this.clientIp, protocol: req.protocol };
@@ -288,7 +295,14 @@ export class RtmpConnection {
   /** The transport-neutral request of a publish or play on this connection (the host from the connect tcUrl). */
   private request(stream: string, query: URLSearchParams): AdmissionRequest {
     const tls = this.deps.tls === true;
-    return rtmpRequest({ tls, tcUrl: this.tcUrl, app: this.app, stream, query: mergeQuery(this.connectQuery, query), clientIp: this.clientIp });
+    return rtmpRequest({
+      tls,
+      tcUrl: this.tcUrl,
+      app: this.app,
+      stream,
+      query: mergeQuery(this.connectQuery, query),
+      clientIp: this.clientIp,
+    });
   }
 
   private get publisherId(): string {
@@ -313,18 +327,27 @@ export class RtmpConnection {
     if (outcome.kind === 'refused') return this.rejectPlay(event.streamId, refusalError(outcome.refusal));
     const key = streamKey(this.app, event.name);
     const { streamId } = event;
-    const sink = new RtmpPlayerSink(this.socket, this.session, streamId, {
-      // Play.Start; the messages held behind the play (if it was still awaited) come back from it.
-      start: () => this.driver.run(() => this.session.acceptPlay(streamId)),
-      flush: () => this.driver.flush(),
-      close: (reason) => this.close(reason, 'closed by the hub'),
-    }, outcome.relay?.hops);
+    const sink = new RtmpPlayerSink(
+      this.socket,
+      this.session,
+      streamId,
+      {
+        // Play.Start; the messages held behind the play (if it was still awaited) come back from it.
+        start: () => this.driver.run(() => this.session.acceptPlay(streamId)),
+        flush: () => this.driver.flush(),
+        close: (reason) => this.close(reason, 'closed by the hub'),
+      },
+      outcome.relay?.hops,
+    );
     let subscriber: Subscriber;
     try {
       subscriber = this.deps.hub.subscribe(key, sink);
     } catch (err) {
       // The budget filled between the grant and the subscribe: refused like the grant would have.
-      return this.rejectPlay(streamId, refusalError(this.deps.admission.refuseLimit('play', req, err, outcome.domain).refusal));
+      return this.rejectPlay(
+        streamId,
+        refusalError(this.deps.admission.refuseLimit('play', req, err, outcome.domain).refusal),
+      );
     }
     this.players.set(streamId, subscriber);
     if (subscriber.closed || !this.session.awaitsDecision(streamId)) return;
@@ -420,7 +443,8 @@ export class RtmpConnection {
 }
 
 /** The record of a publisher that left after the drain's reconnect request (E-RTMP v2: it moved to another node). */
-const movedReason = '10/0: SERVER_DRAINING: the server drained; the encoder was asked to reconnect to another node (E-RTMP v2 reconnect request)';
+const movedReason =
+  '10/0: SERVER_DRAINING: the server drained; the encoder was asked to reconnect to another node (E-RTMP v2 reconnect request)';
 
 /** A refusal as the LiveError the RTMP status mapping (rtmp-status.ts) and the logs take. */
 function refusalError(refused: Refusal): LiveError {

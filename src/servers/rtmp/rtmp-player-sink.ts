@@ -44,7 +44,13 @@ export class RtmpPlayerSink implements SubscriberSink {
   /** Set for the relay play of another node (an edge): its hop count (SubscriberSink.relayHops). */
   readonly relayHops: number | undefined;
 
-  constructor(socket: Socket, session: ServerSession, streamId: number, conn: RtmpPlayerConnection, relayHops?: number) {
+  constructor(
+    socket: Socket,
+    session: ServerSession,
+    streamId: number,
+    conn: RtmpPlayerConnection,
+    relayHops?: number,
+  ) {
     this.relayHops = relayHops;
     this.format = session.peerCapabilities.multitrack ? 'rtmp-multitrack' : 'rtmp';
     this.socket = socket;

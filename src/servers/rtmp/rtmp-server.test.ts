@@ -22,26 +22,34 @@ interface Opened {
 
 /** Opens a socket from `localAddress` and waits until the server admitted or refused it. */
 async function open(svc: TestService, localAddress: string): Promise<Opened> {
-  const before = svc.service.rtmp.connectionCount + [...svc.service.counters.errors.values()].reduce((a, b) => a + b, 0);
+  const before =
+    svc.service.rtmp.connectionCount + [...svc.service.counters.errors.values()].reduce((a, b) => a + b, 0);
   const socket = connect({ host: '127.0.0.1', port: svc.service.rtmpPort, localAddress });
   const o: Opened = { socket, closed: false };
   socket.on('error', () => {});
   socket.on('close', () => (o.closed = true));
   await once(socket, 'connect');
-  const decided = () => svc.service.rtmp.connectionCount + [...svc.service.counters.errors.values()].reduce((a, b) => a + b, 0) > before;
+  const decided = () =>
+    svc.service.rtmp.connectionCount + [...svc.service.counters.errors.values()].reduce((a, b) => a + b, 0) > before;
   await waitFor('the server to admit or refuse the socket', decided, 5000);
   return o;
 }
 
 test('caps connections per client address, exempts trusted networks from it, and caps the total', async () => {
-  const svc = await startService({ rtmp: { maxConnectionsPerIp: 2, maxConnections: 8 }, limits: { trustedNetworks: ['127.0.0.3/32'] } });
+  const svc = await startService({
+    rtmp: { maxConnectionsPerIp: 2, maxConnections: 8 },
+    limits: { trustedNetworks: ['127.0.0.3/32'] },
+  });
   const all: Opened[] = [];
   try {
     for (let i = 0; i < 3; i++) all.push(await open(svc, '127.0.0.1'));
     for (let i = 0; i < 2; i++) all.push(await open(svc, '127.0.0.2'));
     for (let i = 0; i < 5; i++) all.push(await open(svc, '127.0.0.3'));
     await waitFor('the refused sockets to close', () => all.filter((o) => o.closed).length === 2, 5000);
-    assert.deepEqual(all.map((o) => o.closed), [false, false, true, false, false, false, false, false, false, true]);
+    assert.deepEqual(
+      all.map((o) => o.closed),
+      [false, false, true, false, false, false, false, false, false, true],
+    );
     assert.equal(errors(svc, 'RTMP_CONNECTION_LIMIT_PER_IP'), 1, 'the third from 127.0.0.1');
     assert.equal(errors(svc, 'RTMP_CONNECTION_LIMIT'), 1, 'the ninth in total, trusted or not');
     // A closed socket gives its slot back.
@@ -86,12 +94,16 @@ test('closes a peer that sends unknown commands and never reads the _error answe
   try {
     await raw.handshake();
     const obj = amf0Object({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
-    raw.write(encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('connect', 1, obj) }, 128));
+    raw.write(
+      encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('connect', 1, obj) }, 128),
+    );
     await raw.until('the connect result', (b) => b.includes('NetConnection.Connect.Success'));
     raw.socket.pause();
     // Each ~20-byte call gets a ~120-byte _error NetConnection.Call.Failed.
     const calls = Buffer.concat(
-      Array.from({ length: 2000 }, (_, i) => encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('x', i + 2, null) }, 128)),
+      Array.from({ length: 2000 }, (_, i) =>
+        encodeChunks({ csid: 3, typeId: 20, streamId: 0, timestamp: 0, payload: encodeCommand('x', i + 2, null) }, 128),
+      ),
     );
     for (let i = 0; i < 500 && errors(svc, 'RTMP_OUTPUT_LIMIT') === 0; i++) {
       raw.write(calls);
@@ -109,7 +121,8 @@ test('closes a peer that sends unknown commands and never reads the _error answe
 test('an access check that fails closes only that connection, with its code; the process and the next player go on', async () => {
   const access: Access = {
     ...allowAll,
-    checkPlay: (req) => (req.stream === 'boom' ? Promise.reject(new Error('store unreachable')) : allowAll.checkPlay(req)),
+    checkPlay: (req) =>
+      req.stream === 'boom' ? Promise.reject(new Error('store unreachable')) : allowAll.checkPlay(req),
   };
   const svc = await startService({ http: { playWaitMs: 300 } }, { access });
   const play = async (stream: string) => {
@@ -117,7 +130,16 @@ test('an access check that fails closes only that connection, with its code; the
     await raw.handshake();
     const obj = amf0Object({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
     const cmd = (name: string, tx: number, streamId: number, ...args: string[]) =>
-      encodeChunks({ csid: 3, typeId: 20, streamId, timestamp: 0, payload: encodeCommand(name, tx, name === 'connect' ? obj : null, ...args) }, 128);
+      encodeChunks(
+        {
+          csid: 3,
+          typeId: 20,
+          streamId,
+          timestamp: 0,
+          payload: encodeCommand(name, tx, name === 'connect' ? obj : null, ...args),
+        },
+        128,
+      );
     // Pipelined: connect, createStream and play in one write.
     raw.write(Buffer.concat([cmd('connect', 1, 0), cmd('createStream', 2, 0), cmd('play', 3, 1, stream)]));
     return raw;

@@ -191,8 +191,15 @@ export class RtmpServer {
       conn.close(new LiveError('RTMP_HANDSHAKE_TIMEOUT', `no handshake within ${handshakeTimeoutMs} ms`));
     } else if (lastMediaAt !== undefined && idleTimeoutMs > 0 && now - lastMediaAt > idleTimeoutMs) {
       conn.dropIdle(idleTimeoutMs);
-    } else if (conn.idle && connectTimeoutMs > 0 && now - (conn.lastActiveAt ?? conn.handshakeDoneAt ?? now) > connectTimeoutMs) {
-      const what = conn.lastActiveAt === undefined ? 'neither published nor played' : 'stopped publishing and playing and did not start again';
+    } else if (
+      conn.idle &&
+      connectTimeoutMs > 0 &&
+      now - (conn.lastActiveAt ?? conn.handshakeDoneAt ?? now) > connectTimeoutMs
+    ) {
+      const what =
+        conn.lastActiveAt === undefined
+          ? 'neither published nor played'
+          : 'stopped publishing and playing and did not start again';
       conn.close(new LiveError('RTMP_CONNECT_TIMEOUT', `${what} within ${connectTimeoutMs} ms`));
     } else if (ping) {
       conn.ping();

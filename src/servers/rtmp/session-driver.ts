@@ -106,7 +106,9 @@ export class SessionDriver {
     const allowed = this.#on.outputAllowance();
     const waiting = socket.writableLength + bytes;
     if (waiting > allowed) {
-      return this.#fail(new LiveError('RTMP_OUTPUT_LIMIT', `the peer does not read: ${waiting} bytes would wait, over ${allowed}`));
+      return this.#fail(
+        new LiveError('RTMP_OUTPUT_LIMIT', `the peer does not read: ${waiting} bytes would wait, over ${allowed}`),
+      );
     }
     this.#counters.bytesOutRtmpControl += bytes;
     if (out.length === 1) {

@@ -43,10 +43,19 @@ export class JpegDecoder {
     const o = this.#o;
     if (this.#closed) return Promise.reject(new LiveError('SNAPSHOT_BUSY', 'the snapshot decoder is closed'));
     if (this.#running.size >= o.maxConcurrent) {
-      return Promise.reject(new LiveError('SNAPSHOT_BUSY', `${o.maxConcurrent} snapshot decoders are still running (snapshot.maxConcurrent)`));
+      return Promise.reject(
+        new LiveError(
+          'SNAPSHOT_BUSY',
+          `${o.maxConcurrent} snapshot decoders are still running (snapshot.maxConcurrent)`,
+        ),
+      );
     }
     return new Promise<Buffer>((resolve, reject) => {
-      const child = spawn(o.ffmpegPath, ffmpegArgs(size), { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
+      const child = spawn(o.ffmpegPath, ffmpegArgs(size), {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        shell: false,
+        windowsHide: true,
+      });
       const out: Buffer[] = [];
       let outBytes = 0;
       let stderr = '';
@@ -64,23 +73,42 @@ export class JpegDecoder {
       };
       this.#running.add(kill);
       child.once('close', () => this.#running.delete(kill));
-      const timer = setTimeout(() => finish(new LiveError('SNAPSHOT_TIMEOUT', `ffmpeg did not produce a snapshot within ${o.timeoutMs} ms; killed`)), o.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          finish(
+            new LiveError('SNAPSHOT_TIMEOUT', `ffmpeg did not produce a snapshot within ${o.timeoutMs} ms; killed`),
+          ),
+        o.timeoutMs,
+      );
       child.once('error', (err) => {
         this.#running.delete(kill);
         finish(new LiveError('SNAPSHOT_DECODE_FAILED', `cannot run ${o.ffmpegPath}: ${err.message}`, { cause: err }));
       });
       child.stdout.on('data', (chunk: Buffer) => {
         outBytes += chunk.length;
-        if (outBytes > o.maxJpegBytes) finish(new LiveError('SNAPSHOT_TOO_LARGE', `ffmpeg wrote more than ${o.maxJpegBytes} bytes (snapshot.maxJpegBytes); killed`));
+        if (outBytes > o.maxJpegBytes)
+          finish(
+            new LiveError(
+              'SNAPSHOT_TOO_LARGE',
+              `ffmpeg wrote more than ${o.maxJpegBytes} bytes (snapshot.maxJpegBytes); killed`,
+            ),
+          );
         else out.push(chunk);
       });
       child.stderr.on('data', (chunk: Buffer) => {
-        if (stderr.length < o.maxStderrBytes) stderr += chunk.toString('utf8', 0, Math.min(chunk.length, o.maxStderrBytes - stderr.length));
+        if (stderr.length < o.maxStderrBytes)
+          stderr += chunk.toString('utf8', 0, Math.min(chunk.length, o.maxStderrBytes - stderr.length));
       });
       child.once('close', (code) => {
         const jpeg = Buffer.concat(out);
         if (code === 0 && jpeg.length > 0) finish(undefined, jpeg);
-        else finish(new LiveError('SNAPSHOT_DECODE_FAILED', `ffmpeg exited with ${code ?? 'a signal'} without a snapshot: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+        else
+          finish(
+            new LiveError(
+              'SNAPSHOT_DECODE_FAILED',
+              `ffmpeg exited with ${code ?? 'a signal'} without a snapshot: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+            ),
+          );
       });
       // A process that exits before reading its input makes the write fail with EPIPE: its exit says why.
       child.stdin.on('error', () => undefined);
@@ -101,5 +129,24 @@ export function ffmpegArgs(size: JpegSize): string[] {
   const h = Math.trunc(size.height);
   // Tencent: 0 keeps the source's size; one side 0 keeps the ratio (ffmpeg -2 keeps it even for the encoder).
   const scale = w > 0 || h > 0 ? ['-vf', `scale=${w > 0 ? w : -2}:${h > 0 ? h : -2}`] : [];
-  return ['-hide_banner', '-nostdin', '-v', 'error', '-f', 'flv', '-i', 'pipe:0', '-frames:v', '1', ...scale, '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'];
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-f',
+    'flv',
+    '-i',
+    'pipe:0',
+    '-frames:v',
+    '1',
+    ...scale,
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '3',
+    'pipe:1',
+  ];
 }

@@ -53,8 +53,17 @@ export class SnapshotCallbacks {
         },
         template.callbackKey,
       );
-      await o.deliverer.enqueue({ eventType: snapshotEventType, eventTime: file.takenAt, stream: file.stream, sequence: `snapshot-${file.id}`, url, body: JSON.stringify(body) });
-    })().catch((err: unknown) => o.log.error({ err, stream: file.stream, fileId: file.id }, 'could not queue the snapshot callback'));
+      await o.deliverer.enqueue({
+        eventType: snapshotEventType,
+        eventTime: file.takenAt,
+        stream: file.stream,
+        sequence: `snapshot-${file.id}`,
+        url,
+        body: JSON.stringify(body),
+      });
+    })().catch((err: unknown) =>
+      o.log.error({ err, stream: file.stream, fileId: file.id }, 'could not queue the snapshot callback'),
+    );
     this.#queuing.add(chain);
     void chain.finally(() => this.#queuing.delete(chain));
   }

@@ -40,14 +40,25 @@ export function registerSnapshotRoutes(app: FastifyInstance, deps: SnapshotRoute
   });
 }
 
-async function serve(deps: SnapshotRouteDeps, req: FastifyRequest, reply: FastifyReply, id: string, name: string): Promise<unknown> {
+async function serve(
+  deps: SnapshotRouteDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  name: string,
+): Promise<unknown> {
   const file = /^\d{1,15}$/.test(id) ? await deps.store.getSnapshotFile(Number(id)) : undefined;
   if (!file || name !== basename(file.path)) return sendError(reply, notFound(req));
   const query = new URLSearchParams(req.raw.url?.split('?')[1] ?? '');
-  const decision = await deps.admission.play(httpPlayRequest('flv', { hostHeader: req.hostname, app: file.app, stream: file.stream, query, clientIp: req.ip }));
+  const decision = await deps.admission.play(
+    httpPlayRequest('flv', { hostHeader: req.hostname, app: file.app, stream: file.stream, query, clientIp: req.ip }),
+  );
   if (decision.kind !== 'admitted') {
     deps.counters.rejectedPlays++;
-    return sendError(reply, decision.kind === 'refused' ? new LiveError(decision.refusal.code, decision.refusal.reason) : notFound(req));
+    return sendError(
+      reply,
+      decision.kind === 'refused' ? new LiveError(decision.refusal.code, decision.refusal.reason) : notFound(req),
+    );
   }
   let jpeg: Buffer;
   try {
@@ -56,7 +67,14 @@ async function serve(deps: SnapshotRouteDeps, req: FastifyRequest, reply: Fastif
   } catch {
     return sendError(reply, notFound(req));
   }
-  reply.code(200).headers({ ...cors, 'content-type': 'image/jpeg', 'content-length': String(jpeg.length), 'cache-control': 'max-age=3600' });
+  reply
+    .code(200)
+    .headers({
+      ...cors,
+      'content-type': 'image/jpeg',
+      'content-length': String(jpeg.length),
+      'cache-control': 'max-age=3600',
+    });
   return req.method === 'HEAD' ? reply.send() : reply.send(jpeg);
 }
 
@@ -65,5 +83,8 @@ function notFound(req: FastifyRequest): LiveError {
 }
 
 function sendError(reply: FastifyReply, err: LiveError): FastifyReply {
-  return reply.code(playbackStatusOf(err)).headers({ ...cors, 'cache-control': 'no-cache' }).send(errorBody(err));
+  return reply
+    .code(playbackStatusOf(err))
+    .headers({ ...cors, 'cache-control': 'no-cache' })
+    .send(errorBody(err));
 }

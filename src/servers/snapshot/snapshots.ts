@@ -44,7 +44,11 @@ export class Snapshots {
     const { config } = d;
     const sc = config.snapshot;
     this.root = sc.dir || join(config.dataDir, 'snapshot');
-    const base = (): string => (sc.publicUrl || config.record.publicUrl || `http://127.0.0.1:${d.httpPort() || config.http.port}`).replace(/\/+$/, '');
+    const base = (): string =>
+      (sc.publicUrl || config.record.publicUrl || `http://127.0.0.1:${d.httpPort() || config.http.port}`).replace(
+        /\/+$/,
+        '',
+      );
     this.fileUrl = (file) => `${base()}${snapshotFilePath(file)}`;
     this.callbacks = new SnapshotCallbacks({
       config: new CallbackConfig({ store: d.store, now: d.now }),

@@ -59,7 +59,10 @@ export class Snapshotter implements PublishListener {
 
   constructor(deps: SnapshotterDeps) {
     this.#d = deps;
-    this.#timers = deps.timers ?? { setInterval: (fn, ms) => setInterval(fn, ms).unref(), clearInterval: (h) => clearInterval(h as NodeJS.Timeout) };
+    this.#timers = deps.timers ?? {
+      setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+      clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+    };
   }
 
   /** Sessions running now. */
@@ -80,7 +83,9 @@ export class Snapshotter implements PublishListener {
     if (this.#closed) return undefined;
     const key = streamKey(start.app, start.stream);
     this.#live.set(key, start);
-    void this.#reconcile(key).catch((err: unknown) => this.#d.log.warn({ err, stream: key }, 'could not start snapshots'));
+    void this.#reconcile(key).catch((err: unknown) =>
+      this.#d.log.warn({ err, stream: key }, 'could not start snapshots'),
+    );
     return {
       onMedia: () => undefined,
       onEnd: () => {
@@ -117,7 +122,8 @@ export class Snapshotter implements PublishListener {
     // As record rules: the rule naming the stream wins over the AppName-wide one, which wins over the domain's.
     const rule = rules.find((r) => r.stream === stream) ?? rules.find((r) => r.app === app) ?? rules[0];
     if (rule) wanted.push({ templateId: rule.templateId, taskId: '' });
-    for (const t of await store.listSnapshotTasks({ domain, app, stream, activeAt: this.#d.now() })) wanted.push({ templateId: t.templateId, taskId: t.taskId });
+    for (const t of await store.listSnapshotTasks({ domain, app, stream, activeAt: this.#d.now() }))
+      wanted.push({ templateId: t.templateId, taskId: t.taskId });
     for (const w of wanted) {
       const id = `${key}|${w.templateId}|${w.taskId}`;
       if (this.#sessions.get(id)?.active) continue;
@@ -167,18 +173,31 @@ export class Snapshotter implements PublishListener {
     const d = this.#d;
     const { init } = session;
     if (flv.length > d.options.maxKeyframeBytes) {
-      throw new LiveError('SNAPSHOT_TOO_LARGE', `the keyframe is ${flv.length} bytes, over snapshot.maxKeyframeBytes (${d.options.maxKeyframeBytes})`);
+      throw new LiveError(
+        'SNAPSHOT_TOO_LARGE',
+        `the keyframe is ${flv.length} bytes, over snapshot.maxKeyframeBytes (${d.options.maxKeyframeBytes})`,
+      );
     }
-    const jpeg = await d.decoder.decode(flv, { width: init.template.params.width, height: init.template.params.height });
+    const jpeg = await d.decoder.decode(flv, {
+      width: init.template.params.width,
+      height: init.template.params.height,
+    });
     const size = jpegSize(jpeg);
     if (!size) throw new LiveError('SNAPSHOT_DECODE_FAILED', 'ffmpeg wrote something that is not a JPEG');
     const takenAt = d.now();
     // Every part of the name is safe: percent-encoded names (record-names.ts), a time and a counter.
-    const path = join(streamFolder(init.domain, init.app, init.stream), `${fileBase(init.stream, takenAt, ++this.#seq)}.jpg`);
+    const path = join(
+      streamFolder(init.domain, init.app, init.stream),
+      `${fileBase(init.stream, takenAt, ++this.#seq)}.jpg`,
+    );
     try {
       await d.fs.replace(insideRoot(d.options.root, path), jpeg);
     } catch (err) {
-      throw new LiveError('SNAPSHOT_WRITE_FAILED', `cannot write the snapshot: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new LiveError(
+        'SNAPSHOT_WRITE_FAILED',
+        `cannot write the snapshot: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     const storage = d.options.storageMs;
     const file = {

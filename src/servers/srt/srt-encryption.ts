@@ -41,19 +41,47 @@ export function passphraseFor(c: SrtEncryptionConfig, host: string): string {
 export function agreeKeys(hs: Handshake, passphrase: string): KeyDecision {
   if (passphrase === '') {
     if (!hs.kmreq) return { kind: 'clear' };
-    return refused(RejectReason.unsecure, 'SRT_ENCRYPTION_UNSUPPORTED', breakCodes.signatureInvalid, 'the caller sent a passphrase but its domain has none; remove passphrase= or set srt.passphrase');
+    return refused(
+      RejectReason.unsecure,
+      'SRT_ENCRYPTION_UNSUPPORTED',
+      breakCodes.signatureInvalid,
+      'the caller sent a passphrase but its domain has none; remove passphrase= or set srt.passphrase',
+    );
   }
-  if (!hs.kmreq) return refused(RejectReason.unsecure, 'SRT_PASSPHRASE_REQUIRED', breakCodes.txSecretMissing, 'this domain needs an SRT passphrase; add passphrase= to the SRT URL');
+  if (!hs.kmreq)
+    return refused(
+      RejectReason.unsecure,
+      'SRT_PASSPHRASE_REQUIRED',
+      breakCodes.txSecretMissing,
+      'this domain needs an SRT passphrase; add passphrase= to the SRT URL',
+    );
   const crypto = new SrtCrypto(passphrase);
   let outcome;
   try {
     outcome = crypto.take(hs.kmreq);
   } catch (err) {
-    return refused(RejectReason.badSecret, 'SRT_KEY_MATERIAL_INVALID', breakCodes.signatureInvalid, toLiveError(err).message);
+    return refused(
+      RejectReason.badSecret,
+      'SRT_KEY_MATERIAL_INVALID',
+      breakCodes.signatureInvalid,
+      toLiveError(err).message,
+    );
   }
-  if (outcome === 'badCipher') return refused(RejectReason.badSecret, 'SRT_PASSPHRASE_WRONG', breakCodes.signatureInvalid, 'the caller asks for AES-GCM; only AES-CTR is served (cryptomode=1)');
-  if (outcome === 'badSecret') return refused(RejectReason.badSecret, 'SRT_PASSPHRASE_WRONG', breakCodes.signatureInvalid, 'the SRT passphrase is wrong');
-  return { kind: "keyed", crypto, kmrsp: hs.kmreq };
+  if (outcome === 'badCipher')
+    return refused(
+      RejectReason.badSecret,
+      'SRT_PASSPHRASE_WRONG',
+      breakCodes.signatureInvalid,
+      'the caller asks for AES-GCM; only AES-CTR is served (cryptomode=1)',
+    );
+  if (outcome === 'badSecret')
+    return refused(
+      RejectReason.badSecret,
+      'SRT_PASSPHRASE_WRONG',
+      breakCodes.signatureInvalid,
+      'the SRT passphrase is wrong',
+    );
+  return { kind: 'keyed', crypto, kmrsp: hs.kmreq };
 }
 
 function refused(reason: number, code: ErrorCode, breakCode: string, text: string): KeyDecision {

@@ -51,7 +51,11 @@ export class SrtPlayerSink implements SubscriberSink {
       if (tag.length < FLV_TAG_HEADER_SIZE) continue;
       const size = tag.readUIntBE(1, 3);
       const timestamp = (tag.readUIntBE(4, 3) | (tag[7]! << 24)) >>> 0;
-      const msg = mediaMessage(tag[0]! as MediaType, timestamp, tag.subarray(FLV_TAG_HEADER_SIZE, FLV_TAG_HEADER_SIZE + size));
+      const msg = mediaMessage(
+        tag[0]! as MediaType,
+        timestamp,
+        tag.subarray(FLV_TAG_HEADER_SIZE, FLV_TAG_HEADER_SIZE + size),
+      );
       try {
         const chunk = this.#muxer.push(msg, this.#tables);
         if (chunk) {
@@ -64,7 +68,8 @@ export class SrtPlayerSink implements SubscriberSink {
     }
     const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     let at = 0;
-    for (; at + srtTsPayloadSize <= all.length; at += srtTsPayloadSize) this.#out.send(all.subarray(at, at + srtTsPayloadSize));
+    for (; at + srtTsPayloadSize <= all.length; at += srtTsPayloadSize)
+      this.#out.send(all.subarray(at, at + srtTsPayloadSize));
     this.#pending = all.subarray(at);
   }
 

@@ -12,7 +12,12 @@ import { nameLimitRefusal } from '../../control/reasons.ts';
 import { toLiveError, type ErrorCode } from '../../errors.ts';
 import type { Log } from '../../log.ts';
 import { ControlType, decodePacket, peekDestId } from '../../protocol/srt/srt-packet.ts';
-import { acceptConclusion, listenerStep, negotiateLatency, rejectConclusion } from '../../protocol/srt/srt-listener-handshake.ts';
+import {
+  acceptConclusion,
+  listenerStep,
+  negotiateLatency,
+  rejectConclusion,
+} from '../../protocol/srt/srt-listener-handshake.ts';
 import type { Handshake } from '../../protocol/srt/srt-handshake.ts';
 import { RejectReason } from '../../protocol/srt/srt-reject.ts';
 import { ConnectionGate } from '../connection-gate.ts';
@@ -81,8 +86,15 @@ export class SrtServer<S> {
   constructor(options: SrtServerOptions<S>) {
     this.#o = options;
     this.#clock = options.clockUs ?? (() => performance.now() * 1000);
-    this.#gate = new ConnectionGate({ maxTotal: options.maxConnections, maxPerIp: options.maxConnectionsPerIp, trusted: options.trustedNetworks });
-    this.#socket = createSocket({ type: options.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+    this.#gate = new ConnectionGate({
+      maxTotal: options.maxConnections,
+      maxPerIp: options.maxConnectionsPerIp,
+      trusted: options.trustedNetworks,
+    });
+    this.#socket = createSocket({
+      type: options.host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: 4 * 1024 * 1024,
+    });
     this.#socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
     this.#socket.on('error', (err) => this.#o.log.warn({ err }, 'SRT socket error'));
   }
@@ -155,10 +167,18 @@ export class SrtServer<S> {
       this.dropped.malformed++;
       return;
     }
-    const step = listenerStep(p, `${rinfo.address}|${rinfo.port}`, this.#secret, nowUs, 0, anyPassphrase(this.#o) ? this.#o.pbKeyLen : 0);
-    if (step.kind === "ignore") return;
+    const step = listenerStep(
+      p,
+      `${rinfo.address}|${rinfo.port}`,
+      this.#secret,
+      nowUs,
+      0,
+      anyPassphrase(this.#o) ? this.#o.pbKeyLen : 0,
+    );
+    if (step.kind === 'ignore') return;
     if (step.kind === 'reply' || step.kind === 'reject') {
-      if (step.kind === 'reject') this.#o.log.info({ ip: rinfo.address, reason: step.reason, why: step.why }, 'SRT handshake rejected');
+      if (step.kind === 'reject')
+        this.#o.log.info({ ip: rinfo.address, reason: step.reason, why: step.why }, 'SRT handshake rejected');
       return this.#send(step.datagram, rinfo.address, rinfo.port);
     }
     const hs = step.handshake;
@@ -187,15 +207,17 @@ export class SrtServer<S> {
     this.#byId.set(peer.localId, peer);
     this.#byCaller.set(key, peer);
     this.#pending++;
-    this.#decide(peer, hs, nowUs - hsTimestamp).then(
-      () => {},
-      (err: unknown) => {
-        const live = toLiveError(err);
-        this.#o.counters.countError(live.code);
-        this.#o.log.error({ err: live, code: live.code }, 'SRT admission failed');
-        this.#refuse(peer, hs, RejectReason.internal);
-      },
-    ).finally(() => this.#pending--);
+    this.#decide(peer, hs, nowUs - hsTimestamp)
+      .then(
+        () => {},
+        (err: unknown) => {
+          const live = toLiveError(err);
+          this.#o.counters.countError(live.code);
+          this.#o.log.error({ err: live, code: live.code }, 'SRT admission failed');
+          this.#refuse(peer, hs, RejectReason.internal);
+        },
+      )
+      .finally(() => this.#pending--);
   }
 
   async #decide(peer: SrtPeer, hs: Handshake, peerStartUs: number): Promise<void> {
@@ -203,16 +225,26 @@ export class SrtServer<S> {
     const parsed = parseStreamId(streamId, peer.address);
     const publisherId = `srt-${peer.localId}`;
     if (!parsed) {
-      const refusal = nameLimitRefusal('SRT_STREAM_ID_INVALID', `stream id ${JSON.stringify(streamId.slice(0, 80))} names no AppName/StreamName`);
+      const refusal = nameLimitRefusal(
+        'SRT_STREAM_ID_INVALID',
+        `stream id ${JSON.stringify(streamId.slice(0, 80))} names no AppName/StreamName`,
+      );
       this.#o.counters.countError('SRT_STREAM_ID_INVALID');
-      this.#o.admission.refuse('publish', { protocol: 'srt', host: '', app: '', stream: '', query: new URLSearchParams(), clientIp: peer.address }, refusal);
+      this.#o.admission.refuse(
+        'publish',
+        { protocol: 'srt', host: '', app: '', stream: '', query: new URLSearchParams(), clientIp: peer.address },
+        refusal,
+      );
       return this.#refuse(peer, hs, srtReasonOf(refusal.code));
     }
     const keys = agreeKeys(hs, passphraseFor(this.#o, parsed.request.host));
     if (keys.kind === 'refused') {
       this.#o.counters.countError(keys.refusal.code);
       this.#o.admission.refuse(parsed.mode === 'request' ? 'play' : 'publish', parsed.request, keys.refusal);
-      this.#o.log.info({ ip: peer.address, code: keys.refusal.code, reason: keys.refusal.reason }, 'SRT caller refused');
+      this.#o.log.info(
+        { ip: peer.address, code: keys.refusal.code, reason: keys.refusal.reason },
+        'SRT caller refused',
+      );
       return this.#refuse(peer, hs, keys.reason, parsed.mode === 'request' ? 'play' : 'publish');
     }
     if (parsed.mode === 'request') {
@@ -220,7 +252,12 @@ export class SrtServer<S> {
         this.#o.counters.countError('SRT_PLAY_UNSUPPORTED');
         return this.#refuse(peer, hs, srtReasonOf('SRT_PLAY_UNSUPPORTED'), 'play');
       }
-      const grant = await admitSrtPlay(this.#o.hub, this.#o.admission, parsed.request, () => peer.state === 'pending' && !this.#closing);
+      const grant = await admitSrtPlay(
+        this.#o.hub,
+        this.#o.admission,
+        parsed.request,
+        () => peer.state === 'pending' && !this.#closing,
+      );
       if (grant.kind === 'abandoned') return this.#forget(peer);
       if (grant.kind === 'refused') {
         this.#o.log.info({ ip: peer.address, code: grant.code }, 'SRT play rejected');
@@ -233,13 +270,18 @@ export class SrtServer<S> {
       return;
     }
     const publisher = { id: publisherId, clientIp: peer.address, protocol: 'srt' as const };
-    const outcome = await this.#o.admission.publish(parsed.request, publisher, { stillWanted: () => peer.state === 'pending' && !this.#closing });
+    const outcome = await this.#o.admission.publish(parsed.request, publisher, {
+      stillWanted: () => peer.state === 'pending' && !this.#closing,
+    });
     if (outcome.kind === 'abandoned') {
       this.#forget(peer);
       return;
     }
     if (outcome.kind === 'refused') {
-      this.#o.log.info({ ip: peer.address, code: outcome.refusal.code, reason: outcome.refusal.reason }, 'SRT publish rejected');
+      this.#o.log.info(
+        { ip: peer.address, code: outcome.refusal.code, reason: outcome.refusal.reason },
+        'SRT publish rejected',
+      );
       return this.#refuse(peer, hs, srtReasonOf(outcome.refusal.code));
     }
     const nowUs = this.#clock();
@@ -261,16 +303,42 @@ export class SrtServer<S> {
     })();
     const latency = this.#accept(peer, hs, peerStartUs, keys.kind === 'keyed' ? keys : undefined, sink);
     const crypto = keys.kind === 'keyed' ? keys.crypto : undefined;
-    this.#o.log.info({ ip: peer.address, stream: `${parsed.request.app}/${parsed.request.stream}`, domain: outcome.domain, latencyMs: latency.recvMs, encrypted: crypto !== undefined }, 'SRT publish started');
+    this.#o.log.info(
+      {
+        ip: peer.address,
+        stream: `${parsed.request.app}/${parsed.request.stream}`,
+        domain: outcome.domain,
+        latencyMs: latency.recvMs,
+        encrypted: crypto !== undefined,
+      },
+      'SRT publish started',
+    );
   }
 
   /** Answers the conclusion and starts the live connection feeding `sink`; counts it. */
-  #accept(peer: SrtPeer, hs: Handshake, peerStartUs: number, keys: { crypto: SrtCrypto; kmrsp: Buffer } | undefined, sink: TsPayloadSink): { recvMs: number; sendMs: number } {
+  #accept(
+    peer: SrtPeer,
+    hs: Handshake,
+    peerStartUs: number,
+    keys: { crypto: SrtCrypto; kmrsp: Buffer } | undefined,
+    sink: TsPayloadSink,
+  ): { recvMs: number; sendMs: number } {
     const nowUs = this.#clock();
     const latency = negotiateLatency(hs.hsreq!, { recvLatencyMs: this.#o.latencyMs, sendLatencyMs: this.#o.latencyMs });
     const windowPackets = Math.max(32, Math.min(8192, Math.floor(this.#o.maxReceiveBufferBytes / mtu)));
     const crypto = keys?.crypto;
-    const answer = acceptConclusion(hs, { localId: peer.localId, recvMs: latency.recvMs, sendMs: latency.sendMs, mtu, flowWindow: windowPackets, kmrsp: keys?.kmrsp }, 0);
+    const answer = acceptConclusion(
+      hs,
+      {
+        localId: peer.localId,
+        recvMs: latency.recvMs,
+        sendMs: latency.sendMs,
+        mtu,
+        flowWindow: windowPackets,
+        kmrsp: keys?.kmrsp,
+      },
+      0,
+    );
     peer.go(
       {
         localId: peer.localId,
@@ -347,7 +415,8 @@ export class SrtServer<S> {
   #sweep(peer: SrtPeer, nowUs: number): void {
     const conn = peer.connection!;
     const overflow = conn.receiver.stats.overflow;
-    for (; peer.reportedOverflow < overflow; peer.reportedOverflow++) this.#o.counters.countError('SRT_RECEIVE_BUFFER_FULL');
+    for (; peer.reportedOverflow < overflow; peer.reportedOverflow++)
+      this.#o.counters.countError('SRT_RECEIVE_BUFFER_FULL');
     const idleMs = this.#o.idleTimeoutMs;
     if (idleMs > 0 && !peer.playing && nowUs - peer.lastDataUs > idleMs * 1000) {
       peer.close(nowUs, 'SRT_IDLE_TIMEOUT', `no data for ${idleMs} ms`, breakCodes.noData);
@@ -386,7 +455,8 @@ export class SrtServer<S> {
     this.#closing ??= (async () => {
       clearInterval(this.#timer);
       const nowUs = this.#clock();
-      for (const peer of [...this.#byId.values()]) peer.close(nowUs, undefined, 'server closing', breakCodes.serverStopped);
+      for (const peer of [...this.#byId.values()])
+        peer.close(nowUs, undefined, 'server closing', breakCodes.serverStopped);
       // Let the shutdown datagrams leave before the socket closes.
       await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
@@ -394,4 +464,3 @@ export class SrtServer<S> {
     return this.#closing;
   }
 }
-

@@ -6,15 +6,24 @@ import { RejectReason } from '../../protocol/srt/srt-reject.ts';
 
 test("Tencent's push stream id publishes: h is the host, r the app/stream, the rest the query", () => {
   const r = parseStreamId('#!::h=Push.Example.com,r=live/cam,txSecret=abc,txTime=6A000000', '10.0.0.2')!;
-  assert.deepEqual([r.mode, r.request.protocol, r.request.host, r.request.app, r.request.stream], ['publish', 'srt', 'push.example.com', 'live', 'cam']);
-  assert.deepEqual([r.request.query.get('txSecret'), r.request.query.get('txTime'), r.request.clientIp], ['abc', '6A000000', '10.0.0.2']);
+  assert.deepEqual(
+    [r.mode, r.request.protocol, r.request.host, r.request.app, r.request.stream],
+    ['publish', 'srt', 'push.example.com', 'live', 'cam'],
+  );
+  assert.deepEqual(
+    [r.request.query.get('txSecret'), r.request.query.get('txTime'), r.request.clientIp],
+    ['abc', '6A000000', '10.0.0.2'],
+  );
 });
 
 test('m=request plays, m=publish publishes, a bare app/stream?query publishes; no stream is undefined', () => {
   assert.equal(parseStreamId('#!::r=live/cam,m=request', '')!.mode, 'request');
   assert.equal(parseStreamId('#!::m=publish,r=live/cam', '')!.mode, 'publish');
   const bare = parseStreamId('live/cam?txSecret=x&txTime=1', '')!;
-  assert.deepEqual([bare.mode, bare.request.host, bare.request.stream, bare.request.query.get('txSecret')], ['publish', '', 'cam', 'x']);
+  assert.deepEqual(
+    [bare.mode, bare.request.host, bare.request.stream, bare.request.query.get('txSecret')],
+    ['publish', '', 'cam', 'x'],
+  );
   assert.equal(parseStreamId('#!::h=x,m=publish', ''), undefined);
   assert.equal(parseStreamId('', ''), undefined);
 });

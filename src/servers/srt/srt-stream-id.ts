@@ -7,7 +7,10 @@
 import { srtRequest, type AdmissionRequest } from '../../control/admission-request.ts';
 
 /** The request and the mode a stream id asks for, or undefined when it names no app and stream. */
-export function parseStreamId(raw: string, clientIp: string): { request: AdmissionRequest; mode: 'publish' | 'request' } | undefined {
+export function parseStreamId(
+  raw: string,
+  clientIp: string,
+): { request: AdmissionRequest; mode: 'publish' | 'request' } | undefined {
   const streamId = unescapeStreamId(raw);
   const r = srtRequest(streamId, clientIp);
   if (!r) return undefined;
@@ -20,7 +23,8 @@ function explicitMode(streamId: string): 'publish' | 'request' | undefined {
   if (!streamId.startsWith('#!::')) return undefined;
   for (const pair of streamId.slice(4).split(',')) {
     const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq).trim() === 'm') return pair.slice(eq + 1).trim() === 'publish' ? 'publish' : 'request';
+    if (eq > 0 && pair.slice(0, eq).trim() === 'm')
+      return pair.slice(eq + 1).trim() === 'publish' ? 'publish' : 'request';
   }
   return undefined;
 }

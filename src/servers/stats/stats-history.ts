@@ -26,7 +26,8 @@ export async function historyRows(source: StatsSource, query: StatsQuery): Promi
     const at = Math.floor(r.at / query.period) * query.period;
     if (at < query.since || at >= query.before) continue;
     if (query.domains?.length && !query.domains.includes(r.domain)) continue;
-    if ((query.app !== undefined && r.app !== query.app) || (query.stream !== undefined && r.stream !== query.stream)) continue;
+    if ((query.app !== undefined && r.app !== query.app) || (query.stream !== undefined && r.stream !== query.stream))
+      continue;
     // A coarse row already counts the finished minutes of its window; the minute in progress adds to it.
     add(query.period === statsPeriods.minute ? r : { ...r, rtmpViewers: 0, flvViewers: 0, hlsViewers: 0 }, at);
   }
@@ -61,7 +62,10 @@ export function totalsByTime(rows: readonly StatsSample[]): Map<number, StatsSam
   const out = new Map<number, StatsSample>();
   for (const r of rows) {
     const s = out.get(r.at);
-    out.set(r.at, s ? { ...sumNodes(s, r), pushBitrate: s.pushBitrate + r.pushBitrate } : { ...r, app: '', stream: '' });
+    out.set(
+      r.at,
+      s ? { ...sumNodes(s, r), pushBitrate: s.pushBitrate + r.pushBitrate } : { ...r, app: '', stream: '' },
+    );
   }
   return out;
 }

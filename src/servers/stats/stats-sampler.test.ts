@@ -23,13 +23,38 @@ function bed(store = new MemoryStore()) {
   const sampler = new StatsSampler({
     hub,
     store: store.history,
-    publishers: () => [{ app: 'live', stream: 'a', domain: 'push.example.com', clientIp: '10.0.0.1', startedAt: t0, bytesIn: 0, fps: 25, videoBitrate: 2_000_000, audioBitrate: 128_000, width: 1280, height: 720 }],
+    publishers: () => [
+      {
+        app: 'live',
+        stream: 'a',
+        domain: 'push.example.com',
+        clientIp: '10.0.0.1',
+        startedAt: t0,
+        bytesIn: 0,
+        fps: 25,
+        videoBitrate: 2_000_000,
+        audioBitrate: 128_000,
+        width: 1280,
+        height: 720,
+      },
+    ],
     hls,
     now: () => now,
     retention,
     onError: (err) => errors.push(err),
   });
-  return { hub, clock, hls, sampler, store, errors, advance: (ms: number) => (now += ms), get now() { return now; } };
+  return {
+    hub,
+    clock,
+    hls,
+    sampler,
+    store,
+    errors,
+    advance: (ms: number) => (now += ms),
+    get now() {
+      return now;
+    },
+  };
 }
 
 test('a minute of RTMP, HTTP-FLV and HLS players becomes one row with viewers per protocol and their bytes', async () => {
@@ -91,7 +116,10 @@ test('a day of samples on a fake clock rolls up into 5-minute, hourly and daily 
   assert.equal(days.length, 1);
   const total = minutes.reduce((n, r) => n + r.hlsBytesOut, 0);
   assert.equal(total, 1440 * 1000);
-  assert.equal(five.reduce((n, r) => n + r.hlsBytesOut, 0), total);
+  assert.equal(
+    five.reduce((n, r) => n + r.hlsBytesOut, 0),
+    total,
+  );
   assert.equal(days[0]!.hlsBytesOut, total);
   assert.equal(days[0]!.flvViewers, 1, 'viewers at their peak');
 });
@@ -110,12 +138,30 @@ test('retention deletes each period past its days; history in SQLite survives a 
     await b.sampler.close();
     await store.close();
     const reopened = new SqliteStore({ file });
-    const rows = await historyRows({ store: reopened.history }, { period: statsPeriods.minute, since: t0, before: t0 + 120_000 });
+    const rows = await historyRows(
+      { store: reopened.history },
+      { period: statsPeriods.minute, since: t0, before: t0 + 120_000 },
+    );
     // The finished minute, and the one in progress written by close().
-    assert.deepEqual(rows.map((r) => [r.at - t0, r.hlsBytesOut]), [[0, 5000], [60_000, 0]]);
+    assert.deepEqual(
+      rows.map((r) => [r.at - t0, r.hlsBytesOut]),
+      [
+        [0, 5000],
+        [60_000, 0],
+      ],
+    );
     // Minute rows past retention go, 5-minute rows stay.
     assert.equal(await reopened.history.pruneSamples(statsPeriods.minute, t0 + 120_000), 2);
-    assert.equal((await reopened.history.querySamples({ period: statsPeriods.fiveMinutes, since: t0, before: t0 + statsPeriods.day })).length, 1);
+    assert.equal(
+      (
+        await reopened.history.querySamples({
+          period: statsPeriods.fiveMinutes,
+          since: t0,
+          before: t0 + statsPeriods.day,
+        })
+      ).length,
+      1,
+    );
     await reopened.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -125,12 +171,41 @@ test('retention deletes each period past its days; history in SQLite survives a 
 test('rows of two nodes are summed; the minute in progress is added to the history', async () => {
   const store = new MemoryStore({ nodeId: 'n1' });
   const other = new MemoryStore({ nodeId: 'n2' });
-  const row = { at: t0, period: statsPeriods.minute, domain: 'd', app: 'live', stream: 'a', bytesIn: 10, bytesOut: 100, rtmpBytesOut: 100, flvBytesOut: 0, hlsBytesOut: 0, rtmpViewers: 2, flvViewers: 0, hlsViewers: 0, requests: 2, pushBitrate: 5, pushFps: 25, width: 0, height: 0, droppedFrames: 0 };
+  const row = {
+    at: t0,
+    period: statsPeriods.minute,
+    domain: 'd',
+    app: 'live',
+    stream: 'a',
+    bytesIn: 10,
+    bytesOut: 100,
+    rtmpBytesOut: 100,
+    flvBytesOut: 0,
+    hlsBytesOut: 0,
+    rtmpViewers: 2,
+    flvViewers: 0,
+    hlsViewers: 0,
+    requests: 2,
+    pushBitrate: 5,
+    pushFps: 25,
+    width: 0,
+    height: 0,
+    droppedFrames: 0,
+  };
   await store.history.addSamples([row]);
   await other.history.addSamples([row]);
   // One table shared by two nodes: the memory adapter keeps rows per store, so merge the second node's by hand.
-  const shared = { ...store.history, querySamples: async (q: Parameters<typeof store.history.querySamples>[0]) => [...(await store.history.querySamples(q)), ...(await other.history.querySamples(q))] };
-  const rows = await historyRows({ store: shared as typeof store.history, current: () => [{ ...row, at: t0 + 60_000 }] }, { period: statsPeriods.minute, since: t0, before: t0 + 120_000 });
+  const shared = {
+    ...store.history,
+    querySamples: async (q: Parameters<typeof store.history.querySamples>[0]) => [
+      ...(await store.history.querySamples(q)),
+      ...(await other.history.querySamples(q)),
+    ],
+  };
+  const rows = await historyRows(
+    { store: shared as typeof store.history, current: () => [{ ...row, at: t0 + 60_000 }] },
+    { period: statsPeriods.minute, since: t0, before: t0 + 120_000 },
+  );
   assert.equal(rows.length, 2);
   assert.equal(rows[0]!.rtmpViewers, 4);
   assert.equal(rows[0]!.bytesOut, 200);

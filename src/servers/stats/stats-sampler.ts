@@ -128,7 +128,9 @@ export class StatsSampler {
     const domains = new Map<string, LivePublisherInfo>();
     for (const p of this.#o.publishers()) domains.set(`${p.app}/${p.stream}`, p);
     const hlsCounts = this.#o.hls?.counts() ?? new Map<string, number>();
-    const hlsTraffic = viewersOnly ? new Map<string, HlsTraffic>() : (this.#o.hls?.drain() ?? new Map<string, HlsTraffic>());
+    const hlsTraffic = viewersOnly
+      ? new Map<string, HlsTraffic>()
+      : (this.#o.hls?.drain() ?? new Map<string, HlsTraffic>());
     for (const stream of this.#o.hub.streams()) {
       const pub = domains.get(stream.key);
       const subscribers = stream.subscribers;
@@ -141,7 +143,8 @@ export class StatsSampler {
       this.#lastStreamBytes.set(stream, bytesIn);
       if (!viewersOnly && lastIn !== undefined) b.bytesIn += bytesIn >= lastIn ? bytesIn - lastIn : bytesIn;
       else if (!viewersOnly && lastIn === undefined && this.#minute >= 0) b.bytesIn += bytesIn;
-      let rtmp = 0, flv = 0;
+      let rtmp = 0,
+        flv = 0;
       for (const s of subscribers) {
         // A relay play of another node is demand, not a viewer (docs/cluster.md "Origin/edge relays").
         if (s.sink.relayHops !== undefined) continue;
@@ -180,7 +183,24 @@ export class StatsSampler {
   #bucket(key: string, domain: string): Bucket {
     let b = this.#buckets.get(key);
     if (!b) {
-      b = { domain, bytesIn: 0, bytesOut: 0, rtmpOut: 0, flvOut: 0, hlsOut: 0, rtmp: 0, flv: 0, hls: 0, requests: 0, bitrate: 0, fps: 0, rateSamples: 0, width: 0, height: 0, dropped: 0 };
+      b = {
+        domain,
+        bytesIn: 0,
+        bytesOut: 0,
+        rtmpOut: 0,
+        flvOut: 0,
+        hlsOut: 0,
+        rtmp: 0,
+        flv: 0,
+        hls: 0,
+        requests: 0,
+        bitrate: 0,
+        fps: 0,
+        rateSamples: 0,
+        width: 0,
+        height: 0,
+        dropped: 0,
+      };
       this.#buckets.set(key, b);
     }
     return b;
@@ -191,11 +211,25 @@ export class StatsSampler {
     for (const [key, b] of buckets) {
       const slash = key.indexOf('/');
       rows.push({
-        at, period: statsPeriods.minute, domain: b.domain, app: key.slice(0, slash), stream: key.slice(slash + 1),
-        bytesIn: b.bytesIn, bytesOut: b.bytesOut, rtmpBytesOut: b.rtmpOut, flvBytesOut: b.flvOut, hlsBytesOut: b.hlsOut, rtmpViewers: b.rtmp, flvViewers: b.flv, hlsViewers: b.hls, requests: b.requests,
+        at,
+        period: statsPeriods.minute,
+        domain: b.domain,
+        app: key.slice(0, slash),
+        stream: key.slice(slash + 1),
+        bytesIn: b.bytesIn,
+        bytesOut: b.bytesOut,
+        rtmpBytesOut: b.rtmpOut,
+        flvBytesOut: b.flvOut,
+        hlsBytesOut: b.hlsOut,
+        rtmpViewers: b.rtmp,
+        flvViewers: b.flv,
+        hlsViewers: b.hls,
+        requests: b.requests,
         pushBitrate: b.rateSamples ? Math.round(b.bitrate / b.rateSamples) : 0,
         pushFps: b.rateSamples ? Math.round((b.fps / b.rateSamples) * 100) / 100 : 0,
-        width: b.width, height: b.height, droppedFrames: b.dropped,
+        width: b.width,
+        height: b.height,
+        droppedFrames: b.dropped,
       });
     }
     return rows;

@@ -10,14 +10,27 @@ import { matchesServerName } from './server-name.ts';
 import { makeCert } from '../../../test/support/tls-certs.ts';
 import type { ErrorCode } from '../../errors.ts';
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {}, child() { return quiet; } } as never;
+const quiet = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  child() {
+    return quiet;
+  },
+} as never;
 
 function setup(config: Partial<CertificateConfig>) {
   const errors: ErrorCode[] = [];
   let tick: (() => void) | undefined;
   const store = new CertificateStore(
     { cert: '', key: '', certificates: [], reloadIntervalMs: 1000, minVersion: 'TLSv1.2', ...config },
-    { log: quiet, countError: (c) => errors.push(c), setInterval: (fn) => (tick = fn), clearInterval: () => (tick = undefined) },
+    {
+      log: quiet,
+      countError: (c) => errors.push(c),
+      setInterval: (fn) => (tick = fn),
+      clearInterval: () => (tick = undefined),
+    },
   );
   return { store, errors, tick: () => tick?.() };
 }
@@ -38,7 +51,9 @@ test('a bad file at start throws TLS_CERT_INVALID; nothing configured or a cert 
     const b = makeCert(dir, 'b');
     assert.throws(() => setup({}).store.start(), { code: 'TLS_CERT_INVALID' });
     assert.throws(() => setup({ cert: a.cert }).store.start(), { code: 'TLS_CERT_INVALID' });
-    assert.throws(() => setup({ cert: join(dir, 'missing.pem'), key: a.key }).store.start(), { code: 'TLS_CERT_INVALID' });
+    assert.throws(() => setup({ cert: join(dir, 'missing.pem'), key: a.key }).store.start(), {
+      code: 'TLS_CERT_INVALID',
+    });
     // A key of another certificate.
     assert.throws(() => setup({ cert: a.cert, key: b.key }).store.start(), { code: 'TLS_CERT_INVALID' });
     assert.doesNotThrow(() => setup({ cert: a.cert, key: a.key }).store.start());
@@ -69,7 +84,12 @@ test('SNI: exact names before wildcards, the default otherwise; a poll reloads c
     await once(tlsServer, 'listening');
     const port = (tlsServer.address() as { port: number }).port;
     const served = async (servername?: string): Promise<string> => {
-      const s: TLSSocket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...(servername && { servername }) });
+      const s: TLSSocket = connect({
+        host: '127.0.0.1',
+        port,
+        rejectUnauthorized: false,
+        ...(servername && { servername }),
+      });
       await once(s, 'secureConnect');
       const fp = s.getPeerX509Certificate()!.fingerprint256;
       s.destroy();
@@ -79,7 +99,10 @@ test('SNI: exact names before wildcards, the default otherwise; a poll reloads c
     assert.equal(await served('cam.example.com'), wild.fingerprint256);
     assert.equal(await served('other.test'), def.fingerprint256);
     assert.equal(await served(), def.fingerprint256);
-    assert.deepEqual(store.list().map((c) => c.domains), [['*'], ['*.example.com'], ['live.example.com']]);
+    assert.deepEqual(
+      store.list().map((c) => c.domains),
+      [['*'], ['*.example.com'], ['live.example.com']],
+    );
 
     // Unchanged files: a poll does nothing.
     tick();

@@ -17,7 +17,11 @@ import { tlsSecurityOptions, type TlsVersion } from './tls-defaults.ts';
 export interface CertificateConfig {
   readonly cert: string;
   readonly key: string;
-  readonly certificates: readonly { readonly domains: readonly string[]; readonly cert: string; readonly key: string }[];
+  readonly certificates: readonly {
+    readonly domains: readonly string[];
+    readonly cert: string;
+    readonly key: string;
+  }[];
   readonly reloadIntervalMs: number;
   readonly minVersion: TlsVersion;
 }
@@ -178,11 +182,20 @@ export class CertificateStore {
       this.load();
     } catch (err) {
       this.deps.countError('TLS_CERT_RELOAD_FAILED');
-      this.deps.log.error({ code: 'TLS_CERT_RELOAD_FAILED', why, err: (err as Error).message }, 'could not reload the TLS certificates; the old ones stay in use');
+      this.deps.log.error(
+        { code: 'TLS_CERT_RELOAD_FAILED', why, err: (err as Error).message },
+        'could not reload the TLS certificates; the old ones stay in use',
+      );
       return false;
     }
     this.reloads++;
-    this.deps.log.info({ why, certificates: this.list().map((c) => ({ domains: c.domains, notAfter: new Date(c.notAfter).toISOString() })) }, 'TLS certificates reloaded');
+    this.deps.log.info(
+      {
+        why,
+        certificates: this.list().map((c) => ({ domains: c.domains, notAfter: new Date(c.notAfter).toISOString() })),
+      },
+      'TLS certificates reloaded',
+    );
     this.warnExpiry();
     const options = this.defaultOptions();
     for (const listener of this.listeners) listener(options);
@@ -258,7 +271,8 @@ export class CertificateStore {
   }
 
   private requireDefault(): Entry {
-    if (!this.defaultEntry) throw new LiveError('TLS_CERT_INVALID', 'the TLS certificates are not loaded (CertificateStore.start)');
+    if (!this.defaultEntry)
+      throw new LiveError('TLS_CERT_INVALID', 'the TLS certificates are not loaded (CertificateStore.start)');
     return this.defaultEntry;
   }
 
@@ -291,6 +305,8 @@ function read(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read the ${what} file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(
+      `cannot read the ${what} file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }

@@ -110,7 +110,10 @@ export class TlsListener {
     this.unloggedFailures++;
     const now = Date.now();
     if (now - this.lastFailureLogAt < failureLogIntervalMs) return;
-    this.options.log.info({ code, listener: this.options.name, reason: err.code ?? err.message, failed: this.unloggedFailures }, 'TLS handshake failed');
+    this.options.log.info(
+      { code, listener: this.options.name, reason: err.code ?? err.message, failed: this.unloggedFailures },
+      'TLS handshake failed',
+    );
     this.lastFailureLogAt = now;
     this.unloggedFailures = 0;
   }

@@ -34,7 +34,13 @@ export class TlsListeners {
     this.deps = deps;
     const c = deps.config;
     const on = c.rtmps.enabled || c.https.enabled || c.api.tls;
-    this.certificates = on ? new CertificateStore(c.tls, { log: deps.log.child({ layer: 'tls' }), countError: deps.countError, now: deps.now }) : undefined;
+    this.certificates = on
+      ? new CertificateStore(c.tls, {
+          log: deps.log.child({ layer: 'tls' }),
+          countError: deps.countError,
+          now: deps.now,
+        })
+      : undefined;
   }
 
   /** Loads the certificates (TLS_CERT_INVALID stops the start) and starts their poll; before any listener. */
@@ -94,6 +100,14 @@ export class TlsListeners {
     const { config, log, countError } = this.deps;
     const certificates = this.certificates;
     if (!certificates) throw new Error('TLS listener without certificates');
-    return { name, host: where.host, port: where.port, certificates, handshakeTimeoutMs: config.tls.handshakeTimeoutMs, countError, log: log.child({ server: name }) };
+    return {
+      name,
+      host: where.host,
+      port: where.port,
+      certificates,
+      handshakeTimeoutMs: config.tls.handshakeTimeoutMs,
+      countError,
+      log: log.child({ server: name }),
+    };
   }
 }

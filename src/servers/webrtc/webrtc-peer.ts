@@ -44,7 +44,10 @@ export async function applyOffer(pc: RTCPeerConnection, sdp: string): Promise<vo
   try {
     await pc.setRemoteDescription({ type: 'offer', sdp });
   } catch (err) {
-    throw new LiveError('WEBRTC_SDP_INVALID', `the SDP offer cannot be applied: ${err instanceof Error ? err.message : String(err)}`);
+    throw new LiveError(
+      'WEBRTC_SDP_INVALID',
+      `the SDP offer cannot be applied: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -71,7 +74,9 @@ export function withPublicIps(sdp: string, publicIps: readonly string[]): string
     const m = /^a=candidate:(\S+) (\d+) (udp|tcp) (\d+) (\S+) (\d+) typ host(.*)$/i.exec(line);
     if (!m) continue;
     publicIps.forEach((ip, i) => {
-      out.push(`a=candidate:${m[1]}p${i} ${m[2]} ${m[3]} ${Math.max(1, Number(m[4]) - 1000 - i)} ${ip} ${m[6]} typ host${m[7]}`);
+      out.push(
+        `a=candidate:${m[1]}p${i} ${m[2]} ${m[3]} ${Math.max(1, Number(m[4]) - 1000 - i)} ${ip} ${m[6]} typ host${m[7]}`,
+      );
     });
   }
   return out.join('\r\n');

@@ -25,37 +25,62 @@ export function isWebrtcSignalling(method: string | undefined, url: string | und
 }
 
 /** Registers the endpoints; `server` undefined (webrtc.enabled false) answers 404 WEBRTC_DISABLED. */
-export function registerWebrtcRoutes(app: FastifyInstance, server: WebrtcServer | undefined, maxSdpBytes: number): void {
+export function registerWebrtcRoutes(
+  app: FastifyInstance,
+  server: WebrtcServer | undefined,
+  maxSdpBytes: number,
+): void {
   void app.register(async (scope) => {
-    scope.addContentTypeParser(['application/sdp', 'application/trickle-ice-sdpfrag'], { parseAs: 'string', bodyLimit: maxSdpBytes }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser(
+      ['application/sdp', 'application/trickle-ice-sdpfrag'],
+      { parseAs: 'string', bodyLimit: maxSdpBytes },
+      (_req, body, done) => done(null, body),
+    );
     // fastify's own body refusal (bodyLimit) with our code: a too-large offer is 413 WEBRTC_SDP_INVALID.
     scope.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return reply.code(413).headers(cors).send({ code: 'WEBRTC_SDP_INVALID', message: `the offer is larger than webrtc.maxSdpBytes (${maxSdpBytes})` });
+        return reply
+          .code(413)
+          .headers(cors)
+          .send({
+            code: 'WEBRTC_SDP_INVALID',
+            message: `the offer is larger than webrtc.maxSdpBytes (${maxSdpBytes})`,
+          });
       }
       const status = err.statusCode ?? 500;
-      return reply.code(status).headers(cors).send({ code: status >= 500 ? 'INTERNAL' : (err.code ?? 'HTTP_BAD_REQUEST'), message: err.message });
+      return reply
+        .code(status)
+        .headers(cors)
+        .send({ code: status >= 500 ? 'INTERNAL' : (err.code ?? 'HTTP_BAD_REQUEST'), message: err.message });
     });
-    const offer = (kind: 'whip' | 'whep') => async (req: FastifyRequest<{ Params: { app: string; stream: string } }>, reply: FastifyReply) => {
-      if (!server) return fail(reply, new LiveError('WEBRTC_DISABLED', 'WebRTC is off (webrtc.enabled)'));
-      const sdp = req.body;
-      if (typeof sdp !== 'string' || !sdp.startsWith('v=0')) {
-        return fail(reply, new LiveError('WEBRTC_SDP_INVALID', 'the body must be an SDP offer (content-type: application/sdp)'));
-      }
-      const raw = req.raw.url ?? '';
-      const q = raw.indexOf('?');
-      const query = new URLSearchParams(q >= 0 ? raw.slice(q + 1) : '');
-      // RFC 9725 §4.5: the bearer token; ours is the txSecret/txTime pair (`txSecret=…&txTime=…`).
-      const auth = req.headers.authorization;
-      if (auth?.toLowerCase().startsWith('bearer ')) {
-        for (const [k, v] of new URLSearchParams(auth.slice(7).trim())) if (!query.has(k)) query.set(k, v);
-      }
-      const url = `http://${req.hostname || 'localhost'}/${encodeURIComponent(req.params.app)}/${encodeURIComponent(req.params.stream)}?${query}`;
-      const request = whipRequest(url, req.ip);
-      if (!request) return fail(reply, new LiveError('STREAM_NOT_FOUND', 'no app and stream in the URL'));
-      const r = kind === 'whip' ? await server.publish(request, sdp, req.socket.localAddress ?? '') : await server.play(request, sdp);
-      return send(reply, r);
-    };
+    const offer =
+      (kind: 'whip' | 'whep') =>
+      async (req: FastifyRequest<{ Params: { app: string; stream: string } }>, reply: FastifyReply) => {
+        if (!server) return fail(reply, new LiveError('WEBRTC_DISABLED', 'WebRTC is off (webrtc.enabled)'));
+        const sdp = req.body;
+        if (typeof sdp !== 'string' || !sdp.startsWith('v=0')) {
+          return fail(
+            reply,
+            new LiveError('WEBRTC_SDP_INVALID', 'the body must be an SDP offer (content-type: application/sdp)'),
+          );
+        }
+        const raw = req.raw.url ?? '';
+        const q = raw.indexOf('?');
+        const query = new URLSearchParams(q >= 0 ? raw.slice(q + 1) : '');
+        // RFC 9725 §4.5: the bearer token; ours is the txSecret/txTime pair (`txSecret=…&txTime=…`).
+        const auth = req.headers.authorization;
+        if (auth?.toLowerCase().startsWith('bearer ')) {
+          for (const [k, v] of new URLSearchParams(auth.slice(7).trim())) if (!query.has(k)) query.set(k, v);
+        }
+        const url = `http://${req.hostname || 'localhost'}/${encodeURIComponent(req.params.app)}/${encodeURIComponent(req.params.stream)}?${query}`;
+        const request = whipRequest(url, req.ip);
+        if (!request) return fail(reply, new LiveError('STREAM_NOT_FOUND', 'no app and stream in the URL'));
+        const r =
+          kind === 'whip'
+            ? await server.publish(request, sdp, req.socket.localAddress ?? '')
+            : await server.play(request, sdp);
+        return send(reply, r);
+      };
     scope.post('/:app/:stream/whip', offer('whip'));
     scope.post('/:app/:stream/whep', offer('whep'));
     scope.delete<{ Params: { id: string } }>(`${sessionPath}:id`, async (req, reply) => {
@@ -65,8 +90,15 @@ export function registerWebrtcRoutes(app: FastifyInstance, server: WebrtcServer 
       return reply.code(200).headers(cors).send();
     });
     scope.patch<{ Params: { id: string } }>(`${sessionPath}:id`, async (req, reply) => {
-      if (!server?.sessions.get(req.params.id)) return fail(reply, new LiveError('WEBRTC_SESSION_NOT_FOUND', 'no such WebRTC session'));
-      return reply.code(405).headers({ ...cors, allow: 'DELETE' }).send({ code: 'WEBRTC_PATCH_UNSUPPORTED', message: 'trickle ICE and ICE restarts are not supported: send every candidate in the offer' });
+      if (!server?.sessions.get(req.params.id))
+        return fail(reply, new LiveError('WEBRTC_SESSION_NOT_FOUND', 'no such WebRTC session'));
+      return reply
+        .code(405)
+        .headers({ ...cors, allow: 'DELETE' })
+        .send({
+          code: 'WEBRTC_PATCH_UNSUPPORTED',
+          message: 'trickle ICE and ICE restarts are not supported: send every candidate in the offer',
+        });
     });
     for (const url of ['/:app/:stream/whip', '/:app/:stream/whep', `${sessionPath}:id`]) {
       scope.options(url, async (_req, reply) => reply.code(204).headers(cors).send());
@@ -75,7 +107,11 @@ export function registerWebrtcRoutes(app: FastifyInstance, server: WebrtcServer 
 }
 
 function send(reply: FastifyReply, r: SignalReply): FastifyReply {
-  if ('sdp' in r) return reply.code(201).headers({ ...cors, 'content-type': 'application/sdp', location: r.location }).send(r.sdp);
+  if ('sdp' in r)
+    return reply
+      .code(201)
+      .headers({ ...cors, 'content-type': 'application/sdp', location: r.location })
+      .send(r.sdp);
   return reply.code(r.status).headers(cors).send(r.error);
 }
 

@@ -66,7 +66,8 @@ export class WebrtcServer {
       const pc = createPeer(this.#d.config);
       try {
         await applyOffer(pc, sdp);
-        if (!negotiated(pc).video) throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', 'the offer has no H.264 video (packetization-mode 1)');
+        if (!negotiated(pc).video)
+          throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', 'the offer has no H.264 video (packetization-mode 1)');
         const grant = await admitDemuxedPublish(this.#d.ingest, {
           request,
           publisherId: `whip-${id}`,
@@ -74,7 +75,9 @@ export class WebrtcServer {
           // Drop, forbid or a newer publisher (21/1xx): the publish session already ends itself with that code.
           disconnect: () => {
             this.#dropping.add(id);
-            void this.sessions.end(id, undefined, 'the server ended this publish').finally(() => this.#dropping.delete(id));
+            void this.sessions
+              .end(id, undefined, 'the server ended this publish')
+              .finally(() => this.#dropping.delete(id));
           },
           stillWanted: () => !this.#closed,
         });
@@ -92,13 +95,19 @@ export class WebrtcServer {
           countError: (code) => this.#d.ingest.counters.countError(code),
         });
         const s: WebrtcSession = {
-          id, kind: 'whip', ip: request.clientIp, key, pc,
+          id,
+          kind: 'whip',
+          ip: request.clientIp,
+          key,
+          pc,
           onEnd: async (code, reason) => {
             if (this.#whipByKey.get(key) === whip) this.#whipByKey.delete(key);
             return whip.end(this.#dropping.has(id) ? breakCodes.dropped : whipBreakCode(code), reason);
           },
         };
-        whip.start(() => void this.sessions.end(id, 'WEBRTC_ICE_TIMEOUT', `no RTP for ${this.#d.config.idleTimeoutMs} ms`));
+        whip.start(
+          () => void this.sessions.end(id, 'WEBRTC_ICE_TIMEOUT', `no RTP for ${this.#d.config.idleTimeoutMs} ms`),
+        );
         let answerSdp: string;
         try {
           answerSdp = await answer(pc, this.#d.config.publicIps);
@@ -142,7 +151,11 @@ export class WebrtcServer {
       const pc = createPeer(this.#d.config);
       try {
         await applyOffer(pc, sdp);
-        if (!negotiated(pc).video) throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', 'the offer cannot receive H.264 video (packetization-mode 1)');
+        if (!negotiated(pc).video)
+          throw new LiveError(
+            'WEBRTC_CODEC_UNSUPPORTED',
+            'the offer cannot receive H.264 video (packetization-mode 1)',
+          );
         // werift answers a recvonly m-line of a transceiver without a local track as inactive: WHEP sends.
         for (const t of pc.getTransceivers()) t.setDirection('sendonly');
         const senders = pc.getTransceivers();
@@ -150,14 +163,20 @@ export class WebrtcServer {
         const audio = senders.find((t) => t.kind === 'audio')?.sender;
         let subscriber: Subscriber | undefined;
         const s: WebrtcSession = {
-          id, kind: 'whep', ip: request.clientIp, key, pc,
+          id,
+          kind: 'whep',
+          ip: request.clientIp,
+          key,
+          pc,
           onEnd: async () => {
             subscriber?.close();
             subscriber = undefined;
           },
         };
         const sink = new WhepSink({
-          video, audio, mtu: this.#d.config.mtu,
+          video,
+          audio,
+          mtu: this.#d.config.mtu,
           onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
         });
         // The hub subscription starts once DTLS is up: werift drops RTP sent before, and the cached GOP must arrive.
@@ -228,4 +247,10 @@ export function statusOf(code: ErrorCode): number {
   return httpStatusOf(new LiveError(code, ''));
 }
 
-const authCodes = new Set<ErrorCode>(['TXTIME_MISSING', 'TXTIME_INVALID', 'TXTIME_EXPIRED', 'TXSECRET_MISSING', 'SIGNATURE_INVALID']);
+const authCodes = new Set<ErrorCode>([
+  'TXTIME_MISSING',
+  'TXTIME_INVALID',
+  'TXTIME_EXPIRED',
+  'TXSECRET_MISSING',
+  'SIGNATURE_INVALID',
+]);

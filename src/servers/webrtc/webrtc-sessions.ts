@@ -39,7 +39,11 @@ export class WebrtcSessions {
 
   constructor(l: SessionLimits) {
     this.#l = l;
-    this.#gate = new ConnectionGate({ maxTotal: l.maxSessions, maxPerIp: l.maxSessionsPerIp, trusted: l.trustedNetworks });
+    this.#gate = new ConnectionGate({
+      maxTotal: l.maxSessions,
+      maxPerIp: l.maxSessionsPerIp,
+      trusted: l.trustedNetworks,
+    });
   }
 
   /** Sessions open now. */
@@ -51,15 +55,21 @@ export class WebrtcSessions {
   reserve(ip: string): { id: string; release: () => void } {
     const refused = this.#gate.admit(ip);
     if (refused) {
-      throw new LiveError('WEBRTC_SESSION_LIMIT', refused === 'total'
-        ? `${this.#l.maxSessions} WebRTC sessions are open (webrtc.maxSessions)`
-        : `this address holds ${this.#l.maxSessionsPerIp} WebRTC sessions (webrtc.maxSessionsPerIp)`);
+      throw new LiveError(
+        'WEBRTC_SESSION_LIMIT',
+        refused === 'total'
+          ? `${this.#l.maxSessions} WebRTC sessions are open (webrtc.maxSessions)`
+          : `this address holds ${this.#l.maxSessionsPerIp} WebRTC sessions (webrtc.maxSessionsPerIp)`,
+      );
     }
     let released = false;
-    return { id: randomBytes(12).toString('base64url'), release: () => {
-      if (!released) this.#gate.release(ip);
-      released = true;
-    } };
+    return {
+      id: randomBytes(12).toString('base64url'),
+      release: () => {
+        if (!released) this.#gate.release(ip);
+        released = true;
+      },
+    };
   }
 
   /** Adds an answered session and starts its timers; its reservation is now the session's. */

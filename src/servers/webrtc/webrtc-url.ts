@@ -5,7 +5,11 @@
  */
 
 /** The WHIP (`publish`) or WHEP (`play`) endpoint for a `webrtc://` URL; undefined if it names no app and stream. */
-export function webrtcEndpoint(webrtcUrl: string, mode: 'publish' | 'play', base: { readonly scheme: 'http' | 'https'; readonly port: number }): string | undefined {
+export function webrtcEndpoint(
+  webrtcUrl: string,
+  mode: 'publish' | 'play',
+  base: { readonly scheme: 'http' | 'https'; readonly port: number },
+): string | undefined {
   if (!webrtcUrl.startsWith('webrtc://')) return undefined;
   let u: URL;
   try {

@@ -79,9 +79,14 @@ export class WhepSink implements SubscriberSink {
     out.length = 0;
     packetizeH264(tag.nalus, this.#o.mtu, { sps: this.#sps, pps: this.#pps }, out);
     // The presentation time: FLV time is DTS, the composition offset makes it PTS (RFC 6184 §5.1).
-    const rtpTs = (((ts + tag.cts) * 90) >>> 0);
+    const rtpTs = ((ts + tag.cts) * 90) >>> 0;
     for (const p of out) {
-      const header = new RtpHeader({ payloadType: 96, sequenceNumber: this.#videoSeq, timestamp: rtpTs, marker: p.marker });
+      const header = new RtpHeader({
+        payloadType: 96,
+        sequenceNumber: this.#videoSeq,
+        timestamp: rtpTs,
+        marker: p.marker,
+      });
       this.#videoSeq = (this.#videoSeq + 1) & 0xffff;
       sender.sendRtp(new RtpPacket(header, p.payload)).catch(() => {});
     }
@@ -92,7 +97,12 @@ export class WhepSink implements SubscriberSink {
     const sender = this.#o.audio;
     const packet = sender && opusPacketOfTag(body);
     if (!packet) return;
-    const header = new RtpHeader({ payloadType: 111, sequenceNumber: this.#audioSeq, timestamp: (ts * 48) >>> 0, marker: false });
+    const header = new RtpHeader({
+      payloadType: 111,
+      sequenceNumber: this.#audioSeq,
+      timestamp: (ts * 48) >>> 0,
+      marker: false,
+    });
     this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
     sender.sendRtp(new RtpPacket(header, packet)).catch(() => {});
   }

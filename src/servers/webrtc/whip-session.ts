@@ -82,7 +82,15 @@ export class WhipSession {
         this.#lastPacketMs = this.#o.now();
         if (rtp.header.ssrc && this.#video) this.#video.ssrc = rtp.header.ssrc;
         aus.length = 0;
-        depack.push({ payload: rtp.payload, timestamp: rtp.header.timestamp, sequenceNumber: rtp.header.sequenceNumber, marker: rtp.header.marker }, aus);
+        depack.push(
+          {
+            payload: rtp.payload,
+            timestamp: rtp.header.timestamp,
+            sequenceNumber: rtp.header.sequenceNumber,
+            marker: rtp.header.marker,
+          },
+          aus,
+        );
         for (const au of aus) {
           this.#out.length = 0;
           writer.push(au, clock.toMs(au.rtpTimestamp), this.#out);

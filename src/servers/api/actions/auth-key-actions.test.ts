@@ -14,15 +14,41 @@ test('push keys: a new push domain has auth on with a generated key; Modify chan
   const kit = await kitWithDomains(t);
   const before = (await kit.call('DescribeLivePushAuthKey', { DomainName: 'push.example.com' })).PushAuthKeyInfo;
   assert.match(before.MasterAuthKey, /^[0-9a-f]{32}$/);
-  assert.deepEqual({ ...before, MasterAuthKey: '' }, { DomainName: 'push.example.com', Enable: 1, MasterAuthKey: '', BackupAuthKey: '', AuthDelta: 300, Algorithm: 'md5' });
-  assert.deepEqual(Object.keys(await kit.call('ModifyLivePushAuthKey', { DomainName: 'push.example.com', BackupAuthKey: 'b4ckup' })), ['RequestId']);
-  await kit.call('ModifyLivePushAuthKey', { DomainName: 'push.example.com', MasterAuthKey: 'e12c46f2612d5106e2034781ab261ca3', AuthDelta: 600 });
+  assert.deepEqual(
+    { ...before, MasterAuthKey: '' },
+    {
+      DomainName: 'push.example.com',
+      Enable: 1,
+      MasterAuthKey: '',
+      BackupAuthKey: '',
+      AuthDelta: 300,
+      Algorithm: 'md5',
+    },
+  );
+  assert.deepEqual(
+    Object.keys(await kit.call('ModifyLivePushAuthKey', { DomainName: 'push.example.com', BackupAuthKey: 'b4ckup' })),
+    ['RequestId'],
+  );
+  await kit.call('ModifyLivePushAuthKey', {
+    DomainName: 'push.example.com',
+    MasterAuthKey: 'e12c46f2612d5106e2034781ab261ca3',
+    AuthDelta: 600,
+  });
   const after = (await kit.call('DescribeLivePushAuthKey', { DomainName: 'push.example.com' })).PushAuthKeyInfo;
   assert.deepEqual(after, {
-    DomainName: 'push.example.com', Enable: 1, MasterAuthKey: 'e12c46f2612d5106e2034781ab261ca3', BackupAuthKey: 'b4ckup', AuthDelta: 600, Algorithm: 'md5',
+    DomainName: 'push.example.com',
+    Enable: 1,
+    MasterAuthKey: 'e12c46f2612d5106e2034781ab261ca3',
+    BackupAuthKey: 'b4ckup',
+    AuthDelta: 600,
+    Algorithm: 'md5',
   });
   const stored = (await kit.deps.domains.get('push.example.com')).auth;
-  assert.deepEqual([stored.key, stored.backupKey, stored.authDelta], ['e12c46f2612d5106e2034781ab261ca3', 'b4ckup', 600], 'what signing uses');
+  assert.deepEqual(
+    [stored.key, stored.backupKey, stored.authDelta],
+    ['e12c46f2612d5106e2034781ab261ca3', 'b4ckup', 600],
+    'what signing uses',
+  );
   await kit.call('ModifyLivePushAuthKey', { DomainName: 'push.example.com', Enable: 0, BackupAuthKey: '' });
   const off = (await kit.call('DescribeLivePushAuthKey', { DomainName: 'push.example.com' })).PushAuthKeyInfo;
   assert.deepEqual([off.Enable, off.BackupAuthKey, off.MasterAuthKey], [0, '', 'e12c46f2612d5106e2034781ab261ca3']);
@@ -32,9 +58,20 @@ test('play keys: off by default; Modify sets AuthKey, AuthBackKey, AuthDelta and
   const kit = await kitWithDomains(t);
   const before = (await kit.call('DescribeLivePlayAuthKey', { DomainName: 'play.example.com' })).PlayAuthKeyInfo;
   assert.equal(before.Enable, 0);
-  await kit.call('ModifyLivePlayAuthKey', { DomainName: 'play.example.com', Enable: 1, AuthKey: 'playkey1', AuthBackKey: 'playkey2', AuthDelta: 3600 });
+  await kit.call('ModifyLivePlayAuthKey', {
+    DomainName: 'play.example.com',
+    Enable: 1,
+    AuthKey: 'playkey1',
+    AuthBackKey: 'playkey2',
+    AuthDelta: 3600,
+  });
   assert.deepEqual((await kit.call('DescribeLivePlayAuthKey', { DomainName: 'play.example.com' })).PlayAuthKeyInfo, {
-    DomainName: 'play.example.com', Enable: 1, AuthKey: 'playkey1', AuthDelta: 3600, AuthBackKey: 'playkey2', Algorithm: 'md5',
+    DomainName: 'play.example.com',
+    Enable: 1,
+    AuthKey: 'playkey1',
+    AuthDelta: 3600,
+    AuthBackKey: 'playkey2',
+    Algorithm: 'md5',
   });
 });
 
@@ -49,7 +86,10 @@ test('push actions refuse play domains and the reverse, naming DomainName', asyn
     const res = await kit.call(action, { DomainName: domain });
     assert.equal(res.Error?.Code, 'InvalidParameterValue', action);
     assert.match(res.Error.Message, /DomainName/);
-    assert.equal((await kit.call(action, { DomainName: 'nope.example.com' })).Error?.Code, 'ResourceNotFound.DomainNotExist');
+    assert.equal(
+      (await kit.call(action, { DomainName: 'nope.example.com' })).Error?.Code,
+      'ResourceNotFound.DomainNotExist',
+    );
     assert.equal((await kit.call(action, {})).Error?.Code, 'MissingParameter');
   }
 });

@@ -60,7 +60,11 @@ export function authKeyActions(deps: ApiDeps): ApiActions {
       const d = await domainOfType(domains, domainName(params), 'push');
       const key = keyParam(params, 'MasterAuthKey', false);
       const backupKey = keyParam(params, 'BackupAuthKey', true);
-      await domains.setAuth(d.name, { ...commonPatch(params), ...(key !== undefined && { key }), ...(backupKey !== undefined && { backupKey }) });
+      await domains.setAuth(d.name, {
+        ...commonPatch(params),
+        ...(key !== undefined && { key }),
+        ...(backupKey !== undefined && { backupKey }),
+      });
       return {};
     },
 
@@ -82,7 +86,11 @@ export function authKeyActions(deps: ApiDeps): ApiActions {
       const d = await domainOfType(domains, domainName(params), 'play');
       const key = keyParam(params, 'AuthKey', false);
       const backupKey = keyParam(params, 'AuthBackKey', true);
-      await domains.setAuth(d.name, { ...commonPatch(params), ...(key !== undefined && { key }), ...(backupKey !== undefined && { backupKey }) });
+      await domains.setAuth(d.name, {
+        ...commonPatch(params),
+        ...(key !== undefined && { key }),
+        ...(backupKey !== undefined && { backupKey }),
+      });
       return {};
     },
   };

@@ -5,7 +5,12 @@
  */
 import { LiveError, type ErrorCode } from '../../../errors.ts';
 import { CallbackConfig } from '../../../control/callbacks/callback-config.ts';
-import { callbackUrlKinds, type CallbackTemplate, type CallbackUrlKind, type CallbackUrls } from '../../../store/callback-store.ts';
+import {
+  callbackUrlKinds,
+  type CallbackTemplate,
+  type CallbackUrlKind,
+  type CallbackUrls,
+} from '../../../store/callback-store.ts';
 import { ApiError, type ApiActions } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { optionalInt, optionalString, pageFields, requiredInt, requiredString } from '../api-params.ts';
@@ -60,7 +65,8 @@ function urlsOf(params: Params): CallbackUrls {
     const name = urlFields[kind];
     const value = params[name];
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') throw new ApiError('InvalidParameterValue', `The parameter ${name} must be a string.`);
+    if (typeof value !== 'string')
+      throw new ApiError('InvalidParameterValue', `The parameter ${name} must be a string.`);
     urls[kind] = value;
   }
   return urls;
@@ -73,8 +79,15 @@ export const levelsSetting = (id: number): string => `callback.recordExceptionLe
 function checkLevels(params: Params): string[] | undefined {
   const levels = params.RecordExceptionLevels;
   if (levels === undefined || levels === null) return undefined;
-  if (!Array.isArray(levels) || levels.length > 4 || levels.some((l) => !['error', 'warning', 'info', 'alarm'].includes(l as string))) {
-    throw new ApiError('InvalidParameterValue', 'The parameter RecordExceptionLevels must be a list of error, warning, info, alarm.');
+  if (
+    !Array.isArray(levels) ||
+    levels.length > 4 ||
+    levels.some((l) => !['error', 'warning', 'info', 'alarm'].includes(l as string))
+  ) {
+    throw new ApiError(
+      'InvalidParameterValue',
+      'The parameter RecordExceptionLevels must be a list of error, warning, info, alarm.',
+    );
   }
   return [...new Set(levels as string[])];
 }
@@ -94,7 +107,14 @@ async function levelsOf(deps: ApiDeps, id: number): Promise<string[]> {
 /** Tencent CallBackTemplateInfo; a slot without a URL is an empty string. */
 export function templateInfo(t: CallbackTemplate, levels: readonly string[] = []): Record<string, unknown> {
   const urls = Object.fromEntries(callbackUrlKinds.map((kind) => [urlFields[kind], t.urls[kind] ?? '']));
-  return { TemplateId: t.id, TemplateName: t.name, Description: t.description, ...urls, CallbackKey: t.callbackKey, RecordExceptionLevels: [...levels] };
+  return {
+    TemplateId: t.id,
+    TemplateName: t.name,
+    Description: t.description,
+    ...urls,
+    CallbackKey: t.callbackKey,
+    RecordExceptionLevels: [...levels],
+  };
 }
 
 /** The callback actions. */
@@ -104,7 +124,12 @@ export function callbackActions(deps: ApiDeps): ApiActions {
     async CreateLiveCallbackTemplate(params) {
       const name = requiredString(params, 'TemplateName', 255);
       const levels = checkLevels(params);
-      const input = { name, description: optionalString(params, 'Description', 1024), callbackKey: optionalString(params, 'CallbackKey'), urls: urlsOf(params) };
+      const input = {
+        name,
+        description: optionalString(params, 'Description', 1024),
+        callbackKey: optionalString(params, 'CallbackKey'),
+        urls: urlsOf(params),
+      };
       const template = await tencent(() => config.createTemplate(input));
       if (levels !== undefined) await deps.store.setSetting(levelsSetting(template.id), JSON.stringify(levels));
       return { TemplateId: template.id };
@@ -139,7 +164,8 @@ export function callbackActions(deps: ApiDeps): ApiActions {
       const id = templateId(params);
       await tencent(() => config.deleteTemplate(id));
       // The store has no deleteSetting: an empty list reads as none (ids are not reused).
-      if ((await deps.store.getSetting(levelsSetting(id))) !== undefined) await deps.store.setSetting(levelsSetting(id), '');
+      if ((await deps.store.getSetting(levelsSetting(id))) !== undefined)
+        await deps.store.setSetting(levelsSetting(id), '');
       return {};
     },
 
@@ -148,7 +174,9 @@ export function callbackActions(deps: ApiDeps): ApiActions {
       const app = requiredName(params, 'AppName');
       const id = templateId(params);
       // Binding an unknown template is a bad parameter, not a missing resource (Tencent InvalidParameter.ConfNotFound).
-      await tencent(() => config.bindRule(domain, app, id), { CALLBACK_TEMPLATE_NOT_FOUND: 'InvalidParameter.ConfNotFound' });
+      await tencent(() => config.bindRule(domain, app, id), {
+        CALLBACK_TEMPLATE_NOT_FOUND: 'InvalidParameter.ConfNotFound',
+      });
       return {};
     },
 
@@ -179,7 +207,10 @@ export function callbackActions(deps: ApiDeps): ApiActions {
       const pageSize = requiredInt(params, 'PageSize', 1, 100);
       const eventType = optionalInt(params, 'EventType', 0, 321);
       if (eventType !== undefined && ![0, 1, 100, 200, 321].includes(eventType)) {
-        throw new ApiError('InvalidParameterValue', 'The parameter EventType must be 0 (interruption), 1 (push), 100 (recording), 200 (screenshot) or 321 (push error).');
+        throw new ApiError(
+          'InvalidParameterValue',
+          'The parameter EventType must be 0 (interruption), 1 (push), 100 (recording), 200 (screenshot) or 321 (push error).',
+        );
       }
       const resultCode = optionalInt(params, 'ResultCode', -(2 ** 31), 2 ** 31 - 1);
       const list = await deps.store.callbacks.listCallbackAttempts({

@@ -35,7 +35,8 @@ export function callbackRecords(params: Params, now: number): CallbackRecordsQue
   };
   if (end.ms <= start.ms) invalid('The parameter EndTime must be later than StartTime.');
   if (end.ms - start.ms > day) invalid('The parameter EndTime must be at most 1 day after StartTime.');
-  if (start.ms < now - recordHistoryDays * day) invalid(`The parameter StartTime cannot be more than ${recordHistoryDays} days ago.`);
+  if (start.ms < now - recordHistoryDays * day)
+    invalid(`The parameter StartTime cannot be more than ${recordHistoryDays} days ago.`);
   return { stream, start: start.ms, end: end.ms, format: start.beijing ? beijingTime : utcTime };
 }
 
@@ -43,7 +44,14 @@ function readTime(params: Params, name: string): { ms: number; beijing: boolean 
   const value = requiredString(params, name, 64);
   const m = beijingPattern.exec(value);
   if (m) {
-    const [year, month, date, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const [year, month, date, hour, minute, second] = m.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const ms = Date.UTC(year, month - 1, date, hour, minute, second);
     const back = new Date(ms);
     // Date.UTC rolls 2019-02-30 over to March 2: a date that does not come back the same is invalid.
@@ -53,7 +61,10 @@ function readTime(params: Params, name: string): { ms: number; beijing: boolean 
   }
   const iso = m ? undefined : parseIsoTime(value);
   if (iso === undefined) {
-    throw new ApiError('InvalidParameterValue', `The parameter ${name} must be a UTC time such as 2019-01-16T12:00:00Z or a Beijing time such as 2019-01-16 20:00:00.`);
+    throw new ApiError(
+      'InvalidParameterValue',
+      `The parameter ${name} must be a UTC time such as 2019-01-16T12:00:00Z or a Beijing time such as 2019-01-16 20:00:00.`,
+    );
   }
   return { ms: iso, beijing: false };
 }

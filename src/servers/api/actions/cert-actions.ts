@@ -14,7 +14,8 @@ import type { CertificateStore, LoadedCertificate } from '../../tls/certificate-
 import { matchesServerName } from '../../tls/server-name.ts';
 import { utcTime } from './tencent-time.ts';
 
-const off = 'TLS is off: no certificate is configured (tls.cert/tls.key or tls.certificates with rtmps, https or api.tls on; docs/tls.md).';
+const off =
+  'TLS is off: no certificate is configured (tls.cert/tls.key or tls.certificates with rtmps, https or api.tls on; docs/tls.md).';
 
 /** The certificate actions. */
 export function certActions(deps: ApiDeps): ApiActions {
@@ -22,7 +23,8 @@ export function certActions(deps: ApiDeps): ApiActions {
     if (!deps.certificates?.configured) throw new ApiError('FailedOperation', off);
     return deps.certificates;
   };
-  const domainNames = async (): Promise<string[]> => (await deps.store.listDomains({ limit: maxPageSize })).items.map((d) => d.name);
+  const domainNames = async (): Promise<string[]> =>
+    (await deps.store.listDomains({ limit: maxPageSize })).items.map((d) => d.name);
   return {
     DescribeLiveCerts: async () => {
       const certs = deps.certificates?.configured ? deps.certificates : undefined;
@@ -54,27 +56,43 @@ export function certActions(deps: ApiDeps): ApiActions {
     ModifyLiveDomainCertBindings: async (params) => {
       const certs = store();
       if (params.CertificatePublicKey !== undefined || params.CertificatePrivateKey !== undefined) {
-        throw new ApiError('UnsupportedOperation', 'openlive does not take keys through the API: put the PEM files in tls.certificates (docs/tls.md); they reload without a restart.');
+        throw new ApiError(
+          'UnsupportedOperation',
+          'openlive does not take keys through the API: put the PEM files in tls.certificates (docs/tls.md); they reload without a restart.',
+        );
       }
       const infos = domainInfos(params.DomainInfos);
       const cloudId = optionalString(params, 'CloudCertId', 64);
       const chosen = cloudId === undefined ? undefined : certs.list().find((c) => String(c.id) === cloudId);
-      if (cloudId !== undefined && !chosen) throw new ApiError('InvalidParameterValue', `CloudCertId ${cloudId} is not one of DescribeLiveCerts's CertIds.`);
+      if (cloudId !== undefined && !chosen)
+        throw new ApiError(
+          'InvalidParameterValue',
+          `CloudCertId ${cloudId} is not one of DescribeLiveCerts's CertIds.`,
+        );
       const known = new Set(await domainNames());
       const mismatched: string[] = [];
       const errors: { DomainName: string; Code: string; Message: string }[] = [];
       for (const { name, status } of infos) {
         if (!known.has(name)) {
-          errors.push({ DomainName: name, Code: 'ResourceNotFound.DomainNotExist', Message: `${name} is not a domain of this server.` });
+          errors.push({
+            DomainName: name,
+            Code: 'ResourceNotFound.DomainNotExist',
+            Message: `${name} is not a domain of this server.`,
+          });
           continue;
         }
-        const cert = chosen ?? certs.list().find((c) => c.id === certs.binding(name)?.certId) ?? certs.certificateFor(name);
+        const cert =
+          chosen ?? certs.list().find((c) => c.id === certs.binding(name)?.certId) ?? certs.certificateFor(name);
         if (!cert.names.some((n) => matchesServerName(n, name))) {
           mismatched.push(name);
-          errors.push({ DomainName: name, Code: 'InvalidParameterValue.CrtDomainNotMatch', Message: `certificate ${cert.id} names ${cert.names.join(', ')}, not ${name}.` });
+          errors.push({
+            DomainName: name,
+            Code: 'InvalidParameterValue.CrtDomainNotMatch',
+            Message: `certificate ${cert.id} names ${cert.names.join(', ')}, not ${name}.`,
+          });
           continue;
         }
-        const enabled = status === -1 ? certs.binding(name)?.enabled ?? true : status === 1;
+        const enabled = status === -1 ? (certs.binding(name)?.enabled ?? true) : status === 1;
         certs.bind(name, cert.id, enabled);
       }
       return { MismatchedDomainNames: mismatched, Errors: errors };
@@ -82,7 +100,8 @@ export function certActions(deps: ApiDeps): ApiActions {
     UnBindLiveDomainCert: async (params) => {
       const name = requiredString(params, 'DomainName', 255);
       const type = optionalString(params, 'Type', 16) ?? 'formal';
-      if (type !== 'formal' && type !== 'gray') throw new ApiError('InvalidParameterValue', 'Type must be formal or gray.');
+      if (type !== 'formal' && type !== 'gray')
+        throw new ApiError('InvalidParameterValue', 'Type must be formal or gray.');
       const certs = store();
       await deps.domains.get(name);
       // openlive has no gray (staged) rules: unbinding one is a no-op.
@@ -106,14 +125,16 @@ function certFields(c: LoadedCertificate): Record<string, unknown> {
 }
 
 function domainInfos(value: unknown): { name: string; status: number }[] {
-  if (!Array.isArray(value) || value.length === 0) throw new ApiError('MissingParameter', 'The parameter DomainInfos is missing.');
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ApiError('MissingParameter', 'The parameter DomainInfos is missing.');
   if (value.length > 100) throw new ApiError('InvalidParameterValue', 'DomainInfos takes at most 100 domains.');
   return value.map((v, i) => {
     const o = (v ?? {}) as { DomainName?: unknown; Status?: unknown };
     if (typeof o.DomainName !== 'string' || o.DomainName === '' || o.DomainName.length > 255) {
       throw new ApiError('InvalidParameterValue', `DomainInfos.${i}.DomainName must be a domain name.`);
     }
-    if (o.Status !== 1 && o.Status !== 0 && o.Status !== -1) throw new ApiError('InvalidParameterValue', `DomainInfos.${i}.Status must be 1, 0 or -1.`);
+    if (o.Status !== 1 && o.Status !== 0 && o.Status !== -1)
+      throw new ApiError('InvalidParameterValue', `DomainInfos.${i}.Status must be 1, 0 or -1.`);
     return { name: o.DomainName.toLowerCase(), status: o.Status };
   });
 }

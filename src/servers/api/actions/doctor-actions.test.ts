@@ -51,17 +51,32 @@ test('a live stream and a closed port: the checks in PascalCase, who publishes f
     reason: '18/601: "live/demo" is already being published',
     query: '',
   });
-  const answer = await bed.call(actions, 'OpenLiveDiagnosePushUrl', { PushUrl: `rtmp://127.0.0.1:${closedPort}/live/demo` });
+  const answer = await bed.call(actions, 'OpenLiveDiagnosePushUrl', {
+    PushUrl: `rtmp://127.0.0.1:${closedPort}/live/demo`,
+  });
   const checks = answer.Checks as Check[];
   assert.deepEqual(
     checks.map((c) => `${c.Name} ${c.Status}`),
-    ['url pass', 'domain pass', 'cname pass', 'port fail', 'txTime pass', 'txSecret pass', 'live fail', 'forbidden pass', 'admission fail'],
+    [
+      'url pass',
+      'domain pass',
+      'cname pass',
+      'port fail',
+      'txTime pass',
+      'txSecret pass',
+      'live fail',
+      'forbidden pass',
+      'admission fail',
+    ],
   );
   assert.equal((answer.Verdict as { BreakCode: string }).BreakCode, '18/601', "the admission path's own answer");
   const live = checks.find((c) => c.Name === 'live')!;
   assert.equal(live.Title, 'Stream in use');
   assert.equal(live.BreakCode, '18/601');
-  assert.match(live.Detail, /live\/demo is being published from 198\.51\.100\.4 since 2026-11-25T10:00:00Z \(1m30s\) on push\.example\.com \(the server's live publishers\)/);
+  assert.match(
+    live.Detail,
+    /live\/demo is being published from 198\.51\.100\.4 since 2026-11-25T10:00:00Z \(1m30s\) on push\.example\.com \(the server's live publishers\)/,
+  );
   assert.match(checks.find((c) => c.Name === 'port')!.Detail, /connection refused/);
   assert.deepEqual(answer.RejectedAttempts, [
     {
@@ -79,8 +94,13 @@ test('a live stream and a closed port: the checks in PascalCase, who publishes f
 });
 
 test('a URL that is not RTMP answers one failed check rather than an error', async () => {
-  const answer = await bed.call(actions, 'OpenLiveDiagnosePushUrl', { PushUrl: 'http://push.example.com/live/demo.flv' });
-  assert.deepEqual((answer.Checks as Check[]).map((c) => `${c.Name} ${c.Status}`), ['url fail']);
+  const answer = await bed.call(actions, 'OpenLiveDiagnosePushUrl', {
+    PushUrl: 'http://push.example.com/live/demo.flv',
+  });
+  assert.deepEqual(
+    (answer.Checks as Check[]).map((c) => `${c.Name} ${c.Status}`),
+    ['url fail'],
+  );
   assert.equal(answer.Ok, false);
   assert.equal(answer.AppName, '');
 });

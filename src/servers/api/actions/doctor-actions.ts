@@ -21,7 +21,13 @@ export function doctorActions(deps: ApiDeps): ApiActions {
     const info = deps.publishers.get(app, stream)?.info();
     return Promise.resolve(
       info
-        ? { state: 'live', clientIp: info.clientIp, startedAt: info.startedAt, domain: info.domain, how: "the server's live publishers" }
+        ? {
+            state: 'live',
+            clientIp: info.clientIp,
+            startedAt: info.startedAt,
+            domain: info.domain,
+            how: "the server's live publishers",
+          }
         : { state: 'idle', how: "not among the server's live publishers" },
     );
   };
@@ -31,7 +37,9 @@ export function doctorActions(deps: ApiDeps): ApiActions {
     domains: deps.domains,
     strict: deps.config.domains.strict,
     listen: { host: deps.config.rtmp.host, port: publicPorts(deps).rtmp },
-    ...(deps.config.rtmps.enabled && { listenTls: { host: deps.config.rtmps.host, port: publicPorts(deps).rtmps ?? deps.config.rtmps.port } }),
+    ...(deps.config.rtmps.enabled && {
+      listenTls: { host: deps.config.rtmps.host, port: publicPorts(deps).rtmps ?? deps.config.rtmps.port },
+    }),
     probeRtmp: createRtmpProbe({ timeoutMs: 3000 }),
     publisher,
     resolveAddresses: addressResolver(deps.config.domains.dnsServers),
@@ -47,7 +55,14 @@ export function doctorActions(deps: ApiDeps): ApiActions {
         DomainName: report.domain ?? '',
         AppName: report.app ?? '',
         StreamName: report.stream ?? '',
-        Checks: report.checks.map((c) => ({ Name: c.name, Title: c.title, Status: c.status, Detail: c.detail, Fix: c.fix, BreakCode: c.breakCode ?? '' })),
+        Checks: report.checks.map((c) => ({
+          Name: c.name,
+          Title: c.title,
+          Status: c.status,
+          Detail: c.detail,
+          Fix: c.fix,
+          BreakCode: c.breakCode ?? '',
+        })),
         RejectedAttempts: report.rejectedAttempts.map((a) => ({
           Time: isoSeconds(a.at),
           BreakCode: a.breakCode,
@@ -60,7 +75,12 @@ export function doctorActions(deps: ApiDeps): ApiActions {
         Verdict: report.verdict
           ? report.verdict.accepted
             ? { Accepted: true, DomainName: report.verdict.domain, Replaces: report.verdict.replaces }
-            : { Accepted: false, Code: report.verdict.code, BreakCode: report.verdict.breakCode, Reason: report.verdict.reason }
+            : {
+                Accepted: false,
+                Code: report.verdict.code,
+                BreakCode: report.verdict.breakCode,
+                Reason: report.verdict.reason,
+              }
           : null,
         Ok: report.ok,
       };

@@ -14,7 +14,9 @@ test('beijingTime is UTC+8 as YYYY-MM-DD hh:mm:ss', () => {
 test('AddLiveDomain then DescribeLiveDomain: Tencent DomainInfo with Beijing CreateTime and the CNAME target', async (t) => {
   const kit = await apiKit();
   t.after(() => kit.close());
-  assert.deepEqual(Object.keys(await kit.call('AddLiveDomain', { DomainName: 'Push.Example.com', DomainType: 0 })), ['RequestId']);
+  assert.deepEqual(Object.keys(await kit.call('AddLiveDomain', { DomainName: 'Push.Example.com', DomainType: 0 })), [
+    'RequestId',
+  ]);
   const res = await kit.call('DescribeLiveDomain', { DomainName: 'push.example.com' });
   assert.deepEqual(res.DomainInfo, {
     Name: 'push.example.com',
@@ -42,7 +44,11 @@ test('AddLiveDomain validation names the parameter; duplicates and bad names get
     [{ DomainName: 'a.example.com', DomainType: 2 }, 'InvalidParameterValue', /DomainType/],
     [{ DomainName: 7, DomainType: 0 }, 'InvalidParameterValue', /DomainName/],
     [{ DomainName: 'a.example.com', DomainType: 1, PlayType: 4 }, 'InvalidParameterValue', /PlayType/],
-    [{ DomainName: 'a.example.com', DomainType: 0, VerifyOwnerType: 'txtCheck' }, 'InvalidParameterValue', /VerifyOwnerType/],
+    [
+      { DomainName: 'a.example.com', DomainType: 0, VerifyOwnerType: 'txtCheck' },
+      'InvalidParameterValue',
+      /VerifyOwnerType/,
+    ],
     [{ DomainName: 'a.example.com', DomainType: 0, IsDelayLive: 1 }, 'UnsupportedOperation', /IsDelayLive/],
     [{ DomainName: 'bad_name.example.com', DomainType: 0 }, 'InvalidParameter.DomainFormatError', /bad_name/],
     [{ DomainName: '1.2.3.4', DomainType: 0 }, 'InvalidParameter.DomainFormatError', /IP address/],
@@ -52,7 +58,11 @@ test('AddLiveDomain validation names the parameter; duplicates and bad names get
     assert.equal(res.Error?.Code, code, JSON.stringify(params));
     assert.match(res.Error.Message, message);
   }
-  assert.equal((await kit.call('AddLiveDomain', { DomainName: 'a.example.com', DomainType: '1', VerifyOwnerType: 'dnsCheck' })).Error, undefined);
+  assert.equal(
+    (await kit.call('AddLiveDomain', { DomainName: 'a.example.com', DomainType: '1', VerifyOwnerType: 'dnsCheck' }))
+      .Error,
+    undefined,
+  );
   const again = await kit.call('AddLiveDomain', { DomainName: 'a.example.com', DomainType: 0 });
   assert.equal(again.Error?.Code, 'InvalidParameter.DomainAlreadyExist');
 });
@@ -64,8 +74,14 @@ test('DeleteLiveDomain needs the matching DomainType; unknown domains are Resour
   const wrong = await kit.call('DeleteLiveDomain', { DomainName: 'play.example.com', DomainType: 0 });
   assert.equal(wrong.Error?.Code, 'InvalidParameterValue');
   assert.match(wrong.Error.Message, /DomainType.*play domain/);
-  assert.equal((await kit.call('DeleteLiveDomain', { DomainName: 'play.example.com' })).Error?.Code, 'MissingParameter');
-  assert.equal((await kit.call('DeleteLiveDomain', { DomainName: 'play.example.com', DomainType: 1 })).Error, undefined);
+  assert.equal(
+    (await kit.call('DeleteLiveDomain', { DomainName: 'play.example.com' })).Error?.Code,
+    'MissingParameter',
+  );
+  assert.equal(
+    (await kit.call('DeleteLiveDomain', { DomainName: 'play.example.com', DomainType: 1 })).Error,
+    undefined,
+  );
   for (const action of ['DeleteLiveDomain', 'DescribeLiveDomain', 'EnableLiveDomain', 'ForbidLiveDomain']) {
     const res = await kit.call(action, { DomainName: 'play.example.com', DomainType: 1 });
     assert.equal(res.Error?.Code, 'ResourceNotFound.DomainNotExist', action);
@@ -88,7 +104,10 @@ test('DescribeLiveDomains pages (10 to 100) and filters by status, type and pref
   const kit = await apiKit();
   t.after(() => kit.close());
   for (let i = 0; i < 12; i++) {
-    await kit.call('AddLiveDomain', { DomainName: `p${String(i).padStart(2, '0')}.example.com`, DomainType: i % 3 === 0 ? 1 : 0 });
+    await kit.call('AddLiveDomain', {
+      DomainName: `p${String(i).padStart(2, '0')}.example.com`,
+      DomainType: i % 3 === 0 ? 1 : 0,
+    });
   }
   await kit.call('ForbidLiveDomain', { DomainName: 'p01.example.com' });
   const first = await kit.call('DescribeLiveDomains', {});
@@ -97,14 +116,25 @@ test('DescribeLiveDomains pages (10 to 100) and filters by status, type and pref
   assert.equal(first.CreateLimitCount, domainLimit - 12);
   assert.deepEqual(first.PlayTypeCount, [4, 0, 0]);
   const second = await kit.call('DescribeLiveDomains', { PageNum: 2, PageSize: 10 });
-  assert.deepEqual(second.DomainList.map((d: { Name: string }) => d.Name), ['p10.example.com', 'p11.example.com']);
+  assert.deepEqual(
+    second.DomainList.map((d: { Name: string }) => d.Name),
+    ['p10.example.com', 'p11.example.com'],
+  );
   const play = await kit.call('DescribeLiveDomains', { DomainType: 1 });
-  assert.deepEqual(play.DomainList.map((d: { Name: string }) => d.Name), ['p00.example.com', 'p03.example.com', 'p06.example.com', 'p09.example.com']);
+  assert.deepEqual(
+    play.DomainList.map((d: { Name: string }) => d.Name),
+    ['p00.example.com', 'p03.example.com', 'p06.example.com', 'p09.example.com'],
+  );
   assert.equal((await kit.call('DescribeLiveDomains', { DomainStatus: 0 })).DomainList[0].Name, 'p01.example.com');
   assert.equal((await kit.call('DescribeLiveDomains', { DomainPrefix: 'P1' })).AllCount, 2);
   assert.equal((await kit.call('DescribeLiveDomains', { IsDelayLive: 1 })).AllCount, 0);
   assert.equal((await kit.call('DescribeLiveDomains', { PlayType: 2 })).AllCount, 0);
-  for (const [params, name] of [[{ PageSize: 9 }, 'PageSize'], [{ PageSize: 101 }, 'PageSize'], [{ PageNum: 0 }, 'PageNum'], [{ DomainType: 3 }, 'DomainType']] as const) {
+  for (const [params, name] of [
+    [{ PageSize: 9 }, 'PageSize'],
+    [{ PageSize: 101 }, 'PageSize'],
+    [{ PageNum: 0 }, 'PageNum'],
+    [{ DomainType: 3 }, 'DomainType'],
+  ] as const) {
     const res = await kit.call('DescribeLiveDomains', params);
     assert.equal(res.Error?.Code, 'InvalidParameterValue');
     assert.match(res.Error.Message, new RegExp(name));
@@ -118,7 +148,13 @@ test('BCName and CurrentCName come from a real CNAME query; a failing or silent 
     await kit.close();
     await dns.close();
   });
-  for (const name of ['ok.example.com', 'elsewhere.example.com', 'none.example.com', 'broken.example.com', 'silent.example.com']) {
+  for (const name of [
+    'ok.example.com',
+    'elsewhere.example.com',
+    'none.example.com',
+    'broken.example.com',
+    'silent.example.com',
+  ]) {
     await kit.call('AddLiveDomain', { DomainName: name, DomainType: 1 });
   }
   dns.set('ok.example.com', { cname: 'ok.example.com.live.openlive.local' });
@@ -128,7 +164,9 @@ test('BCName and CurrentCName come from a real CNAME query; a failing or silent 
   const started = performance.now();
   const list = await kit.call('DescribeLiveDomains', { PageSize: 10 });
   assert.ok(performance.now() - started < cnameWaitMs + 1000, 'bounded by the CNAME wait');
-  const byName = Object.fromEntries(list.DomainList.map((d: Record<string, unknown>) => [d.Name, [d.BCName, d.CurrentCName]]));
+  const byName = Object.fromEntries(
+    list.DomainList.map((d: Record<string, unknown>) => [d.Name, [d.BCName, d.CurrentCName]]),
+  );
   assert.deepEqual(byName, {
     'broken.example.com': [0, ''],
     'elsewhere.example.com': [0, 'cdn.other.net'],

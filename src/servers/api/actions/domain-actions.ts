@@ -29,17 +29,29 @@ export function domainActions(deps: ApiDeps): ApiActions {
       const playType = optionalInt(params, 'PlayType', 1, 3);
       const miniProgram = optionalInt(params, 'IsMiniProgramLive', 0, 1);
       if (optionalInt(params, 'IsDelayLive', 0, 1) === 1) {
-        throw new ApiError('UnsupportedOperation', 'IsDelayLive 1 (LCB, "slow live") is not supported; openlive serves standard live only.');
+        throw new ApiError(
+          'UnsupportedOperation',
+          'IsDelayLive 1 (LCB, "slow live") is not supported; openlive serves standard live only.',
+        );
       }
       const verify = optionalString(params, 'VerifyOwnerType');
       if (verify !== undefined && !verifyOwnerTypes.includes(verify)) {
-        throw new ApiError('InvalidParameterValue', `The parameter VerifyOwnerType must be one of ${verifyOwnerTypes.join(', ')}.`);
+        throw new ApiError(
+          'InvalidParameterValue',
+          `The parameter VerifyOwnerType must be one of ${verifyOwnerTypes.join(', ')}.`,
+        );
       }
       if ((await domains.list({ limit: 1 })).total >= domainLimit) {
-        throw new ApiError('FailedOperation.HostOutLimit', `There are already ${domainLimit} domains; delete one first.`);
+        throw new ApiError(
+          'FailedOperation.HostOutLimit',
+          `There are already ${domainLimit} domains; delete one first.`,
+        );
       }
       // Kept and answered by DescribeLiveDomain(s), as Tencent does (a push domain's PlayType is stored too).
-      const settings = { ...(playType !== undefined && { playType }), ...(miniProgram !== undefined && { miniProgram: miniProgram === 1 }) };
+      const settings = {
+        ...(playType !== undefined && { playType }),
+        ...(miniProgram !== undefined && { miniProgram: miniProgram === 1 }),
+      };
       await domains.add({ name, type, settings });
       return {};
     },
@@ -49,7 +61,10 @@ export function domainActions(deps: ApiDeps): ApiActions {
       const type = domainTypeOf(requiredInt(params, 'DomainType', 0, 1));
       const domain = await domains.get(name);
       if (domain.type !== type) {
-        throw new ApiError('InvalidParameterValue', `The parameter DomainType is ${type === 'push' ? 0 : 1}, but ${domain.name} is a ${domain.type} domain.`);
+        throw new ApiError(
+          'InvalidParameterValue',
+          `The parameter DomainType is ${type === 'push' ? 0 : 1}, but ${domain.name} is a ${domain.type} domain.`,
+        );
       }
       await domains.delete(domain.name);
       return {};

@@ -11,7 +11,6 @@ import { ApiError } from '../api-action.ts';
 /** A listing waits this long for DNS before it reports "no CNAME" (BCName 0) for a domain. */
 export const cnameWaitMs = 2000;
 
-
 /** Tencent's DomainType / Type number of a domain type. */
 export function tencentDomainType(type: DomainType): 0 | 1 {
   return type === 'push' ? 0 : 1;
@@ -26,7 +25,11 @@ export function domainTypeOf(value: number): DomainType {
  * The CNAME status, or undefined when DNS fails or is slow: a listing must not fail because one
  * domain's DNS does not answer, it reports BCName 0 for it instead.
  */
-export async function cnameOrNothing(domains: Domains, name: string, waitMs = cnameWaitMs): Promise<CnameStatus | undefined> {
+export async function cnameOrNothing(
+  domains: Domains,
+  name: string,
+  waitMs = cnameWaitMs,
+): Promise<CnameStatus | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), waitMs);
@@ -60,7 +63,12 @@ export function domainInfo(domain: Domain, cname: CnameStatus | undefined): Reco
 }
 
 /** The domain, which must be of `type`; a domain of the other type is an InvalidParameterValue naming the parameter. */
-export async function domainOfType(domains: Domains, name: string, type: DomainType, param = 'DomainName'): Promise<Domain> {
+export async function domainOfType(
+  domains: Domains,
+  name: string,
+  type: DomainType,
+  param = 'DomainName',
+): Promise<Domain> {
   const domain = await domains.get(name);
   if (domain.type !== type) {
     throw new ApiError(

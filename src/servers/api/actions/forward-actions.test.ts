@@ -40,7 +40,12 @@ test('each forward with its state, bytes and last error, filtered by AppName and
     key: 'live/other',
     state: 'backing-off',
     refusals: 2,
-    lastError: { code: 'FORWARD_REFUSED', message: '18/503 signature mismatch', rtmpStatus: 'NetStream.Publish.BadName', at: t0 + 1000 },
+    lastError: {
+      code: 'FORWARD_REFUSED',
+      message: '18/503 signature mismatch',
+      rtmpStatus: 'NetStream.Publish.BadName',
+      at: t0 + 1000,
+    },
   };
   const actions = forwardActions({ ...bed.deps, forwards: () => [base, refused] });
   const all = await bed.call(actions, 'OpenLiveDescribeForwardStatus', { AppName: 'live' });

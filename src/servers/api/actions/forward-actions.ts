@@ -14,7 +14,9 @@ export function forwardActions(deps: ApiDeps): ApiActions {
     OpenLiveDescribeForwardStatus: async (params) => {
       const app = optionalString(params, 'AppName');
       const stream = optionalString(params, 'StreamName');
-      const list = (deps.forwards?.() ?? []).filter((f) => (app === undefined || f.app === app) && (stream === undefined || f.stream === stream));
+      const list = (deps.forwards?.() ?? []).filter(
+        (f) => (app === undefined || f.app === app) && (stream === undefined || f.stream === stream),
+      );
       return {
         TotalNum: list.length,
         ForwardList: list.map((f) => ({

@@ -35,7 +35,8 @@ function chinaTime(params: Params, name: string): number | undefined {
   if (!m) throw invalid(`The parameter ${name} must be China Standard Time such as 2017-01-01 10:10:01.`);
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s) - beijingOffsetMs;
-  if (new Date(ms + beijingOffsetMs).getUTCDate() !== d || h > 23 || mi > 59 || s > 59) throw invalid(`The parameter ${name} is not a valid time.`);
+  if (new Date(ms + beijingOffsetMs).getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    throw invalid(`The parameter ${name} is not a valid time.`);
   return ms;
 }
 
@@ -49,7 +50,10 @@ function streamParam(params: Params): { recordInterval: number; storageTime: num
     if (!(n >= min && n <= max)) throw invalid(`StreamParam ${key} must be from ${min} to ${max}.`);
     return n;
   };
-  return { recordInterval: int('record_interval', 1, 7200, 1800), storageTime: int('storage_time', 0, 1500 * 86400, 0) };
+  return {
+    recordInterval: int('record_interval', 1, 7200, 1800),
+    storageTime: int('storage_time', 0, 1500 * 86400, 0),
+  };
 }
 
 function decodeURIComponentSafe(v: string): string {
@@ -70,19 +74,37 @@ export function liveRecordActions(deps: ApiDeps): ApiActions {
       const domain = await pushDomain(deps, params);
       const now = deps.now();
       const realTime = optionalInt(params, 'Highlight', 0, 1) === 1;
-      if (optionalInt(params, 'MixStream', 0, 1) === 1) throw new ApiError('UnsupportedOperation', 'Recording a mixed stream (MixStream 1) is not supported.');
+      if (optionalInt(params, 'MixStream', 0, 1) === 1)
+        throw new ApiError('UnsupportedOperation', 'Recording a mixed stream (MixStream 1) is not supported.');
       const start = realTime ? now : chinaTime(params, 'StartTime');
       const end = chinaTime(params, 'EndTime') ?? (realTime ? now + realTimeMs : undefined);
-      if (start === undefined || end === undefined) throw new ApiError('MissingParameter', 'A scheduled recording (Highlight 0) needs StartTime and EndTime.');
-      if (end <= start || end <= now) throw invalid('The parameter EndTime must be later than StartTime and the current time.');
+      if (start === undefined || end === undefined)
+        throw new ApiError('MissingParameter', 'A scheduled recording (Highlight 0) needs StartTime and EndTime.');
+      if (end <= start || end <= now)
+        throw invalid('The parameter EndTime must be later than StartTime and the current time.');
       if (end - start > 24 * 3600_000) throw invalid('EndTime - StartTime must be at most 24 hours.');
       const fileFormat = (optionalString(params, 'FileFormat', 8) ?? 'flv').toLowerCase();
-      if (!(formats as readonly string[]).includes(fileFormat)) throw invalid('The parameter FileFormat must be flv, hls, mp4, aac or mp3.');
+      if (!(formats as readonly string[]).includes(fileFormat))
+        throw invalid('The parameter FileFormat must be flv, hls, mp4, aac or mp3.');
       const audioOnly = (optionalString(params, 'RecordType', 8) ?? 'video').toLowerCase() === 'audio';
-      const spec: LiveRecordSpec = { format: audioOnly && fileFormat !== 'mp3' ? 'aac' : fileFormat, ...streamParam(params) };
+      const spec: LiveRecordSpec = {
+        format: audioOnly && fileFormat !== 'mp3' ? 'aac' : fileFormat,
+        ...streamParam(params),
+      };
       // Tencent's TaskId here is a number: a random 48-bit one stays exact in JSON and JavaScript.
       const taskId = String(randomBytes(6).readUIntBE(0, 6));
-      await r.addRecordTask({ taskId, domain: domain.name, app, stream, startTime: start, endTime: end, templateId: 0, extension: liveRecordExtension(spec), stopped: 0, createdAt: now });
+      await r.addRecordTask({
+        taskId,
+        domain: domain.name,
+        app,
+        stream,
+        startTime: start,
+        endTime: end,
+        templateId: 0,
+        extension: liveRecordExtension(spec),
+        stopped: 0,
+        createdAt: now,
+      });
       await deps.recording?.checkTasks();
       return { TaskId: Number(taskId) };
     },
@@ -91,7 +113,8 @@ export function liveRecordActions(deps: ApiDeps): ApiActions {
       const stream = requiredName(params, 'StreamName');
       const taskId = String(requiredInt(params, 'TaskId', 0, 2 ** 48));
       const task = await r.getRecordTask(taskId);
-      if (!task || task.stream !== stream) throw new ApiError('ResourceNotFound.TaskId', `Record task ${taskId} of ${stream} does not exist.`);
+      if (!task || task.stream !== stream)
+        throw new ApiError('ResourceNotFound.TaskId', `Record task ${taskId} of ${stream} does not exist.`);
       await r.stopRecordTask(taskId, deps.now());
       deps.recording?.stopTask(taskId);
       return {};

@@ -29,21 +29,47 @@ test('a merged page is the page of the two lists sorted together, a first on equ
       fc.integer({ min: 1, max: 30 }),
       fc.boolean(),
       async (as, bs, offset, limit, ascending) => {
-        const got = await mergedPage(source('a', as, ascending), source('b', bs, ascending), { offset, limit, ascending });
+        const got = await mergedPage(source('a', as, ascending), source('b', bs, ascending), {
+          offset,
+          limit,
+          ascending,
+        });
         const all = [...as.map((t) => ({ t, s: `a${t}`, k: 0 })), ...bs.map((t) => ({ t, s: `b${t}`, k: 1 }))].sort(
           (x, y) => (ascending ? x.t - y.t : y.t - x.t) || x.k - y.k,
         );
-        assert.deepEqual(got, { items: all.slice(offset, offset + limit).map((x) => x.s), total: as.length + bs.length });
+        assert.deepEqual(got, {
+          items: all.slice(offset, offset + limit).map((x) => x.s),
+          total: as.length + bs.length,
+        });
       },
     ),
   );
 });
 
 test('deep pages read each list a store page at a time, and no further than the page needs', async () => {
-  const a = source('a', Array.from({ length: 2500 }, (_, i) => 2 * i), true);
-  const b = source('b', Array.from({ length: 2500 }, (_, i) => 2 * i + 1), true);
+  const a = source(
+    'a',
+    Array.from({ length: 2500 }, (_, i) => 2 * i),
+    true,
+  );
+  const b = source(
+    'b',
+    Array.from({ length: 2500 }, (_, i) => 2 * i + 1),
+    true,
+  );
   const page = await mergedPage(a, b, { offset: 2990, limit: 10, ascending: true });
-  assert.deepEqual(page.items, ['a2990', 'b2991', 'a2992', 'b2993', 'a2994', 'b2995', 'a2996', 'b2997', 'a2998', 'b2999']);
+  assert.deepEqual(page.items, [
+    'a2990',
+    'b2991',
+    'a2992',
+    'b2993',
+    'a2994',
+    'b2995',
+    'a2996',
+    'b2997',
+    'a2998',
+    'b2999',
+  ]);
   assert.equal(page.total, 5000);
   // 3000 items wanted from each: three store pages of maxPageSize.
   assert.deepEqual([a.reads, b.reads], [Math.ceil(3000 / maxPageSize), Math.ceil(3000 / maxPageSize)]);

@@ -8,17 +8,35 @@ test('ModifyLivePlayDomain stores PlayType, answered by DescribeLiveDomain(s) an
   t.after(() => kit.close());
   await kit.call('AddLiveDomain', { DomainName: 'play.example.com', DomainType: 1 });
   await kit.call('AddLiveDomain', { DomainName: 'play2.example.com', DomainType: 1 });
-  assert.equal((await kit.call('ModifyLivePlayDomain', { DomainName: 'play.example.com', PlayType: 2 })).Error, undefined);
+  assert.equal(
+    (await kit.call('ModifyLivePlayDomain', { DomainName: 'play.example.com', PlayType: 2 })).Error,
+    undefined,
+  );
   assert.equal((await kit.call('DescribeLiveDomain', { DomainName: 'play.example.com' })).DomainInfo.PlayType, 2);
   const global = await kit.call('DescribeLiveDomains', { PlayType: 2 });
-  assert.deepEqual(global.DomainList.map((d: { Name: string }) => d.Name), ['play.example.com']);
+  assert.deepEqual(
+    global.DomainList.map((d: { Name: string }) => d.Name),
+    ['play.example.com'],
+  );
   assert.equal(global.AllCount, 1);
   assert.deepEqual((await kit.call('DescribeLiveDomains', {})).PlayTypeCount, [1, 1, 0]);
-  assert.equal((await kit.call('ModifyLivePlayDomain', { DomainName: 'play.example.com', PlayType: 4 })).Error?.Code, 'InvalidParameterValue');
-  assert.equal((await kit.call('ModifyLivePlayDomain', { DomainName: 'play.example.com' })).Error?.Code, 'MissingParameter');
-  assert.equal((await kit.call('ModifyLivePlayDomain', { DomainName: 'none.example.com', PlayType: 1 })).Error?.Code, 'ResourceNotFound.DomainNotExist');
+  assert.equal(
+    (await kit.call('ModifyLivePlayDomain', { DomainName: 'play.example.com', PlayType: 4 })).Error?.Code,
+    'InvalidParameterValue',
+  );
+  assert.equal(
+    (await kit.call('ModifyLivePlayDomain', { DomainName: 'play.example.com' })).Error?.Code,
+    'MissingParameter',
+  );
+  assert.equal(
+    (await kit.call('ModifyLivePlayDomain', { DomainName: 'none.example.com', PlayType: 1 })).Error?.Code,
+    'ResourceNotFound.DomainNotExist',
+  );
   await kit.call('AddLiveDomain', { DomainName: 'push.example.com', DomainType: 0 });
-  assert.equal((await kit.call('ModifyLivePlayDomain', { DomainName: 'push.example.com', PlayType: 1 })).Error?.Code, 'InvalidParameterValue');
+  assert.equal(
+    (await kit.call('ModifyLivePlayDomain', { DomainName: 'push.example.com', PlayType: 1 })).Error?.Code,
+    'InvalidParameterValue',
+  );
 });
 
 test('AuthenticateDomainOwner: content to put at cssauth.<main domain>, Status -1 until the TXT record holds it, then 0', async (t) => {
@@ -27,11 +45,16 @@ test('AuthenticateDomainOwner: content to put at cssauth.<main domain>, Status -
   const resolveTxt = (name: string): Promise<string[][]> => {
     asked.push(name);
     const records = txt.get(name);
-    return records ? Promise.resolve(records) : Promise.reject(Object.assign(new Error('no data'), { code: 'ENODATA' }));
+    return records
+      ? Promise.resolve(records)
+      : Promise.reject(Object.assign(new Error('no data'), { code: 'ENODATA' }));
   };
   const kit = await apiKit({ dns: { resolveTxt } });
   t.after(() => kit.close());
-  const first = await kit.call('AuthenticateDomainOwner', { DomainName: 'play.live.example.com', VerifyType: 'dnsCheck' });
+  const first = await kit.call('AuthenticateDomainOwner', {
+    DomainName: 'play.live.example.com',
+    VerifyType: 'dnsCheck',
+  });
   assert.equal(first.MainDomain, 'example.com');
   assert.equal(first.Status, -1);
   assert.match(first.Content, /^[0-9a-f]{32}$/);
@@ -40,16 +63,37 @@ test('AuthenticateDomainOwner: content to put at cssauth.<main domain>, Status -
   const second = await kit.call('AuthenticateDomainOwner', { DomainName: 'push.example.com', VerifyType: 'dnsCheck' });
   assert.equal(second.Content, first.Content);
   txt.set('cssauth.example.com', [['other'], [first.Content.slice(0, 10), first.Content.slice(10)]]);
-  assert.equal((await kit.call('AuthenticateDomainOwner', { DomainName: 'play.live.example.com', VerifyType: 'dbCheck' })).Status, -1, 'dbCheck asks no DNS');
-  assert.equal((await kit.call('AuthenticateDomainOwner', { DomainName: 'play.live.example.com', VerifyType: 'dnsCheck' })).Status, 0);
-  assert.equal((await kit.call('AuthenticateDomainOwner', { DomainName: 'x.example.com', VerifyType: 'dbCheck' })).Status, 0);
-  assert.equal((await kit.call('AuthenticateDomainOwner', { DomainName: 'x.example.com', VerifyType: 'fileCheck' })).Error?.Code, 'UnsupportedOperation');
-  assert.equal((await kit.call('AuthenticateDomainOwner', { DomainName: 'x.example.com', VerifyType: 'dns' })).Error?.Code, 'InvalidParameterValue');
-  assert.equal((await kit.call('AuthenticateDomainOwner', { DomainName: 'bad name', VerifyType: 'dnsCheck' })).Error?.Code, 'InvalidParameter.DomainFormatError');
+  assert.equal(
+    (await kit.call('AuthenticateDomainOwner', { DomainName: 'play.live.example.com', VerifyType: 'dbCheck' })).Status,
+    -1,
+    'dbCheck asks no DNS',
+  );
+  assert.equal(
+    (await kit.call('AuthenticateDomainOwner', { DomainName: 'play.live.example.com', VerifyType: 'dnsCheck' })).Status,
+    0,
+  );
+  assert.equal(
+    (await kit.call('AuthenticateDomainOwner', { DomainName: 'x.example.com', VerifyType: 'dbCheck' })).Status,
+    0,
+  );
+  assert.equal(
+    (await kit.call('AuthenticateDomainOwner', { DomainName: 'x.example.com', VerifyType: 'fileCheck' })).Error?.Code,
+    'UnsupportedOperation',
+  );
+  assert.equal(
+    (await kit.call('AuthenticateDomainOwner', { DomainName: 'x.example.com', VerifyType: 'dns' })).Error?.Code,
+    'InvalidParameterValue',
+  );
+  assert.equal(
+    (await kit.call('AuthenticateDomainOwner', { DomainName: 'bad name', VerifyType: 'dnsCheck' })).Error?.Code,
+    'InvalidParameter.DomainFormatError',
+  );
 });
 
 test('AuthenticateDomainOwner answers FailedOperation (TXT_LOOKUP_FAILED) when DNS does not answer', async (t) => {
-  const kit = await apiKit({ dns: { resolveTxt: () => Promise.reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })) } });
+  const kit = await apiKit({
+    dns: { resolveTxt: () => Promise.reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })) },
+  });
   t.after(() => kit.close());
   const res = await kit.call('AuthenticateDomainOwner', { DomainName: 'play.example.org', VerifyType: 'dnsCheck' });
   assert.equal(res.Error?.Code, 'FailedOperation');

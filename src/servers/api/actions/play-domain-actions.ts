@@ -32,10 +32,16 @@ export function playDomainActions(deps: ApiDeps): ApiActions {
       const name = validateDomainName(requiredString(params, 'DomainName', maxDomainLength + 1));
       const verifyType = requiredString(params, 'VerifyType', 16);
       if (!verifyTypes.includes(verifyType)) {
-        throw new ApiError('InvalidParameterValue', `The parameter VerifyType must be one of ${verifyTypes.join(', ')}.`);
+        throw new ApiError(
+          'InvalidParameterValue',
+          `The parameter VerifyType must be one of ${verifyTypes.join(', ')}.`,
+        );
       }
       if (verifyType === 'fileCheck') {
-        throw new ApiError('UnsupportedOperation', 'VerifyType fileCheck is not supported; use dnsCheck with a TXT record.');
+        throw new ApiError(
+          'UnsupportedOperation',
+          'VerifyType fileCheck is not supported; use dnsCheck with a TXT record.',
+        );
       }
       const main = mainDomainOf(name);
       // One content per main domain, kept so the operator can set the record once and ask again later.

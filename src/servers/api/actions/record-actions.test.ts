@@ -19,7 +19,13 @@ beforeEach(async () => {
 afterEach(() => bed.close());
 
 /** A publish session from `from` to `to` (open when `to` is undefined); `media` sends the fixture's headers (320x240). */
-async function session(stream: string, from: number, to: number | undefined, end: [string, string], media = false): Promise<void> {
+async function session(
+  stream: string,
+  from: number,
+  to: number | undefined,
+  end: [string, string],
+  media = false,
+): Promise<void> {
   bed.clock.now = from;
   const encoder = await bed.publish('live', stream, { clientIp: '198.51.100.4' });
   if (media) for (const m of fixtureMedia().filter((x) => x.type === 18 || x.sequenceHeader)) encoder.send(m);
@@ -49,13 +55,32 @@ function refused(over: Partial<NewRejectedAttempt>): Promise<number> {
 /** The scene: sessions early (08:30-09:05), gone (08:00-08:30), cam-1 (09:00-09:10, 320x240), cam-2 (09:30-09:30:42, dropped), desk (09:50, live); refusals at 09:20 and 09:40, a refused play and an old refusal. */
 async function scene(): Promise<void> {
   await session('gone', at('08:00'), at('08:30'), ['1/0', '1/0: the encoder stopped publishing']);
-  await session('early', at('08:30'), at('09:05'), ['20/0', '20/0: no media for 15 s; the publisher was dropped so it can reconnect']);
+  await session('early', at('08:30'), at('09:05'), [
+    '20/0',
+    '20/0: no media for 15 s; the publisher was dropped so it can reconnect',
+  ]);
   await session('cam-1', at('09:00'), at('09:10'), ['1/0', '1/0: the encoder stopped publishing'], true);
-  await session('cam-2', at('09:30'), at('09:30') + 42_400, ['21/100', '21/100: the operator dropped this stream; reconnecting is allowed']);
+  await session('cam-2', at('09:30'), at('09:30') + 42_400, [
+    '21/100',
+    '21/100: the operator dropped this stream; reconnecting is allowed',
+  ]);
   await session('desk', at('09:50'), undefined, ['', '']);
   await refused({ at: at('09:20') });
-  await refused({ at: at('09:40'), stream: 'cam-2', breakCode: '18/305', code: 'STREAM_FORBIDDEN', reason: '18/305: live/cam-2 is forbidden', query: 'txTime=6926A1C0' });
-  await refused({ at: at('09:45'), action: 'play', breakCode: '18/301', code: 'DOMAIN_UNKNOWN', reason: '18/301: unknown' });
+  await refused({
+    at: at('09:40'),
+    stream: 'cam-2',
+    breakCode: '18/305',
+    code: 'STREAM_FORBIDDEN',
+    reason: '18/305: live/cam-2 is forbidden',
+    query: 'txTime=6926A1C0',
+  });
+  await refused({
+    at: at('09:45'),
+    action: 'play',
+    breakCode: '18/301',
+    code: 'DOMAIN_UNKNOWN',
+    reason: '18/301: unknown',
+  });
   await refused({ at: at('08:00') });
   bed.clock.now = at('10:01');
 }
@@ -68,13 +93,20 @@ async function rejects(action: string, params: Record<string, unknown>, code: st
   });
 }
 
-const names = (list: unknown): string[] => (list as { StreamName: string; StopReason: string }[]).map((e) => `${e.StreamName} ${e.StopReason.split(':')[0]}`);
+const names = (list: unknown): string[] =>
+  (list as { StreamName: string; StopReason: string }[]).map((e) => `${e.StreamName} ${e.StopReason.split(':')[0]}`);
 
 describe('DescribeLiveStreamPublishedList', () => {
-  test('lists the sessions live in the window, newest first, in Tencent\'s fields', async () => {
+  test("lists the sessions live in the window, newest first, in Tencent's fields", async () => {
     await scene();
-    const list = await bed.call(actions, 'DescribeLiveStreamPublishedList', { DomainName: 'push.example.com', ...window });
-    assert.deepEqual({ ...list, PublishInfo: undefined }, { PublishInfo: undefined, PageNum: 1, PageSize: 10, TotalNum: 4, TotalPage: 1 });
+    const list = await bed.call(actions, 'DescribeLiveStreamPublishedList', {
+      DomainName: 'push.example.com',
+      ...window,
+    });
+    assert.deepEqual(
+      { ...list, PublishInfo: undefined },
+      { PublishInfo: undefined, PageNum: 1, PageSize: 10, TotalNum: 4, TotalPage: 1 },
+    );
     const info = list.PublishInfo as Record<string, unknown>[];
     assert.deepEqual(names(info), ['desk ', 'cam-2 21/100', 'cam-1 1/0', 'early 20/0']);
     assert.deepEqual(info[2], {
@@ -95,26 +127,51 @@ describe('DescribeLiveStreamPublishedList', () => {
   test('StreamName matches fuzzily, AppName exactly; other domains are not listed', async () => {
     await scene();
     const q = { DomainName: 'push.example.com', ...window };
-    assert.deepEqual(names((await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, StreamName: 'cam' })).PublishInfo), ['cam-2 21/100', 'cam-1 1/0']);
+    assert.deepEqual(
+      names((await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, StreamName: 'cam' })).PublishInfo),
+      ['cam-2 21/100', 'cam-1 1/0'],
+    );
     assert.equal((await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, AppName: 'liv' })).TotalNum, 0);
-    assert.equal((await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, DomainName: 'push2.example.com' })).TotalNum, 0);
+    assert.equal(
+      (await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, DomainName: 'push2.example.com' })).TotalNum,
+      0,
+    );
   });
 
   test('requires DomainName, StartTime and EndTime; pages 10-100 within 10,000 entries', async () => {
     await rejects('DescribeLiveStreamPublishedList', window, 'MissingParameter', 'DomainName');
-    await rejects('DescribeLiveStreamPublishedList', { DomainName: 'push.example.com', EndTime: window.EndTime }, 'MissingParameter', 'StartTime');
-    await rejects('DescribeLiveStreamPublishedList', { DomainName: 'push.example.com', StartTime: window.StartTime }, 'MissingParameter', 'EndTime');
+    await rejects(
+      'DescribeLiveStreamPublishedList',
+      { DomainName: 'push.example.com', EndTime: window.EndTime },
+      'MissingParameter',
+      'StartTime',
+    );
+    await rejects(
+      'DescribeLiveStreamPublishedList',
+      { DomainName: 'push.example.com', StartTime: window.StartTime },
+      'MissingParameter',
+      'EndTime',
+    );
     const q = { DomainName: 'push.example.com', ...window };
     await rejects('DescribeLiveStreamPublishedList', { ...q, PageSize: 9 }, 'InvalidParameterValue', 'PageSize');
     await rejects('DescribeLiveStreamPublishedList', { ...q, PageSize: 101 }, 'InvalidParameterValue', 'PageSize');
-    await rejects('DescribeLiveStreamPublishedList', { ...q, PageSize: 100, PageNum: 101 }, 'InvalidParameterValue', 'PageNum');
-    assert.equal((await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, PageSize: 100, PageNum: 100 })).PageNum, 100);
+    await rejects(
+      'DescribeLiveStreamPublishedList',
+      { ...q, PageSize: 100, PageNum: 101 },
+      'InvalidParameterValue',
+      'PageNum',
+    );
+    assert.equal(
+      (await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, PageSize: 100, PageNum: 100 })).PageNum,
+      100,
+    );
   });
 
   test('the window: UTC times, end after start, at most 30 days long, back at most 60 days, not in the future', async () => {
     bed.clock.now = Date.parse('2026-11-25T10:00:00Z');
     const q = { DomainName: 'push.example.com' };
-    const ok = async (StartTime: string, EndTime: string) => (await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, StartTime, EndTime })).TotalNum;
+    const ok = async (StartTime: string, EndTime: string) =>
+      (await bed.call(actions, 'DescribeLiveStreamPublishedList', { ...q, StartTime, EndTime })).TotalNum;
     assert.equal(await ok('2026-10-27T10:00:00Z', '2026-11-25T10:00:00Z'), 0, '29 days');
     assert.equal(await ok('2026-09-26T10:00:00Z', '2026-10-26T10:00:00Z'), 0, '60 days back, 30 days long');
     assert.equal(await ok('2026-11-25T09:00:00Z', '2026-11-25T10:04:59Z'), 0, 'a client clock a little fast');
@@ -133,7 +190,14 @@ describe('DescribeLiveStreamEventList', () => {
   test('without IsFilter, refused publishes are events too, merged by time; IsFilter=1 keeps only sessions', async () => {
     await scene();
     const all = await bed.call(actions, 'DescribeLiveStreamEventList', window);
-    assert.deepEqual(names(all.EventList), ['desk ', 'cam-2 18/305', 'cam-2 21/100', 'cam-1 18/503', 'cam-1 1/0', 'early 20/0']);
+    assert.deepEqual(names(all.EventList), [
+      'desk ',
+      'cam-2 18/305',
+      'cam-2 21/100',
+      'cam-1 18/503',
+      'cam-1 1/0',
+      'early 20/0',
+    ]);
     assert.deepEqual([all.TotalNum, all.TotalPage, all.PageSize], [6, 1, 10]);
     assert.deepEqual((all.EventList as unknown[])[3], {
       StreamName: 'cam-1',
@@ -153,8 +217,16 @@ describe('DescribeLiveStreamEventList', () => {
 
   test('IsAsc, IsStrict, name filters and pages across both kinds of event', async () => {
     await scene();
-    const list = async (params: Record<string, unknown>) => names((await bed.call(actions, 'DescribeLiveStreamEventList', { ...window, ...params })).EventList);
-    assert.deepEqual(await list({ IsAsc: 1 }), ['early 20/0', 'cam-1 1/0', 'cam-1 18/503', 'cam-2 21/100', 'cam-2 18/305', 'desk ']);
+    const list = async (params: Record<string, unknown>) =>
+      names((await bed.call(actions, 'DescribeLiveStreamEventList', { ...window, ...params })).EventList);
+    assert.deepEqual(await list({ IsAsc: 1 }), [
+      'early 20/0',
+      'cam-1 1/0',
+      'cam-1 18/503',
+      'cam-2 21/100',
+      'cam-2 18/305',
+      'desk ',
+    ]);
     assert.deepEqual(await list({ PageSize: 2, PageNum: 2 }), ['cam-2 21/100', 'cam-1 18/503']);
     assert.deepEqual(await list({ PageSize: 4, PageNum: 2, IsAsc: '1' }), ['cam-2 18/305', 'desk ']);
     assert.deepEqual(await list({ PageSize: 4, PageNum: 3 }), []);
@@ -170,9 +242,19 @@ describe('DescribeLiveStreamEventList', () => {
     await rejects('DescribeLiveStreamEventList', { ...window, IsAsc: true }, 'InvalidParameterValue', 'IsAsc');
     await rejects('DescribeLiveStreamEventList', { ...window, PageSize: 0 }, 'InvalidParameterValue', 'PageSize');
     await rejects('DescribeLiveStreamEventList', { ...window, PageSize: 101 }, 'InvalidParameterValue', 'PageSize');
-    await rejects('DescribeLiveStreamEventList', { ...window, PageSize: 10, PageNum: 1001 }, 'InvalidParameterValue', 'PageNum');
+    await rejects(
+      'DescribeLiveStreamEventList',
+      { ...window, PageSize: 10, PageNum: 1001 },
+      'InvalidParameterValue',
+      'PageNum',
+    );
     await rejects('DescribeLiveStreamEventList', { EndTime: window.EndTime }, 'MissingParameter', 'StartTime');
-    await rejects('DescribeLiveStreamEventList', { ...window, StreamName: 'a b', IsStrict: 1 }, 'InvalidParameterValue', 'StreamName');
+    await rejects(
+      'DescribeLiveStreamEventList',
+      { ...window, StreamName: 'a b', IsStrict: 1 },
+      'InvalidParameterValue',
+      'StreamName',
+    );
   });
 });
 
@@ -183,8 +265,15 @@ describe('OpenLiveDescribeRejectedPushList and OpenLiveDescribeRejectedPushSumma
     const list = await bed.call(actions, 'OpenLiveDescribeRejectedPushList', window);
     assert.deepEqual([list.TotalNum, list.TotalPage, list.PageNum, list.PageSize], [3, 1, 1, 10]);
     const items = list.RejectedList as Record<string, unknown>[];
-    assert.deepEqual(items.map((i) => i.StreamName), ['leak', 'cam-2', 'cam-1']);
-    assert.equal(items[0]?.Query, 'txSecret=***&txTime=6926A1C0', 'a secret never leaves, even from a row stored unmasked');
+    assert.deepEqual(
+      items.map((i) => i.StreamName),
+      ['leak', 'cam-2', 'cam-1'],
+    );
+    assert.equal(
+      items[0]?.Query,
+      'txSecret=***&txTime=6926A1C0',
+      'a secret never leaves, even from a row stored unmasked',
+    );
     assert.deepEqual(items[1], {
       Time: '2026-11-25T09:40:00Z',
       ClientIp: '203.0.113.9',
@@ -199,8 +288,16 @@ describe('OpenLiveDescribeRejectedPushList and OpenLiveDescribeRejectedPushSumma
       Count: 1,
       LastTime: '2026-11-25T09:40:00Z',
     });
-    const asc = await bed.call(actions, 'OpenLiveDescribeRejectedPushList', { ...window, IsAsc: 1, PageSize: 1, PageNum: 2 });
-    assert.deepEqual((asc.RejectedList as { StreamName: string }[]).map((i) => i.StreamName), ['cam-2']);
+    const asc = await bed.call(actions, 'OpenLiveDescribeRejectedPushList', {
+      ...window,
+      IsAsc: 1,
+      PageSize: 1,
+      PageNum: 2,
+    });
+    assert.deepEqual(
+      (asc.RejectedList as { StreamName: string }[]).map((i) => i.StreamName),
+      ['cam-2'],
+    );
     const byIp = await bed.call(actions, 'OpenLiveDescribeRejectedPushList', { ...window, ClientIp: '198.51.100.1' });
     assert.equal(byIp.TotalNum, 0);
   });
@@ -211,7 +308,10 @@ describe('OpenLiveDescribeRejectedPushList and OpenLiveDescribeRejectedPushSumma
     await bed.store.countRejectedAttempt(id, 999, at('09:46'));
     const list = await bed.call(actions, 'OpenLiveDescribeRejectedPushList', { ...window, ClientIp: '198.51.100.7' });
     const [item] = list.RejectedList as Record<string, unknown>[];
-    assert.deepEqual([item?.StreamName, item?.Count, item?.Time, item?.LastTime], ['flood', 1000, '2026-11-25T09:45:00Z', '2026-11-25T09:46:00Z']);
+    assert.deepEqual(
+      [item?.StreamName, item?.Count, item?.Time, item?.LastTime],
+      ['flood', 1000, '2026-11-25T09:45:00Z', '2026-11-25T09:46:00Z'],
+    );
     const summary = await bed.call(actions, 'OpenLiveDescribeRejectedPushSummary', window);
     assert.equal(summary.TotalNum, 1002);
   });
@@ -223,12 +323,33 @@ describe('OpenLiveDescribeRejectedPushList and OpenLiveDescribeRejectedPushSumma
     assert.deepEqual(summary, {
       TotalNum: 3,
       ReasonList: [
-        { BreakCode: '18/503', ErrorCode: 'SIGNATURE_INVALID', Count: 2, FirstTime: '2026-11-25T09:20:00Z', LastTime: '2026-11-25T09:55:00Z', LastReason: '18/503: the latest' },
-        { BreakCode: '18/305', ErrorCode: 'STREAM_FORBIDDEN', Count: 1, FirstTime: '2026-11-25T09:40:00Z', LastTime: '2026-11-25T09:40:00Z', LastReason: '18/305: live/cam-2 is forbidden' },
+        {
+          BreakCode: '18/503',
+          ErrorCode: 'SIGNATURE_INVALID',
+          Count: 2,
+          FirstTime: '2026-11-25T09:20:00Z',
+          LastTime: '2026-11-25T09:55:00Z',
+          LastReason: '18/503: the latest',
+        },
+        {
+          BreakCode: '18/305',
+          ErrorCode: 'STREAM_FORBIDDEN',
+          Count: 1,
+          FirstTime: '2026-11-25T09:40:00Z',
+          LastTime: '2026-11-25T09:40:00Z',
+          LastReason: '18/305: live/cam-2 is forbidden',
+        },
       ],
     });
-    const cam2 = await bed.call(actions, 'OpenLiveDescribeRejectedPushSummary', { ...window, StreamName: 'cam-2', IsStrict: 1 });
-    assert.deepEqual((cam2.ReasonList as { BreakCode: string }[]).map((r) => r.BreakCode), ['18/305']);
+    const cam2 = await bed.call(actions, 'OpenLiveDescribeRejectedPushSummary', {
+      ...window,
+      StreamName: 'cam-2',
+      IsStrict: 1,
+    });
+    assert.deepEqual(
+      (cam2.ReasonList as { BreakCode: string }[]).map((r) => r.BreakCode),
+      ['18/305'],
+    );
   });
 
   test('both read any age the store holds, 31 days at a time, and need the window', async () => {
@@ -237,7 +358,12 @@ describe('OpenLiveDescribeRejectedPushList and OpenLiveDescribeRejectedPushSumma
     const old = { StartTime: '2026-05-01T00:00:00Z', EndTime: '2026-06-01T00:00:00Z' };
     assert.equal((await bed.call(actions, 'OpenLiveDescribeRejectedPushList', old)).TotalNum, 1);
     assert.equal((await bed.call(actions, 'OpenLiveDescribeRejectedPushSummary', old)).TotalNum, 1);
-    await rejects('OpenLiveDescribeRejectedPushList', { ...old, EndTime: '2026-06-01T00:00:01Z' }, 'InvalidParameterValue', 'EndTime');
+    await rejects(
+      'OpenLiveDescribeRejectedPushList',
+      { ...old, EndTime: '2026-06-01T00:00:01Z' },
+      'InvalidParameterValue',
+      'EndTime',
+    );
     await rejects('OpenLiveDescribeRejectedPushSummary', { StartTime: old.StartTime }, 'MissingParameter', 'EndTime');
     await rejects('OpenLiveDescribeRejectedPushList', { ...old, PageSize: 101 }, 'InvalidParameterValue', 'PageSize');
   });

@@ -5,7 +5,13 @@
  * publish attempts (named so that no one takes them for Tencent actions).
  */
 import { maskQuery } from '../../../control/access-policy.ts';
-import type { Page, PublishRecord, PublishRecordQuery, RejectedAttempt, RejectedAttemptQuery } from '../../../store/store.ts';
+import type {
+  Page,
+  PublishRecord,
+  PublishRecordQuery,
+  RejectedAttempt,
+  RejectedAttemptQuery,
+} from '../../../store/store.ts';
 import type { ApiActions } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { optionalString, pageFields, paging } from '../api-params.ts';
@@ -57,7 +63,12 @@ export function recordActions(deps: ApiDeps): ApiActions {
     OpenLiveDescribeRejectedPushList: async (params, ctx) => {
       const query = attemptQuery(params, ctx.now);
       const page = paging(params, 10, 1, 100);
-      const list = await deps.store.listRejectedAttempts({ ...query, ascending: flag(params, 'IsAsc'), limit: page.limit, offset: page.offset });
+      const list = await deps.store.listRejectedAttempts({
+        ...query,
+        ascending: flag(params, 'IsAsc'),
+        limit: page.limit,
+        offset: page.offset,
+      });
       return { RejectedList: list.items.map(rejectedItem), ...pageFields(list.total, page.pageNum, page.pageSize) };
     },
     OpenLiveDescribeRejectedPushSummary: async (params, ctx) => {
@@ -106,12 +117,23 @@ async function describeEvents(deps: ApiDeps, params: Params, now: number): Promi
   // Tencent IsFilter=1 "filters out the pushes that failed to start": without it, refused publishes
   // (18/xxx) are events too, each a moment with its refusal as StopReason.
   const events = flag(params, 'IsFilter')
-    ? await sessions({ limit: page.limit, offset: page.offset }).then((p) => ({ items: p.items.map((r) => sessionEvent(r, now)), total: p.total }))
+    ? await sessions({ limit: page.limit, offset: page.offset }).then((p) => ({
+        items: p.items.map((r) => sessionEvent(r, now)),
+        total: p.total,
+      }))
     : await mergedPage(
         // Tencent IsAsc: "ordered by end time", newest end first by default; a live session ends last of all.
         { fetch: sessions, time: (r) => r.endedAt ?? Number.MAX_SAFE_INTEGER, map: (r) => sessionEvent(r, now) },
         {
-          fetch: (q) => deps.store.listRejectedAttempts({ ...names, action: 'publish', since: start, before: end, ascending, ...q }),
+          fetch: (q) =>
+            deps.store.listRejectedAttempts({
+              ...names,
+              action: 'publish',
+              since: start,
+              before: end,
+              ascending,
+              ...q,
+            }),
           time: (a) => a.at,
           map: refusalEvent,
         },
@@ -155,7 +177,13 @@ function refusalEvent(a: RejectedAttempt): Record<string, unknown> {
 function attemptQuery(params: Params, now: number): RejectedAttemptQuery {
   const { start, end } = timeWindow(params, now, ownWindow);
   const clientIp = optionalString(params, 'ClientIp', 64);
-  return { ...nameFilters(params), ...(clientIp !== undefined && { clientIp }), action: 'publish', since: start, before: end };
+  return {
+    ...nameFilters(params),
+    ...(clientIp !== undefined && { clientIp }),
+    action: 'publish',
+    since: start,
+    before: end,
+  };
 }
 
 function rejectedItem(a: RejectedAttempt): Record<string, unknown> {

@@ -73,10 +73,12 @@ export function recordTaskActions(deps: ApiDeps): ApiActions {
       const endS = requiredInt(params, 'EndTime', 0, maxUnix);
       const startS = optionalInt(params, 'StartTime', 0, maxUnix) ?? nowS;
       // Tencent: EndTime after StartTime and now, within 7 days from now; at most 24 hours long.
-      if (endS <= startS || endS <= nowS) throw invalid('The parameter EndTime must be later than StartTime and the current time.');
+      if (endS <= startS || endS <= nowS)
+        throw invalid('The parameter EndTime must be later than StartTime and the current time.');
       if (endS > nowS + 7 * 24 * hour) throw invalid('The parameter EndTime must be within 7 days from now.');
       if (endS - startS > 24 * hour) throw invalid('EndTime - StartTime must be at most 24 hours.');
-      if ((optionalInt(params, 'StreamType', 0, 1) ?? 0) !== 0) throw new ApiError('UnsupportedOperation', 'Only StreamType 0 (a live push) is recorded.');
+      if ((optionalInt(params, 'StreamType', 0, 1) ?? 0) !== 0)
+        throw new ApiError('UnsupportedOperation', 'Only StreamType 0 (a live push) is recorded.');
       const templateId = optionalInt(params, 'TemplateId', 0, 2 ** 31 - 1) ?? 0;
       // Tencent: no or a wrong TemplateId records HLS kept for ever; 0 says so here.
       const known = templateId > 0 && (await r.getRecordTemplate(templateId)) !== undefined;
@@ -99,7 +101,8 @@ export function recordTaskActions(deps: ApiDeps): ApiActions {
 
     async StopRecordTask(params) {
       const id = taskId(params);
-      if (!(await r.getRecordTask(id))) throw new ApiError('ResourceNotFound.TaskId', `Record task ${id} does not exist.`);
+      if (!(await r.getRecordTask(id)))
+        throw new ApiError('ResourceNotFound.TaskId', `Record task ${id} does not exist.`);
       await r.stopRecordTask(id, deps.now());
       deps.recording?.stopTask(id);
       return {};
@@ -107,7 +110,8 @@ export function recordTaskActions(deps: ApiDeps): ApiActions {
 
     async DeleteRecordTask(params) {
       const id = taskId(params);
-      if (!(await r.getRecordTask(id))) throw new ApiError('ResourceNotFound.TaskId', `Record task ${id} does not exist.`);
+      if (!(await r.getRecordTask(id)))
+        throw new ApiError('ResourceNotFound.TaskId', `Record task ${id} does not exist.`);
       deps.recording?.stopTask(id);
       await r.deleteRecordTask(id);
       return {};
@@ -119,7 +123,8 @@ export function recordTaskActions(deps: ApiDeps): ApiActions {
       if (end <= start) throw invalid('The parameter EndTime must be later than StartTime.');
       if (end - start > 7 * 24 * hour * 1000) throw invalid('StartTime and EndTime may be at most one week apart.');
       const offset = Number(optionalString(params, 'ScrollToken', 32) ?? '0');
-      if (!Number.isInteger(offset) || offset < 0) throw invalid('The parameter ScrollToken is not one this server gave.');
+      if (!Number.isInteger(offset) || offset < 0)
+        throw invalid('The parameter ScrollToken is not one this server gave.');
       const all = await r.listRecordTasks({
         since: start,
         before: end,
@@ -147,8 +152,11 @@ export function recordTaskActions(deps: ApiDeps): ApiActions {
 
     async OpenLiveDeleteRecordFile(params) {
       const id = requiredString(params, 'FileId', 20);
-      if (!/^\d{1,15}$/.test(id)) throw invalid('The parameter FileId must be a file id from OpenLiveDescribeRecordFiles.');
-      const deleted = deps.recording ? await deps.recording.deleteFile(Number(id)) : await r.deleteRecordFile(Number(id));
+      if (!/^\d{1,15}$/.test(id))
+        throw invalid('The parameter FileId must be a file id from OpenLiveDescribeRecordFiles.');
+      const deleted = deps.recording
+        ? await deps.recording.deleteFile(Number(id))
+        : await r.deleteRecordFile(Number(id));
       if (!deleted) throw new ApiError('ResourceNotFound.FileNotExist', `Recorded file ${id} does not exist.`);
       return {};
     },

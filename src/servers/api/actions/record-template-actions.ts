@@ -4,7 +4,13 @@
  * CreateLiveRecordRule, DescribeLiveRecordRules, DeleteLiveRecordRule. VOD and COS fields are kept and listed;
  * openlive stores files itself.
  */
-import { recordParamFormats, type RecordFormatParams, type RecordParamFormat, type RecordTemplate, type RecordTemplateParams } from '../../../store/record-store.ts';
+import {
+  recordParamFormats,
+  type RecordFormatParams,
+  type RecordParamFormat,
+  type RecordTemplate,
+  type RecordTemplateParams,
+} from '../../../store/record-store.ts';
 import { ApiError, type ApiActions } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { optionalInt, optionalString, requiredInt, requiredString } from '../api-params.ts';
@@ -14,12 +20,24 @@ import { optionalName, pushDomain } from './stream-params.ts';
 type Params = Readonly<Record<string, unknown>>;
 
 /** The request and response field of each format. */
-const paramFields: Readonly<Record<RecordParamFormat, string>> = { flv: 'FlvParam', hls: 'HlsParam', mp4: 'Mp4Param', aac: 'AacParam', mp3: 'Mp3Param' };
+const paramFields: Readonly<Record<RecordParamFormat, string>> = {
+  flv: 'FlvParam',
+  hls: 'HlsParam',
+  mp4: 'Mp4Param',
+  aac: 'AacParam',
+  mp3: 'Mp3Param',
+};
 /** Tencent: at most 50 record templates per account. */
 const maxTemplates = 50;
 /** RecordParam.RecordInterval's Tencent default and upper bounds (AAC and MP3 record at most two hours per file). */
 const defaultInterval = 1800;
-const maxInterval: Readonly<Record<RecordParamFormat, number>> = { flv: 43_200, hls: 43_200, mp4: 43_200, aac: 7200, mp3: 7200 };
+const maxInterval: Readonly<Record<RecordParamFormat, number>> = {
+  flv: 43_200,
+  hls: 43_200,
+  mp4: 43_200,
+  aac: 7200,
+  mp3: 7200,
+};
 /** StorageTime: 0 (for ever) to 1500 days, in seconds. */
 const maxStorage = 1500 * 24 * 3600;
 const namePattern = /^[\p{Script=Han}A-Za-z0-9_-]{1,255}$/u;
@@ -70,7 +88,8 @@ function removeWatermark(params: Params): boolean | undefined {
 
 function templateName(params: Params, required: boolean): string | undefined {
   const name = required ? requiredString(params, 'TemplateName', 255) : optionalString(params, 'TemplateName', 255);
-  if (name !== undefined && !namePattern.test(name)) throw invalid('The parameter TemplateName may hold only Chinese, English letters, digits, _ and -.');
+  if (name !== undefined && !namePattern.test(name))
+    throw invalid('The parameter TemplateName may hold only Chinese, English letters, digits, _ and -.');
   return name;
 }
 
@@ -120,7 +139,11 @@ export function recordTemplateActions(deps: ApiDeps): ApiActions {
     async CreateLiveRecordTemplate(params) {
       const name = templateName(params, true)!;
       const count = (await r.listRecordTemplates()).length;
-      if (count >= maxTemplates) throw new ApiError('InternalError.ConfOutLimit', `There are already ${count} record templates; the limit is ${maxTemplates}.`);
+      if (count >= maxTemplates)
+        throw new ApiError(
+          'InternalError.ConfOutLimit',
+          `There are already ${count} record templates; the limit is ${maxTemplates}.`,
+        );
       const id = await r.addRecordTemplate({
         name,
         description: optionalString(params, 'Description', 1024) ?? '',
@@ -141,7 +164,11 @@ export function recordTemplateActions(deps: ApiDeps): ApiActions {
 
     async DescribeLiveRecordTemplates(params) {
       const delay = optionalInt(params, 'IsDelayLive', 0, 1) ?? 0;
-      return { Templates: (await r.listRecordTemplates()).filter((t) => t.params.isDelayLive === delay).map(recordTemplateInfo) };
+      return {
+        Templates: (await r.listRecordTemplates())
+          .filter((t) => t.params.isDelayLive === delay)
+          .map(recordTemplateInfo),
+      };
     },
 
     async ModifyLiveRecordTemplate(params) {
@@ -154,7 +181,11 @@ export function recordTemplateActions(deps: ApiDeps): ApiActions {
       await r.updateRecordTemplate(id, {
         ...(name !== undefined && { name }),
         ...(description !== undefined && { description }),
-        params: { formats: formatsOf(params), ...(flow !== undefined && { flowContinueSeconds: flow }), ...(watermark !== undefined && { removeWatermark: watermark }) },
+        params: {
+          formats: formatsOf(params),
+          ...(flow !== undefined && { flowContinueSeconds: flow }),
+          ...(watermark !== undefined && { removeWatermark: watermark }),
+        },
         updatedAt: deps.now(),
       });
       return {};
@@ -164,7 +195,10 @@ export function recordTemplateActions(deps: ApiDeps): ApiActions {
       const id = templateId(params);
       await existing(deps, id);
       if ((await r.listRecordRules()).some((rule) => rule.templateId === id)) {
-        throw new ApiError('FailedOperation.ConfInUsed', `Record template ${id} is bound by a record rule; delete the rule first.`);
+        throw new ApiError(
+          'FailedOperation.ConfInUsed',
+          `Record template ${id} is bound by a record rule; delete the rule first.`,
+        );
       }
       await r.deleteRecordTemplate(id);
       return {};
@@ -173,7 +207,8 @@ export function recordTemplateActions(deps: ApiDeps): ApiActions {
     async CreateLiveRecordRule(params) {
       const domain = await pushDomain(deps, params);
       const id = templateId(params);
-      if (!(await r.getRecordTemplate(id))) throw new ApiError('InvalidParameter.ConfNotFound', `Record template ${id} does not exist.`);
+      if (!(await r.getRecordTemplate(id)))
+        throw new ApiError('InvalidParameter.ConfNotFound', `Record template ${id} does not exist.`);
       const app = optionalName(params, 'AppName') ?? '';
       const stream = optionalName(params, 'StreamName') ?? '';
       const now = deps.now();
@@ -200,7 +235,8 @@ export function recordTemplateActions(deps: ApiDeps): ApiActions {
       // Tencent: DomainName + AppName + StreamName name one rule exactly; an empty AppName is passed as ''.
       const app = optionalString(params, 'AppName') ?? '';
       const stream = optionalString(params, 'StreamName') ?? '';
-      if (!(await r.deleteRecordRule(domain, app, stream))) throw new ApiError('FailedOperation.NotFound', `No record rule for ${domain}/${app}/${stream}.`);
+      if (!(await r.deleteRecordRule(domain, app, stream)))
+        throw new ApiError('FailedOperation.NotFound', `No record rule for ${domain}/${app}/${stream}.`);
       return {};
     },
   };

@@ -41,8 +41,11 @@ export function refererActions(deps: ApiDeps): ApiActions {
       const type = requiredInt(params, 'Type', 0, 1) === 1 ? 'allow' : 'deny';
       const allowEmpty = requiredInt(params, 'AllowEmpty', 0, 1) === 1;
       // Tencent requires Rules even when disabling; an empty string is a list of none.
-      if (params.Rules === undefined || params.Rules === null) throw new ApiError('MissingParameter', 'The parameter Rules is missing.');
-      const rules = parseRefererRules(optionalString(params, 'Rules', maxRefererRules * (maxRefererRuleLength + 1)) ?? '');
+      if (params.Rules === undefined || params.Rules === null)
+        throw new ApiError('MissingParameter', 'The parameter Rules is missing.');
+      const rules = parseRefererRules(
+        optionalString(params, 'Rules', maxRefererRules * (maxRefererRuleLength + 1)) ?? '',
+      );
       await domains.setSettings(domain.name, { referer: { enabled, type, allowEmpty, rules } });
       return {};
     },

@@ -36,5 +36,16 @@ test('a live stream with a player: counted per stream and in the totals, bytes i
   assert.equal(info.Subscribers, 1);
   assert.ok((info.BytesIn as number) >= 1000, `BytesIn ${String(info.BytesIn)}`);
   const [stream] = info.StreamList as Array<Record<string, unknown>>;
-  assert.deepEqual({ ...stream, BytesIn: undefined }, { AppName: 'live', StreamName: 'cam', Live: true, Relayed: false, Subscribers: 1, RelayPlays: 0, BytesIn: undefined });
+  assert.deepEqual(
+    { ...stream, BytesIn: undefined },
+    {
+      AppName: 'live',
+      StreamName: 'cam',
+      Live: true,
+      Relayed: false,
+      Subscribers: 1,
+      RelayPlays: 0,
+      BytesIn: undefined,
+    },
+  );
 });

@@ -55,7 +55,8 @@ function fileInfo(deps: ApiDeps, f: SnapshotFile): Record<string, unknown> {
 
 async function knownTask(deps: ApiDeps, params: Params): Promise<string> {
   const id = requiredString(params, 'TaskId', 128);
-  if (!(await deps.store.snapshots.getSnapshotTask(id))) throw new ApiError('ResourceNotFound.TaskId', `Screenshot task ${id} does not exist.`);
+  if (!(await deps.store.snapshots.getSnapshotTask(id)))
+    throw new ApiError('ResourceNotFound.TaskId', `Screenshot task ${id} does not exist.`);
   return id;
 }
 
@@ -72,10 +73,12 @@ export function snapshotTaskActions(deps: ApiDeps): ApiActions {
       const endS = requiredInt(params, 'EndTime', 0, maxUnix);
       const startS = optionalInt(params, 'StartTime', 0, maxUnix) ?? nowS;
       // Tencent: EndTime after StartTime and now, within 7 days from now; at most 24 hours long.
-      if (endS <= startS || endS <= nowS) throw invalid('The parameter EndTime must be later than StartTime and the current time.');
+      if (endS <= startS || endS <= nowS)
+        throw invalid('The parameter EndTime must be later than StartTime and the current time.');
       if (endS > nowS + 7 * 24 * hour) throw invalid('The parameter EndTime must be within 7 days from now.');
       if (endS - startS > 24 * hour) throw invalid('EndTime - StartTime must be at most 24 hours.');
-      if ((optionalInt(params, 'StreamType', 0, 1) ?? 0) !== 0) throw new ApiError('UnsupportedOperation', 'Only StreamType 0 (a live push) is captured.');
+      if ((optionalInt(params, 'StreamType', 0, 1) ?? 0) !== 0)
+        throw new ApiError('UnsupportedOperation', 'Only StreamType 0 (a live push) is captured.');
       const templateId = requiredInt(params, 'TemplateId', 1, 2 ** 31 - 1);
       const task: SnapshotTask = {
         taskId: randomBytes(16).toString('hex'),
@@ -115,7 +118,8 @@ export function snapshotTaskActions(deps: ApiDeps): ApiActions {
       if (end <= start) throw invalid('The parameter EndTime must be later than StartTime.');
       if (end - start > 7 * 24 * hour * 1000) throw invalid('StartTime and EndTime may be at most one week apart.');
       const offset = Number(optionalString(params, 'ScrollToken', 32) ?? '0');
-      if (!Number.isInteger(offset) || offset < 0) throw invalid('The parameter ScrollToken is not one this server gave.');
+      if (!Number.isInteger(offset) || offset < 0)
+        throw invalid('The parameter ScrollToken is not one this server gave.');
       const all = await s.listSnapshotTasks({
         since: start,
         before: end,
@@ -140,13 +144,19 @@ export function snapshotTaskActions(deps: ApiDeps): ApiActions {
         ...defined('since', optionalTime(params, 'StartTime')),
         ...defined('before', optionalTime(params, 'EndTime')),
       });
-      return { SnapshotFileList: page.items.map((f) => fileInfo(deps, f)), ...pageFields(page.total, pageNum, pageSize) };
+      return {
+        SnapshotFileList: page.items.map((f) => fileInfo(deps, f)),
+        ...pageFields(page.total, pageNum, pageSize),
+      };
     },
 
     async OpenLiveDeleteSnapshotFile(params) {
       const id = requiredString(params, 'FileId', 20);
-      if (!/^\d{1,15}$/.test(id)) throw invalid('The parameter FileId must be a file id from OpenLiveDescribeSnapshotFiles.');
-      const deleted = deps.snapshots ? await deps.snapshots.deleteFile(Number(id)) : await s.deleteSnapshotFile(Number(id));
+      if (!/^\d{1,15}$/.test(id))
+        throw invalid('The parameter FileId must be a file id from OpenLiveDescribeSnapshotFiles.');
+      const deleted = deps.snapshots
+        ? await deps.snapshots.deleteFile(Number(id))
+        : await s.deleteSnapshotFile(Number(id));
       if (!deleted) throw new ApiError('ResourceNotFound.FileNotExist', `Snapshot ${id} does not exist.`);
       return {};
     },

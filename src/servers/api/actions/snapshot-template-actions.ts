@@ -23,13 +23,18 @@ const templateId = (params: Params): number => requiredInt(params, 'TemplateId',
 function templateName(params: Params, required: boolean): string | undefined {
   const name = required ? requiredString(params, 'TemplateName', 255) : optionalString(params, 'TemplateName', 255);
   if (name !== undefined && !namePattern.test(name)) {
-    throw new ApiError('InvalidParameterValue', 'The parameter TemplateName may hold only Chinese, English letters, digits, _ and -.');
+    throw new ApiError(
+      'InvalidParameterValue',
+      'The parameter TemplateName may hold only Chinese, English letters, digits, _ and -.',
+    );
   }
   return name;
 }
 
 /** The parameters given (SnapshotInterval 2-300 s, Width 0-3000, Height 0-2000, PornFlag 0/1, COS fields). */
-function paramsOf(params: Params): Partial<{ -readonly [K in keyof SnapshotTemplateParams]: SnapshotTemplateParams[K] }> {
+function paramsOf(
+  params: Params,
+): Partial<{ -readonly [K in keyof SnapshotTemplateParams]: SnapshotTemplateParams[K] }> {
   const out: Partial<{ -readonly [K in keyof SnapshotTemplateParams]: SnapshotTemplateParams[K] }> = {};
   const set = <K extends keyof SnapshotTemplateParams>(key: K, value: SnapshotTemplateParams[K] | undefined): void => {
     if (value !== undefined) out[key] = value;
@@ -46,7 +51,17 @@ function paramsOf(params: Params): Partial<{ -readonly [K in keyof SnapshotTempl
   return out;
 }
 
-const defaults: SnapshotTemplateParams = { interval: 10, width: 0, height: 0, pornFlag: 0, cosAppId: 0, cosBucket: '', cosRegion: '', cosPrefix: '', cosFileName: '' };
+const defaults: SnapshotTemplateParams = {
+  interval: 10,
+  width: 0,
+  height: 0,
+  pornFlag: 0,
+  cosAppId: 0,
+  cosBucket: '',
+  cosRegion: '',
+  cosPrefix: '',
+  cosFileName: '',
+};
 
 /** Tencent SnapshotTemplateInfo. */
 function templateInfo(t: SnapshotTemplate): Record<string, unknown> {
@@ -80,7 +95,11 @@ export function snapshotTemplateActions(deps: ApiDeps): ApiActions {
     async CreateLiveSnapshotTemplate(params) {
       const name = templateName(params, true)!;
       const count = (await s.listSnapshotTemplates()).length;
-      if (count >= maxTemplates) throw new ApiError('InternalError.ConfOutLimit', `There are already ${count} snapshot templates; the limit is ${maxTemplates}.`);
+      if (count >= maxTemplates)
+        throw new ApiError(
+          'InternalError.ConfOutLimit',
+          `There are already ${count} snapshot templates; the limit is ${maxTemplates}.`,
+        );
       const id = await s.addSnapshotTemplate({
         name,
         description: optionalString(params, 'Description', 1024) ?? '',
@@ -116,7 +135,10 @@ export function snapshotTemplateActions(deps: ApiDeps): ApiActions {
       const id = templateId(params);
       await existing(deps, id);
       if ((await s.listSnapshotRules()).some((rule) => rule.templateId === id)) {
-        throw new ApiError('FailedOperation.ConfInUsed', `Snapshot template ${id} is bound by a snapshot rule; delete the rule first.`);
+        throw new ApiError(
+          'FailedOperation.ConfInUsed',
+          `Snapshot template ${id} is bound by a snapshot rule; delete the rule first.`,
+        );
       }
       await s.deleteSnapshotTemplate(id);
       return {};
@@ -125,7 +147,8 @@ export function snapshotTemplateActions(deps: ApiDeps): ApiActions {
     async CreateLiveSnapshotRule(params) {
       const domain = await pushDomain(deps, params);
       const id = templateId(params);
-      if (!(await s.getSnapshotTemplate(id))) throw new ApiError('InvalidParameter.ConfNotFound', `Snapshot template ${id} does not exist.`);
+      if (!(await s.getSnapshotTemplate(id)))
+        throw new ApiError('InvalidParameter.ConfNotFound', `Snapshot template ${id} does not exist.`);
       const app = optionalName(params, 'AppName') ?? '';
       const stream = optionalName(params, 'StreamName') ?? '';
       const now = deps.now();
@@ -152,7 +175,8 @@ export function snapshotTemplateActions(deps: ApiDeps): ApiActions {
       const domain = requiredString(params, 'DomainName', 253).toLowerCase();
       const app = optionalString(params, 'AppName') ?? '';
       const stream = optionalString(params, 'StreamName') ?? '';
-      if (!(await s.deleteSnapshotRule(domain, app, stream))) throw new ApiError('FailedOperation.NotFound', `No snapshot rule for ${domain}/${app}/${stream}.`);
+      if (!(await s.deleteSnapshotRule(domain, app, stream)))
+        throw new ApiError('FailedOperation.NotFound', `No snapshot rule for ${domain}/${app}/${stream}.`);
       return {};
     },
   };

@@ -21,31 +21,50 @@ export function statsBillActions(deps: ApiDeps): ApiActions {
   const source = statsSource(deps);
 
   /** Bill-style series: per Granularity window the peak 5-minute bandwidth, its time, and the flux. */
-  const billSeries = async (params: Readonly<Record<string, unknown>>, domainParam: string, bytes: (r: StatsSample) => number) => {
+  const billSeries = async (
+    params: Readonly<Record<string, unknown>>,
+    domainParam: string,
+    bytes: (r: StatsSample) => number,
+  ) => {
     const granularity = intParam(params, 'Granularity', 5, 1440, 5);
-    if (![5, 60, 1440].includes(granularity)) throw new ApiError('InvalidParameterValue', 'The parameter Granularity must be 5, 60 or 1440.');
+    if (![5, 60, 1440].includes(granularity))
+      throw new ApiError('InvalidParameterValue', 'The parameter Granularity must be 5, 60 or 1440.');
     const { start, end } = statsWindow(params, granularity === 5 ? day : 31 * day);
     const window = granularity * minute;
     const since = Math.floor(start.ms / fiveMinutes) * fiveMinutes;
-    const rows = await historyRows(source, { period: fiveMinutes, since, before: end.ms + 1, domains: await sampleDomains(deps, stringList(params, domainParam)) });
+    const rows = await historyRows(source, {
+      period: fiveMinutes,
+      since,
+      before: end.ms + 1,
+      domains: await sampleDomains(deps, stringList(params, domainParam)),
+    });
     const totals = totalsByTime(rows);
     const list: { Time: string; Bandwidth: number; Flux: number; PeakTime: string }[] = [];
-    let peak = 0, peakAt = since, sum = 0;
+    let peak = 0,
+      peakAt = since,
+      sum = 0;
     for (let w = Math.floor(start.ms / window) * window; w <= end.ms; w += window) {
-      let flux = 0, best = 0, bestAt = w;
+      let flux = 0,
+        best = 0,
+        bestAt = w;
       for (let at = w; at < w + window; at += fiveMinutes) {
         const r = totals.get(at);
         if (!r) continue;
         const b = bytes(r);
         flux += b;
         const bw = mbps(b, fiveMinutes);
-        if (bw > best) (best = bw), (bestAt = at);
+        if (bw > best) ((best = bw), (bestAt = at));
       }
       sum += flux;
-      if (best > peak) (peak = best), (peakAt = bestAt);
+      if (best > peak) ((peak = best), (peakAt = bestAt));
       list.push({ Time: start.format(w), Bandwidth: best, Flux: megabytes(flux), PeakTime: start.format(bestAt) });
     }
-    return { PeakBandwidthTime: start.format(peakAt), PeakBandwidth: peak, SumFlux: megabytes(sum), DataInfoList: list };
+    return {
+      PeakBandwidthTime: start.format(peakAt),
+      PeakBandwidth: peak,
+      SumFlux: megabytes(sum),
+      DataInfoList: list,
+    };
   };
 
   return {
@@ -57,8 +76,16 @@ export function statsBillActions(deps: ApiDeps): ApiActions {
       const stream = requiredName(params, 'StreamName');
       const app = optionalName(params, 'AppName');
       const { start, end } = statsWindow(params, day);
-      const pushDomain = typeof params.PushDomain === 'string' && params.PushDomain ? [params.PushDomain.toLowerCase()] : undefined;
-      const rows = await historyRows(source, { period: minute, since: Math.floor(start.ms / minute) * minute, before: end.ms + 1, domains: pushDomain, app, stream });
+      const pushDomain =
+        typeof params.PushDomain === 'string' && params.PushDomain ? [params.PushDomain.toLowerCase()] : undefined;
+      const rows = await historyRows(source, {
+        period: minute,
+        since: Math.floor(start.ms / minute) * minute,
+        before: end.ms + 1,
+        domains: pushDomain,
+        app,
+        stream,
+      });
       const live = new Map(deps.publishers.list().map((p) => [`${p.app}/${p.stream}`, p]));
       const serverIp = serverIpOf(deps.config.rtmp.host);
       const list = rows
@@ -97,14 +124,20 @@ export function statsBillActions(deps: ApiDeps): ApiActions {
 
     // Recordings running per minute (per 5 minutes past a day's span), from the stored record files.
     DescribeConcurrentRecordStreamNum: async (params, ctx) => {
-      if (typeof params.LiveType !== 'string' || params.LiveType === '') throw new ApiError('MissingParameter', 'The parameter LiveType is missing.');
+      if (typeof params.LiveType !== 'string' || params.LiveType === '')
+        throw new ApiError('MissingParameter', 'The parameter LiveType is missing.');
       const { start, end } = statsWindow(params, 31 * day);
       const domains = stringList(params, 'PushDomains');
       const step = end.ms - start.ms <= day ? minute : fiveMinutes;
       const files: RecordFile[] = [];
       // Files started before the window may still run in it: look back a day (Tencent caps a recording at that).
       for (let offset = 0; ; offset += 1000) {
-        const page = await deps.store.recordings.listRecordFiles({ since: start.ms - day, before: end.ms + 1, limit: 1000, offset });
+        const page = await deps.store.recordings.listRecordFiles({
+          since: start.ms - day,
+          before: end.ms + 1,
+          limit: 1000,
+          offset,
+        });
         files.push(...page.items.filter((f) => !domains || domains.includes(f.domain)));
         if (page.items.length < 1000) break;
       }
@@ -114,7 +147,13 @@ export function statsBillActions(deps: ApiDeps): ApiActions {
 }
 
 /** Per step of [start, end]: the recordings running at some point of it. */
-function concurrent(files: readonly RecordFile[], start: StatsTime, end: number, step: number, now: number): { Time: string; Num: number }[] {
+function concurrent(
+  files: readonly RecordFile[],
+  start: StatsTime,
+  end: number,
+  step: number,
+  now: number,
+): { Time: string; Num: number }[] {
   const out: { Time: string; Num: number }[] = [];
   for (let at = Math.floor(start.ms / step) * step; at <= end; at += step) {
     const num = files.filter((f) => f.startedAt < at + step && (f.endedAt ?? now) >= at).length;
@@ -122,5 +161,3 @@ function concurrent(files: readonly RecordFile[], start: StatsTime, end: number,
   }
   return out;
 }
-
-

@@ -21,7 +21,8 @@ const beijingPattern = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 /** A required time in either of Tencent's formats. */
 export function statsTime(params: Params, name: string): StatsTime {
   const value = params[name];
-  if (value === undefined || value === null || value === '') throw new ApiError('MissingParameter', `The parameter ${name} is missing.`);
+  if (value === undefined || value === null || value === '')
+    throw new ApiError('MissingParameter', `The parameter ${name} is missing.`);
   if (typeof value !== 'string') throw new ApiError('InvalidParameterValue', `The parameter ${name} must be a string.`);
   const m = beijingPattern.exec(value);
   if (m) {
@@ -31,16 +32,23 @@ export function statsTime(params: Params, name: string): StatsTime {
     const ms = parseIsoTime(value);
     if (ms !== undefined) return { ms, format: utcTime };
   }
-  throw new ApiError('InvalidParameterValue', `The parameter ${name} must be a time such as 2019-01-08T10:00:00Z (UTC) or 2019-01-08 18:00:00 (Beijing time).`);
+  throw new ApiError(
+    'InvalidParameterValue',
+    `The parameter ${name} must be a time such as 2019-01-08T10:00:00Z (UTC) or 2019-01-08 18:00:00 (Beijing time).`,
+  );
 }
 
 /** StartTime and EndTime, EndTime after StartTime and at most `maxSpanMs` later. */
 export function statsWindow(params: Params, maxSpanMs: number): { start: StatsTime; end: StatsTime } {
   const start = statsTime(params, 'StartTime');
   const end = statsTime(params, 'EndTime');
-  if (end.ms < start.ms) throw new ApiError('InvalidParameterValue', 'The parameter EndTime must not be earlier than StartTime.');
+  if (end.ms < start.ms)
+    throw new ApiError('InvalidParameterValue', 'The parameter EndTime must not be earlier than StartTime.');
   if (end.ms - start.ms > maxSpanMs) {
-    throw new ApiError('InvalidParameterValue', `The parameters StartTime and EndTime may be at most ${Math.round(maxSpanMs / 3_600_000)} hours apart.`);
+    throw new ApiError(
+      'InvalidParameterValue',
+      `The parameters StartTime and EndTime may be at most ${Math.round(maxSpanMs / 3_600_000)} hours apart.`,
+    );
   }
   return { start, end };
 }
@@ -59,7 +67,10 @@ export function stringList(params: Params, name: string): string[] | undefined {
  * The push domains whose samples a domain filter means. Samples carry the stream's push domain; openlive
  * serves every stream on every play domain, so a play domain in the list means every stream (undefined).
  */
-export async function sampleDomains(deps: ApiDeps, names: readonly string[] | undefined): Promise<string[] | undefined> {
+export async function sampleDomains(
+  deps: ApiDeps,
+  names: readonly string[] | undefined,
+): Promise<string[] | undefined> {
   if (!names?.length) return undefined;
   for (const name of names) {
     if ((await deps.store.getDomain(name))?.type === 'play') return undefined;

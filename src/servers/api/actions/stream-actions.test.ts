@@ -18,10 +18,16 @@ beforeEach(async () => {
 afterEach(() => bed.close());
 
 /** Asserts the call fails with `code` and a message naming `mentions`. */
-async function rejects(action: string, params: Record<string, unknown>, code: string, mentions?: string | RegExp): Promise<void> {
+async function rejects(
+  action: string,
+  params: Record<string, unknown>,
+  code: string,
+  mentions?: string | RegExp,
+): Promise<void> {
   await assert.rejects(bed.call(actions, action, params), (err: Error & { code?: string }) => {
     assert.equal(err.code, code, err.message);
-    if (mentions !== undefined) assert.match(err.message, typeof mentions === 'string' ? new RegExp(`\\b${mentions}\\b`) : mentions);
+    if (mentions !== undefined)
+      assert.match(err.message, typeof mentions === 'string' ? new RegExp(`\\b${mentions}\\b`) : mentions);
     return true;
   });
 }
@@ -33,7 +39,10 @@ describe('DescribeLiveStreamOnlineList', () => {
     await bed.publish('live', 'demo2', { domain: 'push2.example.com' });
     await bed.publish('other', 'demo');
     const all = await bed.call(actions, 'DescribeLiveStreamOnlineList');
-    assert.deepEqual({ ...all, OnlineInfo: undefined }, { TotalNum: 3, TotalPage: 1, PageNum: 1, PageSize: 10, OnlineInfo: undefined });
+    assert.deepEqual(
+      { ...all, OnlineInfo: undefined },
+      { TotalNum: 3, TotalPage: 1, PageNum: 1, PageSize: 10, OnlineInfo: undefined },
+    );
     assert.deepEqual((all.OnlineInfo as unknown[])[0], {
       StreamName: 'demo',
       AppName: 'live',
@@ -42,9 +51,12 @@ describe('DescribeLiveStreamOnlineList', () => {
       PushToDelay: 0,
     });
     const names = async (params: Record<string, unknown>) =>
-      ((await bed.call(actions, 'DescribeLiveStreamOnlineList', params)).OnlineInfo as { AppName: string; StreamName: string }[]).map(
-        (o) => `${o.AppName}/${o.StreamName}`,
-      );
+      (
+        (await bed.call(actions, 'DescribeLiveStreamOnlineList', params)).OnlineInfo as {
+          AppName: string;
+          StreamName: string;
+        }[]
+      ).map((o) => `${o.AppName}/${o.StreamName}`);
     assert.deepEqual(await names({ DomainName: 'PUSH2.example.com' }), ['live/demo2']);
     assert.deepEqual(await names({ AppName: 'other' }), ['other/demo']);
     assert.deepEqual(await names({ StreamName: 'demo' }), ['live/demo', 'other/demo']);
@@ -65,7 +77,9 @@ describe('DescribeLiveStreamState', () => {
   test('is active while published, inactive after, forbid while forbidden', async () => {
     const encoder = await bed.publish('live', 'demo');
     assert.deepEqual(await bed.call(actions, 'DescribeLiveStreamState', demo), { StreamState: 'active' });
-    assert.deepEqual(await bed.call(actions, 'DescribeLiveStreamState', { ...demo, DomainName: 'push2.example.com' }), { StreamState: 'inactive' });
+    assert.deepEqual(await bed.call(actions, 'DescribeLiveStreamState', { ...demo, DomainName: 'push2.example.com' }), {
+      StreamState: 'inactive',
+    });
     await encoder.session.end('1/0', '1/0: the encoder stopped publishing');
     bed.publishers.remove(encoder.session);
     assert.deepEqual(await bed.call(actions, 'DescribeLiveStreamState', demo), { StreamState: 'inactive' });
@@ -74,12 +88,27 @@ describe('DescribeLiveStreamState', () => {
   });
 
   test('names the missing or invalid parameter; unknown and play domains are refused', async () => {
-    await rejects('DescribeLiveStreamState', { DomainName: 'push.example.com', AppName: 'live' }, 'MissingParameter', 'StreamName');
+    await rejects(
+      'DescribeLiveStreamState',
+      { DomainName: 'push.example.com', AppName: 'live' },
+      'MissingParameter',
+      'StreamName',
+    );
     await rejects('DescribeLiveStreamState', { ...demo, AppName: '' }, 'MissingParameter', 'AppName');
     await rejects('DescribeLiveStreamState', { ...demo, StreamName: 'a/b' }, 'InvalidParameterValue', 'StreamName');
     await rejects('DescribeLiveStreamState', { ...demo, StreamName: 42 }, 'InvalidParameterValue', 'StreamName');
-    await rejects('DescribeLiveStreamState', { ...demo, DomainName: 'nope.example.com' }, 'ResourceNotFound.DomainNotExist', /nope\.example\.com/);
-    await rejects('DescribeLiveStreamState', { ...demo, DomainName: 'play.example.com' }, 'InvalidParameterValue', 'DomainName');
+    await rejects(
+      'DescribeLiveStreamState',
+      { ...demo, DomainName: 'nope.example.com' },
+      'ResourceNotFound.DomainNotExist',
+      /nope\.example\.com/,
+    );
+    await rejects(
+      'DescribeLiveStreamState',
+      { ...demo, DomainName: 'play.example.com' },
+      'InvalidParameterValue',
+      'DomainName',
+    );
   });
 });
 
@@ -92,7 +121,11 @@ describe('DropLiveStream', () => {
     const [record] = (await bed.store.listPublishRecords()).items;
     assert.equal(record?.breakCode, '21/100');
     assert.match(record?.reason ?? '', /^21\/100: the operator dropped this stream/);
-    assert.deepEqual(await bed.call(actions, 'DropLiveStream', demo), {}, 'Tencent: dropping an inactive stream succeeds');
+    assert.deepEqual(
+      await bed.call(actions, 'DropLiveStream', demo),
+      {},
+      'Tencent: dropping an inactive stream succeeds',
+    );
     assert.deepEqual(await bed.call(actions, 'DropLiveStream', { ...demo, StreamName: 'never-published' }), {});
   });
 
@@ -135,23 +168,53 @@ describe('ForbidLiveStream and ResumeLiveStream', () => {
         },
       ],
     });
-    assert.equal(Date.parse((list.ForbidStreamList as { ExpireTime: string }[])[0]!.ExpireTime), t0 + 7 * day, 'the offset makes it the right instant');
+    assert.equal(
+      Date.parse((list.ForbidStreamList as { ExpireTime: string }[])[0]!.ExpireTime),
+      t0 + 7 * day,
+      'the offset makes it the right instant',
+    );
   });
 
   test('ResumeTime is a UTC time in the future, at most 90 days ahead; Reason is at most 2048 bytes', async () => {
     await bed.call(actions, 'ForbidLiveStream', { ...demo, ResumeTime: '2026-11-25T11:30:00Z' });
-    const expire = async () => ((await bed.call(actions, 'DescribeLiveForbidStreamList')).ForbidStreamList as { ExpireTime: string }[])[0]?.ExpireTime;
+    const expire = async () =>
+      ((await bed.call(actions, 'DescribeLiveForbidStreamList')).ForbidStreamList as { ExpireTime: string }[])[0]
+        ?.ExpireTime;
     assert.equal(await expire(), '2026-11-25T19:30:00+08:00');
     await bed.call(actions, 'ForbidLiveStream', { ...demo, ResumeTime: '2027-02-23T10:00:00Z' });
     assert.equal(await expire(), '2027-02-23T18:00:00+08:00', 'exactly 90 days is allowed');
     await bed.call(actions, 'ForbidLiveStream', { ...demo, ResumeTime: '2026-11-26T08:00:00+08:00' });
     assert.equal(await expire(), '2026-11-26T08:00:00+08:00', 'an ISO offset is honoured');
-    await rejects('ForbidLiveStream', { ...demo, ResumeTime: '2027-02-23T10:00:01Z' }, 'InvalidParameterValue', 'ResumeTime');
-    await rejects('ForbidLiveStream', { ...demo, ResumeTime: '2026-11-25T10:00:00Z' }, 'InvalidParameterValue', 'ResumeTime');
-    await rejects('ForbidLiveStream', { ...demo, ResumeTime: '2026-11-29 19:00:00' }, 'InvalidParameterValue', 'ResumeTime');
-    await rejects('ForbidLiveStream', { ...demo, ResumeTime: '2026-02-30T10:00:00Z' }, 'InvalidParameterValue', 'ResumeTime');
+    await rejects(
+      'ForbidLiveStream',
+      { ...demo, ResumeTime: '2027-02-23T10:00:01Z' },
+      'InvalidParameterValue',
+      'ResumeTime',
+    );
+    await rejects(
+      'ForbidLiveStream',
+      { ...demo, ResumeTime: '2026-11-25T10:00:00Z' },
+      'InvalidParameterValue',
+      'ResumeTime',
+    );
+    await rejects(
+      'ForbidLiveStream',
+      { ...demo, ResumeTime: '2026-11-29 19:00:00' },
+      'InvalidParameterValue',
+      'ResumeTime',
+    );
+    await rejects(
+      'ForbidLiveStream',
+      { ...demo, ResumeTime: '2026-02-30T10:00:00Z' },
+      'InvalidParameterValue',
+      'ResumeTime',
+    );
     await rejects('ForbidLiveStream', { ...demo, Reason: 'x'.repeat(2049) }, 'InvalidParameterValue', 'Reason');
-    assert.deepEqual(await bed.call(actions, 'ForbidLiveStream', { ...demo, Reason: '禁'.repeat(682) }), {}, '2046 bytes of UTF-8');
+    assert.deepEqual(
+      await bed.call(actions, 'ForbidLiveStream', { ...demo, Reason: '禁'.repeat(682) }),
+      {},
+      '2046 bytes of UTF-8',
+    );
     await rejects('ForbidLiveStream', { ...demo, Reason: '禁'.repeat(683) }, 'InvalidParameterValue', 'Reason');
   });
 
@@ -160,7 +223,11 @@ describe('ForbidLiveStream and ResumeLiveStream', () => {
     assert.deepEqual(await bed.call(actions, 'ResumeLiveStream', demo), {});
     assert.deepEqual(await bed.call(actions, 'DescribeLiveStreamState', demo), { StreamState: 'inactive' });
     await bed.deps.streams.forbid({ app: 'live', stream: 'demo' });
-    assert.deepEqual(await bed.call(actions, 'DescribeLiveStreamState', demo), { StreamState: 'forbid' }, 'an every-domain forbid (CLI)');
+    assert.deepEqual(
+      await bed.call(actions, 'DescribeLiveStreamState', demo),
+      { StreamState: 'forbid' },
+      'an every-domain forbid (CLI)',
+    );
     await bed.call(actions, 'ResumeLiveStream', demo);
     assert.deepEqual(await bed.call(actions, 'DescribeLiveStreamState', demo), { StreamState: 'inactive' });
     assert.deepEqual(await bed.call(actions, 'ResumeLiveStream', demo), {});
@@ -169,12 +236,22 @@ describe('ForbidLiveStream and ResumeLiveStream', () => {
 
   test('the forbid list pages 1-100, filters by stream name and leaves out forbids that ended', async () => {
     for (const [i, name] of ['a', 'b', 'c'].entries()) {
-      await bed.call(actions, 'ForbidLiveStream', { ...demo, StreamName: name, ResumeTime: `2026-11-2${6 + i}T10:00:00Z` });
+      await bed.call(actions, 'ForbidLiveStream', {
+        ...demo,
+        StreamName: name,
+        ResumeTime: `2026-11-2${6 + i}T10:00:00Z`,
+      });
     }
     const page = await bed.call(actions, 'DescribeLiveForbidStreamList', { PageNum: 2, PageSize: 2 });
-    assert.deepEqual([page.TotalNum, page.TotalPage, (page.ForbidStreamList as { StreamName: string }[]).map((f) => f.StreamName)], [3, 2, ['a']]);
+    assert.deepEqual(
+      [page.TotalNum, page.TotalPage, (page.ForbidStreamList as { StreamName: string }[]).map((f) => f.StreamName)],
+      [3, 2, ['a']],
+    );
     const b = await bed.call(actions, 'DescribeLiveForbidStreamList', { StreamName: 'b' });
-    assert.deepEqual((b.ForbidStreamList as { StreamName: string }[]).map((f) => f.StreamName), ['b']);
+    assert.deepEqual(
+      (b.ForbidStreamList as { StreamName: string }[]).map((f) => f.StreamName),
+      ['b'],
+    );
     bed.clock.now = Date.UTC(2026, 10, 27, 10, 0, 0);
     assert.equal((await bed.call(actions, 'DescribeLiveForbidStreamList')).TotalNum, 1, 'a and b have ended');
     await rejects('DescribeLiveForbidStreamList', { PageSize: 0 }, 'InvalidParameterValue', 'PageSize');
@@ -187,10 +264,14 @@ describe('DescribeLiveStreamPushInfoList', () => {
   test('nothing live is FailedOperation.HasNotLivingStream, as Tencent answers', async () => {
     await rejects('DescribeLiveStreamPushInfoList', {}, 'FailedOperation.HasNotLivingStream');
     await bed.publish('live', 'demo');
-    await rejects('DescribeLiveStreamPushInfoList', { PushDomain: 'push2.example.com' }, 'FailedOperation.HasNotLivingStream');
+    await rejects(
+      'DescribeLiveStreamPushInfoList',
+      { PushDomain: 'push2.example.com' },
+      'FailedOperation.HasNotLivingStream',
+    );
   });
 
-  test('reports measured rates, codecs, resolution and the encoder\'s onMetaData claims of real media', async () => {
+  test("reports measured rates, codecs, resolution and the encoder's onMetaData claims of real media", async () => {
     const encoder = await bed.publish('live', 'demo', { clientIp: '192.0.2.10' });
     const media = fixtureMedia();
     const headers = media.filter((m) => m.type === 18 || m.sequenceHeader);
@@ -216,7 +297,10 @@ describe('DescribeLiveStreamPushInfoList', () => {
     }
     bed.clock.now = t0 + 6000;
     const seconds = windowEnd / 1000;
-    const info = await bed.call(actions, 'DescribeLiveStreamPushInfoList', { PushDomain: 'push.example.com', AppName: 'live' });
+    const info = await bed.call(actions, 'DescribeLiveStreamPushInfoList', {
+      PushDomain: 'push.example.com',
+      AppName: 'live',
+    });
     assert.deepEqual(info, {
       DataInfoList: [
         {
@@ -252,7 +336,10 @@ describe('DescribeLiveStreamPushInfoList', () => {
     bed.clock.now += 1000;
     await bed.publish('live', 'second');
     const page = await bed.call(actions, 'DescribeLiveStreamPushInfoList', { PageNum: 2, PageSize: 1 });
-    assert.deepEqual([(page.DataInfoList as { StreamName: string }[]).map((d) => d.StreamName), page.TotalNum, page.TotalPage], [['second'], 2, 2]);
+    assert.deepEqual(
+      [(page.DataInfoList as { StreamName: string }[]).map((d) => d.StreamName), page.TotalNum, page.TotalPage],
+      [['second'], 2, 2],
+    );
     await rejects('DescribeLiveStreamPushInfoList', { PageSize: 100_001 }, 'InvalidParameterValue', 'PageSize');
     await rejects('DescribeLiveStreamPushInfoList', { PageNum: 10_001 }, 'InvalidParameterValue', 'PageNum');
     await rejects('DescribeLiveStreamPushInfoList', { PageSize: 'many' }, 'InvalidParameterValue', 'PageSize');

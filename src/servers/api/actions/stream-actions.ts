@@ -9,7 +9,15 @@ import { forbidLimits } from '../../../control/stream-policy.ts';
 import { ApiError, type ApiActions, type ApiContext } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { optionalInt, optionalString, pageFields, paging } from '../api-params.ts';
-import { beijingIsoTime, optionalDomain, optionalName, optionalTime, pushDomain, requiredName, utcTime } from './stream-params.ts';
+import {
+  beijingIsoTime,
+  optionalDomain,
+  optionalName,
+  optionalTime,
+  pushDomain,
+  requiredName,
+  utcTime,
+} from './stream-params.ts';
 import { pushDataInfo, serverIpOf } from './stream-push-info.ts';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -56,7 +64,11 @@ export function streamActions(deps: ApiDeps): ApiActions {
         .list()
         .filter((p) => (domain === undefined || p.domain === domain) && (app === undefined || p.app === app))
         .sort((a, b) => a.startedAt - b.startedAt);
-      if (live.length === 0) throw new ApiError('FailedOperation.HasNotLivingStream', 'No stream is being published that matches the query.');
+      if (live.length === 0)
+        throw new ApiError(
+          'FailedOperation.HasNotLivingStream',
+          'No stream is being published that matches the query.',
+        );
       return {
         DataInfoList: live.slice(page.offset, page.offset + page.limit).map((p) => pushDataInfo(p, deps.hub, serverIp)),
         ...pageFields(live.length, page.pageNum, page.pageSize),
@@ -103,19 +115,33 @@ async function forbid(deps: ApiDeps, params: Params, ctx: ApiContext): Promise<R
   const { app, stream, domain } = await streamParams(deps, params);
   const until = optionalTime(params, 'ResumeTime');
   const reason = optionalString(params, 'Reason', forbidLimits.maxReasonBytes);
-  if (until !== undefined && until <= ctx.now) throw new ApiError('InvalidParameterValue', 'The parameter ResumeTime must be in the future.');
+  if (until !== undefined && until <= ctx.now)
+    throw new ApiError('InvalidParameterValue', 'The parameter ResumeTime must be in the future.');
   if (until !== undefined && until > ctx.now + forbidLimits.maxDays * day) {
-    throw new ApiError('InvalidParameterValue', `The parameter ResumeTime must be at most ${forbidLimits.maxDays} days ahead.`);
+    throw new ApiError(
+      'InvalidParameterValue',
+      `The parameter ResumeTime must be at most ${forbidLimits.maxDays} days ahead.`,
+    );
   }
   // Without ResumeTime the policy forbids for its default 7 days; a live publisher is dropped at once (21/101).
-  await deps.streams.forbid({ app, stream, domain, ...(until !== undefined && { until }), ...(reason !== undefined && { reason }) });
+  await deps.streams.forbid({
+    app,
+    stream,
+    domain,
+    ...(until !== undefined && { until }),
+    ...(reason !== undefined && { reason }),
+  });
   return {};
 }
 
 async function describeForbidden(deps: ApiDeps, params: Params): Promise<Record<string, unknown>> {
   const page = paging(params, 10, 1, 100);
   const stream = optionalName(params, 'StreamName');
-  const list = await deps.streams.listForbidden({ ...(stream !== undefined && { stream }), limit: page.limit, offset: page.offset });
+  const list = await deps.streams.listForbidden({
+    ...(stream !== undefined && { stream }),
+    limit: page.limit,
+    offset: page.offset,
+  });
   return {
     ...pageFields(list.total, page.pageNum, page.pageSize),
     ForbidStreamList: list.items.map((f) => ({

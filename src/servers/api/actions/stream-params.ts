@@ -52,7 +52,8 @@ export function requiredDomain(params: Params, name: string): string {
  */
 export async function pushDomain(deps: ApiDeps, params: Params, name = 'DomainName'): Promise<Domain> {
   const domain = await deps.domains.get(requiredString(params, name, 253));
-  if (domain.type !== 'push') throw invalid(`The parameter ${name} names play domain ${domain.name}; streams are managed on push domains.`);
+  if (domain.type !== 'push')
+    throw invalid(`The parameter ${name} names play domain ${domain.name}; streams are managed on push domains.`);
   return domain;
 }
 
@@ -77,9 +78,17 @@ export function optionalTime(params: Params, name: string): number | undefined {
 export function parseIsoTime(value: string): number | undefined {
   const m = isoTime.exec(value);
   if (!m) return undefined;
-  const [year, month, date, hour, minute, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, date, hour, minute, sec] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || date < 1 || date > daysInMonth || hour > 23 || minute > 59 || sec > 59) return undefined;
+  if (month < 1 || month > 12 || date < 1 || date > daysInMonth || hour > 23 || minute > 59 || sec > 59)
+    return undefined;
   return Date.parse(value);
 }
 
@@ -117,9 +126,9 @@ export function timeWindow(params: Params, now: number, limits: WindowLimits): {
 
 /** Tencent answers at most `max` entries per query (10,000 for the record lists): later pages are refused. */
 export function checkEntryCap(pageNum: number, pageSize: number, max = 10_000): void {
-  if (pageNum * pageSize > max) throw invalid(`The parameter PageNum reaches past entry ${max}; PageNum × PageSize must be at most ${max}.`);
+  if (pageNum * pageSize > max)
+    throw invalid(`The parameter PageNum reaches past entry ${max}; PageNum × PageSize must be at most ${max}.`);
 }
-
 
 /** Tencent's Resolution: `640*352`, or empty when the size is unknown. */
 export function resolution(width: number | null | undefined, height: number | null | undefined): string {

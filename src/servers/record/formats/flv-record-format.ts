@@ -38,7 +38,8 @@ function withoutLength(msg: MediaMessage): MediaMessage {
   try {
     const values = decodeAmf0All(msg.payload);
     const data = values[1];
-    if (values[0] !== 'onMetaData' || !(data instanceof Map) || (!data.has('duration') && !data.has('filesize'))) return msg;
+    if (values[0] !== 'onMetaData' || !(data instanceof Map) || (!data.has('duration') && !data.has('filesize')))
+      return msg;
     data.delete('duration');
     data.delete('filesize');
     return { ...msg, payload: encodeAmf0(...values) };

@@ -52,7 +52,8 @@ class HlsWriter implements RecordFormatWriter {
 
   finish(endMs: number): RecordWrite[] {
     const out = this.#open ? this.#close(endMs, true) : [];
-    if (!this.#open && this.#done.length === 0) out.push({ op: 'put', name: this.mainName, data: this.#playlist(true) });
+    if (!this.#open && this.#done.length === 0)
+      out.push({ op: 'put', name: this.mainName, data: this.#playlist(true) });
     this.#open = undefined;
     return out;
   }

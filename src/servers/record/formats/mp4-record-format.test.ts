@@ -15,7 +15,7 @@ import type { RecordWrite } from './record-format.ts';
 /** The top-level box types of an MP4 file, in order. */
 function topBoxes(b: Buffer): string[] {
   const out: string[] = [];
-  for (let at = 0; at + 8 <= b.length; ) {
+  for (let at = 0; at + 8 <= b.length;) {
     let size = b.readUInt32BE(at);
     if (size === 1) size = Number(b.readBigUInt64BE(at + 8));
     out.push(b.toString('latin1', at + 4, at + 8));
@@ -26,7 +26,11 @@ function topBoxes(b: Buffer): string[] {
 }
 
 function probe(path: string): { duration: number; streams: { codec_name: string; width?: number }[] } {
-  const j = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', path], { encoding: 'utf8' }));
+  const j = JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', path], {
+      encoding: 'utf8',
+    }),
+  );
   return { duration: Number(j.format.duration), streams: j.streams };
 }
 
@@ -51,7 +55,10 @@ test('the writer appends a fragmented MP4 while writing (playable as it is) and 
     assert.equal(end.at(-2)!.op, 'close');
     if (rewrite.op !== 'rewrite') return;
     const whole = Buffer.concat(appended);
-    const final = Buffer.concat([rewrite.data, ...rewrite.copies.map((c) => whole.subarray(c.offset, c.offset + c.size))]);
+    const final = Buffer.concat([
+      rewrite.data,
+      ...rewrite.copies.map((c) => whole.subarray(c.offset, c.offset + c.size)),
+    ]);
     assert.deepEqual(topBoxes(final), ['ftyp', 'moov', 'mdat']);
     writeFileSync(join(dir, 'final.mp4'), final);
     const p = probe(join(dir, 'final.mp4'));
@@ -68,13 +75,33 @@ test('a recorder with Mp4Param split every 3 s writes faststart MP4 pieces on di
     const { hub, clock } = testHub();
     const store = new MemoryStore();
     const on = { enable: true, recordInterval: 3, storageTime: 0, vodFileName: '' };
-    const tid = await store.recordings.addRecordTemplate({ name: 't', description: '', createdAt: 0, params: { formats: { mp4: on }, flowContinueSeconds: 0, isDelayLive: 0, removeWatermark: false } });
-    await store.recordings.setRecordRule({ domain: 'push.example.com', app: 'live', stream: '', templateId: tid, createdAt: 0, updatedAt: 0 });
+    const tid = await store.recordings.addRecordTemplate({
+      name: 't',
+      description: '',
+      createdAt: 0,
+      params: { formats: { mp4: on }, flowContinueSeconds: 0, isDelayLive: 0, removeWatermark: false },
+    });
+    await store.recordings.setRecordRule({
+      domain: 'push.example.com',
+      app: 'live',
+      stream: '',
+      templateId: tid,
+      createdAt: 0,
+      updatedAt: 0,
+    });
     const recorder = new Recorder({
       hub,
       store: store.recordings,
       fs: nodeRecordFs,
-      options: { root, segmentMs: 2000, minIntervalMs: 1000, sweepIntervalMs: 1000, taskCheckIntervalMs: 1000, maxQueueBytes: 4 << 20, maxQueueWrites: 1000 },
+      options: {
+        root,
+        segmentMs: 2000,
+        minIntervalMs: 1000,
+        sweepIntervalMs: 1000,
+        taskCheckIntervalMs: 1000,
+        maxQueueBytes: 4 << 20,
+        maxQueueWrites: 1000,
+      },
       now: clock.now,
       log: quietLog,
       countError: () => undefined,
@@ -82,15 +109,34 @@ test('a recorder with Mp4Param split every 3 s writes faststart MP4 pieces on di
     });
     await recorder.start();
     const s = hub.claim('live/demo', { id: 'p1' });
-    recorder.onPublish({ domain: 'push.example.com', app: 'live', stream: 'demo', clientIp: '127.0.0.1', serverIp: '127.0.0.1', query: '', startedAt: 0 });
+    recorder.onPublish({
+      domain: 'push.example.com',
+      app: 'live',
+      stream: 'demo',
+      clientIp: '127.0.0.1',
+      serverIp: '127.0.0.1',
+      query: '',
+      startedAt: 0,
+    });
     await new Promise((r) => setTimeout(r, 20));
     const { headers, frames } = loopedFeed(10);
     for (const m of [...headers, ...frames]) s.publish(m);
     hub.release(s, 'p1');
     await recorder.close();
     const rows = (await store.recordings.listRecordFiles()).items;
-    assert.deepEqual(rows.map((r) => [r.format, r.status]), [['mp4', 'done'], ['mp4', 'done'], ['mp4', 'done'], ['mp4', 'done']]);
-    assert.deepEqual(rows.slice(0, 3).map((r) => r.durationMs), [3000, 3000, 3000]);
+    assert.deepEqual(
+      rows.map((r) => [r.format, r.status]),
+      [
+        ['mp4', 'done'],
+        ['mp4', 'done'],
+        ['mp4', 'done'],
+        ['mp4', 'done'],
+      ],
+    );
+    assert.deepEqual(
+      rows.slice(0, 3).map((r) => r.durationMs),
+      [3000, 3000, 3000],
+    );
     let total = 0;
     for (const r of rows) {
       const bytes = readFileSync(join(root, r.path));

@@ -37,8 +37,27 @@ class FakeBucket implements RemoteRecordStorage {
   close() {}
 }
 
-const end = { endedAt: 2000, durationMs: 2000, size: 3, status: 'done', errorCode: '', reason: '', expiresAt: null } as const;
-const file = (format: string, path: string): FinishedFile => ({ id: 1, domain: 'd', app: 'live', stream: 's', format, path, startedAt: 0, end, taskId: '', templateId: 1 });
+const end = {
+  endedAt: 2000,
+  durationMs: 2000,
+  size: 3,
+  status: 'done',
+  errorCode: '',
+  reason: '',
+  expiresAt: null,
+} as const;
+const file = (format: string, path: string): FinishedFile => ({
+  id: 1,
+  domain: 'd',
+  app: 'live',
+  stream: 's',
+  format,
+  path,
+  startedAt: 0,
+  end,
+  taskId: '',
+  templateId: 1,
+});
 
 function bed(bucketFailures: number, maxAttempts = 3) {
   const fs = new MemoryRecordFs();
@@ -108,7 +127,11 @@ test('HLS: the playlist and its segments go up with their types; removeFile dele
   b.fs.files.set('/rec/d/live/s/other.flv', Buffer.from('x'));
   b.uploader.enqueue(file('hls', 'd/live/s/h.m3u8'));
   await waitFor(() => b.done.length === 1);
-  assert.deepEqual([...b.bucket.objects.keys()].sort(), ['p/d/live/s/h.m3u8', 'p/d/live/s/h_0.ts', 'p/d/live/s/h_1.ts']);
+  assert.deepEqual([...b.bucket.objects.keys()].sort(), [
+    'p/d/live/s/h.m3u8',
+    'p/d/live/s/h_0.ts',
+    'p/d/live/s/h_1.ts',
+  ]);
   assert.equal(b.bucket.objects.get('p/d/live/s/h_0.ts')!.type, 'video/mp2t');
   assert.deepEqual([...b.fs.files.keys()], ['/rec/d/live/s/other.flv']);
   b.bucket.objects.set('p/d/live/s/hx.flv', { data: Buffer.from('y'), type: 'video/x-flv' });

@@ -134,8 +134,16 @@ export class RecordUploader {
       try {
         for (const p of present) {
           const name = basename(p);
-          const type = name === basename(job.path) ? format?.contentType : format?.partOf?.(basename(job.path).replace(/\.[^.]+$/, ''), name)?.contentType;
-          await d.storage.upload(this.keyOf(posix.join(dirname(job.path), name)), p, type ?? 'application/octet-stream', this.#abort.signal);
+          const type =
+            name === basename(job.path)
+              ? format?.contentType
+              : format?.partOf?.(basename(job.path).replace(/\.[^.]+$/, ''), name)?.contentType;
+          await d.storage.upload(
+            this.keyOf(posix.join(dirname(job.path), name)),
+            p,
+            type ?? 'application/octet-stream',
+            this.#abort.signal,
+          );
         }
         // Only now the local copies go: until every part is in the bucket the disk keeps the file.
         for (const p of present) await d.fs.remove(p);
@@ -185,6 +193,25 @@ export class RecordUploader {
 }
 
 function finishedOf(f: RecordFile): FinishedFile {
-  const end = { endedAt: f.endedAt ?? 0, durationMs: f.durationMs, size: f.size, status: f.status === 'recording' ? 'cut' : f.status, errorCode: f.errorCode, reason: f.reason, expiresAt: f.expiresAt } as const;
-  return { id: f.id, domain: f.domain, app: f.app, stream: f.stream, format: f.format, path: f.path, startedAt: f.startedAt, end, taskId: f.taskId, templateId: f.templateId };
+  const end = {
+    endedAt: f.endedAt ?? 0,
+    durationMs: f.durationMs,
+    size: f.size,
+    status: f.status === 'recording' ? 'cut' : f.status,
+    errorCode: f.errorCode,
+    reason: f.reason,
+    expiresAt: f.expiresAt,
+  } as const;
+  return {
+    id: f.id,
+    domain: f.domain,
+    app: f.app,
+    stream: f.stream,
+    format: f.format,
+    path: f.path,
+    startedAt: f.startedAt,
+    end,
+    taskId: f.taskId,
+    templateId: f.templateId,
+  };
 }

@@ -56,7 +56,9 @@ export class S3RecordStorage implements RemoteRecordStorage {
       region: options.region,
       forcePathStyle: options.forcePathStyle,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.accessKeyId ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } } : {}),
+      ...(options.accessKeyId
+        ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }
+        : {}),
       // Attempts are counted by the uploader (record.s3.maxAttempts), not multiplied by the SDK's own retries.
       maxAttempts: 1,
     });
@@ -72,7 +74,10 @@ export class S3RecordStorage implements RemoteRecordStorage {
     let uploadId: string | undefined;
     try {
       const size = (await fh.stat()).size;
-      const created = await this.#client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }), this.#signal());
+      const created = await this.#client.send(
+        new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }),
+        this.#signal(),
+      );
       uploadId = created.UploadId;
       if (!uploadId) throw new Error('CreateMultipartUpload answered no UploadId');
       const parts: { ETag: string; PartNumber: number }[] = [];
@@ -88,20 +93,32 @@ export class S3RecordStorage implements RemoteRecordStorage {
           got += bytesRead;
         }
         const r = await this.#client.send(
-          new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: buf.subarray(0, want), ContentLength: want }),
+          new UploadPartCommand({
+            Bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: n,
+            Body: buf.subarray(0, want),
+            ContentLength: want,
+          }),
           this.#signal(),
         );
         parts.push({ ETag: r.ETag ?? '', PartNumber: n });
         at += want;
         if (size === 0) break;
       }
-      await this.#client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), this.#signal());
+      await this.#client.send(
+        new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+        this.#signal(),
+      );
       uploadId = undefined;
     } finally {
       await fh.close();
       if (uploadId) {
         // Parts of a failed upload would be billed for ever: abort it (best effort; lifecycle rules catch the rest).
-        await this.#client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }), this.#signal()).catch(() => undefined);
+        await this.#client
+          .send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }), this.#signal())
+          .catch(() => undefined);
       }
     }
   }
@@ -118,7 +135,10 @@ export class S3RecordStorage implements RemoteRecordStorage {
   }
 
   async read(key: string, start: number, end: number): Promise<Readable> {
-    const r = await this.#client.send(new GetObjectCommand({ Bucket: this.#o.bucket, Key: key, Range: `bytes=${start}-${end}` }), this.#signal());
+    const r = await this.#client.send(
+      new GetObjectCommand({ Bucket: this.#o.bucket, Key: key, Range: `bytes=${start}-${end}` }),
+      this.#signal(),
+    );
     return r.Body as Readable;
   }
 
@@ -126,7 +146,10 @@ export class S3RecordStorage implements RemoteRecordStorage {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const r = await this.#client.send(new ListObjectsV2Command({ Bucket: this.#o.bucket, Prefix: prefix, ContinuationToken: token }), this.#signal());
+      const r = await this.#client.send(
+        new ListObjectsV2Command({ Bucket: this.#o.bucket, Prefix: prefix, ContinuationToken: token }),
+        this.#signal(),
+      );
       for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token && keys.length < 10_000);
@@ -136,7 +159,10 @@ export class S3RecordStorage implements RemoteRecordStorage {
   async remove(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const Objects = keys.slice(i, i + 1000).map((Key) => ({ Key }));
-      await this.#client.send(new DeleteObjectsCommand({ Bucket: this.#o.bucket, Delete: { Objects, Quiet: true } }), this.#signal());
+      await this.#client.send(
+        new DeleteObjectsCommand({ Bucket: this.#o.bucket, Delete: { Objects, Quiet: true } }),
+        this.#signal(),
+      );
     }
   }
 
