@@ -357,6 +357,7 @@ export class Service {
         http: this.httpPort || config.http.port,
         rtmps: config.rtmps.enabled ? this.rtmpsPort || config.rtmps.port : 0,
         https: config.https.enabled ? this.httpsPort || config.https.port : 0,
+        srt: config.srt.enabled ? this.srtPort || config.srt.port : 0,
       }),
       credentials: this.credentials,
       counters: this.counters,

@@ -166,7 +166,7 @@ async function doctorVerdict(svc: TestService, url: string, how: 'server' | 'cli
     // The network is not the question here: every row reaches the server.
     probeRtmp: () => Promise.resolve({ ok: true, tcpMs: 0, handshakeMs: 0, connectMs: 0 }),
     publisher: registryLookup(s),
-    resolveAddresses: () => Promise.resolve([]),
+    resolver: { resolveCname: () => Promise.resolve([]) },
     now: s.now,
     ...(how === 'server' && { verdict: (req) => s.admission.dryRunPublish(req) }),
   };

@@ -7,7 +7,7 @@ import { MemoryStore } from '../../store/memory-store.ts';
 import { bootstrap } from '../../control/bootstrap.ts';
 import { formatTxTime, txSecretOf, verifySignature } from '../../control/signing.ts';
 import { Domains } from '../../control/domains.ts';
-import type { RtmpProbeResult } from '../../control/doctor/rtmp-probe.ts';
+import type { RtmpProbeResult } from '../../control/doctor/push-probe.ts';
 import { doctorCommand, headFlvOverHttp, type DoctorIo } from './doctor-command.ts';
 
 const nowMs = Date.UTC(2026, 0, 10, 12, 0, 0);

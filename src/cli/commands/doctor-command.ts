@@ -9,15 +9,17 @@ import type { Config } from '../config-schema.ts';
 import { Domains } from '../../control/domains.ts';
 import { signQuery } from '../../control/signing.ts';
 import { diagnosePushUrl, type DoctorDeps, type DoctorReport } from '../../control/doctor/doctor.ts';
-import { createRtmpProbe, type ProbeRtmp } from '../../control/doctor/rtmp-probe.ts';
-import { addressResolver } from '../../control/doctor/domain-checks.ts';
+import type { DnsResolver, ProbeRtmp, ProbeSrt } from '../../control/doctor/push-probe.ts';
+import { createRtmpProbe } from '../../servers/rtmp/rtmp-probe.ts';
+import { createSrtProbe } from '../../servers/srt/srt-probe.ts';
+import { createDnsResolver } from '../../servers/doctor/dns-resolver.ts';
 import { publisherFromOutside, type HttpLiveAnswer, type PublisherLookup } from '../../control/doctor/stream-checks.ts';
 import { publicHost } from '../banner.ts';
 import { boolFlag, checkFlags, intFlag, json, time, usageError, type CliContext, type CliFlags } from './cli-output.ts';
 
 /** The usage line of `openlive doctor`. */
 export const doctorUsage =
-  'openlive doctor "rtmp://domain/AppName/StreamName?txSecret=...&txTime=..." [--json] [--timeout-ms 5000]';
+  'openlive doctor "rtmp://domain/AppName/StreamName?txSecret=...&txTime=..." (or "srt://domain:9000?streamid=#!::h=domain,r=AppName/StreamName,txSecret=...,txTime=...") [--json] [--timeout-ms 5000]';
 
 /** What the command prints and whether every check passed (the process exits 2 when not). */
 export interface DoctorOutput {
@@ -28,6 +30,8 @@ export interface DoctorOutput {
 /** The network parts, replaceable in tests. */
 export interface DoctorIo {
   readonly probeRtmp?: ProbeRtmp;
+  readonly probeSrt?: ProbeSrt;
+  readonly resolver?: DnsResolver;
   readonly headFlv?: (
     config: Config,
     store: Store,
@@ -75,9 +79,11 @@ function cliDeps(ctx: CliContext, timeoutMs: number, io: DoctorIo): DoctorDeps {
     strict: config.domains.strict,
     listen: { host: config.rtmp.host, port: config.rtmp.port },
     ...(config.rtmps.enabled && { listenTls: { host: config.rtmps.host, port: config.rtmps.port } }),
+    ...(config.srt.enabled && { listenSrt: { host: config.srt.host, port: config.srt.port } }),
     probeRtmp: io.probeRtmp ?? createRtmpProbe({ timeoutMs }),
+    probeSrt: io.probeSrt ?? createSrtProbe({ timeoutMs }),
     publisher,
-    resolveAddresses: addressResolver(servers),
+    resolver: io.resolver ?? createDnsResolver(servers, Math.min(timeoutMs, 2000)),
     now: () => ctx.nowMs,
   };
 }

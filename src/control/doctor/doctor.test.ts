@@ -1,7 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import fc from 'fast-check';
 import { TestDnsServer } from '../../../test/dns/dns-server.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
@@ -10,7 +8,9 @@ import { Domains } from '../domains.ts';
 import { formatTxTime, txSecretOf } from '../signing.ts';
 import { diagnosePushUrl, type DoctorDeps, type DoctorReport } from './doctor.ts';
 import type { CheckName, CheckStatus } from './doctor-check.ts';
-import { createRtmpProbe, type RtmpProbeResult } from './rtmp-probe.ts';
+import type { RtmpProbeResult, SrtProbeResult } from './push-probe.ts';
+import { RejectReason } from '../../protocol/srt/srt-reject.ts';
+import { srtProbeReason } from '../srt-stream-id.ts';
 import type { PublisherStatus } from './stream-checks.ts';
 
 const nowMs = Date.UTC(2026, 0, 10, 12, 0, 0);
@@ -133,7 +133,7 @@ test('a name with an address but no CNAME warns when addresses can be resolved; 
   const { deps } = await setup();
   const direct = await diagnosePushUrl(
     url({ host: 'direct.example.test', key: keys.direct }),
-    deps({ resolveAddresses: () => Promise.resolve(['192.0.2.9']) }),
+    deps({ resolver: { resolveCname: () => Promise.resolve([]), resolve4: () => Promise.resolve(['192.0.2.9']) } }),
   );
   assert.equal(get(direct, 'cname').status, 'warn');
   assert.match(get(direct, 'cname').detail, /resolves to 192\.0\.2\.9 directly/);
@@ -144,47 +144,6 @@ test('a name with an address but no CNAME warns when addresses can be resolved; 
     assert.match(get(silent, 'cname').detail, /could not ask DNS/);
   } finally {
     dns.set('direct.example.test', { a: ['192.0.2.9'] });
-  }
-});
-
-test('seeded fault: closed port, probed for real, fails with "connection refused" and the listen address', async () => {
-  const { deps } = await setup();
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  const r = await diagnosePushUrl(
-    `rtmp://127.0.0.1:${port}/live/cam1`,
-    deps({ probeRtmp: createRtmpProbe({ timeoutMs: 3000 }) }),
-  );
-  const c = get(r, 'port');
-  assert.equal(c.status, 'fail');
-  assert.match(
-    c.detail,
-    new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: nothing listens there \\(connection refused\\)`),
-  );
-  assert.match(c.detail, /openlive listens on 0\.0\.0\.0:1935/);
-  assert.match(c.fix, /use port 1935 in the URL/);
-  assert.equal(r.ok, false);
-});
-
-test('a TCP server that is not RTMP fails at the handshake', async () => {
-  const { deps } = await setup();
-  const server = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  try {
-    const r = await diagnosePushUrl(
-      `rtmp://127.0.0.1:${port}/live/cam1`,
-      deps({ probeRtmp: createRtmpProbe({ timeoutMs: 3000 }), listen: { host: '0.0.0.0', port } }),
-    );
-    assert.equal(get(r, 'port').status, 'fail');
-    assert.match(get(r, 'port').detail, /accepts TCP in [\d.]+ ms but does not speak RTMP/);
-  } finally {
-    server.close();
   }
 });
 
@@ -410,7 +369,7 @@ test('URL shape: not a URL, not RTMP, no StreamName, bad names, &amp;', async ()
   assert.equal(notUrl.ok, false);
   assert.match(
     (await diagnosePushUrl('http://live.example.test/live/cam1.flv', deps())).checks[0]!.detail,
-    /http:\/\/ is not RTMP/,
+    /http:\/\/ is not RTMP or SRT/,
   );
   assert.match((await diagnosePushUrl('rtmp://live.example.test/live', deps())).checks[0]!.detail, /no StreamName/);
   assert.equal((await diagnosePushUrl('rtmp://live.example.test/live/a%20b', deps())).checks[0]!.breakCode, '18/308');
@@ -543,5 +502,102 @@ test('an rtmps:// URL while openlive has RTMPS off: the port check says so and n
   assert.equal(
     plain.checks.some((c) => c.name === 'tls'),
     false,
+  );
+});
+
+const srtAnswered: SrtProbeResult = {
+  ok: true,
+  rejectReason: srtProbeReason,
+  inductionMs: 0.5,
+  conclusionMs: 0.7,
+  address: '127.0.0.1',
+};
+
+/** An srt:// push URL in Tencent's stream id form for live.example.test, signed like url(). */
+function srtUrl(opts: { secret?: string; port?: number; txTime?: string } = {}): string {
+  const txTime = opts.txTime ?? formatTxTime(nowS + 24 * 3600);
+  const secret = opts.secret ?? txSecretOf(keys.push, 'cam1', txTime);
+  return `srt://127.0.0.1:${opts.port ?? 9000}?streamid=#!::h=live.example.test,r=live/cam1,txSecret=${secret},txTime=${txTime}&latency=200000`;
+}
+
+test('an srt:// URL runs the same checks with the SRT handshake for the network; the probe gets the stream id', async () => {
+  const { deps } = await setup();
+  const probes: unknown[] = [];
+  const r = await diagnosePushUrl(
+    srtUrl(),
+    deps({
+      listenSrt: { host: '0.0.0.0', port: 9000 },
+      probeSrt: (host, port, streamId) => (probes.push([host, port, streamId]), Promise.resolve(srtAnswered)),
+    }),
+  );
+  assert.deepEqual(
+    r.checks.map((c) => c.name),
+    ['url', 'domain', 'cname', 'udp', 'txTime', 'txSecret', 'live', 'forbidden', 'admission'],
+  );
+  assert.deepEqual(new Set(Object.values(statuses(r))), new Set(['pass']), JSON.stringify(r.checks, null, 1));
+  assert.equal(r.domain, 'live.example.test');
+  assert.match(get(r, 'udp').detail, /127\.0\.0\.1:9000 answers SRT \(induction 0\.5 ms, conclusion 0\.7 ms\)/);
+  assert.match(get(r, 'url').detail, /stream id host live\.example\.test, AppName live, StreamName cam1/);
+  assert.match(r.url, /txSecret=\*\*\*,txTime=/);
+  assert.equal((probes[0] as unknown[])[0], '127.0.0.1');
+  assert.match(
+    String((probes[0] as unknown[])[2]),
+    /^#!::h=live\.example\.test,r=live\/cam1,txSecret=[0-9a-f]{32},txTime=/,
+  );
+});
+
+test('srt:// faults: a wrong txSecret names txSecret, silence is "UDP unreachable", a refusal is named with its meaning', async () => {
+  const { deps } = await setup();
+  const listenSrt = { host: '0.0.0.0', port: 9000 };
+  const wrong = await diagnosePushUrl(
+    srtUrl({ secret: '0'.repeat(32) }),
+    deps({ listenSrt, probeSrt: () => Promise.resolve(srtAnswered) }),
+  );
+  assert.equal(get(wrong, 'txSecret').status, 'fail');
+  assert.equal(get(wrong, 'txSecret').breakCode, '18/503');
+  assert.equal(get(wrong, 'admission').status, 'fail');
+  const silent: SrtProbeResult = {
+    ok: false,
+    failedAt: 'induction',
+    error: 'timeout: no answer to the induction within 3000 ms',
+  };
+  const closed = await diagnosePushUrl(srtUrl(), deps({ listenSrt, probeSrt: () => Promise.resolve(silent) }));
+  assert.equal(get(closed, 'udp').status, 'fail');
+  assert.match(get(closed, 'udp').detail, /cannot reach 127\.0\.0\.1:9000: UDP unreachable: no SRT answer/);
+  assert.match(get(closed, 'udp').fix, /open UDP port 9000/);
+  const refused: SrtProbeResult = {
+    ok: false,
+    failedAt: 'conclusion',
+    rejectReason: RejectReason.unauthorized,
+    inductionMs: 1,
+    conclusionMs: 1,
+  };
+  const unauthorized = await diagnosePushUrl(srtUrl(), deps({ listenSrt, probeSrt: () => Promise.resolve(refused) }));
+  assert.match(get(unauthorized, 'udp').detail, /SRT_REJX_UNAUTHORIZED \(1401\): the signature/);
+  const off = await diagnosePushUrl(srtUrl(), deps({ probeSrt: () => Promise.resolve(silent) }));
+  assert.match(get(off, 'udp').detail, /SRT listener is off \(srt\.enabled\)/);
+  assert.match(get(off, 'udp').fix, /srt\.enabled true/);
+});
+
+test('srt:// shapes: m=publish and the plain live/stream form are push URLs; m=request, no streamid and no stream are not', async () => {
+  const { deps } = await setup();
+  const probeSrt = () => Promise.resolve(srtAnswered);
+  const txTime = formatTxTime(nowS + 24 * 3600);
+  const secret = txSecretOf(keys.local, 'cam2', txTime);
+  const plain = await diagnosePushUrl(
+    `srt://127.0.0.1:9000?streamid=live/cam2?txSecret=${secret}&txTime=${txTime}`,
+    deps({ probeSrt }),
+  );
+  assert.equal(get(plain, 'url').status, 'pass');
+  assert.match(get(plain, 'domain').detail, /names no host \(h=\); the default push domain push\.localhost serves it/);
+  assert.equal(get(plain, 'cname').status, 'pass');
+  const publish = await diagnosePushUrl(srtUrl().replace('#!::', '#!::m=publish,'), deps({ probeSrt }));
+  assert.equal(get(publish, 'txSecret').status, 'pass');
+  const play = await diagnosePushUrl('srt://127.0.0.1:9000?streamid=#!::r=live/cam1,m=request', deps({ probeSrt }));
+  assert.match(play.checks[0]!.detail, /m=request: that plays/);
+  assert.match((await diagnosePushUrl('srt://127.0.0.1:9000', deps({ probeSrt }))).checks[0]!.detail, /no streamid=/);
+  assert.match(
+    (await diagnosePushUrl('srt://127.0.0.1:9000?streamid=#!::h=x', deps({ probeSrt }))).checks[0]!.detail,
+    /names no AppName\/StreamName/,
   );
 });

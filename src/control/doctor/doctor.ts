@@ -4,8 +4,9 @@
  * lists the stream's last rejected attempts. The checks explain; whether the push would be accepted
  * is not theirs to say: the last line is the admission path's own answer, asked as a dry run
  * (control/admission-dry-run.ts), so the doctor and a real publish cannot disagree. Everything it touches
- * is injected, so the CLI (outside the server) and the Cloud API (inside it) share the checks and tests
- * need no network.
+ * is injected (the probes and the DNS resolver of push-probe.ts are built in servers/ by the CLI and the
+ * Cloud API), so both share the checks and tests need no network. `srt://` URLs get the same checks, with
+ * an SRT handshake instead of the RTMP one.
  */
 import { AccessPolicy } from '../access-policy.ts';
 import { dryRunPublish, type PublishVerdict } from '../admission-dry-run.ts';
@@ -14,8 +15,9 @@ import { maxPageSize, type RejectedAttempt, type Store } from '../../store/store
 import { checkCname, checkDomain, type DomainLookup } from './domain-checks.ts';
 import { check, type DoctorCheck } from './doctor-check.ts';
 import { portCheck, type ListenAddress } from './port-check.ts';
-import { parsePushUrl } from './push-target.ts';
-import type { ProbeRtmp } from './rtmp-probe.ts';
+import { parsePushUrl, type PushTarget } from './push-target.ts';
+import { addressesOf, type DnsResolver, type ProbeRtmp, type ProbeSrt, type SrtProbeResult } from './push-probe.ts';
+import { srtPortCheck } from './srt-port-check.ts';
 import { forbiddenCheck, liveCheck, type PublisherLookup } from './stream-checks.ts';
 import { txSecretCheck } from './txsecret-check.ts';
 import { txTimeCheck } from './txtime-check.ts';
@@ -31,10 +33,14 @@ export interface DoctorDeps {
   readonly listen: ListenAddress;
   /** Where RTMPS listens (`rtmps.host`, `rtmps.port`); absent when rtmps is off. */
   readonly listenTls?: ListenAddress;
+  /** Where SRT listens (`srt.host`, `srt.port`); absent when srt is off. */
+  readonly listenSrt?: ListenAddress;
   readonly probeRtmp: ProbeRtmp;
+  /** The SRT handshake probe; without it an srt:// URL's network check fails as "not probed". */
+  readonly probeSrt?: ProbeSrt;
   readonly publisher: PublisherLookup;
   /** A/AAAA addresses of a name without a CNAME (optional: without it, a missing CNAME is a failure). */
-  readonly resolveAddresses?: (host: string) => Promise<string[]>;
+  readonly resolver?: DnsResolver;
   readonly now: () => number;
   /**
    * The admission path's dry run (Admission.dryRunPublish inside the server). Without it the doctor asks
@@ -96,10 +102,11 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     };
   const t = parsed.target;
   const found = await checkDomain(t.host, deps.domains, deps.strict);
+  const resolver = deps.resolver;
   const domain = found.domain;
   // The slow parts (DNS, the probe, the publisher lookup) run at once; the report keeps the checklist order.
   const request: AdmissionRequest = {
-    protocol: 'rtmp',
+    protocol: t.scheme === 'srt' ? 'srt' : 'rtmp',
     host: t.host,
     app: t.app,
     stream: t.stream,
@@ -107,8 +114,8 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     clientIp: '',
   };
   const [cname, probe, publisher, forbidden, attempts, others, verdict] = await Promise.all([
-    checkCname(t.host, found, deps.domains, deps.resolveAddresses),
-    deps.probeRtmp(t.host, t.port, t.app, t.secure ? { tls: true } : undefined),
+    checkCname(t.host, found, deps.domains, resolver && ((host) => addressesOf(resolver, host))),
+    probeOf(t, deps),
     deps.publisher(t.app, t.stream),
     forbiddenCheck(deps.store, t.app, t.stream, domain, nowMs),
     deps.store.listRejectedAttempts({ app: t.app, stream: t.stream, action: 'publish', limit: reportedAttempts }),
@@ -121,8 +128,10 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     parsed.check,
     found.check,
     cname,
-    portCheck(t.host, t.port, probe, t.secure ? deps.listenTls : deps.listen, t.secure),
-    ...(t.secure ? [tlsCheck(t.host, t.port, probe, nowMs)] : []),
+    probe.kind === 'srt'
+      ? srtPortCheck(t.connectHost, t.port, probe.result, deps.listenSrt, t.passphrase)
+      : portCheck(t.host, t.port, probe.result, t.secure ? deps.listenTls : deps.listen, t.secure),
+    ...(t.secure && probe.kind === 'rtmp' ? [tlsCheck(t.host, t.port, probe.result, nowMs)] : []),
     txTimeCheck(t.txTime, domain, nowMs, sign),
     txSecretCheck(t, domain, others.items, sign),
     liveCheck(t.app, t.stream, publisher, domain, nowMs),
@@ -131,7 +140,7 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
   ];
   return {
     url: t.url,
-    host: t.host,
+    host: t.connectHost,
     port: t.port,
     app: t.app,
     stream: t.stream,
@@ -142,6 +151,18 @@ export async function diagnosePushUrl(url: string, deps: DoctorDeps): Promise<Do
     ok: checks.every((c) => c.status !== 'fail'),
     checkedAt: nowMs,
   };
+}
+
+/** The network probe of the URL's scheme. */
+async function probeOf(t: PushTarget, deps: DoctorDeps) {
+  if (t.scheme !== 'srt') {
+    const result = await deps.probeRtmp(t.host, t.port, t.app, t.secure ? { tls: true } : undefined);
+    return { kind: 'rtmp' as const, result };
+  }
+  const result: SrtProbeResult = deps.probeSrt
+    ? await deps.probeSrt(t.connectHost, t.port, t.streamId ?? '')
+    : { ok: false, failedAt: 'induction', error: 'this doctor has no SRT probe' };
+  return { kind: 'srt' as const, result };
 }
 
 function attemptOf(a: RejectedAttempt): DoctorAttempt {

@@ -2,7 +2,6 @@
  * Checklist step 1 (tencent-css.md §6): the push domain exists, is enabled (18/300, 18/301, 18/303),
  * and its DNS CNAMEs to the target openlive assigned it, asking DNS what it points to now.
  */
-import { Resolver } from 'node:dns/promises';
 import type { Domain } from '../../store/store.ts';
 import { toLiveError } from '../../errors.ts';
 import { breakCodes } from '../break-codes.ts';
@@ -30,7 +29,8 @@ const addFix = (host: string): string => `add it: openlive domain add ${host} --
 
 /** Which push domain serves `host`, as the access policy decides it (control/access-policy.ts). */
 export async function checkDomain(host: string, domains: DomainLookup, strict: boolean): Promise<DomainFinding> {
-  const bare = isBareIp(host);
+  // An SRT stream id without h= names no host: admission serves it like a bare IP (access-policy.ts).
+  const bare = isBareIp(host) || host === '';
   const named = bare ? undefined : await domains.find(host);
   if (named?.type === 'play') {
     const text = `${host} is a play domain; pushes to it are refused`;
@@ -48,7 +48,12 @@ export async function checkDomain(host: string, domains: DomainLookup, strict: b
   }
   if (named) return { check: enabledCheck(named, `${host} is a push domain`), domain: named, named: true };
   const code = bare ? breakCodes.bareIp : breakCodes.domainUnknown;
-  const what = bare ? `${host} is an IP address, not a domain` : `${host} is not a push domain here`;
+  const what =
+    host === ''
+      ? 'the stream id names no host (h=)'
+      : bare
+        ? `${host} is an IP address, not a domain`
+        : `${host} is not a push domain here`;
   if (strict) {
     const fix = bare ? 'push to a push domain name (domains.strict refuses IP addresses)' : addFix(host);
     return {
@@ -92,6 +97,7 @@ export async function checkCname(
   domains: DomainLookup,
   addresses?: (host: string) => Promise<string[]>,
 ): Promise<DoctorCheck> {
+  if (host === '') return check('cname', 'pass', 'skipped: the stream id names no host (h=), so no DNS is involved');
   if (isBareIp(host)) return check('cname', 'pass', `skipped: ${host} is an IP address, so no DNS is involved`);
   // RFC 6761 §6.3: .localhost names are loopback by definition; the default domains use them.
   if (host === 'localhost' || host.endsWith('.localhost')) {
@@ -145,17 +151,4 @@ export async function checkCname(
     `${domain.name} has no CNAME (and no address): encoders cannot find the server`,
     `add the DNS record ${record}`,
   );
-}
-
-/** A/AAAA lookups through `servers` (`domains.dnsServers`; empty = the system's), none on any error. */
-export function addressResolver(servers: readonly string[], timeoutMs = 2000): (host: string) => Promise<string[]> {
-  return async (host) => {
-    const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
-    if (servers.length > 0) resolver.setServers([...servers]);
-    const [v4, v6] = await Promise.all([
-      resolver.resolve4(host).catch(() => []),
-      resolver.resolve6(host).catch(() => []),
-    ]);
-    return [...v4, ...v6];
-  };
 }

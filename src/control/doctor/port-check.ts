@@ -4,7 +4,7 @@
  * itself listen.
  */
 import { check, type DoctorCheck } from './doctor-check.ts';
-import type { RtmpProbeResult } from './rtmp-probe.ts';
+import type { RtmpProbeResult } from './push-probe.ts';
 
 /** Where the server listens, from its configuration (`rtmp.host`, `rtmp.port`; port 0 = picked at start). */
 export interface ListenAddress {

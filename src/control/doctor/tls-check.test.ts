@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tlsCheck } from './tls-check.ts';
-import type { RtmpProbeResult, TlsPeer } from './rtmp-probe.ts';
+import type { RtmpProbeResult, TlsPeer } from './push-probe.ts';
 
 const now = Date.parse('2026-06-01T00:00:00Z');
 const day = 24 * 3600_000;

@@ -5,7 +5,7 @@
  * for it. Each finding names its fix; certificates reload without a restart (docs/tls.md).
  */
 import { check, span, type DoctorCheck } from './doctor-check.ts';
-import type { RtmpProbeResult } from './rtmp-probe.ts';
+import type { RtmpProbeResult } from './push-probe.ts';
 
 /** A certificate expiring within this is a warning (the renewal should have run by now). */
 export const tlsExpiryWarnMs = 14 * 24 * 3600_000;

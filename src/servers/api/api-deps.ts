@@ -68,12 +68,14 @@ export interface ApiDeps {
   readonly stats?: { current(): StatsSample[]; hlsSessions(): HlsSession[] };
 }
 
-/** The ports clients use; `rtmps` and `https` are 0 while those listeners are off (docs/tls.md). */
+/** The ports clients use; `rtmps`, `https` and `srt` are 0 while those listeners are off (docs/tls.md, docs/srt.md). */
 export interface PublicPorts {
   readonly rtmp: number;
   readonly http: number;
   readonly rtmps?: number;
   readonly https?: number;
+  /** The UDP port of the SRT listener. */
+  readonly srt?: number;
 }
 
 /** The ports clients must use: the bound ones when known, else the configured ones. */
@@ -85,6 +87,7 @@ export function publicPorts(deps: ApiDeps): PublicPorts {
       http: c.http.port,
       rtmps: c.rtmps.enabled ? c.rtmps.port : 0,
       https: c.https.enabled ? c.https.port : 0,
+      srt: c.srt.enabled ? c.srt.port : 0,
     }
   );
 }

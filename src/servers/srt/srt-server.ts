@@ -24,7 +24,7 @@ import { ConnectionGate } from '../connection-gate.ts';
 import type { ServerCounters } from '../counters.ts';
 import { SrtPeer } from './srt-peer.ts';
 import { srtReasonOf } from './srt-reject-reason.ts';
-import { parseStreamId } from './srt-stream-id.ts';
+import { parseStreamId, srtProbeReason } from '../../control/srt-stream-id.ts';
 import { agreeKeys, anyPassphrase, passphraseFor, type SrtEncryptionConfig } from './srt-encryption.ts';
 import type { TsPayloadSink, TsSinkFactory } from './ts-payload-sink.ts';
 import type { SrtCrypto } from '../../protocol/srt/srt-crypto.ts';
@@ -238,6 +238,7 @@ export class SrtServer<S> {
       return this.#refuse(peer, hs, srtReasonOf(refusal.code));
     }
     const keys = agreeKeys(hs, passphraseFor(this.#o, parsed.request.host));
+    if (keys.kind === 'refused' && parsed.mode === 'probe') return this.#refuse(peer, hs, keys.reason, 'probe');
     if (keys.kind === 'refused') {
       this.#o.counters.countError(keys.refusal.code);
       this.#o.admission.refuse(parsed.mode === 'request' ? 'play' : 'publish', parsed.request, keys.refusal);
@@ -246,6 +247,11 @@ export class SrtServer<S> {
         'SRT caller refused',
       );
       return this.#refuse(peer, hs, keys.reason, parsed.mode === 'request' ? 'play' : 'publish');
+    }
+    if (parsed.mode === 'probe') {
+      // The doctor's reachability probe (control/srt-stream-id.ts): answered without admission, so it never
+      // takes the stream, drops its publisher or leaves a record; the doctor judges the signature itself.
+      return this.#refuse(peer, hs, srtProbeReason, 'probe');
     }
     if (parsed.mode === 'request') {
       if (!this.#o.hub) {
@@ -284,7 +290,6 @@ export class SrtServer<S> {
       );
       return this.#refuse(peer, hs, srtReasonOf(outcome.refusal.code));
     }
-    const nowUs = this.#clock();
     const sink = (() => {
       try {
         return this.#o.openSink({
@@ -364,11 +369,11 @@ export class SrtServer<S> {
     return latency;
   }
 
-  #refuse(peer: SrtPeer, hs: Handshake, reason: number, action: 'publish' | 'play' = 'publish'): void {
+  #refuse(peer: SrtPeer, hs: Handshake, reason: number, action: 'publish' | 'play' | 'probe' = 'publish'): void {
     if (peer.state !== 'pending') return;
     peer.state = 'refused';
     if (action === 'publish') this.#o.counters.rejectedPublishes++;
-    else this.#o.counters.rejectedPlays++;
+    else if (action === 'play') this.#o.counters.rejectedPlays++;
     peer.answer = rejectConclusion(hs, reason, 0);
     this.#send(peer.answer, peer.address, peer.port);
     this.#gate.release(peer.address);

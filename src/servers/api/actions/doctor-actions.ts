@@ -5,8 +5,9 @@
  */
 import { isoSeconds } from '../../../control/break-codes.ts';
 import { diagnosePushUrl, type DoctorDeps } from '../../../control/doctor/doctor.ts';
-import { addressResolver } from '../../../control/doctor/domain-checks.ts';
-import { createRtmpProbe } from '../../../control/doctor/rtmp-probe.ts';
+import { createDnsResolver } from '../../doctor/dns-resolver.ts';
+import { createRtmpProbe } from '../../rtmp/rtmp-probe.ts';
+import { createSrtProbe } from '../../srt/srt-probe.ts';
 import type { PublisherLookup } from '../../../control/doctor/stream-checks.ts';
 import type { ApiActions } from '../api-action.ts';
 import { publicPorts, type ApiDeps } from '../api-deps.ts';
@@ -40,9 +41,13 @@ export function doctorActions(deps: ApiDeps): ApiActions {
     ...(deps.config.rtmps.enabled && {
       listenTls: { host: deps.config.rtmps.host, port: publicPorts(deps).rtmps ?? deps.config.rtmps.port },
     }),
+    ...(deps.config.srt.enabled && {
+      listenSrt: { host: deps.config.srt.host, port: publicPorts(deps).srt || deps.config.srt.port },
+    }),
     probeRtmp: createRtmpProbe({ timeoutMs: 3000 }),
+    probeSrt: createSrtProbe({ timeoutMs: 3000 }),
     publisher,
-    resolveAddresses: addressResolver(deps.config.domains.dnsServers),
+    resolver: createDnsResolver(deps.config.domains.dnsServers),
     now: deps.now,
     // The same decision a real publish gets: the server's admission path, as a dry run.
     ...(admission && { verdict: (req) => admission.dryRunPublish(req) }),

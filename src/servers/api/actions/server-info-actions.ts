@@ -23,6 +23,9 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
         // RTMPS and HTTPS playback (docs/tls.md); 0 while off.
         RtmpsPort: publicPorts(deps).rtmps ?? 0,
         HttpsPort: publicPorts(deps).https ?? 0,
+        // The SRT listener's UDP port (docs/srt.md), 0 while off; WHIP/WHEP ride the HTTP(S) port (docs/webrtc.md).
+        SrtPort: publicPorts(deps).srt ?? 0,
+        WebrtcEnabled: deps.config.webrtc.enabled,
         // The domains that serve bare-IP and unknown hosts unless domains.strict; '' when there is none.
         DefaultPushDomain: push?.name ?? '',
         DefaultPlayDomain: play?.name ?? '',

@@ -3,57 +3,14 @@
  * `rtmps://`, then the TLS handshake, noting the certificate without trusting or refusing it: the
  * TLS check judges it), runs the RTMP handshake (RTMP 1.0 §5.2) and a `connect` to the URL's app,
  * timing each stage, then hangs up. It publishes nothing, so it never takes a stream or leaves a record.
+ * The doctor (control/doctor) sees it only through its ProbeRtmp interface; the CLI and the API inject it.
  */
 import { Buffer } from 'node:buffer';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ClientSession } from '../../protocol/rtmp/client-session.ts';
-
-/** Where a probe stopped: the name did not resolve, TCP failed, TLS failed, the peer is not RTMP, or connect was refused. */
-export type ProbeStage = 'resolve' | 'tcp' | 'tls' | 'handshake' | 'connect';
-
-/** What the TLS handshake of an `rtmps://` probe showed. */
-export interface TlsPeer {
-  /** `TLSv1.3`, `TLSv1.2`. */
-  readonly protocol: string;
-  /** The chain verifies against the system's CAs (and NODE_EXTRA_CA_CERTS). */
-  readonly trusted: boolean;
-  /** OpenSSL's reason when not trusted (`DEPTH_ZERO_SELF_SIGNED_CERT`, `CERT_HAS_EXPIRED`). */
-  readonly trustError?: string;
-  readonly subject: string;
-  readonly issuer: string;
-  /** subjectAltName DNS/IP entries, else the CN. */
-  readonly names: readonly string[];
-  /** The certificate covers the URL's host (RFC 6125 name matching, IP entries for addresses). */
-  readonly nameMatches: boolean;
-  readonly notBefore: number;
-  readonly notAfter: number;
-}
-
-/** The outcome of one probe; times are milliseconds since the previous stage ended. */
-export interface RtmpProbeResult {
-  readonly ok: boolean;
-  readonly failedAt?: ProbeStage;
-  /** The socket error code (`ECONNREFUSED`), `timeout`, or the server's connect description. */
-  readonly error?: string;
-  /** The address TCP connected to. */
-  readonly address?: string;
-  readonly tcpMs?: number;
-  /** `rtmps://` only: the TLS handshake's time and what it showed. */
-  readonly tlsMs?: number;
-  readonly tls?: TlsPeer;
-  readonly handshakeMs?: number;
-  readonly connectMs?: number;
-}
-
-/** Probes `host:port` with a connect to `app`; `tls` for an `rtmps://` URL. */
-export type ProbeRtmp = (
-  host: string,
-  port: number,
-  app: string,
-  options?: { readonly tls?: boolean },
-) => Promise<RtmpProbeResult>;
+import type { ProbeRtmp, ProbeStage, RtmpProbeResult, TlsPeer } from '../../control/doctor/push-probe.ts';
 
 /** A probe bounded by `timeoutMs` in all (default 5000). */
 export function createRtmpProbe(options: { timeoutMs?: number } = {}): ProbeRtmp {

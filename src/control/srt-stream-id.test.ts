@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStreamId, unescapeStreamId } from './srt-stream-id.ts';
-import { srtReasonOf } from './srt-reject-reason.ts';
-import { RejectReason } from '../../protocol/srt/srt-reject.ts';
+import { parseStreamId, probeStreamId, unescapeStreamId } from './srt-stream-id.ts';
 
 test("Tencent's push stream id publishes: h is the host, r the app/stream, the rest the query", () => {
   const r = parseStreamId('#!::h=Push.Example.com,r=live/cam,txSecret=abc,txTime=6A000000', '10.0.0.2')!;
@@ -34,14 +32,18 @@ test('a percent-encoded #!:: stream id (as URL builders write it) is decoded; ot
   assert.equal(unescapeStreamId('live/a%20b'), 'live/a%20b');
 });
 
-test('refusal codes map to SRT rejection reasons in one place', () => {
-  assert.equal(srtReasonOf('SIGNATURE_INVALID'), RejectReason.unauthorized);
-  assert.equal(srtReasonOf('TXTIME_EXPIRED'), RejectReason.unauthorized);
-  assert.equal(srtReasonOf('STREAM_ALREADY_PUBLISHING'), RejectReason.conflict);
-  assert.equal(srtReasonOf('STREAM_FORBIDDEN'), RejectReason.forbidden);
-  assert.equal(srtReasonOf('DOMAIN_UNKNOWN'), RejectReason.notFound);
-  assert.equal(srtReasonOf('MEMORY_BUDGET_EXCEEDED'), RejectReason.overload);
-  assert.equal(srtReasonOf('COORDINATOR_UNAVAILABLE'), RejectReason.overload);
-  assert.equal(srtReasonOf('STORE_FAILED'), RejectReason.internal);
-  assert.equal(srtReasonOf('SRT_PLAY_UNSUPPORTED'), RejectReason.badMode);
+test('the probe form keeps every key, replaces m= and turns a bare stream id into the #!:: form', () => {
+  const tencent = probeStreamId('#!::h=push.example.com,r=live/cam,txSecret=abc,txTime=6A000000,m=publish');
+  assert.equal(tencent, '#!::h=push.example.com,r=live/cam,txSecret=abc,txTime=6A000000,m=probe');
+  const probed = parseStreamId(tencent, '')!;
+  assert.deepEqual(
+    [probed.mode, probed.request.host, probed.request.stream, probed.request.query.get('txSecret')],
+    ['probe', 'push.example.com', 'cam', 'abc'],
+  );
+  const bare = parseStreamId(probeStreamId('live/cam?txSecret=x&txTime=1'), '')!;
+  assert.deepEqual(
+    [bare.mode, bare.request.app, bare.request.stream, bare.request.query.get('txTime')],
+    ['probe', 'live', 'cam', '1'],
+  );
+  assert.equal(parseStreamId(probeStreamId(encodeURIComponent('#!::r=live/a')), '')!.mode, 'probe');
 });
