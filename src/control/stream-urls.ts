@@ -1,7 +1,9 @@
 /**
  * Ready-to-paste URLs for one stream (Tencent's Address Generator, tencent-css.md §1.1): the signed
  * push URL and its OBS split, and the RTMP, HTTP-FLV and HLS play URLs, signed when the play domain
- * has authentication on.
+ * has authentication on; with SRT on, the SRT push URL in Tencent's stream id form (docs/srt.md), and
+ * with WebRTC on, the WHIP and WHEP endpoints with the pair in the query (docs/webrtc.md).
+ * console/src/lib/stream-urls.ts builds the same URLs in the browser (a test compares them).
  */
 import type { AuthSettings } from '../store/store.ts';
 import { formatTxTime, signQuery } from './signing.ts';
@@ -26,6 +28,10 @@ export interface StreamUrlsInput {
   /** The RTMPS and HTTPS ports (docs/tls.md): their URLs are added when given (0 or absent = off). */
   readonly rtmpsPort?: number;
   readonly httpsPort?: number;
+  /** The SRT listener's UDP port (srt.port): the SRT push URL is added when given (0 or absent = off). */
+  readonly srtPort?: number;
+  /** WHIP/WHEP served (webrtc.enabled): their URLs on the HTTP(S) port are added. */
+  readonly webrtc?: boolean;
 }
 
 /** The URLs of one stream. */
@@ -36,6 +42,10 @@ export interface StreamUrls {
     readonly obsStreamKey: string;
     readonly rtmps?: string;
     readonly obsServerRtmps?: string;
+    /** `srt://domain:port?streamid=#!::h=domain,r=App/Stream,txSecret=...,txTime=...`. */
+    readonly srt?: string;
+    readonly whip?: string;
+    readonly whipHttps?: string;
   };
   readonly play?: {
     readonly rtmp: string;
@@ -44,6 +54,8 @@ export interface StreamUrls {
     readonly rtmps?: string;
     readonly httpsFlv?: string;
     readonly httpsHls?: string;
+    readonly whep?: string;
+    readonly whepHttps?: string;
   };
   /** txTime as written in the signed URLs. */
   readonly txTime: string;
@@ -64,12 +76,24 @@ export function streamUrls(input: StreamUrlsInput): StreamUrls {
   const httpsPort = input.httpsPort ?? 0;
   // RTMPS URLs name their port unless it is 443 (YouTube's and Facebook's ingest use 443).
   const pushServerTls = rtmpsPort > 0 ? `rtmps://${hostPort(input.push.host, rtmpsPort, 443)}/${app}/` : undefined;
+  const srtPort = input.srtPort ?? 0;
+  const webrtc = input.webrtc === true;
+  const pushPath = `${app}/${stream}`;
+  // Tencent's SRT stream id carries the pair as comma-separated keys (ffmpeg splits URL options at "&").
+  const streamId = `#!::h=${input.push.host},r=${pushPath}${pushQuery ? `,${pushQuery.slice(1).replace('&', ',')}` : ''}`;
   const urls: StreamUrls = {
     push: {
       rtmp: `${pushServer}${stream}${pushQuery}`,
       obsServer: pushServer,
       obsStreamKey: `${stream}${pushQuery}`,
       ...(pushServerTls && { rtmps: `${pushServerTls}${stream}${pushQuery}`, obsServerRtmps: pushServerTls }),
+      ...(srtPort > 0 && { srt: `srt://${hostPort(input.push.host, srtPort, -1)}?streamid=${streamId}` }),
+      ...(webrtc && {
+        whip: `http://${hostPort(input.push.host, httpPort, 80)}/${pushPath}/whip${pushQuery}`,
+        ...(httpsPort > 0 && {
+          whipHttps: `https://${hostPort(input.push.host, httpsPort, 443)}/${pushPath}/whip${pushQuery}`,
+        }),
+      }),
     },
     txTime: formatTxTime(input.expiresAt),
   };
@@ -87,6 +111,10 @@ export function streamUrls(input: StreamUrlsInput): StreamUrls {
         rtmps: `rtmps://${hostPort(input.play.host, rtmpsPort, 443)}/${app}/${stream}${playQuery}`,
       }),
       ...(httpsPort > 0 && { httpsFlv: `${https}.flv${playQuery}`, httpsHls: `${https}.m3u8${playQuery}` }),
+      ...(webrtc && {
+        whep: `${http}/whep${playQuery}`,
+        ...(httpsPort > 0 && { whepHttps: `${https}/whep${playQuery}` }),
+      }),
     },
   };
 }

@@ -13,6 +13,7 @@ import { formatTxTime, generateUrls } from '../../console/src/lib/stream-urls.ts
 import { signTc3, verifyTc3 } from '../../src/control/tc3.ts';
 import { verifySignature } from '../../src/control/signing.ts';
 import { streamUrls } from '../../src/control/stream-urls.ts';
+import { parseStreamId } from '../../src/control/srt-stream-id.ts';
 
 test('md5Hex is MD5 of the UTF-8 bytes, at every padding boundary and for any string', () => {
   assert.equal(md5Hex(''), 'd41d8cd98f00b204e9800998ecf8427e');
@@ -134,6 +135,56 @@ test('with RTMPS and HTTPS on, the console and the server hand out the same rtmp
   assert.deepEqual(urls.play, server.play);
   assert.match(urls.push!.rtmps!, /^rtmps:\/\/push\.example\.com:1936\/live\/cam1\?txSecret=/);
   assert.equal(urls.play!.httpsHls, 'https://play.example.com/live/cam1.m3u8');
+});
+
+test('with SRT and WebRTC on, the console and the server hand out the same SRT, WHIP and WHEP URLs', () => {
+  const expiresAt = 1_767_225_600;
+  const urls = generateUrls({
+    app: 'live',
+    stream: 'cam1',
+    expiresAt,
+    ports: { rtmp: 1935, http: 8080, https: 8443, srt: 9000, webrtc: true },
+    push: { name: 'push.example.com', key: 'k1' },
+    play: { name: 'play.example.com', key: undefined },
+  });
+  const auth = { enabled: true, key: 'k1', backupKey: '', authDelta: 300, algorithm: 'md5' as const };
+  const server = streamUrls({
+    app: 'live',
+    stream: 'cam1',
+    expiresAt,
+    push: { host: 'push.example.com', auth },
+    play: { host: 'play.example.com', auth: { ...auth, enabled: false } },
+    rtmpPort: 1935,
+    httpPort: 8080,
+    httpsPort: 8443,
+    srtPort: 9000,
+    webrtc: true,
+  });
+  assert.deepEqual(urls.push, server.push);
+  assert.deepEqual(urls.play, server.play);
+  const q = new URL(urls.push!.rtmp).searchParams;
+  assert.equal(
+    urls.push!.srt,
+    `srt://push.example.com:9000?streamid=#!::h=push.example.com,r=live/cam1,txSecret=${q.get('txSecret')},txTime=${q.get('txTime')}`,
+  );
+  // The SRT listener's own parser reads the same stream, domain and signature out of it.
+  const parsed = parseStreamId(urls.push!.srt!.split('streamid=')[1]!, '')!;
+  assert.deepEqual(
+    [parsed.mode, parsed.request.host, parsed.request.app, parsed.request.stream, parsed.request.query.get('txSecret')],
+    ['publish', 'push.example.com', 'live', 'cam1', q.get('txSecret')],
+  );
+  assert.equal(urls.push!.whip, `http://push.example.com:8080/live/cam1/whip?${q}`);
+  assert.equal(urls.push!.whipHttps, `https://push.example.com:8443/live/cam1/whip?${q}`);
+  assert.equal(urls.play!.whep, 'http://play.example.com:8080/live/cam1/whep');
+  // Off: no SRT or WebRTC URLs at all.
+  const off = generateUrls({
+    app: 'live',
+    stream: 'c',
+    expiresAt,
+    ports: { rtmp: 1935, http: 80 },
+    push: { name: 'p', key: 'k' },
+  });
+  assert.deepEqual([off.push!.srt, off.push!.whip], [undefined, undefined]);
 });
 
 test('sha256Hex is SHA-256 of the UTF-8 bytes, at every padding boundary and for any string', () => {

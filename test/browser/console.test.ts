@@ -16,6 +16,18 @@ import { TestDnsServer } from '../dns/dns-server.ts';
 import { txSecretOf } from '../../src/control/signing.ts';
 import { ensureConsoleBuilt, openBrowser, type ConsolePage } from './console-browser.ts';
 import { freePort } from '../support/free-port.ts';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+
+/** A UDP port nobody is bound to at 127.0.0.1 right now (for the SRT listener). */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
 
 const domain = 'cam.example.test';
 const stream = 'cam1';
@@ -27,6 +39,7 @@ let page: Page;
 let api: LiveClient & { close(): void };
 let consoleUrl: string;
 let pushUrl = '';
+let srtUrl = '';
 const running: FfmpegProcess[] = [];
 
 /** Goes to a console page through the side menu, as a user would. */
@@ -53,6 +66,9 @@ describe('web console', { timeout: 240_000 }, () => {
       rtmp: { port: await freePort() },
       http: { port: await freePort() },
       domains: { dnsServers: [dns.address] },
+      // SRT and WHIP/WHEP on, so the Address Generator prints their URLs and the doctor probes SRT.
+      srt: { enabled: true, host: '127.0.0.1', port: await freeUdpPort() },
+      webrtc: { enabled: true },
     });
     // The added domain points at its CNAME target; the default domains have no record (NXDOMAIN).
     dns.set(domain, { cname: `${domain}.live.openlive.local` });
@@ -145,6 +161,16 @@ describe('web console', { timeout: 240_000 }, () => {
     assert.equal(u.searchParams.get('txSecret'), txSecretOf(MasterAuthKey!, stream, txTime));
     assert.equal(await page.getByTestId('obs-server').inputValue(), `rtmp://${domain}:${svc.service.rtmpPort}/live/`);
     assert.equal(await page.getByTestId('obs-stream-key').inputValue(), `${stream}${u.search}`);
+    // SRT in Tencent's stream id form on the server's srt.port, WHIP on the HTTP port with the same pair.
+    srtUrl = await page.getByTestId('push-url-srt').inputValue();
+    assert.equal(
+      srtUrl,
+      `srt://${domain}:${svc.service.srtPort}?streamid=#!::h=${domain},r=live/${stream},txSecret=${u.searchParams.get('txSecret')},txTime=${txTime}`,
+    );
+    assert.equal(
+      await page.getByTestId('push-url-whip').inputValue(),
+      `http://${domain}:${svc.service.httpPort}/live/${stream}/whip${u.search}`,
+    );
     await browser.screenshot('address-generator');
   });
 
@@ -273,6 +299,22 @@ describe('web console', { timeout: 240_000 }, () => {
       new RegExp((await api.DescribeLivePushAuthKey({ DomainName: domain })).PushAuthKeyInfo!.MasterAuthKey!),
     );
     await browser.screenshot('troubleshooter');
+  });
+
+  test('Troubleshooter: an SRT push URL is probed by an SRT handshake and passes the same checks', async () => {
+    await openMenu('Troubleshooter');
+    // The encoder reaches the domain through DNS; here the connect host is loopback, h= still names the domain.
+    await page.getByLabel('Push URL that fails').fill(srtUrl.replace(`srt://${domain}:`, 'srt://127.0.0.1:'));
+    await page.getByRole('button', { name: 'Diagnose' }).click();
+    const udp = page.getByTestId('check-udp');
+    await udp.waitFor();
+    assert.equal(await udp.getAttribute('data-status'), 'pass', await udp.innerText());
+    assert.match(await udp.innerText(), /SRT port \(UDP\)[\s\S]*answers SRT \(induction [\d.]+ ms/);
+    for (const name of ['url', 'domain', 'txTime', 'txSecret']) {
+      assert.equal(await page.getByTestId(`check-${name}`).getAttribute('data-status'), 'pass', name);
+    }
+    assert.equal(await page.getByTestId('check-port').count(), 0, 'no RTMP port check for an SRT URL');
+    await browser.screenshot('troubleshooter-srt');
   });
 
   test("Overview: charted from the server's statistics history (test/browser/overview.test.ts checks the numbers)", async () => {

@@ -18,6 +18,9 @@ export interface ServerInfo {
   /** RTMPS and HTTPS playback ports; 0 while off (docs/tls.md). Absent from servers older than TLS. */
   readonly RtmpsPort?: number;
   readonly HttpsPort?: number;
+  /** The SRT listener's UDP port, 0 while off (docs/srt.md); WebRTC's WHIP/WHEP ride the HTTP(S) port. */
+  readonly SrtPort?: number;
+  readonly WebrtcEnabled?: boolean;
   readonly DefaultPushDomain: string;
   readonly DefaultPlayDomain: string;
   readonly CnameSuffix: string;

@@ -2,6 +2,9 @@
  * Push and play URLs as Tencent's Address Generator makes them (tencent-css.md §1.1-1.2):
  * `txSecret = MD5(key + StreamName + txTime)`, txTime the expiry in uppercase hex Unix seconds; the
  * OBS split is Server `rtmp://domain/AppName/` and Stream key `StreamName?txSecret=...&txTime=...`.
+ * SRT pushes carry the same pair in Tencent's stream id (`#!::h=domain,r=App/Stream,txSecret=...,txTime=...`,
+ * docs/srt.md); WHIP and WHEP are `POST /{app}/{stream}/whip|whep` on the HTTP(S) port with it in the query
+ * (docs/webrtc.md).
  */
 import { md5Hex } from './md5.ts';
 import { sha256Hex } from './sha256.ts';
@@ -13,6 +16,10 @@ export interface PublicPorts {
   /** 0 or absent while RTMPS / HTTPS are off. */
   readonly rtmps?: number;
   readonly https?: number;
+  /** The SRT listener's UDP port; 0 or absent while SRT is off. */
+  readonly srt?: number;
+  /** WHIP/WHEP are served (webrtc.enabled). */
+  readonly webrtc?: boolean;
 }
 
 /** A domain and, when its authentication is on, the key that signs its URLs. */
@@ -33,6 +40,11 @@ export interface GeneratedUrls {
     readonly obsStreamKey: string;
     readonly rtmps?: string;
     readonly obsServerRtmps?: string;
+    /** `srt://domain:port?streamid=#!::h=domain,r=App/Stream,txSecret=...,txTime=...`. */
+    readonly srt?: string;
+    /** WHIP endpoints over HTTP and, when on, HTTPS. */
+    readonly whip?: string;
+    readonly whipHttps?: string;
   };
   readonly play?: {
     readonly rtmp: string;
@@ -41,6 +53,9 @@ export interface GeneratedUrls {
     readonly rtmps?: string;
     readonly httpsFlv?: string;
     readonly httpsHls?: string;
+    /** WHEP endpoints over HTTP and, when on, HTTPS. */
+    readonly whep?: string;
+    readonly whepHttps?: string;
   };
 }
 
@@ -81,11 +96,22 @@ export function generateUrls(input: {
     const server = `rtmp://${hostPort(input.push.name, ports.rtmp, 1935)}/${app}/`;
     const key = `${stream}${signedQuery(input.push.key, stream, txTime, input.push.algorithm)}`;
     const rtmps = ports.rtmps ? `rtmps://${hostPort(input.push.name, ports.rtmps, 443)}/${app}/` : undefined;
+    const query = signedQuery(input.push.key, stream, txTime, input.push.algorithm);
+    // Tencent's stream id: the pair as comma-separated keys, not a query (no "?" or "&" inside it).
+    const signed = query ? `,${query.slice(1).replace('&', ',')}` : '';
+    const streamId = `#!::h=${input.push.name},r=${app}/${stream}${signed}`;
     push = {
       rtmp: server + key,
       obsServer: server,
       obsStreamKey: key,
       ...(rtmps && { rtmps: rtmps + key, obsServerRtmps: rtmps }),
+      ...(ports.srt && { srt: `srt://${input.push.name}:${ports.srt}?streamid=${streamId}` }),
+      ...(ports.webrtc && {
+        whip: `http://${hostPort(input.push.name, ports.http, 80)}/${app}/${stream}/whip${query}`,
+        ...(ports.https && {
+          whipHttps: `https://${hostPort(input.push.name, ports.https, 443)}/${app}/${stream}/whip${query}`,
+        }),
+      }),
     };
   }
   let play: GeneratedUrls['play'];
@@ -99,6 +125,10 @@ export function generateUrls(input: {
       hls: `${http}.m3u8${query}`,
       ...(ports.rtmps && { rtmps: `rtmps://${hostPort(input.play.name, ports.rtmps, 443)}/${app}/${stream}${query}` }),
       ...(ports.https && { httpsFlv: `${https}.flv${query}`, httpsHls: `${https}.m3u8${query}` }),
+      ...(ports.webrtc && {
+        whep: `${http}/whep${query}`,
+        ...(ports.https && { whepHttps: `${https}/whep${query}` }),
+      }),
     };
   }
   return { txTime, ...(push && { push }), ...(play && { play }) };

@@ -82,7 +82,14 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
         app: app.value.trim(),
         stream: stream.value.trim(),
         expiresAt,
-        ports: { rtmp: info.RtmpPort, http: info.HttpPort, rtmps: info.RtmpsPort ?? 0, https: info.HttpsPort ?? 0 },
+        ports: {
+          rtmp: info.RtmpPort,
+          http: info.HttpPort,
+          rtmps: info.RtmpsPort ?? 0,
+          https: info.HttpsPort ?? 0,
+          srt: info.SrtPort ?? 0,
+          webrtc: info.WebrtcEnabled ?? false,
+        },
         ...(isPush ? { push: signing } : { play: signing }),
       });
       const note = auth.enabled
@@ -107,6 +114,25 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
               urls.push.obsServerRtmps
                 ? copyField('Server (RTMPS)', urls.push.obsServerRtmps, 'obs-server-rtmps')
                 : null,
+              urls.push.srt
+                ? [
+                    copyField('SRT push URL', urls.push.srt, 'push-url-srt'),
+                    h(
+                      'p',
+                      { class: 'note' },
+                      'ffmpeg: -f mpegts "<SRT URL>"; OBS: Custom output (FFmpeg), or the URL as Server with an empty key. Quote it: the stream id starts with "#".',
+                    ),
+                  ]
+                : null,
+              urls.push.whip ? copyField('WHIP URL', urls.push.whip, 'push-url-whip') : null,
+              urls.push.whipHttps ? copyField('WHIP URL (HTTPS)', urls.push.whipHttps, 'push-url-whip-https') : null,
+              urls.push.whip
+                ? h(
+                    'p',
+                    { class: 'note' },
+                    'OBS 30+: Service WHIP, Server = the URL without "?…", Bearer Token = txSecret=…&txTime=… (the part after "?").',
+                  )
+                : null,
             ]
           : null,
         urls.play
@@ -117,6 +143,8 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
               urls.play.rtmps ? copyField('RTMPS', urls.play.rtmps, 'play-rtmps') : null,
               urls.play.httpsFlv ? copyField('HTTPS-FLV', urls.play.httpsFlv, 'play-https-flv') : null,
               urls.play.httpsHls ? copyField('HTTPS-HLS', urls.play.httpsHls, 'play-https-hls') : null,
+              urls.play.whep ? copyField('WHEP (WebRTC)', urls.play.whep, 'play-whep') : null,
+              urls.play.whepHttps ? copyField('WHEP (WebRTC, HTTPS)', urls.play.whepHttps, 'play-whep-https') : null,
             ]
           : null,
       ];

@@ -1,7 +1,7 @@
 /**
  * Troubleshooter: the doctor (OpenLiveDiagnosePushUrl, docs/doctor.md) on a push URL that fails. Each
  * check of Tencent's publishing-failure checklist shows pass, warn or fail with its one-line fix,
- * then the stream's last refused publishes.
+ * then the stream's last refused publishes. SRT push URLs (srt://...?streamid=...) get the same checks.
  */
 import { formatApiTime } from '../lib/format.ts';
 import { alert, card, field, table, tag } from '../ui/components.ts';
@@ -60,7 +60,8 @@ export const troubleshooterPage: Page = {
         rows: 3,
         required: true,
         spellcheck: 'false',
-        placeholder: 'rtmp://domain/AppName/StreamName?txSecret=...&txTime=...',
+        placeholder:
+          'rtmp://domain/AppName/StreamName?txSecret=...&txTime=... or srt://domain:9000?streamid=#!::h=domain,r=AppName/StreamName,txSecret=...,txTime=...',
       },
       ctx.query.get('url') ?? '',
     );
@@ -114,7 +115,7 @@ export const troubleshooterPage: Page = {
           field(
             'Push URL that fails',
             url,
-            'The exact URL the encoder uses (for OBS: Server + Stream key). Checks run in the order of the publishing-failure checklist; no key is ever shown.',
+            'The exact URL the encoder uses (for OBS: Server + Stream key; rtmp://, rtmps:// or srt://). Checks run in the order of the publishing-failure checklist; for SRT the port check is a real SRT handshake over UDP. No key is ever shown.',
           ),
           h('button', { class: 'btn btn-primary', type: 'submit' }, 'Diagnose'),
         ),

@@ -41,6 +41,8 @@ export async function urlCommand(config: Config, store: Store, flags: UrlFlags, 
     httpPort: config.http.port,
     rtmpsPort: config.rtmps.enabled ? config.rtmps.port : 0,
     httpsPort: config.https.enabled ? config.https.port : 0,
+    srtPort: config.srt.enabled ? config.srt.port : 0,
+    webrtc: config.webrtc.enabled,
   });
   if (flags.json === 'true') return `${JSON.stringify({ domain: push.name, app, stream, ...urls }, null, 2)}\n`;
   const expiry = new Date((Math.floor(nowMs / 1000) + validSeconds) * 1000).toISOString();
@@ -54,11 +56,17 @@ export async function urlCommand(config: Config, store: Store, flags: UrlFlags, 
     `OBS Server   ${urls.push.obsServer}`,
     `OBS Key      ${urls.push.obsStreamKey}`,
     ...(urls.push.rtmps ? [`Push RTMPS   ${urls.push.rtmps}`] : []),
+    // Quoted: the stream id starts with "#", which a shell reads as a comment.
+    ...(urls.push.srt ? [`Push SRT     "${urls.push.srt}"`] : []),
+    ...(urls.push.whip ? [`Push WHIP    ${urls.push.whip}`] : []),
+    ...(urls.push.whipHttps ? [`Push WHIP/TLS ${urls.push.whipHttps}`] : []),
   ];
   if (urls.play) {
     lines.push('', `Play RTMP    ${urls.play.rtmp}`, `Play FLV     ${urls.play.flv}`, `Play HLS     ${urls.play.hls}`);
     if (urls.play.rtmps) lines.push(`Play RTMPS   ${urls.play.rtmps}`);
     if (urls.play.httpsFlv) lines.push(`Play FLV/TLS ${urls.play.httpsFlv}`, `Play HLS/TLS ${urls.play.httpsHls}`);
+    if (urls.play.whep) lines.push(`Play WHEP    ${urls.play.whep}`);
+    if (urls.play.whepHttps) lines.push(`Play WHEP/TLS ${urls.play.whepHttps}`);
   }
   return `${lines.join('\n')}\n`;
 }
