@@ -2,7 +2,7 @@
  * What a client may name: AppName and StreamName characters (Tencent's console allows letters,
  * digits and a few symbols; 18/308 and 18/309 otherwise), and the host it addressed.
  */
-import { isIP } from 'node:net';
+import { ipVersion } from './ip-address.ts';
 
 /** The characters Tencent allows in AppName and StreamName; the HTTP routes use the same set. */
 const namePattern = /^[A-Za-z0-9_\-.~]+$/;
@@ -48,5 +48,5 @@ export function normaliseHost(host: string): string {
 
 /** Whether a normalised host is an IPv4 or IPv6 address rather than a name. */
 export function isBareIp(host: string): boolean {
-  return isIP(host) !== 0;
+  return ipVersion(host) !== 0;
 }
