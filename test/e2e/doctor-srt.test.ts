@@ -13,6 +13,8 @@ import { promisify } from 'node:util';
 import { isIP } from 'node:net';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { liveClient, type LiveClient } from '../support/api-client.ts';
+import { publish } from '../support/ffmpeg.ts';
+import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
 const main = new URL('../../src/main.ts', import.meta.url).pathname;
@@ -92,6 +94,28 @@ test(
     assert.equal(a.Ok, false);
     const again = await diagnose(url);
     assert.deepEqual(again.RejectedAttempts, [], 'no probe was recorded as a rejected publish');
+  },
+);
+
+test(
+  'a live stream: the SRT check says "in use"; the probe neither drops nor replaces the publisher',
+  { timeout: 60_000 },
+  async () => {
+    const ff = publish(server.pushUrl);
+    try {
+      const online = async (): Promise<number> =>
+        ((await client.DescribeLiveStreamOnlineList({ StreamName: 'demo' })).OnlineInfo ?? []).length;
+      await waitFor('the RTMP publisher', async () => (await online()) === 1, 20_000);
+      const a = await diagnose(`srt://127.0.0.1:${srtPort}?streamid=${streamId()}`);
+      assert.equal(check(a, 'udp').Status, 'pass');
+      assert.equal(check(a, 'live').Status, 'fail');
+      assert.equal(check(a, 'live').BreakCode, '18/601');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(ff.child.exitCode, null, `ffmpeg still publishing: ${ff.stderr()}`);
+      assert.equal(await online(), 1);
+    } finally {
+      await ff.stop();
+    }
   },
 );
 

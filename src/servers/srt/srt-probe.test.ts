@@ -6,6 +6,8 @@ import { decodePacket, encodeControl, ControlType } from '../../protocol/srt/srt
 import { decodeHandshake, encodeHandshake, HandshakeType } from '../../protocol/srt/srt-handshake.ts';
 import { RejectReason, rejectionType } from '../../protocol/srt/srt-reject.ts';
 import { createSrtProbe } from './srt-probe.ts';
+import { srtProbeReason } from '../../control/srt-stream-id.ts';
+import { startSrtBed } from '../../../test/support/srt-test-bed.ts';
 
 async function udp(): Promise<{ socket: Socket; port: number }> {
   const socket = createSocket('udp4');
@@ -48,5 +50,20 @@ test('through an injected socket: the induction answered, the conclusion refused
     assert.deepEqual(seen, ['#!::h=a.test,r=live/cam,txSecret=x,m=probe']);
   } finally {
     listener.close();
+  }
+});
+
+test("openlive's listener answers a probe with srtProbeReason without admission: nothing published, refused or recorded", async () => {
+  const bed = await startSrtBed();
+  try {
+    const probe = createSrtProbe({ timeoutMs: 3000 });
+    for (const secret of ['good', 'wrong']) {
+      const r = await probe('127.0.0.1', bed.port, `#!::h=a.test,r=live/cam,txSecret=${secret},txTime=1`);
+      assert.deepEqual([r.ok, r.rejectReason, r.failedAt], [true, srtProbeReason, undefined], secret);
+    }
+    assert.deepEqual([bed.publishes.length, bed.rejections.length], [0, 0]);
+    assert.equal(bed.counters.rejectedPublishes, 0);
+  } finally {
+    await bed.close();
   }
 });
