@@ -207,6 +207,7 @@ export class Service {
       subscriber: { maxQueueBytes: f.maxQueueBytes, maxQueueMs: f.maxQueueMs, stallTimeoutMs: f.stallTimeoutMs },
       reconnectGraceMs: f.reconnectGraceMs,
       now,
+      ...(overrides.timers && { timers: overrides.timers }),
       logger: log.child({ layer: 'hub' }),
     });
     const r = config.relay;
@@ -287,6 +288,7 @@ export class Service {
       ...part,
       parts: ingestParts,
       srtSinks: overrides.srtSinks,
+      timers: overrides.timers,
     });
     ({ rtmp: this.rtmp, srt: this.srt } = ingest);
     this.hls = new HlsServer({

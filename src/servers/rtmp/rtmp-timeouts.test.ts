@@ -1,0 +1,114 @@
+/**
+ * The RTMP listener's timeouts (rtmp.handshakeTimeoutMs, rtmp.connectTimeoutMs, rtmp.idleTimeoutMs) on an
+ * injected fake clock: real sockets against a real service, the sweep fired by `clock.advance()`, no waiting
+ * for the timeout itself. Each test first checks the connection survives just short of its timeout.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startService, type TestService } from '../../../test/support/service.ts';
+import { RawSocket } from '../../../test/support/raw-socket.ts';
+import { ScriptedRtmp } from '../../../test/support/scripted-rtmp.ts';
+import { fixtureMedia } from '../../../test/support/media-feed.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import { FakeClock } from '../../hub/hub-test-kit.ts';
+import type { ErrorCode } from '../../errors.ts';
+import type { PublishRecord } from '../../store/store.ts';
+
+const handshakeTimeoutMs = 10_000;
+const connectTimeoutMs = 20_000;
+const idleTimeoutMs = 30_000;
+/** The sweep runs once a second (rtmp-server.ts): a timeout is seen at most this much after it passed. */
+const sweepMs = 1000;
+
+const clock = new FakeClock();
+let svc: TestService;
+const sockets: { destroy(): void }[] = [];
+
+before(async () => {
+  // Wall-clock time, so the signed push URLs of the default domain are valid.
+  clock.time = Date.now();
+  svc = await startService(
+    { rtmp: { handshakeTimeoutMs, connectTimeoutMs, idleTimeoutMs }, fanout: { mergeWindowMs: 0 } },
+    { now: clock.now, timers: clock },
+  );
+});
+
+after(async () => {
+  for (const s of sockets) s.destroy();
+  await svc?.close();
+});
+
+const errors = (code: ErrorCode): number => svc.service.counters.errors.get(code) ?? 0;
+
+/** Moves the fake clock in sweep-sized steps, so every sweep on the way runs. */
+function advance(ms: number): void {
+  for (let left = ms; left > 0; left -= sweepMs) clock.advance(Math.min(sweepMs, left));
+}
+
+test('a socket that says nothing is closed with RTMP_HANDSHAKE_TIMEOUT once rtmp.handshakeTimeoutMs passed on the clock', async () => {
+  const before = errors('RTMP_HANDSHAKE_TIMEOUT');
+  const raw = await RawSocket.open(svc.service.rtmpPort);
+  sockets.push(raw);
+  await waitFor('the server to admit the socket', () => svc.service.rtmp.handshakeCount === 1, 5000);
+  advance(handshakeTimeoutMs - sweepMs);
+  assert.equal(svc.service.rtmp.handshakeCount, 1, 'still open just short of the timeout');
+  assert.equal(errors('RTMP_HANDSHAKE_TIMEOUT'), before);
+  advance(2 * sweepMs);
+  assert.equal(errors('RTMP_HANDSHAKE_TIMEOUT'), before + 1, 'closed by the sweep');
+  assert.equal(await raw.closedWithin(5000), true, 'the client sees the close');
+  await waitFor('the handshake slot to be free', () => svc.service.rtmp.handshakeCount === 0, 5000);
+});
+
+test('a connection that connects and does nothing is closed with RTMP_CONNECT_TIMEOUT after rtmp.connectTimeoutMs', async () => {
+  const before = errors('RTMP_CONNECT_TIMEOUT');
+  const c = await ScriptedRtmp.open(svc.urls('silent').push.rtmp);
+  sockets.push(c.socket);
+  advance(connectTimeoutMs - sweepMs);
+  assert.equal(c.destroyed, false);
+  assert.equal(await c.closedWithin(50), false, 'still open just short of the timeout');
+  assert.equal(errors('RTMP_CONNECT_TIMEOUT'), before);
+  advance(2 * sweepMs);
+  assert.equal(errors('RTMP_CONNECT_TIMEOUT'), before + 1);
+  assert.equal(await c.closedWithin(5000), true, 'the server closed it');
+});
+
+test('a publisher that sends no media for rtmp.idleTimeoutMs is dropped with RTMP_IDLE_TIMEOUT and 20/0; the URL publishes again at once', async () => {
+  const url = svc.urls('ghost').push.rtmp;
+  const before = errors('RTMP_IDLE_TIMEOUT');
+  const c = await ScriptedRtmp.open(url);
+  sockets.push(c.socket);
+  const streamId = await c.createStream();
+  c.publish(streamId, c.url.stream);
+  const status = await c.status(streamId, 'NetStream.Publish.Start', { orError: true });
+  assert.equal(status.code, 'NetStream.Publish.Start', status.description);
+  // The headers and the first frames, then silence with the socket open.
+  const media = fixtureMedia().slice(0, 8);
+  for (const m of media) c.sendMedia(streamId, m);
+  await waitFor('the media to arrive', () => (svc.service.hub.get('live/ghost')?.stats().bytesIn ?? 0) > 0, 5000);
+  advance(idleTimeoutMs - sweepMs);
+  assert.equal(errors('RTMP_IDLE_TIMEOUT'), before, 'not before the idle timeout');
+  assert.equal(svc.service.hub.get('live/ghost')?.live, true, 'still publishing just short of the timeout');
+  advance(2 * sweepMs);
+  assert.equal(errors('RTMP_IDLE_TIMEOUT'), before + 1, 'dropped by the sweep');
+  assert.equal(await c.closedWithin(5000), true, 'the encoder sees the close');
+  assert.equal(svc.service.hub.get('live/ghost')?.live === true, false, 'the stream is free');
+  let record: PublishRecord | undefined;
+  await waitFor(
+    'the publish record to end',
+    async () => {
+      const page = await svc.service.records.list({ stream: 'ghost', limit: 10 });
+      record = page.items.find((r) => r.endedAt !== null);
+      return record !== undefined;
+    },
+    5000,
+  );
+  assert.equal(record?.breakCode, '20/0', record?.reason ?? '');
+
+  const again = await ScriptedRtmp.open(url);
+  sockets.push(again.socket);
+  const id = await again.createStream();
+  again.publish(id, again.url.stream);
+  const restarted = await again.status(id, 'NetStream.Publish.Start', { orError: true });
+  assert.equal(restarted.code, 'NetStream.Publish.Start', 'the same URL publishes again at once');
+  await again.end();
+});
