@@ -60,6 +60,7 @@ import type { EdgePuller } from '../servers/relay/edge-puller.ts';
 import { registerEdgeMetrics } from '../servers/relay/edge-metrics.ts';
 import { RelayTokens } from '../control/relay-token.ts';
 import { serviceDrainer, type Drainer } from '../servers/drain/service-drainer.ts';
+import { nodeDnsResolver } from '../servers/dns/node-dns-resolver.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -149,8 +150,8 @@ export class Service {
     const dataKey = loadDataKey(config.dataDir);
     this.store = overrides.store ?? createStore(config, { dataKey, nodeId });
     this.records = new PublishRecords({ store: this.store, now });
-    const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
-    this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, dns });
+    const resolver = overrides.resolver ?? nodeDnsResolver({ servers: config.domains.dnsServers });
+    this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, resolver });
     this.coordinator =
       overrides.coordinator ??
       createCoordinator(config, { now, log, nodeId, rtmpPort: () => this.rtmpPort || config.rtmp.port });
