@@ -5,6 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { startService, type TestService } from '../../../test/support/service.ts';
 import { RawSocket } from '../../../test/support/raw-socket.ts';
 import { ScriptedRtmp } from '../../../test/support/scripted-rtmp.ts';
@@ -111,4 +112,55 @@ test('a publisher that sends no media for rtmp.idleTimeoutMs is dropped with RTM
   const restarted = await again.status(id, 'NetStream.Publish.Start', { orError: true });
   assert.equal(restarted.code, 'NetStream.Publish.Start', 'the same URL publishes again at once');
   await again.end();
+});
+
+test('a long-lived connection that unpublishes may publish again within rtmp.connectTimeoutMs; idle longer, it is closed', async () => {
+  const c = await ScriptedRtmp.open(svc.urls('again').push.rtmp);
+  sockets.push(c.socket);
+  const live = (): boolean => svc.service.hub.get('live/again')?.live === true;
+  const publishOnce = async (): Promise<number> => {
+    const streamId = await c.createStream();
+    c.publish(streamId, c.url.stream);
+    const status = await c.status(streamId, 'NetStream.Publish.Start', { orError: true });
+    assert.equal(status.code, 'NetStream.Publish.Start', status.description);
+    for (const m of fixtureMedia().slice(0, 8)) c.sendMedia(streamId, m);
+    return streamId;
+  };
+  const first = await publishOnce();
+  // Older than the connect timeout (short of the idle one): a publisher is not idle.
+  advance(connectTimeoutMs + 2 * sweepMs);
+  assert.equal(live(), true, 'a publisher is kept past rtmp.connectTimeoutMs');
+  c.deleteStream(first);
+  await waitFor('the stream to end', () => !live(), 5000);
+  advance(connectTimeoutMs - sweepMs);
+  assert.equal(await c.closedWithin(50), false, 'still open within the connect timeout, counted from the unpublish');
+  const second = await publishOnce();
+  assert.equal(live(), true, 'the same connection publishes again');
+  const before = errors('RTMP_CONNECT_TIMEOUT');
+  c.deleteStream(second);
+  await waitFor('the stream to end again', () => !live(), 5000);
+  advance(connectTimeoutMs - sweepMs);
+  assert.equal(errors('RTMP_CONNECT_TIMEOUT'), before, 'not before the connect timeout');
+  advance(2 * sweepMs);
+  assert.equal(errors('RTMP_CONNECT_TIMEOUT'), before + 1, 'an idle connection is closed in the end');
+  assert.equal(await c.closedWithin(5000), true);
+});
+
+test('a handshake cut off inside C1 or inside C2 is closed with RTMP_HANDSHAKE_TIMEOUT on the clock', async () => {
+  const before = errors('RTMP_HANDSHAKE_TIMEOUT');
+  const inC1 = await RawSocket.open(svc.service.rtmpPort);
+  sockets.push(inC1);
+  inC1.write(Buffer.concat([Buffer.of(3), Buffer.alloc(700)]));
+  const inC2 = await RawSocket.open(svc.service.rtmpPort);
+  sockets.push(inC2);
+  inC2.write(Buffer.concat([Buffer.of(3), Buffer.alloc(1536)]));
+  await inC2.read(1 + 2 * 1536);
+  inC2.write(Buffer.alloc(1000));
+  await waitFor('both sockets in the handshake', () => svc.service.rtmp.handshakeCount === 2, 5000);
+  advance(handshakeTimeoutMs - sweepMs);
+  assert.equal(svc.service.rtmp.handshakeCount, 2, 'both still open short of the timeout');
+  advance(2 * sweepMs);
+  assert.equal(errors('RTMP_HANDSHAKE_TIMEOUT'), before + 2);
+  assert.equal(await inC1.closedWithin(5000), true);
+  assert.equal(await inC2.closedWithin(5000), true);
 });
