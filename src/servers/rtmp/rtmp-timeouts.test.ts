@@ -13,11 +13,14 @@ import { fixtureMedia } from '../../../test/support/media-feed.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { FakeClock } from '../../hub/hub-test-kit.ts';
 import type { ErrorCode } from '../../errors.ts';
+import { MediaType, mediaMessage } from '../../protocol/media.ts';
 import type { PublishRecord } from '../../store/store.ts';
 
 const handshakeTimeoutMs = 10_000;
 const connectTimeoutMs = 20_000;
 const idleTimeoutMs = 30_000;
+/** The hub's fanout.stallTimeoutMs: a player whose socket takes nothing while data waits is closed. */
+const stallTimeoutMs = 5000;
 /** The sweep runs once a second (rtmp-server.ts): a timeout is seen at most this much after it passed. */
 const sweepMs = 1000;
 
@@ -29,7 +32,11 @@ before(async () => {
   // Wall-clock time, so the signed push URLs of the default domain are valid.
   clock.time = Date.now();
   svc = await startService(
-    { rtmp: { handshakeTimeoutMs, connectTimeoutMs, idleTimeoutMs }, fanout: { mergeWindowMs: 0 } },
+    {
+      rtmp: { handshakeTimeoutMs, connectTimeoutMs, idleTimeoutMs },
+      // Queue bounds far above what fills the kernel's socket buffers: the stall, not the queue, closes a player.
+      fanout: { mergeWindowMs: 0, stallTimeoutMs, maxQueueBytes: 256 * 1024 * 1024, maxQueueMs: 3_600_000 },
+    },
     { now: clock.now, timers: clock },
   );
 });
@@ -163,4 +170,57 @@ test('a handshake cut off inside C1 or inside C2 is closed with RTMP_HANDSHAKE_T
   assert.equal(errors('RTMP_HANDSHAKE_TIMEOUT'), before + 2);
   assert.equal(await inC1.closedWithin(5000), true);
   assert.equal(await inC2.closedWithin(5000), true);
+});
+
+test('an RTMP player that stops reading is closed with SUBSCRIBER_STALLED after fanout.stallTimeoutMs on the clock; the publisher goes on', async () => {
+  const pub = await ScriptedRtmp.open(svc.urls('stall').push.rtmp);
+  sockets.push(pub.socket);
+  const pubId = await pub.createStream();
+  pub.publish(pubId, pub.url.stream);
+  assert.equal((await pub.status(pubId, 'NetStream.Publish.Start', { orError: true })).code, 'NetStream.Publish.Start');
+  const headers = fixtureMedia().filter((m) => m.type === 18 || m.sequenceHeader);
+  for (const m of headers) pub.sendMedia(pubId, m);
+  const player = await ScriptedRtmp.open(svc.urls('stall').play!.rtmp);
+  sockets.push(player.socket);
+  const playId = await player.createStream();
+  player.play(playId, player.url.stream);
+  await player.status(playId, 'NetStream.Play.Start');
+  player.socket.pause();
+  // Keyframes of 512 KiB until the server's socket to the player holds bytes the kernel would not take.
+  let ts = 0;
+  const frame = (): void => {
+    const payload = Buffer.alloc(512 * 1024);
+    payload.set([0x17, 0x01, 0, 0, 0]);
+    pub.sendMedia(pubId, mediaMessage(MediaType.Video, (ts += 40), payload));
+  };
+  const held = (): number => svc.service.memoryBudget.stats().sources.get('subscriberQueues') ?? 0;
+  await waitFor(
+    'the player socket to back up',
+    () => {
+      if (held() > 0) return true;
+      for (let i = 0; i < 4; i++) frame();
+      return false;
+    },
+    20_000,
+  );
+  const before = svc.service.hub.stats().stalledCloses;
+  const messagesIn = (): number => svc.service.hub.get('live/stall')?.stats().messagesIn ?? 0;
+  /** One more frame, handed to the hub (the stall is checked as packets arrive, hub/subscriber.ts). */
+  const oneFrame = async (): Promise<void> => {
+    const was = messagesIn();
+    frame();
+    await waitFor('the frame to reach the hub', () => messagesIn() > was, 5000);
+  };
+  advance(stallTimeoutMs - sweepMs);
+  await oneFrame();
+  assert.equal(svc.service.hub.stats().stalledCloses, before, 'not stalled short of the timeout');
+  advance(2 * sweepMs);
+  await oneFrame();
+  assert.equal(svc.service.hub.stats().stalledCloses, before + 1, 'closed as stalled');
+  assert.equal((svc.service.counters.errors.get('SUBSCRIBER_STALLED') ?? 0) >= 1, true, 'counted by code');
+  player.socket.resume();
+  assert.equal(await player.closedWithin(5000), true, 'the stalled player is closed');
+  assert.equal(svc.service.hub.get('live/stall')?.live, true, 'the publisher goes on');
+  assert.equal(pub.destroyed, false);
+  await pub.end();
 });
