@@ -1,11 +1,14 @@
 /**
- * The RTMP listener's timeouts (rtmp.handshakeTimeoutMs, rtmp.connectTimeoutMs, rtmp.idleTimeoutMs) on an
- * injected fake clock: real sockets against a real service, the sweep fired by `clock.advance()`, no waiting
- * for the timeout itself. Each test first checks the connection survives just short of its timeout.
+ * The RTMP listener's timeouts (rtmp.handshakeTimeoutMs, rtmp.connectTimeoutMs, rtmp.idleTimeoutMs) and the
+ * player stall (fanout.stallTimeoutMs, RTMP and HTTP-FLV players) on an injected fake clock: real sockets
+ * against a real service, the sweep fired by `clock.advance()`, no waiting for the timeout itself. Each test
+ * first checks the connection survives just short of its timeout.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
+import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
 import { startService, type TestService } from '../../../test/support/service.ts';
 import { RawSocket } from '../../../test/support/raw-socket.ts';
 import { ScriptedRtmp } from '../../../test/support/scripted-rtmp.ts';
@@ -172,21 +175,27 @@ test('a handshake cut off inside C1 or inside C2 is closed with RTMP_HANDSHAKE_T
   assert.equal(await inC2.closedWithin(5000), true);
 });
 
-test('an RTMP player that stops reading is closed with SUBSCRIBER_STALLED after fanout.stallTimeoutMs on the clock; the publisher goes on', async () => {
-  const pub = await ScriptedRtmp.open(svc.urls('stall').push.rtmp);
+/** A player whose socket the test stops reading; `closed` resolves once the server closed it. */
+interface PausedPlayer {
+  readonly socket: Socket;
+  readonly closed: Promise<void>;
+}
+
+/**
+ * A publisher on `stream`, a player from `openPlayer` that stops reading, keyframes of 512 KiB until the
+ * server's socket to the player holds bytes the kernel would not take; then the clock: not stalled just
+ * short of fanout.stallTimeoutMs, stalled past it (the hub checks as packets arrive, hub/subscriber.ts).
+ */
+async function stallCase(stream: string, openPlayer: () => Promise<PausedPlayer>): Promise<void> {
+  const pub = await ScriptedRtmp.open(svc.urls(stream).push.rtmp);
   sockets.push(pub.socket);
   const pubId = await pub.createStream();
   pub.publish(pubId, pub.url.stream);
   assert.equal((await pub.status(pubId, 'NetStream.Publish.Start', { orError: true })).code, 'NetStream.Publish.Start');
-  const headers = fixtureMedia().filter((m) => m.type === 18 || m.sequenceHeader);
-  for (const m of headers) pub.sendMedia(pubId, m);
-  const player = await ScriptedRtmp.open(svc.urls('stall').play!.rtmp);
+  for (const m of fixtureMedia().filter((m) => m.type === 18 || m.sequenceHeader)) pub.sendMedia(pubId, m);
+  const player = await openPlayer();
   sockets.push(player.socket);
-  const playId = await player.createStream();
-  player.play(playId, player.url.stream);
-  await player.status(playId, 'NetStream.Play.Start');
   player.socket.pause();
-  // Keyframes of 512 KiB until the server's socket to the player holds bytes the kernel would not take.
   let ts = 0;
   const frame = (): void => {
     const payload = Buffer.alloc(512 * 1024);
@@ -204,8 +213,7 @@ test('an RTMP player that stops reading is closed with SUBSCRIBER_STALLED after 
     20_000,
   );
   const before = svc.service.hub.stats().stalledCloses;
-  const messagesIn = (): number => svc.service.hub.get('live/stall')?.stats().messagesIn ?? 0;
-  /** One more frame, handed to the hub (the stall is checked as packets arrive, hub/subscriber.ts). */
+  const messagesIn = (): number => svc.service.hub.get(`live/${stream}`)?.stats().messagesIn ?? 0;
   const oneFrame = async (): Promise<void> => {
     const was = messagesIn();
     frame();
@@ -217,10 +225,35 @@ test('an RTMP player that stops reading is closed with SUBSCRIBER_STALLED after 
   advance(2 * sweepMs);
   await oneFrame();
   assert.equal(svc.service.hub.stats().stalledCloses, before + 1, 'closed as stalled');
-  assert.equal((svc.service.counters.errors.get('SUBSCRIBER_STALLED') ?? 0) >= 1, true, 'counted by code');
   player.socket.resume();
-  assert.equal(await player.closedWithin(5000), true, 'the stalled player is closed');
-  assert.equal(svc.service.hub.get('live/stall')?.live, true, 'the publisher goes on');
+  await player.closed;
+  assert.equal(svc.service.hub.get(`live/${stream}`)?.live, true, 'the publisher goes on');
   assert.equal(pub.destroyed, false);
   await pub.end();
+}
+
+test('an RTMP player that stops reading is closed with SUBSCRIBER_STALLED after fanout.stallTimeoutMs on the clock; the publisher goes on', async () => {
+  const errorsBefore = errors('SUBSCRIBER_STALLED');
+  await stallCase('stall', async () => {
+    const player = await ScriptedRtmp.open(svc.urls('stall').play!.rtmp);
+    const playId = await player.createStream();
+    player.play(playId, player.url.stream);
+    await player.status(playId, 'NetStream.Play.Start');
+    return { socket: player.socket, closed: player.closedWithin(30_000).then((c) => assert.ok(c, 'closed')) };
+  });
+  assert.equal(errors('SUBSCRIBER_STALLED'), errorsBefore + 1, 'the RTMP connection closed with the code');
+});
+
+test('an HTTP-FLV player that stops reading is closed by the same stall timeout on the clock', async () => {
+  await stallCase('flvstall', async () => {
+    const { pathname, search } = new URL(svc.urls('flvstall').play!.flv);
+    const socket = connect({ host: '127.0.0.1', port: svc.service.httpPort });
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await once(socket, 'connect');
+    socket.write(`GET ${pathname}${search} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    const [head] = (await once(socket, 'data')) as [Buffer];
+    assert.match(head.toString('latin1'), /^HTTP\/1.1 200 /);
+    return { socket, closed };
+  });
 });
