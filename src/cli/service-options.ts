@@ -3,12 +3,18 @@ import type { Store } from '../store/store.ts';
 import type { Access } from '../control/access.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import type { Stream } from '../hub/stream.ts';
+import type { HubTimers } from '../hub/hub-options.ts';
+import type { DnsResolver } from '../control/dns-resolver.ts';
 import type { TsSinkFactory } from '../servers/srt/ts-payload-sink.ts';
 
-/** What can be swapped in tests: the clock, the store, the access hook. */
+/** What can be swapped in tests: the clock and timers, the store, the access hook. */
 export interface ServiceOverrides {
   readonly now?: () => number;
+  /** The timers of the hub and the RTMP listener (its sweep: handshake, connect and idle timeouts); a fake clock in tests. */
+  readonly timers?: HubTimers;
   readonly store?: Store;
+  /** Answers the domains' CNAME and TXT checks (default: node:dns to `domains.dnsServers`); tests pass a stub. */
+  readonly resolver?: DnsResolver;
   readonly access?: Access;
   /** The Coordinator (default: from `cluster.*`, in-process without `cluster.redis`). */
   readonly coordinator?: Coordinator;

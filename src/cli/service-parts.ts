@@ -29,6 +29,7 @@ import { RejectionRecorder } from '../control/rejection-recorder.ts';
 import { AccessPolicy } from '../control/access-policy.ts';
 import type { ClusterTally } from '../control/cluster-tally.ts';
 import type { Stream } from '../hub/stream.ts';
+import type { HubTimers } from '../hub/hub-options.ts';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
 import { SrtServer } from '../servers/srt/srt-server.ts';
 import type { TsSinkFactory } from '../servers/srt/ts-payload-sink.ts';
@@ -226,6 +227,8 @@ export function createIngest(
   d: PartDeps & {
     readonly parts: Omit<DemuxedIngestDeps, 'log'>;
     readonly srtSinks: TsSinkFactory<Stream> | undefined;
+    /** The RTMP listener's timers (ServiceOverrides.timers); the global ones when undefined. */
+    readonly timers: HubTimers | undefined;
   },
 ): { rtmp: RtmpServer; srt: SrtServer<Stream> | undefined } {
   const { config, parts } = d;
@@ -236,6 +239,7 @@ export function createIngest(
     playWaitMs: config.http.playWaitMs,
     trustedNetworks: config.limits.trustedNetworks,
     playerQueueBytes: config.fanout.maxQueueBytes,
+    ...(d.timers && { timers: d.timers }),
   });
   const { enabled, ...srtConfig } = config.srt;
   if (!enabled) return { rtmp, srt: undefined };

@@ -60,6 +60,7 @@ import type { EdgePuller } from '../servers/relay/edge-puller.ts';
 import { registerEdgeMetrics } from '../servers/relay/edge-metrics.ts';
 import { RelayTokens } from '../control/relay-token.ts';
 import { serviceDrainer, type Drainer } from '../servers/drain/service-drainer.ts';
+import { nodeDnsResolver } from '../servers/dns/node-dns-resolver.ts';
 
 /** How long ended HTTP bodies may take to reach players during a shutdown before their sockets are cut. */
 const drainGraceMs = 2000;
@@ -149,8 +150,8 @@ export class Service {
     const dataKey = loadDataKey(config.dataDir);
     this.store = overrides.store ?? createStore(config, { dataKey, nodeId });
     this.records = new PublishRecords({ store: this.store, now });
-    const dns = config.domains.dnsServers.length > 0 ? { servers: config.domains.dnsServers } : {};
-    this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, dns });
+    const resolver = overrides.resolver ?? nodeDnsResolver({ servers: config.domains.dnsServers });
+    this.domains = new Domains({ store: this.store, now, cnameSuffix: config.domains.cnameSuffix, resolver });
     this.coordinator =
       overrides.coordinator ??
       createCoordinator(config, { now, log, nodeId, rtmpPort: () => this.rtmpPort || config.rtmp.port });
@@ -207,6 +208,7 @@ export class Service {
       subscriber: { maxQueueBytes: f.maxQueueBytes, maxQueueMs: f.maxQueueMs, stallTimeoutMs: f.stallTimeoutMs },
       reconnectGraceMs: f.reconnectGraceMs,
       now,
+      ...(overrides.timers && { timers: overrides.timers }),
       logger: log.child({ layer: 'hub' }),
     });
     const r = config.relay;
@@ -287,6 +289,7 @@ export class Service {
       ...part,
       parts: ingestParts,
       srtSinks: overrides.srtSinks,
+      timers: overrides.timers,
     });
     ({ rtmp: this.rtmp, srt: this.srt } = ingest);
     this.hls = new HlsServer({

@@ -1,15 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDnsServer } from '../../test/dns/dns-server.ts';
+import { StubDns } from '../../test/support/stub-dns.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { Domains } from './domains.ts';
 
 const t0 = Date.UTC(2026, 10, 25, 10, 0, 0);
-let dns: TestDnsServer;
-before(async () => {
-  dns = await TestDnsServer.start();
-});
-after(() => dns.close());
+const dns = new StubDns();
 
 function domains(store = new MemoryStore()): Domains {
   let n = 0;
@@ -17,7 +13,7 @@ function domains(store = new MemoryStore()): Domains {
     store,
     now: () => t0,
     cnameSuffix: 'live.example.net',
-    dns: { servers: [dns.address], timeoutMs: 300, tries: 1 },
+    resolver: dns,
     generateKey: () => `generated${++n}`,
   });
 }

@@ -15,9 +15,10 @@ import {
   type Page,
   type Store,
 } from '../store/store.ts';
-import { checkCname, type CnameCheckOptions, type CnameStatus } from './cname-check.ts';
+import { checkCname, type CnameStatus } from './cname-check.ts';
+import { unansweredResolver, type DnsResolver } from './dns-resolver.ts';
 import { maxDomainLength, validateDomainName } from './domain-name.ts';
-import { hasTxtRecord, type TxtCheckOptions } from './txt-check.ts';
+import { hasTxtRecord } from './txt-check.ts';
 
 /** The CNAME suffix used when the configuration names none. */
 export const defaultCnameSuffix = 'live.openlive.local';
@@ -71,8 +72,11 @@ export interface DomainsOptions {
   readonly store: Store;
   readonly now: () => number;
   readonly cnameSuffix?: string;
-  /** Where CNAME and TXT queries go (the `dns` part of the configuration; tests inject `resolveTxt`). */
-  readonly dns?: TxtCheckOptions;
+  /**
+   * Answers the CNAME and TXT checks: servers/dns/node-dns-resolver.ts with `domains.dnsServers` in the
+   * service and the CLI, a stub in tests. Without one every check fails as unanswered.
+   */
+  readonly resolver?: DnsResolver;
   readonly generateKey?: () => string;
 }
 
@@ -81,14 +85,15 @@ export class Domains {
   private readonly store: Store;
   private readonly now: () => number;
   private readonly cnameSuffix: string;
-  private readonly dns: TxtCheckOptions;
+  /** The resolver of the CNAME/TXT checks, shared with the doctor's DNS check. */
+  readonly resolver: DnsResolver;
   private readonly generateKey: () => string;
 
   constructor(options: DomainsOptions) {
     this.store = options.store;
     this.now = options.now;
     this.cnameSuffix = validateDomainName(options.cnameSuffix ?? defaultCnameSuffix);
-    this.dns = options.dns ?? {};
+    this.resolver = options.resolver ?? unansweredResolver();
     this.generateKey = options.generateKey ?? generateAuthKey;
   }
 
@@ -203,13 +208,13 @@ export class Domains {
 
   /** Whether `name` has a TXT record holding `expected`; throws TXT_LOOKUP_FAILED if DNS does not answer. */
   hasTxt(name: string, expected: string): Promise<boolean> {
-    return hasTxtRecord(name, expected, this.dns);
+    return hasTxtRecord(name, expected, this.resolver);
   }
 
   /** Asks DNS whether the domain CNAMEs to its target; throws CNAME_LOOKUP_FAILED if DNS does not answer. */
   async cnameStatus(name: string): Promise<CnameStatus> {
     const domain = await this.get(name);
-    return checkCname(domain.name, domain.cnameTarget, this.dns);
+    return checkCname(domain.name, domain.cnameTarget, this.resolver);
   }
 }
 

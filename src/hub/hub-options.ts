@@ -70,8 +70,8 @@ export interface ResolvedHubOptions {
 
 const silentLogger: HubLogger = { warn() {}, info() {}, debug() {} };
 
-// Unref'd: a pending merge or wait must not keep a process alive that is otherwise done.
-const globalTimers: HubTimers = {
+/** The global timers, unref'd: a pending merge or wait must not keep a process alive that is otherwise done. */
+export const systemTimers: HubTimers = {
   setTimeout(fn, ms) {
     return setTimeout(fn, ms).unref();
   },
@@ -101,7 +101,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
     reconnectGraceMs: options.reconnectGraceMs ?? 0,
     now: options.now ?? Date.now,
     logger: options.logger ?? silentLogger,
-    timers: options.timers ?? globalTimers,
+    timers: options.timers ?? systemTimers,
   };
   // RTMP 1.0 §5.4.1: chunk sizes are 1..0x7fffffff; below 128 only wastes headers.
   check('rtmpChunkSize', resolved.rtmpChunkSize, 128, 0x7fffffff);

@@ -12,7 +12,7 @@ import { startService, type TestService } from '../support/service.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { liveClient, type LiveClient } from '../support/api-client.ts';
 import { waitFor } from '../support/wait.ts';
-import { TestDnsServer } from '../dns/dns-server.ts';
+import { StubDns } from '../support/stub-dns.ts';
 import { txSecretOf } from '../../src/control/signing.ts';
 import { ensureConsoleBuilt, openBrowser, type ConsolePage } from './console-browser.ts';
 import { freePort } from '../support/free-port.ts';
@@ -33,7 +33,7 @@ const domain = 'cam.example.test';
 const stream = 'cam1';
 
 let svc: TestService;
-let dns: TestDnsServer;
+const dns = new StubDns();
 let browser: ConsolePage;
 let page: Page;
 let api: LiveClient & { close(): void };
@@ -61,15 +61,16 @@ function publishTo(url: string): FfmpegProcess {
 describe('web console', { timeout: 240_000 }, () => {
   before(async () => {
     ensureConsoleBuilt();
-    dns = await TestDnsServer.start();
-    svc = await startService({
-      rtmp: { port: await freePort() },
-      http: { port: await freePort() },
-      domains: { dnsServers: [dns.address] },
-      // SRT and WHIP/WHEP on, so the Address Generator prints their URLs and the doctor probes SRT.
-      srt: { enabled: true, host: '127.0.0.1', port: await freeUdpPort() },
-      webrtc: { enabled: true },
-    });
+    svc = await startService(
+      {
+        rtmp: { port: await freePort() },
+        http: { port: await freePort() },
+        // SRT and WHIP/WHEP on, so the Address Generator prints their URLs and the doctor probes SRT.
+        srt: { enabled: true, host: '127.0.0.1', port: await freeUdpPort() },
+        webrtc: { enabled: true },
+      },
+      { resolver: dns },
+    );
     // The added domain points at its CNAME target; the default domains have no record (NXDOMAIN).
     dns.set(domain, { cname: `${domain}.live.openlive.local` });
     consoleUrl = `http://${svc.apiEndpoint}/console/`;
@@ -85,7 +86,6 @@ describe('web console', { timeout: 240_000 }, () => {
     await browser?.close();
     api?.close();
     await svc?.close();
-    await dns?.close();
   });
 
   test('signing in: a wrong SecretKey is refused with its code, the right one opens the Overview', async () => {

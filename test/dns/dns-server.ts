@@ -2,6 +2,10 @@
  * A tiny authoritative DNS server over UDP on loopback for tests (RFC 1035 §4.1): it answers A and
  * CNAME queries from a table the test writes, NXDOMAIN for names it does not know, and can be told
  * to answer SERVFAIL or nothing at all for a name. Answers never use name compression.
+ * Kept for what needs real DNS on the wire: the node:dns resolver's interop test
+ * (src/servers/dns/node-dns-resolver.test.ts) and the doctor's A/AAAA lookups (control/doctor, e2e doctor and
+ * admission, the browser console test) until those move behind an interface; CNAME and TXT checks elsewhere use
+ * test/support/stub-dns.ts.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startService, type TestService } from '../support/service.ts';
+import { startService } from '../support/service.ts';
 import { publish } from '../support/ffmpeg.ts';
 import { liveClient, type ApiCredential, type LiveClient } from '../support/api-client.ts';
 import { ScriptedRtmp } from '../support/scripted-rtmp.ts';
@@ -85,8 +85,12 @@ async function bindTemplate(client: LiveClient, domain: string, rx: Receiver, ke
   return TemplateId!;
 }
 
-async function serviceWithClient(config: Parameters<typeof startService>[0], credential?: ApiCredential) {
-  const svc = await startService(config);
+async function serviceWithClient(
+  config: Parameters<typeof startService>[0],
+  credential?: ApiCredential,
+  parts?: Parameters<typeof startService>[1],
+) {
+  const svc = await startService(config, parts);
   const key = credential ?? svc.service.createdCredential;
   assert.ok(key);
   const client = liveClient(svc.apiEndpoint, key, { reqTimeout: 15 });
@@ -200,9 +204,13 @@ test('ffmpeg publishes: the push and its interruption arrive with every field an
 test('a scripted encoder with broken timestamps and a frame before its header gets push-error (321) callbacks', async () => {
   const rx = await new Receiver().listen();
   cleanups.push(() => rx.close());
-  const { svc, client, domain } = await serviceWithClient({
-    callbacks: { reportIntervalMs: 300, retryIntervalMs: 500 },
-  });
+  // The service's clock: moved past callbacks.reportIntervalMs below instead of waiting it out.
+  const clock = { ms: Date.now() };
+  const { svc, client, domain } = await serviceWithClient(
+    { callbacks: { reportIntervalMs: 300, retryIntervalMs: 500 } },
+    undefined,
+    { now: () => clock.ms },
+  );
   cleanups.push(
     () => svc.close(),
     () => client.close(),
@@ -224,7 +232,7 @@ test('a scripted encoder with broken timestamps and a frame before its header ge
   video(40, [0x17, 0x01, 0, 0, 0, 0x65]);
   video(20, [0x27, 0x01, 0, 0, 0, 0x41]); // back: type 1
   video(3000, [0x27, 0x01, 0, 0, 0, 0x41]); // jumped 2980 ms: type 3
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  clock.ms += 400;
   video(3040, [0x27, 0x01, 0, 0, 0, 0x41]); // the interval is over: the report goes out while live
   await waitFor('a push-error callback', () => rx.bodies('/error').length >= 1, 10_000);
   c.deleteStream(streamId);

@@ -7,18 +7,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, type TestService } from '../support/service.ts';
 import { liveClient, sdkError, type LiveClient } from '../support/api-client.ts';
-import { TestDnsServer } from '../dns/dns-server.ts';
+import { StubDns } from '../support/stub-dns.ts';
 import { publish } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
 import { formatTxTime, txSecretOf } from '../../src/control/signing.ts';
 
 let svc: TestService;
-let dns: TestDnsServer;
+const dns = new StubDns();
 let client: LiveClient & { close(): void };
 
 before(async () => {
-  dns = await TestDnsServer.start();
-  svc = await startService({ domains: { dnsServers: [dns.address] } });
+  svc = await startService({}, { resolver: dns });
   const key = svc.service.createdCredential;
   assert.ok(key, 'the first start creates an API key');
   client = liveClient(svc.apiEndpoint, key);
@@ -27,7 +26,6 @@ before(async () => {
 after(async () => {
   client.close();
   await svc.close();
-  await dns.close();
 });
 
 test('AddLiveDomain, then DescribeLiveDomain and DescribeLiveDomains through the SDK', async () => {

@@ -1,7 +1,8 @@
 /**
  * A scripted RTMP client drives the real server through session edge cases: the OBS publish
  * preamble with a signed query, deleteStream and a second publish on one connection, abrupt closes,
- * players that come early or for streams that never start, ghost publishers and unknown commands.
+ * players that come early or for streams that never start, and unknown commands. The listener's timeouts
+ * (ghost publishers, connections that do nothing) run on a fake clock in src/servers/rtmp/rtmp-timeouts.test.ts.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,29 +11,21 @@ import type { MediaMessage } from '../../src/protocol/media.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { ScriptedRtmp } from '../support/scripted-rtmp.ts';
 import { MediaFeed } from '../support/media-feed.ts';
-import { connectionErrors } from '../support/metrics.ts';
 import { waitFor } from '../support/wait.ts';
 
 const playWaitMs = 2000;
-const idleTimeoutMs = 1500;
-const handshakeTimeoutMs = 1000;
-const connectTimeoutMs = 1500;
 let svc: TestService;
-/** A second service whose publishers are dropped after a short idle time, and connections that do nothing after a short connect timeout. */
-let idleSvc: TestService;
 const open: ScriptedRtmp[] = [];
 const feeds: MediaFeed[] = [];
 
 before(async () => {
   svc = await startService({ http: { playWaitMs } });
-  idleSvc = await startService({ rtmp: { idleTimeoutMs, handshakeTimeoutMs, connectTimeoutMs } });
 });
 
 after(async () => {
   for (const f of feeds) f.stop();
   for (const c of open) c.socket.destroy();
   await svc?.close();
-  await idleSvc?.close();
 });
 
 /** Opens a scripted connection (handshake + connect) that the test run cleans up. */
@@ -259,29 +252,6 @@ test('a player of a stream that never starts hears StreamNotFound after http.pla
   );
 });
 
-test('a ghost publisher (socket open, no media) is dropped after rtmp.idleTimeoutMs with 20/0; the same URL reconnects at once', async () => {
-  const url = idleSvc.urls('ghost').push.rtmp;
-  const idleBefore = await connectionErrors(idleSvc.httpUrl, 'RTMP_IDLE_TIMEOUT');
-  const ghost = await connect(url);
-  const { streamId, status } = await obsPublish(ghost);
-  assert.equal(status.code, 'NetStream.Publish.Start');
-  const publishedAt = Date.now();
-  // Headers and one keyframe, then silence with the socket open.
-  const feed = new MediaFeed((m) => ghost.sendMedia(streamId, m)).start();
-  feed.stop();
-  assert.equal(await ghost.closedWithin(idleTimeoutMs + 5000), true, 'the server drops the ghost');
-  assert.ok(Date.now() - publishedAt >= idleTimeoutMs, 'not before the idle timeout');
-  assert.equal(live(idleSvc, 'ghost'), false);
-  const record = await endedRecord(idleSvc, 'ghost');
-  assert.equal(record.breakCode, '20/0', record.reason ?? '');
-  assert.equal(await connectionErrors(idleSvc.httpUrl, 'RTMP_IDLE_TIMEOUT'), idleBefore + 1);
-
-  const again = await livePublisher(url);
-  assert.equal(live(idleSvc, 'ghost'), true, 'the encoder reconnects at once with the same URL');
-  again.feed.stop();
-  await again.c.end();
-});
-
 test('unknown commands (getStreamLength, _checkbw, a made-up one) leave the connection working', async () => {
   const errorsBefore = [...svc.service.counters.errors.values()].reduce((a, b) => a + b, 0);
   const c = await connect(svc.urls('chatty').push.rtmp);
@@ -304,40 +274,6 @@ test('unknown commands (getStreamLength, _checkbw, a made-up one) leave the conn
   await c.end();
   const errorsAfter = [...svc.service.counters.errors.values()].reduce((a, b) => a + b, 0);
   assert.equal(errorsAfter, errorsBefore, 'no connection error was counted');
-});
-
-test('a connection that connects and then does nothing is closed with RTMP_CONNECT_TIMEOUT after rtmp.connectTimeoutMs', async () => {
-  const before = await connectionErrors(idleSvc.httpUrl, 'RTMP_CONNECT_TIMEOUT');
-  const started = Date.now();
-  const c = await connect(idleSvc.urls('silent').push.rtmp);
-  assert.equal(await c.closedWithin(connectTimeoutMs + 5000), true, 'the server closes it');
-  assert.ok(Date.now() - started >= connectTimeoutMs, 'not before the connect timeout');
-  assert.equal(await connectionErrors(idleSvc.httpUrl, 'RTMP_CONNECT_TIMEOUT'), before + 1);
-});
-
-test('a long-lived connection that unpublishes may publish again within rtmp.connectTimeoutMs; idle longer, it is closed', async () => {
-  const url = idleSvc.urls('again').push.rtmp;
-  const opened = Date.now();
-  const pub = await livePublisher(url);
-  // Older than the connect timeout: the age at which a connection that never published is closed.
-  await waitFor('the publisher to be long-lived', () => Date.now() - opened > connectTimeoutMs + 1000, 10_000);
-  assert.equal(live(idleSvc, 'again'), true, 'a fed publisher is not idle');
-  pub.feed.stop();
-  pub.c.deleteStream(pub.streamId);
-  await waitFor('the stream to end', () => !live(idleSvc, 'again'), 5000);
-  assert.equal(await pub.c.closedWithin(connectTimeoutMs - 700), false, 'still open well within the connect timeout');
-  const streamId = await pub.c.createStream();
-  pub.c.publish(streamId, pub.c.url.stream);
-  const status = await pub.c.status(streamId, 'NetStream.Publish.Start', { orError: true });
-  assert.equal(status.code, 'NetStream.Publish.Start', status.description);
-  const before = await connectionErrors(idleSvc.httpUrl, 'RTMP_CONNECT_TIMEOUT');
-  const feed = new MediaFeed((m) => pub.c.sendMedia(streamId, m)).start();
-  feed.stop();
-  pub.c.deleteStream(streamId);
-  const unpublishedAt = Date.now();
-  assert.equal(await pub.c.closedWithin(connectTimeoutMs + 5000), true, 'an idle connection is closed in the end');
-  assert.ok(Date.now() - unpublishedAt >= connectTimeoutMs, 'after the connect timeout, counted from the unpublish');
-  assert.equal(await connectionErrors(idleSvc.httpUrl, 'RTMP_CONNECT_TIMEOUT'), before + 1);
 });
 
 test('publish and deleteStream in one packet (a quick start/stop) are answered in order and free the stream: the same connection and URL publish again', async () => {

@@ -91,7 +91,9 @@ test(
   'hostile datagrams: garbage, truncated and lying handshakes, a handshake flood and 5000 fake socket ids stay bounded',
   { timeout: 60_000 },
   async () => {
-    const bed = await startSrtBed({ maxHandshakesPerSecond: 200 });
+    // The listener's monotonic clock, moved a second ahead below instead of waiting for the next handshake budget.
+    let skewUs = 0;
+    const bed = await startSrtBed({ maxHandshakesPerSecond: 200, clockUs: () => performance.now() * 1000 + skewUs });
     const s = createSocket('udp4');
     s.bind(0, '127.0.0.1');
     await once(s, 'listening');
@@ -156,7 +158,7 @@ test(
       assert.ok((bed.counters.errors.get('SRT_PACKET_INVALID') ?? 0) >= 1, 'datagrams shorter than a header');
       const grown = process.memoryUsage().heapUsed - heapBefore;
       assert.ok(grown < 30 * 1024 * 1024, `heap grew ${grown} bytes`);
-      await new Promise((r) => setTimeout(r, 1100)); // the next second's handshake budget
+      skewUs += 1_000_000; // the next second's handshake budget
       await publishOk(bed, 'after-flood');
     } finally {
       s.close();
@@ -216,11 +218,16 @@ test(
   'idle timeouts: no data for srt.idleTimeoutMs drops with 20/0; a vanished caller ends with SRT_PEER_IDLE_TIMEOUT',
   { timeout: 30_000 },
   async () => {
-    const bed = await startSrtBed({ idleTimeoutMs: 1500, peerIdleTimeoutMs: 5000 });
-    const bed2 = await startSrtBed({ idleTimeoutMs: 0, peerIdleTimeoutMs: 1500 });
+    // The listeners' clock jumps past each timeout instead of the test waiting for it (their 5 ms tick reads it).
+    let skewUs = 0;
+    const clockUs = (): number => performance.now() * 1000 + skewUs;
+    const bed = await startSrtBed({ idleTimeoutMs: 1500, peerIdleTimeoutMs: 5000, clockUs });
+    const bed2 = await startSrtBed({ idleTimeoutMs: 0, peerIdleTimeoutMs: 1500, clockUs });
     try {
       const quiet = await connectCaller(bed.port, '#!::r=live/quiet,txSecret=good');
       assert.equal(await quiet.outcome, 'connected');
+      assert.equal(bed.publishes[0]?.ended, undefined, 'not dropped before the idle timeout');
+      skewUs += 2_600_000; // past srt.idleTimeoutMs and the next once-a-second sweep, short of peerIdleTimeoutMs
       await waitFor('the quiet publisher to be dropped', () => bed.publishes[0]?.ended !== undefined, 10_000);
       assert.equal(bed.publishes[0]!.ended!.breakCode, '20/0');
       assert.equal(bed.counters.errors.get('SRT_IDLE_TIMEOUT'), 1);
@@ -230,6 +237,7 @@ test(
       const gone = await connectCaller(bed2.port, '#!::r=live/gone,txSecret=good');
       assert.equal(await gone.outcome, 'connected');
       gone.vanish();
+      skewUs += 2_600_000; // past srt.peerIdleTimeoutMs
       await waitFor('the vanished caller to time out', () => bed2.publishes[0]?.ended !== undefined, 10_000);
       assert.equal(bed2.publishes[0]!.ended!.breakCode, '12/0');
       assert.equal(bed2.counters.errors.get('SRT_PEER_IDLE_TIMEOUT'), 1);

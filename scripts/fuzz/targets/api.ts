@@ -168,7 +168,7 @@ export const apiTarget: CheckTarget<Call> = {
   toJson: (c) => c,
   fromJson: (j) => j as Call,
   async setup() {
-    kit ??= await apiKit({ dns: { servers: ['127.0.0.1:9'], timeoutMs: 1, tries: 1 } });
+    kit ??= await apiKit(); // its default resolver answers nothing, at once
     actionNames = Object.keys(allActions(kit.deps)).sort();
     // Two domains, so that actions get past "no such domain" to their own checks.
     await kit.call('AddLiveDomain', { DomainName: 'push.example.com', DomainType: 0 });

@@ -6,6 +6,7 @@ import type { Config } from '../config-schema.ts';
 import type { Store } from '../../store/store.ts';
 import { LiveError } from '../../errors.ts';
 import { isoSeconds } from '../../control/break-codes.ts';
+import type { DnsResolver } from '../../control/dns-resolver.ts';
 
 /** Where an operator command runs: the loaded configuration, the opened store and the time it started. */
 export interface CliContext {
@@ -14,6 +15,8 @@ export interface CliContext {
   readonly nowMs: number;
   /** Makes new auth keys (`domain auth --rotate`); tests fix it. */
   readonly generateKey?: () => string;
+  /** Answers `domain cname` (tests stub it); default node:dns to `domains.dnsServers`. */
+  readonly resolver?: DnsResolver;
 }
 
 /** Command options as parsed (camelCase names, "true" for a flag without a value). */

@@ -9,10 +9,11 @@ import type { Config } from '../config-schema.ts';
 import { Domains } from '../../control/domains.ts';
 import { signQuery } from '../../control/signing.ts';
 import { diagnosePushUrl, type DoctorDeps, type DoctorReport } from '../../control/doctor/doctor.ts';
-import type { DnsResolver, ProbeRtmp, ProbeSrt } from '../../control/doctor/push-probe.ts';
+import type { ProbeRtmp, ProbeSrt } from '../../control/doctor/push-probe.ts';
+import type { DnsResolver } from '../../control/dns-resolver.ts';
 import { createRtmpProbe } from '../../servers/rtmp/rtmp-probe.ts';
 import { createSrtProbe } from '../../servers/srt/srt-probe.ts';
-import { createDnsResolver } from '../../servers/doctor/dns-resolver.ts';
+import { nodeDnsResolver } from '../../servers/dns/node-dns-resolver.ts';
 import { publisherFromOutside, type HttpLiveAnswer, type PublisherLookup } from '../../control/doctor/stream-checks.ts';
 import { publicHost } from '../banner.ts';
 import { boolFlag, checkFlags, intFlag, json, time, usageError, type CliContext, type CliFlags } from './cli-output.ts';
@@ -63,7 +64,7 @@ export async function doctorCommand(
 function cliDeps(ctx: CliContext, timeoutMs: number, io: DoctorIo): DoctorDeps {
   const { config, store } = ctx;
   const servers = config.domains.dnsServers;
-  const dns = { ...(servers.length > 0 && { servers }), timeoutMs: Math.min(timeoutMs, 3000) };
+  const resolver = io.resolver ?? nodeDnsResolver({ servers, timeoutMs: Math.min(timeoutMs, 2000), tries: 1 });
   const headFlv = io.headFlv ?? headFlvOverHttp;
   const where = `the HTTP-FLV port ${publicHost(config.http.host)}:${config.http.port}`;
   const publisher: PublisherLookup = async (app, stream) => {
@@ -75,7 +76,7 @@ function cliDeps(ctx: CliContext, timeoutMs: number, io: DoctorIo): DoctorDeps {
   };
   return {
     store,
-    domains: new Domains({ store, now: () => ctx.nowMs, cnameSuffix: config.domains.cnameSuffix, dns }),
+    domains: new Domains({ store, now: () => ctx.nowMs, cnameSuffix: config.domains.cnameSuffix, resolver }),
     strict: config.domains.strict,
     listen: { host: config.rtmp.host, port: config.rtmp.port },
     ...(config.rtmps.enabled && { listenTls: { host: config.rtmps.host, port: config.rtmps.port } }),
@@ -83,7 +84,7 @@ function cliDeps(ctx: CliContext, timeoutMs: number, io: DoctorIo): DoctorDeps {
     probeRtmp: io.probeRtmp ?? createRtmpProbe({ timeoutMs }),
     probeSrt: io.probeSrt ?? createSrtProbe({ timeoutMs }),
     publisher,
-    resolver: io.resolver ?? createDnsResolver(servers, Math.min(timeoutMs, 2000)),
+    resolver,
     now: () => ctx.nowMs,
   };
 }

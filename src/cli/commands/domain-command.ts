@@ -5,6 +5,7 @@
 import type { AuthSettings, Domain, DomainType, SignAlgorithm } from '../../store/store.ts';
 import { Domains, generateAuthKey } from '../../control/domains.ts';
 import { maxPageSize } from '../../store/store.ts';
+import { nodeDnsResolver } from '../../servers/dns/node-dns-resolver.ts';
 import {
   boolFlag,
   checkFlags,
@@ -35,7 +36,7 @@ export async function domainCommand(ctx: CliContext, args: readonly string[], fl
     store: ctx.store,
     now: () => ctx.nowMs,
     cnameSuffix: ctx.config.domains.cnameSuffix,
-    dns: { servers: ctx.config.domains.dnsServers },
+    resolver: ctx.resolver ?? nodeDnsResolver({ servers: ctx.config.domains.dnsServers }),
     generateKey: ctx.generateKey ?? generateAuthKey,
   });
   const sub = args[0];

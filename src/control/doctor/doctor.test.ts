@@ -1,7 +1,7 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TestDnsServer } from '../../../test/dns/dns-server.ts';
+import { StubDns } from '../../../test/support/stub-dns.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import type { Store } from '../../store/store.ts';
 import { Domains } from '../domains.ts';
@@ -27,14 +27,12 @@ const keys = {
 const reachable: RtmpProbeResult = { ok: true, tcpMs: 0.4, handshakeMs: 1.2, connectMs: 0.8, address: '127.0.0.1' };
 const idle: PublisherStatus = { state: 'idle', how: 'test' };
 
-let dns: TestDnsServer;
+const dns = new StubDns();
 before(async () => {
-  dns = await TestDnsServer.start();
   dns.set('live.example.test', { cname: 'live.example.test.cdn.test' });
   dns.set('other.example.test', { cname: 'somewhere.else.test' });
   dns.set('direct.example.test', { a: ['192.0.2.9'] });
 });
-after(() => dns.close());
 
 interface Setup {
   store: Store;
@@ -49,7 +47,7 @@ async function setup(): Promise<Setup> {
     store,
     now: () => nowMs,
     cnameSuffix: 'cdn.test',
-    dns: { servers: [dns.address], timeoutMs: 1000, tries: 1 },
+    resolver: dns,
   });
   await domains.add({ name: 'live.example.test', type: 'push', auth: { key: keys.push, backupKey: keys.backup } });
   await domains.add({ name: 'other.example.test', type: 'push', auth: { key: keys.other } });
@@ -66,6 +64,7 @@ async function setup(): Promise<Setup> {
     probeRtmp: () => Promise.resolve(reachable),
     publisher: () => Promise.resolve(idle),
     now: () => nowMs,
+    resolver: dns,
     ...over,
   });
   return { store, domains, deps };

@@ -1,9 +1,10 @@
 /**
  * The doctor's windows on the network, as interfaces: control/ does no I/O (design.md "Layers"), so the
  * probes that open sockets (servers/rtmp/rtmp-probe.ts, servers/srt/srt-probe.ts) and the DNS resolver
- * (servers/doctor/dns-resolver.ts) are built by whoever builds the doctor (the CLI's `doctor`, the Cloud
+ * (servers/dns/node-dns-resolver.ts) are built by whoever builds the doctor (the CLI's `doctor`, the Cloud
  * API action) and passed in; tests pass stubs.
  */
+import type { DnsResolver as FullDnsResolver } from '../dns-resolver.ts';
 
 /** Where a probe stopped: the name did not resolve, TCP failed, TLS failed, the peer is not RTMP, or connect was refused. */
 export type ProbeStage = 'resolve' | 'tcp' | 'tls' | 'handshake' | 'connect';
@@ -76,15 +77,8 @@ export interface SrtProbeResult {
 /** Probes an SRT listener at `host:port` with `streamId` (marked as a probe). */
 export type ProbeSrt = (host: string, port: number, streamId: string) => Promise<SrtProbeResult>;
 
-/**
- * The DNS questions the doctor asks, shaped like node:dns/promises' Resolver (and like the resolver
- * control/cname-check.ts is given), so one object can serve both.
- */
-export interface DnsResolver {
-  resolveCname(name: string): Promise<string[]>;
-  resolve4?(name: string): Promise<string[]>;
-  resolve6?(name: string): Promise<string[]>;
-}
+/** The DNS questions the doctor asks: a part of the domain checks' resolver (control/dns-resolver.ts), so one object serves both. */
+export type DnsResolver = Pick<FullDnsResolver, 'resolveCname' | 'resolve4' | 'resolve6'>;
 
 /** A and AAAA addresses of `host` through `resolver`, none on any error. */
 export async function addressesOf(resolver: DnsResolver, host: string): Promise<string[]> {

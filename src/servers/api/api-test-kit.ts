@@ -8,8 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { configSchema } from '../../cli/config-schema.ts';
 import { Credentials, type NewCredential } from '../../control/credentials.ts';
 import { Domains } from '../../control/domains.ts';
-import type { TxtCheckOptions } from '../../control/txt-check.ts';
-import type { CnameCheckOptions } from '../../control/cname-check.ts';
+import { unansweredResolver, type DnsResolver } from '../../control/dns-resolver.ts';
 import { PublishRecords } from '../../control/publish-records.ts';
 import { StreamPolicy } from '../../control/stream-policy.ts';
 import { signTc3 } from '../../control/tc3.ts';
@@ -65,8 +64,8 @@ export interface CallOptions {
 export interface KitOptions {
   readonly config?: Record<string, unknown>;
   readonly actions?: (deps: ApiDeps) => ApiActions;
-  /** Default: a closed port with a 50 ms timeout, so every CNAME check fails fast (BCName 0). */
-  readonly dns?: TxtCheckOptions;
+  /** Answers the CNAME and TXT checks; default: none answers (ETIMEOUT at once), so every CNAME check fails (BCName 0). */
+  readonly resolver?: DnsResolver;
 }
 
 /** Builds the kit; `config` overrides schema defaults, `actions` replaces the registered groups. */
@@ -84,7 +83,7 @@ export async function apiKit(options: KitOptions = {}): Promise<ApiKit> {
   const deps: ApiDeps = {
     config,
     store,
-    domains: new Domains({ store, now, dns: options.dns ?? { servers: ['127.0.0.1:9'], timeoutMs: 50, tries: 1 } }),
+    domains: new Domains({ store, now, resolver: options.resolver ?? unansweredResolver() }),
     streams: new StreamPolicy({ store, live: publishers, now }),
     records: new PublishRecords({ store, now }),
     publishers,

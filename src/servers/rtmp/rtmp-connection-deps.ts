@@ -2,6 +2,7 @@
 import type { Admission } from '../../control/admission.ts';
 import type { PublishRecords } from '../../control/publish-records.ts';
 import type { Hub } from '../../hub/hub.ts';
+import type { HubTimers } from '../../hub/hub-options.ts';
 import type { Stream } from '../../hub/stream.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
@@ -20,6 +21,8 @@ export interface RtmpConnectionDeps {
   readonly log: Log;
   readonly counters: ServerCounters;
   readonly now: () => number;
+  /** The timers the connection arms (the hub's; a fake clock in tests); the global ones when absent. */
+  readonly timers?: HubTimers;
   readonly chunkSize: number;
   readonly maxMessageSize: number;
   /** The chunk layer's and the names' limits (rtmp.* keys, docs/security.md "RTMP"); the decoder's defaults when absent. */

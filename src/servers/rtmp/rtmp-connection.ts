@@ -10,6 +10,7 @@ import { rtmpRequest, type AdmissionRequest } from '../../control/admission-requ
 import { breakCodes } from '../../control/break-codes.ts';
 import { clientStoppedReason, nameLimitRefusal, noDataReason } from '../../control/reasons.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
+import { systemTimers } from '../../hub/hub-options.ts';
 import { mergeQuery, nameLimitDefaults } from '../../protocol/rtmp/bounded-query.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
@@ -402,7 +403,7 @@ export class RtmpConnection {
     this.releaseAll();
     this.socket.end();
     // A peer that never reads its half would keep the socket; the status has been written by then.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    (this.deps.timers ?? systemTimers).setTimeout(() => this.socket.destroy(), endGraceMs);
   }
 
   /** Closes the connection once; `err` is logged and counted with its stable code. */
@@ -441,6 +442,9 @@ export class RtmpConnection {
     }
   }
 }
+
+/** How long a peer that does not read its half may keep the socket after the last status was written. */
+const endGraceMs = 2000;
 
 /** The record of a publisher that left after the drain's reconnect request (E-RTMP v2: it moved to another node). */
 const movedReason =

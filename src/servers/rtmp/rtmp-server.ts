@@ -2,6 +2,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { LiveError, toLiveError, type ErrorCode } from '../../errors.ts';
+import { systemTimers, type HubTimers } from '../../hub/hub-options.ts';
 import { ConnectionGate } from '../connection-gate.ts';
 import { RtmpConnection } from './rtmp-connection.ts';
 import type { RtmpConnectionDeps } from './rtmp-connection-deps.ts';
@@ -39,7 +40,9 @@ export class RtmpServer {
   private readonly gate: ConnectionGate;
   private readonly options: RtmpServerOptions;
   private readonly refusals = new Map<ErrorCode, { loggedAt: number; unlogged: number }>();
-  private sweepTimer: NodeJS.Timeout | undefined;
+  /** The hub's timers (a fake clock in tests), so the sweep and with it every timeout runs on the injected clock. */
+  private readonly timers: HubTimers;
+  private sweepTimer: unknown;
   private lastPingAt = 0;
   private nextId = 1;
   /** The connection deps of RTMPS sockets (built once, not per socket). */
@@ -50,6 +53,7 @@ export class RtmpServer {
 
   constructor(options: RtmpServerOptions) {
     this.options = options;
+    this.timers = options.timers ?? systemTimers;
     this.gate = new ConnectionGate({
       maxTotal: options.maxConnections,
       maxPerIp: options.maxConnectionsPerIp,
@@ -62,8 +66,7 @@ export class RtmpServer {
   async start(): Promise<number> {
     this.server.listen(this.options.port, this.options.host);
     await once(this.server, 'listening');
-    this.sweepTimer = setInterval(() => this.sweep(), sweepIntervalMs);
-    this.sweepTimer.unref();
+    this.scheduleSweep();
     return this.port;
   }
 
@@ -164,6 +167,19 @@ export class RtmpServer {
     entry.unlogged = 0;
   }
 
+  /** Arms the next sweep: one timeout re-armed after each sweep (HubTimers has no interval), none once closing. */
+  private scheduleSweep(): void {
+    if (this.closing) return;
+    this.sweepTimer = this.timers.setTimeout(() => {
+      this.sweepTimer = undefined;
+      try {
+        this.sweep();
+      } finally {
+        this.scheduleSweep();
+      }
+    }, sweepIntervalMs);
+  }
+
   /**
    * Closes connections stuck in the handshake or that neither publish nor play, drops publishers that
    * stopped sending (so the encoder can reconnect at once with the same URL), and pings the rest.
@@ -223,7 +239,8 @@ export class RtmpServer {
   /** Stops listening and closes every connection; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      clearInterval(this.sweepTimer);
+      if (this.sweepTimer !== undefined) this.timers.clearTimeout(this.sweepTimer);
+      this.sweepTimer = undefined;
       this.stopAccepting();
       for (const conn of this.connections) conn.close(undefined, 'server closing');
       await this.serverClosed;

@@ -5,7 +5,6 @@
  */
 import { isoSeconds } from '../../../control/break-codes.ts';
 import { diagnosePushUrl, type DoctorDeps } from '../../../control/doctor/doctor.ts';
-import { createDnsResolver } from '../../doctor/dns-resolver.ts';
 import { createRtmpProbe } from '../../rtmp/rtmp-probe.ts';
 import { createSrtProbe } from '../../srt/srt-probe.ts';
 import type { PublisherLookup } from '../../../control/doctor/stream-checks.ts';
@@ -47,7 +46,8 @@ export function doctorActions(deps: ApiDeps): ApiActions {
     probeRtmp: createRtmpProbe({ timeoutMs: 3000 }),
     probeSrt: createSrtProbe({ timeoutMs: 3000 }),
     publisher,
-    resolver: createDnsResolver(deps.config.domains.dnsServers),
+    // The resolver the domain checks use (a stub in tests), so both answer from the same DNS.
+    resolver: deps.domains.resolver,
     now: deps.now,
     // The same decision a real publish gets: the server's admission path, as a dry run.
     ...(admission && { verdict: (req) => admission.dryRunPublish(req) }),

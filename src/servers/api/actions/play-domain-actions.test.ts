@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiKit } from '../api-test-kit.ts';
 import { mainDomainOf } from '../../../control/txt-check.ts';
+import { unansweredResolver } from '../../../control/dns-resolver.ts';
 
 test('ModifyLivePlayDomain stores PlayType, answered by DescribeLiveDomain(s) and their PlayType filter', async (t) => {
   const kit = await apiKit();
@@ -49,7 +50,7 @@ test('AuthenticateDomainOwner: content to put at cssauth.<main domain>, Status -
       ? Promise.resolve(records)
       : Promise.reject(Object.assign(new Error('no data'), { code: 'ENODATA' }));
   };
-  const kit = await apiKit({ dns: { resolveTxt } });
+  const kit = await apiKit({ resolver: { resolveTxt, resolveCname: () => Promise.reject(new Error('unused')) } });
   t.after(() => kit.close());
   const first = await kit.call('AuthenticateDomainOwner', {
     DomainName: 'play.live.example.com',
@@ -92,7 +93,7 @@ test('AuthenticateDomainOwner: content to put at cssauth.<main domain>, Status -
 
 test('AuthenticateDomainOwner answers FailedOperation (TXT_LOOKUP_FAILED) when DNS does not answer', async (t) => {
   const kit = await apiKit({
-    dns: { resolveTxt: () => Promise.reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })) },
+    resolver: unansweredResolver('ETIMEOUT'),
   });
   t.after(() => kit.close());
   const res = await kit.call('AuthenticateDomainOwner', { DomainName: 'play.example.org', VerifyType: 'dnsCheck' });
