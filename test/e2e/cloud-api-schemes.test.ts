@@ -2,7 +2,7 @@
  * Issue 15's actions through the real `tencentcloud-sdk-nodejs`, signed each way a back end can sign: TC3 over
  * POST (JSON), TC3 over GET (`reqMethod: "GET"`, the query) and the legacy HmacSHA256 signature
  * (`signMethod`, a form POST and a GET). One real server process (`node src/main.ts`) with ffmpeg publishing
- * and RTMP, HTTP-FLV, WS-FLV and HLS players; every answer is checked field by field against the SDK's own
+ * and RTMP, HTTP-FLV, WS-FLV, SRT (ffmpeg, `m=request`) and HLS players; every answer is checked field by field against the SDK's own
  * response model (live_models.d.ts), and its values against what the test did.
  */
 import { after, before, test } from 'node:test';
@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Agent } from 'node:http';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
+import { publish, run, type FfmpegProcess } from '../support/ffmpeg.ts';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { retryReplays, sdkError, type LiveClient } from '../support/api-client.ts';
 import { ScriptedRtmp } from '../support/scripted-rtmp.ts';
 import { modelMismatches } from '../support/sdk-model.ts';
@@ -35,6 +37,7 @@ const mayBeNull = new Set<string>([]);
 
 let server: ServerProcess;
 let ff: FfmpegProcess;
+let srtPlayer: FfmpegProcess | undefined;
 let rtmp: ScriptedRtmp;
 let ws: WebSocket;
 const agents: Agent[] = [];
@@ -74,13 +77,13 @@ function assertModel(action: string, answer: unknown): void {
 
 before(async () => {
   // Four schemes' worth of calls in a few seconds: above the default 20 per second per SecretId and 50 per address.
+  const udp = createSocket('udp4').bind(0, '127.0.0.1');
+  await once(udp, 'listening');
+  const srtPort = udp.address().port;
+  await new Promise<void>((r) => udp.close(() => r()));
   server = await startServerProcess([
-    '--stats.sampleIntervalMs',
-    '300',
-    '--api.rateLimitPerSecond',
-    '0',
-    '--api.rateLimitPerIpPerSecond',
-    '0',
+    ...['--stats.sampleIntervalMs', '300', '--api.rateLimitPerSecond', '0', '--api.rateLimitPerIpPerSecond', '0'],
+    ...['--srt.enabled', 'true', '--srt.host', '127.0.0.1', '--srt.port', String(srtPort)],
   ]);
   ff = publish(server.pushUrl);
   const play = (ext: string) => `http://127.0.0.1:${server.httpPort}/live/demo${ext}`;
@@ -92,6 +95,11 @@ before(async () => {
     for await (const _ of res.body as unknown as AsyncIterable<Uint8Array>) if (stopPlayers) break;
   })().catch(() => {});
   ws = new WebSocket(play('.flv').replace(/^http/, 'ws'));
+  srtPlayer = run('ffmpeg', [
+    ...['-hide_banner', '-loglevel', 'error', '-i'],
+    `srt://127.0.0.1:${srtPort}?streamid=#!::r=live/demo,m=request&latency=200000`,
+    ...['-f', 'null', '-'],
+  ]);
   ws.binaryType = 'arraybuffer';
   hlsDone = (async () => {
     const url = `${play('.m3u8')}?olsid=schemes`;
@@ -108,13 +116,13 @@ before(async () => {
   })().catch(() => {});
   const c = client(schemes[0]!);
   await waitFor(
-    'RTMP, two FLV (HTTP and WS) and one HLS viewer',
+    'RTMP, three FLV (HTTP, WS and SRT: the shared FLV tags) and one HLS viewer',
     async () => {
       const all = await c.DescribeAllStreamPlayInfoList({ QueryTime: utc(Date.now()) });
       const online = Object.fromEntries(
         (all.DataInfoList ?? []).filter((d) => d.StreamName === 'demo').map((d) => [d.Protocol, d.Online]),
       );
-      return online.Rtmp === 1 && online.Flv === 2 && online.Hls === 1;
+      return online.Rtmp === 1 && online.Flv === 3 && online.Hls === 1;
     },
     60_000,
   );
@@ -129,6 +137,7 @@ before(async () => {
 after(async () => {
   stopPlayers = true;
   ws?.close();
+  await srtPlayer?.stop();
   await rtmp?.end();
   await ff?.stop();
   await Promise.all([flvDone, hlsDone]);
@@ -151,8 +160,8 @@ for (const [i, s] of schemes.entries()) {
     const plays = await c.DescribeStreamPlayInfoList({ ...window, StreamName: 'demo' });
     assertModel('DescribeStreamPlayInfoList', plays);
     assert.ok(
-      (plays.DataInfoList ?? []).some((d) => d.Online === 4),
-      `four viewers: ${JSON.stringify(plays.DataInfoList)}`,
+      (plays.DataInfoList ?? []).some((d) => d.Online === 5),
+      `five viewers: ${JSON.stringify(plays.DataInfoList)}`,
     );
     assert.ok((plays.DataInfoList ?? []).reduce((n, d) => n + (d.Flux ?? 0), 0) > 0);
 
@@ -166,7 +175,7 @@ for (const [i, s] of schemes.entries()) {
 
     const domain = await c.DescribeLiveDomainPlayInfoList({});
     assertModel('DescribeLiveDomainPlayInfoList', domain);
-    assert.ok((domain.TotalOnline ?? 0) >= 4, `TotalOnline ${domain.TotalOnline}`);
+    assert.ok((domain.TotalOnline ?? 0) >= 5, `TotalOnline ${domain.TotalOnline}`);
 
     const bill = await c.DescribeBillBandwidthAndFluxList({ ...window, Granularity: 5 });
     assertModel('DescribeBillBandwidthAndFluxList', bill);
@@ -179,8 +188,8 @@ for (const [i, s] of schemes.entries()) {
     assertModel('DescribeTopClientIpSumInfoList', ips);
     const local = ips.DataInfoList?.find((d) => d.ClientIp === '127.0.0.1');
     assert.ok(
-      (local?.TotalRequest ?? 0) >= 4,
-      `RTMP, HTTP-FLV, WS-FLV and HLS plays from 127.0.0.1: ${JSON.stringify(local)}`,
+      (local?.TotalRequest ?? 0) >= 5,
+      `RTMP, HTTP-FLV, WS-FLV, SRT and HLS plays from 127.0.0.1: ${JSON.stringify(local)}`,
     );
     assert.ok((local?.TotalFlux ?? 0) > 0);
 
