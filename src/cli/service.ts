@@ -369,7 +369,11 @@ export class Service {
       forwards: () => this.forwarder.list(),
       certificates: this.tls.certificates,
       drain: this.drainer,
-      stats: { current: () => this.statsSampler.current(), hlsSessions: () => this.hls.viewers.sessions() },
+      stats: {
+        current: () => this.statsSampler.current(),
+        hlsSessions: () => this.hls.viewers.sessions(),
+        clientIps: (since, before) => this.statsSampler.clientIps.totals(since, before),
+      },
       recording: {
         checkTasks: () => this.recorder.checkTasks(),
         stopTask: (id) => this.recorder.stopTask(id),

@@ -17,6 +17,8 @@ export interface SubscriberSink {
    * demand (chains of edges hold) but not as a viewer in stats (docs/cluster.md "Origin/edge relays").
    */
   readonly relayHops?: number;
+  /** The player's address, for the per-address flux of DescribeTopClientIpSumInfoList (stats sampler). */
+  readonly clientIp?: string;
   /**
    * One merged write (a writev's worth), in order. Do `cork(); write×n; uncork()` only when there is
    * more than one buffer: corking a single write costs more than a plain write (fanout-measurements.md).

@@ -102,16 +102,31 @@ for (const [i, s] of schemes.entries()) {
   });
 }
 
-test('X-TC-Language zh-CN answers a Chinese message, en-US the English one', async () => {
-  const zh = await sdkError(
-    client(schemes[0]!, { secretId: key.secretId, secretKey: 'wrong' }, 'zh-CN').DescribeLiveDomains({}),
-  );
-  assert.match(zh.message, /签名错误/);
-  const en = await sdkError(
-    client(schemes[0]!, { secretId: key.secretId, secretKey: 'wrong' }, 'en-US').DescribeLiveDomains({}),
-  );
-  assert.doesNotMatch(en.message, /签名/);
-});
+for (const s of schemes) {
+  test(`${s.name}: language zh-CN answers Chinese messages (auth, parameters, not found), en-US the English ones`, async () => {
+    const zh = await sdkError(
+      client(s, { secretId: key.secretId, secretKey: 'wrong' }, 'zh-CN').DescribeLiveDomains({}),
+    );
+    assert.equal(zh.code, 'AuthFailure.SignatureFailure');
+    assert.match(zh.message, /签名错误/);
+    const unknown = await sdkError(
+      client(s, { secretId: 'AKIDnobody', secretKey: 'x' }, 'zh-CN').DescribeLiveDomains({}),
+    );
+    assert.match(unknown.message, /密钥不存在/);
+    const c = client(s, key, 'zh-CN');
+    const invalid = await sdkError(c.DescribeLiveDomains({ PageSize: 0 }));
+    assert.equal(invalid.code, 'InvalidParameterValue');
+    assert.match(invalid.message, /^参数取值错误。 \(.*PageSize/, 'the Chinese message, then the English detail');
+    const missing = await sdkError(c.DescribeLiveDomain({ DomainName: 'nobody.example.com' }));
+    assert.match(missing.message, /域名不存在/);
+    const en = await sdkError(
+      client(s, { secretId: key.secretId, secretKey: 'wrong' }, 'en-US').DescribeLiveDomains({}),
+    );
+    assert.doesNotMatch(en.message, /签名/);
+    const enInvalid = await sdkError(client(s, key, 'en-US').DescribeLiveDomains({ PageSize: 0 }));
+    assert.doesNotMatch(enInvalid.message, /参数/);
+  });
+}
 
 /** A v1 GET URL signed by hand, as an old back end builds it. */
 function v1Url(params: Record<string, string>, secretKey = key.secretKey): string {

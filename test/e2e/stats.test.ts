@@ -1,7 +1,9 @@
 /**
  * Statistics end to end (docs/statistics.md): ffmpeg publishes, an RTMP player, an HTTP-FLV player and two
  * HLS players (sessions `olsid=a` and `olsid=b`) read for a few seconds; the statistics actions, called with
- * Tencent's own SDK, show the right viewers per protocol and a flux within 10 % of what the players received;
+ * Tencent's own SDK, show the right viewers per protocol and a flux within 10 % of what the players received
+ * (over a period both sides agree on: the publisher stops and every player reads to the end of its stream,
+ * so no byte the server counted is left unread in a socket buffer when a player closes);
  * every statistics action answers with the SDK's fields; the history survives a restart.
  */
 import { after, before, test } from 'node:test';
@@ -16,7 +18,8 @@ import { ScriptedRtmp } from '../support/scripted-rtmp.ts';
 import { waitFor } from '../support/wait.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'openlive-stats-e2e-'));
-const config = { dataDir, stats: { sampleIntervalMs: 200 } };
+// No reconnect grace: the players are ended as soon as the publisher leaves, after everything it sent.
+const config = { dataDir, stats: { sampleIntervalMs: 200 }, fanout: { reconnectGraceMs: 0 } };
 let svc: TestService;
 let client: LiveClient & { close(): void };
 let key: { secretId: string; secretKey: string };
@@ -69,8 +72,9 @@ async function hlsPlayer(url: string, stop: () => boolean): Promise<void> {
   while (!stop()) {
     const res = await fetch(url);
     const text = await res.text();
-    received.hls += Buffer.byteLength(text);
+    // The server counts the playlists it served; a 404 after the stream ended is no HLS traffic.
     if (res.ok) {
+      received.hls += Buffer.byteLength(text);
       for (const line of text.split('\n')) {
         if (!line || line.startsWith('#') || seen.has(line)) continue;
         seen.add(line);
@@ -108,13 +112,17 @@ test('RTMP, HTTP-FLV and HLS players are counted per protocol, with the bytes th
     30_000,
   );
   await new Promise((r) => setTimeout(r, 6000));
-  stopped = true;
-  release();
+  // The publisher stops: the HTTP-FLV body ends and the RTMP player hears UnpublishNotify after the last
+  // media, so each player has read everything the server wrote to it (a player that closes mid-stream
+  // leaves bytes in flight that the server sent and counted, but the player never read).
+  await ff.stop();
+  await rtmp.status(id, 'NetStream.Play.UnpublishNotify', { timeoutMs: 30_000 });
   received.rtmp = rtmp.socket.bytesRead;
   await rtmp.end();
+  stopped = true;
+  await Promise.race([Promise.all(players.slice(0, 1)), new Promise((r) => setTimeout(r, 30_000))]);
+  release();
   await Promise.all(players);
-  // Two sampler ticks: the players' last bytes are read.
-  await new Promise((r) => setTimeout(r, 600));
   const list = await client.DescribeStreamPlayInfoList({
     StartTime: utc(startedAt - 60_000),
     EndTime: utc(Date.now()),
@@ -133,6 +141,17 @@ test('RTMP, HTTP-FLV and HLS players are counted per protocol, with the bytes th
     'four viewers at the peak minute',
   );
   assert.ok((list.DataInfoList ?? []).reduce((n, d) => n + (d.Request ?? 0), 0) >= 4, 'four plays started');
+  // Every protocol's player feeds the per-address flux (all of them are 127.0.0.1 here).
+  const ips = await client.DescribeTopClientIpSumInfoList({
+    StartTime: utc(startedAt - 60_000),
+    EndTime: utc(Date.now()),
+  });
+  const local = (ips.DataInfoList ?? []).find((d) => d.ClientIp === '127.0.0.1');
+  assert.ok(
+    Math.abs((local?.TotalFlux ?? 0) * 1048576 - total) / total < 0.1,
+    `127.0.0.1's flux ${local?.TotalFlux} MB is what its players received (${total} bytes)`,
+  );
+  assert.ok((local?.TotalRequest ?? 0) >= 4, 'its four plays');
 });
 
 test('every statistics action answers through the SDK with Tencent fields', async () => {

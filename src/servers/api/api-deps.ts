@@ -15,6 +15,7 @@ import type { PublishVerdict } from '../../control/admission-dry-run.ts';
 import type { AdmissionRequest } from '../../control/admission-request.ts';
 import type { DrainReport } from '../drain/drainer.ts';
 import type { StatsSample } from '../../store/stats-store.ts';
+import type { ClientIpTotals } from '../stats/client-ip-tally.ts';
 import type { HlsSession } from '../hls/hls-viewers.ts';
 
 /** What the recording actions ask of this node's recorder (servers/record/recorder.ts). */
@@ -65,7 +66,12 @@ export interface ApiDeps {
   /** The node's graceful drain (OpenLiveDrainNode; docs/cluster.md "Drain"); absent in tests without one. */
   readonly drain?: { drain(why: string): Promise<DrainReport> };
   /** Statistics (docs/statistics.md): the minute this node samples now and its HLS sessions; absent, history alone. */
-  readonly stats?: { current(): StatsSample[]; hlsSessions(): HlsSession[] };
+  readonly stats?: {
+    current(): StatsSample[];
+    hlsSessions(): HlsSession[];
+    /** Flux and plays per client address over `[since, before)` (every protocol, stats sampler). */
+    clientIps?(since: number, before: number): readonly ClientIpTotals[];
+  };
 }
 
 /** The ports clients use; `rtmps`, `https` and `srt` are 0 while those listeners are off (docs/tls.md, docs/srt.md). */

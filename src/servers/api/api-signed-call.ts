@@ -102,12 +102,28 @@ export function parseParams(body: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** The caller's language: X-TC-Language (TC3) or the v1 Language parameter; en-US unless zh-CN. */
+/**
+ * The caller's language: X-TC-Language (TC3) or the v1 Language parameter, in the query or, for a v1 form
+ * POST (the SDKs' `signMethod` with POST put it there), in the form body; en-US unless zh-CN. Read only
+ * when an error is answered.
+ */
 export function language(req: FastifyRequest): 'en-US' | 'zh-CN' {
+  const given = header(req, 'x-tc-language');
+  if (given !== undefined) return given === 'zh-CN' ? 'zh-CN' : 'en-US';
   const query = req.url.includes('?')
     ? new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)).get('Language')
     : null;
-  return (header(req, 'x-tc-language') ?? query) === 'zh-CN' ? 'zh-CN' : 'en-US';
+  const form = query === null && isForm(req) && Buffer.isBuffer(req.body) ? formLanguage(req.body) : null;
+  return (query ?? form) === 'zh-CN' ? 'zh-CN' : 'en-US';
+}
+
+/** The Language field of a form body (a malformed body has none). */
+function formLanguage(body: Buffer): string | null {
+  try {
+    return new URLSearchParams(body.toString('utf8')).get('Language');
+  } catch {
+    return null;
+  }
 }
 
 /** Chinese messages of the codes a caller most often meets (Tencent's own wording); others keep the English text. */
@@ -122,6 +138,26 @@ const zhCN: Readonly<Record<string, string>> = {
   NoSuchVersion: '接口版本不存在。',
   MissingParameter: '缺少参数错误。',
   RequestLimitExceeded: '请求的次数超过了频率限制。',
+  RequestSizeLimitExceeded: '请求包超过限制大小。',
+  InvalidParameter: '参数错误（包括参数格式、类型等错误）。',
+  InvalidParameterValue: '参数取值错误。',
+  UnknownParameter: '未知参数错误，用户多传未定义的参数会导致错误。',
+  InternalError: '内部错误。',
+  UnauthorizedOperation: '未授权操作。',
+  UnsupportedOperation: '操作不支持。',
+  ResourceNotFound: '资源不存在。',
+  ResourceInUse: '资源被占用。',
+  LimitExceeded: '超过配额限制。',
+  FailedOperation: '操作失败。',
+  // The live service's own codes a back end meets most (Tencent's wording in the live API's error list).
+  'ResourceNotFound.DomainNotExist': '域名不存在或不匹配。',
+  'InvalidParameter.DomainAlreadyExist': '域名已经存在。',
+  'InvalidParameter.DomainFormatError': '域名格式错误，请输入合法格式的域名。',
+  'ResourceNotFound.StreamNotAlive': '流不活跃。',
+  'InvalidParameter.ConfNotFound': '模板不存在。',
+  'FailedOperation.ConfInUsed': '模板使用中。',
+  'InternalError.ConfOutLimit': '模板数量超过限制。',
+  'InternalError.RuleAlreadyExist': '规则已存在。',
 };
 
 /** The message in the caller's language; the English detail follows a Chinese one so nothing is lost. */

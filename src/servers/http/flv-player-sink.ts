@@ -26,6 +26,8 @@ export class FlvPlayerSink implements SubscriberSink {
   private readonly onEnd: (reason?: LiveError) => void;
   /** The stream whose FLV header is still to be written (set when a publisher starts). */
   private pendingHeader: Stream | undefined;
+  /** The player's address (SubscriberSink.clientIp), set by the route. */
+  clientIp: string | undefined;
 
   constructor(out: FlvOut, onEnd: (reason?: LiveError) => void) {
     this.out = out;

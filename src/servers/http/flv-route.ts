@@ -110,6 +110,7 @@ export async function serveFlv(
     }
   };
   const sink = new FlvPlayerSink(out, end);
+  sink.clientIp = req.ip;
   const subscriber = deps.hub.subscribe(key, sink);
   socket.on('close', () => end());
   socket.on('drain', () => subscriber.onDrain());

@@ -158,6 +158,7 @@ async function serveWsFlv(deps: WsFlvDeps, req: IncomingMessage, socket: Socket,
     }
     end(reason);
   });
+  sink.clientIp = clientIp;
   const subscriber = deps.hub.subscribe(streamName, sink);
   const reader = new ClientFrameReader(deps.limits.wsMaxFrameBytes ?? 4096);
   const onData = (chunk: Buffer): void => {

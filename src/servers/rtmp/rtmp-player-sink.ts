@@ -43,6 +43,8 @@ export class RtmpPlayerSink implements SubscriberSink {
   private readonly conn: RtmpPlayerConnection;
   /** Set for the relay play of another node (an edge): its hop count (SubscriberSink.relayHops). */
   readonly relayHops: number | undefined;
+  /** The player's address (SubscriberSink.clientIp). */
+  readonly clientIp: string | undefined;
 
   constructor(
     socket: Socket,
@@ -52,6 +54,7 @@ export class RtmpPlayerSink implements SubscriberSink {
     relayHops?: number,
   ) {
     this.relayHops = relayHops;
+    this.clientIp = socket.remoteAddress;
     this.format = session.peerCapabilities.multitrack ? 'rtmp-multitrack' : 'rtmp';
     this.socket = socket;
     this.session = session;

@@ -63,6 +63,7 @@ export async function admitSrtPlay<S>(
           end();
         },
       });
+      sink.clientIp = req.clientIp;
       subscriber = hub.subscribe(key, sink);
     },
   };

@@ -34,6 +34,8 @@ export class SrtPlayerSink implements SubscriberSink {
   #tables = true;
   /** Frames the muxer refused (malformed input); the player continues with the next one. */
   muxErrors = 0;
+  /** The player's address (SubscriberSink.clientIp), set by the play. */
+  clientIp: string | undefined;
 
   constructor(out: SrtPlayOut) {
     this.#out = out;

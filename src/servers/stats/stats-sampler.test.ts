@@ -212,3 +212,50 @@ test('rows of two nodes are summed; the minute in progress is added to the histo
   assert.equal(rows[0]!.pushBitrate, 5, 'one publisher: its rate, not the sum');
   assert.equal(rows[1]!.rtmpViewers, 2);
 });
+
+/** A player sink with an address, as the RTMP, HTTP-FLV, WS-FLV and SRT sinks have. */
+class AddressedSink extends FakeSink {
+  readonly clientIp: string;
+  constructor(format: 'rtmp' | 'flv', clientIp: string) {
+    super(format);
+    this.clientIp = clientIp;
+  }
+}
+
+test('a player that joins and leaves between two readings is counted in full; every protocol feeds the per-address tally', async () => {
+  const b = bed();
+  b.sampler.start();
+  try {
+    const stream = b.hub.claim('live/a', { id: 'p1' });
+    const rtmp = new AddressedSink('rtmp', '10.0.0.5');
+    const flv = new AddressedSink('flv', '10.0.0.6');
+    b.hub.subscribe('live/a', rtmp);
+    const brief = b.hub.subscribe('live/a', flv);
+    stream.publish(keyframe(0, 'K0', 1000));
+    stream.publish(interframe(40, 'P40', 500));
+    b.clock.advance(40);
+    const sent = (sink: FakeSink) => sink.written.reduce((n, x) => n + x.length, 0);
+    assert.ok(sent(flv) > 1500);
+    // The HTTP-FLV player leaves before the sampler reads again: its bytes must not be lost.
+    brief.close();
+    b.hls.playlist('live/a', 's1', '10.0.0.9', 'play.example.com', 300);
+    b.hls.media('live/a', 10_000);
+    b.advance(5000);
+    const [row] = b.sampler.current();
+    assert.equal(row?.flvBytesOut, sent(flv));
+    assert.equal(row?.rtmpBytesOut, sent(rtmp));
+    assert.equal(row?.requests, 3);
+    const byIp = Object.fromEntries(
+      b.sampler.clientIps.totals(t0, t0 + 60_000).map((t) => [t.clientIp, [t.bytes, t.requests]]),
+    );
+    assert.deepEqual(byIp, {
+      '10.0.0.5': [sent(rtmp), 1],
+      '10.0.0.6': [sent(flv), 1],
+      '10.0.0.9': [10_300, 1],
+    });
+    // Outside the window: nothing.
+    assert.deepEqual(b.sampler.clientIps.totals(t0 + 3_600_000, t0 + 7_200_000), []);
+  } finally {
+    await b.sampler.close();
+  }
+});

@@ -10,7 +10,8 @@ import type { Stream } from '../../hub/stream.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import type { LivePublisherInfo } from '../../control/stream-policy.ts';
 import { statsPeriods, type StatsSample, type StatsStore } from '../../store/stats-store.ts';
-import type { HlsTraffic } from '../hls/hls-viewers.ts';
+import type { HlsSession, HlsTraffic } from '../hls/hls-viewers.ts';
+import { ClientIpTally } from './client-ip-tally.ts';
 
 /** How long each period's rows are kept, in days (config `stats.*RetentionDays`). */
 export interface StatsRetention {
@@ -26,7 +27,8 @@ export interface StatsSamplerOptions {
   readonly store: StatsStore;
   readonly publishers: () => readonly LivePublisherInfo[];
   /** HLS sessions and bytes (servers/hls/hls-viewers.ts); absent without HLS. */
-  readonly hls?: { counts(): Map<string, number>; drain(): Map<string, HlsTraffic> } | undefined;
+  readonly hls?:
+    { counts(): Map<string, number>; drain(): Map<string, HlsTraffic>; sessions?(): HlsSession[] } | undefined;
   readonly now: () => number;
   /** How often counters are read (default 5 s): a player that leaves loses at most this much of its bytes. */
   readonly tickMs?: number;
@@ -64,6 +66,12 @@ export class StatsSampler {
   /** The counters as last read: per stream object and per player, so deltas survive joins and leaves. */
   #lastStreamBytes = new WeakMap<Stream, number>();
   #lastPlayer = new WeakMap<Subscriber, { bytes: number; dropped: number }>();
+  /** The players of each stream seen so far: one that left is settled with its final bytes at the next read. */
+  #tracked = new Map<Stream, Set<Subscriber>>();
+  #lastHlsBytes = new WeakMap<HlsSession, number>();
+  #unsubscribeDemand: (() => void) | undefined;
+  /** Flux and plays per client address (DescribeTopClientIpSumInfoList). */
+  readonly clientIps = new ClientIpTally();
   #minute = -1;
   #buckets = new Map<string, Bucket>();
   #lastPruneHour = -1;
@@ -78,6 +86,8 @@ export class StatsSampler {
 
   start(): void {
     if (this.#timer || this.#closed) return;
+    // A player that joins and leaves between two readings is still counted (a per-connection event).
+    this.#unsubscribeDemand = this.#o.hub.onDemand((stream) => this.#track(stream));
     this.tick();
     this.#timer = setInterval(() => this.tick(), this.#tickMs);
     this.#timer.unref();
@@ -101,8 +111,9 @@ export class StatsSampler {
     }
   }
 
-  /** The minute in progress as rows (not stored yet): actions add it so "now" is current. */
+  /** The minute in progress as rows (not stored yet), read now: actions add it so "now" is current. */
   current(): StatsSample[] {
+    this.tick();
     return this.#minute < 0 ? [] : this.#rows(this.#minute, this.#buckets);
   }
 
@@ -115,6 +126,7 @@ export class StatsSampler {
   async close(): Promise<void> {
     if (this.#closed) return await this.#writing;
     clearInterval(this.#timer);
+    this.#unsubscribeDemand?.();
     this.tick();
     this.#closed = true;
     const minute = this.#minute;
@@ -125,17 +137,22 @@ export class StatsSampler {
 
   /** Adds the counters' deltas since the last read to the buckets; `viewersOnly` after a minute change. */
   #read(viewersOnly = false): void {
+    const now = this.#o.now();
     const domains = new Map<string, LivePublisherInfo>();
     for (const p of this.#o.publishers()) domains.set(`${p.app}/${p.stream}`, p);
     const hlsCounts = this.#o.hls?.counts() ?? new Map<string, number>();
     const hlsTraffic = viewersOnly
       ? new Map<string, HlsTraffic>()
       : (this.#o.hls?.drain() ?? new Map<string, HlsTraffic>());
+    const drained = new Map(hlsTraffic);
+    const visited = new Set<Stream>();
     for (const stream of this.#o.hub.streams()) {
+      visited.add(stream);
       const pub = domains.get(stream.key);
       const subscribers = stream.subscribers;
       const hls = hlsCounts.get(stream.key) ?? 0;
-      if (!stream.live && subscribers.length === 0 && hls === 0 && !hlsTraffic.has(stream.key)) continue;
+      const tracked = this.#tracked.get(stream);
+      if (!stream.live && subscribers.length === 0 && hls === 0 && !hlsTraffic.has(stream.key) && !tracked) continue;
       const b = this.#bucket(stream.key, pub?.domain ?? '');
       if (pub?.domain) b.domain = pub.domain;
       const bytesIn = stream.stats().bytesIn;
@@ -145,31 +162,25 @@ export class StatsSampler {
       else if (!viewersOnly && lastIn === undefined && this.#minute >= 0) b.bytesIn += bytesIn;
       let rtmp = 0,
         flv = 0;
+      const present = new Set<Subscriber>();
       for (const s of subscribers) {
         // A relay play of another node is demand, not a viewer (docs/cluster.md "Origin/edge relays").
         if (s.sink.relayHops !== undefined) continue;
+        present.add(s);
         if (s.format === 'rtmp') rtmp++;
         else flv++;
-        const last = this.#lastPlayer.get(s);
-        const now = { bytes: s.bytesOut, dropped: s.droppedMessages };
-        this.#lastPlayer.set(s, now);
-        if (viewersOnly) continue;
-        if (!last) b.requests++;
-        const sent = now.bytes - (last?.bytes ?? 0);
-        b.bytesOut += sent;
-        if (s.format === 'rtmp') b.rtmpOut += sent;
-        else b.flvOut += sent;
-        b.dropped += now.dropped - (last?.dropped ?? 0);
+        this.#account(b, s, viewersOnly, now);
       }
+      // Players that left since the last read: their bytes up to the close still count.
+      for (const s of tracked ?? []) if (!present.has(s)) this.#account(b, s, viewersOnly, now);
+      if (present.size) this.#tracked.set(stream, present);
+      else this.#tracked.delete(stream);
       b.rtmp = Math.max(b.rtmp, rtmp);
       b.flv = Math.max(b.flv, flv);
       b.hls = Math.max(b.hls, hls);
       const traffic = hlsTraffic.get(stream.key);
-      if (traffic) {
-        b.bytesOut += traffic.bytesOut;
-        b.hlsOut += traffic.bytesOut;
-        b.requests += traffic.newSessions;
-      }
+      hlsTraffic.delete(stream.key);
+      if (traffic) this.#addHls(b, traffic);
       if (pub && !viewersOnly) {
         b.bitrate += (pub.videoBitrate ?? 0) + (pub.audioBitrate ?? 0);
         b.fps += pub.fps ?? 0;
@@ -177,6 +188,69 @@ export class StatsSampler {
         b.width = Math.max(b.width, pub.width ?? 0);
         b.height = Math.max(b.height, pub.height ?? 0);
       }
+    }
+    // Streams the hub dropped since the last read (publisher and players gone): their last bytes.
+    for (const [stream, tracked] of this.#tracked) {
+      if (visited.has(stream)) continue;
+      this.#tracked.delete(stream);
+      const b = this.#bucket(stream.key, domains.get(stream.key)?.domain ?? '');
+      for (const s of tracked) this.#account(b, s, viewersOnly, now);
+    }
+    // HLS segments served after the stream left the hub (players fetch the last ones late).
+    for (const [key, traffic] of hlsTraffic) this.#addHls(this.#bucket(key, domains.get(key)?.domain ?? ''), traffic);
+    if (!viewersOnly) this.#readHlsAddresses(now, drained);
+  }
+
+  /** One player's bytes and drops since its last reading, into the stream's bucket and its address's tally. */
+  #account(b: Bucket, s: Subscriber, viewersOnly: boolean, now: number): void {
+    const last = this.#lastPlayer.get(s);
+    const current = { bytes: s.bytesOut, dropped: s.droppedMessages };
+    this.#lastPlayer.set(s, current);
+    if (viewersOnly) return;
+    if (!last) b.requests++;
+    const sent = current.bytes - (last?.bytes ?? 0);
+    b.bytesOut += sent;
+    if (s.format === 'rtmp') b.rtmpOut += sent;
+    else b.flvOut += sent;
+    b.dropped += current.dropped - (last?.dropped ?? 0);
+    this.clientIps.add(now, s.sink.clientIp ?? '', sent, !last);
+  }
+
+  #addHls(b: Bucket, traffic: HlsTraffic): void {
+    b.bytesOut += traffic.bytesOut;
+    b.hlsOut += traffic.bytesOut;
+    b.requests += traffic.newSessions;
+  }
+
+  /**
+   * HLS bytes per client address: each session's playlist bytes since the last read, and the stream's
+   * segment bytes shared evenly by its live sessions (segment URIs carry no session id, docs/statistics.md).
+   */
+  #readHlsAddresses(now: number, traffic: Map<string, HlsTraffic>): void {
+    const sessions = this.#o.hls?.sessions?.() ?? [];
+    const playlistBytes = new Map<string, number>();
+    const perStream = new Map<string, number>();
+    const deltas = sessions.map((s) => {
+      const last = this.#lastHlsBytes.get(s);
+      this.#lastHlsBytes.set(s, s.bytesOut);
+      const delta = s.bytesOut - (last ?? 0);
+      playlistBytes.set(s.key, (playlistBytes.get(s.key) ?? 0) + delta);
+      perStream.set(s.key, (perStream.get(s.key) ?? 0) + 1);
+      return { s, delta, started: last === undefined };
+    });
+    for (const { s, delta, started } of deltas) {
+      const segments = Math.max(0, (traffic.get(s.key)?.bytesOut ?? 0) - (playlistBytes.get(s.key) ?? 0));
+      this.clientIps.add(now, s.clientIp, delta + segments / perStream.get(s.key)!, started);
+    }
+  }
+
+  /** A player came or went: remember the stream's players so one that leaves before the next read is settled. */
+  #track(stream: Stream): void {
+    let set = this.#tracked.get(stream);
+    for (const s of stream.subscribers) {
+      if (s.sink.relayHops !== undefined) continue;
+      if (!set) this.#tracked.set(stream, (set = new Set()));
+      set.add(s);
     }
   }
 

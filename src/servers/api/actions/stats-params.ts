@@ -4,6 +4,7 @@
  * the play/push domain filters, and the units (Bandwidth in Mbit/s, Flux in MB of 2^20 bytes).
  */
 import { ApiError } from '../api-action.ts';
+import { optionalInt } from '../api-params.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { beijingOffsetMs, beijingTime, utcTime } from './tencent-time.ts';
 import { parseIsoTime } from './stream-params.ts';
@@ -80,12 +81,8 @@ export async function sampleDomains(
 
 /** An optional integer in [min, max]. */
 export function intParam(params: Params, name: string, min: number, max: number, fallback: number): number {
-  const value = params[name];
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ApiError('InvalidParameterValue', `The parameter ${name} must be an integer from ${min} to ${max}.`);
-  }
-  return value;
+  // A GET (TC3 or v1) or a v1 form carries every value as a string: digits are the integer (api-params.ts).
+  return optionalInt(params, name, min, max) ?? fallback;
 }
 
 /** Mbit/s of `bytes` over `ms`. */

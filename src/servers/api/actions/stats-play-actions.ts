@@ -213,14 +213,18 @@ export function statsPlayActions(deps: ApiDeps): ApiActions {
       };
     },
 
-    // Client addresses by flux or requests: from this node's live HLS sessions (samples keep no addresses).
+    // Client addresses by flux or requests: this node's per-address tally of every protocol's players
+    // over the window (hourly buckets; samples keep no addresses), or its live HLS sessions without one.
     DescribeTopClientIpSumInfoList: async (params) => {
-      statsWindow(params, 31 * day);
+      const { start, end } = statsWindow(params, 31 * day);
       const order = orderParam(params);
       const pageNum = intParam(params, 'PageNum', 1, 1000, 1);
       const pageSize = intParam(params, 'PageSize', 1, 1000, 20);
       const byIp = new Map<string, { flux: number; requests: number }>();
-      for (const s of deps.stats?.hlsSessions() ?? []) {
+      deps.stats?.current(); // reads the players' counters up to now
+      const tallied = deps.stats?.clientIps?.(start.ms, end.ms + 1);
+      for (const t of tallied ?? []) byIp.set(t.clientIp, { flux: t.bytes, requests: t.requests });
+      for (const s of tallied ? [] : (deps.stats?.hlsSessions() ?? [])) {
         const g = byIp.get(s.clientIp) ?? { flux: 0, requests: 0 };
         g.flux += s.bytesOut;
         g.requests++;
