@@ -5,7 +5,7 @@
  */
 import { parseArgs } from './cli/args.ts';
 import { loadConfig } from './cli/config-load.ts';
-import { configSchema, type Config } from './cli/config-schema.ts';
+import { configSchema, type Config } from './config/config-schema.ts';
 import { createLog } from './log.ts';
 import { Service } from './cli/service.ts';
 import { installFaultHandlers } from './cli/process-faults.ts';

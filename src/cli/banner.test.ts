@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configSchema } from './config-schema.ts';
+import { configSchema } from '../config/config-schema.ts';
 import { apiExposureWarning, isLoopbackHost, startBanner } from './banner.ts';
 
 const noDomains = { created: false, push: undefined, play: undefined };

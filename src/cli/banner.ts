@@ -1,5 +1,5 @@
 /** The start-up banner: a ready signed push URL, its OBS split, and where to play. */
-import type { Config } from './config-schema.ts';
+import type { Config } from '../config/config-schema.ts';
 import { demoUrls, type Bootstrapped } from '../control/bootstrap.ts';
 import type { NewCredential } from '../control/credentials.ts';
 

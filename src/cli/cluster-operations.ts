@@ -4,7 +4,7 @@
  * per-address rate (with Redis, and between the worker processes of one machine). One process alone needs
  * none of them: its own counts are the cluster's.
  */
-import type { Config } from './config-schema.ts';
+import type { Config } from '../config/config-schema.ts';
 import type { Coordinator, SharedCounters } from '../cluster/coordinator.ts';
 import { ClusterTally } from '../control/cluster-tally.ts';
 import { DeadNodeSweep } from '../control/dead-node-sweep.ts';

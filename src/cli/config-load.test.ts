@@ -4,7 +4,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './config-load.ts';
-import { configSchema } from './config-schema.ts';
+import { configSchema } from '../config/config-schema.ts';
 import { parseArgs } from './args.ts';
 
 const sample = new URL('../../config.sample.yml', import.meta.url).pathname;

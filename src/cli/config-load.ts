@@ -2,7 +2,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { LiveError } from '../errors.ts';
-import { configSchema, type Config } from './config-schema.ts';
+import { configSchema, type Config } from '../config/config-schema.ts';
 
 /** Where the configuration comes from; each source overrides the one before. */
 export interface ConfigSources {

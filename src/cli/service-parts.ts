@@ -3,7 +3,7 @@
  * kept out of service.ts so the wiring there reads as one page.
  */
 import { join } from 'node:path';
-import type { Config } from './config-schema.ts';
+import type { Config } from '../config/config-schema.ts';
 import type { Log } from '../log.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { Store } from '../store/store.ts';

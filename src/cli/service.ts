@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config-schema.ts';
+import type { Config } from '../config/config-schema.ts';
 import type { Log } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { createStore } from '../store/create-store.ts';

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import type { Config } from './config-schema.ts';
+import type { Config } from '../config/config-schema.ts';
 import type { Log } from '../log.ts';
 import { Service } from './service.ts';
 import { installFaultHandlers } from './process-faults.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { configSchema } from './config-schema.ts';
+import { configSchema } from '../config/config-schema.ts';
 import { workerCount } from './workers.ts';
 import { workerConfig, workerNodeId, workerRtmpHost } from './worker-process.ts';
 import { configEnv, workerEnv, workerEnvNames } from './worker-messages.ts';

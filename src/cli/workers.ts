@@ -9,7 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Config } from './config-schema.ts';
+import type { Config } from '../config/config-schema.ts';
 import type { Log } from '../log.ts';
 import { loadDataKey } from './data-key-file.ts';
 import { createStore, isPostgresUrl } from '../store/create-store.ts';

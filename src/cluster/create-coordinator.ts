@@ -3,7 +3,7 @@
  * one. service.ts calls it once; the CLI calls it to broadcast a forbid to a running cluster.
  */
 import { hostname } from 'node:os';
-import type { Config } from '../cli/config-schema.ts';
+import type { Config } from '../config/config-schema.ts';
 import type { Log } from '../log.ts';
 import type { Coordinator } from './coordinator.ts';
 import { MemoryCluster, MemoryCoordinator } from './memory-coordinator.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { coordinatorConformance, type CoordinatorHarness, type TestNode } from '../../test/coordinator-conformance.ts';
-import { configSchema } from '../cli/config-schema.ts';
+import { configSchema } from '../config/config-schema.ts';
 import { createCoordinator, nodeIdOf, advertiseOf } from './create-coordinator.ts';
 import { MemoryCluster, MemoryCoordinator } from './memory-coordinator.ts';
 import { RedisCoordinator } from './redis-coordinator.ts';

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory-store.ts';
 import { MemoryCluster, MemoryCoordinator } from '../cluster/memory-coordinator.ts';
 import { streamClaimKey } from '../cluster/coordinator.ts';
-import { streamKey } from '../servers/stream-key.ts';
 import { Domains } from './domains.ts';
 import { StreamPolicy, type LivePublisherInfo, type LivePublishers } from './stream-policy.ts';
 
@@ -51,10 +50,6 @@ async function twoNodes() {
   };
   return { a: await node('a'), b: await node('b') };
 }
-
-test('the claim key of stream control is the hub stream key admission claims', () => {
-  assert.equal(streamClaimKey('live', 'cam/1'), streamKey('live', 'cam/1'));
-});
 
 test('a forbid on node B drops the publisher live on node A (21/101) and leaves B alone', async () => {
   const { a, b } = await twoNodes();

@@ -7,7 +7,7 @@ import { PostgresStore, defaultNodeId } from './postgres-store.ts';
 import { SqliteStore, sqliteFileIn } from './sqlite-store.ts';
 import type { Store } from './store.ts';
 
-/** The config keys the factory reads (cli/config-schema.ts Config has them; store/ does not import cli/). */
+/** The config keys the factory reads: the part of config/config-schema.ts's Config this factory needs. */
 export interface StoreConfig {
   readonly dataDir: string;
   readonly store: {

@@ -11,7 +11,7 @@ import { liveClient, type LiveClient } from '../support/api-client.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
 import { ScriptedRtmp } from '../support/scripted-rtmp.ts';
-import { configSchema } from '../../src/cli/config-schema.ts';
+import { configSchema } from '../../src/config/config-schema.ts';
 import { streamCommand } from '../../src/cli/commands/stream-command.ts';
 
 let redis: TestRedis;

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema, type Config } from '../../src/cli/config-schema.ts';
+import { configSchema, type Config } from '../../src/config/config-schema.ts';
 import { createLog, type Log } from '../../src/log.ts';
 import { Service, type ServiceOverrides } from '../../src/cli/service.ts';
 import { streamUrls, type StreamUrls } from '../../src/control/stream-urls.ts';

@@ -3,7 +3,7 @@
  * LivePublisherRegistry, Hub) on a settable clock, with real PublishSessions standing in for encoders,
  * so action tests call handlers directly and see what a client would.
  */
-import { configSchema } from '../../src/cli/config-schema.ts';
+import { configSchema } from '../../src/config/config-schema.ts';
 import { Domains } from '../../src/control/domains.ts';
 import { PublishRecords } from '../../src/control/publish-records.ts';
 import { StreamPolicy } from '../../src/control/stream-policy.ts';

@@ -10,7 +10,7 @@ import { alert, button, card, field, modal, tag, toast } from '../ui/components.
 import { errorText, fill } from '../ui/async.ts';
 import { h, replace } from '../ui/dom.ts';
 import type { PageContext } from './page.ts';
-import { cnameMark } from './domains.ts';
+import { cnameMark } from '../ui/cname-mark.ts';
 
 function masked(key: string): string {
   return key ? `${key.slice(0, 4)}${'•'.repeat(Math.max(4, key.length - 4))}` : '(none)';

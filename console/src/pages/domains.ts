@@ -8,31 +8,10 @@ import { alert, button, card, emptyState, field, modal, pager, table, tabs, tag,
 import { fill, errorText } from '../ui/async.ts';
 import { h, replace } from '../ui/dom.ts';
 import type { Page, PageContext } from './page.ts';
+import { cnameMark } from '../ui/cname-mark.ts';
 import { domainDetail } from './domain-detail.ts';
 
 const pageSize = 10;
-
-/** The CNAME mark: a green "OK", or a red "Missing" / "Points elsewhere" saying where it points now. */
-export function cnameMark(d: DomainInfo): HTMLElement {
-  if (d.BCName === 1)
-    return h(
-      'span',
-      { class: 'cname cname-ok', 'data-testid': 'cname-status' },
-      h('span', { 'aria-hidden': 'true' }, '✔ '),
-      'OK',
-    );
-  const text = d.CurrentCName ? `Points elsewhere (${d.CurrentCName})` : 'Missing';
-  return h(
-    'span',
-    {
-      class: 'cname cname-missing',
-      'data-testid': 'cname-status',
-      title: `Add the DNS record ${d.Name} CNAME ${d.TargetDomain}`,
-    },
-    h('span', { 'aria-hidden': 'true' }, '✖ '),
-    text,
-  );
-}
 
 function addDomainDialog(ctx: PageContext, done: () => void): void {
   const name = h('input', {

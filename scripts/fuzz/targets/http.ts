@@ -4,7 +4,7 @@
  * verification), and the playback app itself through fastify inject with random URLs and headers.
  */
 import { PlayAdmission } from '../../../src/control/admission-play.ts';
-import { configSchema } from '../../../src/cli/config-schema.ts';
+import { configSchema } from '../../../src/config/config-schema.ts';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { allowAll } from '../../../src/control/access.ts';

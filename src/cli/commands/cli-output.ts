@@ -2,7 +2,7 @@
  * What the operator commands share: the context they run in, flag checks that name the flag, and
  * the text formats (aligned columns, times, durations, byte counts, masked keys).
  */
-import type { Config } from '../config-schema.ts';
+import type { Config } from '../../config/config-schema.ts';
 import type { Store } from '../../store/store.ts';
 import { LiveError } from '../../errors.ts';
 import { isoSeconds } from '../../control/break-codes.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { configSchema } from '../config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { bootstrap } from '../../control/bootstrap.ts';
 import { formatTxTime, txSecretOf, verifySignature } from '../../control/signing.ts';

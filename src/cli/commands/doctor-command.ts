@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import type { Store } from '../../store/store.ts';
-import type { Config } from '../config-schema.ts';
+import type { Config } from '../../config/config-schema.ts';
 import { Domains } from '../../control/domains.ts';
 import { signQuery } from '../../control/signing.ts';
 import { diagnosePushUrl, type DoctorDeps, type DoctorReport } from '../../control/doctor/doctor.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { bootstrap } from '../../control/bootstrap.ts';
 import { StubDns } from '../../../test/support/stub-dns.ts';
-import { configSchema, type Config } from '../config-schema.ts';
+import { configSchema, type Config } from '../../config/config-schema.ts';
 import type { Domain } from '../../store/store.ts';
 import { domainCommand } from './domain-command.ts';
 import type { CliContext } from './cli-output.ts';

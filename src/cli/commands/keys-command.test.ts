@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { configSchema } from '../config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { Credentials } from '../../control/credentials.ts';
 import { keysCommand } from './keys-command.ts';

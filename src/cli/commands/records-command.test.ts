@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../store/memory-store.ts';
-import { configSchema } from '../config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import type { PublishRecord, RejectedAttempt } from '../../store/store.ts';
 import { recordsCommand } from './records-command.ts';
 import type { CliContext } from './cli-output.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { bootstrap } from '../../control/bootstrap.ts';
-import { configSchema } from '../config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import type { ForbiddenStream } from '../../store/store.ts';
 import { streamCommand } from './stream-command.ts';
 import type { CliContext } from './cli-output.ts';

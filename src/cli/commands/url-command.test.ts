@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryStore } from '../../store/memory-store.ts';
 import { bootstrap } from '../../control/bootstrap.ts';
 import { verifySignature } from '../../control/signing.ts';
-import { configSchema } from '../config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import { urlCommand } from './url-command.ts';
 
 const now = Date.UTC(2026, 10, 25, 10, 0, 0);

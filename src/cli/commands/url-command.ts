@@ -1,5 +1,5 @@
 /** `openlive url`: the Address Generator on the command line: signed push URL, OBS split and play URLs. */
-import type { Config } from '../config-schema.ts';
+import type { Config } from '../../config/config-schema.ts';
 import type { Store } from '../../store/store.ts';
 import { Domains } from '../../control/domains.ts';
 import { streamUrls } from '../../control/stream-urls.ts';

@@ -1,6 +1,6 @@
 /** What Cloud API actions may use: the control services and the live state of this node. */
 import type { CertificateStore } from '../tls/certificate-store.ts';
-import type { Config } from '../../cli/config-schema.ts';
+import type { Config } from '../../config/config-schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { RecordFile } from '../../store/record-store.ts';
 import type { SnapshotFile } from '../../store/snapshot-store.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { configSchema } from '../../cli/config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import { Credentials } from '../../control/credentials.ts';
 import { signTc3 } from '../../control/tc3.ts';
 import { createLog } from '../../log.ts';

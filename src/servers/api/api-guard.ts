@@ -4,7 +4,7 @@
  * address answered after a random delay, as MediaMTX does, with a cap on how many wait), the replay cache
  * (each signature once), then the rate limit per SecretId. Each refusal is counted by its openlive code.
  */
-import type { Config } from '../../cli/config-schema.ts';
+import type { Config } from '../../config/config-schema.ts';
 import type { Credentials } from '../../control/credentials.ts';
 import { FailureDelay } from '../../control/failure-delay.ts';
 import { tc3MaxSkewSeconds, verifyTc3, type Tc3Request, type Tc3Result } from '../../control/tc3.ts';

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { configSchema } from '../../cli/config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import { Credentials, type NewCredential } from '../../control/credentials.ts';
 import { Domains } from '../../control/domains.ts';
 import { unansweredResolver, type DnsResolver } from '../../control/dns-resolver.ts';

@@ -10,7 +10,7 @@ import { FakeClock, testHub } from '../../hub/hub-test-kit.ts';
 import { createLog } from '../../log.ts';
 import { ServerCounters } from '../counters.ts';
 import { buildHttpApp } from '../http/app.ts';
-import { configSchema } from '../../cli/config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import { resolveHlsOptions, type HlsOptions } from './hls-options.ts';
 import { HlsServer } from './hls-server.ts';
 import { FakeMuxer, feed, headers, packetLabels, parsePlaylist } from './hls-test-kit.ts';

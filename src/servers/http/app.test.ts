@@ -6,7 +6,7 @@ import { PlayAdmission } from '../../control/admission-play.ts';
 import { allowAll } from '../../control/access.ts';
 import { testHub } from '../../hub/hub-test-kit.ts';
 import { createLog } from '../../log.ts';
-import { configSchema } from '../../cli/config-schema.ts';
+import { configSchema } from '../../config/config-schema.ts';
 import { ServerCounters } from '../counters.ts';
 import { buildHttpApp } from './app.ts';
 

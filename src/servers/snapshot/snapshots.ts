@@ -4,7 +4,7 @@
  * The service holds one and calls `start()` and `close()`.
  */
 import { join } from 'node:path';
-import type { Config } from '../../cli/config-schema.ts';
+import type { Config } from '../../config/config-schema.ts';
 import type { ErrorCode } from '../../errors.ts';
 import type { Hub } from '../../hub/hub.ts';
 import type { Log } from '../../log.ts';

@@ -4,7 +4,7 @@
  * started once the plain servers exist, stopped with them. service.ts holds one of these.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../../cli/config-schema.ts';
+import type { Config } from '../../config/config-schema.ts';
 import type { ErrorCode } from '../../errors.ts';
 import type { Log } from '../../log.ts';
 import type { RtmpServer } from '../rtmp/rtmp-server.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../cli/config-load.ts';
+import { loadConfig } from './config-load.ts';
 
 test('relay.forward from YAML: a list of targets, domain defaults to *', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'openlive-fwd-')), 'c.yml');
