@@ -75,8 +75,9 @@ async function whipPage(url: string, audio = true): Promise<Page> {
         body: pc.localDescription!.sdp,
       });
       if (res.status !== 201) throw new Error(`WHIP ${res.status}: ${await res.text()}`);
-      (window as unknown as { whip: unknown }).whip = { pc, location: res.headers.get('location') };
-      await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+      const answer = await res.text();
+      (window as unknown as { whip: unknown }).whip = { pc, location: res.headers.get('location'), answer };
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     },
     [url, audio] as const,
   );
@@ -101,10 +102,26 @@ async function whepPage(url: string): Promise<Page> {
       body: pc.localDescription!.sdp,
     });
     if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-    (window as unknown as { whep: RTCPeerConnection }).whep = pc;
+    const answer = await res.text();
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    (window as unknown as { whep: RTCPeerConnection; whepAnswer: string }).whep = pc;
+    (window as unknown as { whepAnswer: string }).whepAnswer = answer;
   }, url);
   return page;
+}
+
+/** The local ports of this process's UDP sockets (`ss -uanp`): the service runs in the test process. */
+async function udpPorts(): Promise<number[]> {
+  const { stdout } = await run('ss', ['-uanp']);
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes(`pid=${process.pid},`))
+    .map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[3] + ' ')?.[1]));
+}
+
+/** The answer's candidate lines: on the single port, one candidate (127.0.0.1 here) repeated per section. */
+function candidates(sdp: string): string[] {
+  return [...new Set(sdp.split('\r\n').filter((l) => l.startsWith('a=candidate:')))];
 }
 
 async function framesDecoded(page: Page): Promise<number> {
@@ -174,6 +191,24 @@ test(
       return r;
     });
     assert.ok(rtt !== undefined && rtt < 0.1, `round trip ${rtt} s`);
+    // One UDP port for both sessions (WHIP and WHEP open at once): each answer names exactly one
+    // candidate, on webrtc.port, and the process holds no other WebRTC socket than that port's.
+    const port = svc.service.webrtc!.port;
+    assert.ok(port > 0);
+    const answers = [
+      await pub.evaluate(() => (window as unknown as { whip: { answer: string } }).whip.answer),
+      await viewer.evaluate(() => (window as unknown as { whepAnswer: string }).whepAnswer),
+    ];
+    for (const sdp of answers) {
+      const c = candidates(sdp);
+      assert.equal(c.length, 1, c.join('\n'));
+      assert.match(c[0]!, new RegExp(`^a=candidate:\\S+ 1 udp \\d+ 127\\.0\\.0\\.1 ${port} typ host$`));
+    }
+    assert.equal(svc.service.webrtc!.sessions.size, 2);
+    const udp = (await udpPorts()).filter((p) => p !== svc.service.srtPort);
+    assert.deepEqual([...new Set(udp)], [port], `UDP sockets of the server: ${udp.join(', ')}`);
+    // One socket per local address the port is bound on (0.0.0.0: each IPv4 address), not per session.
+    assert.equal(udp.length, svc.service.webrtc!.localAddresses.length);
     // DELETE ends the publish (RFC 9725 §4.2).
     const status = await pub.evaluate(async () => {
       const w = (window as unknown as { whip: { location: string } }).whip;

@@ -120,7 +120,7 @@ export class UdpMux {
       }
     }
     const every = Math.max(250, Math.floor(this.#o.silenceTimeoutMs / 4));
-    this.#sweep = setInterval(() => this.#sweepSilent(), every);
+    this.#sweep = setInterval(() => this.sweep(), every);
     this.#sweep.unref();
     return this.#port;
   }
@@ -240,7 +240,8 @@ export class UdpMux {
     else this.#byUsername.delete(entry.username);
   }
 
-  #sweepSilent(): void {
+  /** Ends the sessions silent for `silenceTimeoutMs` (the timer calls it; tests call it with their clock). */
+  sweep(): void {
     const now = this.#o.now();
     for (const list of [...this.#byUsername.values()]) {
       for (const e of list) {

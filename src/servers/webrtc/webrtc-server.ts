@@ -82,6 +82,11 @@ export class WebrtcServer {
     return this.#mux?.port ?? 0;
   }
 
+  /** The local addresses the single port is bound on (one socket each), [] with one port per session. */
+  get localAddresses(): string[] {
+    return this.#mux?.localAddresses ?? [];
+  }
+
   /** Binds the single UDP port (`webrtc.port`), if there is one. */
   async start(): Promise<void> {
     await this.#mux?.start();
