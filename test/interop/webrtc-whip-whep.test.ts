@@ -20,7 +20,7 @@ let svc: TestService;
 let browser: Browser;
 
 before(async () => {
-  svc = await startService({ webrtc: { enabled: true, port: 0, idleTimeoutMs: 3000, connectTimeoutMs: 10_000 } });
+  svc = await startService({ webrtc: { enabled: true, idleTimeoutMs: 3000, connectTimeoutMs: 10_000 } });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
