@@ -31,6 +31,12 @@ export const webrtcSection = z
     host: z.string().min(1).default('0.0.0.0'),
     /** The single UDP port every session shares (the one firewall rule); 0 = a free port chosen at start. */
     port: z.coerce.number().int().min(0).max(65535).default(8189),
+    /** Receive and send buffer of the single port's sockets (SO_RCVBUF/SO_SNDBUF; Linux caps it at net.core.rmem_max/wmem_max). */
+    udpBufferBytes: z.coerce
+      .number()
+      .int()
+      .min(65536)
+      .default(4 * 1024 * 1024),
     /**
      * With `singlePort: false`, the UDP ports ICE binds, one per session: `minPort`..`maxPort`; both 0 =
      * any free port.

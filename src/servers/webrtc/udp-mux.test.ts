@@ -15,6 +15,7 @@ async function setup(maxAddressesPerSession = 8) {
     port: 0,
     maxAddressesPerSession,
     silenceTimeoutMs: 10_000,
+    bufferBytes: 1 << 20,
     countError: (c) => errors.push(c),
     now: () => clock,
   });

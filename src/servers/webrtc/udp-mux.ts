@@ -22,6 +22,8 @@ export interface UdpMuxOptions {
   /** Remote addresses one session may be bound to (a browser checks from each of its candidates). */
   readonly maxAddressesPerSession: number;
   readonly silenceTimeoutMs: number;
+  /** SO_RCVBUF/SO_SNDBUF asked for each socket (the kernel caps it at net.core.rmem_max/wmem_max). */
+  readonly bufferBytes: number;
   readonly countError: (code: ErrorCode) => void;
   readonly now: () => number;
 }
@@ -133,6 +135,14 @@ export class UdpMux {
     await listening;
     // After binding: a send to a vanished client (ICMP unreachable) surfaces here; keep serving.
     socket.on('error', () => {});
+    // Every session shares this socket: a keyframe burst from a few WHIP publishers at once would overflow
+    // the default ~208 KiB receive buffer and the kernel would drop datagrams before anyone reads them.
+    try {
+      socket.setRecvBufferSize(this.#o.bufferBytes);
+      socket.setSendBufferSize(this.#o.bufferBytes);
+    } catch {
+      // Refused by the kernel: the default buffers stay.
+    }
     return socket;
   }
 

@@ -31,6 +31,7 @@ export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'tr
   readonly port: number;
   readonly maxAddressesPerSession: number;
   readonly silenceTimeoutMs: number;
+  readonly udpBufferBytes: number;
 }
 
 /** What the WebRTC server is built from. */
@@ -71,6 +72,7 @@ export class WebrtcServer {
           port: d.config.port,
           maxAddressesPerSession: d.config.maxAddressesPerSession,
           silenceTimeoutMs: d.config.silenceTimeoutMs,
+          bufferBytes: d.config.udpBufferBytes,
           countError: (code) => d.ingest.counters.countError(code),
           now: d.ingest.now,
         })
@@ -85,6 +87,11 @@ export class WebrtcServer {
   /** The local addresses the single port is bound on (one socket each), [] with one port per session. */
   get localAddresses(): string[] {
     return this.#mux?.localAddresses ?? [];
+  }
+
+  /** Sessions registered on the single port (each leaves when its peer connection closes). */
+  get muxSessions(): number {
+    return this.#mux?.sessions ?? 0;
   }
 
   /** Binds the single UDP port (`webrtc.port`), if there is one. */
