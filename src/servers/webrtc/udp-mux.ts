@@ -204,6 +204,11 @@ export class UdpMux {
     if (bound && data[0] === 0 && data[1] === 1) {
       const req = parseBindingRequest(data);
       if (req && req.username !== bound.username) bound = this.#bind(socket, data, key);
+      else if (bound.addresses.get(key) !== socket) {
+        // The client now checks another of our addresses: replies leave from the socket it reached.
+        bound.addresses.set(key, socket);
+        bound.version++;
+      }
     } else if (!bound) {
       bound = this.#bind(socket, data, key);
     }
