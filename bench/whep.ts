@@ -2,7 +2,7 @@
 // child process with webrtc.enabled), and N WHEP viewers (werift peer connections in this process) that
 // count the video frames (RTP marker bits) they receive. Prints the server's CPU per viewer and its RSS.
 // The AAC audio is left out of WHEP (docs/webrtc.md), so this measures the H.264 RTP path.
-//   node bench/whep.ts [--n 100] [--window-s 20] [--warmup-s 5]
+//   node bench/whep.ts [--n 100] [--window-s 20] [--warmup-s 5] [--single-port true|false]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { RTCPeerConnection } from 'werift';
@@ -16,6 +16,8 @@ const { values } = parseArgs({
     n: { type: 'string', default: '100' },
     'window-s': { type: 'string', default: '20' },
     'warmup-s': { type: 'string', default: '5' },
+    /** webrtc.singlePort: false measures werift's one-socket-per-session ports against the shared port. */
+    'single-port': { type: 'string', default: 'true' },
   },
 });
 const n = Number(values.n);
@@ -29,6 +31,8 @@ const server = await startServerProcess([
   String(n + 10),
   '--webrtc.maxSessionsPerIp',
   '0',
+  '--webrtc.singlePort',
+  values['single-port'],
 ]);
 let publisher: ChildProcess | undefined;
 const viewers: { pc: RTCPeerConnection; frames: number }[] = [];

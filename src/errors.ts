@@ -77,6 +77,9 @@ export const errorCodes = {
   WEBRTC_SESSION_NOT_FOUND: 'not-found',
   WEBRTC_ICE_TIMEOUT: 'timeout',
   WEBRTC_PATCH_UNSUPPORTED: 'unsupported',
+  // WebRTC: the single UDP port (servers/webrtc/udp-mux.ts)
+  WEBRTC_UNKNOWN_DATAGRAM: 'protocol',
+  WEBRTC_MUX_ADDRESS_LIMIT: 'limit',
   // Value encodings
   AMF0_TRUNCATED: 'protocol',
   AMF0_MARKER: 'protocol',

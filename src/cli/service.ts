@@ -275,9 +275,14 @@ export class Service {
       publishListener,
     };
     const { enabled: webrtcOn, ...webrtcConfig } = config.webrtc;
+    // node:cluster shares a UDP handle among workers and the kernel spreads datagrams over them, so a
+    // session's packets would reach other workers: workers use one port per session (docs/webrtc.md).
+    const singlePort = webrtcConfig.singlePort && overrides.worker === undefined;
+    if (webrtcOn && webrtcConfig.singlePort && !singlePort)
+      log.warn('webrtc.singlePort is off in worker processes: one UDP port per session (webrtc.minPort..maxPort)');
     this.webrtc = webrtcOn
       ? new WebrtcServer({
-          config: webrtcConfig,
+          config: { ...webrtcConfig, singlePort },
           trustedNetworks: config.limits.trustedNetworks,
           ingest: { ...ingestParts, log: log.child({ server: 'webrtc' }) },
           plays: this.admission,
@@ -437,6 +442,7 @@ export class Service {
     this.rtmpsPort = await this.tls.startRtmps(this.rtmp);
     const c = this.config;
     if (this.srt) this.srtPort = await this.srt.start();
+    await this.webrtc?.start();
     await this.http.listen({ host: c.http.host, port: c.http.port });
     const address = this.http.server.address();
     this.httpPort = typeof address === 'object' && address ? address.port : c.http.port;

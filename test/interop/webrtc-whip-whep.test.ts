@@ -2,18 +2,22 @@
 /**
  * WHIP and WHEP against a real browser: Debian's Chromium publishes its fake camera and microphone over
  * WHIP with H.264 preferred; ffprobe reads the stream back over HTTP-FLV; a second page plays it over WHEP
- * and its getStats() shows decoded frames growing; an ffmpeg RTMP publish plays over WHEP; a wrong
+ * and its getStats() shows decoded frames growing, both answers on the one UDP port; an ffmpeg RTMP publish
+ * plays over WHEP while junk datagrams hit that port; a wrong
  * txSecret is refused 401 with its reason code; a page closed without DELETE ends the publish.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumArgs } from '../browser/console-browser.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
+import { connectionErrors } from '../support/metrics.ts';
+import { bindingRequest } from '../support/stun.ts';
 
 const run = promisify(execFile);
 let svc: TestService;
@@ -75,8 +79,9 @@ async function whipPage(url: string, audio = true): Promise<Page> {
         body: pc.localDescription!.sdp,
       });
       if (res.status !== 201) throw new Error(`WHIP ${res.status}: ${await res.text()}`);
-      (window as unknown as { whip: unknown }).whip = { pc, location: res.headers.get('location') };
-      await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+      const answer = await res.text();
+      (window as unknown as { whip: unknown }).whip = { pc, location: res.headers.get('location'), answer };
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     },
     [url, audio] as const,
   );
@@ -101,10 +106,26 @@ async function whepPage(url: string): Promise<Page> {
       body: pc.localDescription!.sdp,
     });
     if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-    (window as unknown as { whep: RTCPeerConnection }).whep = pc;
+    const answer = await res.text();
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    (window as unknown as { whep: RTCPeerConnection; whepAnswer: string }).whep = pc;
+    (window as unknown as { whepAnswer: string }).whepAnswer = answer;
   }, url);
   return page;
+}
+
+/** The local ports of this process's UDP sockets (`ss -uanp`): the service runs in the test process. */
+async function udpPorts(): Promise<number[]> {
+  const { stdout } = await run('ss', ['-uanp']);
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes(`pid=${process.pid},`))
+    .map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[3] + ' ')?.[1]));
+}
+
+/** The answer's candidate lines: on the single port, one candidate (127.0.0.1 here) repeated per section. */
+function candidates(sdp: string): string[] {
+  return [...new Set(sdp.split('\r\n').filter((l) => l.startsWith('a=candidate:')))];
 }
 
 async function framesDecoded(page: Page): Promise<number> {
@@ -174,6 +195,24 @@ test(
       return r;
     });
     assert.ok(rtt !== undefined && rtt < 0.1, `round trip ${rtt} s`);
+    // One UDP port for both sessions (WHIP and WHEP open at once): each answer names exactly one
+    // candidate, on webrtc.port, and the process holds no other WebRTC socket than that port's.
+    const port = svc.service.webrtc!.port;
+    assert.ok(port > 0);
+    const answers = [
+      await pub.evaluate(() => (window as unknown as { whip: { answer: string } }).whip.answer),
+      await viewer.evaluate(() => (window as unknown as { whepAnswer: string }).whepAnswer),
+    ];
+    for (const sdp of answers) {
+      const c = candidates(sdp);
+      assert.equal(c.length, 1, c.join('\n'));
+      assert.match(c[0]!, new RegExp(`^a=candidate:\\S+ 1 udp \\d+ 127\\.0\\.0\\.1 ${port} typ host$`));
+    }
+    assert.equal(svc.service.webrtc!.sessions.size, 2);
+    const udp = (await udpPorts()).filter((p) => p !== svc.service.srtPort);
+    assert.deepEqual([...new Set(udp)], [port], `UDP sockets of the server: ${udp.join(', ')}`);
+    // One socket per local address the port is bound on (0.0.0.0: each IPv4 address), not per session.
+    assert.equal(udp.length, svc.service.webrtc!.localAddresses.length);
     // DELETE ends the publish (RFC 9725 §4.2).
     const status = await pub.evaluate(async () => {
       const w = (window as unknown as { whip: { location: string } }).whip;
@@ -186,18 +225,40 @@ test(
   },
 );
 
-test('an ffmpeg RTMP publish plays over WHEP', { timeout: 60_000 }, async () => {
-  let ff: FfmpegProcess | undefined;
-  try {
-    ff = publish(svc.urls('rtmpcam').push.rtmp, { rate: 30, gop: 30 });
-    await waitFor('the RTMP publish', () => svc.service.hub.get('live/rtmpcam')?.live === true, 20_000);
-    const viewer = await whepPage(`${svc.httpUrl}/live/rtmpcam/whep`);
-    await waitFor('WHEP frames decoded', async () => (await framesDecoded(viewer)) > 10, 20_000);
-    await viewer.close();
-  } finally {
-    ff?.stop();
-  }
-});
+test(
+  'an ffmpeg RTMP publish plays over WHEP, through a flood of unknown datagrams on the shared port',
+  { timeout: 60_000 },
+  async () => {
+    let ff: FfmpegProcess | undefined;
+    const junk = createSocket('udp4');
+    try {
+      ff = publish(svc.urls('rtmpcam').push.rtmp, { rate: 30, gop: 30 });
+      await waitFor('the RTMP publish', () => svc.service.hub.get('live/rtmpcam')?.live === true, 20_000);
+      const before = await connectionErrors(svc.httpUrl, 'WEBRTC_UNKNOWN_DATAGRAM');
+      const viewer = await whepPage(`${svc.httpUrl}/live/rtmpcam/whep`);
+      // While the viewer connects: RTP-looking junk, a check for an unknown ufrag, and one with the right
+      // shape but a guessed password. None is answered; each is counted; the viewer is unaffected. (A few
+      // dozen only: a larger burst overflows the socket's receive buffer and the kernel drops them uncounted.)
+      const port = svc.service.webrtc!.port;
+      const flood = [
+        ...Array.from({ length: 50 }, (_, i) => Buffer.alloc(100 + i, 0x80)),
+        bindingRequest('zzzz:yyyy', 'x'.repeat(22)),
+        bindingRequest('zzzz:yyyy', 'x'.repeat(22)).subarray(0, 30),
+      ];
+      for (const b of flood) await new Promise<void>((r) => junk.send(b, port, '127.0.0.1', () => r()));
+      await waitFor(
+        'the drops counted on /metrics',
+        async () => (await connectionErrors(svc.httpUrl, 'WEBRTC_UNKNOWN_DATAGRAM')) >= before + flood.length,
+        10_000,
+      );
+      await waitFor('WHEP frames decoded', async () => (await framesDecoded(viewer)) > 10, 20_000);
+      await viewer.close();
+    } finally {
+      junk.close();
+      await ff?.stop();
+    }
+  },
+);
 
 test('a wrong txSecret is refused 401 with the reason code', async () => {
   const query = signature('bad')
@@ -243,6 +304,8 @@ test(
     await pub.close();
     await waitFor('the stream to end after the idle timeout', () => !svc.service.hub.get('live/gone')?.live, 20_000);
     await waitFor('the session to be gone', () => svc.service.webrtc!.sessions.size === 0, 10_000);
+    // Its place on the shared port went with it (werift closing its transport leaves the mux).
+    await waitFor('the mux tables to be empty', () => svc.service.webrtc!.muxSessions === 0, 10_000);
     // The publish ended as an interruption (12/0, network error), which is what its callback reports.
     await waitFor(
       'the publish record ended with 12/0',

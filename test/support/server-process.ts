@@ -60,6 +60,9 @@ export async function startServerProcess(
     '127.0.0.1',
     '--api.port',
     '0',
+    // The single WebRTC UDP port (default 8189) on a free port, so parallel servers do not collide.
+    '--webrtc.port',
+    '0',
     '--log.level',
     'warn',
     ...(options.workers !== undefined ? ['--workers', String(options.workers)] : []),

@@ -45,6 +45,7 @@ export async function startServiceWithLog(
     rtmp: { host: '127.0.0.1', port: 0, ...overrides.rtmp },
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
     api: { host: '127.0.0.1', port: 0, ...overrides.api },
+    webrtc: { port: 0, ...overrides.webrtc },
   });
   const service = new Service(config, log ?? createLog(config.log.level), parts);
   await service.start();

@@ -23,8 +23,23 @@ export const webrtcSection = z
     /** Off by default: `/{app}/{stream}/whip` and `/whep` answer 404 WEBRTC_DISABLED until this is true. */
     enabled: flag.default(false),
     /**
-     * The UDP ports ICE binds, one per session (werift 0.24 has no shared-socket mux): `minPort`..`maxPort`;
-     * both 0 = any free port.
+     * One UDP port (`port`) for every session: the server is ICE-lite and demultiplexes by ICE ufrag
+     * (docs/webrtc.md "Ports and NAT"). false = werift binds one port per session from `minPort..maxPort`.
+     */
+    singlePort: flag.default(true),
+    /** The address the single UDP port binds. */
+    host: z.string().min(1).default('0.0.0.0'),
+    /** The single UDP port every session shares (the one firewall rule); 0 = a free port chosen at start. */
+    port: z.coerce.number().int().min(0).max(65535).default(8189),
+    /** Receive and send buffer of the single port's sockets (SO_RCVBUF/SO_SNDBUF; Linux caps it at net.core.rmem_max/wmem_max). */
+    udpBufferBytes: z.coerce
+      .number()
+      .int()
+      .min(65536)
+      .default(4 * 1024 * 1024),
+    /**
+     * With `singlePort: false`, the UDP ports ICE binds, one per session: `minPort`..`maxPort`; both 0 =
+     * any free port.
      */
     minPort: z.coerce.number().int().min(0).max(65535).default(0),
     maxPort: z.coerce.number().int().min(0).max(65535).default(0),
@@ -55,6 +70,10 @@ export const webrtcSection = z
     connectTimeoutMs: z.coerce.number().int().min(1000).default(15_000),
     /** ICE disconnected or failed this long ends the session (WEBRTC_ICE_TIMEOUT, break code 12/0). */
     disconnectTimeoutMs: ms.default(5_000),
+    /** Remote addresses one session may be bound to on the single port (one per client candidate that checks); more are dropped (WEBRTC_MUX_ADDRESS_LIMIT). */
+    maxAddressesPerSession: z.coerce.number().int().min(1).default(8),
+    /** On the single port, a client that sends nothing (no STUN check, RTCP or RTP) this long is ended (WEBRTC_ICE_TIMEOUT, 12/0): an ICE-lite server sends no consent checks (RFC 7675) of its own. */
+    silenceTimeoutMs: z.coerce.number().int().min(1000).default(15_000),
     /** A WHIP publisher that sends no RTP this long is ended (WEBRTC_ICE_TIMEOUT, 12/0); catches a tab closed without DELETE. */
     idleTimeoutMs: z.coerce.number().int().min(1000).default(10_000),
   })

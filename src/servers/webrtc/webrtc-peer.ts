@@ -1,19 +1,31 @@
 /**
  * The werift side of one WHIP or WHEP session: a peer connection that answers the client's offer with
  * H.264 (packetization-mode 1) and Opus, gathers its host candidates before answering (werift has no
- * trickle on an answerer, so PATCH is 405), announces `webrtc.publicIps` as extra candidates, and reports
- * when ICE + DTLS connect and when they drop. werift does SRTP, DTLS, NACK retransmission (sender cache)
- * and NACK requests (receiver); the media side is protocol/rtp.
+ * trickle on an answerer, so PATCH is 405), and reports when ICE + DTLS connect and when they drop. With
+ * the single port (`webrtc.singlePort`, the default) it is an ICE-lite agent on the shared socket
+ * (mux-transport.ts) whose answer carries one candidate per announced address on `webrtc.port`; without,
+ * werift binds its own port from `minPort..maxPort` and `webrtc.publicIps` become extra candidates.
+ * werift does SRTP, DTLS, NACK retransmission (sender cache) and NACK requests (receiver); the media side
+ * is protocol/rtp.
  */
+import { networkInterfaces } from 'node:os';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { LiveError } from '../../errors.ts';
+import { iceCredentials, withHostCandidates, withoutCandidates } from '../../protocol/sdp/ice-candidates.ts';
+import { attachToMux } from './mux-transport.ts';
+import type { MuxSession, UdpMux } from './udp-mux.ts';
 
 /** The `webrtc.*` keys a peer needs. */
 export interface PeerOptions {
   readonly minPort: number;
   readonly maxPort: number;
   readonly publicIps: readonly string[];
+  /** The bind address of the single port (`webrtc.host`; absent = all). */
+  readonly host?: string;
 }
+
+/** The shared socket a peer goes on, when `webrtc.singlePort`. */
+export type PeerMux = UdpMux | undefined;
 
 /** H.264 Constrained Baseline / packetization-mode 1 as browsers offer it, with NACK, PLI and FIR (RFC 4585, RFC 5104). */
 const h264 = () =>
@@ -26,7 +38,20 @@ const h264 = () =>
 const opus = () => new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 });
 
 /** A new peer connection for one session. */
-export function createPeer(o: PeerOptions): RTCPeerConnection {
+export function createPeer(o: PeerOptions, mux?: PeerMux): RTCPeerConnection {
+  if (mux) {
+    return new RTCPeerConnection({
+      codecs: { video: [h264()], audio: [opus()] },
+      bundlePolicy: 'max-bundle',
+      // RFC 8445 §2.5: a lite server only answers checks, so it sends nothing before the client does.
+      iceLite: true,
+      // One host candidate on an ephemeral loopback port, replaced by the shared socket before the answer.
+      iceUseIpv4: false,
+      iceUseIpv6: false,
+      iceAdditionalHostAddresses: ['127.0.0.1'],
+      iceInterfaceAddresses: { udp4: '127.0.0.1' },
+    });
+  }
   return new RTCPeerConnection({
     codecs: { video: [h264()], audio: [opus()] },
     bundlePolicy: 'max-bundle',
@@ -40,9 +65,11 @@ export function createPeer(o: PeerOptions): RTCPeerConnection {
 }
 
 /** Applies the offer and returns the answer SDP with every candidate in it; WEBRTC_SDP_INVALID if werift refuses the offer. */
-export async function applyOffer(pc: RTCPeerConnection, sdp: string): Promise<void> {
+export async function applyOffer(pc: RTCPeerConnection, sdp: string, mux: PeerMux): Promise<void> {
   try {
-    await pc.setRemoteDescription({ type: 'offer', sdp });
+    // On the mux werift learns the client's address from its checks (peer-reflexive); the offer's own
+    // candidates would only make werift resolve mDNS names on a socket of its own.
+    await pc.setRemoteDescription({ type: 'offer', sdp: mux ? withoutCandidates(sdp) : sdp });
   } catch (err) {
     throw new LiveError(
       'WEBRTC_SDP_INVALID',
@@ -51,14 +78,68 @@ export async function applyOffer(pc: RTCPeerConnection, sdp: string): Promise<vo
   }
 }
 
-/** Creates the answer, waits for candidate gathering, and returns the SDP to send (public addresses added). */
-export async function answer(pc: RTCPeerConnection, publicIps: readonly string[]): Promise<string> {
+/** Where a session's answer points and what the mux calls when its client goes silent. */
+export interface AnswerContext {
+  readonly mux: PeerMux;
+  /** The SDP offer as the client sent it (its ice-ufrag keys the session on the mux). */
+  readonly offer: string;
+  /** The local address the signalling request arrived on (announced when no publicIps and host 0.0.0.0). */
+  readonly serverIp: string;
+  readonly onSilent: () => void;
+}
+
+/**
+ * Creates the answer, waits for candidate gathering, and returns the SDP to send: on the mux, with one
+ * candidate per announced address on the shared port; else werift's candidates plus the public addresses.
+ */
+export async function answer(
+  pc: RTCPeerConnection,
+  o: PeerOptions,
+  c: AnswerContext,
+): Promise<{ sdp: string; mux: MuxSession | undefined }> {
   const a = await pc.createAnswer();
   await pc.setLocalDescription(a);
   if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete');
   const sdp = pc.localDescription?.sdp;
   if (!sdp) throw new LiveError('INTERNAL', 'werift produced no local description');
-  return withPublicIps(sdp, publicIps);
+  if (!c.mux) return { sdp: withPublicIps(sdp, o.publicIps), mux: undefined };
+  const server = iceCredentials(sdp);
+  const client = iceCredentials(c.offer);
+  if (!server) throw new LiveError('INTERNAL', 'werift answered without ICE credentials');
+  if (!client) throw new LiveError('WEBRTC_SDP_INVALID', 'the offer has no a=ice-ufrag and a=ice-pwd');
+  const session = await attachToMux(pc, c.mux, {
+    serverUfrag: server.ufrag,
+    serverPassword: server.pwd,
+    clientUfrag: client.ufrag,
+    onSilent: c.onSilent,
+  });
+  const port = c.mux.port;
+  const ips = announcedIps(o, c.serverIp);
+  return {
+    sdp: withHostCandidates(
+      sdp,
+      ips.map((ip) => ({ ip, port })),
+    ),
+    mux: session,
+  };
+}
+
+/**
+ * The addresses the single port is announced at: `webrtc.publicIps`; else `webrtc.host` when it is one
+ * address; else the address the client reached the HTTP listener at (it routes to this machine); else,
+ * for an IPv6 signalling address (the socket is IPv4), every IPv4 interface address.
+ */
+export function announcedIps(o: Pick<PeerOptions, 'publicIps' | 'host'>, serverIp: string): string[] {
+  if (o.publicIps.length > 0) return [...o.publicIps];
+  if (o.host !== undefined && o.host !== '0.0.0.0' && o.host !== '') return [o.host];
+  const ip = serverIp.startsWith('::ffff:') ? serverIp.slice(7) : serverIp;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip) && ip !== '0.0.0.0') return [ip];
+  const all = Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i?.family === 'IPv4')
+    .sort((x, y) => Number(x!.internal) - Number(y!.internal))
+    .map((i) => i!.address);
+  return all.length > 0 ? all : ['127.0.0.1'];
 }
 
 /**

@@ -78,7 +78,7 @@ export function registerWebrtcRoutes(
         const r =
           kind === 'whip'
             ? await server.publish(request, sdp, req.socket.localAddress ?? '')
-            : await server.play(request, sdp);
+            : await server.play(request, sdp, req.socket.localAddress ?? '');
         return send(reply, r);
       };
     scope.post('/:app/:stream/whip', offer('whip'));

@@ -13,6 +13,7 @@ import type { Hub } from '../../hub/hub.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import type { Log } from '../../log.ts';
 import { admitDemuxedPublish, type DemuxedIngestDeps } from '../ingest/demuxed-publish.ts';
+import { UdpMux } from './udp-mux.ts';
 import { answer, applyOffer, createPeer, negotiated, type PeerOptions } from './webrtc-peer.ts';
 import { WebrtcSessions, type SessionLimits, type WebrtcSession } from './webrtc-sessions.ts';
 import { WhepSink } from './whep-sink.ts';
@@ -25,6 +26,12 @@ export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'tr
   readonly idleTimeoutMs: number;
   readonly keyframeIntervalMs: number;
   readonly maxSdpBytes: number;
+  /** One UDP port for every session (udp-mux.ts); false = werift binds one per session. */
+  readonly singlePort: boolean;
+  readonly port: number;
+  readonly maxAddressesPerSession: number;
+  readonly silenceTimeoutMs: number;
+  readonly udpBufferBytes: number;
 }
 
 /** What the WebRTC server is built from. */
@@ -53,19 +60,66 @@ export class WebrtcServer {
   readonly #whipByKey = new Map<string, WhipSession>();
   /** WHIP sessions the server is ending itself (drop, forbid, replace: break code 21/1xx). */
   readonly #dropping = new Set<string>();
+  readonly #mux: UdpMux | undefined;
   #closed = false;
 
   constructor(d: WebrtcServerDeps) {
     this.#d = d;
     this.sessions = new WebrtcSessions({ ...d.config, trustedNetworks: d.trustedNetworks });
+    this.#mux = d.config.singlePort
+      ? new UdpMux({
+          host: d.config.host ?? '0.0.0.0',
+          port: d.config.port,
+          maxAddressesPerSession: d.config.maxAddressesPerSession,
+          silenceTimeoutMs: d.config.silenceTimeoutMs,
+          bufferBytes: d.config.udpBufferBytes,
+          countError: (code) => d.ingest.counters.countError(code),
+          now: d.ingest.now,
+        })
+      : undefined;
+  }
+
+  /** The single UDP port (after start), 0 with one port per session. */
+  get port(): number {
+    return this.#mux?.port ?? 0;
+  }
+
+  /** The local addresses the single port is bound on (one socket each), [] with one port per session. */
+  get localAddresses(): string[] {
+    return this.#mux?.localAddresses ?? [];
+  }
+
+  /** Sessions registered on the single port (each leaves when its peer connection closes). */
+  get muxSessions(): number {
+    return this.#mux?.sessions ?? 0;
+  }
+
+  /** Binds the single UDP port (`webrtc.port`), if there is one. */
+  async start(): Promise<void> {
+    await this.#mux?.start();
+  }
+
+  /** What `answer` needs to put session `id` on the mux. */
+  #answerContext(id: string, offer: string, serverIp: string) {
+    return {
+      mux: this.#mux,
+      offer,
+      serverIp,
+      onSilent: () =>
+        void this.sessions.end(
+          id,
+          'WEBRTC_ICE_TIMEOUT',
+          `the client sent nothing for ${this.#d.config.silenceTimeoutMs} ms (webrtc.silenceTimeoutMs)`,
+        ),
+    };
   }
 
   /** A WHIP offer: admitted, then answered; refusals carry the reason code (e.g. 18/503) in the body. */
   async publish(request: AdmissionRequest, sdp: string, serverIp: string): Promise<SignalReply> {
     return this.#signal(request.clientIp, async (id, release) => {
-      const pc = createPeer(this.#d.config);
+      const pc = createPeer(this.#d.config, this.#mux);
       try {
-        await applyOffer(pc, sdp);
+        await applyOffer(pc, sdp, this.#mux);
         if (!negotiated(pc).video)
           throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', 'the offer has no H.264 video (packetization-mode 1)');
         const grant = await admitDemuxedPublish(this.#d.ingest, {
@@ -110,7 +164,7 @@ export class WebrtcServer {
         );
         let answerSdp: string;
         try {
-          answerSdp = await answer(pc, this.#d.config.publicIps);
+          answerSdp = (await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp))).sdp;
         } catch (err) {
           await whip.end(breakCodes.internalError, 'the answer could not be made');
           throw err;
@@ -128,7 +182,7 @@ export class WebrtcServer {
   }
 
   /** A WHEP offer: a play of any live H.264 stream (RTMP, SRT or WHIP source). */
-  async play(request: AdmissionRequest, sdp: string): Promise<SignalReply> {
+  async play(request: AdmissionRequest, sdp: string, serverIp: string): Promise<SignalReply> {
     return this.#signal(request.clientIp, async (id, release) => {
       const outcome = await this.#d.plays.play(request, { holdsMedia: true });
       if (outcome.kind === 'abandoned') throw new LiveError('STREAM_CLOSED', 'the server is shutting down');
@@ -148,9 +202,9 @@ export class WebrtcServer {
         release();
         throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', `${key} is not H.264 video; WHEP plays H.264 only`);
       }
-      const pc = createPeer(this.#d.config);
+      const pc = createPeer(this.#d.config, this.#mux);
       try {
-        await applyOffer(pc, sdp);
+        await applyOffer(pc, sdp, this.#mux);
         if (!negotiated(pc).video)
           throw new LiveError(
             'WEBRTC_CODEC_UNSUPPORTED',
@@ -191,7 +245,7 @@ export class WebrtcServer {
           if (state === 'connected') connected();
         });
         video?.onPictureLossIndication.subscribe(() => this.#whipByKey.get(key)?.requestKeyframe());
-        const answerSdp = await answer(pc, this.#d.config.publicIps);
+        const answerSdp = (await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp))).sdp;
         this.sessions.add(s);
         if (pc.connectionState === 'connected') connected();
         return { status: 201, sdp: answerSdp, location: sessionPath + id };
@@ -212,6 +266,7 @@ export class WebrtcServer {
   async close(): Promise<void> {
     this.#closed = true;
     await this.sessions.close();
+    await this.#mux?.close();
   }
 
   async #signal(ip: string, run: (id: string, release: () => void) => Promise<SignalReply>): Promise<SignalReply> {
