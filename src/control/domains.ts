@@ -15,7 +15,7 @@ import {
   type Page,
   type Store,
 } from '../store/store.ts';
-import { checkCname, type CnameCheckOptions, type CnameStatus } from './cname-check.ts';
+import { checkCname, type CnameStatus } from './cname-check.ts';
 import { maxDomainLength, validateDomainName } from './domain-name.ts';
 import { hasTxtRecord, type TxtCheckOptions } from './txt-check.ts';
 

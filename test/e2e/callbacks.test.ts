@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startService, type TestService } from '../support/service.ts';
+import { startService } from '../support/service.ts';
 import { publish } from '../support/ffmpeg.ts';
 import { liveClient, type ApiCredential, type LiveClient } from '../support/api-client.ts';
 import { ScriptedRtmp } from '../support/scripted-rtmp.ts';

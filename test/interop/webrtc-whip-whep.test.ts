@@ -195,7 +195,7 @@ test('an ffmpeg RTMP publish plays over WHEP', { timeout: 60_000 }, async () => 
     await waitFor('WHEP frames decoded', async () => (await framesDecoded(viewer)) > 10, 20_000);
     await viewer.close();
   } finally {
-    ff?.stop();
+    await ff?.stop();
   }
 });
 

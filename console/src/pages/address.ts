@@ -56,7 +56,10 @@ function form(ctx: PageContext, push: DomainInfo[], play: DomainInfo[]): HTMLEle
   const result = h('div', { class: 'generated', 'aria-live': 'polite' });
   const presetPlay = ctx.query.get('play');
   const presetPush = ctx.query.get('push');
-  if (presetPlay) ((kind.value = 'play'), (playSelect.value = presetPlay));
+  if (presetPlay) {
+    kind.value = 'play';
+    playSelect.value = presetPlay;
+  }
   if (presetPush) pushSelect.value = presetPush;
   const pushField = field('Push domain', pushSelect);
   const playField = field('Playback domain', playSelect);

@@ -122,6 +122,16 @@ export class SessionCore {
       case 'ping-request':
         this.sendUserControl(UserControlEvent.PingResponse, ctl.timestamp);
         break;
+      case 'set-chunk-size':
+      case 'abort':
+        // Already applied by the chunk decoder, which must know them before the next chunk.
+        break;
+      case 'acknowledgement':
+      case 'ping-response':
+      case 'user-control':
+      case 'user-control-unknown':
+        // No chore here: the sessions that care (pong, stream begin) read the returned value.
+        break;
     }
     return ctl;
   }

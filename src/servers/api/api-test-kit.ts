@@ -9,7 +9,6 @@ import { configSchema } from '../../cli/config-schema.ts';
 import { Credentials, type NewCredential } from '../../control/credentials.ts';
 import { Domains } from '../../control/domains.ts';
 import type { TxtCheckOptions } from '../../control/txt-check.ts';
-import type { CnameCheckOptions } from '../../control/cname-check.ts';
 import { PublishRecords } from '../../control/publish-records.ts';
 import { StreamPolicy } from '../../control/stream-policy.ts';
 import { signTc3 } from '../../control/tc3.ts';

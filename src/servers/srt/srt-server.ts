@@ -284,7 +284,6 @@ export class SrtServer<S> {
       );
       return this.#refuse(peer, hs, srtReasonOf(outcome.refusal.code));
     }
-    const nowUs = this.#clock();
     const sink = (() => {
       try {
         return this.#o.openSink({

@@ -53,10 +53,16 @@ export function statsBillActions(deps: ApiDeps): ApiActions {
         const b = bytes(r);
         flux += b;
         const bw = mbps(b, fiveMinutes);
-        if (bw > best) ((best = bw), (bestAt = at));
+        if (bw > best) {
+          best = bw;
+          bestAt = at;
+        }
       }
       sum += flux;
-      if (best > peak) ((peak = best), (peakAt = bestAt));
+      if (best > peak) {
+        peak = best;
+        peakAt = bestAt;
+      }
       list.push({ Time: start.format(w), Bandwidth: best, Flux: megabytes(flux), PeakTime: start.format(bestAt) });
     }
     return {
