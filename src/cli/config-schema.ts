@@ -1,5 +1,8 @@
 /** The configuration schema: every key, its type, its bounds and its default, in one place (docs/config.md). */
 import { z } from 'zod';
+import { hubDefaults } from '../hub/hub-options.ts';
+import { nameLimitDefaults } from '../protocol/rtmp/bounded-query.ts';
+import { defaultChunkSize } from '../protocol/rtmp/session-core.ts';
 import { recordS3Section } from './config-sections/record-s3.ts';
 import { statsSection } from './config-sections/stats.ts';
 import { snapshotSection } from './config-sections/snapshot.ts';
@@ -60,7 +63,7 @@ export const configSchema = z.strictObject({
       host: z.string().default('0.0.0.0'),
       port: port.default(1935),
       /** Outgoing chunk size; larger means fewer chunk headers per message (RTMP 1.0 §5.4.1). */
-      chunkSize: z.coerce.number().int().min(128).max(65536).default(4096),
+      chunkSize: z.coerce.number().int().min(128).max(65536).default(defaultChunkSize),
       maxConnections: z.coerce.number().int().min(1).default(10000),
       /** Largest message a peer may send; bigger ones close the connection (RTMP_MESSAGE_TOO_LARGE). */
       maxMessageSize: bytes.default(16 * 1024 * 1024),
@@ -93,13 +96,13 @@ export const configSchema = z.strictObject({
       /** Distinct chunk stream ids one connection may use (RTMP_CHUNK_STREAM_LIMIT). */
       maxChunkStreams: z.coerce.number().int().min(2).max(65598).default(64),
       /** Longest tcUrl of a connect, query included (RTMP_TCURL_TOO_LONG). */
-      maxTcUrlLength: z.coerce.number().int().min(1).default(4096),
+      maxTcUrlLength: z.coerce.number().int().min(1).default(nameLimitDefaults.maxTcUrlLength),
       /** Longest app or stream name without its query (RTMP_NAME_TOO_LONG); names past 256 are refused later with 18/308 or 18/309. */
-      maxNameLength: z.coerce.number().int().min(1).default(1024),
+      maxNameLength: z.coerce.number().int().min(1).default(nameLimitDefaults.maxNameLength),
       /** Longest query of a tcUrl, app or stream name (RTMP_QUERY_TOO_LONG). */
-      maxQueryLength: z.coerce.number().int().min(1).default(4096),
+      maxQueryLength: z.coerce.number().int().min(1).default(nameLimitDefaults.maxQueryLength),
       /** Most parameters in one query (RTMP_QUERY_TOO_MANY_PARAMS). */
-      maxQueryParams: z.coerce.number().int().min(1).default(64),
+      maxQueryParams: z.coerce.number().int().min(1).default(nameLimitDefaults.maxQueryParams),
     })
     .refine((r) => r.maxPartialBytes >= r.maxMessageSize, {
       message: 'rtmp.maxPartialBytes must be at least rtmp.maxMessageSize (one largest message must fit)',
@@ -446,15 +449,15 @@ export const configSchema = z.strictObject({
   fanout: z
     .strictObject({
       /** Writes to each player are merged over this window; 0 writes every message at once (lowest latency). */
-      mergeWindowMs: z.coerce.number().int().min(0).max(1000).default(50),
-      gopCache: flag.default(true),
-      gopCacheMaxBytes: bytes.default(16 * 1024 * 1024),
-      gopCacheMaxMessages: z.coerce.number().int().min(1).default(4096),
+      mergeWindowMs: z.coerce.number().int().min(0).max(1000).default(hubDefaults.mergeWindowMs),
+      gopCache: flag.default(hubDefaults.gopCache.enabled),
+      gopCacheMaxBytes: bytes.default(hubDefaults.gopCache.maxBytes),
+      gopCacheMaxMessages: z.coerce.number().int().min(1).default(hubDefaults.gopCache.maxMessages),
       /** A player's queue (bytes it has not taken yet); past it, frames are skipped to the next keyframe. */
-      maxQueueBytes: bytes.default(4 * 1024 * 1024),
-      maxQueueMs: ms.default(10_000),
+      maxQueueBytes: bytes.default(hubDefaults.subscriber.maxQueueBytes),
+      maxQueueMs: ms.default(hubDefaults.subscriber.maxQueueMs),
       /** A player that takes nothing for this long while data waits is closed. */
-      stallTimeoutMs: ms.default(30_000),
+      stallTimeoutMs: ms.default(hubDefaults.subscriber.stallTimeoutMs),
       /** Players of a stream whose publisher left wait this long for it to publish again (0 = end them at once). */
       reconnectGraceMs: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     })

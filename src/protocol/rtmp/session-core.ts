@@ -18,6 +18,12 @@ import {
   type ControlMessage,
 } from './control-messages.ts';
 
+/** Outgoing chunk size both sessions (and the hub's shared buffers, and `rtmp.chunkSize`) default to. */
+export const defaultChunkSize = 4096;
+
+/** Window Ack Size announced and acknowledged until the peer sets one (the value FMS and nginx-rtmp use). */
+export const defaultWindowAckSize = 2_500_000;
+
 /** SessionCore owns the chunk codec state and the output queue of one RTMP connection. */
 export class SessionCore {
   readonly decoder: ChunkDecoder;
