@@ -1,8 +1,6 @@
 /** The configuration schema: every key, its type, its bounds and its default, in one place (docs/config.md). */
 import { z } from 'zod';
-import { hubDefaults } from '../hub/hub-options.ts';
-import { nameLimitDefaults } from '../protocol/rtmp/bounded-query.ts';
-import { defaultChunkSize } from '../protocol/rtmp/session-core.ts';
+import { hubDefaults } from '../config/hub-defaults.ts';
 import { recordS3Section } from './config-sections/record-s3.ts';
 import { statsSection } from './config-sections/stats.ts';
 import { snapshotSection } from './config-sections/snapshot.ts';
@@ -63,7 +61,7 @@ export const configSchema = z.strictObject({
       host: z.string().default('0.0.0.0'),
       port: port.default(1935),
       /** Outgoing chunk size; larger means fewer chunk headers per message (RTMP 1.0 §5.4.1). */
-      chunkSize: z.coerce.number().int().min(128).max(65536).default(defaultChunkSize),
+      chunkSize: z.coerce.number().int().min(128).max(65536).default(4096),
       maxConnections: z.coerce.number().int().min(1).default(10000),
       /** Largest message a peer may send; bigger ones close the connection (RTMP_MESSAGE_TOO_LARGE). */
       maxMessageSize: bytes.default(16 * 1024 * 1024),
@@ -96,13 +94,13 @@ export const configSchema = z.strictObject({
       /** Distinct chunk stream ids one connection may use (RTMP_CHUNK_STREAM_LIMIT). */
       maxChunkStreams: z.coerce.number().int().min(2).max(65598).default(64),
       /** Longest tcUrl of a connect, query included (RTMP_TCURL_TOO_LONG). */
-      maxTcUrlLength: z.coerce.number().int().min(1).default(nameLimitDefaults.maxTcUrlLength),
+      maxTcUrlLength: z.coerce.number().int().min(1).default(4096),
       /** Longest app or stream name without its query (RTMP_NAME_TOO_LONG); names past 256 are refused later with 18/308 or 18/309. */
-      maxNameLength: z.coerce.number().int().min(1).default(nameLimitDefaults.maxNameLength),
+      maxNameLength: z.coerce.number().int().min(1).default(1024),
       /** Longest query of a tcUrl, app or stream name (RTMP_QUERY_TOO_LONG). */
-      maxQueryLength: z.coerce.number().int().min(1).default(nameLimitDefaults.maxQueryLength),
+      maxQueryLength: z.coerce.number().int().min(1).default(4096),
       /** Most parameters in one query (RTMP_QUERY_TOO_MANY_PARAMS). */
-      maxQueryParams: z.coerce.number().int().min(1).default(nameLimitDefaults.maxQueryParams),
+      maxQueryParams: z.coerce.number().int().min(1).default(64),
     })
     .refine((r) => r.maxPartialBytes >= r.maxMessageSize, {
       message: 'rtmp.maxPartialBytes must be at least rtmp.maxMessageSize (one largest message must fit)',

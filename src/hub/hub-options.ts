@@ -2,6 +2,7 @@
  * The hub's options, their defaults and validation. Every limit is an option with a safe default
  * (gortmplib's maxBodySize, ws's maxPayload); time and timers are injected so tests need no sleeps.
  */
+import { hubDefaults } from '../config/hub-defaults.ts';
 import { LiveError } from '../errors.ts';
 import { defaultChunkSize } from '../protocol/rtmp/session-core.ts';
 
@@ -69,17 +70,6 @@ export interface ResolvedHubOptions {
   readonly timers: HubTimers;
 }
 
-/**
- * The defaults of the hub's limits: the one place for them. The config schema (`fanout.*`, docs/config.md)
- * takes its defaults from here, so a Hub built without options behaves like a server with an empty config.
- */
-export const hubDefaults = {
-  rtmpChunkSize: defaultChunkSize,
-  mergeWindowMs: 50,
-  gopCache: { enabled: true, maxBytes: 16 * 1024 * 1024, maxMessages: 4096, audioTailMs: 1000 },
-  subscriber: { maxQueueBytes: 4 * 1024 * 1024, maxQueueMs: 10_000, stallTimeoutMs: 30_000 },
-} as const;
-
 const silentLogger: HubLogger = { warn() {}, info() {}, debug() {} };
 
 // Unref'd: a pending merge or wait must not keep a process alive that is otherwise done.
@@ -97,7 +87,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   const gop = options.gopCache ?? {};
   const sub = options.subscriber ?? {};
   const resolved: ResolvedHubOptions = {
-    rtmpChunkSize: options.rtmpChunkSize ?? hubDefaults.rtmpChunkSize,
+    rtmpChunkSize: options.rtmpChunkSize ?? defaultChunkSize,
     mergeWindowMs: options.mergeWindowMs ?? hubDefaults.mergeWindowMs,
     gopCache: { ...hubDefaults.gopCache, ...definedOf(gop) },
     subscriber: { ...hubDefaults.subscriber, ...definedOf(sub) },
