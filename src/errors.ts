@@ -1,6 +1,6 @@
 /**
- * The one table of stable error codes. Every code has a line in docs/errors.md (checked by
- * scripts/check-error-docs.ts); callers branch on `err.code`, never on message text.
+ * The one table of stable error codes. Every code has a line in docs/errors.md and is raised somewhere in
+ * src/ (both checked by src/errors.test.ts); callers branch on `err.code`, never on message text.
  */
 
 /** What an error code means for whoever receives it: the HTTP status is derived from it, once. */
@@ -20,7 +20,6 @@ export type ErrorKind =
 export const errorCodes = {
   // RTMP handshake and chunk layer
   RTMP_HANDSHAKE_VERSION: 'protocol',
-  RTMP_HANDSHAKE_DIGEST: 'protocol',
   RTMP_HANDSHAKE_TIMEOUT: 'timeout',
   RTMP_CHUNK_HEADER: 'protocol',
   RTMP_CHUNK_SIZE: 'protocol',
@@ -124,6 +123,9 @@ export const errorCodes = {
   HLS_WAITERS_PER_IP: 'limit',
   FLV_WAITERS_FULL: 'limit',
   FLV_WAITERS_PER_IP: 'limit',
+  // HTTP routing and the web console (servers/http/app.ts, servers/api/console-route.ts)
+  NOT_FOUND: 'not-found',
+  CONSOLE_NOT_BUILT: 'not-found',
   // Domains, signed URLs, stream control (Tencent break codes in docs/errors.md)
   HOST_BARE_IP: 'auth',
   DOMAIN_UNKNOWN: 'auth',
@@ -211,8 +213,7 @@ export const errorCodes = {
   SNAPSHOT_TOO_LARGE: 'limit',
   SNAPSHOT_WRITE_FAILED: 'internal',
   SNAPSHOT_FILE_NOT_FOUND: 'not-found',
-  // Access, configuration, internals
-  ACCESS_DENIED: 'auth',
+  // Configuration
   CONFIG_INVALID: 'input',
   // TLS listeners: RTMPS, HTTPS, admin TLS (docs/tls.md)
   TLS_HANDSHAKE_TIMEOUT: 'timeout',

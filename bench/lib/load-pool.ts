@@ -96,7 +96,9 @@ export class LoadPool {
     await Promise.all(this.procs.map((p) => p.ask({ cmd: 'close' })));
     await Promise.all(
       this.procs.map((p) =>
-        p.child.exitCode !== null ? undefined : new Promise<void>((resolve) => p.child.once('exit', () => resolve())),
+        p.child.exitCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => p.child.once('exit', () => resolve())),
       ),
     );
   }

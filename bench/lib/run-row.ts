@@ -57,7 +57,7 @@ async function goLive(spec: ServerSpec, protocol: BenchProtocol, media: Media): 
   } catch (err) {
     const logs = `server log:\n${server.logTail()}\npublisher log:\n${tail(`${dir}/publisher.log`)}`;
     await close();
-    throw new Error(`${(err as Error).message}\n${logs}`);
+    throw new Error(`${(err as Error).message}\n${logs}`, { cause: err });
   }
 }
 

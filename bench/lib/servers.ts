@@ -141,7 +141,7 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
     if (spec.kind === 'openlive') await useBannerPushUrl(server, logPath);
   } catch (err) {
     await server.stop();
-    throw new Error(`${spec.label} did not start: ${(err as Error).message}\n${tail()}`);
+    throw new Error(`${spec.label} did not start: ${(err as Error).message}\n${tail()}`, { cause: err });
   }
   return server;
 }

@@ -250,15 +250,23 @@ async function runCheck(target: CheckTarget, limits: RunLimits, progress: Progre
       return passKnown(err);
     }
   };
+  // A target not marked async must not return a promise: its rejection would escape fast-check's sync property.
+  const runSync = (v: unknown): void => {
+    const out = target.run(v);
+    if (out instanceof Promise) {
+      out.catch(() => {});
+      throw new Error(`fuzz target ${target.name} returned a promise but is not marked async`);
+    }
+  };
   const syncPredicate = (v: unknown): boolean => {
     try {
       const t0 = performance.now();
-      target.run(v);
+      runSync(v);
       let ms = performance.now() - t0;
       if (ms > limits.budgetMs) {
         for (let i = 0; i < 2 && ms > limits.budgetMs; i++) {
           const t1 = performance.now();
-          target.run(v);
+          runSync(v);
           ms = Math.min(ms, performance.now() - t1);
         }
         if (ms > limits.budgetMs) throw new HangError(ms);

@@ -1,5 +1,8 @@
 /** The configuration schema: every key, its type, its bounds and its default, in one place (docs/config.md). */
 import { z } from 'zod';
+import { hlsDefaults } from './hls-defaults.ts';
+import { hubDefaults } from './hub-defaults.ts';
+import { storeDefaults } from './store-defaults.ts';
 import { recordS3Section } from './config-sections/record-s3.ts';
 import { statsSection } from './config-sections/stats.ts';
 import { snapshotSection } from './config-sections/snapshot.ts';
@@ -325,14 +328,14 @@ export const configSchema = z.strictObject({
         .default('')
         .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'store.url must be empty or a postgres:// URL'),
       /** PostgreSQL connections this node opens at most. */
-      poolSize: z.coerce.number().int().min(1).max(100).default(10),
+      poolSize: z.coerce.number().int().min(1).max(100).default(storeDefaults.poolSize),
       /** SQLite `synchronous`: NORMAL survives a killed process (WAL); FULL also survives power loss. */
       synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
       // Store: locks, retention, rejected-attempt aggregation (docs/security.md "Records and the store")
       /** How long one SQLite call may block the event loop waiting for another process's lock; then it waits in a queue. */
       busyTimeoutMs: z.coerce.number().int().min(0).max(1000).default(5),
       /** Writes held while another process holds the lock; past it a write fails with STORE_BUSY. */
-      maxQueuedWrites: z.coerce.number().int().min(1).default(10_000),
+      maxQueuedWrites: z.coerce.number().int().min(1).default(storeDefaults.maxQueuedWrites),
       /** Publish records, rejected attempts and callback attempts older than this are deleted. */
       retentionDays: z.coerce.number().int().min(1).max(3650).default(60),
       /** Rows kept per record table at most (publish records, rejected attempts, callback attempts), oldest deleted first. */
@@ -446,15 +449,15 @@ export const configSchema = z.strictObject({
   fanout: z
     .strictObject({
       /** Writes to each player are merged over this window; 0 writes every message at once (lowest latency). */
-      mergeWindowMs: z.coerce.number().int().min(0).max(1000).default(50),
-      gopCache: flag.default(true),
-      gopCacheMaxBytes: bytes.default(16 * 1024 * 1024),
-      gopCacheMaxMessages: z.coerce.number().int().min(1).default(4096),
+      mergeWindowMs: z.coerce.number().int().min(0).max(1000).default(hubDefaults.mergeWindowMs),
+      gopCache: flag.default(hubDefaults.gopCache.enabled),
+      gopCacheMaxBytes: bytes.default(hubDefaults.gopCache.maxBytes),
+      gopCacheMaxMessages: z.coerce.number().int().min(1).default(hubDefaults.gopCache.maxMessages),
       /** A player's queue (bytes it has not taken yet); past it, frames are skipped to the next keyframe. */
-      maxQueueBytes: bytes.default(4 * 1024 * 1024),
-      maxQueueMs: ms.default(10_000),
+      maxQueueBytes: bytes.default(hubDefaults.subscriber.maxQueueBytes),
+      maxQueueMs: ms.default(hubDefaults.subscriber.maxQueueMs),
       /** A player that takes nothing for this long while data waits is closed. */
-      stallTimeoutMs: ms.default(30_000),
+      stallTimeoutMs: ms.default(hubDefaults.subscriber.stallTimeoutMs),
       /** Players of a stream whose publisher left wait this long for it to publish again (0 = end them at once). */
       reconnectGraceMs: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     })
@@ -463,17 +466,17 @@ export const configSchema = z.strictObject({
   hls: z
     .strictObject({
       /** Segments are cut on the first keyframe at or after this duration (never shorter than a GOP). */
-      segmentTargetMs: z.coerce.number().int().min(200).max(60_000).default(2000),
+      segmentTargetMs: z.coerce.number().int().min(200).max(60_000).default(hlsDefaults.segmentTargetMs),
       /** Segments listed in a playlist. */
-      windowSegments: z.coerce.number().int().min(2).max(1000).default(6),
+      windowSegments: z.coerce.number().int().min(2).max(1000).default(hlsDefaults.windowSegments),
       /** Segments kept fetchable after they left the playlist (RFC 8216 §6.2.2). */
-      retainSegments: z.coerce.number().int().min(0).max(1000).default(6),
+      retainSegments: z.coerce.number().int().min(0).max(1000).default(hlsDefaults.retainSegments),
       /** Cap of one stream's segment bytes in memory; the oldest go first. */
       maxStreamBytes: z.coerce
         .number()
         .int()
         .min(1024 * 1024)
-        .default(64 * 1024 * 1024),
+        .default(hlsDefaults.maxStreamBytes),
       /** memory, or files under <dataDir>/hls (deleted as they expire and at start). */
       storage: z.enum(['memory', 'disk']).default('memory'),
       /** Segment container: ts (MPEG-TS) or fmp4 (CMAF fragmented MP4 with EXT-X-MAP; carries HEVC, AV1 and Opus too). */
@@ -481,13 +484,13 @@ export const configSchema = z.strictObject({
       /** Segment every live stream even when nobody watches it. */
       alwaysOn: flag.default(false),
       /** A stream's segmenter stops once nobody requested its playlist or segments for this long. */
-      idleTimeoutMs: z.coerce.number().int().min(1000).default(30_000),
+      idleTimeoutMs: z.coerce.number().int().min(1000).default(hlsDefaults.idleTimeoutMs),
       /** How long the first viewer of a cold stream waits for its first segment (then 503 HLS_NOT_READY). */
-      startWaitMs: z.coerce.number().int().min(0).max(120_000).default(10_000),
+      startWaitMs: z.coerce.number().int().min(0).max(120_000).default(hlsDefaults.startWaitMs),
       /** Whole segments a cold stream's first playlist waits for: a start buffer for hls.js. */
-      startSegments: z.coerce.number().int().min(1).max(1000).default(2),
+      startSegments: z.coerce.number().int().min(1).max(1000).default(hlsDefaults.startSegments),
       /** LL-HLS partial segment target (PART-TARGET). */
-      partTargetMs: z.coerce.number().int().min(100).max(30_000).default(333),
+      partTargetMs: z.coerce.number().int().min(100).max(30_000).default(hlsDefaults.partTargetMs),
       /** Play domains served LL-HLS playlists; `*` = all; comma-separated in env and flags. */
       lowLatencyDomains: z
         .preprocess(
@@ -504,9 +507,9 @@ export const configSchema = z.strictObject({
       /** End a stream's playlist with EXT-X-ENDLIST when its publisher leaves. */
       endList: flag.default(false),
       /** Parked HLS requests (blocking reloads, hinted parts, cold starts) in total; more get 503 HLS_WAITERS_FULL. */
-      maxBlockingWaiters: z.coerce.number().int().min(1).default(5000),
+      maxBlockingWaiters: z.coerce.number().int().min(1).default(hlsDefaults.maxBlockingWaiters),
       /** Parked HLS requests per client address, limits.trustedNetworks exempt (429 HLS_WAITERS_PER_IP); 0 = no cap. */
-      maxBlockingWaitersPerIp: z.coerce.number().int().min(0).default(50),
+      maxBlockingWaitersPerIp: z.coerce.number().int().min(0).default(hlsDefaults.maxBlockingWaitersPerIp),
     })
     .prefault({}),
   // Cluster: the Coordinator (docs/cluster.md "Coordinator")

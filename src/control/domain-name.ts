@@ -25,6 +25,7 @@ export function validateDomainName(raw: string): string {
     if (label === '') fail('has an empty label (two dots in a row, or a leading dot)');
     if (label.length > maxLabelLength) fail(`has a label longer than ${maxLabelLength} characters`);
     if (!labelPattern.test(label)) {
+      // eslint-disable-next-line no-control-regex -- the range is all of ASCII (\u0000 included): anything outside is non-ASCII.
       const hint = /[^\u0000-\u007f]/.test(label) ? '; write an international name in its punycode (xn--) form' : '';
       fail(`has characters other than a-z, 0-9 and - in "${label}"${hint}`);
     }

@@ -2,7 +2,9 @@
  * The hub's options, their defaults and validation. Every limit is an option with a safe default
  * (gortmplib's maxBodySize, ws's maxPayload); time and timers are injected so tests need no sleeps.
  */
+import { hubDefaults } from '../config/hub-defaults.ts';
 import { LiveError } from '../errors.ts';
+import { defaultChunkSize } from '../protocol/rtmp/session-core.ts';
 
 /** The narrow logger the hub uses; pino's Logger satisfies it. */
 export interface HubLogger {
@@ -85,19 +87,10 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   const gop = options.gopCache ?? {};
   const sub = options.subscriber ?? {};
   const resolved: ResolvedHubOptions = {
-    rtmpChunkSize: options.rtmpChunkSize ?? 4096,
-    mergeWindowMs: options.mergeWindowMs ?? 40,
-    gopCache: {
-      enabled: gop.enabled ?? true,
-      maxBytes: gop.maxBytes ?? 16 * 1024 * 1024,
-      maxMessages: gop.maxMessages ?? 4096,
-      audioTailMs: gop.audioTailMs ?? 1000,
-    },
-    subscriber: {
-      maxQueueBytes: sub.maxQueueBytes ?? 4 * 1024 * 1024,
-      maxQueueMs: sub.maxQueueMs ?? 10_000,
-      stallTimeoutMs: sub.stallTimeoutMs ?? 30_000,
-    },
+    rtmpChunkSize: options.rtmpChunkSize ?? defaultChunkSize,
+    mergeWindowMs: options.mergeWindowMs ?? hubDefaults.mergeWindowMs,
+    gopCache: { ...hubDefaults.gopCache, ...definedOf(gop) },
+    subscriber: { ...hubDefaults.subscriber, ...definedOf(sub) },
     reconnectGraceMs: options.reconnectGraceMs ?? 0,
     now: options.now ?? Date.now,
     logger: options.logger ?? silentLogger,
@@ -114,6 +107,11 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   check('subscriber.stallTimeoutMs', resolved.subscriber.stallTimeoutMs, 1, Number.MAX_SAFE_INTEGER);
   check('reconnectGraceMs', resolved.reconnectGraceMs, 0, 3_600_000);
   return resolved;
+}
+
+/** The keys of `o` whose value is not undefined (an explicit undefined keeps the default, as `??` did). */
+function definedOf<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function check(name: string, value: number, min: number, max: number): void {

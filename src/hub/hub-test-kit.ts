@@ -177,6 +177,7 @@ export function testHub(opts: HubInit = {}): {
   const clock = new FakeClock();
   const encoders = fakeEncoders();
   const logger = new MemoryLogger();
-  const hub = new Hub({ now: clock.now, timers: clock, encoders, logger, ...opts });
+  // The hub tests advance the clock by 40 ms to pass one merge window: pinned here, not the default.
+  const hub = new Hub({ now: clock.now, timers: clock, encoders, logger, mergeWindowMs: 40, ...opts });
   return { hub, clock, encoders, logger };
 }

@@ -50,7 +50,10 @@ export class MemoryStatsStore implements StatsStore {
     let n = 0;
     for (const [key, r] of this.rows) {
       if (n >= batch) break;
-      if (r.nodeId === this.nodeId && r.period === period && r.at < before) (this.rows.delete(key), n++);
+      if (r.nodeId === this.nodeId && r.period === period && r.at < before) {
+        this.rows.delete(key);
+        n++;
+      }
     }
     return n;
   }

@@ -69,8 +69,14 @@ export class PostgresStatsStore implements StatsStore {
       params.push([...query.domains]);
       where += ` AND domain = ANY($${params.length})`;
     }
-    if (query.app !== undefined) (params.push(query.app), (where += ` AND app = $${params.length}`));
-    if (query.stream !== undefined) (params.push(query.stream), (where += ` AND stream = $${params.length}`));
+    if (query.app !== undefined) {
+      params.push(query.app);
+      where += ` AND app = $${params.length}`;
+    }
+    if (query.stream !== undefined) {
+      params.push(query.stream);
+      where += ` AND stream = $${params.length}`;
+    }
     const rows = await this.o.db.read(
       async (q) =>
         (await q.query<Record<string, unknown>>(`SELECT * FROM stats_samples WHERE ${where} ORDER BY at`, params)).rows,

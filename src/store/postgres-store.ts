@@ -7,6 +7,7 @@
  * (store/postgres-db.ts). The schema is migrated when the store opens (ready()).
  */
 import { SqlSnapshotStore, postgresSnapshotSql } from './sql-snapshot-store.ts';
+import { storeDefaults } from '../config/store-defaults.ts';
 import { LiveError } from '../errors.ts';
 import { PostgresDb, type Queryable } from './postgres-db.ts';
 import { PostgresRecordStore } from './postgres-record-store.ts';
@@ -86,8 +87,8 @@ export class PostgresStore implements Store {
     this.keys = new SqliteKeys(options.dataKey);
     this.db = new PostgresDb({
       url: options.url,
-      poolSize: options.poolSize ?? 10,
-      maxQueuedWrites: options.maxQueuedWrites ?? 10_000,
+      poolSize: options.poolSize ?? storeDefaults.poolSize,
+      maxQueuedWrites: options.maxQueuedWrites ?? storeDefaults.maxQueuedWrites,
     });
     this.opening = this.db.withClient((client) => migratePostgres(client)).then(() => undefined);
     // Methods await opening; this keeps an unawaited failure from being reported as unhandled.

@@ -7,7 +7,6 @@
  */
 import { mapError } from './sqlite-errors.ts';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { LiveError } from '../errors.ts';
 import { pageOf, type Page, type PruneLimits } from './store.ts';
 import type { SqliteKeys } from './sqlite-keys.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';

@@ -4,7 +4,6 @@
  */
 import { mapError } from './sqlite-errors.ts';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { LiveError } from '../errors.ts';
 import { pageOf, type Page } from './store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import {

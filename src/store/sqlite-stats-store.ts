@@ -1,7 +1,6 @@
 /** The statistics table of the SQLite store (migration 9, store/stats-store.ts), sharing its connection and write queue. */
 import { mapError } from './sqlite-errors.ts';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { LiveError } from '../errors.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import {
   combineSamples,
@@ -48,8 +47,14 @@ export class SqliteStatsStore implements StatsStore {
         where += ` AND domain IN (${q.domains.map(() => '?').join(', ')})`;
         params.push(...q.domains);
       }
-      if (q.app !== undefined) ((where += ' AND app = ?'), params.push(q.app));
-      if (q.stream !== undefined) ((where += ' AND stream = ?'), params.push(q.stream));
+      if (q.app !== undefined) {
+        where += ' AND app = ?';
+        params.push(q.app);
+      }
+      if (q.stream !== undefined) {
+        where += ' AND stream = ?';
+        params.push(q.stream);
+      }
       const rows = this.db.prepare(`SELECT * FROM stats_samples WHERE ${where} ORDER BY at`).all(...params);
       return rows.map((r) => statsSampleFromRow(r as Record<string, unknown>));
     });

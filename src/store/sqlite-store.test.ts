@@ -86,9 +86,9 @@ test('a failing migration leaves the database at the previous version', () => {
   db.close();
 });
 
-test('a database from a newer openlive is refused with STORE_SCHEMA_NEWER', () => {
+test('a database from a newer openlive is refused with STORE_SCHEMA_NEWER', async () => {
   const file = sqliteFileIn(tempDir());
-  new SqliteStore({ file }).close();
+  await new SqliteStore({ file }).close();
   const db = new DatabaseSync(file);
   db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(latestVersion + 1);
   db.close();

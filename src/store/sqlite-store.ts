@@ -9,6 +9,7 @@
  */
 import { SqlSnapshotStore, sqliteSnapshotSql } from './sql-snapshot-store.ts';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { storeDefaults } from '../config/store-defaults.ts';
 import { LiveError } from '../errors.ts';
 import { openDatabase, storeError, type SqliteStoreOptions } from './sqlite-open.ts';
 import { SqliteRecordStore } from './sqlite-record-store.ts';
@@ -71,7 +72,11 @@ export class SqliteStore implements Store {
     this.nodeId = options.nodeId || 'local';
     this.keys = new SqliteKeys(options.dataKey);
     this.closeDeadlineMs = options.closeDeadlineMs ?? 5000;
-    this.queue = new SqliteWriteQueue({ maxQueued: options.maxQueuedWrites ?? 10_000, retryMs: 10, maxRetryMs: 200 });
+    this.queue = new SqliteWriteQueue({
+      maxQueued: options.maxQueuedWrites ?? storeDefaults.maxQueuedWrites,
+      retryMs: 10,
+      maxRetryMs: 200,
+    });
     try {
       this.db = openDatabase(options, this.keys);
     } catch (err) {

@@ -111,7 +111,10 @@ before(async () => {
 });
 
 after(async () => {
-  for (const p of open) (p.feed.stop(), p.conn.socket.destroy());
+  for (const p of open) {
+    p.feed.stop();
+    p.conn.socket.destroy();
+  }
   await Promise.all([a?.stop(), b?.stop()]);
   await redis?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -24,12 +24,11 @@ test(
   { timeout: 30_000 },
   async () => {
     const received: Buffer[] = [];
-    let svc!: TestService;
     const sinks: TsSinkFactory<Stream> = (p) => ({
       write: (chunk) => void received.push(chunk),
       end: () => svc.service.admission.release(p.claim, p.publisherId),
     });
-    svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } }, { srtSinks: sinks });
+    const svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } }, { srtSinks: sinks });
     try {
       assert.ok(svc.service.srtPort > 0);
       const wrong = await connectCaller(svc.service.srtPort, streamIdOf(svc, 'cam', '0'.repeat(32)));

@@ -165,8 +165,8 @@ export async function measure(server: ServerProcess): Promise<ProcessFigures> {
   for (const l of text.split('\n'))
     if (l.startsWith('openlive_memory_used_bytes{')) budgetUsed += Number(l.slice(l.lastIndexOf(' ') + 1));
   return {
-    heapUsed: value('openlive_process_nodejs_heap_size_used_bytes'),
-    external: value('openlive_process_nodejs_external_memory_bytes'),
+    heapUsed: value('openlive_nodejs_heap_size_used_bytes'),
+    external: value('openlive_nodejs_external_memory_bytes'),
     rss: server.rss(),
     sockets: value('openlive_process_active_resources', '{type="TCPSocketWrap"}'),
     handles,

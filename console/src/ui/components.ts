@@ -1,10 +1,13 @@
 /** The console's small components, styled after Tencent Cloud's console (styles.css). */
 import { h, replace, uid, type Child } from './dom.ts';
 
-/** A button; `kind` picks primary (blue), danger (red), link (text) or the default (outlined). */
+/**
+ * A button; `kind` picks primary (blue), danger (red), link (text) or the default (outlined). An async
+ * `onclick` whose promise rejects shows the error as a toast instead of an unhandled rejection.
+ */
 export function button(
   label: Child,
-  onclick: (ev: MouseEvent) => void,
+  onclick: (ev: MouseEvent) => void | Promise<void>,
   options: {
     kind?: 'primary' | 'danger' | 'link';
     title?: string;
@@ -24,7 +27,10 @@ export function button(
       'data-testid': options.testId,
       // Refreshed lists give the keyboard focus back to the control with the same key (ui/async.ts).
       'data-key': options.title ?? (typeof label === 'string' ? label : undefined),
-      onclick,
+      onclick: (ev: MouseEvent) => {
+        const done = onclick(ev);
+        if (done) done.catch((err: unknown) => toast(err instanceof Error ? err.message : String(err), 'error'));
+      },
     },
     label,
   );

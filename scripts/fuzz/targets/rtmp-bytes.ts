@@ -44,7 +44,7 @@ export const handshakeTarget: BytesTarget = {
     return [Buffer.concat([c0c1, c2, chunks.subarray(0, 40)]), simple, c0c1];
   },
   run(input) {
-    let outcome = '';
+    let outcome: string;
     try {
       const server = new ServerHandshake({ random: fixedRandom });
       const r = feed((b) => server.receive(b), splitDeterministic(input));

@@ -168,7 +168,7 @@ export const srtHandshakeTarget: BytesTarget = {
     }),
   ],
   run(input) {
-    let outcome = '';
+    let outcome: string;
     try {
       const hs = decodeHandshake(input);
       // What we encode from a decoded handshake decodes to the same fields (extensions we keep).

@@ -27,6 +27,7 @@ export const maxCallbackUrlBytes = 1024;
 
 /** Tencent: a TemplateName has only Chinese characters, letters, digits, `_` and `-`. */
 const templateNamePattern = /^[\p{Script=Han}A-Za-z0-9_-]+$/u;
+// eslint-disable-next-line no-control-regex -- deliberately matches C0 controls and DEL, which Tencent refuses in names.
 const controlChars = /[\u0000-\u001f\u007f]/;
 
 /** The fields of a new template; `urls` may be empty, as Tencent allows. */

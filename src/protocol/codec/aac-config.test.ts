@@ -54,7 +54,7 @@ describe('parseAacAudioSpecificConfig on ffmpeg output', () => {
 describe('parseAacAudioSpecificConfig on signalling FFmpeg does not write', () => {
   for (const c of ascCases) {
     it(c.name, () => {
-      const { asc, name, ...expected } = c;
+      const { asc, name: _name, ...expected } = c;
       assert.deepEqual(parseAacAudioSpecificConfig(asc), expected);
     });
   }

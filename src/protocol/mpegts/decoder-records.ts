@@ -29,15 +29,14 @@ export function buildAvcRecord(sps: Buffer, pps: readonly Buffer[]): Buffer {
   out[3] = sps[3]!; // AVCLevelIndication
   out[4] = 0xff; // reserved '111111', lengthSizeMinusOne 3
   out[5] = 0xe1; // reserved '111', numOfSequenceParameterSets 1
-  let p = 6;
-  p = putNal(out, p, sps);
+  let p = putNal(out, 6, sps);
   out[p++] = pps.length;
   for (const nal of pps) p = putNal(out, p, nal);
   if (trailer) {
     out[p++] = 0xfc | info.chromaFormat;
     out[p++] = 0xf8 | (info.bitDepth - 8);
     out[p++] = 0xf8 | (info.bitDepth - 8); // chroma depth: x264 and NVENC write both the same
-    out[p++] = 0; // numOfSequenceParameterSetExt
+    out[p] = 0; // numOfSequenceParameterSetExt (the last byte)
   }
   parseAvcDecoderConfig(out);
   return out;

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProtocolError } from '../../errors.ts';
 import { fixture } from '../../../test/fixtures/fixture.ts';
 import * as m from '../../../test/fixtures/mpegts/flv-messages.ts';
 import { readPackets, readPes, readPmtBody, readSection, type TsPacket } from '../../../test/support/ts-reader.ts';
 import { FlvDemuxer } from '../flv/flv-demuxer.ts';
-import { MediaType, mediaMessage, type MediaMessage } from '../media.ts';
+import { MediaType, type MediaMessage } from '../media.ts';
 import { TsMuxer, type TsChunk } from './ts-muxer.ts';
 
 const VIDEO = 0x100;

@@ -13,7 +13,7 @@ import { ChunkStreamId, encodeRtmpMedia } from './chunk-encoder.ts';
 import { decodeCommand, decodeData, encodeCommand, encodeSetDataFrame, type Command } from './commands.ts';
 import { isControlType, MessageType, type ControlMessage } from './control-messages.ts';
 import { ClientHandshake, type ClientHandshakeOptions } from './handshake.ts';
-import { SessionCore } from './session-core.ts';
+import { defaultWindowAckSize, SessionCore } from './session-core.ts';
 import { ingestMediaMessage } from '../flv/default-track.ts';
 
 /** Options of a ClientSession. */
@@ -52,7 +52,7 @@ export class ClientSession {
     this.#core = new SessionCore({
       maxMessageSize: options.maxMessageSize,
       maxChunkStreams: options.maxChunkStreams,
-      ackWindow: options.windowAckSize ?? 2_500_000,
+      ackWindow: options.windowAckSize ?? defaultWindowAckSize,
     });
     this.#handshake = new ClientHandshake(options);
     this.#core.sendRaw(this.#handshake.start());

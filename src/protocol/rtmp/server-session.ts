@@ -23,7 +23,7 @@ import {
 import { DecisionQueue, type PendingDecision } from './decision-queue.ts';
 import { ServerHandshake } from './handshake.ts';
 import { ServerCommands, type StreamSlot } from './server-commands.ts';
-import { SessionCore } from './session-core.ts';
+import { defaultChunkSize, defaultWindowAckSize, SessionCore } from './session-core.ts';
 import { ingestMediaMessage } from '../flv/default-track.ts';
 import { enhancedConnectReply, type EnhancedCapabilities } from './enhanced-capabilities.ts';
 
@@ -87,8 +87,8 @@ export class ServerSession {
 
   constructor(options: ServerSessionOptions = {}) {
     this.#queue = new DecisionQueue(options.maxQueuedMessages, options.maxQueuedBytes);
-    this.#windowAckSize = options.windowAckSize ?? 2_500_000;
-    this.#chunkSize = options.chunkSize ?? 4096;
+    this.#windowAckSize = options.windowAckSize ?? defaultWindowAckSize;
+    this.#chunkSize = options.chunkSize ?? defaultChunkSize;
     this.#core = new SessionCore({
       maxMessageSize: options.maxMessageSize,
       maxChunkStreams: options.maxChunkStreams,

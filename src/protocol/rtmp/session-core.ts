@@ -18,6 +18,12 @@ import {
   type ControlMessage,
 } from './control-messages.ts';
 
+/** Outgoing chunk size both sessions (and the hub's shared buffers, and `rtmp.chunkSize`) default to. */
+export const defaultChunkSize = 4096;
+
+/** Window Ack Size announced and acknowledged until the peer sets one (the value FMS and nginx-rtmp use). */
+export const defaultWindowAckSize = 2_500_000;
+
 /** SessionCore owns the chunk codec state and the output queue of one RTMP connection. */
 export class SessionCore {
   readonly decoder: ChunkDecoder;
@@ -121,6 +127,16 @@ export class SessionCore {
         break;
       case 'ping-request':
         this.sendUserControl(UserControlEvent.PingResponse, ctl.timestamp);
+        break;
+      case 'set-chunk-size':
+      case 'abort':
+        // Already applied by the chunk decoder, which must know them before the next chunk.
+        break;
+      case 'acknowledgement':
+      case 'ping-response':
+      case 'user-control':
+      case 'user-control-unknown':
+        // No chore here: the sessions that care (pong, stream begin) read the returned value.
         break;
     }
     return ctl;

@@ -44,7 +44,10 @@ export class LossList {
       if (r.first === r.last) rs.splice(i, 1);
       else if (seq === r.first) r.first = seqInc(seq);
       else if (seq === r.last) r.last = seqDec(seq);
-      else (rs.splice(i + 1, 0, { first: seqInc(seq), last: r.last }), (r.last = seqDec(seq)));
+      else {
+        rs.splice(i + 1, 0, { first: seqInc(seq), last: r.last });
+        r.last = seqDec(seq);
+      }
       return true;
     }
     return false;

@@ -15,7 +15,7 @@ import Fastify, {
 import type { Credentials } from '../../control/credentials.ts';
 import type { ReplayCache } from '../../control/tc3-replay-cache.ts';
 import type { ServerCounters } from '../counters.ts';
-import { ApiError, type ApiActions, type ApiContext } from './api-action.ts';
+import { ApiError, type ApiActions } from './api-action.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { apiErrorOf } from './api-errors.ts';
 import { allActions } from './actions/index.ts';

@@ -28,7 +28,21 @@ test('the console files are served with their types; routes without an extension
   assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
   assert.equal(js.body, 'console.log(1)');
   assert.match((await get('/console/domains/push.example.com')).body, /<title>openlive/, 'client-side route');
-  assert.equal((await get('/console/assets/missing.js')).statusCode, 404);
+  for (const res of [index, js]) {
+    assert.equal(res.headers['cache-control'], 'no-cache');
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  }
+  // @fastify/static revalidates: the same build answers 304 to the ETag it gave.
+  assert.ok(js.headers.etag);
+  const again = await app.inject({
+    method: 'GET',
+    url: '/console/assets/app.js',
+    headers: { 'if-none-match': String(js.headers.etag) },
+  });
+  assert.equal(again.statusCode, 304);
+  const missing = await get('/console/assets/missing.js');
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().code, 'NOT_FOUND');
   assert.equal((await get('/console')).headers.location, '/console/');
   for (const url of [
     '/console/../secret.key',
@@ -42,4 +56,27 @@ test('the console files are served with their types; routes without an extension
   assert.equal(consoleFile(dist, '../secret.key'), undefined);
   assert.equal(consoleFile(dist, '%E0%A4%A'), undefined);
   assert.equal(consoleFile(dist, 'assets/app.js'), join(dist, 'assets', 'app.js'));
+});
+
+test('before the console is built (or without a folder) /console/ answers 404 CONSOLE_NOT_BUILT', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'openlive-console-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const dir of [join(root, 'dist'), root, undefined]) {
+    const app = Fastify();
+    registerConsole(app, dir);
+    const res = await app.inject({ method: 'GET', url: '/console/domains' });
+    await app.close();
+    assert.equal(res.statusCode, 404, String(dir));
+    assert.equal(res.json().code, 'CONSOLE_NOT_BUILT');
+  }
+  // Built after the server started: served from the next request on.
+  const later = join(root, 'later');
+  const app = Fastify();
+  registerConsole(app, later);
+  t.after(() => app.close());
+  await app.ready();
+  assert.equal((await app.inject({ method: 'GET', url: '/console/' })).json().code, 'CONSOLE_NOT_BUILT');
+  mkdirSync(later);
+  writeFileSync(join(later, 'index.html'), '<!doctype html><title>openlive later</title>');
+  assert.match((await app.inject({ method: 'GET', url: '/console/domains' })).body, /openlive later/);
 });

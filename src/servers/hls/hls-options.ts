@@ -1,4 +1,5 @@
 /** The HLS server's options, their defaults and checks; the config's `hls.*` keys map onto them. */
+import { hlsDefaults } from '../../config/hls-defaults.ts';
 import { LiveError } from '../../errors.ts';
 
 /** Options of the HLS server; everything has a default. */
@@ -52,22 +53,22 @@ export type ResolvedHlsOptions = Required<Omit<HlsOptions, 'dir'>> & { readonly 
 /** Fills in defaults and checks bounds; throws CONFIG_INVALID on a bad value. */
 export function resolveHlsOptions(o: HlsOptions = {}): ResolvedHlsOptions {
   const r: ResolvedHlsOptions = {
-    segmentTargetMs: o.segmentTargetMs ?? 2000,
-    windowSegments: o.windowSegments ?? 6,
-    retainSegments: o.retainSegments ?? o.windowSegments ?? 6,
-    maxStreamBytes: o.maxStreamBytes ?? 64 * 1024 * 1024,
+    segmentTargetMs: o.segmentTargetMs ?? hlsDefaults.segmentTargetMs,
+    windowSegments: o.windowSegments ?? hlsDefaults.windowSegments,
+    retainSegments: o.retainSegments ?? o.windowSegments ?? hlsDefaults.retainSegments,
+    maxStreamBytes: o.maxStreamBytes ?? hlsDefaults.maxStreamBytes,
     storage: o.storage ?? 'memory',
     segmentFormat: o.segmentFormat ?? 'ts',
     dir: o.dir,
     alwaysOn: o.alwaysOn ?? false,
-    idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
-    startWaitMs: o.startWaitMs ?? 10_000,
-    startSegments: o.startSegments ?? 2,
-    partTargetMs: o.partTargetMs ?? 333,
+    idleTimeoutMs: o.idleTimeoutMs ?? hlsDefaults.idleTimeoutMs,
+    startWaitMs: o.startWaitMs ?? hlsDefaults.startWaitMs,
+    startSegments: o.startSegments ?? hlsDefaults.startSegments,
+    partTargetMs: o.partTargetMs ?? hlsDefaults.partTargetMs,
     lowLatencyDomains: (o.lowLatencyDomains ?? []).map((d) => d.toLowerCase()),
     endList: o.endList ?? false,
-    maxBlockingWaiters: o.maxBlockingWaiters ?? 5000,
-    maxBlockingWaitersPerIp: o.maxBlockingWaitersPerIp ?? 50,
+    maxBlockingWaiters: o.maxBlockingWaiters ?? hlsDefaults.maxBlockingWaiters,
+    maxBlockingWaitersPerIp: o.maxBlockingWaitersPerIp ?? hlsDefaults.maxBlockingWaitersPerIp,
     trustedNetworks: o.trustedNetworks ?? [],
     now: o.now ?? Date.now,
   };

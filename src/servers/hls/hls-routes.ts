@@ -9,7 +9,7 @@ import { streamKey } from '../stream-key.ts';
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LiveError } from '../../errors.ts';
-import type { Abandoned, PlayGrant, Refused } from '../../control/admission-outcome.ts';
+import type { PlayGrant, Refused } from '../../control/admission-outcome.ts';
 import type { PlayAdmitter } from '../../control/admission-play.ts';
 import { httpPlayRequest } from '../../control/admission-request.ts';
 import type { ServerCounters } from '../counters.ts';

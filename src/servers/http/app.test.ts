@@ -156,6 +156,10 @@ test('/metrics: every series carries the node label when the app is given its no
     assert.ok(samples.length > 20, 'a few dozen series');
     for (const line of samples) assert.match(line, /\{(?:[^}]*,)?node="node-a"[,}]/, line);
     assert.ok(samples.some((l) => l.startsWith('openlive_publishers{node="node-a"} ')));
+    // prom-client's process and Node.js metrics, under openlive_ once (not openlive_process_process_).
+    assert.ok(samples.some((l) => l.startsWith('openlive_process_resident_memory_bytes{')));
+    assert.ok(samples.some((l) => l.startsWith('openlive_nodejs_heap_size_used_bytes{')));
+    assert.ok(!samples.some((l) => /^openlive_process_(process|nodejs)_/.test(l)), 'a doubled prefix');
   } finally {
     await app.close();
   }

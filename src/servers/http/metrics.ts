@@ -16,7 +16,9 @@ export interface HttpMetricSources {
 /** Builds a registry whose metrics are collected from live state on each scrape. */
 export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServer, http?: HttpMetricSources): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'openlive_process_' });
+  // prom-client's own names already start with process_ or nodejs_: openlive_process_cpu_seconds_total,
+  // openlive_nodejs_heap_size_used_bytes (a prefix of openlive_process_ doubled it).
+  collectDefaultMetrics({ register: registry, prefix: 'openlive_' });
   const gauge = (name: string, help: string, read: () => number): void => {
     new Gauge({
       name,

@@ -281,7 +281,7 @@ test('a record task records HLS by default while its window is open and stops at
   for (const m of [...headers, ...frames]) s.publish(m);
   await b.store.recordings.stopRecordTask('t1', 1);
   b.recorder.stopTask('t1');
-  await b.timers.fns[0]!(); // the task check: a stopped task is not started again
+  b.timers.fns[0]!(); // the task check: a stopped task is not started again
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(b.recorder.active, 0);
   const [row] = (await b.store.recordings.listRecordFiles()).items;

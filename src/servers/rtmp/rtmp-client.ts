@@ -9,6 +9,7 @@ import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions }
 import { LiveError } from '../../errors.ts';
 import type { Amf0Value } from '../../protocol/amf0/amf0-value.ts';
 import { ClientSession, type ClientSessionEvent } from '../../protocol/rtmp/client-session.ts';
+import { defaultChunkSize } from '../../protocol/rtmp/session-core.ts';
 import type { MediaMessage } from '../../protocol/media.ts';
 
 /** The parts of an `rtmp://host[:port]/app/stream[?query]` URL that RTMP sends separately. */
@@ -148,7 +149,7 @@ export class RtmpClient {
         field(reply.args[0], 'code') || 'NetConnection.Connect.Rejected',
         describe(reply.args[0], 'connect rejected'),
       );
-    session.setChunkSize(options.chunkSize ?? 4096);
+    session.setChunkSize(options.chunkSize ?? defaultChunkSize);
     this.#flush();
   }
 

@@ -67,14 +67,12 @@ async function serve(
   } catch {
     return sendError(reply, notFound(req));
   }
-  reply
-    .code(200)
-    .headers({
-      ...cors,
-      'content-type': 'image/jpeg',
-      'content-length': String(jpeg.length),
-      'cache-control': 'max-age=3600',
-    });
+  reply.code(200).headers({
+    ...cors,
+    'content-type': 'image/jpeg',
+    'content-length': String(jpeg.length),
+    'cache-control': 'max-age=3600',
+  });
   return req.method === 'HEAD' ? reply.send() : reply.send(jpeg);
 }
 

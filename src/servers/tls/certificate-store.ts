@@ -244,7 +244,7 @@ export class CertificateStore {
     try {
       x509 = new X509Certificate(cert);
     } catch (err) {
-      throw new Error(`${certFile} is not a PEM certificate (${(err as Error).message})`);
+      throw new Error(`${certFile} is not a PEM certificate (${(err as Error).message})`, { cause: err });
     }
     const options: SecureContextOptions = { cert, key, ...tlsSecurityOptions(this.config.minVersion) };
     let context: SecureContext;
@@ -252,7 +252,7 @@ export class CertificateStore {
       context = createSecureContext(options);
     } catch (err) {
       // OpenSSL says "key values mismatch" for a key of another certificate.
-      throw new Error(`${certFile} with ${keyFile}: ${(err as Error).message}`);
+      throw new Error(`${certFile} with ${keyFile}: ${(err as Error).message}`, { cause: err });
     }
     const info: LoadedCertificate = {
       id,
@@ -307,6 +307,7 @@ function read(file: string, what: string): string {
   } catch (err) {
     throw new Error(
       `cannot read the ${what} file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      { cause: err },
     );
   }
 }

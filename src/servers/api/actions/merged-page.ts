@@ -54,7 +54,7 @@ export async function mergedPage<A, B, R>(
 /** The first `n` items of a source, read a store page at a time. */
 async function head<T, R>(source: TimedSource<T, R>, n: number): Promise<Page<T>> {
   const items: T[] = [];
-  let total = 0;
+  let total: number;
   do {
     const page = await source.fetch({ limit: Math.min(maxPageSize, n - items.length), offset: items.length });
     total = page.total;
