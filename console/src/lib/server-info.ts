@@ -22,6 +22,8 @@ export interface ServerInfo {
   readonly DefaultPlayDomain: string;
   readonly CnameSuffix: string;
   readonly StrictDomains: boolean;
+  /** webrtc.enabled: WHIP/WHEP on the HTTP port (docs/webrtc.md). Absent from servers older than WebRTC. */
+  readonly WebrtcEnabled?: boolean;
   readonly LiveStreams: number;
   readonly Subscribers: number;
   readonly BytesIn: number;

@@ -28,6 +28,8 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
         DefaultPlayDomain: play?.name ?? '',
         CnameSuffix: deps.config.domains.cnameSuffix,
         StrictDomains: deps.config.domains.strict,
+        // WHIP/WHEP on the HTTP port (docs/webrtc.md): the console's preview plays over WHEP when it is on.
+        WebrtcEnabled: deps.config.webrtc.enabled,
         // Hub totals: Subscribers are RTMP and HTTP-FLV players (HLS viewers fetch segments and are not counted;
         // relay plays of other nodes neither).
         LiveStreams: stats.publishers,
