@@ -15,6 +15,7 @@ import { cpuSeconds, machineJiffies, processTree, rssBytes, sumCpu } from './lib
 import { ensureMedia, sleep } from './lib/setup.ts';
 import { glassToGlass } from './lib/whep-latency.ts';
 import type { WorkerCommand, WorkerReport } from './lib/whep-viewer-worker.ts';
+import { metricValue } from '../test/support/metrics.ts';
 import { startServerProcess } from '../test/support/server-process.ts';
 
 const { values } = parseArgs({
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     'window-s': { type: 'string', default: '20' },
     'warmup-s': { type: 'string', default: '5' },
     samples: { type: 'string', default: '30' },
+    // Joins of 100 werift peers on a busy 2-core machine take longer than the default 15 s to finish ICE + DTLS.
+    'connect-timeout-ms': { type: 'string', default: '60000' },
     'skip-viewers': { type: 'boolean', default: false },
     'skip-latency': { type: 'boolean', default: false },
   },
@@ -40,6 +43,8 @@ const server = await startServerProcess([
   String(n + 10),
   '--webrtc.maxSessionsPerIp',
   '0',
+  '--webrtc.connectTimeoutMs',
+  values['connect-timeout-ms'],
 ]);
 const pid = server.child.pid!;
 const serverCpu = (): number => sumCpu(processTree(pid));
@@ -155,7 +160,13 @@ async function viewersBench(): Promise<void> {
     if (busiest > 90)
       console.log(`  LOAD SIDE SATURATED: a load process used ${busiest.toFixed(0)} % of a core; use more --workers`);
     const silent = rates.filter((r) => r.fps === 0).length;
-    if (silent > 0) console.log(`  ${silent} viewers received nothing in the window`);
+    if (silent > 0) {
+      const timeouts = await metricValue(http, 'openlive_connection_errors_total', { code: 'WEBRTC_ICE_TIMEOUT' });
+      const subscribers = await metricValue(http, 'openlive_subscribers');
+      console.log(
+        `  ${silent} viewers received nothing in the window; the server counts ${subscribers} subscribers and ${timeouts} WEBRTC_ICE_TIMEOUT`,
+      );
+    }
     if ((median?.fps ?? 0) < sourceFps * 0.9) {
       const who =
         busiest < 50
