@@ -75,8 +75,10 @@ async function viewersBench(): Promise<void> {
         ...['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', media.path],
         ...['-c', 'copy', '-f', 'flv', server.pushUrl],
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    let ffmpegErr = '';
+    publisher.stderr!.setEncoding('utf8').on('data', (d: string) => (ffmpegErr = (ffmpegErr + d).slice(-500)));
     await sleep(3000);
     const idle0 = serverCpu();
     await sleep(3000);
@@ -159,6 +161,17 @@ async function viewersBench(): Promise<void> {
     const busiest = Math.max(...workerCpu);
     if (busiest > 90)
       console.log(`  LOAD SIDE SATURATED: a load process used ${busiest.toFixed(0)} % of a core; use more --workers`);
+    if (publisher.exitCode !== null || publisher.signalCode !== null) {
+      console.log(
+        `  THE PUBLISHER ENDED (ffmpeg ${publisher.exitCode ?? publisher.signalCode}: ${ffmpegErr.trim()}); the server's warnings:`,
+      );
+      for (const line of server
+        .output()
+        .split('\n')
+        .filter((l) => /"level":(40|50)/.test(l))
+        .slice(-5))
+        console.log(`    ${line.slice(0, 300)}`);
+    }
     const silent = rates.filter((r) => r.fps === 0).length;
     if (silent > 0) {
       const timeouts = await metricValue(http, 'openlive_connection_errors_total', { code: 'WEBRTC_ICE_TIMEOUT' });
