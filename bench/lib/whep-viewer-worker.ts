@@ -77,8 +77,6 @@ process.on('message', (m: WorkerCommand) => {
       process.send!({ ready: { connected: viewers.length, failed } } satisfies WorkerReport);
     })();
   } else {
-    if (process.env.WHEP_BENCH_DEBUG)
-      console.error(viewers.map((v) => `${v.pc.connectionState}/${v.pc.iceConnectionState}`).join(' '));
     process.send!({ sample: viewers.map((v) => ({ bytes: v.bytes, frames: v.frames })) } satisfies WorkerReport);
   }
 });

@@ -145,7 +145,8 @@ async function gathered(pc: RTCPeerConnection): Promise<void> {
   });
 }
 
-interface Counters {
+/** The cumulative getStats() counters of the last sample (start with zeros). */
+export interface Counters {
   at: number;
   jitterDelay: number;
   emitted: number;
@@ -167,7 +168,9 @@ export function sampleOf(report: RTCStatsReport, prev: Counters): WhepSample {
   let video: Record<string, number | string | undefined> | undefined;
   let pairId: string | undefined;
   const pairs: Record<string, number | string | boolean | undefined>[] = [];
+  const mimeTypes = new Map<string, string>();
   report.forEach((s: Record<string, number | string | boolean | undefined>) => {
+    if (s.type === 'codec' && typeof s.id === 'string') mimeTypes.set(s.id, String(s.mimeType ?? ''));
     if (s.type === 'inbound-rtp' && s.kind === 'video') video = s as Record<string, number | string | undefined>;
     if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') pairId = s.selectedCandidatePairId;
     if (s.type === 'candidate-pair') pairs.push(s);
@@ -175,7 +178,7 @@ export function sampleOf(report: RTCStatsReport, prev: Counters): WhepSample {
   const pair = pairs.find((p) => p.id === pairId) ?? pairs.find((p) => p.nominated && p.state === 'succeeded');
   const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
   const codecId = video?.codecId;
-  const codec = typeof codecId === 'string' ? String(report.get(codecId)?.mimeType ?? '').replace('video/', '') : '';
+  const codec = typeof codecId === 'string' ? (mimeTypes.get(codecId) ?? '').replace('video/', '') : '';
   const now: Counters = {
     at: num(video?.timestamp),
     jitterDelay: num(video?.jitterBufferDelay),
