@@ -1,28 +1,43 @@
-// The WHEP benchmark: one ffmpeg publisher of a 720p ~2.5 Mbit/s H.264/AAC stream over RTMP into openlive (a
-// child process with webrtc.enabled), and N WHEP viewers (werift peer connections in this process) that
-// count the video frames (RTP marker bits) they receive. Prints the server's CPU per viewer and its RSS.
-// The AAC audio is left out of WHEP (docs/webrtc.md), so this measures the H.264 RTP path.
-//   node bench/whep.ts [--n 100] [--window-s 20] [--warmup-s 5] [--single-port true|false]
-import { spawn, type ChildProcess } from 'node:child_process';
+// The WHEP benchmark, two parts (docs/performance.md "WebRTC"):
+// 1. Fan-out: one ffmpeg publisher of the 720p30 ~2.5 Mbit/s H.264/AAC bench file over RTMP into openlive (a
+//    child process with webrtc.enabled), and N werift WHEP viewers spread over --workers load processes
+//    (bench/lib/whep-viewer-worker.ts). Prints the server's CPU per viewer (percent of one core), its RSS growth
+//    per viewer, every viewer's received rate, and whether the load side saturated (then the viewers received
+//    less than the stream and the per-viewer CPU is a lower bound). AAC is left out of WHEP (docs/webrtc.md),
+//    so this measures the H.264 RTP path.
+// 2. Glass to glass: Chromium paints Date.now() as a barcode, publishes it over WHIP, a second page plays it over
+//    WHEP and reads the barcode back (bench/lib/whep-latency.ts); p50/p95 of --samples readings.
+//   node bench/whep.ts [--n 100] [--workers 4] [--window-s 20] [--warmup-s 5] [--samples 30] [--skip-viewers] [--skip-latency]
+//     [--single-port true|false]
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import type { RTCPeerConnection } from 'werift';
-import { createPeer } from '../src/servers/webrtc/webrtc-peer.ts';
-import { cpuSeconds, rssBytes } from './lib/proc-stats.ts';
+import { cpuSeconds, machineJiffies, processTree, rssBytes, sumCpu } from './lib/proc-stats.ts';
 import { ensureMedia, sleep } from './lib/setup.ts';
+import { glassToGlass } from './lib/whep-latency.ts';
+import type { WorkerCommand, WorkerReport } from './lib/whep-viewer-worker.ts';
+import { metricValue } from '../test/support/metrics.ts';
 import { startServerProcess } from '../test/support/server-process.ts';
 
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '100' },
+    workers: { type: 'string', default: '4' },
     'window-s': { type: 'string', default: '20' },
     'warmup-s': { type: 'string', default: '5' },
     /** webrtc.singlePort: false measures werift's one-socket-per-session ports against the shared port. */
     'single-port': { type: 'string', default: 'true' },
+    samples: { type: 'string', default: '30' },
+    // Joins of 100 werift peers on a busy 2-core machine take longer than the default 15 s to finish ICE + DTLS.
+    'connect-timeout-ms': { type: 'string', default: '60000' },
+    'skip-viewers': { type: 'boolean', default: false },
+    'skip-latency': { type: 'boolean', default: false },
   },
 });
 const n = Number(values.n);
+const workerCount = Math.max(1, Math.min(n, Number(values.workers)));
 const windowS = Number(values['window-s']);
-const media = ensureMedia();
+const sourceFps = 30;
 
 const server = await startServerProcess([
   '--webrtc.enabled',
@@ -33,73 +48,176 @@ const server = await startServerProcess([
   '0',
   '--webrtc.singlePort',
   values['single-port'],
+  '--webrtc.connectTimeoutMs',
+  values['connect-timeout-ms'],
 ]);
-let publisher: ChildProcess | undefined;
-const viewers: { pc: RTCPeerConnection; frames: number }[] = [];
-try {
-  publisher = spawn(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-re',
-      '-stream_loop',
-      '-1',
-      '-i',
-      media.path,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      server.pushUrl,
-    ],
-    { stdio: 'ignore' },
-  );
-  await sleep(3000);
-  const whep = `http://127.0.0.1:${server.httpPort}/live/demo/whep`;
-  const pid = server.child.pid!;
-  const idle0 = cpuSeconds(pid);
-  await sleep(3000);
-  const publisherOnly = ((cpuSeconds(pid) - idle0) / 3) * 100;
-  for (let i = 0; i < n; i++) {
-    const pc = createPeer({ minPort: 0, maxPort: 0, publicIps: [] }); // H.264 packetization-mode 1, as the server offers
-    const v = { pc, frames: 0 };
-    const t = pc.addTransceiver('video', { direction: 'recvonly' });
-    t.onTrack.subscribe((track) =>
-      track.onReceiveRtp.subscribe((rtp) => {
-        if (rtp.header.marker) v.frames++;
+const pid = server.child.pid!;
+const serverCpu = (): number => sumCpu(processTree(pid));
+const serverRss = (): number => processTree(pid).reduce((s, p) => s + rssBytes(p), 0);
+const push = new URL(server.pushUrl);
+const http = `http://127.0.0.1:${server.httpPort}`;
+const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+
+/** A worker's next message of the given kind. */
+async function next<K extends 'ready' | 'sample'>(
+  w: ChildProcess,
+  kind: K,
+): Promise<Extract<WorkerReport, Record<K, unknown>>> {
+  for (;;) {
+    const [m] = (await once(w, 'message')) as [WorkerReport];
+    if (kind in m) return m as Extract<WorkerReport, Record<K, unknown>>;
+  }
+}
+
+async function viewersBench(): Promise<void> {
+  const media = ensureMedia();
+  let publisher: ChildProcess | undefined;
+  const workers: ChildProcess[] = [];
+  try {
+    publisher = spawn(
+      'ffmpeg',
+      [
+        ...['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', media.path],
+        ...['-c', 'copy', '-f', 'flv', server.pushUrl],
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let ffmpegErr = '';
+    publisher.stderr!.setEncoding('utf8').on('data', (d: string) => (ffmpegErr = (ffmpegErr + d).slice(-500)));
+    await sleep(3000);
+    const idle0 = serverCpu();
+    await sleep(3000);
+    const publisherOnly = ((serverCpu() - idle0) / 3) * 100;
+    const rss0 = serverRss();
+    const whep = `${http}${push.pathname}/whep${push.search}`;
+    // Viewers per process as even as it goes; each process connects its viewers one after the other.
+    for (let i = 0; i < workerCount; i++) {
+      workers.push(fork(new URL('./lib/whep-viewer-worker.ts', import.meta.url), [], { stdio: 'inherit' }));
+    }
+    const t0 = performance.now();
+    const ready = await Promise.all(
+      workers.map((w, i) => {
+        const count = Math.floor(n / workerCount) + (i < n % workerCount ? 1 : 0);
+        w.send({ start: { url: whep, count } } satisfies WorkerCommand);
+        return next(w, 'ready');
       }),
     );
-    await pc.setLocalDescription(await pc.createOffer());
-    if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete');
-    const res = await fetch(whep, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: pc.localDescription!.sdp,
-    });
-    if (res.status !== 201) throw new Error(`viewer ${i}: WHEP ${res.status} ${await res.text()}`);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-    viewers.push(v);
+    const connected = ready.reduce((s, r) => s + r.ready.connected, 0);
+    const failed = ready.flatMap((r) => r.ready.failed);
+    console.log(`  ${connected} viewers connected in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (failed.length > 0) console.log(`  ${failed.length} failed, first: ${failed[0]}`);
+    await sleep(Number(values['warmup-s']) * 1000);
+    const sample = async (): Promise<{ bytes: number; frames: number }[]> =>
+      (
+        await Promise.all(
+          workers.map(async (w) => (w.send({ sample: true } satisfies WorkerCommand), next(w, 'sample'))),
+        )
+      ).flatMap((r) => r.sample);
+    const before = await sample();
+    const rssWindow0 = serverRss();
+    const cpu0 = serverCpu();
+    const workerCpu0 = workers.map((w) => cpuSeconds(w.pid!));
+    const machine0 = machineJiffies();
+    const start = performance.now();
+    await sleep(windowS * 1000);
+    const after = await sample();
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = ((serverCpu() - cpu0) / seconds) * 100;
+    const workerCpu = workers.map((w, i) => ((cpuSeconds(w.pid!) - workerCpu0[i]!) / seconds) * 100);
+    const machine1 = machineJiffies();
+    const machineBusy = ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100;
+    const rss1 = serverRss();
+    const rates = after.map((a, i) => ({
+      kbps: ((a.bytes - before[i]!.bytes) * 8) / 1000 / seconds,
+      fps: (a.frames - before[i]!.frames) / seconds,
+    }));
+    const sorted = [...rates].sort((a, b) => a.kbps - b.kbps);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const perViewer = (cpu - publisherOnly) / Math.max(1, connected);
+    // The viewers' worth of full-rate streams the server actually delivered: per-viewer CPU normalised by it
+    // estimates the cost at full rate when the server was starved (the cost is mostly SRTP and one send per packet).
+    const delivered = rates.reduce((sum, r) => sum + r.kbps, 0) / media.kbps;
+    console.log(
+      `WHEP bench: ${connected} viewers (${workerCount} load processes) of one ${media.kbps} kb/s RTMP stream, ${seconds.toFixed(1)} s window`,
+    );
+    console.log(
+      `  server CPU ${cpu.toFixed(1)} % of a core (publisher alone ${publisherOnly.toFixed(1)} %): ${perViewer.toFixed(2)} % per viewer`,
+    );
+    if (delivered > 0 && delivered < connected * 0.9) {
+      console.log(
+        `  delivered ${delivered.toFixed(1)} viewers' worth of the stream: ${((cpu - publisherOnly) / delivered).toFixed(2)} % of a core per full-rate viewer`,
+      );
+    }
+    console.log(
+      `  server RSS ${mib(rss0)} MiB before the viewers, ${mib(rss1)} MiB with them: ${((rss1 - rss0) / Math.max(1, connected) / 1024).toFixed(0)} KiB per viewer; ${mib(rss1 - rssWindow0)} MiB more during the window`,
+    );
+    console.log(
+      `  received per viewer: min ${sorted[0]?.kbps.toFixed(0)} kb/s, median ${median?.kbps.toFixed(0)} kb/s, max ${sorted.at(-1)?.kbps.toFixed(0)} kb/s; median ${median?.fps.toFixed(1)} frames/s of ${sourceFps}`,
+    );
+    console.log('  every viewer (kb/s / frames/s):');
+    for (let i = 0; i < rates.length; i += 10) {
+      const row = rates.slice(i, i + 10).map((r) => `${r.kbps.toFixed(0).padStart(5)}/${r.fps.toFixed(1).padStart(4)}`);
+      console.log(`    ${String(i + 1).padStart(3)}: ${row.join(' ')}`);
+    }
+    console.log(
+      `  load processes: ${workerCpu.map((c) => `${c.toFixed(0)} %`).join(', ')} of a core each; machine ${machineBusy.toFixed(0)} % busy`,
+    );
+    // Why a run's figures may not be the server's own: say it rather than print a clean-looking number.
+    const busiest = Math.max(...workerCpu);
+    if (busiest > 90)
+      console.log(`  LOAD SIDE SATURATED: a load process used ${busiest.toFixed(0)} % of a core; use more --workers`);
+    if (publisher.exitCode !== null || publisher.signalCode !== null) {
+      console.log(
+        `  THE PUBLISHER ENDED (ffmpeg ${publisher.exitCode ?? publisher.signalCode}: ${ffmpegErr.trim()}); the server's warnings:`,
+      );
+      for (const line of server
+        .output()
+        .split('\n')
+        .filter((l) => /"level":(40|50)/.test(l))
+        .slice(-5))
+        console.log(`    ${line.slice(0, 300)}`);
+    }
+    const silent = rates.filter((r) => r.fps === 0).length;
+    if (silent > 0) {
+      const timeouts = await metricValue(http, 'openlive_connection_errors_total', { code: 'WEBRTC_ICE_TIMEOUT' });
+      const subscribers = await metricValue(http, 'openlive_subscribers');
+      console.log(
+        `  ${silent} viewers received nothing in the window; the server counts ${subscribers} subscribers and ${timeouts} WEBRTC_ICE_TIMEOUT`,
+      );
+    }
+    if ((median?.fps ?? 0) < sourceFps * 0.9) {
+      const who =
+        busiest < 50
+          ? `the server is the bottleneck (it got ${cpu.toFixed(0)} % of a core; the load processes idled)`
+          : 'the server or the load could not keep up';
+      console.log(
+        `  SHORT: the median viewer received ${median?.fps.toFixed(1)} of ${sourceFps} frames/s: ${who}; the CPU per viewer is a lower bound`,
+      );
+    }
+    if (machineBusy > 95) {
+      console.log(
+        '  MACHINE BUSY: every core was busy (other processes included); the server and the load competed for CPU',
+      );
+    }
+  } finally {
+    for (const w of workers) w.disconnect();
+    await Promise.all(workers.filter((w) => w.exitCode === null).map((w) => once(w, 'exit')));
+    publisher?.kill('SIGKILL');
   }
-  await sleep(Number(values['warmup-s']) * 1000);
-  const frames0 = viewers.map((v) => v.frames);
-  const cpu0 = cpuSeconds(pid);
-  const t0 = performance.now();
-  await sleep(windowS * 1000);
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = ((cpuSeconds(pid) - cpu0) / seconds) * 100;
-  const fps = viewers.map((v, i) => (v.frames - frames0[i]!) / seconds).sort((a, b) => a - b);
-  console.log(`WHEP bench: ${n} viewers of one ${media.kbps} kb/s RTMP stream, ${seconds.toFixed(1)} s window`);
-  console.log(
-    `  server CPU ${cpu.toFixed(1)} % (publisher alone ${publisherOnly.toFixed(1)} %), ${((cpu - publisherOnly) / n).toFixed(3)} % per viewer`,
-  );
-  console.log(`  server RSS ${(rssBytes(pid) / 2 ** 20).toFixed(0)} MiB`);
-  console.log(
-    `  frames/s per viewer: min ${fps[0]?.toFixed(1)}, median ${fps[Math.floor(fps.length / 2)]?.toFixed(1)}, max ${fps.at(-1)?.toFixed(1)}`,
-  );
+}
+
+try {
+  if (!values['skip-viewers']) await viewersBench();
+  if (!values['skip-latency']) {
+    const samples = Number(values.samples);
+    const whip = `${http}${push.pathname}/whip${push.search}`;
+    const lat = (await glassToGlass(whip, `${http}${push.pathname}/whep${push.search}`, samples)).sort((a, b) => a - b);
+    const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
+    console.log(
+      `glass to glass (Chromium canvas -> WHIP -> openlive -> WHEP -> Chromium, loopback), ${lat.length} samples:` +
+        ` p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, min ${lat[0]} ms, max ${lat.at(-1)} ms (target < 500 ms)`,
+    );
+  }
 } finally {
-  for (const v of viewers) await v.pc.close().catch(() => {});
-  publisher?.kill('SIGKILL');
   await server.stop();
 }

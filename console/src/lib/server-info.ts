@@ -20,11 +20,12 @@ export interface ServerInfo {
   readonly HttpsPort?: number;
   /** The SRT listener's UDP port, 0 while off (docs/srt.md); WebRTC's WHIP/WHEP ride the HTTP(S) port. */
   readonly SrtPort?: number;
-  readonly WebrtcEnabled?: boolean;
   readonly DefaultPushDomain: string;
   readonly DefaultPlayDomain: string;
   readonly CnameSuffix: string;
   readonly StrictDomains: boolean;
+  /** webrtc.enabled: WHIP/WHEP on the HTTP port (docs/webrtc.md). Absent from servers older than WebRTC. */
+  readonly WebrtcEnabled?: boolean;
   readonly LiveStreams: number;
   readonly Subscribers: number;
   readonly BytesIn: number;

@@ -2,7 +2,8 @@
  * Stream Management > Live Streams: every stream being published (DescribeLiveStreamPushInfoList)
  * with codecs, resolution, frame rate, bitrate, client IP and start time, viewers from the hub, the
  * push-relay forwards of each stream (OpenLiveDescribeForwardStatus), the latest snapshot of each stream
- * (OpenLiveDescribeSnapshotFiles, newest first), a preview player, drop and forbid.
+ * (OpenLiveDescribeSnapshotFiles, newest first), a preview player (WHEP when the server has webrtc on,
+ * else HTTP-FLV), drop and forbid.
  * Refreshes every 5 seconds.
  */
 import { ApiError } from '../lib/api.ts';
@@ -12,7 +13,7 @@ import { generateUrls } from '../lib/stream-urls.ts';
 import { button, card, copyField, emptyState, field, pager, table } from '../ui/components.ts';
 import { errorText, fill } from '../ui/async.ts';
 import { h, replace } from '../ui/dom.ts';
-import { flvPreview, type Preview } from '../ui/player.ts';
+import { streamPreview, type Preview } from '../ui/player.ts';
 import type { Page, PageContext } from './page.ts';
 import { dropDialog, forbidDialog, type StreamKey } from './stream-dialogs.ts';
 
@@ -96,6 +97,16 @@ function snapshotCell(
 const pageSize = 10;
 const thisServer = '';
 
+/**
+ * The WHEP play URL of an HTTP-FLV play URL: the same host, port and signature (a WHEP play is admitted
+ * like an HTTP-FLV play, docs/webrtc.md), `/{app}/{stream}/whep` instead of `/{app}/{stream}.flv`.
+ */
+function whepUrlOf(flv: string): string {
+  const u = new URL(flv);
+  u.pathname = u.pathname.replace(/\.flv$/, '/whep');
+  return u.href;
+}
+
 /** The preview panel: a play-domain choice, the URLs, and the player. */
 function previewPanel(ctx: PageContext, s: StreamKey, onClose: () => void): { element: HTMLElement; close(): void } {
   let preview: Preview | undefined;
@@ -121,13 +132,15 @@ function previewPanel(ctx: PageContext, s: StreamKey, onClose: () => void): { el
       play: { name: host, key: auth?.enabled ? auth.key : undefined, ...(auth && { algorithm: auth.algorithm }) },
     });
     const play = generated.play!;
+    const whep = info.WebrtcEnabled ? whepUrlOf(play.flv) : undefined;
     replace(
       urls,
+      whep && copyField('WHEP', whep, 'preview-whep-url'),
       copyField('HTTP-FLV', play.flv, 'preview-flv-url'),
       copyField('HLS', play.hls),
       copyField('RTMP', play.rtmp),
     );
-    preview = flvPreview(play.flv);
+    preview = streamPreview({ flv: play.flv, whep });
     replace(player, preview.element);
     if (select.options.length === 1) {
       for (const d of domains.filter((x: DomainInfo) => x.Status === 1))

@@ -22,6 +22,7 @@ test('an idle server: configured ports, default domains, zero counters, no strea
   assert.equal(info.DefaultPushDomain, 'push2.example.com');
   assert.equal(info.DefaultPlayDomain, '');
   assert.equal(info.CnameSuffix, 'live.openlive.local');
+  assert.equal(info.WebrtcEnabled, false, 'webrtc.enabled is off by default');
   assert.deepEqual([info.LiveStreams, info.Subscribers, info.BytesIn, info.BytesOut], [0, 0, 0, 0]);
   assert.deepEqual(info.StreamList, []);
 });

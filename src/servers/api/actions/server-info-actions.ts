@@ -25,6 +25,7 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
         HttpsPort: publicPorts(deps).https ?? 0,
         // The SRT listener's UDP port (docs/srt.md), 0 while off; WHIP/WHEP ride the HTTP(S) port (docs/webrtc.md).
         SrtPort: publicPorts(deps).srt ?? 0,
+        // The console prints WHIP/WHEP URLs and its preview plays over WHEP when it is on.
         WebrtcEnabled: deps.config.webrtc.enabled,
         // The domains that serve bare-IP and unknown hosts unless domains.strict; '' when there is none.
         DefaultPushDomain: push?.name ?? '',
