@@ -27,7 +27,11 @@ export const chromiumArgs = [
 /** Builds console/dist when it is missing (scripts/test.sh builds it before every run). */
 export function ensureConsoleBuilt(): void {
   if (existsSync(join(root, 'console', 'dist', 'index.html'))) return;
-  const built = spawnSync('npm', ['run', 'build:console'], { cwd: root, stdio: 'inherit' });
+  // With the console's packages already there (a shared install in a worktree), build only: `npm ci` would
+  // empty that install under everyone else.
+  const installed = existsSync(join(root, 'console', 'node_modules', 'vite'));
+  const script = installed ? ['run', '--prefix', 'console', 'build'] : ['run', 'build:console'];
+  const built = spawnSync('npm', script, { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('npm run build:console failed; the console test needs console/dist');
 }
 
