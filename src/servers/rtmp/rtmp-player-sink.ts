@@ -43,6 +43,8 @@ export class RtmpPlayerSink implements SubscriberSink {
   private readonly conn: RtmpPlayerConnection;
   /** Set for the relay play of another node (an edge): its hop count (SubscriberSink.relayHops). */
   readonly relayHops: number | undefined;
+  /** Joined batches are fine on stream 1; another message stream id is patched into each message's first chunk. */
+  readonly writesJoined: boolean;
 
   constructor(
     socket: Socket,
@@ -56,6 +58,7 @@ export class RtmpPlayerSink implements SubscriberSink {
     this.socket = socket;
     this.session = session;
     this.streamId = streamId;
+    this.writesJoined = streamId === SharedStreamId;
     this.conn = conn;
   }
 
