@@ -5,8 +5,13 @@
  * when ICE + DTLS connect and when they drop. werift does SRTP, DTLS, NACK retransmission (sender cache)
  * and NACK requests (receiver); the media side is protocol/rtp.
  */
-import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import type * as Werift from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import { LiveError } from '../../errors.ts';
+import { lazyModule } from '../../lazy-module.ts';
+
+/** werift is loaded with the first session: a server with WebRTC off never loads it. */
+const werift = lazyModule<typeof Werift>('werift');
 
 /** The `webrtc.*` keys a peer needs. */
 export interface PeerOptions {
@@ -17,17 +22,17 @@ export interface PeerOptions {
 
 /** H.264 Constrained Baseline / packetization-mode 1 as browsers offer it, with NACK, PLI and FIR (RFC 4585, RFC 5104). */
 const h264 = () =>
-  new RTCRtpCodecParameters({
+  new (werift().RTCRtpCodecParameters)({
     mimeType: 'video/H264',
     clockRate: 90000,
     rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
     parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
   });
-const opus = () => new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 });
+const opus = () => new (werift().RTCRtpCodecParameters)({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 });
 
 /** A new peer connection for one session. */
 export function createPeer(o: PeerOptions): RTCPeerConnection {
-  return new RTCPeerConnection({
+  return new (werift().RTCPeerConnection)({
     codecs: { video: [h264()], audio: [opus()] },
     bundlePolicy: 'max-bundle',
     // werift: "Minimum port and Maximum port must not be the same value"; both 0 = any port.
