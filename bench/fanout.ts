@@ -3,7 +3,7 @@
 // figures are ratios on the same machine. With --merge-window-ms, openlive (fanout.mergeWindowMs) and SRS
 // (mw_latency) run once per window, side by side. See docs/performance.md.
 //   node bench/fanout.ts [--servers openlive,srs,nms,nginx] [--n 100,1000] [--protocols rtmp,flv,rtmps] [--window-s 10]
-//                        [--warmup-s 3] [--merge-window-ms 0,50] [--stall] [--stall-s 60] [--stall-players 20]
+//                        [--warmup-s 3] [--merge-window-ms 0,50] [--srs-mw-msgs default,0] [--stall] [--stall-s 60] [--stall-players 20]
 //                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session] [--cpu-prof]
 //                        [--openlive-node-args='--import /abs/patch.mjs']
 import { spawnSync } from 'node:child_process';
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     'window-s': { type: 'string', default: '10' },
     'warmup-s': { type: 'string', default: '3' },
     'merge-window-ms': { type: 'string', default: '' },
+    'srs-mw-msgs': { type: 'string', default: 'default' },
     'per-process': { type: 'string', default: '250' },
     'join-rate': { type: 'string', default: '250' },
     'rtmp-player': { type: 'string', default: 'walker' },
@@ -68,7 +69,12 @@ for (const w of windowed) {
     if (kind === 'openlive')
       specs.push({ kind, label: `openlive${at}`, mergeWindowMs: w, cpuProfDir: profDir, nodeArgs });
     else if (kind === 'srs')
-      specs.push({ kind, label: `SRS${w === undefined ? '' : ` (mw_latency ${w} ms)`}`, mergeWindowMs: w });
+      for (const m of list(values['srs-mw-msgs'])) {
+        const srsMwMsgs = m === 'default' ? undefined : Number(m);
+        const what = [w === undefined ? '' : `mw_latency ${w} ms`, srsMwMsgs === undefined ? '' : `mw_msgs ${m}`];
+        const at = what.filter((x) => x !== '').join(', ');
+        specs.push({ kind, label: `SRS${at === '' ? '' : ` (${at})`}`, mergeWindowMs: w, srsMwMsgs });
+      }
   }
 }
 for (const kind of kinds) {

@@ -12,6 +12,8 @@ export interface PlayerOptions {
   url: string;
   /** Stop reading (pause the socket) once the first keyframe has arrived: a stalled viewer. */
   stall: boolean;
+  /** Latency probe: called with the body length of every video message as its last byte arrives. */
+  onVideo?: (len: number) => void;
 }
 
 /** The counters a player keeps; times are performance.now() milliseconds, -1 until they happen. */

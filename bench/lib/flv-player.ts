@@ -25,10 +25,15 @@ export class FlvPlayer extends BenchPlayer {
   private tagGot = 0;
   /** The video tag whose end would be the first keyframe; -1 when none is pending. */
   private keyLeft = -1;
+  /** Latency probe: parse every tag (not only up to the first keyframe) and report video tags. */
+  private readonly probing: boolean;
+  private videoLeft = -1;
+  private videoSize = 0;
 
   constructor(opts: PlayerOptions) {
     super();
     this.opts = opts;
+    this.probing = opts.onVideo !== undefined;
     const u = new URL(opts.url);
     this.socket = this.watch(
       net.connect({
@@ -47,7 +52,7 @@ export class FlvPlayer extends BenchPlayer {
     this.bytes += n;
     let off = 0;
     if (!this.inBody) off = this.readHead(buf, n);
-    if (off < n && this.firstKeyAt < 0) {
+    if (off < n && (this.firstKeyAt < 0 || this.probing)) {
       this.markFirstByte();
       if (this.chunked) this.dechunk(buf, off, n);
       else this.flv(buf, off, n);
@@ -74,7 +79,7 @@ export class FlvPlayer extends BenchPlayer {
   }
 
   private dechunk(buf: Buffer, off: number, end: number): void {
-    while (off < end && this.firstKeyAt < 0) {
+    while (off < end && (this.firstKeyAt < 0 || this.probing)) {
       if (this.skipCrlf > 0) {
         const k = Math.min(this.skipCrlf, end - off);
         this.skipCrlf -= k;
@@ -104,7 +109,7 @@ export class FlvPlayer extends BenchPlayer {
   }
 
   private flv(buf: Buffer, off: number, end: number): void {
-    while (off < end && this.firstKeyAt < 0) {
+    while (off < end && (this.firstKeyAt < 0 || this.probing)) {
       if (this.flvSkip > 0) {
         const k = Math.min(this.flvSkip, end - off);
         this.flvSkip -= k;
@@ -112,6 +117,10 @@ export class FlvPlayer extends BenchPlayer {
         if (this.keyLeft >= 0) {
           this.keyLeft -= k;
           if (this.keyLeft <= 0) this.markKeyframe();
+        }
+        if (this.videoLeft >= 0) {
+          this.videoLeft -= k;
+          if (this.videoLeft <= 0) this.videoDone();
         }
         continue;
       }
@@ -128,7 +137,18 @@ export class FlvPlayer extends BenchPlayer {
       this.flvSkip = size + 4 - 2; // rest of the data, then PreviousTagSize
       if (videoKey) this.keyLeft = size - 2;
       if (videoKey && this.keyLeft === 0) this.markKeyframe();
+      if (this.probing && ((t[0] as number) & 0x1f) === 9) {
+        this.videoSize = size;
+        this.videoLeft = size - 2;
+        if (this.videoLeft <= 0) this.videoDone();
+      }
     }
+  }
+
+  /** Latency probe: the video tag whose data is being skipped has fully arrived. */
+  private videoDone(): void {
+    this.videoLeft = -1;
+    this.opts.onVideo?.(this.videoSize);
   }
 
   private abort(why: string): void {

@@ -33,6 +33,10 @@ export interface RowResult {
   noKey: number;
   loadgenCpuPct: number;
   machineBusyPct: number;
+  /** Publisher→player latency of video messages at the probe players, ms (latency-probe.ts); NaN when none. */
+  latencyP50?: number;
+  latencyP95?: number;
+  latencySamples?: number;
   /** Set when the row could not be measured at all. */
   error?: string;
 }
@@ -79,18 +83,19 @@ const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 /** The main table: one line per row. */
 export function rowsTable(rows: RowResult[]): string {
   const out = [
-    '| server | protocol | N | players ok | server CPU % | CPU % publisher only | RSS before → during MB | RSS KB/player | kbit/s per player min / median | first byte p50 / p95 ms | first keyframe p50 / p95 ms | load-gen CPU % | machine busy % |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | protocol | N | players ok | server CPU % | CPU % publisher only | RSS before → during MB | RSS KB/player | kbit/s per player min / median | first byte p50 / p95 ms | first keyframe p50 / p95 ms | latency p50 / p95 ms | load-gen CPU % | machine busy % |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     if (r.error !== undefined) {
-      out.push(`| ${r.server} | ${r.protocol} | ${r.n} | failed: ${r.error.split('\n')[0]} |||||||||| |`);
+      out.push(`| ${r.server} | ${r.protocol} | ${r.n} | failed: ${r.error.split('\n')[0]} ||||||||||| |`);
       continue;
     }
     out.push(
       `| ${r.server} | ${r.protocol} | ${r.n} | ${r.ok} | ${f1(r.cpuPct)} | ${f1(r.idleCpuPct)} | ` +
         `${f0(r.rssBeforeMB)} → ${f0(r.rssDuringMB)} | ${f0(r.kbPerPlayer)} | ${f0(r.kbpsMin)} / ${f0(r.kbpsMedian)} | ` +
         `${f0(r.firstByteP50)} / ${f0(r.firstByteP95)} | ${f0(r.firstKeyP50)} / ${f0(r.firstKeyP95)} | ` +
+        `${f0(r.latencyP50 ?? Number.NaN)} / ${f0(r.latencyP95 ?? Number.NaN)} | ` +
         `${f0(r.loadgenCpuPct)} | ${f0(r.machineBusyPct)} |`,
     );
   }
@@ -147,31 +152,35 @@ export function ratioTable(rows: RowResult[]): string {
  */
 export function srsRatioTable(rows: RowResult[]): string {
   const out = [
-    '| window ms | protocol | N | CPU % openlive / SRS | CPU ÷ SRS (target) | KB/player openlive / SRS | RSS slope KB/player openlive / SRS | growth ÷ SRS (target ≤ 1.5) | RSS during MB openlive / SRS |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| window ms | protocol | N | SRS | CPU % openlive / SRS | CPU ÷ SRS (target) | latency p95 ms openlive / SRS (target ≤ window + 15) | KB/player openlive / SRS | RSS slope KB/player openlive / SRS | growth ÷ SRS (target ≤ 1.5) | RSS during MB openlive / SRS |',
+    '|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows.filter((x) => x.kind === 'openlive' && x.error === undefined)) {
-    const s = srsPeer(rows, r);
-    if (s === undefined) continue;
-    const target = r.protocol === 'flv' ? 0.8 : 1.0;
-    const cpu = r.cpuPct / s.cpuPct;
-    // Growth per player: the RSS slope between the smallest and largest N when the run has two, else (during − before) / N.
-    const ro = rssSlopeKb(rows, r);
-    const so = rssSlopeKb(rows, s);
-    const slopes = Number.isFinite(ro) && Number.isFinite(so);
-    const kb = slopes ? ro / so : r.kbPerPlayer / s.kbPerPlayer;
-    out.push(
-      `| ${r.mergeWindowMs ?? 'default'} | ${r.protocol} | ${r.n} | ${f1(r.cpuPct)} / ${f1(s.cpuPct)} | ` +
-        `${f2(cpu)} ${cpu <= target ? 'PASS' : 'FAIL'} (≤ ${target.toFixed(1)}) | ${f0(r.kbPerPlayer)} / ${f0(s.kbPerPlayer)} | ` +
-        `${f0(ro)} / ${f0(so)} | ${f2(kb)} ${kb <= 1.5 ? 'PASS' : 'FAIL'} | ${f0(r.rssDuringMB)} / ${f0(s.rssDuringMB)} |`,
-    );
+    for (const s of srsPeers(rows, r)) {
+      const target = r.protocol === 'flv' ? 0.8 : 1.0;
+      const cpu = r.cpuPct / s.cpuPct;
+      // Growth per player: the RSS slope between the smallest and largest N when the run has two, else (during − before) / N.
+      const ro = rssSlopeKb(rows, r);
+      const so = rssSlopeKb(rows, s);
+      const slopes = Number.isFinite(ro) && Number.isFinite(so);
+      const kb = slopes ? ro / so : r.kbPerPlayer / s.kbPerPlayer;
+      const lat = r.latencyP95 ?? Number.NaN;
+      const latTarget = (r.mergeWindowMs ?? 50) + 15;
+      const latMark = Number.isFinite(lat) ? (lat <= latTarget ? ' PASS' : ' FAIL') : '';
+      out.push(
+        `| ${r.mergeWindowMs ?? 'default'} | ${r.protocol} | ${r.n} | ${s.server} | ${f1(r.cpuPct)} / ${f1(s.cpuPct)} | ` +
+          `${f2(cpu)} ${cpu <= target ? 'PASS' : 'FAIL'} (≤ ${target.toFixed(1)}) | ` +
+          `${f0(lat)}${latMark} / ${f0(s.latencyP95 ?? Number.NaN)} | ${f0(r.kbPerPlayer)} / ${f0(s.kbPerPlayer)} | ` +
+          `${f0(ro)} / ${f0(so)} | ${f2(kb)} ${kb <= 1.5 ? 'PASS' : 'FAIL'} | ${f0(r.rssDuringMB)} / ${f0(s.rssDuringMB)} |`,
+      );
+    }
   }
   return out.join('\n');
 }
 
-/** The SRS row that pairs with an openlive row: same protocol, N and merge window. */
-export function srsPeer(rows: RowResult[], r: RowResult): RowResult | undefined {
-  return rows.find(
+/** The SRS rows that pair with an openlive row: same protocol, N and merge window (one per SRS variant). */
+export function srsPeers(rows: RowResult[], r: RowResult): RowResult[] {
+  return rows.filter(
     (x) =>
       x.kind === 'srs' &&
       x.protocol === r.protocol &&
@@ -179,6 +188,11 @@ export function srsPeer(rows: RowResult[], r: RowResult): RowResult | undefined 
       x.mergeWindowMs === r.mergeWindowMs &&
       x.error === undefined,
   );
+}
+
+/** The first SRS row that pairs with an openlive row. */
+export function srsPeer(rows: RowResult[], r: RowResult): RowResult | undefined {
+  return srsPeers(rows, r)[0];
 }
 
 /** The stalled-reader table: server RSS while 20 players have stopped reading. */

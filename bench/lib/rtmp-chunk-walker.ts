@@ -9,8 +9,8 @@ export interface WalkerSink {
   keepBody(type: number): boolean;
   /** A new message begins (its first chunk header has been read). */
   onMessageStart(type: number): void;
-  /** A message is complete; body is set only when keepBody said so; head holds its first two bytes. */
-  onMessage(type: number, body: Buffer | null, head: number): void;
+  /** A message is complete; body is set only when keepBody said so; head holds its first two bytes; len is its length. */
+  onMessage(type: number, body: Buffer | null, head: number, len: number): void;
 }
 
 interface ChunkStream {
@@ -87,7 +87,7 @@ export class ChunkWalker {
 
   private finish(cs: ChunkStream): void {
     const body = cs.body === null ? null : cs.body.subarray(0, cs.got);
-    this.sink.onMessage(cs.type, body, cs.head);
+    this.sink.onMessage(cs.type, body, cs.head, cs.got);
   }
 
   /** Parses one chunk header at buf[o, e); returns its length, or -1 when it is not all there yet. */

@@ -67,9 +67,10 @@ export class RtmpPlayer extends BenchPlayer implements WalkerSink {
     if (type === 8 || type === 9 || type === 18) this.markFirstByte();
   }
 
-  onMessage(type: number, body: Buffer | null, head: number): void {
+  onMessage(type: number, body: Buffer | null, head: number, len: number): void {
     if (type === 9) {
       if (this.firstKeyAt < 0 && isVideoKeyframe(head)) this.markKeyframe();
+      this.opts.onVideo?.(len);
       return;
     }
     if (body === null) return;

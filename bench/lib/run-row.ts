@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { FlvPlayer } from './flv-player.ts';
 import { RtmpPlayer } from './rtmp-player.ts';
 import type { BenchPlayer } from './bench-player.ts';
+import { LatencyProbes, PublishRelay } from './latency-probe.ts';
 import { LoadPool } from './load-pool.ts';
 import type { RtmpPlayerKind } from './load-protocol.ts';
 import { machineJiffies, sumCpu, sumRss } from './proc-stats.ts';
@@ -30,16 +31,23 @@ const MB = 1024 * 1024;
 interface Live {
   server: RunningServer;
   playUrl: string;
+  /** The publisher's relay: when each video message went to the server (latency-probe.ts). */
+  relay: PublishRelay;
   close(): Promise<void>;
 }
+
+/** Probe players per row for the publisher→player latency (joined after the load, so written last). */
+const PROBES = 4;
 
 async function goLive(spec: ServerSpec, protocol: BenchProtocol, media: Media): Promise<Live> {
   const dir = mkdtempSync(`${tmpdir()}/fanout-${spec.kind}-`);
   const server = await startServer(spec, dir);
   const playUrl = protocol === 'rtmp' ? server.rtmpUrl : protocol === 'rtmps' ? server.rtmpsUrl() : server.flvUrl;
   let publisher: ChildProcess | undefined;
+  const relay = new PublishRelay();
   const close = async (): Promise<void> => {
     publisher?.kill('SIGKILL');
+    relay.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -48,12 +56,15 @@ async function goLive(spec: ServerSpec, protocol: BenchProtocol, media: Media): 
     const log = openSync(`${dir}/publisher.log`, 'a');
     // -stream_loop keeps timestamps increasing across loops; -re paces it like a live encoder.
     const args = ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', media.path];
-    publisher = spawn('ffmpeg', [...args, '-c', 'copy', '-f', 'flv', server.publishUrl], {
+    const target = new URL(server.publishUrl);
+    const relayPort = await relay.start(Number(target.port));
+    const publishUrl = server.publishUrl.replace(`:${target.port}/`, `:${relayPort}/`);
+    publisher = spawn('ffmpeg', [...args, '-c', 'copy', '-f', 'flv', publishUrl], {
       stdio: ['ignore', log, log],
     });
     closeSync(log);
     await waitForKeyframe(playUrl, 20_000);
-    return { server, playUrl, close };
+    return { server, playUrl, relay, close };
   } catch (err) {
     const logs = `server log:\n${server.logTail()}\npublisher log:\n${tail(`${dir}/publisher.log`)}`;
     await close();
@@ -104,6 +115,7 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
   const live = await goLive(spec, protocol, o.media);
   const pids = (): number[] => live.server.measuredPids();
   let pool: LoadPool | undefined;
+  let probes: LatencyProbes | undefined;
   try {
     await sleep(1000);
     const idle0 = sumCpu(pids());
@@ -118,8 +130,10 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
       if ((s.opened === n && s.firstKey + s.failed >= n) || performance.now() > joinUntil) break;
       await sleep(250);
     }
+    probes = new LatencyProbes(live.playUrl, protocol === 'rtmps' ? 0 : PROBES);
     await sleep(o.warmupS * 1000);
 
+    probes.record(true);
     const cpu0 = sumCpu(pids());
     const gen0 = sumCpu(pool.pids());
     const mach0 = machineJiffies();
@@ -129,7 +143,9 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
     const cpu1 = sumCpu(pids());
     const gen1 = sumCpu(pool.pids());
     const mach1 = machineJiffies();
+    probes.record(false);
     const seconds = o.windowS;
+    const latency = probes.latencies(live.relay.log);
 
     const kbps: number[] = [];
     let ok = 0;
@@ -172,8 +188,12 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
       noKey: n - firstKey.length,
       loadgenCpuPct: ((gen1 - gen0) / seconds) * 100,
       machineBusyPct: ((mach1.busy - mach0.busy) / (mach1.total - mach0.total)) * 100,
+      latencyP50: percentile(latency, 50),
+      latencyP95: percentile(latency, 95),
+      latencySamples: latency.length,
     };
   } finally {
+    probes?.close();
     await pool?.close();
     await live.close();
   }

@@ -15,6 +15,8 @@ export interface ServerSpec {
   label: string;
   /** openlive: `fanout.mergeWindowMs`; SRS: `mw_latency` (SRS's 0 = no merge). */
   mergeWindowMs?: number;
+  /** SRS only: its `mw_msgs` (srs-conf.ts); undefined = SRS's default (8). */
+  srsMwMsgs?: number;
   /** openlive only: write a V8 CPU profile (node --cpu-prof) into this folder when it stops. */
   cpuProfDir?: string;
   /** openlive only: extra node options (e.g. `--import ./patch.ts` to try a change without editing src/). */
@@ -101,7 +103,10 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
     child = spawn(node, args, { cwd: tmpDir, stdio: ['ignore', log, log] });
   } else if (spec.kind === 'srs') {
     const mwLatencyMs = spec.mergeWindowMs ?? SRS_DEFAULT_MW_LATENCY_MS;
-    writeFileSync(`${tmpDir}/srs.conf`, srsConf({ rtmpPort, httpPort, mwLatencyMs, dir: tmpDir }));
+    writeFileSync(
+      `${tmpDir}/srs.conf`,
+      srsConf({ rtmpPort, httpPort, mwLatencyMs, mwMsgs: spec.srsMwMsgs, dir: tmpDir }),
+    );
     const bin = srsBinary();
     child = spawn(bin, ['-c', `${tmpDir}/srs.conf`], { cwd: srsWorkDir(bin), stdio: ['ignore', log, log] });
   } else {

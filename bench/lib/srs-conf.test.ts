@@ -35,3 +35,9 @@ test('the binary comes from OPENLIVE_SRS or build-srs.sh output, and SRS runs fr
   assert.equal(srsWorkDir('/opt/srs/trunk/objs/srs'), '/opt/srs/trunk');
   assert.throws(() => ensureSrs('/nonexistent/objs/srs'), /build-srs\.sh/);
 });
+
+test('mw_msgs is written only when asked for: SRS otherwise waits for more than 8 messages per write', () => {
+  const base = { rtmpPort: 1935, httpPort: 8080, mwLatencyMs: 20, dir: '/tmp/x' };
+  assert.doesNotMatch(srsConf(base), /mw_msgs/);
+  assert.match(srsConf({ ...base, mwMsgs: 0 }), /mw_latency 20; mw_msgs 0;/);
+});

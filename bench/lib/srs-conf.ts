@@ -11,6 +11,11 @@ export interface SrsConfOptions {
   httpPort: number;
   /** SRS's merged-write window (`mw_latency`, ms); 0 is SRS's "no merge" mode, 350 its default. */
   mwLatencyMs: number;
+  /**
+   * SRS's `mw_msgs`: a player's queue is written only once it holds more than this many messages and spans
+   * more than mw_latency of media (SrsLiveConsumer::wait); unset = SRS's default, 8 (0 with min_latency on).
+   */
+  mwMsgs?: number;
   /** The row's temp folder: pid file and the (empty) HTTP root. */
   dir: string;
 }
@@ -34,7 +39,7 @@ vhost __defaultVhost__ {
     hls { enabled off; }
     dvr { enabled off; }
     http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
-    play { gop_cache on; mw_latency ${o.mwLatencyMs}; }
+    play { gop_cache on; mw_latency ${o.mwLatencyMs};${o.mwMsgs === undefined ? '' : ` mw_msgs ${o.mwMsgs};`} }
 }
 `;
 }

@@ -7,7 +7,9 @@
  * hold a stream. docs/cluster.md "Coordinator" has the keys, channels and failure cases.
  */
 import { performance } from 'node:perf_hooks';
-import { Redis, type RedisOptions } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { lazyModule } from '../lazy-module.ts';
 import type { Log } from '../log.ts';
 import type { ReplayCache, ReplayVerdict } from '../control/tc3-replay-cache.ts';
 import {
@@ -26,6 +28,9 @@ import {
 import { claimScript, releaseScript, renewScript } from './redis-scripts.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { RedisCounters, unavailable } from './redis-counters.ts';
+
+/** ioredis, loaded when a coordinator is built (lazy-module.ts): a single node never loads it. */
+const ioredis = lazyModule<typeof IoRedis>('ioredis');
 
 /** How one Redis node is built. */
 export interface RedisCoordinatorOptions {
@@ -99,8 +104,9 @@ export class RedisCoordinator implements Coordinator {
       connectTimeout: Math.max(1000, options.leaseMs),
       retryStrategy: (times) => Math.min(50 * times, 1000),
     };
-    this.redis = new Redis(options.url, redisOptions);
-    this.sub = new Redis(options.url, redisOptions);
+    const { Redis: RedisClient } = ioredis();
+    this.redis = new RedisClient(options.url, redisOptions);
+    this.sub = new RedisClient(options.url, redisOptions);
     for (const [name, conn] of [
       ['commands', this.redis],
       ['subscriber', this.sub],

@@ -26,6 +26,11 @@ export interface SubscriberSink {
    */
   write(buffers: Buffer[]): void;
   /**
+   * The sink writes a batch's bytes as they are, so the hub may hand it the batch joined into one shared
+   * Buffer (WriteScheduler.joined). Unset for sinks that look at each message (tests, re-encoders).
+   */
+  readonly writesJoined?: boolean;
+  /**
    * A publisher is live: called before its first media, synchronously inside `Hub.subscribe()` when
    * the stream is already live, or inside `Hub.claim()` for a waiting subscriber. RTMP sends
    * Play.Start (or StreamBegin + PublishNotify), HTTP-FLV sends the status line and FLV header.

@@ -222,7 +222,9 @@ export class Subscriber implements Flushable {
     this.#bytesOut += bytes;
     this.#ctx.counters.bytesOut += bytes;
     try {
-      this.sink.write(buffers);
+      this.sink.write(
+        buffers.length > 1 && this.sink.writesJoined === true ? this.#ctx.scheduler.joined(buffers) : buffers,
+      );
     } catch (err) {
       this.terminate(toLiveError(err));
       return;

@@ -96,3 +96,42 @@ test('close() stops the timer and drops pending work; idempotent', () => {
   clock.advance(100);
   assert.equal(flushes, 0);
 });
+
+/** A sink that takes joined batches, as the RTMP (stream 1) and HTTP-FLV sinks do. */
+class JoiningSink extends FakeSink {
+  readonly writesJoined = true;
+}
+
+test('players sharing a batch get it joined once: the first keeps the parts, the rest share one Buffer', () => {
+  const { hub, clock } = testHub({ mergeWindowMs: 40 });
+  const stream = hub.claim('live/a', pub);
+  stream.publish(keyframe(0));
+  const sinks = [new JoiningSink('flv'), new JoiningSink('flv'), new JoiningSink('flv'), new FakeSink('flv')];
+  for (const sink of sinks) hub.subscribe('live/a', sink);
+  clock.advance(40);
+  const before = sinks.map((s) => s.writes.length);
+  stream.publish(interframe(10));
+  stream.publish(interframe(20));
+  stream.publish(interframe(30));
+  clock.advance(40);
+  const batches = sinks.map((s, i) => s.writes.slice(before[i]!).flat());
+  const bytes = (b: Buffer[]): Buffer => Buffer.concat(b);
+  for (const b of batches) assert.deepEqual(bytes(b), bytes(batches[0]!), 'every player receives the same bytes');
+  assert.equal(batches[0]!.length, 3, 'the first player writes the shared parts');
+  assert.equal(batches[1]!.length, 1, 'the second gets them joined');
+  assert.equal(batches[2]![0], batches[1]![0], 'the third shares the second one’s Buffer');
+  assert.equal(batches[3]!.length, 3, 'a sink that does not take joined batches keeps the parts');
+});
+
+test('a batch only one player has (its join burst) is never copied', () => {
+  const scheduler = new WriteScheduler(40, { setTimeout: () => 1, clearTimeout: () => {} });
+  const a = [Buffer.from('a'), Buffer.from('b')];
+  assert.equal(scheduler.joined(a), a);
+  assert.equal(
+    scheduler.joined([Buffer.from('a'), Buffer.from('b')]).length,
+    2,
+    'equal bytes but not the shared Buffers',
+  );
+  scheduler.flushAll();
+  assert.equal(scheduler.joined(a), a, 'a flush forgets the last batch');
+});

@@ -7,9 +7,13 @@
  * /metrics exports): nothing is lost silently. A write whose connection dropped after COMMIT may be made
  * twice when retried (at-least-once), which for records means a duplicate row, never a lost one.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyModule } from '../lazy-module.ts';
 import { LiveError } from '../errors.ts';
 import type { StoreStats } from './store.ts';
+
+/** pg, loaded when a PostgreSQL store is opened (lazy-module.ts): SQLite setups never load it. */
+const postgres = lazyModule<typeof pg>('pg');
 
 /** What a step gets to query with: the pool or a transaction's client. */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -62,7 +66,7 @@ export class PostgresDb {
   private closing: Promise<void> | undefined;
 
   constructor(options: PostgresDbOptions) {
-    this.pool = new pg.Pool({
+    this.pool = new (postgres().Pool)({
       connectionString: options.url,
       max: Math.max(1, Math.trunc(options.poolSize)),
       connectionTimeoutMillis: 5000,

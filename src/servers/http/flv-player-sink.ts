@@ -22,6 +22,8 @@ export const flvHeaders = {
 /** Writes one player's merged FLV tags, one writev per batch; the response ends with the publisher. */
 export class FlvPlayerSink implements SubscriberSink {
   readonly format = 'flv' as const;
+  /** The tags go out as they are (the FLV header in front once): a joined batch is the same bytes. */
+  readonly writesJoined = true;
   private readonly out: FlvOut;
   private readonly onEnd: (reason?: LiveError) => void;
   /** The stream whose FLV header is still to be written (set when a publisher starts). */

@@ -45,6 +45,8 @@ export class RtmpPlayerSink implements SubscriberSink {
   readonly relayHops: number | undefined;
   /** The player's address (SubscriberSink.clientIp). */
   readonly clientIp: string | undefined;
+  /** Joined batches are fine on stream 1; another message stream id is patched into each message's first chunk. */
+  readonly writesJoined: boolean;
 
   constructor(
     socket: Socket,
@@ -59,6 +61,7 @@ export class RtmpPlayerSink implements SubscriberSink {
     this.socket = socket;
     this.session = session;
     this.streamId = streamId;
+    this.writesJoined = streamId === SharedStreamId;
     this.conn = conn;
   }
 

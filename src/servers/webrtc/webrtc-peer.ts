@@ -9,11 +9,16 @@
  * is protocol/rtp.
  */
 import { networkInterfaces } from 'node:os';
-import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import type * as Werift from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import { LiveError } from '../../errors.ts';
+import { lazyModule } from '../../lazy-module.ts';
 import { iceCredentials, withHostCandidates, withoutCandidates } from '../../protocol/sdp/ice-candidates.ts';
 import { attachToMux } from './mux-transport.ts';
 import type { MuxSession, UdpMux } from './udp-mux.ts';
+
+/** werift is loaded with the first session: a server with WebRTC off never loads it. */
+const werift = lazyModule<typeof Werift>('werift');
 
 /** The `webrtc.*` keys a peer needs. */
 export interface PeerOptions {
@@ -29,18 +34,18 @@ export type PeerMux = UdpMux | undefined;
 
 /** H.264 Constrained Baseline / packetization-mode 1 as browsers offer it, with NACK, PLI and FIR (RFC 4585, RFC 5104). */
 const h264 = () =>
-  new RTCRtpCodecParameters({
+  new (werift().RTCRtpCodecParameters)({
     mimeType: 'video/H264',
     clockRate: 90000,
     rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
     parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
   });
-const opus = () => new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 });
+const opus = () => new (werift().RTCRtpCodecParameters)({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 });
 
 /** A new peer connection for one session. */
 export function createPeer(o: PeerOptions, mux?: PeerMux): RTCPeerConnection {
   if (mux) {
-    return new RTCPeerConnection({
+    return new (werift().RTCPeerConnection)({
       codecs: { video: [h264()], audio: [opus()] },
       bundlePolicy: 'max-bundle',
       // RFC 8445 §2.5: a lite server only answers checks, so it sends nothing before the client does.
@@ -52,7 +57,7 @@ export function createPeer(o: PeerOptions, mux?: PeerMux): RTCPeerConnection {
       iceInterfaceAddresses: { udp4: '127.0.0.1' },
     });
   }
-  return new RTCPeerConnection({
+  return new (werift().RTCPeerConnection)({
     codecs: { video: [h264()], audio: [opus()] },
     bundlePolicy: 'max-bundle',
     // werift: "Minimum port and Maximum port must not be the same value"; both 0 = any port.

@@ -6,7 +6,9 @@
  * UDP never pushes back, so `bufferedBytes` is 0: a viewer that cannot keep up loses packets, NACKs, and
  * recovers at the next IDR (its PLI asks the WHIP publisher for one).
  */
-import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import type * as Werift from 'werift';
+import type { RTCRtpSender } from 'werift';
+import { lazyModule } from '../../lazy-module.ts';
 import type { LiveError } from '../../errors.ts';
 import type { Stream } from '../../hub/stream.ts';
 import type { SubscriberSink } from '../../hub/subscriber-sink.ts';
@@ -14,6 +16,9 @@ import { MediaType } from '../../protocol/media.ts';
 import { readAvcTag } from '../../protocol/rtp/avc-flv.ts';
 import { packetizeH264, type H264RtpPayload } from '../../protocol/rtp/h264-packetizer.ts';
 import { opusPacketOfTag } from '../../protocol/rtp/opus-rtp.ts';
+
+/** werift, loaded with the first session (lazy-module.ts). */
+const werift = lazyModule<typeof Werift>('werift');
 
 /** Where the sink sends and what it tells its session. */
 export interface WhepSinkOptions {
@@ -81,14 +86,14 @@ export class WhepSink implements SubscriberSink {
     // The presentation time: FLV time is DTS, the composition offset makes it PTS (RFC 6184 §5.1).
     const rtpTs = ((ts + tag.cts) * 90) >>> 0;
     for (const p of out) {
-      const header = new RtpHeader({
+      const header = new (werift().RtpHeader)({
         payloadType: 96,
         sequenceNumber: this.#videoSeq,
         timestamp: rtpTs,
         marker: p.marker,
       });
       this.#videoSeq = (this.#videoSeq + 1) & 0xffff;
-      sender.sendRtp(new RtpPacket(header, p.payload)).catch(() => {});
+      sender.sendRtp(new (werift().RtpPacket)(header, p.payload)).catch(() => {});
     }
     this.framesSent++;
   }
@@ -97,14 +102,14 @@ export class WhepSink implements SubscriberSink {
     const sender = this.#o.audio;
     const packet = sender && opusPacketOfTag(body);
     if (!packet) return;
-    const header = new RtpHeader({
+    const header = new (werift().RtpHeader)({
       payloadType: 111,
       sequenceNumber: this.#audioSeq,
       timestamp: (ts * 48) >>> 0,
       marker: false,
     });
     this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
-    sender.sendRtp(new RtpPacket(header, packet)).catch(() => {});
+    sender.sendRtp(new (werift().RtpPacket)(header, packet)).catch(() => {});
   }
 
   /** The stream is live: media follows (headers and the cached GOP first). */

@@ -6,17 +6,12 @@
  */
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type * as S3 from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { lazyModule } from '../../../lazy-module.ts';
+
+/** The AWS SDK, loaded when an S3 storage is built (lazy-module.ts): local recording never loads it. */
+const s3 = lazyModule<typeof S3>('@aws-sdk/client-s3');
 
 /** The record.s3 keys this needs. */
 export interface S3StorageOptions {
@@ -52,7 +47,7 @@ export class S3RecordStorage implements RemoteRecordStorage {
 
   constructor(options: S3StorageOptions) {
     this.#o = options;
-    this.#client = new S3Client({
+    this.#client = new (s3().S3Client)({
       region: options.region,
       forcePathStyle: options.forcePathStyle,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -75,7 +70,7 @@ export class S3RecordStorage implements RemoteRecordStorage {
     try {
       const size = (await fh.stat()).size;
       const created = await this.#client.send(
-        new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }),
+        new (s3().CreateMultipartUploadCommand)({ Bucket, Key: key, ContentType: contentType }),
         this.#signal(),
       );
       uploadId = created.UploadId;
@@ -93,7 +88,7 @@ export class S3RecordStorage implements RemoteRecordStorage {
           got += bytesRead;
         }
         const r = await this.#client.send(
-          new UploadPartCommand({
+          new (s3().UploadPartCommand)({
             Bucket,
             Key: key,
             UploadId: uploadId,
@@ -108,7 +103,12 @@ export class S3RecordStorage implements RemoteRecordStorage {
         if (size === 0) break;
       }
       await this.#client.send(
-        new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+        new (s3().CompleteMultipartUploadCommand)({
+          Bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
         this.#signal(),
       );
       uploadId = undefined;
@@ -117,7 +117,7 @@ export class S3RecordStorage implements RemoteRecordStorage {
       if (uploadId) {
         // Parts of a failed upload would be billed for ever: abort it (best effort; lifecycle rules catch the rest).
         await this.#client
-          .send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }), this.#signal())
+          .send(new (s3().AbortMultipartUploadCommand)({ Bucket, Key: key, UploadId: uploadId }), this.#signal())
           .catch(() => undefined);
       }
     }
@@ -125,7 +125,10 @@ export class S3RecordStorage implements RemoteRecordStorage {
 
   async size(key: string): Promise<number | undefined> {
     try {
-      const r = await this.#client.send(new HeadObjectCommand({ Bucket: this.#o.bucket, Key: key }), this.#signal());
+      const r = await this.#client.send(
+        new (s3().HeadObjectCommand)({ Bucket: this.#o.bucket, Key: key }),
+        this.#signal(),
+      );
       return r.ContentLength;
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -136,7 +139,7 @@ export class S3RecordStorage implements RemoteRecordStorage {
 
   async read(key: string, start: number, end: number): Promise<Readable> {
     const r = await this.#client.send(
-      new GetObjectCommand({ Bucket: this.#o.bucket, Key: key, Range: `bytes=${start}-${end}` }),
+      new (s3().GetObjectCommand)({ Bucket: this.#o.bucket, Key: key, Range: `bytes=${start}-${end}` }),
       this.#signal(),
     );
     return r.Body as Readable;
@@ -147,7 +150,7 @@ export class S3RecordStorage implements RemoteRecordStorage {
     let token: string | undefined;
     do {
       const r = await this.#client.send(
-        new ListObjectsV2Command({ Bucket: this.#o.bucket, Prefix: prefix, ContinuationToken: token }),
+        new (s3().ListObjectsV2Command)({ Bucket: this.#o.bucket, Prefix: prefix, ContinuationToken: token }),
         this.#signal(),
       );
       for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key);
@@ -160,7 +163,7 @@ export class S3RecordStorage implements RemoteRecordStorage {
     for (let i = 0; i < keys.length; i += 1000) {
       const Objects = keys.slice(i, i + 1000).map((Key) => ({ Key }));
       await this.#client.send(
-        new DeleteObjectsCommand({ Bucket: this.#o.bucket, Delete: { Objects, Quiet: true } }),
+        new (s3().DeleteObjectsCommand)({ Bucket: this.#o.bucket, Delete: { Objects, Quiet: true } }),
         this.#signal(),
       );
     }
