@@ -2,7 +2,8 @@
  * One WHEP player as a hub subscriber: it reads the shared FLV tags (format `flv`, so nothing new is
  * encoded per message), and turns H.264 into RTP (protocol/rtp/h264-packetizer.ts: FU-A at `webrtc.mtu`,
  * SPS/PPS before each IDR, 90 kHz from the FLV milliseconds) and Opus tags into Opus RTP (48 kHz). AAC
- * audio is left out (docs/webrtc.md). werift's sender keeps the last packets for NACK retransmission.
+ * audio comes as Opus from the stream's transcoder through `sendOpus` (docs/webrtc.md "Audio"). werift's
+ * sender keeps the last packets for NACK retransmission.
  * UDP never pushes back, so `bufferedBytes` is 0: a viewer that cannot keep up loses packets, NACKs, and
  * recovers at the next IDR (its PLI asks the WHIP publisher for one).
  */
@@ -94,13 +95,18 @@ export class WhepSink implements SubscriberSink {
   }
 
   #audio(body: Buffer, ts: number): void {
+    const packet = this.#o.audio && opusPacketOfTag(body);
+    if (packet) this.sendOpus(packet, (ts * 48) >>> 0);
+  }
+
+  /** One Opus packet at a 48 kHz RTP time: the stream's own Opus, or AAC transcoded (aac-opus-transcoder.ts). */
+  sendOpus(packet: Buffer, rtpTimestamp: number): void {
     const sender = this.#o.audio;
-    const packet = sender && opusPacketOfTag(body);
-    if (!packet) return;
+    if (!sender) return;
     const header = new RtpHeader({
       payloadType: 111,
       sequenceNumber: this.#audioSeq,
-      timestamp: (ts * 48) >>> 0,
+      timestamp: rtpTimestamp,
       marker: false,
     });
     this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
