@@ -190,6 +190,22 @@ test('maxTranscodes across streams: a viewer past it gets no audio, counted', ()
   assert.equal(k.alive(), 2);
 });
 
+test('a child still exiting holds its place under maxTranscodes until it is gone', () => {
+  const k = kit({ maxTranscodes: 1 });
+  k.live('live/a');
+  k.live('live/b');
+  const a = k.transcoders.join('live/a', () => {})!;
+  k.children[0]!.stubborn = true;
+  a.leave();
+  assert.equal(
+    k.transcoders.join('live/b', () => {}),
+    undefined,
+    'the SIGTERMed ffmpeg still runs',
+  );
+  k.clock.advance(2000); // SIGKILL
+  assert.ok(k.transcoders.join('live/b', () => {}));
+});
+
 test('stdin backpressure drops frames and counts them, never queues past maxQueueBytes', () => {
   const k = kit({ maxQueueBytes: 100 });
   const s = k.live('live/a');

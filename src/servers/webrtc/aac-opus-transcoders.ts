@@ -30,6 +30,8 @@ export function isAacHeader(payload: Buffer | undefined): boolean {
 export class AacOpusTranscoders {
   readonly #o: AacOpusTranscodersOptions;
   readonly #byKey = new Map<string, { t: AacOpusTranscoder; tap: TapHandle }>();
+  /** Transcoders closed whose children have not exited yet: they count for `children` and the cap. */
+  #leaving: AacOpusTranscoder[] = [];
   #unavailable = false;
   #closed = false;
 
@@ -49,9 +51,6 @@ export class AacOpusTranscoders {
     return n + this.#leaving.reduce((a, t) => a + t.children, 0);
   }
 
-  /** Transcoders closed whose children have not exited yet (kept so `children` stays honest). */
-  #leaving: AacOpusTranscoder[] = [];
-
   /** The transcoder of `key`, if any (tests). */
   get(key: string): AacOpusTranscoder | undefined {
     return this.#byKey.get(key)?.t;
@@ -65,7 +64,9 @@ export class AacOpusTranscoders {
     if (!this.#o.enabled || this.#unavailable || this.#closed) return undefined;
     let entry = this.#byKey.get(key);
     if (!entry) {
-      if (this.#byKey.size >= this.#o.maxTranscodes) {
+      // Children still exiting count too: the cap is on ffmpeg processes (SIGTERM usually ends one in ms).
+      this.#leaving = this.#leaving.filter((x) => x.children > 0);
+      if (this.#byKey.size + this.#leaving.length >= this.#o.maxTranscodes) {
         this.#o.countError('WEBRTC_TRANSCODE_LIMIT');
         this.#o.log.warn(
           { stream: key, code: 'WEBRTC_TRANSCODE_LIMIT', maxTranscodes: this.#o.maxTranscodes },
