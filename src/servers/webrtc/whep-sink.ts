@@ -2,8 +2,7 @@
  * One WHEP player as a hub subscriber: it reads the shared FLV tags (format `flv`, so nothing new is
  * encoded per message), and turns H.264 into RTP (protocol/rtp/h264-packetizer.ts: FU-A at `webrtc.mtu`,
  * SPS/PPS before each IDR, 90 kHz from the FLV milliseconds) and Opus tags into Opus RTP (48 kHz). AAC
- * audio comes as Opus from the stream's transcoder through `sendOpus` (docs/webrtc.md "Audio"). werift's
- * sender keeps the last packets for NACK retransmission.
+ * audio is left out (docs/webrtc.md). werift's sender keeps the last packets for NACK retransmission.
  * UDP never pushes back, so `bufferedBytes` is 0: a viewer that cannot keep up loses packets, NACKs, and
  * recovers at the next IDR (its PLI asks the WHIP publisher for one).
  */
@@ -15,6 +14,7 @@ import { MediaType } from '../../protocol/media.ts';
 import { readAvcTag } from '../../protocol/rtp/avc-flv.ts';
 import { packetizeH264, type H264RtpPayload } from '../../protocol/rtp/h264-packetizer.ts';
 import { opusPacketOfTag } from '../../protocol/rtp/opus-rtp.ts';
+import { encodeRtpPacket } from '../../protocol/rtp/rtp-packet.ts';
 
 /** Where the sink sends and what it tells its session. */
 export interface WhepSinkOptions {
@@ -95,22 +95,32 @@ export class WhepSink implements SubscriberSink {
   }
 
   #audio(body: Buffer, ts: number): void {
-    const packet = this.#o.audio && opusPacketOfTag(body);
-    if (packet) this.sendOpus(packet, (ts * 48) >>> 0);
-  }
-
-  /** One Opus packet at a 48 kHz RTP time: the stream's own Opus, or AAC transcoded (aac-opus-transcoder.ts). */
-  sendOpus(packet: Buffer, rtpTimestamp: number): void {
     const sender = this.#o.audio;
-    if (!sender) return;
+    const packet = sender && opusPacketOfTag(body);
+    if (!packet) return;
     const header = new RtpHeader({
       payloadType: 111,
       sequenceNumber: this.#audioSeq,
-      timestamp: rtpTimestamp,
+      timestamp: (ts * 48) >>> 0,
       marker: false,
     });
     this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
     sender.sendRtp(new RtpPacket(header, packet)).catch(() => {});
+  }
+
+  /**
+   * One Opus packet at a 48 kHz RTP time from the stream's AAC transcoder (aac-opus-transcoder.ts), on the
+   * same audio sequence as the Opus tags above; werift sets the SSRC and payload type.
+   */
+  sendOpus(packet: Buffer, rtpTimestamp: number): void {
+    const sender = this.#o.audio;
+    if (!sender) return;
+    const rtp = encodeRtpPacket(
+      { payloadType: 111, sequenceNumber: this.#audioSeq, timestamp: rtpTimestamp, ssrc: 0, marker: false },
+      packet,
+    );
+    this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
+    sender.sendRtp(rtp).catch(() => {});
   }
 
   /** The stream is live: media follows (headers and the cached GOP first). */
