@@ -196,7 +196,10 @@ export class AacOpusTranscoder implements MediaTap {
       // The last maxStderrBytes: ffmpeg's final lines say why it stopped.
       this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-this.#o.maxStderrBytes);
     });
-    child.once('error', (err) => this.#failed(child, err));
+    // `on`, not `once`: a second 'error' (a failed kill after a failed start) must not go unhandled.
+    child.on('error', (err) => this.#failed(child, err));
+    child.stdout.on('error', () => undefined);
+    child.stderr.on('error', () => undefined);
     child.once('exit', (code, signal) => {
       const timer = this.#stopping.get(child);
       if (this.#stopping.delete(child)) {
