@@ -2,7 +2,7 @@
  * One WHEP player as a hub subscriber: it reads the shared FLV tags (format `flv`, so nothing new is
  * encoded per message), and turns H.264 into RTP (protocol/rtp/h264-packetizer.ts: FU-A at `webrtc.mtu`,
  * SPS/PPS before each IDR, 90 kHz from the FLV milliseconds) and Opus tags into Opus RTP (48 kHz). AAC
- * audio is left out (docs/webrtc.md). werift's sender keeps the last packets for NACK retransmission.
+ * audio comes transcoded through `sendOpus` (docs/webrtc.md "Audio"). werift's sender keeps the last packets for NACKs.
  * UDP never pushes back, so `bufferedBytes` is 0: a viewer that cannot keep up loses packets, NACKs, and
  * recovers at the next IDR (its PLI asks the WHIP publisher for one).
  */
