@@ -79,6 +79,10 @@ export const errorCodes = {
   // WebRTC: the single UDP port (servers/webrtc/udp-mux.ts)
   WEBRTC_UNKNOWN_DATAGRAM: 'protocol',
   WEBRTC_MUX_ADDRESS_LIMIT: 'limit',
+  // WebRTC: AAC → Opus transcoding for WHEP (servers/webrtc/aac-opus-transcoder.ts)
+  WEBRTC_TRANSCODE_FAILED: 'internal',
+  WEBRTC_TRANSCODE_LIMIT: 'limit',
+  WEBRTC_TRANSCODE_BEHIND: 'limit',
   // Value encodings
   AMF0_TRUNCATED: 'protocol',
   AMF0_MARKER: 'protocol',

@@ -282,7 +282,7 @@ export class Service {
       log.warn('webrtc.singlePort is off in worker processes: one UDP port per session (webrtc.minPort..maxPort)');
     this.webrtc = webrtcOn
       ? new WebrtcServer({
-          config: { ...webrtcConfig, singlePort },
+          config: { ...webrtcConfig, singlePort, ffmpegPath: config.snapshot.ffmpegPath },
           trustedNetworks: config.limits.trustedNetworks,
           ingest: { ...ingestParts, log: log.child({ server: 'webrtc' }) },
           plays: this.admission,

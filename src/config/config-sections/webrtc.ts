@@ -76,5 +76,20 @@ export const webrtcSection = z
     silenceTimeoutMs: z.coerce.number().int().min(1000).default(15_000),
     /** A WHIP publisher that sends no RTP this long is ended (WEBRTC_ICE_TIMEOUT, 12/0); catches a tab closed without DELETE. */
     idleTimeoutMs: z.coerce.number().int().min(1000).default(10_000),
+    // AAC → Opus for WHEP (docs/webrtc.md "Audio"): one ffmpeg child (snapshot.ffmpegPath) per stream with viewers
+    /** Transcode RTMP/SRT AAC audio to Opus for WHEP viewers; false (or no ffmpeg) = WHEP plays AAC streams without audio. */
+    transcodeAac: flag.default(true),
+    /** Streams transcoded at once on this node; a WHEP viewer of one more gets video only (WEBRTC_TRANSCODE_LIMIT). */
+    maxTranscodes: z.coerce.number().int().min(0).default(8),
+    /** Opus bit rate of the transcoded audio, kb/s. */
+    transcodeBitrateKbps: z.coerce.number().int().min(6).max(510).default(64),
+    /** AAC bytes written to ffmpeg and not yet read past which frames are dropped (WEBRTC_TRANSCODE_BEHIND). */
+    transcodeQueueBytes: z.coerce.number().int().min(4096).default(65_536),
+    /** An ffmpeg asked to stop (SIGTERM) that is still running after this long is killed (SIGKILL). */
+    transcodeKillTimeoutMs: z.coerce.number().int().min(100).default(2_000),
+    /** First wait before restarting an ffmpeg that exited on its own (WEBRTC_TRANSCODE_FAILED); doubles up to transcodeRestartMaxMs. */
+    transcodeRestartMs: z.coerce.number().int().min(100).default(1_000),
+    /** Longest wait between restarts; a child that ran longer than this starts the backoff over. */
+    transcodeRestartMaxMs: z.coerce.number().int().min(100).default(30_000),
   })
   .prefault({});

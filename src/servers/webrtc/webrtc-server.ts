@@ -5,6 +5,7 @@
  * ICE/DTLS timeouts. The txSecret/txTime pair comes in the query or as the bearer token
  * (`Authorization: Bearer txSecret=…&txTime=…`, as Tencent's `webrtc://` push URLs carry it).
  */
+import { spawn } from 'node:child_process';
 import { breakCodes } from '../../control/break-codes.ts';
 import type { PlayAdmitter } from '../../control/admission-play.ts';
 import type { AdmissionRequest } from '../../control/admission-request.ts';
@@ -13,6 +14,7 @@ import type { Hub } from '../../hub/hub.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import type { Log } from '../../log.ts';
 import { admitDemuxedPublish, type DemuxedIngestDeps } from '../ingest/demuxed-publish.ts';
+import { AacOpusTranscoders, isAacHeader, type TranscodeViewer } from './aac-opus-transcoders.ts';
 import { UdpMux } from './udp-mux.ts';
 import { answer, applyOffer, createPeer, negotiated, type PeerOptions } from './webrtc-peer.ts';
 import { WebrtcSessions, type SessionLimits, type WebrtcSession } from './webrtc-sessions.ts';
@@ -32,6 +34,15 @@ export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'tr
   readonly maxAddressesPerSession: number;
   readonly silenceTimeoutMs: number;
   readonly udpBufferBytes: number;
+  /** AAC → Opus for WHEP (aac-opus-transcoders.ts); `ffmpegPath` is `snapshot.ffmpegPath`. */
+  readonly transcodeAac: boolean;
+  readonly maxTranscodes: number;
+  readonly transcodeBitrateKbps: number;
+  readonly transcodeQueueBytes: number;
+  readonly transcodeKillTimeoutMs: number;
+  readonly transcodeRestartMs: number;
+  readonly transcodeRestartMaxMs: number;
+  readonly ffmpegPath: string;
 }
 
 /** What the WebRTC server is built from. */
@@ -61,6 +72,8 @@ export class WebrtcServer {
   /** WHIP sessions the server is ending itself (drop, forbid, replace: break code 21/1xx). */
   readonly #dropping = new Set<string>();
   readonly #mux: UdpMux | undefined;
+  /** AAC → Opus for WHEP viewers of AAC streams. */
+  readonly transcoders: AacOpusTranscoders;
   #closed = false;
 
   constructor(d: WebrtcServerDeps) {
@@ -77,6 +90,27 @@ export class WebrtcServer {
           now: d.ingest.now,
         })
       : undefined;
+    const c = d.config;
+    this.transcoders = new AacOpusTranscoders({
+      enabled: c.transcodeAac && c.maxTranscodes > 0,
+      maxTranscodes: c.maxTranscodes,
+      hub: d.hub,
+      ffmpegPath: c.ffmpegPath,
+      bitrateKbps: c.transcodeBitrateKbps,
+      maxQueueBytes: c.transcodeQueueBytes,
+      maxStderrBytes: TRANSCODE_STDERR_BYTES,
+      killTimeoutMs: c.transcodeKillTimeoutMs,
+      restartMinMs: c.transcodeRestartMs,
+      restartMaxMs: c.transcodeRestartMaxMs,
+      spawn: (command, args) => spawn(command, args, { stdio: 'pipe', shell: false, windowsHide: true }),
+      timers: {
+        setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      },
+      now: d.ingest.now,
+      countError: (code) => d.ingest.counters.countError(code),
+      log: d.log,
+    });
   }
 
   /** The single UDP port (after start), 0 with one port per session. */
@@ -216,6 +250,7 @@ export class WebrtcServer {
         const video = senders.find((t) => t.kind === 'video')?.sender;
         const audio = senders.find((t) => t.kind === 'audio')?.sender;
         let subscriber: Subscriber | undefined;
+        let transcode: TranscodeViewer | undefined;
         const s: WebrtcSession = {
           id,
           kind: 'whep',
@@ -223,6 +258,8 @@ export class WebrtcServer {
           key,
           pc,
           onEnd: async () => {
+            transcode?.leave();
+            transcode = undefined;
             subscriber?.close();
             subscriber = undefined;
           },
@@ -240,6 +277,9 @@ export class WebrtcServer {
           const hasKeyframe = live?.gopPackets.some((p) => p.keyframe) ?? false;
           if (!hasKeyframe) this.#whipByKey.get(key)?.requestKeyframe();
           subscriber = this.#d.hub.subscribe(key, sink);
+          // WebRTC has no AAC: the stream's transcoder (started by its first WHEP viewer) sends Opus.
+          if (audio && isAacHeader(live?.audioHeader?.message.payload))
+            transcode = this.transcoders.join(key, (packet, ts) => sink.sendOpus(packet, ts));
         };
         pc.connectionStateChange.subscribe((state) => {
           if (state === 'connected') connected();
@@ -266,6 +306,7 @@ export class WebrtcServer {
   async close(): Promise<void> {
     this.#closed = true;
     await this.sessions.close();
+    this.transcoders.close();
     await this.#mux?.close();
   }
 
@@ -292,6 +333,9 @@ export class WebrtcServer {
     return { status: statusOf(e.code), error: { code: e.code, message: e.message } };
   }
 }
+
+/** Bytes of a transcoding ffmpeg's stderr kept for the log (its last lines say why it stopped). */
+const TRANSCODE_STDERR_BYTES = 4096;
 
 /** HTTP status of a WHIP/WHEP refusal: a full server is 503 (RFC 9725 §4.6 lets a client retry later). */
 export function statusOf(code: ErrorCode): number {

@@ -2,7 +2,7 @@
  * One WHEP player as a hub subscriber: it reads the shared FLV tags (format `flv`, so nothing new is
  * encoded per message), and turns H.264 into RTP (protocol/rtp/h264-packetizer.ts: FU-A at `webrtc.mtu`,
  * SPS/PPS before each IDR, 90 kHz from the FLV milliseconds) and Opus tags into Opus RTP (48 kHz). AAC
- * audio is left out (docs/webrtc.md). werift's sender keeps the last packets for NACK retransmission.
+ * audio comes transcoded through `sendOpus` (docs/webrtc.md "Audio"). werift's sender keeps the last packets for NACKs.
  * UDP never pushes back, so `bufferedBytes` is 0: a viewer that cannot keep up loses packets, NACKs, and
  * recovers at the next IDR (its PLI asks the WHIP publisher for one).
  */
@@ -16,6 +16,7 @@ import { MediaType } from '../../protocol/media.ts';
 import { readAvcTag } from '../../protocol/rtp/avc-flv.ts';
 import { packetizeH264, type H264RtpPayload } from '../../protocol/rtp/h264-packetizer.ts';
 import { opusPacketOfTag } from '../../protocol/rtp/opus-rtp.ts';
+import { encodeRtpPacket } from '../../protocol/rtp/rtp-packet.ts';
 
 /** werift, loaded with the first session (lazy-module.ts). */
 const werift = lazyModule<typeof Werift>('werift');
@@ -110,6 +111,21 @@ export class WhepSink implements SubscriberSink {
     });
     this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
     sender.sendRtp(new (werift().RtpPacket)(header, packet)).catch(() => {});
+  }
+
+  /**
+   * One Opus packet at a 48 kHz RTP time from the stream's AAC transcoder (aac-opus-transcoder.ts), on the
+   * same audio sequence as the Opus tags above; werift sets the SSRC and payload type.
+   */
+  sendOpus(packet: Buffer, rtpTimestamp: number): void {
+    const sender = this.#o.audio;
+    if (!sender) return;
+    const rtp = encodeRtpPacket(
+      { payloadType: 111, sequenceNumber: this.#audioSeq, timestamp: rtpTimestamp, ssrc: 0, marker: false },
+      packet,
+    );
+    this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
+    sender.sendRtp(rtp).catch(() => {});
   }
 
   /** The stream is live: media follows (headers and the cached GOP first). */

@@ -1,0 +1,89 @@
+/**
+ * The AAC → Opus transcoder with Debian's real ffmpeg (no browser): AAC frames fed at their pace come back
+ * as 20 ms Opus packets whose RTP times follow the source timeline, across a gap in the source, and the
+ * child is gone after close().
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ErrorCode } from '../../src/errors.ts';
+import type { Log } from '../../src/log.ts';
+import { MediaType, mediaMessage } from '../../src/protocol/media.ts';
+import { AacOpusTranscoder } from '../../src/servers/webrtc/aac-opus-transcoder.ts';
+import { waitFor } from '../support/wait.ts';
+
+const run = promisify(execFile);
+
+/** The raw AAC frames of an ADTS file (7-byte headers, no CRC, as ffmpeg's ADTS muxer writes). */
+function adtsFrames(adts: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let p = 0; p + 7 <= adts.length;) {
+    const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
+    out.push(adts.subarray(p + 7, p + len));
+    p += len;
+  }
+  return out;
+}
+
+test(
+  'real ffmpeg: Opus packets on the source timeline across a 3 s gap; no child after close',
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'openlive-aac-'));
+    try {
+      const file = join(dir, 'a.aac');
+      await run('ffmpeg', [
+        ...['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', 'sine=f=440:r=44100:d=2'],
+        ...['-ac', '2', '-c:a', 'aac', '-f', 'adts', file],
+      ]);
+      const frames = adtsFrames(await readFile(file));
+      assert.ok(frames.length > 80);
+      const codes: ErrorCode[] = [];
+      const got: number[] = [];
+      const t = new AacOpusTranscoder('live/x', {
+        ffmpegPath: 'ffmpeg',
+        bitrateKbps: 64,
+        maxQueueBytes: 1 << 20,
+        maxStderrBytes: 4096,
+        killTimeoutMs: 2000,
+        restartMinMs: 1000,
+        restartMaxMs: 30_000,
+        spawn: (c, a) => spawn(c, a, { stdio: 'pipe', shell: false }),
+        timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+        now: Date.now,
+        countError: (c) => codes.push(c),
+        log: { warn: () => {}, error: () => {} } as unknown as Log,
+        onUnavailable: (err) => assert.fail(err),
+      });
+      t.add((_p, ts) => got.push(ts));
+      t.media(mediaMessage(MediaType.Audio, 0, Buffer.from([0xaf, 0, 0x12, 0x10])));
+      // Frames 0..39 from 10 s, then the rest 3 s later (the publisher paused): ffmpeg sees no gap at all.
+      const timeOf = (i: number) => 10_000 + Math.round((i * 1024) / 44.1) + (i >= 40 ? 3000 : 0);
+      for (let i = 0; i < frames.length; i++) {
+        t.media(mediaMessage(MediaType.Audio, timeOf(i), Buffer.concat([Buffer.of(0xaf, 1), frames[i]!])));
+        if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20));
+      }
+      await waitFor('Opus packets for most of the 2 s', () => got.length >= 90, 20_000);
+      assert.deepEqual(codes, []);
+      // The first packet starts at the first frame's time (less the encoder's pre-skip, a few ms).
+      assert.ok(Math.abs(got[0]! / 48 - 10_000) < 20, `first packet at ${got[0]! / 48} ms`);
+      const steps = got.slice(1).map((ts, i) => (ts - got[i]!) >>> 0);
+      // Sample-exact 20 ms steps, except one jump of ~3 s where the source paused.
+      const jumps = steps.filter((s) => s !== 960);
+      assert.equal(jumps.length, 1, `steps ${[...new Set(steps)].join(',')}`);
+      assert.ok(Math.abs(jumps[0]! / 48 - 3020) < 45, `the gap is ${jumps[0]! / 48} ms`);
+      const at = got[steps.indexOf(jumps[0]!) + 1]! / 48;
+      assert.ok(Math.abs(at - timeOf(40)) < 45, `audio after the gap at ${at}, frame 40 at ${timeOf(40)}`);
+      t.close();
+      await waitFor('the ffmpeg child gone', () => t.children === 0, 10_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
