@@ -297,9 +297,13 @@ export class WebrtcServer {
     });
   }
 
-  /** DELETE of a session URL (RFC 9725 §4.2): false when there is no such session. */
+  /**
+   * DELETE of a session URL (RFC 9725 §4.2): false when there is no such session. A session the server
+   * already ended (its stream ended, ICE timed out) answers true: the client's goal holds, and a player
+   * closing after the stream ended should not see an error.
+   */
   async delete(id: string): Promise<boolean> {
-    return this.sessions.end(id, undefined, 'the client sent DELETE');
+    return (await this.sessions.end(id, undefined, 'the client sent DELETE')) || this.sessions.endedRecently(id);
   }
 
   /** Ends every session; later offers are refused. Idempotent. */

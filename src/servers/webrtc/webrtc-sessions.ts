@@ -29,10 +29,15 @@ export interface SessionLimits {
   readonly trustedNetworks: readonly string[];
 }
 
+/** How many ended session ids are remembered for a late DELETE. */
+const endedRemembered = 1024;
+
 /** The open sessions, their caps and their timers. */
 export class WebrtcSessions {
   readonly #byId = new Map<string, { s: WebrtcSession; timer: NodeJS.Timeout | undefined; ending: boolean }>();
   readonly #gate: ConnectionGate;
+  /** Ids of the last sessions that ended, so a DELETE that comes after the server ended it still succeeds. */
+  readonly #ended = new Set<string>();
   readonly #l: SessionLimits;
   /** Called with a session's connect state once ICE + DTLS are up. */
   onConnected: ((s: WebrtcSession) => void) | undefined;
@@ -112,8 +117,16 @@ export class WebrtcSessions {
       await entry.s.pc.close().catch(() => {});
       this.#byId.delete(id);
       this.#gate.release(entry.s.ip);
+      this.#ended.add(id);
+      // Bounded: a Set iterates in insertion order, so the first is the oldest.
+      if (this.#ended.size > endedRemembered) this.#ended.delete(this.#ended.values().next().value as string);
     }
     return true;
+  }
+
+  /** True if `id` was one of the last sessions to end. */
+  endedRecently(id: string): boolean {
+    return this.#ended.has(id);
   }
 
   /** Ends every session (server shutdown). Idempotent. */
