@@ -8,7 +8,7 @@
 // 2. Glass to glass: Chromium paints Date.now() as a barcode, publishes it over WHIP, a second page plays it over
 //    WHEP and reads the barcode back (bench/lib/whep-latency.ts); p50/p95 of --samples readings.
 //   node bench/whep.ts [--n 100] [--workers 4] [--window-s 20] [--warmup-s 5] [--samples 30] [--skip-viewers] [--skip-latency]
-//     [--single-port true|false]
+//     [--single-port true|false] [--cpu-prof DIR]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     'connect-timeout-ms': { type: 'string', default: '60000' },
     'skip-viewers': { type: 'boolean', default: false },
     'skip-latency': { type: 'boolean', default: false },
+    /** Writes a V8 CPU profile of the server into this directory (read it with bench/cpu-profile-top.ts). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const n = Number(values.n);
@@ -39,18 +41,21 @@ const workerCount = Math.max(1, Math.min(n, Number(values.workers)));
 const windowS = Number(values['window-s']);
 const sourceFps = 30;
 
-const server = await startServerProcess([
-  '--webrtc.enabled',
-  'true',
-  '--webrtc.maxSessions',
-  String(n + 10),
-  '--webrtc.maxSessionsPerIp',
-  '0',
-  '--webrtc.singlePort',
-  values['single-port'],
-  '--webrtc.connectTimeoutMs',
-  values['connect-timeout-ms'],
-]);
+const server = await startServerProcess(
+  [
+    '--webrtc.enabled',
+    'true',
+    '--webrtc.maxSessions',
+    String(n + 10),
+    '--webrtc.maxSessionsPerIp',
+    '0',
+    '--webrtc.singlePort',
+    values['single-port'],
+    '--webrtc.connectTimeoutMs',
+    values['connect-timeout-ms'],
+  ],
+  { nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [] },
+);
 const pid = server.child.pid!;
 const serverCpu = (): number => sumCpu(processTree(pid));
 const serverRss = (): number => processTree(pid).reduce((s, p) => s + rssBytes(p), 0);

@@ -13,6 +13,7 @@ import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { LiveError } from '../../errors.ts';
 import { iceCredentials, withHostCandidates, withoutCandidates } from '../../protocol/sdp/ice-candidates.ts';
 import { attachToMux } from './mux-transport.ts';
+import { importSrtpKeys } from './srtp-keys.ts';
 import type { MuxSession, UdpMux } from './udp-mux.ts';
 
 /** The `webrtc.*` keys a peer needs. */
@@ -39,6 +40,15 @@ const opus = () => new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate
 
 /** A new peer connection for one session. */
 export function createPeer(o: PeerOptions, mux?: PeerMux): RTCPeerConnection {
+  const pc = newPeer(o, mux);
+  // SRTP keys as KeyObjects once DTLS has made them: werift would import them again for every packet.
+  pc.connectionStateChange.subscribe((state) => {
+    if (state === 'connected') for (const d of pc.dtlsTransports) importSrtpKeys(d);
+  });
+  return pc;
+}
+
+function newPeer(o: PeerOptions, mux: PeerMux): RTCPeerConnection {
   if (mux) {
     return new RTCPeerConnection({
       codecs: { video: [h264()], audio: [opus()] },

@@ -16,6 +16,8 @@ import { admitDemuxedPublish, type DemuxedIngestDeps } from '../ingest/demuxed-p
 import { UdpMux } from './udp-mux.ts';
 import { answer, applyOffer, createPeer, negotiated, type PeerOptions } from './webrtc-peer.ts';
 import { WebrtcSessions, type SessionLimits, type WebrtcSession } from './webrtc-sessions.ts';
+import { SendPacer } from './send-pacer.ts';
+import { datagramSender, VideoRtpSender, type DatagramSend } from './video-rtp-sender.ts';
 import { WhepSink } from './whep-sink.ts';
 import { WhipSession, whipBreakCode } from './whip-session.ts';
 
@@ -61,6 +63,8 @@ export class WebrtcServer {
   /** WHIP sessions the server is ending itself (drop, forbid, replace: break code 21/1xx). */
   readonly #dropping = new Set<string>();
   readonly #mux: UdpMux | undefined;
+  /** Shares the sending out among all WHEP viewers of this process, round-robin (send-pacer.ts). */
+  readonly #pacer = new SendPacer();
   #closed = false;
 
   constructor(d: WebrtcServerDeps) {
@@ -213,9 +217,20 @@ export class WebrtcServer {
         // werift answers a recvonly m-line of a transceiver without a local track as inactive: WHEP sends.
         for (const t of pc.getTransceivers()) t.setDirection('sendonly');
         const senders = pc.getTransceivers();
-        const video = senders.find((t) => t.kind === 'video')?.sender;
+        const videoSender = senders.find((t) => t.kind === 'video')?.sender;
         const audio = senders.find((t) => t.kind === 'audio')?.sender;
+        // Datagrams go out once the answer has put the session on the shared port (or werift's own).
+        let send: DatagramSend = () => {};
+        const video = videoSender && new VideoRtpSender(videoSender, (d) => send(d));
         let subscriber: Subscriber | undefined;
+        const sink = new WhepSink({
+          video,
+          audio,
+          mtu: this.#d.config.mtu,
+          pacer: this.#pacer,
+          onDrain: () => subscriber?.onDrain(),
+          onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
+        });
         const s: WebrtcSession = {
           id,
           kind: 'whep',
@@ -223,16 +238,11 @@ export class WebrtcServer {
           key,
           pc,
           onEnd: async () => {
+            sink.dispose();
             subscriber?.close();
             subscriber = undefined;
           },
         };
-        const sink = new WhepSink({
-          video,
-          audio,
-          mtu: this.#d.config.mtu,
-          onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
-        });
         // The hub subscription starts once DTLS is up: werift drops RTP sent before, and the cached GOP must arrive.
         const connected = () => {
           if (subscriber) return;
@@ -244,8 +254,10 @@ export class WebrtcServer {
         pc.connectionStateChange.subscribe((state) => {
           if (state === 'connected') connected();
         });
-        video?.onPictureLossIndication.subscribe(() => this.#whipByKey.get(key)?.requestKeyframe());
-        const answerSdp = (await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp))).sdp;
+        videoSender?.onPictureLossIndication.subscribe(() => this.#whipByKey.get(key)?.requestKeyframe());
+        const answered = await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp));
+        const answerSdp = answered.sdp;
+        send = datagramSender(pc, answered.mux);
         this.sessions.add(s);
         if (pc.connectionState === 'connected') connected();
         return { status: 201, sdp: answerSdp, location: sessionPath + id };
