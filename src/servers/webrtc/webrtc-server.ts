@@ -24,6 +24,8 @@ import { WhipSession, whipBreakCode } from './whip-session.ts';
 /** The `webrtc.*` keys the server reads. */
 export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'trustedNetworks'> {
   readonly mtu: number;
+  /** Queued video older than this behind a new keyframe is dropped (whep-sink.ts). */
+  readonly maxSendLagMs: number;
   readonly maxFrameBytes: number;
   readonly idleTimeoutMs: number;
   readonly keyframeIntervalMs: number;
@@ -227,6 +229,7 @@ export class WebrtcServer {
           video,
           audio,
           mtu: this.#d.config.mtu,
+          maxLagMs: this.#d.config.maxSendLagMs,
           pacer: this.#pacer,
           onDrain: () => subscriber?.onDrain(),
           onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),

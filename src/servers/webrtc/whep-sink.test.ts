@@ -37,23 +37,34 @@ function connectedSender(ssrc: number): RTCRtpSender {
 }
 
 /** FLV tags of a stream: its sequence header, a 5000-byte IDR (FU-A fragments), one inter frame. */
-function flvTags(): Buffer[] {
-  const w = new AvcFlvWriter();
+function flvTags(t0 = 1000, w = new AvcFlvWriter()): Buffer[] {
   const out: MediaMessage[] = [];
   const sps = Buffer.from([0x67, 0x42, 0xe0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8]);
   const pps = Buffer.from([0x68, 0xce, 0x3c, 0x80]);
   const idr = Buffer.concat([Buffer.of(0x65), randomBytes(4999)]);
-  w.push({ rtpTimestamp: 0, keyframe: true, nalus: [sps, pps, idr] }, 1000, out);
-  w.push({ rtpTimestamp: 0, keyframe: false, nalus: [Buffer.concat([Buffer.of(0x41), randomBytes(300)])] }, 1033, out);
+  w.push({ rtpTimestamp: 0, keyframe: true, nalus: [sps, pps, idr] }, t0, out);
+  w.push(
+    { rtpTimestamp: 0, keyframe: false, nalus: [Buffer.concat([Buffer.of(0x41), randomBytes(300)])] },
+    t0 + 33,
+    out,
+  );
   return out.map(encodeFlvTag);
 }
 
-function viewer(ssrc: number, pacer: SendPacer) {
+function viewer(ssrc: number, pacer: SendPacer, maxLagMs = 1000) {
   const sent: Buffer[] = [];
   const sender = connectedSender(ssrc);
   const video = new VideoRtpSender(sender, (d) => sent.push(d));
   let drains = 0;
-  const sink = new WhepSink({ video, audio: undefined, mtu: 1200, pacer, onDrain: () => drains++, onEnd: () => {} });
+  const sink = new WhepSink({
+    video,
+    audio: undefined,
+    mtu: 1200,
+    maxLagMs,
+    pacer,
+    onDrain: () => drains++,
+    onEnd: () => {},
+  });
   return { sink, sent, sender, video, drains: () => drains };
 }
 
@@ -125,4 +136,25 @@ test('a disposed sink drops its queue and sends nothing more', () => {
   a.sink.write(flvTags());
   assert.equal(a.sent.length, 0);
   assert.equal(pacer.pending, 0);
+});
+
+test('a viewer the pacer cannot keep in time skips to the newest keyframe (webrtc.maxSendLagMs)', () => {
+  const deferred: (() => void)[] = [];
+  const pacer = new SendPacer({ defer: (r) => deferred.push(r) });
+  const a = viewer(5555, pacer, 1000);
+  const w = new AvcFlvWriter();
+  a.sink.write(flvTags(1000, w)); // header, keyframe at 1000, inter at 1033: none sent yet
+  a.sink.write(flvTags(1900, w).slice(0)); // keyframe 900 ms later: within the lag, kept
+  assert.equal(a.sink.skips, 0);
+  const late = flvTags(2100, w); // a keyframe 1100 ms after the oldest queued frame
+  a.sink.write(late);
+  assert.equal(a.sink.skips, 1);
+  assert.equal(a.sink.framesSkipped, 4, 'the four queued frames went; the sequence header stayed');
+  assert.equal(a.sink.bufferedBytes, flvTags().at(0)!.length + late.reduce((s, t) => s + t.length, 0));
+  deferred.shift()!();
+  assert.equal(a.sink.framesSent, 2);
+  const peer = new SrtpSession({ keys: viewerKeys, profile: 7 });
+  const packets = a.sent.map((d) => parseRtpPacket(peer.decrypt(d)));
+  assert.equal(packets[0]!.timestamp, 2100 * 90, 'the viewer starts again at the new keyframe');
+  assert.equal(packets[0]!.payload[0]! & 0x1f, 7, 'with SPS in front');
 });

@@ -23,11 +23,18 @@ export interface WhepSinkOptions {
   readonly video: VideoRtpSender | undefined;
   readonly audio: RTCRtpSender | undefined;
   readonly mtu: number;
+  /** `webrtc.maxSendLagMs`: a keyframe arriving this far behind the oldest queued frame replaces the queue; 0 = off. */
+  readonly maxLagMs: number;
   readonly pacer: SendPacer;
   /** The queue shrank: the hub's subscriber learns the player makes progress (`Subscriber.onDrain`). */
   readonly onDrain: () => void;
   /** The publisher left or the hub gave up on this player: the session ends. */
   readonly onEnd: (reason?: LiveError) => void;
+}
+
+/** The FLV tag's timestamp at `pos` (FLV 10.1 §E.4.1: 24 bits plus an extension byte), in ms. */
+function tagTime(b: Buffer, pos: number): number {
+  return (b.readUIntBE(pos + 4, 3) | (b[pos + 7]! << 24)) >>> 0;
 }
 
 /** A hub sink that writes RTP to one WHEP peer. */
@@ -42,8 +49,10 @@ export class WhepSink implements SubscriberSink, Paced {
   #head = 0;
   #queuedBytes = 0;
   #closed = false;
-  /** Video frames sent (for stats and tests). */
+  /** Video frames sent, frames dropped by lag skips, and the skips (for stats and tests). */
   framesSent = 0;
+  framesSkipped = 0;
+  skips = 0;
 
   constructor(o: WhepSinkOptions) {
     this.#o = o;
@@ -64,13 +73,15 @@ export class WhepSink implements SubscriberSink, Paced {
         const type = b[pos]! & 0x1f;
         const size = b.readUIntBE(pos + 1, 3);
         if (type === MediaType.Video && this.#o.video) {
+          if (this.#o.maxLagMs > 0 && this.#head < this.#bufs.length && b[pos + 11] === 0x17 && b[pos + 12] === 1) {
+            this.#skipIfBehind(tagTime(b, pos));
+          }
           this.#bufs.push(b);
           this.#offsets.push(pos);
           this.#queuedBytes += 15 + size;
           queued = true;
         } else if (type === MediaType.Audio) {
-          const ts = (b.readUIntBE(pos + 4, 3) | (b[pos + 7]! << 24)) >>> 0;
-          this.#audio(b.subarray(pos + 11, pos + 11 + size), ts);
+          this.#audio(b.subarray(pos + 11, pos + 11 + size), tagTime(b, pos));
         }
         pos += 15 + size;
       }
@@ -89,7 +100,7 @@ export class WhepSink implements SubscriberSink, Paced {
       this.#head++;
       const size = b.readUIntBE(pos + 1, 3);
       this.#queuedBytes -= 15 + size;
-      const ts = (b.readUIntBE(pos + 4, 3) | (b[pos + 7]! << 24)) >>> 0;
+      const ts = tagTime(b, pos);
       const alone = pos === 0 && b.length === 15 + size;
       const r = rtpOfVideoTag(
         alone ? b : undefined,
@@ -113,6 +124,38 @@ export class WhepSink implements SubscriberSink, Paced {
     }
     this.#o.onDrain();
     return this.#head < this.#bufs.length;
+  }
+
+  /**
+   * A keyframe at `ts` came while the queue still holds frames from more than `maxLagMs` before it: the
+   * pacer cannot keep this viewer in time, so it skips to this keyframe (sequence headers are kept).
+   */
+  #skipIfBehind(ts: number): void {
+    // The oldest queued frame: sequence headers carry old timestamps and say nothing about lag.
+    let oldest = -1;
+    for (let i = this.#head; i < this.#bufs.length && oldest < 0; i++) {
+      if (this.#bufs[i]![this.#offsets[i]! + 12] !== 0) oldest = tagTime(this.#bufs[i]!, this.#offsets[i]!);
+    }
+    if (oldest < 0 || ts - oldest <= this.#o.maxLagMs) return;
+    const bufs: Buffer[] = [];
+    const offsets: number[] = [];
+    let bytes = 0;
+    for (let i = this.#head; i < this.#bufs.length; i++) {
+      const q = this.#bufs[i]!;
+      const pos = this.#offsets[i]!;
+      if (q[pos + 12] !== 0) {
+        this.framesSkipped++;
+        continue;
+      }
+      bufs.push(q);
+      offsets.push(pos);
+      bytes += 15 + q.readUIntBE(pos + 1, 3);
+    }
+    this.#bufs = bufs;
+    this.#offsets = offsets;
+    this.#head = 0;
+    this.#queuedBytes = bytes;
+    this.skips++;
   }
 
   #clearQueue(): void {
