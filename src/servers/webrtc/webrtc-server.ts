@@ -17,6 +17,7 @@ import { UdpMux } from './udp-mux.ts';
 import { answer, applyOffer, createPeer, negotiated, type PeerOptions } from './webrtc-peer.ts';
 import { WebrtcSessions, type SessionLimits, type WebrtcSession } from './webrtc-sessions.ts';
 import { SendPacer } from './send-pacer.ts';
+import type { WhepSendStats } from './webrtc-metrics.ts';
 import { datagramSender, VideoRtpSender, type DatagramSend } from './video-rtp-sender.ts';
 import { WhepSink } from './whep-sink.ts';
 import { WhipSession, whipBreakCode } from './whip-session.ts';
@@ -67,6 +68,7 @@ export class WebrtcServer {
   readonly #mux: UdpMux | undefined;
   /** Shares the sending out among all WHEP viewers of this process, round-robin (send-pacer.ts). */
   readonly #pacer = new SendPacer();
+  readonly #whepTally = { skips: 0, skippedFrames: 0 };
   #closed = false;
 
   constructor(d: WebrtcServerDeps) {
@@ -96,6 +98,11 @@ export class WebrtcServer {
   }
 
   /** Sessions registered on the single port (each leaves when its peer connection closes). */
+  /** WHEP sending: lag skips so far and viewers waiting for the pacer now (webrtc-metrics.ts). */
+  whepSendStats(): WhepSendStats {
+    return { ...this.#whepTally, queuedViewers: this.#pacer.pending };
+  }
+
   get muxSessions(): number {
     return this.#mux?.sessions ?? 0;
   }
@@ -231,6 +238,7 @@ export class WebrtcServer {
           mtu: this.#d.config.mtu,
           maxLagMs: this.#d.config.maxSendLagMs,
           pacer: this.#pacer,
+          tally: this.#whepTally,
           onDrain: () => subscriber?.onDrain(),
           onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
         });

@@ -51,7 +51,7 @@ function flvTags(t0 = 1000, w = new AvcFlvWriter()): Buffer[] {
   return out.map(encodeFlvTag);
 }
 
-function viewer(ssrc: number, pacer: SendPacer, maxLagMs = 1000) {
+function viewer(ssrc: number, pacer: SendPacer, maxLagMs = 1000, tally = { skips: 0, skippedFrames: 0 }) {
   const sent: Buffer[] = [];
   const sender = connectedSender(ssrc);
   const video = new VideoRtpSender(sender, (d) => sent.push(d));
@@ -62,6 +62,7 @@ function viewer(ssrc: number, pacer: SendPacer, maxLagMs = 1000) {
     mtu: 1200,
     maxLagMs,
     pacer,
+    tally,
     onDrain: () => drains++,
     onEnd: () => {},
   });
@@ -141,7 +142,8 @@ test('a disposed sink drops its queue and sends nothing more', () => {
 test('a viewer the pacer cannot keep in time skips to the newest keyframe (webrtc.maxSendLagMs)', () => {
   const deferred: (() => void)[] = [];
   const pacer = new SendPacer({ defer: (r) => deferred.push(r) });
-  const a = viewer(5555, pacer, 1000);
+  const tally = { skips: 0, skippedFrames: 0 };
+  const a = viewer(5555, pacer, 1000, tally);
   const w = new AvcFlvWriter();
   a.sink.write(flvTags(1000, w)); // header, keyframe at 1000, inter at 1033: none sent yet
   a.sink.write(flvTags(1900, w).slice(0)); // keyframe 900 ms later: within the lag, kept
@@ -150,6 +152,7 @@ test('a viewer the pacer cannot keep in time skips to the newest keyframe (webrt
   a.sink.write(late);
   assert.equal(a.sink.skips, 1);
   assert.equal(a.sink.framesSkipped, 4, 'the four queued frames went; the sequence header stayed');
+  assert.deepEqual(tally, { skips: 1, skippedFrames: 4 }, 'counted for openlive_whep_lag_skips_total');
   assert.equal(a.sink.bufferedBytes, flvTags().at(0)!.length + late.reduce((s, t) => s + t.length, 0));
   deferred.shift()!();
   assert.equal(a.sink.framesSent, 2);

@@ -26,6 +26,8 @@ export interface WhepSinkOptions {
   /** `webrtc.maxSendLagMs`: a keyframe arriving this far behind the oldest queued frame replaces the queue; 0 = off. */
   readonly maxLagMs: number;
   readonly pacer: SendPacer;
+  /** Process-wide tally of lag skips (webrtc-metrics.ts). */
+  readonly tally?: { skips: number; skippedFrames: number };
   /** The queue shrank: the hub's subscriber learns the player makes progress (`Subscriber.onDrain`). */
   readonly onDrain: () => void;
   /** The publisher left or the hub gave up on this player: the session ends. */
@@ -145,6 +147,7 @@ export class WhepSink implements SubscriberSink, Paced {
       const pos = this.#offsets[i]!;
       if (q[pos + 12] !== 0) {
         this.framesSkipped++;
+        if (this.#o.tally) this.#o.tally.skippedFrames++;
         continue;
       }
       bufs.push(q);
@@ -156,6 +159,7 @@ export class WhepSink implements SubscriberSink, Paced {
     this.#head = 0;
     this.#queuedBytes = bytes;
     this.skips++;
+    if (this.#o.tally) this.#o.tally.skips++;
   }
 
   #clearQueue(): void {
