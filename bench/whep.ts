@@ -165,6 +165,13 @@ async function viewersBench(): Promise<void> {
       const row = rates.slice(i, i + 10).map((r) => `${r.kbps.toFixed(0).padStart(5)}/${r.fps.toFixed(1).padStart(4)}`);
       console.log(`    ${String(i + 1).padStart(3)}: ${row.join(' ')}`);
     }
+    const skips = await metricValue(http, 'openlive_whep_lag_skips_total');
+    if (skips > 0) {
+      const frames = await metricValue(http, 'openlive_whep_skipped_frames_total');
+      console.log(
+        `  lag skips since the viewers joined (webrtc.maxSendLagMs): ${skips}, ${frames} frames not sent, ${(frames / Math.max(1, connected)).toFixed(0)} per viewer`,
+      );
+    }
     console.log(
       `  load processes: ${workerCpu.map((c) => `${c.toFixed(0)} %`).join(', ')} of a core each; machine ${machineBusy.toFixed(0)} % busy`,
     );
