@@ -8,7 +8,7 @@
 // 2. Glass to glass: Chromium paints Date.now() as a barcode, publishes it over WHIP, a second page plays it over
 //    WHEP and reads the barcode back (bench/lib/whep-latency.ts); p50/p95 of --samples readings.
 //   node bench/whep.ts [--n 100] [--workers 4] [--window-s 20] [--warmup-s 5] [--samples 30] [--skip-viewers] [--skip-latency]
-//     [--single-port true|false]
+//     [--single-port true|false] [--cpu-prof DIR]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     'connect-timeout-ms': { type: 'string', default: '60000' },
     'skip-viewers': { type: 'boolean', default: false },
     'skip-latency': { type: 'boolean', default: false },
+    /** Writes a V8 CPU profile of the server into this directory (read it with bench/cpu-profile-top.ts). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const n = Number(values.n);
@@ -39,18 +41,21 @@ const workerCount = Math.max(1, Math.min(n, Number(values.workers)));
 const windowS = Number(values['window-s']);
 const sourceFps = 30;
 
-const server = await startServerProcess([
-  '--webrtc.enabled',
-  'true',
-  '--webrtc.maxSessions',
-  String(n + 10),
-  '--webrtc.maxSessionsPerIp',
-  '0',
-  '--webrtc.singlePort',
-  values['single-port'],
-  '--webrtc.connectTimeoutMs',
-  values['connect-timeout-ms'],
-]);
+const server = await startServerProcess(
+  [
+    '--webrtc.enabled',
+    'true',
+    '--webrtc.maxSessions',
+    String(n + 10),
+    '--webrtc.maxSessionsPerIp',
+    '0',
+    '--webrtc.singlePort',
+    values['single-port'],
+    '--webrtc.connectTimeoutMs',
+    values['connect-timeout-ms'],
+  ],
+  { nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [] },
+);
 const pid = server.child.pid!;
 const serverCpu = (): number => sumCpu(processTree(pid));
 const serverRss = (): number => processTree(pid).reduce((s, p) => s + rssBytes(p), 0);
@@ -133,6 +138,8 @@ async function viewersBench(): Promise<void> {
     }));
     const sorted = [...rates].sort((a, b) => a.kbps - b.kbps);
     const median = sorted[Math.floor(sorted.length / 2)];
+    const fps = rates.map((r) => r.fps).sort((a, b) => a - b);
+    const medianFps = fps[Math.floor(fps.length / 2)] ?? 0;
     const perViewer = (cpu - publisherOnly) / Math.max(1, connected);
     // The viewers' worth of full-rate streams the server actually delivered: per-viewer CPU normalised by it
     // estimates the cost at full rate when the server was starved (the cost is mostly SRTP and one send per packet).
@@ -152,12 +159,19 @@ async function viewersBench(): Promise<void> {
       `  server RSS ${mib(rss0)} MiB before the viewers, ${mib(rss1)} MiB with them: ${((rss1 - rss0) / Math.max(1, connected) / 1024).toFixed(0)} KiB per viewer; ${mib(rss1 - rssWindow0)} MiB more during the window`,
     );
     console.log(
-      `  received per viewer: min ${sorted[0]?.kbps.toFixed(0)} kb/s, median ${median?.kbps.toFixed(0)} kb/s, max ${sorted.at(-1)?.kbps.toFixed(0)} kb/s; median ${median?.fps.toFixed(1)} frames/s of ${sourceFps}`,
+      `  received per viewer: min ${sorted[0]?.kbps.toFixed(0)} kb/s, median ${median?.kbps.toFixed(0)} kb/s, max ${sorted.at(-1)?.kbps.toFixed(0)} kb/s; frames/s of ${sourceFps}: min ${fps[0]?.toFixed(1)}, median ${medianFps.toFixed(1)}`,
     );
     console.log('  every viewer (kb/s / frames/s):');
     for (let i = 0; i < rates.length; i += 10) {
       const row = rates.slice(i, i + 10).map((r) => `${r.kbps.toFixed(0).padStart(5)}/${r.fps.toFixed(1).padStart(4)}`);
       console.log(`    ${String(i + 1).padStart(3)}: ${row.join(' ')}`);
+    }
+    const skips = await metricValue(http, 'openlive_whep_lag_skips_total');
+    if (skips > 0) {
+      const frames = await metricValue(http, 'openlive_whep_skipped_frames_total');
+      console.log(
+        `  lag skips since the viewers joined (webrtc.maxSendLagMs): ${skips}, ${frames} frames not sent, ${(frames / Math.max(1, connected)).toFixed(0)} per viewer`,
+      );
     }
     console.log(
       `  load processes: ${workerCpu.map((c) => `${c.toFixed(0)} %`).join(', ')} of a core each; machine ${machineBusy.toFixed(0)} % busy`,
@@ -185,13 +199,13 @@ async function viewersBench(): Promise<void> {
         `  ${silent} viewers received nothing in the window; the server counts ${subscribers} subscribers and ${timeouts} WEBRTC_ICE_TIMEOUT`,
       );
     }
-    if ((median?.fps ?? 0) < sourceFps * 0.9) {
+    if (medianFps < sourceFps * 0.9) {
       const who =
         busiest < 50
           ? `the server is the bottleneck (it got ${cpu.toFixed(0)} % of a core; the load processes idled)`
           : 'the server or the load could not keep up';
       console.log(
-        `  SHORT: the median viewer received ${median?.fps.toFixed(1)} of ${sourceFps} frames/s: ${who}; the CPU per viewer is a lower bound`,
+        `  SHORT: the median viewer received ${medianFps.toFixed(1)} of ${sourceFps} frames/s: ${who}; the CPU per viewer is a lower bound`,
       );
     }
     if (machineBusy > 95) {

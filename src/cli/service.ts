@@ -24,6 +24,7 @@ import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import type { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
 import type { SrtServer } from '../servers/srt/srt-server.ts';
+import { registerWebrtcMetrics } from '../servers/webrtc/webrtc-metrics.ts';
 import { WebrtcServer } from '../servers/webrtc/webrtc-server.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
 import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
@@ -340,6 +341,8 @@ export class Service {
         registerForwardMetrics(registry, this.forwarder);
         registerEdgeMetrics(registry, this.edge, this.hub);
         registerRecordMetrics(registry, this.recorder, recording.uploader);
+        const webrtc = this.webrtc;
+        if (webrtc) registerWebrtcMetrics(registry, () => webrtc.whepSendStats());
       },
       nodeId,
       records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs, remote: recording.remote },

@@ -47,6 +47,8 @@ export const webrtcSection = z
     publicIps: list.default([]),
     /** RTP payload bytes of a WHEP packet (H.264 is cut into FU-A fragments of this size; fits a 1280-byte IPv6 path). */
     mtu: z.coerce.number().int().min(200).max(1400).default(1200),
+    /** A WHEP viewer whose queued video lags this far behind (the server cannot send to every viewer in time) skips to the next keyframe; 0 = only the hub's subscriber limits. */
+    maxSendLagMs: ms.default(1_000),
     /** A WHIP publisher is asked for a keyframe (PLI) this often: browsers send one only when asked, and HLS cuts segments at keyframes; 0 = only on loss and new viewers. */
     keyframeIntervalMs: ms.default(2_000),
     // Limits: WebRTC sessions (docs/security.md "WebRTC")

@@ -9,6 +9,8 @@
  * client is noticed.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIPv4 } from 'node:net';
 import { once } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import type { ErrorCode } from '../../errors.ts';
@@ -128,7 +130,15 @@ export class UdpMux {
   }
 
   async #bindOne(host: string, port: number): Promise<Socket> {
-    const socket = createSocket('udp4');
+    // Every destination is an address a datagram came from: answered at once, where dns.lookup would
+    // defer each send of every packet to the next tick (Node's dgram looks up even an IP literal).
+    const socket = createSocket({
+      type: 'udp4',
+      lookup: (host, options, callback) => {
+        if (isIPv4(host)) callback(null, host, 4);
+        else lookup(host, options, callback);
+      },
+    });
     socket.on('message', (data, rinfo) => this.#receive(socket, data, rinfo.address, rinfo.port));
     const listening = once(socket, 'listening');
     socket.bind({ address: host, port, exclusive: true });

@@ -15,6 +15,7 @@ import { LiveError } from '../../errors.ts';
 import { lazyModule } from '../../lazy-module.ts';
 import { iceCredentials, withHostCandidates, withoutCandidates } from '../../protocol/sdp/ice-candidates.ts';
 import { attachToMux } from './mux-transport.ts';
+import { importSrtpKeys } from './srtp-keys.ts';
 import type { MuxSession, UdpMux } from './udp-mux.ts';
 
 /** werift is loaded with the first session: a server with WebRTC off never loads it. */
@@ -44,6 +45,15 @@ const opus = () => new (werift().RTCRtpCodecParameters)({ mimeType: 'audio/opus'
 
 /** A new peer connection for one session. */
 export function createPeer(o: PeerOptions, mux?: PeerMux): RTCPeerConnection {
+  const pc = newPeer(o, mux);
+  // SRTP keys as KeyObjects once DTLS has made them: werift would import them again for every packet.
+  pc.connectionStateChange.subscribe((state) => {
+    if (state === 'connected') for (const d of pc.dtlsTransports) importSrtpKeys(d);
+  });
+  return pc;
+}
+
+function newPeer(o: PeerOptions, mux: PeerMux): RTCPeerConnection {
   if (mux) {
     return new (werift().RTCPeerConnection)({
       codecs: { video: [h264()], audio: [opus()] },

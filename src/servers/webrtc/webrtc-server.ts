@@ -18,12 +18,17 @@ import { AacOpusTranscoders, isAacHeader, type TranscodeViewer } from './aac-opu
 import { UdpMux } from './udp-mux.ts';
 import { answer, applyOffer, createPeer, negotiated, type PeerOptions } from './webrtc-peer.ts';
 import { WebrtcSessions, type SessionLimits, type WebrtcSession } from './webrtc-sessions.ts';
+import { SendPacer } from './send-pacer.ts';
+import type { WhepSendStats } from './webrtc-metrics.ts';
+import { datagramSender, VideoRtpSender, type DatagramSend } from './video-rtp-sender.ts';
 import { WhepSink } from './whep-sink.ts';
 import { WhipSession, whipBreakCode } from './whip-session.ts';
 
 /** The `webrtc.*` keys the server reads. */
 export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'trustedNetworks'> {
   readonly mtu: number;
+  /** Queued video older than this behind a new keyframe is dropped (whep-sink.ts). */
+  readonly maxSendLagMs: number;
   readonly maxFrameBytes: number;
   readonly idleTimeoutMs: number;
   readonly keyframeIntervalMs: number;
@@ -74,6 +79,9 @@ export class WebrtcServer {
   readonly #mux: UdpMux | undefined;
   /** AAC → Opus for WHEP viewers of AAC streams. */
   readonly transcoders: AacOpusTranscoders;
+  /** Shares the sending out among all WHEP viewers of this process, round-robin (send-pacer.ts). */
+  readonly #pacer = new SendPacer();
+  readonly #whepTally = { skips: 0, skippedFrames: 0 };
   #closed = false;
 
   constructor(d: WebrtcServerDeps) {
@@ -124,6 +132,11 @@ export class WebrtcServer {
   }
 
   /** Sessions registered on the single port (each leaves when its peer connection closes). */
+  /** WHEP sending: lag skips so far and viewers waiting for the pacer now (webrtc-metrics.ts). */
+  whepSendStats(): WhepSendStats {
+    return { ...this.#whepTally, queuedViewers: this.#pacer.pending };
+  }
+
   get muxSessions(): number {
     return this.#mux?.sessions ?? 0;
   }
@@ -247,10 +260,23 @@ export class WebrtcServer {
         // werift answers a recvonly m-line of a transceiver without a local track as inactive: WHEP sends.
         for (const t of pc.getTransceivers()) t.setDirection('sendonly');
         const senders = pc.getTransceivers();
-        const video = senders.find((t) => t.kind === 'video')?.sender;
+        const videoSender = senders.find((t) => t.kind === 'video')?.sender;
         const audio = senders.find((t) => t.kind === 'audio')?.sender;
+        // Datagrams go out once the answer has put the session on the shared port (or werift's own).
+        let send: DatagramSend = () => {};
+        const video = videoSender && new VideoRtpSender(videoSender, (d) => send(d));
         let subscriber: Subscriber | undefined;
         let transcode: TranscodeViewer | undefined;
+        const sink = new WhepSink({
+          video,
+          audio,
+          mtu: this.#d.config.mtu,
+          maxLagMs: this.#d.config.maxSendLagMs,
+          pacer: this.#pacer,
+          tally: this.#whepTally,
+          onDrain: () => subscriber?.onDrain(),
+          onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
+        });
         const s: WebrtcSession = {
           id,
           kind: 'whep',
@@ -260,16 +286,11 @@ export class WebrtcServer {
           onEnd: async () => {
             transcode?.leave();
             transcode = undefined;
+            sink.dispose();
             subscriber?.close();
             subscriber = undefined;
           },
         };
-        const sink = new WhepSink({
-          video,
-          audio,
-          mtu: this.#d.config.mtu,
-          onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
-        });
         // The hub subscription starts once DTLS is up: werift drops RTP sent before, and the cached GOP must arrive.
         const connected = () => {
           if (subscriber) return;
@@ -284,8 +305,10 @@ export class WebrtcServer {
         pc.connectionStateChange.subscribe((state) => {
           if (state === 'connected') connected();
         });
-        video?.onPictureLossIndication.subscribe(() => this.#whipByKey.get(key)?.requestKeyframe());
-        const answerSdp = (await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp))).sdp;
+        videoSender?.onPictureLossIndication.subscribe(() => this.#whipByKey.get(key)?.requestKeyframe());
+        const answered = await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp));
+        const answerSdp = answered.sdp;
+        send = datagramSender(pc, answered.mux);
         this.sessions.add(s);
         if (pc.connectionState === 'connected') connected();
         return { status: 201, sdp: answerSdp, location: sessionPath + id };

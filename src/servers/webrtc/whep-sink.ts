@@ -1,10 +1,12 @@
 /**
  * One WHEP player as a hub subscriber: it reads the shared FLV tags (format `flv`, so nothing new is
- * encoded per message), and turns H.264 into RTP (protocol/rtp/h264-packetizer.ts: FU-A at `webrtc.mtu`,
- * SPS/PPS before each IDR, 90 kHz from the FLV milliseconds) and Opus tags into Opus RTP (48 kHz). AAC
- * audio comes transcoded through `sendOpus` (docs/webrtc.md "Audio"). werift's sender keeps the last packets for NACKs.
- * UDP never pushes back, so `bufferedBytes` is 0: a viewer that cannot keep up loses packets, NACKs, and
- * recovers at the next IDR (its PLI asks the WHIP publisher for one).
+ * encoded per message). H.264 is packetized once per stream (rtp-frame-cache.ts: FU-A at `webrtc.mtu`,
+ * SPS/PPS before each IDR, 90 kHz from the FLV milliseconds) and sent by this viewer's VideoRtpSender
+ * (its own sequence numbers, werift's SRTP, a NACK ring). Video tags wait in the sink's queue for the
+ * viewer's turn in the SendPacer (round-robin over all viewers); the queued bytes are `bufferedBytes`, so
+ * a viewer the server cannot keep up with is skipped to the next keyframe by the hub like any other
+ * subscriber instead of starving the rest. Opus tags go out at once as Opus RTP (48 kHz) through
+ * werift's sender; AAC audio comes transcoded through `sendOpus` (docs/webrtc.md "Audio").
  */
 import type * as Werift from 'werift';
 import type { RTCRtpSender } from 'werift';
@@ -13,9 +15,10 @@ import type { LiveError } from '../../errors.ts';
 import type { Stream } from '../../hub/stream.ts';
 import type { SubscriberSink } from '../../hub/subscriber-sink.ts';
 import { MediaType } from '../../protocol/media.ts';
-import { readAvcTag } from '../../protocol/rtp/avc-flv.ts';
-import { packetizeH264, type H264RtpPayload } from '../../protocol/rtp/h264-packetizer.ts';
 import { opusPacketOfTag } from '../../protocol/rtp/opus-rtp.ts';
+import { rtpOfVideoTag, type AvcParams } from './rtp-frame-cache.ts';
+import type { Paced, SendPacer } from './send-pacer.ts';
+import type { VideoRtpSender } from './video-rtp-sender.ts';
 import { encodeRtpPacket } from '../../protocol/rtp/rtp-packet.ts';
 
 /** werift, loaded with the first session (lazy-module.ts). */
@@ -23,80 +26,153 @@ const werift = lazyModule<typeof Werift>('werift');
 
 /** Where the sink sends and what it tells its session. */
 export interface WhepSinkOptions {
-  readonly video: RTCRtpSender | undefined;
+  readonly video: VideoRtpSender | undefined;
   readonly audio: RTCRtpSender | undefined;
   readonly mtu: number;
+  /** `webrtc.maxSendLagMs`: a keyframe arriving this far behind the oldest queued frame replaces the queue; 0 = off. */
+  readonly maxLagMs: number;
+  readonly pacer: SendPacer;
+  /** Process-wide tally of lag skips (webrtc-metrics.ts). */
+  readonly tally?: { skips: number; skippedFrames: number };
+  /** The queue shrank: the hub's subscriber learns the player makes progress (`Subscriber.onDrain`). */
+  readonly onDrain: () => void;
   /** The publisher left or the hub gave up on this player: the session ends. */
   readonly onEnd: (reason?: LiveError) => void;
 }
 
+/** The FLV tag's timestamp at `pos` (FLV 10.1 §E.4.1: 24 bits plus an extension byte), in ms. */
+function tagTime(b: Buffer, pos: number): number {
+  return (b.readUIntBE(pos + 4, 3) | (b[pos + 7]! << 24)) >>> 0;
+}
+
 /** A hub sink that writes RTP to one WHEP peer. */
-export class WhepSink implements SubscriberSink {
+export class WhepSink implements SubscriberSink, Paced {
   readonly format = 'flv' as const;
-  readonly bufferedBytes = 0;
   readonly #o: WhepSinkOptions;
-  #sps: readonly Buffer[] = [];
-  #pps: readonly Buffer[] = [];
-  #lengthSize = 4;
-  #videoSeq = Math.floor(Math.random() * 0x10000);
+  #params: AvcParams | undefined;
   #audioSeq = Math.floor(Math.random() * 0x10000);
-  readonly #payloads: H264RtpPayload[] = [];
-  /** Video frames sent (for stats and tests). */
+  // Queued video tags: the Buffer the hub shared, the tag's offset in it, and its bytes (FLV framing included).
+  #bufs: Buffer[] = [];
+  #offsets: number[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #closed = false;
+  /** Video frames sent, frames dropped by lag skips, and the skips (for stats and tests). */
   framesSent = 0;
+  framesSkipped = 0;
+  skips = 0;
 
   constructor(o: WhepSinkOptions) {
     this.#o = o;
   }
 
+  /** Video bytes queued for the pacer: what the hub counts against this player's limits. */
+  get bufferedBytes(): number {
+    return this.#queuedBytes;
+  }
+
   /** One batch of FLV tags (FLV 10.1 §E.4.1: 11-byte header, body, PreviousTagSize). */
   write(buffers: Buffer[]): void {
+    if (this.#closed) return;
+    let queued = false;
     for (const b of buffers) {
       let pos = 0;
       while (pos + 15 <= b.length) {
         const type = b[pos]! & 0x1f;
         const size = b.readUIntBE(pos + 1, 3);
-        const ts = (b.readUIntBE(pos + 4, 3) | (b[pos + 7]! << 24)) >>> 0;
-        const body = b.subarray(pos + 11, pos + 11 + size);
+        if (type === MediaType.Video && this.#o.video) {
+          if (this.#o.maxLagMs > 0 && this.#head < this.#bufs.length && b[pos + 11] === 0x17 && b[pos + 12] === 1) {
+            this.#skipIfBehind(tagTime(b, pos));
+          }
+          this.#bufs.push(b);
+          this.#offsets.push(pos);
+          this.#queuedBytes += 15 + size;
+          queued = true;
+        } else if (type === MediaType.Audio) {
+          this.#audio(b.subarray(pos + 11, pos + 11 + size), tagTime(b, pos));
+        }
         pos += 15 + size;
-        if (type === MediaType.Video) this.#video(body, ts);
-        else if (type === MediaType.Audio) this.#audio(body, ts);
       }
     }
+    if (queued) this.#o.pacer.wake(this);
   }
 
-  #video(body: Buffer, ts: number): void {
-    const sender = this.#o.video;
-    if (!sender) return;
-    let tag;
-    try {
-      tag = readAvcTag(body, this.#lengthSize);
-    } catch {
-      return; // a record we cannot read: the frames that follow wait for a good one
+  /** The pacer's turn: the queued tags up to and including the next frame go out; true while more wait. */
+  sendNext(): boolean {
+    const video = this.#o.video;
+    if (this.#closed || !video) return false;
+    while (this.#head < this.#bufs.length) {
+      const b = this.#bufs[this.#head]!;
+      const pos = this.#offsets[this.#head]!;
+      this.#bufs[this.#head] = undefined as unknown as Buffer; // let the hub's Buffer go
+      this.#head++;
+      const size = b.readUIntBE(pos + 1, 3);
+      this.#queuedBytes -= 15 + size;
+      const ts = tagTime(b, pos);
+      const alone = pos === 0 && b.length === 15 + size;
+      const r = rtpOfVideoTag(
+        alone ? b : undefined,
+        b.subarray(pos + 11, pos + 11 + size),
+        ts,
+        this.#params,
+        this.#o.mtu,
+      );
+      if (r?.kind === 'config') this.#params = r.params;
+      else if (r?.kind === 'frame') {
+        video.sendFrame(r.frame);
+        this.framesSent++;
+        break;
+      }
     }
-    if (!tag) return;
-    if (tag.kind === 'config') {
-      this.#sps = tag.sps;
-      this.#pps = tag.pps;
-      this.#lengthSize = tag.lengthSize;
-      return;
+    if (this.#head >= this.#bufs.length) this.#clearQueue();
+    else if (this.#head > 256 && this.#head * 2 > this.#bufs.length) {
+      this.#bufs = this.#bufs.slice(this.#head);
+      this.#offsets = this.#offsets.slice(this.#head);
+      this.#head = 0;
     }
-    if (this.#sps.length === 0) return;
-    const out = this.#payloads;
-    out.length = 0;
-    packetizeH264(tag.nalus, this.#o.mtu, { sps: this.#sps, pps: this.#pps }, out);
-    // The presentation time: FLV time is DTS, the composition offset makes it PTS (RFC 6184 §5.1).
-    const rtpTs = ((ts + tag.cts) * 90) >>> 0;
-    for (const p of out) {
-      const header = new (werift().RtpHeader)({
-        payloadType: 96,
-        sequenceNumber: this.#videoSeq,
-        timestamp: rtpTs,
-        marker: p.marker,
-      });
-      this.#videoSeq = (this.#videoSeq + 1) & 0xffff;
-      sender.sendRtp(new (werift().RtpPacket)(header, p.payload)).catch(() => {});
+    this.#o.onDrain();
+    return this.#head < this.#bufs.length;
+  }
+
+  /**
+   * A keyframe at `ts` came while the queue still holds frames from more than `maxLagMs` before it: the
+   * pacer cannot keep this viewer in time, so it skips to this keyframe (sequence headers are kept).
+   */
+  #skipIfBehind(ts: number): void {
+    // The oldest queued frame: sequence headers carry old timestamps and say nothing about lag.
+    let oldest = -1;
+    for (let i = this.#head; i < this.#bufs.length && oldest < 0; i++) {
+      if (this.#bufs[i]![this.#offsets[i]! + 12] !== 0) oldest = tagTime(this.#bufs[i]!, this.#offsets[i]!);
     }
-    this.framesSent++;
+    if (oldest < 0 || ts - oldest <= this.#o.maxLagMs) return;
+    const bufs: Buffer[] = [];
+    const offsets: number[] = [];
+    let bytes = 0;
+    for (let i = this.#head; i < this.#bufs.length; i++) {
+      const q = this.#bufs[i]!;
+      const pos = this.#offsets[i]!;
+      if (q[pos + 12] !== 0) {
+        this.framesSkipped++;
+        if (this.#o.tally) this.#o.tally.skippedFrames++;
+        continue;
+      }
+      bufs.push(q);
+      offsets.push(pos);
+      bytes += 15 + q.readUIntBE(pos + 1, 3);
+    }
+    this.#bufs = bufs;
+    this.#offsets = offsets;
+    this.#head = 0;
+    this.#queuedBytes = bytes;
+    this.skips++;
+    if (this.#o.tally) this.#o.tally.skips++;
+  }
+
+  #clearQueue(): void {
+    this.#bufs = [];
+    this.#offsets = [];
+    this.#head = 0;
+    this.#queuedBytes = 0;
   }
 
   #audio(body: Buffer, ts: number): void {
@@ -133,11 +209,22 @@ export class WhepSink implements SubscriberSink {
 
   /** The publisher left: WebRTC has no in-band end, the session ends and the player may post again. */
   publisherEnded(): void {
+    this.dispose();
     this.#o.onEnd();
   }
 
   /** The hub gave up on this player (or closes). */
   close(reason?: LiveError): void {
+    this.dispose();
     this.#o.onEnd(reason);
+  }
+
+  /** Drops the queue and leaves the pacer (the session ended); idempotent. */
+  dispose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearQueue();
+    this.#o.pacer.remove(this);
+    this.#o.video?.close();
   }
 }

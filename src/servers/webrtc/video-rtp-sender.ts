@@ -1,0 +1,169 @@
+/**
+ * The video leg of one WHEP viewer without werift's per-packet `RTCRtpSender.sendRtp` (header objects, header
+ * extensions rebuilt and sorted, bandwidth-estimator bookkeeping and three awaited layers per packet): each
+ * shared frame (rtp-frame-cache.ts) gets this viewer's sequence numbers, SSRC and payload type on one
+ * reused werift `RtpHeader`, is protected by werift's own SRTP session (`RTCDtlsTransport.srtp`, with its
+ * keys imported once: srtp-keys.ts) and goes to the ICE-nominated address in one datagram per packet.
+ * werift still answers RTCP: PLI reaches `onPictureLossIndication`, and NACKs (RFC 4585 §6.2.1) are
+ * answered here from a bounded ring of the last packets (the shared payload and this viewer's header
+ * fields, re-protected on demand: SRTP gives a resent index the same keystream). The sender's Sender
+ * Report fields are kept current once per frame so werift's RTCP loop reports true counts.
+ */
+import type * as Werift from 'werift';
+import type { GenericNack, RTCPeerConnection, RTCRtpSender } from 'werift';
+import { lazyModule } from '../../lazy-module.ts';
+
+import type { RtpFrame } from './rtp-frame-cache.ts';
+import type { MuxSession } from './udp-mux.ts';
+
+/** werift, loaded with the first session (lazy-module.ts). */
+const werift = lazyModule<typeof Werift>('werift');
+
+/** Sends one SRTP datagram to the viewer. */
+export type DatagramSend = (datagram: Buffer) => void;
+
+/** Packets kept for NACK answers: 2 s of a 2.5 Mb/s stream at ~1200-byte packets. */
+export const NACK_RING_SIZE = 512;
+const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+// NTP era offset (RFC 5905): seconds from 1900 to 1970.
+const NTP_OFFSET_S = 2_208_988_800;
+
+/** The werift internals used (werift 0.24 `RTCRtpSender` and `RTCDtlsTransport`), checked at construction. */
+interface SenderInternals {
+  ssrc: number;
+  codec?: { payloadType: number };
+  mid?: string;
+  headerExtensions?: readonly { uri: string; id: number }[];
+  packetCount: number;
+  octetCount: number;
+  rtpTimestamp: number;
+  ntpTimestamp: bigint;
+  runRtcp(): Promise<void>;
+  onGenericNack: RTCRtpSender['onGenericNack'];
+  dtlsTransport?: {
+    state: string;
+    srtp?: { encrypt(payload: Buffer, header: Werift.RtpHeader): Buffer };
+  };
+}
+
+/** One viewer's H.264 RTP stream. */
+export class VideoRtpSender {
+  readonly #sender: SenderInternals;
+  readonly #send: DatagramSend;
+  readonly #header: Werift.RtpHeader;
+  #seq = Math.floor(Math.random() * 0x10000);
+  readonly #ringSeq = new Int32Array(NACK_RING_SIZE).fill(-1);
+  readonly #ringTs = new Uint32Array(NACK_RING_SIZE);
+  readonly #ringMarker = new Uint8Array(NACK_RING_SIZE);
+  readonly #ringPayload: (Buffer | undefined)[] = new Array<Buffer | undefined>(NACK_RING_SIZE);
+  readonly #unsubscribe: () => void;
+  /** Packets sent (first transmissions) and NACK retransmissions, for stats and tests. */
+  packetsSent = 0;
+  retransmitted = 0;
+
+  constructor(sender: RTCRtpSender, send: DatagramSend) {
+    this.#sender = sender as unknown as SenderInternals;
+    this.#send = send;
+    const mid = this.#sender.headerExtensions?.find((e) => e.uri === SDES_MID_URI);
+    this.#header = new (werift().RtpHeader)({
+      ssrc: sender.ssrc,
+      payloadType: this.#sender.codec?.payloadType ?? 96,
+      // RFC 8843 §15: the MID header extension lets a BUNDLE receiver route the packets before it knows the SSRC.
+      extensions: mid && this.#sender.mid ? [{ id: mid.id, payload: Buffer.from(this.#sender.mid) }] : [],
+    });
+    this.#unsubscribe = sender.onGenericNack.subscribe((nack: GenericNack) => this.#resend(nack.lost)).unSubscribe;
+  }
+
+  /** Whether werift's DTLS is up with an SRTP session (media sent before would be dropped anyway). */
+  get ready(): boolean {
+    const d = this.#sender.dtlsTransport;
+    return d?.state === 'connected' && d.srtp !== undefined;
+  }
+
+  /** Sends one frame; returns the bytes handed to the socket. */
+  sendFrame(frame: RtpFrame): number {
+    const srtp = this.#sender.dtlsTransport?.srtp;
+    if (!this.ready || !srtp) return 0;
+    const h = this.#header;
+    const last = frame.payloads.length - 1;
+    let bytes = 0;
+    let payloadBytes = 0;
+    for (let i = 0; i <= last; i++) {
+      const payload = frame.payloads[i]!;
+      const seq = this.#seq;
+      this.#seq = (seq + 1) & 0xffff;
+      h.sequenceNumber = seq;
+      h.timestamp = frame.rtpTimestamp;
+      h.marker = i === last;
+      const datagram = srtp.encrypt(payload, h);
+      this.#send(datagram);
+      bytes += datagram.length;
+      payloadBytes += payload.length;
+      const slot = seq % NACK_RING_SIZE;
+      this.#ringSeq[slot] = seq;
+      this.#ringTs[slot] = frame.rtpTimestamp;
+      this.#ringMarker[slot] = i === last ? 1 : 0;
+      this.#ringPayload[slot] = payload;
+    }
+    this.packetsSent += last + 1;
+    // The Sender Report (RFC 3550 §6.4.1) werift's RTCP loop sends: counts and the RTP/NTP time pair.
+    const s = this.#sender;
+    s.packetCount = (s.packetCount + last + 1) >>> 0;
+    s.octetCount = (s.octetCount + payloadBytes) >>> 0;
+    s.rtpTimestamp = frame.rtpTimestamp;
+    s.ntpTimestamp = ntpNow();
+    void s.runRtcp().catch(() => {});
+    return bytes;
+  }
+
+  /** Stops answering NACKs and lets go of the ring; idempotent. */
+  close(): void {
+    this.#unsubscribe();
+    this.#ringPayload.fill(undefined);
+    this.#ringSeq.fill(-1);
+  }
+
+  #resend(lost: readonly number[]): void {
+    const srtp = this.#sender.dtlsTransport?.srtp;
+    if (!this.ready || !srtp) return;
+    const h = this.#header;
+    const seqNow = h.sequenceNumber;
+    for (const seq of lost) {
+      const slot = seq % NACK_RING_SIZE;
+      const payload = this.#ringPayload[slot];
+      if (this.#ringSeq[slot] !== seq || !payload) continue;
+      h.sequenceNumber = seq;
+      h.timestamp = this.#ringTs[slot]!;
+      h.marker = this.#ringMarker[slot] === 1;
+      this.#send(srtp.encrypt(payload, h));
+      this.retransmitted++;
+    }
+    h.sequenceNumber = seqNow;
+  }
+}
+
+/** The NTP timestamp (RFC 5905 §6: 32.32 fixed point seconds since 1900) of now. */
+function ntpNow(): bigint {
+  const ms = performance.timeOrigin + performance.now();
+  const seconds = Math.floor(ms / 1000);
+  const fraction = Math.floor(((ms % 1000) / 1000) * 2 ** 32);
+  return (BigInt(seconds + NTP_OFFSET_S) << 32n) | BigInt(fraction);
+}
+
+/**
+ * How a viewer's datagrams leave: on the shared port straight to the mux socket at the address ICE
+ * nominated (read per packet: the client may nominate another pair); on werift's own sockets through its
+ * ICE connection.
+ */
+export function datagramSender(pc: RTCPeerConnection, mux: MuxSession | undefined): DatagramSend {
+  const connection = pc.iceTransports[0]?.connection as unknown as
+    { nominated?: { remoteAddr: readonly [string, number] }; send(data: Buffer): Promise<void> } | undefined;
+  if (!connection) return () => {};
+  if (mux) {
+    return (datagram) => {
+      const pair = connection.nominated;
+      if (pair) mux.send(datagram, pair.remoteAddr);
+    };
+  }
+  return (datagram) => void connection.send(datagram).catch(() => {});
+}
