@@ -2,8 +2,8 @@
  * The recording tables of the SQLite store (migration 7), sharing the store's connection and write queue:
  * templates (Tencent parameters as JSON), rules, tasks and recorded files.
  */
-import { mapError } from './sqlite-errors.ts';
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { SqliteStatements } from './sqlite-statements.ts';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { pageOf, type Page } from './store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import {
@@ -29,15 +29,11 @@ import type {
 } from './record-store.ts';
 
 /** RecordStore over the SQLite store's database. */
-export class SqliteRecordStore implements RecordStore {
-  private readonly db: DatabaseSync;
-  private readonly queue: SqliteWriteQueue;
+export class SqliteRecordStore extends SqliteStatements implements RecordStore {
   private readonly nodeId: string;
-  private readonly statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, queue: SqliteWriteQueue, nodeId: string) {
-    this.db = db;
-    this.queue = queue;
+    super(db, queue);
     this.nodeId = nodeId;
   }
 
@@ -243,23 +239,6 @@ export class SqliteRecordStore implements RecordStore {
   private template(id: number): RecordTemplate | undefined {
     const row = this.sql('SELECT * FROM record_templates WHERE id = ?').get(id) as Row | undefined;
     return row ? recordTemplateFromRow(row) : undefined;
-  }
-
-  private read<T>(step: () => T): Promise<T> {
-    return this.queue.read(step).catch(mapError);
-  }
-
-  private write<T>(step: () => T): Promise<T> {
-    return this.queue.write(step).catch(mapError);
-  }
-
-  private sql(text: string): StatementSync {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
   }
 }
 
