@@ -1,5 +1,6 @@
 /** The recording tables of the PostgreSQL store (migration 2), as SQLite's (store/sqlite-record-store.ts). */
 import { pageOf, type Page } from './store.ts';
+import { PostgresTables } from './postgres-tables.ts';
 import type { PostgresDb } from './postgres-db.ts';
 import {
   patchedTemplate,
@@ -31,11 +32,16 @@ export interface PostgresRecordStoreOptions {
 }
 
 /** RecordStore over the PostgreSQL store's pool. */
-export class PostgresRecordStore implements RecordStore {
+export class PostgresRecordStore extends PostgresTables implements RecordStore {
   private readonly o: PostgresRecordStoreOptions;
 
   constructor(options: PostgresRecordStoreOptions) {
+    super(options.db);
     this.o = options;
+  }
+
+  protected opened(): Promise<void> {
+    return this.o.opened();
   }
 
   async addRecordTemplate(t: NewRecordTemplate): Promise<number> {
@@ -188,21 +194,6 @@ export class PostgresRecordStore implements RecordStore {
 
   async deleteRecordFile(id: number): Promise<boolean> {
     return (await this.changes('DELETE FROM record_files WHERE id = $1', [id])) > 0;
-  }
-
-  private async changes(text: string, params: unknown[]): Promise<number> {
-    await this.o.opened();
-    return (await this.o.db.write((q) => q.query(text, params))).rowCount ?? 0;
-  }
-
-  private async returning(text: string, params: unknown[]): Promise<Row[]> {
-    await this.o.opened();
-    return (await this.o.db.write((q) => q.query<Row>(text, params))).rows;
-  }
-
-  private async all(text: string, params: unknown[]): Promise<Row[]> {
-    await this.o.opened();
-    return await this.o.db.read(async (q) => (await q.query<Row>(text, params)).rows);
   }
 }
 
