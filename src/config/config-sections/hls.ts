@@ -1,6 +1,6 @@
 /** The `hls.*` section: HLS and LL-HLS playback (docs/hls.md). */
 import { z } from 'zod';
-import { flag } from './values.ts';
+import { commaList, flag } from './values.ts';
 import { hlsDefaults } from '../hls-defaults.ts';
 
 /** Segmenting, playlist windows, storage, cold starts, LL-HLS parts and waiter limits. */
@@ -33,18 +33,7 @@ export const hlsSection = z
     /** LL-HLS partial segment target (PART-TARGET). */
     partTargetMs: z.coerce.number().int().min(100).max(30_000).default(hlsDefaults.partTargetMs),
     /** Play domains served LL-HLS playlists; `*` = all; comma-separated in env and flags. */
-    lowLatencyDomains: z
-      .preprocess(
-        (v) =>
-          typeof v === 'string'
-            ? v
-                .split(',')
-                .map((x) => x.trim())
-                .filter(Boolean)
-            : v,
-        z.array(z.string().min(1)),
-      )
-      .default([]),
+    lowLatencyDomains: commaList.default([]),
     /** End a stream's playlist with EXT-X-ENDLIST when its publisher leaves. */
     endList: flag.default(false),
     /** Parked HLS requests (blocking reloads, hinted parts, cold starts) in total; more get 503 HLS_WAITERS_FULL. */

@@ -1,22 +1,12 @@
 /** The `limits.*` section: limits shared by every listener (docs/security.md). */
 import { z } from 'zod';
+import { commaList } from './values.ts';
 
 /** Trusted networks, the memory budget and the shutdown and drain deadlines. */
 export const limitsSection = z
   .strictObject({
     /** CIDR blocks or addresses (encoder farms, CDN edges) exempt from the per-address connection caps. */
-    trustedNetworks: z
-      .preprocess(
-        (v) =>
-          typeof v === 'string'
-            ? v
-                .split(',')
-                .map((x) => x.trim())
-                .filter(Boolean)
-            : v,
-        z.array(z.string().min(1)),
-      )
-      .default([]),
+    trustedNetworks: commaList.default([]),
     // Process: memory budget and shutdown (docs/security.md "Memory budget, process faults and shutdown").
     /** Bytes held for players and publishers past which new ones are refused (MEMORY_BUDGET_EXCEEDED); 0 = a quarter of the V8 heap limit. */
     memoryBudgetBytes: z.coerce.number().int().min(0).default(0),

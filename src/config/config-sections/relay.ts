@@ -1,32 +1,20 @@
 /** The `relay.*` section: push relays to other RTMP(S) servers and origin/edge pulls (docs/cluster.md). */
 import { z } from 'zod';
-import { bytes } from './values.ts';
+import { bytes, jsonArray } from './values.ts';
 
 /** Forward targets and their retry bounds, the cluster secret and the limits of edge pulls. */
 export const relaySection = z
   .strictObject({
     // Push relays (docs/cluster.md "Push relays"): forward published streams to other RTMP(S) servers.
     /** Targets: `[{ domain: '*', app: 'live', url: 'rtmp://host/app/{stream}?key=…', name }]`; a JSON array in env and flags. */
-    forward: z
-      .preprocess(
-        (v) => {
-          if (typeof v !== 'string') return v;
-          try {
-            return JSON.parse(v);
-          } catch {
-            return v;
-          }
-        },
-        z.array(
-          z.strictObject({
-            domain: z.string().min(1).default('*'),
-            app: z.string().min(1),
-            url: z.string().regex(/^rtmps?:\/\/[^/]+\/./, 'an rtmp:// or rtmps:// URL with an app'),
-            name: z.string().min(1).optional(),
-          }),
-        ),
-      )
-      .default([]),
+    forward: jsonArray(
+      z.strictObject({
+        domain: z.string().min(1).default('*'),
+        app: z.string().min(1),
+        url: z.string().regex(/^rtmps?:\/\/[^/]+\/./, 'an rtmp:// or rtmps:// URL with an app'),
+        name: z.string().min(1).optional(),
+      }),
+    ).default([]),
     /** Bound on TCP/TLS connect, handshake, connect and publish of one forward attempt. */
     forwardConnectTimeoutMs: z.coerce.number().int().min(100).default(10_000),
     /** First reconnect delay of a forward; doubles per failure (with jitter) up to forwardBackoffMaxMs. */

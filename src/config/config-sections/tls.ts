@@ -1,6 +1,6 @@
 /** The TLS sections `tls.*`, `rtmps.*` and `https.*`: certificates and the TLS listeners (docs/tls.md). */
 import { z } from 'zod';
-import { flag, ms, port } from './values.ts';
+import { flag, jsonArray, ms, port } from './values.ts';
 
 /** Certificates of every TLS listener, SNI entries, handshake timeout, reload and minimum version. */
 export const tlsSection = z
@@ -10,25 +10,13 @@ export const tlsSection = z
     /** Its private key (PEM, unencrypted). */
     key: z.string().default(''),
     /** More certificates picked by SNI: `[{ domains: ['live.example.com', '*.example.com'], cert, key }]`; a JSON array in env and flags. */
-    certificates: z
-      .preprocess(
-        (v) => {
-          if (typeof v !== 'string') return v;
-          try {
-            return JSON.parse(v);
-          } catch {
-            return v;
-          }
-        },
-        z.array(
-          z.strictObject({
-            domains: z.array(z.string().min(1)).min(1),
-            cert: z.string().min(1),
-            key: z.string().min(1),
-          }),
-        ),
-      )
-      .default([]),
+    certificates: jsonArray(
+      z.strictObject({
+        domains: z.array(z.string().min(1)).min(1),
+        cert: z.string().min(1),
+        key: z.string().min(1),
+      }),
+    ).default([]),
     /** A TLS handshake not finished within this closes the socket (TLS_HANDSHAKE_TIMEOUT). */
     handshakeTimeoutMs: z.coerce.number().int().min(100).default(10_000),
     /** How often the PEM files' size and mtime are compared to reload changed ones; 0 = only on SIGHUP. */

@@ -13,3 +13,27 @@ export const flag = z.preprocess(
   (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
   z.boolean(),
 );
+
+/** A list of non-empty strings, comma-separated when it comes from env and flags. */
+export const commaList = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().min(1)),
+);
+
+/** An array of `item`, a JSON array when it comes from env and flags (a string that is not JSON fails as it is). */
+export function jsonArray<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }, z.array(item));
+}
