@@ -1,4 +1,5 @@
 /** The recording tables of the PostgreSQL store (migration 2), as SQLite's (store/sqlite-record-store.ts). */
+import { taskConditions } from './sql-conditions.ts';
 import { pageOf, type Page } from './store.ts';
 import { PostgresTables } from './postgres-tables.ts';
 import type { PostgresDb } from './postgres-db.ts';
@@ -116,13 +117,7 @@ export class PostgresRecordStore extends PostgresTables implements RecordStore {
 
   async listRecordTasks(q: RecordTaskQuery = {}): Promise<RecordTask[]> {
     const w = new Where();
-    w.add('domain = ?', q.domain);
-    w.add('app = ?', q.app);
-    w.add('stream = ?', q.stream);
-    w.add('start_time >= ?', q.since);
-    w.add('start_time < ?', q.before);
-    w.add('stopped = 0 AND start_time <= ?', q.activeAt);
-    w.add('end_time > ?', q.activeAt);
+    for (const [clause, value] of taskConditions(q)) w.add(clause, value);
     return (await this.all(`SELECT * FROM record_tasks${w.sql} ORDER BY start_time, task_id`, w.params)).map(
       recordTaskFromRow,
     );

@@ -2,8 +2,9 @@
  * The recording tables of the SQLite store (migration 7), sharing the store's connection and write queue:
  * templates (Tencent parameters as JSON), rules, tasks and recorded files.
  */
+import { taskConditions, whereOf } from './sql-conditions.ts';
 import { SqliteStatements } from './sqlite-statements.ts';
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { pageOf, type Page } from './store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import {
@@ -129,15 +130,7 @@ export class SqliteRecordStore extends SqliteStatements implements RecordStore {
 
   listRecordTasks(q: RecordTaskQuery = {}): Promise<RecordTask[]> {
     return this.read(() => {
-      const { where, params } = whereOf([
-        ['domain = ?', q.domain],
-        ['app = ?', q.app],
-        ['stream = ?', q.stream],
-        ['start_time >= ?', q.since],
-        ['start_time < ?', q.before],
-        ['stopped = 0 AND start_time <= ?', q.activeAt],
-        ['end_time > ?', q.activeAt],
-      ]);
+      const { where, params } = whereOf(taskConditions(q));
       return (this.sql(`SELECT * FROM record_tasks${where} ORDER BY start_time, task_id`).all(...params) as Row[]).map(
         recordTaskFromRow,
       );
@@ -240,19 +233,4 @@ export class SqliteRecordStore extends SqliteStatements implements RecordStore {
     const row = this.sql('SELECT * FROM record_templates WHERE id = ?').get(id) as Row | undefined;
     return row ? recordTemplateFromRow(row) : undefined;
   }
-}
-
-/** A WHERE clause of the conditions whose value is given. */
-function whereOf(conditions: readonly [string, SQLInputValue | undefined][]): {
-  where: string;
-  params: SQLInputValue[];
-} {
-  const clauses: string[] = [];
-  const params: SQLInputValue[] = [];
-  for (const [clause, value] of conditions) {
-    if (value === undefined) continue;
-    clauses.push(clause);
-    params.push(value);
-  }
-  return { where: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }
