@@ -1,6 +1,5 @@
 /** Wires the concrete parts of a running openlive (store, control, hub, RTMP and HTTP servers) from a config. */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config-schema.ts';
 import type { Log } from '../log.ts';
@@ -10,11 +9,8 @@ import { RecordPruner } from '../store/record-pruner.ts';
 import { RejectionRecorder } from '../control/rejection-recorder.ts';
 import { Hub } from '../hub/hub.ts';
 import type { Access } from '../control/access.ts';
-import { Admission } from '../control/admission.ts';
+import type { Admission } from '../control/admission.ts';
 import type { Stream } from '../hub/stream.ts';
-import { HubClaims } from '../servers/ingest/claim-stream.ts';
-import { ClusterClaims } from '../servers/ingest/cluster-claims.ts';
-import type { PublisherClaims } from '../control/publisher-claims.ts';
 import { bootstrap, type Bootstrapped } from '../control/bootstrap.ts';
 import { Domains } from '../control/domains.ts';
 import { PublishRecords } from '../control/publish-records.ts';
@@ -24,20 +20,14 @@ import { ServerCounters } from '../servers/counters.ts';
 import { LivePublisherRegistry } from '../servers/ingest/live-publishers.ts';
 import type { RtmpServer } from '../servers/rtmp/rtmp-server.ts';
 import type { SrtServer } from '../servers/srt/srt-server.ts';
-import { registerWebrtcMetrics } from '../servers/webrtc/webrtc-metrics.ts';
+import type { HlsServer } from '../servers/hls/hls-server.ts';
+import type { StatsSampler } from '../servers/stats/stats-sampler.ts';
 import { WebrtcServer } from '../servers/webrtc/webrtc-server.ts';
-import { buildHttpApp } from '../servers/http/app.ts';
-import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
-import { HlsServer } from '../servers/hls/hls-server.ts';
-import { resolveHlsOptions } from '../servers/hls/hls-options.ts';
-import { StatsSampler } from '../servers/stats/stats-sampler.ts';
-import { buildApiApp } from '../servers/api/api-app.ts';
 import { apiExposureWarning } from './banner.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { loadDataKey } from './data-key-file.ts';
 import type { CallbackDeliverer } from '../servers/callbacks/callback-deliverer.ts';
 import type { PublishCallbacks } from '../servers/callbacks/publish-callbacks.ts';
-import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { MemoryBudget, autoMemoryBudget } from '../hub/memory-budget.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
@@ -45,21 +35,19 @@ import { createCoordinator, nodeIdOf } from '../cluster/create-coordinator.ts';
 import { wireCluster } from './cluster-wiring.ts';
 import type { ServiceOverrides, WorkerRole } from './service-options.ts';
 import { createCallbacks, createIngest, createRecordKeeping, createRecording, createRelays } from './service-parts.ts';
+import { createApiApp, createHttpApp } from './service-apps.ts';
+import { createAdmission } from './service-admission.ts';
+import { createHls, createStatsSampler } from './service-hls-stats.ts';
 import type { ErrorCode } from '../errors.ts';
 import { clusterOperations, type ClusterOperations } from './cluster-operations.ts';
 import type { PushForwarder } from '../servers/relay/push-forwarder.ts';
 import { publishListeners } from '../servers/relay/publish-listeners.ts';
 import type { Recorder } from '../servers/record/recorder.ts';
-import { registerRecordMetrics } from '../servers/record/record-metrics.ts';
-import { nodeRecordFs } from '../servers/record/record-fs.ts';
 import type { RecordCallbacks } from '../servers/callbacks/record-callbacks.ts';
 import { Snapshots } from '../servers/snapshot/snapshots.ts';
-import { registerForwardMetrics } from '../servers/relay/forward-metrics.ts';
 import type { CertificateStore } from '../servers/tls/certificate-store.ts';
 import { TlsListeners } from '../servers/tls/tls-listeners.ts';
 import type { EdgePuller } from '../servers/relay/edge-puller.ts';
-import { registerEdgeMetrics } from '../servers/relay/edge-metrics.ts';
-import { RelayTokens } from '../control/relay-token.ts';
 import { serviceDrainer, type Drainer } from '../servers/drain/service-drainer.ts';
 import { nodeDnsResolver } from '../servers/dns/node-dns-resolver.ts';
 
@@ -212,7 +200,6 @@ export class Service {
       ...(overrides.timers && { timers: overrides.timers }),
       logger: log.child({ layer: 'hub' }),
     });
-    const r = config.relay;
     const relays = createRelays({
       ...part,
       hub: this.hub,
@@ -240,28 +227,7 @@ export class Service {
       callbackLog: callbacks.log,
       httpPort: () => this.httpPort,
     });
-    this.admission = new Admission({
-      access: this.access,
-      claims: this.publisherClaims(),
-      live: this.publishers,
-      // With Redis the holder may be another node: it drops its publisher (21/102), bounded by the lease.
-      ...((config.cluster.redis !== '' || overrides.worker !== undefined) && {
-        replaceElsewhere: (t, ip) => this.streams.replaceElsewhere(t.app, t.stream, ip, this.coordinator.leaseMs),
-      }),
-      capacity: this.hub,
-      relay: {
-        tokens: r.secret === '' ? undefined : new RelayTokens(r.secret),
-        maxHops: r.maxHops,
-        now,
-        onRelayPlay: (req, outcome, detail) =>
-          relayLog.info(
-            { stream: `${req.app}/${req.stream}`, clientIp: req.clientIp, outcome, detail },
-            `relay play ${outcome}`,
-          ),
-      },
-      countError: (code) => this.counters.countError(code),
-      onRecordError: onStoreError,
-    });
+    this.admission = createAdmission(this, { worker: overrides.worker, relayLog, onStoreError });
     // Every ingest (RTMP, SRT) tells the same listeners: callbacks, push relays, recordings.
     const publishListener = this.forwarder.enabled
       ? publishListeners(this.publishCallbacks, this.forwarder, this.recorder, this.snapshots.snapshotter)
@@ -298,117 +264,14 @@ export class Service {
       timers: overrides.timers,
     });
     ({ rtmp: this.rtmp, srt: this.srt } = ingest);
-    this.hls = new HlsServer({
-      hub: this.hub,
-      options: resolveHlsOptions({
-        ...config.hls,
-        dir: overrides.worker?.hlsDir ?? join(config.dataDir, 'hls'),
-        trustedNetworks: config.limits.trustedNetworks,
-        now,
-      }),
-      logger: log.child({ server: 'hls' }),
-      edge: this.edge,
-      viewerTimeoutMs: config.stats.hlsSessionTimeoutMs,
-    });
-    this.statsSampler = new StatsSampler({
-      hub: this.hub,
-      store: this.store.history,
-      publishers: () => this.publishers.list(),
-      hls: this.hls.viewers,
-      now,
-      tickMs: config.stats.sampleIntervalMs,
-      retention: {
-        minuteDays: config.stats.minuteRetentionDays,
-        fiveMinuteDays: config.stats.fiveMinuteRetentionDays,
-        hourDays: config.stats.hourRetentionDays,
-        dayDays: config.stats.dayRetentionDays,
-      },
-      onError: (err) => log.warn({ err }, 'could not write statistics samples'),
-    });
+    this.hls = createHls(this, overrides.worker);
+    this.statsSampler = createStatsSampler(this);
     this.memoryBudget.addSource('hlsSegments', () => this.hls.stats().bytes);
-    this.http = buildHttpApp({
-      hls: this.hls,
-      hub: this.hub,
-      admission: this.admission,
-      counters: this.counters,
-      log,
-      playWaitMs: config.http.playWaitMs,
-      flvChunked: config.http.flvChunked,
-      limits: config.http,
-      trustedNetworks: config.limits.trustedNetworks,
-      listeners: () => [httpGuardOf(this.http), httpGuardOf(this.api)].filter((g): g is HttpGuard => g !== undefined),
-      extraMetrics: (registry) => {
-        registerForwardMetrics(registry, this.forwarder);
-        registerEdgeMetrics(registry, this.edge, this.hub);
-        registerRecordMetrics(registry, this.recorder, recording.uploader);
-        const webrtc = this.webrtc;
-        if (webrtc) registerWebrtcMetrics(registry, () => webrtc.whepSendStats());
-      },
-      nodeId,
-      records: { store: this.store.recordings, root: recording.root, fs: nodeRecordFs, remote: recording.remote },
-      snapshots: { store: this.store.snapshots, root: this.snapshots.root },
-      webrtc: { server: this.webrtc, maxSdpBytes: config.webrtc.maxSdpBytes },
-    });
+    this.http = createHttpApp(this, recording);
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.drainer = serviceDrainer({ ...this, log, nodeId, waitMs: config.limits.drainWaitMs });
     this.credentials = new Credentials({ store: this.store, dataKey, now });
-    this.api = buildApiApp({
-      config,
-      store: this.store,
-      domains: this.domains,
-      streams: this.streams,
-      records: this.records,
-      publishers: this.publishers,
-      hub: this.hub,
-      admission: this.admission,
-      log,
-      now,
-      ports: () => ({
-        rtmp: this.rtmpPort || config.rtmp.port,
-        http: this.httpPort || config.http.port,
-        rtmps: config.rtmps.enabled ? this.rtmpsPort || config.rtmps.port : 0,
-        https: config.https.enabled ? this.httpsPort || config.https.port : 0,
-        srt: config.srt.enabled ? this.srtPort || config.srt.port : 0,
-      }),
-      credentials: this.credentials,
-      counters: this.counters,
-      replayCache: this.coordinator.replayCache(config.api.replayCacheMaxEntries),
-      sharedCounters: ops?.sharedCounters,
-      forwards: () => this.forwarder.list(),
-      certificates: this.tls.certificates,
-      drain: this.drainer,
-      stats: {
-        current: () => this.statsSampler.current(),
-        hlsSessions: () => this.hls.viewers.sessions(),
-        clientIps: (since, before) => this.statsSampler.clientIps.totals(since, before),
-      },
-      recording: {
-        checkTasks: () => this.recorder.checkTasks(),
-        stopTask: (id) => this.recorder.stopTask(id),
-        deleteFile: (id) => this.recorder.deleteFile(id),
-        fileUrl: recording.fileUrl,
-      },
-      snapshots: {
-        stopTask: (id) => this.snapshots.snapshotter.stopTask(id),
-        checkTasks: () => this.snapshots.snapshotter.checkTasks(),
-        deleteFile: (id) => this.snapshots.snapshotter.deleteFile(id),
-        fileUrl: this.snapshots.fileUrl,
-      },
-      consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
-    });
-  }
-
-  /**
-   * This node's hub claims; with Redis, also the cluster lease (a stream live on another node is 18/601 here
-   * too). The in-process default keeps the hub's synchronous claim alone: one process, nothing to agree on.
-   */
-  private publisherClaims(): PublisherClaims<Stream> {
-    if (this.config.cluster.redis === '' && !this.worker) return new HubClaims(this.hub);
-    const claims = new ClusterClaims(this.hub, this.coordinator, (err) =>
-      this.log.warn({ err }, 'could not release a cluster claim'),
-    );
-    this.publishers.onRemoved = (key) => claims.ended(key);
-    return claims;
+    this.api = createApiApp(this, recording);
   }
 
   /** Finishes what a killed server left open, creates the default domains once, then binds both listeners. */

@@ -28,6 +28,7 @@ import {
 import { claimScript, releaseScript, renewScript } from './redis-scripts.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { RedisCounters, unavailable } from './redis-counters.ts';
+import { parseHolder, parseNode } from './redis-values.ts';
 
 /** ioredis, loaded when a coordinator is built (lazy-module.ts): a single node never loads it. */
 const ioredis = lazyModule<typeof IoRedis>('ioredis');
@@ -381,27 +382,4 @@ async function quit(conn: Redis): Promise<void> {
     await conn.quit().catch(() => undefined);
   }
   conn.disconnect();
-}
-
-function parseHolder(text: unknown): StreamHolder | undefined {
-  if (typeof text !== 'string') return undefined;
-  try {
-    const v = JSON.parse(text) as Partial<StreamHolder>;
-    return typeof v.nodeId === 'string' && typeof v.advertise === 'string' && typeof v.since === 'number'
-      ? (v as StreamHolder)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseNode(text: string): ClusterNode | undefined {
-  try {
-    const v = JSON.parse(text) as Partial<ClusterNode>;
-    return typeof v.nodeId === 'string' && typeof v.advertise === 'string'
-      ? { nodeId: v.nodeId, advertise: v.advertise }
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 /** RecordStore in memory, for tests and the memory store; same semantics as the SQL adapters. */
 import { LiveError } from '../errors.ts';
 import { pageOf, type Page } from './store.ts';
+import { MemoryTemplateTables } from './memory-template-tables.ts';
 import { patchedTemplate } from './record-rows.ts';
 import type {
   NewRecordFile,
@@ -20,105 +21,66 @@ import type {
 export class MemoryRecordStore implements RecordStore {
   readonly #closed: () => boolean;
   readonly #nodeId: string;
-  readonly #templates = new Map<number, RecordTemplate>();
-  readonly #rules = new Map<string, RecordRule>();
-  readonly #tasks = new Map<string, RecordTask>();
+  readonly #tables: MemoryTemplateTables<NewRecordTemplate, RecordTemplate, RecordTemplatePatch>;
   readonly #files = new Map<number, RecordFile>();
-  #nextTemplate = 1;
   #nextFile = 1;
 
   constructor(closed: () => boolean, nodeId = 'local') {
     this.#closed = closed;
     this.#nodeId = nodeId;
+    this.#tables = new MemoryTemplateTables(() => this.#check(), patchedTemplate, 'record');
   }
 
-  async addRecordTemplate(t: NewRecordTemplate): Promise<number> {
-    this.#check();
-    const id = this.#nextTemplate++;
-    this.#templates.set(id, { ...t, id, updatedAt: t.createdAt });
-    return id;
+  addRecordTemplate(t: NewRecordTemplate): Promise<number> {
+    return this.#tables.addTemplate(t);
   }
 
-  async getRecordTemplate(id: number): Promise<RecordTemplate | undefined> {
-    this.#check();
-    return this.#templates.get(id);
+  getRecordTemplate(id: number): Promise<RecordTemplate | undefined> {
+    return this.#tables.getTemplate(id);
   }
 
-  async listRecordTemplates(): Promise<RecordTemplate[]> {
-    this.#check();
-    return [...this.#templates.values()].sort((a, b) => a.id - b.id);
+  listRecordTemplates(): Promise<RecordTemplate[]> {
+    return this.#tables.listTemplates();
   }
 
-  async updateRecordTemplate(id: number, patch: RecordTemplatePatch): Promise<RecordTemplate | undefined> {
-    this.#check();
-    const old = this.#templates.get(id);
-    if (!old) return undefined;
-    const next = patchedTemplate(old, patch);
-    this.#templates.set(id, next);
-    return next;
+  updateRecordTemplate(id: number, patch: RecordTemplatePatch): Promise<RecordTemplate | undefined> {
+    return this.#tables.updateTemplate(id, patch);
   }
 
-  async deleteRecordTemplate(id: number): Promise<boolean> {
-    this.#check();
-    return this.#templates.delete(id);
+  deleteRecordTemplate(id: number): Promise<boolean> {
+    return this.#tables.deleteTemplate(id);
   }
 
-  async setRecordRule(r: RecordRule): Promise<void> {
-    this.#check();
-    const key = ruleKey(r.domain, r.app, r.stream);
-    const old = this.#rules.get(key);
-    this.#rules.set(key, { ...r, createdAt: old?.createdAt ?? r.createdAt });
+  setRecordRule(r: RecordRule): Promise<void> {
+    return this.#tables.setRule(r);
   }
 
-  async listRecordRules(): Promise<RecordRule[]> {
-    this.#check();
-    return [...this.#rules.values()].sort(
-      (a, b) => cmp(a.domain, b.domain) || cmp(a.app, b.app) || cmp(a.stream, b.stream),
-    );
+  listRecordRules(): Promise<RecordRule[]> {
+    return this.#tables.listRules();
   }
 
-  async deleteRecordRule(domain: string, app: string, stream: string): Promise<boolean> {
-    this.#check();
-    return this.#rules.delete(ruleKey(domain, app, stream));
+  deleteRecordRule(domain: string, app: string, stream: string): Promise<boolean> {
+    return this.#tables.deleteRule(domain, app, stream);
   }
 
-  async addRecordTask(t: RecordTask): Promise<void> {
-    this.#check();
-    if (this.#tasks.has(t.taskId)) throw new LiveError('STORE_FAILED', `record task ${t.taskId} exists`);
-    this.#tasks.set(t.taskId, t);
+  addRecordTask(t: RecordTask): Promise<void> {
+    return this.#tables.addTask(t);
   }
 
-  async getRecordTask(taskId: string): Promise<RecordTask | undefined> {
-    this.#check();
-    return this.#tasks.get(taskId);
+  getRecordTask(taskId: string): Promise<RecordTask | undefined> {
+    return this.#tables.getTask(taskId);
   }
 
-  async listRecordTasks(q: RecordTaskQuery = {}): Promise<RecordTask[]> {
-    this.#check();
-    return [...this.#tasks.values()]
-      .filter(
-        (t) =>
-          (q.domain === undefined || t.domain === q.domain) &&
-          (q.app === undefined || t.app === q.app) &&
-          (q.stream === undefined || t.stream === q.stream) &&
-          (q.since === undefined || t.startTime >= q.since) &&
-          (q.before === undefined || t.startTime < q.before) &&
-          (q.activeAt === undefined || (t.stopped === 0 && t.startTime <= q.activeAt && q.activeAt < t.endTime)),
-      )
-      .sort((a, b) => a.startTime - b.startTime || cmp(a.taskId, b.taskId));
+  listRecordTasks(q: RecordTaskQuery = {}): Promise<RecordTask[]> {
+    return this.#tables.listTasks(q);
   }
 
-  async stopRecordTask(taskId: string, at: number): Promise<boolean> {
-    this.#check();
-    const t = this.#tasks.get(taskId);
-    if (!t || t.stopped !== 0) return false;
-    this.#tasks.set(taskId, { ...t, stopped: at });
-    return true;
+  stopRecordTask(taskId: string, at: number): Promise<boolean> {
+    return this.#tables.stopTask(taskId, at);
   }
 
-  async deleteRecordTask(taskId: string): Promise<boolean> {
-    this.#check();
-    return this.#tasks.delete(taskId);
+  deleteRecordTask(taskId: string): Promise<boolean> {
+    return this.#tables.deleteTask(taskId);
   }
 
   async addRecordFile(f: NewRecordFile): Promise<number> {
@@ -190,12 +152,4 @@ export class MemoryRecordStore implements RecordStore {
   #check(): void {
     if (this.#closed()) throw new LiveError('STORE_FAILED', 'the store is closed');
   }
-}
-
-function ruleKey(domain: string, app: string, stream: string): string {
-  return JSON.stringify([domain, app, stream]);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

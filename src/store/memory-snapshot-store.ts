@@ -1,6 +1,7 @@
 /** SnapshotStore in memory, for tests and the memory store; same semantics as the SQL adapters. */
 import { LiveError } from '../errors.ts';
 import { pageOf, type Page } from './store.ts';
+import { MemoryTemplateTables } from './memory-template-tables.ts';
 import {
   patchedSnapshotTemplate,
   type NewSnapshotFile,
@@ -19,104 +20,66 @@ import {
 export class MemorySnapshotStore implements SnapshotStore {
   readonly #closed: () => boolean;
   readonly #nodeId: string;
-  readonly #templates = new Map<number, SnapshotTemplate>();
-  readonly #rules = new Map<string, SnapshotRule>();
-  readonly #tasks = new Map<string, SnapshotTask>();
+  readonly #tables: MemoryTemplateTables<NewSnapshotTemplate, SnapshotTemplate, SnapshotTemplatePatch>;
   readonly #files = new Map<number, SnapshotFile>();
-  #nextTemplate = 1;
   #nextFile = 1;
 
   constructor(closed: () => boolean, nodeId = 'local') {
     this.#closed = closed;
     this.#nodeId = nodeId;
+    this.#tables = new MemoryTemplateTables(() => this.#check(), patchedSnapshotTemplate, 'screenshot');
   }
 
-  async addSnapshotTemplate(t: NewSnapshotTemplate): Promise<number> {
-    this.#check();
-    const id = this.#nextTemplate++;
-    this.#templates.set(id, { ...t, id, updatedAt: t.createdAt });
-    return id;
+  addSnapshotTemplate(t: NewSnapshotTemplate): Promise<number> {
+    return this.#tables.addTemplate(t);
   }
 
-  async getSnapshotTemplate(id: number): Promise<SnapshotTemplate | undefined> {
-    this.#check();
-    return this.#templates.get(id);
+  getSnapshotTemplate(id: number): Promise<SnapshotTemplate | undefined> {
+    return this.#tables.getTemplate(id);
   }
 
-  async listSnapshotTemplates(): Promise<SnapshotTemplate[]> {
-    this.#check();
-    return [...this.#templates.values()].sort((a, b) => a.id - b.id);
+  listSnapshotTemplates(): Promise<SnapshotTemplate[]> {
+    return this.#tables.listTemplates();
   }
 
-  async updateSnapshotTemplate(id: number, patch: SnapshotTemplatePatch): Promise<SnapshotTemplate | undefined> {
-    this.#check();
-    const old = this.#templates.get(id);
-    if (!old) return undefined;
-    const next = patchedSnapshotTemplate(old, patch);
-    this.#templates.set(id, next);
-    return next;
+  updateSnapshotTemplate(id: number, patch: SnapshotTemplatePatch): Promise<SnapshotTemplate | undefined> {
+    return this.#tables.updateTemplate(id, patch);
   }
 
-  async deleteSnapshotTemplate(id: number): Promise<boolean> {
-    this.#check();
-    return this.#templates.delete(id);
+  deleteSnapshotTemplate(id: number): Promise<boolean> {
+    return this.#tables.deleteTemplate(id);
   }
 
-  async setSnapshotRule(r: SnapshotRule): Promise<void> {
-    this.#check();
-    const key = JSON.stringify([r.domain, r.app, r.stream]);
-    this.#rules.set(key, { ...r, createdAt: this.#rules.get(key)?.createdAt ?? r.createdAt });
+  setSnapshotRule(r: SnapshotRule): Promise<void> {
+    return this.#tables.setRule(r);
   }
 
-  async listSnapshotRules(): Promise<SnapshotRule[]> {
-    this.#check();
-    return [...this.#rules.values()].sort(
-      (a, b) => cmp(a.domain, b.domain) || cmp(a.app, b.app) || cmp(a.stream, b.stream),
-    );
+  listSnapshotRules(): Promise<SnapshotRule[]> {
+    return this.#tables.listRules();
   }
 
-  async deleteSnapshotRule(domain: string, app: string, stream: string): Promise<boolean> {
-    this.#check();
-    return this.#rules.delete(JSON.stringify([domain, app, stream]));
+  deleteSnapshotRule(domain: string, app: string, stream: string): Promise<boolean> {
+    return this.#tables.deleteRule(domain, app, stream);
   }
 
-  async addSnapshotTask(t: SnapshotTask): Promise<void> {
-    this.#check();
-    if (this.#tasks.has(t.taskId)) throw new LiveError('STORE_FAILED', `screenshot task ${t.taskId} exists`);
-    this.#tasks.set(t.taskId, t);
+  addSnapshotTask(t: SnapshotTask): Promise<void> {
+    return this.#tables.addTask(t);
   }
 
-  async getSnapshotTask(taskId: string): Promise<SnapshotTask | undefined> {
-    this.#check();
-    return this.#tasks.get(taskId);
+  getSnapshotTask(taskId: string): Promise<SnapshotTask | undefined> {
+    return this.#tables.getTask(taskId);
   }
 
-  async listSnapshotTasks(q: SnapshotTaskQuery = {}): Promise<SnapshotTask[]> {
-    this.#check();
-    return [...this.#tasks.values()]
-      .filter(
-        (t) =>
-          (q.domain === undefined || t.domain === q.domain) &&
-          (q.app === undefined || t.app === q.app) &&
-          (q.stream === undefined || t.stream === q.stream) &&
-          (q.since === undefined || t.startTime >= q.since) &&
-          (q.before === undefined || t.startTime < q.before) &&
-          (q.activeAt === undefined || (t.stopped === 0 && t.startTime <= q.activeAt && q.activeAt < t.endTime)),
-      )
-      .sort((a, b) => a.startTime - b.startTime || cmp(a.taskId, b.taskId));
+  listSnapshotTasks(q: SnapshotTaskQuery = {}): Promise<SnapshotTask[]> {
+    return this.#tables.listTasks(q);
   }
 
-  async stopSnapshotTask(taskId: string, at: number): Promise<boolean> {
-    this.#check();
-    const t = this.#tasks.get(taskId);
-    if (!t || t.stopped !== 0) return false;
-    this.#tasks.set(taskId, { ...t, stopped: at });
-    return true;
+  stopSnapshotTask(taskId: string, at: number): Promise<boolean> {
+    return this.#tables.stopTask(taskId, at);
   }
 
-  async deleteSnapshotTask(taskId: string): Promise<boolean> {
-    this.#check();
-    return this.#tasks.delete(taskId);
+  deleteSnapshotTask(taskId: string): Promise<boolean> {
+    return this.#tables.deleteTask(taskId);
   }
 
   async addSnapshotFile(f: NewSnapshotFile): Promise<number> {
@@ -164,8 +127,4 @@ export class MemorySnapshotStore implements SnapshotStore {
   #check(): void {
     if (this.#closed()) throw new LiveError('STORE_FAILED', 'the store is closed');
   }
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

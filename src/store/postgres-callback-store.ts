@@ -7,7 +7,8 @@
  * lease ran out (a dead node's), so exactly one node delivers each. Open pushes are replayed by their node only.
  */
 import { pageOf, type Page, type PruneLimits } from './store.ts';
-import type { PostgresDb, Queryable } from './postgres-db.ts';
+import { PostgresTables } from './postgres-tables.ts';
+import type { PostgresDb } from './postgres-db.ts';
 import type { SqliteKeys } from './sqlite-keys.ts';
 import { PgWhere } from './postgres-where.ts';
 import {
@@ -47,11 +48,16 @@ export interface PostgresCallbackStoreOptions {
 }
 
 /** CallbackStore over the PostgreSQL store's pool. */
-export class PostgresCallbackStore implements CallbackStore {
+export class PostgresCallbackStore extends PostgresTables implements CallbackStore {
   private readonly o: PostgresCallbackStoreOptions;
 
   constructor(options: PostgresCallbackStoreOptions) {
+    super(options.db);
     this.o = options;
+  }
+
+  protected opened(): Promise<void> {
+    return this.o.opened();
   }
 
   async addCallbackTemplate(t: NewCallbackTemplate): Promise<number> {
@@ -284,20 +290,5 @@ export class PostgresCallbackStore implements CallbackStore {
 
   private leaseFrom(dueAt: number): number {
     return Math.max(dueAt, this.o.now()) + this.o.leaseMs;
-  }
-
-  private async tx<T>(step: (q: Queryable) => Promise<T>): Promise<T> {
-    await this.o.opened();
-    return await this.o.db.transaction(step);
-  }
-
-  private async changes(text: string, params: unknown[]): Promise<number> {
-    await this.o.opened();
-    return (await this.o.db.write((q) => q.query(text, params))).rowCount ?? 0;
-  }
-
-  private async all(text: string, params: unknown[]): Promise<Row[]> {
-    await this.o.opened();
-    return await this.o.db.read(async (q) => (await q.query<Row>(text, params)).rows);
   }
 }

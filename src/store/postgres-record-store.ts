@@ -1,5 +1,7 @@
 /** The recording tables of the PostgreSQL store (migration 2), as SQLite's (store/sqlite-record-store.ts). */
+import { taskConditions } from './sql-conditions.ts';
 import { pageOf, type Page } from './store.ts';
+import { PostgresTables } from './postgres-tables.ts';
 import type { PostgresDb } from './postgres-db.ts';
 import {
   patchedTemplate,
@@ -31,11 +33,16 @@ export interface PostgresRecordStoreOptions {
 }
 
 /** RecordStore over the PostgreSQL store's pool. */
-export class PostgresRecordStore implements RecordStore {
+export class PostgresRecordStore extends PostgresTables implements RecordStore {
   private readonly o: PostgresRecordStoreOptions;
 
   constructor(options: PostgresRecordStoreOptions) {
+    super(options.db);
     this.o = options;
+  }
+
+  protected opened(): Promise<void> {
+    return this.o.opened();
   }
 
   async addRecordTemplate(t: NewRecordTemplate): Promise<number> {
@@ -110,13 +117,7 @@ export class PostgresRecordStore implements RecordStore {
 
   async listRecordTasks(q: RecordTaskQuery = {}): Promise<RecordTask[]> {
     const w = new Where();
-    w.add('domain = ?', q.domain);
-    w.add('app = ?', q.app);
-    w.add('stream = ?', q.stream);
-    w.add('start_time >= ?', q.since);
-    w.add('start_time < ?', q.before);
-    w.add('stopped = 0 AND start_time <= ?', q.activeAt);
-    w.add('end_time > ?', q.activeAt);
+    for (const [clause, value] of taskConditions(q)) w.add(clause, value);
     return (await this.all(`SELECT * FROM record_tasks${w.sql} ORDER BY start_time, task_id`, w.params)).map(
       recordTaskFromRow,
     );
@@ -188,21 +189,6 @@ export class PostgresRecordStore implements RecordStore {
 
   async deleteRecordFile(id: number): Promise<boolean> {
     return (await this.changes('DELETE FROM record_files WHERE id = $1', [id])) > 0;
-  }
-
-  private async changes(text: string, params: unknown[]): Promise<number> {
-    await this.o.opened();
-    return (await this.o.db.write((q) => q.query(text, params))).rowCount ?? 0;
-  }
-
-  private async returning(text: string, params: unknown[]): Promise<Row[]> {
-    await this.o.opened();
-    return (await this.o.db.write((q) => q.query<Row>(text, params))).rows;
-  }
-
-  private async all(text: string, params: unknown[]): Promise<Row[]> {
-    await this.o.opened();
-    return await this.o.db.read(async (q) => (await q.query<Row>(text, params)).rows);
   }
 }
 

@@ -2,6 +2,7 @@
  * The snapshot tables (SQLite migration 8, PostgreSQL migration 3) over either database: the SQL is the same
  * in both dialects, written with `?` placeholders; each adapter's SnapshotSql runs it (PostgreSQL numbers them).
  */
+import { taskConditions, whereOf } from './sql-conditions.ts';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { LiveError } from '../errors.ts';
 import type { PostgresDb } from './postgres-db.ts';
@@ -116,15 +117,7 @@ export class SqlSnapshotStore implements SnapshotStore {
   }
 
   async listSnapshotTasks(q: SnapshotTaskQuery = {}): Promise<SnapshotTask[]> {
-    const { where, params } = whereOf([
-      ['domain = ?', q.domain],
-      ['app = ?', q.app],
-      ['stream = ?', q.stream],
-      ['start_time >= ?', q.since],
-      ['start_time < ?', q.before],
-      ['stopped = 0 AND start_time <= ?', q.activeAt],
-      ['end_time > ?', q.activeAt],
-    ]);
+    const { where, params } = whereOf(taskConditions(q));
     return (await this.#sql.all(`SELECT * FROM snapshot_tasks${where} ORDER BY start_time, task_id`, params)).map(
       recordTaskFromRow,
     );
@@ -196,17 +189,6 @@ export class SqlSnapshotStore implements SnapshotStore {
   async deleteSnapshotFile(id: number): Promise<boolean> {
     return (await this.#sql.run('DELETE FROM snapshot_files WHERE id = ?', [id])) > 0;
   }
-}
-
-function whereOf(conditions: readonly [string, SqlValue | undefined][]): { where: string; params: SqlValue[] } {
-  const clauses: string[] = [];
-  const params: SqlValue[] = [];
-  for (const [clause, value] of conditions) {
-    if (value === undefined) continue;
-    clauses.push(clause);
-    params.push(value);
-  }
-  return { where: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 /** The tables, for both dialects (`INTEGER`/`BIGINT` and the SQLite/PostgreSQL spelling of an id column). */

@@ -5,8 +5,8 @@
  * one transaction, as do an interruption and the removal of its open push. Callback keys are sealed with the
  * data key (store/sqlite-keys.ts).
  */
-import { mapError } from './sqlite-errors.ts';
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { SqliteStatements } from './sqlite-statements.ts';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { pageOf, type Page, type PruneLimits } from './store.ts';
 import type { SqliteKeys } from './sqlite-keys.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
@@ -35,15 +35,11 @@ import {
 } from './callback-rows.ts';
 
 /** CallbackStore over the SQLite store's database. */
-export class SqliteCallbackStore implements CallbackStore {
-  private readonly db: DatabaseSync;
-  private readonly queue: SqliteWriteQueue;
+export class SqliteCallbackStore extends SqliteStatements implements CallbackStore {
   private readonly keys: SqliteKeys;
-  private readonly statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, queue: SqliteWriteQueue, keys: SqliteKeys) {
-    this.db = db;
-    this.queue = queue;
+    super(db, queue);
     this.keys = keys;
   }
 
@@ -266,40 +262,8 @@ export class SqliteCallbackStore implements CallbackStore {
     return this.write(() => this.sql('DELETE FROM callback_open_pushes WHERE sequence = ?').run(sequence).changes > 0);
   }
 
-  /** Runs a step in one transaction (taking the write lock first), rolled back if it throws. */
-  private transaction<T>(step: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = step();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
-  }
-
   private template(id: number): CallbackTemplate | undefined {
     const row = this.sql('SELECT * FROM callback_templates WHERE id = ?').get(id) as Row | undefined;
     return row ? templateFromRow(row, this.keys) : undefined;
-  }
-
-  /** Runs a reading step as a promise, with errors mapped to STORE_FAILED as the store does. */
-  private read<T>(step: () => T): Promise<T> {
-    return this.queue.read(step).catch(mapError);
-  }
-
-  /** Runs a writing step now, or in order once another process's lock is free. */
-  private write<T>(step: () => T): Promise<T> {
-    return this.queue.write(step).catch(mapError);
-  }
-
-  private sql(text: string): StatementSync {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
   }
 }

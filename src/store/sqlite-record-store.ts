@@ -2,8 +2,9 @@
  * The recording tables of the SQLite store (migration 7), sharing the store's connection and write queue:
  * templates (Tencent parameters as JSON), rules, tasks and recorded files.
  */
-import { mapError } from './sqlite-errors.ts';
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { taskConditions, whereOf } from './sql-conditions.ts';
+import { SqliteStatements } from './sqlite-statements.ts';
+import type { DatabaseSync } from 'node:sqlite';
 import { pageOf, type Page } from './store.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import {
@@ -29,15 +30,11 @@ import type {
 } from './record-store.ts';
 
 /** RecordStore over the SQLite store's database. */
-export class SqliteRecordStore implements RecordStore {
-  private readonly db: DatabaseSync;
-  private readonly queue: SqliteWriteQueue;
+export class SqliteRecordStore extends SqliteStatements implements RecordStore {
   private readonly nodeId: string;
-  private readonly statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, queue: SqliteWriteQueue, nodeId: string) {
-    this.db = db;
-    this.queue = queue;
+    super(db, queue);
     this.nodeId = nodeId;
   }
 
@@ -133,15 +130,7 @@ export class SqliteRecordStore implements RecordStore {
 
   listRecordTasks(q: RecordTaskQuery = {}): Promise<RecordTask[]> {
     return this.read(() => {
-      const { where, params } = whereOf([
-        ['domain = ?', q.domain],
-        ['app = ?', q.app],
-        ['stream = ?', q.stream],
-        ['start_time >= ?', q.since],
-        ['start_time < ?', q.before],
-        ['stopped = 0 AND start_time <= ?', q.activeAt],
-        ['end_time > ?', q.activeAt],
-      ]);
+      const { where, params } = whereOf(taskConditions(q));
       return (this.sql(`SELECT * FROM record_tasks${where} ORDER BY start_time, task_id`).all(...params) as Row[]).map(
         recordTaskFromRow,
       );
@@ -244,36 +233,4 @@ export class SqliteRecordStore implements RecordStore {
     const row = this.sql('SELECT * FROM record_templates WHERE id = ?').get(id) as Row | undefined;
     return row ? recordTemplateFromRow(row) : undefined;
   }
-
-  private read<T>(step: () => T): Promise<T> {
-    return this.queue.read(step).catch(mapError);
-  }
-
-  private write<T>(step: () => T): Promise<T> {
-    return this.queue.write(step).catch(mapError);
-  }
-
-  private sql(text: string): StatementSync {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
-  }
-}
-
-/** A WHERE clause of the conditions whose value is given. */
-function whereOf(conditions: readonly [string, SQLInputValue | undefined][]): {
-  where: string;
-  params: SQLInputValue[];
-} {
-  const clauses: string[] = [];
-  const params: SQLInputValue[] = [];
-  for (const [clause, value] of conditions) {
-    if (value === undefined) continue;
-    clauses.push(clause);
-    params.push(value);
-  }
-  return { where: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }

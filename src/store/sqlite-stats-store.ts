@@ -1,6 +1,6 @@
 /** The statistics table of the SQLite store (migration 9, store/stats-store.ts), sharing its connection and write queue. */
-import { mapError } from './sqlite-errors.ts';
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { SqliteStatements } from './sqlite-statements.ts';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import {
   combineSamples,
@@ -18,15 +18,11 @@ import {
 const insert = `INSERT OR REPLACE INTO stats_samples (${statsColumns.join(', ')}) VALUES (${statsColumns.map(() => '?').join(', ')})`;
 
 /** StatsStore over the SQLite store's database. */
-export class SqliteStatsStore implements StatsStore {
-  private readonly db: DatabaseSync;
-  private readonly queue: SqliteWriteQueue;
+export class SqliteStatsStore extends SqliteStatements implements StatsStore {
   private readonly nodeId: string;
-  private readonly statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, queue: SqliteWriteQueue, nodeId: string) {
-    this.db = db;
-    this.queue = queue;
+    super(db, queue);
     this.nodeId = nodeId;
   }
 
@@ -84,34 +80,5 @@ export class SqliteStatsStore implements StatsStore {
         ).run(this.nodeId, period, before, batch).changes,
       ),
     );
-  }
-
-  private transaction<T>(step: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = step();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
-  }
-
-  private read<T>(step: () => T): Promise<T> {
-    return this.queue.read(step).catch(mapError);
-  }
-
-  private write<T>(step: () => T): Promise<T> {
-    return this.queue.write(step).catch(mapError);
-  }
-
-  private sql(text: string): StatementSync {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
   }
 }

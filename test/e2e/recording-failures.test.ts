@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { probe, publish } from '../support/ffmpeg.ts';
-import { liveClient, type LiveClient } from '../support/api-client.ts';
+import { liveClient, type LiveClient, serverClient } from '../support/api-client.ts';
 import { connectionErrors, metricValue } from '../support/metrics.ts';
 import { CallbackReceiver } from '../support/record-receiver.ts';
 import { waitFor } from '../support/wait.ts';
@@ -42,13 +42,10 @@ async function setUp(
   rx: CallbackReceiver,
   flv: Record<string, number>,
 ): Promise<{ client: LiveClient; domain: string }> {
-  const client = liveClient(
-    `127.0.0.1:${server.apiPort}`,
-    { secretId: server.secretId!, secretKey: server.secretKey! },
-    { reqTimeout: 15 },
-  );
+  const opened = await serverClient(server);
+  const client = opened.client;
   cleanups.push(() => client.close());
-  const domain = (await client.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 0)!.Name!;
+  const domain = opened.domain;
   const { TemplateId: cb } = await client.CreateLiveCallbackTemplate({
     TemplateName: 'rec',
     RecordNotifyUrl: rx.url('/record'),

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
-import { liveClient, type LiveClient } from '../support/api-client.ts';
+import { liveClient, type LiveClient, serverClient } from '../support/api-client.ts';
 import { waitFor } from '../support/wait.ts';
 
 type Client = LiveClient & { close(): void };
@@ -38,13 +38,10 @@ let client: Client;
 let published: FfmpegProcess;
 
 async function setUp(s: ServerProcess, params: Record<string, unknown>): Promise<Client> {
-  const c = liveClient(
-    `127.0.0.1:${s.apiPort}`,
-    { secretId: s.secretId!, secretKey: s.secretKey! },
-    { reqTimeout: 15 },
-  ) as Client;
+  const opened = await serverClient(s);
+  const c = opened.client as Client;
   cleanups.push(() => c.close());
-  const domain = (await c.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 0)!.Name!;
+  const domain = opened.domain;
   const { TemplateId } = await c.CreateLiveRecordTemplate({ TemplateName: 'all', ...params });
   await c.CreateLiveRecordRule({ DomainName: domain, AppName: 'live', StreamName: 'demo', TemplateId: TemplateId! });
   const tpl = await c.DescribeLiveRecordTemplate({ TemplateId: TemplateId! });

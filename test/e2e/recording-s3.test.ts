@@ -18,7 +18,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { publish } from '../support/ffmpeg.ts';
-import { liveClient, type LiveClient } from '../support/api-client.ts';
+import { type LiveClient, serverClient } from '../support/api-client.ts';
 import { CallbackReceiver } from '../support/record-receiver.ts';
 import { freePort } from '../support/free-port.ts';
 import { connectionErrors, metricValue } from '../support/metrics.ts';
@@ -83,13 +83,10 @@ function s3flags(port: number, extra: string[] = []): string[] {
 }
 
 async function setUp(server: ServerProcess, rx: CallbackReceiver): Promise<Client> {
-  const client = liveClient(
-    `127.0.0.1:${server.apiPort}`,
-    { secretId: server.secretId!, secretKey: server.secretKey! },
-    { reqTimeout: 15 },
-  ) as Client;
+  const opened = await serverClient(server);
+  const client = opened.client as Client;
   cleanups.push(() => client.close());
-  const domain = (await client.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 0)!.Name!;
+  const domain = opened.domain;
   const { TemplateId: cb } = await client.CreateLiveCallbackTemplate({
     TemplateName: 'rec',
     RecordNotifyUrl: rx.url('/record'),

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { publish } from '../support/ffmpeg.ts';
-import { liveClient, type LiveClient } from '../support/api-client.ts';
+import { type LiveClient, serverClient } from '../support/api-client.ts';
 import { CallbackReceiver } from '../support/record-receiver.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -34,13 +34,7 @@ before(async () => {
     '--record.hlsSegmentMs',
     '2000',
   ]);
-  client = liveClient(
-    `127.0.0.1:${server.apiPort}`,
-    { secretId: server.secretId!, secretKey: server.secretKey! },
-    { reqTimeout: 15 },
-  );
-  const domains = await client.DescribeLiveDomains({});
-  domain = domains.DomainList!.find((d) => d.Type === 0)!.Name!;
+  ({ client, domain } = await serverClient(server));
 });
 
 after(async () => {

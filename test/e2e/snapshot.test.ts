@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { probe, publish } from '../support/ffmpeg.ts';
-import { liveClient, type LiveClient } from '../support/api-client.ts';
+import { liveClient, type LiveClient, serverClient } from '../support/api-client.ts';
 import { CallbackReceiver } from '../support/record-receiver.ts';
 import { waitFor } from '../support/wait.ts';
 import { jpegSize } from '../../src/servers/snapshot/jpeg-size.ts';
@@ -28,13 +28,7 @@ const work = mkdtempSync(join(tmpdir(), 'snap-e2e-'));
 before(async () => {
   rx = await new CallbackReceiver().listen();
   server = await startServerProcess(['--snapshot.taskCheckIntervalMs', '300']);
-  client = liveClient(
-    `127.0.0.1:${server.apiPort}`,
-    { secretId: server.secretId!, secretKey: server.secretKey! },
-    { reqTimeout: 15 },
-  );
-  const domains = await client.DescribeLiveDomains({});
-  domain = domains.DomainList!.find((d) => d.Type === 0)!.Name!;
+  ({ client, domain } = await serverClient(server));
 });
 
 after(async () => {

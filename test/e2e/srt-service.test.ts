@@ -12,6 +12,7 @@ import { startService, type TestService } from '../support/service.ts';
 import { connectCaller } from '../support/srt-udp-caller.ts';
 import { waitFor } from '../support/wait.ts';
 import { probe, run } from '../support/ffmpeg.ts';
+import { srtPublishArgs } from '../support/srt-ffmpeg.ts';
 
 /** Tencent's SRT stream id for the signed RTMP push URL of `stream`, with `secret` in place of its txSecret when given. */
 function streamIdOf(svc: TestService, stream: string, secret?: string): string {
@@ -55,39 +56,10 @@ test(
   { timeout: 60_000 },
   async () => {
     const svc = await startService({ srt: { enabled: true, host: '127.0.0.1', port: 0 } });
-    const ff = run('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=320x240:rate=25',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:sample_rate=44100',
-      '-t',
-      '20',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-tune',
-      'zerolatency',
-      '-g',
-      '25',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '64k',
-      '-f',
-      'mpegts',
-      `srt://127.0.0.1:${svc.service.srtPort}?streamid=${streamIdOf(svc, 'cam')}&latency=200000`,
-    ]);
+    const ff = run(
+      'ffmpeg',
+      srtPublishArgs(`srt://127.0.0.1:${svc.service.srtPort}?streamid=${streamIdOf(svc, 'cam')}&latency=200000`, 20),
+    );
     try {
       await waitFor('live/cam published over SRT', () => svc.service.hub.get('live/cam')?.live === true, 20_000);
       const play = svc.urls('cam').play!;

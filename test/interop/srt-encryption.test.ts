@@ -6,61 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { run } from '../support/ffmpeg.ts';
+import { srtPublishArgs, probeTsFile, publishThroughSrtLiveTransmit } from '../support/srt-ffmpeg.ts';
 import { startSrtBed } from '../support/srt-test-bed.ts';
 import { waitFor } from '../support/wait.ts';
 
 // ffmpeg passes passphrase= as written (no percent-decoding), so the test's has no characters to escape.
 const pass = 'correct-horse-battery';
 const tencentId = `#!::h=push.example.com,r=live/cam,txSecret=good,txTime=7FFFFFFF`;
-
-function ffmpegArgs(url: string, seconds: number): string[] {
-  return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x240:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=44100',
-    '-t',
-    String(seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-g',
-    '25',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '64k',
-    '-f',
-    'mpegts',
-    url,
-  ];
-}
-
-function probeFile(file: string): { codecs: string[]; duration: number } {
-  const r = spawnSync(
-    'ffprobe',
-    ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', file],
-    { encoding: 'utf8' },
-  );
-  const j = JSON.parse(r.stdout) as { streams?: Array<{ codec_name: string }>; format?: { duration: string } };
-  return { codecs: (j.streams ?? []).map((s) => s.codec_name).sort(), duration: Number(j.format?.duration ?? 0) };
-}
 
 for (const pbkeylen of [16, 24, 32]) {
   test(
@@ -70,11 +23,11 @@ for (const pbkeylen of [16, 24, 32]) {
       const bed = await startSrtBed({ passphrase: pass });
       try {
         const url = `srt://127.0.0.1:${bed.port}?streamid=${tencentId}&latency=200000&passphrase=${encodeURIComponent(pass)}&pbkeylen=${pbkeylen}`;
-        const ff = run('ffmpeg', ffmpegArgs(url, 3));
+        const ff = run('ffmpeg', srtPublishArgs(url, 3));
         assert.equal(await ff.exited, 0, ff.stderr());
         await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined);
         await bed.publishes[0]!.done;
-        const probe = probeFile(bed.publishes[0]!.file);
+        const probe = probeTsFile(bed.publishes[0]!.file);
         assert.deepEqual(probe.codecs, ['aac', 'h264']);
         assert.ok(probe.duration > 2.5 && probe.duration < 3.5, `duration ${probe.duration}`);
       } finally {
@@ -90,31 +43,16 @@ test(
   async () => {
     const bed = await startSrtBed({ passphrase: '', domainPassphrases: { 'enc.example.com': pass }, pbKeyLen: 32 });
     try {
-      const ff = spawn('ffmpeg', ffmpegArgs('-', 3).slice(0, -1).concat('pipe:1'), {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
       const sid = encodeURIComponent('#!::h=enc.example.com,r=live/slt,txSecret=good');
-      const slt = spawn(
-        'srt-live-transmit',
-        [
-          '-q',
-          'file://con',
-          `srt://127.0.0.1:${bed.port}?streamid=${sid}&latency=200&passphrase=${encodeURIComponent(pass)}`,
-        ],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
+      await publishThroughSrtLiveTransmit(
+        `srt://127.0.0.1:${bed.port}?streamid=${sid}&latency=200&passphrase=${encodeURIComponent(pass)}`,
+        3,
+        () => bed.publishes[0]?.bytes ?? 0,
+        80_000,
       );
-      ff.stdout.pipe(slt.stdin);
-      await once(ff, 'exit');
-      await waitFor(
-        'srt-live-transmit to send it all',
-        () => (bed.publishes[0]?.bytes ?? 0) > 80_000 && slt.stdin.writableLength === 0,
-      );
-      await new Promise((r) => setTimeout(r, 1000));
-      slt.kill('SIGINT');
-      await once(slt, 'exit');
       await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined);
       await bed.publishes[0]!.done;
-      assert.deepEqual(probeFile(bed.publishes[0]!.file).codecs, ['aac', 'h264']);
+      assert.deepEqual(probeTsFile(bed.publishes[0]!.file).codecs, ['aac', 'h264']);
     } finally {
       await bed.close();
     }
@@ -129,11 +67,11 @@ test(
     try {
       const wrong = run(
         'ffmpeg',
-        ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId}&passphrase=not-the-passphrase`, 2),
+        srtPublishArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId}&passphrase=not-the-passphrase`, 2),
       );
       assert.notEqual(await wrong.exited, 0);
       assert.match(wrong.stderr(), /secret|password|passphrase|BADSECRET/i, wrong.stderr());
-      const none = run('ffmpeg', ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId}`, 2));
+      const none = run('ffmpeg', srtPublishArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId}`, 2));
       assert.notEqual(await none.exited, 0);
       assert.match(none.stderr(), /unsecure|encrypt|reject/i, none.stderr());
       assert.deepEqual(
@@ -156,7 +94,7 @@ test(
     try {
       const ff = run(
         'ffmpeg',
-        ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId}&passphrase=0123456789abc`, 2),
+        srtPublishArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId}&passphrase=0123456789abc`, 2),
       );
       assert.notEqual(await ff.exited, 0);
       assert.match(ff.stderr(), /password|unsecure|reject/i, ff.stderr());

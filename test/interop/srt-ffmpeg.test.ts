@@ -6,61 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { run } from '../support/ffmpeg.ts';
+import { srtPublishArgs, probeTsFile, publishThroughSrtLiveTransmit } from '../support/srt-ffmpeg.ts';
 import { startSrtBed } from '../support/srt-test-bed.ts';
 import { startUdpProxy } from '../support/udp-proxy.ts';
 import { waitFor } from '../support/wait.ts';
 
 const tencentId = (secret: string) => `#!::h=push.example.com,r=live/cam,txSecret=${secret},txTime=7FFFFFFF`;
-
-/** ffmpeg's arguments to publish `seconds` of testsrc2 + sine as MPEG-TS in real time to `url`. */
-function ffmpegArgs(url: string, seconds: number): string[] {
-  return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x240:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=44100',
-    '-t',
-    String(seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-g',
-    '25',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '64k',
-    '-f',
-    'mpegts',
-    url,
-  ];
-}
-
-/** ffprobe's codecs and duration of a TS file. */
-function probeFile(file: string): { codecs: string[]; duration: number } {
-  const r = spawnSync(
-    'ffprobe',
-    ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', file],
-    { encoding: 'utf8' },
-  );
-  const j = JSON.parse(r.stdout) as { streams: Array<{ codec_name: string }>; format: { duration: string } };
-  return { codecs: j.streams.map((s) => s.codec_name).sort(), duration: Number(j.format.duration) };
-}
 
 /** Lines ffmpeg prints when it decodes the whole file (errors only). */
 function decodeErrors(file: string): string[] {
@@ -76,7 +28,7 @@ test(
     try {
       const ff = run(
         'ffmpeg',
-        ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&latency=200000`, 4),
+        srtPublishArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&latency=200000`, 4),
       );
       assert.equal(await ff.exited, 0, ff.stderr());
       await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined);
@@ -84,7 +36,7 @@ test(
       const p = bed.publishes[0]!;
       assert.equal(p.key, 'live/cam');
       assert.equal(p.ended!.breakCode, '1/0', 'the encoder stopped (SRT shutdown)');
-      const probe = probeFile(p.file);
+      const probe = probeTsFile(p.file);
       assert.deepEqual(probe.codecs, ['aac', 'h264']);
       assert.ok(probe.duration > 3.5 && probe.duration < 4.5, `duration ${probe.duration}`);
       assert.deepEqual(decodeErrors(p.file), []);
@@ -101,28 +53,17 @@ test(
   async () => {
     const bed = await startSrtBed();
     try {
-      const ff = spawn('ffmpeg', ffmpegArgs('-', 4).slice(0, -1).concat('pipe:1'), {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const slt = spawn(
-        'srt-live-transmit',
-        ['-q', 'file://con', `srt://127.0.0.1:${bed.port}?streamid=live/slt?txSecret=good&latency=200`],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
+      await publishThroughSrtLiveTransmit(
+        `srt://127.0.0.1:${bed.port}?streamid=live/slt?txSecret=good&latency=200`,
+        4,
+        () => bed.publishes[0]?.bytes ?? 0,
+        100_000,
       );
-      ff.stdout.pipe(slt.stdin);
-      await once(ff, 'exit');
-      await waitFor(
-        'srt-live-transmit to send it all',
-        () => (bed.publishes[0]?.bytes ?? 0) > 100_000 && slt.stdin.writableLength === 0,
-      );
-      await new Promise((r) => setTimeout(r, 1000));
-      slt.kill('SIGINT');
-      await once(slt, 'exit');
       await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined);
       await bed.publishes[0]!.done;
       const p = bed.publishes[0]!;
       assert.equal(p.key, 'live/slt');
-      const probe = probeFile(p.file);
+      const probe = probeTsFile(p.file);
       assert.deepEqual(probe.codecs, ['aac', 'h264']);
       assert.ok(probe.duration > 3.3 && probe.duration < 4.5, `duration ${probe.duration}`);
     } finally {
@@ -140,7 +81,7 @@ test(
     try {
       const ff = run(
         'ffmpeg',
-        ffmpegArgs(`srt://127.0.0.1:${proxy.port}?streamid=${tencentId('good')}&latency=300000`, 5),
+        srtPublishArgs(`srt://127.0.0.1:${proxy.port}?streamid=${tencentId('good')}&latency=300000`, 5),
       );
       assert.equal(await ff.exited, 0, ff.stderr());
       await waitFor('the publish to end', () => bed.publishes[0]?.ended !== undefined, 20_000);
@@ -151,7 +92,7 @@ test(
         proxy.stats.dropped > 30 && share > 0.05,
         `the relay dropped ${proxy.stats.dropped} (${(share * 100).toFixed(1)} %)`,
       );
-      const probe = probeFile(p.file);
+      const probe = probeTsFile(p.file);
       assert.deepEqual(probe.codecs, ['aac', 'h264']);
       assert.ok(probe.duration > 4.3 && probe.duration < 5.5, `duration ${probe.duration}`);
       const errors = decodeErrors(p.file);
@@ -171,7 +112,7 @@ test(
     try {
       const ff = run(
         'ffmpeg',
-        ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('wrong')}&latency=200000`, 2),
+        srtPublishArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('wrong')}&latency=200000`, 2),
       );
       assert.notEqual(await ff.exited, 0);
       assert.match(ff.stderr(), /reject/i, ff.stderr());
@@ -213,7 +154,10 @@ test(
     try {
       const ff = run(
         'ffmpeg',
-        ffmpegArgs(`srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&passphrase=0123456789abc&pbkeylen=16`, 2),
+        srtPublishArgs(
+          `srt://127.0.0.1:${bed.port}?streamid=${tencentId('good')}&passphrase=0123456789abc&pbkeylen=16`,
+          2,
+        ),
       );
       assert.notEqual(await ff.exited, 0);
       assert.match(ff.stderr(), /password|unsecure|reject/i, ff.stderr());

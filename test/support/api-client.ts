@@ -79,3 +79,21 @@ export async function sdkError(call: Promise<unknown>): Promise<InstanceType<typ
   }
   throw new Error('expected the call to fail with a TencentCloudSDKHttpException, but it succeeded');
 }
+
+/**
+ * A live client for a server process started by startServerProcess (its admin port and the key pair its first
+ * start printed, requests timing out after 15 s), and the name of its default push domain. Call `close()` after.
+ */
+export async function serverClient(server: {
+  readonly apiPort: number;
+  readonly secretId: string | undefined;
+  readonly secretKey: string | undefined;
+}): Promise<{ client: LiveClient & { close(): void }; domain: string }> {
+  const client = liveClient(
+    `127.0.0.1:${server.apiPort}`,
+    { secretId: server.secretId!, secretKey: server.secretKey! },
+    { reqTimeout: 15 },
+  );
+  const domain = (await client.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 0)!.Name!;
+  return { client, domain };
+}

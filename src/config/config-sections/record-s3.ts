@@ -1,11 +1,6 @@
 /** `record.s3.*`: the S3-compatible bucket finished recordings go to when `record.storage` is `s3` (docs/recording.md "S3"). */
 import { z } from 'zod';
-
-// Booleans arrive as strings from env and flags; z.coerce.boolean would turn "false" into true.
-const flag = z.preprocess(
-  (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
-  z.boolean(),
-);
+import { flag } from './values.ts';
 
 /** The bucket, its credentials and how uploads are cut, retried and bounded. */
 export const recordS3Section = z

@@ -1,10 +1,7 @@
 /** The `stats` section of the configuration: statistics sampling and history retention (docs/statistics.md). */
 import { z } from 'zod';
+import { flag } from './values.ts';
 
-const flag = z.preprocess(
-  (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
-  z.boolean(),
-);
 const days = z.coerce.number().int().min(1).max(36_500);
 
 /** Statistics: the sampler's timer, how long each roll-up is kept, and when an HLS viewer has left. */

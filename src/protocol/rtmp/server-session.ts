@@ -5,11 +5,10 @@
 
 import { Buffer } from 'node:buffer';
 import { LiveError } from '../../errors.ts';
-import { amf0Number, type Amf0Object, type Amf0Value } from '../amf0/amf0-value.ts';
+import { amf0Number, type Amf0Value } from '../amf0/amf0-value.ts';
 import { encodeAmf0 } from '../amf0/amf0-encoder.ts';
-import { mediaMessage, MediaType, type MediaMessage } from '../media.ts';
+import { mediaMessage, MediaType } from '../media.ts';
 import { splitAggregate } from './aggregate.ts';
-import type { NameLimits } from './bounded-query.ts';
 import type { RtmpMessage } from './chunk-decoder.ts';
 import { ChunkStreamId } from './chunk-encoder.ts';
 import { decodeData, encodeError, encodeOnStatus, encodeResult, statusInfo } from './commands.ts';
@@ -26,49 +25,9 @@ import { ServerCommands, type StreamSlot } from './server-commands.ts';
 import { defaultChunkSize, defaultWindowAckSize, SessionCore } from './session-core.ts';
 import { ingestMediaMessage } from '../flv/default-track.ts';
 import { enhancedConnectReply, type EnhancedCapabilities } from './enhanced-capabilities.ts';
+import type { ServerSessionEvent, ServerSessionOptions, ServerSessionState } from './server-session-types.ts';
 
-/** Options of a ServerSession. */
-export interface ServerSessionOptions {
-  /** Outgoing chunk size announced after connect, default 4096. */
-  chunkSize?: number;
-  /** Window Ack Size we announce, and the window we acknowledge until the peer sets one; default 2_500_000. */
-  windowAckSize?: number;
-  maxMessageSize?: number;
-  maxChunkStreams?: number;
-  /** The chunk layer's other limits (ChunkDecoderOptions; docs/security.md "RTMP"). */
-  maxCommandSize?: number;
-  maxControlSize?: number;
-  maxPartialBytes?: number;
-  minChunkSize?: number;
-  /** Limits on tcUrl, app, stream names and their queries, for the command layer (bounded-query.ts). */
-  names?: NameLimits;
-  random?: (n: number) => Buffer;
-  epoch?: number;
-  /** Messages held while a connect/publish/play decision is pending (default 64; RTMP_COMMAND_QUEUE_LIMIT past it). */
-  maxQueuedMessages?: number;
-  /** Payload bytes held while a decision is pending (default 1 MiB). */
-  maxQueuedBytes?: number;
-}
-
-/** What the server learns from the peer. */
-export type ServerSessionEvent =
-  | { type: 'handshake-done' }
-  | { type: 'connect'; app: string; tcUrl: string; query: URLSearchParams; objectEncoding: number; command: Amf0Object }
-  | { type: 'publish'; streamId: number; name: string; query: URLSearchParams; rawName: string; publishType: string }
-  | { type: 'play'; streamId: number; name: string; query: URLSearchParams; rawName: string; start: number }
-  | { type: 'metadata'; streamId: number; message: MediaMessage; metadata: Amf0Value }
-  | { type: 'media'; streamId: number; message: MediaMessage }
-  | { type: 'unpublish'; streamId: number; reason: string }
-  | { type: 'stop-play'; streamId: number; reason: string }
-  /** A publish or play refused by the session's own limits (a name or query too long); reject it with this error. */
-  | { type: 'refused'; streamId: number; action: 'publish' | 'play'; name: string; error: LiveError }
-  | { type: 'pong'; timestamp: number }
-  /** The peer's Set Chunk Size (RTMP 1.0 §5.4.1), already applied to the decoder; reported for push-error checks. */
-  | { type: 'chunk-size'; size: number }
-  | { type: 'ignored'; what: string };
-
-/** The connection state. */
-export type ServerSessionState = 'handshake' | 'connecting' | 'connected' | 'closed';
+export type { ServerSessionEvent, ServerSessionOptions, ServerSessionState } from './server-session-types.ts';
 
 function stateError(message: string): LiveError {
   return new LiveError('RTMP_STATE', message);

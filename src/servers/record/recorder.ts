@@ -25,6 +25,7 @@ import type { RecordFs } from './record-fs.ts';
 import { insideRoot } from './record-names.ts';
 import type { RecordQueueLimits, SinkFailure } from './record-sink.ts';
 import { Recording, type FinishedFile } from './recording.ts';
+import { ruleFor } from '../../control/stream-rule.ts';
 
 /** Interval timers, injected so the sweep and the task check are tested without sleeping. */
 export interface RecorderTimers {
@@ -160,12 +161,7 @@ export class Recorder implements PublishListener {
     const store = this.#d.store;
     const now = this.#d.now();
     const wanted: { templateId: number; taskId: string; spec?: LiveRecordSpec | undefined }[] = [];
-    const rules = (await store.listRecordRules()).filter(
-      (r) => r.domain === domain && (r.app === '' || r.app === app) && (r.stream === '' || r.stream === stream),
-    );
-    // The rule naming the stream wins over the AppName-wide one, which wins over the domain-wide one
-    // (Tencent: AppName and StreamName narrow a rule; '' matches every one).
-    const rule = rules.find((r) => r.stream === stream) ?? rules.find((r) => r.app === app) ?? rules[0];
+    const rule = ruleFor(await store.listRecordRules(), domain, app, stream);
     if (rule) wanted.push({ templateId: rule.templateId, taskId: '' });
     for (const t of await store.listRecordTasks({ domain, app, stream, activeAt: now })) {
       wanted.push({ templateId: t.templateId, taskId: t.taskId, spec: liveRecordSpecOf(t.extension) });

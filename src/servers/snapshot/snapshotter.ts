@@ -17,6 +17,7 @@ import { fileBase, insideRoot, streamFolder } from '../record/record-names.ts';
 import type { JpegDecoder } from './jpeg-decoder.ts';
 import { jpegSize } from './jpeg-size.ts';
 import { SnapshotSession, type SnapshotTimers } from './snapshot-session.ts';
+import { ruleFor } from '../../control/stream-rule.ts';
 
 /** The snapshot.* options the snapshotter needs. */
 export interface SnapshotterOptions {
@@ -116,11 +117,8 @@ export class Snapshotter implements PublishListener {
     const { domain, app, stream } = live;
     const store = this.#d.store;
     const wanted: { templateId: number; taskId: string }[] = [];
-    const rules = (await store.listSnapshotRules()).filter(
-      (r) => r.domain === domain && (r.app === '' || r.app === app) && (r.stream === '' || r.stream === stream),
-    );
     // As record rules: the rule naming the stream wins over the AppName-wide one, which wins over the domain's.
-    const rule = rules.find((r) => r.stream === stream) ?? rules.find((r) => r.app === app) ?? rules[0];
+    const rule = ruleFor(await store.listSnapshotRules(), domain, app, stream);
     if (rule) wanted.push({ templateId: rule.templateId, taskId: '' });
     for (const t of await store.listSnapshotTasks({ domain, app, stream, activeAt: this.#d.now() }))
       wanted.push({ templateId: t.templateId, taskId: t.taskId });

@@ -8,7 +8,6 @@ import { once } from 'node:events';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Admission } from '../../control/admission.ts';
 import { breakCodes } from '../../control/break-codes.ts';
-import { nameLimitRefusal } from '../../control/reasons.ts';
 import { toLiveError, type ErrorCode } from '../../errors.ts';
 import type { Log } from '../../log.ts';
 import { ControlType, decodePacket, peekDestId } from '../../protocol/srt/srt-packet.ts';
@@ -23,13 +22,11 @@ import { RejectReason } from '../../protocol/srt/srt-reject.ts';
 import { ConnectionGate } from '../connection-gate.ts';
 import type { ServerCounters } from '../counters.ts';
 import { SrtPeer } from './srt-peer.ts';
-import { srtReasonOf } from './srt-reject-reason.ts';
-import { parseStreamId, srtProbeReason } from '../../control/srt-stream-id.ts';
-import { agreeKeys, anyPassphrase, passphraseFor, type SrtEncryptionConfig } from './srt-encryption.ts';
+import { anyPassphrase, type SrtEncryptionConfig } from './srt-encryption.ts';
 import type { TsPayloadSink, TsSinkFactory } from './ts-payload-sink.ts';
 import type { SrtCrypto } from '../../protocol/srt/srt-crypto.ts';
 import type { Hub } from '../../hub/hub.ts';
-import { admitSrtPlay } from './srt-play.ts';
+import { decideSrtCaller, type SrtCallerServer } from './srt-caller-decision.ts';
 
 /** The listener's settings (srt.* keys, docs/config.md) and the parts it calls. */
 export interface SrtServerOptions<S> extends SrtEncryptionConfig {
@@ -82,6 +79,7 @@ export class SrtServer<S> {
   #closing: Promise<void> | undefined;
   /** Datagrams dropped before any connection (unknown socket id, wrong source, malformed), by why. */
   readonly dropped = { unknownId: 0, wrongSource: 0, malformed: 0, rateLimited: 0 };
+  readonly #decider: SrtCallerServer<S>;
 
   constructor(options: SrtServerOptions<S>) {
     this.#o = options;
@@ -97,6 +95,14 @@ export class SrtServer<S> {
     });
     this.#socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
     this.#socket.on('error', (err) => this.#o.log.warn({ err }, 'SRT socket error'));
+    this.#decider = {
+      o: options,
+      clock: this.#clock,
+      closing: () => this.#closing !== undefined,
+      refuse: (peer, hs, reason, action) => this.#refuse(peer, hs, reason, action),
+      forget: (peer) => this.#forget(peer),
+      accept: (peer, hs, peerStartUs, keys, sink) => this.#accept(peer, hs, peerStartUs, keys, sink),
+    };
   }
 
   /** Binds the socket and starts the timer; resolves with the bound port. */
@@ -220,104 +226,9 @@ export class SrtServer<S> {
       .finally(() => this.#pending--);
   }
 
-  async #decide(peer: SrtPeer, hs: Handshake, peerStartUs: number): Promise<void> {
-    const streamId = hs.streamId ?? '';
-    const parsed = parseStreamId(streamId, peer.address);
-    const publisherId = `srt-${peer.localId}`;
-    if (!parsed) {
-      const refusal = nameLimitRefusal(
-        'SRT_STREAM_ID_INVALID',
-        `stream id ${JSON.stringify(streamId.slice(0, 80))} names no AppName/StreamName`,
-      );
-      this.#o.counters.countError('SRT_STREAM_ID_INVALID');
-      this.#o.admission.refuse(
-        'publish',
-        { protocol: 'srt', host: '', app: '', stream: '', query: new URLSearchParams(), clientIp: peer.address },
-        refusal,
-      );
-      return this.#refuse(peer, hs, srtReasonOf(refusal.code));
-    }
-    const keys = agreeKeys(hs, passphraseFor(this.#o, parsed.request.host));
-    if (keys.kind === 'refused' && parsed.mode === 'probe') return this.#refuse(peer, hs, keys.reason, 'probe');
-    if (keys.kind === 'refused') {
-      this.#o.counters.countError(keys.refusal.code);
-      this.#o.admission.refuse(parsed.mode === 'request' ? 'play' : 'publish', parsed.request, keys.refusal);
-      this.#o.log.info(
-        { ip: peer.address, code: keys.refusal.code, reason: keys.refusal.reason },
-        'SRT caller refused',
-      );
-      return this.#refuse(peer, hs, keys.reason, parsed.mode === 'request' ? 'play' : 'publish');
-    }
-    if (parsed.mode === 'probe') {
-      // The doctor's reachability probe (control/srt-stream-id.ts): answered without admission, so it never
-      // takes the stream, drops its publisher or leaves a record; the doctor judges the signature itself.
-      return this.#refuse(peer, hs, srtProbeReason, 'probe');
-    }
-    if (parsed.mode === 'request') {
-      if (!this.#o.hub) {
-        this.#o.counters.countError('SRT_PLAY_UNSUPPORTED');
-        return this.#refuse(peer, hs, srtReasonOf('SRT_PLAY_UNSUPPORTED'), 'play');
-      }
-      const grant = await admitSrtPlay(
-        this.#o.hub,
-        this.#o.admission,
-        parsed.request,
-        () => peer.state === 'pending' && !this.#closing,
-      );
-      if (grant.kind === 'abandoned') return this.#forget(peer);
-      if (grant.kind === 'refused') {
-        this.#o.log.info({ ip: peer.address, code: grant.code }, 'SRT play rejected');
-        return this.#refuse(peer, hs, srtReasonOf(grant.code), 'play');
-      }
-      const playSink: TsPayloadSink = { write: () => {}, end: () => grant.end() };
-      this.#accept(peer, hs, peerStartUs, keys.kind === 'keyed' ? keys : undefined, playSink);
-      peer.playing = true;
-      grant.attach(peer.connection!, this.#clock, this.#o.counters);
-      return;
-    }
-    const publisher = { id: publisherId, clientIp: peer.address, protocol: 'srt' as const };
-    const outcome = await this.#o.admission.publish(parsed.request, publisher, {
-      stillWanted: () => peer.state === 'pending' && !this.#closing,
-    });
-    if (outcome.kind === 'abandoned') {
-      this.#forget(peer);
-      return;
-    }
-    if (outcome.kind === 'refused') {
-      this.#o.log.info(
-        { ip: peer.address, code: outcome.refusal.code, reason: outcome.refusal.reason },
-        'SRT publish rejected',
-      );
-      return this.#refuse(peer, hs, srtReasonOf(outcome.refusal.code));
-    }
-    const sink = (() => {
-      try {
-        return this.#o.openSink({
-          claim: outcome.claim,
-          domain: outcome.domain,
-          request: parsed.request,
-          publisherId,
-          streamId,
-          serverIp: this.#o.host,
-          disconnect: (reason) => peer.close(this.#clock(), undefined, reason, breakCodes.dropped),
-        });
-      } catch (err) {
-        this.#o.admission.release(outcome.claim, publisherId);
-        throw err;
-      }
-    })();
-    const latency = this.#accept(peer, hs, peerStartUs, keys.kind === 'keyed' ? keys : undefined, sink);
-    const crypto = keys.kind === 'keyed' ? keys.crypto : undefined;
-    this.#o.log.info(
-      {
-        ip: peer.address,
-        stream: `${parsed.request.app}/${parsed.request.stream}`,
-        domain: outcome.domain,
-        latencyMs: latency.recvMs,
-        encrypted: crypto !== undefined,
-      },
-      'SRT publish started',
-    );
+  /** Stream id, keys, then the one admission path (srt-caller-decision.ts). */
+  #decide(peer: SrtPeer, hs: Handshake, peerStartUs: number): Promise<void> {
+    return decideSrtCaller(this.#decider, peer, hs, peerStartUs);
   }
 
   /** Answers the conclusion and starts the live connection feeding `sink`; counts it. */

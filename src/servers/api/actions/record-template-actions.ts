@@ -14,7 +14,7 @@ import {
 import { ApiError, type ApiActions } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { optionalInt, optionalString, requiredInt, requiredString } from '../api-params.ts';
-import { beijingTime } from './tencent-time.ts';
+import { ruleInfo, ruleTarget } from './rule-params.ts';
 import { optionalName, pushDomain } from './stream-params.ts';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -219,22 +219,12 @@ export function recordTemplateActions(deps: ApiDeps): ApiActions {
     async DescribeLiveRecordRules() {
       const rules = await r.listRecordRules();
       return {
-        Rules: rules.map((rule) => ({
-          CreateTime: beijingTime(rule.createdAt),
-          UpdateTime: beijingTime(rule.updatedAt),
-          TemplateId: rule.templateId,
-          DomainName: rule.domain,
-          AppName: rule.app,
-          StreamName: rule.stream,
-        })),
+        Rules: rules.map(ruleInfo),
       };
     },
 
     async DeleteLiveRecordRule(params) {
-      const domain = requiredString(params, 'DomainName', 253).toLowerCase();
-      // Tencent: DomainName + AppName + StreamName name one rule exactly; an empty AppName is passed as ''.
-      const app = optionalString(params, 'AppName') ?? '';
-      const stream = optionalString(params, 'StreamName') ?? '';
+      const { domain, app, stream } = ruleTarget(params);
       if (!(await r.deleteRecordRule(domain, app, stream)))
         throw new ApiError('FailedOperation.NotFound', `No record rule for ${domain}/${app}/${stream}.`);
       return {};

@@ -8,32 +8,12 @@ import { randomBytes } from 'node:crypto';
 import type { SnapshotFile, SnapshotTask } from '../../../store/snapshot-store.ts';
 import { ApiError, type ApiActions } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
-import { optionalInt, optionalString, pageFields, paging, requiredInt, requiredString } from '../api-params.ts';
-import { flag, optionalDomain, optionalName, optionalTime, pushDomain, requiredName } from './stream-params.ts';
+import { optionalString, pageFields, paging, requiredInt, requiredString } from '../api-params.ts';
+import { flag, optionalDomain, optionalName, optionalTime } from './stream-params.ts';
 import { utcTime } from './tencent-time.ts';
+import { defined, describeTasks, invalid, newTaskWindow } from './task-params.ts';
 
 type Params = Readonly<Record<string, unknown>>;
-
-const hour = 3600;
-const maxUnix = 2 ** 32;
-
-function invalid(message: string): ApiError {
-  return new ApiError('InvalidParameterValue', message);
-}
-
-/** Tencent ScreenshotTask (Unix seconds). */
-function taskInfo(t: SnapshotTask): Record<string, unknown> {
-  return {
-    TaskId: t.taskId,
-    DomainName: t.domain,
-    AppName: t.app,
-    StreamName: t.stream,
-    StartTime: Math.floor(t.startTime / 1000),
-    EndTime: Math.floor(t.endTime / 1000),
-    TemplateId: t.templateId,
-    Stopped: Math.floor(t.stopped / 1000),
-  };
-}
 
 /** One picture as OpenLiveDescribeSnapshotFiles lists it. */
 function fileInfo(deps: ApiDeps, f: SnapshotFile): Record<string, unknown> {
@@ -65,28 +45,11 @@ export function snapshotTaskActions(deps: ApiDeps): ApiActions {
   const s = deps.store.snapshots;
   return {
     async CreateScreenshotTask(params) {
-      const stream = requiredName(params, 'StreamName');
-      const domain = await pushDomain(deps, params);
-      const app = requiredName(params, 'AppName');
-      const now = deps.now();
-      const nowS = Math.floor(now / 1000);
-      const endS = requiredInt(params, 'EndTime', 0, maxUnix);
-      const startS = optionalInt(params, 'StartTime', 0, maxUnix) ?? nowS;
-      // Tencent: EndTime after StartTime and now, within 7 days from now; at most 24 hours long.
-      if (endS <= startS || endS <= nowS)
-        throw invalid('The parameter EndTime must be later than StartTime and the current time.');
-      if (endS > nowS + 7 * 24 * hour) throw invalid('The parameter EndTime must be within 7 days from now.');
-      if (endS - startS > 24 * hour) throw invalid('EndTime - StartTime must be at most 24 hours.');
-      if ((optionalInt(params, 'StreamType', 0, 1) ?? 0) !== 0)
-        throw new ApiError('UnsupportedOperation', 'Only StreamType 0 (a live push) is captured.');
+      const { now, ...window } = await newTaskWindow(deps, params, 'captured');
       const templateId = requiredInt(params, 'TemplateId', 1, 2 ** 31 - 1);
       const task: SnapshotTask = {
         taskId: randomBytes(16).toString('hex'),
-        domain: domain.name,
-        app,
-        stream,
-        startTime: startS * 1000,
-        endTime: endS * 1000,
+        ...window,
         // Tencent: a wrong TemplateId is accepted and takes no pictures; the snapshotter finds no template.
         templateId,
         extension: optionalString(params, 'Extension', 2048) ?? '',
@@ -113,22 +76,7 @@ export function snapshotTaskActions(deps: ApiDeps): ApiActions {
     },
 
     async DescribeScreenshotTask(params) {
-      const start = requiredInt(params, 'StartTime', 0, maxUnix) * 1000;
-      const end = requiredInt(params, 'EndTime', 0, maxUnix) * 1000;
-      if (end <= start) throw invalid('The parameter EndTime must be later than StartTime.');
-      if (end - start > 7 * 24 * hour * 1000) throw invalid('StartTime and EndTime may be at most one week apart.');
-      const offset = Number(optionalString(params, 'ScrollToken', 32) ?? '0');
-      if (!Number.isInteger(offset) || offset < 0)
-        throw invalid('The parameter ScrollToken is not one this server gave.');
-      const all = await s.listSnapshotTasks({
-        since: start,
-        before: end,
-        ...defined('domain', optionalDomain(params, 'DomainName')),
-        ...defined('app', optionalName(params, 'AppName')),
-        ...defined('stream', optionalName(params, 'StreamName')),
-      });
-      const page = all.slice(offset, offset + 100);
-      return { ScrollToken: offset + 100 < all.length ? String(offset + 100) : '', TaskList: page.map(taskInfo) };
+      return await describeTasks(params, (q) => s.listSnapshotTasks(q));
     },
 
     async OpenLiveDescribeSnapshotFiles(params) {
@@ -161,8 +109,4 @@ export function snapshotTaskActions(deps: ApiDeps): ApiActions {
       return {};
     },
   };
-}
-
-function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -9,7 +9,7 @@ import type { SnapshotTemplate, SnapshotTemplateParams } from '../../../store/sn
 import { ApiError, type ApiActions } from '../api-action.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { optionalInt, optionalString, requiredInt, requiredString } from '../api-params.ts';
-import { beijingTime } from './tencent-time.ts';
+import { ruleInfo, ruleTarget } from './rule-params.ts';
 import { optionalName, pushDomain } from './stream-params.ts';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -160,21 +160,12 @@ export function snapshotTemplateActions(deps: ApiDeps): ApiActions {
 
     async DescribeLiveSnapshotRules() {
       return {
-        Rules: (await s.listSnapshotRules()).map((rule) => ({
-          CreateTime: beijingTime(rule.createdAt),
-          UpdateTime: beijingTime(rule.updatedAt),
-          TemplateId: rule.templateId,
-          DomainName: rule.domain,
-          AppName: rule.app,
-          StreamName: rule.stream,
-        })),
+        Rules: (await s.listSnapshotRules()).map(ruleInfo),
       };
     },
 
     async DeleteLiveSnapshotRule(params) {
-      const domain = requiredString(params, 'DomainName', 253).toLowerCase();
-      const app = optionalString(params, 'AppName') ?? '';
-      const stream = optionalString(params, 'StreamName') ?? '';
+      const { domain, app, stream } = ruleTarget(params);
       if (!(await s.deleteSnapshotRule(domain, app, stream)))
         throw new ApiError('FailedOperation.NotFound', `No snapshot rule for ${domain}/${app}/${stream}.`);
       return {};
