@@ -71,7 +71,8 @@ function viewer(ssrc: number, pacer: SendPacer, maxLagMs = 1000, tally = { skips
 
 test('two viewers of one stream: frames packetized once, each viewer its own SSRC and sequence, queued bytes reported', () => {
   const deferred: (() => void)[] = [];
-  const pacer = new SendPacer({ defer: (r) => deferred.push(r) });
+  // A clock that never moves: the whole queue goes out in one turn, however slow the machine is.
+  const pacer = new SendPacer({ defer: (r) => deferred.push(r), now: () => 0 });
   const a = viewer(1111, pacer);
   const b = viewer(2222, pacer);
   const tags = flvTags();
@@ -112,7 +113,8 @@ test('two viewers of one stream: frames packetized once, each viewer its own SSR
 
 test('a NACK is answered from the ring with the packet as first sent; unknown sequence numbers are ignored', () => {
   const deferred: (() => void)[] = [];
-  const pacer = new SendPacer({ defer: (r) => deferred.push(r) });
+  // A clock that never moves: the whole queue goes out in one turn, however slow the machine is.
+  const pacer = new SendPacer({ defer: (r) => deferred.push(r), now: () => 0 });
   const a = viewer(3333, pacer);
   a.sink.write(flvTags());
   deferred.shift()!();
@@ -128,7 +130,8 @@ test('a NACK is answered from the ring with the packet as first sent; unknown se
 
 test('a disposed sink drops its queue and sends nothing more', () => {
   const deferred: (() => void)[] = [];
-  const pacer = new SendPacer({ defer: (r) => deferred.push(r) });
+  // A clock that never moves: the whole queue goes out in one turn, however slow the machine is.
+  const pacer = new SendPacer({ defer: (r) => deferred.push(r), now: () => 0 });
   const a = viewer(4444, pacer);
   a.sink.write(flvTags());
   a.sink.dispose();
@@ -141,7 +144,8 @@ test('a disposed sink drops its queue and sends nothing more', () => {
 
 test('a viewer the pacer cannot keep in time skips to the newest keyframe (webrtc.maxSendLagMs)', () => {
   const deferred: (() => void)[] = [];
-  const pacer = new SendPacer({ defer: (r) => deferred.push(r) });
+  // A clock that never moves: the whole queue goes out in one turn, however slow the machine is.
+  const pacer = new SendPacer({ defer: (r) => deferred.push(r), now: () => 0 });
   const tally = { skips: 0, skippedFrames: 0 };
   const a = viewer(5555, pacer, 1000, tally);
   const w = new AvcFlvWriter();
