@@ -22,6 +22,8 @@ export interface RtpFrame {
   readonly payloads: readonly Buffer[];
   /** Presentation time at 90 kHz (FLV DTS + composition offset). */
   readonly rtpTimestamp: number;
+  /** The same presentation time in media ms (the base the Sender Reports map to wall time). */
+  readonly timeMs: number;
   readonly keyframe: boolean;
 }
 
@@ -81,6 +83,11 @@ function packetize(body: Buffer, ts: number, params: AvcParams | undefined, mtu:
   return {
     kind: 'frame',
     // The presentation time: FLV time is DTS, the composition offset makes it PTS (RFC 6184 §5.1).
-    frame: { payloads: out.map((p) => p.payload), rtpTimestamp: ((ts + tag.cts) * 90) >>> 0, keyframe: tag.keyframe },
+    frame: {
+      payloads: out.map((p) => p.payload),
+      rtpTimestamp: ((ts + tag.cts) * 90) >>> 0,
+      timeMs: ts + tag.cts,
+      keyframe: tag.keyframe,
+    },
   };
 }

@@ -6,8 +6,9 @@
  * keys imported once: srtp-keys.ts) and goes to the ICE-nominated address in one datagram per packet.
  * werift still answers RTCP: PLI reaches `onPictureLossIndication`, and NACKs (RFC 4585 §6.2.1) are
  * answered here from a bounded ring of the last packets (the shared payload and this viewer's header
- * fields, re-protected on demand: SRTP gives a resent index the same keystream). The sender's Sender
- * Report fields are kept current once per frame so werift's RTCP loop reports true counts.
+ * fields, re-protected on demand: SRTP gives a resent index the same keystream). The packet and octet
+ * counts are kept on werift's sender; the Sender Reports are openlive's (sender-reports.ts), sent through
+ * `sendRtcp`, not werift's loop.
  */
 import type * as Werift from 'werift';
 import type { GenericNack, RTCPeerConnection, RTCRtpSender } from 'werift';
@@ -25,8 +26,6 @@ export type DatagramSend = (datagram: Buffer) => void;
 /** Packets kept for NACK answers: 2 s of a 2.5 Mb/s stream at ~1200-byte packets. */
 export const NACK_RING_SIZE = 512;
 const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
-// NTP era offset (RFC 5905): seconds from 1900 to 1970.
-const NTP_OFFSET_S = 2_208_988_800;
 
 /** The werift internals used (werift 0.24 `RTCRtpSender` and `RTCDtlsTransport`), checked at construction. */
 interface SenderInternals {
@@ -36,18 +35,18 @@ interface SenderInternals {
   headerExtensions?: readonly { uri: string; id: number }[];
   packetCount: number;
   octetCount: number;
-  rtpTimestamp: number;
-  ntpTimestamp: bigint;
-  runRtcp(): Promise<void>;
   onGenericNack: RTCRtpSender['onGenericNack'];
   dtlsTransport?: {
     state: string;
     srtp?: { encrypt(payload: Buffer, header: Werift.RtpHeader): Buffer };
+    srtcp?: { encrypt(rtcp: Buffer): Buffer };
   };
 }
 
 /** One viewer's H.264 RTP stream. */
 export class VideoRtpSender {
+  /** The werift sender this one stands in for (its SSRC, counts and RTCP). */
+  readonly sender: RTCRtpSender;
   readonly #sender: SenderInternals;
   readonly #send: DatagramSend;
   readonly #header: Werift.RtpHeader;
@@ -62,6 +61,7 @@ export class VideoRtpSender {
   retransmitted = 0;
 
   constructor(sender: RTCRtpSender, send: DatagramSend) {
+    this.sender = sender;
     this.#sender = sender as unknown as SenderInternals;
     this.#send = send;
     const mid = this.#sender.headerExtensions?.find((e) => e.uri === SDES_MID_URI);
@@ -106,14 +106,19 @@ export class VideoRtpSender {
       this.#ringPayload[slot] = payload;
     }
     this.packetsSent += last + 1;
-    // The Sender Report (RFC 3550 §6.4.1) werift's RTCP loop sends: counts and the RTP/NTP time pair.
+    // The Sender Report's counts (RFC 3550 §6.4.1), where werift's stats read them too.
     const s = this.#sender;
     s.packetCount = (s.packetCount + last + 1) >>> 0;
     s.octetCount = (s.octetCount + payloadBytes) >>> 0;
-    s.rtpTimestamp = frame.rtpTimestamp;
-    s.ntpTimestamp = ntpNow();
-    void s.runRtcp().catch(() => {});
     return bytes;
+  }
+
+  /** Sends one compound RTCP packet (the Sender Reports) through the session's SRTCP; false before DTLS. */
+  sendRtcp(rtcp: Buffer): boolean {
+    const srtcp = this.#sender.dtlsTransport?.srtcp;
+    if (!this.ready || !srtcp) return false;
+    this.#send(srtcp.encrypt(rtcp));
+    return true;
   }
 
   /** Stops answering NACKs and lets go of the ring; idempotent. */
@@ -140,14 +145,6 @@ export class VideoRtpSender {
     }
     h.sequenceNumber = seqNow;
   }
-}
-
-/** The NTP timestamp (RFC 5905 §6: 32.32 fixed point seconds since 1900) of now. */
-function ntpNow(): bigint {
-  const ms = performance.timeOrigin + performance.now();
-  const seconds = Math.floor(ms / 1000);
-  const fraction = Math.floor(((ms % 1000) / 1000) * 2 ** 32);
-  return (BigInt(seconds + NTP_OFFSET_S) << 32n) | BigInt(fraction);
 }
 
 /**

@@ -6,7 +6,8 @@
  * viewer's turn in the SendPacer (round-robin over all viewers); the queued bytes are `bufferedBytes`, so
  * a viewer the server cannot keep up with is skipped to the next keyframe by the hub like any other
  * subscriber instead of starving the rest. Opus tags go out at once as Opus RTP (48 kHz) through
- * werift's sender; AAC audio comes transcoded through `sendOpus` (docs/webrtc.md "Audio").
+ * werift's sender; AAC audio comes transcoded through `sendOpus` (docs/webrtc.md "Audio"). Both tracks'
+ * RTCP Sender Reports are the sink's (sender-reports.ts: NTP from the media timeline, for lip sync).
  */
 import type * as Werift from 'werift';
 import type { RTCRtpSender } from 'werift';
@@ -17,6 +18,7 @@ import type { SubscriberSink } from '../../hub/subscriber-sink.ts';
 import { MediaType } from '../../protocol/media.ts';
 import { opusPacketOfTag } from '../../protocol/rtp/opus-rtp.ts';
 import { rtpOfVideoTag, type AvcParams } from './rtp-frame-cache.ts';
+import { SenderReports } from './sender-reports.ts';
 import type { Paced, SendPacer } from './send-pacer.ts';
 import type { VideoRtpSender } from './video-rtp-sender.ts';
 import { encodeRtpPacket } from '../../protocol/rtp/rtp-packet.ts';
@@ -38,7 +40,12 @@ export interface WhepSinkOptions {
   readonly onDrain: () => void;
   /** The publisher left or the hub gave up on this player: the session ends. */
   readonly onEnd: (reason?: LiveError) => void;
+  /** The wall clock of the Sender Reports, Unix ms (default: the process's high-resolution clock). */
+  readonly now?: () => number;
 }
+
+/** Unix time in ms with sub-millisecond resolution (the NTP fraction of a Sender Report has it). */
+const wallClock = (): number => performance.timeOrigin + performance.now();
 
 /** The FLV tag's timestamp at `pos` (FLV 10.1 §E.4.1: 24 bits plus an extension byte), in ms. */
 function tagTime(b: Buffer, pos: number): number {
@@ -57,6 +64,8 @@ export class WhepSink implements SubscriberSink, Paced {
   #head = 0;
   #queuedBytes = 0;
   #closed = false;
+  /** The RTCP Sender Reports of both tracks (there is no WHEP play without video). */
+  readonly reports: SenderReports | undefined;
   /** Video frames sent, frames dropped by lag skips, and the skips (for stats and tests). */
   framesSent = 0;
   framesSkipped = 0;
@@ -64,6 +73,15 @@ export class WhepSink implements SubscriberSink, Paced {
 
   constructor(o: WhepSinkOptions) {
     this.#o = o;
+    const video = o.video;
+    this.reports =
+      video &&
+      new SenderReports({
+        video: video.sender,
+        audio: o.audio,
+        sendRtcp: (rtcp) => video.sendRtcp(rtcp),
+        now: o.now ?? wallClock,
+      });
   }
 
   /** Video bytes queued for the pacer: what the hub counts against this player's limits. */
@@ -119,7 +137,7 @@ export class WhepSink implements SubscriberSink, Paced {
       );
       if (r?.kind === 'config') this.#params = r.params;
       else if (r?.kind === 'frame') {
-        video.sendFrame(r.frame);
+        if (video.sendFrame(r.frame) > 0) this.reports?.videoSent(r.frame.timeMs);
         this.framesSent++;
         break;
       }
@@ -187,6 +205,7 @@ export class WhepSink implements SubscriberSink, Paced {
     });
     this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
     sender.sendRtp(new (werift().RtpPacket)(header, packet)).catch(() => {});
+    this.reports?.audioSent();
   }
 
   /**
@@ -202,6 +221,7 @@ export class WhepSink implements SubscriberSink, Paced {
     );
     this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
     sender.sendRtp(rtp).catch(() => {});
+    this.reports?.audioSent();
   }
 
   /** The stream is live: media follows (headers and the cached GOP first). */
