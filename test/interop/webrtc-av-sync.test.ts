@@ -6,7 +6,8 @@
  * the page times each flash (requestVideoFrameCallback: the frame's expected display time, its pixels read
  * from a canvas) and each beep (an AudioWorklet on the played track: its output time from
  * AudioContext.getOutputTimestamp). The offset (audio − video) of the pairs after the browser's A/V
- * synchronization settled must be within what viewers accept (ITU-R BT.1359: +45/−125 ms): |median| < 60 ms.
+ * synchronization settled must be near what viewers cannot notice (ITU-R BT.1359: sound 45 ms early, 125 ms
+ * late): audio at most 60 ms early or 100 ms late. The RTP-time and getStats() views are printed, not asserted.
  * OPENLIVE_AV_SYNC_LOG=1 prints every pair and the getStats() view (docs/webrtc.md "Lip sync").
  */
 import { test, before, after } from 'node:test';
@@ -49,6 +50,9 @@ function publishFlashBeep(url: string): FfmpegProcess {
 interface Onsets {
   flashes: number[];
   beeps: number[];
+  /** (display time, RTP time) of video frames, (play-out time, RTP time) of audio packets. */
+  videoRtp: [number, number][];
+  audioRtp: [number, number][];
 }
 
 /** Plays `url` over WHEP into a video element and times the flashes and beeps as they are presented. */
@@ -57,7 +61,7 @@ async function measuringPage(url: string): Promise<Page> {
   await page.goto(`${svc.httpUrl}/healthz`);
   await page.evaluate(async (whepUrl) => {
     const w = window as unknown as { whep: RTCPeerConnection; onsets: Onsets; audioError?: string };
-    const onsets: Onsets = { flashes: [], beeps: [] };
+    const onsets: Onsets = { flashes: [], beeps: [], videoRtp: [], audioRtp: [] };
     w.onsets = onsets;
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
@@ -78,6 +82,7 @@ async function measuringPage(url: string): Promise<Page> {
       const px = g.getImageData(8, 6, 1, 1).data;
       const bright = px[0]! > 128;
       if (bright && !lit) onsets.flashes.push(md.expectedDisplayTime);
+      if (md.rtpTimestamp !== undefined) onsets.videoRtp.push([md.expectedDisplayTime, md.rtpTimestamp]);
       lit = bright;
       video.requestVideoFrameCallback(onFrame);
     };
@@ -108,6 +113,14 @@ async function measuringPage(url: string): Promise<Page> {
     pc.ontrack = (e) => {
       stream.addTrack(e.track);
       if (e.track.kind === 'audio') {
+        const receiver = e.receiver;
+        let last = -1;
+        setInterval(() => {
+          const src = receiver.getSynchronizationSources()[0];
+          if (!src || src.rtpTimestamp === last) return;
+          last = src.rtpTimestamp;
+          onsets.audioRtp.push([src.timestamp - performance.timeOrigin, src.rtpTimestamp]);
+        }, 5);
         ctx.createMediaStreamSource(new MediaStream([e.track])).connect(node);
         void ctx.resume();
       }
@@ -131,7 +144,7 @@ async function measuringPage(url: string): Promise<Page> {
 }
 
 /** Each beep paired with the flash nearest to it (within 400 ms): audio − video, ms. */
-export function pairOffsets(o: Onsets): number[] {
+export function pairOffsets(o: Pick<Onsets, 'flashes' | 'beeps'>): number[] {
   const out: number[] = [];
   for (const b of o.beeps) {
     let best: number | undefined;
@@ -139,6 +152,17 @@ export function pairOffsets(o: Onsets): number[] {
     if (best !== undefined && Math.abs(b - best) < 400) out.push(b - best);
   }
   return out;
+}
+
+/**
+ * The same offset from the RTP times (the server sends RTP = media ms × 90 or × 48, so t − RTP/rate is when
+ * a track plays media time 0): the audio's play-out times (getSynchronizationSources) against the video's
+ * display times (requestVideoFrameCallback), from `from` on.
+ */
+export function rtpOffset(o: Onsets, from: number): number {
+  const lag = (xs: [number, number][], rate: number) =>
+    median(xs.filter(([t]) => t > from).map(([t, r]) => t - r / rate));
+  return lag(o.audioRtp, 48) - lag(o.videoRtp, 90);
 }
 
 function median(xs: readonly number[]): number {
@@ -197,10 +221,15 @@ test(
       const m = median(settled);
       const stats = await statsView(page);
       const line = `A/V offset (audio − video) first ${all[0]?.toFixed(0)} ms, then median ${m.toFixed(1)} ms over ${settled.length} pairs`;
-      console.log(`${line}; getStats playout diff ${stats.playoutDiffMs?.toFixed(1)} ms`);
+      const byRtp = rtpOffset(o, settledAt);
+      console.log(
+        `${line}; by RTP times ${byRtp.toFixed(1)} ms; getStats playout diff ${stats.playoutDiffMs?.toFixed(1)} ms`,
+      );
       if (verbose)
         console.log({ all: all.map((x) => Math.round(x)), settled: settled.map((x) => Math.round(x)), stats });
-      assert.ok(Math.abs(m) < 60, `${line}: ${settled.map((x) => Math.round(x)).join(', ')}`);
+      // Audio early by at most 60 ms, late by at most 100 ms (BT.1359 detectability: 45 early, 125 late); the
+      // median moves ±40 ms from run to run here (Chrome's sync steps, headless timing); werift's SRs gave −250.
+      assert.ok(m > -60 && m < 100, `${line}: ${settled.map((x) => Math.round(x)).join(', ')}`);
       await page.close();
     } finally {
       await ff?.stop();
