@@ -23,7 +23,7 @@ const under = (dir: string) => (p: string) => p.startsWith(dir);
 
 /**
  * The layers of design.md, in its order, with their floors: line coverage of the unit tests on 2026-12-02
- * (protocol 98.0 with the Ogg reader, hub 94.5, control 95.5, store 87.0, cluster 78.5, servers 83, config 97.8, cli 86.2,
+ * (protocol 98.0 with the Ogg reader, hub 94.5, control 95.5, store 87.0, cluster 86.2, servers 83, config 97.8, cli 86.2,
  * src/*.ts 100, bench/lib 23.9: most of bench/lib drives benches and is run by them, not by unit tests),
  * rounded down, a point lower where timing-dependent paths make a run differ by a few lines.
  */
@@ -32,7 +32,7 @@ export const layerFloors: readonly LayerFloor[] = [
   { name: 'hub/', test: under('src/hub/'), floor: 94, aim: 90 },
   { name: 'control/', test: under('src/control/'), floor: 94, aim: 90 },
   { name: 'store/', test: under('src/store/'), floor: 86, aim: 80 },
-  { name: 'cluster/', test: under('src/cluster/'), floor: 78, aim: 80 },
+  { name: 'cluster/', test: under('src/cluster/'), floor: 85, aim: 80 },
   { name: 'servers/', test: under('src/servers/'), floor: 80, aim: 80 },
   { name: 'config/', test: under('src/config/'), floor: 97, aim: 80 },
   { name: 'cli/, main.ts', test: (p) => p.startsWith('src/cli/') || p === 'src/main.ts', floor: 85, aim: 80 },

@@ -123,6 +123,7 @@ export const errorCodes = {
   HTTP_BAD_REQUEST: 'protocol',
   HTTP_BODY_TOO_LARGE: 'limit',
   HTTP_QUERY_TOO_LARGE: 'limit',
+  HTTP_UNSUPPORTED_MEDIA_TYPE: 'unsupported',
   HLS_WAITERS_FULL: 'limit',
   HLS_WAITERS_PER_IP: 'limit',
   FLV_WAITERS_FULL: 'limit',

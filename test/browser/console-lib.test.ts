@@ -10,6 +10,8 @@ import { md5Hex } from '../../console/src/lib/md5.ts';
 import { sha256Hex } from '../../console/src/lib/sha256.ts';
 import { tc3Authorization } from '../../console/src/lib/tc3.ts';
 import { formatTxTime, generateUrls } from '../../console/src/lib/stream-urls.ts';
+import { fileUrlSigner } from '../../console/src/lib/file-urls.ts';
+import type { ApiClient } from '../../console/src/lib/api.ts';
 import { signTc3, verifyTc3 } from '../../src/control/tc3.ts';
 import { verifySignature } from '../../src/control/signing.ts';
 import { streamUrls } from '../../src/control/stream-urls.ts';
@@ -231,4 +233,59 @@ test('a SHA-256 domain gets URLs the server generates and accepts', () => {
     nowMs: (expiresAt - 60) * 1000,
   });
   assert.equal(check.ok, true);
+});
+
+test('fileUrlSigner: the host picks the play domain; its key signs what the server checks; no auth, no query', async () => {
+  (globalThis as { location?: { href: string } }).location ??= { href: 'http://127.0.0.1:8081/console/' };
+  const auth: Record<string, { Enable: number; AuthKey: string; Algorithm?: string }> = {
+    'play.example.com': { Enable: 1, AuthKey: 'defaultkey', Algorithm: 'sha256' },
+    'cdn.example.com': { Enable: 1, AuthKey: 'cdnkey' },
+    'open.example.com': { Enable: 0, AuthKey: 'unused' },
+  };
+  const calls: string[] = [];
+  const api = {
+    call: async (action: string, params: { DomainName?: string }) => {
+      calls.push(action);
+      if (action === 'DescribeLiveDomains')
+        return { DomainList: Object.keys(auth).map((Name) => ({ Name, Type: 1 })), AllCount: 3 };
+      return { PlayAuthKeyInfo: auth[params.DomainName!] };
+    },
+  } as unknown as ApiClient;
+  const now = 1_760_000_000_000;
+  const sign = fileUrlSigner(api, 'play.example.com', now);
+  const check = (url: string, stream: string, key: string, algorithm: 'md5' | 'sha256') => {
+    const q = new URL(url).searchParams;
+    return verifySignature({
+      streamName: stream,
+      txTime: q.get('txTime') ?? undefined,
+      txSecret: q.get('txSecret') ?? undefined,
+      key,
+      backupKey: '',
+      authDelta: 0,
+      algorithm,
+      nowMs: now + 3_599_000,
+    }).ok;
+  };
+  // A bare address is served by the default play domain (SHA-256 here).
+  const pic = await sign('http://127.0.0.1:8080/snapshot/files/7/cam_1.jpg', 'cam');
+  assert.ok(check(pic, 'cam', 'defaultkey', 'sha256'), pic);
+  assert.ok(!check(pic, 'cam', 'cdnkey', 'sha256'));
+  // A play domain's own name: its key; a URL that has a query keeps it.
+  const rec = await sign('http://CDN.example.com/record/files/3/cam.flv?x=1', 'cam');
+  assert.match(rec, /\?x=1&txSecret=[0-9a-f]{32}&txTime=/);
+  assert.ok(check(rec, 'cam', 'cdnkey', 'md5'), rec);
+  // Play auth off: the URL as it was; an empty URL (no file store) stays empty.
+  assert.equal(
+    await sign('http://open.example.com/record/files/3/cam.flv', 'cam'),
+    'http://open.example.com/record/files/3/cam.flv',
+  );
+  assert.equal(await sign('', 'cam'), '');
+  // One domain list and one key read per domain, however many URLs.
+  await sign('http://127.0.0.1:8080/snapshot/files/8/cam_2.jpg', 'cam');
+  assert.deepEqual(calls.sort(), [
+    'DescribeLiveDomains',
+    'DescribeLivePlayAuthKey',
+    'DescribeLivePlayAuthKey',
+    'DescribeLivePlayAuthKey',
+  ]);
 });

@@ -3,7 +3,9 @@
  * playwright-core) after a real publish: the SDK binds a record template (FLV, HLS) and a snapshot template to
  * the push domain; ffmpeg publishes 640x360; Live Streams shows the stream's latest snapshot as a loaded
  * 640x360 picture; after the publish the Recordings page lists the FLV and HLS files of the stream, plays the
- * FLV in the page (the <video> reports 640x360 and moves forward), and deletes the HLS file. Screenshots go to
+ * FLV in the page (the <video> reports 640x360 and moves forward), and deletes the HLS file. Play auth is on
+ * for the play domain, so the picture, the player and the Download link work only because the console signs
+ * their URLs (unsigned, the server answers 403). Screenshots go to
  * test-results/console/; no console error may occur.
  */
 import { after, before, describe, test } from 'node:test';
@@ -64,6 +66,9 @@ describe('console: recordings and snapshots', { timeout: 240_000 }, () => {
       CosRegion: 'r',
     });
     await api.CreateLiveSnapshotRule({ DomainName: domain, AppName: 'live', TemplateId: snap! });
+    // Play auth on the default play domain (it serves the files' 127.0.0.1 URLs): the console must sign them.
+    const play = (await api.DescribeLiveDomains({})).DomainList!.find((d) => d.Type === 1)!.Name!;
+    await api.ModifyLivePlayAuthKey({ DomainName: play, Enable: 1, AuthKey: 'consoleFilesKey1' });
     browser = await openBrowser();
     page = browser.page;
   });
@@ -101,6 +106,10 @@ describe('console: recordings and snapshots', { timeout: 240_000 }, () => {
     ]);
     assert.deepEqual(natural, [640, 360], 'the picture has the stream size');
     assert.match((await img.getAttribute('alt')) ?? '', /Latest snapshot of demo/);
+    // The picture loaded because the console signed it: the same URL without the signature is refused.
+    const src = (await img.getAttribute('src'))!;
+    assert.match(src, /[?&]txSecret=[0-9a-f]{32}&txTime=[0-9A-F]+$/);
+    assert.equal((await fetch(src.split('?')[0]!)).status, 403, 'play auth is on for the picture');
     await browser.screenshot('live-streams-snapshot');
   });
 
@@ -140,6 +149,16 @@ describe('console: recordings and snapshots', { timeout: 240_000 }, () => {
       'the whole file is there (about 10 s)',
     );
     await browser.screenshot('recordings-playing');
+    // The Download link opens (signed like the player's URL); without the signature the server refuses it.
+    const href = (await flvRow.getByRole('link', { name: 'Download' }).getAttribute('href'))!;
+    const opened = await page.evaluate(async (url) => {
+      const res = await fetch(url);
+      return { status: res.status, type: res.headers.get('content-type'), bytes: (await res.arrayBuffer()).byteLength };
+    }, href);
+    assert.equal(opened.status, 200, href);
+    assert.equal(opened.type, 'video/x-flv');
+    assert.ok(opened.bytes > 100_000, `the whole file (${opened.bytes} bytes)`);
+    assert.equal((await fetch(href.split('?')[0]!)).status, 403, 'play auth is on for the recording');
 
     const hlsRow = rows.filter({ has: page.getByTestId('recording-format').getByText('HLS', { exact: true }) });
     await hlsRow.getByRole('button', { name: /^Delete file/ }).click();

@@ -9,6 +9,7 @@
 import { ApiError } from '../lib/api.ts';
 import { authOf, allDomains, type DomainInfo } from '../lib/domains.ts';
 import { formatApiTime, formatBitrate } from '../lib/format.ts';
+import { fileUrlSigner } from '../lib/file-urls.ts';
 import { generateUrls } from '../lib/stream-urls.ts';
 import { button, card, copyField, emptyState, field, pager, table } from '../ui/components.ts';
 import { errorText, fill } from '../ui/async.ts';
@@ -225,6 +226,8 @@ export const liveStreamsPage: Page = {
           const list = (res.DataInfoList ?? []) as PushInfo[];
           // The latest picture of each stream shown (at most a page of them); a server without snapshots shows none.
           const pictures = new Map<string, { PicUrl: string; Width: number; Height: number; CreateTime: string }>();
+          // A picture is served as a play of its stream: signed when the play domain has play auth on.
+          const sign = fileUrlSigner(ctx.api, info.DefaultPlayDomain);
           await Promise.all(
             list.map(async (p) => {
               const r = await ctx.api
@@ -237,7 +240,8 @@ export const liveStreamsPage: Page = {
                 })
                 .catch(() => undefined);
               const pic = r?.SnapshotFileList?.[0];
-              if (pic) pictures.set(`${p.AppName}/${p.StreamName}`, pic);
+              if (pic)
+                pictures.set(`${p.AppName}/${p.StreamName}`, { ...pic, PicUrl: await sign(pic.PicUrl, p.StreamName) });
             }),
           );
           const key = (p: PushInfo): StreamKey => ({ domain: p.PushDomain, app: p.AppName, stream: p.StreamName });

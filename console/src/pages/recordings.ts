@@ -3,6 +3,7 @@
  * played in the page (FLV through mpegts.js, MP4 and AAC by the browser's own `<video>`/`<audio>`, HLS where the
  * browser plays it natively), downloaded, or deleted (OpenLiveDeleteRecordFile).
  */
+import { fileUrlSigner } from '../lib/file-urls.ts';
 import { formatApiTime, formatBytes, formatDuration, isoUtc, toLocalInput } from '../lib/format.ts';
 import { button, card, emptyState, field, modal, pager, table, tag, toast } from '../ui/components.ts';
 import { errorText, fill } from '../ui/async.ts';
@@ -183,8 +184,15 @@ export const recordingsPage: Page = {
       fill(
         body,
         async () => {
-          const res = await ctx.api.call('OpenLiveDescribeRecordFiles', params());
-          const rows = (res.RecordFileList ?? []) as RecordFileRow[];
+          const [res, info] = await Promise.all([ctx.api.call('OpenLiveDescribeRecordFiles', params()), ctx.info()]);
+          // With play auth on, the server plays a file only with the play domain's signature (docs/recording.md).
+          const sign = fileUrlSigner(ctx.api, info.DefaultPlayDomain);
+          const rows = await Promise.all(
+            ((res.RecordFileList ?? []) as RecordFileRow[]).map(async (f) => ({
+              ...f,
+              VideoUrl: await sign(f.VideoUrl, f.StreamName),
+            })),
+          );
           return [
             table<RecordFileRow>(
               [

@@ -9,9 +9,10 @@ import { createLog } from '../../log.ts';
 import { configSchema } from '../../config/config-schema.ts';
 import { ServerCounters } from '../counters.ts';
 import { buildHttpApp } from './app.ts';
+import { frameworkRefusal } from './error-reply.ts';
 
 /** The playback app on a loopback port, with a fake-clock hub (a waiting player waits until it leaves). */
-async function playback(http: Record<string, unknown> = {}) {
+async function playback(http: Record<string, unknown> = {}, webrtc?: { server: undefined; maxSdpBytes: number }) {
   const { hub } = testHub();
   const counters = new ServerCounters();
   const limits = configSchema.parse({ http }).http;
@@ -24,6 +25,7 @@ async function playback(http: Record<string, unknown> = {}) {
     flvChunked: false,
     limits,
     trustedNetworks: ['127.0.0.9'],
+    webrtc,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -131,6 +133,49 @@ test('hostile paths and queries get a clear 4xx with a code, and the server keep
   } finally {
     await app.close();
   }
+});
+
+test('fastify refusals of a WHIP/WHEP body answer with our stable codes, never an FST_ERR_* code', async () => {
+  // webrtc.enabled false: the routes still parse the body first, as with webrtc on.
+  const { app, base } = await playback({}, { server: undefined, maxSdpBytes: 1000 });
+  try {
+    const post = async (path: string, type: string | undefined, body: string, method = 'POST') => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: type ? { 'content-type': type } : {},
+        body: new TextEncoder().encode(body),
+      });
+      return {
+        status: res.status,
+        cors: res.headers.get('access-control-allow-origin'),
+        ...((await res.json()) as { code: string }),
+      };
+    };
+    const unsupported = { status: 415, cors: '*', code: 'HTTP_UNSUPPORTED_MEDIA_TYPE' };
+    const pick = ({ status, cors, code }: { status: number; cors: string | null; code: string }) => ({
+      status,
+      cors,
+      code,
+    });
+    assert.deepEqual(pick(await post('/live/cam/whep', 'text/html', 'v=0')), unsupported);
+    assert.deepEqual(pick(await post('/live/cam/whip', undefined, 'v=0')), unsupported);
+    assert.deepEqual(pick(await post('/webrtc/session/abc', 'text/html', 'x', 'PATCH')), unsupported);
+    const bad = { status: 400, cors: '*', code: 'HTTP_BAD_REQUEST' };
+    assert.deepEqual(pick(await post('/live/cam/whep', 'application/json', '{bad')), bad);
+    assert.deepEqual(pick(await post('/live/cam/whep', 'application/json', '')), bad);
+    // The offer's own size limit keeps its WebRTC code; a proper offer reaches the route.
+    assert.equal((await post('/live/cam/whep', 'application/sdp', 'v=0'.padEnd(2000, ' '))).code, 'WEBRTC_SDP_INVALID');
+    assert.equal((await post('/live/cam/whep', 'application/sdp', 'v=0\r\n')).code, 'WEBRTC_DISABLED');
+  } finally {
+    await app.close();
+  }
+});
+
+test('frameworkRefusal: a body over a route limit is 413 HTTP_BODY_TOO_LARGE; our errors and 5xx are left alone', () => {
+  const big = { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' };
+  assert.equal(frameworkRefusal(big)?.code, 'HTTP_BODY_TOO_LARGE');
+  assert.equal(frameworkRefusal({ code: 'STREAM_NOT_FOUND', statusCode: 404, message: 'x' }), undefined);
+  assert.equal(frameworkRefusal({ code: 'FST_ERR_REP_ALREADY_SENT', statusCode: 500, message: 'x' }), undefined);
 });
 
 test('/metrics: every series carries the node label when the app is given its node id', async () => {

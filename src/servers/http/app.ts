@@ -13,7 +13,7 @@ import { registerHlsMediaRoute, serveHlsPlaylist } from '../hls/hls-routes.ts';
 import { createMetrics } from './metrics.ts';
 import { registerRecordRoutes, type RecordRouteDeps } from '../record/record-routes.ts';
 import type { Registry } from 'prom-client';
-import { errorBody, playbackStatusOf } from './error-reply.ts';
+import { errorBody, frameworkRefusal, playbackStatusOf } from './error-reply.ts';
 import { ConnectionGate } from '../connection-gate.ts';
 import { hardenHttpServer, type HttpGuard, type HttpListenerLimits } from './http-hardening.ts';
 import { checkRequestShape, type RequestShapeLimits } from './request-shape.ts';
@@ -97,6 +97,8 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
 
   app.setErrorHandler((err: FastifyError | LiveError, _req, reply) => {
     if (err instanceof LiveError) return reply.code(playbackStatusOf(err)).send(errorBody(err));
+    const refusal = frameworkRefusal(err);
+    if (refusal) return reply.code(playbackStatusOf(refusal)).send(errorBody(refusal));
     const status = err.statusCode ?? 500;
     if (status >= 500) deps.log.error({ err }, 'http error');
     return reply.code(status).send({ code: status >= 500 ? 'INTERNAL' : err.code, message: err.message });

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { whipRequest } from '../../control/admission-request.ts';
 import { LiveError } from '../../errors.ts';
+import { errorBody, frameworkRefusal, playbackStatusOf } from '../http/error-reply.ts';
 import { sessionPath, statusOf, type SignalReply, type WebrtcServer } from './webrtc-server.ts';
 
 const cors = {
@@ -47,6 +48,8 @@ export function registerWebrtcRoutes(
             message: `the offer is larger than webrtc.maxSdpBytes (${maxSdpBytes})`,
           });
       }
+      const refusal = frameworkRefusal(err);
+      if (refusal) return reply.code(playbackStatusOf(refusal)).headers(cors).send(errorBody(refusal));
       const status = err.statusCode ?? 500;
       return reply
         .code(status)

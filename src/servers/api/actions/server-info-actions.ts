@@ -32,8 +32,8 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
         DefaultPlayDomain: play?.name ?? '',
         CnameSuffix: deps.config.domains.cnameSuffix,
         StrictDomains: deps.config.domains.strict,
-        // Hub totals: Subscribers are RTMP and HTTP-FLV players (HLS viewers fetch segments and are not counted;
-        // relay plays of other nodes neither).
+        // Hub totals: Subscribers are RTMP, HTTP/WS-FLV, SRT and WHEP players (HLS viewers fetch segments and are
+        // not counted; relay plays of other nodes neither).
         LiveStreams: stats.publishers,
         Subscribers: stats.subscribers,
         BytesIn: stats.bytesIn,
