@@ -205,6 +205,8 @@ function summary(r: RowResult): string {
     `CPU ${r.cpuPct.toFixed(1)} %, RSS ${r.rssBeforeMB.toFixed(0)}→${r.rssDuringMB.toFixed(0)} MB ` +
     `(${r.kbPerPlayer.toFixed(0)} KB/player), ${r.ok}/${r.n} ok, kbit/s min ${r.kbpsMin.toFixed(0)} ` +
     `median ${r.kbpsMedian.toFixed(0)}, first key p50 ${r.firstKeyP50.toFixed(0)} ms, ` +
+    `latency p50 ${(r.latencyP50 ?? Number.NaN).toFixed(0)} / p95 ${(r.latencyP95 ?? Number.NaN).toFixed(0)} ms ` +
+    `(probe lag p95 ${(r.probeLagP95 ?? Number.NaN).toFixed(1)} ms), ` +
     `load-gen ${r.loadgenCpuPct.toFixed(0)} %, machine ${r.machineBusyPct.toFixed(0)} %`
   );
 }

@@ -4,7 +4,7 @@
 // of each video message reached them. Messages are matched by body length, which every server keeps (SRS
 // rewrites timestamps per player, so they cannot be the key), taking the latest send at or before the arrival.
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { ChunkWalker, type WalkerSink } from './rtmp-chunk-walker.ts';
 import { FlvPlayer } from './flv-player.ts';
 import { RtmpPlayer } from './rtmp-player.ts';
@@ -96,6 +96,8 @@ export class LatencyProbes {
   readonly #players: BenchPlayer[] = [];
   #arrivals: { len: number; at: number }[] = [];
   #recording = false;
+  /** How late this (the probes') process ran its callbacks while recording: arrivals are noted that much late. */
+  #loop: ReturnType<typeof monitorEventLoopDelay> | undefined;
 
   /** Starts `n` probe players on `url` (RTMP or HTTP-FLV). */
   constructor(url: string, n: number) {
@@ -111,6 +113,22 @@ export class LatencyProbes {
   /** Starts or stops recording arrivals (the row's measurement window). */
   record(on: boolean): void {
     this.#recording = on;
+    if (on) {
+      this.#loop = monitorEventLoopDelay({ resolution: 1 });
+      this.#loop.enable();
+    } else this.#loop?.disable();
+  }
+
+  /**
+   * The probes' own read lag while recording: percentiles in ms of this process's event-loop delay (a
+   * timer's lateness at 1 ms resolution). An arrival is stamped when its 'data' callback runs, so this much
+   * of a latency figure is the load side's, not the server's; NaN before recording.
+   */
+  loopLag(): { p50: number; p95: number; max: number } {
+    const h = this.#loop;
+    // The histogram counts in ns and includes its own 1 ms resolution: subtract it.
+    const ms = (ns: number): number => (h === undefined ? Number.NaN : Math.max(0, ns / 1e6 - 1));
+    return { p50: ms(h?.percentile(50) ?? 0), p95: ms(h?.percentile(95) ?? 0), max: ms(h?.max ?? 0) };
   }
 
   /** Latencies in ms of the recorded arrivals, matched against the relay's sends; unmatched ones left out. */

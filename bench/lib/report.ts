@@ -37,6 +37,8 @@ export interface RowResult {
   latencyP50?: number;
   latencyP95?: number;
   latencySamples?: number;
+  /** The probes' own event-loop delay p95 while recording, ms: how much of the latency is the load side's. */
+  probeLagP95?: number;
   /** Set when the row could not be measured at all. */
   error?: string;
 }
@@ -80,6 +82,10 @@ const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '–');
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
+/** The probes' own event-loop delay p95 after a row's latency, when measured (latency-probe.ts). */
+const probeLag = (r: RowResult): string =>
+  r.probeLagP95 === undefined || !Number.isFinite(r.probeLagP95) ? '' : ` (probe lag ${f0(r.probeLagP95)})`;
+
 /** The main table: one line per row. */
 export function rowsTable(rows: RowResult[]): string {
   const out = [
@@ -95,7 +101,7 @@ export function rowsTable(rows: RowResult[]): string {
       `| ${r.server} | ${r.protocol} | ${r.n} | ${r.ok} | ${f1(r.cpuPct)} | ${f1(r.idleCpuPct)} | ` +
         `${f0(r.rssBeforeMB)} → ${f0(r.rssDuringMB)} | ${f0(r.kbPerPlayer)} | ${f0(r.kbpsMin)} / ${f0(r.kbpsMedian)} | ` +
         `${f0(r.firstByteP50)} / ${f0(r.firstByteP95)} | ${f0(r.firstKeyP50)} / ${f0(r.firstKeyP95)} | ` +
-        `${f0(r.latencyP50 ?? Number.NaN)} / ${f0(r.latencyP95 ?? Number.NaN)} | ` +
+        `${f0(r.latencyP50 ?? Number.NaN)} / ${f0(r.latencyP95 ?? Number.NaN)}${probeLag(r)} | ` +
         `${f0(r.loadgenCpuPct)} | ${f0(r.machineBusyPct)} |`,
     );
   }

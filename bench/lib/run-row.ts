@@ -191,6 +191,7 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
       latencyP50: percentile(latency, 50),
       latencyP95: percentile(latency, 95),
       latencySamples: latency.length,
+      probeLagP95: probes.loopLag().p95,
     };
   } finally {
     probes?.close();

@@ -11,9 +11,14 @@ export interface Flushable {
   flush(): void;
 }
 
+/** Golden-ratio step of the flush start: successive starts spread evenly over any number of players. */
+const startStep = 0.6180339887498949;
+
 /**
  * One timer per hub that flushes every dirty subscriber once per window. The timer exists only while
- * something is dirty (an idle hub has none), and a flush visits only the dirty subscribers.
+ * something is dirty (an idle hub has none), and a flush visits only the dirty subscribers. The window
+ * runs from the oldest queued message (the first of an empty batch arms the timer), so nothing waits
+ * more than one window for its flush to start.
  */
 export class WriteScheduler {
   readonly #windowMs: number;
@@ -21,6 +26,8 @@ export class WriteScheduler {
   #dirty: Flushable[] = [];
   #timer: unknown;
   #closed = false;
+  /** Where in the dirty list the next flush starts, as a fraction of its length (see flushAll). */
+  #startPhase = 0;
   /** The last batch seen by `joined()` in this flush, and its joined copy once a second player had it. */
   #lastParts: Buffer[] | undefined;
   #lastJoined: Buffer | undefined;
@@ -55,7 +62,12 @@ export class WriteScheduler {
     if (this.#timer === undefined) this.#timer = this.#timers.setTimeout(this.#flushAll, this.#windowMs);
   }
 
-  /** Flushes every dirty subscriber now (the timer's job; also used when closing). */
+  /**
+   * Flushes every dirty subscriber now (the timer's job; also used when closing). A flush of 1000
+   * players takes milliseconds, so the last one written gets its batch that much later: the start
+   * rotates (by the golden ratio of the list) so that no player, such as the latest to join, is
+   * always last; every player sees the average position. The writes and their order cost the same.
+   */
   flushAll(): void {
     if (this.#timer !== undefined) {
       this.#timers.clearTimeout(this.#timer);
@@ -63,7 +75,11 @@ export class WriteScheduler {
     }
     const dirty = this.#dirty;
     this.#dirty = [];
-    for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+    const n = dirty.length;
+    const start = Math.floor(this.#startPhase * n);
+    this.#startPhase = (this.#startPhase + startStep) % 1;
+    for (let i = start; i < n; i++) dirty[i]!.flush();
+    for (let i = 0; i < start; i++) dirty[i]!.flush();
     this.#lastParts = this.#lastJoined = undefined;
     // A sink callback may have queued more during the flush: they wait for the next window.
     if (this.#dirty.length > 0 && !this.#closed) {
