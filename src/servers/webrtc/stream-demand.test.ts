@@ -57,7 +57,7 @@ test('a publisher that leaves before its header does not count; the hub closing 
   const wait = awaitLiveStream(hub, 'live/d', 5000, manualTimers());
   const stream = hub.claim('live/d', { id: 'p' });
   hub.release(stream, 'p', { grace: false });
-  await hub.close();
+  hub.close();
   const d = await wait;
   assert.equal(d.live, false);
   d.release();
