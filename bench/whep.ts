@@ -8,7 +8,7 @@
 // 2. Glass to glass: Chromium paints Date.now() as a barcode, publishes it over WHIP, a second page plays it over
 //    WHEP and reads the barcode back (bench/lib/whep-latency.ts); p50/p95 of --samples readings.
 //   node bench/whep.ts [--n 100] [--workers 4] [--window-s 20] [--warmup-s 5] [--samples 30] [--skip-viewers] [--skip-latency]
-//     [--single-port true|false] [--cpu-prof DIR]
+//     [--single-port true|false] [--server-workers W] [--cpu-prof DIR]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,8 @@ const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '100' },
     workers: { type: 'string', default: '4' },
+    /** openlive's own `--workers` (server processes; each binds webrtc.port + index - 1). */
+    'server-workers': { type: 'string', default: '1' },
     'window-s': { type: 'string', default: '20' },
     'warmup-s': { type: 'string', default: '5' },
     /** webrtc.singlePort: false measures werift's one-socket-per-session ports against the shared port. */
@@ -54,7 +56,10 @@ const server = await startServerProcess(
     '--webrtc.connectTimeoutMs',
     values['connect-timeout-ms'],
   ],
-  { nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [] },
+  {
+    nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [],
+    ...(Number(values['server-workers']) > 1 && { workers: Number(values['server-workers']) }),
+  },
 );
 const pid = server.child.pid!;
 const serverCpu = (): number => sumCpu(processTree(pid));

@@ -11,12 +11,16 @@ import { registerEdgeMetrics } from '../servers/relay/edge-metrics.ts';
 import { registerWebrtcMetrics } from '../servers/webrtc/webrtc-metrics.ts';
 import type { createRecording } from './service-parts.ts';
 import type { Service } from './service.ts';
+import type { SessionForwarder } from '../servers/webrtc/session-owner.ts';
 
 /** What the apps read of the recording parts: the file root, URLs, remote storage and the uploader. */
 type RecordingParts = ReturnType<typeof createRecording>;
 
-/** The playback app over the service's hub, HLS, admission, recordings, snapshots and WebRTC. */
-export function createHttpApp(s: Service, recording: RecordingParts): FastifyInstance {
+/**
+ * The playback app over the service's hub, HLS, admission, recordings, snapshots and WebRTC; a worker's
+ * `forwarder` passes requests for its siblings' WebRTC sessions on (servers/webrtc/session-owner.ts).
+ */
+export function createHttpApp(s: Service, recording: RecordingParts, forwarder?: SessionForwarder): FastifyInstance {
   const { config, log, nodeId } = s;
   return buildHttpApp({
     hls: s.hls,
@@ -39,7 +43,7 @@ export function createHttpApp(s: Service, recording: RecordingParts): FastifyIns
     nodeId,
     records: { store: s.store.recordings, root: recording.root, fs: nodeRecordFs, remote: recording.remote },
     snapshots: { store: s.store.snapshots, root: s.snapshots.root },
-    webrtc: { server: s.webrtc, maxSdpBytes: config.webrtc.maxSdpBytes },
+    webrtc: { server: s.webrtc, maxSdpBytes: config.webrtc.maxSdpBytes, forwarder },
   });
 }
 

@@ -6,6 +6,7 @@ import type { Stream } from '../hub/stream.ts';
 import type { HubTimers } from '../hub/hub-options.ts';
 import type { DnsResolver } from '../control/dns-resolver.ts';
 import type { TsSinkFactory } from '../servers/srt/ts-payload-sink.ts';
+import type { SessionForwarder } from '../servers/webrtc/session-owner.ts';
 
 /** What can be swapped in tests: the clock and timers, the store, the access hook. */
 export interface ServiceOverrides {
@@ -35,4 +36,8 @@ export interface WorkerRole {
    * pushes carry no node id, so on SQLite only worker 1's first start does (PostgreSQL: every worker, its own).
    */
   readonly recoverCallbacks: boolean;
+  /** Its index (1..N): its WebRTC session ids start `w<index>.` (servers/webrtc/session-owner.ts). */
+  readonly index?: number;
+  /** Where DELETE/PATCH of a sibling's WebRTC session goes (cli/worker-forward.ts). */
+  readonly forwarder?: SessionForwarder;
 }

@@ -23,6 +23,7 @@ import type { SrtServer } from '../servers/srt/srt-server.ts';
 import type { HlsServer } from '../servers/hls/hls-server.ts';
 import type { StatsSampler } from '../servers/stats/stats-sampler.ts';
 import { WebrtcServer } from '../servers/webrtc/webrtc-server.ts';
+import { sessionIdPrefix } from '../servers/webrtc/session-owner.ts';
 import { apiExposureWarning } from './banner.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { loadDataKey } from './data-key-file.ts';
@@ -242,19 +243,17 @@ export class Service {
       publishListener,
     };
     const { enabled: webrtcOn, ...webrtcConfig } = config.webrtc;
-    // node:cluster shares a UDP handle among workers and the kernel spreads datagrams over them, so a
-    // session's packets would reach other workers: workers use one port per session (docs/webrtc.md).
-    const singlePort = webrtcConfig.singlePort && overrides.worker === undefined;
-    if (webrtcOn && webrtcConfig.singlePort && !singlePort)
-      log.warn('webrtc.singlePort is off in worker processes: one UDP port per session (webrtc.minPort..maxPort)');
+    // A worker's single port is webrtc.port + its index - 1 (workerConfig); its session ids name it.
+    const idPrefix = overrides.worker?.index === undefined ? '' : sessionIdPrefix(overrides.worker.index);
     this.webrtc = webrtcOn
       ? new WebrtcServer({
-          config: { ...webrtcConfig, singlePort, ffmpegPath: config.snapshot.ffmpegPath },
+          config: { ...webrtcConfig, idPrefix, ffmpegPath: config.snapshot.ffmpegPath },
           trustedNetworks: config.limits.trustedNetworks,
           ingest: { ...ingestParts, log: log.child({ server: 'webrtc' }) },
           plays: this.admission,
           hub: this.hub,
           log: log.child({ server: 'webrtc' }),
+          playWaitMs: config.http.playWaitMs,
         })
       : undefined;
     const ingest = createIngest({
@@ -267,7 +266,7 @@ export class Service {
     this.hls = createHls(this, overrides.worker);
     this.statsSampler = createStatsSampler(this);
     this.memoryBudget.addSource('hlsSegments', () => this.hls.stats().bytes);
-    this.http = createHttpApp(this, recording);
+    this.http = createHttpApp(this, recording, overrides.worker?.forwarder);
     this.tls = new TlsListeners({ config, log, countError: (code) => this.counters.countError(code), now });
     this.drainer = serviceDrainer({ ...this, log, nodeId, waitMs: config.limits.drainWaitMs });
     this.credentials = new Credentials({ store: this.store, dataKey, now });

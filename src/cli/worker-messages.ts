@@ -2,6 +2,7 @@
  * What the primary and its workers tell each other besides the Coordinator's calls (cluster/ipc-protocol.ts):
  * the environment a worker is forked with, its ready report (ports, node id), its load, and the shutdown.
  */
+import type { ForwardedReply, ForwardedRequest } from '../servers/webrtc/session-owner.ts';
 
 /** Environment variables the primary sets for a worker; main.ts keeps them out of the configuration. */
 export const workerEnvNames = {
@@ -59,8 +60,28 @@ export interface WorkerShutdown {
   readonly signal: NodeJS.Signals;
 }
 
+/** A WebRTC session request for worker `to`, from worker `from` (cli/worker-forward.ts). */
+export interface WorkerForward {
+  readonly openlive: 'worker';
+  readonly t: 'forward';
+  readonly rid: number;
+  readonly from: number;
+  readonly to: number;
+  readonly request: ForwardedRequest;
+}
+
+/** The owner's reply to a WorkerForward; none when the owner is not running. */
+export interface WorkerForwarded {
+  readonly openlive: 'worker';
+  readonly t: 'forwarded';
+  readonly rid: number;
+  readonly from: number;
+  readonly to: number;
+  readonly reply?: ForwardedReply | undefined;
+}
+
 /** Any of the above. */
-export type WorkerMessage = WorkerReport | WorkerLoad | WorkerShutdown;
+export type WorkerMessage = WorkerReport | WorkerLoad | WorkerShutdown | WorkerForward | WorkerForwarded;
 
 /** True for a message of this protocol. */
 export function isWorkerMessage(message: unknown): message is WorkerMessage {

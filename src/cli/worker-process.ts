@@ -18,6 +18,8 @@ import { autoMemoryBudget } from '../hub/memory-budget.ts';
 import { IpcCoordinator } from '../cluster/ipc-coordinator.ts';
 import type { IpcPort } from '../cluster/ipc-protocol.ts';
 import { createCoordinator } from '../cluster/create-coordinator.ts';
+import { serveForwarded } from '../servers/webrtc/session-owner.ts';
+import { IpcSessionForwarder } from './worker-forward.ts';
 import { isWorkerMessage, workerEnvNames, type WorkerMessage } from './worker-messages.ts';
 
 /** Where a worker's own RTMP listener binds without Redis: only processes on this machine relay between workers. */
@@ -44,6 +46,21 @@ export function workerNodeId(nodeId: string, index: number): string {
   return base.slice(0, 64 - suffix.length) + suffix;
 }
 
+/**
+ * Worker `index`'s single WebRTC UDP port: `webrtc.port + index - 1`, so N workers use N consecutive ports
+ * (one firewall rule for the range); 0 (a free port, tests) stays 0.
+ */
+export function workerWebrtcPort(port: number, index: number): number {
+  return port === 0 ? 0 : port + index - 1;
+}
+
+/** Why `webrtc.port` cannot serve `count` workers (their ports would pass 65535), or undefined. */
+export function workerWebrtcPortProblem(config: Pick<Config, 'webrtc'>, count: number): string | undefined {
+  const { enabled, singlePort, port } = config.webrtc;
+  if (!enabled || !singlePort || port === 0 || port + count - 1 <= 65535) return undefined;
+  return `webrtc.port ${port} + ${count} workers passes 65535: worker i binds webrtc.port + i - 1`;
+}
+
 /** The configuration worker `index` of `count` runs with (node id, memory budget share, relay secret). */
 export function workerConfig(
   config: Config,
@@ -58,6 +75,8 @@ export function workerConfig(
     ...config,
     cluster: { ...config.cluster, nodeId: workerNodeId(config.cluster.nodeId, index) },
     limits: { ...config.limits, memoryBudgetBytes: Math.max(1, budget) },
+    // Each worker binds its own single WebRTC port, webrtc.port + index - 1 (docs/webrtc.md "Worker processes").
+    webrtc: { ...config.webrtc, port: workerWebrtcPort(config.webrtc.port, index) },
     // relay.secret authenticates the pulls between workers (the primary made one up when it was empty).
     ...(relaySecret !== undefined && { relay: { ...config.relay, ...{ secret: relaySecret } } }),
   };
@@ -83,12 +102,21 @@ export async function runWorker(baseConfig: Config, rootLog: Log, exit: (status:
           onListenerError: (err) => log.error({ err }, 'a stream command listener failed'),
         })
       : createCoordinator(config, { log, advertise: () => advertise });
+  // DELETE/PATCH of a sibling's WebRTC session go to it through the primary (worker-forward.ts).
+  const forwarder = new IpcSessionForwarder(process as unknown as IpcPort, index);
   const service = new Service(config, log, {
     coordinator,
-    worker: { privateRtmpHost: host.bind, hlsDir: join(config.dataDir, `hls-w${index}`), recoverCallbacks },
+    worker: {
+      privateRtmpHost: host.bind,
+      hlsDir: join(config.dataDir, `hls-w${index}`),
+      recoverCallbacks,
+      index,
+      forwarder,
+    },
   });
   installFaultHandlers({ log, counters: service.counters, exit });
   await service.start();
+  forwarder.serve = (request) => serveForwarded(service.http, request);
   advertise = `${host.url}:${service.privateRtmpPort}`;
   const send = (message: WorkerMessage): void => void process.send?.(message, () => undefined);
   send({

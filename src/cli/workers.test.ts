@@ -64,3 +64,19 @@ test("a worker's own RTMP listener: loopback alone, the host of cluster.advertis
   });
   assert.deepEqual(workerRtmpHost(parse({ redis: 'redis://r:6379' })), { bind: '127.0.0.1', url: '127.0.0.1' });
 });
+
+test('worker i binds the single WebRTC port webrtc.port + i - 1; a range past 65535 is refused', async () => {
+  const { workerWebrtcPort, workerWebrtcPortProblem } = await import('./worker-process.ts');
+  const config = configSchema.parse({ webrtc: { enabled: true, port: 8189 } });
+  assert.deepEqual(
+    [1, 2, 3].map((i) => workerConfig(config, i, 3, undefined).webrtc.port),
+    [8189, 8190, 8191],
+  );
+  assert.equal(workerWebrtcPort(0, 4), 0, 'port 0 stays a free port per worker');
+  assert.equal(workerWebrtcPortProblem(config, 4), undefined);
+  const high = configSchema.parse({ webrtc: { enabled: true, port: 65534 } });
+  assert.equal(workerWebrtcPortProblem(high, 2), undefined);
+  assert.match(workerWebrtcPortProblem(high, 3) ?? '', /webrtc\.port 65534 \+ 3 workers passes 65535/);
+  const off = configSchema.parse({ webrtc: { enabled: false, port: 65534 } });
+  assert.equal(workerWebrtcPortProblem(off, 3), undefined, 'no WebRTC, no ports');
+});

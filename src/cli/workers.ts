@@ -18,6 +18,8 @@ import { PublishRecords } from '../control/publish-records.ts';
 import { Credentials, type NewCredential } from '../control/credentials.ts';
 import { IpcCoordinatorHost } from '../cluster/ipc-coordinator-host.ts';
 import { exitStatus } from './process-faults.ts';
+import { routeForward } from './worker-forward.ts';
+import { workerWebrtcPortProblem } from './worker-process.ts';
 import { startBanner } from './banner.ts';
 import { workerEnv, isWorkerMessage, type WorkerReport, type WorkerLoad } from './worker-messages.ts';
 
@@ -80,6 +82,8 @@ interface Slot {
 /** Runs the primary until its workers are drained; resolves with the exit status. */
 export async function runPrimary(config: Config, log: Log, exit: (status: number) => void): Promise<void> {
   const count = workerCount(config.workers);
+  const portProblem = workerWebrtcPortProblem(config, count);
+  if (portProblem) throw new Error(portProblem);
   const prepared = await prepareStore(config);
   if (prepared.recovered > 0)
     log.warn({ recovered: prepared.recovered }, 'ended publish records a previous run left open');
@@ -135,6 +139,13 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
             `${count} worker processes: ${slots.map((s) => `${s.ready?.nodeId} (pid ${s.worker?.process.pid})`).join(', ')}\n`,
           );
         }
+      } else if (message.t === 'forward' || message.t === 'forwarded') {
+        routeForward(message, (index, m) => {
+          const to = slots[index - 1]?.worker;
+          if (!to?.isConnected()) return false;
+          to.send(m, () => undefined);
+          return true;
+        });
       } else if (message.t === 'load') {
         const before = slot.load;
         slot.load = message;

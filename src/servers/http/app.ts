@@ -19,6 +19,7 @@ import { hardenHttpServer, type HttpGuard, type HttpListenerLimits } from './htt
 import { checkRequestShape, type RequestShapeLimits } from './request-shape.ts';
 import { isWebrtcSignalling, registerWebrtcRoutes } from '../webrtc/webrtc-routes.ts';
 import type { WebrtcServer } from '../webrtc/webrtc-server.ts';
+import type { SessionForwarder } from '../webrtc/session-owner.ts';
 
 /** What the HTTP app serves from. */
 export interface HttpAppDeps {
@@ -47,7 +48,12 @@ export interface HttpAppDeps {
   /** This node's id (`cluster.nodeId`): every /metrics series carries it as `node="<id>"`. */
   readonly nodeId?: string;
   /** WHIP/WHEP (servers/webrtc); `server` undefined when webrtc.enabled is false (404 WEBRTC_DISABLED). */
-  readonly webrtc?: { readonly server: WebrtcServer | undefined; readonly maxSdpBytes: number };
+  readonly webrtc?: {
+    readonly server: WebrtcServer | undefined;
+    readonly maxSdpBytes: number;
+    /** Worker processes: DELETE/PATCH of a sibling's session goes to it (webrtc/session-owner.ts). */
+    readonly forwarder?: SessionForwarder | undefined;
+  };
 }
 
 /** The playback listener's limits: the server-level ones, the query's, and the FLV players' wait. */
@@ -148,7 +154,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     },
   });
   if (hls) registerHlsMediaRoute(app, hls);
-  if (deps.webrtc) registerWebrtcRoutes(app, deps.webrtc.server, deps.webrtc.maxSdpBytes);
+  if (deps.webrtc) registerWebrtcRoutes(app, deps.webrtc.server, deps.webrtc.maxSdpBytes, deps.webrtc.forwarder);
   if (deps.records) registerRecordRoutes(app, { ...deps.records, admission: deps.admission, counters: deps.counters });
   if (deps.snapshots)
     registerSnapshotRoutes(app, { ...deps.snapshots, admission: deps.admission, counters: deps.counters });

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { whipRequest } from '../../control/admission-request.ts';
 import { LiveError } from '../../errors.ts';
 import { errorBody, frameworkRefusal, playbackStatusOf } from '../http/error-reply.ts';
+import { forwardToOwner, type SessionForwarder } from './session-owner.ts';
 import { sessionPath, statusOf, type SignalReply, type WebrtcServer } from './webrtc-server.ts';
 
 const cors = {
@@ -30,8 +31,11 @@ export function registerWebrtcRoutes(
   app: FastifyInstance,
   server: WebrtcServer | undefined,
   maxSdpBytes: number,
+  forwarder?: SessionForwarder,
 ): void {
   void app.register(async (scope) => {
+    // Worker processes: a session lives in the worker that answered its POST (docs/webrtc.md).
+    if (forwarder) scope.addHook('preHandler', forwardToOwner(forwarder));
     scope.addContentTypeParser(
       ['application/sdp', 'application/trickle-ice-sdpfrag'],
       { parseAs: 'string', bodyLimit: maxSdpBytes },

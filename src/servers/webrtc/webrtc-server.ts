@@ -23,6 +23,7 @@ import type { WhepSendStats } from './webrtc-metrics.ts';
 import { datagramSender, VideoRtpSender, type DatagramSend } from './video-rtp-sender.ts';
 import { WhepSink } from './whep-sink.ts';
 import { WhipSession, whipBreakCode } from './whip-session.ts';
+import { awaitLiveStream } from './stream-demand.ts';
 
 /** The `webrtc.*` keys the server reads. */
 export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'trustedNetworks'> {
@@ -59,6 +60,8 @@ export interface WebrtcServerDeps {
   readonly plays: PlayAdmitter;
   readonly hub: Hub;
   readonly log: Log;
+  /** How long a WHEP offer waits for a stream that is not live here yet (`http.playWaitMs`; 0 = not at all). */
+  readonly playWaitMs?: number;
 }
 
 /** The answer to a WHIP/WHEP request, before it becomes an HTTP reply. */
@@ -239,13 +242,17 @@ export class WebrtcServer {
         return { status: statusOf(r.code), error: { code: r.code, breakCode: r.breakCode, message: r.reason } };
       }
       const key = `${request.app}/${request.stream}`;
+      // Held by another worker or node: the wait's demand starts the edge pull (stream-demand.ts).
+      const demand = await awaitLiveStream(this.#d.hub, key, this.#d.playWaitMs ?? 0);
       const stream = this.#d.hub.get(key);
       if (!stream?.live) {
+        demand.release();
         release();
         throw new LiveError('STREAM_NOT_FOUND', `${key} is not live`);
       }
       const header = stream.videoHeader?.message.payload;
       if (header && (header[0]! & 0x8f) !== 0x07) {
+        demand.release();
         release();
         throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', `${key} is not H.264 video; WHEP plays H.264 only`);
       }
@@ -284,6 +291,7 @@ export class WebrtcServer {
           key,
           pc,
           onEnd: async () => {
+            demand.release();
             transcode?.leave();
             transcode = undefined;
             sink.dispose();
@@ -298,6 +306,7 @@ export class WebrtcServer {
           const hasKeyframe = live?.gopPackets.some((p) => p.keyframe) ?? false;
           if (!hasKeyframe) this.#whipByKey.get(key)?.requestKeyframe();
           subscriber = this.#d.hub.subscribe(key, sink);
+          demand.release();
           // WebRTC has no AAC: the stream's transcoder (started by its first WHEP viewer) sends Opus.
           if (audio && isAacHeader(live?.audioHeader?.message.payload))
             transcode = this.transcoders.join(key, (packet, ts) => sink.sendOpus(packet, ts));
@@ -313,6 +322,7 @@ export class WebrtcServer {
         if (pc.connectionState === 'connected') connected();
         return { status: 201, sdp: answerSdp, location: sessionPath + id };
       } catch (err) {
+        demand.release();
         await pc.close().catch(() => {});
         release();
         throw err;

@@ -27,6 +27,8 @@ export interface SessionLimits {
   readonly connectTimeoutMs: number;
   readonly disconnectTimeoutMs: number;
   readonly trustedNetworks: readonly string[];
+  /** Starts every id: a worker's `w<index>.` (session-owner.ts), so a sibling can route its DELETE. */
+  readonly idPrefix?: string;
 }
 
 /** How many ended session ids are remembered for a late DELETE. */
@@ -69,7 +71,7 @@ export class WebrtcSessions {
     }
     let released = false;
     return {
-      id: randomBytes(12).toString('base64url'),
+      id: (this.#l.idPrefix ?? '') + randomBytes(12).toString('base64url'),
       release: () => {
         if (!released) this.#gate.release(ip);
         released = true;
