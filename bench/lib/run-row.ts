@@ -28,7 +28,7 @@ export interface RowOptions {
 const MB = 1024 * 1024;
 
 /** A server with the publisher running and the stream confirmed live; close() tears both down. */
-interface Live {
+export interface Live {
   server: RunningServer;
   playUrl: string;
   /** The publisher's relay: when each video message went to the server (latency-probe.ts). */
@@ -39,7 +39,7 @@ interface Live {
 /** Probe players per row for the publisher→player latency (joined after the load, so written last). */
 const PROBES = 4;
 
-async function goLive(spec: ServerSpec, protocol: BenchProtocol, media: Media): Promise<Live> {
+export async function goLive(spec: ServerSpec, protocol: BenchProtocol, media: Media): Promise<Live> {
   const dir = mkdtempSync(`${tmpdir()}/fanout-${spec.kind}-`);
   const server = await startServer(spec, dir);
   const playUrl = protocol === 'rtmp' ? server.rtmpUrl : protocol === 'rtmps' ? server.rtmpsUrl() : server.flvUrl;

@@ -92,11 +92,26 @@ const TypeAbort = 2;
 const empty = Buffer.alloc(0);
 const MiB = 1024 * 1024;
 
+/**
+ * Where a header split over two received Buffers is copied to be read. One per process: it is filled and
+ * read within one #readHeader call. One per decoder would be a slice of Buffer's 64 KiB pool, and each
+ * connection's would keep a different slab alive (about 11 KB per RTMP player, bench/heap-diff.ts).
+ */
+const scratch = Buffer.allocUnsafeSlow(MaxHeader);
+
+/** The size tables made so far, by their limits: read-only, so all decoders with the same limits share one. */
+const limitTables = new Map<string, Float64Array>();
+
 /** The size limit of each message type id (RTMP 1.0 §5.4, §7.1), one array read per message. */
 function sizeLimits(media: number, command: number, control: number): Float64Array {
+  const key = `${media}/${command}/${control}`;
+  const known = limitTables.get(key);
+  if (known !== undefined) return known;
   const caps = new Float64Array(256).fill(command); // not Uint32: Infinity must stay Infinity
   for (let t = 1; t <= 6; t++) caps[t] = control;
   for (const t of [8, 9, 22]) caps[t] = media; // audio, video, aggregate
+  // A process sees a handful of limit sets (the config's, the client's, tests'): the map stays small.
+  if (limitTables.size < 64) limitTables.set(key, caps);
   return caps;
 }
 
@@ -120,7 +135,6 @@ export class ChunkDecoder {
   #queue = new ByteQueue();
   #chunkSize = 128;
   #streams = new Map<number, ChunkStream>();
-  #scratch = Buffer.allocUnsafe(MaxHeader);
   #header: ChunkHeader = {
     fmt: 0,
     csid: 0,
@@ -132,8 +146,8 @@ export class ChunkDecoder {
     extended: false,
     size: 0,
   };
-  /** Size limit per message type id. */
-  #caps: Float64Array;
+  /** Size limit per message type id (shared with the other decoders of the same limits: never written). */
+  readonly #caps: Float64Array;
   #maxPartialBytes: number;
   #minChunkSize: number;
   #maxChunkStreams: number;
@@ -249,7 +263,7 @@ export class ChunkDecoder {
     let buf = q.head;
     let off = q.headOffset;
     if (buf.length - off < need) {
-      buf = q.copyPrefix(this.#scratch, need);
+      buf = q.copyPrefix(scratch, need);
       off = 0;
     }
     const fmt = buf[off]! >> 6;

@@ -6,6 +6,8 @@ import type { HubTimers } from '../../hub/hub-options.ts';
 import type { Stream } from '../../hub/stream.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
+import { nameLimitDefaults } from '../../protocol/rtmp/bounded-query.ts';
+import type { ServerSessionOptions } from '../../protocol/rtmp/server-session.ts';
 import type { PublishListener } from '../ingest/publish-session.ts';
 import type { LivePublisherRegistry } from '../ingest/live-publishers.ts';
 
@@ -45,4 +47,26 @@ export interface RtmpConnectionDeps {
   readonly maxQueuedBytes: number;
   /** Follows every accepted publish (event callbacks); optional so tests can leave it out. */
   readonly publishListener?: PublishListener | undefined;
+}
+
+/** The ServerSession of a connection under these limits (the names' defaults where a key is absent). */
+export function serverSessionOptions(deps: RtmpConnectionDeps): ServerSessionOptions {
+  return {
+    chunkSize: deps.chunkSize,
+    maxMessageSize: deps.maxMessageSize,
+    maxCommandSize: deps.maxCommandSize,
+    maxControlSize: deps.maxControlSize,
+    maxPartialBytes: deps.maxPartialBytes,
+    minChunkSize: deps.minChunkSize,
+    maxChunkStreams: deps.maxChunkStreams,
+    names: {
+      maxTcUrlLength: deps.maxTcUrlLength ?? nameLimitDefaults.maxTcUrlLength,
+      maxNameLength: deps.maxNameLength ?? nameLimitDefaults.maxNameLength,
+      maxQueryLength: deps.maxQueryLength ?? nameLimitDefaults.maxQueryLength,
+      maxQueryParams: deps.maxQueryParams ?? nameLimitDefaults.maxQueryParams,
+    },
+    maxQueuedMessages: deps.maxQueuedMessages,
+    maxQueuedBytes: deps.maxQueuedBytes,
+    epoch: 0,
+  };
 }

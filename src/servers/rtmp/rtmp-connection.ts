@@ -11,15 +11,14 @@ import { breakCodes } from '../../control/break-codes.ts';
 import { clientStoppedReason, nameLimitRefusal, noDataReason } from '../../control/reasons.ts';
 import type { Subscriber } from '../../hub/subscriber.ts';
 import { systemTimers } from '../../hub/hub-options.ts';
-import { mergeQuery, nameLimitDefaults } from '../../protocol/rtmp/bounded-query.ts';
+import { mergeQuery } from '../../protocol/rtmp/bounded-query.ts';
 import { ServerSession, type ServerSessionEvent } from '../../protocol/rtmp/server-session.ts';
 import type { Log } from '../../log.ts';
 import { PublishSession } from '../ingest/publish-session.ts';
-import { streamKey } from '../stream-key.ts';
-import type { RtmpConnectionDeps } from './rtmp-connection-deps.ts';
-import { RtmpPlayerSink } from './rtmp-player-sink.ts';
+import { serverSessionOptions, type RtmpConnectionDeps } from './rtmp-connection-deps.ts';
+import { rejectPlay, startPlay } from './rtmp-play.ts';
 import { SessionDriver } from './session-driver.ts';
-import { rtmpStatusOf } from './rtmp-status.ts';
+import { refusalError, rtmpStatusOf } from './rtmp-status.ts';
 
 /** One RTMP client (publisher or player) from handshake to close. */
 export class RtmpConnection {
@@ -35,9 +34,10 @@ export class RtmpConnection {
    * from here, not from the open, so a long-lived connection may unpublish and publish again.
    */
   lastActiveAt: number | undefined;
-  private readonly session: ServerSession;
-  private readonly log: Log;
-  private app = '';
+  /** The session, log, app and the rest below are read by the connection's play part (rtmp-play.ts). */
+  readonly session: ServerSession;
+  readonly log: Log;
+  app = '';
   private tcUrl = '';
   private connectQuery = new URLSearchParams();
   /** The connect object's capsEx announced Reconnect (E-RTMP v2): the drain asks it to move (docs/cluster.md "Drain"). */
@@ -46,14 +46,14 @@ export class RtmpConnection {
   /** The encoder's last Set Chunk Size; encoders send it before publish, so the publish session gets it at its start. */
   private peerChunkSize: number | undefined;
   private publishing: { session: PublishSession; streamId: number } | undefined;
-  private readonly players = new Map<number, Subscriber>();
+  readonly players = new Map<number, Subscriber>();
   /** Runs the session's calls and hands their events here in order (pausing for access decisions). */
-  private readonly driver: SessionDriver;
-  private closed = false;
+  readonly driver: SessionDriver;
+  closed = false;
   /** What this connection adds to ServerCounters.rtmpPartialMessageBytes (the memory budget's RTMP share). */
   private heldPartial = 0;
-  private readonly socket: Socket;
-  private readonly deps: RtmpConnectionDeps;
+  readonly socket: Socket;
+  readonly deps: RtmpConnectionDeps;
   /** What the listener learns of the connection's progress (the handshake cap counts with it). */
   private readonly hooks: { handshakeDone(conn: RtmpConnection): void } | undefined;
 
@@ -65,27 +65,10 @@ export class RtmpConnection {
     this.clientIp = socket.remoteAddress ?? '';
     this.openedAt = deps.now();
     this.log = deps.log.child({ conn: id, ip: this.clientIp });
-    this.session = new ServerSession({
-      chunkSize: deps.chunkSize,
-      maxMessageSize: deps.maxMessageSize,
-      maxCommandSize: deps.maxCommandSize,
-      maxControlSize: deps.maxControlSize,
-      maxPartialBytes: deps.maxPartialBytes,
-      minChunkSize: deps.minChunkSize,
-      maxChunkStreams: deps.maxChunkStreams,
-      names: {
-        maxTcUrlLength: deps.maxTcUrlLength ?? nameLimitDefaults.maxTcUrlLength,
-        maxNameLength: deps.maxNameLength ?? nameLimitDefaults.maxNameLength,
-        maxQueryLength: deps.maxQueryLength ?? nameLimitDefaults.maxQueryLength,
-        maxQueryParams: deps.maxQueryParams ?? nameLimitDefaults.maxQueryParams,
-      },
-      maxQueuedMessages: deps.maxQueuedMessages,
-      maxQueuedBytes: deps.maxQueuedBytes,
-      epoch: 0,
-    });
+    this.session = new ServerSession(serverSessionOptions(deps));
     this.driver = new SessionDriver(this.session, socket, deps.counters, {
       event: (e) => this.onEvent(e),
-      decide: (e) => (e.type === 'publish' ? this.onPublish(e) : this.onPlay(e)),
+      decide: (e) => (e.type === 'publish' ? this.onPublish(e) : startPlay(this, e)),
       fail: (err) => this.fail(err),
       closed: () => this.closed,
       outputAllowance: () => deps.maxOutputBytes + (this.players.size > 0 ? deps.playerQueueBytes : 0),
@@ -187,7 +170,7 @@ export class RtmpConnection {
   }
 
   /** Closes for an error the peer or a part caused: the publish ends with a break code, the close is counted by code. */
-  private fail(err: unknown): void {
+  fail(err: unknown): void {
     const live = toLiveError(err);
     const code = live.code === 'RTMP_MESSAGE_TOO_LARGE' ? breakCodes.messageTooLarge : breakCodes.protocolError;
     this.endPublishing(code, `${code}: ${live.code}: ${live.message}`);
@@ -227,7 +210,7 @@ export class RtmpConnection {
         // decide; admission records a refused publish like any other.
         const refused = nameLimitRefusal(event.error.code, event.error.message);
         this.deps.counters.countError(refused.code);
-        if (event.action === 'play') this.rejectPlay(event.streamId, refusalError(refused));
+        if (event.action === 'play') rejectPlay(this, event.streamId, refusalError(refused));
         else
           this.rejectPublish(
             event.streamId,
@@ -294,7 +277,7 @@ export class RtmpConnection {
   }
 
   /** The transport-neutral request of a publish or play on this connection (the host from the connect tcUrl). */
-  private request(stream: string, query: URLSearchParams): AdmissionRequest {
+  request(stream: string, query: URLSearchParams): AdmissionRequest {
     const tls = this.deps.tls === true;
     return rtmpRequest({
       tls,
@@ -316,59 +299,6 @@ export class RtmpConnection {
     const err = refused instanceof LiveError ? refused : new LiveError(refused.code, refused.reason);
     this.driver.run(() => this.session.rejectPublish(streamId, rtmpStatusOf(err, 'publish'), err.message));
     this.log.info({ code: err.code, reason: err.message }, 'publish rejected');
-    this.flushAndEnd();
-  }
-
-  private async onPlay(event: Extract<ServerSessionEvent, { type: 'play' }>): Promise<void> {
-    const req = this.request(event.name, event.query);
-    // Deleted while it was decided: a subscriber now would feed media to a stream the client forgot.
-    const stillWanted = (): boolean => !this.closed && this.session.awaitsDecision(event.streamId);
-    const outcome = await this.deps.admission.play(req, { stillWanted, holdsMedia: true });
-    if (outcome.kind === 'abandoned') return;
-    if (outcome.kind === 'refused') return this.rejectPlay(event.streamId, refusalError(outcome.refusal));
-    const key = streamKey(this.app, event.name);
-    const { streamId } = event;
-    const sink = new RtmpPlayerSink(
-      this.socket,
-      this.session,
-      streamId,
-      {
-        // Play.Start; the messages held behind the play (if it was still awaited) come back from it.
-        start: () => this.driver.run(() => this.session.acceptPlay(streamId)),
-        flush: () => this.driver.flush(),
-        close: (reason) => this.close(reason, 'closed by the hub'),
-      },
-      outcome.relay?.hops,
-    );
-    let subscriber: Subscriber;
-    try {
-      subscriber = this.deps.hub.subscribe(key, sink);
-    } catch (err) {
-      // The budget filled between the grant and the subscribe: refused like the grant would have.
-      return this.rejectPlay(
-        streamId,
-        refusalError(this.deps.admission.refuseLimit('play', req, err, outcome.domain).refusal),
-      );
-    }
-    this.players.set(streamId, subscriber);
-    if (subscriber.closed || !this.session.awaitsDecision(streamId)) return;
-    // A player that arrives before the publisher waits a bounded time, then hears StreamNotFound.
-    // The wait runs beside the connection: its socket keeps being read (pings, closeStream, deleteStream).
-    this.driver.run(() => this.session.holdPlay(streamId));
-    const waited = subscriber.waitForPublisher(this.deps.playWaitMs).then((live) => {
-      // Closed, or closeStream/deleteStream during the wait (the issue 9 crash): nobody to tell.
-      if (live || this.closed || subscriber.closed || this.players.get(streamId) !== subscriber) return;
-      subscriber.close();
-      this.players.delete(streamId);
-      this.rejectPlay(streamId, new LiveError('STREAM_NOT_FOUND', `stream ${key} is not publishing`));
-    });
-    waited.catch((err: unknown) => this.fail(err));
-  }
-
-  private rejectPlay(streamId: number, err: LiveError): void {
-    this.deps.counters.rejectedPlays++;
-    this.driver.run(() => this.session.rejectPlay(streamId, rtmpStatusOf(err, 'play'), err.message));
-    this.log.info({ code: err.code, reason: err.message }, 'play rejected');
     this.flushAndEnd();
   }
 
@@ -396,7 +326,7 @@ export class RtmpConnection {
   }
 
   /** Sends the last status, then closes: the encoder must be able to read why before the socket goes. */
-  private flushAndEnd(): void {
+  flushAndEnd(): void {
     this.driver.flush();
     if (this.closed) return;
     this.closed = true;
@@ -449,8 +379,3 @@ const endGraceMs = 2000;
 /** The record of a publisher that left after the drain's reconnect request (E-RTMP v2: it moved to another node). */
 const movedReason =
   '10/0: SERVER_DRAINING: the server drained; the encoder was asked to reconnect to another node (E-RTMP v2 reconnect request)';
-
-/** A refusal as the LiveError the RTMP status mapping (rtmp-status.ts) and the logs take. */
-function refusalError(refused: Refusal): LiveError {
-  return new LiveError(refused.code, refused.reason);
-}
