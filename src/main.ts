@@ -28,6 +28,7 @@ import { ServerCounters } from './servers/counters.ts';
 import { runPrimary, workerCount } from './cli/workers.ts';
 import { runWorker } from './cli/worker-process.ts';
 import { configEnv, workerEnvNames } from './cli/worker-messages.ts';
+import { trimIdleMemory } from './cli/idle-trim.ts';
 
 const usage = `usage: openlive [start] [--config file.yml] [--<key> <value>]...
        openlive url [--domain D] [--play-domain P] [--app live] [--stream S] [--expires 24h] [--json]
@@ -78,6 +79,9 @@ async function start(config: Config): Promise<void> {
   installShutdown({ log, drain: () => service.close(), timeoutMs: config.limits.shutdownTimeoutMs, exit });
   // SIGHUP reloads the TLS certificates (docs/tls.md); without TLS it keeps Node's default (exit).
   if (service.certificates) process.on('SIGHUP', () => service.reloadCertificates('SIGHUP'));
+  // Startup's garbage out and the young generation shrunk before the first client (issue 17).
+  const rss = trimIdleMemory();
+  log.debug({ rssBefore: rss.before, rssAfter: rss.after }, 'idle memory trimmed after start');
 }
 
 /** How long a CLI command may block waiting for the server's write lock: it is short-lived, nothing else waits on it. */

@@ -40,12 +40,13 @@ export async function startServerProcess(
     dataDir?: string;
     nodeArgs?: readonly string[];
     /** `--workers N`: waits for all N, pids in workerPids(). */ workers?: number;
+    /** The entry point to run instead of src/main.ts (the built build/main.js). */ entry?: string;
   } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'openlive-proc-'));
   const args = [
     ...(options.nodeArgs ?? []),
-    main,
+    options.entry ?? main,
     '--data-dir',
     dataDir,
     '--rtmp.host',
