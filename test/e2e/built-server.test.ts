@@ -22,10 +22,14 @@ test(
     assert.ok(existsSync(entry));
     const server = await startServerProcess([], { entry });
     try {
-      const root = await fetch(`http://127.0.0.1:${server.apiPort}/`);
-      assert.equal(root.status, 200);
-      if (existsSync(`${repo}console/dist/index.html`)) assert.match(await root.text(), /<html/i);
-      else await root.arrayBuffer();
+      // The console (console/dist, found from build/ as from src/); CONSOLE_NOT_BUILT where it was not built.
+      const page = await fetch(`http://127.0.0.1:${server.apiPort}/console/`);
+      if (existsSync(`${repo}console/dist/index.html`)) {
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /<html/i);
+      } else assert.match(await page.text(), /CONSOLE_NOT_BUILT/);
+      const api = await fetch(`http://127.0.0.1:${server.apiPort}/`);
+      assert.match(await api.text(), /AuthFailure/, 'the Cloud API answers an unsigned call');
       const flv = await fetch(`http://127.0.0.1:${server.httpPort}/live/none.flv`);
       assert.equal(flv.status, 404, 'the HTTP listener answers');
       await flv.arrayBuffer();
