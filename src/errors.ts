@@ -76,9 +76,16 @@ export const errorCodes = {
   WEBRTC_SESSION_NOT_FOUND: 'not-found',
   WEBRTC_ICE_TIMEOUT: 'timeout',
   WEBRTC_PATCH_UNSUPPORTED: 'unsupported',
+  WEBRTC_ETAG_MISMATCH: 'state',
+  WEBRTC_ICE_MISMATCH: 'conflict',
   // WebRTC: the single UDP port (servers/webrtc/udp-mux.ts)
   WEBRTC_UNKNOWN_DATAGRAM: 'protocol',
   WEBRTC_MUX_ADDRESS_LIMIT: 'limit',
+  // WebRTC: ICE-TCP on one TCP port (servers/webrtc/tcp-mux.ts)
+  WEBRTC_TCP_LIMIT: 'limit',
+  WEBRTC_TCP_TIMEOUT: 'timeout',
+  WEBRTC_TCP_FRAME_TOO_LARGE: 'protocol',
+  WEBRTC_TCP_BEHIND: 'limit',
   // WebRTC: AAC → Opus transcoding for WHEP (servers/webrtc/aac-opus-transcoder.ts)
   WEBRTC_TRANSCODE_FAILED: 'internal',
   WEBRTC_TRANSCODE_LIMIT: 'limit',

@@ -76,7 +76,12 @@ export function workerConfig(
     cluster: { ...config.cluster, nodeId: workerNodeId(config.cluster.nodeId, index) },
     limits: { ...config.limits, memoryBudgetBytes: Math.max(1, budget) },
     // Each worker binds its own single WebRTC port, webrtc.port + index - 1 (docs/webrtc.md "Worker processes").
-    webrtc: { ...config.webrtc, port: workerWebrtcPort(config.webrtc.port, index) },
+    webrtc: {
+      ...config.webrtc,
+      port: workerWebrtcPort(config.webrtc.port, index),
+      // ICE-TCP binds exclusively too: a set tcpPort moves with the worker like the UDP port.
+      tcpPort: config.webrtc.tcpPort === undefined ? undefined : workerWebrtcPort(config.webrtc.tcpPort, index),
+    },
     // relay.secret authenticates the pulls between workers (the primary made one up when it was empty).
     ...(relaySecret !== undefined && { relay: { ...config.relay, ...{ secret: relaySecret } } }),
   };

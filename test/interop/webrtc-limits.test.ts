@@ -1,6 +1,6 @@
 /**
  * The WHIP/WHEP signalling limits without a browser: the session caps (503 WEBRTC_SESSION_LIMIT), the SDP
- * size cap, a body that is no SDP, PATCH (405), DELETE of an ended and of an unknown session, and the endpoints when
+ * size cap, a body that is no SDP, PATCH (trickle 204, malformed 400, stale ETag 412), DELETE of an ended and of an unknown session, and the endpoints when
  * `webrtc.enabled` is false. A server-side session whose peer never connects holds its place until DELETE.
  */
 import { test, after } from 'node:test';
@@ -40,13 +40,26 @@ test('session caps, SDP checks, PATCH and DELETE', { timeout: 60_000 }, async ()
   assert.equal(full.status, 503);
   assert.equal(((await full.json()) as { code: string }).code, 'WEBRTC_SESSION_LIMIT');
 
-  const patch = await fetch(`${svc.httpUrl}${location}`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/trickle-ice-sdpfrag' },
-    body: 'a=end-of-candidates\r\n',
-  });
-  assert.equal(patch.status, 405);
-  assert.equal(((await patch.json()) as { code: string }).code, 'WEBRTC_PATCH_UNSUPPORTED');
+  // PATCH (RFC 9725 §4.3): a trickle fragment with the session's credentials is 204 under the POST's ETag,
+  // a malformed one 400, a stale ETag 412.
+  const etag = first.headers.get('etag');
+  assert.match(etag ?? '', /^"[\w-]+"$/);
+  const patch = (body: string, ifMatch?: string) =>
+    fetch(`${svc.httpUrl}${location}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/trickle-ice-sdpfrag', ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+      body,
+    });
+  const trickle = 'a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=mid:0\r\na=end-of-candidates\r\n';
+  const ok = await patch(trickle, etag!);
+  assert.equal(ok.status, 204);
+  assert.equal(ok.headers.get('etag'), etag);
+  const malformed = await patch('a=end-of-candidates\r\n');
+  assert.equal(malformed.status, 400);
+  assert.equal(((await malformed.json()) as { code: string }).code, 'WEBRTC_SDP_INVALID');
+  const stale = await patch(trickle, '"stale"');
+  assert.equal(stale.status, 412);
+  assert.equal(((await stale.json()) as { code: string }).code, 'WEBRTC_ETAG_MISMATCH');
 
   assert.equal((await fetch(`${svc.httpUrl}${location}`, { method: 'DELETE' })).status, 200);
   assert.equal(svc.service.hub.get('live/a')?.live ?? false, false);

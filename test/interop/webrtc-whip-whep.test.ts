@@ -2,7 +2,7 @@
 /**
  * WHIP and WHEP against a real browser: Debian's Chromium publishes its fake camera and microphone over
  * WHIP with H.264 preferred; ffprobe reads the stream back over HTTP-FLV; a second page plays it over WHEP
- * and its getStats() shows decoded frames growing, both answers on the one UDP port; an ffmpeg RTMP publish
+ * and its getStats() shows decoded frames growing, both answers on the one UDP port (and the one TCP port); an ffmpeg RTMP publish
  * plays over WHEP while junk datagrams hit that port; a wrong
  * txSecret is refused 401 with its reason code; a page closed without DELETE ends the publish.
  */
@@ -204,9 +204,15 @@ test(
       await viewer.evaluate(() => (window as unknown as { whepAnswer: string }).whepAnswer),
     ];
     for (const sdp of answers) {
+      // One UDP candidate, and the ICE-TCP fallback's passive one (webrtc.tcp) on the TCP port.
       const c = candidates(sdp);
-      assert.equal(c.length, 1, c.join('\n'));
+      assert.equal(c.length, 2, c.join('\n'));
       assert.match(c[0]!, new RegExp(`^a=candidate:\\S+ 1 udp \\d+ 127\\.0\\.0\\.1 ${port} typ host$`));
+      const tcpPort = svc.service.webrtc!.tcpPort;
+      assert.match(
+        c[1]!,
+        new RegExp(`^a=candidate:\\S+ 1 tcp \\d+ 127\\.0\\.0\\.1 ${tcpPort} typ host tcptype passive$`),
+      );
     }
     assert.equal(svc.service.webrtc!.sessions.size, 2);
     const udp = (await udpPorts()).filter((p) => p !== svc.service.srtPort);

@@ -10,12 +10,16 @@ export function attr(type: number, value: Buffer): Buffer {
 }
 
 /** A Binding request as a browser sends it: USERNAME, PRIORITY, MESSAGE-INTEGRITY keyed with `password`, FINGERPRINT. */
-export function bindingRequest(username: string, password: string, type = 0x0001): Buffer {
+export function bindingRequest(username: string, password: string, type = 0x0001, useCandidate = false): Buffer {
   const header = Buffer.alloc(20);
   header.writeUInt16BE(type, 0);
   header.writeUInt32BE(0x2112a442, 4);
   randomBytes(12).copy(header, 8);
-  const before = Buffer.concat([attr(0x0006, Buffer.from(username)), attr(0x0024, Buffer.from([0x6e, 0, 0x1e, 0xff]))]);
+  const before = Buffer.concat([
+    attr(0x0006, Buffer.from(username)),
+    attr(0x0024, Buffer.from([0x6e, 0, 0x1e, 0xff])),
+    ...(useCandidate ? [attr(0x0025, Buffer.alloc(0))] : []),
+  ]);
   const covered = Buffer.concat([header, before]);
   covered.writeUInt16BE(before.length + 24, 2);
   const mac = createHmac('sha1', password).update(covered).digest();

@@ -31,6 +31,14 @@ export const webrtcSection = z
     host: z.string().min(1).default('0.0.0.0'),
     /** The single UDP port every session shares (the one firewall rule); 0 = a free port chosen at start. */
     port: z.coerce.number().int().min(0).max(65535).default(8189),
+    /** ICE-TCP fallback with the single port: a passive TCP candidate on `tcpPort` beside the UDP one (docs/webrtc.md "TCP fallback"). */
+    tcp: flag.default(true),
+    /** The one TCP port every ICE-TCP connection uses; absent = the number of `port` (8189/tcp); 0 = a free port. */
+    tcpPort: z.coerce.number().int().min(0).max(65535).optional(),
+    /** ICE-TCP connections open at once, bound to a session or not; more are closed at once (WEBRTC_TCP_LIMIT). */
+    tcpMaxConnections: z.coerce.number().int().min(1).default(1000),
+    /** An ICE-TCP connection must present a verified STUN Binding request this soon after connecting (WEBRTC_TCP_TIMEOUT). */
+    tcpBindTimeoutMs: z.coerce.number().int().min(100).default(5_000),
     /** Receive and send buffer of the single port's sockets (SO_RCVBUF/SO_SNDBUF; Linux caps it at net.core.rmem_max/wmem_max). */
     udpBufferBytes: z.coerce
       .number()

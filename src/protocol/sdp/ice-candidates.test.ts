@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { iceCredentials, withHostCandidates, withoutCandidates } from './ice-candidates.ts';
+import { hostCandidateLines, iceCredentials, withHostCandidates, withoutCandidates } from './ice-candidates.ts';
 
 const answer = [
   'v=0',
@@ -52,4 +52,30 @@ test('the offer loses its candidates (mDNS names included) and keeps everything 
   assert.match(out, /a=ice-ufrag:1UN6\r\n/);
   assert.deepEqual(iceCredentials(offer), { ufrag: '1UN6', pwd: 'Jrfvg8OUOHzx6gpjDLOz1lX5' });
   assert.equal(iceCredentials('v=0\r\na=ice-ufrag:x\r\n'), undefined);
+});
+
+test('with a TCP port: a passive ICE-TCP candidate per address after the UDP ones, with a lower priority', () => {
+  const out = withHostCandidates(answer, [{ ip: '203.0.113.7', port: 8189 }], 8189);
+  const candidates = [...new Set(out.split('\r\n').filter((l) => l.startsWith('a=candidate:')))];
+  assert.deepEqual(candidates, [
+    'a=candidate:1 1 udp 2130706431 203.0.113.7 8189 typ host',
+    'a=candidate:2 1 tcp 1520435199 203.0.113.7 8189 typ host tcptype passive',
+  ]);
+  const [udp, tcp] = candidates.map((c) => Number(c.split(' ')[3]));
+  assert.ok(tcp! < udp!);
+  // The default candidate (m= port, c=) stays the UDP one.
+  assert.ok(out.split('\r\n').includes('m=video 8189 UDP/TLS/RTP/SAVPF 102'));
+  assert.deepEqual(
+    hostCandidateLines(
+      [
+        { ip: '192.0.2.1', port: 1 },
+        { ip: '192.0.2.2', port: 1 },
+      ],
+      2,
+    ).slice(2),
+    [
+      'a=candidate:3 1 tcp 1520435199 192.0.2.1 2 typ host tcptype passive',
+      'a=candidate:4 1 tcp 1520434943 192.0.2.2 2 typ host tcptype passive',
+    ],
+  );
 });

@@ -27,17 +27,35 @@ export interface HostAddress {
 }
 
 /**
- * The answer with its candidates replaced by one host candidate per address (RFC 8445 §5.1.2.1 host
- * priority, descending local preference in list order), each media section's `m=` port and `c=` line
- * (but a rejected one's 0) pointing at the first (RFC 8839 §4.2.1.1 default candidate), and `a=end-of-candidates` (non-trickle).
+ * The candidate lines of the shared ports: one UDP host candidate per address (RFC 8445 §5.1.2.1 host
+ * priority, descending local preference in list order), then, with `tcpPort`, one passive ICE-TCP host
+ * candidate per address (RFC 6544 §4.5) with a lower type preference, so a client tries UDP first.
  */
-export function withHostCandidates(sdp: string, addresses: readonly HostAddress[]): string {
+export function hostCandidateLines(addresses: readonly HostAddress[], tcpPort?: number): string[] {
+  const udp = addresses.map(
+    (a, i) => `a=candidate:${i + 1} 1 udp ${(126 << 24) + ((65535 - i) << 8) + 255} ${a.ip} ${a.port} typ host`,
+  );
+  // RFC 6544 §4.2: local preference = 2^13 × direction preference (passive: 4) + other preference.
+  const tcp =
+    tcpPort === undefined
+      ? []
+      : addresses.map(
+          (a, i) =>
+            `a=candidate:${addresses.length + i + 1} 1 tcp ${(90 << 24) + (((4 << 13) + 8191 - i) << 8) + 255} ${a.ip} ${tcpPort} typ host tcptype passive`,
+        );
+  return [...udp, ...tcp];
+}
+
+/**
+ * The answer with its candidates replaced by `hostCandidateLines`, each media section's `m=` port and
+ * `c=` line (but a rejected one's 0) pointing at the first UDP one (RFC 8839 §4.2.1.1 default candidate),
+ * and `a=end-of-candidates` (non-trickle).
+ */
+export function withHostCandidates(sdp: string, addresses: readonly HostAddress[], tcpPort?: number): string {
   const first = addresses[0];
   if (!first) return sdp;
   const family = first.ip.includes(':') ? 'IP6' : 'IP4';
-  const candidates = addresses.map(
-    (a, i) => `a=candidate:${i + 1} 1 udp ${(126 << 24) + ((65535 - i) << 8) + 255} ${a.ip} ${a.port} typ host`,
-  );
+  const candidates = hostCandidateLines(addresses, tcpPort);
   const out: string[] = [];
   let inMedia = false;
   const closeSection = () => {

@@ -13,6 +13,12 @@ test('a browser-shaped Binding request: USERNAME read, MESSAGE-INTEGRITY verifie
   assert.deepEqual(splitUsername(r.username), { server: 'd21c', client: '1UN6' });
   assert.equal(integrityMatches(b, r, '78b34467a37d3cced6697a'), true);
   assert.equal(integrityMatches(b, r, '78b34467a37d3cced6697b'), false);
+  assert.equal(r.useCandidate, false);
+  // A nominating check (USE-CANDIDATE) still verifies.
+  const nominating = bindingRequest('d21c:1UN6', '78b34467a37d3cced6697a', 0x0001, true);
+  const n = parseBindingRequest(nominating);
+  assert.equal(n?.useCandidate, true);
+  assert.equal(integrityMatches(nominating, n!, '78b34467a37d3cced6697a'), true);
 });
 
 test('hostile input: short, wrong type or cookie, lying lengths, no USERNAME, no integrity', () => {

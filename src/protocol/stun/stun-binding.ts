@@ -16,6 +16,7 @@ const magicCookie = 0x2112a442;
 const bindingRequest = 0x0001;
 const attrUsername = 0x0006;
 const attrIntegrity = 0x0008;
+const attrUseCandidate = 0x0025;
 /** RFC 8489 §14.3: USERNAME is at most 763 bytes (513 characters). */
 const maxUsernameBytes = 763;
 
@@ -25,6 +26,8 @@ export interface BindingRequest {
   readonly username: string;
   /** Offset of the MESSAGE-INTEGRITY attribute's header, or -1 without one. */
   readonly integrityAt: number;
+  /** USE-CANDIDATE (RFC 8445 §7.1.2): the controlling client nominates the pair this check is on. */
+  readonly useCandidate: boolean;
 }
 
 /**
@@ -38,6 +41,7 @@ export function parseBindingRequest(b: Buffer): BindingRequest | undefined {
   if (length % 4 !== 0 || 20 + length !== b.length) return undefined;
   let username: string | undefined;
   let integrityAt = -1;
+  let useCandidate = false;
   let at = 20;
   while (at + 4 <= b.length) {
     const type = b.readUInt16BE(at);
@@ -52,12 +56,14 @@ export function parseBindingRequest(b: Buffer): BindingRequest | undefined {
       } else if (type === attrIntegrity) {
         if (len !== 20) return undefined;
         integrityAt = at;
+      } else if (type === attrUseCandidate) {
+        useCandidate = true;
       }
     }
     at = end + ((4 - (len % 4)) % 4);
   }
   if (at !== b.length || username === undefined) return undefined;
-  return { username, integrityAt };
+  return { username, integrityAt, useCandidate };
 }
 
 /** The server's ufrag of a USERNAME `serverUfrag:clientUfrag` (the answerer receives its own first), or undefined. */

@@ -14,7 +14,8 @@ import { isIPv4 } from 'node:net';
 import { once } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import type { ErrorCode } from '../../errors.ts';
-import { integrityMatches, parseBindingRequest, splitUsername } from '../../protocol/stun/stun-binding.ts';
+import { parseBindingRequest } from '../../protocol/stun/stun-binding.ts';
+import { CredentialTable, credentialOf, type Credential, type IceCredentials } from './mux-credentials.ts';
 
 /** The `webrtc.*` keys and hooks the mux needs. */
 export interface UdpMuxOptions {
@@ -49,13 +50,21 @@ export interface MuxSession {
   send(data: Buffer, to: readonly [string, number]): boolean;
   /** Remote addresses bound now. */
   readonly addresses: number;
+  /** Marks the client heard (its packets came another way, over ICE-TCP), so the silence sweep spares it. */
+  touch(): void;
+  /**
+   * ICE restart: the session is found by its new credentials from now on; the previous ones keep working
+   * for checks until the next restart (the client's old pair carries media until it nominates a new one).
+   */
+  rekey(c: IceCredentials): void;
   /** Leaves the mux; idempotent. */
   close(): void;
 }
 
 interface Entry {
   readonly init: MuxSessionInit;
-  readonly username: string;
+  /** The current credential first, then the previous generation's (ICE restart). */
+  readonly credentials: Credential[];
   /** Bound remote `ip:port` -> the local socket its checks arrived on (replies must leave from it). */
   readonly addresses: Map<string, Socket>;
   /** Bumped when `addresses` changes, so a sender's cached route is re-checked. */
@@ -75,7 +84,7 @@ interface Entry {
 export class UdpMux {
   readonly #o: UdpMuxOptions;
   readonly #byAddress = new Map<string, Entry>();
-  readonly #byUsername = new Map<string, Entry[]>();
+  readonly #table = new CredentialTable<Entry>();
   #sockets: Socket[] = [];
   #sweep: NodeJS.Timeout | undefined;
   #port = 0;
@@ -97,9 +106,7 @@ export class UdpMux {
 
   /** Sessions registered now. */
   get sessions(): number {
-    let n = 0;
-    for (const list of this.#byUsername.values()) n += list.length;
-    return n;
+    return this.#table.size;
   }
 
   /** Binds the port on each local address; resolves with the port. */
@@ -158,19 +165,16 @@ export class UdpMux {
 
   /** Registers a session by its credentials; datagrams reach it once a check from the client verifies. */
   register(init: MuxSessionInit): MuxSession {
-    const username = `${init.serverUfrag}:${init.clientUfrag}`;
     const entry: Entry = {
       init,
-      username,
+      credentials: [credentialOf(init)],
       addresses: new Map(),
       version: 0,
       heard: false,
       silentSince: this.#o.now(),
       closed: false,
     };
-    const list = this.#byUsername.get(username);
-    if (list) list.push(entry);
-    else this.#byUsername.set(username, [entry]);
+    this.#table.add(entry);
     let lastHost = '';
     let lastPort = -1;
     let lastVersion = -1;
@@ -192,6 +196,12 @@ export class UdpMux {
       get addresses() {
         return entry.addresses.size;
       },
+      touch: () => {
+        entry.heard = true;
+      },
+      rekey: (c) => {
+        if (!entry.closed) this.#table.rekey(entry, credentialOf(c));
+      },
       close: () => this.#remove(entry),
     };
   }
@@ -200,7 +210,7 @@ export class UdpMux {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweep);
-    for (const list of [...this.#byUsername.values()]) for (const e of list) this.#remove(e);
+    for (const e of this.#table.entries()) this.#remove(e);
     const sockets = this.#sockets;
     this.#sockets = [];
     await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -213,7 +223,7 @@ export class UdpMux {
     // connection): the new session takes the address if the check verifies.
     if (bound && data[0] === 0 && data[1] === 1) {
       const req = parseBindingRequest(data);
-      if (req && req.username !== bound.username) bound = this.#bind(socket, data, key);
+      if (req && !bound.credentials.some((c) => c.username === req.username)) bound = this.#bind(socket, data, key);
       else if (bound.addresses.get(key) !== socket) {
         // The client now checks another of our addresses: replies leave from the socket it reached.
         bound.addresses.set(key, socket);
@@ -231,9 +241,7 @@ export class UdpMux {
   /** The session a datagram from an unknown address proves it belongs to, now bound; or undefined (counted). */
   #bind(socket: Socket, data: Buffer, key: string): Entry | undefined {
     const req = parseBindingRequest(data);
-    const names = req && splitUsername(req.username);
-    const candidates = names && this.#byUsername.get(req.username);
-    const entry = req && candidates?.find((e) => integrityMatches(data, req, e.init.serverPassword));
+    const entry = req && this.#table.verify(data, req);
     if (!entry) {
       this.#o.countError('WEBRTC_UNKNOWN_DATAGRAM');
       return undefined;
@@ -259,24 +267,19 @@ export class UdpMux {
     for (const a of entry.addresses.keys()) if (this.#byAddress.get(a) === entry) this.#byAddress.delete(a);
     entry.addresses.clear();
     entry.version++;
-    const list = this.#byUsername.get(entry.username);
-    const rest = list?.filter((e) => e !== entry) ?? [];
-    if (rest.length > 0) this.#byUsername.set(entry.username, rest);
-    else this.#byUsername.delete(entry.username);
+    this.#table.remove(entry);
   }
 
   /** Ends the sessions silent for `silenceTimeoutMs` (the timer calls it; tests call it with their clock). */
   sweep(): void {
     const now = this.#o.now();
-    for (const list of [...this.#byUsername.values()]) {
-      for (const e of list) {
-        if (e.heard) {
-          e.heard = false;
-          e.silentSince = now;
-        } else if (now - e.silentSince >= this.#o.silenceTimeoutMs) {
-          this.#remove(e);
-          e.init.onSilent();
-        }
+    for (const e of this.#table.entries()) {
+      if (e.heard) {
+        e.heard = false;
+        e.silentSince = now;
+      } else if (now - e.silentSince >= this.#o.silenceTimeoutMs) {
+        this.#remove(e);
+        e.init.onSilent();
       }
     }
   }

@@ -1,9 +1,10 @@
 /**
  * The werift side of one WHIP or WHEP session: a peer connection that answers the client's offer with
  * H.264 (packetization-mode 1) and Opus, gathers its host candidates before answering (werift has no
- * trickle on an answerer, so PATCH is 405), and reports when ICE + DTLS connect and when they drop. With
+ * trickle on an answerer; on the single port the ICE-lite server needs none, docs/webrtc.md), and reports when ICE + DTLS connect and when they drop. With
  * the single port (`webrtc.singlePort`, the default) it is an ICE-lite agent on the shared socket
- * (mux-transport.ts) whose answer carries one candidate per announced address on `webrtc.port`; without,
+ * (mux-transport.ts) whose answer carries one candidate per announced address on `webrtc.port` (and a
+ * passive ICE-TCP one on `webrtc.tcpPort`); without,
  * werift binds its own port from `minPort..maxPort` and `webrtc.publicIps` become extra candidates.
  * werift does SRTP, DTLS, NACK retransmission (sender cache) and NACK requests (receiver); the media side
  * is protocol/rtp.
@@ -13,10 +14,16 @@ import type * as Werift from 'werift';
 import type { RTCPeerConnection } from 'werift';
 import { LiveError } from '../../errors.ts';
 import { lazyModule } from '../../lazy-module.ts';
-import { iceCredentials, withHostCandidates, withoutCandidates } from '../../protocol/sdp/ice-candidates.ts';
-import { attachToMux } from './mux-transport.ts';
+import {
+  hostCandidateLines,
+  iceCredentials,
+  withHostCandidates,
+  withoutCandidates,
+} from '../../protocol/sdp/ice-candidates.ts';
+import { attachToMux, type IceSession } from './mux-transport.ts';
 import { importSrtpKeys } from './srtp-keys.ts';
-import type { MuxSession, UdpMux } from './udp-mux.ts';
+import type { TcpMux } from './tcp-mux.ts';
+import type { UdpMux } from './udp-mux.ts';
 
 /** werift is loaded with the first session: a server with WebRTC off never loads it. */
 const werift = lazyModule<typeof Werift>('werift');
@@ -96,6 +103,8 @@ export async function applyOffer(pc: RTCPeerConnection, sdp: string, mux: PeerMu
 /** Where a session's answer points and what the mux calls when its client goes silent. */
 export interface AnswerContext {
   readonly mux: PeerMux;
+  /** The ICE-TCP listener (`webrtc.tcp`), whose passive candidates join the UDP ones. */
+  readonly tcp?: TcpMux;
   /** The SDP offer as the client sent it (its ice-ufrag keys the session on the mux). */
   readonly offer: string;
   /** The local address the signalling request arrived on (announced when no publicIps and host 0.0.0.0). */
@@ -103,39 +112,41 @@ export interface AnswerContext {
   readonly onSilent: () => void;
 }
 
+/** An answer and, on the shared ports, the session there and its candidate lines (an ICE restart re-announces them). */
+export interface Answer {
+  readonly sdp: string;
+  readonly mux: IceSession | undefined;
+  readonly candidates: readonly string[];
+}
+
 /**
  * Creates the answer, waits for candidate gathering, and returns the SDP to send: on the mux, with one
- * candidate per announced address on the shared port; else werift's candidates plus the public addresses.
+ * candidate per announced address on the shared port (and on the TCP port); else werift's candidates
+ * plus the public addresses.
  */
-export async function answer(
-  pc: RTCPeerConnection,
-  o: PeerOptions,
-  c: AnswerContext,
-): Promise<{ sdp: string; mux: MuxSession | undefined }> {
+export async function answer(pc: RTCPeerConnection, o: PeerOptions, c: AnswerContext): Promise<Answer> {
   const a = await pc.createAnswer();
   await pc.setLocalDescription(a);
   if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete');
   const sdp = pc.localDescription?.sdp;
   if (!sdp) throw new LiveError('INTERNAL', 'werift produced no local description');
-  if (!c.mux) return { sdp: withPublicIps(sdp, o.publicIps), mux: undefined };
+  if (!c.mux) return { sdp: withPublicIps(sdp, o.publicIps), mux: undefined, candidates: [] };
   const server = iceCredentials(sdp);
   const client = iceCredentials(c.offer);
   if (!server) throw new LiveError('INTERNAL', 'werift answered without ICE credentials');
   if (!client) throw new LiveError('WEBRTC_SDP_INVALID', 'the offer has no a=ice-ufrag and a=ice-pwd');
-  const session = await attachToMux(pc, c.mux, {
-    serverUfrag: server.ufrag,
-    serverPassword: server.pwd,
-    clientUfrag: client.ufrag,
-    onSilent: c.onSilent,
-  });
+  const session = await attachToMux(
+    pc,
+    c.mux,
+    { serverUfrag: server.ufrag, serverPassword: server.pwd, clientUfrag: client.ufrag, onSilent: c.onSilent },
+    c.tcp,
+  );
   const port = c.mux.port;
-  const ips = announcedIps(o, c.serverIp);
+  const addresses = announcedIps(o, c.serverIp).map((ip) => ({ ip, port }));
   return {
-    sdp: withHostCandidates(
-      sdp,
-      ips.map((ip) => ({ ip, port })),
-    ),
+    sdp: withHostCandidates(sdp, addresses, c.tcp?.port),
     mux: session,
+    candidates: hostCandidateLines(addresses, c.tcp?.port),
   };
 }
 

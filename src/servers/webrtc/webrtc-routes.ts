@@ -1,7 +1,7 @@
 /**
  * The WHIP/WHEP HTTP endpoints (RFC 9725 §4): `POST /{app}/{stream}/whip` and `/whep` with an
- * `application/sdp` offer, `DELETE /webrtc/session/{id}` to end, `PATCH` answered 405 (werift answers
- * with every candidate and has no ICE restart on an answerer: docs/webrtc.md), and CORS preflights so a
+ * `application/sdp` offer (201 with an ETag), `DELETE /webrtc/session/{id}` to end, `PATCH` for trickle
+ * ICE and ICE restarts (webrtc-patch.ts; 405 with werift's own sockets), and CORS preflights so a
  * page on another origin can publish. Registered in its own fastify scope: only these routes take a body.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -9,6 +9,7 @@ import { whipRequest } from '../../control/admission-request.ts';
 import { LiveError } from '../../errors.ts';
 import { errorBody, frameworkRefusal, playbackStatusOf } from '../http/error-reply.ts';
 import { forwardToOwner, type SessionForwarder } from './session-owner.ts';
+import { patchIce } from './webrtc-patch.ts';
 import { sessionPath, statusOf, type SignalReply, type WebrtcServer } from './webrtc-server.ts';
 
 const cors = {
@@ -97,15 +98,25 @@ export function registerWebrtcRoutes(
       return reply.code(200).headers(cors).send();
     });
     scope.patch<{ Params: { id: string } }>(`${sessionPath}:id`, async (req, reply) => {
-      if (!server?.sessions.get(req.params.id))
-        return fail(reply, new LiveError('WEBRTC_SESSION_NOT_FOUND', 'no such WebRTC session'));
+      const session = server?.sessions.get(req.params.id);
+      if (!session) return fail(reply, new LiveError('WEBRTC_SESSION_NOT_FOUND', 'no such WebRTC session'));
+      const r = patchIce(session.ice, req.body, req.headers['if-match']);
+      if ('error' in r) {
+        const allow = r.status === 405 ? { allow: 'DELETE' } : {};
+        return reply
+          .code(r.status)
+          .headers({ ...cors, ...allow })
+          .send({ code: r.error.code, message: r.error.message });
+      }
+      if (r.status === 204)
+        return reply
+          .code(204)
+          .headers({ ...cors, etag: r.etag })
+          .send();
       return reply
-        .code(405)
-        .headers({ ...cors, allow: 'DELETE' })
-        .send({
-          code: 'WEBRTC_PATCH_UNSUPPORTED',
-          message: 'trickle ICE and ICE restarts are not supported: send every candidate in the offer',
-        });
+        .code(200)
+        .headers({ ...cors, etag: r.etag, 'content-type': 'application/trickle-ice-sdpfrag' })
+        .send(r.fragment);
     });
     for (const url of ['/:app/:stream/whip', '/:app/:stream/whep', `${sessionPath}:id`]) {
       scope.options(url, async (_req, reply) => reply.code(204).headers(cors).send());
@@ -117,7 +128,12 @@ function send(reply: FastifyReply, r: SignalReply): FastifyReply {
   if ('sdp' in r)
     return reply
       .code(201)
-      .headers({ ...cors, 'content-type': 'application/sdp', location: r.location })
+      .headers({
+        ...cors,
+        'content-type': 'application/sdp',
+        location: r.location,
+        ...(r.etag ? { etag: r.etag } : {}),
+      })
       .send(r.sdp);
   return reply.code(r.status).headers(cors).send(r.error);
 }

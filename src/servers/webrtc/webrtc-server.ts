@@ -15,8 +15,11 @@ import type { Subscriber } from '../../hub/subscriber.ts';
 import type { Log } from '../../log.ts';
 import { admitDemuxedPublish, type DemuxedIngestDeps } from '../ingest/demuxed-publish.ts';
 import { AacOpusTranscoders, isAacHeader, type TranscodeViewer } from './aac-opus-transcoders.ts';
+import { iceCredentials } from '../../protocol/sdp/ice-candidates.ts';
+import { tcpMuxOf, type TcpMux, type TcpMuxConfig } from './tcp-mux.ts';
 import { UdpMux } from './udp-mux.ts';
-import { answer, applyOffer, createPeer, negotiated, type PeerOptions } from './webrtc-peer.ts';
+import { sessionIce } from './webrtc-patch.ts';
+import { answer, applyOffer, createPeer, negotiated, type Answer, type PeerOptions } from './webrtc-peer.ts';
 import { WebrtcSessions, type SessionLimits, type WebrtcSession } from './webrtc-sessions.ts';
 import { SendPacer } from './send-pacer.ts';
 import type { WhepSendStats } from './webrtc-metrics.ts';
@@ -26,7 +29,7 @@ import { WhipSession, whipBreakCode } from './whip-session.ts';
 import { awaitLiveStream } from './stream-demand.ts';
 
 /** The `webrtc.*` keys the server reads. */
-export interface WebrtcServerConfig extends PeerOptions, Omit<SessionLimits, 'trustedNetworks'> {
+export interface WebrtcServerConfig extends PeerOptions, TcpMuxConfig, Omit<SessionLimits, 'trustedNetworks'> {
   readonly mtu: number;
   /** Queued video older than this behind a new keyframe is dropped (whep-sink.ts). */
   readonly maxSendLagMs: number;
@@ -66,7 +69,7 @@ export interface WebrtcServerDeps {
 
 /** The answer to a WHIP/WHEP request, before it becomes an HTTP reply. */
 export type SignalReply =
-  | { readonly status: 201; readonly sdp: string; readonly location: string }
+  | { readonly status: 201; readonly sdp: string; readonly location: string; readonly etag?: string | undefined }
   | { readonly status: number; readonly error: { code: string; message: string; breakCode?: string } };
 
 /** The path prefix of session URLs (`Location`). */
@@ -80,6 +83,7 @@ export class WebrtcServer {
   /** WHIP sessions the server is ending itself (drop, forbid, replace: break code 21/1xx). */
   readonly #dropping = new Set<string>();
   readonly #mux: UdpMux | undefined;
+  readonly #tcp: TcpMux | undefined;
   /** AAC → Opus for WHEP viewers of AAC streams. */
   readonly transcoders: AacOpusTranscoders;
   /** Shares the sending out among all WHEP viewers of this process, round-robin (send-pacer.ts). */
@@ -101,6 +105,7 @@ export class WebrtcServer {
           now: d.ingest.now,
         })
       : undefined;
+    this.#tcp = tcpMuxOf(d.config, (code) => d.ingest.counters.countError(code));
     const c = d.config;
     this.transcoders = new AacOpusTranscoders({
       enabled: c.transcodeAac && c.maxTranscodes > 0,
@@ -144,15 +149,22 @@ export class WebrtcServer {
     return this.#mux?.sessions ?? 0;
   }
 
-  /** Binds the single UDP port (`webrtc.port`), if there is one. */
+  /** The ICE-TCP port (after start), 0 without. */
+  get tcpPort(): number {
+    return this.#tcp?.port ?? 0;
+  }
+
+  /** Binds the single UDP port (`webrtc.port`) and the ICE-TCP port (`webrtc.tcpPort`), if there are. */
   async start(): Promise<void> {
-    await this.#mux?.start();
+    const port = await this.#mux?.start();
+    await this.#tcp?.start(port);
   }
 
   /** What `answer` needs to put session `id` on the mux. */
   #answerContext(id: string, offer: string, serverIp: string) {
     return {
       mux: this.#mux,
+      tcp: this.#tcp,
       offer,
       serverIp,
       onSilent: () =>
@@ -212,17 +224,18 @@ export class WebrtcServer {
         whip.start(
           () => void this.sessions.end(id, 'WEBRTC_ICE_TIMEOUT', `no RTP for ${this.#d.config.idleTimeoutMs} ms`),
         );
-        let answerSdp: string;
+        let answered: Answer;
         try {
-          answerSdp = (await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp))).sdp;
+          answered = await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp));
         } catch (err) {
           await whip.end(breakCodes.internalError, 'the answer could not be made');
           throw err;
         }
+        s.ice = sessionIce(answered, iceCredentials(sdp)!);
         this.#whipByKey.set(key, whip);
         this.sessions.add(s);
         this.#d.log.info({ stream: key, session: id, clientIp: request.clientIp }, 'WHIP session answered');
-        return { status: 201, sdp: answerSdp, location: sessionPath + id };
+        return { status: 201, sdp: answered.sdp, location: sessionPath + id, etag: s.ice?.etag };
       } catch (err) {
         await pc.close().catch(() => {});
         release();
@@ -316,11 +329,11 @@ export class WebrtcServer {
         });
         videoSender?.onPictureLossIndication.subscribe(() => this.#whipByKey.get(key)?.requestKeyframe());
         const answered = await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp));
-        const answerSdp = answered.sdp;
         send = datagramSender(pc, answered.mux);
+        s.ice = sessionIce(answered, iceCredentials(sdp)!);
         this.sessions.add(s);
         if (pc.connectionState === 'connected') connected();
-        return { status: 201, sdp: answerSdp, location: sessionPath + id };
+        return { status: 201, sdp: answered.sdp, location: sessionPath + id, etag: s.ice?.etag };
       } catch (err) {
         demand.release();
         await pc.close().catch(() => {});
@@ -345,6 +358,7 @@ export class WebrtcServer {
     await this.sessions.close();
     this.transcoders.close();
     await this.#mux?.close();
+    await this.#tcp?.close();
   }
 
   async #signal(ip: string, run: (id: string, release: () => void) => Promise<SignalReply>): Promise<SignalReply> {

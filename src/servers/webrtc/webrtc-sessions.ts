@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { RTCPeerConnection } from 'werift';
 import { LiveError, type ErrorCode } from '../../errors.ts';
 import { ConnectionGate } from '../connection-gate.ts';
+import type { SessionIce } from './webrtc-patch.ts';
 
 /** One open session. */
 export interface WebrtcSession {
@@ -16,6 +17,8 @@ export interface WebrtcSession {
   /** The stream key it publishes or plays. */
   readonly key: string;
   readonly pc: RTCPeerConnection;
+  /** Its ICE on the shared ports (PATCH: trickle, restart); undefined with werift's own sockets. */
+  ice?: SessionIce;
   /** Ends the session's media side (publish or subscriber); `code` is undefined for a DELETE. */
   readonly onEnd: (code: ErrorCode | undefined, reason: string) => Promise<void>;
 }
