@@ -14,20 +14,10 @@ import type { ErrorCode } from '../../src/errors.ts';
 import type { Log } from '../../src/log.ts';
 import { MediaType, mediaMessage } from '../../src/protocol/media.ts';
 import { AacOpusTranscoder } from '../../src/servers/webrtc/aac-opus-transcoder.ts';
+import { adtsFrames } from '../support/adts.ts';
 import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
-
-/** The raw AAC frames of an ADTS file (7-byte headers, no CRC, as ffmpeg's ADTS muxer writes). */
-function adtsFrames(adts: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let p = 0; p + 7 <= adts.length;) {
-    const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
-    out.push(adts.subarray(p + 7, p + len));
-    p += len;
-  }
-  return out;
-}
 
 test(
   'real ffmpeg: Opus packets on the source timeline across a 3 s gap; no child after close',
