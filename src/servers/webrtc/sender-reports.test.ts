@@ -8,21 +8,11 @@ import { AvcFlvWriter } from '../../protocol/rtp/avc-flv.ts';
 import { NTP_UNIX_OFFSET_S } from '../../protocol/rtp/rtcp-sender-report.ts';
 import { SendPacer } from './send-pacer.ts';
 import { SenderReports } from './sender-reports.ts';
+import { srtpKeyPair } from './srtp-test-kit.ts';
 import { VideoRtpSender } from './video-rtp-sender.ts';
 import { WhepSink } from './whep-sink.ts';
 
-const keys = {
-  localMasterKey: randomBytes(16),
-  localMasterSalt: randomBytes(12),
-  remoteMasterKey: randomBytes(16),
-  remoteMasterSalt: randomBytes(12),
-};
-const viewerKeys = {
-  localMasterKey: keys.remoteMasterKey,
-  localMasterSalt: keys.remoteMasterSalt,
-  remoteMasterKey: keys.localMasterKey,
-  remoteMasterSalt: keys.localMasterSalt,
-};
+const { keys, viewerKeys } = srtpKeyPair();
 
 /** One decrypted Sender Report: its SSRC, wall time (Unix ms), RTP time and counts. */
 interface Sr {

@@ -8,21 +8,11 @@ import { parseRtpPacket } from '../../protocol/rtp/rtp-packet.ts';
 import { AvcFlvWriter } from '../../protocol/rtp/avc-flv.ts';
 import { rtpFrameCacheStats } from './rtp-frame-cache.ts';
 import { SendPacer } from './send-pacer.ts';
+import { srtpKeyPair } from './srtp-test-kit.ts';
 import { VideoRtpSender } from './video-rtp-sender.ts';
 import { WhepSink } from './whep-sink.ts';
 
-const keys = {
-  localMasterKey: randomBytes(16),
-  localMasterSalt: randomBytes(12),
-  remoteMasterKey: randomBytes(16),
-  remoteMasterSalt: randomBytes(12),
-};
-const viewerKeys = {
-  localMasterKey: keys.remoteMasterKey,
-  localMasterSalt: keys.remoteMasterSalt,
-  remoteMasterKey: keys.localMasterKey,
-  remoteMasterSalt: keys.localMasterSalt,
-};
+const { keys, viewerKeys } = srtpKeyPair();
 
 /** A werift sender as it is once DTLS is up: SSRC, negotiated payload type, an SRTP session (AES-GCM). */
 function connectedSender(ssrc: number): RTCRtpSender {
