@@ -225,8 +225,19 @@ test(
       console.log(
         `${line}; by RTP times ${byRtp.toFixed(1)} ms; getStats playout diff ${stats.playoutDiffMs?.toFixed(1)} ms`,
       );
-      if (verbose)
+      if (verbose) {
         console.log({ all: all.map((x) => Math.round(x)), settled: settled.map((x) => Math.round(x)), stats });
+        // Each beep's offset by its time since the first onset: how Chrome's sync converges (docs/webrtc.md).
+        const t0 = Math.min(o.flashes[0]!, o.beeps[0]!);
+        const secs = (xs: number[]) => xs.map((x) => ((x - t0) / 1000).toFixed(2)).join(' ');
+        console.log(`flashes at ${secs(o.flashes)} s\nbeeps at ${secs(o.beeps)} s`);
+        for (const b of o.beeps) {
+          const off = pairOffsets({ flashes: o.flashes, beeps: [b] })[0];
+          console.log(
+            `beep at ${((b - t0) / 1000).toFixed(2)} s: ${off === undefined ? 'no flash' : off.toFixed(0)} ms`,
+          );
+        }
+      }
       // Audio early by at most 60 ms, late by at most 100 ms (BT.1359 detectability: 45 early, 125 late); the
       // median moves ±40 ms from run to run here (Chrome's sync steps, headless timing); werift's SRs gave −250.
       assert.ok(m > -60 && m < 100, `${line}: ${settled.map((x) => Math.round(x)).join(', ')}`);
