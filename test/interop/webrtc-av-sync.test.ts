@@ -17,6 +17,7 @@ import { chromiumArgs } from '../browser/console-browser.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { run, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
+import { webrtcPage, type WhipWhepWindow } from '../support/webrtc-page.ts';
 
 let svc: TestService;
 let browser: Browser;
@@ -57,8 +58,7 @@ interface Onsets {
 
 /** Plays `url` over WHEP into a video element and times the flashes and beeps as they are presented. */
 async function measuringPage(url: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${svc.httpUrl}/healthz`);
+  const page = await webrtcPage(browser, `${svc.httpUrl}/healthz`);
   await page.evaluate(async (whepUrl) => {
     const w = window as unknown as { whep: RTCPeerConnection; onsets: Onsets; audioError?: string };
     const onsets: Onsets = { flashes: [], beeps: [], videoRtp: [], audioRtp: [] };
@@ -126,18 +126,7 @@ async function measuringPage(url: string): Promise<Page> {
       }
       void video.play().catch(() => {});
     };
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((r) => {
-      if (pc.iceGatheringState === 'complete') r();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-    });
-    const res = await fetch(whepUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: pc.localDescription!.sdp,
-    });
-    if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    await (window as unknown as WhipWhepWindow).whipWhep.offer(pc, whepUrl);
     w.whep = pc;
   }, url);
   return page;
