@@ -36,6 +36,8 @@ try {
         rtmpViewers: 3,
         flvViewers: 4,
         hlsViewers: 5,
+        webrtcBytesOut: 0,
+        webrtcViewers: 0,
         requests: 1,
         pushBitrate: 2e6,
         pushFps: 25,

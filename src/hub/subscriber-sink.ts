@@ -17,6 +17,11 @@ export interface SubscriberSink {
    * demand (chains of edges hold) but not as a viewer in stats (docs/cluster.md "Origin/edge relays").
    */
   readonly relayHops?: number;
+  /**
+   * Set for a WHEP (WebRTC) player: it reads the `flv` encoding, but the stats count it apart from HTTP-FLV
+   * (docs/statistics.md).
+   */
+  readonly playProtocol?: 'webrtc';
   /** The player's address, for the per-address flux of DescribeTopClientIpSumInfoList (stats sampler). */
   readonly clientIp?: string;
   /**

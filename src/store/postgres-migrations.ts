@@ -256,6 +256,14 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       ALTER TABLE domains ADD COLUMN settings TEXT COLLATE "C" NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    // WHEP players apart from HTTP-FLV, as SQLite's migration 11.
+    version: 6,
+    sql: `
+      ALTER TABLE stats_samples ADD COLUMN webrtc_bytes_out BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE stats_samples ADD COLUMN webrtc_viewers BIGINT NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

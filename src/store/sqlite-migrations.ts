@@ -288,6 +288,14 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE domains ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    // WHEP players apart from HTTP-FLV (docs/statistics.md); older rows have none.
+    version: 11,
+    sql: `
+      ALTER TABLE stats_samples ADD COLUMN webrtc_bytes_out INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE stats_samples ADD COLUMN webrtc_viewers INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The version a fully migrated database has. */

@@ -8,6 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { storeConformance, sampleDomain } from '../../test/store-conformance.ts';
 import { SqliteStore, sqliteFileIn } from './sqlite-store.ts';
 import { latestVersion, migrate, migrations, schemaVersion } from './sqlite-migrations.ts';
+import type { StatsSample } from './stats-store.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -71,6 +72,64 @@ test('migrate runs only the missing steps, in order', () => {
   assert.deepEqual({ ...(db.prepare('SELECT * FROM a').get() as object) }, { x: 1, y: null });
   assert.equal(schemaVersion(db), 2);
   db.close();
+});
+
+const t0 = Date.UTC(2026, 0, 1);
+/** One minute row of live/a with nothing in it but its time. */
+function sampleRow(at: number): StatsSample {
+  return {
+    at,
+    period: 60_000,
+    domain: 'd',
+    app: 'live',
+    stream: 'a',
+    bytesIn: 0,
+    bytesOut: 0,
+    rtmpBytesOut: 0,
+    flvBytesOut: 0,
+    hlsBytesOut: 0,
+    webrtcBytesOut: 0,
+    rtmpViewers: 0,
+    flvViewers: 0,
+    hlsViewers: 0,
+    webrtcViewers: 0,
+    requests: 0,
+    pushBitrate: 0,
+    pushFps: 0,
+    width: 0,
+    height: 0,
+    droppedFrames: 0,
+  };
+}
+
+test('migration 11 adds the WebRTC stats columns: older rows read 0, new rows keep their WHEP players', async () => {
+  const file = sqliteFileIn(tempDir());
+  const db = new DatabaseSync(file);
+  migrate(
+    db,
+    migrations.filter((m) => m.version < 11),
+  );
+  // A row as openlive wrote it before the migration: 3 HTTP-FLV players (WHEP ones among them, uncounted).
+  db.prepare(
+    `INSERT INTO stats_samples (node_id, period, at, domain, app, stream, bytes_in, bytes_out, rtmp_bytes_out,
+       flv_bytes_out, hls_bytes_out, rtmp_viewers, flv_viewers, hls_viewers, requests, push_bitrate, push_fps,
+       width, height, dropped_frames) VALUES ('n1', 60000, ?, 'd', 'live', 'a', 1, 2, 0, 2, 0, 0, 3, 0, 3, 0, 0, 0, 0, 0)`,
+  ).run(t0);
+  db.close();
+  const store = new SqliteStore({ file, nodeId: 'n1' });
+  try {
+    await store.history.addSamples([{ ...sampleRow(t0 + 60_000), webrtcViewers: 2, webrtcBytesOut: 700 }]);
+    const rows = await store.history.querySamples({ period: 60_000, since: t0, before: t0 + 120_000 });
+    assert.deepEqual(
+      rows.map((r) => [r.flvViewers, r.webrtcViewers, r.webrtcBytesOut]),
+      [
+        [3, 0, 0],
+        [0, 2, 700],
+      ],
+    );
+  } finally {
+    await store.close();
+  }
 });
 
 test('a failing migration leaves the database at the previous version', () => {

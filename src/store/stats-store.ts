@@ -25,11 +25,14 @@ export interface StatsSample {
   readonly rtmpBytesOut: number;
   readonly flvBytesOut: number;
   readonly hlsBytesOut: number;
+  /** WHEP players: the FLV tags handed to them (they read the FLV encoding), not the RTP bytes on the wire. */
+  readonly webrtcBytesOut: number;
   /** Players at the period's peak sample, by protocol (HLS: sessions seen within the session timeout). */
   readonly rtmpViewers: number;
   readonly flvViewers: number;
   readonly hlsViewers: number;
-  /** Play requests that started in the period (RTMP plays, HTTP-FLV requests, new HLS sessions). */
+  readonly webrtcViewers: number;
+  /** Play requests that started in the period (RTMP plays, HTTP-FLV requests, new HLS sessions, WHEP sessions). */
   readonly requests: number;
   /** The publisher's measured bitrate (bit/s) and frame rate, averaged over the period's samples. */
   readonly pushBitrate: number;
@@ -79,11 +82,13 @@ export function combineSamples(at: number, period: number, rows: readonly StatsS
     rtmpOut = 0,
     flvOut = 0,
     hlsOut = 0,
+    webrtcOut = 0,
     requests = 0,
     dropped = 0,
     rtmp = 0,
     flv = 0,
     hls = 0,
+    webrtc = 0,
     bitrate = 0,
     fps = 0,
     width = 0,
@@ -94,11 +99,13 @@ export function combineSamples(at: number, period: number, rows: readonly StatsS
     rtmpOut += r.rtmpBytesOut;
     flvOut += r.flvBytesOut;
     hlsOut += r.hlsBytesOut;
+    webrtcOut += r.webrtcBytesOut;
     requests += r.requests;
     dropped += r.droppedFrames;
     rtmp = Math.max(rtmp, r.rtmpViewers);
     flv = Math.max(flv, r.flvViewers);
     hls = Math.max(hls, r.hlsViewers);
+    webrtc = Math.max(webrtc, r.webrtcViewers);
     bitrate += r.pushBitrate;
     fps += r.pushFps;
     width = Math.max(width, r.width);
@@ -115,9 +122,11 @@ export function combineSamples(at: number, period: number, rows: readonly StatsS
     rtmpBytesOut: rtmpOut,
     flvBytesOut: flvOut,
     hlsBytesOut: hlsOut,
+    webrtcBytesOut: webrtcOut,
     rtmpViewers: rtmp,
     flvViewers: flv,
     hlsViewers: hls,
+    webrtcViewers: webrtc,
     requests,
     pushBitrate: Math.round(bitrate / rows.length),
     pushFps: Math.round((fps / rows.length) * 100) / 100,
@@ -149,6 +158,8 @@ export const statsColumns = [
   'width',
   'height',
   'dropped_frames',
+  'webrtc_bytes_out',
+  'webrtc_viewers',
 ] as const;
 
 /** The values of a row in `statsColumns` order. */
@@ -174,6 +185,8 @@ export function statsValues(nodeId: string, s: StatsSample): (string | number)[]
     s.width,
     s.height,
     s.droppedFrames,
+    s.webrtcBytesOut,
+    s.webrtcViewers,
   ];
 }
 
@@ -195,6 +208,8 @@ export function statsSampleFromRow(r: Record<string, unknown>): StoredStatsSampl
     rtmpViewers: n('rtmp_viewers'),
     flvViewers: n('flv_viewers'),
     hlsViewers: n('hls_viewers'),
+    webrtcBytesOut: n('webrtc_bytes_out'),
+    webrtcViewers: n('webrtc_viewers'),
     requests: n('requests'),
     pushBitrate: n('push_bitrate'),
     pushFps: n('push_fps'),

@@ -46,6 +46,8 @@ function row(
     rtmpViewers: rtmp,
     flvViewers: flv,
     hlsViewers: hls,
+    webrtcBytesOut: 0,
+    webrtcViewers: 0,
     requests: viewers,
     pushBitrate: inMbps * 1e6,
     pushFps: 25,

@@ -95,6 +95,16 @@ describe('Live Streams preview over WHEP', { timeout: 180_000 }, () => {
     // Loopback: RTT/2 + jitter buffer + decode is well under a second (a busy shared machine adds some).
     assert.ok(ms > 0 && ms < 1000, `latency ${ms} ms`);
     assert.equal(svc.service.webrtc?.sessions.size ?? -1, 1, 'one WHEP session on the server');
+    // The table behind it counts the preview's WHEP player apart (OpenLiveDescribeServerInfo WebrtcSubscribers).
+    const viewers = page
+      .getByRole('row')
+      .filter({ has: page.getByTestId('live-stream-name').getByText(stream, { exact: true }) })
+      .locator('td[data-label="Viewers"]');
+    await waitFor(
+      'the WHEP player in the Viewers column',
+      async () => (await viewers.innerText()) === '1 (1 WebRTC)',
+      15_000,
+    );
     await browser.screenshot('preview-whep');
     // Closing the preview ends the session on the server (DELETE of its Location).
     await page.getByRole('button', { name: 'Close the preview' }).click();

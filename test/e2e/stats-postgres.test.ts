@@ -33,6 +33,9 @@ const minute = (m: number, viewers: number): StatsSample => ({
   rtmpViewers: viewers,
   flvViewers: 0,
   hlsViewers: 0,
+  // As many WHEP players as RTMP ones: the WebRTC columns (migration 6) round-trip and roll up.
+  webrtcBytesOut: 10 * viewers,
+  webrtcViewers: viewers,
   requests: 1,
   pushBitrate: 2_000_000,
   pushFps: 25,
@@ -54,16 +57,20 @@ describe('statistics on PostgreSQL', { skip }, () => {
       assert.equal(await a.history.rollUp(statsPeriods.fiveMinutes, t0, t0 + 300_000), 1);
       assert.equal(await b.history.rollUp(statsPeriods.fiveMinutes, t0, t0 + 300_000), 1);
       const five = await a.history.querySamples({ period: statsPeriods.fiveMinutes, since: t0, before: t0 + 300_000 });
-      assert.deepEqual(five.map((r) => [r.nodeId, r.bytesOut, r.rtmpViewers]).sort(), [
-        ['a', 3000, 3],
-        ['b', 1000, 4],
-      ]);
+      assert.deepEqual(
+        five.map((r) => [r.nodeId, r.bytesOut, r.rtmpViewers, r.webrtcViewers, r.webrtcBytesOut]).sort(),
+        [
+          ['a', 3000, 3, 3, 60],
+          ['b', 1000, 4, 4, 40],
+        ],
+      );
       const summed = await historyRows(
         { store: a.history },
         { period: statsPeriods.minute, since: t0, before: t0 + 60_000 },
       );
       assert.equal(summed.length, 1);
       assert.equal(summed[0]!.rtmpViewers, 5, 'node a 1 + node b 4');
+      assert.equal(summed[0]!.webrtcViewers, 5);
       assert.equal(await a.history.pruneSamples(statsPeriods.minute, t0 + 600_000), 3);
       assert.equal(
         (await b.history.querySamples({ period: statsPeriods.minute, since: t0, before: t0 + 600_000 })).length,

@@ -14,28 +14,15 @@ import { liveClient } from '../support/api-client.ts';
 import { waitFor } from '../support/wait.ts';
 import { execFileSync } from 'node:child_process';
 import { FlvReader } from '../support/flv-reader.ts';
+import { workerLoad, type WorkerLoad } from '../support/worker-load.ts';
 import { MediaType } from '../../src/protocol/media.ts';
 
 const leaseMs = 1500;
 let server: ServerProcess;
 const running: FfmpegProcess[] = [];
 
-interface Load {
-  readonly worker: number;
-  readonly nodeId: string;
-  readonly publishers: number;
-  readonly players: number;
-}
-
-/** The primary's latest "worker load" log line: what each worker serves. */
-function load(): Load[] {
-  const lines = server
-    .output()
-    .split('\n')
-    .filter((l) => l.includes('"msg":"worker load"'));
-  const last = lines.at(-1);
-  return last ? (JSON.parse(last) as { workers: Load[] }).workers : [];
-}
+/** What each worker serves, by the primary's latest "worker load" line. */
+const load = (): WorkerLoad[] => workerLoad(server.output());
 
 /** The log lines of the primary and workers that carry `msg`. */
 function logged(msg: string): Record<string, unknown>[] {

@@ -17,6 +17,7 @@ import { chromiumArgs } from '../browser/console-browser.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { run, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
+import { webrtcPage, type WhipWhepWindow } from '../support/webrtc-page.ts';
 
 let svc: TestService;
 let browser: Browser;
@@ -57,8 +58,7 @@ interface Onsets {
 
 /** Plays `url` over WHEP into a video element and times the flashes and beeps as they are presented. */
 async function measuringPage(url: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${svc.httpUrl}/healthz`);
+  const page = await webrtcPage(browser, `${svc.httpUrl}/healthz`);
   await page.evaluate(async (whepUrl) => {
     const w = window as unknown as { whep: RTCPeerConnection; onsets: Onsets; audioError?: string };
     const onsets: Onsets = { flashes: [], beeps: [], videoRtp: [], audioRtp: [] };
@@ -126,18 +126,7 @@ async function measuringPage(url: string): Promise<Page> {
       }
       void video.play().catch(() => {});
     };
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((r) => {
-      if (pc.iceGatheringState === 'complete') r();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-    });
-    const res = await fetch(whepUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: pc.localDescription!.sdp,
-    });
-    if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    await (window as unknown as WhipWhepWindow).whipWhep.offer(pc, whepUrl);
     w.whep = pc;
   }, url);
   return page;
@@ -225,8 +214,19 @@ test(
       console.log(
         `${line}; by RTP times ${byRtp.toFixed(1)} ms; getStats playout diff ${stats.playoutDiffMs?.toFixed(1)} ms`,
       );
-      if (verbose)
+      if (verbose) {
         console.log({ all: all.map((x) => Math.round(x)), settled: settled.map((x) => Math.round(x)), stats });
+        // Each beep's offset by its time since the first onset: how Chrome's sync converges (docs/webrtc.md).
+        const t0 = Math.min(o.flashes[0]!, o.beeps[0]!);
+        const secs = (xs: number[]) => xs.map((x) => ((x - t0) / 1000).toFixed(2)).join(' ');
+        console.log(`flashes at ${secs(o.flashes)} s\nbeeps at ${secs(o.beeps)} s`);
+        for (const b of o.beeps) {
+          const off = pairOffsets({ flashes: o.flashes, beeps: [b] })[0];
+          console.log(
+            `beep at ${((b - t0) / 1000).toFixed(2)} s: ${off === undefined ? 'no flash' : off.toFixed(0)} ms`,
+          );
+        }
+      }
       // Audio early by at most 60 ms, late by at most 100 ms (BT.1359 detectability: 45 early, 125 late); the
       // median moves ±40 ms from run to run here (Chrome's sync steps, headless timing); werift's SRs gave −250.
       assert.ok(m > -60 && m < 100, `${line}: ${settled.map((x) => Math.round(x)).join(', ')}`);

@@ -16,6 +16,7 @@ import { chromiumArgs } from '../browser/console-browser.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
+import { webrtcPage, type WhipWhepWindow } from '../support/webrtc-page.ts';
 
 const run = promisify(execFile);
 let svc: TestService;
@@ -43,8 +44,7 @@ type Win = { pc: RTCPeerConnection; session: string; etag: string; answer: strin
 
 /** A page that publishes (WHIP, video only: Debian's ffprobe cannot read Opus in FLV) or plays (WHEP). */
 async function page(kind: 'whip' | 'whep', url: string, tcpOnly: boolean): Promise<Page> {
-  const p = await browser.newPage();
-  await p.goto(`${svc.httpUrl}/healthz`);
+  const p = await webrtcPage(browser, `${svc.httpUrl}/healthz`);
   await p.evaluate(
     async ([kind, url, tcpOnly]) => {
       const pc = new RTCPeerConnection();
@@ -58,27 +58,11 @@ async function page(kind: 'whip' | 'whep', url: string, tcpOnly: boolean): Promi
       } else {
         pc.addTransceiver('video', { direction: 'recvonly' });
       }
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((r) => {
-        if (pc.iceGatheringState === 'complete') r();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-      });
-      const res = await fetch(url as string, {
-        method: 'POST',
-        headers: { 'content-type': 'application/sdp' },
-        body: pc.localDescription!.sdp,
-      });
-      if (res.status !== 201) throw new Error(`${kind} ${res.status}: ${await res.text()}`);
-      const answer = await res.text();
       // TCP only: without its UDP candidates Chromium can reach the server over ICE-TCP alone.
-      const sdp = tcpOnly
-        ? answer
-            .split('\r\n')
-            .filter((l) => !/^a=candidate:\S+ \d+ udp /i.test(l))
-            .join('\r\n')
-        : answer;
-      await pc.setRemoteDescription({ type: 'answer', sdp });
-      Object.assign(window, { pc, session: res.headers.get('location'), etag: res.headers.get('etag'), answer });
+      const r = await (window as unknown as WhipWhepWindow).whipWhep.offer(pc, url as string, {
+        dropUdpCandidates: tcpOnly as boolean,
+      });
+      Object.assign(window, { pc, session: r.location, etag: r.etag, answer: r.answer });
     },
     [kind, url, tcpOnly] as const,
   );
@@ -176,10 +160,7 @@ test(
         const pc = w.pc;
         pc.restartIce();
         await pc.setLocalDescription(await pc.createOffer());
-        await new Promise<void>((r) => {
-          if (pc.iceGatheringState === 'complete') r();
-          pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-        });
+        await (window as unknown as WhipWhepWindow).whipWhep.iceGathered(pc);
         const offer = pc.localDescription!.sdp;
         const lines = offer.split('\r\n');
         const ufrag = lines.find((l) => l.startsWith('a=ice-ufrag:'))!.slice(12);

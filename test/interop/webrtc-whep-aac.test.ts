@@ -13,6 +13,7 @@ import { chromiumArgs } from '../browser/console-browser.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
+import { webrtcPage, type WhipWhepWindow } from '../support/webrtc-page.ts';
 
 const run = promisify(execFile);
 let svc: TestService;
@@ -33,8 +34,7 @@ after(async () => {
 
 /** A page that plays `url` over WHEP into a (muted) audio element, so the browser decodes the audio. */
 async function whepPage(url: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${svc.httpUrl}/healthz`);
+  const page = await webrtcPage(browser, `${svc.httpUrl}/healthz`);
   await page.evaluate(async (whepUrl) => {
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
@@ -47,22 +47,8 @@ async function whepPage(url: string): Promise<Page> {
       document.body.append(el);
       void el.play().catch(() => {});
     };
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((r) => {
-      if (pc.iceGatheringState === 'complete') r();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-    });
-    const res = await fetch(whepUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: pc.localDescription!.sdp,
-    });
-    if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
-    const answer = await res.text();
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    (window as unknown as { whep: RTCPeerConnection; whepAnswer: string }).whep = pc;
-    (window as unknown as { whepAnswer: string }).whepAnswer = answer;
-    (window as unknown as { whepLocation: string }).whepLocation = res.headers.get('location') ?? '';
+    const { answer, location } = await (window as unknown as WhipWhepWindow).whipWhep.offer(pc, whepUrl);
+    Object.assign(window, { whep: pc, whepAnswer: answer, whepLocation: location });
   }, url);
   return page;
 }

@@ -16,6 +16,7 @@ import { chromiumArgs } from '../browser/console-browser.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
+import { webrtcPage, type WhipWhepWindow } from '../support/webrtc-page.ts';
 import { connectionErrors } from '../support/metrics.ts';
 import { bindingRequest } from '../support/stun.ts';
 
@@ -49,8 +50,7 @@ function signature(stream: string): string {
 
 /** `audio`: Debian's ffmpeg 5.1 cannot read Enhanced-FLV Opus (docs/webrtc.md), so the ffprobe check publishes video only. */
 async function whipPage(url: string, audio = true): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${svc.httpUrl}/healthz`);
+  const page = await webrtcPage(browser, `${svc.httpUrl}/healthz`);
   await page.evaluate(
     async ([whipUrl, withAudio]) => {
       const media = await navigator.mediaDevices.getUserMedia({
@@ -68,20 +68,8 @@ async function whipPage(url: string, audio = true): Promise<Page> {
           ]);
         }
       }
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((r) => {
-        if (pc.iceGatheringState === 'complete') r();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-      });
-      const res = await fetch(whipUrl as string, {
-        method: 'POST',
-        headers: { 'content-type': 'application/sdp' },
-        body: pc.localDescription!.sdp,
-      });
-      if (res.status !== 201) throw new Error(`WHIP ${res.status}: ${await res.text()}`);
-      const answer = await res.text();
-      (window as unknown as { whip: unknown }).whip = { pc, location: res.headers.get('location'), answer };
-      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      const { answer, location } = await (window as unknown as WhipWhepWindow).whipWhep.offer(pc, whipUrl as string);
+      (window as unknown as { whip: unknown }).whip = { pc, location, answer };
     },
     [url, audio] as const,
   );
@@ -89,27 +77,13 @@ async function whipPage(url: string, audio = true): Promise<Page> {
 }
 
 async function whepPage(url: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${svc.httpUrl}/healthz`);
+  const page = await webrtcPage(browser, `${svc.httpUrl}/healthz`);
   await page.evaluate(async (whepUrl) => {
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.addTransceiver('audio', { direction: 'recvonly' });
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((r) => {
-      if (pc.iceGatheringState === 'complete') r();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-    });
-    const res = await fetch(whepUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: pc.localDescription!.sdp,
-    });
-    if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
-    const answer = await res.text();
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    (window as unknown as { whep: RTCPeerConnection; whepAnswer: string }).whep = pc;
-    (window as unknown as { whepAnswer: string }).whepAnswer = answer;
+    const { answer } = await (window as unknown as WhipWhepWindow).whipWhep.offer(pc, whepUrl);
+    Object.assign(window, { whep: pc, whepAnswer: answer });
   }, url);
   return page;
 }

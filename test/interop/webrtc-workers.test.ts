@@ -14,6 +14,8 @@ import { chromiumArgs } from '../browser/console-browser.ts';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { publish, type FfmpegProcess } from '../support/ffmpeg.ts';
 import { waitFor } from '../support/wait.ts';
+import { webrtcPage, type WhipWhepWindow } from '../support/webrtc-page.ts';
+import { workerLoad, type WorkerLoad } from '../support/worker-load.ts';
 
 const sessions = 6;
 let server: ServerProcess;
@@ -65,21 +67,8 @@ after(async () => {
   await server?.stop(15_000);
 });
 
-interface Load {
-  readonly nodeId: string;
-  readonly publishers: number;
-  readonly players: number;
-}
-
-/** The primary's latest "worker load" log line. */
-function load(): Load[] {
-  const last = server
-    .output()
-    .split('\n')
-    .filter((l) => l.includes('"msg":"worker load"'))
-    .at(-1);
-  return last ? (JSON.parse(last) as { workers: Load[] }).workers : [];
-}
+/** What each worker serves, by the primary's latest "worker load" line. */
+const load = (): WorkerLoad[] => workerLoad(server.output());
 
 /** One HTTP request; `agent` false = a new connection (so the primary hands it to the next worker). */
 function http(
@@ -148,8 +137,7 @@ test(
     const flvUrl = new URL(/HTTP-FLV\s+(\S+)/.exec(server.output())![1]!);
     const whepUrl = `http://127.0.0.1:${server.httpPort}${flvUrl.pathname.replace(/\.flv$/, '/whep')}`;
 
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${server.httpPort}/healthz`);
+    const page = await webrtcPage(browser, `http://127.0.0.1:${server.httpPort}/healthz`);
     const offers = await page.evaluate(async (n) => {
       const pcs: RTCPeerConnection[] = [];
       const sdps: string[] = [];
@@ -157,10 +145,7 @@ test(
         const pc = new RTCPeerConnection();
         pc.addTransceiver('video', { direction: 'recvonly' });
         await pc.setLocalDescription(await pc.createOffer());
-        await new Promise<void>((r) => {
-          if (pc.iceGatheringState === 'complete') r();
-          pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
-        });
+        await (window as unknown as WhipWhepWindow).whipWhep.iceGathered(pc);
         pcs.push(pc);
         sdps.push(pc.localDescription!.sdp);
       }

@@ -217,10 +217,12 @@ export const liveStreamsPage: Page = {
             const k = `${f.AppName}/${f.StreamName}`;
             forwards.set(k, [...(forwards.get(k) ?? []), f]);
           }
-          const viewers = new Map<string, number>(
-            (hub.StreamList ?? []).map((s: { AppName: string; StreamName: string; Subscribers: number }) => [
+          // Players now, and the WHEP ones among them (WebrtcSubscribers: absent on an older server).
+          type HubStream = { AppName: string; StreamName: string; Subscribers: number; WebrtcSubscribers?: number };
+          const viewers = new Map<string, string>(
+            (hub.StreamList ?? []).map((s: HubStream) => [
               `${s.AppName}/${s.StreamName}`,
-              s.Subscribers,
+              s.WebrtcSubscribers ? `${s.Subscribers} (${s.WebrtcSubscribers} WebRTC)` : String(s.Subscribers),
             ]),
           );
           const list = (res.DataInfoList ?? []) as PushInfo[];
@@ -263,7 +265,7 @@ export const liveStreamsPage: Page = {
                 { title: 'Resolution', render: (p) => (p.Resolution || '-').replace('*', '×') },
                 { title: 'FPS', render: (p) => (p.VideoFps ? String(Math.round(p.VideoFps)) : '-') },
                 { title: 'Bitrate', render: (p) => formatBitrate(p.VideoSpeed + p.AudioSpeed) },
-                { title: 'Viewers', render: (p) => String(viewers.get(`${p.AppName}/${p.StreamName}`) ?? 0) },
+                { title: 'Viewers', render: (p) => viewers.get(`${p.AppName}/${p.StreamName}`) ?? '0' },
                 { title: 'Forwarding', render: (p) => forwardCell(forwards.get(`${p.AppName}/${p.StreamName}`)) },
                 { title: 'Client IP', render: (p) => h('span', { class: 'mono' }, p.ClientIp) },
                 { title: 'Started', className: 'nowrap', render: (p) => formatApiTime(p.BeginPushTime) },

@@ -4,7 +4,8 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ProtocolError } from '../../errors.ts';
-import { ChunkDecoder, chunkDecoderDefaults, type ChunkDecoderOptions } from './chunk-decoder.ts';
+import { ChunkDecoder } from './chunk-decoder.ts';
+import { chunkDecoderDefaults, type ChunkDecoderOptions } from './chunk-limits.ts';
 import { encodeChunks } from './chunk-encoder.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');

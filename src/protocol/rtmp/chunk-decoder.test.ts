@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ProtocolError } from '../../errors.ts';
 import { ffmpegPublishCapture } from '../../../test/support/rtmp-fixtures.ts';
-import { ChunkDecoder, type ChunkDecoderOptions, type RtmpMessage } from './chunk-decoder.ts';
+import { ChunkDecoder, type RtmpMessage } from './chunk-decoder.ts';
+import type { ChunkDecoderOptions } from './chunk-limits.ts';
 import { encodeChunks } from './chunk-encoder.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -5,7 +5,7 @@
 
 import { Buffer } from 'node:buffer';
 import { ProtocolError } from '../../errors.ts';
-import { checkChunkSize } from './chunk-decoder.ts';
+import { checkChunkSize } from './chunk-limits.ts';
 
 /** RTMP message type ids (RTMP 1.0 §5.4, §7.1). */
 export const MessageType = {

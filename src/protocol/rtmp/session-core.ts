@@ -5,7 +5,8 @@
  */
 
 import type { Buffer } from 'node:buffer';
-import { ChunkDecoder, type ChunkDecoderOptions, type RtmpMessage } from './chunk-decoder.ts';
+import { ChunkDecoder, type RtmpMessage } from './chunk-decoder.ts';
+import type { ChunkDecoderOptions } from './chunk-limits.ts';
 import { ChunkStreamId, encodeChunks } from './chunk-encoder.ts';
 import {
   decodeControl,

@@ -29,7 +29,12 @@ export async function historyRows(source: StatsSource, query: StatsQuery): Promi
     if ((query.app !== undefined && r.app !== query.app) || (query.stream !== undefined && r.stream !== query.stream))
       continue;
     // A coarse row already counts the finished minutes of its window; the minute in progress adds to it.
-    add(query.period === statsPeriods.minute ? r : { ...r, rtmpViewers: 0, flvViewers: 0, hlsViewers: 0 }, at);
+    add(
+      query.period === statsPeriods.minute
+        ? r
+        : { ...r, rtmpViewers: 0, flvViewers: 0, hlsViewers: 0, webrtcViewers: 0 },
+      at,
+    );
   }
   return [...sums.values()].sort((a, b) => a.at - b.at);
 }
@@ -44,9 +49,11 @@ function sumNodes(a: StatsSample, b: StatsSample): StatsSample {
     rtmpBytesOut: a.rtmpBytesOut + b.rtmpBytesOut,
     flvBytesOut: a.flvBytesOut + b.flvBytesOut,
     hlsBytesOut: a.hlsBytesOut + b.hlsBytesOut,
+    webrtcBytesOut: a.webrtcBytesOut + b.webrtcBytesOut,
     rtmpViewers: a.rtmpViewers + b.rtmpViewers,
     flvViewers: a.flvViewers + b.flvViewers,
     hlsViewers: a.hlsViewers + b.hlsViewers,
+    webrtcViewers: a.webrtcViewers + b.webrtcViewers,
     requests: a.requests + b.requests,
     droppedFrames: a.droppedFrames + b.droppedFrames,
     // One publisher per stream in the cluster: its node's rates are the stream's.
@@ -72,5 +79,5 @@ export function totalsByTime(rows: readonly StatsSample[]): Map<number, StatsSam
 
 /** Viewers of a row, every protocol. */
 export function viewersOf(r: StatsSample): number {
-  return r.rtmpViewers + r.flvViewers + r.hlsViewers;
+  return r.rtmpViewers + r.flvViewers + r.hlsViewers + r.webrtcViewers;
 }

@@ -57,13 +57,20 @@ function bed(store = new MemoryStore()) {
   };
 }
 
-test('a minute of RTMP, HTTP-FLV and HLS players becomes one row with viewers per protocol and their bytes', async () => {
+/** A WHEP player's sink as the sampler sees it: the `flv` encoding, counted as WebRTC (whep-sink.ts). */
+class WhepLikeSink extends FakeSink {
+  readonly playProtocol = 'webrtc' as const;
+}
+
+test('a minute of RTMP, HTTP-FLV, WHEP and HLS players becomes one row with viewers per protocol and their bytes', async () => {
   const b = bed();
   const stream = b.hub.claim('live/a', { id: 'p1' });
   const rtmp = new FakeSink('rtmp');
   const flv = new FakeSink('flv');
+  const whep = new WhepLikeSink('flv');
   b.hub.subscribe('live/a', rtmp);
   b.hub.subscribe('live/a', flv);
+  b.hub.subscribe('live/a', whep);
   b.sampler.tick();
   stream.publish(keyframe(0, 'K0', 1000));
   stream.publish(interframe(40, 'P40', 500));
@@ -81,14 +88,17 @@ test('a minute of RTMP, HTTP-FLV and HLS players becomes one row with viewers pe
   const r = rows[0]!;
   const sent = (sink: FakeSink) => sink.written.reduce((n, x) => n + x.length, 0);
   assert.equal(r.rtmpViewers, 1);
-  assert.equal(r.flvViewers, 1);
+  assert.equal(r.flvViewers, 1, 'the WHEP player is not an HTTP-FLV one');
+  assert.equal(r.webrtcViewers, 1);
   assert.equal(r.hlsViewers, 2);
   assert.equal(r.rtmpBytesOut, sent(rtmp));
   assert.equal(r.flvBytesOut, sent(flv));
+  assert.ok(sent(whep) > 0);
+  assert.equal(r.webrtcBytesOut, sent(whep));
   assert.equal(r.hlsBytesOut, 10_600);
-  assert.equal(r.bytesOut, sent(rtmp) + sent(flv) + 10_600);
+  assert.equal(r.bytesOut, sent(rtmp) + sent(flv) + sent(whep) + 10_600);
   assert.equal(r.bytesIn, 1500);
-  assert.equal(r.requests, 4, 'two players and two HLS sessions started');
+  assert.equal(r.requests, 5, 'three players and two HLS sessions started');
   assert.equal(r.pushBitrate, 2_128_000);
   assert.equal(r.domain, 'push.example.com');
   assert.deepEqual(b.errors, []);
@@ -185,6 +195,8 @@ test('rows of two nodes are summed; the minute in progress is added to the histo
     rtmpViewers: 2,
     flvViewers: 0,
     hlsViewers: 0,
+    webrtcBytesOut: 0,
+    webrtcViewers: 0,
     requests: 2,
     pushBitrate: 5,
     pushFps: 25,

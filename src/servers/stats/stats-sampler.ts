@@ -45,9 +45,11 @@ interface Bucket {
   rtmpOut: number;
   flvOut: number;
   hlsOut: number;
+  webrtcOut: number;
   rtmp: number;
   flv: number;
   hls: number;
+  webrtc: number;
   requests: number;
   bitrate: number;
   fps: number;
@@ -161,13 +163,15 @@ export class StatsSampler {
       if (!viewersOnly && lastIn !== undefined) b.bytesIn += bytesIn >= lastIn ? bytesIn - lastIn : bytesIn;
       else if (!viewersOnly && lastIn === undefined && this.#minute >= 0) b.bytesIn += bytesIn;
       let rtmp = 0,
-        flv = 0;
+        flv = 0,
+        webrtc = 0;
       const present = new Set<Subscriber>();
       for (const s of subscribers) {
         // A relay play of another node is demand, not a viewer (docs/cluster.md "Origin/edge relays").
         if (s.sink.relayHops !== undefined) continue;
         present.add(s);
         if (s.format === 'rtmp') rtmp++;
+        else if (s.sink.playProtocol === 'webrtc') webrtc++;
         else flv++;
         this.#account(b, s, viewersOnly, now);
       }
@@ -177,6 +181,7 @@ export class StatsSampler {
       else this.#tracked.delete(stream);
       b.rtmp = Math.max(b.rtmp, rtmp);
       b.flv = Math.max(b.flv, flv);
+      b.webrtc = Math.max(b.webrtc, webrtc);
       b.hls = Math.max(b.hls, hls);
       const traffic = hlsTraffic.get(stream.key);
       hlsTraffic.delete(stream.key);
@@ -211,6 +216,7 @@ export class StatsSampler {
     const sent = current.bytes - (last?.bytes ?? 0);
     b.bytesOut += sent;
     if (s.format === 'rtmp') b.rtmpOut += sent;
+    else if (s.sink.playProtocol === 'webrtc') b.webrtcOut += sent;
     else b.flvOut += sent;
     b.dropped += current.dropped - (last?.dropped ?? 0);
     this.clientIps.add(now, s.sink.clientIp ?? '', sent, !last);
@@ -264,9 +270,11 @@ export class StatsSampler {
         rtmpOut: 0,
         flvOut: 0,
         hlsOut: 0,
+        webrtcOut: 0,
         rtmp: 0,
         flv: 0,
         hls: 0,
+        webrtc: 0,
         requests: 0,
         bitrate: 0,
         fps: 0,
@@ -295,9 +303,11 @@ export class StatsSampler {
         rtmpBytesOut: b.rtmpOut,
         flvBytesOut: b.flvOut,
         hlsBytesOut: b.hlsOut,
+        webrtcBytesOut: b.webrtcOut,
         rtmpViewers: b.rtmp,
         flvViewers: b.flv,
         hlsViewers: b.hls,
+        webrtcViewers: b.webrtc,
         requests: b.requests,
         pushBitrate: b.rateSamples ? Math.round(b.bitrate / b.rateSamples) : 0,
         pushFps: b.rateSamples ? Math.round((b.fps / b.rateSamples) * 100) / 100 : 0,

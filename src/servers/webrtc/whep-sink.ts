@@ -55,6 +55,8 @@ function tagTime(b: Buffer, pos: number): number {
 /** A hub sink that writes RTP to one WHEP peer. */
 export class WhepSink implements SubscriberSink, Paced {
   readonly format = 'flv' as const;
+  /** Counted as WebRTC in the stats, not as the HTTP-FLV its encoding is (stats-sampler.ts). */
+  readonly playProtocol = 'webrtc' as const;
   readonly #o: WhepSinkOptions;
   #params: AvcParams | undefined;
   #audioSeq = Math.floor(Math.random() * 0x10000);

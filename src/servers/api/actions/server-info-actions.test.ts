@@ -27,14 +27,21 @@ test('an idle server: configured ports, default domains, zero counters, no strea
   assert.deepEqual(info.StreamList, []);
 });
 
-test('a live stream with a player: counted per stream and in the totals, bytes in grow with media', async () => {
+/** A WHEP player's sink as the hub holds it (whep-sink.ts): the `flv` encoding, marked WebRTC. */
+class WhepLikeSink extends FakeSink {
+  readonly playProtocol = 'webrtc' as const;
+}
+
+test('a live stream with players: counted per stream and in the totals (WHEP ones apart too), bytes in grow with media', async () => {
   const encoder = await bed.publish('live', 'cam');
   bed.deps.hub.subscribe('live/cam', new FakeSink());
+  bed.deps.hub.subscribe('live/cam', new WhepLikeSink());
   encoder.send(videoHeader());
   encoder.send(keyframe(0, 'K0', 1000));
   const info = await bed.call(actions, 'OpenLiveDescribeServerInfo');
   assert.equal(info.LiveStreams, 1);
-  assert.equal(info.Subscribers, 1);
+  assert.equal(info.Subscribers, 2);
+  assert.equal(info.WebrtcSubscribers, 1);
   assert.ok((info.BytesIn as number) >= 1000, `BytesIn ${String(info.BytesIn)}`);
   const [stream] = info.StreamList as Array<Record<string, unknown>>;
   assert.deepEqual(
@@ -44,7 +51,8 @@ test('a live stream with a player: counted per stream and in the totals, bytes i
       StreamName: 'cam',
       Live: true,
       Relayed: false,
-      Subscribers: 1,
+      Subscribers: 2,
+      WebrtcSubscribers: 1,
       RelayPlays: 0,
       BytesIn: undefined,
     },

@@ -13,7 +13,10 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
   return {
     OpenLiveDescribeServerInfo: async (_params, ctx) => {
       const stats = deps.hub.stats();
-      const streams = [...deps.hub.streams()].map((s) => s.stats());
+      const hubStreams = [...deps.hub.streams()];
+      const streams = hubStreams.map((s) => s.stats());
+      // WHEP players among each stream's Subscribers (the hub counts them with the FLV players they read like).
+      const webrtc = hubStreams.map((s) => s.subscribers.filter((p) => p.sink.playProtocol === 'webrtc').length);
       const [push, play] = await Promise.all([deps.domains.getDefault('push'), deps.domains.getDefault('play')]);
       return {
         Time: utcTime(ctx.now),
@@ -36,10 +39,11 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
         // not counted; relay plays of other nodes neither).
         LiveStreams: stats.publishers,
         Subscribers: stats.subscribers,
+        WebrtcSubscribers: webrtc.reduce((a, b) => a + b, 0),
         BytesIn: stats.bytesIn,
         BytesOut: stats.bytesOut,
         DroppedMessages: stats.droppedMessages,
-        StreamList: streams.map((s) => {
+        StreamList: streams.map((s, i) => {
           const slash = s.key.indexOf('/');
           return {
             AppName: s.key.slice(0, slash),
@@ -48,6 +52,7 @@ export function serverInfoActions(deps: ApiDeps): ApiActions {
             // An edge pull publishes it here (docs/cluster.md "Origin/edge relays"); relay plays of other nodes are not Subscribers.
             Relayed: s.publisher?.protocol === 'relay',
             Subscribers: s.subscribers,
+            WebrtcSubscribers: webrtc[i],
             RelayPlays: s.relays,
             BytesIn: s.bytesIn,
           };

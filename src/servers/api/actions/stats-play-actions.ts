@@ -55,7 +55,8 @@ export function statsPlayActions(deps: ApiDeps): ApiActions {
       return { DataInfoList: list };
     },
 
-    // One minute, every stream, one entry per protocol a stream was played with.
+    // One minute, every stream, one entry per protocol a stream was played with. WHEP (WebRTC) players are the
+    // `Unknown` entry: Tencent's Protocol values are Unknown, Flv, Hls, Rtmp and Huyap2p (docs/statistics.md).
     DescribeAllStreamPlayInfoList: async (params, ctx) => {
       const at = statsTime(params, 'QueryTime');
       const queryMinute = Math.floor(Math.min(at.ms, ctx.now) / minute) * minute;
@@ -72,6 +73,7 @@ export function statsPlayActions(deps: ApiDeps): ApiActions {
           ['Rtmp', r.rtmpViewers, r.rtmpBytesOut],
           ['Flv', r.flvViewers, r.flvBytesOut],
           ['Hls', r.hlsViewers, r.hlsBytesOut],
+          ['Unknown', r.webrtcViewers, r.webrtcBytesOut],
         ] as const) {
           if (online === 0 && bytes === 0) continue;
           // Request is the stream's new plays of every protocol: samples do not split them (docs/statistics.md).
