@@ -36,6 +36,25 @@ export default tseslint.config(
     },
   },
   {
+    // Idle memory (issue 17, docs/performance.md): an ES import of node:http builds its module facade, which
+    // loads undici (about 9 MB); node:tls and what builds on it load TLS for servers that have none. Types are
+    // free; values come from process.getBuiltinModule() where they are used.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/*test-kit*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:http', 'node:https', 'node:http2', 'node:tls'].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: 'import types only; take values from process.getBuiltinModule() where used (issue 17)',
+          })),
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

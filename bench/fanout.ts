@@ -5,7 +5,7 @@
 //   node bench/fanout.ts [--servers openlive,srs,nms,nginx] [--n 100,1000] [--protocols rtmp,flv,rtmps] [--window-s 10]
 //                        [--warmup-s 3] [--merge-window-ms 0,50] [--srs-mw-msgs default,0] [--stall] [--stall-s 60] [--stall-players 20]
 //                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session] [--cpu-prof]
-//                        [--openlive-node-args='--import /abs/patch.mjs']
+//                        [--openlive-node-args='--import /abs/patch.mjs'] [--openlive-entry build/main.js]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     'rtmp-player': { type: 'string', default: 'walker' },
     'cpu-prof': { type: 'boolean', default: false },
     'openlive-node-args': { type: 'string', default: '' },
+    // `build/main.js` benches the production build (`npm run build` first); the default runs the sources.
+    'openlive-entry': { type: 'string', default: 'src/main.ts' },
     stall: { type: 'boolean', default: false },
     'stall-s': { type: 'string', default: '60' },
     'stall-players': { type: 'string', default: '20' },
@@ -67,7 +69,14 @@ for (const w of windowed) {
   for (const kind of kinds) {
     const at = w === undefined ? '' : ` (window ${w} ms)`;
     if (kind === 'openlive')
-      specs.push({ kind, label: `openlive${at}`, mergeWindowMs: w, cpuProfDir: profDir, nodeArgs });
+      specs.push({
+        kind,
+        label: `openlive${at}`,
+        mergeWindowMs: w,
+        cpuProfDir: profDir,
+        nodeArgs,
+        entry: values['openlive-entry'],
+      });
     else if (kind === 'srs')
       for (const m of list(values['srs-mw-msgs'])) {
         const srsMwMsgs = m === 'default' ? undefined : Number(m);

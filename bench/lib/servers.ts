@@ -23,6 +23,8 @@ export interface ServerSpec {
   nodeArgs?: string[];
   /** openlive only: extra configuration flags after src/main.ts (e.g. `--workers 2`). */
   args?: string[];
+  /** openlive only: the script to run instead of src/main.ts (e.g. `build/main.js`, the production build). */
+  entry?: string;
 }
 
 /** A started server. */
@@ -58,7 +60,7 @@ export async function startServer(spec: ServerSpec, tmpDir: string): Promise<Run
     const args = [
       ...prof,
       ...(spec.nodeArgs ?? []),
-      'src/main.ts',
+      spec.entry ?? 'src/main.ts',
       '--rtmp.port',
       String(rtmpPort),
       '--http.port',

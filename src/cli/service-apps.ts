@@ -1,6 +1,7 @@
 /** The two Fastify apps of a Service: playback (HTTP-FLV, HLS, WHIP/WHEP, /metrics) and admin (Cloud API, console). */
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.ts';
 import { buildHttpApp } from '../servers/http/app.ts';
 import { httpGuardOf, type HttpGuard } from '../servers/http/http-hardening.ts';
 import { buildApiApp } from '../servers/api/api-app.ts';
@@ -93,6 +94,6 @@ export function createApiApp(s: Service, recording: RecordingParts): FastifyInst
       deleteFile: (id) => s.snapshots.snapshotter.deleteFile(id),
       fileUrl: s.snapshots.fileUrl,
     },
-    consoleDir: config.api.consoleDir || fileURLToPath(new URL('../../console/dist', import.meta.url)),
+    consoleDir: config.api.consoleDir || join(packageRoot, 'console', 'dist'),
   });
 }

@@ -3,7 +3,6 @@
  * own process, so it reads the server's store (SQLite in WAL mode), probes the port over the network,
  * and learns whether the stream is live from the open publish records and a HEAD on the HTTP-FLV URL.
  */
-import { request } from 'node:http';
 import type { Store } from '../../store/store.ts';
 import type { Config } from '../../config/config-schema.ts';
 import { Domains } from '../../control/domains.ts';
@@ -17,6 +16,10 @@ import { nodeDnsResolver } from '../../servers/dns/node-dns-resolver.ts';
 import { publisherFromOutside, type HttpLiveAnswer, type PublisherLookup } from '../../control/doctor/stream-checks.ts';
 import { publicHost } from '../banner.ts';
 import { boolFlag, checkFlags, intFlag, json, time, usageError, type CliContext, type CliFlags } from './cli-output.ts';
+
+// Not `import { … } from 'node:http'`: its ES module facade reads every export, and the lazy WebSocket
+// getters load undici (about 9 MB idle, issue 17); the CommonJS exports do not.
+const { request } = process.getBuiltinModule('node:http');
 
 /** The usage line of `openlive doctor`. */
 export const doctorUsage =

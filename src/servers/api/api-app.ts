@@ -22,6 +22,7 @@ import { allActions } from './actions/index.ts';
 import { ApiGuard } from './api-guard.ts';
 import type { SharedCounters } from '../../cluster/coordinator.ts';
 import { registerConsole } from './console-route.ts';
+import { lazySchemaCompilers } from '../http/lazy-schema-compilers.ts';
 import { hardenHttpServer } from '../http/http-hardening.ts';
 import { language, localized, signedCall } from './api-signed-call.ts';
 
@@ -57,6 +58,7 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: log.child({}, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: maxBodyBytes,
+    schemaController: { compilersFactory: lazySchemaCompilers },
   });
   hardenHttpServer(app, 'admin', deps.config.api, deps.config.limits.trustedNetworks);
   const actions = deps.actions ?? allActions(deps);

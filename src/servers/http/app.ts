@@ -7,6 +7,7 @@ import type { Hub } from '../../hub/hub.ts';
 import type { Log } from '../../log.ts';
 import type { ServerCounters } from '../counters.ts';
 import { serveFlv } from './flv-route.ts';
+import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { registerWsFlv } from './ws-flv-route.ts';
 import type { HlsServer } from '../hls/hls-server.ts';
 import { registerHlsMediaRoute, serveHlsPlaylist } from '../hls/hls-routes.ts';
@@ -75,6 +76,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     loggerInstance: deps.log.child({ server: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     // A name is at most 256 characters (namePattern) plus `.m3u8`; a longer path segment names nothing.
     routerOptions: { maxParamLength: 262 },
+    schemaController: { compilersFactory: lazySchemaCompilers },
     // The router's own refusals (a segment over maxParamLength, malformed percent-encoding) with a stable code.
     frameworkErrors: (err, _req, reply) => {
       const e =

@@ -10,9 +10,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
 import { LiveError, type ErrorCode } from '../../errors.ts';
 import { ConnectionGate } from '../connection-gate.ts';
+
+// Not `import { … } from 'node:http'`: its ES module facade reads every export, and the lazy WebSocket
+// getters load undici (about 9 MB idle, issue 17); the CommonJS exports do not.
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** The limits of one listener: the `http.*` or `api.*` keys of the config (docs/config.md). */
 export interface HttpListenerLimits {

@@ -7,7 +7,10 @@
  * want chunked bodies get them with `http.flvChunked`, as nginx-http-flv's chunked_transfer_encoding.
  */
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
+
+// Not `import { … } from 'node:http'`: its ES module facade reads every export, and the lazy WebSocket
+// getters load undici (about 9 MB idle, issue 17); the CommonJS exports do not.
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 const crlf = Buffer.from('\r\n', 'latin1');
 

@@ -8,7 +8,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
 import { LiveError } from '../../errors.ts';
 import { httpPlayRequest } from '../../control/admission-request.ts';
 import { streamKey } from '../stream-key.ts';
@@ -19,6 +18,10 @@ import { markLongLived } from './http-hardening.ts';
 import { checkRequestShape, type RequestShapeLimits } from './request-shape.ts';
 import { acceptKey, ClientFrameReader, validKey } from './ws-flv-frames.ts';
 import { WsFlvResponse } from './ws-flv-response.ts';
+
+// Not `import { … } from 'node:http'`: its ES module facade reads every export, and the lazy WebSocket
+// getters load undici (about 9 MB idle, issue 17); the CommonJS exports do not.
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** What WS-FLV needs beyond the FLV route's dependencies. */
 export interface WsFlvDeps extends FlvRouteDeps {

@@ -5,7 +5,7 @@
 
 import { Buffer } from 'node:buffer';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { LiveError } from '../../errors.ts';
 import type { Amf0Value } from '../../protocol/amf0/amf0-value.ts';
 import { ClientSession, type ClientSessionEvent } from '../../protocol/rtmp/client-session.ts';
@@ -122,8 +122,11 @@ export class RtmpClient {
   /** Opens a TCP connection, handshakes and connects to the URL's app. */
   static async connect(url: string, options: RtmpClientOptions = {}): Promise<RtmpClient> {
     const parsed = parseRtmpUrl(url);
+    // node:tls on first use, not imported: a server without TLS never loads it (issue 17, idle memory).
     const socket = parsed.secure
-      ? tlsConnect({ servername: parsed.host, ...options.tls, host: parsed.host, port: parsed.port })
+      ? process
+          .getBuiltinModule('node:tls')
+          .connect({ servername: parsed.host, ...options.tls, host: parsed.host, port: parsed.port })
       : netConnect({ host: parsed.host, port: parsed.port });
     const client = new RtmpClient(socket, parsed, options);
     try {

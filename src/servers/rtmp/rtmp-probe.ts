@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ClientSession } from '../../protocol/rtmp/client-session.ts';
 import type { ProbeRtmp, ProbeStage, RtmpProbeResult, TlsPeer } from '../../control/doctor/push-probe.ts';
@@ -32,8 +32,11 @@ function probe(host: string, port: number, app: string, timeoutMs: number, secur
     let stage: ProbeStage = 'tcp';
     const session = new ClientSession({ digest: true });
     // Not verified here: an untrusted, expired or mismatched certificate is reported by the TLS check, not a dead end.
+    // node:tls on first use, not imported: a server without TLS never loads it (issue 17, idle memory).
     const socket: Socket = secure
-      ? tlsConnect({ host, port, rejectUnauthorized: false, ...(isIP(host) === 0 && { servername: host }) })
+      ? process
+          .getBuiltinModule('node:tls')
+          .connect({ host, port, rejectUnauthorized: false, ...(isIP(host) === 0 && { servername: host }) })
       : netConnect({ host, port });
     let done = false;
     const finish = (result: RtmpProbeResult): void => {

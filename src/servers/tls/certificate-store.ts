@@ -5,7 +5,7 @@
  * the whole old set and logs TLS_CERT_RELOAD_FAILED. Connections in progress keep the context they
  * shook hands with; only new handshakes see the new one.
  */
-import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import type { SecureContext, SecureContextOptions } from 'node:tls';
 import { readFileSync, statSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { LiveError, type ErrorCode } from '../../errors.ts';
@@ -249,7 +249,8 @@ export class CertificateStore {
     const options: SecureContextOptions = { cert, key, ...tlsSecurityOptions(this.config.minVersion) };
     let context: SecureContext;
     try {
-      context = createSecureContext(options);
+      // node:tls on first use, not imported: a server without TLS never loads it (issue 17, idle memory).
+      context = process.getBuiltinModule('node:tls').createSecureContext(options);
     } catch (err) {
       // OpenSSL says "key values mismatch" for a key of another certificate.
       throw new Error(`${certFile} with ${keyFile}: ${(err as Error).message}`, { cause: err });

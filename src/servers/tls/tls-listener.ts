@@ -7,7 +7,7 @@
  * CertificateStore: SNI through its callback, the default pair swapped in on each reload.
  */
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { once } from 'node:events';
 import type { ErrorCode } from '../../errors.ts';
 import type { Log } from '../../log.ts';
@@ -51,7 +51,8 @@ export class TlsListener {
   constructor(options: TlsListenerOptions) {
     this.options = options;
     const certs = options.certificates;
-    this.tls = createTlsServer(
+    // node:tls on first use, not imported: a server without TLS never loads it (issue 17, idle memory).
+    this.tls = process.getBuiltinModule('node:tls').createServer(
       {
         ...certs.defaultOptions(),
         SNICallback: certs.sniCallback,
