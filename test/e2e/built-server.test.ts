@@ -2,7 +2,8 @@
  * The production start (scripts/start.sh, docs/performance.md "Idle memory (issue 17)"): `npm run build`
  * bundles the server into build/ (scripts/build.ts), and build/main.js serves the console and the API like
  * src/main.ts, finds its assets (console/dist) from build/ as from src/, loads the optional libraries left
- * out of the bundle (werift here) on first use, and idles well under the sources' memory (the 80 MB target is bench/idle-rss.ts's figure).
+ * out of the bundle (werift here) on first use, and idles well under the sources' memory (issue 17's 80 MB
+ * is measured by bench/idle-rss.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
