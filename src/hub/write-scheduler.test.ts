@@ -21,6 +21,7 @@ test('N publishes within the merge window reach each subscriber as one write of 
     assert.equal(sink.writes.length, 1);
     assert.deepEqual(labels(sink), ['K0', 'P5', 'P10', 'P15', 'P20']);
   }
+  assert.equal(hub.stats().playerWrites, 2, 'one write per player counted (openlive_player_writes_total)');
 });
 
 test('a 0 ms window writes each publish at once and arms no timer', () => {
