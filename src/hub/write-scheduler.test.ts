@@ -305,3 +305,14 @@ test('a subscriber keeps its group; groups are given round robin by first schedu
   assert.equal(scheduler.armed, false);
   scheduler.close();
 });
+
+test("with groups, work a flush queues for its own group waits for that group's next tick", () => {
+  const clock = new FakeClock();
+  const scheduler = new WriteScheduler(40, clock, { groups: 2, now: clock.now });
+  const at: string[] = [];
+  const late = { flush: () => at.push(`late@${clock.time}`), flushGroup: 0 };
+  scheduler.schedule({ flush: () => (at.push(`first@${clock.time}`), scheduler.schedule(late)), flushGroup: 0 });
+  clock.advance(100);
+  assert.deepEqual(at, ['first@40', 'late@80']);
+  assert.equal(scheduler.armed, false);
+});

@@ -132,11 +132,8 @@ export class WriteScheduler {
     group.startPhase = (group.startPhase + startStep) % 1;
     for (let i = start; i < n; i++) dirty[i]!.flush();
     for (let i = 0; i < start; i++) dirty[i]!.flush();
+    // A sink callback that queued more during the flush armed the timer anew (schedule): the next window.
     this.#lastParts = this.#lastJoined = undefined;
-    // A sink callback may have queued more during the flush: they wait for the next window.
-    if (group.dirty.length > 0 && !this.#closed && group.timer === undefined) {
-      group.timer = this.#timers.setTimeout(group.fire, this.#delay(group));
-    }
   }
 
   /**
