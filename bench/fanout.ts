@@ -6,6 +6,7 @@
 //                        [--warmup-s 3] [--merge-window-ms 0,50] [--srs-mw-msgs default,0] [--stall] [--stall-s 60] [--stall-players 20]
 //                        [--per-process 250] [--join-rate 250] [--rtmp-player walker|session] [--cpu-prof]
 //                        [--openlive-node-args='--import /abs/patch.mjs'] [--openlive-entry build/main.js]
+//                        [--openlive-variant 'g4:--fanout.flushGroups 4' ...] [--load-nice 10]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -42,6 +43,8 @@ const { values } = parseArgs({
     'openlive-node-args': { type: 'string', default: '' },
     // `build/main.js` benches the production build (`npm run build` first); the default runs the sources.
     'openlive-entry': { type: 'string', default: 'src/main.ts' },
+    'openlive-variant': { type: 'string', multiple: true, default: [] },
+    'load-nice': { type: 'string', default: '0' },
     stall: { type: 'boolean', default: false },
     'stall-s': { type: 'string', default: '60' },
     'stall-players': { type: 'string', default: '20' },
@@ -62,13 +65,37 @@ const windows = list(values['merge-window-ms']).map(Number);
 
 const profDir = values['cpu-prof'] ? `${benchDir}/results/cpu-prof-${Date.now()}` : undefined;
 const nodeArgs = list(values['openlive-node-args'].replaceAll(' ', ','));
+// --openlive-variant 'name:--fanout.flushGroups 4' (repeatable): openlive once per variant and window, in the
+// order given (repeat a variant, A B B A, to alternate them); 'name:' is the plain server.
+const variants = (values['openlive-variant'] as string[]).map((v) => {
+  const at = v.indexOf(':');
+  if (at < 1) throw new Error(`--openlive-variant ${v}: expected name:args`);
+  return {
+    name: v.slice(0, at),
+    args: v
+      .slice(at + 1)
+      .split(' ')
+      .filter((x) => x !== ''),
+  };
+});
 const specs: ServerSpec[] = [];
 // openlive and SRS alternate per window so that each pair is measured close together on the shared machine.
 const windowed = windows.length > 0 ? windows : [undefined];
 for (const w of windowed) {
   for (const kind of kinds) {
     const at = w === undefined ? '' : ` (window ${w} ms)`;
-    if (kind === 'openlive')
+    if (kind === 'openlive' && variants.length > 0)
+      for (const v of variants)
+        specs.push({
+          kind,
+          label: `openlive ${v.name}${at}`,
+          mergeWindowMs: w,
+          cpuProfDir: profDir,
+          nodeArgs,
+          entry: values['openlive-entry'],
+          args: v.args,
+        });
+    else if (kind === 'openlive')
       specs.push({
         kind,
         label: `openlive${at}`,
@@ -103,9 +130,11 @@ const opts: RowOptions = {
   perProcess: Number(values['per-process']),
   joinRate: Number(values['join-rate']),
   rtmpPlayer: values['rtmp-player'] === 'session' ? 'session' : 'walker',
+  loadNice: Number(values['load-nice']),
 };
 const started = new Date();
 console.log(`fan-out benchmark, ${started.toISOString()}; source ${media.kbps} kbit/s (${media.path})`);
+if (opts.loadNice !== 0) console.log(`load generators at nice ${opts.loadNice} (as if on other machines)`);
 
 const rows: RowResult[] = [];
 for (const spec of specs) {
@@ -216,7 +245,10 @@ function summary(r: RowResult): string {
     `median ${r.kbpsMedian.toFixed(0)}, first key p50 ${r.firstKeyP50.toFixed(0)} ms, ` +
     `latency p50 ${(r.latencyP50 ?? Number.NaN).toFixed(0)} / p95 ${(r.latencyP95 ?? Number.NaN).toFixed(0)} ms ` +
     `(probe lag p95 ${(r.probeLagP95 ?? Number.NaN).toFixed(1)} ms), ` +
-    `load-gen ${r.loadgenCpuPct.toFixed(0)} %, machine ${r.machineBusyPct.toFixed(0)} %`
+    `load-gen ${r.loadgenCpuPct.toFixed(0)} %, machine ${r.machineBusyPct.toFixed(0)} %` +
+    (r.writesPerPlayerS === undefined || Number.isNaN(r.writesPerPlayerS)
+      ? ''
+      : `, ${r.writesPerPlayerS.toFixed(1)} writes/player/s`)
   );
 }
 

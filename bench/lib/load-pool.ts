@@ -1,5 +1,6 @@
 // Runs N players split over several load-generator processes (bench/load-players.ts) and talks to them over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LoadReply, LoadRequest, PlayerReport, RtmpPlayerKind } from './load-protocol.ts';
 
@@ -14,8 +15,10 @@ class LoadProcess {
   private nextId = 1;
   private readonly waiting = new Map<number, (r: LoadReply) => void>();
 
-  constructor() {
+  constructor(nice: number) {
     this.child = fork(script, [], { execPath: process.execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // --load-nice: the load generators yield the cores to the server, as if they ran on other machines.
+    if (nice !== 0 && this.child.pid !== undefined) os.setPriority(this.child.pid, nice);
     this.child.on('message', (msg: LoadReply & { id: number }) => {
       this.waiting.get(msg.id)?.(msg);
       this.waiting.delete(msg.id);
@@ -55,11 +58,12 @@ export class LoadPool {
     perSecond: number,
     stall: boolean,
     rtmpPlayer: RtmpPlayerKind,
+    nice = 0,
   ) {
     const k = Math.max(1, Math.ceil(count / perProcess));
     for (let i = 0; i < k; i++) {
       const mine = Math.floor(count / k) + (i < count % k ? 1 : 0);
-      const p = new LoadProcess();
+      const p = new LoadProcess(nice);
       this.procs.push(p);
       void p.ask({ cmd: 'open', url, count: mine, perSecond: perSecond / k, stall, rtmpPlayer });
     }

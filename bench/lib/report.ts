@@ -39,6 +39,8 @@ export interface RowResult {
   latencySamples?: number;
   /** The probes' own event-loop delay p95 while recording, ms: how much of the latency is the load side's. */
   probeLagP95?: number;
+  /** openlive only: writes handed to each player per second (its /metrics); the fan-out cost is per write. */
+  writesPerPlayerS?: number;
   /** Set when the row could not be measured at all. */
   error?: string;
 }

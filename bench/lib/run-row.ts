@@ -23,6 +23,8 @@ export interface RowOptions {
   perProcess: number;
   joinRate: number;
   rtmpPlayer: RtmpPlayerKind;
+  /** Nice value of the load-generator processes (0 = as the server): models load generators on other machines. */
+  loadNice?: number;
 }
 
 const MB = 1024 * 1024;
@@ -99,6 +101,18 @@ async function waitForKeyframe(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`the stream did not go live at ${url}: ${last}`);
 }
 
+/** openlive's `openlive_player_writes_total` from /metrics (NaN for the other servers or on failure). */
+async function playerWrites(server: RunningServer): Promise<number> {
+  if (server.spec.kind !== 'openlive' || server.flvUrl === null) return Number.NaN;
+  try {
+    const text = await (await fetch(new URL('/metrics', server.flvUrl))).text();
+    const m = /^openlive_player_writes_total(?:\{[^}]*\})? (\d+)/m.exec(text);
+    return m === null ? Number.NaN : Number(m[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Samples a number for ms milliseconds at every stepMs, returning the samples. */
 async function sampleFor(ms: number, stepMs: number, f: () => number): Promise<number[]> {
   const out: number[] = [];
@@ -123,7 +137,7 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
     const rssBefore = Math.max(...(await sampleFor(2000, 500, () => sumRss(pids()))));
     const idleCpuPct = ((sumCpu(pids()) - idle0) / ((performance.now() - idleT) / 1000)) * 100;
 
-    pool = new LoadPool(live.playUrl, n, o.perProcess, o.joinRate, false, o.rtmpPlayer);
+    pool = new LoadPool(live.playUrl, n, o.perProcess, o.joinRate, false, o.rtmpPlayer, o.loadNice ?? 0);
     const joinUntil = performance.now() + (n / o.joinRate) * 1000 + 20_000;
     for (;;) {
       const s = await pool.status();
@@ -134,6 +148,7 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
     await sleep(o.warmupS * 1000);
 
     probes.record(true);
+    const writes0 = await playerWrites(live.server);
     const cpu0 = sumCpu(pids());
     const gen0 = sumCpu(pool.pids());
     const mach0 = machineJiffies();
@@ -141,6 +156,7 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
     const rss = await sampleFor(o.windowS * 1000, 1000, () => sumRss(pids()));
     const snap1 = await pool.snapshot();
     const cpu1 = sumCpu(pids());
+    const writes1 = await playerWrites(live.server);
     const gen1 = sumCpu(pool.pids());
     const mach1 = machineJiffies();
     probes.record(false);
@@ -192,6 +208,7 @@ export async function runRow(spec: ServerSpec, protocol: BenchProtocol, n: numbe
       latencyP95: percentile(latency, 95),
       latencySamples: latency.length,
       probeLagP95: probes.loopLag().p95,
+      writesPerPlayerS: (writes1 - writes0) / seconds / n,
     };
   } finally {
     probes?.close();

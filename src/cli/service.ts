@@ -194,6 +194,7 @@ export class Service {
       memoryBudget: this.memoryBudget,
       rtmpChunkSize: config.rtmp.chunkSize,
       mergeWindowMs: f.mergeWindowMs,
+      flushGroups: f.flushGroups,
       gopCache: { enabled: f.gopCache, maxBytes: f.gopCacheMaxBytes, maxMessages: f.gopCacheMaxMessages },
       subscriber: { maxQueueBytes: f.maxQueueBytes, maxQueueMs: f.maxQueueMs, stallTimeoutMs: f.stallTimeoutMs },
       reconnectGraceMs: f.reconnectGraceMs,

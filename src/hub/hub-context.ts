@@ -13,6 +13,8 @@ export interface HubCounters {
   bytesIn: number;
   messagesIn: number;
   bytesOut: number;
+  /** Writes handed to subscriber sinks (one per merged batch): the fan-out cost is per write. */
+  playerWrites: number;
   droppedMessages: number;
   stalledCloses: number;
   /** Publishers that took over a stream in its reconnect grace (players kept). */
@@ -50,6 +52,7 @@ export function newHubCounters(): HubCounters {
     bytesIn: 0,
     messagesIn: 0,
     bytesOut: 0,
+    playerWrites: 0,
     droppedMessages: 0,
     stalledCloses: 0,
     reconnects: 0,

@@ -45,6 +45,8 @@ export interface HubOptions {
   readonly rtmpChunkSize?: number;
   /** Pending packets are written to each subscriber at most once per window; 0 writes at once. */
   readonly mergeWindowMs?: number;
+  /** Subscribers flushed in this many groups on staggered ticks of the window (write-scheduler.ts); 1 = one flush. */
+  readonly flushGroups?: number;
   readonly gopCache?: GopCacheOptions;
   readonly subscriber?: SubscriberOptions;
   /**
@@ -62,6 +64,7 @@ export interface HubOptions {
 export interface ResolvedHubOptions {
   readonly rtmpChunkSize: number;
   readonly mergeWindowMs: number;
+  readonly flushGroups: number;
   readonly gopCache: Required<GopCacheOptions>;
   readonly subscriber: Required<SubscriberOptions>;
   readonly reconnectGraceMs: number;
@@ -89,6 +92,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   const resolved: ResolvedHubOptions = {
     rtmpChunkSize: options.rtmpChunkSize ?? defaultChunkSize,
     mergeWindowMs: options.mergeWindowMs ?? hubDefaults.mergeWindowMs,
+    flushGroups: options.flushGroups ?? hubDefaults.flushGroups,
     gopCache: { ...hubDefaults.gopCache, ...definedOf(gop) },
     subscriber: { ...hubDefaults.subscriber, ...definedOf(sub) },
     reconnectGraceMs: options.reconnectGraceMs ?? 0,
@@ -99,6 +103,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   // RTMP 1.0 §5.4.1: chunk sizes are 1..0x7fffffff; below 128 only wastes headers.
   check('rtmpChunkSize', resolved.rtmpChunkSize, 128, 0x7fffffff);
   check('mergeWindowMs', resolved.mergeWindowMs, 0, 60_000);
+  check('flushGroups', resolved.flushGroups, 1, 64);
   check('gopCache.maxBytes', resolved.gopCache.maxBytes, 1, Number.MAX_SAFE_INTEGER);
   check('gopCache.maxMessages', resolved.gopCache.maxMessages, 1, Number.MAX_SAFE_INTEGER);
   check('gopCache.audioTailMs', resolved.gopCache.audioTailMs, 0, Number.MAX_SAFE_INTEGER);

@@ -103,6 +103,7 @@ test('stats total streams, publishers, subscribers, bytes in and out', () => {
     bytesIn: 100,
     messagesIn: 1,
     bytesOut: 104 + 105, // "flv:" and "rtmp:" prefixes of the fake encoders
+    playerWrites: 2, // one write each for the two players of live/a
     droppedMessages: 0,
     stalledCloses: 0,
     reconnects: 0,

@@ -25,6 +25,8 @@ export interface HubStats {
   readonly bytesIn: number;
   readonly messagesIn: number;
   readonly bytesOut: number;
+  /** Writes handed to subscriber sinks, one per merged batch. */
+  readonly playerWrites: number;
   readonly droppedMessages: number;
   readonly stalledCloses: number;
   /** Publishes that continued a stream within its reconnect grace, its players kept. */
@@ -61,7 +63,10 @@ export class Hub {
 
   constructor(init: HubInit = {}) {
     this.options = resolveHubOptions(init);
-    this.#scheduler = new WriteScheduler(this.options.mergeWindowMs, this.options.timers);
+    this.#scheduler = new WriteScheduler(this.options.mergeWindowMs, this.options.timers, {
+      groups: this.options.flushGroups,
+      now: this.options.now,
+    });
     this.#ctx = {
       options: this.options,
       encoders: init.encoders ?? defaultEncoders(this.options.rtmpChunkSize),
@@ -202,6 +207,7 @@ export class Hub {
       bytesIn: c.bytesIn,
       messagesIn: c.messagesIn,
       bytesOut: c.bytesOut,
+      playerWrites: c.playerWrites,
       droppedMessages: c.droppedMessages,
       stalledCloses: c.stalledCloses,
       reconnects: c.reconnects,

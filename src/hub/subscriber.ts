@@ -221,6 +221,7 @@ export class Subscriber implements Flushable {
     this.#headersPending = false;
     this.#bytesOut += bytes;
     this.#ctx.counters.bytesOut += bytes;
+    this.#ctx.counters.playerWrites++;
     try {
       this.sink.write(
         buffers.length > 1 && this.sink.writesJoined === true ? this.#ctx.scheduler.joined(buffers) : buffers,

@@ -21,6 +21,7 @@ test('N publishes within the merge window reach each subscriber as one write of 
     assert.equal(sink.writes.length, 1);
     assert.deepEqual(labels(sink), ['K0', 'P5', 'P10', 'P15', 'P20']);
   }
+  assert.equal(hub.stats().playerWrites, 2, 'one write per player counted (openlive_player_writes_total)');
 });
 
 test('a 0 ms window writes each publish at once and arms no timer', () => {
@@ -196,4 +197,122 @@ test('a batch only one player has (its join burst) is never copied', () => {
   );
   scheduler.flushAll();
   assert.equal(scheduler.joined(a), a, 'a flush forgets the last batch');
+});
+
+/**
+ * Drives a scheduler like the hub does: messages at the given times reach every subscriber (each
+ * schedules itself once per batch); returns, per subscriber, the times of its writes and each message's hold.
+ */
+function drive(scheduler: WriteScheduler, clock: FakeClock, players: number, arrivals: number[], flushMs = 0) {
+  const writes = Array.from({ length: players }, () => [] as number[]);
+  const holds: number[] = [];
+  const subs = writes.map((w) => {
+    const sub = {
+      queued: [] as number[],
+      flush(): void {
+        if (sub.queued.length === 0) return;
+        clock.time += flushMs; // a write's cost, so a flush of many takes time as in a real hub
+        w.push(clock.time);
+        for (const at of sub.queued) holds.push(clock.time - at);
+        sub.queued = [];
+      },
+    };
+    return sub;
+  });
+  for (const at of arrivals) {
+    clock.advance(at - clock.time);
+    for (const s of subs) {
+      s.queued.push(clock.time);
+      if (s.queued.length === 1) scheduler.schedule(s);
+    }
+  }
+  clock.advance(1000);
+  return { writes, holds };
+}
+
+/** Arrivals like the bench's source: video every 33.3 ms and AAC every 21.3 ms, for `ms`. */
+function mediaArrivals(ms: number): number[] {
+  const out = new Set<number>();
+  for (let t = 0; t < ms; t += 100 / 3) out.add(Math.round(t));
+  for (let t = 5; t < ms; t += 1024 / 48) out.add(Math.round(t));
+  return [...out].toSorted((a, b) => a - b);
+}
+
+for (const windowMs of [20, 50, 100]) {
+  test(`${windowMs} ms window in 4 groups: no hold over one window, at most one write per player per window`, () => {
+    const clock = new FakeClock();
+    const scheduler = new WriteScheduler(windowMs, clock, { groups: 4, now: clock.now });
+    const { writes, holds } = drive(scheduler, clock, 8, mediaArrivals(3000));
+    assert.ok(holds.length > 0);
+    assert.ok(Math.max(...holds) <= windowMs, `longest hold ${Math.max(...holds)} ms`);
+    for (const w of writes) {
+      for (let i = 1; i < w.length; i++) assert.ok(w[i]! - w[i - 1]! >= windowMs, `writes at ${w[i - 1]} and ${w[i]}`);
+    }
+    // Holds spread over the window (a fixed grid): not all at the window's end, as with one group.
+    const mean = holds.reduce((a, b) => a + b, 0) / holds.length;
+    assert.ok(mean > windowMs * 0.3 && mean < windowMs * 0.7, `mean hold ${mean} of a ${windowMs} ms window`);
+  });
+}
+
+test('4 groups flush at four phases of the window, each with about a quarter of the players', () => {
+  const clock = new FakeClock();
+  const scheduler = new WriteScheduler(40, clock, { groups: 4, now: clock.now });
+  const { writes } = drive(scheduler, clock, 12, [1, 41, 81, 121]);
+  const phases = writes.map((w) => w.map((t) => t % 40));
+  for (const p of phases) assert.equal(new Set(p).size, 1, 'a player keeps its phase');
+  const byPhase = new Map<number, number>();
+  for (const p of phases) byPhase.set(p[0]!, (byPhase.get(p[0]!) ?? 0) + 1);
+  assert.deepEqual(
+    [...byPhase].toSorted((a, b) => a[0] - b[0]),
+    [
+      [0, 3],
+      [10, 3],
+      [20, 3],
+      [30, 3],
+    ],
+  );
+});
+
+test('a long group flush does not delay the other groups: each flushes a quarter of the players', () => {
+  const clock = new FakeClock();
+  const one = drive(new WriteScheduler(50, clock, { now: clock.now }), clock, 40, mediaArrivals(2000), 0.5);
+  const clock4 = new FakeClock();
+  const four = drive(
+    new WriteScheduler(50, clock4, { groups: 4, now: clock4.now }),
+    clock4,
+    40,
+    mediaArrivals(2000),
+    0.5,
+  );
+  const worst = (h: number[]): number => h.toSorted((a, b) => a - b)[Math.floor(h.length * 0.95)]!;
+  // One flush of 40 players at 0.5 ms each spans 20 ms; four groups of 10 span 5 ms each.
+  assert.ok(worst(one.holds) > 50 + 10, `one group: p95 hold ${worst(one.holds)} ms`);
+  assert.ok(worst(four.holds) <= 50 + 5, `four groups: p95 hold ${worst(four.holds)} ms`);
+});
+
+test('a subscriber keeps its group; groups are given round robin by first schedule', () => {
+  const clock = new FakeClock();
+  const scheduler = new WriteScheduler(40, clock, { groups: 3, now: clock.now });
+  const subs = Array.from({ length: 5 }, () => ({ flush() {} }) as { flush(): void; flushGroup?: number });
+  for (const s of subs) scheduler.schedule(s);
+  assert.deepEqual(
+    subs.map((s) => s.flushGroup),
+    [0, 1, 2, 0, 1],
+  );
+  assert.equal(scheduler.dirtyCount, 5);
+  assert.equal(clock.pending, 3, 'one timer per dirty group');
+  scheduler.flushAll();
+  assert.equal(scheduler.armed, false);
+  scheduler.close();
+});
+
+test("with groups, work a flush queues for its own group waits for that group's next tick", () => {
+  const clock = new FakeClock();
+  const scheduler = new WriteScheduler(40, clock, { groups: 2, now: clock.now });
+  const at: string[] = [];
+  const late = { flush: () => at.push(`late@${clock.time}`), flushGroup: 0 };
+  scheduler.schedule({ flush: () => (at.push(`first@${clock.time}`), scheduler.schedule(late)), flushGroup: 0 });
+  clock.advance(100);
+  assert.deepEqual(at, ['first@40', 'late@80']);
+  assert.equal(scheduler.armed, false);
 });

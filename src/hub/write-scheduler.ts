@@ -9,43 +9,80 @@ import type { HubTimers } from './hub-options.ts';
 /** Something with pending writes; it schedules itself once per batch and flushes when told. */
 export interface Flushable {
   flush(): void;
+  /** The flush group the scheduler put it in (round robin by first schedule); set by the scheduler only. */
+  flushGroup?: number;
+}
+
+/** How the flushes of a hub are spread (fanout.flushGroups). */
+export interface WriteSchedulerOptions {
+  /**
+   * 1 (default): one flush of every dirty subscriber, one window after the oldest queued message.
+   * G > 1: subscribers in G groups, group g flushed on its own grid of ticks one window apart at phase
+   * g/G of the window, so a flush visits about 1/G of the players; holds are then uniform in (0, window].
+   */
+  readonly groups?: number;
+  /** The hub's clock (ms), for the tick grid of G > 1. */
+  readonly now?: () => number;
+}
+
+/** The dirty subscribers of one group, its timer and its rotating flush start. */
+interface Group {
+  dirty: Flushable[];
+  timer: unknown;
+  /** Where in the dirty list the next flush starts, as a fraction of its length (see flushAll). */
+  startPhase: number;
+  /** Its tick offset in the window, ms. */
+  readonly offsetMs: number;
+  readonly fire: () => void;
 }
 
 /** Golden-ratio step of the flush start: successive starts spread evenly over any number of players. */
 const startStep = 0.6180339887498949;
 
 /**
- * One timer per hub that flushes every dirty subscriber once per window. The timer exists only while
- * something is dirty (an idle hub has none), and a flush visits only the dirty subscribers. The window
- * runs from the oldest queued message (the first of an empty batch arms the timer), so nothing waits
- * more than one window for its flush to start.
+ * One timer per hub (per group with G > 1) that flushes every dirty subscriber once per window. A timer
+ * exists only while something is dirty (an idle hub has none), and a flush visits only the dirty
+ * subscribers. With one group the window runs from the oldest queued message (the first of an empty
+ * batch arms the timer); with G groups it ends at the group's next tick. Either way nothing waits more
+ * than one window for its flush to start, and no subscriber is written twice in one window.
  */
 export class WriteScheduler {
   readonly #windowMs: number;
   readonly #timers: HubTimers;
-  #dirty: Flushable[] = [];
-  #timer: unknown;
+  readonly #now: () => number;
+  readonly #groups: Group[];
+  /** Subscribers given a group so far: the next one's group is this modulo the group count. */
+  #assigned = 0;
   #closed = false;
-  /** Where in the dirty list the next flush starts, as a fraction of its length (see flushAll). */
-  #startPhase = 0;
   /** The last batch seen by `joined()` in this flush, and its joined copy once a second player had it. */
   #lastParts: Buffer[] | undefined;
   #lastJoined: Buffer | undefined;
-  readonly #flushAll = (): void => this.flushAll();
 
-  constructor(windowMs: number, timers: HubTimers) {
+  constructor(windowMs: number, timers: HubTimers, options: WriteSchedulerOptions = {}) {
     this.#windowMs = windowMs;
     this.#timers = timers;
+    this.#now = options.now ?? Date.now;
+    const g = Math.max(1, Math.floor(options.groups ?? 1));
+    this.#groups = Array.from({ length: g }, (_, i) => {
+      const group: Group = {
+        dirty: [],
+        timer: undefined,
+        startPhase: 0,
+        offsetMs: Math.round((i * windowMs) / g),
+        fire: () => this.#flushGroup(group),
+      };
+      return group;
+    });
   }
 
   /** Whether a flush timer is pending. */
   get armed(): boolean {
-    return this.#timer !== undefined;
+    return this.#groups.some((g) => g.timer !== undefined);
   }
 
   /** Number of subscribers waiting for the next flush. */
   get dirtyCount(): number {
-    return this.#dirty.length;
+    return this.#groups.reduce((n, g) => n + g.dirty.length, 0);
   }
 
   /**
@@ -58,41 +95,53 @@ export class WriteScheduler {
       f.flush();
       return;
     }
-    this.#dirty.push(f);
-    if (this.#timer === undefined) this.#timer = this.#timers.setTimeout(this.#flushAll, this.#windowMs);
+    const groups = this.#groups;
+    const group = groups.length === 1 ? groups[0]! : groups[(f.flushGroup ??= this.#assigned++ % groups.length)]!;
+    group.dirty.push(f);
+    if (group.timer === undefined) group.timer = this.#timers.setTimeout(group.fire, this.#delay(group));
+  }
+
+  /** Ms until the group's flush: a whole window with one group, else until its next tick, in (0, window]. */
+  #delay(group: Group): number {
+    const w = this.#windowMs;
+    if (this.#groups.length === 1) return w;
+    const into = (((this.#now() - group.offsetMs) % w) + w) % w;
+    return w - into;
+  }
+
+  /** Flushes every dirty subscriber now (used when closing, and by tests). */
+  flushAll(): void {
+    for (const g of this.#groups) this.#flushGroup(g);
   }
 
   /**
-   * Flushes every dirty subscriber now (the timer's job; also used when closing). A flush of 1000
-   * players takes milliseconds, so the last one written gets its batch that much later: the start
-   * rotates (by the golden ratio of the list) so that no player, such as the latest to join, is
-   * always last; every player sees the average position. The writes and their order cost the same.
+   * Flushes one group's dirty subscribers (its timer's job). A flush of 1000 players takes
+   * milliseconds, so the last one written gets its batch that much later: the start rotates (by the
+   * golden ratio of the list) so that no player, such as the latest to join, is always last; every
+   * player sees the average position. The writes and their order cost the same.
    */
-  flushAll(): void {
-    if (this.#timer !== undefined) {
-      this.#timers.clearTimeout(this.#timer);
-      this.#timer = undefined;
+  #flushGroup(group: Group): void {
+    if (group.timer !== undefined) {
+      this.#timers.clearTimeout(group.timer);
+      group.timer = undefined;
     }
-    const dirty = this.#dirty;
-    this.#dirty = [];
+    const dirty = group.dirty;
+    group.dirty = [];
     const n = dirty.length;
-    const start = Math.floor(this.#startPhase * n);
-    this.#startPhase = (this.#startPhase + startStep) % 1;
+    const start = Math.floor(group.startPhase * n);
+    group.startPhase = (group.startPhase + startStep) % 1;
     for (let i = start; i < n; i++) dirty[i]!.flush();
     for (let i = 0; i < start; i++) dirty[i]!.flush();
+    // A sink callback that queued more during the flush armed the timer anew (schedule): the next window.
     this.#lastParts = this.#lastJoined = undefined;
-    // A sink callback may have queued more during the flush: they wait for the next window.
-    if (this.#dirty.length > 0 && !this.#closed) {
-      this.#timer = this.#timers.setTimeout(this.#flushAll, this.#windowMs);
-    }
   }
 
   /**
    * The batch as the sink should write it. In steady state every player of a stream flushes the same
    * shared buffers in the same window, so the second player with a batch gets it joined into one Buffer,
    * shared with every later one: a single write instead of a corked writev of N (less work in Node's
-   * stream and one iovec), and the copy is made once per window, not per player. The first player, and
-   * a batch only one player has (a join's GOP), keep the parts: no private copy of shared bytes.
+   * stream and one iovec), and the copy is made once per window (per group), not per player. The first
+   * player, and a batch only one player has (a join's GOP), keep the parts: no private copy of shared bytes.
    */
   joined(parts: Buffer[]): Buffer[] {
     const last = this.#lastParts;
@@ -103,12 +152,14 @@ export class WriteScheduler {
     return parts;
   }
 
-  /** Stops the timer and forgets pending work; idempotent. */
+  /** Stops the timers and forgets pending work; idempotent. */
   close(): void {
     this.#closed = true;
-    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#dirty = [];
+    for (const g of this.#groups) {
+      if (g.timer !== undefined) this.#timers.clearTimeout(g.timer);
+      g.timer = undefined;
+      g.dirty = [];
+    }
     this.#lastParts = this.#lastJoined = undefined;
   }
 }

@@ -8,6 +8,8 @@ export const fanoutSection = z
   .strictObject({
     /** Writes to each player are merged over this window; 0 writes every message at once (lowest latency). */
     mergeWindowMs: z.coerce.number().int().min(0).max(1000).default(hubDefaults.mergeWindowMs),
+    /** Players flushed in this many groups on staggered ticks of the window; 1 = one flush per window. */
+    flushGroups: z.coerce.number().int().min(1).max(64).default(hubDefaults.flushGroups),
     gopCache: flag.default(hubDefaults.gopCache.enabled),
     gopCacheMaxBytes: bytes.default(hubDefaults.gopCache.maxBytes),
     gopCacheMaxMessages: z.coerce.number().int().min(1).default(hubDefaults.gopCache.maxMessages),

@@ -103,6 +103,11 @@ export function createMetrics(hub: Hub, counters: ServerCounters, hls?: HlsServe
   counter('openlive_srt_bytes_in_total', 'Datagram bytes received by the SRT listener', () => counters.bytesInSrt);
   counter('openlive_bytes_out_total', 'Media bytes handed to players', () => hub.stats().bytesOut);
   counter(
+    'openlive_player_writes_total',
+    'Writes handed to players (one per merged batch)',
+    () => hub.stats().playerWrites,
+  );
+  counter(
     'openlive_dropped_messages_total',
     'Media messages skipped for slow players',
     () => hub.stats().droppedMessages,
