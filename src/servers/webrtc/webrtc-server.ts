@@ -153,6 +153,11 @@ export class WebrtcServer {
     return this.#mux?.sessions ?? 0;
   }
 
+  /** ICE-TCP connections open now, bound to a session or not yet (0 without ICE-TCP). */
+  get tcpConnections(): number {
+    return this.#tcp?.connections ?? 0;
+  }
+
   /** The ICE-TCP port (after start), 0 without. */
   get tcpPort(): number {
     return this.#tcp?.port ?? 0;
