@@ -8,15 +8,17 @@
 // 2. Glass to glass: Chromium paints Date.now() as a barcode, publishes it over WHIP, a second page plays it over
 //    WHEP and reads the barcode back (bench/lib/whep-latency.ts); p50/p95 of --samples readings.
 //   node bench/whep.ts [--n 100] [--workers 4] [--window-s 20] [--warmup-s 5] [--samples 30] [--skip-viewers] [--skip-latency]
-//     [--single-port true|false] [--server-workers W] [--cpu-prof DIR]
+//     [--single-port true|false] [--server-workers W] [--join-concurrency C] [--keep-alive] [--cpu-prof DIR]
+// Prints each viewer's join (POST answered, ICE + DTLS connected, first frame) and, with --server-workers,
+// the viewers, sessions and subscribers of every worker (each worker's own /metrics: lib/worker-metrics.ts).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, machineJiffies, processTree, rssBytes, sumCpu } from './lib/proc-stats.ts';
 import { ensureMedia, sleep } from './lib/setup.ts';
 import { glassToGlass } from './lib/whep-latency.ts';
-import type { WorkerCommand, WorkerReport } from './lib/whep-viewer-worker.ts';
-import { metricValue } from '../test/support/metrics.ts';
+import type { JoinTimes, WorkerCommand, WorkerReport } from './lib/whep-viewer-worker.ts';
+import { everyWorkerMetrics, summed } from './lib/worker-metrics.ts';
 import { startServerProcess } from '../test/support/server-process.ts';
 
 const { values } = parseArgs({
@@ -25,6 +27,10 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '4' },
     /** openlive's own `--workers` (server processes; each binds webrtc.port + index - 1). */
     'server-workers': { type: 'string', default: '1' },
+    /** Joins in flight at once per load process (1 = each viewer after the previous one's POST was answered). */
+    'join-concurrency': { type: 'string', default: '1' },
+    /** All POSTs of a load process on one kept-alive connection (so on one server worker), as before. */
+    'keep-alive': { type: 'boolean', default: false },
     'window-s': { type: 'string', default: '20' },
     'warmup-s': { type: 'string', default: '5' },
     /** webrtc.singlePort: false measures werift's one-socket-per-session ports against the shared port. */
@@ -41,6 +47,7 @@ const { values } = parseArgs({
 const n = Number(values.n);
 const workerCount = Math.max(1, Math.min(n, Number(values.workers)));
 const windowS = Number(values['window-s']);
+const serverWorkers = Math.max(1, Number(values['server-workers']));
 const sourceFps = 30;
 
 const server = await startServerProcess(
@@ -58,7 +65,7 @@ const server = await startServerProcess(
   ],
   {
     nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [],
-    ...(Number(values['server-workers']) > 1 && { workers: Number(values['server-workers']) }),
+    ...(serverWorkers > 1 && { workers: serverWorkers }),
   },
 );
 const pid = server.child.pid!;
@@ -108,7 +115,9 @@ async function viewersBench(): Promise<void> {
     const ready = await Promise.all(
       workers.map((w, i) => {
         const count = Math.floor(n / workerCount) + (i < n % workerCount ? 1 : 0);
-        w.send({ start: { url: whep, count } } satisfies WorkerCommand);
+        w.send({
+          start: { url: whep, count, concurrency: Number(values['join-concurrency']), keepAlive: values['keep-alive'] },
+        } satisfies WorkerCommand);
         return next(w, 'ready');
       }),
     );
@@ -117,7 +126,7 @@ async function viewersBench(): Promise<void> {
     console.log(`  ${connected} viewers connected in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     if (failed.length > 0) console.log(`  ${failed.length} failed, first: ${failed[0]}`);
     await sleep(Number(values['warmup-s']) * 1000);
-    const sample = async (): Promise<{ bytes: number; frames: number }[]> =>
+    const sample = async () =>
       (
         await Promise.all(
           workers.map(async (w) => (w.send({ sample: true } satisfies WorkerCommand), next(w, 'sample'))),
@@ -171,9 +180,23 @@ async function viewersBench(): Promise<void> {
       const row = rates.slice(i, i + 10).map((r) => `${r.kbps.toFixed(0).padStart(5)}/${r.fps.toFixed(1).padStart(4)}`);
       console.log(`    ${String(i + 1).padStart(3)}: ${row.join(' ')}`);
     }
-    const skips = await metricValue(http, 'openlive_whep_lag_skips_total');
+    printJoins(
+      after.map((a) => a.join),
+      rates,
+    );
+    const metrics = await everyWorkerMetrics(http, serverWorkers);
+    if (metrics.size < serverWorkers) console.log(`  METRICS: reached ${metrics.size} of ${serverWorkers} workers`);
+    if (serverWorkers > 1) {
+      for (const [node, text] of metrics) {
+        const one = new Map([[node, text]]);
+        console.log(
+          `  ${node}: ${summed(one, 'openlive_subscribers')} subscribers, ${summed(one, 'openlive_publishers')} publishers, ${summed(one, 'openlive_relay_plays')} relay plays, ${summed(one, 'openlive_process_cpu_seconds_total').toFixed(1)} CPU s`,
+        );
+      }
+    }
+    const skips = summed(metrics, 'openlive_whep_lag_skips_total');
     if (skips > 0) {
-      const frames = await metricValue(http, 'openlive_whep_skipped_frames_total');
+      const frames = summed(metrics, 'openlive_whep_skipped_frames_total');
       console.log(
         `  lag skips since the viewers joined (webrtc.maxSendLagMs): ${skips}, ${frames} frames not sent, ${(frames / Math.max(1, connected)).toFixed(0)} per viewer`,
       );
@@ -198,10 +221,10 @@ async function viewersBench(): Promise<void> {
     }
     const silent = rates.filter((r) => r.fps === 0).length;
     if (silent > 0) {
-      const timeouts = await metricValue(http, 'openlive_connection_errors_total', { code: 'WEBRTC_ICE_TIMEOUT' });
-      const subscribers = await metricValue(http, 'openlive_subscribers');
+      const timeouts = summed(metrics, 'openlive_connection_errors_total', { code: 'WEBRTC_ICE_TIMEOUT' });
+      const subscribers = summed(metrics, 'openlive_subscribers');
       console.log(
-        `  ${silent} viewers received nothing in the window; the server counts ${subscribers} subscribers and ${timeouts} WEBRTC_ICE_TIMEOUT`,
+        `  ${silent} viewers received nothing in the window; the server (${metrics.size} workers) counts ${subscribers} subscribers and ${timeouts} WEBRTC_ICE_TIMEOUT`,
       );
     }
     if (medianFps < sourceFps * 0.9) {
@@ -222,6 +245,38 @@ async function viewersBench(): Promise<void> {
     for (const w of workers) w.disconnect();
     await Promise.all(workers.filter((w) => w.exitCode === null).map((w) => once(w, 'exit')));
     publisher?.kill('SIGKILL');
+  }
+}
+
+/** p50 / p95 / max of some milliseconds, or what is missing. */
+function spread(ms: readonly (number | undefined)[]): string {
+  const got = ms.filter((m): m is number => m !== undefined).sort((a, b) => a - b);
+  if (got.length === 0) return 'none';
+  const q = (p: number): string => (got[Math.min(got.length - 1, Math.floor(p * got.length))]! / 1000).toFixed(2);
+  const missing = ms.length - got.length;
+  return `p50 ${q(0.5)} s, p95 ${q(0.95)} s, max ${q(1)} s${missing > 0 ? ` (${missing} never)` : ''}`;
+}
+
+/** Each viewer's join from the start of its POST, overall and per worker that answered it. */
+function printJoins(joins: readonly JoinTimes[], rates: readonly { kbps: number; fps: number }[]): void {
+  console.log(`  joins, from the POST: answered ${spread(joins.map((j) => j.postMs))}`);
+  console.log(`    ICE + DTLS connected ${spread(joins.map((j) => j.connectedMs))}`);
+  console.log(`    first frame ${spread(joins.map((j) => j.firstFrameMs))}`);
+  const silent = joins.flatMap((j, i) => (rates[i]!.fps === 0 ? [{ i, j }] : [])).slice(0, 5);
+  const at = (ms: number | undefined): string => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(2)} s`);
+  for (const { i, j } of silent)
+    console.log(
+      `    silent viewer ${i + 1} (worker ${j.worker}): connected ${at(j.connectedMs)}, first frame ${at(j.firstFrameMs)}`,
+    );
+  const workers = [...new Set(joins.map((j) => j.worker))].sort((a, b) => a - b);
+  if (workers.length < 2 && workers[0] === 0) return;
+  for (const w of workers) {
+    const mine = joins.flatMap((j, i) => (j.worker === w ? [i] : []));
+    const fps = mine.map((i) => rates[i]!.fps).sort((a, b) => a - b);
+    const ports = [...new Set(mine.map((i) => joins[i]!.port))].join(', ');
+    console.log(
+      `    worker ${w}: ${mine.length} viewers (answer port ${ports}), median ${fps[Math.floor(fps.length / 2)]?.toFixed(1)} frames/s, ${fps.filter((f) => f === 0).length} got nothing; connected ${spread(mine.map((i) => joins[i]!.connectedMs))}`,
+    );
   }
 }
 

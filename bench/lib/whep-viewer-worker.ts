@@ -2,28 +2,80 @@
 // the video frames (marker bits) it receives. A child process (fork), so the SRTP decryption of 100 viewers
 // is spread over several processes (one process cannot decrypt 100 x 2.5 Mbit/s: docs/webrtc.md).
 // The parent sends {start: {url, count}} and then {sample: true}; the worker answers {ready}, {sample}.
+// Each POST goes on a new HTTP connection, as separate players' would: with openlive's --workers the
+// primary hands each connection to the next worker (a kept-alive connection would put every viewer of
+// this process on one worker). Each viewer records its join: the POST, ICE + DTLS connected, first frame.
 // Uses werift directly, not src/servers/webrtc, so the load side stays what a browser offers.
+import { request } from 'node:http';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+
+/** One viewer's join, in ms from the start of its POST (undefined: not (yet) reached). */
+export interface JoinTimes {
+  readonly postMs: number;
+  connectedMs: number | undefined;
+  firstFrameMs: number | undefined;
+  /** The worker the session id names (`w2.…`), 0 without workers. */
+  readonly worker: number;
+  /** The UDP port of the answer's first candidate. */
+  readonly port: number;
+}
 
 /** What a worker sends its parent. */
 export type WorkerReport =
   | { readonly ready: { readonly connected: number; readonly failed: readonly string[] } }
-  | { readonly sample: readonly { readonly bytes: number; readonly frames: number }[] };
+  | {
+      readonly sample: readonly { readonly bytes: number; readonly frames: number; readonly join: JoinTimes }[];
+    };
 
 /** What the parent sends a worker. */
 export type WorkerCommand =
-  { readonly start: { readonly url: string; readonly count: number } } | { readonly sample: true };
+  | {
+      readonly start: {
+        readonly url: string;
+        readonly count: number;
+        readonly concurrency?: number;
+        /** Every POST of this process on one kept-alive connection (fetch), as the bench did before. */
+        readonly keepAlive?: boolean;
+      };
+    }
+  | { readonly sample: true };
 
 interface Viewer {
   readonly pc: RTCPeerConnection;
   bytes: number;
   frames: number;
+  join: JoinTimes;
 }
 
 const viewers: Viewer[] = [];
 
+/** POST of the offer on a connection of its own, or on the process's kept-alive one. */
+async function post(
+  url: string,
+  sdp: string,
+  keepAlive: boolean,
+): Promise<{ status: number; location: string; body: string }> {
+  if (keepAlive) {
+    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: sdp });
+    return { status: r.status, location: r.headers.get('location') ?? '', body: await r.text() };
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/sdp' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, location: String(res.headers.location ?? ''), body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(sdp);
+  });
+}
+
 /** A receive-only viewer as Chromium offers: H.264 packetization-mode 1 with NACK and PLI. */
-async function connect(url: string): Promise<Viewer> {
+async function connect(url: string, keepAlive: boolean): Promise<Viewer> {
   const pc = new RTCPeerConnection({
     codecs: {
       video: [
@@ -40,26 +92,33 @@ async function connect(url: string): Promise<Viewer> {
     iceUseIpv6: false,
     iceAdditionalHostAddresses: ['127.0.0.1'],
   });
-  const v: Viewer = { pc, bytes: 0, frames: 0 };
   const t = pc.addTransceiver('video', { direction: 'recvonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete');
+  const t0 = performance.now();
+  const res = await post(url, pc.localDescription!.sdp, keepAlive);
+  if (res.status !== 201) {
+    await pc.close();
+    throw new Error(`WHEP ${res.status} ${res.body}`);
+  }
+  const join: JoinTimes = {
+    postMs: performance.now() - t0,
+    connectedMs: undefined,
+    firstFrameMs: undefined,
+    worker: Number(/\/w(\d+)\./.exec(res.location)?.[1] ?? 0),
+    port: Number(/a=candidate:\S+ \d+ udp \d+ \S+ (\d+)/i.exec(res.body)?.[1] ?? 0),
+  };
+  const v: Viewer = { pc, bytes: 0, frames: 0, join };
+  pc.connectionStateChange.subscribe((s) => {
+    if (s === 'connected' && join.connectedMs === undefined) join.connectedMs = performance.now() - t0;
+  });
   t.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((rtp) => {
       v.bytes += rtp.payload.length + 12;
-      if (rtp.header.marker) v.frames++;
+      if (rtp.header.marker && v.frames++ === 0) join.firstFrameMs = performance.now() - t0;
     }),
   );
-  await pc.setLocalDescription(await pc.createOffer());
-  if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete');
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/sdp' },
-    body: pc.localDescription!.sdp,
-  });
-  if (res.status !== 201) {
-    await pc.close();
-    throw new Error(`WHEP ${res.status} ${await res.text()}`);
-  }
-  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  await pc.setRemoteDescription({ type: 'answer', sdp: res.body });
   return v;
 }
 
@@ -67,17 +126,25 @@ process.on('message', (m: WorkerCommand) => {
   if ('start' in m) {
     void (async () => {
       const failed: string[] = [];
-      for (let i = 0; i < m.start.count; i++) {
-        try {
-          viewers.push(await connect(m.start.url));
-        } catch (err) {
-          failed.push(err instanceof Error ? err.message : String(err));
+      let left = m.start.count;
+      // `concurrency` joins in flight at once (1 = one after the other).
+      const lane = async (): Promise<void> => {
+        while (left > 0) {
+          left--;
+          try {
+            viewers.push(await connect(m.start.url, m.start.keepAlive ?? false));
+          } catch (err) {
+            failed.push(err instanceof Error ? err.message : String(err));
+          }
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, m.start.concurrency ?? 1) }, lane));
       process.send!({ ready: { connected: viewers.length, failed } } satisfies WorkerReport);
     })();
   } else {
-    process.send!({ sample: viewers.map((v) => ({ bytes: v.bytes, frames: v.frames })) } satisfies WorkerReport);
+    process.send!({
+      sample: viewers.map((v) => ({ bytes: v.bytes, frames: v.frames, join: { ...v.join } })),
+    } satisfies WorkerReport);
   }
 });
 process.on('disconnect', () => {

@@ -38,8 +38,7 @@ export function createHttpApp(s: Service, recording: RecordingParts, forwarder?:
       registerForwardMetrics(registry, s.forwarder);
       registerEdgeMetrics(registry, s.edge, s.hub);
       registerRecordMetrics(registry, s.recorder, recording.uploader);
-      const webrtc = s.webrtc;
-      if (webrtc) registerWebrtcMetrics(registry, () => webrtc.whepSendStats());
+      if (s.webrtc) registerWebrtcMetrics(registry, s.webrtc);
     },
     nodeId,
     records: { store: s.store.recordings, root: recording.root, fs: nodeRecordFs, remote: recording.remote },

@@ -121,6 +121,9 @@ export async function runPrimary(config: Config, log: Log, exit: (status: number
     slot.worker = worker;
     slot.ready = undefined;
     host?.attach(worker);
+    // node:cluster re-sends a connection the worker NACKed; if the client closed it meanwhile the send fails
+    // (write EINVAL) as this 'error' event: that one connection is lost, not the primary (no listener = a throw).
+    worker.on('error', (err) => log.warn({ worker: slot.index, err }, 'handing a connection to a worker failed'));
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) return;
       if (message.t === 'ready') {

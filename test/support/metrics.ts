@@ -15,7 +15,11 @@ export function withoutNodeLabel(text: string): string {
 export async function metricValue(httpUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
   const res = await fetch(`${httpUrl}/metrics`);
   if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
-  const text = await res.text();
+  return metricIn(await res.text(), name, labels);
+}
+
+/** The value of `name{labels}` in Prometheus text (the node label ignored unless asked for), or 0 when absent. */
+export function metricIn(text: string, name: string, labels: Record<string, string> = {}): number {
   const wanted = Object.entries(labels)
     .map(([k, v]) => `${k}="${v}"`)
     .sort()

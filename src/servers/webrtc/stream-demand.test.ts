@@ -26,7 +26,7 @@ test('a stream held elsewhere: the wait is demand (the edge pull starts) until l
   const { hub } = testHub();
   const timers = manualTimers();
   let settled = false;
-  const wait = awaitLiveStream(hub, 'live/b', 5000, timers).then((d) => ((settled = true), d));
+  const wait = awaitLiveStream(hub, 'live/b', 5000, { timers }).then((d) => ((settled = true), d));
   assert.equal(hub.get('live/b')?.demand, 1, 'a viewer tap: the edge puller sees demand');
   const stream = hub.claim('live/b', { id: 'edge' });
   await new Promise((r) => setImmediate(r));
@@ -44,7 +44,7 @@ test('a stream held elsewhere: the wait is demand (the edge pull starts) until l
 test('nobody publishes within the wait: not live, and the demand goes', async () => {
   const { hub } = testHub();
   const timers = manualTimers();
-  const wait = awaitLiveStream(hub, 'live/c', 5000, timers);
+  const wait = awaitLiveStream(hub, 'live/c', 5000, { timers });
   timers.fire();
   const d = await wait;
   assert.equal(d.live, false);
@@ -54,11 +54,48 @@ test('nobody publishes within the wait: not live, and the demand goes', async ()
 
 test('a publisher that leaves before its header does not count; the hub closing ends the wait', async () => {
   const { hub } = testHub();
-  const wait = awaitLiveStream(hub, 'live/d', 5000, manualTimers());
+  const wait = awaitLiveStream(hub, 'live/d', 5000, { timers: manualTimers() });
   const stream = hub.claim('live/d', { id: 'p' });
   hub.release(stream, 'p', { grace: false });
   hub.close();
   const d = await wait;
   assert.equal(d.live, false);
   d.release();
+});
+
+test('the client leaving during the wait ends it at once and releases the demand', async () => {
+  const { hub } = testHub();
+  const timers = manualTimers();
+  const gone = new AbortController();
+  const wait = awaitLiveStream(hub, 'live/e', 5000, { timers, signal: gone.signal });
+  assert.equal(hub.get('live/e')?.demand, 1);
+  gone.abort();
+  const d = await wait;
+  assert.deepEqual([d.live, d.aborted], [false, true]);
+  assert.equal(hub.get('live/e'), undefined, 'the tap left at the abort, not after the 5 s wait');
+  timers.fire();
+  d.release();
+  // A stream that goes live later is not held for the client that left.
+  const stream = hub.claim('live/e', { id: 'edge' });
+  stream.publish(videoHeader());
+  assert.equal(hub.get('live/e')?.demand ?? 0, 0);
+});
+
+test('a client that left before the wait began takes no demand; a signal after the wait changes nothing', async () => {
+  const { hub } = testHub();
+  const gone = new AbortController();
+  gone.abort();
+  const d = await awaitLiveStream(hub, 'live/f', 5000, { timers: manualTimers(), signal: gone.signal });
+  assert.deepEqual([d.live, d.aborted], [false, true]);
+  assert.equal(hub.get('live/f'), undefined);
+  const later = new AbortController();
+  const wait = awaitLiveStream(hub, 'live/g', 5000, { timers: manualTimers(), signal: later.signal });
+  const stream = hub.claim('live/g', { id: 'p' });
+  stream.publish(videoHeader());
+  stream.publish(keyframe(0));
+  const held = await wait;
+  later.abort();
+  assert.deepEqual([held.live, held.aborted], [true, false]);
+  assert.equal(hub.get('live/g')?.demand, 1, 'the abort after the wait leaves the demand to release()');
+  held.release();
 });

@@ -4,12 +4,16 @@
  * it from its holder (docs/cluster.md "Cross-worker play"), and the offer waits for it, like an HTTP-FLV
  * play (`http.playWaitMs`), until the stream is live with its video header (the answer's codecs depend on it).
  * The tap is held until the viewer's own subscription takes over, so the pull does not stop in between.
+ * A client that closes its connection during the wait ends it at once: its demand would otherwise keep a
+ * pull (and a session reservation) for nobody until the wait ran out.
  */
 import type { Hub } from '../../hub/hub.ts';
 
 /** A held wait: `live` once the stream is; `release` drops the demand (idempotent). */
 export interface StreamDemand {
   readonly live: boolean;
+  /** The signal fired during the wait (the client left); the tap is released already. */
+  readonly aborted: boolean;
   release(): void;
 }
 
@@ -19,15 +23,29 @@ export interface DemandTimers {
   clearTimeout(handle: unknown): void;
 }
 
+/** How a wait is driven: its timers, and a signal that ends it (the HTTP request closed). */
+export interface DemandOptions {
+  readonly timers?: DemandTimers;
+  readonly signal?: AbortSignal | undefined;
+}
+
 const realTimers: DemandTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
+const noop = (): void => {};
+
 /** Waits at most `waitMs` for `key` to be live here; a stream already live answers at once. */
-export function awaitLiveStream(hub: Hub, key: string, waitMs: number, timers = realTimers): Promise<StreamDemand> {
+export function awaitLiveStream(
+  hub: Hub,
+  key: string,
+  waitMs: number,
+  { timers = realTimers, signal }: DemandOptions = {},
+): Promise<StreamDemand> {
+  if (signal?.aborted) return Promise.resolve({ live: false, aborted: true, release: noop });
   const now = hub.get(key);
-  if (now?.live || waitMs <= 0) return Promise.resolve({ live: now?.live ?? false, release: () => {} });
+  if (now?.live || waitMs <= 0) return Promise.resolve({ live: now?.live ?? false, aborted: false, release: noop });
   return new Promise((resolve) => {
     let settled = false;
     let started = false;
@@ -35,7 +53,15 @@ export function awaitLiveStream(hub: Hub, key: string, waitMs: number, timers = 
       if (settled) return;
       settled = true;
       timers.clearTimeout(timer);
-      resolve({ live: hub.get(key)?.live ?? false, release: () => handle.close() });
+      signal?.removeEventListener('abort', abort);
+      resolve({ live: hub.get(key)?.live ?? false, aborted: false, release: () => handle.close() });
+    };
+    const abort = (): void => {
+      if (settled) return;
+      settled = true;
+      timers.clearTimeout(timer);
+      handle.close();
+      resolve({ live: false, aborted: true, release: noop });
     };
     const ready = (): void => {
       if (started && hub.get(key)?.videoHeader) settle();
@@ -50,5 +76,6 @@ export function awaitLiveStream(hub: Hub, key: string, waitMs: number, timers = 
       },
       close: () => settle(),
     });
+    signal?.addEventListener('abort', abort, { once: true });
   });
 }

@@ -1,4 +1,4 @@
-/** The `openlive_whep_*` metrics of WHEP sending (docs/webrtc.md "Media"), read at scrape time. */
+/** The WebRTC metrics (docs/webrtc.md "Media", "TCP fallback"): WHEP sending and ICE-TCP, read at scrape time. */
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** What the WebRTC server reports of its WHEP viewers' sending. */
@@ -10,8 +10,16 @@ export interface WhepSendStats {
   readonly queuedViewers: number;
 }
 
-/** Adds the WHEP send metrics to `registry`. */
-export function registerWebrtcMetrics(registry: Registry, stats: () => WhepSendStats): void {
+/** What the metrics read of the WebRTC server (webrtc-server.ts). */
+export interface WebrtcMetricSource {
+  whepSendStats(): WhepSendStats;
+  /** ICE-TCP connections open now, bound to a session or not yet. */
+  readonly tcpConnections: number;
+}
+
+/** Adds the WebRTC metrics to `registry`. */
+export function registerWebrtcMetrics(registry: Registry, source: WebrtcMetricSource): void {
+  const stats = (): WhepSendStats => source.whepSendStats();
   new Counter({
     name: 'openlive_whep_lag_skips_total',
     help: 'WHEP viewers skipped to a newer keyframe because their queued video lagged past webrtc.maxSendLagMs',
@@ -36,6 +44,14 @@ export function registerWebrtcMetrics(registry: Registry, stats: () => WhepSendS
     registers: [registry],
     collect() {
       this.set(stats().queuedViewers);
+    },
+  });
+  new Gauge({
+    name: 'openlive_webrtc_tcp_connections',
+    help: 'Open ICE-TCP connections (webrtc.tcp), bound to a session or still to send their first STUN request; at most webrtc.tcpMaxConnections',
+    registers: [registry],
+    collect() {
+      this.set(source.tcpConnections);
     },
   });
 }

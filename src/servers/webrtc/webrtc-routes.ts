@@ -4,13 +4,15 @@
  * ICE and ICE restarts (webrtc-patch.ts; 405 with werift's own sockets), and CORS preflights so a
  * page on another origin can publish. Registered in its own fastify scope: only these routes take a body.
  */
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { whipRequest } from '../../control/admission-request.ts';
 import { LiveError } from '../../errors.ts';
 import { errorBody, frameworkRefusal, playbackStatusOf } from '../http/error-reply.ts';
 import { forwardToOwner, type SessionForwarder } from './session-owner.ts';
 import { patchIce } from './webrtc-patch.ts';
-import { sessionPath, statusOf, type SignalReply, type WebrtcServer } from './webrtc-server.ts';
+import { sessionPath, statusOf, type SignalReply } from './signal-reply.ts';
+import type { WebrtcServer } from './webrtc-server.ts';
 
 const cors = {
   'access-control-allow-origin': '*',
@@ -83,11 +85,14 @@ export function registerWebrtcRoutes(
         const url = `http://${req.hostname || 'localhost'}/${encodeURIComponent(req.params.app)}/${encodeURIComponent(req.params.stream)}?${query}`;
         const request = whipRequest(url, req.ip);
         if (!request) return fail(reply, new LiveError('STREAM_NOT_FOUND', 'no app and stream in the URL'));
-        const r =
-          kind === 'whip'
-            ? await server.publish(request, sdp, req.socket.localAddress ?? '')
-            : await server.play(request, sdp, req.socket.localAddress ?? '');
-        return send(reply, r);
+        if (kind === 'whip') return send(reply, await server.publish(request, sdp, req.socket.localAddress ?? ''));
+        // A WHEP offer may wait for its stream (stream-demand.ts): a client that leaves meanwhile ends the wait.
+        const gone = clientGone(req.socket);
+        try {
+          return send(reply, await server.play(request, sdp, req.socket.localAddress ?? '', gone.signal));
+        } finally {
+          gone.done();
+        }
       };
     scope.post('/:app/:stream/whip', offer('whip'));
     scope.post('/:app/:stream/whep', offer('whep'));
@@ -122,6 +127,15 @@ export function registerWebrtcRoutes(
       scope.options(url, async (_req, reply) => reply.code(204).headers(cors).send());
     }
   });
+}
+
+/** A signal aborted when the client's connection closes; `done` stops watching (a kept-alive socket outlives it). */
+export function clientGone(socket: Socket): { signal: AbortSignal; done: () => void } {
+  const ac = new AbortController();
+  const abort = (): void => ac.abort();
+  if (socket.destroyed) abort();
+  else socket.once('close', abort);
+  return { signal: ac.signal, done: () => socket.off('close', abort) };
 }
 
 function send(reply: FastifyReply, r: SignalReply): FastifyReply {

@@ -9,12 +9,11 @@ import { spawn } from 'node:child_process';
 import { breakCodes } from '../../control/break-codes.ts';
 import type { PlayAdmitter } from '../../control/admission-play.ts';
 import type { AdmissionRequest } from '../../control/admission-request.ts';
-import { httpStatusOf, LiveError, toLiveError, type ErrorCode } from '../../errors.ts';
+import { LiveError, toLiveError } from '../../errors.ts';
 import type { Hub } from '../../hub/hub.ts';
-import type { Subscriber } from '../../hub/subscriber.ts';
 import type { Log } from '../../log.ts';
 import { admitDemuxedPublish, type DemuxedIngestDeps } from '../ingest/demuxed-publish.ts';
-import { AacOpusTranscoders, isAacHeader, type TranscodeViewer } from './aac-opus-transcoders.ts';
+import { AacOpusTranscoders } from './aac-opus-transcoders.ts';
 import { iceCredentials } from '../../protocol/sdp/ice-candidates.ts';
 import { tcpMuxOf, type TcpMux, type TcpMuxConfig } from './tcp-mux.ts';
 import { UdpMux } from './udp-mux.ts';
@@ -23,10 +22,9 @@ import { answer, applyOffer, createPeer, negotiated, type Answer, type PeerOptio
 import { WebrtcSessions, type SessionLimits, type WebrtcSession } from './webrtc-sessions.ts';
 import { SendPacer } from './send-pacer.ts';
 import type { WhepSendStats } from './webrtc-metrics.ts';
-import { datagramSender, VideoRtpSender, type DatagramSend } from './video-rtp-sender.ts';
-import { WhepSink } from './whep-sink.ts';
+import { sessionPath, statusOf, type SignalReply } from './signal-reply.ts';
+import { playWhep, type WhepPlayContext } from './whep-play.ts';
 import { WhipSession, whipBreakCode } from './whip-session.ts';
-import { awaitLiveStream } from './stream-demand.ts';
 
 /** The `webrtc.*` keys the server reads. */
 export interface WebrtcServerConfig extends PeerOptions, TcpMuxConfig, Omit<SessionLimits, 'trustedNetworks'> {
@@ -67,14 +65,6 @@ export interface WebrtcServerDeps {
   readonly playWaitMs?: number;
 }
 
-/** The answer to a WHIP/WHEP request, before it becomes an HTTP reply. */
-export type SignalReply =
-  | { readonly status: 201; readonly sdp: string; readonly location: string; readonly etag?: string | undefined }
-  | { readonly status: number; readonly error: { code: string; message: string; breakCode?: string } };
-
-/** The path prefix of session URLs (`Location`). */
-export const sessionPath = '/webrtc/session/';
-
 /** WHIP and WHEP sessions of this node. */
 export class WebrtcServer {
   readonly sessions: WebrtcSessions;
@@ -89,6 +79,7 @@ export class WebrtcServer {
   /** Shares the sending out among all WHEP viewers of this process, round-robin (send-pacer.ts). */
   readonly #pacer = new SendPacer();
   readonly #whepTally = { skips: 0, skippedFrames: 0 };
+  readonly #whep: WhepPlayContext;
   #closed = false;
 
   constructor(d: WebrtcServerDeps) {
@@ -127,6 +118,19 @@ export class WebrtcServer {
       countError: (code) => d.ingest.counters.countError(code),
       log: d.log,
     });
+    this.#whep = {
+      config: c,
+      hub: d.hub,
+      plays: d.plays,
+      playWaitMs: d.playWaitMs ?? 0,
+      sessions: this.sessions,
+      mux: this.#mux,
+      pacer: this.#pacer,
+      tally: this.#whepTally,
+      transcoders: this.transcoders,
+      requestKeyframe: (key) => this.#whipByKey.get(key)?.requestKeyframe(),
+      answerContext: (id, offer, serverIp) => this.#answerContext(id, offer, serverIp),
+    };
   }
 
   /** The single UDP port (after start), 0 with one port per session. */
@@ -139,14 +143,19 @@ export class WebrtcServer {
     return this.#mux?.localAddresses ?? [];
   }
 
-  /** Sessions registered on the single port (each leaves when its peer connection closes). */
   /** WHEP sending: lag skips so far and viewers waiting for the pacer now (webrtc-metrics.ts). */
   whepSendStats(): WhepSendStats {
     return { ...this.#whepTally, queuedViewers: this.#pacer.pending };
   }
 
+  /** Sessions registered on the single port (each leaves when its peer connection closes). */
   get muxSessions(): number {
     return this.#mux?.sessions ?? 0;
+  }
+
+  /** ICE-TCP connections open now, bound to a session or not yet (0 without ICE-TCP). */
+  get tcpConnections(): number {
+    return this.#tcp?.connections ?? 0;
   }
 
   /** The ICE-TCP port (after start), 0 without. */
@@ -244,103 +253,11 @@ export class WebrtcServer {
     });
   }
 
-  /** A WHEP offer: a play of any live H.264 stream (RTMP, SRT or WHIP source). */
-  async play(request: AdmissionRequest, sdp: string, serverIp: string): Promise<SignalReply> {
-    return this.#signal(request.clientIp, async (id, release) => {
-      const outcome = await this.#d.plays.play(request, { holdsMedia: true });
-      if (outcome.kind === 'abandoned') throw new LiveError('STREAM_CLOSED', 'the server is shutting down');
-      if (outcome.kind === 'refused') {
-        const r = outcome.refusal;
-        release();
-        return { status: statusOf(r.code), error: { code: r.code, breakCode: r.breakCode, message: r.reason } };
-      }
-      const key = `${request.app}/${request.stream}`;
-      // Held by another worker or node: the wait's demand starts the edge pull (stream-demand.ts).
-      const demand = await awaitLiveStream(this.#d.hub, key, this.#d.playWaitMs ?? 0);
-      const stream = this.#d.hub.get(key);
-      if (!stream?.live) {
-        demand.release();
-        release();
-        throw new LiveError('STREAM_NOT_FOUND', `${key} is not live`);
-      }
-      const header = stream.videoHeader?.message.payload;
-      if (header && (header[0]! & 0x8f) !== 0x07) {
-        demand.release();
-        release();
-        throw new LiveError('WEBRTC_CODEC_UNSUPPORTED', `${key} is not H.264 video; WHEP plays H.264 only`);
-      }
-      const pc = createPeer(this.#d.config, this.#mux);
-      try {
-        await applyOffer(pc, sdp, this.#mux);
-        if (!negotiated(pc).video)
-          throw new LiveError(
-            'WEBRTC_CODEC_UNSUPPORTED',
-            'the offer cannot receive H.264 video (packetization-mode 1)',
-          );
-        // werift answers a recvonly m-line of a transceiver without a local track as inactive: WHEP sends.
-        for (const t of pc.getTransceivers()) t.setDirection('sendonly');
-        const senders = pc.getTransceivers();
-        const videoSender = senders.find((t) => t.kind === 'video')?.sender;
-        const audio = senders.find((t) => t.kind === 'audio')?.sender;
-        // Datagrams go out once the answer has put the session on the shared port (or werift's own).
-        let send: DatagramSend = () => {};
-        const video = videoSender && new VideoRtpSender(videoSender, (d) => send(d));
-        let subscriber: Subscriber | undefined;
-        let transcode: TranscodeViewer | undefined;
-        const sink = new WhepSink({
-          video,
-          audio,
-          mtu: this.#d.config.mtu,
-          maxLagMs: this.#d.config.maxSendLagMs,
-          pacer: this.#pacer,
-          tally: this.#whepTally,
-          onDrain: () => subscriber?.onDrain(),
-          onEnd: (reason) => void this.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
-        });
-        const s: WebrtcSession = {
-          id,
-          kind: 'whep',
-          ip: request.clientIp,
-          key,
-          pc,
-          onEnd: async () => {
-            demand.release();
-            transcode?.leave();
-            transcode = undefined;
-            sink.dispose();
-            subscriber?.close();
-            subscriber = undefined;
-          },
-        };
-        // The hub subscription starts once DTLS is up: werift drops RTP sent before, and the cached GOP must arrive.
-        const connected = () => {
-          if (subscriber) return;
-          const live = this.#d.hub.get(key);
-          const hasKeyframe = live?.gopPackets.some((p) => p.keyframe) ?? false;
-          if (!hasKeyframe) this.#whipByKey.get(key)?.requestKeyframe();
-          subscriber = this.#d.hub.subscribe(key, sink);
-          demand.release();
-          // WebRTC has no AAC: the stream's transcoder (started by its first WHEP viewer) sends Opus.
-          if (audio && isAacHeader(live?.audioHeader?.message.payload))
-            transcode = this.transcoders.join(key, (packet, ts) => sink.sendOpus(packet, ts));
-        };
-        pc.connectionStateChange.subscribe((state) => {
-          if (state === 'connected') connected();
-        });
-        videoSender?.onPictureLossIndication.subscribe(() => this.#whipByKey.get(key)?.requestKeyframe());
-        const answered = await answer(pc, this.#d.config, this.#answerContext(id, sdp, serverIp));
-        send = datagramSender(pc, answered.mux);
-        s.ice = sessionIce(answered, iceCredentials(sdp)!);
-        this.sessions.add(s);
-        if (pc.connectionState === 'connected') connected();
-        return { status: 201, sdp: answered.sdp, location: sessionPath + id, etag: s.ice?.etag };
-      } catch (err) {
-        demand.release();
-        await pc.close().catch(() => {});
-        release();
-        throw err;
-      }
-    });
+  /** A WHEP offer (whep-play.ts); `signal` aborts when the client closes the request (it stops a wait). */
+  async play(request: AdmissionRequest, sdp: string, serverIp: string, signal?: AbortSignal): Promise<SignalReply> {
+    return this.#signal(request.clientIp, (id, release) =>
+      playWhep(this.#whep, request, sdp, serverIp, { id, release, signal }),
+    );
   }
 
   /**
@@ -387,20 +304,3 @@ export class WebrtcServer {
 
 /** Bytes of a transcoding ffmpeg's stderr kept for the log (its last lines say why it stopped). */
 const TRANSCODE_STDERR_BYTES = 4096;
-
-/** HTTP status of a WHIP/WHEP refusal: a full server is 503 (RFC 9725 §4.6 lets a client retry later). */
-export function statusOf(code: ErrorCode): number {
-  if (code === 'WEBRTC_SESSION_LIMIT' || code === 'STREAM_CLOSED') return 503;
-  // A missing, expired or wrong signature is 401 (RFC 9725 §4.5: the bearer token is the credential);
-  // the other refusals (unknown domain, forbidden stream) are 403, 18/601 is 409: their kinds' statuses.
-  if (authCodes.has(code)) return 401;
-  return httpStatusOf(new LiveError(code, ''));
-}
-
-const authCodes = new Set<ErrorCode>([
-  'TXTIME_MISSING',
-  'TXTIME_INVALID',
-  'TXTIME_EXPIRED',
-  'TXSECRET_MISSING',
-  'SIGNATURE_INVALID',
-]);
