@@ -38,9 +38,15 @@ interface SenderInternals {
   onGenericNack: RTCRtpSender['onGenericNack'];
   dtlsTransport?: {
     state: string;
-    srtp?: { encrypt(payload: Buffer, header: Werift.RtpHeader): Buffer };
+    srtp?: SrtpInternals;
     srtcp?: { encrypt(rtcp: Buffer): Buffer };
   };
+}
+
+/** werift's SRTP session: `encrypt` tracks the rollover counter itself; its cipher takes one given. */
+interface SrtpInternals {
+  encrypt(payload: Buffer, header: Werift.RtpHeader): Buffer;
+  localContext?: { cipher?: { encryptRtp?(header: Werift.RtpHeader, payload: Buffer, roc: number): Buffer } };
 }
 
 /** One viewer's H.264 RTP stream. */
@@ -50,7 +56,10 @@ export class VideoRtpSender {
   readonly #sender: SenderInternals;
   readonly #send: DatagramSend;
   readonly #header: Werift.RtpHeader;
-  #seq = Math.floor(Math.random() * 0x10000);
+  #seq: number;
+  /** The SRTP rollover counter of `#seq` (RFC 3711 §3.3.1): this sender's, not werift's guess. */
+  #roc = 0;
+  readonly #ringRoc = new Uint32Array(NACK_RING_SIZE);
   readonly #ringSeq = new Int32Array(NACK_RING_SIZE).fill(-1);
   readonly #ringTs = new Uint32Array(NACK_RING_SIZE);
   readonly #ringMarker = new Uint8Array(NACK_RING_SIZE);
@@ -59,9 +68,14 @@ export class VideoRtpSender {
   /** Packets sent (first transmissions) and NACK retransmissions, for stats and tests. */
   packetsSent = 0;
   retransmitted = 0;
+  /** Frames not sent because DTLS was not (or no longer) connected with SRTP keys. */
+  framesNotReady = 0;
+  /** performance.now() of the last frame handed to the socket (0: none yet). */
+  lastSentAt = 0;
 
-  constructor(sender: RTCRtpSender, send: DatagramSend) {
+  constructor(sender: RTCRtpSender, send: DatagramSend, o: { firstSequenceNumber?: number } = {}) {
     this.sender = sender;
+    this.#seq = o.firstSequenceNumber ?? Math.floor(Math.random() * 0x10000);
     this.#sender = sender as unknown as SenderInternals;
     this.#send = send;
     const mid = this.#sender.headerExtensions?.find((e) => e.uri === SDES_MID_URI);
@@ -83,7 +97,11 @@ export class VideoRtpSender {
   /** Sends one frame; returns the bytes handed to the socket. */
   sendFrame(frame: RtpFrame): number {
     const srtp = this.#sender.dtlsTransport?.srtp;
-    if (!this.ready || !srtp) return 0;
+    if (!this.ready || !srtp) {
+      this.framesNotReady++;
+      return 0;
+    }
+    this.lastSentAt = performance.now();
     const h = this.#header;
     const last = frame.payloads.length - 1;
     let bytes = 0;
@@ -91,16 +109,19 @@ export class VideoRtpSender {
     for (let i = 0; i <= last; i++) {
       const payload = frame.payloads[i]!;
       const seq = this.#seq;
+      const roc = this.#roc;
       this.#seq = (seq + 1) & 0xffff;
+      if (this.#seq === 0) this.#roc = (roc + 1) >>> 0;
       h.sequenceNumber = seq;
       h.timestamp = frame.rtpTimestamp;
       h.marker = i === last;
-      const datagram = srtp.encrypt(payload, h);
+      const datagram = protect(srtp, h, payload, roc);
       this.#send(datagram);
       bytes += datagram.length;
       payloadBytes += payload.length;
       const slot = seq % NACK_RING_SIZE;
       this.#ringSeq[slot] = seq;
+      this.#ringRoc[slot] = roc;
       this.#ringTs[slot] = frame.rtpTimestamp;
       this.#ringMarker[slot] = i === last ? 1 : 0;
       this.#ringPayload[slot] = payload;
@@ -119,6 +140,11 @@ export class VideoRtpSender {
     if (!this.ready || !srtcp) return false;
     this.#send(srtcp.encrypt(rtcp));
     return true;
+  }
+
+  /** The next sequence number and its rollover counter (for the session's end line). */
+  get index(): { seq: number; roc: number } {
+    return { seq: this.#seq, roc: this.#roc };
   }
 
   /** Stops answering NACKs and lets go of the ring; idempotent. */
@@ -140,7 +166,7 @@ export class VideoRtpSender {
       h.sequenceNumber = seq;
       h.timestamp = this.#ringTs[slot]!;
       h.marker = this.#ringMarker[slot] === 1;
-      this.#send(srtp.encrypt(payload, h));
+      this.#send(protect(srtp, h, payload, this.#ringRoc[slot]!));
       this.retransmitted++;
     }
     h.sequenceNumber = seqNow;
@@ -148,18 +174,34 @@ export class VideoRtpSender {
 }
 
 /**
+ * SRTP-protects one packet at index `roc`·2^16 + seq. werift's `encrypt` guesses the rollover counter from
+ * the previous call's sequence number, and a resend from before the wrap (or of seq 0) more than 100 packets
+ * late moves that guess for good: every later packet then fails the viewer's authentication (it goes silent).
+ * The sender knows the index, so it hands it to werift's cipher; `encrypt` only if werift has no such cipher.
+ */
+function protect(srtp: SrtpInternals, h: Werift.RtpHeader, payload: Buffer, roc: number): Buffer {
+  const cipher = srtp.localContext?.cipher;
+  return cipher?.encryptRtp ? cipher.encryptRtp(h, payload, roc) : srtp.encrypt(payload, h);
+}
+
+/**
  * How a viewer's datagrams leave: on the shared port straight to the mux socket at the address ICE
  * nominated (read per packet: the client may nominate another pair); on werift's own sockets through its
  * ICE connection.
  */
-export function datagramSender(pc: RTCPeerConnection, mux: MuxSession | undefined): DatagramSend {
+export function datagramSender(
+  pc: RTCPeerConnection,
+  mux: MuxSession | undefined,
+  stats: { unsent: number } = { unsent: 0 },
+): DatagramSend {
   const connection = pc.iceTransports[0]?.connection as unknown as
     { nominated?: { remoteAddr: readonly [string, number] }; send(data: Buffer): Promise<void> } | undefined;
-  if (!connection) return () => {};
+  if (!connection) return () => void stats.unsent++;
   if (mux) {
     return (datagram) => {
       const pair = connection.nominated;
       if (pair) mux.send(datagram, pair.remoteAddr);
+      else stats.unsent++;
     };
   }
   return (datagram) => void connection.send(datagram).catch(() => {});
