@@ -62,6 +62,9 @@ const server = await startServerProcess(
     values['single-port'],
     '--webrtc.connectTimeoutMs',
     values['connect-timeout-ms'],
+    // Info shows each WebRTC session's end (code, reason, what it sent): the silent viewers' lines are printed.
+    '--log.level',
+    'info',
   ],
   {
     nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [],
@@ -194,6 +197,11 @@ async function viewersBench(): Promise<void> {
         );
       }
     }
+    for (const [node, text] of metrics) {
+      const codes = errorCodes(text);
+      const stalled = summed(new Map([[node, text]]), 'openlive_stalled_players_total');
+      console.log(`  ${node}: connection errors ${codes || 'none'}; stalled players ${stalled}`);
+    }
     const skips = summed(metrics, 'openlive_whep_lag_skips_total');
     if (skips > 0) {
       const frames = summed(metrics, 'openlive_whep_skipped_frames_total');
@@ -221,11 +229,11 @@ async function viewersBench(): Promise<void> {
     }
     const silent = rates.filter((r) => r.fps === 0).length;
     if (silent > 0) {
-      const timeouts = summed(metrics, 'openlive_connection_errors_total', { code: 'WEBRTC_ICE_TIMEOUT' });
       const subscribers = summed(metrics, 'openlive_subscribers');
       console.log(
-        `  ${silent} viewers received nothing in the window; the server (${metrics.size} workers) counts ${subscribers} subscribers and ${timeouts} WEBRTC_ICE_TIMEOUT`,
+        `  ${silent} viewers received nothing in the window; the server (${metrics.size} workers) counts ${subscribers} subscribers`,
       );
+      await explainSilent(after.flatMap((a, i) => (rates[i]!.fps === 0 ? [a.join] : [])));
     }
     if (medianFps < sourceFps * 0.9) {
       const who =
@@ -245,6 +253,39 @@ async function viewersBench(): Promise<void> {
     for (const w of workers) w.disconnect();
     await Promise.all(workers.filter((w) => w.exitCode === null).map((w) => once(w, 'exit')));
     publisher?.kill('SIGKILL');
+  }
+}
+
+/** `CODE=n` of every openlive_connection_errors_total series in one /metrics text. */
+function errorCodes(text: string): string {
+  return [...text.matchAll(/^openlive_connection_errors_total\{([^}]*)\} (\S+)/gm)]
+    .map((m) => `${/code="([^"]+)"/.exec(m[1]!)?.[1]}=${m[2]}`)
+    .join(', ');
+}
+
+/**
+ * Up to 5 silent viewers: what the viewer saw (its states, its last RTP) and what the server says of its
+ * session: any log line naming the session id (its end: code, reason, what it sent), after a DELETE of the
+ * sessions still open so their end line is logged with their counters.
+ */
+async function explainSilent(joins: readonly JoinTimes[]): Promise<void> {
+  const at = (ms: number | undefined): string => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(2)} s`);
+  for (const j of joins.slice(0, 5)) {
+    const id = j.session.split('/').pop() ?? '';
+    console.log(
+      `    silent ${id} (worker ${j.worker}): ${j.packets} RTP packets (seq ${j.firstSeq}…${j.lastSeq}), the last at ${at(j.lastRtpMs)} of ${at(j.ageMs)}; states ${j.states.join(' ')}`,
+    );
+    const status = await fetch(`${http}${j.session}`, { method: 'DELETE' }).then(
+      (r) => r.status,
+      (err: unknown) => String(err),
+    );
+    await sleep(300);
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => id !== '' && l.includes(id));
+    console.log(`      DELETE ${status}; the server's lines for it: ${lines.length === 0 ? 'none' : ''}`);
+    for (const l of lines.slice(-3)) console.log(`      ${l.slice(0, 900)}`);
   }
 }
 

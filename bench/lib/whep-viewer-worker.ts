@@ -18,6 +18,18 @@ export interface JoinTimes {
   readonly worker: number;
   /** The UDP port of the answer's first candidate. */
   readonly port: number;
+  /** The session URL path (`Location`): its id names the session in the server's log. */
+  readonly session: string;
+  /** The peer connection's and its ICE's state changes, `name@seconds` from the POST. */
+  readonly states: string[];
+  /** ms from the POST to the last RTP packet received, and the packets received. */
+  lastRtpMs: number | undefined;
+  packets: number;
+  /** The sequence numbers of the first and the last RTP packet received (a wrap to 0 shows as last < first). */
+  firstSeq: number | undefined;
+  lastSeq: number | undefined;
+  /** ms from the POST to this sample. */
+  ageMs: number;
 }
 
 /** What a worker sends its parent. */
@@ -42,6 +54,7 @@ export type WorkerCommand =
 
 interface Viewer {
   readonly pc: RTCPeerConnection;
+  readonly t0: number;
   bytes: number;
   frames: number;
   join: JoinTimes;
@@ -107,14 +120,28 @@ async function connect(url: string, keepAlive: boolean): Promise<Viewer> {
     firstFrameMs: undefined,
     worker: Number(/\/w(\d+)\./.exec(res.location)?.[1] ?? 0),
     port: Number(/a=candidate:\S+ \d+ udp \d+ \S+ (\d+)/i.exec(res.body)?.[1] ?? 0),
+    session: res.location,
+    states: [],
+    lastRtpMs: undefined,
+    packets: 0,
+    firstSeq: undefined,
+    lastSeq: undefined,
+    ageMs: 0,
   };
-  const v: Viewer = { pc, bytes: 0, frames: 0, join };
+  const mark = (what: string): void => void join.states.push(`${what}@${((performance.now() - t0) / 1000).toFixed(2)}`);
+  const v: Viewer = { pc, t0, bytes: 0, frames: 0, join };
   pc.connectionStateChange.subscribe((s) => {
+    mark(s);
     if (s === 'connected' && join.connectedMs === undefined) join.connectedMs = performance.now() - t0;
   });
+  pc.iceConnectionStateChange.subscribe((s) => mark(`ice-${s}`));
   t.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((rtp) => {
       v.bytes += rtp.payload.length + 12;
+      join.packets++;
+      join.firstSeq ??= rtp.header.sequenceNumber;
+      join.lastSeq = rtp.header.sequenceNumber;
+      join.lastRtpMs = performance.now() - t0;
       if (rtp.header.marker && v.frames++ === 0) join.firstFrameMs = performance.now() - t0;
     }),
   );
@@ -143,7 +170,11 @@ process.on('message', (m: WorkerCommand) => {
     })();
   } else {
     process.send!({
-      sample: viewers.map((v) => ({ bytes: v.bytes, frames: v.frames, join: { ...v.join } })),
+      sample: viewers.map((v) => ({
+        bytes: v.bytes,
+        frames: v.frames,
+        join: { ...v.join, states: [...v.join.states], ageMs: performance.now() - v.t0 },
+      })),
     } satisfies WorkerReport);
   }
 });
