@@ -5,9 +5,16 @@
 // Each POST goes on a new HTTP connection, as separate players' would: with openlive's --workers the
 // primary hands each connection to the next worker (a kept-alive connection would put every viewer of
 // this process on one worker). Each viewer records its join: the POST, ICE + DTLS connected, first frame.
-// Uses werift directly, not src/servers/webrtc, so the load side stays what a browser offers.
+// Uses werift directly, not src/servers/webrtc, so the load side stays what a browser offers (with a
+// browser's SRTP index estimate: srtp-index-patch.ts).
 import { request } from 'node:http';
+import * as werift from 'werift';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { installSrtpIndexEstimate } from '../../src/servers/webrtc/srtp-index-patch.ts';
+
+// A browser's libsrtp estimates the SRTP index as RFC 3711 says; werift's own guess loses a viewer for good
+// after a loss of more than 100 packets across the sequence wrap (the viewers that went silent: docs/performance.md).
+if (!installSrtpIndexEstimate(werift)) throw new Error('werift has no updateRolloverCount to replace');
 
 /** One viewer's join, in ms from the start of its POST (undefined: not (yet) reached). */
 export interface JoinTimes {
