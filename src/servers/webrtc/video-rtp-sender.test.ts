@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RTCRtpSender, SrtpSession } from 'werift';
 import { parseRtpPacket } from '../../protocol/rtp/rtp-packet.ts';
 import { srtpKeyPair } from './srtp-test-kit.ts';
-import { VideoRtpSender } from './video-rtp-sender.ts';
+import { RESEND_MIN_INTERVAL_MS, VideoRtpSender } from './video-rtp-sender.ts';
 
 const { keys, viewerKeys } = srtpKeyPair();
 
@@ -63,4 +63,28 @@ test('the sequence wraps to 0 with the rollover counter up by one (RFC 3711 §3.
     sent.map((d) => parseRtpPacket(viewer.decrypt(d)).sequenceNumber),
     [65535, 0, 1],
   );
+});
+
+test('a packet NACKed again within RESEND_MIN_INTERVAL_MS is not resent again; after it, it is', () => {
+  const sent: Buffer[] = [];
+  let now = 1000;
+  const video = new VideoRtpSender(connected(7), (d) => sent.push(d), { firstSequenceNumber: 10, now: () => now });
+  for (let i = 0; i < 4; i++) video.sendFrame(frame(i));
+  const nack = (lost: number[]) => video.sender.onGenericNack.execute({ lost } as never);
+  nack([11, 12]);
+  assert.equal(sent.length, 6);
+  now += 5;
+  nack([11, 12]); // werift's next NACK of the same two, 5 ms later
+  now += RESEND_MIN_INTERVAL_MS - 6;
+  nack([11]);
+  assert.equal(sent.length, 6, 'held back');
+  assert.equal(video.resendsHeldBack, 3);
+  now += 1;
+  nack([11, 13]);
+  assert.deepEqual(
+    sent.slice(6),
+    [sent[1], sent[3]],
+    'seq 11 again once the interval passed, and 13 for the first time',
+  );
+  assert.equal(video.retransmitted, 4);
 });

@@ -25,6 +25,13 @@ export type DatagramSend = (datagram: Buffer) => void;
 
 /** Packets kept for NACK answers: 2 s of a 2.5 Mb/s stream at ~1200-byte packets. */
 export const NACK_RING_SIZE = 512;
+/**
+ * A packet is resent at most once in this long. werift NACKs every missing packet every 5 ms, up to 10
+ * times, and a viewer that lags sends them all before a resend arrives: answering each one tripled what the
+ * server sent to it on a starved machine, and the extra loss that caused cost viewers their ICE consent.
+ * A browser repeats a NACK only after an RTT (libwebrtc), so it is not held back by this on any real path.
+ */
+export const RESEND_MIN_INTERVAL_MS = 30;
 const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 
 /** The werift internals used (werift 0.24 `RTCRtpSender` and `RTCDtlsTransport`), checked at construction. */
@@ -63,18 +70,23 @@ export class VideoRtpSender {
   readonly #ringSeq = new Int32Array(NACK_RING_SIZE).fill(-1);
   readonly #ringTs = new Uint32Array(NACK_RING_SIZE);
   readonly #ringMarker = new Uint8Array(NACK_RING_SIZE);
+  readonly #ringResentAt = new Float64Array(NACK_RING_SIZE).fill(-Infinity);
+  readonly #now: () => number;
   readonly #ringPayload: (Buffer | undefined)[] = new Array<Buffer | undefined>(NACK_RING_SIZE);
   readonly #unsubscribe: () => void;
   /** Packets sent (first transmissions) and NACK retransmissions, for stats and tests. */
   packetsSent = 0;
   retransmitted = 0;
+  /** NACKed packets not resent because they were resent less than RESEND_MIN_INTERVAL_MS ago. */
+  resendsHeldBack = 0;
   /** Frames not sent because DTLS was not (or no longer) connected with SRTP keys. */
   framesNotReady = 0;
   /** performance.now() of the last frame handed to the socket (0: none yet). */
   lastSentAt = 0;
 
-  constructor(sender: RTCRtpSender, send: DatagramSend, o: { firstSequenceNumber?: number } = {}) {
+  constructor(sender: RTCRtpSender, send: DatagramSend, o: { firstSequenceNumber?: number; now?: () => number } = {}) {
     this.sender = sender;
+    this.#now = o.now ?? (() => performance.now());
     this.#seq = o.firstSequenceNumber ?? Math.floor(Math.random() * 0x10000);
     this.#sender = sender as unknown as SenderInternals;
     this.#send = send;
@@ -125,6 +137,7 @@ export class VideoRtpSender {
       this.#ringTs[slot] = frame.rtpTimestamp;
       this.#ringMarker[slot] = i === last ? 1 : 0;
       this.#ringPayload[slot] = payload;
+      this.#ringResentAt[slot] = -Infinity;
     }
     this.packetsSent += last + 1;
     // The Sender Report's counts (RFC 3550 §6.4.1), where werift's stats read them too.
@@ -159,10 +172,16 @@ export class VideoRtpSender {
     if (!this.ready || !srtp) return;
     const h = this.#header;
     const seqNow = h.sequenceNumber;
+    const now = this.#now();
     for (const seq of lost) {
       const slot = seq % NACK_RING_SIZE;
       const payload = this.#ringPayload[slot];
       if (this.#ringSeq[slot] !== seq || !payload) continue;
+      if (now - this.#ringResentAt[slot]! < RESEND_MIN_INTERVAL_MS) {
+        this.resendsHeldBack++;
+        continue;
+      }
+      this.#ringResentAt[slot] = now;
       h.sequenceNumber = seq;
       h.timestamp = this.#ringTs[slot]!;
       h.marker = this.#ringMarker[slot] === 1;

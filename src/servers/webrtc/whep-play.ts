@@ -119,6 +119,7 @@ export async function playWhep(
         lagSkips: sink.skips,
         packetsSent: video?.packetsSent ?? 0,
         retransmitted: video?.retransmitted ?? 0,
+        resendsHeldBack: video?.resendsHeldBack ?? 0,
         nextSeq: video?.index.seq ?? -1,
         rolloverCount: video?.index.roc ?? 0,
         framesNotReady: video?.framesNotReady ?? 0,
