@@ -275,6 +275,10 @@ async function explainSilent(joins: readonly JoinTimes[]): Promise<void> {
     console.log(
       `    silent ${id} (worker ${j.worker}): ${j.packets} RTP packets (seq ${j.firstSeq}…${j.lastSeq}), the last at ${at(j.lastRtpMs)} of ${at(j.ageMs)}; states ${j.states.join(' ')}`,
     );
+    if (j.states.some((st) => st === 'ice-failed'))
+      console.log(
+        '      its ICE consent expired (no answer to its checks for 30 s: lost with the media on a starved load side)',
+      );
     const status = await fetch(`${http}${j.session}`, { method: 'DELETE' }).then(
       (r) => r.status,
       (err: unknown) => String(err),
