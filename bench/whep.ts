@@ -14,7 +14,15 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, machineJiffies, processTree, rssBytes, sumCpu } from './lib/proc-stats.ts';
+import {
+  cpuSeconds,
+  machineJiffies,
+  processTree,
+  rssBytes,
+  sumCpu,
+  udpCounters,
+  udpDropsByPort,
+} from './lib/proc-stats.ts';
 import { ensureMedia, sleep } from './lib/setup.ts';
 import { glassToGlass } from './lib/whep-latency.ts';
 import type { JoinTimes, WorkerCommand, WorkerReport } from './lib/whep-viewer-worker.ts';
@@ -115,6 +123,7 @@ async function viewersBench(): Promise<void> {
       workers.push(fork(new URL('./lib/whep-viewer-worker.ts', import.meta.url), [], { stdio: 'inherit' }));
     }
     const t0 = performance.now();
+    const udp0 = udpCounters();
     const ready = await Promise.all(
       workers.map((w, i) => {
         const count = Math.floor(n / workerCount) + (i < n % workerCount ? 1 : 0);
@@ -147,6 +156,7 @@ async function viewersBench(): Promise<void> {
     const cpu = ((serverCpu() - cpu0) / seconds) * 100;
     const workerCpu = workers.map((w, i) => ((cpuSeconds(w.pid!) - workerCpu0[i]!) / seconds) * 100);
     const machine1 = machineJiffies();
+    const udp1 = udpCounters();
     const machineBusy = ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100;
     const rss1 = serverRss();
     const rates = after.map((a, i) => ({
@@ -209,6 +219,22 @@ async function viewersBench(): Promise<void> {
         `  lag skips since the viewers joined (webrtc.maxSendLagMs): ${skips}, ${frames} frames not sent, ${(frames / Math.max(1, connected)).toFixed(0)} per viewer`,
       );
     }
+    // Machine-wide (other processes' sockets too): a viewer whose socket overflows loses its STUN answers as well.
+    console.log(
+      `  UDP since the viewers joined: ${udp1.received - udp0.received} datagrams received, ${udp1.rcvbufErrors - udp0.rcvbufErrors} dropped for a full receive buffer (machine-wide)`,
+    );
+    // Which side's sockets overflowed: the server's shared ports (the answers' port) or the rest (the viewers').
+    const drops = udpDropsByPort();
+    const serverPorts = new Set(after.map((a) => a.join.port));
+    let serverDrops = 0;
+    let otherDrops = 0;
+    for (const [port, d] of drops) {
+      if (serverPorts.has(port)) serverDrops += d;
+      else otherDrops += d;
+    }
+    console.log(
+      `  UDP drops of open sockets now: the server's port(s) ${[...serverPorts].join(', ')} ${serverDrops}, every other socket ${otherDrops}`,
+    );
     console.log(
       `  load processes: ${workerCpu.map((c) => `${c.toFixed(0)} %`).join(', ')} of a core each; machine ${machineBusy.toFixed(0)} % busy`,
     );
