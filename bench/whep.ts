@@ -8,7 +8,8 @@
 // 2. Glass to glass: Chromium paints Date.now() as a barcode, publishes it over WHIP, a second page plays it over
 //    WHEP and reads the barcode back (bench/lib/whep-latency.ts); p50/p95 of --samples readings.
 //   node bench/whep.ts [--n 100] [--workers 4] [--window-s 20] [--warmup-s 5] [--samples 30] [--skip-viewers] [--skip-latency]
-//     [--single-port true|false] [--server-workers W] [--join-concurrency C] [--keep-alive] [--cpu-prof DIR]
+//     [--single-port true|false] [--server-workers W] [--join-concurrency C] [--keep-alive] [--viewer-rcvbuf-kb K]
+//     [--cpu-prof DIR]
 // Prints each viewer's join (POST answered, ICE + DTLS connected, first frame) and, with --server-workers,
 // the viewers, sessions and subscribers of every worker (each worker's own /metrics: lib/worker-metrics.ts).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -39,6 +40,8 @@ const { values } = parseArgs({
     'join-concurrency': { type: 'string', default: '1' },
     /** All POSTs of a load process on one kept-alive connection (so on one server worker), as before. */
     'keep-alive': { type: 'boolean', default: false },
+    /** Each viewer's UDP receive buffer, KiB (0: the OS default, ~208 KiB, which 50 viewers in a process overflow on a busy machine; capped at net.core.rmem_max). */
+    'viewer-rcvbuf-kb': { type: 'string', default: '4096' },
     'window-s': { type: 'string', default: '20' },
     'warmup-s': { type: 'string', default: '5' },
     /** webrtc.singlePort: false measures werift's one-socket-per-session ports against the shared port. */
@@ -128,7 +131,13 @@ async function viewersBench(): Promise<void> {
       workers.map((w, i) => {
         const count = Math.floor(n / workerCount) + (i < n % workerCount ? 1 : 0);
         w.send({
-          start: { url: whep, count, concurrency: Number(values['join-concurrency']), keepAlive: values['keep-alive'] },
+          start: {
+            url: whep,
+            count,
+            concurrency: Number(values['join-concurrency']),
+            keepAlive: values['keep-alive'],
+            receiveBufferBytes: Number(values['viewer-rcvbuf-kb']) * 1024,
+          },
         } satisfies WorkerCommand);
         return next(w, 'ready');
       }),

@@ -7,7 +7,9 @@
 // this process on one worker). Each viewer records its join: the POST, ICE + DTLS connected, first frame.
 // Uses werift directly, not src/servers/webrtc, so the load side stays what a browser offers (with a
 // browser's SRTP index estimate: srtp-index-patch.ts).
+import dgram from 'node:dgram';
 import { request } from 'node:http';
+import { syncBuiltinESMExports } from 'node:module';
 import * as werift from 'werift';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { installSrtpIndexEstimate } from '../../src/servers/webrtc/srtp-index-patch.ts';
@@ -46,6 +48,22 @@ export type WorkerReport =
       readonly sample: readonly { readonly bytes: number; readonly frames: number; readonly join: JoinTimes }[];
     };
 
+/**
+ * Every UDP socket werift opens from now on gets `bytes` of receive buffer (0: the OS default, about 208 KiB).
+ * 50 viewers in one process on a starved machine overflowed the default and lost their STUN consent answers
+ * with the media (docs/performance.md); a browser has a machine of its own. The kernel caps it at rmem_max.
+ */
+function setViewerReceiveBuffer(bytes: number): void {
+  if (bytes <= 0) return;
+  const create = dgram.createSocket;
+  dgram.createSocket = ((...args: Parameters<typeof create>) => {
+    const socket = create(...args);
+    socket.once('listening', () => socket.setRecvBufferSize(bytes));
+    return socket;
+  }) as typeof create;
+  syncBuiltinESMExports(); // werift's `import { createSocket } from 'dgram'` binding follows
+}
+
 /** What the parent sends a worker. */
 export type WorkerCommand =
   | {
@@ -55,6 +73,8 @@ export type WorkerCommand =
         readonly concurrency?: number;
         /** Every POST of this process on one kept-alive connection (fetch), as the bench did before. */
         readonly keepAlive?: boolean;
+        /** Receive buffer of each viewer's UDP socket, bytes (0: the OS default). */
+        readonly receiveBufferBytes?: number;
       };
     }
   | { readonly sample: true };
@@ -158,6 +178,7 @@ async function connect(url: string, keepAlive: boolean): Promise<Viewer> {
 
 process.on('message', (m: WorkerCommand) => {
   if ('start' in m) {
+    setViewerReceiveBuffer(m.start.receiveBufferBytes ?? 0);
     void (async () => {
       const failed: string[] = [];
       let left = m.start.count;
