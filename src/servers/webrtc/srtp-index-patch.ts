@@ -21,6 +21,8 @@ const patched = new WeakSet<object>();
  * session); false if werift has no such method to replace. Idempotent.
  */
 export function installSrtpIndexEstimate(w: Pick<typeof Werift, 'SrtpSession'>): boolean {
+  // Called with every new peer: the probe session (a key derivation) only once per werift build.
+  if (patched.has(w.SrtpSession)) return true;
   const probe = new w.SrtpSession({
     keys: {
       localMasterKey: Buffer.alloc(16),
@@ -35,5 +37,6 @@ export function installSrtpIndexEstimate(w: Pick<typeof Werift, 'SrtpSession'>):
   if (patched.has(proto)) return true;
   proto.updateRolloverCount = updateRolloverCount;
   patched.add(proto);
+  patched.add(w.SrtpSession);
   return true;
 }
