@@ -8,13 +8,22 @@
 // 2. Glass to glass: Chromium paints Date.now() as a barcode, publishes it over WHIP, a second page plays it over
 //    WHEP and reads the barcode back (bench/lib/whep-latency.ts); p50/p95 of --samples readings.
 //   node bench/whep.ts [--n 100] [--workers 4] [--window-s 20] [--warmup-s 5] [--samples 30] [--skip-viewers] [--skip-latency]
-//     [--single-port true|false] [--server-workers W] [--join-concurrency C] [--keep-alive] [--cpu-prof DIR]
+//     [--single-port true|false] [--server-workers W] [--join-concurrency C] [--keep-alive] [--viewer-rcvbuf-kb K]
+//     [--cpu-prof DIR]
 // Prints each viewer's join (POST answered, ICE + DTLS connected, first frame) and, with --server-workers,
 // the viewers, sessions and subscribers of every worker (each worker's own /metrics: lib/worker-metrics.ts).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, machineJiffies, processTree, rssBytes, sumCpu } from './lib/proc-stats.ts';
+import {
+  cpuSeconds,
+  machineJiffies,
+  processTree,
+  rssBytes,
+  sumCpu,
+  udpCounters,
+  udpDropsByPort,
+} from './lib/proc-stats.ts';
 import { ensureMedia, sleep } from './lib/setup.ts';
 import { glassToGlass } from './lib/whep-latency.ts';
 import type { JoinTimes, WorkerCommand, WorkerReport } from './lib/whep-viewer-worker.ts';
@@ -31,6 +40,8 @@ const { values } = parseArgs({
     'join-concurrency': { type: 'string', default: '1' },
     /** All POSTs of a load process on one kept-alive connection (so on one server worker), as before. */
     'keep-alive': { type: 'boolean', default: false },
+    /** Each viewer's UDP receive buffer, KiB (0: the OS default, ~208 KiB, which 50 viewers in a process overflow on a busy machine; capped at net.core.rmem_max). */
+    'viewer-rcvbuf-kb': { type: 'string', default: '4096' },
     'window-s': { type: 'string', default: '20' },
     'warmup-s': { type: 'string', default: '5' },
     /** webrtc.singlePort: false measures werift's one-socket-per-session ports against the shared port. */
@@ -62,6 +73,9 @@ const server = await startServerProcess(
     values['single-port'],
     '--webrtc.connectTimeoutMs',
     values['connect-timeout-ms'],
+    // Info shows each WebRTC session's end (code, reason, what it sent): the silent viewers' lines are printed.
+    '--log.level',
+    'info',
   ],
   {
     nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [],
@@ -112,11 +126,18 @@ async function viewersBench(): Promise<void> {
       workers.push(fork(new URL('./lib/whep-viewer-worker.ts', import.meta.url), [], { stdio: 'inherit' }));
     }
     const t0 = performance.now();
+    const udp0 = udpCounters();
     const ready = await Promise.all(
       workers.map((w, i) => {
         const count = Math.floor(n / workerCount) + (i < n % workerCount ? 1 : 0);
         w.send({
-          start: { url: whep, count, concurrency: Number(values['join-concurrency']), keepAlive: values['keep-alive'] },
+          start: {
+            url: whep,
+            count,
+            concurrency: Number(values['join-concurrency']),
+            keepAlive: values['keep-alive'],
+            receiveBufferBytes: Number(values['viewer-rcvbuf-kb']) * 1024,
+          },
         } satisfies WorkerCommand);
         return next(w, 'ready');
       }),
@@ -144,6 +165,7 @@ async function viewersBench(): Promise<void> {
     const cpu = ((serverCpu() - cpu0) / seconds) * 100;
     const workerCpu = workers.map((w, i) => ((cpuSeconds(w.pid!) - workerCpu0[i]!) / seconds) * 100);
     const machine1 = machineJiffies();
+    const udp1 = udpCounters();
     const machineBusy = ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100;
     const rss1 = serverRss();
     const rates = after.map((a, i) => ({
@@ -194,6 +216,11 @@ async function viewersBench(): Promise<void> {
         );
       }
     }
+    for (const [node, text] of metrics) {
+      const codes = errorCodes(text);
+      const stalled = summed(new Map([[node, text]]), 'openlive_stalled_players_total');
+      console.log(`  ${node}: connection errors ${codes || 'none'}; stalled players ${stalled}`);
+    }
     const skips = summed(metrics, 'openlive_whep_lag_skips_total');
     if (skips > 0) {
       const frames = summed(metrics, 'openlive_whep_skipped_frames_total');
@@ -201,6 +228,22 @@ async function viewersBench(): Promise<void> {
         `  lag skips since the viewers joined (webrtc.maxSendLagMs): ${skips}, ${frames} frames not sent, ${(frames / Math.max(1, connected)).toFixed(0)} per viewer`,
       );
     }
+    // Machine-wide (other processes' sockets too): a viewer whose socket overflows loses its STUN answers as well.
+    console.log(
+      `  UDP since the viewers joined: ${udp1.received - udp0.received} datagrams received, ${udp1.rcvbufErrors - udp0.rcvbufErrors} dropped for a full receive buffer (machine-wide)`,
+    );
+    // Which side's sockets overflowed: the server's shared ports (the answers' port) or the rest (the viewers').
+    const drops = udpDropsByPort();
+    const serverPorts = new Set(after.map((a) => a.join.port));
+    let serverDrops = 0;
+    let otherDrops = 0;
+    for (const [port, d] of drops) {
+      if (serverPorts.has(port)) serverDrops += d;
+      else otherDrops += d;
+    }
+    console.log(
+      `  UDP drops of open sockets now: the server's port(s) ${[...serverPorts].join(', ')} ${serverDrops}, every other socket ${otherDrops}`,
+    );
     console.log(
       `  load processes: ${workerCpu.map((c) => `${c.toFixed(0)} %`).join(', ')} of a core each; machine ${machineBusy.toFixed(0)} % busy`,
     );
@@ -221,11 +264,11 @@ async function viewersBench(): Promise<void> {
     }
     const silent = rates.filter((r) => r.fps === 0).length;
     if (silent > 0) {
-      const timeouts = summed(metrics, 'openlive_connection_errors_total', { code: 'WEBRTC_ICE_TIMEOUT' });
       const subscribers = summed(metrics, 'openlive_subscribers');
       console.log(
-        `  ${silent} viewers received nothing in the window; the server (${metrics.size} workers) counts ${subscribers} subscribers and ${timeouts} WEBRTC_ICE_TIMEOUT`,
+        `  ${silent} viewers received nothing in the window; the server (${metrics.size} workers) counts ${subscribers} subscribers`,
       );
+      await explainSilent(after.flatMap((a, i) => (rates[i]!.fps === 0 ? [a.join] : [])));
     }
     if (medianFps < sourceFps * 0.9) {
       const who =
@@ -245,6 +288,43 @@ async function viewersBench(): Promise<void> {
     for (const w of workers) w.disconnect();
     await Promise.all(workers.filter((w) => w.exitCode === null).map((w) => once(w, 'exit')));
     publisher?.kill('SIGKILL');
+  }
+}
+
+/** `CODE=n` of every openlive_connection_errors_total series in one /metrics text. */
+function errorCodes(text: string): string {
+  return [...text.matchAll(/^openlive_connection_errors_total\{([^}]*)\} (\S+)/gm)]
+    .map((m) => `${/code="([^"]+)"/.exec(m[1]!)?.[1]}=${m[2]}`)
+    .join(', ');
+}
+
+/**
+ * Up to 5 silent viewers: what the viewer saw (its states, its last RTP) and what the server says of its
+ * session: any log line naming the session id (its end: code, reason, what it sent), after a DELETE of the
+ * sessions still open so their end line is logged with their counters.
+ */
+async function explainSilent(joins: readonly JoinTimes[]): Promise<void> {
+  const at = (ms: number | undefined): string => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(2)} s`);
+  for (const j of joins.slice(0, 5)) {
+    const id = j.session.split('/').pop() ?? '';
+    console.log(
+      `    silent ${id} (worker ${j.worker}): ${j.packets} RTP packets (seq ${j.firstSeq}…${j.lastSeq}), the last at ${at(j.lastRtpMs)} of ${at(j.ageMs)}; states ${j.states.join(' ')}`,
+    );
+    if (j.states.some((st) => st === 'ice-failed'))
+      console.log(
+        '      its ICE consent expired (no answer to its checks for 30 s: lost with the media on a starved load side)',
+      );
+    const status = await fetch(`${http}${j.session}`, { method: 'DELETE' }).then(
+      (r) => r.status,
+      (err: unknown) => String(err),
+    );
+    await sleep(300);
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => id !== '' && l.includes(id));
+    console.log(`      DELETE ${status}; the server's lines for it: ${lines.length === 0 ? 'none' : ''}`);
+    for (const l of lines.slice(-3)) console.log(`      ${l.slice(0, 900)}`);
   }
 }
 

@@ -72,3 +72,34 @@ export function machineJiffies(): { busy: number; total: number } {
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   return { busy: total - idle, total };
 }
+
+/** The machine's UDP datagrams received and dropped for a full receive buffer (/proc/net/snmp), every process's. */
+export function udpCounters(): { received: number; rcvbufErrors: number } {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp: '));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/).map(Number) ?? [];
+  const at = (name: string): number => values[names.indexOf(name)] ?? 0;
+  return { received: at('InDatagrams'), rcvbufErrors: at('RcvbufErrors') };
+}
+
+/** Datagrams each open UDP socket dropped so far (/proc/net/udp `drops`), summed by local port. */
+export function udpDropsByPort(): Map<number, number> {
+  const byPort = new Map<number, number>();
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 13) continue;
+      const port = parseInt(f[1]!.split(':')[1]!, 16);
+      byPort.set(port, (byPort.get(port) ?? 0) + Number(f[12]));
+    }
+  }
+  return byPort;
+}

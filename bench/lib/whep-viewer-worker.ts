@@ -5,9 +5,18 @@
 // Each POST goes on a new HTTP connection, as separate players' would: with openlive's --workers the
 // primary hands each connection to the next worker (a kept-alive connection would put every viewer of
 // this process on one worker). Each viewer records its join: the POST, ICE + DTLS connected, first frame.
-// Uses werift directly, not src/servers/webrtc, so the load side stays what a browser offers.
+// Uses werift directly, not src/servers/webrtc, so the load side stays what a browser offers (with a
+// browser's SRTP index estimate: srtp-index-patch.ts).
+import dgram from 'node:dgram';
 import { request } from 'node:http';
+import { syncBuiltinESMExports } from 'node:module';
+import * as werift from 'werift';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { installSrtpIndexEstimate } from '../../src/servers/webrtc/srtp-index-patch.ts';
+
+// A browser's libsrtp estimates the SRTP index as RFC 3711 says; werift's own guess loses a viewer for good
+// after a loss of more than 100 packets across the sequence wrap (the viewers that went silent: docs/performance.md).
+if (!installSrtpIndexEstimate(werift)) throw new Error('werift has no updateRolloverCount to replace');
 
 /** One viewer's join, in ms from the start of its POST (undefined: not (yet) reached). */
 export interface JoinTimes {
@@ -18,6 +27,18 @@ export interface JoinTimes {
   readonly worker: number;
   /** The UDP port of the answer's first candidate. */
   readonly port: number;
+  /** The session URL path (`Location`): its id names the session in the server's log. */
+  readonly session: string;
+  /** The peer connection's and its ICE's state changes, `name@seconds` from the POST. */
+  readonly states: string[];
+  /** ms from the POST to the last RTP packet received, and the packets received. */
+  lastRtpMs: number | undefined;
+  packets: number;
+  /** The sequence numbers of the first and the last RTP packet received (a wrap to 0 shows as last < first). */
+  firstSeq: number | undefined;
+  lastSeq: number | undefined;
+  /** ms from the POST to this sample. */
+  ageMs: number;
 }
 
 /** What a worker sends its parent. */
@@ -26,6 +47,22 @@ export type WorkerReport =
   | {
       readonly sample: readonly { readonly bytes: number; readonly frames: number; readonly join: JoinTimes }[];
     };
+
+/**
+ * Every UDP socket werift opens from now on gets `bytes` of receive buffer (0: the OS default, about 208 KiB).
+ * 50 viewers in one process on a starved machine overflowed the default and lost their STUN consent answers
+ * with the media (docs/performance.md); a browser has a machine of its own. The kernel caps it at rmem_max.
+ */
+function setViewerReceiveBuffer(bytes: number): void {
+  if (bytes <= 0) return;
+  const create = dgram.createSocket;
+  dgram.createSocket = ((...args: Parameters<typeof create>) => {
+    const socket = create(...args);
+    socket.once('listening', () => socket.setRecvBufferSize(bytes));
+    return socket;
+  }) as typeof create;
+  syncBuiltinESMExports(); // werift's `import { createSocket } from 'dgram'` binding follows
+}
 
 /** What the parent sends a worker. */
 export type WorkerCommand =
@@ -36,12 +73,15 @@ export type WorkerCommand =
         readonly concurrency?: number;
         /** Every POST of this process on one kept-alive connection (fetch), as the bench did before. */
         readonly keepAlive?: boolean;
+        /** Receive buffer of each viewer's UDP socket, bytes (0: the OS default). */
+        readonly receiveBufferBytes?: number;
       };
     }
   | { readonly sample: true };
 
 interface Viewer {
   readonly pc: RTCPeerConnection;
+  readonly t0: number;
   bytes: number;
   frames: number;
   join: JoinTimes;
@@ -107,14 +147,28 @@ async function connect(url: string, keepAlive: boolean): Promise<Viewer> {
     firstFrameMs: undefined,
     worker: Number(/\/w(\d+)\./.exec(res.location)?.[1] ?? 0),
     port: Number(/a=candidate:\S+ \d+ udp \d+ \S+ (\d+)/i.exec(res.body)?.[1] ?? 0),
+    session: res.location,
+    states: [],
+    lastRtpMs: undefined,
+    packets: 0,
+    firstSeq: undefined,
+    lastSeq: undefined,
+    ageMs: 0,
   };
-  const v: Viewer = { pc, bytes: 0, frames: 0, join };
+  const mark = (what: string): void => void join.states.push(`${what}@${((performance.now() - t0) / 1000).toFixed(2)}`);
+  const v: Viewer = { pc, t0, bytes: 0, frames: 0, join };
   pc.connectionStateChange.subscribe((s) => {
+    mark(s);
     if (s === 'connected' && join.connectedMs === undefined) join.connectedMs = performance.now() - t0;
   });
+  pc.iceConnectionStateChange.subscribe((s) => mark(`ice-${s}`));
   t.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((rtp) => {
       v.bytes += rtp.payload.length + 12;
+      join.packets++;
+      join.firstSeq ??= rtp.header.sequenceNumber;
+      join.lastSeq = rtp.header.sequenceNumber;
+      join.lastRtpMs = performance.now() - t0;
       if (rtp.header.marker && v.frames++ === 0) join.firstFrameMs = performance.now() - t0;
     }),
   );
@@ -124,6 +178,7 @@ async function connect(url: string, keepAlive: boolean): Promise<Viewer> {
 
 process.on('message', (m: WorkerCommand) => {
   if ('start' in m) {
+    setViewerReceiveBuffer(m.start.receiveBufferBytes ?? 0);
     void (async () => {
       const failed: string[] = [];
       let left = m.start.count;
@@ -143,7 +198,11 @@ process.on('message', (m: WorkerCommand) => {
     })();
   } else {
     process.send!({
-      sample: viewers.map((v) => ({ bytes: v.bytes, frames: v.frames, join: { ...v.join } })),
+      sample: viewers.map((v) => ({
+        bytes: v.bytes,
+        frames: v.frames,
+        join: { ...v.join, states: [...v.join.states], ageMs: performance.now() - v.t0 },
+      })),
     } satisfies WorkerReport);
   }
 });

@@ -25,6 +25,13 @@ export type DatagramSend = (datagram: Buffer) => void;
 
 /** Packets kept for NACK answers: 2 s of a 2.5 Mb/s stream at ~1200-byte packets. */
 export const NACK_RING_SIZE = 512;
+/**
+ * A packet is resent at most once in this long. werift NACKs every missing packet every 5 ms, up to 10
+ * times, and a viewer that lags sends them all before a resend arrives: answering each one tripled what the
+ * server sent to it on a starved machine, and the extra loss that caused cost viewers their ICE consent.
+ * A browser repeats a NACK only after an RTT (libwebrtc), so it is not held back by this on any real path.
+ */
+export const RESEND_MIN_INTERVAL_MS = 30;
 const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 
 /** The werift internals used (werift 0.24 `RTCRtpSender` and `RTCDtlsTransport`), checked at construction. */
@@ -38,9 +45,15 @@ interface SenderInternals {
   onGenericNack: RTCRtpSender['onGenericNack'];
   dtlsTransport?: {
     state: string;
-    srtp?: { encrypt(payload: Buffer, header: Werift.RtpHeader): Buffer };
+    srtp?: SrtpInternals;
     srtcp?: { encrypt(rtcp: Buffer): Buffer };
   };
+}
+
+/** werift's SRTP session: `encrypt` tracks the rollover counter itself; its cipher takes one given. */
+interface SrtpInternals {
+  encrypt(payload: Buffer, header: Werift.RtpHeader): Buffer;
+  localContext?: { cipher?: { encryptRtp?(header: Werift.RtpHeader, payload: Buffer, roc: number): Buffer } };
 }
 
 /** One viewer's H.264 RTP stream. */
@@ -50,18 +63,31 @@ export class VideoRtpSender {
   readonly #sender: SenderInternals;
   readonly #send: DatagramSend;
   readonly #header: Werift.RtpHeader;
-  #seq = Math.floor(Math.random() * 0x10000);
+  #seq: number;
+  /** The SRTP rollover counter of `#seq` (RFC 3711 §3.3.1): this sender's, not werift's guess. */
+  #roc = 0;
+  readonly #ringRoc = new Uint32Array(NACK_RING_SIZE);
   readonly #ringSeq = new Int32Array(NACK_RING_SIZE).fill(-1);
   readonly #ringTs = new Uint32Array(NACK_RING_SIZE);
   readonly #ringMarker = new Uint8Array(NACK_RING_SIZE);
+  readonly #ringResentAt = new Float64Array(NACK_RING_SIZE).fill(-Infinity);
+  readonly #now: () => number;
   readonly #ringPayload: (Buffer | undefined)[] = new Array<Buffer | undefined>(NACK_RING_SIZE);
   readonly #unsubscribe: () => void;
   /** Packets sent (first transmissions) and NACK retransmissions, for stats and tests. */
   packetsSent = 0;
   retransmitted = 0;
+  /** NACKed packets not resent because they were resent less than RESEND_MIN_INTERVAL_MS ago. */
+  resendsHeldBack = 0;
+  /** Frames not sent because DTLS was not (or no longer) connected with SRTP keys. */
+  framesNotReady = 0;
+  /** performance.now() of the last frame handed to the socket (0: none yet). */
+  lastSentAt = 0;
 
-  constructor(sender: RTCRtpSender, send: DatagramSend) {
+  constructor(sender: RTCRtpSender, send: DatagramSend, o: { firstSequenceNumber?: number; now?: () => number } = {}) {
     this.sender = sender;
+    this.#now = o.now ?? (() => performance.now());
+    this.#seq = o.firstSequenceNumber ?? Math.floor(Math.random() * 0x10000);
     this.#sender = sender as unknown as SenderInternals;
     this.#send = send;
     const mid = this.#sender.headerExtensions?.find((e) => e.uri === SDES_MID_URI);
@@ -83,7 +109,11 @@ export class VideoRtpSender {
   /** Sends one frame; returns the bytes handed to the socket. */
   sendFrame(frame: RtpFrame): number {
     const srtp = this.#sender.dtlsTransport?.srtp;
-    if (!this.ready || !srtp) return 0;
+    if (!this.ready || !srtp) {
+      this.framesNotReady++;
+      return 0;
+    }
+    this.lastSentAt = performance.now();
     const h = this.#header;
     const last = frame.payloads.length - 1;
     let bytes = 0;
@@ -91,19 +121,23 @@ export class VideoRtpSender {
     for (let i = 0; i <= last; i++) {
       const payload = frame.payloads[i]!;
       const seq = this.#seq;
+      const roc = this.#roc;
       this.#seq = (seq + 1) & 0xffff;
+      if (this.#seq === 0) this.#roc = (roc + 1) >>> 0;
       h.sequenceNumber = seq;
       h.timestamp = frame.rtpTimestamp;
       h.marker = i === last;
-      const datagram = srtp.encrypt(payload, h);
+      const datagram = protect(srtp, h, payload, roc);
       this.#send(datagram);
       bytes += datagram.length;
       payloadBytes += payload.length;
       const slot = seq % NACK_RING_SIZE;
       this.#ringSeq[slot] = seq;
+      this.#ringRoc[slot] = roc;
       this.#ringTs[slot] = frame.rtpTimestamp;
       this.#ringMarker[slot] = i === last ? 1 : 0;
       this.#ringPayload[slot] = payload;
+      this.#ringResentAt[slot] = -Infinity;
     }
     this.packetsSent += last + 1;
     // The Sender Report's counts (RFC 3550 §6.4.1), where werift's stats read them too.
@@ -121,6 +155,11 @@ export class VideoRtpSender {
     return true;
   }
 
+  /** The next sequence number and its rollover counter (for the session's end line). */
+  get index(): { seq: number; roc: number } {
+    return { seq: this.#seq, roc: this.#roc };
+  }
+
   /** Stops answering NACKs and lets go of the ring; idempotent. */
   close(): void {
     this.#unsubscribe();
@@ -133,14 +172,20 @@ export class VideoRtpSender {
     if (!this.ready || !srtp) return;
     const h = this.#header;
     const seqNow = h.sequenceNumber;
+    const now = this.#now();
     for (const seq of lost) {
       const slot = seq % NACK_RING_SIZE;
       const payload = this.#ringPayload[slot];
       if (this.#ringSeq[slot] !== seq || !payload) continue;
+      if (now - this.#ringResentAt[slot]! < RESEND_MIN_INTERVAL_MS) {
+        this.resendsHeldBack++;
+        continue;
+      }
+      this.#ringResentAt[slot] = now;
       h.sequenceNumber = seq;
       h.timestamp = this.#ringTs[slot]!;
       h.marker = this.#ringMarker[slot] === 1;
-      this.#send(srtp.encrypt(payload, h));
+      this.#send(protect(srtp, h, payload, this.#ringRoc[slot]!));
       this.retransmitted++;
     }
     h.sequenceNumber = seqNow;
@@ -148,18 +193,34 @@ export class VideoRtpSender {
 }
 
 /**
+ * SRTP-protects one packet at index `roc`·2^16 + seq. werift's `encrypt` guesses the rollover counter from
+ * the previous call's sequence number, and a resend from before the wrap (or of seq 0) more than 100 packets
+ * late moves that guess for good: every later packet then fails the viewer's authentication (it goes silent).
+ * The sender knows the index, so it hands it to werift's cipher; `encrypt` only if werift has no such cipher.
+ */
+function protect(srtp: SrtpInternals, h: Werift.RtpHeader, payload: Buffer, roc: number): Buffer {
+  const cipher = srtp.localContext?.cipher;
+  return cipher?.encryptRtp ? cipher.encryptRtp(h, payload, roc) : srtp.encrypt(payload, h);
+}
+
+/**
  * How a viewer's datagrams leave: on the shared port straight to the mux socket at the address ICE
  * nominated (read per packet: the client may nominate another pair); on werift's own sockets through its
  * ICE connection.
  */
-export function datagramSender(pc: RTCPeerConnection, mux: MuxSession | undefined): DatagramSend {
+export function datagramSender(
+  pc: RTCPeerConnection,
+  mux: MuxSession | undefined,
+  stats: { unsent: number } = { unsent: 0 },
+): DatagramSend {
   const connection = pc.iceTransports[0]?.connection as unknown as
     { nominated?: { remoteAddr: readonly [string, number] }; send(data: Buffer): Promise<void> } | undefined;
-  if (!connection) return () => {};
+  if (!connection) return () => void stats.unsent++;
   if (mux) {
     return (datagram) => {
       const pair = connection.nominated;
       if (pair) mux.send(datagram, pair.remoteAddr);
+      else stats.unsent++;
     };
   }
   return (datagram) => void connection.send(datagram).catch(() => {});

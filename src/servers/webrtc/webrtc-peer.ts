@@ -21,6 +21,7 @@ import {
   withoutCandidates,
 } from '../../protocol/sdp/ice-candidates.ts';
 import { attachToMux, type IceSession } from './mux-transport.ts';
+import { installSrtpIndexEstimate } from './srtp-index-patch.ts';
 import { importSrtpKeys } from './srtp-keys.ts';
 import type { TcpMux } from './tcp-mux.ts';
 import type { UdpMux } from './udp-mux.ts';
@@ -52,6 +53,8 @@ const opus = () => new (werift().RTCRtpCodecParameters)({ mimeType: 'audio/opus'
 
 /** A new peer connection for one session. */
 export function createPeer(o: PeerOptions, mux?: PeerMux): RTCPeerConnection {
+  // werift's rollover guess loses a WHIP publisher for good after a loss burst across the wrap.
+  installSrtpIndexEstimate(werift());
   const pc = newPeer(o, mux);
   // SRTP keys as KeyObjects once DTLS has made them: werift would import them again for every packet.
   pc.connectionStateChange.subscribe((state) => {

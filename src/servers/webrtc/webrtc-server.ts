@@ -85,6 +85,14 @@ export class WebrtcServer {
   constructor(d: WebrtcServerDeps) {
     this.#d = d;
     this.sessions = new WebrtcSessions({ ...d.config, trustedNetworks: d.trustedNetworks });
+    // A session the server ends (timeouts, a stalled viewer) is counted by its code and logged with its id.
+    this.sessions.onEnded = (s, code, reason, stats) => {
+      if (code) d.ingest.counters.countError(code);
+      d.log.info(
+        { session: s.id, kind: s.kind, stream: s.key, clientIp: s.ip, code, reason, ...stats },
+        'WebRTC session ended',
+      );
+    };
     this.#mux = d.config.singlePort
       ? new UdpMux({
           host: d.config.host ?? '0.0.0.0',

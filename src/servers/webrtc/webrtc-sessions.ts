@@ -21,7 +21,12 @@ export interface WebrtcSession {
   ice?: SessionIce;
   /** Ends the session's media side (publish or subscriber); `code` is undefined for a DELETE. */
   readonly onEnd: (code: ErrorCode | undefined, reason: string) => Promise<void>;
+  /** What the session sent, for its end's log line (a WHEP viewer's frames and packets). */
+  readonly stats?: () => SessionStats;
 }
+
+/** A session's counters and states as its end found them (before its media side was torn down). */
+export type SessionStats = Readonly<Record<string, number | string | boolean>>;
 
 /** The timeouts and caps of `webrtc.*`. */
 export interface SessionLimits {
@@ -46,6 +51,8 @@ export class WebrtcSessions {
   readonly #l: SessionLimits;
   /** Called with a session's connect state once ICE + DTLS are up. */
   onConnected: ((s: WebrtcSession) => void) | undefined;
+  /** Called once a session has ended, with its code (undefined: DELETE, the stream ended, shutdown). */
+  onEnded: ((s: WebrtcSession, code: ErrorCode | undefined, reason: string, stats?: SessionStats) => void) | undefined;
 
   constructor(l: SessionLimits) {
     this.#l = l;
@@ -116,6 +123,7 @@ export class WebrtcSessions {
     if (!entry || entry.ending) return false;
     entry.ending = true;
     clearTimeout(entry.timer);
+    const stats = entry.s.stats?.();
     try {
       await entry.s.onEnd(code, reason);
     } finally {
@@ -126,6 +134,7 @@ export class WebrtcSessions {
       // Bounded: a Set iterates in insertion order, so the first is the oldest.
       if (this.#ended.size > endedRemembered) this.#ended.delete(this.#ended.values().next().value as string);
     }
+    this.onEnded?.(entry.s, code, reason, stats);
     return true;
   }
 

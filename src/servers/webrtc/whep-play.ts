@@ -105,12 +105,32 @@ export async function playWhep(
       onDrain: () => subscriber?.onDrain(),
       onEnd: (reason) => void c.sessions.end(id, reason?.code, reason?.message ?? 'the stream ended'),
     });
+    const unsent = { unsent: 0 };
     const s: WebrtcSession = {
       id,
       kind: 'whep',
       ip: request.clientIp,
       key,
       pc,
+      // Why a viewer saw nothing: what was sent, skipped or could not go out, and its DTLS and ICE state.
+      stats: () => ({
+        framesSent: sink.framesSent,
+        framesSkipped: sink.framesSkipped,
+        lagSkips: sink.skips,
+        packetsSent: video?.packetsSent ?? 0,
+        retransmitted: video?.retransmitted ?? 0,
+        resendsHeldBack: video?.resendsHeldBack ?? 0,
+        nextSeq: video?.index.seq ?? -1,
+        rolloverCount: video?.index.roc ?? 0,
+        framesNotReady: video?.framesNotReady ?? 0,
+        datagramsWithoutPair: unsent.unsent,
+        lastSentMsAgo: video?.lastSentAt ? Math.round(performance.now() - video.lastSentAt) : -1,
+        queuedBytes: sink.bufferedBytes,
+        subscribed: subscriber !== undefined,
+        droppedMessages: subscriber?.droppedMessages ?? 0,
+        dtls: pc.dtlsTransports[0]?.state ?? 'none',
+        ice: pc.iceConnectionState,
+      }),
       onEnd: async () => {
         demand.release();
         transcode?.leave();
@@ -137,7 +157,7 @@ export async function playWhep(
     });
     videoSender?.onPictureLossIndication.subscribe(() => c.requestKeyframe(key));
     const answered = await answer(pc, c.config, c.answerContext(id, sdp, serverIp));
-    send = datagramSender(pc, answered.mux);
+    send = datagramSender(pc, answered.mux, unsent);
     s.ice = sessionIce(answered, iceCredentials(sdp)!);
     c.sessions.add(s);
     if (pc.connectionState === 'connected') connected();
