@@ -5,16 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ErrorCode } from '../../src/errors.ts';
-import type { Log } from '../../src/log.ts';
-import { MediaType, mediaMessage } from '../../src/protocol/media.ts';
-import { AacOpusTranscoder } from '../../src/servers/webrtc/aac-opus-transcoder.ts';
-import { adtsFrames } from '../support/adts.ts';
+import { adtsFrames, feedAdts, ffmpegTranscoder } from '../support/adts.ts';
 import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
@@ -36,29 +33,11 @@ test(
       assert.ok(frames.length > 80);
       const codes: ErrorCode[] = [];
       const got: number[] = [];
-      const t = new AacOpusTranscoder('live/x', {
-        ffmpegPath: 'ffmpeg',
-        bitrateKbps: 64,
-        maxQueueBytes: 1 << 20,
-        maxStderrBytes: 4096,
-        killTimeoutMs: 2000,
-        restartMinMs: 1000,
-        restartMaxMs: 30_000,
-        spawn: (c, a) => spawn(c, a, { stdio: 'pipe', shell: false }),
-        timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-        now: Date.now,
-        countError: (c) => codes.push(c),
-        log: { warn: () => {}, error: () => {} } as unknown as Log,
-        onUnavailable: (err) => assert.fail(err),
-      });
+      const t = ffmpegTranscoder('live/x', (c) => codes.push(c));
       t.add((_p, ts) => got.push(ts));
-      t.media(mediaMessage(MediaType.Audio, 0, Buffer.from([0xaf, 0, 0x12, 0x10])));
       // Frames 0..39 from 10 s, then the rest 3 s later (the publisher paused): ffmpeg sees no gap at all.
       const timeOf = (i: number) => 10_000 + Math.round((i * 1024) / 44.1) + (i >= 40 ? 3000 : 0);
-      for (let i = 0; i < frames.length; i++) {
-        t.media(mediaMessage(MediaType.Audio, timeOf(i), Buffer.concat([Buffer.of(0xaf, 1), frames[i]!])));
-        if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20));
-      }
+      await feedAdts(t, frames, (i) => timeOf(i));
       await waitFor('Opus packets for most of the 2 s', () => got.length >= 90, 20_000);
       assert.deepEqual(codes, []);
       // The first packet starts at the first frame's time (less the encoder's pre-skip, a few ms).

@@ -6,15 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Log } from '../../src/log.ts';
-import { MediaType, mediaMessage } from '../../src/protocol/media.ts';
-import { AacOpusTranscoder } from '../../src/servers/webrtc/aac-opus-transcoder.ts';
-import { adtsFrames } from '../support/adts.ts';
+import { adtsFrames, feedAdts, ffmpegTranscoder } from '../support/adts.ts';
 import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
@@ -45,27 +42,9 @@ test(
       const t0 = 20_000;
       const timeOf = (i: number) => t0 + ((i - 1) * 1024) / 44.1;
       const got: { ts: number; size: number }[] = [];
-      const t = new AacOpusTranscoder('live/onset', {
-        ffmpegPath: 'ffmpeg',
-        bitrateKbps: 64,
-        maxQueueBytes: 1 << 20,
-        maxStderrBytes: 4096,
-        killTimeoutMs: 2000,
-        restartMinMs: 1000,
-        restartMaxMs: 30_000,
-        spawn: (c, a) => spawn(c, a, { stdio: 'pipe', shell: false }),
-        timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-        now: Date.now,
-        countError: () => {},
-        log: { warn: () => {}, error: () => {} } as unknown as Log,
-        onUnavailable: (err) => assert.fail(err),
-      });
+      const t = ffmpegTranscoder('live/onset');
       t.add((p, ts) => got.push({ ts, size: p.length }));
-      t.media(mediaMessage(MediaType.Audio, 0, Buffer.from([0xaf, 0, 0x12, 0x10])));
-      for (let i = 0; i < frames.length; i++) {
-        t.media(mediaMessage(MediaType.Audio, Math.round(timeOf(i)), Buffer.concat([Buffer.of(0xaf, 1), frames[i]!])));
-        if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20));
-      }
+      await feedAdts(t, frames, (i) => Math.round(timeOf(i)));
       await waitFor('Opus packets past the tone onset', () => got.length >= 120, 20_000);
       t.close();
       const quiet = Math.max(...got.slice(5, 60).map((g) => g.size));
